@@ -1,0 +1,114 @@
+//! The engine (`docs/model.md` §3): monthly schedule, random streams,
+//! parallel stepping of villages and the sequential county phase.
+//!
+//! Each month every village runs its rules in a fixed order, in parallel
+//! (rayon). The villages' tallies are then merged in village order, and in an
+//! assessment month the county phase (scoring, county-wide ranking and
+//! rewards, designation of exemplary models) runs sequentially. Results
+//! therefore do not depend on the number of threads.
+
+pub mod rng;
+
+use crate::metrics::{CountyTally, MonthMetrics, Tally};
+use crate::model::{Village, build_village};
+use crate::rules::{
+    MonthContext, effort, exemplary, exemplary::ModelBoard, incentive, needs, satisfaction,
+    service, supervision,
+};
+use crate::scenario::Scenario;
+use rayon::prelude::*;
+
+/// One replicate of a scenario, advanced month by month.
+#[derive(Debug)]
+pub struct Simulation<'a> {
+    scenario: &'a Scenario,
+    villages: Vec<Village>,
+    board: ModelBoard,
+    month: u32,
+    tallies: Vec<Tally>,
+    assessment_score: f64,
+}
+
+/// The schedule of one village-month (`docs/model.md` §3.2, table 1).
+pub fn step_village(v: &mut Village, s: &Scenario, ctx: &MonthContext, board: &ModelBoard) -> Tally {
+    let mut tally = Tally::default();
+    needs::arrive(v, s, &mut tally);
+    effort::choose(v, s, ctx);
+    service::deliver(v, s, &mut tally);
+    satisfaction::update(v, s);
+    supervision::supervise(v, s, ctx, &mut tally);
+    satisfaction::refresh_contact_views(v);
+    incentive::record_month(v, s);
+    exemplary::imitate_and_mentor(v, s, board);
+    tally.observe(v);
+    tally
+}
+
+impl<'a> Simulation<'a> {
+    /// Build the county for the replicate whose seed is `replicate_seed`
+    /// (see [`rng::replicate_seed`]).
+    pub fn new(scenario: &'a Scenario, replicate_seed: u64) -> Self {
+        let villages = (0..scenario.world.villages)
+            .into_par_iter()
+            .map(|id| build_village(scenario, id, replicate_seed))
+            .collect();
+        Simulation {
+            scenario,
+            villages,
+            board: ModelBoard::default(),
+            month: 0,
+            tallies: Vec::new(),
+            assessment_score: 0.0,
+        }
+    }
+
+    /// The villages in their current state.
+    pub fn villages(&self) -> &[Village] {
+        &self.villages
+    }
+
+    /// Months simulated so far.
+    pub fn month(&self) -> u32 {
+        self.month
+    }
+
+    /// Advance one month and return its metrics.
+    pub fn step(&mut self) -> MonthMetrics {
+        let s = self.scenario;
+        let ctx = MonthContext {
+            month: self.month,
+            inspection: s.supervision.inspection_at(self.month),
+        };
+        let board = &self.board;
+        self.villages
+            .par_iter_mut()
+            .map(|v| step_village(v, s, &ctx, board))
+            .collect_into_vec(&mut self.tallies);
+        let mut county = CountyTally::default();
+        for t in &self.tallies {
+            county.add(t);
+        }
+        if (self.month + 1) % s.incentive.assessment_period_months == 0 {
+            self.assess(&mut county);
+        }
+        self.month += 1;
+        county.metrics(self.assessment_score)
+    }
+
+    /// The county phase of an assessment month (`docs/model.md` §3.2).
+    fn assess(&mut self, county: &mut CountyTally) {
+        let s = self.scenario;
+        self.villages.par_iter_mut().for_each(|v| incentive::score_members(v, s));
+        incentive::award(&mut self.villages, s, county);
+        self.villages.par_iter_mut().for_each(|v| incentive::close_period(v, s));
+        self.board = exemplary::designate(&mut self.villages, s);
+        county.models = self.board.len() as u64;
+        let n = self.villages.len().max(1) as f64;
+        self.assessment_score = self.villages.iter().map(|v| f64::from(v.branch.score)).sum::<f64>() / n;
+    }
+
+    /// Run all months and return one row of metrics per month.
+    pub fn run(mut self) -> Vec<MonthMetrics> {
+        (0..self.scenario.scenario.months).map(|_| self.step()).collect()
+    }
+}

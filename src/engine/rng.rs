@@ -1,0 +1,115 @@
+//! Random streams and the few distributions the rules draw from
+//! (`docs/model.md` §3.3).
+//!
+//! Every draw comes from a ChaCha8 stream derived from (scenario seed,
+//! variant, replicate) and a unit: village `v` uses stream `v`, the
+//! county-level phase uses [`COUNTY_STREAM`]. A village's stream is used by
+//! one thread at a time, so results never depend on thread scheduling.
+
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// Stream number of the county-level (cross-village) phase.
+pub const COUNTY_STREAM: u64 = 1 << 63;
+
+/// SplitMix64 finaliser: a well-mixed 64-bit hash of `x`.
+pub fn mix64(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^ (x >> 31)
+}
+
+/// Seed of one replicate of one variant: depends only on its own indices,
+/// so adding replicates or variants never changes existing ones.
+pub fn replicate_seed(scenario_seed: u64, variant: u64, replicate: u64) -> u64 {
+    mix64(mix64(mix64(scenario_seed) ^ variant.wrapping_mul(0xD6E8_FEB8_6659_FD93)) ^ replicate)
+}
+
+/// The generator of one unit (village or county phase) of one replicate.
+pub fn stream(replicate_seed: u64, unit: u64) -> ChaCha8Rng {
+    let mut rng = ChaCha8Rng::seed_from_u64(replicate_seed);
+    rng.set_stream(unit);
+    rng
+}
+
+/// A uniform draw in [0, 1).
+#[inline]
+pub fn uniform(rng: &mut ChaCha8Rng) -> f64 {
+    rng.random::<f64>()
+}
+
+/// `true` with probability `p` (clamped to [0, 1]).
+#[inline]
+pub fn bernoulli(rng: &mut ChaCha8Rng, p: f64) -> bool {
+    p > 0.0 && (p >= 1.0 || uniform(rng) < p)
+}
+
+/// A uniform index in `0..n` (`n > 0`).
+#[inline]
+pub fn index(rng: &mut ChaCha8Rng, n: usize) -> usize {
+    rng.random_range(0..n)
+}
+
+/// A standard normal draw (Box–Muller).
+pub fn standard_normal(rng: &mut ChaCha8Rng) -> f64 {
+    let u1 = 1.0 - uniform(rng); // in (0, 1]
+    let u2 = uniform(rng);
+    (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+}
+
+/// A Poisson draw with mean `lambda` by inversion from one uniform
+/// (exact; used for small means such as monthly need arrivals).
+pub fn poisson(rng: &mut ChaCha8Rng, lambda: f64) -> u32 {
+    if lambda <= 0.0 {
+        return 0;
+    }
+    if lambda > 30.0 {
+        // Normal approximation for large means (village sizes, not needs).
+        let x = lambda + lambda.sqrt() * standard_normal(rng);
+        return x.round().max(0.0) as u32;
+    }
+    let u = uniform(rng);
+    let mut k = 0u32;
+    let mut p = (-lambda).exp();
+    let mut cdf = p;
+    while u > cdf && k < 1000 {
+        k += 1;
+        p *= lambda / f64::from(k);
+        cdf += p;
+    }
+    k
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn streams_are_reproducible_and_distinct() {
+        let a: Vec<f64> = (0..4).map(|_| uniform(&mut stream(7, 0))).collect();
+        assert!(a.windows(2).all(|w| w[0] == w[1]));
+        let mut s0 = stream(7, 0);
+        let mut s1 = stream(7, 1);
+        assert_ne!(uniform(&mut s0), uniform(&mut s1));
+        assert_ne!(replicate_seed(1, 0, 0), replicate_seed(1, 0, 1));
+        assert_ne!(replicate_seed(1, 0, 0), replicate_seed(1, 1, 0));
+    }
+
+    #[test]
+    fn poisson_mean_is_close() {
+        let mut rng = stream(3, 0);
+        let n = 20_000;
+        let mean = (0..n).map(|_| f64::from(poisson(&mut rng, 0.7))).sum::<f64>() / n as f64;
+        assert!((mean - 0.7).abs() < 0.03, "{mean}");
+    }
+
+    #[test]
+    fn normal_has_unit_variance() {
+        let mut rng = stream(5, 0);
+        let xs: Vec<f64> = (0..20_000).map(|_| standard_normal(&mut rng)).collect();
+        let m = xs.iter().sum::<f64>() / xs.len() as f64;
+        let v = xs.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / xs.len() as f64;
+        assert!(m.abs() < 0.03 && (v - 1.0).abs() < 0.05, "{m} {v}");
+    }
+}

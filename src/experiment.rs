@@ -1,0 +1,68 @@
+//! Experiments: replicates run in parallel, and their summary
+//! (`docs/model.md` §3.3).
+//!
+//! Replicate r of variant k uses the seed `replicate_seed(seed, k, r)`, so
+//! adding replicates never changes existing ones, and results are identical
+//! at any thread count (replicates are collected in index order).
+
+use crate::engine::{Simulation, rng};
+use crate::metrics::{METRICS, MonthMetrics};
+use crate::scenario::Scenario;
+use crate::stats::{Summary, summarize};
+use rayon::prelude::*;
+
+/// The metrics of one replicate, month by month.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReplicateRun {
+    /// Replicate index.
+    pub replicate: u32,
+    /// The replicate's seed.
+    pub seed: u64,
+    /// One row per month.
+    pub months: Vec<MonthMetrics>,
+}
+
+/// Run replicates `0..n` of variant `variant` of a scenario, in parallel.
+/// `on_done` is called as each replicate finishes (for a progress bar).
+pub fn run_replicates(
+    s: &Scenario,
+    variant: u64,
+    n: u32,
+    on_done: &(dyn Fn() + Sync),
+) -> Vec<ReplicateRun> {
+    (0..n)
+        .into_par_iter()
+        .map(|replicate| {
+            let seed = rng::replicate_seed(s.scenario.seed, variant, u64::from(replicate));
+            let months = Simulation::new(s, seed).run();
+            on_done();
+            ReplicateRun { replicate, seed, months }
+        })
+        .collect()
+}
+
+/// Summary of one metric in one month across replicates.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MonthSummary {
+    /// Month index (from 0).
+    pub month: u32,
+    /// Metric name.
+    pub metric: &'static str,
+    /// Statistics across replicates.
+    pub summary: Summary,
+}
+
+/// Summaries per month and metric, in month-then-metric order.
+pub fn summarize_runs(runs: &[ReplicateRun]) -> Vec<MonthSummary> {
+    let months = runs.first().map(|r| r.months.len()).unwrap_or(0);
+    let mut out = Vec::with_capacity(months * METRICS.len());
+    let mut xs = Vec::with_capacity(runs.len());
+    for month in 0..months {
+        for (k, (name, _)) in METRICS.iter().enumerate() {
+            xs.clear();
+            xs.extend(runs.iter().map(|r| r.months[month][k]));
+            out.push(MonthSummary { month: month as u32, metric: name, summary: summarize(&xs) });
+        }
+    }
+    out
+}

@@ -1,0 +1,163 @@
+//! Initialisation of a village (`docs/model.md` §5).
+
+use super::{
+    Branch, EffortSplit, Household, HouseholdType, Member, MemberStatus, NO_CONTACT,
+    PeriodRecord, Village,
+};
+use crate::engine::rng::{self, bernoulli, poisson, standard_normal, uniform};
+use crate::rules::effort;
+use crate::scenario::{CountDistribution, CountSpec, Scenario};
+use rand_chacha::ChaCha8Rng;
+
+/// Draw a per-village count from its specification, clamped to `[min, max]`.
+pub fn draw_count(spec: &CountSpec, rng: &mut ChaCha8Rng, min: u32, max: u32) -> u32 {
+    let x = match *spec {
+        CountSpec::Fixed(n) => n,
+        CountSpec::Drawn(CountDistribution::Uniform([a, b])) => {
+            a + (uniform(rng) * f64::from(b - a + 1)).floor() as u32
+        }
+        CountSpec::Drawn(CountDistribution::Normal([mean, sd])) => {
+            (mean + sd * standard_normal(rng)).round().max(0.0) as u32
+        }
+        CountSpec::Drawn(CountDistribution::Poisson(mean)) => poisson(rng, mean),
+    };
+    x.clamp(min, max)
+}
+
+fn clamped_normal(rng: &mut ChaCha8Rng, mean: f64, sd: f64) -> f32 {
+    (mean + sd * standard_normal(rng)).clamp(0.0, 1.0) as f32
+}
+
+/// Build village `id` of a replicate whose seed is `replicate_seed`.
+pub fn build_village(s: &Scenario, id: u32, replicate_seed: u64) -> Village {
+    let mut rng = rng::stream(replicate_seed, u64::from(id));
+    let w = &s.world;
+    let n_households = draw_count(&w.households_per_village, &mut rng, 1, 60_000) as usize;
+    let n_members = draw_count(&w.members_per_village, &mut rng, 1, 5_000) as usize;
+
+    let cum = [
+        w.share_left_behind,
+        w.share_left_behind + w.share_business,
+        w.share_left_behind + w.share_business + w.share_difficulty,
+    ];
+    let mut next_contact = 0usize;
+    let households = (0..n_households)
+        .map(|_| {
+            let u = uniform(&mut rng);
+            let kind = if u < cum[0] {
+                HouseholdType::LeftBehind
+            } else if u < cum[1] {
+                HouseholdType::Business
+            } else if u < cum[2] {
+                HouseholdType::Difficulty
+            } else {
+                HouseholdType::Ordinary
+            };
+            let contact = if bernoulli(&mut rng, w.contact_coverage) {
+                let c = next_contact % n_members;
+                next_contact += 1;
+                c as u16
+            } else {
+                NO_CONTACT
+            };
+            Household {
+                kind,
+                reported: false,
+                open_needs: [0; 4],
+                resolved_this_month: 0,
+                abandoned_this_month: 0,
+                contact,
+                satisfaction: w.initial_satisfaction as f32,
+                trust: w.initial_trust as f32,
+                expectation: 1.0,
+            }
+        })
+        .collect::<Vec<_>>();
+
+    let mut members = (0..n_members)
+        .map(|_| {
+            let skill = clamped_normal(&mut rng, w.skill_mean, w.skill_sd);
+            let motivation = clamped_normal(&mut rng, w.motivation_mean, w.motivation_sd);
+            Member {
+                status: MemberStatus::Active,
+                skill,
+                motivation,
+                effort: EffortSplit { real: 0.0, formal: 0.0, private: 1.0 },
+                honours: 0,
+                sanctions: 0,
+                assigned: 0,
+                is_model: false,
+                unmet_share: 0.5,
+                contact_trust: w.initial_trust as f32,
+                contact_satisfaction: w.initial_satisfaction as f32,
+                capacity: 0.0,
+                assigned_backlog: 0.0,
+                reports: 0,
+                sanctions_this_month: 0,
+                period: PeriodRecord::default(),
+                score: 0.0,
+                payoff: 0.0,
+            }
+        })
+        .collect::<Vec<_>>();
+    for h in &households {
+        if h.is_covered() {
+            members[h.contact as usize].assigned += 1;
+        }
+    }
+    let inspection = s.supervision.inspection_at(0);
+    for m in &mut members {
+        m.effort = effort::best_split(s, m, inspection, 1.0);
+    }
+    let secretary = members
+        .iter()
+        .enumerate()
+        .max_by(|a, b| {
+            let ka = a.1.skill * a.1.motivation;
+            let kb = b.1.skill * b.1.motivation;
+            ka.total_cmp(&kb).then(b.0.cmp(&a.0))
+        })
+        .map(|(i, _)| i as u16)
+        .unwrap_or(0);
+    Village {
+        id,
+        township: id / s.world.villages_per_township,
+        households,
+        members,
+        branch: Branch { secretary, leadership: 1.0, funds: 0.0, score: 0.0 },
+        rng,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn coverage_and_types_follow_the_scenario() {
+        let mut s = Scenario::defaults();
+        s.world.households_per_village = CountSpec::Fixed(4000);
+        s.world.contact_coverage = 0.25;
+        let v = build_village(&s, 0, 11);
+        let covered = v.households.iter().filter(|h| h.is_covered()).count() as f64 / 4000.0;
+        assert!((covered - 0.25).abs() < 0.03, "{covered}");
+        let assigned: u32 = v.members.iter().map(|m| u32::from(m.assigned)).sum();
+        assert_eq!(assigned as usize, v.households.iter().filter(|h| h.is_covered()).count());
+        let left = v.households.iter().filter(|h| h.kind == HouseholdType::LeftBehind).count();
+        assert!((left as f64 / 4000.0 - 0.25).abs() < 0.03);
+    }
+
+    #[test]
+    fn counts_draw_within_bounds() {
+        let mut rng = rng::stream(1, 1);
+        let spec = CountSpec::Drawn(CountDistribution::Uniform([5, 9]));
+        for _ in 0..200 {
+            let n = draw_count(&spec, &mut rng, 1, 100);
+            assert!((5..=9).contains(&n));
+        }
+        let spec = CountSpec::Drawn(CountDistribution::Normal([3.0, 50.0]));
+        for _ in 0..200 {
+            assert!(draw_count(&spec, &mut rng, 1, 10) >= 1);
+        }
+    }
+}

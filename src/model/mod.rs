@@ -1,0 +1,223 @@
+//! Entities and their state (`docs/model.md` §2): the county's villages, each
+//! with one branch, its members and its households.
+//!
+//! Household state is kept compact (a test holds it to at most 64 bytes)
+//! because a province holds millions of them.
+
+mod init;
+
+pub use init::build_village;
+
+use rand_chacha::ChaCha8Rng;
+
+/// Need categories (`docs/model.md` §2.5).
+pub const NEED_CATEGORIES: [&str; 4] = ["production", "livelihood", "dispute", "policy"];
+
+/// Marker for a household without a contact member.
+pub const NO_CONTACT: u16 = u16::MAX;
+
+/// Household type (`docs/model.md` §2.5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum HouseholdType {
+    /// Ordinary farming household.
+    Ordinary = 0,
+    /// Left-behind elderly or children.
+    LeftBehind = 1,
+    /// Business or cooperative household.
+    Business = 2,
+    /// Household in difficulty.
+    Difficulty = 3,
+}
+
+/// A rural household served by the branch.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Household {
+    /// Household type.
+    pub kind: HouseholdType,
+    /// Whether the household reported its contact member this month.
+    pub reported: bool,
+    /// Open (unresolved) needs by category, see [`NEED_CATEGORIES`].
+    pub open_needs: [u16; 4],
+    /// Needs resolved this month.
+    pub resolved_this_month: u16,
+    /// Needs given up this month.
+    pub abandoned_this_month: u16,
+    /// Index of the contact member in the village, or [`NO_CONTACT`].
+    pub contact: u16,
+    /// Satisfaction with the branch, in [0, 1].
+    pub satisfaction: f32,
+    /// Trust in the branch, in [0, 1].
+    pub trust: f32,
+    /// Expectation level E: the share of needs met that feels fully satisfying (1 = all).
+    pub expectation: f32,
+}
+
+impl Household {
+    /// Total open needs.
+    pub fn open_total(&self) -> u32 {
+        self.open_needs.iter().map(|&n| u32::from(n)).sum()
+    }
+    /// Whether the household has a fixed-point contact member.
+    pub fn is_covered(&self) -> bool {
+        self.contact != NO_CONTACT
+    }
+}
+
+/// Effort split of a member: shares of working time, summing to 1 (`docs/model.md` §7.3).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EffortSplit {
+    /// Real service to households.
+    pub real: f32,
+    /// Formal activity: meetings, records, visible work that assessments count.
+    pub formal: f32,
+    /// Private work.
+    pub private: f32,
+}
+
+impl EffortSplit {
+    /// Real service output per unit skill, √e_R.
+    pub fn real_output(&self) -> f32 {
+        self.real.max(0.0).sqrt()
+    }
+    /// Formal output, √e_F.
+    pub fn formal_output(&self) -> f32 {
+        self.formal.max(0.0).sqrt()
+    }
+    /// Private output, √e_P.
+    pub fn private_output(&self) -> f32 {
+        self.private.max(0.0).sqrt()
+    }
+    /// Move a share `rate` of the way toward `target` (keeps the sum at 1).
+    pub fn move_toward(&mut self, target: &EffortSplit, rate: f32) {
+        self.real += rate * (target.real - self.real);
+        self.formal += rate * (target.formal - self.formal);
+        self.private = (1.0 - self.real - self.formal).max(0.0);
+    }
+}
+
+/// Member status (`docs/model.md` §2.4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum MemberStatus {
+    /// Present and able to serve.
+    Active = 0,
+    /// Away as a migrant worker.
+    Migrated = 1,
+    /// Elderly or in difficulty, not serving.
+    Inactive = 2,
+}
+
+/// A Party member of the village branch.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Member {
+    /// Status.
+    pub status: MemberStatus,
+    /// Service skill s in [0, 1].
+    pub skill: f32,
+    /// Intrinsic public-service motivation θ in [0, 1].
+    pub motivation: f32,
+    /// Current effort split.
+    pub effort: EffortSplit,
+    /// Honours received (rewards and model designations), cumulative.
+    pub honours: u16,
+    /// Sanctions received, cumulative.
+    pub sanctions: u16,
+    /// Households assigned to this member (fixed-point contact).
+    pub assigned: u16,
+    /// Whether the member is a designated exemplary model this period.
+    pub is_model: bool,
+    /// Last month: share of assigned households with unmet needs.
+    pub unmet_share: f32,
+    /// Last month: mean trust of assigned households.
+    pub contact_trust: f32,
+    /// Last month: mean satisfaction of assigned households.
+    pub contact_satisfaction: f32,
+    /// Service capacity this month (needs per month).
+    pub capacity: f32,
+    /// Open needs of assigned households at the start of service this month.
+    pub assigned_backlog: f32,
+    /// Reports received this month.
+    pub reports: u16,
+    /// Sanctions received this month.
+    pub sanctions_this_month: u16,
+    /// Period accumulators for the assessment (`docs/model.md` §7.4).
+    pub period: PeriodRecord,
+    /// Last assessment score.
+    pub score: f32,
+    /// Payoff realised over the last assessment period (for imitation).
+    pub payoff: f32,
+}
+
+/// What a member did during the current assessment period.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct PeriodRecord {
+    /// Months recorded.
+    pub months: u16,
+    /// Sum of monthly formal output √e_F.
+    pub formal_output: f32,
+    /// Needs resolved for assigned households (plus pooled work).
+    pub resolved: f32,
+    /// Sum of realised monthly utility.
+    pub utility: f32,
+    /// Sanctions this period.
+    pub sanctions: u16,
+    /// Whether the member was rewarded at the assessment closing this period.
+    pub rewarded: bool,
+}
+
+impl Member {
+    /// Whether the member can serve this month.
+    pub fn is_active(&self) -> bool {
+        self.status == MemberStatus::Active
+    }
+}
+
+/// The village Party branch.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Branch {
+    /// Index of the secretary among the village's members.
+    pub secretary: u16,
+    /// Leadership multiplier L on members' service capacity (1 = neutral).
+    pub leadership: f32,
+    /// Service funds available (thousand yuan).
+    pub funds: f64,
+    /// Last assessment score (mean of members' scores).
+    pub score: f32,
+}
+
+/// A village: its households, its branch and members, and its random stream.
+#[derive(Debug, Clone)]
+pub struct Village {
+    /// Index of the village in the county.
+    pub id: u32,
+    /// Index of its township.
+    pub township: u32,
+    /// Households.
+    pub households: Vec<Household>,
+    /// Party members.
+    pub members: Vec<Member>,
+    /// The branch.
+    pub branch: Branch,
+    /// This village's random stream, keyed by (seed, replicate, village).
+    pub rng: ChaCha8Rng,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn household_state_is_compact() {
+        assert!(std::mem::size_of::<Household>() <= 64);
+    }
+
+    #[test]
+    fn moving_effort_keeps_shares_summing_to_one() {
+        let mut e = EffortSplit { real: 0.2, formal: 0.3, private: 0.5 };
+        let t = EffortSplit { real: 0.6, formal: 0.1, private: 0.3 };
+        e.move_toward(&t, 0.5);
+        assert!((e.real + e.formal + e.private - 1.0).abs() < 1e-6);
+        assert!((e.real - 0.4).abs() < 1e-6);
+    }
+}

@@ -1,0 +1,60 @@
+//! Tidy CSV tables: `timeseries.csv` (one row per replicate and month, one
+//! column per metric) and `summary.csv` (one row per month and metric).
+
+use super::OutputError;
+use crate::experiment::{MonthSummary, ReplicateRun};
+use crate::metrics::METRICS;
+use std::path::Path;
+
+fn csv_err(path: &Path) -> impl Fn(csv::Error) -> OutputError + '_ {
+    move |e| OutputError::Csv { path: path.to_path_buf(), message: e.to_string() }
+}
+
+/// A number as CSV text: shortest round-trip form, empty when missing.
+pub fn number(x: Option<f64>) -> String {
+    match x {
+        Some(x) if x.is_finite() => format!("{x}"),
+        _ => String::new(),
+    }
+}
+
+/// Write `timeseries.csv`: columns `replicate, seed, month,` then every metric.
+pub fn write_timeseries(path: &Path, runs: &[ReplicateRun]) -> Result<(), OutputError> {
+    let mut w = csv::Writer::from_path(path).map_err(csv_err(path))?;
+    let mut header = vec!["replicate", "seed", "month"];
+    header.extend(METRICS.iter().map(|(n, _)| *n));
+    w.write_record(&header).map_err(csv_err(path))?;
+    let mut row: Vec<String> = Vec::with_capacity(header.len());
+    for run in runs {
+        for (month, values) in run.months.iter().enumerate() {
+            row.clear();
+            row.push(run.replicate.to_string());
+            row.push(run.seed.to_string());
+            row.push(month.to_string());
+            row.extend(values.iter().map(|&x| number(Some(x))));
+            w.write_record(&row).map_err(csv_err(path))?;
+        }
+    }
+    w.flush().map_err(|e| super::io_err(path)(e))
+}
+
+/// Write `summary.csv`: `month, metric, mean, sd, ci_low, ci_high, n`.
+pub fn write_summary(path: &Path, rows: &[MonthSummary]) -> Result<(), OutputError> {
+    let mut w = csv::Writer::from_path(path).map_err(csv_err(path))?;
+    w.write_record(["month", "metric", "mean", "sd", "ci_low", "ci_high", "n"])
+        .map_err(csv_err(path))?;
+    for r in rows {
+        let s = &r.summary;
+        w.write_record([
+            r.month.to_string(),
+            r.metric.to_string(),
+            number(Some(s.mean)),
+            number(s.sd),
+            number(s.ci_low),
+            number(s.ci_high),
+            s.n.to_string(),
+        ])
+        .map_err(csv_err(path))?;
+    }
+    w.flush().map_err(|e| super::io_err(path)(e))
+}

@@ -1,0 +1,189 @@
+//! The incentive system (`docs/model.md` §7.4): assessment scores and rewards.
+//!
+//! Each month a member's record grows by the formal output √e_F, the needs
+//! they resolved, and the realised utility
+//! u = v·θ·L·s·√e_R + π·√e_P − f·(sanctions this month).
+//! At the end of every assessment period of P months the county scores every
+//! active member:
+//!
+//! score = w_F·F̄ + w_O·Ō + w_M·M̄ − p_S·(sanctions in the period),
+//!
+//! F̄ the mean monthly formal output, Ō = min(1, resolved / (κ·P)), M̄ the mean
+//! satisfaction of the member's households (the branch's if none). If the
+//! incentive system is on, the top share (rank rule) or everyone at or above
+//! the threshold (threshold rule) is rewarded. A member's payoff for the
+//! period is mean monthly utility plus ρ if rewarded.
+
+use crate::metrics::CountyTally;
+use crate::model::Village;
+use crate::scenario::{RewardRule, Scenario};
+
+/// Add this month to every active member's period record.
+pub fn record_month(v: &mut Village, s: &Scenario) {
+    let value = s.effort.intrinsic_value as f32;
+    let private = s.effort.private_return as f32;
+    let sanction = s.supervision.sanction as f32;
+    let leadership = v.branch.leadership;
+    for m in v.members.iter_mut().filter(|m| m.is_active()) {
+        let p = &mut m.period;
+        p.months += 1;
+        p.formal_output += m.effort.formal_output();
+        p.utility += value * m.motivation * leadership * m.skill * m.effort.real_output()
+            + private * m.effort.private_output()
+            - sanction * f32::from(m.sanctions_this_month);
+    }
+}
+
+/// Score every active member of a village and the branch (mean score).
+pub fn score_members(v: &mut Village, s: &Scenario) {
+    let inc = &s.incentive;
+    let kappa = s.service.needs_per_member_month as f32;
+    let mut sum = 0.0f32;
+    let mut n = 0u32;
+    for m in &mut v.members {
+        if !m.is_active() || m.period.months == 0 {
+            m.score = 0.0;
+            continue;
+        }
+        let months = f32::from(m.period.months);
+        let formal = m.period.formal_output / months;
+        let outcome = if kappa > 0.0 {
+            (m.period.resolved / (kappa * months)).min(1.0)
+        } else {
+            0.0
+        };
+        m.score = inc.formal_weight as f32 * formal
+            + inc.outcome_weight as f32 * outcome
+            + inc.mass_evaluation_weight as f32 * m.contact_satisfaction
+            - inc.sanction_points as f32 * f32::from(m.period.sanctions);
+        sum += m.score;
+        n += 1;
+    }
+    v.branch.score = if n > 0 { sum / n as f32 } else { 0.0 };
+}
+
+/// Reward members county-wide by the reward rule; returns nothing but marks
+/// `period.rewarded`, adds honours, and counts rewards and cost.
+pub fn award(villages: &mut [Village], s: &Scenario, tally: &mut CountyTally) {
+    let inc = &s.incentive;
+    if !inc.enabled {
+        return;
+    }
+    let mut ranked: Vec<(f32, u32, u16)> = villages
+        .iter()
+        .flat_map(|v| {
+            v.members
+                .iter()
+                .enumerate()
+                .filter(|(_, m)| m.is_active() && m.period.months > 0)
+                .map(move |(i, m)| (m.score, v.id, i as u16))
+        })
+        .collect();
+    let winners: &[(f32, u32, u16)] = match inc.reward_rule {
+        RewardRule::Rank => {
+            ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+            let n = (inc.reward_share * ranked.len() as f64).round() as usize;
+            &ranked[..n.min(ranked.len())]
+        }
+        RewardRule::Threshold => {
+            ranked.retain(|r| f64::from(r.0) >= inc.reward_threshold);
+            &ranked
+        }
+    };
+    for &(_, village, member) in winners {
+        let m = &mut villages[village as usize].members[member as usize];
+        m.period.rewarded = true;
+        m.honours = m.honours.saturating_add(1);
+        tally.rewards += 1;
+        if inc.material_reward > 0.0 {
+            tally.cost += inc.material_reward_cost;
+        }
+    }
+}
+
+/// Close the period: set each member's payoff and clear the record.
+pub fn close_period(v: &mut Village, s: &Scenario) {
+    let rho = s.incentive.reward_value() as f32;
+    for m in &mut v.members {
+        let p = m.period;
+        m.payoff = if p.months > 0 {
+            p.utility / f32::from(p.months) + if p.rewarded { rho } else { 0.0 }
+        } else {
+            0.0
+        };
+        m.period = Default::default();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{EffortSplit, build_village};
+
+    fn scored(formal_weight: f64) -> (f32, f32) {
+        let mut s = Scenario::defaults();
+        s.incentive.formal_weight = formal_weight;
+        let mut v = build_village(&s, 0, 3);
+        v.members[0].effort = EffortSplit { real: 0.1, formal: 0.8, private: 0.1 };
+        v.members[1].effort = EffortSplit { real: 0.8, formal: 0.1, private: 0.1 };
+        for m in &mut v.members[..2] {
+            m.skill = 0.5;
+            m.contact_satisfaction = 0.5;
+        }
+        for _ in 0..12 {
+            record_month(&mut v, &s);
+        }
+        v.members[1].period.resolved = 12.0 * 3.0;
+        v.members[0].period.resolved = 12.0 * 0.5;
+        score_members(&mut v, &s);
+        (v.members[0].score, v.members[1].score)
+    }
+
+    #[test]
+    fn counting_activity_favours_formalists_and_counting_outcomes_favours_servers() {
+        let (formalist, server) = scored(0.9);
+        assert!(formalist > server);
+        let (formalist, server) = scored(0.0);
+        assert!(server > formalist);
+    }
+
+    #[test]
+    fn rank_rule_rewards_the_top_share() {
+        let mut s = Scenario::defaults();
+        s.incentive.reward_share = 0.25;
+        let mut villages: Vec<_> = (0..4).map(|i| build_village(&s, i, 5)).collect();
+        for v in &mut villages {
+            for (i, m) in v.members.iter_mut().enumerate() {
+                m.period.months = 12;
+                m.score = i as f32;
+            }
+        }
+        let n: usize = villages.iter().map(|v| v.members.len()).sum();
+        let mut t = CountyTally::default();
+        award(&mut villages, &s, &mut t);
+        assert_eq!(t.rewards as usize, (0.25 * n as f64).round() as usize);
+        // The rewarded have the highest scores.
+        let min_rewarded = villages.iter().flat_map(|v| &v.members).filter(|m| m.period.rewarded).map(|m| m.score).fold(f32::MAX, f32::min);
+        let max_other = villages.iter().flat_map(|v| &v.members).filter(|m| !m.period.rewarded).map(|m| m.score).fold(f32::MIN, f32::max);
+        assert!(min_rewarded >= max_other);
+    }
+
+    #[test]
+    fn threshold_rule_rewards_all_above_it_and_none_when_switched_off() {
+        let mut s = Scenario::defaults();
+        s.incentive.reward_rule = RewardRule::Threshold;
+        s.incentive.reward_threshold = 0.5;
+        let mut villages = vec![build_village(&s, 0, 5)];
+        for (i, m) in villages[0].members.iter_mut().enumerate() {
+            m.period.months = 12;
+            m.score = if i % 2 == 0 { 0.7 } else { 0.3 };
+        }
+        let mut t = CountyTally::default();
+        award(&mut villages, &s, &mut t);
+        assert_eq!(t.rewards as usize, villages[0].members.len().div_ceil(2));
+        s.incentive.enabled = false;
+        let mut t = CountyTally::default();
+        award(&mut villages, &s, &mut t);
+        assert_eq!(t.rewards, 0);
+    }
+}

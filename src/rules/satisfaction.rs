@@ -1,0 +1,127 @@
+//! Household satisfaction and trust (`docs/model.md` §7.6).
+//!
+//! A household's experience this month is
+//! x = (r + γ·V) / (r + o + a + γ·[covered]), with r needs resolved, o still
+//! open, a given up, and V = √e_R of its contact member (a visit). Felt
+//! experience is min(1, x / E) for expectation E. Satisfaction follows it:
+//! S ← S + α_S·(x/E − S) (no update when the denominator is 0), and trust
+//! follows satisfaction slowly: T ← T + α_T·(S − T).
+
+use crate::model::Village;
+use crate::scenario::Scenario;
+
+/// Update every household's satisfaction and trust.
+pub fn update(v: &mut Village, s: &Scenario) {
+    let gamma = s.households.visit_weight as f32;
+    let alpha_s = s.households.satisfaction_rate as f32;
+    let alpha_t = s.households.trust_rate as f32;
+    for h in &mut v.households {
+        let r = f32::from(h.resolved_this_month);
+        let unmet = h.open_total() as f32 + f32::from(h.abandoned_this_month);
+        let (visit, weight) = if h.is_covered() {
+            let m = &v.members[h.contact as usize];
+            let visit = if m.is_active() { m.effort.real_output() } else { 0.0 };
+            (visit, gamma)
+        } else {
+            (0.0, 0.0)
+        };
+        let denominator = r + unmet + weight;
+        if denominator > 0.0 {
+            let x = (r + weight * visit) / denominator;
+            let felt = (x / h.expectation.max(1e-6)).min(1.0);
+            h.satisfaction += alpha_s * (felt - h.satisfaction);
+        }
+        h.trust += alpha_t * (h.satisfaction - h.trust);
+        h.satisfaction = h.satisfaction.clamp(0.0, 1.0);
+        h.trust = h.trust.clamp(0.0, 1.0);
+    }
+}
+
+/// Refresh what each member knows of their households (mean trust, mean
+/// satisfaction, share with unmet needs): used by the effort choice next
+/// month and as the member's mass evaluation.
+pub fn refresh_contact_views(v: &mut Village) {
+    for m in &mut v.members {
+        m.contact_trust = 0.0;
+        m.contact_satisfaction = 0.0;
+        m.unmet_share = 0.0;
+    }
+    for h in &v.households {
+        if h.is_covered() {
+            let m = &mut v.members[h.contact as usize];
+            m.contact_trust += h.trust;
+            m.contact_satisfaction += h.satisfaction;
+            if h.open_total() > 0 || h.abandoned_this_month > 0 {
+                m.unmet_share += 1.0;
+            }
+        }
+    }
+    let branch_mean = if v.households.is_empty() {
+        0.0
+    } else {
+        v.households.iter().map(|h| h.satisfaction).sum::<f32>() / v.households.len() as f32
+    };
+    for m in &mut v.members {
+        if m.assigned > 0 {
+            let n = f32::from(m.assigned);
+            m.contact_trust /= n;
+            m.contact_satisfaction /= n;
+            m.unmet_share /= n;
+        } else {
+            m.contact_satisfaction = branch_mean;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::build_village;
+
+    fn after(resolved: u16, open: u16) -> (f32, f32) {
+        let s = Scenario::defaults();
+        let mut v = build_village(&s, 0, 2);
+        for h in &mut v.households {
+            h.resolved_this_month = resolved;
+            h.open_needs = [open, 0, 0, 0];
+        }
+        update(&mut v, &s);
+        let h = &v.households[0];
+        (h.satisfaction, h.trust)
+    }
+
+    #[test]
+    fn resolving_needs_raises_satisfaction_and_unmet_needs_lower_it() {
+        let start = Scenario::defaults().world.initial_satisfaction as f32;
+        let (up, _) = after(3, 0);
+        let (down, _) = after(0, 3);
+        assert!(up > start && down < start, "{up} {down}");
+    }
+
+    #[test]
+    fn trust_follows_satisfaction() {
+        let s = Scenario::defaults();
+        let mut v = build_village(&s, 0, 2);
+        v.households[0].satisfaction = 0.9;
+        v.households[0].trust = 0.2;
+        v.households[0].contact = crate::model::NO_CONTACT;
+        update(&mut v, &s);
+        assert!(v.households[0].trust > 0.2);
+    }
+
+    #[test]
+    fn higher_expectations_satisfy_less() {
+        let s = Scenario::defaults();
+        let mut a = build_village(&s, 0, 2);
+        let mut b = a.clone();
+        for (ha, hb) in a.households.iter_mut().zip(b.households.iter_mut()) {
+            ha.resolved_this_month = 1;
+            ha.open_needs = [1, 0, 0, 0];
+            *hb = *ha;
+            hb.expectation = 1.5;
+        }
+        update(&mut a, &s);
+        update(&mut b, &s);
+        assert!(b.households[0].satisfaction < a.households[0].satisfaction);
+    }
+}

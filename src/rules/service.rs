@@ -1,0 +1,149 @@
+//! Service delivery (`docs/model.md` §7.2).
+//!
+//! Member i can resolve c_i = κ·L·s_i·√e_R,i needs a month. Each open need of
+//! a household assigned to i is resolved with probability
+//! q_i = min(1, c_i / B_i), B_i being the open needs of i's households. Spare
+//! capacity u_i = max(0, c_i − B_i) is pooled, discounted by the efficiency
+//! η_u of reaching households without a contact member, and resolves their
+//! needs with probability q_0 = min(1, η_u·Σu_i / B_0). Needs still open are
+//! given up with probability a (abandon rate).
+
+use crate::engine::rng::bernoulli;
+use crate::metrics::VillageTally;
+use crate::model::Village;
+use crate::scenario::Scenario;
+
+/// c_i for every member (0 for members who are not active).
+pub fn set_capacities(v: &mut Village, s: &Scenario) {
+    let kappa = s.service.needs_per_member_month as f32;
+    let leadership = v.branch.leadership;
+    for m in &mut v.members {
+        m.capacity = if m.is_active() {
+            kappa * leadership * m.skill * m.effort.real_output()
+        } else {
+            0.0
+        };
+    }
+}
+
+/// Resolve and abandon needs for this month.
+pub fn deliver(v: &mut Village, s: &Scenario, tally: &mut VillageTally) {
+    set_capacities(v, s);
+    for m in &mut v.members {
+        m.assigned_backlog = 0.0;
+    }
+    let mut uncovered_backlog = 0.0f64;
+    for h in &v.households {
+        let open = h.open_total() as f32;
+        if h.is_covered() {
+            v.members[h.contact as usize].assigned_backlog += open;
+        } else {
+            uncovered_backlog += f64::from(open);
+        }
+    }
+    tally.open_before_service += v.households.iter().map(|h| u64::from(h.open_total())).sum::<u64>();
+
+    let mut spare_total = 0.0f64;
+    for m in &v.members {
+        tally.capacity += f64::from(m.capacity);
+        spare_total += f64::from((m.capacity - m.assigned_backlog).max(0.0));
+    }
+    let pooled = s.service.uncovered_efficiency * spare_total;
+    let q_uncovered = if uncovered_backlog > 0.0 {
+        (pooled / uncovered_backlog).min(1.0)
+    } else {
+        0.0
+    };
+
+    let abandon = s.environment.abandon_rate;
+    let rng = &mut v.rng;
+    let mut resolved_uncovered = 0u64;
+    for h in &mut v.households {
+        let q = if h.is_covered() {
+            let m = &v.members[h.contact as usize];
+            if m.assigned_backlog > 0.0 {
+                f64::from((m.capacity / m.assigned_backlog).min(1.0))
+            } else {
+                0.0
+            }
+        } else {
+            q_uncovered
+        };
+        let mut resolved = 0u16;
+        let mut abandoned = 0u16;
+        for open in &mut h.open_needs {
+            let n = *open;
+            let mut left = 0u16;
+            for _ in 0..n {
+                if bernoulli(rng, q) {
+                    resolved += 1;
+                } else if bernoulli(rng, abandon) {
+                    abandoned += 1;
+                } else {
+                    left += 1;
+                }
+            }
+            *open = left;
+        }
+        h.resolved_this_month = resolved;
+        h.abandoned_this_month = abandoned;
+        if h.is_covered() {
+            v.members[h.contact as usize].period.resolved += f32::from(resolved);
+        } else {
+            resolved_uncovered += u64::from(resolved);
+        }
+        tally.needs_resolved += u64::from(resolved);
+        tally.needs_abandoned += u64::from(abandoned);
+    }
+    // Needs resolved from the pool are credited to members by their spare capacity.
+    if resolved_uncovered > 0 && spare_total > 0.0 {
+        for m in &mut v.members {
+            let spare = f64::from((m.capacity - m.assigned_backlog).max(0.0));
+            m.period.resolved += (resolved_uncovered as f64 * spare / spare_total) as f32;
+        }
+    }
+    tally.cost += s.service.fund_per_need * tally.needs_resolved as f64;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::build_village;
+    use crate::rules::needs;
+
+    fn resolved_share(edit: impl Fn(&mut Village, &mut Scenario)) -> f64 {
+        let mut s = Scenario::defaults();
+        s.environment.need_rate = 1.0;
+        let mut v = build_village(&s, 0, 4);
+        edit(&mut v, &mut s);
+        let mut t = VillageTally::default();
+        needs::arrive(&mut v, &s, &mut t);
+        deliver(&mut v, &s, &mut t);
+        assert!(t.needs_resolved + t.needs_abandoned <= t.open_before_service);
+        t.needs_resolved as f64 / t.open_before_service as f64
+    }
+
+    #[test]
+    fn more_real_effort_resolves_more_needs() {
+        let low = resolved_share(|v, _| v.members.iter_mut().for_each(|m| m.effort.real = 0.05));
+        let high = resolved_share(|v, _| v.members.iter_mut().for_each(|m| m.effort.real = 0.6));
+        assert!(high > low, "{high} {low}");
+    }
+
+    #[test]
+    fn more_skill_resolves_more_needs() {
+        let low = resolved_share(|v, _| v.members.iter_mut().for_each(|m| m.skill = 0.2));
+        let high = resolved_share(|v, _| v.members.iter_mut().for_each(|m| m.skill = 0.9));
+        assert!(high > low, "{high} {low}");
+    }
+
+    #[test]
+    fn without_real_effort_nothing_is_resolved() {
+        let share = resolved_share(|v, _| {
+            v.members.iter_mut().for_each(|m| {
+                m.effort.real = 0.0;
+            })
+        });
+        assert_eq!(share, 0.0);
+    }
+}

@@ -1,0 +1,160 @@
+//! Supervision (`docs/model.md` §7.5): inspection from above and mass
+//! supervision from below, with sanctions.
+//!
+//! 1. Mass reports: a covered household with unmet needs this month reports
+//!    its contact member with probability μ·T.
+//! 2. A member is inspected with probability I(t); a member with at least M
+//!    reports is investigated. An inspection finds shirking with probability
+//!    1 − √e_R and formalism with probability χ·√e_F; an investigation finds
+//!    them with probabilities 1 − √e_R and √e_F. Each finding is one sanction.
+//! 3. A reporting household's trust rises by δ⁺ if its contact member was
+//!    sanctioned and falls by δ⁻ if nothing happened.
+
+use crate::engine::rng::bernoulli;
+use crate::metrics::VillageTally;
+use crate::model::Village;
+use crate::scenario::Scenario;
+
+use super::MonthContext;
+
+/// Run this month's reports, inspections, investigations and sanctions.
+pub fn supervise(v: &mut Village, s: &Scenario, ctx: &MonthContext, tally: &mut VillageTally) {
+    for m in &mut v.members {
+        m.reports = 0;
+        m.sanctions_this_month = 0;
+    }
+    let sup = &s.supervision;
+    if !sup.enabled {
+        return;
+    }
+    let rng = &mut v.rng;
+
+    // 1. Mass reports.
+    let mu = sup.mass_supervision;
+    for h in &mut v.households {
+        h.reported = false;
+        if !h.is_covered() || (h.open_total() == 0 && h.abandoned_this_month == 0) {
+            continue;
+        }
+        if bernoulli(rng, mu * f64::from(h.trust)) {
+            h.reported = true;
+            let m = &mut v.members[h.contact as usize];
+            m.reports = m.reports.saturating_add(1);
+            tally.reports += 1;
+        }
+    }
+
+    // 2. Inspections, investigations, sanctions.
+    for m in v.members.iter_mut().filter(|m| m.is_active()) {
+        let shirk = 1.0 - f64::from(m.effort.real_output());
+        let formal = f64::from(m.effort.formal_output());
+        let mut findings = 0u16;
+        if bernoulli(rng, ctx.inspection) {
+            tally.inspections += 1;
+            tally.cost += sup.inspection_cost;
+            findings += u16::from(bernoulli(rng, shirk));
+            findings += u16::from(bernoulli(rng, sup.inspection_sees_formalism * formal));
+        }
+        if u32::from(m.reports) >= sup.report_threshold {
+            findings += u16::from(bernoulli(rng, shirk));
+            findings += u16::from(bernoulli(rng, formal));
+        }
+        if findings > 0 {
+            m.sanctions_this_month = findings;
+            m.sanctions = m.sanctions.saturating_add(findings);
+            m.period.sanctions = m.period.sanctions.saturating_add(findings);
+            tally.sanctions += u64::from(findings);
+        }
+    }
+
+    // 3. Accountability feeds back on trust.
+    let (gain, loss) = (sup.trust_gain as f32, sup.trust_loss as f32);
+    for h in v.households.iter_mut().filter(|h| h.reported) {
+        let acted = v.members[h.contact as usize].sanctions_this_month > 0;
+        h.trust = if acted { h.trust + gain } else { h.trust - loss }.clamp(0.0, 1.0);
+        h.reported = false;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{EffortSplit, build_village};
+
+    fn sanctions(effort: EffortSplit, inspection: f64, mass: f64) -> u64 {
+        let mut s = Scenario::defaults();
+        s.supervision.mass_supervision = mass;
+        let mut v = build_village(&s, 0, 9);
+        let mut t = VillageTally::default();
+        for month in 0..24 {
+            for m in &mut v.members {
+                m.effort = effort;
+            }
+            for h in &mut v.households {
+                h.open_needs = [1, 0, 0, 0];
+                h.trust = 0.8;
+            }
+            supervise(&mut v, &s, &MonthContext { month, inspection }, &mut t);
+        }
+        t.sanctions
+    }
+
+    const SHIRKER: EffortSplit = EffortSplit { real: 0.05, formal: 0.05, private: 0.9 };
+    const DILIGENT: EffortSplit = EffortSplit { real: 0.8, formal: 0.05, private: 0.15 };
+    const FORMALIST: EffortSplit = EffortSplit { real: 0.1, formal: 0.6, private: 0.3 };
+
+    #[test]
+    fn more_inspection_finds_more_shirking() {
+        assert!(sanctions(SHIRKER, 0.3, 0.0) > sanctions(SHIRKER, 0.05, 0.0));
+    }
+
+    #[test]
+    fn shirkers_are_sanctioned_more_than_diligent_members() {
+        assert!(sanctions(SHIRKER, 0.2, 0.05) > sanctions(DILIGENT, 0.2, 0.05));
+    }
+
+    #[test]
+    fn mass_supervision_finds_formalism_that_inspection_misses() {
+        let by_inspection = sanctions(FORMALIST, 0.2, 0.0);
+        let by_masses = sanctions(FORMALIST, 0.0, 0.2);
+        assert!(by_masses > 0 && by_inspection > 0);
+        assert!(sanctions(FORMALIST, 0.2, 0.2) > by_inspection);
+    }
+
+    fn mean_trust_after_reports(effort: EffortSplit) -> f32 {
+        let mut s = Scenario::defaults();
+        s.supervision.mass_supervision = 1.0;
+        s.supervision.report_threshold = 1;
+        let mut v = build_village(&s, 0, 9);
+        for m in &mut v.members {
+            m.effort = effort;
+        }
+        for h in &mut v.households {
+            h.open_needs = [1, 0, 0, 0];
+            h.trust = 0.5;
+        }
+        let mut t = VillageTally::default();
+        supervise(&mut v, &s, &MonthContext { month: 0, inspection: 0.0 }, &mut t);
+        assert!(t.reports > 0);
+        let covered: Vec<f32> = v.households.iter().filter(|h| h.is_covered()).map(|h| h.trust).collect();
+        covered.iter().sum::<f32>() / covered.len() as f32
+    }
+
+    #[test]
+    fn reports_that_lead_to_sanctions_raise_trust_and_ignored_reports_lower_it() {
+        let formalist = EffortSplit { real: 0.0, formal: 1.0, private: 0.0 };
+        let diligent = EffortSplit { real: 1.0, formal: 0.0, private: 0.0 };
+        assert!(mean_trust_after_reports(formalist) > 0.5);
+        assert!(mean_trust_after_reports(diligent) < 0.5);
+    }
+
+    #[test]
+    fn switched_off_supervision_never_sanctions() {
+        let mut s = Scenario::defaults();
+        s.supervision.enabled = false;
+        let mut v = build_village(&s, 0, 9);
+        let mut t = VillageTally::default();
+        supervise(&mut v, &s, &MonthContext { month: 0, inspection: 1.0 }, &mut t);
+        assert_eq!(t.sanctions + t.reports + t.inspections, 0);
+    }
+}

@@ -1,0 +1,605 @@
+//! Validation of scenario text against the schema, with positions.
+
+use super::schema::{self, Kind, PARAMS, Param, SECTIONS};
+use super::Scenario;
+use std::fmt;
+use toml::de::{DeTable, DeValue};
+use toml::{Spanned, Table, Value};
+
+/// Where in a file a problem is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    /// File name as given by the user.
+    pub file: String,
+    /// 1-based line, 0 when the problem has no position (a command-line override).
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line == 0 {
+            write!(f, "{}", self.file)
+        } else {
+            write!(f, "{}:{}:{}", self.file, self.line, self.column)
+        }
+    }
+}
+
+/// One problem in a scenario.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScenarioError {
+    /// Where it is.
+    pub location: Location,
+    /// The dotted key concerned, if any.
+    pub key: Option<String>,
+    /// What is wrong and what would be valid.
+    pub message: String,
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.key {
+            Some(k) => write!(f, "{}: {}: {}", self.location, k, self.message),
+            None => write!(f, "{}: {}", self.location, self.message),
+        }
+    }
+}
+
+/// All problems found in a scenario, in file order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScenarioErrors(pub Vec<ScenarioError>);
+
+impl fmt::Display for ScenarioErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ScenarioErrors {}
+
+struct Ctx<'a> {
+    text: &'a str,
+    file: &'a str,
+    errors: Vec<(usize, ScenarioError)>,
+}
+
+impl Ctx<'_> {
+    fn location(&self, offset: usize) -> Location {
+        let offset = offset.min(self.text.len());
+        let before = &self.text[..offset];
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+        Location {
+            file: self.file.to_string(),
+            line,
+            column,
+        }
+    }
+
+    fn error(&mut self, offset: usize, key: Option<String>, message: String) {
+        let location = self.location(offset);
+        self.errors.push((
+            offset,
+            ScenarioError {
+                location,
+                key,
+                message,
+            },
+        ));
+    }
+}
+
+/// Parse, validate and resolve scenario text.
+pub(super) fn parse(
+    text: &str,
+    file: &str,
+    overrides: &[(String, String)],
+) -> Result<Scenario, ScenarioErrors> {
+    let mut ctx = Ctx {
+        text,
+        file,
+        errors: Vec::new(),
+    };
+    let doc = match DeTable::parse(text) {
+        Ok(doc) => doc,
+        Err(e) => {
+            let offset = e.span().map(|s| s.start).unwrap_or(0);
+            let message = format!("TOML syntax error: {}", e.message().trim());
+            ctx.error(offset, None, message);
+            return Err(finish(ctx));
+        }
+    };
+
+    let mut user = Table::new();
+    for (section_key, section_value) in doc.get_ref().iter() {
+        let section = section_key.get_ref().as_ref();
+        let Some(table) = section_value.get_ref().as_table() else {
+            let hint = match PARAMS.iter().find(|p| p.name() == section) {
+                Some(p) => format!(
+                    "`{section}` must be written inside its section: [{}] {} = ...",
+                    p.section(),
+                    p.name()
+                ),
+                None => format!("expected a section such as [scenario]; {}", sections_hint()),
+            };
+            ctx.error(section_key.span().start, Some(section.to_string()), hint);
+            continue;
+        };
+        if !SECTIONS.iter().any(|(s, _)| *s == section) {
+            let message = match suggest(section, SECTIONS.iter().map(|(s, _)| *s)) {
+                Some(s) => format!("unknown section [{section}]; did you mean [{s}]?"),
+                None => format!("unknown section [{section}]; {}", sections_hint()),
+            };
+            ctx.error(section_key.span().start, Some(section.to_string()), message);
+            continue;
+        }
+        let mut resolved = Table::new();
+        for (key, value) in table.iter() {
+            let name = key.get_ref().as_ref();
+            let dotted = format!("{section}.{name}");
+            let Some(param) = schema::find(&dotted) else {
+                let message = unknown_key_message(section, name);
+                ctx.error(key.span().start, Some(dotted), message);
+                continue;
+            };
+            match check_value(param, value) {
+                Ok(v) => {
+                    resolved.insert(name.to_string(), v);
+                }
+                Err((offset, message)) => ctx.error(offset, Some(dotted), message),
+            }
+        }
+        user.insert(section.to_string(), Value::Table(resolved));
+    }
+
+    for (key, literal) in overrides {
+        match override_value(key, literal) {
+            Ok(v) => {
+                let param = schema::find(key).expect("checked by override_value");
+                let section = user
+                    .entry(param.section().to_string())
+                    .or_insert_with(|| Value::Table(Table::new()));
+                if let Value::Table(t) = section {
+                    t.insert(param.name().to_string(), v);
+                }
+            }
+            Err(message) => ctx.errors.push((
+                usize::MAX,
+                ScenarioError {
+                    location: Location {
+                        file: format!("{file} (override)"),
+                        line: 0,
+                        column: 0,
+                    },
+                    key: Some(key.clone()),
+                    message,
+                },
+            )),
+        }
+    }
+
+    if !ctx.errors.is_empty() {
+        return Err(finish(ctx));
+    }
+
+    let mut root = defaults_table();
+    for (section, values) in user {
+        if let (Some(Value::Table(target)), Value::Table(values)) = (root.get_mut(&section), values)
+        {
+            for (k, v) in values {
+                target.insert(k, v);
+            }
+        }
+    }
+    let scenario: Scenario = match Value::Table(root).try_into() {
+        Ok(s) => s,
+        Err(e) => {
+            ctx.error(0, None, format!("internal schema mismatch: {e}"));
+            return Err(finish(ctx));
+        }
+    };
+    cross_checks(&scenario, doc.get_ref(), &mut ctx);
+    if ctx.errors.is_empty() {
+        Ok(scenario)
+    } else {
+        Err(finish(ctx))
+    }
+}
+
+fn finish(mut ctx: Ctx<'_>) -> ScenarioErrors {
+    ctx.errors.sort_by_key(|(offset, _)| *offset);
+    ScenarioErrors(ctx.errors.into_iter().map(|(_, e)| e).collect())
+}
+
+fn sections_hint() -> String {
+    let names: Vec<String> = SECTIONS.iter().map(|(s, _)| format!("[{s}]")).collect();
+    format!("valid sections are {}", names.join(", "))
+}
+
+fn unknown_key_message(section: &str, name: &str) -> String {
+    if let Some(p) = PARAMS
+        .iter()
+        .find(|p| p.name() == name && p.section() != section)
+    {
+        return format!(
+            "unknown key `{name}` in [{section}]; `{name}` belongs in [{}]",
+            p.section()
+        );
+    }
+    let in_section = PARAMS.iter().filter(|p| p.section() == section);
+    match suggest(name, in_section.clone().map(|p| p.name())) {
+        Some(s) => format!("unknown key `{name}` in [{section}]; did you mean `{s}`?"),
+        None => {
+            let names: Vec<&str> = in_section.map(|p| p.name()).collect();
+            format!(
+                "unknown key `{name}` in [{section}]; valid keys are {}",
+                names.join(", ")
+            )
+        }
+    }
+}
+
+/// The candidate nearest to `word` by edit distance, if it is near enough.
+pub(crate) fn suggest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let mut best: Option<(usize, &str)> = None;
+    for c in candidates {
+        let d = edit_distance(word, c);
+        if best.is_none_or(|(bd, _)| d < bd) {
+            best = Some((d, c));
+        }
+    }
+    let (d, c) = best?;
+    let limit = (word.chars().count().max(c.chars().count()) / 3).max(2);
+    let prefix = c.starts_with(word) || word.starts_with(c);
+    (d <= limit || prefix).then_some(c)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for i in 1..=a.len() {
+        cur[0] = i;
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
+/// The table of all defaults, section by section.
+fn defaults_table() -> Table {
+    let mut root = Table::new();
+    for (section, _) in SECTIONS {
+        root.insert(section.to_string(), Value::Table(Table::new()));
+    }
+    for p in PARAMS {
+        let value = literal_value(p.default).expect("schema default is a TOML literal");
+        if let Some(Value::Table(t)) = root.get_mut(p.section()) {
+            t.insert(p.name().to_string(), value);
+        }
+    }
+    root
+}
+
+fn literal_value(literal: &str) -> Option<Value> {
+    let doc: Table = toml::from_str(&format!("v = {literal}")).ok()?;
+    doc.get("v").cloned()
+}
+
+/// Validate a `key = literal` override given outside the file.
+pub(crate) fn override_value(key: &str, literal: &str) -> Result<Value, String> {
+    let Some(param) = schema::find(key) else {
+        let all = PARAMS.iter().map(|p| p.key);
+        return Err(match suggest(key, all) {
+            Some(s) => format!("unknown key; did you mean `{s}`?"),
+            None => "unknown key; `grassroots params` lists the valid keys".to_string(),
+        });
+    };
+    let text = format!("v = {literal}");
+    let doc = DeTable::parse(&text).map_err(|e| format!("`{literal}` is not a TOML value: {}", e.message().trim()))?;
+    let value = doc
+        .get_ref()
+        .get("v")
+        .ok_or_else(|| format!("`{literal}` is not a TOML value"))?;
+    check_value(param, value).map_err(|(_, m)| m)
+}
+
+fn type_name(v: &DeValue<'_>) -> &'static str {
+    match v {
+        DeValue::String(_) => "a string",
+        DeValue::Integer(_) => "an integer",
+        DeValue::Float(_) => "a number",
+        DeValue::Boolean(_) => "a boolean",
+        DeValue::Datetime(_) => "a date",
+        DeValue::Array(_) => "an array",
+        DeValue::Table(_) => "a table",
+    }
+}
+
+fn as_integer(v: &DeValue<'_>) -> Option<i64> {
+    let i = v.as_integer()?;
+    i64::from_str_radix(i.as_str(), i.radix()).ok()
+}
+
+fn as_number(v: &DeValue<'_>) -> Option<f64> {
+    match v {
+        DeValue::Float(f) => f.as_str().parse::<f64>().ok(),
+        DeValue::Integer(_) => as_integer(v).map(|i| i as f64),
+        _ => None,
+    }
+}
+
+type Check = Result<Value, (usize, String)>;
+
+/// Check one value against its parameter's kind and range.
+fn check_value(param: &Param, value: &Spanned<DeValue<'_>>) -> Check {
+    let at = value.span().start;
+    let v = value.get_ref();
+    let shown = display_value(v);
+    match param.kind {
+        Kind::Real { min, max } => {
+            let x = as_number(v).ok_or_else(|| {
+                (at, format!("expected a number in [{min}, {max}], found {}", type_name(v)))
+            })?;
+            if !x.is_finite() || x < min || x > max {
+                return Err((at, format!("{shown} must be in [{min}, {max}]")));
+            }
+            Ok(Value::Float(x))
+        }
+        Kind::Integer { min, max } => {
+            let i = as_integer(v).ok_or_else(|| {
+                (at, format!("expected an integer in {min} – {max}, found {}", type_name(v)))
+            })?;
+            if i < min || i > max {
+                return Err((at, format!("{shown} must be an integer in {min} – {max}")));
+            }
+            Ok(Value::Integer(i))
+        }
+        Kind::Count { min, max } => check_count(v, at, min, max),
+        Kind::Switch => v
+            .as_bool()
+            .map(Value::Boolean)
+            .ok_or_else(|| (at, format!("expected true or false, found {}", type_name(v)))),
+        Kind::Text => v
+            .as_str()
+            .map(|s| Value::String(s.to_string()))
+            .ok_or_else(|| (at, format!("expected a string, found {}", type_name(v)))),
+        Kind::Name => {
+            let s = v
+                .as_str()
+                .ok_or_else(|| (at, format!("expected a quoted name, found {}", type_name(v))))?;
+            let ok = !s.is_empty()
+                && s.len() <= 100
+                && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+            if !ok {
+                return Err((
+                    at,
+                    format!("{shown} must be 1–100 letters, digits, `-` or `_` (it names the output directory)"),
+                ));
+            }
+            Ok(Value::String(s.to_string()))
+        }
+        Kind::Choice(options) => {
+            let listed = options
+                .iter()
+                .map(|o| format!("\"{o}\""))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let s = v
+                .as_str()
+                .ok_or_else(|| (at, format!("expected one of {listed}, found {}", type_name(v))))?;
+            if options.contains(&s) {
+                Ok(Value::String(s.to_string()))
+            } else {
+                let hint = suggest(s, options.iter().copied())
+                    .map(|o| format!("; did you mean \"{o}\"?"))
+                    .unwrap_or_default();
+                Err((at, format!("{shown} is not one of {listed}{hint}")))
+            }
+        }
+    }
+}
+
+fn display_value(v: &DeValue<'_>) -> String {
+    match v {
+        DeValue::String(s) => format!("\"{s}\""),
+        DeValue::Integer(i) => i.to_string(),
+        DeValue::Float(f) => f.as_str().to_string(),
+        DeValue::Boolean(b) => b.to_string(),
+        other => type_name(other).to_string(),
+    }
+}
+
+fn check_count(v: &DeValue<'_>, at: usize, min: i64, max: i64) -> Check {
+    let valid = format!(
+        "expected an integer in {min} – {max}, or {{ uniform = [a, b] }}, {{ normal = [mean, sd] }} or {{ poisson = mean }}"
+    );
+    if let Some(i) = as_integer(v) {
+        if i < min || i > max {
+            return Err((at, format!("{i} must be an integer in {min} – {max}")));
+        }
+        return Ok(Value::Integer(i));
+    }
+    let Some(table) = v.as_table() else {
+        return Err((at, format!("{valid}, found {}", type_name(v))));
+    };
+    if table.len() != 1 {
+        return Err((at, format!("{valid}: give exactly one distribution")));
+    }
+    let (name, arg) = table.iter().next().expect("one entry");
+    let arg_at = arg.span().start;
+    let numbers = |n: usize| -> Result<Vec<f64>, (usize, String)> {
+        let arr = arg.get_ref().as_array().ok_or_else(|| {
+            (arg_at, format!("`{}` takes an array of {n} numbers", name.get_ref()))
+        })?;
+        let xs: Option<Vec<f64>> = arr.iter().map(|x| as_number(x.get_ref())).collect();
+        match xs {
+            Some(xs) if xs.len() == n => Ok(xs),
+            _ => Err((arg_at, format!("`{}` takes an array of {n} numbers", name.get_ref()))),
+        }
+    };
+    let (lo, hi) = (min as f64, max as f64);
+    let mut out = Table::new();
+    match name.get_ref().as_ref() {
+        "uniform" => {
+            let xs = numbers(2)?;
+            if xs.iter().any(|x| x.fract() != 0.0) || xs[0] > xs[1] || xs[0] < lo || xs[1] > hi {
+                return Err((arg_at, format!("uniform = [a, b] needs integers {min} ≤ a ≤ b ≤ {max}")));
+            }
+            out.insert(
+                "uniform".into(),
+                Value::Array(vec![Value::Integer(xs[0] as i64), Value::Integer(xs[1] as i64)]),
+            );
+        }
+        "normal" => {
+            let xs = numbers(2)?;
+            if xs[0] < lo || xs[0] > hi || xs[1] < 0.0 || !xs[1].is_finite() {
+                return Err((arg_at, format!("normal = [mean, sd] needs {min} ≤ mean ≤ {max} and sd ≥ 0")));
+            }
+            out.insert("normal".into(), Value::Array(vec![Value::Float(xs[0]), Value::Float(xs[1])]));
+        }
+        "poisson" => {
+            let m = as_number(arg.get_ref())
+                .filter(|m| *m >= lo && *m <= hi)
+                .ok_or_else(|| (arg_at, format!("poisson = mean needs a number in [{min}, {max}]")))?;
+            out.insert("poisson".into(), Value::Float(m));
+        }
+        other => {
+            let hint = suggest(other, ["uniform", "normal", "poisson"].into_iter())
+                .map(|s| format!("did you mean `{s}`? "))
+                .unwrap_or_default();
+            return Err((name.span().start, format!("unknown distribution `{other}`; {hint}{valid}")));
+        }
+    }
+    Ok(Value::Table(out))
+}
+
+/// Checks that involve more than one key.
+fn cross_checks(s: &Scenario, doc: &DeTable<'_>, ctx: &mut Ctx<'_>) {
+    let w = &s.world;
+    let shares = w.share_left_behind + w.share_business + w.share_difficulty;
+    if shares > 1.0 + 1e-9 {
+        let at = key_offset(doc, "world", "share_difficulty")
+            .or_else(|| key_offset(doc, "world", "share_business"))
+            .or_else(|| key_offset(doc, "world", "share_left_behind"))
+            .unwrap_or(0);
+        ctx.error(
+            at,
+            Some("world.share_left_behind + share_business + share_difficulty".into()),
+            format!("the household type shares sum to {shares:.3}; they must sum to at most 1 (the rest are ordinary households)"),
+        );
+    }
+}
+
+fn key_offset(doc: &DeTable<'_>, section: &str, name: &str) -> Option<usize> {
+    let table = doc.get(section)?.get_ref().as_table()?;
+    table
+        .iter()
+        .find(|(k, _)| k.get_ref().as_ref() == name)
+        .map(|(k, _)| k.span().start)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(text: &str) -> String {
+        Scenario::from_toml(text, "s.toml").unwrap_err().to_string()
+    }
+
+    #[test]
+    fn three_line_file_runs_on_defaults() {
+        let s = Scenario::from_toml("[scenario]\nname = \"tiny\"\nmonths = 12\n", "s.toml").unwrap();
+        assert_eq!(s.scenario.months, 12);
+        assert_eq!(s.world.villages, 40);
+    }
+
+    #[test]
+    fn unknown_key_suggests_nearest() {
+        let e = err("[scenario]\nmonthz = 3\n");
+        assert_eq!(e, "s.toml:2:1: scenario.monthz: unknown key `monthz` in [scenario]; did you mean `months`?");
+    }
+
+    #[test]
+    fn key_in_wrong_section_names_the_right_one() {
+        let e = err("[world]\nmonths = 3\n");
+        assert!(e.contains("belongs in [scenario]"), "{e}");
+    }
+
+    #[test]
+    fn unknown_section_suggests_nearest() {
+        let e = err("[incentives]\nformal_weight = 0.2\n");
+        assert!(e.contains("did you mean [incentive]?"), "{e}");
+    }
+
+    #[test]
+    fn out_of_range_names_key_value_and_range() {
+        let e = err("[incentive]\noutcome_weight = 1.4\n");
+        assert_eq!(e, "s.toml:2:18: incentive.outcome_weight: 1.4 must be in [0, 1]");
+    }
+
+    #[test]
+    fn syntax_error_has_line_and_column() {
+        let e = err("[scenario]\nname = \"x\"\nmonths = = 3\n");
+        assert!(e.starts_with("s.toml:3:"), "{e}");
+        assert!(e.contains("TOML syntax error"), "{e}");
+    }
+
+    #[test]
+    fn wrong_type_and_bad_choice_are_explained() {
+        assert!(err("[incentive]\nenabled = 1\n").contains("expected true or false"));
+        let e = err("[exemplary]\nreach = \"countyy\"\n");
+        assert!(e.contains("did you mean \"county\"?"), "{e}");
+    }
+
+    #[test]
+    fn counts_accept_distributions() {
+        let s = Scenario::from_toml(
+            "[world]\nhouseholds_per_village = { uniform = [50, 200] }\nmembers_per_village = { poisson = 20 }\n",
+            "s.toml",
+        )
+        .unwrap();
+        assert_eq!(
+            s.world.households_per_village,
+            super::super::CountSpec::Drawn(super::super::CountDistribution::Uniform([50, 200]))
+        );
+        assert!(err("[world]\nhouseholds_per_village = { uniform = [200, 50] }\n").contains("a ≤ b"));
+        assert!(err("[world]\nhouseholds_per_village = { unifrom = [1, 5] }\n").contains("did you mean `uniform`"));
+    }
+
+    #[test]
+    fn all_errors_are_reported_in_file_order() {
+        let e = Scenario::from_toml("[world]\nvillages = 0\n[effort]\nnoise = -1\n", "s.toml").unwrap_err();
+        assert_eq!(e.0.len(), 2);
+        assert_eq!(e.0[0].location.line, 2);
+        assert_eq!(e.0[1].location.line, 4);
+    }
+
+    #[test]
+    fn shares_must_leave_room_for_ordinary_households() {
+        let e = err("[world]\nshare_left_behind = 0.6\nshare_difficulty = 0.6\n");
+        assert!(e.contains("sum to 1.300"), "{e}");
+    }
+
+    #[test]
+    fn overrides_are_validated_like_file_keys() {
+        let o = vec![("scenario.replicates".to_string(), "3".to_string())];
+        let s = Scenario::from_toml_with("", "s.toml", &o).unwrap();
+        assert_eq!(s.scenario.replicates, 3);
+        let bad = vec![("incentive.formal_weigth".to_string(), "0.1".to_string())];
+        let e = Scenario::from_toml_with("", "s.toml", &bad).unwrap_err().to_string();
+        assert!(e.contains("did you mean `incentive.formal_weight`"), "{e}");
+    }
+}
