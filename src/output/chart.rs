@@ -59,6 +59,7 @@ pub fn draw_metric(path: &Path, title: &str, metric: &str, rows: &[MonthSummary]
     chart
         .configure_mesh()
         .x_desc("month")
+        .x_label_formatter(&|x| format!("{}", *x as i64))
         .y_desc(metric)
         .label_style(("sans-serif", 15))
         .draw()

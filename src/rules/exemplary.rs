@@ -6,9 +6,9 @@
 //! probability r, picks one model of their group at random and copies them
 //! with the Fermi probability P = 1 / (1 + exp(−(π_j − π_i)/K)), where π is
 //! the payoff of the last period: motivation and effort split move a share η
-//! toward the model's. Strong members also help weak ones: each active
-//! member's skill closes a share τ of the gap to the most skilled active
-//! member of the branch.
+//! toward the model's. Strong members also help weak ones: each month a
+//! member whose skill is below the mean skill s̄_M of their own branch's
+//! models closes a share τ of the gap (no mentoring in a branch without models).
 
 use crate::engine::rng::{bernoulli, index};
 use crate::model::{EffortSplit, Village};
@@ -142,15 +142,21 @@ pub fn imitate_and_mentor(v: &mut Village, s: &Scenario, board: &ModelBoard) {
             }
         }
     }
-    let best = v
+    // Mentoring: the branch's own models lift the others' skill.
+    let (sum, n) = v
         .members
         .iter()
-        .filter(|m| m.is_active())
-        .map(|m| m.skill)
-        .fold(0.0f32, f32::max);
+        .filter(|m| m.is_active() && m.is_model)
+        .fold((0.0f32, 0u32), |(s, n), m| (s + m.skill, n + 1));
+    if n == 0 {
+        return;
+    }
+    let mentor_skill = sum / n as f32;
     let tau = ex.mentoring_rate as f32;
-    for m in v.members.iter_mut().filter(|m| m.is_active()) {
-        m.skill = (m.skill + tau * (best - m.skill)).clamp(0.0, 1.0);
+    for m in v.members.iter_mut().filter(|m| m.is_active() && !m.is_model) {
+        if m.skill < mentor_skill {
+            m.skill += tau * (mentor_skill - m.skill);
+        }
     }
 }
 
@@ -222,6 +228,8 @@ mod tests {
     fn mentoring_raises_the_weakest_skill() {
         let s = scenario(Reach::Branch);
         let mut v = build_village(&s, 0, 2);
+        v.members[0].skill = 0.95;
+        v.members[0].is_model = true;
         let before = v.members.iter().map(|m| m.skill).fold(1.0f32, f32::min);
         imitate_and_mentor(&mut v, &s, &ModelBoard::default());
         let after = v.members.iter().map(|m| m.skill).fold(1.0f32, f32::min);

@@ -205,7 +205,7 @@ pub const PARAMS: &[Param] = &[
     p!("exemplary.imitation_rate", UNIT, "0.10", "Monthly probability that a member compares themself with a model", "Mesoudi; 000 §4 (\"learning, catching up\")"),
     p!("exemplary.imitation_temperature", real(0.001, 10.0), "0.10", "K: noise of the Fermi comparison of payoffs", "Szabó & Tőke 1998"),
     p!("exemplary.imitation_strength", UNIT, "0.50", "η: share of the difference to the model copied", "—"),
-    p!("exemplary.mentoring_rate", UNIT, "0.03", "τ: monthly share of the skill gap to the branch's best member closed by mentoring", "000 §4 (\"helping and exceeding\"); 001 §4"),
+    p!("exemplary.mentoring_rate", UNIT, "0.01", "τ: monthly share of the skill gap to the branch's own models closed by mentoring", "000 §4 (\"helping and exceeding\"); 001 §4"),
 ];
 
 /// Look a parameter up by its dotted key.
