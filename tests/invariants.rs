@@ -31,7 +31,9 @@ fn check_invariants(s: &Scenario) -> Result<(), String> {
     for month in 0..s.scenario.months {
         let row = sim.step();
         for (k, x) in row.iter().enumerate() {
-            if !x.is_finite() || *x < 0.0 {
+            // Scores may fall below zero through sanction deductions.
+            let may_be_negative = METRICS[k].0 == "assessment_score";
+            if !x.is_finite() || (*x < 0.0 && !may_be_negative) {
                 return Err(format!("month {month}: {} = {x}", METRICS[k].0));
             }
         }
