@@ -36,7 +36,11 @@ pub fn run_replicates(
             let seed = rng::replicate_seed(s.scenario.seed, variant, u64::from(replicate));
             let months = Simulation::new(s, seed).run();
             on_done();
-            ReplicateRun { replicate, seed, months }
+            ReplicateRun {
+                replicate,
+                seed,
+                months,
+            }
         })
         .collect()
 }
@@ -61,7 +65,11 @@ pub fn summarize_runs(runs: &[ReplicateRun]) -> Vec<MonthSummary> {
         for (k, (name, _)) in METRICS.iter().enumerate() {
             xs.clear();
             xs.extend(runs.iter().map(|r| r.months[month][k]));
-            out.push(MonthSummary { month: month as u32, metric: name, summary: summarize(&xs) });
+            out.push(MonthSummary {
+                month: month as u32,
+                metric: name,
+                summary: summarize(&xs),
+            });
         }
     }
     out

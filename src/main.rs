@@ -13,7 +13,11 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 #[derive(Parser)]
-#[command(name = "grassroots", version, about = "Agent-based simulation of service-oriented village Party branches")]
+#[command(
+    name = "grassroots",
+    version,
+    about = "Agent-based simulation of service-oriented village Party branches"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -82,7 +86,15 @@ fn main() -> ExitCode {
 
 fn dispatch(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Run { file, out, seed, replicates, threads, set, quiet } => {
+        Command::Run {
+            file,
+            out,
+            seed,
+            replicates,
+            threads,
+            set,
+            quiet,
+        } => {
             let mut overrides = parse_sets(&set)?;
             if let Some(seed) = seed {
                 overrides.push(("scenario.seed".into(), seed.to_string()));
@@ -116,7 +128,10 @@ fn parse_sets(sets: &[String]) -> Result<Vec<(String, String)>> {
     sets.iter()
         .map(|s| match s.split_once('=') {
             Some((k, v)) => Ok((k.trim().to_string(), v.trim().to_string())),
-            None => Err(InputError(format!("--set {s}: expected KEY=VALUE, e.g. --set incentive.formal_weight=0.2")).into()),
+            None => Err(InputError(format!(
+                "--set {s}: expected KEY=VALUE, e.g. --set incentive.formal_weight=0.2"
+            ))
+            .into()),
         })
         .collect()
 }
@@ -128,7 +143,13 @@ fn load(file: &Path, overrides: &[(String, String)]) -> Result<Scenario> {
     Scenario::from_toml_with(&text, &shown, overrides).map_err(|e| InputError(e.to_string()).into())
 }
 
-fn run(file: &Path, s: Scenario, out: Option<PathBuf>, threads: Option<usize>, quiet: bool) -> Result<()> {
+fn run(
+    file: &Path,
+    s: Scenario,
+    out: Option<PathBuf>,
+    threads: Option<usize>,
+    quiet: bool,
+) -> Result<()> {
     let out = out.unwrap_or_else(|| Path::new("output").join(&s.scenario.name));
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(n) = threads {
@@ -144,9 +165,11 @@ fn run(file: &Path, s: Scenario, out: Option<PathBuf>, threads: Option<usize>, q
     let bar = if show {
         let bar = ProgressBar::new(u64::from(s.scenario.replicates));
         bar.set_style(
-            ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len} replicates, {elapsed} (ETA {eta})")
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .progress_chars("=> "),
+            ProgressStyle::with_template(
+                "{spinner} {msg} [{bar:30}] {pos}/{len} replicates, {elapsed} (ETA {eta})",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
         );
         bar.set_message(s.scenario.name.clone());
         bar
@@ -199,9 +222,25 @@ fn report(s: &Scenario, rows: &[MonthSummary], out: &Path, wall: f64, threads: u
         s.scenario.name, s.scenario.replicates, s.scenario.months, s.world.villages, wall, threads
     );
     println!("final month (mean, 95 % CI across replicates):");
-    for name in ["service_capacity", "share_met", "satisfaction_mean", "trust_mean", "formalism_index", "coverage", "assessment_score", "cost"] {
-        let Some(k) = metric_index(name) else { continue };
-        let Some(r) = rows.iter().find(|r| r.month == last && r.metric == METRICS[k].0) else { continue };
+    for name in [
+        "service_capacity",
+        "share_met",
+        "satisfaction_mean",
+        "trust_mean",
+        "formalism_index",
+        "coverage",
+        "assessment_score",
+        "cost",
+    ] {
+        let Some(k) = metric_index(name) else {
+            continue;
+        };
+        let Some(r) = rows
+            .iter()
+            .find(|r| r.month == last && r.metric == METRICS[k].0)
+        else {
+            continue;
+        };
         let sm = &r.summary;
         match (sm.ci_low, sm.ci_high) {
             (Some(lo), Some(hi)) => println!("  {name:<18} {:>12.4}  [{lo:.4}, {hi:.4}]", sm.mean),

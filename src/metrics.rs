@@ -175,13 +175,22 @@ pub fn histogram_quantile(hist: &[u32; BINS], q: f64) -> f64 {
 
 /// The metrics written per month: name and meaning (README and `docs/model.md` §7.8).
 pub const METRICS: &[(&str, &str)] = &[
-    ("service_capacity", "Σ member capacity κ·L·s·√e_R: needs the branches can resolve per month"),
+    (
+        "service_capacity",
+        "Σ member capacity κ·L·s·√e_R: needs the branches can resolve per month",
+    ),
     ("needs_arrived", "New needs this month"),
     ("needs_resolved", "Needs resolved this month"),
     ("needs_abandoned", "Needs given up this month"),
     ("backlog", "Open needs at the end of the month"),
-    ("share_met", "Share of needs closed this month that were resolved: resolved / (resolved + abandoned)"),
-    ("response_time", "Mean months a need waits, by Little's law: backlog / resolved"),
+    (
+        "share_met",
+        "Share of needs closed this month that were resolved: resolved / (resolved + abandoned)",
+    ),
+    (
+        "response_time",
+        "Mean months a need waits, by Little's law: backlog / resolved",
+    ),
     ("satisfaction_mean", "Mean household satisfaction"),
     ("satisfaction_p25", "Lower quartile of satisfaction"),
     ("satisfaction_median", "Median satisfaction"),
@@ -191,19 +200,37 @@ pub const METRICS: &[(&str, &str)] = &[
     ("trust_median", "Median trust"),
     ("trust_p75", "Upper quartile of trust"),
     ("coverage", "Share of households with a contact member"),
-    ("formalism_index", "Formal share of public effort: Σe_F / Σ(e_R + e_F)"),
-    ("real_effort", "Mean real-service share e_R of active members"),
-    ("private_effort", "Mean private-work share e_P of active members"),
-    ("motivation_mean", "Mean intrinsic motivation θ of active members"),
+    (
+        "formalism_index",
+        "Formal share of public effort: Σe_F / Σ(e_R + e_F)",
+    ),
+    (
+        "real_effort",
+        "Mean real-service share e_R of active members",
+    ),
+    (
+        "private_effort",
+        "Mean private-work share e_P of active members",
+    ),
+    (
+        "motivation_mean",
+        "Mean intrinsic motivation θ of active members",
+    ),
     ("skill_mean", "Mean skill s of active members"),
     ("active_members", "Members present and serving"),
     ("models", "Designated exemplary models"),
-    ("assessment_score", "Mean branch assessment score at the last assessment (official figure)"),
+    (
+        "assessment_score",
+        "Mean branch assessment score at the last assessment (official figure)",
+    ),
     ("rewards", "Rewards issued this month"),
     ("sanctions", "Sanctions issued this month"),
     ("inspections", "Inspections this month"),
     ("reports", "Household reports this month"),
-    ("cost", "Spending this month, thousand yuan (rewards, inspections, service funds)"),
+    (
+        "cost",
+        "Spending this month, thousand yuan (rewards, inspections, service funds)",
+    ),
 ];
 
 /// Number of metrics.
@@ -232,7 +259,10 @@ impl Tally {
             self.needs_resolved as f64,
             self.needs_abandoned as f64,
             self.backlog as f64,
-            ratio(self.needs_resolved as f64, (self.needs_resolved + self.needs_abandoned) as f64),
+            ratio(
+                self.needs_resolved as f64,
+                (self.needs_resolved + self.needs_abandoned) as f64,
+            ),
             ratio(self.backlog as f64, self.needs_resolved.max(1) as f64),
             ratio(self.satisfaction, h),
             histogram_quantile(&self.satisfaction_hist, 0.25),

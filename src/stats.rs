@@ -29,16 +29,34 @@ pub fn t_975(df: f64) -> f64 {
 pub fn summarize(xs: &[f64]) -> Summary {
     let n = xs.len();
     if n == 0 {
-        return Summary { n, mean: f64::NAN, sd: None, ci_low: None, ci_high: None };
+        return Summary {
+            n,
+            mean: f64::NAN,
+            sd: None,
+            ci_low: None,
+            ci_high: None,
+        };
     }
     let mean = xs.iter().sum::<f64>() / n as f64;
     if n < 2 {
-        return Summary { n, mean, sd: None, ci_low: None, ci_high: None };
+        return Summary {
+            n,
+            mean,
+            sd: None,
+            ci_low: None,
+            ci_high: None,
+        };
     }
     let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
     let sd = var.sqrt();
     let half = t_975((n - 1) as f64) * sd / (n as f64).sqrt();
-    Summary { n, mean, sd: Some(sd), ci_low: Some(mean - half), ci_high: Some(mean + half) }
+    Summary {
+        n,
+        mean,
+        sd: Some(sd),
+        ci_low: Some(mean - half),
+        ci_high: Some(mean + half),
+    }
 }
 
 #[cfg(test)]

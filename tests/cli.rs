@@ -8,7 +8,9 @@ fn bin() -> Command {
 }
 
 fn data(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name)
 }
 
 fn run(args: &[&str]) -> Output {
@@ -23,21 +25,35 @@ fn text(bytes: &[u8]) -> String {
 fn run_writes_timeseries_summary_manifest_and_charts() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("small");
-    let o = run(&["run", data("small.toml").to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    let o = run(&[
+        "run",
+        data("small.toml").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert!(text(&o.stdout).contains("share_met"));
 
     let ts = std::fs::read_to_string(out.join("timeseries.csv")).unwrap();
     let mut lines = ts.lines();
     let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-    assert_eq!(&header[..4], &["replicate", "seed", "month", "service_capacity"]);
+    assert_eq!(
+        &header[..4],
+        &["replicate", "seed", "month", "service_capacity"]
+    );
     assert_eq!(header.len(), 3 + grassroots::metrics::METRICS.len());
     assert_eq!(lines.count(), 3 * 24);
 
     let summary = std::fs::read_to_string(out.join("summary.csv")).unwrap();
     assert!(summary.starts_with("month,metric,mean,sd,ci_low,ci_high,n\n"));
-    assert_eq!(summary.lines().count(), 1 + 24 * grassroots::metrics::METRICS.len());
-    let row = summary.lines().find(|l| l.starts_with("23,satisfaction_mean,")).unwrap();
+    assert_eq!(
+        summary.lines().count(),
+        1 + 24 * grassroots::metrics::METRICS.len()
+    );
+    let row = summary
+        .lines()
+        .find(|l| l.starts_with("23,satisfaction_mean,"))
+        .unwrap();
     let f: Vec<f64> = row.split(',').skip(2).map(|x| x.parse().unwrap()).collect();
     assert!(f[2] <= f[0] && f[0] <= f[3], "mean inside its CI: {row}");
     assert_eq!(f[4], 3.0);
@@ -46,7 +62,10 @@ fn run_writes_timeseries_summary_manifest_and_charts() {
         serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["seed"], 7);
     assert_eq!(manifest["scenario"]["world"]["villages"], 6);
-    assert_eq!(manifest["scenario"]["incentive"]["formal_weight"], 0.6, "defaults are resolved");
+    assert_eq!(
+        manifest["scenario"]["incentive"]["formal_weight"], 0.6,
+        "defaults are resolved"
+    );
     assert_eq!(manifest["replicate_seeds"].as_array().unwrap().len(), 3);
     assert!(manifest["wall_time_seconds"].as_f64().unwrap() >= 0.0);
 
@@ -54,7 +73,10 @@ fn run_writes_timeseries_summary_manifest_and_charts() {
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
     assert!(png.len() > 10_000, "chart has content");
     // Nothing is left in the staging area.
-    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert_eq!(leftovers.len(), 1, "{leftovers:?}");
 }
 
@@ -64,13 +86,27 @@ fn same_seed_gives_identical_timeseries_on_one_and_two_threads() {
     let mut files = Vec::new();
     for threads in ["1", "2"] {
         let out = dir.path().join(format!("t{threads}"));
-        let o = run(&["run", data("small.toml").to_str().unwrap(), "--threads", threads, "--quiet", "--out", out.to_str().unwrap()]);
+        let o = run(&[
+            "run",
+            data("small.toml").to_str().unwrap(),
+            "--threads",
+            threads,
+            "--quiet",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
         assert!(o.status.success(), "{}", text(&o.stderr));
         files.push(std::fs::read(out.join("timeseries.csv")).unwrap());
         files.push(std::fs::read(out.join("summary.csv")).unwrap());
     }
-    assert!(files[0] == files[2], "timeseries.csv differs between 1 and 2 threads");
-    assert!(files[1] == files[3], "summary.csv differs between 1 and 2 threads");
+    assert!(
+        files[0] == files[2],
+        "timeseries.csv differs between 1 and 2 threads"
+    );
+    assert!(
+        files[1] == files[3],
+        "summary.csv differs between 1 and 2 threads"
+    );
 }
 
 #[test]
@@ -80,7 +116,17 @@ fn seed_and_replicates_can_be_overridden() {
     let b = dir.path().join("b");
     let small = data("small.toml");
     for (out, seed) in [(&a, "7"), (&b, "8")] {
-        let o = run(&["run", small.to_str().unwrap(), "-q", "--seed", seed, "--replicates", "2", "--out", out.to_str().unwrap()]);
+        let o = run(&[
+            "run",
+            small.to_str().unwrap(),
+            "-q",
+            "--seed",
+            seed,
+            "--replicates",
+            "2",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
         assert!(o.status.success(), "{}", text(&o.stderr));
     }
     let ta = std::fs::read_to_string(a.join("timeseries.csv")).unwrap();
@@ -96,14 +142,23 @@ fn rejects(body: &str, expected: &[&str]) {
     let file = dir.path().join("bad.toml");
     std::fs::write(&file, body).unwrap();
     let out = dir.path().join("out");
-    let o = run(&["run", file.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    let o = run(&[
+        "run",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
     let err = text(&o.stderr);
     for e in expected {
         assert!(err.contains(e), "stderr {err:?} lacks {e:?}");
     }
     assert!(!err.contains("panicked"));
-    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "output left behind");
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "output left behind"
+    );
     // `validate` gives the same message.
     let v = run(&["validate", file.to_str().unwrap()]);
     assert_eq!(v.status.code(), Some(2));
@@ -112,26 +167,46 @@ fn rejects(body: &str, expected: &[&str]) {
 
 #[test]
 fn syntax_error_names_file_line_and_column() {
-    rejects("[scenario]\nname = \"x\"\nmonths = = 3\n", &["bad.toml:3:", "TOML syntax error"]);
+    rejects(
+        "[scenario]\nname = \"x\"\nmonths = = 3\n",
+        &["bad.toml:3:", "TOML syntax error"],
+    );
 }
 
 #[test]
 fn unknown_key_suggests_the_nearest_name() {
-    rejects("[scenario]\nmonthz = 3\n", &["bad.toml:2:1: scenario.monthz", "did you mean `months`?"]);
+    rejects(
+        "[scenario]\nmonthz = 3\n",
+        &["bad.toml:2:1: scenario.monthz", "did you mean `months`?"],
+    );
 }
 
 #[test]
 fn out_of_range_value_names_key_value_and_range() {
-    rejects("[incentive]\noutcome_weight = 1.4\n", &["bad.toml:2:18: incentive.outcome_weight: 1.4 must be in [0, 1]"]);
+    rejects(
+        "[incentive]\noutcome_weight = 1.4\n",
+        &["bad.toml:2:18: incentive.outcome_weight: 1.4 must be in [0, 1]"],
+    );
 }
 
 #[test]
 fn bad_override_is_rejected_like_a_file_key() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    let o = run(&["run", data("small.toml").to_str().unwrap(), "--set", "effort.noise=9", "--out", out.to_str().unwrap()]);
+    let o = run(&[
+        "run",
+        data("small.toml").to_str().unwrap(),
+        "--set",
+        "effort.noise=9",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(text(&o.stderr).contains("effort.noise: 9 must be in [0, 3]"), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("effort.noise: 9 must be in [0, 3]"),
+        "{}",
+        text(&o.stderr)
+    );
     assert!(!out.exists());
 }
 
@@ -153,7 +228,12 @@ fn every_shipped_scenario_validates() {
         let path = entry.unwrap().path();
         if path.extension().is_some_and(|e| e == "toml") {
             let o = run(&["validate", path.to_str().unwrap()]);
-            assert!(o.status.success(), "{}: {}", path.display(), text(&o.stderr));
+            assert!(
+                o.status.success(),
+                "{}: {}",
+                path.display(),
+                text(&o.stderr)
+            );
             n += 1;
         }
     }
@@ -164,5 +244,8 @@ fn every_shipped_scenario_validates() {
 fn params_prints_the_schema_table() {
     let o = run(&["params"]);
     assert!(o.status.success());
-    assert_eq!(text(&o.stdout), grassroots::scenario::schema::markdown_table());
+    assert_eq!(
+        text(&o.stdout),
+        grassroots::scenario::schema::markdown_table()
+    );
 }

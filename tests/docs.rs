@@ -5,7 +5,8 @@ use grassroots::metrics::METRICS;
 use grassroots::scenario::schema::markdown_table;
 
 fn model_md() -> String {
-    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/model.md")).expect("docs/model.md exists")
+    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/model.md"))
+        .expect("docs/model.md exists")
 }
 
 #[test]
@@ -26,6 +27,9 @@ fn parameter_table_in_docs_matches_the_schema() {
 fn every_metric_is_documented() {
     let doc = model_md();
     for (name, _) in METRICS {
-        assert!(doc.contains(&format!("`{name}`")), "docs/model.md does not document metric `{name}`");
+        assert!(
+            doc.contains(&format!("`{name}`")),
+            "docs/model.md does not document metric `{name}`"
+        );
     }
 }

@@ -37,22 +37,45 @@ fn check_invariants(s: &Scenario) -> Result<(), String> {
                 return Err(format!("month {month}: {} = {x}", METRICS[k].0));
             }
         }
-        let (arrived, resolved, abandoned) = (row[m("needs_arrived")], row[m("needs_resolved")], row[m("needs_abandoned")]);
+        let (arrived, resolved, abandoned) = (
+            row[m("needs_arrived")],
+            row[m("needs_resolved")],
+            row[m("needs_abandoned")],
+        );
         if resolved > arrived + backlog {
-            return Err(format!("month {month}: resolved {resolved} > arrived {arrived} + backlog {backlog}"));
+            return Err(format!(
+                "month {month}: resolved {resolved} > arrived {arrived} + backlog {backlog}"
+            ));
         }
         let expected = backlog + arrived - resolved - abandoned;
         if (row[m("backlog")] - expected).abs() > 1e-9 {
-            return Err(format!("month {month}: backlog {} ≠ {expected}", row[m("backlog")]));
+            return Err(format!(
+                "month {month}: backlog {} ≠ {expected}",
+                row[m("backlog")]
+            ));
         }
         backlog = row[m("backlog")];
-        for name in ["share_met", "satisfaction_mean", "trust_mean", "coverage", "formalism_index", "real_effort", "private_effort", "motivation_mean", "skill_mean"] {
+        for name in [
+            "share_met",
+            "satisfaction_mean",
+            "trust_mean",
+            "coverage",
+            "formalism_index",
+            "real_effort",
+            "private_effort",
+            "motivation_mean",
+            "skill_mean",
+        ] {
             if row[m(name)] > 1.0 {
                 return Err(format!("month {month}: {name} = {} > 1", row[m(name)]));
             }
         }
         for q in ["satisfaction", "trust"] {
-            let (a, b, c) = (row[m(&format!("{q}_p25"))], row[m(&format!("{q}_median"))], row[m(&format!("{q}_p75"))]);
+            let (a, b, c) = (
+                row[m(&format!("{q}_p25"))],
+                row[m(&format!("{q}_median"))],
+                row[m(&format!("{q}_p75"))],
+            );
             if !(a <= b && b <= c && c <= 1.0) {
                 return Err(format!("month {month}: {q} quartiles {a} {b} {c}"));
             }
@@ -66,7 +89,13 @@ fn check_invariants(s: &Scenario) -> Result<(), String> {
             for mem in &v.members {
                 let e = mem.effort;
                 let sum = e.real + e.formal + e.private;
-                if !unit(mem.skill) || !unit(mem.motivation) || !unit(e.real) || !unit(e.formal) || !unit(e.private) || (sum - 1.0).abs() > 1e-4 {
+                if !unit(mem.skill)
+                    || !unit(mem.motivation)
+                    || !unit(e.real)
+                    || !unit(e.formal)
+                    || !unit(e.private)
+                    || (sum - 1.0).abs() > 1e-4
+                {
                     return Err(format!("month {month}: member state out of range: {mem:?}"));
                 }
             }
@@ -82,7 +111,11 @@ fn invariants_hold_on_every_step_with_everything_on() {
 
 #[test]
 fn invariants_hold_for_the_shipped_baseline() {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/baseline.toml")).unwrap();
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/baseline.toml"
+    ))
+    .unwrap();
     let mut s = Scenario::from_toml(&text, "baseline.toml").unwrap();
     s.world.villages = 8;
     s.scenario.months = 36;

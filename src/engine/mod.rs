@@ -30,7 +30,12 @@ pub struct Simulation<'a> {
 }
 
 /// The schedule of one village-month (`docs/model.md` §3.2, table 1).
-pub fn step_village(v: &mut Village, s: &Scenario, ctx: &MonthContext, board: &ModelBoard) -> Tally {
+pub fn step_village(
+    v: &mut Village,
+    s: &Scenario,
+    ctx: &MonthContext,
+    board: &ModelBoard,
+) -> Tally {
     let mut tally = Tally::default();
     needs::arrive(v, s, &mut tally);
     effort::choose(v, s, ctx);
@@ -98,17 +103,28 @@ impl<'a> Simulation<'a> {
     /// The county phase of an assessment month (`docs/model.md` §3.2).
     fn assess(&mut self, county: &mut CountyTally) {
         let s = self.scenario;
-        self.villages.par_iter_mut().for_each(|v| incentive::score_members(v, s));
+        self.villages
+            .par_iter_mut()
+            .for_each(|v| incentive::score_members(v, s));
         incentive::award(&mut self.villages, s, county);
-        self.villages.par_iter_mut().for_each(|v| incentive::close_period(v, s));
+        self.villages
+            .par_iter_mut()
+            .for_each(|v| incentive::close_period(v, s));
         self.board = exemplary::designate(&mut self.villages, s);
         county.models = self.board.len() as u64;
         let n = self.villages.len().max(1) as f64;
-        self.assessment_score = self.villages.iter().map(|v| f64::from(v.branch.score)).sum::<f64>() / n;
+        self.assessment_score = self
+            .villages
+            .iter()
+            .map(|v| f64::from(v.branch.score))
+            .sum::<f64>()
+            / n;
     }
 
     /// Run all months and return one row of metrics per month.
     pub fn run(mut self) -> Vec<MonthMetrics> {
-        (0..self.scenario.scenario.months).map(|_| self.step()).collect()
+        (0..self.scenario.scenario.months)
+            .map(|_| self.step())
+            .collect()
     }
 }

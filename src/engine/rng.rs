@@ -100,7 +100,10 @@ mod tests {
     fn poisson_mean_is_close() {
         let mut rng = stream(3, 0);
         let n = 20_000;
-        let mean = (0..n).map(|_| f64::from(poisson(&mut rng, 0.7))).sum::<f64>() / n as f64;
+        let mean = (0..n)
+            .map(|_| f64::from(poisson(&mut rng, 0.7)))
+            .sum::<f64>()
+            / n as f64;
         assert!((mean - 0.7).abs() < 0.03, "{mean}");
     }
 

@@ -1,8 +1,8 @@
 //! Initialisation of a village (`docs/model.md` §5).
 
 use super::{
-    Branch, EffortSplit, Household, HouseholdType, Member, MemberStatus, NO_CONTACT,
-    PeriodRecord, Village,
+    Branch, EffortSplit, Household, HouseholdType, Member, MemberStatus, NO_CONTACT, PeriodRecord,
+    Village,
 };
 use crate::engine::rng::{self, bernoulli, poisson, standard_normal, uniform};
 use crate::rules::effort;
@@ -82,7 +82,11 @@ pub fn build_village(s: &Scenario, id: u32, replicate_seed: u64) -> Village {
                 status: MemberStatus::Active,
                 skill,
                 motivation,
-                effort: EffortSplit { real: 0.0, formal: 0.0, private: 1.0 },
+                effort: EffortSplit {
+                    real: 0.0,
+                    formal: 0.0,
+                    private: 1.0,
+                },
                 honours: 0,
                 sanctions: 0,
                 assigned: 0,
@@ -124,7 +128,12 @@ pub fn build_village(s: &Scenario, id: u32, replicate_seed: u64) -> Village {
         township: id / s.world.villages_per_township,
         households,
         members,
-        branch: Branch { secretary, leadership: 1.0, funds: 0.0, score: 0.0 },
+        branch: Branch {
+            secretary,
+            leadership: 1.0,
+            funds: 0.0,
+            score: 0.0,
+        },
         rng,
     }
 }
@@ -142,8 +151,15 @@ mod tests {
         let covered = v.households.iter().filter(|h| h.is_covered()).count() as f64 / 4000.0;
         assert!((covered - 0.25).abs() < 0.03, "{covered}");
         let assigned: u32 = v.members.iter().map(|m| u32::from(m.assigned)).sum();
-        assert_eq!(assigned as usize, v.households.iter().filter(|h| h.is_covered()).count());
-        let left = v.households.iter().filter(|h| h.kind == HouseholdType::LeftBehind).count();
+        assert_eq!(
+            assigned as usize,
+            v.households.iter().filter(|h| h.is_covered()).count()
+        );
+        let left = v
+            .households
+            .iter()
+            .filter(|h| h.kind == HouseholdType::LeftBehind)
+            .count();
         assert!((left as f64 / 4000.0 - 0.25).abs() < 0.03);
     }
 

@@ -214,8 +214,16 @@ mod tests {
 
     #[test]
     fn moving_effort_keeps_shares_summing_to_one() {
-        let mut e = EffortSplit { real: 0.2, formal: 0.3, private: 0.5 };
-        let t = EffortSplit { real: 0.6, formal: 0.1, private: 0.3 };
+        let mut e = EffortSplit {
+            real: 0.2,
+            formal: 0.3,
+            private: 0.5,
+        };
+        let t = EffortSplit {
+            real: 0.6,
+            formal: 0.1,
+            private: 0.3,
+        };
         e.move_toward(&t, 0.5);
         assert!((e.real + e.formal + e.private - 1.0).abs() < 1e-6);
         assert!((e.real - 0.4).abs() < 1e-6);

@@ -23,19 +23,37 @@ fn ensure_font() {
 }
 
 /// The metrics drawn after every run.
-pub const CHARTED: &[&str] = &["service_capacity", "share_met", "satisfaction_mean", "formalism_index"];
+pub const CHARTED: &[&str] = &[
+    "service_capacity",
+    "share_met",
+    "satisfaction_mean",
+    "formalism_index",
+];
 
 /// Draw `metric` over months: mean line and CI band, as a PNG at `path`.
-pub fn draw_metric(path: &Path, title: &str, metric: &str, rows: &[MonthSummary]) -> Result<(), OutputError> {
+pub fn draw_metric(
+    path: &Path,
+    title: &str,
+    metric: &str,
+    rows: &[MonthSummary],
+) -> Result<(), OutputError> {
     ensure_font();
-    let err = |e: String| OutputError::Chart { path: path.to_path_buf(), message: e };
+    let err = |e: String| OutputError::Chart {
+        path: path.to_path_buf(),
+        message: e,
+    };
     let series: Vec<(f64, f64, f64, f64)> = rows
         .iter()
         .filter(|r| r.metric == metric)
         .map(|r| {
             let s = &r.summary;
             let m = f64::from(r.month) + 1.0;
-            (m, s.mean, s.ci_low.unwrap_or(s.mean), s.ci_high.unwrap_or(s.mean))
+            (
+                m,
+                s.mean,
+                s.ci_low.unwrap_or(s.mean),
+                s.ci_high.unwrap_or(s.mean),
+            )
         })
         .collect();
     if series.is_empty() {
@@ -45,7 +63,14 @@ pub fn draw_metric(path: &Path, title: &str, metric: &str, rows: &[MonthSummary]
     let y_lo = series.iter().map(|p| p.2).fold(f64::INFINITY, f64::min);
     let y_hi = series.iter().map(|p| p.3).fold(f64::NEG_INFINITY, f64::max);
     let pad = ((y_hi - y_lo) * 0.08).max(1e-6 * y_hi.abs().max(1.0));
-    let (y0, y1) = (if y_lo >= 0.0 { (y_lo - pad).max(0.0) } else { y_lo - pad }, y_hi + pad);
+    let (y0, y1) = (
+        if y_lo >= 0.0 {
+            (y_lo - pad).max(0.0)
+        } else {
+            y_lo - pad
+        },
+        y_hi + pad,
+    );
 
     let root = BitMapBackend::new(path, (960, 540)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| err(e.to_string()))?;
@@ -74,9 +99,14 @@ pub fn draw_metric(path: &Path, title: &str, metric: &str, rows: &[MonthSummary]
         .draw_series(std::iter::once(Polygon::new(band, blue.mix(0.22).filled())))
         .map_err(|e| err(e.to_string()))?
         .label("95 % CI across replicates")
-        .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 18, y + 5)], blue.mix(0.22).filled()));
+        .legend(move |(x, y)| {
+            Rectangle::new([(x, y - 5), (x + 18, y + 5)], blue.mix(0.22).filled())
+        });
     chart
-        .draw_series(LineSeries::new(series.iter().map(|p| (p.0, p.1)), blue.stroke_width(2)))
+        .draw_series(LineSeries::new(
+            series.iter().map(|p| (p.0, p.1)),
+            blue.stroke_width(2),
+        ))
         .map_err(|e| err(e.to_string()))?
         .label("mean")
         .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], blue.stroke_width(2)));

@@ -7,7 +7,10 @@ use crate::metrics::METRICS;
 use std::path::Path;
 
 fn csv_err(path: &Path) -> impl Fn(csv::Error) -> OutputError + '_ {
-    move |e| OutputError::Csv { path: path.to_path_buf(), message: e.to_string() }
+    move |e| OutputError::Csv {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    }
 }
 
 /// A number as CSV text: shortest round-trip form, empty when missing.

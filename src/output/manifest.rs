@@ -25,7 +25,12 @@ pub struct RunInfo {
 }
 
 /// Write `manifest.json`.
-pub fn write(path: &Path, s: &Scenario, info: &RunInfo, replicate_seeds: &[u64]) -> Result<(), OutputError> {
+pub fn write(
+    path: &Path,
+    s: &Scenario,
+    info: &RunInfo,
+    replicate_seeds: &[u64],
+) -> Result<(), OutputError> {
     let manifest = json!({
         "tool": "grassroots",
         "version": env!("CARGO_PKG_VERSION"),

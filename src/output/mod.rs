@@ -42,7 +42,10 @@ pub enum OutputError {
 
 /// Helper: attach a path to an I/O error.
 pub fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
-    move |source| OutputError::Io { path: path.to_path_buf(), source }
+    move |source| OutputError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 /// A directory being written; it becomes `target` on [`StagedDir::commit`]
@@ -57,15 +60,25 @@ pub struct StagedDir {
 impl StagedDir {
     /// Start writing the directory `target`.
     pub fn new(target: &Path) -> Result<Self, OutputError> {
-        let parent = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let parent = target
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
         fs::create_dir_all(parent).map_err(io_err(parent))?;
-        let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "run".into());
+        let name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "run".into());
         let staging = parent.join(format!(".{name}.partial-{}", std::process::id()));
         if staging.exists() {
             fs::remove_dir_all(&staging).map_err(io_err(&staging))?;
         }
         fs::create_dir_all(&staging).map_err(io_err(&staging))?;
-        Ok(StagedDir { staging, target: target.to_path_buf(), committed: false })
+        Ok(StagedDir {
+            staging,
+            target: target.to_path_buf(),
+            committed: false,
+        })
     }
 
     /// Where files are written until the commit.

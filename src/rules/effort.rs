@@ -73,11 +73,19 @@ pub fn split_for(values: [f64; 3]) -> EffortSplit {
     let sq = values.map(|a| a.max(0.0).powi(2));
     let total: f64 = sq.iter().sum();
     if total <= 0.0 || !total.is_finite() {
-        return EffortSplit { real: 0.0, formal: 0.0, private: 1.0 };
+        return EffortSplit {
+            real: 0.0,
+            formal: 0.0,
+            private: 1.0,
+        };
     }
     let real = (sq[0] / total) as f32;
     let formal = (sq[1] / total) as f32;
-    EffortSplit { real, formal, private: (1.0 - real - formal).max(0.0) }
+    EffortSplit {
+        real,
+        formal,
+        private: (1.0 - real - formal).max(0.0),
+    }
 }
 
 /// The noiseless best split of a member.

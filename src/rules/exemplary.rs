@@ -67,7 +67,11 @@ pub fn designate(villages: &mut [Village], s: &Scenario) -> ModelBoard {
     if !ex.enabled {
         return ModelBoard::default();
     }
-    let n_groups = villages.iter().map(|v| group_of(v, ex.reach) + 1).max().unwrap_or(0);
+    let n_groups = villages
+        .iter()
+        .map(|v| group_of(v, ex.reach) + 1)
+        .max()
+        .unwrap_or(0);
     let mut candidates: Vec<(usize, f32, u32, u16)> = villages
         .iter()
         .flat_map(|v| {
@@ -85,7 +89,9 @@ pub fn designate(villages: &mut [Village], s: &Scenario) -> ModelBoard {
             .then(a.2.cmp(&b.2))
             .then(a.3.cmp(&b.3))
     });
-    let mut board = ModelBoard { groups: vec![Vec::new(); n_groups] };
+    let mut board = ModelBoard {
+        groups: vec![Vec::new(); n_groups],
+    };
     let mut start = 0;
     while start < candidates.len() {
         let g = candidates[start].0;
@@ -136,7 +142,10 @@ pub fn imitate_and_mentor(v: &mut Village, s: &Scenario, board: &ModelBoard) {
             if j.village == v.id && j.member as usize == i {
                 continue;
             }
-            if bernoulli(&mut v.rng, copy_probability(m.payoff, j.payoff, ex.imitation_temperature)) {
+            if bernoulli(
+                &mut v.rng,
+                copy_probability(m.payoff, j.payoff, ex.imitation_temperature),
+            ) {
                 m.motivation += eta * (j.motivation - m.motivation);
                 m.effort.move_toward(&j.effort, eta);
             }
@@ -153,7 +162,11 @@ pub fn imitate_and_mentor(v: &mut Village, s: &Scenario, board: &ModelBoard) {
     }
     let mentor_skill = sum / n as f32;
     let tau = ex.mentoring_rate as f32;
-    for m in v.members.iter_mut().filter(|m| m.is_active() && !m.is_model) {
+    for m in v
+        .members
+        .iter_mut()
+        .filter(|m| m.is_active() && !m.is_model)
+    {
         if m.skill < mentor_skill {
             m.skill += tau * (mentor_skill - m.skill);
         }

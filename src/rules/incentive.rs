@@ -124,8 +124,16 @@ mod tests {
         let mut s = Scenario::defaults();
         s.incentive.formal_weight = formal_weight;
         let mut v = build_village(&s, 0, 3);
-        v.members[0].effort = EffortSplit { real: 0.1, formal: 0.8, private: 0.1 };
-        v.members[1].effort = EffortSplit { real: 0.8, formal: 0.1, private: 0.1 };
+        v.members[0].effort = EffortSplit {
+            real: 0.1,
+            formal: 0.8,
+            private: 0.1,
+        };
+        v.members[1].effort = EffortSplit {
+            real: 0.8,
+            formal: 0.1,
+            private: 0.1,
+        };
         for m in &mut v.members[..2] {
             m.skill = 0.5;
             m.contact_satisfaction = 0.5;
@@ -163,8 +171,18 @@ mod tests {
         award(&mut villages, &s, &mut t);
         assert_eq!(t.rewards as usize, (0.25 * n as f64).round() as usize);
         // The rewarded have the highest scores.
-        let min_rewarded = villages.iter().flat_map(|v| &v.members).filter(|m| m.period.rewarded).map(|m| m.score).fold(f32::MAX, f32::min);
-        let max_other = villages.iter().flat_map(|v| &v.members).filter(|m| !m.period.rewarded).map(|m| m.score).fold(f32::MIN, f32::max);
+        let min_rewarded = villages
+            .iter()
+            .flat_map(|v| &v.members)
+            .filter(|m| m.period.rewarded)
+            .map(|m| m.score)
+            .fold(f32::MAX, f32::min);
+        let max_other = villages
+            .iter()
+            .flat_map(|v| &v.members)
+            .filter(|m| !m.period.rewarded)
+            .map(|m| m.score)
+            .fold(f32::MIN, f32::max);
         assert!(min_rewarded >= max_other);
     }
 

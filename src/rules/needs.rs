@@ -3,9 +3,9 @@
 //! Each household receives N ~ Poisson(λ·m_type) new needs a month; each need
 //! falls in a category drawn from the household type's category mix.
 
+use crate::engine::rng::{poisson, uniform};
 use crate::metrics::VillageTally;
 use crate::model::{HouseholdType, Village};
-use crate::engine::rng::{poisson, uniform};
 use crate::scenario::Scenario;
 
 /// Cumulative category mix (production, livelihood, dispute; policy is the

@@ -20,7 +20,11 @@ pub fn update(v: &mut Village, s: &Scenario) {
         let unmet = h.open_total() as f32 + f32::from(h.abandoned_this_month);
         let (visit, weight) = if h.is_covered() {
             let m = &v.members[h.contact as usize];
-            let visit = if m.is_active() { m.effort.real_output() } else { 0.0 };
+            let visit = if m.is_active() {
+                m.effort.real_output()
+            } else {
+                0.0
+            };
             (visit, gamma)
         } else {
             (0.0, 0.0)

@@ -41,7 +41,11 @@ pub fn deliver(v: &mut Village, s: &Scenario, tally: &mut VillageTally) {
             uncovered_backlog += f64::from(open);
         }
     }
-    tally.open_before_service += v.households.iter().map(|h| u64::from(h.open_total())).sum::<u64>();
+    tally.open_before_service += v
+        .households
+        .iter()
+        .map(|h| u64::from(h.open_total()))
+        .sum::<u64>();
 
     let mut spare_total = 0.0f64;
     for m in &v.members {

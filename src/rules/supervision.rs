@@ -71,7 +71,12 @@ pub fn supervise(v: &mut Village, s: &Scenario, ctx: &MonthContext, tally: &mut 
     let (gain, loss) = (sup.trust_gain as f32, sup.trust_loss as f32);
     for h in v.households.iter_mut().filter(|h| h.reported) {
         let acted = v.members[h.contact as usize].sanctions_this_month > 0;
-        h.trust = if acted { h.trust + gain } else { h.trust - loss }.clamp(0.0, 1.0);
+        h.trust = if acted {
+            h.trust + gain
+        } else {
+            h.trust - loss
+        }
+        .clamp(0.0, 1.0);
         h.reported = false;
     }
 }
@@ -99,9 +104,21 @@ mod tests {
         t.sanctions
     }
 
-    const SHIRKER: EffortSplit = EffortSplit { real: 0.05, formal: 0.05, private: 0.9 };
-    const DILIGENT: EffortSplit = EffortSplit { real: 0.8, formal: 0.05, private: 0.15 };
-    const FORMALIST: EffortSplit = EffortSplit { real: 0.1, formal: 0.6, private: 0.3 };
+    const SHIRKER: EffortSplit = EffortSplit {
+        real: 0.05,
+        formal: 0.05,
+        private: 0.9,
+    };
+    const DILIGENT: EffortSplit = EffortSplit {
+        real: 0.8,
+        formal: 0.05,
+        private: 0.15,
+    };
+    const FORMALIST: EffortSplit = EffortSplit {
+        real: 0.1,
+        formal: 0.6,
+        private: 0.3,
+    };
 
     #[test]
     fn more_inspection_finds_more_shirking() {
@@ -134,16 +151,37 @@ mod tests {
             h.trust = 0.5;
         }
         let mut t = VillageTally::default();
-        supervise(&mut v, &s, &MonthContext { month: 0, inspection: 0.0 }, &mut t);
+        supervise(
+            &mut v,
+            &s,
+            &MonthContext {
+                month: 0,
+                inspection: 0.0,
+            },
+            &mut t,
+        );
         assert!(t.reports > 0);
-        let covered: Vec<f32> = v.households.iter().filter(|h| h.is_covered()).map(|h| h.trust).collect();
+        let covered: Vec<f32> = v
+            .households
+            .iter()
+            .filter(|h| h.is_covered())
+            .map(|h| h.trust)
+            .collect();
         covered.iter().sum::<f32>() / covered.len() as f32
     }
 
     #[test]
     fn reports_that_lead_to_sanctions_raise_trust_and_ignored_reports_lower_it() {
-        let formalist = EffortSplit { real: 0.0, formal: 1.0, private: 0.0 };
-        let diligent = EffortSplit { real: 1.0, formal: 0.0, private: 0.0 };
+        let formalist = EffortSplit {
+            real: 0.0,
+            formal: 1.0,
+            private: 0.0,
+        };
+        let diligent = EffortSplit {
+            real: 1.0,
+            formal: 0.0,
+            private: 0.0,
+        };
         assert!(mean_trust_after_reports(formalist) > 0.5);
         assert!(mean_trust_after_reports(diligent) < 0.5);
     }
@@ -154,7 +192,15 @@ mod tests {
         s.supervision.enabled = false;
         let mut v = build_village(&s, 0, 9);
         let mut t = VillageTally::default();
-        supervise(&mut v, &s, &MonthContext { month: 0, inspection: 1.0 }, &mut t);
+        supervise(
+            &mut v,
+            &s,
+            &MonthContext {
+                month: 0,
+                inspection: 1.0,
+            },
+            &mut t,
+        );
         assert_eq!(t.sanctions + t.reports + t.inspections, 0);
     }
 }

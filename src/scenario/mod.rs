@@ -277,7 +277,9 @@ impl Scenario {
 
     /// Villages per township, never more than the villages there are.
     pub fn townships(&self) -> u32 {
-        self.world.villages.div_ceil(self.world.villages_per_township)
+        self.world
+            .villages
+            .div_ceil(self.world.villages_per_township)
     }
 }
 

@@ -119,93 +119,504 @@ macro_rules! p {
 pub const SECTIONS: &[(&str, &str)] = &[
     ("scenario", "Identity, seed and length of the run"),
     ("world", "Size and initial state of the county"),
-    ("environment", "Need arrival (the environmental driving force)"),
+    (
+        "environment",
+        "Need arrival (the environmental driving force)",
+    ),
     ("service", "Service delivery by members"),
     ("households", "Household satisfaction and trust"),
     ("effort", "Members' choice of effort"),
     ("incentive", "Assessment and rewards (the incentive system)"),
-    ("supervision", "Inspection and mass supervision (the binding system)"),
+    (
+        "supervision",
+        "Inspection and mass supervision (the binding system)",
+    ),
     ("exemplary", "Exemplary models and mentoring"),
 ];
 
 /// Every parameter, grouped by section in the order of [`SECTIONS`].
 pub const PARAMS: &[Param] = &[
     // --- scenario -------------------------------------------------------
-    p!("scenario.name", Kind::Name, "\"scenario\"", "Name of the run; output goes to `output/<name>/`", "—"),
-    p!("scenario.description", Kind::Text, "\"\"", "Free description, copied to the manifest", "—"),
-    p!("scenario.seed", int(0, i64::MAX), "1", "Master seed of all random streams", "—"),
-    p!("scenario.months", int(1, 1200), "120", "Length of a run in monthly steps", "MODEL_BRIEF: time step one month"),
-    p!("scenario.replicates", int(1, 100_000), "10", "Independent replicates (seeded runs)", "—"),
+    p!(
+        "scenario.name",
+        Kind::Name,
+        "\"scenario\"",
+        "Name of the run; output goes to `output/<name>/`",
+        "—"
+    ),
+    p!(
+        "scenario.description",
+        Kind::Text,
+        "\"\"",
+        "Free description, copied to the manifest",
+        "—"
+    ),
+    p!(
+        "scenario.seed",
+        int(0, i64::MAX),
+        "1",
+        "Master seed of all random streams",
+        "—"
+    ),
+    p!(
+        "scenario.months",
+        int(1, 1200),
+        "120",
+        "Length of a run in monthly steps",
+        "MODEL_BRIEF: time step one month"
+    ),
+    p!(
+        "scenario.replicates",
+        int(1, 100_000),
+        "10",
+        "Independent replicates (seeded runs)",
+        "—"
+    ),
     // --- world ----------------------------------------------------------
-    p!("world.villages", int(1, 1_000_000), "40", "Villages (each with one branch) in the county", "MODEL_BRIEF entities"),
-    p!("world.villages_per_township", int(1, 1_000_000), "10", "Villages per township (reach of township-level rules)", "MODEL_BRIEF entities"),
-    p!("world.households_per_village", Kind::Count { min: 1, max: 60_000 }, "150", "Households per village", "001 §2"),
-    p!("world.members_per_village", Kind::Count { min: 1, max: 5_000 }, "25", "Party members per village branch", "001 §2"),
-    p!("world.share_left_behind", UNIT, "0.25", "Share of households that are left-behind elderly or children", "002 §2.4"),
-    p!("world.share_business", UNIT, "0.10", "Share of business or cooperative households", "000 §2"),
-    p!("world.share_difficulty", UNIT, "0.10", "Share of households in difficulty", "001 §4"),
-    p!("world.contact_coverage", UNIT, "0.60", "Share of households given a fixed-point contact member at the start", "000 §5; 003 (coverage gaps)"),
-    p!("world.motivation_mean", UNIT, "0.50", "Mean intrinsic public-service motivation θ of members", "000 §4; Buurman & Dur"),
-    p!("world.motivation_sd", real(0.0, 0.5), "0.15", "Spread of θ (normal, clamped to [0, 1])", "—"),
-    p!("world.skill_mean", UNIT, "0.50", "Mean service skill s of members", "002 §2.2"),
-    p!("world.skill_sd", real(0.0, 0.5), "0.15", "Spread of s (normal, clamped to [0, 1])", "—"),
-    p!("world.initial_satisfaction", UNIT, "0.50", "Households' satisfaction with the branch at the start", "—"),
-    p!("world.initial_trust", UNIT, "0.50", "Households' trust in the branch at the start", "—"),
+    p!(
+        "world.villages",
+        int(1, 1_000_000),
+        "40",
+        "Villages (each with one branch) in the county",
+        "MODEL_BRIEF entities"
+    ),
+    p!(
+        "world.villages_per_township",
+        int(1, 1_000_000),
+        "10",
+        "Villages per township (reach of township-level rules)",
+        "MODEL_BRIEF entities"
+    ),
+    p!(
+        "world.households_per_village",
+        Kind::Count {
+            min: 1,
+            max: 60_000
+        },
+        "150",
+        "Households per village",
+        "001 §2"
+    ),
+    p!(
+        "world.members_per_village",
+        Kind::Count { min: 1, max: 5_000 },
+        "25",
+        "Party members per village branch",
+        "001 §2"
+    ),
+    p!(
+        "world.share_left_behind",
+        UNIT,
+        "0.25",
+        "Share of households that are left-behind elderly or children",
+        "002 §2.4"
+    ),
+    p!(
+        "world.share_business",
+        UNIT,
+        "0.10",
+        "Share of business or cooperative households",
+        "000 §2"
+    ),
+    p!(
+        "world.share_difficulty",
+        UNIT,
+        "0.10",
+        "Share of households in difficulty",
+        "001 §4"
+    ),
+    p!(
+        "world.contact_coverage",
+        UNIT,
+        "0.60",
+        "Share of households given a fixed-point contact member at the start",
+        "000 §5; 003 (coverage gaps)"
+    ),
+    p!(
+        "world.motivation_mean",
+        UNIT,
+        "0.50",
+        "Mean intrinsic public-service motivation θ of members",
+        "000 §4; Buurman & Dur"
+    ),
+    p!(
+        "world.motivation_sd",
+        real(0.0, 0.5),
+        "0.15",
+        "Spread of θ (normal, clamped to [0, 1])",
+        "—"
+    ),
+    p!(
+        "world.skill_mean",
+        UNIT,
+        "0.50",
+        "Mean service skill s of members",
+        "002 §2.2"
+    ),
+    p!(
+        "world.skill_sd",
+        real(0.0, 0.5),
+        "0.15",
+        "Spread of s (normal, clamped to [0, 1])",
+        "—"
+    ),
+    p!(
+        "world.initial_satisfaction",
+        UNIT,
+        "0.50",
+        "Households' satisfaction with the branch at the start",
+        "—"
+    ),
+    p!(
+        "world.initial_trust",
+        UNIT,
+        "0.50",
+        "Households' trust in the branch at the start",
+        "—"
+    ),
     // --- environment ----------------------------------------------------
-    p!("environment.need_rate", real(0.0, 20.0), "0.30", "New needs per ordinary household per month (Poisson mean λ)", "000 §2; 001 §2"),
-    p!("environment.multiplier_left_behind", real(0.0, 20.0), "1.50", "Need-rate multiplier for left-behind households", "002 §2.4"),
-    p!("environment.multiplier_business", real(0.0, 20.0), "1.30", "Need-rate multiplier for business households", "000 §2"),
-    p!("environment.multiplier_difficulty", real(0.0, 20.0), "2.00", "Need-rate multiplier for households in difficulty", "001 §4"),
-    p!("environment.abandon_rate", UNIT, "0.15", "Monthly probability that an unresolved need is given up", "—"),
+    p!(
+        "environment.need_rate",
+        real(0.0, 20.0),
+        "0.30",
+        "New needs per ordinary household per month (Poisson mean λ)",
+        "000 §2; 001 §2"
+    ),
+    p!(
+        "environment.multiplier_left_behind",
+        real(0.0, 20.0),
+        "1.50",
+        "Need-rate multiplier for left-behind households",
+        "002 §2.4"
+    ),
+    p!(
+        "environment.multiplier_business",
+        real(0.0, 20.0),
+        "1.30",
+        "Need-rate multiplier for business households",
+        "000 §2"
+    ),
+    p!(
+        "environment.multiplier_difficulty",
+        real(0.0, 20.0),
+        "2.00",
+        "Need-rate multiplier for households in difficulty",
+        "001 §4"
+    ),
+    p!(
+        "environment.abandon_rate",
+        UNIT,
+        "0.15",
+        "Monthly probability that an unresolved need is given up",
+        "—"
+    ),
     // --- service --------------------------------------------------------
-    p!("service.needs_per_member_month", real(0.0, 1000.0), "6.0", "κ: needs a member of skill 1 resolves per month on full-time real service", "001 §4"),
-    p!("service.uncovered_efficiency", UNIT, "0.50", "Efficiency of spare capacity on households without a contact member", "000 §5 (fixed-point contact); 003"),
-    p!("service.fund_per_need", real(0.0, 1000.0), "0.0", "Service funds (thousand yuan) spent per resolved need, counted as cost", "003 (funds)"),
+    p!(
+        "service.needs_per_member_month",
+        real(0.0, 1000.0),
+        "6.0",
+        "κ: needs a member of skill 1 resolves per month on full-time real service",
+        "001 §4"
+    ),
+    p!(
+        "service.uncovered_efficiency",
+        UNIT,
+        "0.50",
+        "Efficiency of spare capacity on households without a contact member",
+        "000 §5 (fixed-point contact); 003"
+    ),
+    p!(
+        "service.fund_per_need",
+        real(0.0, 1000.0),
+        "0.0",
+        "Service funds (thousand yuan) spent per resolved need, counted as cost",
+        "003 (funds)"
+    ),
     // --- households -----------------------------------------------------
-    p!("households.satisfaction_rate", UNIT, "0.20", "α_S: speed at which satisfaction follows the month's experience", "000 §5 (mass evaluation)"),
-    p!("households.trust_rate", UNIT, "0.05", "α_T: speed at which trust follows satisfaction", "000 §5"),
-    p!("households.visit_weight", real(0.0, 10.0), "0.50", "γ: weight of a contact member's visit, counted like a served need", "000 §5 (fixed-point contact)"),
+    p!(
+        "households.satisfaction_rate",
+        UNIT,
+        "0.20",
+        "α_S: speed at which satisfaction follows the month's experience",
+        "000 §5 (mass evaluation)"
+    ),
+    p!(
+        "households.trust_rate",
+        UNIT,
+        "0.05",
+        "α_T: speed at which trust follows satisfaction",
+        "000 §5"
+    ),
+    p!(
+        "households.visit_weight",
+        real(0.0, 10.0),
+        "0.50",
+        "γ: weight of a contact member's visit, counted like a served need",
+        "000 §5 (fixed-point contact)"
+    ),
     // --- effort ---------------------------------------------------------
-    p!("effort.intrinsic_value", real(0.0, 10.0), "1.0", "v: value a member of motivation θ = 1 draws from one unit of real service", "Buurman & Dur; Braganza 2022 (g)"),
-    p!("effort.private_return", real(0.0, 10.0), "0.80", "π: return on private work (farm, business, casual labour)", "002 §2.4 (cadre pay)"),
-    p!("effort.adjustment_rate", UNIT, "0.30", "λ: share of the gap to the best split closed each month (habit)", "—"),
-    p!("effort.noise", real(0.0, 3.0), "0.10", "σ: log-normal noise on each task's marginal value (bounded rationality)", "Holmström & Milgrom 1991"),
+    p!(
+        "effort.intrinsic_value",
+        real(0.0, 10.0),
+        "1.0",
+        "v: value a member of motivation θ = 1 draws from one unit of real service",
+        "Buurman & Dur; Braganza 2022 (g)"
+    ),
+    p!(
+        "effort.private_return",
+        real(0.0, 10.0),
+        "0.80",
+        "π: return on private work (farm, business, casual labour)",
+        "002 §2.4 (cadre pay)"
+    ),
+    p!(
+        "effort.adjustment_rate",
+        UNIT,
+        "0.30",
+        "λ: share of the gap to the best split closed each month (habit)",
+        "—"
+    ),
+    p!(
+        "effort.noise",
+        real(0.0, 3.0),
+        "0.10",
+        "σ: log-normal noise on each task's marginal value (bounded rationality)",
+        "Holmström & Milgrom 1991"
+    ),
     // --- incentive ------------------------------------------------------
-    p!("incentive.enabled", Kind::Switch, "true", "Whether the county assesses and rewards members", "000 §5; 002 §2.4"),
-    p!("incentive.assessment_period_months", int(1, 120), "12", "Months between assessments (honours, models)", "000 §5 (Yangpu yearly evaluation)"),
-    p!("incentive.formal_weight", UNIT, "0.60", "w_F: score weight on formal activity (meetings, records)", "002 §2.1, §2.4; 003"),
-    p!("incentive.outcome_weight", UNIT, "0.30", "w_O: score weight on needs resolved", "000 §5"),
-    p!("incentive.mass_evaluation_weight", UNIT, "0.10", "w_M: score weight on households' satisfaction", "000 §5 (\"highlight the weight of mass evaluation\")"),
-    p!("incentive.sanction_points", UNIT, "0.10", "Score deducted per sanction in the period", "000 §5"),
-    p!("incentive.reward_rule", Kind::Choice(&["rank", "threshold"]), "\"rank\"", "Who is rewarded: the top share county-wide, or all above a threshold", "Lazear & Rosen 1981"),
-    p!("incentive.reward_share", UNIT, "0.20", "Share rewarded under the rank rule", "—"),
-    p!("incentive.reward_threshold", UNIT, "0.50", "Score needed under the threshold rule", "—"),
-    p!("incentive.material_reward", real(0.0, 10.0), "0.30", "Value to a member of the material part of a reward", "000 §5 (material incentives)"),
-    p!("incentive.political_reward", real(0.0, 10.0), "0.20", "Value of the political part (promotion prospects)", "000 §5 (political incentives); Li & Zhou 2005"),
-    p!("incentive.spiritual_reward", real(0.0, 10.0), "0.10", "Value of the spiritual part (honour, recognition)", "000 §5 (spiritual incentives)"),
-    p!("incentive.material_reward_cost", real(0.0, 1000.0), "2.0", "Cost in thousand yuan of one material reward", "003 (funds)"),
+    p!(
+        "incentive.enabled",
+        Kind::Switch,
+        "true",
+        "Whether the county assesses and rewards members",
+        "000 §5; 002 §2.4"
+    ),
+    p!(
+        "incentive.assessment_period_months",
+        int(1, 120),
+        "12",
+        "Months between assessments (honours, models)",
+        "000 §5 (Yangpu yearly evaluation)"
+    ),
+    p!(
+        "incentive.formal_weight",
+        UNIT,
+        "0.60",
+        "w_F: score weight on formal activity (meetings, records)",
+        "002 §2.1, §2.4; 003"
+    ),
+    p!(
+        "incentive.outcome_weight",
+        UNIT,
+        "0.30",
+        "w_O: score weight on needs resolved",
+        "000 §5"
+    ),
+    p!(
+        "incentive.mass_evaluation_weight",
+        UNIT,
+        "0.10",
+        "w_M: score weight on households' satisfaction",
+        "000 §5 (\"highlight the weight of mass evaluation\")"
+    ),
+    p!(
+        "incentive.sanction_points",
+        UNIT,
+        "0.10",
+        "Score deducted per sanction in the period",
+        "000 §5"
+    ),
+    p!(
+        "incentive.reward_rule",
+        Kind::Choice(&["rank", "threshold"]),
+        "\"rank\"",
+        "Who is rewarded: the top share county-wide, or all above a threshold",
+        "Lazear & Rosen 1981"
+    ),
+    p!(
+        "incentive.reward_share",
+        UNIT,
+        "0.20",
+        "Share rewarded under the rank rule",
+        "—"
+    ),
+    p!(
+        "incentive.reward_threshold",
+        UNIT,
+        "0.50",
+        "Score needed under the threshold rule",
+        "—"
+    ),
+    p!(
+        "incentive.material_reward",
+        real(0.0, 10.0),
+        "0.30",
+        "Value to a member of the material part of a reward",
+        "000 §5 (material incentives)"
+    ),
+    p!(
+        "incentive.political_reward",
+        real(0.0, 10.0),
+        "0.20",
+        "Value of the political part (promotion prospects)",
+        "000 §5 (political incentives); Li & Zhou 2005"
+    ),
+    p!(
+        "incentive.spiritual_reward",
+        real(0.0, 10.0),
+        "0.10",
+        "Value of the spiritual part (honour, recognition)",
+        "000 §5 (spiritual incentives)"
+    ),
+    p!(
+        "incentive.material_reward_cost",
+        real(0.0, 1000.0),
+        "2.0",
+        "Cost in thousand yuan of one material reward",
+        "003 (funds)"
+    ),
     // --- supervision ----------------------------------------------------
-    p!("supervision.enabled", Kind::Switch, "true", "Whether inspection and mass supervision operate", "000 §5; 003"),
-    p!("supervision.inspection_rate", UNIT, "0.03", "I: monthly probability that a member is inspected from above", "000 §5; Olken 2007"),
-    p!("supervision.inspection_sees_formalism", UNIT, "0.30", "χ: probability that an inspection sees through formal activity", "003 (poor supervision)"),
-    p!("supervision.mass_supervision", UNIT, "0.05", "μ: monthly probability that a household with unmet needs and full trust reports its contact member", "000 §5; Hammond 2000"),
-    p!("supervision.report_threshold", int(1, 1000), "2", "M: reports in a month that trigger an investigation", "Hammond 2000"),
-    p!("supervision.sanction", real(0.0, 10.0), "0.50", "f: utility cost of one sanction to a member", "Becker 1968"),
-    p!("supervision.trust_gain", UNIT, "0.05", "Trust gained by a household whose report led to a sanction", "Ostrom 1990"),
-    p!("supervision.trust_loss", UNIT, "0.03", "Trust lost by a household whose report led to nothing", "Ostrom 1990; Olken 2007"),
-    p!("supervision.inspection_cost", real(0.0, 1000.0), "0.05", "Cost in thousand yuan of one inspection", "—"),
-    p!("supervision.campaign_inspection_rate", UNIT, "0.0", "Extra inspection probability during a campaign", "000 §5 (campaign-style mode)"),
-    p!("supervision.campaign_start_month", int(0, 1200), "24", "First month of the first campaign", "000 §5"),
-    p!("supervision.campaign_months", int(0, 1200), "6", "Length of a campaign in months", "000 §5"),
-    p!("supervision.campaign_every_months", int(0, 1200), "0", "Months between campaign starts (0: one campaign only)", "000 §5"),
+    p!(
+        "supervision.enabled",
+        Kind::Switch,
+        "true",
+        "Whether inspection and mass supervision operate",
+        "000 §5; 003"
+    ),
+    p!(
+        "supervision.inspection_rate",
+        UNIT,
+        "0.03",
+        "I: monthly probability that a member is inspected from above",
+        "000 §5; Olken 2007"
+    ),
+    p!(
+        "supervision.inspection_sees_formalism",
+        UNIT,
+        "0.30",
+        "χ: probability that an inspection sees through formal activity",
+        "003 (poor supervision)"
+    ),
+    p!(
+        "supervision.mass_supervision",
+        UNIT,
+        "0.05",
+        "μ: monthly probability that a household with unmet needs and full trust reports its contact member",
+        "000 §5; Hammond 2000"
+    ),
+    p!(
+        "supervision.report_threshold",
+        int(1, 1000),
+        "2",
+        "M: reports in a month that trigger an investigation",
+        "Hammond 2000"
+    ),
+    p!(
+        "supervision.sanction",
+        real(0.0, 10.0),
+        "0.50",
+        "f: utility cost of one sanction to a member",
+        "Becker 1968"
+    ),
+    p!(
+        "supervision.trust_gain",
+        UNIT,
+        "0.05",
+        "Trust gained by a household whose report led to a sanction",
+        "Ostrom 1990"
+    ),
+    p!(
+        "supervision.trust_loss",
+        UNIT,
+        "0.03",
+        "Trust lost by a household whose report led to nothing",
+        "Ostrom 1990; Olken 2007"
+    ),
+    p!(
+        "supervision.inspection_cost",
+        real(0.0, 1000.0),
+        "0.05",
+        "Cost in thousand yuan of one inspection",
+        "—"
+    ),
+    p!(
+        "supervision.campaign_inspection_rate",
+        UNIT,
+        "0.0",
+        "Extra inspection probability during a campaign",
+        "000 §5 (campaign-style mode)"
+    ),
+    p!(
+        "supervision.campaign_start_month",
+        int(0, 1200),
+        "24",
+        "First month of the first campaign",
+        "000 §5"
+    ),
+    p!(
+        "supervision.campaign_months",
+        int(0, 1200),
+        "6",
+        "Length of a campaign in months",
+        "000 §5"
+    ),
+    p!(
+        "supervision.campaign_every_months",
+        int(0, 1200),
+        "0",
+        "Months between campaign starts (0: one campaign only)",
+        "000 §5"
+    ),
     // --- exemplary ------------------------------------------------------
-    p!("exemplary.enabled", Kind::Switch, "false", "Whether models are designated, imitated and mentor others", "000 §4 (Huairen); 001 §4; 004"),
-    p!("exemplary.model_share", UNIT, "0.05", "Share of members designated models at each assessment, per reach group", "000 §4"),
-    p!("exemplary.reach", Kind::Choice(&["branch", "township", "county"]), "\"township\"", "Within what group models are designated and imitated", "000 §4"),
-    p!("exemplary.imitation_rate", UNIT, "0.10", "Monthly probability that a member compares themself with a model", "Mesoudi; 000 §4 (\"learning, catching up\")"),
-    p!("exemplary.imitation_temperature", real(0.001, 10.0), "0.10", "K: noise of the Fermi comparison of payoffs", "Szabó & Tőke 1998"),
-    p!("exemplary.imitation_strength", UNIT, "0.50", "η: share of the difference to the model copied", "—"),
-    p!("exemplary.mentoring_rate", UNIT, "0.01", "τ: monthly share of the skill gap to the branch's own models closed by mentoring", "000 §4 (\"helping and exceeding\"); 001 §4"),
+    p!(
+        "exemplary.enabled",
+        Kind::Switch,
+        "false",
+        "Whether models are designated, imitated and mentor others",
+        "000 §4 (Huairen); 001 §4; 004"
+    ),
+    p!(
+        "exemplary.model_share",
+        UNIT,
+        "0.05",
+        "Share of members designated models at each assessment, per reach group",
+        "000 §4"
+    ),
+    p!(
+        "exemplary.reach",
+        Kind::Choice(&["branch", "township", "county"]),
+        "\"township\"",
+        "Within what group models are designated and imitated",
+        "000 §4"
+    ),
+    p!(
+        "exemplary.imitation_rate",
+        UNIT,
+        "0.10",
+        "Monthly probability that a member compares themself with a model",
+        "Mesoudi; 000 §4 (\"learning, catching up\")"
+    ),
+    p!(
+        "exemplary.imitation_temperature",
+        real(0.001, 10.0),
+        "0.10",
+        "K: noise of the Fermi comparison of payoffs",
+        "Szabó & Tőke 1998"
+    ),
+    p!(
+        "exemplary.imitation_strength",
+        UNIT,
+        "0.50",
+        "η: share of the difference to the model copied",
+        "—"
+    ),
+    p!(
+        "exemplary.mentoring_rate",
+        UNIT,
+        "0.01",
+        "τ: monthly share of the skill gap to the branch's own models closed by mentoring",
+        "000 §4 (\"helping and exceeding\"); 001 §4"
+    ),
 ];
 
 /// Look a parameter up by its dotted key.

@@ -1,7 +1,7 @@
 //! Validation of scenario text against the schema, with positions.
 
-use super::schema::{self, Kind, PARAMS, Param, SECTIONS};
 use super::Scenario;
+use super::schema::{self, Kind, PARAMS, Param, SECTIONS};
 use std::fmt;
 use toml::de::{DeTable, DeValue};
 use toml::{Spanned, Table, Value};
@@ -76,7 +76,12 @@ impl Ctx<'_> {
         let offset = offset.min(self.text.len());
         let before = &self.text[..offset];
         let line = before.matches('\n').count() + 1;
-        let column = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+        let column = before
+            .rsplit('\n')
+            .next()
+            .map(|l| l.chars().count())
+            .unwrap_or(0)
+            + 1;
         Location {
             file: self.file.to_string(),
             line,
@@ -248,7 +253,10 @@ fn unknown_key_message(section: &str, name: &str) -> String {
 }
 
 /// The candidate nearest to `word` by edit distance, if it is near enough.
-pub(crate) fn suggest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn suggest<'a>(
+    word: &str,
+    candidates: impl Iterator<Item = &'a str>,
+) -> Option<&'a str> {
     let mut best: Option<(usize, &str)> = None;
     for c in candidates {
         let d = edit_distance(word, c);
@@ -308,7 +316,8 @@ pub(crate) fn override_value(key: &str, literal: &str) -> Result<Value, String> 
         });
     };
     let text = format!("v = {literal}");
-    let doc = DeTable::parse(&text).map_err(|e| format!("`{literal}` is not a TOML value: {}", e.message().trim()))?;
+    let doc = DeTable::parse(&text)
+        .map_err(|e| format!("`{literal}` is not a TOML value: {}", e.message().trim()))?;
     let value = doc
         .get_ref()
         .get("v")
@@ -351,7 +360,13 @@ fn check_value(param: &Param, value: &Spanned<DeValue<'_>>) -> Check {
     match param.kind {
         Kind::Real { min, max } => {
             let x = as_number(v).ok_or_else(|| {
-                (at, format!("expected a number in [{min}, {max}], found {}", type_name(v)))
+                (
+                    at,
+                    format!(
+                        "expected a number in [{min}, {max}], found {}",
+                        type_name(v)
+                    ),
+                )
             })?;
             if !x.is_finite() || x < min || x > max {
                 return Err((at, format!("{shown} must be in [{min}, {max}]")));
@@ -360,7 +375,13 @@ fn check_value(param: &Param, value: &Spanned<DeValue<'_>>) -> Check {
         }
         Kind::Integer { min, max } => {
             let i = as_integer(v).ok_or_else(|| {
-                (at, format!("expected an integer in {min} – {max}, found {}", type_name(v)))
+                (
+                    at,
+                    format!(
+                        "expected an integer in {min} – {max}, found {}",
+                        type_name(v)
+                    ),
+                )
             })?;
             if i < min || i > max {
                 return Err((at, format!("{shown} must be an integer in {min} – {max}")));
@@ -368,25 +389,33 @@ fn check_value(param: &Param, value: &Spanned<DeValue<'_>>) -> Check {
             Ok(Value::Integer(i))
         }
         Kind::Count { min, max } => check_count(v, at, min, max),
-        Kind::Switch => v
-            .as_bool()
-            .map(Value::Boolean)
-            .ok_or_else(|| (at, format!("expected true or false, found {}", type_name(v)))),
+        Kind::Switch => v.as_bool().map(Value::Boolean).ok_or_else(|| {
+            (
+                at,
+                format!("expected true or false, found {}", type_name(v)),
+            )
+        }),
         Kind::Text => v
             .as_str()
             .map(|s| Value::String(s.to_string()))
             .ok_or_else(|| (at, format!("expected a string, found {}", type_name(v)))),
         Kind::Name => {
-            let s = v
-                .as_str()
-                .ok_or_else(|| (at, format!("expected a quoted name, found {}", type_name(v))))?;
+            let s = v.as_str().ok_or_else(|| {
+                (
+                    at,
+                    format!("expected a quoted name, found {}", type_name(v)),
+                )
+            })?;
             let ok = !s.is_empty()
                 && s.len() <= 100
-                && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
             if !ok {
                 return Err((
                     at,
-                    format!("{shown} must be 1–100 letters, digits, `-` or `_` (it names the output directory)"),
+                    format!(
+                        "{shown} must be 1–100 letters, digits, `-` or `_` (it names the output directory)"
+                    ),
                 ));
             }
             Ok(Value::String(s.to_string()))
@@ -397,9 +426,12 @@ fn check_value(param: &Param, value: &Spanned<DeValue<'_>>) -> Check {
                 .map(|o| format!("\"{o}\""))
                 .collect::<Vec<_>>()
                 .join(", ");
-            let s = v
-                .as_str()
-                .ok_or_else(|| (at, format!("expected one of {listed}, found {}", type_name(v))))?;
+            let s = v.as_str().ok_or_else(|| {
+                (
+                    at,
+                    format!("expected one of {listed}, found {}", type_name(v)),
+                )
+            })?;
             if options.contains(&s) {
                 Ok(Value::String(s.to_string()))
             } else {
@@ -442,12 +474,18 @@ fn check_count(v: &DeValue<'_>, at: usize, min: i64, max: i64) -> Check {
     let arg_at = arg.span().start;
     let numbers = |n: usize| -> Result<Vec<f64>, (usize, String)> {
         let arr = arg.get_ref().as_array().ok_or_else(|| {
-            (arg_at, format!("`{}` takes an array of {n} numbers", name.get_ref()))
+            (
+                arg_at,
+                format!("`{}` takes an array of {n} numbers", name.get_ref()),
+            )
         })?;
         let xs: Option<Vec<f64>> = arr.iter().map(|x| as_number(x.get_ref())).collect();
         match xs {
             Some(xs) if xs.len() == n => Ok(xs),
-            _ => Err((arg_at, format!("`{}` takes an array of {n} numbers", name.get_ref()))),
+            _ => Err((
+                arg_at,
+                format!("`{}` takes an array of {n} numbers", name.get_ref()),
+            )),
         }
     };
     let (lo, hi) = (min as f64, max as f64);
@@ -456,31 +494,51 @@ fn check_count(v: &DeValue<'_>, at: usize, min: i64, max: i64) -> Check {
         "uniform" => {
             let xs = numbers(2)?;
             if xs.iter().any(|x| x.fract() != 0.0) || xs[0] > xs[1] || xs[0] < lo || xs[1] > hi {
-                return Err((arg_at, format!("uniform = [a, b] needs integers {min} ≤ a ≤ b ≤ {max}")));
+                return Err((
+                    arg_at,
+                    format!("uniform = [a, b] needs integers {min} ≤ a ≤ b ≤ {max}"),
+                ));
             }
             out.insert(
                 "uniform".into(),
-                Value::Array(vec![Value::Integer(xs[0] as i64), Value::Integer(xs[1] as i64)]),
+                Value::Array(vec![
+                    Value::Integer(xs[0] as i64),
+                    Value::Integer(xs[1] as i64),
+                ]),
             );
         }
         "normal" => {
             let xs = numbers(2)?;
             if xs[0] < lo || xs[0] > hi || xs[1] < 0.0 || !xs[1].is_finite() {
-                return Err((arg_at, format!("normal = [mean, sd] needs {min} ≤ mean ≤ {max} and sd ≥ 0")));
+                return Err((
+                    arg_at,
+                    format!("normal = [mean, sd] needs {min} ≤ mean ≤ {max} and sd ≥ 0"),
+                ));
             }
-            out.insert("normal".into(), Value::Array(vec![Value::Float(xs[0]), Value::Float(xs[1])]));
+            out.insert(
+                "normal".into(),
+                Value::Array(vec![Value::Float(xs[0]), Value::Float(xs[1])]),
+            );
         }
         "poisson" => {
             let m = as_number(arg.get_ref())
                 .filter(|m| *m >= lo && *m <= hi)
-                .ok_or_else(|| (arg_at, format!("poisson = mean needs a number in [{min}, {max}]")))?;
+                .ok_or_else(|| {
+                    (
+                        arg_at,
+                        format!("poisson = mean needs a number in [{min}, {max}]"),
+                    )
+                })?;
             out.insert("poisson".into(), Value::Float(m));
         }
         other => {
             let hint = suggest(other, ["uniform", "normal", "poisson"].into_iter())
                 .map(|s| format!("did you mean `{s}`? "))
                 .unwrap_or_default();
-            return Err((name.span().start, format!("unknown distribution `{other}`; {hint}{valid}")));
+            return Err((
+                name.span().start,
+                format!("unknown distribution `{other}`; {hint}{valid}"),
+            ));
         }
     }
     Ok(Value::Table(out))
@@ -521,7 +579,8 @@ mod tests {
 
     #[test]
     fn three_line_file_runs_on_defaults() {
-        let s = Scenario::from_toml("[scenario]\nname = \"tiny\"\nmonths = 12\n", "s.toml").unwrap();
+        let s =
+            Scenario::from_toml("[scenario]\nname = \"tiny\"\nmonths = 12\n", "s.toml").unwrap();
         assert_eq!(s.scenario.months, 12);
         assert_eq!(s.world.villages, 40);
     }
@@ -529,7 +588,10 @@ mod tests {
     #[test]
     fn unknown_key_suggests_nearest() {
         let e = err("[scenario]\nmonthz = 3\n");
-        assert_eq!(e, "s.toml:2:1: scenario.monthz: unknown key `monthz` in [scenario]; did you mean `months`?");
+        assert_eq!(
+            e,
+            "s.toml:2:1: scenario.monthz: unknown key `monthz` in [scenario]; did you mean `months`?"
+        );
     }
 
     #[test]
@@ -547,7 +609,10 @@ mod tests {
     #[test]
     fn out_of_range_names_key_value_and_range() {
         let e = err("[incentive]\noutcome_weight = 1.4\n");
-        assert_eq!(e, "s.toml:2:18: incentive.outcome_weight: 1.4 must be in [0, 1]");
+        assert_eq!(
+            e,
+            "s.toml:2:18: incentive.outcome_weight: 1.4 must be in [0, 1]"
+        );
     }
 
     #[test]
@@ -575,13 +640,19 @@ mod tests {
             s.world.households_per_village,
             super::super::CountSpec::Drawn(super::super::CountDistribution::Uniform([50, 200]))
         );
-        assert!(err("[world]\nhouseholds_per_village = { uniform = [200, 50] }\n").contains("a ≤ b"));
-        assert!(err("[world]\nhouseholds_per_village = { unifrom = [1, 5] }\n").contains("did you mean `uniform`"));
+        assert!(
+            err("[world]\nhouseholds_per_village = { uniform = [200, 50] }\n").contains("a ≤ b")
+        );
+        assert!(
+            err("[world]\nhouseholds_per_village = { unifrom = [1, 5] }\n")
+                .contains("did you mean `uniform`")
+        );
     }
 
     #[test]
     fn all_errors_are_reported_in_file_order() {
-        let e = Scenario::from_toml("[world]\nvillages = 0\n[effort]\nnoise = -1\n", "s.toml").unwrap_err();
+        let e = Scenario::from_toml("[world]\nvillages = 0\n[effort]\nnoise = -1\n", "s.toml")
+            .unwrap_err();
         assert_eq!(e.0.len(), 2);
         assert_eq!(e.0[0].location.line, 2);
         assert_eq!(e.0[1].location.line, 4);
@@ -599,7 +670,9 @@ mod tests {
         let s = Scenario::from_toml_with("", "s.toml", &o).unwrap();
         assert_eq!(s.scenario.replicates, 3);
         let bad = vec![("incentive.formal_weigth".to_string(), "0.1".to_string())];
-        let e = Scenario::from_toml_with("", "s.toml", &bad).unwrap_err().to_string();
+        let e = Scenario::from_toml_with("", "s.toml", &bad)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("did you mean `incentive.formal_weight`"), "{e}");
     }
 }
