@@ -1,0 +1,72 @@
+//! Patterns the model should show without being tuned to them
+//! (`docs/model.md` §1), checked on small runs with several replicates.
+
+use grassroots::experiment::run_replicates;
+use grassroots::metrics::metric_index;
+use grassroots::scenario::{CountSpec, Scenario};
+
+fn small() -> Scenario {
+    let mut s = Scenario::defaults();
+    s.world.villages = 8;
+    s.world.households_per_village = CountSpec::Fixed(60);
+    s.world.members_per_village = CountSpec::Fixed(10);
+    s.scenario.months = 36;
+    s
+}
+
+/// Mean across 4 replicates of a metric, averaged over months `from..to`.
+fn mean(s: &Scenario, metric: &str, from: usize, to: usize) -> f64 {
+    let k = metric_index(metric).unwrap();
+    let runs = run_replicates(s, 0, 4, &|| {});
+    let total: f64 = runs
+        .iter()
+        .map(|r| r.months[from..to].iter().map(|m| m[k]).sum::<f64>())
+        .sum();
+    total / (runs.len() * (to - from)) as f64
+}
+
+#[test]
+fn activity_counted_assessment_breeds_formalism_and_lowers_satisfaction() {
+    let activity = small();
+    let mut mass = small();
+    mass.incentive.formal_weight = 0.1;
+    mass.incentive.mass_evaluation_weight = 0.6;
+    assert!(
+        mean(&activity, "formalism_index", 24, 36) > mean(&mass, "formalism_index", 24, 36) + 0.1
+    );
+    assert!(
+        mean(&activity, "satisfaction_mean", 24, 36) < mean(&mass, "satisfaction_mean", 24, 36)
+    );
+    assert!(mean(&activity, "service_capacity", 24, 36) < mean(&mass, "service_capacity", 24, 36));
+}
+
+#[test]
+fn intrinsic_motivation_limits_the_drift_toward_the_measure() {
+    let low = small();
+    let mut high = small();
+    high.world.motivation_mean = 0.9;
+    assert!(mean(&high, "formalism_index", 24, 36) < mean(&low, "formalism_index", 24, 36));
+}
+
+#[test]
+fn a_campaign_raises_real_effort_only_while_it_lasts() {
+    let mut s = small();
+    s.supervision.campaign_inspection_rate = 0.4;
+    s.supervision.campaign_start_month = 12;
+    s.supervision.campaign_months = 6;
+    let before = mean(&s, "real_effort", 6, 12);
+    let during = mean(&s, "real_effort", 15, 18);
+    let after = mean(&s, "real_effort", 30, 36);
+    assert!(during > before + 0.02, "{before} {during}");
+    assert!(after < during - 0.02, "{during} {after}");
+}
+
+#[test]
+fn switching_a_mechanism_off_removes_its_traces() {
+    let mut s = small();
+    s.incentive.enabled = false;
+    s.supervision.enabled = false;
+    assert_eq!(mean(&s, "rewards", 0, 36), 0.0);
+    assert_eq!(mean(&s, "sanctions", 0, 36), 0.0);
+    assert_eq!(mean(&s, "models", 0, 36), 0.0);
+}
