@@ -58,6 +58,34 @@ pub struct Tally {
     pub reports: u64,
     /// Cost, thousand yuan.
     pub cost: f64,
+    /// Members who migrated this month.
+    pub migrations: u64,
+    /// Trainings given.
+    pub trainings: u64,
+    /// Secretaries promoted.
+    pub promotions: u64,
+    /// New secretaries.
+    pub secretary_turnover: u64,
+    /// Members away as migrants.
+    pub migrated_members: u64,
+    /// Members in difficulty.
+    pub inactive_members: u64,
+    /// Left-behind households.
+    pub left_behind: u64,
+    /// Σ household expectation.
+    pub expectation: f64,
+    /// Villages.
+    pub villages: u64,
+    /// Σ market development.
+    pub market: f64,
+    /// Σ branch leadership multiplier.
+    pub leadership: f64,
+    /// Branches that have innovated.
+    pub innovated: u64,
+    /// Σ branch fund balance.
+    pub funds: f64,
+    /// Villages joined with a partner.
+    pub joined: u64,
 }
 
 /// A village's tally.
@@ -92,6 +120,20 @@ impl Default for Tally {
             inspections: 0,
             reports: 0,
             cost: 0.0,
+            migrations: 0,
+            trainings: 0,
+            promotions: 0,
+            secretary_turnover: 0,
+            migrated_members: 0,
+            inactive_members: 0,
+            left_behind: 0,
+            expectation: 0.0,
+            villages: 0,
+            market: 0.0,
+            leadership: 0.0,
+            innovated: 0,
+            funds: 0.0,
+            joined: 0,
         }
     }
 }
@@ -111,7 +153,19 @@ impl Tally {
             self.trust += f64::from(h.trust);
             self.satisfaction_hist[bin(h.satisfaction)] += 1;
             self.trust_hist[bin(h.trust)] += 1;
+            self.left_behind += u64::from(h.kind == crate::model::HouseholdType::LeftBehind);
+            self.expectation += f64::from(h.expectation);
         }
+        for m in &v.members {
+            self.migrated_members += u64::from(m.status == crate::model::MemberStatus::Migrated);
+            self.inactive_members += u64::from(m.status == crate::model::MemberStatus::Inactive);
+        }
+        self.villages += 1;
+        self.market += f64::from(v.market);
+        self.leadership += f64::from(v.branch.leadership);
+        self.innovated += u64::from(v.branch.innovated);
+        self.funds += v.branch.funds;
+        self.joined += u64::from(v.branch.joined);
         for m in v.members.iter().filter(|m| m.is_active()) {
             self.active_members += 1;
             self.real_effort += f64::from(m.effort.real);
@@ -151,6 +205,20 @@ impl Tally {
         self.inspections += o.inspections;
         self.reports += o.reports;
         self.cost += o.cost;
+        self.migrations += o.migrations;
+        self.trainings += o.trainings;
+        self.promotions += o.promotions;
+        self.secretary_turnover += o.secretary_turnover;
+        self.migrated_members += o.migrated_members;
+        self.inactive_members += o.inactive_members;
+        self.left_behind += o.left_behind;
+        self.expectation += o.expectation;
+        self.villages += o.villages;
+        self.market += o.market;
+        self.leadership += o.leadership;
+        self.innovated += o.innovated;
+        self.funds += o.funds;
+        self.joined += o.joined;
     }
 }
 
@@ -229,12 +297,46 @@ pub const METRICS: &[(&str, &str)] = &[
     ("reports", "Household reports this month"),
     (
         "cost",
-        "Spending this month, thousand yuan (rewards, inspections, service funds)",
+        "Spending this month, thousand yuan: fund guarantee (or service spending without funds), rewards, inspections, training, education, platform",
     ),
+    ("migrations", "Members who migrated out this month"),
+    ("migrated_members", "Members away as migrant workers"),
+    (
+        "members_in_difficulty",
+        "Members in difficulty (not serving)",
+    ),
+    (
+        "left_behind_share",
+        "Share of households that are left-behind",
+    ),
+    ("expectation_mean", "Mean household expectation E"),
+    (
+        "market_development",
+        "Mean market development M of villages",
+    ),
+    ("leadership_mean", "Mean branch leadership multiplier L"),
+    (
+        "secretary_turnover",
+        "New secretaries this month (succession and replacement)",
+    ),
+    ("promotions", "Secretaries promoted this month"),
+    (
+        "innovation_adoption",
+        "Share of branches that have adopted a new service mode",
+    ),
+    (
+        "service_funds_mean",
+        "Mean branch fund balance, thousand yuan",
+    ),
+    (
+        "joint_branches",
+        "Villages joined with a partner this month",
+    ),
+    ("trainings", "Trainings given this month"),
 ];
 
 /// Number of metrics.
-pub const N_METRICS: usize = 29;
+pub const N_METRICS: usize = 42;
 
 /// One month's metrics, in the order of [`METRICS`].
 pub type MonthMetrics = [f64; N_METRICS];
@@ -286,6 +388,19 @@ impl Tally {
             self.inspections as f64,
             self.reports as f64,
             self.cost,
+            self.migrations as f64,
+            self.migrated_members as f64,
+            self.inactive_members as f64,
+            ratio(self.left_behind as f64, h),
+            ratio(self.expectation, h),
+            ratio(self.market, self.villages as f64),
+            ratio(self.leadership, self.villages as f64),
+            self.secretary_turnover as f64,
+            self.promotions as f64,
+            ratio(self.innovated as f64, self.villages as f64),
+            ratio(self.funds, self.villages as f64),
+            self.joined as f64,
+            self.trainings as f64,
         ]
     }
 }

@@ -12,8 +12,9 @@ pub mod rng;
 use crate::metrics::{CountyTally, MonthMetrics, Tally};
 use crate::model::{Village, build_village};
 use crate::rules::{
-    MonthContext, effort, exemplary, exemplary::ModelBoard, incentive, needs, satisfaction,
-    service, supervision,
+    MonthContext, effort, environment, exemplary, exemplary::ModelBoard, funds, incentive,
+    innovation, leadership, migration, needs, satisfaction, selection, service, service_team,
+    spiritual, supervision, training,
 };
 use crate::scenario::Scenario;
 use rayon::prelude::*;
@@ -26,18 +27,31 @@ pub struct Simulation<'a> {
     board: ModelBoard,
     month: u32,
     tallies: Vec<Tally>,
+    adoption: Vec<f64>,
     assessment_score: f64,
 }
 
-/// The schedule of one village-month (`docs/model.md` §3.2, table 1).
+/// The schedule of one village-month (`docs/model.md` §3.1, table 1).
+/// `adoption` is the adopted share of service innovation in the village's
+/// township last month (§7.18).
 pub fn step_village(
     v: &mut Village,
     s: &Scenario,
     ctx: &MonthContext,
     board: &ModelBoard,
+    adoption: f64,
 ) -> Tally {
     let mut tally = Tally::default();
+    environment::evolve(v, s);
+    migration::move_people(v, s, &mut tally);
+    service_team::care(v, s);
+    selection::ensure_secretary(v, s, &mut tally);
+    leadership::update(v, s);
+    service_team::assign_contacts(v, s);
+    funds::replenish(v, s, &mut tally);
     needs::arrive(v, s, &mut tally);
+    spiritual::update_motivation(v, s, &mut tally);
+    training::train(v, s, &mut tally);
     effort::choose(v, s, ctx);
     service::deliver(v, s, &mut tally);
     satisfaction::update(v, s);
@@ -45,6 +59,8 @@ pub fn step_village(
     satisfaction::refresh_contact_views(v);
     incentive::record_month(v, s);
     exemplary::imitate_and_mentor(v, s, board);
+    service_team::mutual_help(v, s);
+    innovation::adopt(v, s, adoption);
     tally.observe(v);
     tally
 }
@@ -63,6 +79,7 @@ impl<'a> Simulation<'a> {
             board: ModelBoard::default(),
             month: 0,
             tallies: Vec::new(),
+            adoption: Vec::new(),
             assessment_score: 0.0,
         }
     }
@@ -85,13 +102,22 @@ impl<'a> Simulation<'a> {
             inspection: s.supervision.inspection_at(self.month),
         };
         let board = &self.board;
+        let adoption = &self.adoption;
         self.villages
             .par_iter_mut()
-            .map(|v| step_village(v, s, &ctx, board))
+            .map(|v| {
+                let f = adoption.get(v.township as usize).copied().unwrap_or(0.0);
+                step_village(v, s, &ctx, board, f)
+            })
             .collect_into_vec(&mut self.tallies);
         let mut county = CountyTally::default();
         for t in &self.tallies {
             county.add(t);
+        }
+        // Monthly county phase: joint branches and innovation shares for next month.
+        service_team::pair_joint_branches(&mut self.villages, s);
+        if s.innovation.enabled {
+            self.adoption = innovation::township_shares(&self.villages, s);
         }
         if (self.month + 1) % s.incentive.assessment_period_months == 0 {
             self.assess(&mut county);
@@ -100,7 +126,11 @@ impl<'a> Simulation<'a> {
         county.metrics(self.assessment_score)
     }
 
-    /// The county phase of an assessment month (`docs/model.md` §3.2).
+    /// The county phase of an assessment month (`docs/model.md` §3.2):
+    /// scoring, rewards, promotion tournament, democratic assessment,
+    /// designation of models. Successors of promoted or replaced secretaries
+    /// take office at the start of next month (`selection::ensure_secretary`)
+    /// or at once (replacement).
     fn assess(&mut self, county: &mut CountyTally) {
         let s = self.scenario;
         self.villages

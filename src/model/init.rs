@@ -5,7 +5,7 @@ use super::{
     Village,
 };
 use crate::engine::rng::{self, bernoulli, poisson, standard_normal, uniform};
-use crate::rules::effort;
+use crate::rules::{effort, leadership, service};
 use crate::scenario::{CountDistribution, CountSpec, Scenario};
 use rand_chacha::ChaCha8Rng;
 
@@ -78,10 +78,19 @@ pub fn build_village(s: &Scenario, id: u32, replicate_seed: u64) -> Village {
         .map(|_| {
             let skill = clamped_normal(&mut rng, w.skill_mean, w.skill_sd);
             let motivation = clamped_normal(&mut rng, w.motivation_mean, w.motivation_sd);
+            let leadership = clamped_normal(
+                &mut rng,
+                0.5 * f64::from(skill + motivation),
+                s.leadership.talent_sd,
+            );
+            let working_age = bernoulli(&mut rng, w.share_working_age);
             Member {
                 status: MemberStatus::Active,
                 skill,
                 motivation,
+                disposition: motivation,
+                leadership,
+                working_age,
                 effort: EffortSplit {
                     real: 0.0,
                     formal: 0.0,
@@ -109,10 +118,6 @@ pub fn build_village(s: &Scenario, id: u32, replicate_seed: u64) -> Village {
             members[h.contact as usize].assigned += 1;
         }
     }
-    let inspection = s.supervision.inspection_at(0);
-    for m in &mut members {
-        m.effort = effort::best_split(s, m, inspection, 1.0);
-    }
     let secretary = members
         .iter()
         .enumerate()
@@ -123,7 +128,10 @@ pub fn build_village(s: &Scenario, id: u32, replicate_seed: u64) -> Village {
         })
         .map(|(i, _)| i as u16)
         .unwrap_or(0);
-    Village {
+    let e = &s.environment;
+    let market = clamped_normal(&mut rng, e.market_development, e.market_development_sd);
+    let differentiation = clamped_normal(&mut rng, e.differentiation, e.market_development_sd);
+    let mut village = Village {
         id,
         township: id / s.world.villages_per_township,
         households,
@@ -131,11 +139,31 @@ pub fn build_village(s: &Scenario, id: u32, replicate_seed: u64) -> Village {
         branch: Branch {
             secretary,
             leadership: 1.0,
-            funds: 0.0,
+            funds: if s.funds.enabled {
+                s.funds.initial
+            } else {
+                0.0
+            },
             score: 0.0,
+            evaluation: 0.0,
+            promotion_chance: 0.0,
+            innovated: false,
+            support_capacity: 0.0,
+            lent_capacity: 0.0,
+            spare_capacity: 0.0,
+            joined: false,
         },
+        market,
+        differentiation,
         rng,
+    };
+    leadership::update(&mut village, s);
+    let inspection = s.supervision.inspection_at(0);
+    let productivity = f64::from(service::productivity(&village, s));
+    for m in &mut village.members {
+        m.effort = effort::best_split(s, m, inspection, productivity);
     }
+    village
 }
 
 #[cfg(test)]

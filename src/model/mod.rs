@@ -104,8 +104,10 @@ pub enum MemberStatus {
     Active = 0,
     /// Away as a migrant worker.
     Migrated = 1,
-    /// Elderly or in difficulty, not serving.
+    /// Elderly, ill or in difficulty, not serving.
     Inactive = 2,
+    /// Promoted to a township post: gone from the branch.
+    Promoted = 3,
 }
 
 /// A Party member of the village branch.
@@ -117,6 +119,12 @@ pub struct Member {
     pub skill: f32,
     /// Intrinsic public-service motivation θ in [0, 1].
     pub motivation: f32,
+    /// Lasting disposition θ̂ in [0, 1] toward which θ fades (`docs/model.md` §7.12).
+    pub disposition: f32,
+    /// Leadership talent ℓ in [0, 1] (counts when the member is secretary).
+    pub leadership: f32,
+    /// Whether the member is of working age (can migrate).
+    pub working_age: bool,
     /// Current effort split.
     pub effort: EffortSplit,
     /// Honours received (rewards and model designations), cumulative.
@@ -156,6 +164,8 @@ pub struct PeriodRecord {
     pub months: u16,
     /// Sum of monthly formal output √e_F.
     pub formal_output: f32,
+    /// Sum of monthly private (economic) output √e_P.
+    pub private_output: f32,
     /// Needs resolved for assigned households (plus pooled work).
     pub resolved: f32,
     /// Sum of realised monthly utility.
@@ -173,6 +183,41 @@ impl Member {
     }
 }
 
+impl Village {
+    /// Number of active members.
+    pub fn active_members(&self) -> usize {
+        self.members.iter().filter(|m| m.is_active()).count()
+    }
+
+    /// The secretary, if the branch has an active one.
+    pub fn secretary(&self) -> Option<&Member> {
+        self.members
+            .get(self.branch.secretary as usize)
+            .filter(|m| m.is_active())
+    }
+
+    /// Mean household satisfaction (0 without households).
+    pub fn mean_satisfaction(&self) -> f32 {
+        if self.households.is_empty() {
+            0.0
+        } else {
+            self.households.iter().map(|h| h.satisfaction).sum::<f32>()
+                / self.households.len() as f32
+        }
+    }
+
+    /// Withdraw member `i` from service: their households lose their contact.
+    pub fn release_contacts(&mut self, i: usize) {
+        let i16 = i as u16;
+        for h in &mut self.households {
+            if h.contact == i16 {
+                h.contact = NO_CONTACT;
+            }
+        }
+        self.members[i].assigned = 0;
+    }
+}
+
 /// The village Party branch.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Branch {
@@ -184,6 +229,20 @@ pub struct Branch {
     pub funds: f64,
     /// Last assessment score (mean of members' scores).
     pub score: f32,
+    /// Evaluation of the secretary at the last assessment (`docs/model.md` §7.14).
+    pub evaluation: f32,
+    /// Perceived chance P that the secretary is promoted (`docs/model.md` §7.11).
+    pub promotion_chance: f32,
+    /// Whether the branch has adopted a new service mode.
+    pub innovated: bool,
+    /// Capacity lent to this village by a joint-branch partner this month.
+    pub support_capacity: f32,
+    /// Capacity this village lends to a joint-branch partner this month.
+    pub lent_capacity: f32,
+    /// Spare capacity left last month (for joint branches).
+    pub spare_capacity: f32,
+    /// Whether the village is joined with a partner this month.
+    pub joined: bool,
 }
 
 /// A village: its households, its branch and members, and its random stream.
@@ -199,6 +258,10 @@ pub struct Village {
     pub members: Vec<Member>,
     /// The branch.
     pub branch: Branch,
+    /// Market development M in [0, 1].
+    pub market: f32,
+    /// Social differentiation D in [0, 1] (diversity of needs).
+    pub differentiation: f32,
     /// This village's random stream, keyed by (seed, replicate, village).
     pub rng: ChaCha8Rng,
 }

@@ -5,9 +5,9 @@
 //! square root of the time given to it. The member's expected utility is
 //!
 //! U = A_R·√e_R + A_F·√e_F + A_P·√e_P, with
-//! A_R = v·θ·L·s + ρ·(w_O + w_M)·L·s + f·D_S,
+//! A_R = v·θ·Π·s + ρ·(w_O + w_M)·Π·s + f·D_S,
 //! A_F = ρ·w_F − f·D_F,
-//! A_P = π,
+//! A_P = π + ρ·w_E,
 //!
 //! whose maximum is e_k = A_k² / Σ_j A_j² (negative A_k count as 0).
 //! Formalism is not imposed: it appears when w_F is large relative to
@@ -17,20 +17,21 @@ use crate::engine::rng::standard_normal;
 use crate::model::{EffortSplit, Member, Village};
 use crate::scenario::Scenario;
 
-use super::MonthContext;
+use super::{MonthContext, service};
 
 /// Marginal values (A_R, A_F, A_P) of the three tasks for a member.
-pub fn marginal_values(s: &Scenario, m: &Member, inspection: f64, leadership: f64) -> [f64; 3] {
+pub fn marginal_values(s: &Scenario, m: &Member, inspection: f64, productivity: f64) -> [f64; 3] {
     let rho = s.incentive.reward_value();
     let inc = &s.incentive;
     let sup = &s.supervision;
-    let effective_skill = leadership * f64::from(m.skill);
+    let effective_skill = productivity * f64::from(m.skill);
     let (d_shirk, d_formal) = detection(s, m, inspection);
     let a_real = s.effort.intrinsic_value * f64::from(m.motivation) * effective_skill
         + rho * (inc.outcome_weight + inc.mass_evaluation_weight) * effective_skill
         + sup.sanction * d_shirk;
     let a_formal = rho * inc.formal_weight - sup.sanction * d_formal;
-    [a_real, a_formal, s.effort.private_return]
+    let a_private = s.effort.private_return + rho * inc.economic_weight;
+    [a_real, a_formal, a_private]
 }
 
 /// Perceived probabilities (D_S, D_F) that shirking and formalism are
@@ -89,17 +90,17 @@ pub fn split_for(values: [f64; 3]) -> EffortSplit {
 }
 
 /// The noiseless best split of a member.
-pub fn best_split(s: &Scenario, m: &Member, inspection: f64, leadership: f64) -> EffortSplit {
-    split_for(marginal_values(s, m, inspection, leadership))
+pub fn best_split(s: &Scenario, m: &Member, inspection: f64, productivity: f64) -> EffortSplit {
+    split_for(marginal_values(s, m, inspection, productivity))
 }
 
 /// Every active member moves a share λ of the way toward their (noisy) best split.
 pub fn choose(v: &mut Village, s: &Scenario, ctx: &MonthContext) {
     let sigma = s.effort.noise;
     let rate = s.effort.adjustment_rate as f32;
-    let leadership = f64::from(v.branch.leadership);
+    let productivity = f64::from(service::productivity(v, s));
     for m in v.members.iter_mut().filter(|m| m.is_active()) {
-        let mut values = marginal_values(s, m, ctx.inspection, leadership);
+        let mut values = marginal_values(s, m, ctx.inspection, productivity);
         if sigma > 0.0 {
             for a in &mut values {
                 *a *= (sigma * standard_normal(&mut v.rng)).exp();
@@ -165,6 +166,16 @@ mod tests {
         let strict = best_split(&s, &m, 0.5, 1.0);
         assert!(strict.real > lax.real);
         assert!(strict.private < lax.private);
+    }
+
+    #[test]
+    fn an_economic_weight_pulls_effort_from_service_two_skins() {
+        let mut s = Scenario::defaults();
+        let m = member();
+        let before = best_split(&s, &m, 0.03, 1.0);
+        s.incentive.economic_weight = 0.6;
+        let after = best_split(&s, &m, 0.03, 1.0);
+        assert!(after.real < before.real && after.private > before.private);
     }
 
     #[test]

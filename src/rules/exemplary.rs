@@ -5,13 +5,14 @@
 //! publicised (one honour each). Every month each other active member, with
 //! probability r, picks one model of their group at random and copies them
 //! with the Fermi probability P = 1 / (1 + exp(−(π_j − π_i)/K)), where π is
-//! the payoff of the last period: motivation and effort split move a share η
-//! toward the model's. Strong members also help weak ones: each month a
+//! the payoff of the last period: motivation, lasting disposition and effort
+//! split move a share η toward the model's (θ̂ toward the model's θ). Strong members also help weak ones: each month a
 //! member whose skill is below the mean skill s̄_M of their own branch's
 //! models closes a share τ of the gap (no mentoring in a branch without models).
 
 use crate::engine::rng::{bernoulli, index};
 use crate::model::{EffortSplit, Village};
+use crate::rules::crowding;
 use crate::scenario::{Reach, Scenario};
 
 /// What others see of a designated model.
@@ -106,6 +107,7 @@ pub fn designate(villages: &mut [Village], s: &Scenario) -> ModelBoard {
             let m = &mut villages[village as usize].members[member as usize];
             m.is_model = true;
             m.honours = m.honours.saturating_add(1);
+            crowding::after_designation(m, s);
             board.groups[g].push(ModelTraits {
                 village,
                 member,
@@ -147,6 +149,7 @@ pub fn imitate_and_mentor(v: &mut Village, s: &Scenario, board: &ModelBoard) {
                 copy_probability(m.payoff, j.payoff, ex.imitation_temperature),
             ) {
                 m.motivation += eta * (j.motivation - m.motivation);
+                m.disposition += eta * (j.motivation - m.disposition);
                 m.effort.move_toward(&j.effort, eta);
             }
         }

@@ -2,13 +2,14 @@
 //!
 //! Each month a member's record grows by the formal output √e_F, the needs
 //! they resolved, and the realised utility
-//! u = v·θ·L·s·√e_R + π·√e_P − f·(sanctions this month).
+//! u = v·θ·Π·s·√e_R + π·√e_P − f·(sanctions this month).
 //! At the end of every assessment period of P months the county scores every
 //! active member:
 //!
-//! score = w_F·F̄ + w_O·Ō + w_M·M̄ − p_S·(sanctions in the period),
+//! score = w_F·F̄ + w_O·Ō + w_M·M̄ + w_E·Ē − p_S·(sanctions in the period),
 //!
-//! F̄ the mean monthly formal output, Ō = min(1, resolved / (κ·P)), M̄ the mean
+//! F̄ the mean monthly formal output, Ē the mean monthly private (economic)
+//! output ("two skins", 002 §2.3), Ō = min(1, resolved / (κ·P)), M̄ the mean
 //! satisfaction of the member's households (the branch's if none). If the
 //! incentive system is on, the top share (rank rule) or everyone at or above
 //! the threshold (threshold rule) is rewarded. A member's payoff for the
@@ -16,6 +17,7 @@
 
 use crate::metrics::CountyTally;
 use crate::model::Village;
+use crate::rules::{crowding, service};
 use crate::scenario::{RewardRule, Scenario};
 
 /// Add this month to every active member's period record.
@@ -23,12 +25,13 @@ pub fn record_month(v: &mut Village, s: &Scenario) {
     let value = s.effort.intrinsic_value as f32;
     let private = s.effort.private_return as f32;
     let sanction = s.supervision.sanction as f32;
-    let leadership = v.branch.leadership;
+    let productivity = service::productivity(v, s);
     for m in v.members.iter_mut().filter(|m| m.is_active()) {
         let p = &mut m.period;
         p.months += 1;
         p.formal_output += m.effort.formal_output();
-        p.utility += value * m.motivation * leadership * m.skill * m.effort.real_output()
+        p.private_output += m.effort.private_output();
+        p.utility += value * m.motivation * productivity * m.skill * m.effort.real_output()
             + private * m.effort.private_output()
             - sanction * f32::from(m.sanctions_this_month);
     }
@@ -55,6 +58,7 @@ pub fn score_members(v: &mut Village, s: &Scenario) {
         m.score = inc.formal_weight as f32 * formal
             + inc.outcome_weight as f32 * outcome
             + inc.mass_evaluation_weight as f32 * m.contact_satisfaction
+            + inc.economic_weight as f32 * m.period.private_output / months
             - inc.sanction_points as f32 * f32::from(m.period.sanctions);
         sum += m.score;
         n += 1;
@@ -94,6 +98,7 @@ pub fn award(villages: &mut [Village], s: &Scenario, tally: &mut CountyTally) {
         let m = &mut villages[village as usize].members[member as usize];
         m.period.rewarded = true;
         m.honours = m.honours.saturating_add(1);
+        crowding::after_reward(m, s);
         tally.rewards += 1;
         if inc.material_reward > 0.0 {
             tally.cost += inc.material_reward_cost;

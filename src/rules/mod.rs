@@ -2,17 +2,28 @@
 //!
 //! Each rule is a plain function of a village's state and the scenario's
 //! parameters; it draws random numbers only from the village's own stream.
-//! Rules that act across villages (county ranking, exemplary models) run in
-//! the engine's sequential phase and are written as functions of the whole
-//! slice of villages.
+//! Rules that act across villages (county ranking, promotion, democratic
+//! assessment, exemplary models, joint branches, innovation shares) run in
+//! the engine's sequential county phase and take the whole slice of villages.
 
+pub mod crowding;
 pub mod effort;
+pub mod environment;
 pub mod exemplary;
+pub mod funds;
 pub mod incentive;
+pub mod innovation;
+pub mod leadership;
+pub mod migration;
 pub mod needs;
 pub mod satisfaction;
+pub mod selection;
 pub mod service;
+pub mod service_team;
+pub mod spiritual;
 pub mod supervision;
+pub mod technology;
+pub mod training;
 
 /// What every village needs to know about the current month.
 #[derive(Debug, Clone, Copy)]

@@ -1,11 +1,13 @@
 //! Need arrival (`docs/model.md` §7.1): the environmental driving force.
 //!
-//! Each household receives N ~ Poisson(λ·m_type) new needs a month; each need
+//! Each household receives N ~ Poisson(λ·m_type·(1 + β_M·M)) new needs a
+//! month (M the village's market development, §7.9); each need
 //! falls in a category drawn from the household type's category mix.
 
 use crate::engine::rng::{poisson, uniform};
 use crate::metrics::VillageTally;
 use crate::model::{HouseholdType, Village};
+use crate::rules::environment;
 use crate::scenario::Scenario;
 
 /// Cumulative category mix (production, livelihood, dispute; policy is the
@@ -31,11 +33,12 @@ pub fn rate(s: &Scenario, kind: HouseholdType) -> f64 {
 
 /// Add this month's new needs to every household's open needs.
 pub fn arrive(v: &mut Village, s: &Scenario, tally: &mut VillageTally) {
+    let growth = environment::need_multiplier(v, s);
     let rates = [
-        rate(s, HouseholdType::Ordinary),
-        rate(s, HouseholdType::LeftBehind),
-        rate(s, HouseholdType::Business),
-        rate(s, HouseholdType::Difficulty),
+        growth * rate(s, HouseholdType::Ordinary),
+        growth * rate(s, HouseholdType::LeftBehind),
+        growth * rate(s, HouseholdType::Business),
+        growth * rate(s, HouseholdType::Difficulty),
     ];
     let rng = &mut v.rng;
     for h in &mut v.households {

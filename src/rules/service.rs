@@ -1,25 +1,38 @@
 //! Service delivery (`docs/model.md` §7.2).
 //!
-//! Member i can resolve c_i = κ·L·s_i·√e_R,i needs a month. Each open need of
+//! Member i can resolve c_i = κ·Π·s_i·√e_R,i needs a month, where the
+//! branch productivity Π = L·(1 + π_P)·(1 + π_I) / (1 + δ_D·D·(1 − r_P))
+//! combines leadership (§7.11), platform (§7.15), innovation (§7.18) and the
+//! diversity of needs (§7.9). Each open need of
 //! a household assigned to i is resolved with probability
 //! q_i = min(1, c_i / B_i), B_i being the open needs of i's households. Spare
 //! capacity u_i = max(0, c_i − B_i) is pooled, discounted by the efficiency
 //! η_u of reaching households without a contact member, and resolves their
-//! needs with probability q_0 = min(1, η_u·Σu_i / B_0). Needs still open are
-//! given up with probability a (abandon rate).
+//! needs with probability q_0 = min(1, (η_u·(Σu_i − lent) + support) / B_0),
+//! where capacity lent to or borrowed from a joint-branch partner (§7.16)
+//! moves between pools. If funds cap service (§7.17), every q is scaled by
+//! min(1, affordable / expected). Needs still open are given up with
+//! probability a (abandon rate).
 
 use crate::engine::rng::bernoulli;
 use crate::metrics::VillageTally;
 use crate::model::Village;
+use crate::rules::{environment, funds, innovation, technology};
 use crate::scenario::Scenario;
+
+/// Π: the branch's productivity multiplier on members' service.
+pub fn productivity(v: &Village, s: &Scenario) -> f32 {
+    (f64::from(v.branch.leadership) * technology::productivity(s) * innovation::productivity(v, s)
+        / environment::diversity_divisor(v, s)) as f32
+}
 
 /// c_i for every member (0 for members who are not active).
 pub fn set_capacities(v: &mut Village, s: &Scenario) {
     let kappa = s.service.needs_per_member_month as f32;
-    let leadership = v.branch.leadership;
+    let productivity = productivity(v, s);
     for m in &mut v.members {
         m.capacity = if m.is_active() {
-            kappa * leadership * m.skill * m.effort.real_output()
+            kappa * productivity * m.skill * m.effort.real_output()
         } else {
             0.0
         };
@@ -52,11 +65,31 @@ pub fn deliver(v: &mut Village, s: &Scenario, tally: &mut VillageTally) {
         tally.capacity += f64::from(m.capacity);
         spare_total += f64::from((m.capacity - m.assigned_backlog).max(0.0));
     }
-    let pooled = s.service.uncovered_efficiency * spare_total;
+    let lent = f64::from(v.branch.lent_capacity).min(spare_total);
+    let pooled = technology::uncovered_efficiency(s) * (spare_total - lent)
+        + technology::uncovered_efficiency(s) * f64::from(v.branch.support_capacity);
+    v.branch.spare_capacity = (spare_total - lent) as f32;
     let q_uncovered = if uncovered_backlog > 0.0 {
         (pooled / uncovered_backlog).min(1.0)
     } else {
         0.0
+    };
+    // Funds cap: scale all resolution probabilities if the branch cannot pay.
+    let scale = match funds::affordable_needs(v, s) {
+        Some(affordable) => {
+            let expected: f64 = v
+                .members
+                .iter()
+                .map(|m| f64::from(m.capacity.min(m.assigned_backlog)))
+                .sum::<f64>()
+                + pooled.min(uncovered_backlog);
+            if expected > affordable {
+                affordable / expected
+            } else {
+                1.0
+            }
+        }
+        None => 1.0,
     };
 
     let abandon = s.environment.abandon_rate;
@@ -72,7 +105,7 @@ pub fn deliver(v: &mut Village, s: &Scenario, tally: &mut VillageTally) {
             }
         } else {
             q_uncovered
-        };
+        } * scale;
         let mut resolved = 0u16;
         let mut abandoned = 0u16;
         for open in &mut h.open_needs {
@@ -106,7 +139,9 @@ pub fn deliver(v: &mut Village, s: &Scenario, tally: &mut VillageTally) {
             m.period.resolved += (resolved_uncovered as f64 * spare / spare_total) as f32;
         }
     }
-    tally.cost += s.service.fund_per_need * tally.needs_resolved as f64;
+    let resolved = tally.needs_resolved;
+    funds::spend(v, s, resolved, tally);
+    technology::charge(s, tally);
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@
 use crate::engine::rng::bernoulli;
 use crate::metrics::VillageTally;
 use crate::model::Village;
+use crate::rules::crowding;
 use crate::scenario::Scenario;
 
 use super::MonthContext;
@@ -52,6 +53,7 @@ pub fn supervise(v: &mut Village, s: &Scenario, ctx: &MonthContext, tally: &mut 
         if bernoulli(rng, ctx.inspection) {
             tally.inspections += 1;
             tally.cost += sup.inspection_cost;
+            crowding::after_inspection(m, s);
             findings += u16::from(bernoulli(rng, shirk));
             findings += u16::from(bernoulli(rng, sup.inspection_sees_formalism * formal));
         }

@@ -35,6 +35,26 @@ pub struct Scenario {
     pub supervision: Supervision,
     /// Exemplary models.
     pub exemplary: Exemplary,
+    /// Hollowing out.
+    pub migration: Migration,
+    /// The secretary's leadership.
+    pub leadership: Leadership,
+    /// Spiritual guidance.
+    pub spiritual: Spiritual,
+    /// Motivation crowding.
+    pub crowding: Crowding,
+    /// Democratic assessment and selection of secretaries.
+    pub selection: Selection,
+    /// Training.
+    pub training: Training,
+    /// The service platform.
+    pub technology: Technology,
+    /// Service team.
+    pub service_team: ServiceTeam,
+    /// Service funds.
+    pub funds: Funds,
+    /// Service innovation.
+    pub innovation: Innovation,
 }
 
 /// `[scenario]`: identity, seed and length of the run.
@@ -94,6 +114,7 @@ pub struct World {
     pub skill_sd: f64,
     pub initial_satisfaction: f64,
     pub initial_trust: f64,
+    pub share_working_age: f64,
 }
 
 /// `[environment]`: need arrival.
@@ -106,6 +127,15 @@ pub struct Environment {
     pub multiplier_business: f64,
     pub multiplier_difficulty: f64,
     pub abandon_rate: f64,
+    pub market_development: f64,
+    pub market_development_sd: f64,
+    pub market_growth: f64,
+    pub need_growth: f64,
+    pub differentiation: f64,
+    pub differentiation_growth: f64,
+    pub diversity_cost: f64,
+    pub expectation_growth: f64,
+    pub expectation_max: f64,
 }
 
 /// `[service]`: service delivery.
@@ -115,7 +145,6 @@ pub struct Environment {
 pub struct Service {
     pub needs_per_member_month: f64,
     pub uncovered_efficiency: f64,
-    pub fund_per_need: f64,
 }
 
 /// `[households]`: satisfaction and trust dynamics.
@@ -167,6 +196,7 @@ pub struct Incentive {
     pub political_reward: f64,
     pub spiritual_reward: f64,
     pub material_reward_cost: f64,
+    pub economic_weight: f64,
 }
 
 impl Incentive {
@@ -248,6 +278,169 @@ pub struct Exemplary {
     pub imitation_strength: f64,
     pub mentoring_rate: f64,
 }
+
+macro_rules! section {
+    ($(#[$doc:meta])* $name:ident { $($field:ident : $ty:ty),* $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        #[allow(missing_docs)]
+        pub struct $name {
+            $(pub $field: $ty),*
+        }
+    };
+}
+
+section!(
+    /// `[migration]`: hollowing out (`docs/model.md` §7.10).
+    Migration {
+        enabled: bool,
+        wage_ratio: f64,
+        member_hazard: f64,
+        wage_elasticity: f64,
+        motivation_retention: f64,
+        return_rate: f64,
+        household_hazard: f64,
+        household_return_rate: f64,
+        pay_gap_erosion: f64,
+        difficulty_hazard: f64,
+        recovery_rate: f64,
+    }
+);
+
+section!(
+    /// `[leadership]`: the secretary's leadership (`docs/model.md` §7.11).
+    Leadership {
+        strength: f64,
+        talent_sd: f64,
+        higher_guidance: f64,
+        tournament: bool,
+        promotion_share: f64,
+        promotion_response: f64,
+        promotion_noise: f64,
+    }
+);
+
+section!(
+    /// `[spiritual]`: ideological education (`docs/model.md` §7.12).
+    Spiritual {
+        enabled: bool,
+        education_intensity: f64,
+        education_effect: f64,
+        online_media: f64,
+        motivation_fade: f64,
+        education_cost: f64,
+    }
+);
+
+section!(
+    /// `[crowding]`: motivation crowding (`docs/model.md` §7.13).
+    Crowding {
+        enabled: bool,
+        inspection: f64,
+        material: f64,
+        recognition: f64,
+    }
+);
+
+/// What a secretary's democratic assessment reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Evaluation {
+    /// Households' mean satisfaction with the branch.
+    Mass,
+    /// The branch's assessment score.
+    Score,
+}
+
+/// Which secretaries are replaced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReplacementRule {
+    /// Those evaluated below `threshold`.
+    Threshold,
+    /// The `bottom_share` worst evaluated county-wide.
+    BottomShare,
+}
+
+/// How a successor is chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Successor {
+    /// Appointed from above by measured score.
+    Appointment,
+    /// Public direct election by members and households.
+    Election,
+}
+
+section!(
+    /// `[selection]`: democratic assessment and selection (`docs/model.md` §7.14).
+    Selection {
+        enabled: bool,
+        evaluation: Evaluation,
+        rule: ReplacementRule,
+        threshold: f64,
+        bottom_share: f64,
+        successor: Successor,
+        vote_noise: f64,
+    }
+);
+
+section!(
+    /// `[training]`: training and skill (`docs/model.md` §7.15).
+    Training {
+        enabled: bool,
+        rate: f64,
+        learning_rate: f64,
+        cost: f64,
+        skill_decay: f64,
+        learning_by_doing: f64,
+    }
+);
+
+section!(
+    /// `[technology]`: the service platform (`docs/model.md` §7.15).
+    Technology {
+        platform: bool,
+        platform_productivity: f64,
+        platform_reach: f64,
+        platform_cost: f64,
+    }
+);
+
+section!(
+    /// `[service_team]`: care, mutual help, contacts, joint branches (`docs/model.md` §7.16).
+    ServiceTeam {
+        mutual_help_rate: f64,
+        care_rate: f64,
+        contact_assignment: bool,
+        max_households_per_member: u32,
+        joint_branch: bool,
+        joint_branch_min_active: u32,
+        joint_branch_share: f64,
+    }
+);
+
+section!(
+    /// `[funds]`: service funds (`docs/model.md` §7.17).
+    Funds {
+        enabled: bool,
+        monthly_guarantee: f64,
+        initial: f64,
+        cost_per_need: f64,
+    }
+);
+
+section!(
+    /// `[innovation]`: Bass diffusion of service modes (`docs/model.md` §7.18).
+    Innovation {
+        enabled: bool,
+        external: f64,
+        imitation: f64,
+        exemplary_weight: f64,
+        productivity: f64,
+    }
+);
 
 impl Scenario {
     /// Parse and validate scenario text. `file` is used in messages only.

@@ -132,6 +132,31 @@ pub const SECTIONS: &[(&str, &str)] = &[
         "Inspection and mass supervision (the binding system)",
     ),
     ("exemplary", "Exemplary models and mentoring"),
+    (
+        "migration",
+        "Hollowing out: migration, difficulty and the pay gap",
+    ),
+    (
+        "leadership",
+        "Main traction: the secretary's leadership and the promotion tournament",
+    ),
+    (
+        "spiritual",
+        "Spiritual guidance: ideological education and motivation dynamics",
+    ),
+    ("crowding", "Motivation crowding by control and rewards"),
+    (
+        "selection",
+        "Democratic assessment and selection of secretaries",
+    ),
+    ("training", "Knowledge: training and skill"),
+    ("technology", "Technology: the service platform"),
+    (
+        "service_team",
+        "Service team: care, mutual help, contact assignment, joint branches",
+    ),
+    ("funds", "Service funds"),
+    ("innovation", "Service innovation (Bass diffusion)"),
 ];
 
 /// Every parameter, grouped by section in the order of [`SECTIONS`].
@@ -278,8 +303,8 @@ pub const PARAMS: &[Param] = &[
     p!(
         "environment.need_rate",
         real(0.0, 20.0),
-        "0.30",
-        "New needs per ordinary household per month (Poisson mean λ)",
+        "0.20",
+        "New needs per ordinary household per month at M = 0 (Poisson mean λ)",
         "000 §2; 001 §2"
     ),
     p!(
@@ -324,13 +349,6 @@ pub const PARAMS: &[Param] = &[
         "0.50",
         "Efficiency of spare capacity on households without a contact member",
         "000 §5 (fixed-point contact); 003"
-    ),
-    p!(
-        "service.fund_per_need",
-        real(0.0, 1000.0),
-        "0.0",
-        "Service funds (thousand yuan) spent per resolved need, counted as cost",
-        "003 (funds)"
     ),
     // --- households -----------------------------------------------------
     p!(
@@ -616,6 +634,511 @@ pub const PARAMS: &[Param] = &[
         "0.01",
         "τ: monthly share of the skill gap to the branch's own models closed by mentoring",
         "000 §4 (\"helping and exceeding\"); 001 §4"
+    ),
+    // --- additions of the full model (docs/model.md §7.9–7.19) ------------
+    p!(
+        "world.share_working_age",
+        UNIT,
+        "0.60",
+        "Share of members of working age (able to migrate)",
+        "002 §2.4"
+    ),
+    p!(
+        "environment.market_development",
+        UNIT,
+        "0.30",
+        "Initial market development M of a village (mean)",
+        "000 §2"
+    ),
+    p!(
+        "environment.market_development_sd",
+        real(0.0, 0.5),
+        "0.10",
+        "Spread of initial M and D across villages (normal, clamped)",
+        "—"
+    ),
+    p!(
+        "environment.market_growth",
+        real(0.0, 1.0),
+        "0.02",
+        "Yearly increase of M (and of D by differentiation_growth)",
+        "000 §2"
+    ),
+    p!(
+        "environment.need_growth",
+        real(0.0, 10.0),
+        "1.0",
+        "β_M: need rate multiplier is 1 + β_M·M",
+        "000 §2; 001 §2"
+    ),
+    p!(
+        "environment.differentiation",
+        UNIT,
+        "0.30",
+        "Initial social differentiation D (diversity of needs), mean",
+        "000 §2"
+    ),
+    p!(
+        "environment.differentiation_growth",
+        real(0.0, 1.0),
+        "0.02",
+        "Yearly increase of D",
+        "000 §2"
+    ),
+    p!(
+        "environment.diversity_cost",
+        real(0.0, 10.0),
+        "0.30",
+        "δ_D: capacity is divided by 1 + δ_D·D·(1 − platform reach)",
+        "001 §2"
+    ),
+    p!(
+        "environment.expectation_growth",
+        real(0.0, 1.0),
+        "0.03",
+        "Yearly rise of household expectation E per unit of M",
+        "000 §2"
+    ),
+    p!(
+        "environment.expectation_max",
+        real(1.0, 10.0),
+        "2.0",
+        "Ceiling of household expectation E",
+        "—"
+    ),
+    p!(
+        "incentive.economic_weight",
+        UNIT,
+        "0.0",
+        "w_E: score weight on economic indicators (\"two skins\")",
+        "002 §2.3"
+    ),
+    p!(
+        "migration.enabled",
+        Kind::Switch,
+        "true",
+        "Whether members and households migrate and members fall into difficulty",
+        "002 §2.4"
+    ),
+    p!(
+        "migration.wage_ratio",
+        real(0.0, 20.0),
+        "1.5",
+        "w: migrant wage / cadre income",
+        "002 §2.4"
+    ),
+    p!(
+        "migration.member_hazard",
+        UNIT,
+        "0.003",
+        "h₀: monthly migration hazard of a working-age member at w = 1, θ = 0",
+        "002 §2.4; Buurman & Dur"
+    ),
+    p!(
+        "migration.wage_elasticity",
+        real(0.0, 10.0),
+        "1.0",
+        "ε: hazard multiplier exp(ε·(w − 1))",
+        "002 §2.4"
+    ),
+    p!(
+        "migration.motivation_retention",
+        real(0.0, 20.0),
+        "2.0",
+        "ψ: hazard multiplier exp(−ψ·θ): motivated members stay",
+        "Buurman & Dur"
+    ),
+    p!(
+        "migration.return_rate",
+        UNIT,
+        "0.01",
+        "Monthly probability that a migrated member returns",
+        "002 §2.4"
+    ),
+    p!(
+        "migration.household_hazard",
+        UNIT,
+        "0.002",
+        "Monthly hazard at w = 1 that an ordinary household's working members leave (it becomes left-behind)",
+        "002 §2.4"
+    ),
+    p!(
+        "migration.household_return_rate",
+        UNIT,
+        "0.01",
+        "Monthly probability that a left-behind household's migrants return",
+        "—"
+    ),
+    p!(
+        "migration.pay_gap_erosion",
+        UNIT,
+        "0.001",
+        "φ: monthly loss of motivation per unit of pay gap (w − 1)",
+        "002 §2.4"
+    ),
+    p!(
+        "migration.difficulty_hazard",
+        UNIT,
+        "0.002",
+        "Monthly probability that an active member falls into difficulty (illness, age)",
+        "001 §4; 002 §2.4"
+    ),
+    p!(
+        "migration.recovery_rate",
+        UNIT,
+        "0.01",
+        "Monthly probability that a member in difficulty becomes active again, without care",
+        "001 §4"
+    ),
+    p!(
+        "leadership.strength",
+        UNIT,
+        "0.30",
+        "α_L: branch capacity multiplier is L = 1 + α_L·(2ℓ − 1)",
+        "000 §3"
+    ),
+    p!(
+        "leadership.talent_sd",
+        real(0.0, 0.5),
+        "0.10",
+        "Noise of a member's leadership talent ℓ around (s + θ)/2",
+        "000 §3"
+    ),
+    p!(
+        "leadership.higher_guidance",
+        UNIT,
+        "0.0",
+        "g_H: leadership added by higher-level guidance",
+        "000 §3"
+    ),
+    p!(
+        "leadership.tournament",
+        Kind::Switch,
+        "false",
+        "Whether secretaries compete county-wide for promotion",
+        "000 §3; Lazear & Rosen 1981; Li & Zhou 2005"
+    ),
+    p!(
+        "leadership.promotion_share",
+        UNIT,
+        "0.05",
+        "Share of secretaries promoted at each assessment (they leave the village)",
+        "Li & Zhou 2005"
+    ),
+    p!(
+        "leadership.promotion_response",
+        real(0.0, 5.0),
+        "0.30",
+        "β_P: leadership added at the steepest point of the promotion chance",
+        "Lazear & Rosen 1981"
+    ),
+    p!(
+        "leadership.promotion_noise",
+        real(0.001, 10.0),
+        "0.05",
+        "K_P: noise of branch scores in the promotion chance",
+        "Lazear & Rosen 1981"
+    ),
+    p!(
+        "spiritual.enabled",
+        Kind::Switch,
+        "false",
+        "Whether branches hold ideological education",
+        "000 §4; 001 §3"
+    ),
+    p!(
+        "spiritual.education_intensity",
+        real(0.0, 10.0),
+        "1.0",
+        "G: sessions per month (democratic life meetings, \"three sessions and one lesson\")",
+        "001 §3"
+    ),
+    p!(
+        "spiritual.education_effect",
+        UNIT,
+        "0.01",
+        "γ_G: share of the gap to θ = 1 closed per session",
+        "000 §4"
+    ),
+    p!(
+        "spiritual.online_media",
+        real(0.0, 10.0),
+        "0.0",
+        "Extra reach of education through online media (multiplier 1 + this)",
+        "000 abstract; 001 §3"
+    ),
+    p!(
+        "spiritual.motivation_fade",
+        UNIT,
+        "0.02",
+        "δ: monthly fade of θ toward the member's lasting disposition θ̂ (always on)",
+        "000 §4 and conclusion"
+    ),
+    p!(
+        "spiritual.education_cost",
+        real(0.0, 1000.0),
+        "0.01",
+        "Cost in thousand yuan per member and session",
+        "—"
+    ),
+    p!(
+        "crowding.enabled",
+        Kind::Switch,
+        "true",
+        "Whether control and rewards change intrinsic motivation",
+        "Frey 1993; Frey & Jegen 2001"
+    ),
+    p!(
+        "crowding.inspection",
+        UNIT,
+        "0.02",
+        "c_I: share of θ lost per inspection (control crowds out)",
+        "Frey 1993"
+    ),
+    p!(
+        "crowding.material",
+        UNIT,
+        "0.08",
+        "c_M: share of θ lost per reward, times its material share",
+        "Deci, Koestner & Ryan 1999 (d ≈ −0.28)"
+    ),
+    p!(
+        "crowding.recognition",
+        UNIT,
+        "0.10",
+        "c_R: share of the gap to 1 gained per reward (times its political + spiritual share) or designation",
+        "Deci, Koestner & Ryan 1999 (d ≈ +0.33)"
+    ),
+    p!(
+        "selection.enabled",
+        Kind::Switch,
+        "false",
+        "Whether secretaries are democratically assessed and replaced",
+        "001 §4; 004"
+    ),
+    p!(
+        "selection.evaluation",
+        Kind::Choice(&["mass", "score"]),
+        "\"mass\"",
+        "What the assessment of a secretary reads: households' satisfaction or the branch score",
+        "000 §5; 004"
+    ),
+    p!(
+        "selection.rule",
+        Kind::Choice(&["threshold", "bottom_share"]),
+        "\"bottom_share\"",
+        "Replace below a threshold, or the bottom share county-wide",
+        "004 (\"survival of the fittest\")"
+    ),
+    p!(
+        "selection.threshold",
+        UNIT,
+        "0.35",
+        "Evaluation below which a secretary is replaced (threshold rule)",
+        "004"
+    ),
+    p!(
+        "selection.bottom_share",
+        UNIT,
+        "0.10",
+        "Share of secretaries replaced (bottom_share rule)",
+        "004"
+    ),
+    p!(
+        "selection.successor",
+        Kind::Choice(&["appointment", "election"]),
+        "\"appointment\"",
+        "How a new secretary is chosen: by measured score, or by public direct election",
+        "001 §4 (Pingchuan); Martinez-Bravo et al."
+    ),
+    p!(
+        "selection.vote_noise",
+        real(0.0, 5.0),
+        "0.05",
+        "Noise of each candidate's appraisal",
+        "—"
+    ),
+    p!(
+        "training.enabled",
+        Kind::Switch,
+        "false",
+        "Whether members are trained",
+        "000 abstract; 001 §4"
+    ),
+    p!(
+        "training.rate",
+        UNIT,
+        "0.05",
+        "Monthly probability that an active member is trained",
+        "001 §4"
+    ),
+    p!(
+        "training.learning_rate",
+        UNIT,
+        "0.10",
+        "Share of the gap to s = 1 closed by one training (learning curve)",
+        "001 §4"
+    ),
+    p!(
+        "training.cost",
+        real(0.0, 1000.0),
+        "0.3",
+        "Cost in thousand yuan per training",
+        "—"
+    ),
+    p!(
+        "training.skill_decay",
+        UNIT,
+        "0.002",
+        "d_s: monthly loss of skill as needs change (always on)",
+        "000 §2"
+    ),
+    p!(
+        "training.learning_by_doing",
+        UNIT,
+        "0.005",
+        "ℓ_D: monthly share of the gap to s = 1 closed per unit of real output √e_R (always on)",
+        "001 §4 (learning in service)"
+    ),
+    p!(
+        "technology.platform",
+        Kind::Switch,
+        "false",
+        "Whether branches have a service platform",
+        "000 abstract; 001 §3–4"
+    ),
+    p!(
+        "technology.platform_productivity",
+        real(0.0, 10.0),
+        "0.20",
+        "Capacity multiplier 1 + this",
+        "001 §4"
+    ),
+    p!(
+        "technology.platform_reach",
+        UNIT,
+        "0.30",
+        "Share of the gap to 1 closed in reaching uncovered households, and of the diversity cost removed",
+        "001 §4"
+    ),
+    p!(
+        "technology.platform_cost",
+        real(0.0, 1000.0),
+        "0.5",
+        "Cost in thousand yuan per village and month",
+        "—"
+    ),
+    p!(
+        "service_team.mutual_help_rate",
+        UNIT,
+        "0.0",
+        "Monthly share of the skill gap to the branch's most skilled member closed by mutual help",
+        "001 §4"
+    ),
+    p!(
+        "service_team.care_rate",
+        UNIT,
+        "0.0",
+        "Extra monthly recovery probability of members in difficulty through party-internal care",
+        "001 §4; 002 §2.4"
+    ),
+    p!(
+        "service_team.contact_assignment",
+        Kind::Switch,
+        "false",
+        "Whether households without an active contact are assigned one each month",
+        "000 §5; 003"
+    ),
+    p!(
+        "service_team.max_households_per_member",
+        int(1, 60_000),
+        "15",
+        "Most households a member is assigned",
+        "—"
+    ),
+    p!(
+        "service_team.joint_branch",
+        Kind::Switch,
+        "false",
+        "Whether villages with too few active members are joined with a township neighbour",
+        "001 §4 (set-up across boundaries)"
+    ),
+    p!(
+        "service_team.joint_branch_min_active",
+        int(0, 5_000),
+        "8",
+        "Active members below which a village is joined",
+        "001 §4"
+    ),
+    p!(
+        "service_team.joint_branch_share",
+        UNIT,
+        "0.50",
+        "Share of the partner's spare capacity lent to the joined village",
+        "—"
+    ),
+    p!(
+        "funds.enabled",
+        Kind::Switch,
+        "true",
+        "Whether resolving needs draws on a branch service fund that can run out",
+        "003 (funds)"
+    ),
+    p!(
+        "funds.monthly_guarantee",
+        real(0.0, 10_000.0),
+        "1.0",
+        "Service funds allocated per branch and month, thousand yuan",
+        "003"
+    ),
+    p!(
+        "funds.initial",
+        real(0.0, 100_000.0),
+        "5.0",
+        "Fund balance at the start, thousand yuan",
+        "—"
+    ),
+    p!(
+        "funds.cost_per_need",
+        real(0.0, 1000.0),
+        "0.05",
+        "Thousand yuan spent per resolved need",
+        "003"
+    ),
+    p!(
+        "innovation.enabled",
+        Kind::Switch,
+        "false",
+        "Whether branches adopt new service modes",
+        "004"
+    ),
+    p!(
+        "innovation.external",
+        UNIT,
+        "0.03",
+        "Bass p: yearly adoption hazard from outside",
+        "Bass 1969"
+    ),
+    p!(
+        "innovation.imitation",
+        real(0.0, 10.0),
+        "0.38",
+        "Bass q: yearly hazard per adopted share of the township",
+        "Bass 1969; 004"
+    ),
+    p!(
+        "innovation.exemplary_weight",
+        real(0.0, 10.0),
+        "1.0",
+        "Extra weight of branches with exemplary models among adopters",
+        "004"
+    ),
+    p!(
+        "innovation.productivity",
+        real(0.0, 10.0),
+        "0.20",
+        "Capacity multiplier 1 + this for adopters",
+        "004"
     ),
 ];
 

@@ -1,0 +1,94 @@
+//! Motivation crowding (`docs/model.md` §7.13; Frey 1993, Frey & Jegen 2001).
+//!
+//! Controlling interventions crowd intrinsic motivation out, supportive ones
+//! crowd it in. Each change applies to both θ and the lasting disposition θ̂:
+//! - an inspection: θ ← (1 − c_I)·θ;
+//! - a reward with material share m and recognition share 1 − m of its value:
+//!   θ ← θ − c_M·m·θ + c_R·(1 − m)·(1 − θ);
+//! - designation as a model (recognition): θ ← θ + c_R·(1 − θ).
+
+use crate::model::Member;
+use crate::scenario::Scenario;
+
+fn apply(m: &mut Member, f: impl Fn(f32) -> f32) {
+    m.motivation = f(m.motivation).clamp(0.0, 1.0);
+    m.disposition = f(m.disposition).clamp(0.0, 1.0);
+}
+
+/// After the member is inspected.
+pub fn after_inspection(m: &mut Member, s: &Scenario) {
+    let c = &s.crowding;
+    if c.enabled && c.inspection > 0.0 {
+        let keep = 1.0 - c.inspection as f32;
+        apply(m, |x| keep * x);
+    }
+}
+
+/// After the member is rewarded.
+pub fn after_reward(m: &mut Member, s: &Scenario) {
+    let c = &s.crowding;
+    let inc = &s.incentive;
+    let total = inc.material_reward + inc.political_reward + inc.spiritual_reward;
+    if !c.enabled || total <= 0.0 {
+        return;
+    }
+    let material = (inc.material_reward / total) as f32;
+    let (out, inn) = (
+        c.material as f32 * material,
+        c.recognition as f32 * (1.0 - material),
+    );
+    apply(m, |x| x - out * x + inn * (1.0 - x));
+}
+
+/// After the member is designated an exemplary model.
+pub fn after_designation(m: &mut Member, s: &Scenario) {
+    let c = &s.crowding;
+    if c.enabled {
+        let inn = c.recognition as f32;
+        apply(m, |x| x + inn * (1.0 - x));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::build_village;
+
+    fn member() -> Member {
+        let mut m = build_village(&Scenario::defaults(), 0, 1).members[0].clone();
+        m.motivation = 0.5;
+        m.disposition = 0.5;
+        m
+    }
+
+    #[test]
+    fn inspection_crowds_out_and_zero_strength_does_nothing() {
+        let mut s = Scenario::defaults();
+        let mut m = member();
+        after_inspection(&mut m, &s);
+        assert!(m.motivation < 0.5 && m.disposition < 0.5);
+        s.crowding.inspection = 0.0;
+        let mut m = member();
+        after_inspection(&mut m, &s);
+        assert_eq!(m.motivation, 0.5);
+    }
+
+    #[test]
+    fn material_rewards_crowd_out_and_recognition_crowds_in() {
+        let mut s = Scenario::defaults();
+        s.incentive.material_reward = 1.0;
+        s.incentive.political_reward = 0.0;
+        s.incentive.spiritual_reward = 0.0;
+        let mut m = member();
+        after_reward(&mut m, &s);
+        assert!(m.motivation < 0.5);
+        s.incentive.material_reward = 0.0;
+        s.incentive.spiritual_reward = 1.0;
+        let mut m = member();
+        after_reward(&mut m, &s);
+        assert!(m.motivation > 0.5);
+        let mut m = member();
+        after_designation(&mut m, &s);
+        assert!(m.motivation > 0.5);
+    }
+}

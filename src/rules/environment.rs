@@ -1,0 +1,70 @@
+//! The environmental driving force over time (`docs/model.md` §7.9).
+//!
+//! Market development M and social differentiation D of each village grow
+//! every month by a twelfth of their yearly growth (capped at 1). Needs
+//! arrive faster as the market develops (rate × (1 + β_M·M), §7.1), more
+//! diverse needs take longer to resolve (capacity ÷ (1 + δ_D·D·(1 − r_P)),
+//! §7.2), and households expect more: E ← min(E_max, E + g_E·M / 12).
+
+use crate::model::Village;
+use crate::scenario::Scenario;
+
+/// Advance the village's environment and its households' expectations by one month.
+pub fn evolve(v: &mut Village, s: &Scenario) {
+    let e = &s.environment;
+    v.market = (v.market + (e.market_growth / 12.0) as f32).min(1.0);
+    v.differentiation = (v.differentiation + (e.differentiation_growth / 12.0) as f32).min(1.0);
+    let rise = (e.expectation_growth / 12.0) as f32 * v.market;
+    let cap = e.expectation_max as f32;
+    if rise > 0.0 {
+        for h in &mut v.households {
+            h.expectation = (h.expectation + rise).min(cap);
+        }
+    }
+}
+
+/// Multiplier of every need rate: 1 + β_M·M.
+pub fn need_multiplier(v: &Village, s: &Scenario) -> f64 {
+    1.0 + s.environment.need_growth * f64::from(v.market)
+}
+
+/// Divisor of capacity from the diversity of needs: 1 + δ_D·D·(1 − r_P).
+pub fn diversity_divisor(v: &Village, s: &Scenario) -> f64 {
+    let relief = if s.technology.platform {
+        s.technology.platform_reach
+    } else {
+        0.0
+    };
+    1.0 + s.environment.diversity_cost * f64::from(v.differentiation) * (1.0 - relief)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::build_village;
+
+    #[test]
+    fn market_development_raises_needs_and_expectations_over_time() {
+        let mut s = Scenario::defaults();
+        s.environment.market_growth = 0.1;
+        s.environment.expectation_growth = 0.1;
+        let mut v = build_village(&s, 0, 1);
+        let needs_before = need_multiplier(&v, &s);
+        for _ in 0..24 {
+            evolve(&mut v, &s);
+        }
+        assert!(need_multiplier(&v, &s) > needs_before);
+        assert!(v.households.iter().all(|h| h.expectation > 1.0));
+    }
+
+    #[test]
+    fn diversity_costs_capacity_and_a_platform_relieves_it() {
+        let mut s = Scenario::defaults();
+        let mut v = build_village(&s, 0, 1);
+        v.differentiation = 0.8;
+        let without = diversity_divisor(&v, &s);
+        assert!(without > 1.0);
+        s.technology.platform = true;
+        assert!(diversity_divisor(&v, &s) < without);
+    }
+}

@@ -1,0 +1,109 @@
+//! Service innovation (`docs/model.md` §7.18; 004), a Bass diffusion.
+//!
+//! A branch that has not adopted a new service mode adopts it in a month with
+//! probability 2ℓ_eff·(p + q·F)/12, where p and q are Bass's yearly
+//! coefficients, ℓ_eff the secretary's effective leadership (§7.11; the
+//! factor 2ℓ_eff is 1 for an average secretary) and F the adopted share of its
+//! township last month, in which branches with exemplary models count
+//! 1 + w_X times. Adopters' capacity is multiplied by 1 + π_I.
+
+use crate::engine::rng::bernoulli;
+use crate::model::Village;
+use crate::rules::leadership;
+use crate::scenario::Scenario;
+
+/// Capacity multiplier of the branch's service mode.
+pub fn productivity(v: &Village, s: &Scenario) -> f64 {
+    if v.branch.innovated {
+        1.0 + s.innovation.productivity
+    } else {
+        1.0
+    }
+}
+
+/// Possibly adopt this month, given the township's adopted share `f`.
+pub fn adopt(v: &mut Village, s: &Scenario, f: f64) {
+    let inn = &s.innovation;
+    if !inn.enabled || v.branch.innovated {
+        return;
+    }
+    let drive = 2.0 * leadership::effective(v, s);
+    let p = (drive * (inn.external + inn.imitation * f) / 12.0).min(1.0);
+    if bernoulli(&mut v.rng, p) {
+        v.branch.innovated = true;
+    }
+}
+
+/// Adopted share F of each township, exemplary branches weighted (county phase).
+pub fn township_shares(villages: &[Village], s: &Scenario) -> Vec<f64> {
+    let n = villages
+        .iter()
+        .map(|v| v.township as usize + 1)
+        .max()
+        .unwrap_or(0);
+    let mut adopted = vec![0.0; n];
+    let mut total = vec![0.0; n];
+    for v in villages {
+        let has_models = v.members.iter().any(|m| m.is_model);
+        let w = 1.0
+            + if has_models {
+                s.innovation.exemplary_weight
+            } else {
+                0.0
+            };
+        total[v.township as usize] += w;
+        if v.branch.innovated {
+            adopted[v.township as usize] += w;
+        }
+    }
+    adopted
+        .iter()
+        .zip(&total)
+        .map(|(a, t)| if *t > 0.0 { a / t } else { 0.0 })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::build_village;
+
+    #[test]
+    fn adoption_follows_an_s_curve() {
+        let mut s = Scenario::defaults();
+        s.innovation.enabled = true;
+        s.innovation.external = 0.05;
+        s.innovation.imitation = 1.5;
+        s.world.villages_per_township = 200;
+        let mut villages: Vec<_> = (0..200).map(|i| build_village(&s, i, 1)).collect();
+        let mut shares = Vec::new();
+        for _ in 0..120 {
+            let f = township_shares(&villages, &s)[0];
+            shares.push(f);
+            for v in &mut villages {
+                adopt(v, &s, f);
+            }
+        }
+        let gains: Vec<f64> = shares
+            .windows(12)
+            .step_by(12)
+            .map(|w| w[11] - w[0])
+            .collect();
+        let peak = gains.iter().cloned().fold(0.0, f64::max);
+        assert!(
+            gains[0] < peak && *gains.last().unwrap() < peak,
+            "{gains:?}"
+        );
+        assert!(*shares.last().unwrap() > 0.8);
+    }
+
+    #[test]
+    fn adopters_are_more_productive_and_nothing_happens_when_off() {
+        let s = Scenario::defaults();
+        let mut v = build_village(&s, 0, 1);
+        adopt(&mut v, &s, 1.0);
+        assert!(!v.branch.innovated);
+        v.branch.innovated = true;
+        assert!(productivity(&v, &s) > 1.0);
+    }
+}

@@ -1,0 +1,124 @@
+//! Main traction: the secretary's leadership (`docs/model.md` §7.11).
+//!
+//! The branch's capacity multiplier is L = 1 + α_L·(2ℓ_eff − 1), with
+//! ℓ_eff = clamp(ℓ_sec + g_H + β_P·4P(1 − P), 0, 1): the secretary's talent,
+//! higher-level guidance, and the pull of the promotion tournament, strongest
+//! when the promotion chance P is near one half (Lazear & Rosen). A branch
+//! without an active secretary has ℓ_eff = 0. At each assessment, with the
+//! tournament on, the top share of branches by score see their secretary
+//! promoted out of the village; every branch's chance is then
+//! P = 1 / (1 + exp(−(score − c)/K_P)), c being the lowest promoted score.
+
+use crate::metrics::CountyTally;
+use crate::model::{MemberStatus, Village};
+use crate::scenario::Scenario;
+
+/// ℓ_eff of the branch's secretary.
+pub fn effective(v: &Village, s: &Scenario) -> f64 {
+    let l = &s.leadership;
+    let Some(secretary) = v.secretary() else {
+        return 0.0;
+    };
+    let p = f64::from(v.branch.promotion_chance);
+    let pull = if l.tournament {
+        l.promotion_response * 4.0 * p * (1.0 - p)
+    } else {
+        0.0
+    };
+    (f64::from(secretary.leadership) + l.higher_guidance + pull).clamp(0.0, 1.0)
+}
+
+/// Set the branch's multiplier L from its secretary.
+pub fn update(v: &mut Village, s: &Scenario) {
+    let alpha = s.leadership.strength;
+    v.branch.leadership = (1.0 + alpha * (2.0 * effective(v, s) - 1.0)) as f32;
+}
+
+/// The promotion tournament at an assessment (county phase).
+pub fn promote(villages: &mut [Village], s: &Scenario, tally: &mut CountyTally) {
+    let l = &s.leadership;
+    if !l.tournament || villages.is_empty() {
+        return;
+    }
+    let mut order: Vec<(f32, u32)> = villages.iter().map(|v| (v.branch.score, v.id)).collect();
+    order.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    let n = ((l.promotion_share * order.len() as f64).round() as usize).min(order.len());
+    let cutoff = if n > 0 {
+        order[n - 1].0
+    } else {
+        order[0].0 + 1.0
+    };
+    for &(_, id) in &order[..n] {
+        let v = &mut villages[id as usize];
+        let sec = v.branch.secretary as usize;
+        if v.members[sec].is_active() {
+            v.members[sec].status = MemberStatus::Promoted;
+            v.members[sec].honours = v.members[sec].honours.saturating_add(1);
+            v.release_contacts(sec);
+            tally.promotions += 1;
+        }
+    }
+    for v in villages.iter_mut() {
+        let z = f64::from(v.branch.score - cutoff) / l.promotion_noise;
+        v.branch.promotion_chance = (1.0 / (1.0 + (-z).exp())) as f32;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::build_village;
+
+    #[test]
+    fn a_talented_secretary_multiplies_capacity() {
+        let s = Scenario::defaults();
+        let mut v = build_village(&s, 0, 1);
+        let sec = v.branch.secretary as usize;
+        v.members[sec].leadership = 0.9;
+        update(&mut v, &s);
+        let strong = v.branch.leadership;
+        v.members[sec].leadership = 0.2;
+        update(&mut v, &s);
+        assert!(strong > 1.0 && v.branch.leadership < 1.0);
+    }
+
+    #[test]
+    fn higher_guidance_raises_leadership() {
+        let mut s = Scenario::defaults();
+        let mut v = build_village(&s, 0, 1);
+        update(&mut v, &s);
+        let before = v.branch.leadership;
+        s.leadership.higher_guidance = 0.2;
+        update(&mut v, &s);
+        assert!(v.branch.leadership > before);
+    }
+
+    #[test]
+    fn the_tournament_pulls_hardest_on_close_contenders() {
+        let mut s = Scenario::defaults();
+        s.leadership.tournament = true;
+        let mut v = build_village(&s, 0, 1);
+        v.branch.promotion_chance = 0.5;
+        let close = effective(&v, &s);
+        v.branch.promotion_chance = 0.02;
+        let far = effective(&v, &s);
+        assert!(close > far);
+    }
+
+    #[test]
+    fn promotion_takes_the_top_secretaries_away() {
+        let mut s = Scenario::defaults();
+        s.leadership.tournament = true;
+        s.leadership.promotion_share = 0.25;
+        let mut villages: Vec<_> = (0..8).map(|i| build_village(&s, i, 2)).collect();
+        for v in &mut villages {
+            v.branch.score = v.id as f32 / 10.0;
+        }
+        let mut t = CountyTally::default();
+        promote(&mut villages, &s, &mut t);
+        assert_eq!(t.promotions, 2);
+        assert!(villages[7].secretary().is_none() && villages[6].secretary().is_none());
+        assert!(villages[0].secretary().is_some());
+        assert!(villages[5].branch.promotion_chance > villages[0].branch.promotion_chance);
+    }
+}

@@ -1,0 +1,139 @@
+//! Hollowing out (`docs/model.md` §7.10).
+//!
+//! Each month an active working-age member migrates with hazard
+//! h = min(1, h₀·exp(ε·(w − 1) − ψ·θ)) — the pay gap pushes, intrinsic
+//! motivation holds (Buurman & Dur) — and any active member falls into
+//! difficulty with probability d. Migrated members return with probability
+//! r, members in difficulty recover with probability ρ_R. A member who leaves
+//! service drops their households' contact. The pay gap also erodes the
+//! motivation and disposition of active members: θ ← θ·(1 − φ·max(0, w − 1)).
+//! An ordinary household becomes left-behind with hazard h_H·exp(ε·(w − 1));
+//! a left-behind household's migrants return with probability r_H.
+
+use crate::engine::rng::bernoulli;
+use crate::metrics::VillageTally;
+use crate::model::{HouseholdType, MemberStatus, Village};
+use crate::scenario::Scenario;
+
+/// Migration hazard of an active working-age member with motivation θ.
+pub fn member_hazard(s: &Scenario, motivation: f32) -> f64 {
+    let m = &s.migration;
+    (m.member_hazard
+        * (m.wage_elasticity * (m.wage_ratio - 1.0)
+            - m.motivation_retention * f64::from(motivation))
+        .exp())
+    .min(1.0)
+}
+
+/// Move members and households in and out for one month.
+pub fn move_people(v: &mut Village, s: &Scenario, tally: &mut VillageTally) {
+    let m = &s.migration;
+    if !m.enabled {
+        return;
+    }
+    let erosion = (m.pay_gap_erosion * (m.wage_ratio - 1.0).max(0.0)).min(1.0) as f32;
+    for i in 0..v.members.len() {
+        let member = &v.members[i];
+        let leaves = match member.status {
+            MemberStatus::Active => {
+                if member.working_age && bernoulli(&mut v.rng, member_hazard(s, member.motivation))
+                {
+                    tally.migrations += 1;
+                    Some(MemberStatus::Migrated)
+                } else if bernoulli(&mut v.rng, m.difficulty_hazard) {
+                    Some(MemberStatus::Inactive)
+                } else {
+                    None
+                }
+            }
+            MemberStatus::Migrated => {
+                if bernoulli(&mut v.rng, m.return_rate) {
+                    v.members[i].status = MemberStatus::Active;
+                }
+                None
+            }
+            MemberStatus::Inactive => {
+                if bernoulli(&mut v.rng, m.recovery_rate) {
+                    v.members[i].status = MemberStatus::Active;
+                }
+                None
+            }
+            MemberStatus::Promoted => None,
+        };
+        if let Some(status) = leaves {
+            v.members[i].status = status;
+            v.release_contacts(i);
+        }
+        let member = &mut v.members[i];
+        if member.is_active() && erosion > 0.0 {
+            member.motivation *= 1.0 - erosion;
+            member.disposition *= 1.0 - erosion;
+        }
+    }
+    let leave = (m.household_hazard * (m.wage_elasticity * (m.wage_ratio - 1.0)).exp()).min(1.0);
+    for h in &mut v.households {
+        match h.kind {
+            HouseholdType::Ordinary if bernoulli(&mut v.rng, leave) => {
+                h.kind = HouseholdType::LeftBehind
+            }
+            HouseholdType::LeftBehind if bernoulli(&mut v.rng, m.household_return_rate) => {
+                h.kind = HouseholdType::Ordinary
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::build_village;
+
+    fn after_years(wage_ratio: f64) -> (usize, f32, usize) {
+        let mut s = Scenario::defaults();
+        s.migration.wage_ratio = wage_ratio;
+        s.migration.return_rate = 0.0;
+        let mut v = build_village(&s, 0, 3);
+        let mut t = VillageTally::default();
+        for _ in 0..60 {
+            move_people(&mut v, &s, &mut t);
+        }
+        let active = v.active_members();
+        let motivation =
+            v.members.iter().map(|m| m.motivation).sum::<f32>() / v.members.len() as f32;
+        let left = v
+            .households
+            .iter()
+            .filter(|h| h.kind == HouseholdType::LeftBehind)
+            .count();
+        (active, motivation, left)
+    }
+
+    #[test]
+    fn a_higher_migrant_wage_ratio_means_fewer_active_members_and_more_left_behind() {
+        let (active_low, motivation_low, left_low) = after_years(1.0);
+        let (active_high, motivation_high, left_high) = after_years(4.0);
+        assert!(active_high < active_low, "{active_high} {active_low}");
+        assert!(motivation_high < motivation_low);
+        assert!(left_high > left_low);
+    }
+
+    #[test]
+    fn motivated_members_are_less_likely_to_leave() {
+        let s = Scenario::defaults();
+        assert!(member_hazard(&s, 0.9) < member_hazard(&s, 0.1));
+    }
+
+    #[test]
+    fn leaving_members_drop_their_households() {
+        let mut s = Scenario::defaults();
+        s.migration.member_hazard = 1.0;
+        s.migration.wage_ratio = 5.0;
+        s.world.share_working_age = 1.0;
+        let mut v = build_village(&s, 0, 3);
+        let mut t = VillageTally::default();
+        move_people(&mut v, &s, &mut t);
+        assert_eq!(v.active_members(), 0);
+        assert!(v.households.iter().all(|h| !h.is_covered()));
+    }
+}

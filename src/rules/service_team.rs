@@ -1,0 +1,178 @@
+//! The service team (`docs/model.md` §7.16): party-internal care, mutual
+//! help, fixed-point contact assignment, and joint branches across village
+//! boundaries (001 §4).
+//!
+//! - **Care**: a member in difficulty recovers with extra probability ρ_C.
+//! - **Mutual help**: each active member closes a share τ_M of the skill gap to
+//!   the branch's most skilled active member.
+//! - **Contact assignment**: each household without a contact is assigned to
+//!   the active member with the fewest households (lowest index on ties), if
+//!   that member has fewer than n_max.
+//! - **Joint branches** (county phase, monthly): a village with fewer than
+//!   m_min active members is joined with the village of its township that has
+//!   the most active members; the partner lends a share λ_J of last month's
+//!   spare capacity, split among the villages joined to it, which serves the
+//!   joined village's uncovered households next month.
+
+use crate::engine::rng::bernoulli;
+use crate::model::{MemberStatus, NO_CONTACT, Village};
+use crate::scenario::Scenario;
+
+/// Party-internal care for members in difficulty.
+pub fn care(v: &mut Village, s: &Scenario) {
+    let rate = s.service_team.care_rate;
+    if rate <= 0.0 {
+        return;
+    }
+    for m in &mut v.members {
+        if m.status == MemberStatus::Inactive && bernoulli(&mut v.rng, rate) {
+            m.status = MemberStatus::Active;
+        }
+    }
+}
+
+/// Mutual help: skill flows from the most skilled member to the others.
+pub fn mutual_help(v: &mut Village, s: &Scenario) {
+    let rate = s.service_team.mutual_help_rate as f32;
+    if rate <= 0.0 {
+        return;
+    }
+    let best = v
+        .members
+        .iter()
+        .filter(|m| m.is_active())
+        .map(|m| m.skill)
+        .fold(0.0f32, f32::max);
+    for m in v.members.iter_mut().filter(|m| m.is_active()) {
+        m.skill += rate * (best - m.skill);
+    }
+}
+
+/// Assign households without a contact to the least-loaded active members.
+pub fn assign_contacts(v: &mut Village, s: &Scenario) {
+    let st = &s.service_team;
+    if !st.contact_assignment {
+        return;
+    }
+    let cap = st.max_households_per_member.min(u32::from(u16::MAX)) as u16;
+    for h in 0..v.households.len() {
+        if v.households[h].contact != NO_CONTACT {
+            continue;
+        }
+        let least = v
+            .members
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| m.is_active() && m.assigned < cap)
+            .min_by_key(|(i, m)| (m.assigned, *i))
+            .map(|(i, _)| i);
+        let Some(i) = least else { break };
+        v.households[h].contact = i as u16;
+        v.members[i].assigned += 1;
+    }
+}
+
+/// Pair weak villages with a partner in their township (county phase).
+pub fn pair_joint_branches(villages: &mut [Village], s: &Scenario) {
+    for v in villages.iter_mut() {
+        v.branch.support_capacity = 0.0;
+        v.branch.lent_capacity = 0.0;
+        v.branch.joined = false;
+    }
+    let st = &s.service_team;
+    if !st.joint_branch {
+        return;
+    }
+    let per = s.world.villages_per_township as usize;
+    let min_active = st.joint_branch_min_active as usize;
+    for start in (0..villages.len()).step_by(per.max(1)) {
+        let end = (start + per).min(villages.len());
+        let active: Vec<usize> = villages[start..end]
+            .iter()
+            .map(Village::active_members)
+            .collect();
+        let weak: Vec<usize> = (0..active.len())
+            .filter(|&k| active[k] < min_active)
+            .collect();
+        let partner = (0..active.len())
+            .filter(|&k| active[k] >= min_active)
+            .max_by_key(|&k| (active[k], std::cmp::Reverse(k)));
+        let (Some(p), false) = (partner, weak.is_empty()) else {
+            continue;
+        };
+        let lend = st.joint_branch_share as f32 * villages[start + p].branch.spare_capacity
+            / weak.len() as f32;
+        for &k in &weak {
+            villages[start + k].branch.support_capacity = lend;
+            villages[start + k].branch.joined = true;
+        }
+        villages[start + p].branch.lent_capacity = lend * weak.len() as f32;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::build_village;
+
+    #[test]
+    fn contact_assignment_closes_coverage_gaps() {
+        let mut s = Scenario::defaults();
+        s.world.contact_coverage = 0.2;
+        s.service_team.contact_assignment = true;
+        s.service_team.max_households_per_member = 1000;
+        let mut v = build_village(&s, 0, 1);
+        assign_contacts(&mut v, &s);
+        assert!(v.households.iter().all(|h| h.is_covered()));
+        let loads: Vec<u16> = v.members.iter().map(|m| m.assigned).collect();
+        assert!(
+            loads.iter().max().unwrap() - loads.iter().min().unwrap() <= 1,
+            "{loads:?}"
+        );
+    }
+
+    #[test]
+    fn the_load_cap_limits_coverage() {
+        let mut s = Scenario::defaults();
+        s.world.contact_coverage = 0.0;
+        s.service_team.contact_assignment = true;
+        s.service_team.max_households_per_member = 1;
+        let mut v = build_village(&s, 0, 1);
+        assign_contacts(&mut v, &s);
+        let covered = v.households.iter().filter(|h| h.is_covered()).count();
+        assert_eq!(covered, v.members.len().min(v.households.len()));
+    }
+
+    #[test]
+    fn mutual_help_and_care_strengthen_the_team() {
+        let mut s = Scenario::defaults();
+        s.service_team.mutual_help_rate = 0.2;
+        s.service_team.care_rate = 1.0;
+        let mut v = build_village(&s, 0, 1);
+        let weakest = v.members.iter().map(|m| m.skill).fold(1.0f32, f32::min);
+        mutual_help(&mut v, &s);
+        assert!(v.members.iter().map(|m| m.skill).fold(1.0f32, f32::min) > weakest);
+        v.members[0].status = MemberStatus::Inactive;
+        care(&mut v, &s);
+        assert!(v.members[0].is_active());
+    }
+
+    #[test]
+    fn weak_villages_borrow_from_their_strongest_neighbour() {
+        let mut s = Scenario::defaults();
+        s.service_team.joint_branch = true;
+        s.service_team.joint_branch_min_active = 10;
+        s.world.villages_per_township = 2;
+        let mut villages: Vec<_> = (0..2).map(|i| build_village(&s, i, 1)).collect();
+        for m in villages[0].members.iter_mut().skip(3) {
+            m.status = MemberStatus::Migrated;
+        }
+        villages[1].branch.spare_capacity = 10.0;
+        pair_joint_branches(&mut villages, &s);
+        assert!(villages[0].branch.joined && villages[0].branch.support_capacity > 0.0);
+        assert_eq!(
+            villages[1].branch.lent_capacity,
+            villages[0].branch.support_capacity
+        );
+    }
+}

@@ -1,0 +1,51 @@
+//! Knowledge: training and skill (`docs/model.md` §7.15).
+//!
+//! Skills age as needs change and grow with practice: each month every
+//! active member's skill moves by s ← s − d_s·s + ℓ_D·√e_R·(1 − s). With
+//! training on, each active member is trained with
+//! probability r_T and gains a share λ_T of the gap to 1 (a learning curve
+//! with diminishing returns): s ← s + λ_T·(1 − s). Each training costs c_T.
+
+use crate::engine::rng::bernoulli;
+use crate::metrics::VillageTally;
+use crate::model::Village;
+use crate::scenario::Scenario;
+
+/// One month of skill decay and training.
+pub fn train(v: &mut Village, s: &Scenario, tally: &mut VillageTally) {
+    let t = &s.training;
+    let keep = 1.0 - t.skill_decay as f32;
+    let learn = t.learning_rate as f32;
+    let practice = t.learning_by_doing as f32;
+    for m in v.members.iter_mut().filter(|m| m.is_active()) {
+        m.skill = keep * m.skill + practice * m.effort.real_output() * (1.0 - m.skill);
+        if t.enabled && bernoulli(&mut v.rng, t.rate) {
+            m.skill = (m.skill + learn * (1.0 - m.skill)).min(1.0);
+            tally.trainings += 1;
+            tally.cost += t.cost;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::build_village;
+
+    fn mean_skill(enabled: bool) -> f32 {
+        let mut s = Scenario::defaults();
+        s.training.enabled = enabled;
+        let mut v = build_village(&s, 0, 1);
+        let mut t = VillageTally::default();
+        for _ in 0..36 {
+            train(&mut v, &s, &mut t);
+        }
+        assert_eq!(t.trainings > 0, enabled);
+        v.members.iter().map(|m| m.skill).sum::<f32>() / v.members.len() as f32
+    }
+
+    #[test]
+    fn training_raises_mean_skill() {
+        assert!(mean_skill(true) > mean_skill(false) + 0.02);
+    }
+}
