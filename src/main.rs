@@ -140,7 +140,19 @@ fn load(file: &Path, overrides: &[(String, String)]) -> Result<Scenario> {
     let shown = file.display().to_string();
     let text = std::fs::read_to_string(file)
         .map_err(|e| InputError(format!("cannot read scenario file {shown}: {e}")))?;
-    Scenario::from_toml_with(&text, &shown, overrides).map_err(|e| InputError(e.to_string()).into())
+    Scenario::from_toml_with(&text, &shown, overrides, Some(&read_base))
+        .map_err(|e| InputError(e.to_string()).into())
+}
+
+/// Read the file a scenario builds on (`scenario.base`), relative to the
+/// including file.
+fn read_base(base: &str, including: &str) -> std::result::Result<(String, String), String> {
+    let dir = Path::new(including).parent().unwrap_or(Path::new(""));
+    let path = dir.join(base);
+    let shown = path.display().to_string();
+    std::fs::read_to_string(&path)
+        .map(|text| (shown.clone(), text))
+        .map_err(|e| format!("cannot read base scenario {shown}: {e}"))
 }
 
 fn run(

@@ -86,6 +86,10 @@ pub struct Tally {
     pub funds: f64,
     /// Villages joined with a partner.
     pub joined: u64,
+    /// Branches with an active secretary.
+    pub secretaries: u64,
+    /// Σ mass evaluation S̄ of secretaries.
+    pub secretary_evaluation: f64,
 }
 
 /// A village's tally.
@@ -134,6 +138,8 @@ impl Default for Tally {
             innovated: 0,
             funds: 0.0,
             joined: 0,
+            secretaries: 0,
+            secretary_evaluation: 0.0,
         }
     }
 }
@@ -166,6 +172,10 @@ impl Tally {
         self.innovated += u64::from(v.branch.innovated);
         self.funds += v.branch.funds;
         self.joined += u64::from(v.branch.joined);
+        if let Some(secretary) = v.secretary() {
+            self.secretaries += 1;
+            self.secretary_evaluation += f64::from(secretary.contact_satisfaction);
+        }
         for m in v.members.iter().filter(|m| m.is_active()) {
             self.active_members += 1;
             self.real_effort += f64::from(m.effort.real);
@@ -219,6 +229,8 @@ impl Tally {
         self.innovated += o.innovated;
         self.funds += o.funds;
         self.joined += o.joined;
+        self.secretaries += o.secretaries;
+        self.secretary_evaluation += o.secretary_evaluation;
     }
 }
 
@@ -333,10 +345,14 @@ pub const METRICS: &[(&str, &str)] = &[
         "Villages joined with a partner this month",
     ),
     ("trainings", "Trainings given this month"),
+    (
+        "secretary_mass_evaluation",
+        "Mean satisfaction of secretaries' own households (the branch's if none)",
+    ),
 ];
 
 /// Number of metrics.
-pub const N_METRICS: usize = 42;
+pub const N_METRICS: usize = 43;
 
 /// One month's metrics, in the order of [`METRICS`].
 pub type MonthMetrics = [f64; N_METRICS];
@@ -401,6 +417,7 @@ impl Tally {
             ratio(self.funds, self.villages as f64),
             self.joined as f64,
             self.trainings as f64,
+            ratio(self.secretary_evaluation, self.secretaries as f64),
         ]
     }
 }

@@ -4,7 +4,7 @@
 use grassroots::engine::{Simulation, rng};
 use grassroots::experiment::run_replicates;
 use grassroots::metrics::{METRICS, metric_index};
-use grassroots::scenario::{CountSpec, Reach, RewardRule, Scenario};
+use grassroots::scenario::{CountSpec, Reach, RewardRule, Scenario, Successor};
 use proptest::prelude::*;
 
 fn small(mut s: Scenario) -> Scenario {
@@ -16,6 +16,24 @@ fn small(mut s: Scenario) -> Scenario {
     s.exemplary.enabled = true;
     s.supervision.campaign_inspection_rate = 0.3;
     s.supervision.campaign_start_month = 5;
+    // Every mechanism of the full model on.
+    s.migration.enabled = true;
+    s.migration.wage_ratio = 3.0;
+    s.leadership.tournament = true;
+    s.leadership.higher_guidance = 0.1;
+    s.spiritual.enabled = true;
+    s.crowding.enabled = true;
+    s.selection.enabled = true;
+    s.training.enabled = true;
+    s.technology.platform = true;
+    s.service_team.mutual_help_rate = 0.02;
+    s.service_team.care_rate = 0.05;
+    s.service_team.contact_assignment = true;
+    s.service_team.joint_branch = true;
+    s.service_team.joint_branch_min_active = 4;
+    s.funds.enabled = true;
+    s.innovation.enabled = true;
+    s.incentive.economic_weight = 0.2;
     s
 }
 
@@ -65,6 +83,10 @@ fn check_invariants(s: &Scenario) -> Result<(), String> {
             "private_effort",
             "motivation_mean",
             "skill_mean",
+            "left_behind_share",
+            "market_development",
+            "innovation_adoption",
+            "secretary_mass_evaluation",
         ] {
             if row[m(name)] > 1.0 {
                 return Err(format!("month {month}: {name} = {} > 1", row[m(name)]));
@@ -86,11 +108,27 @@ fn check_invariants(s: &Scenario) -> Result<(), String> {
                     return Err(format!("month {month}: household out of [0,1]: {h:?}"));
                 }
             }
+            if v.branch.funds < 0.0 || !v.branch.funds.is_finite() {
+                return Err(format!("month {month}: negative funds {}", v.branch.funds));
+            }
+            let assigned: usize = v.members.iter().map(|m| usize::from(m.assigned)).sum();
+            let covered = v.households.iter().filter(|h| h.is_covered()).count();
+            if assigned != covered {
+                return Err(format!(
+                    "month {month}: {assigned} assigned ≠ {covered} covered"
+                ));
+            }
+            for h in v.households.iter().filter(|h| h.is_covered()) {
+                if !v.members[h.contact as usize].is_active() {
+                    return Err(format!("month {month}: household's contact is not active"));
+                }
+            }
             for mem in &v.members {
                 let e = mem.effort;
                 let sum = e.real + e.formal + e.private;
                 if !unit(mem.skill)
                     || !unit(mem.motivation)
+                    || !unit(mem.disposition)
                     || !unit(e.real)
                     || !unit(e.formal)
                     || !unit(e.private)
@@ -151,6 +189,10 @@ proptest! {
         threshold_rule in any::<bool>(),
         reach in 0u8..3,
         period in 1u32..13,
+        wage_ratio in 0.0f64..6.0,
+        guarantee in 0.0f64..5.0,
+        min_active in 0u32..8,
+        successor_election in any::<bool>(),
     ) {
         let mut s = small(Scenario::defaults());
         s.scenario.seed = seed;
@@ -168,6 +210,10 @@ proptest! {
         s.exemplary.imitation_rate = imitation;
         s.exemplary.imitation_temperature = temperature;
         s.exemplary.reach = [Reach::Branch, Reach::Township, Reach::County][reach as usize];
+        s.migration.wage_ratio = wage_ratio;
+        s.funds.monthly_guarantee = guarantee;
+        s.service_team.joint_branch_min_active = min_active;
+        s.selection.successor = if successor_election { Successor::Election } else { Successor::Appointment };
         prop_assert_eq!(check_invariants(&s), Ok(()));
     }
 }

@@ -140,6 +140,8 @@ impl<'a> Simulation<'a> {
         self.villages
             .par_iter_mut()
             .for_each(|v| incentive::close_period(v, s));
+        leadership::promote(&mut self.villages, s, county);
+        selection::assess(&mut self.villages, s, county);
         self.board = exemplary::designate(&mut self.villages, s);
         county.models = self.board.len() as u64;
         let n = self.villages.len().max(1) as f64;

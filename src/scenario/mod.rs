@@ -11,7 +11,7 @@ mod validate;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-pub use validate::{Location, ScenarioError, ScenarioErrors};
+pub use validate::{BaseLoader, Location, ScenarioError, ScenarioErrors};
 
 /// A fully resolved scenario: every parameter has a value.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -63,6 +63,8 @@ pub struct Scenario {
 pub struct Meta {
     /// Name of the run; output goes to `output/<name>/`.
     pub name: String,
+    /// Scenario file this one builds on (relative to it), or empty.
+    pub base: String,
     /// Free description.
     pub description: String,
     /// Master seed.
@@ -444,23 +446,26 @@ section!(
 
 impl Scenario {
     /// Parse and validate scenario text. `file` is used in messages only.
+    /// A `scenario.base` cannot be followed (use [`Scenario::from_toml_with`]).
     pub fn from_toml(text: &str, file: &str) -> Result<Scenario, ScenarioErrors> {
-        validate::parse(text, file, &[])
+        validate::parse(text, file, &[], None)
     }
 
     /// Parse, validate and apply `overrides` (dotted key, TOML literal),
-    /// each validated like a key in the file.
+    /// each validated like a key in the file. `loader` reads the file named
+    /// by `scenario.base`, whose values then stand in for the defaults.
     pub fn from_toml_with(
         text: &str,
         file: &str,
         overrides: &[(String, String)],
+        loader: Option<BaseLoader<'_>>,
     ) -> Result<Scenario, ScenarioErrors> {
-        validate::parse(text, file, overrides)
+        validate::parse(text, file, overrides, loader)
     }
 
     /// The scenario with every key at its default.
     pub fn defaults() -> Scenario {
-        validate::parse("", "<defaults>", &[]).expect("schema defaults are valid")
+        validate::parse("", "<defaults>", &[], None).expect("schema defaults are valid")
     }
 
     /// The resolved scenario as TOML text (every key explicit).

@@ -635,6 +635,13 @@ pub const PARAMS: &[Param] = &[
         "τ: monthly share of the skill gap to the branch's own models closed by mentoring",
         "000 §4 (\"helping and exceeding\"); 001 §4"
     ),
+    p!(
+        "scenario.base",
+        Kind::Text,
+        "\"\"",
+        "Scenario file this one builds on, relative to this file; its values replace the defaults",
+        "—"
+    ),
     // --- additions of the full model (docs/model.md §7.9–7.19) ------------
     p!(
         "world.share_working_age",

@@ -102,12 +102,123 @@ impl Ctx<'_> {
     }
 }
 
+/// Reads the scenario a file builds on: given the `base` value and the
+/// including file's name, returns the base's display name and text.
+pub type BaseLoader<'a> = &'a dyn Fn(&str, &str) -> Result<(String, String), String>;
+
+/// How many `base` files may be chained (guards against cycles).
+const MAX_BASE_DEPTH: usize = 8;
+
 /// Parse, validate and resolve scenario text.
 pub(super) fn parse(
     text: &str,
     file: &str,
     overrides: &[(String, String)],
+    loader: Option<BaseLoader<'_>>,
 ) -> Result<Scenario, ScenarioErrors> {
+    let mut user = layered(text, file, loader, 0)?;
+    let mut ctx = Ctx {
+        text,
+        file,
+        errors: Vec::new(),
+    };
+    for (key, literal) in overrides {
+        match override_value(key, literal) {
+            Ok(v) => {
+                let param = schema::find(key).expect("checked by override_value");
+                let section = user
+                    .entry(param.section().to_string())
+                    .or_insert_with(|| Value::Table(Table::new()));
+                if let Value::Table(t) = section {
+                    t.insert(param.name().to_string(), v);
+                }
+            }
+            Err(message) => ctx.errors.push((
+                usize::MAX,
+                ScenarioError {
+                    location: Location {
+                        file: format!("{file} (override)"),
+                        line: 0,
+                        column: 0,
+                    },
+                    key: Some(key.clone()),
+                    message,
+                },
+            )),
+        }
+    }
+    if !ctx.errors.is_empty() {
+        return Err(finish(ctx));
+    }
+
+    let mut root = defaults_table();
+    merge(&mut root, user);
+    let scenario: Scenario = match Value::Table(root).try_into() {
+        Ok(s) => s,
+        Err(e) => {
+            ctx.error(0, None, format!("internal schema mismatch: {e}"));
+            return Err(finish(ctx));
+        }
+    };
+    let doc = DeTable::parse(text).ok();
+    cross_checks(&scenario, doc.as_ref().map(|d| d.get_ref()), &mut ctx);
+    if ctx.errors.is_empty() {
+        Ok(scenario)
+    } else {
+        Err(finish(ctx))
+    }
+}
+
+/// Put every value of `upper` over `lower`, section by section.
+fn merge(lower: &mut Table, upper: Table) {
+    for (section, values) in upper {
+        let target = lower
+            .entry(section)
+            .or_insert_with(|| Value::Table(Table::new()));
+        if let (Value::Table(target), Value::Table(values)) = (target, values) {
+            for (k, v) in values {
+                target.insert(k, v);
+            }
+        }
+    }
+}
+
+/// The validated values of a file, over those of the file it builds on.
+fn layered(
+    text: &str,
+    file: &str,
+    loader: Option<BaseLoader<'_>>,
+    depth: usize,
+) -> Result<Table, ScenarioErrors> {
+    let (user, base) = overlay(text, file)?;
+    let Some((base, offset)) = base.filter(|(b, _)| !b.is_empty()) else {
+        return Ok(user);
+    };
+    let fail = |message: String| {
+        let mut ctx = Ctx {
+            text,
+            file,
+            errors: Vec::new(),
+        };
+        ctx.error(offset, Some("scenario.base".into()), message);
+        finish(ctx)
+    };
+    if depth >= MAX_BASE_DEPTH {
+        return Err(fail(format!(
+            "more than {MAX_BASE_DEPTH} base files chained; is there a cycle?"
+        )));
+    }
+    let Some(load) = loader else {
+        return Err(fail("a base file cannot be read here".into()));
+    };
+    let (base_name, base_text) = load(&base, file).map_err(fail)?;
+    let mut merged = layered(&base_text, &base_name, loader, depth + 1)?;
+    merge(&mut merged, user);
+    Ok(merged)
+}
+
+/// The validated values written in one file, and its `base` (value, offset).
+fn overlay(text: &str, file: &str) -> Result<(Table, Option<(String, usize)>), ScenarioErrors> {
     let mut ctx = Ctx {
         text,
         file,
@@ -124,6 +235,7 @@ pub(super) fn parse(
     };
 
     let mut user = Table::new();
+    let mut base = None;
     for (section_key, section_value) in doc.get_ref().iter() {
         let section = section_key.get_ref().as_ref();
         let Some(table) = section_value.get_ref().as_table() else {
@@ -157,6 +269,9 @@ pub(super) fn parse(
             };
             match check_value(param, value) {
                 Ok(v) => {
+                    if dotted == "scenario.base" {
+                        base = v.as_str().map(|b| (b.to_string(), value.span().start));
+                    }
                     resolved.insert(name.to_string(), v);
                 }
                 Err((offset, message)) => ctx.error(offset, Some(dotted), message),
@@ -164,56 +279,8 @@ pub(super) fn parse(
         }
         user.insert(section.to_string(), Value::Table(resolved));
     }
-
-    for (key, literal) in overrides {
-        match override_value(key, literal) {
-            Ok(v) => {
-                let param = schema::find(key).expect("checked by override_value");
-                let section = user
-                    .entry(param.section().to_string())
-                    .or_insert_with(|| Value::Table(Table::new()));
-                if let Value::Table(t) = section {
-                    t.insert(param.name().to_string(), v);
-                }
-            }
-            Err(message) => ctx.errors.push((
-                usize::MAX,
-                ScenarioError {
-                    location: Location {
-                        file: format!("{file} (override)"),
-                        line: 0,
-                        column: 0,
-                    },
-                    key: Some(key.clone()),
-                    message,
-                },
-            )),
-        }
-    }
-
-    if !ctx.errors.is_empty() {
-        return Err(finish(ctx));
-    }
-
-    let mut root = defaults_table();
-    for (section, values) in user {
-        if let (Some(Value::Table(target)), Value::Table(values)) = (root.get_mut(&section), values)
-        {
-            for (k, v) in values {
-                target.insert(k, v);
-            }
-        }
-    }
-    let scenario: Scenario = match Value::Table(root).try_into() {
-        Ok(s) => s,
-        Err(e) => {
-            ctx.error(0, None, format!("internal schema mismatch: {e}"));
-            return Err(finish(ctx));
-        }
-    };
-    cross_checks(&scenario, doc.get_ref(), &mut ctx);
     if ctx.errors.is_empty() {
-        Ok(scenario)
+        Ok((user, base))
     } else {
         Err(finish(ctx))
     }
@@ -545,7 +612,7 @@ fn check_count(v: &DeValue<'_>, at: usize, min: i64, max: i64) -> Check {
 }
 
 /// Checks that involve more than one key.
-fn cross_checks(s: &Scenario, doc: &DeTable<'_>, ctx: &mut Ctx<'_>) {
+fn cross_checks(s: &Scenario, doc: Option<&DeTable<'_>>, ctx: &mut Ctx<'_>) {
     let w = &s.world;
     let shares = w.share_left_behind + w.share_business + w.share_difficulty;
     if shares > 1.0 + 1e-9 {
@@ -561,8 +628,8 @@ fn cross_checks(s: &Scenario, doc: &DeTable<'_>, ctx: &mut Ctx<'_>) {
     }
 }
 
-fn key_offset(doc: &DeTable<'_>, section: &str, name: &str) -> Option<usize> {
-    let table = doc.get(section)?.get_ref().as_table()?;
+fn key_offset(doc: Option<&DeTable<'_>>, section: &str, name: &str) -> Option<usize> {
+    let table = doc?.get(section)?.get_ref().as_table()?;
     table
         .iter()
         .find(|(k, _)| k.get_ref().as_ref() == name)
@@ -667,12 +734,58 @@ mod tests {
     #[test]
     fn overrides_are_validated_like_file_keys() {
         let o = vec![("scenario.replicates".to_string(), "3".to_string())];
-        let s = Scenario::from_toml_with("", "s.toml", &o).unwrap();
+        let s = Scenario::from_toml_with("", "s.toml", &o, None).unwrap();
         assert_eq!(s.scenario.replicates, 3);
         let bad = vec![("incentive.formal_weigth".to_string(), "0.1".to_string())];
-        let e = Scenario::from_toml_with("", "s.toml", &bad)
+        let e = Scenario::from_toml_with("", "s.toml", &bad, None)
             .unwrap_err()
             .to_string();
         assert!(e.contains("did you mean `incentive.formal_weight`"), "{e}");
+    }
+
+    fn library(name: &str, _from: &str) -> Result<(String, String), String> {
+        match name {
+            "base.toml" => Ok((
+                "dir/base.toml".into(),
+                "[scenario]\nname = \"base\"\nmonths = 36\n[world]\nvillages = 7\n".into(),
+            )),
+            "loop.toml" => Ok((
+                "dir/loop.toml".into(),
+                "[scenario]\nbase = \"loop.toml\"\n".into(),
+            )),
+            "broken.toml" => Ok(("dir/broken.toml".into(), "[world]\nvillages = -1\n".into())),
+            other => Err(format!("cannot read base scenario dir/{other}: not found")),
+        }
+    }
+
+    fn with_base(text: &str) -> Result<Scenario, String> {
+        Scenario::from_toml_with(text, "dir/s.toml", &[], Some(&library)).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn a_base_file_stands_in_for_the_defaults() {
+        let s = with_base(
+            "[scenario]\nbase = \"base.toml\"\nname = \"reform\"\n[world]\nvillages = 9\n",
+        )
+        .unwrap();
+        assert_eq!(s.scenario.name, "reform");
+        assert_eq!(s.scenario.months, 36, "inherited from the base");
+        assert_eq!(s.world.villages, 9, "the including file wins");
+        assert_eq!(s.world.villages_per_township, 10, "defaults fill the rest");
+    }
+
+    #[test]
+    fn base_problems_name_the_right_file() {
+        let e = with_base("[scenario]\nbase = \"missing.toml\"\n").unwrap_err();
+        assert!(
+            e.starts_with("dir/s.toml:2:8: scenario.base: cannot read base scenario"),
+            "{e}"
+        );
+        let e = with_base("[scenario]\nbase = \"broken.toml\"\n").unwrap_err();
+        assert!(e.starts_with("dir/broken.toml:2:12: world.villages"), "{e}");
+        let e = with_base("[scenario]\nbase = \"loop.toml\"\n").unwrap_err();
+        assert!(e.contains("is there a cycle?"), "{e}");
+        let e = Scenario::from_toml("[scenario]\nbase = \"base.toml\"\n", "s.toml").unwrap_err();
+        assert!(e.to_string().contains("cannot be read here"));
     }
 }
