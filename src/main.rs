@@ -53,8 +53,10 @@ enum Command {
         /// Scenario file (TOML).
         file: PathBuf,
     },
-    /// Print the parameter table (Markdown), as in docs/model.md.
+    /// Print the parameter table (Markdown), as in docs/model.md §8.
     Params,
+    /// Print the table of output metrics (Markdown), as in docs/model.md §7.8.
+    Metrics,
 }
 
 /// A problem with the user's input (exit code 2) rather than a failure.
@@ -119,6 +121,10 @@ fn dispatch(cli: Cli) -> Result<()> {
         }
         Command::Params => {
             print!("{}", schema::markdown_table());
+            Ok(())
+        }
+        Command::Metrics => {
+            print!("{}", grassroots::metrics::markdown_table());
             Ok(())
         }
     }

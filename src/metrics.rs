@@ -357,6 +357,16 @@ pub const N_METRICS: usize = 43;
 /// One month's metrics, in the order of [`METRICS`].
 pub type MonthMetrics = [f64; N_METRICS];
 
+/// The metric table as Markdown (`grassroots metrics`; embedded in
+/// `docs/model.md` §7.8 between `<!-- metrics:begin -->` and `<!-- metrics:end -->`).
+pub fn markdown_table() -> String {
+    let mut out = String::from("| metric | definition |\n|---|---|\n");
+    for (name, meaning) in METRICS {
+        out.push_str(&format!("| `{name}` | {meaning} |\n"));
+    }
+    out
+}
+
 /// Index of a metric by name.
 pub fn metric_index(name: &str) -> Option<usize> {
     METRICS.iter().position(|(n, _)| *n == name)
