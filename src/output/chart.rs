@@ -1,4 +1,5 @@
-//! Charts: the mean of a metric across replicates with its 95 % CI band.
+//! Charts: the mean of a metric over months with its 95 % CI band, for one
+//! scenario or for several variants on one chart.
 //!
 //! Fonts come from the DejaVu Sans file compiled into the binary, so charts
 //! render on a machine without system fonts.
@@ -30,38 +31,82 @@ pub const CHARTED: &[&str] = &[
     "formalism_index",
 ];
 
-/// Draw `metric` over months: mean line and CI band, as a PNG at `path`.
-pub fn draw_metric(
-    path: &Path,
-    title: &str,
-    metric: &str,
-    rows: &[MonthSummary],
-) -> Result<(), OutputError> {
-    ensure_font();
-    let err = |e: String| OutputError::Chart {
-        path: path.to_path_buf(),
-        message: e,
-    };
-    let series: Vec<(f64, f64, f64, f64)> = rows
+/// One line of a chart: a label and (month, mean, CI low, CI high) points.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    /// Legend label.
+    pub label: String,
+    /// Points, month from 1.
+    pub points: Vec<(f64, f64, f64, f64)>,
+}
+
+/// Colours of successive series (Okabe–Ito, then Tableau tones): twelve
+/// distinct colours before any repeats.
+const PALETTE: [RGBColor; 12] = [
+    RGBColor(0, 0, 0),
+    RGBColor(0, 114, 178),
+    RGBColor(213, 94, 0),
+    RGBColor(0, 158, 115),
+    RGBColor(204, 121, 167),
+    RGBColor(230, 159, 0),
+    RGBColor(86, 180, 233),
+    RGBColor(140, 86, 75),
+    RGBColor(148, 103, 189),
+    RGBColor(188, 189, 34),
+    RGBColor(127, 127, 127),
+    RGBColor(214, 39, 40),
+];
+
+/// The series of `metric` from a run's summary rows.
+pub fn series_of(label: &str, metric: &str, rows: &[MonthSummary]) -> Series {
+    let points = rows
         .iter()
         .filter(|r| r.metric == metric)
         .map(|r| {
             let s = &r.summary;
-            let m = f64::from(r.month) + 1.0;
             (
-                m,
+                f64::from(r.month) + 1.0,
                 s.mean,
                 s.ci_low.unwrap_or(s.mean),
                 s.ci_high.unwrap_or(s.mean),
             )
         })
         .collect();
-    if series.is_empty() {
+    Series {
+        label: label.to_string(),
+        points,
+    }
+}
+
+/// Draw `metric` over months from a run's summary: mean line and CI band.
+pub fn draw_metric(
+    path: &Path,
+    title: &str,
+    metric: &str,
+    rows: &[MonthSummary],
+) -> Result<(), OutputError> {
+    draw_series(path, title, metric, &[series_of("mean", metric, rows)])
+}
+
+/// Draw several series of `metric` (one per variant), each with its CI band, as a PNG.
+pub fn draw_series(
+    path: &Path,
+    title: &str,
+    metric: &str,
+    series: &[Series],
+) -> Result<(), OutputError> {
+    ensure_font();
+    let err = |e: String| OutputError::Chart {
+        path: path.to_path_buf(),
+        message: e,
+    };
+    let all = || series.iter().flat_map(|s| s.points.iter());
+    if all().next().is_none() {
         return Err(err(format!("no data for metric `{metric}`")));
     }
-    let x_max = series.last().map(|p| p.0).unwrap_or(1.0).max(2.0);
-    let y_lo = series.iter().map(|p| p.2).fold(f64::INFINITY, f64::min);
-    let y_hi = series.iter().map(|p| p.3).fold(f64::NEG_INFINITY, f64::max);
+    let x_max = all().map(|p| p.0).fold(1.0, f64::max).max(2.0);
+    let y_lo = all().map(|p| p.2).fold(f64::INFINITY, f64::min);
+    let y_hi = all().map(|p| p.3).fold(f64::NEG_INFINITY, f64::max);
     let pad = ((y_hi - y_lo) * 0.08).max(1e-6 * y_hi.abs().max(1.0));
     let (y0, y1) = (
         if y_lo >= 0.0 {
@@ -89,27 +134,31 @@ pub fn draw_metric(
         .label_style(("sans-serif", 15))
         .draw()
         .map_err(|e| err(e.to_string()))?;
-    let band: Vec<(f64, f64)> = series
-        .iter()
-        .map(|p| (p.0, p.3))
-        .chain(series.iter().rev().map(|p| (p.0, p.2)))
-        .collect();
-    let blue = RGBColor(31, 94, 168);
-    chart
-        .draw_series(std::iter::once(Polygon::new(band, blue.mix(0.22).filled())))
-        .map_err(|e| err(e.to_string()))?
-        .label("95 % CI across replicates")
-        .legend(move |(x, y)| {
-            Rectangle::new([(x, y - 5), (x + 18, y + 5)], blue.mix(0.22).filled())
-        });
-    chart
-        .draw_series(LineSeries::new(
-            series.iter().map(|p| (p.0, p.1)),
-            blue.stroke_width(2),
-        ))
-        .map_err(|e| err(e.to_string()))?
-        .label("mean")
-        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], blue.stroke_width(2)));
+    for (i, s) in series.iter().enumerate() {
+        let colour = PALETTE[i % PALETTE.len()];
+        let band: Vec<(f64, f64)> = s
+            .points
+            .iter()
+            .map(|p| (p.0, p.3))
+            .chain(s.points.iter().rev().map(|p| (p.0, p.2)))
+            .collect();
+        chart
+            .draw_series(std::iter::once(Polygon::new(
+                band,
+                colour.mix(0.18).filled(),
+            )))
+            .map_err(|e| err(e.to_string()))?;
+        chart
+            .draw_series(LineSeries::new(
+                s.points.iter().map(|p| (p.0, p.1)),
+                colour.stroke_width(2),
+            ))
+            .map_err(|e| err(e.to_string()))?
+            .label(s.label.clone())
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(2))
+            });
+    }
     chart
         .configure_series_labels()
         .background_style(WHITE.mix(0.85))
@@ -118,6 +167,12 @@ pub fn draw_metric(
         .position(SeriesLabelPosition::LowerRight)
         .draw()
         .map_err(|e| err(e.to_string()))?;
+    root.draw(&Text::new(
+        "lines: mean; bands: 95 % CI across replicates",
+        (20, 520),
+        ("sans-serif", 13).into_font().color(&BLACK.mix(0.6)),
+    ))
+    .map_err(|e| err(e.to_string()))?;
     root.present().map_err(|e| err(e.to_string()))?;
     Ok(())
 }

@@ -6,6 +6,7 @@
 //! the file, line, column and key, and says what would be valid.
 
 pub mod schema;
+pub mod spec;
 mod validate;
 
 use serde::{Deserialize, Serialize};

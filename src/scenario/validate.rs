@@ -65,10 +65,10 @@ impl fmt::Display for ScenarioErrors {
 
 impl std::error::Error for ScenarioErrors {}
 
-struct Ctx<'a> {
-    text: &'a str,
-    file: &'a str,
-    errors: Vec<(usize, ScenarioError)>,
+pub(super) struct Ctx<'a> {
+    pub(super) text: &'a str,
+    pub(super) file: &'a str,
+    pub(super) errors: Vec<(usize, ScenarioError)>,
 }
 
 impl Ctx<'_> {
@@ -89,7 +89,7 @@ impl Ctx<'_> {
         }
     }
 
-    fn error(&mut self, offset: usize, key: Option<String>, message: String) {
+    pub(super) fn error(&mut self, offset: usize, key: Option<String>, message: String) {
         let location = self.location(offset);
         self.errors.push((
             offset,
@@ -238,6 +238,9 @@ fn overlay(text: &str, file: &str) -> Result<(Table, Option<(String, usize)>), S
     let mut base = None;
     for (section_key, section_value) in doc.get_ref().iter() {
         let section = section_key.get_ref().as_ref();
+        if super::spec::EXPERIMENT_SECTIONS.contains(&section) {
+            continue; // read by `spec::parse_spec`
+        }
         let Some(table) = section_value.get_ref().as_table() else {
             let hint = match PARAMS.iter().find(|p| p.name() == section) {
                 Some(p) => format!(
@@ -251,7 +254,11 @@ fn overlay(text: &str, file: &str) -> Result<(Table, Option<(String, usize)>), S
             continue;
         };
         if !SECTIONS.iter().any(|(s, _)| *s == section) {
-            let message = match suggest(section, SECTIONS.iter().map(|(s, _)| *s)) {
+            let known = SECTIONS
+                .iter()
+                .map(|(s, _)| *s)
+                .chain(super::spec::EXPERIMENT_SECTIONS.iter().copied());
+            let message = match suggest(section, known) {
                 Some(s) => format!("unknown section [{section}]; did you mean [{s}]?"),
                 None => format!("unknown section [{section}]; {}", sections_hint()),
             };
@@ -286,13 +293,21 @@ fn overlay(text: &str, file: &str) -> Result<(Table, Option<(String, usize)>), S
     }
 }
 
-fn finish(mut ctx: Ctx<'_>) -> ScenarioErrors {
+pub(super) fn finish(mut ctx: Ctx<'_>) -> ScenarioErrors {
     ctx.errors.sort_by_key(|(offset, _)| *offset);
     ScenarioErrors(ctx.errors.into_iter().map(|(_, e)| e).collect())
 }
 
 fn sections_hint() -> String {
-    let names: Vec<String> = SECTIONS.iter().map(|(s, _)| format!("[{s}]")).collect();
+    let names: Vec<String> = SECTIONS
+        .iter()
+        .map(|(s, _)| format!("[{s}]"))
+        .chain(
+            super::spec::EXPERIMENT_SECTIONS
+                .iter()
+                .map(|s| format!("[{s}]")),
+        )
+        .collect();
     format!("valid sections are {}", names.join(", "))
 }
 
@@ -392,7 +407,7 @@ pub(crate) fn override_value(key: &str, literal: &str) -> Result<Value, String> 
     check_value(param, value).map_err(|(_, m)| m)
 }
 
-fn type_name(v: &DeValue<'_>) -> &'static str {
+pub(super) fn type_name(v: &DeValue<'_>) -> &'static str {
     match v {
         DeValue::String(_) => "a string",
         DeValue::Integer(_) => "an integer",
@@ -404,12 +419,12 @@ fn type_name(v: &DeValue<'_>) -> &'static str {
     }
 }
 
-fn as_integer(v: &DeValue<'_>) -> Option<i64> {
+pub(super) fn as_integer(v: &DeValue<'_>) -> Option<i64> {
     let i = v.as_integer()?;
     i64::from_str_radix(i.as_str(), i.radix()).ok()
 }
 
-fn as_number(v: &DeValue<'_>) -> Option<f64> {
+pub(super) fn as_number(v: &DeValue<'_>) -> Option<f64> {
     match v {
         DeValue::Float(f) => f.as_str().parse::<f64>().ok(),
         DeValue::Integer(_) => as_integer(v).map(|i| i as f64),

@@ -74,3 +74,6 @@ pub fn summarize_runs(runs: &[ReplicateRun]) -> Vec<MonthSummary> {
     }
     out
 }
+
+pub mod analysis;
+pub mod plan;

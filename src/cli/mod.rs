@@ -1,0 +1,225 @@
+//! Command-line layer: options as typed, loading files, threads, progress
+//! bars and the memory check. Everything here is I/O or presentation; the
+//! model and the statistics live in the library.
+
+pub mod run;
+pub mod study;
+
+use anyhow::{Context, Result};
+use clap::Args;
+use grassroots::scenario::Scenario;
+use grassroots::scenario::spec::{ExperimentSpec, parse_spec};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+/// Options shared by `run`, `compare` and `sweep`.
+#[derive(Args, Debug, Clone)]
+pub struct Common {
+    /// Output directory [default: output/<scenario name>, with _compare or _sweep].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Override `scenario.seed`.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Override `scenario.replicates`.
+    #[arg(long)]
+    pub replicates: Option<u32>,
+    /// Worker threads [default: RAYON_NUM_THREADS or all cores].
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Set any parameter: `--set incentive.formal_weight=0.2` (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Memory limit in GiB for the pre-run check [default: the memory available].
+    #[arg(long, value_name = "GIB")]
+    pub max_memory: Option<f64>,
+    /// No progress bar and no summary on the terminal.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// A slice `K/N` of a study's runs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Shard {
+    /// Which slice, from 1.
+    pub k: u32,
+    /// How many slices.
+    pub n: u32,
+}
+
+impl FromStr for Shard {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad = || format!("`{s}`: expected K/N with 1 ≤ K ≤ N, e.g. 3/10");
+        let (k, n) = s.split_once('/').ok_or_else(bad)?;
+        let (k, n): (u32, u32) = (
+            k.trim().parse().map_err(|_| bad())?,
+            n.trim().parse().map_err(|_| bad())?,
+        );
+        if k == 0 || n == 0 || k > n {
+            return Err(bad());
+        }
+        Ok(Shard { k, n })
+    }
+}
+
+/// A problem with the user's input (exit code 2) rather than a failure.
+#[derive(Debug)]
+pub struct InputError(pub String);
+
+impl std::fmt::Display for InputError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl std::error::Error for InputError {}
+
+/// `KEY=VALUE` settings and the `--seed`/`--replicates` shortcuts as overrides.
+pub fn overrides(common: &Common) -> Result<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    for s in &common.set {
+        match s.split_once('=') {
+            Some((k, v)) => out.push((k.trim().to_string(), v.trim().to_string())),
+            None => {
+                return Err(InputError(format!(
+                    "--set {s}: expected KEY=VALUE, e.g. --set incentive.formal_weight=0.2"
+                ))
+                .into());
+            }
+        }
+    }
+    if let Some(seed) = common.seed {
+        out.push(("scenario.seed".into(), seed.to_string()));
+    }
+    if let Some(r) = common.replicates {
+        out.push(("scenario.replicates".into(), r.to_string()));
+    }
+    Ok(out)
+}
+
+/// A scenario file's text and display name.
+pub fn read_text(file: &Path) -> Result<(String, String)> {
+    let shown = file.display().to_string();
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| InputError(format!("cannot read scenario file {shown}: {e}")))?;
+    Ok((text, shown))
+}
+
+/// Resolve scenario text with overrides, following `scenario.base`.
+pub fn resolve(text: &str, shown: &str, overrides: &[(String, String)]) -> Result<Scenario> {
+    Scenario::from_toml_with(text, shown, overrides, Some(&read_base))
+        .map_err(|e| InputError(e.to_string()).into())
+}
+
+/// The experiment sections of scenario text.
+pub fn spec(text: &str, shown: &str) -> Result<ExperimentSpec> {
+    parse_spec(text, shown).map_err(|e| InputError(e.to_string()).into())
+}
+
+/// Read the file a scenario builds on (`scenario.base`), relative to the including file.
+fn read_base(base: &str, including: &str) -> std::result::Result<(String, String), String> {
+    let dir = Path::new(including).parent().unwrap_or(Path::new(""));
+    let path = dir.join(base);
+    let shown = path.display().to_string();
+    std::fs::read_to_string(&path)
+        .map(|text| (shown.clone(), text))
+        .map_err(|e| format!("cannot read base scenario {shown}: {e}"))
+}
+
+/// `grassroots validate FILE`.
+pub fn validate(file: &Path) -> Result<()> {
+    let (text, shown) = read_text(file)?;
+    // Report parameter errors and experiment-section errors together.
+    let scenario = resolve(&text, &shown, &[]);
+    let experiment = spec(&text, &shown);
+    let (s, e) = match (scenario, experiment) {
+        (Ok(s), Ok(e)) => (s, e),
+        (Err(a), Err(b)) => return Err(InputError(format!("{a}\n{b}")).into()),
+        (Err(a), _) | (_, Err(a)) => return Err(a),
+    };
+    let mut extra = String::new();
+    if !e.variants.is_empty() {
+        extra.push_str(&format!(", {} variants", e.variants.len()));
+    }
+    if e.sweep.is_some() {
+        extra.push_str(", a sweep");
+    }
+    if let Some(u) = &e.uncertainty {
+        extra.push_str(&format!(", {} uncertain environments", u.samples));
+    }
+    println!(
+        "{shown}: ok — scenario `{}`, {} villages, {} months, {} replicates{extra}",
+        s.scenario.name, s.world.villages, s.scenario.months, s.scenario.replicates
+    );
+    Ok(())
+}
+
+/// A rayon pool with `threads` workers (default: RAYON_NUM_THREADS or all cores).
+pub fn pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
+    let mut b = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = threads {
+        if n == 0 {
+            return Err(InputError("--threads must be at least 1".into()).into());
+        }
+        b = b.num_threads(n);
+    }
+    b.build().context("could not start worker threads")
+}
+
+/// A progress bar on stderr when it is a terminal and not `quiet`.
+pub fn progress(total: u64, what: &str, message: &str, quiet: bool) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(total);
+    let template = format!(
+        "{{spinner}} {{msg}} [{{bar:30}}] {{pos}}/{{len}} {what}, {{elapsed}} (ETA {{eta}})"
+    );
+    bar.set_style(
+        ProgressStyle::with_template(&template)
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar.set_message(message.to_string());
+    bar
+}
+
+/// Memory available to this process, from /proc/meminfo (Linux), in bytes.
+fn memory_available() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+fn gib(bytes: f64) -> f64 {
+    bytes / (1024.0 * 1024.0 * 1024.0)
+}
+
+/// Refuse to start when the estimate exceeds the limit; say the figures.
+pub fn check_memory(estimate: u64, runs: usize, common: &Common) -> Result<()> {
+    let limit = match common.max_memory {
+        Some(g) => Some((g * 1024.0 * 1024.0 * 1024.0) as u64),
+        None => memory_available(),
+    };
+    if !common.quiet {
+        eprintln!(
+            "plan: {runs} runs; estimated peak memory {:.1} MiB{}",
+            estimate as f64 / (1024.0 * 1024.0),
+            limit
+                .map(|l| format!(" (limit {:.2} GiB)", gib(l as f64)))
+                .unwrap_or_default()
+        );
+    }
+    if let Some(limit) = limit.filter(|l| estimate > *l) {
+        return Err(InputError(format!(
+            "this would need about {:.2} GiB of memory but the limit is {:.2} GiB; use fewer villages, fewer threads (--threads), or raise the limit with --max-memory GIB",
+            gib(estimate as f64),
+            gib(limit as f64)
+        ))
+        .into());
+    }
+    Ok(())
+}

@@ -1,0 +1,107 @@
+//! `grassroots run`: one scenario, its replicates, CSVs, manifest and charts.
+
+use super::{Common, check_memory, overrides, pool, progress, read_text, resolve};
+use anyhow::Result;
+use grassroots::experiment::{self, MonthSummary, plan::estimate_memory};
+use grassroots::metrics::{METRICS, metric_index};
+use grassroots::output::{self, StagedDir, chart, manifest};
+use grassroots::scenario::Scenario;
+use std::path::Path;
+use std::time::Instant;
+
+/// Run a scenario file.
+pub fn run(file: &Path, common: &Common) -> Result<()> {
+    let (text, shown) = read_text(file)?;
+    let s = resolve(&text, &shown, &overrides(common)?)?;
+    let out = common
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("output").join(&s.scenario.name));
+    let pool = pool(common.threads)?;
+    let threads = pool.current_num_threads();
+    let concurrent = threads.min(s.scenario.replicates as usize);
+    let results =
+        s.scenario.replicates as u64 * u64::from(s.scenario.months) * (METRICS.len() as u64) * 16;
+    check_memory(
+        estimate_memory(&s, concurrent) + results,
+        s.scenario.replicates as usize,
+        common,
+    )?;
+
+    let bar = progress(
+        u64::from(s.scenario.replicates),
+        "replicates",
+        &s.scenario.name,
+        common.quiet,
+    );
+    let started = Instant::now();
+    let on_done = || bar.inc(1);
+    let runs = pool.install(|| experiment::run_replicates(&s, 0, s.scenario.replicates, &on_done));
+    let wall = started.elapsed().as_secs_f64();
+    bar.finish_and_clear();
+    let summaries = experiment::summarize_runs(&runs);
+
+    let staged = StagedDir::new(&out)?;
+    let dir = staged.path().to_path_buf();
+    output::csv::write_timeseries(&dir.join("timeseries.csv"), &runs)?;
+    output::csv::write_summary(&dir.join("summary.csv"), &summaries)?;
+    let charts = dir.join("charts");
+    std::fs::create_dir_all(&charts).map_err(output::io_err(&charts))?;
+    let mut files = vec!["timeseries.csv".to_string(), "summary.csv".to_string()];
+    for metric in chart::CHARTED {
+        let name = format!("charts/{metric}.png");
+        let title = format!("{} — {}", s.scenario.name, metric.replace('_', " "));
+        chart::draw_metric(&dir.join(&name), &title, metric, &summaries)?;
+        files.push(name);
+    }
+    files.push("manifest.json".into());
+    let info = manifest::RunInfo {
+        scenario_file: shown,
+        threads,
+        wall_time_seconds: wall,
+        files,
+    };
+    let seeds: Vec<u64> = runs.iter().map(|r| r.seed).collect();
+    manifest::write(&dir.join("manifest.json"), &s, &info, &seeds)?;
+    let out = staged.commit()?;
+    if !common.quiet {
+        report(&s, &summaries, &out, wall, threads);
+    }
+    Ok(())
+}
+
+/// A short plain-text report of the final month.
+fn report(s: &Scenario, rows: &[MonthSummary], out: &Path, wall: f64, threads: usize) {
+    let last = s.scenario.months - 1;
+    println!(
+        "{}: {} replicates × {} months × {} villages in {:.2} s on {} threads",
+        s.scenario.name, s.scenario.replicates, s.scenario.months, s.world.villages, wall, threads
+    );
+    println!("final month (mean, 95 % CI across replicates):");
+    for name in [
+        "service_capacity",
+        "share_met",
+        "satisfaction_mean",
+        "trust_mean",
+        "formalism_index",
+        "coverage",
+        "assessment_score",
+        "cost",
+    ] {
+        let Some(k) = metric_index(name) else {
+            continue;
+        };
+        let Some(r) = rows
+            .iter()
+            .find(|r| r.month == last && r.metric == METRICS[k].0)
+        else {
+            continue;
+        };
+        let sm = &r.summary;
+        match (sm.ci_low, sm.ci_high) {
+            (Some(lo), Some(hi)) => println!("  {name:<18} {:>12.4}  [{lo:.4}, {hi:.4}]", sm.mean),
+            _ => println!("  {name:<18} {:>12.4}", sm.mean),
+        }
+    }
+    println!("wrote {}", out.display());
+}

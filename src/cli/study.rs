@@ -1,0 +1,402 @@
+//! `grassroots compare`, `sweep` and `merge`: studies of many runs, stored
+//! run by run so they resume, shard and merge (`docs/experiments.md`).
+
+use super::{
+    Common, InputError, Shard, check_memory, overrides, pool, progress, read_text, resolve, spec,
+};
+use anyhow::Result;
+use grassroots::experiment::plan::{
+    Arm, Plan, Run, StudyKind, estimate_memory, fill_runs, latin_hypercube, sweep_parameters,
+    sweep_points,
+};
+use grassroots::output::study::{self, Store};
+use grassroots::scenario::Scenario;
+use grassroots::scenario::spec::{BASELINE, ExperimentSpec};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// A scenario file of a study.
+struct Source {
+    text: String,
+    shown: String,
+    base: Scenario,
+    spec: ExperimentSpec,
+}
+
+fn load_sources(files: &[PathBuf], cli: &[(String, String)]) -> Result<Vec<Source>> {
+    files
+        .iter()
+        .map(|f| {
+            let (text, shown) = read_text(f)?;
+            let base = resolve(&text, &shown, cli)?;
+            let spec = spec(&text, &shown)?;
+            Ok(Source {
+                text,
+                shown,
+                base,
+                spec,
+            })
+        })
+        .collect()
+}
+
+/// Resolve the scenario of every (arm, environment) cell.
+fn resolve_cells(
+    plan: &Plan,
+    sources: &[Source],
+    cli: &[(String, String)],
+) -> Result<Vec<Scenario>> {
+    let mut cells = Vec::with_capacity(plan.arms.len() * plan.environments.len());
+    for arm in &plan.arms {
+        let src = &sources[arm.source];
+        for env in &plan.environments {
+            let all: Vec<(String, String)> = env
+                .iter()
+                .chain(&arm.overrides)
+                .chain(cli)
+                .cloned()
+                .collect();
+            cells.push(resolve(&src.text, &src.shown, &all)?);
+        }
+    }
+    if let Some(bad) = cells
+        .iter()
+        .find(|c| c.scenario.months != cells[0].scenario.months)
+    {
+        return Err(InputError(format!(
+            "all scenarios of a study must run the same months: `{}` has {} and `{}` has {}",
+            cells[0].scenario.name,
+            cells[0].scenario.months,
+            bad.scenario.name,
+            bad.scenario.months
+        ))
+        .into());
+    }
+    Ok(cells)
+}
+
+/// `grassroots compare FILE...`.
+pub fn compare(
+    files: &[PathBuf],
+    common: &Common,
+    shard: Option<Shard>,
+    target_ci: Option<f64>,
+    max_replicates: u32,
+) -> Result<()> {
+    if let Some(w) = target_ci {
+        if !(w > 0.0 && w.is_finite()) {
+            return Err(InputError(format!("--target-ci {w}: must be a positive number")).into());
+        }
+        if shard.is_some() {
+            return Err(InputError("--target-ci decides the number of replicates as it goes, so it cannot be split with --shard; give --replicates instead".into()).into());
+        }
+    }
+    let cli = overrides(common)?;
+    let sources = load_sources(files, &cli)?;
+    let first = &sources[0];
+    let mut arms = Vec::new();
+    for (i, src) in sources.iter().enumerate() {
+        let prefix = (i > 0).then(|| src.base.scenario.name.clone());
+        arms.push(Arm {
+            name: prefix.clone().unwrap_or_else(|| BASELINE.to_string()),
+            source: i,
+            overrides: vec![],
+        });
+        for v in &src.spec.variants {
+            let name = match &prefix {
+                Some(p) => format!("{p}.{}", v.name),
+                None => v.name.clone(),
+            };
+            arms.push(Arm {
+                name,
+                source: i,
+                overrides: v.overrides.clone(),
+            });
+        }
+    }
+    for (i, a) in arms.iter().enumerate() {
+        if arms[..i].iter().any(|b| b.name == a.name) {
+            return Err(InputError(format!(
+                "two arms of the comparison are both named `{}`; rename a scenario or a variant",
+                a.name
+            ))
+            .into());
+        }
+    }
+    let environments = match &first.spec.uncertainty {
+        Some(u) => latin_hypercube(&u.ranges, u.samples, first.base.scenario.seed, 2),
+        None => vec![vec![]],
+    };
+    let mut plan = Plan {
+        kind: StudyKind::Compare,
+        name: format!("{}_compare", first.base.scenario.name),
+        sources: sources.iter().map(|s| s.shown.clone()).collect(),
+        arms,
+        environments,
+        parameters: vec![],
+        outcomes: first.spec.compare.outcomes.clone(),
+        window_months: first.spec.compare.window_months,
+        months: first.base.scenario.months,
+        replicates: first.base.scenario.replicates,
+        common_random_numbers: first.spec.compare.common_random_numbers,
+        scenarios: vec![],
+        runs: vec![],
+    };
+    plan.scenarios = resolve_cells(&plan, &sources, &cli)?;
+    fill_runs(&mut plan);
+    let target = target_ci.map(|w| (w, max_replicates.max(plan.replicates)));
+    run_study(plan, common, shard, target)
+}
+
+/// `grassroots sweep FILE`.
+pub fn sweep(file: &Path, common: &Common, shard: Option<Shard>) -> Result<()> {
+    let cli = overrides(common)?;
+    let sources = load_sources(&[file.to_path_buf()], &cli)?;
+    let src = &sources[0];
+    let Some(design) = &src.spec.sweep else {
+        return Err(InputError(format!(
+            "{}: no [sweep] section; add for example\n[sweep.grid]\n\"supervision.mass_supervision\" = [0.05, 0.15, 0.3]",
+            src.shown
+        ))
+        .into());
+    };
+    let points = sweep_points(design, src.base.scenario.seed);
+    let arms = points
+        .into_iter()
+        .enumerate()
+        .map(|(i, overrides)| Arm {
+            name: i.to_string(),
+            source: 0,
+            overrides,
+        })
+        .collect();
+    let mut plan = Plan {
+        kind: StudyKind::Sweep,
+        name: format!("{}_sweep", src.base.scenario.name),
+        sources: vec![src.shown.clone()],
+        arms,
+        environments: vec![vec![]],
+        parameters: sweep_parameters(design),
+        outcomes: src.spec.compare.outcomes.clone(),
+        window_months: src.spec.compare.window_months,
+        months: src.base.scenario.months,
+        replicates: src.base.scenario.replicates,
+        common_random_numbers: src.spec.compare.common_random_numbers,
+        scenarios: vec![],
+        runs: vec![],
+    };
+    plan.scenarios = resolve_cells(&plan, &sources, &cli)?;
+    fill_runs(&mut plan);
+    run_study(plan, common, shard, None)
+}
+
+/// Run a plan (or one shard of it), assemble, and report.
+fn run_study(
+    mut plan: Plan,
+    common: &Common,
+    shard: Option<Shard>,
+    target: Option<(f64, u32)>,
+) -> Result<()> {
+    let out = common
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("output").join(&plan.name));
+    let pool = pool(common.threads)?;
+    let threads = pool.current_num_threads();
+    let biggest = plan
+        .scenarios
+        .iter()
+        .map(|s| estimate_memory(s, 1))
+        .max()
+        .unwrap_or(0);
+    let planned = match shard {
+        Some(s) => plan.shard(s.k, s.n).count(),
+        None => plan.runs.len(),
+    };
+    check_memory(
+        biggest * threads.min(planned.max(1)) as u64,
+        planned,
+        common,
+    )?;
+
+    std::fs::create_dir_all(&out).map_err(grassroots::output::io_err(&out))?;
+    let store = Store::open(&out)?;
+    let started = Instant::now();
+    if let Some(s) = shard {
+        study::write_plan(&out, &plan)?;
+        let runs: Vec<&Run> = plan.shard(s.k, s.n).collect();
+        let ran = execute(&plan, &runs, &store, &pool, common)?;
+        if !common.quiet {
+            println!(
+                "shard {}/{} of {}: {} of its {} runs done now ({} were already stored) in {:.1} s; when all shards are done: grassroots merge DIR...",
+                s.k,
+                s.n,
+                plan.name,
+                ran,
+                runs.len(),
+                runs.len() - ran,
+                started.elapsed().as_secs_f64()
+            );
+        }
+        return Ok(());
+    }
+    let mut ran_total = 0;
+    let assembled = loop {
+        study::write_plan(&out, &plan)?;
+        let runs: Vec<&Run> = plan.runs.iter().collect();
+        ran_total += execute(&plan, &runs, &store, &pool, common)?;
+        let assembled = study::assemble(&plan, &store, &out)?;
+        let Some((width, cap)) = target else {
+            break assembled;
+        };
+        match assembled.widest_ci {
+            Some(w) if w <= width => {
+                if !common.quiet {
+                    println!(
+                        "target reached: every 95 % CI half-width ≤ {width} with {} replicates (widest {w:.4})",
+                        plan.replicates
+                    );
+                }
+                break assembled;
+            }
+            widest if plan.replicates >= cap => {
+                if !common.quiet {
+                    let w = widest
+                        .map(|w| format!("{w:.4}"))
+                        .unwrap_or_else(|| "undefined".into());
+                    println!(
+                        "replicate cap reached: {} replicates, widest 95 % CI half-width {w} > target {width}",
+                        plan.replicates
+                    );
+                }
+                break assembled;
+            }
+            _ => {
+                plan.replicates = (plan.replicates * 2).min(cap);
+                fill_runs(&mut plan);
+            }
+        }
+    };
+    if !common.quiet {
+        println!(
+            "{}: {} runs ({} new, {} reused from {}) in {:.1} s on {} threads",
+            plan.name,
+            plan.runs.len(),
+            ran_total,
+            plan.runs.len().saturating_sub(ran_total),
+            out.join("runs").display(),
+            started.elapsed().as_secs_f64(),
+            threads
+        );
+        report(&plan, &out);
+        println!("wrote {}: {}", out.display(), assembled.files.join(", "));
+    }
+    Ok(())
+}
+
+fn execute(
+    plan: &Plan,
+    runs: &[&Run],
+    store: &Store,
+    pool: &rayon::ThreadPool,
+    common: &Common,
+) -> Result<usize> {
+    let todo = runs.iter().filter(|r| !store.has(&r.key)).count() as u64;
+    let bar = progress(todo, "runs", &plan.name, common.quiet);
+    let on_done = || bar.inc(1);
+    let ran = pool.install(|| study::execute(plan, runs, store, &on_done))?;
+    bar.finish_and_clear();
+    Ok(ran)
+}
+
+/// `grassroots merge DIR...`.
+pub fn merge(dirs: &[PathBuf], out: Option<PathBuf>, quiet: bool) -> Result<()> {
+    let plans = dirs
+        .iter()
+        .map(|d| {
+            study::read_plan(d).map_err(|e| {
+                InputError(format!("{}: not a study directory ({e})", d.display())).into()
+            })
+        })
+        .collect::<Result<Vec<Plan>>>()?;
+    if let Some((i, _)) = plans.iter().enumerate().find(|(_, p)| *p != &plans[0]) {
+        return Err(InputError(format!(
+            "{} and {} hold different studies (their plan.json differ); merge only shards of one study",
+            dirs[0].display(),
+            dirs[i].display()
+        ))
+        .into());
+    }
+    let plan = &plans[0];
+    let out = out.unwrap_or_else(|| dirs[0].clone());
+    std::fs::create_dir_all(&out).map_err(grassroots::output::io_err(&out))?;
+    let store = Store::open(&out)?;
+    let mut copied = 0;
+    for d in dirs {
+        if d.canonicalize().ok() != out.canonicalize().ok() {
+            copied += store.absorb(&Store::open(d)?)?;
+        }
+    }
+    study::write_plan(&out, plan)?;
+    let assembled = study::assemble(plan, &store, &out).map_err(|e| InputError(e.to_string()))?;
+    if !quiet {
+        println!(
+            "merged {} shard directories ({copied} runs copied) into {}",
+            dirs.len(),
+            out.display()
+        );
+        report(plan, &out);
+        println!("wrote {}: {}", out.display(), assembled.files.join(", "));
+    }
+    Ok(())
+}
+
+/// A number from a CSV cell with four significant digits.
+fn short(cell: &str) -> String {
+    match cell.parse::<f64>() {
+        Ok(x) if x != 0.0 && x.is_finite() => {
+            let digits = (3 - x.abs().log10().floor() as i32).clamp(0, 6) as usize;
+            format!("{x:.digits$}")
+        }
+        Ok(x) => format!("{x}"),
+        Err(_) => cell.to_string(),
+    }
+}
+
+/// A short report: for comparisons, each variant's difference from the
+/// baseline over the window; for sweeps, the number of points.
+fn report(plan: &Plan, out: &Path) {
+    if plan.kind == StudyKind::Sweep {
+        println!(
+            "{} points × {} replicates; per-point summary in sweep_summary.csv",
+            plan.arms.len(),
+            plan.replicates
+        );
+        return;
+    }
+    let Ok(mut reader) = csv::Reader::from_path(out.join("comparison.csv")) else {
+        return;
+    };
+    println!(
+        "difference from {} over the last {} months (95 % Welch CI; * excludes 0):",
+        BASELINE, plan.window_months
+    );
+    for row in reader.records().flatten() {
+        if &row[0] == BASELINE || &row[2] != "window" {
+            continue;
+        }
+        let (lo, hi) = (row[9].parse::<f64>().ok(), row[10].parse::<f64>().ok());
+        let star = match (lo, hi) {
+            (Some(l), Some(h)) if l > 0.0 || h < 0.0 => "*",
+            _ => " ",
+        };
+        println!(
+            "  {:<24} {:<26} {:>11} [{}, {}] {star}",
+            &row[0],
+            &row[1],
+            short(&row[8]),
+            short(&row[9]),
+            short(&row[10])
+        );
+    }
+}

@@ -1,0 +1,335 @@
+//! Statistics of a study, accumulated run by run so memory does not grow with
+//! the number of runs (`docs/experiments.md`).
+//!
+//! Outcomes are measured two ways per run: `final` (the last month) and
+//! `window` (the mean over the last `window_months` months). Differences from
+//! the baseline use Welch's t interval; the effect size is Cohen's d with the
+//! average of the two variances.
+
+use crate::metrics::{MonthMetrics, metric_index};
+use crate::stats::{Summary, t_975};
+use statrs::distribution::{ContinuousCDF, StudentsT};
+
+/// Running mean and variance (Welford).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Welford {
+    n: u64,
+    mean: f64,
+    m2: f64,
+}
+
+impl Welford {
+    /// Add one observation.
+    pub fn add(&mut self, x: f64) {
+        self.n += 1;
+        let d = x - self.mean;
+        self.mean += d / self.n as f64;
+        self.m2 += d * (x - self.mean);
+    }
+    /// Observations so far.
+    pub fn n(&self) -> u64 {
+        self.n
+    }
+    /// Mean (NaN when empty).
+    pub fn mean(&self) -> f64 {
+        if self.n == 0 { f64::NAN } else { self.mean }
+    }
+    /// Sample variance (n − 1), `None` below two observations.
+    pub fn variance(&self) -> Option<f64> {
+        (self.n >= 2).then(|| self.m2 / (self.n - 1) as f64)
+    }
+    /// Mean, sd and 95 % CI.
+    pub fn summary(&self) -> Summary {
+        let n = self.n as usize;
+        match self.variance() {
+            Some(v) => {
+                let sd = v.sqrt();
+                let half = t_975((n - 1) as f64) * sd / (n as f64).sqrt();
+                Summary {
+                    n,
+                    mean: self.mean,
+                    sd: Some(sd),
+                    ci_low: Some(self.mean - half),
+                    ci_high: Some(self.mean + half),
+                }
+            }
+            None => Summary {
+                n,
+                mean: self.mean(),
+                sd: None,
+                ci_low: None,
+                ci_high: None,
+            },
+        }
+    }
+    /// Half-width of the 95 % CI, `None` below two observations.
+    pub fn ci_half_width(&self) -> Option<f64> {
+        let s = self.summary();
+        Some((s.ci_high? - s.ci_low?) / 2.0)
+    }
+}
+
+/// The two measures of an outcome.
+pub const MEASURES: [&str; 2] = ["final", "window"];
+
+/// The (final, window) value of every outcome of one run.
+pub fn outcome_values(months: &[MonthMetrics], outcomes: &[usize], window: u32) -> Vec<[f64; 2]> {
+    let n = months.len();
+    let w = (window as usize).clamp(1, n.max(1));
+    outcomes
+        .iter()
+        .map(|&k| {
+            let last = months.last().map(|m| m[k]).unwrap_or(f64::NAN);
+            let mean = months[n - w..].iter().map(|m| m[k]).sum::<f64>() / w as f64;
+            [last, mean]
+        })
+        .collect()
+}
+
+/// Indices of outcome names (unknown names are skipped).
+pub fn outcome_indices(names: &[String]) -> Vec<usize> {
+    names.iter().filter_map(|n| metric_index(n)).collect()
+}
+
+/// Whether a larger value of a metric is better (for robustness); `None` if neutral.
+pub fn larger_is_better(metric: &str) -> Option<bool> {
+    match metric {
+        "backlog"
+        | "needs_abandoned"
+        | "response_time"
+        | "formalism_index"
+        | "cost"
+        | "private_effort"
+        | "migrations"
+        | "migrated_members"
+        | "members_in_difficulty"
+        | "left_behind_share"
+        | "sanctions" => Some(false),
+        "service_capacity"
+        | "needs_resolved"
+        | "share_met"
+        | "satisfaction_mean"
+        | "satisfaction_p25"
+        | "satisfaction_median"
+        | "satisfaction_p75"
+        | "trust_mean"
+        | "trust_p25"
+        | "trust_median"
+        | "trust_p75"
+        | "coverage"
+        | "real_effort"
+        | "motivation_mean"
+        | "skill_mean"
+        | "active_members"
+        | "leadership_mean"
+        | "innovation_adoption"
+        | "secretary_mass_evaluation" => Some(true),
+        _ => None,
+    }
+}
+
+/// A difference between an arm and the baseline.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Difference {
+    /// Arm mean minus baseline mean.
+    pub diff: f64,
+    /// Welch 95 % CI of the difference.
+    pub ci: Option<(f64, f64)>,
+    /// Two-sided Welch p-value.
+    pub p_value: Option<f64>,
+    /// Cohen's d: diff / √((s²_a + s²_b)/2).
+    pub effect_size: Option<f64>,
+}
+
+/// Welch comparison of `a` against baseline `b`.
+pub fn welch(a: &Welford, b: &Welford) -> Difference {
+    let diff = a.mean() - b.mean();
+    let (Some(va), Some(vb)) = (a.variance(), b.variance()) else {
+        return Difference {
+            diff,
+            ci: None,
+            p_value: None,
+            effect_size: None,
+        };
+    };
+    let (na, nb) = (a.n() as f64, b.n() as f64);
+    let se2 = va / na + vb / nb;
+    let pooled = ((va + vb) / 2.0).sqrt();
+    let effect_size = (pooled > 0.0).then(|| diff / pooled);
+    if se2 <= 0.0 {
+        return Difference {
+            diff,
+            ci: Some((diff, diff)),
+            p_value: Some(if diff == 0.0 { 1.0 } else { 0.0 }),
+            effect_size,
+        };
+    }
+    let df = se2 * se2 / ((va / na).powi(2) / (na - 1.0) + (vb / nb).powi(2) / (nb - 1.0));
+    let se = se2.sqrt();
+    let half = t_975(df) * se;
+    let p_value = StudentsT::new(0.0, 1.0, df)
+        .ok()
+        .map(|t| 2.0 * (1.0 - t.cdf((diff / se).abs())));
+    Difference {
+        diff,
+        ci: Some((diff - half, diff + half)),
+        p_value,
+        effect_size,
+    }
+}
+
+/// Accumulators of a comparison: per arm, environment, outcome and measure.
+#[derive(Debug, Clone)]
+pub struct CompareAccumulator {
+    arms: usize,
+    environments: usize,
+    outcomes: usize,
+    cells: Vec<Welford>,
+    pooled: Vec<Welford>,
+}
+
+impl CompareAccumulator {
+    /// Empty accumulators.
+    pub fn new(arms: usize, environments: usize, outcomes: usize) -> Self {
+        CompareAccumulator {
+            arms,
+            environments,
+            outcomes,
+            cells: vec![Welford::default(); arms * environments * outcomes * 2],
+            pooled: vec![Welford::default(); arms * outcomes * 2],
+        }
+    }
+
+    fn cell(&self, arm: usize, env: usize, outcome: usize, measure: usize) -> usize {
+        ((arm * self.environments + env) * self.outcomes + outcome) * 2 + measure
+    }
+
+    /// Add one run's outcome values.
+    pub fn add(&mut self, arm: usize, env: usize, values: &[[f64; 2]]) {
+        for (o, v) in values.iter().enumerate() {
+            for (m, x) in v.iter().enumerate() {
+                let c = self.cell(arm, env, o, m);
+                self.cells[c].add(*x);
+                self.pooled[(arm * self.outcomes + o) * 2 + m].add(*x);
+            }
+        }
+    }
+
+    /// Pooled (over environments) statistics of an arm's outcome.
+    pub fn pooled(&self, arm: usize, outcome: usize, measure: usize) -> &Welford {
+        &self.pooled[(arm * self.outcomes + outcome) * 2 + measure]
+    }
+
+    /// Statistics of an arm's outcome in one environment.
+    pub fn in_environment(
+        &self,
+        arm: usize,
+        env: usize,
+        outcome: usize,
+        measure: usize,
+    ) -> &Welford {
+        &self.cells[self.cell(arm, env, outcome, measure)]
+    }
+
+    /// Largest 95 % CI half-width over every arm, outcome and measure
+    /// (`None` if some CI cannot be computed yet).
+    pub fn widest_ci(&self) -> Option<f64> {
+        let mut widest = 0.0f64;
+        for a in 0..self.arms {
+            for o in 0..self.outcomes {
+                for m in 0..2 {
+                    widest = widest.max(self.pooled(a, o, m).ci_half_width()?);
+                }
+            }
+        }
+        Some(widest)
+    }
+
+    /// Robustness of arm `arm` against arm 0 for an outcome and measure:
+    /// (environments, share in which the arm is better, mean, min and max difference).
+    pub fn robustness(
+        &self,
+        arm: usize,
+        outcome: usize,
+        measure: usize,
+        larger_better: Option<bool>,
+    ) -> (usize, Option<f64>, f64, f64, f64) {
+        let diffs: Vec<f64> = (0..self.environments)
+            .map(|e| {
+                self.in_environment(arm, e, outcome, measure).mean()
+                    - self.in_environment(0, e, outcome, measure).mean()
+            })
+            .collect();
+        let n = diffs.len();
+        let better = larger_better.map(|up| {
+            diffs
+                .iter()
+                .filter(|d| if up { **d > 0.0 } else { **d < 0.0 })
+                .count() as f64
+                / n as f64
+        });
+        let mean = diffs.iter().sum::<f64>() / n as f64;
+        let min = diffs.iter().copied().fold(f64::INFINITY, f64::min);
+        let max = diffs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        (n, better, mean, min, max)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::summarize;
+
+    #[test]
+    fn welford_matches_the_two_pass_summary() {
+        let xs = [1.0, 4.0, 2.5, 8.0, 3.0];
+        let mut w = Welford::default();
+        xs.iter().for_each(|x| w.add(*x));
+        let a = w.summary();
+        let b = summarize(&xs);
+        assert!((a.mean - b.mean).abs() < 1e-12);
+        assert!((a.sd.unwrap() - b.sd.unwrap()).abs() < 1e-12);
+        assert!((a.ci_low.unwrap() - b.ci_low.unwrap()).abs() < 1e-12);
+    }
+
+    #[test]
+    fn welch_detects_a_clear_difference_and_not_a_null_one() {
+        let mut a = Welford::default();
+        let mut b = Welford::default();
+        let mut c = Welford::default();
+        for i in 0..20 {
+            let noise = ((i * 7919) % 13) as f64 / 13.0;
+            a.add(10.0 + noise);
+            b.add(5.0 + noise);
+            c.add(5.0 + ((i * 104_729) % 13) as f64 / 13.0);
+        }
+        let d = welch(&a, &b);
+        let (lo, hi) = d.ci.unwrap();
+        assert!(lo > 0.0 && hi > lo && d.p_value.unwrap() < 0.001 && d.effect_size.unwrap() > 1.0);
+        let d = welch(&c, &b);
+        let (lo, hi) = d.ci.unwrap();
+        assert!(lo < 0.0 && hi > 0.0, "{lo} {hi}");
+    }
+
+    #[test]
+    fn outcome_values_take_the_last_month_and_the_window_mean() {
+        let mut months = vec![[0.0; crate::metrics::N_METRICS]; 4];
+        for (i, m) in months.iter_mut().enumerate() {
+            m[0] = i as f64;
+        }
+        assert_eq!(outcome_values(&months, &[0], 2), vec![[3.0, 2.5]]);
+    }
+
+    #[test]
+    fn robustness_counts_environments_where_the_arm_is_better() {
+        let mut acc = CompareAccumulator::new(2, 3, 1);
+        for (env, (base, arm)) in [(1.0, 2.0), (1.0, 0.5), (1.0, 3.0)].into_iter().enumerate() {
+            acc.add(0, env, &[[base, base]]);
+            acc.add(1, env, &[[arm, arm]]);
+        }
+        let (n, share, mean, min, max) = acc.robustness(1, 0, 0, Some(true));
+        assert_eq!(n, 3);
+        assert!((share.unwrap() - 2.0 / 3.0).abs() < 1e-12);
+        assert!((mean - 0.5).abs() < 1e-12 && min == -0.5 && max == 2.0);
+    }
+}

@@ -1,0 +1,367 @@
+//! Planning a study (a comparison of variants or a parameter sweep): its arms,
+//! sampled environments, and every run with its seed and key
+//! (`docs/experiments.md`).
+//!
+//! A plan is pure data. Running it, storing runs and assembling results are
+//! done at the edge (`output::study`).
+
+use crate::engine::rng::{self, mix64, replicate_seed};
+use crate::scenario::Scenario;
+use crate::scenario::spec::{ParamRange, SweepDesign};
+use rand::RngExt;
+use rand::seq::SliceRandom;
+use serde::{Deserialize, Serialize};
+
+/// What kind of study a plan describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StudyKind {
+    /// Base scenario(s) and variants compared.
+    Compare,
+    /// Points of a parameter sweep.
+    Sweep,
+}
+
+/// One arm of a study: a variant or a sweep point.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Arm {
+    /// Name (variant name, or `p<index>` for a sweep point).
+    pub name: String,
+    /// Index of the scenario file it comes from (in `Plan::sources`).
+    pub source: usize,
+    /// Overrides of the source scenario: (dotted key, TOML literal).
+    pub overrides: Vec<(String, String)>,
+}
+
+/// One run: an arm in an environment, one replicate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Run {
+    /// Arm index.
+    pub arm: u32,
+    /// Environment index.
+    pub environment: u32,
+    /// Replicate index.
+    pub replicate: u32,
+    /// The run's seed.
+    pub seed: u64,
+    /// Key of its parameters and seed: the run's file is `runs/<key>.csv`.
+    pub key: String,
+}
+
+/// A complete study plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    /// Compare or sweep.
+    pub kind: StudyKind,
+    /// Study name (output directory).
+    pub name: String,
+    /// Scenario files, as given.
+    pub sources: Vec<String>,
+    /// Arms; arm 0 is the baseline of a comparison.
+    pub arms: Vec<Arm>,
+    /// Sampled environments: overrides of the uncertain parameters (one empty
+    /// environment when there is no uncertainty).
+    pub environments: Vec<Vec<(String, String)>>,
+    /// Keys varied by a sweep (columns of the sweep tables).
+    pub parameters: Vec<String>,
+    /// Outcomes reported.
+    pub outcomes: Vec<String>,
+    /// Months averaged for the "window" measure.
+    pub window_months: u32,
+    /// Months per run.
+    pub months: u32,
+    /// Replicates per arm and environment.
+    pub replicates: u32,
+    /// Whether arms share random streams.
+    pub common_random_numbers: bool,
+    /// The resolved scenario of every (arm, environment) cell, see [`Plan::cell`].
+    pub scenarios: Vec<Scenario>,
+    /// Every run, in assembly order (arm, environment, replicate).
+    pub runs: Vec<Run>,
+}
+
+impl Plan {
+    /// Index of the resolved scenario of (arm, environment).
+    pub fn cell(&self, arm: u32, environment: u32) -> usize {
+        arm as usize * self.environments.len() + environment as usize
+    }
+
+    /// The runs of shard `k` of `n` (1-based `k`): every n-th run.
+    pub fn shard(&self, k: u32, n: u32) -> impl Iterator<Item = &Run> {
+        self.runs
+            .iter()
+            .enumerate()
+            .filter(move |(i, _)| *i as u64 % u64::from(n) == u64::from(k - 1))
+            .map(|(_, r)| r)
+    }
+}
+
+/// Seed of a run. With common random numbers all arms share the streams of
+/// environment e and replicate r; otherwise each arm has its own.
+pub fn run_seed(
+    base_seed: u64,
+    arm: u32,
+    environment: u32,
+    n_environments: u32,
+    replicate: u32,
+    crn: bool,
+) -> u64 {
+    let variant = if crn {
+        u64::from(environment)
+    } else {
+        u64::from(arm) * u64::from(n_environments) + u64::from(environment)
+    };
+    replicate_seed(base_seed, variant, u64::from(replicate))
+}
+
+/// Key of a run: a hash of the resolved parameters that affect results and of the seed.
+pub fn run_key(s: &Scenario, seed: u64) -> String {
+    let mut normal = s.clone();
+    normal.scenario.name.clear();
+    normal.scenario.description.clear();
+    normal.scenario.base.clear();
+    normal.scenario.replicates = 0;
+    let text = format!("{}\nseed={seed}\n", normal.to_toml());
+    // FNV-1a, then a mixing finaliser.
+    let mut h: u64 = 0xCBF2_9CE4_8422_2325;
+    for b in text.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01B3);
+    }
+    format!("{:016x}", mix64(h))
+}
+
+/// Latin-hypercube sample of `n` points over `ranges`: for each range the
+/// n strata are permuted and one point drawn in each, from a stream of `seed`.
+pub fn latin_hypercube(
+    ranges: &[ParamRange],
+    n: u32,
+    seed: u64,
+    stream: u64,
+) -> Vec<Vec<(String, String)>> {
+    let mut g = rng::stream(mix64(seed ^ 0x5EED_1A71), stream);
+    let n = n as usize;
+    let mut columns: Vec<Vec<String>> = Vec::with_capacity(ranges.len());
+    for r in ranges {
+        let mut strata: Vec<usize> = (0..n).collect();
+        strata.shuffle(&mut g);
+        columns.push(
+            strata
+                .iter()
+                .map(|&k| r.literal_at((k as f64 + g.random::<f64>()) / n as f64))
+                .collect(),
+        );
+    }
+    (0..n)
+        .map(|i| {
+            ranges
+                .iter()
+                .zip(&columns)
+                .map(|(r, c)| (r.key.clone(), c[i].clone()))
+                .collect()
+        })
+        .collect()
+}
+
+/// The points of a sweep design, each a list of overrides.
+pub fn sweep_points(design: &SweepDesign, seed: u64) -> Vec<Vec<(String, String)>> {
+    match design {
+        SweepDesign::Grid(axes) => {
+            let mut points: Vec<Vec<(String, String)>> = vec![Vec::new()];
+            for (key, values) in axes {
+                points = points
+                    .into_iter()
+                    .flat_map(|p| {
+                        values.iter().map(move |v| {
+                            let mut q = p.clone();
+                            q.push((key.clone(), v.clone()));
+                            q
+                        })
+                    })
+                    .collect();
+            }
+            points
+        }
+        SweepDesign::LatinHypercube { samples, ranges } => {
+            latin_hypercube(ranges, *samples, seed, 1)
+        }
+    }
+}
+
+/// A rough upper estimate of the memory, in bytes, of running `concurrent`
+/// simulations of `s` at once (state of villages, households and members).
+pub fn estimate_memory(s: &Scenario, concurrent: usize) -> u64 {
+    use crate::model::{Household, Member, Village};
+    use crate::scenario::{CountDistribution, CountSpec};
+    let mean = |c: &CountSpec| match *c {
+        CountSpec::Fixed(n) => f64::from(n),
+        CountSpec::Drawn(CountDistribution::Uniform([a, b])) => f64::from(a + b) / 2.0,
+        CountSpec::Drawn(CountDistribution::Normal([m, sd])) => m + sd,
+        CountSpec::Drawn(CountDistribution::Poisson(m)) => m + m.sqrt(),
+    };
+    let villages = f64::from(s.world.villages);
+    let per_village = mean(&s.world.households_per_village)
+        * std::mem::size_of::<Household>() as f64
+        + mean(&s.world.members_per_village) * std::mem::size_of::<Member>() as f64
+        + std::mem::size_of::<Village>() as f64
+        + std::mem::size_of::<crate::metrics::Tally>() as f64;
+    let results = f64::from(s.scenario.months) * (crate::metrics::N_METRICS * 8) as f64;
+    ((villages * per_village + results) * concurrent as f64 * 1.25) as u64
+}
+
+/// Keys a sweep design varies, in order.
+pub fn sweep_parameters(design: &SweepDesign) -> Vec<String> {
+    match design {
+        SweepDesign::Grid(axes) => axes.iter().map(|(k, _)| k.clone()).collect(),
+        SweepDesign::LatinHypercube { ranges, .. } => {
+            ranges.iter().map(|r| r.key.clone()).collect()
+        }
+    }
+}
+
+/// Fill `plan.runs` for `plan.replicates` replicates from the resolved
+/// scenarios of the cells (`plan.scenarios`).
+pub fn fill_runs(plan: &mut Plan) {
+    let n_env = plan.environments.len() as u32;
+    plan.runs.clear();
+    for arm in 0..plan.arms.len() as u32 {
+        for environment in 0..n_env {
+            let s = &plan.scenarios[plan.cell(arm, environment)];
+            for replicate in 0..plan.replicates {
+                let seed = run_seed(
+                    s.scenario.seed,
+                    arm,
+                    environment,
+                    n_env,
+                    replicate,
+                    plan.common_random_numbers,
+                );
+                let key = run_key(s, seed);
+                plan.runs.push(Run {
+                    arm,
+                    environment,
+                    replicate,
+                    seed,
+                    key,
+                });
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grid_is_the_full_product_with_the_last_key_fastest() {
+        let design = SweepDesign::Grid(vec![
+            ("a.x".into(), vec!["1".into(), "2".into()]),
+            ("b.y".into(), vec!["3".into(), "4".into(), "5".into()]),
+        ]);
+        let points = sweep_points(&design, 1);
+        assert_eq!(points.len(), 6);
+        assert_eq!(
+            points[1],
+            vec![
+                ("a.x".to_string(), "1".to_string()),
+                ("b.y".to_string(), "4".to_string())
+            ]
+        );
+    }
+
+    #[test]
+    fn latin_hypercube_puts_one_point_in_each_stratum() {
+        let ranges = vec![ParamRange {
+            key: "k".into(),
+            low: 0.0,
+            high: 1.0,
+            integer: false,
+        }];
+        let points = latin_hypercube(&ranges, 10, 7, 1);
+        let mut strata: Vec<usize> = points
+            .iter()
+            .map(|p| (p[0].1.parse::<f64>().unwrap() * 10.0) as usize)
+            .collect();
+        strata.sort();
+        assert_eq!(strata, (0..10).collect::<Vec<_>>());
+        assert_eq!(points, latin_hypercube(&ranges, 10, 7, 1), "deterministic");
+    }
+
+    #[test]
+    fn keys_depend_on_parameters_and_seed_but_not_on_names_or_replicate_count() {
+        let a = Scenario::defaults();
+        let mut b = a.clone();
+        b.scenario.name = "other".into();
+        b.scenario.replicates = 99;
+        assert_eq!(run_key(&a, 1), run_key(&b, 1));
+        assert_ne!(run_key(&a, 1), run_key(&a, 2));
+        b.incentive.formal_weight = 0.11;
+        assert_ne!(run_key(&a, 1), run_key(&b, 1));
+    }
+
+    #[test]
+    fn common_random_numbers_share_seeds_across_arms_only_when_asked() {
+        assert_eq!(run_seed(5, 0, 0, 1, 3, true), run_seed(5, 2, 0, 1, 3, true));
+        assert_ne!(
+            run_seed(5, 0, 0, 1, 3, false),
+            run_seed(5, 2, 0, 1, 3, false)
+        );
+        assert_eq!(
+            run_seed(5, 0, 0, 1, 3, true),
+            replicate_seed(5, 0, 3),
+            "same streams as `run`"
+        );
+    }
+
+    fn plan(replicates: u32) -> Plan {
+        let s = Scenario::defaults();
+        let mut p = Plan {
+            kind: StudyKind::Compare,
+            name: "t".into(),
+            sources: vec!["t.toml".into()],
+            arms: vec![
+                Arm {
+                    name: "baseline".into(),
+                    source: 0,
+                    overrides: vec![],
+                },
+                Arm {
+                    name: "v".into(),
+                    source: 0,
+                    overrides: vec![("effort.noise".into(), "0.2".into())],
+                },
+            ],
+            environments: vec![vec![]],
+            parameters: vec![],
+            outcomes: vec!["share_met".into()],
+            window_months: 12,
+            months: s.scenario.months,
+            replicates,
+            common_random_numbers: true,
+            scenarios: vec![s.clone(), {
+                let mut v = s;
+                v.effort.noise = 0.2;
+                v
+            }],
+            runs: vec![],
+        };
+        fill_runs(&mut p);
+        p
+    }
+
+    #[test]
+    fn adding_replicates_keeps_existing_runs_and_shards_partition_the_plan() {
+        let (small, big) = (plan(2), plan(3));
+        for arm in 0..2u32 {
+            let a: Vec<&Run> = small.runs.iter().filter(|r| r.arm == arm).collect();
+            let b: Vec<&Run> = big.runs.iter().filter(|r| r.arm == arm).collect();
+            assert_eq!(a[..], b[..2]);
+        }
+        let mut seen: Vec<&Run> = (1..=4).flat_map(|k| big.shard(k, 4)).collect();
+        assert_eq!(seen.len(), big.runs.len());
+        seen.sort_by_key(|r| (r.arm, r.replicate));
+        seen.dedup();
+        assert_eq!(seen.len(), big.runs.len());
+    }
+}

@@ -1,0 +1,580 @@
+//! Running a study plan against a run store on disk, and assembling its
+//! result files (`docs/experiments.md`).
+//!
+//! Every finished run is written atomically to `runs/<key>.csv` (one row per
+//! month, one column per metric). Runs already in the store are skipped, so an
+//! interrupted study resumes where it stopped, and shards of a study run on
+//! different machines can be merged by copying their stores together. The
+//! result files are assembled from the store alone, reading runs in plan
+//! order, so they are byte-identical however the runs were produced; memory
+//! does not grow with the number of runs.
+
+use super::{OutputError, chart, io_err};
+use crate::engine::Simulation;
+use crate::experiment::analysis::{self, CompareAccumulator, MEASURES, Welford, welch};
+use crate::experiment::plan::{Plan, Run, StudyKind};
+use crate::metrics::{METRICS, MonthMetrics, N_METRICS};
+use crate::output::csv::number;
+use rayon::prelude::*;
+use std::fs;
+use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+/// The run store of a study directory: `DIR/runs/<key>.csv`.
+#[derive(Debug, Clone)]
+pub struct Store {
+    runs: PathBuf,
+}
+
+impl Store {
+    /// Open (and create) the store of study directory `dir`, removing
+    /// partial files left by an interrupted run.
+    pub fn open(dir: &Path) -> Result<Store, OutputError> {
+        let runs = dir.join("runs");
+        fs::create_dir_all(&runs).map_err(io_err(&runs))?;
+        for entry in fs::read_dir(&runs).map_err(io_err(&runs))? {
+            let path = entry.map_err(io_err(&runs))?.path();
+            if path.extension().is_some_and(|e| e == "partial") {
+                fs::remove_file(&path).map_err(io_err(&path))?;
+            }
+        }
+        Ok(Store { runs })
+    }
+
+    /// Path of a run's file.
+    pub fn path(&self, key: &str) -> PathBuf {
+        self.runs.join(format!("{key}.csv"))
+    }
+
+    /// Whether a run is stored.
+    pub fn has(&self, key: &str) -> bool {
+        self.path(key).is_file()
+    }
+
+    /// Store a run atomically (write aside, then rename).
+    pub fn write(&self, key: &str, months: &[MonthMetrics]) -> Result<(), OutputError> {
+        let path = self.path(key);
+        let partial = self
+            .runs
+            .join(format!("{key}.{}.partial", std::process::id()));
+        let mut text = String::with_capacity(months.len() * N_METRICS * 10);
+        text.push_str(
+            &METRICS
+                .iter()
+                .map(|(n, _)| *n)
+                .collect::<Vec<_>>()
+                .join(","),
+        );
+        text.push('\n');
+        for row in months {
+            let cells: Vec<String> = row.iter().map(|x| format!("{x}")).collect();
+            text.push_str(&cells.join(","));
+            text.push('\n');
+        }
+        fs::write(&partial, text).map_err(io_err(&partial))?;
+        fs::rename(&partial, &path).map_err(io_err(&path))
+    }
+
+    /// Read a stored run.
+    pub fn read(&self, key: &str) -> Result<Vec<MonthMetrics>, OutputError> {
+        let path = self.path(key);
+        let bad = |message: String| OutputError::Csv {
+            path: path.clone(),
+            message,
+        };
+        let file = fs::File::open(&path).map_err(io_err(&path))?;
+        let mut lines = BufReader::new(file).lines();
+        let header = lines
+            .next()
+            .transpose()
+            .map_err(io_err(&path))?
+            .unwrap_or_default();
+        if header.split(',').count() != N_METRICS {
+            return Err(bad("stored run has other metrics than this version writes; remove the runs/ directory and run again".into()));
+        }
+        let mut months = Vec::new();
+        for line in lines {
+            let line = line.map_err(io_err(&path))?;
+            let mut row = [0.0; N_METRICS];
+            let mut n = 0;
+            for (k, cell) in line.split(',').enumerate() {
+                if k < N_METRICS {
+                    row[k] = cell
+                        .parse()
+                        .map_err(|_| bad(format!("bad number `{cell}`")))?;
+                }
+                n += 1;
+            }
+            if n != N_METRICS {
+                return Err(bad("malformed row".into()));
+            }
+            months.push(row);
+        }
+        Ok(months)
+    }
+
+    /// Copy every run file of `other` that this store lacks.
+    pub fn absorb(&self, other: &Store) -> Result<usize, OutputError> {
+        let mut copied = 0;
+        for entry in fs::read_dir(&other.runs).map_err(io_err(&other.runs))? {
+            let path = entry.map_err(io_err(&other.runs))?.path();
+            let Some(name) = path.file_name() else {
+                continue;
+            };
+            if path.extension().is_some_and(|e| e == "csv") && !self.runs.join(name).exists() {
+                let target = self.runs.join(name);
+                let partial = target.with_extension(format!("{}.partial", std::process::id()));
+                fs::copy(&path, &partial).map_err(io_err(&path))?;
+                fs::rename(&partial, &target).map_err(io_err(&target))?;
+                copied += 1;
+            }
+        }
+        Ok(copied)
+    }
+}
+
+/// Write the plan as `plan.json` (shards and merges check they share it).
+pub fn write_plan(dir: &Path, plan: &Plan) -> Result<(), OutputError> {
+    let path = dir.join("plan.json");
+    let text = serde_json::to_string_pretty(plan).unwrap_or_default() + "\n";
+    write_atomic(&path, text.as_bytes())
+}
+
+/// Read `plan.json` from a study directory.
+pub fn read_plan(dir: &Path) -> Result<Plan, OutputError> {
+    let path = dir.join("plan.json");
+    let text = fs::read_to_string(&path).map_err(io_err(&path))?;
+    serde_json::from_str(&text).map_err(|e| OutputError::Csv {
+        path,
+        message: format!("not a study plan: {e}"),
+    })
+}
+
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
+    let partial = path.with_extension(format!("{}.partial", std::process::id()));
+    fs::write(&partial, bytes).map_err(io_err(&partial))?;
+    fs::rename(&partial, path).map_err(io_err(path))
+}
+
+/// Run every run of `runs` that the store lacks, in parallel; returns how many ran.
+pub fn execute(
+    plan: &Plan,
+    runs: &[&Run],
+    store: &Store,
+    on_done: &(dyn Fn() + Sync),
+) -> Result<usize, OutputError> {
+    let todo: Vec<&Run> = runs
+        .iter()
+        .copied()
+        .filter(|r| !store.has(&r.key))
+        .collect();
+    let results: Vec<Result<(), OutputError>> = todo
+        .par_iter()
+        .map(|r| {
+            let s = &plan.scenarios[plan.cell(r.arm, r.environment)];
+            let months = Simulation::new(s, r.seed).run();
+            let result = store.write(&r.key, &months);
+            on_done();
+            result
+        })
+        .collect();
+    results.into_iter().collect::<Result<Vec<()>, _>>()?;
+    Ok(todo.len())
+}
+
+/// Runs of the plan missing from the store.
+pub fn missing(plan: &Plan, store: &Store) -> usize {
+    plan.runs.iter().filter(|r| !store.has(&r.key)).count()
+}
+
+/// A CSV file being written aside, renamed into place by [`Staged::finish`].
+struct Staged {
+    target: PathBuf,
+    partial: PathBuf,
+    writer: csv::Writer<BufWriter<fs::File>>,
+}
+
+impl Staged {
+    fn create(target: PathBuf) -> Result<Staged, OutputError> {
+        let partial = target.with_extension(format!("{}.partial", std::process::id()));
+        let file = fs::File::create(&partial).map_err(io_err(&partial))?;
+        Ok(Staged {
+            target,
+            partial,
+            writer: csv::Writer::from_writer(BufWriter::new(file)),
+        })
+    }
+
+    fn row<I, T>(&mut self, cells: I) -> Result<(), OutputError>
+    where
+        I: IntoIterator<Item = T>,
+        T: AsRef<[u8]>,
+    {
+        self.writer
+            .write_record(cells)
+            .map_err(|e| OutputError::Csv {
+                path: self.target.clone(),
+                message: e.to_string(),
+            })
+    }
+
+    fn finish(self) -> Result<(PathBuf, PathBuf), OutputError> {
+        let mut inner = self.writer.into_inner().map_err(|e| OutputError::Csv {
+            path: self.target.clone(),
+            message: e.to_string(),
+        })?;
+        inner.flush().map_err(io_err(&self.partial))?;
+        Ok((self.partial, self.target))
+    }
+}
+
+/// Files written by an assembly, relative to the study directory.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Assembled {
+    /// File names.
+    pub files: Vec<String>,
+    /// For a comparison: the widest 95 % CI half-width of any outcome.
+    pub widest_ci: Option<f64>,
+}
+
+/// Assemble the result files of a complete plan from the store into `dir`.
+pub fn assemble(plan: &Plan, store: &Store, dir: &Path) -> Result<Assembled, OutputError> {
+    let absent = missing(plan, store);
+    if absent > 0 {
+        return Err(OutputError::Csv {
+            path: dir.join("runs"),
+            message: format!(
+                "{absent} of {} runs are missing; run the remaining shards (or resume the study), then merge",
+                plan.runs.len()
+            ),
+        });
+    }
+    match plan.kind {
+        StudyKind::Compare => assemble_compare(plan, store, dir),
+        StudyKind::Sweep => assemble_sweep(plan, store, dir),
+    }
+}
+
+fn commit(staged: Vec<(PathBuf, PathBuf)>) -> Result<Vec<String>, OutputError> {
+    let mut names = Vec::new();
+    for (partial, target) in staged {
+        fs::rename(&partial, &target).map_err(io_err(&target))?;
+        names.push(
+            target
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        );
+    }
+    Ok(names)
+}
+
+fn assemble_compare(plan: &Plan, store: &Store, dir: &Path) -> Result<Assembled, OutputError> {
+    let outcomes = analysis::outcome_indices(&plan.outcomes);
+    let n_env = plan.environments.len();
+    let n_arms = plan.arms.len();
+    let mut acc = CompareAccumulator::new(n_arms, n_env, outcomes.len());
+    let months = plan.months as usize;
+    let mut over_time = vec![Welford::default(); n_arms * months * N_METRICS];
+
+    let mut runs_csv = Staged::create(dir.join("runs.csv"))?;
+    runs_csv.row([
+        "variant",
+        "environment",
+        "replicate",
+        "seed",
+        "outcome",
+        "final",
+        "window",
+    ])?;
+    for r in &plan.runs {
+        let data = store.read(&r.key)?;
+        let values = analysis::outcome_values(&data, &outcomes, plan.window_months);
+        acc.add(r.arm as usize, r.environment as usize, &values);
+        for (m, row) in data.iter().enumerate().take(months) {
+            for (k, x) in row.iter().enumerate() {
+                over_time[(r.arm as usize * months + m) * N_METRICS + k].add(*x);
+            }
+        }
+        let arm = &plan.arms[r.arm as usize].name;
+        for (o, v) in values.iter().enumerate() {
+            runs_csv.row([
+                arm.clone(),
+                r.environment.to_string(),
+                r.replicate.to_string(),
+                r.seed.to_string(),
+                plan.outcomes[o].clone(),
+                number(Some(v[0])),
+                number(Some(v[1])),
+            ])?;
+        }
+    }
+    let mut staged = vec![runs_csv.finish()?];
+
+    let mut comparison = Staged::create(dir.join("comparison.csv"))?;
+    comparison.row([
+        "variant",
+        "outcome",
+        "measure",
+        "n",
+        "mean",
+        "sd",
+        "ci_low",
+        "ci_high",
+        "diff",
+        "diff_ci_low",
+        "diff_ci_high",
+        "p_value",
+        "effect_size",
+    ])?;
+    for (a, arm) in plan.arms.iter().enumerate() {
+        for (o, outcome) in plan.outcomes.iter().enumerate() {
+            for (m, measure) in MEASURES.iter().enumerate() {
+                let w = acc.pooled(a, o, m);
+                let s = w.summary();
+                let d = welch(w, acc.pooled(0, o, m));
+                let baseline = a == 0;
+                comparison.row([
+                    arm.name.clone(),
+                    outcome.clone(),
+                    measure.to_string(),
+                    s.n.to_string(),
+                    number(Some(s.mean)),
+                    number(s.sd),
+                    number(s.ci_low),
+                    number(s.ci_high),
+                    number(Some(d.diff)),
+                    number(d.ci.filter(|_| !baseline).map(|c| c.0)),
+                    number(d.ci.filter(|_| !baseline).map(|c| c.1)),
+                    number(d.p_value.filter(|_| !baseline)),
+                    number(d.effect_size.filter(|_| !baseline)),
+                ])?;
+            }
+        }
+    }
+    staged.push(comparison.finish()?);
+
+    let mut summary = Staged::create(dir.join("summary.csv"))?;
+    summary.row([
+        "variant", "month", "metric", "mean", "sd", "ci_low", "ci_high", "n",
+    ])?;
+    for (a, arm) in plan.arms.iter().enumerate() {
+        for m in 0..months {
+            for (k, (metric, _)) in METRICS.iter().enumerate() {
+                let s = over_time[(a * months + m) * N_METRICS + k].summary();
+                summary.row([
+                    arm.name.clone(),
+                    m.to_string(),
+                    metric.to_string(),
+                    number(Some(s.mean)),
+                    number(s.sd),
+                    number(s.ci_low),
+                    number(s.ci_high),
+                    s.n.to_string(),
+                ])?;
+            }
+        }
+    }
+    staged.push(summary.finish()?);
+
+    if n_env > 1 {
+        let mut robust = Staged::create(dir.join("robustness.csv"))?;
+        robust.row([
+            "variant",
+            "outcome",
+            "measure",
+            "environments",
+            "share_better",
+            "mean_diff",
+            "min_diff",
+            "max_diff",
+        ])?;
+        for (a, arm) in plan.arms.iter().enumerate().skip(1) {
+            for (o, outcome) in plan.outcomes.iter().enumerate() {
+                for (m, measure) in MEASURES.iter().enumerate() {
+                    let (n, share, mean, min, max) =
+                        acc.robustness(a, o, m, analysis::larger_is_better(outcome));
+                    robust.row([
+                        arm.name.clone(),
+                        outcome.clone(),
+                        measure.to_string(),
+                        n.to_string(),
+                        number(share),
+                        number(Some(mean)),
+                        number(Some(min)),
+                        number(Some(max)),
+                    ])?;
+                }
+            }
+        }
+        staged.push(robust.finish()?);
+        let mut envs = Staged::create(dir.join("environments.csv"))?;
+        let keys: Vec<String> = plan.environments[0]
+            .iter()
+            .map(|(k, _)| k.clone())
+            .collect();
+        envs.row(std::iter::once("environment".to_string()).chain(keys.iter().cloned()))?;
+        for (e, env) in plan.environments.iter().enumerate() {
+            envs.row(std::iter::once(e.to_string()).chain(env.iter().map(|(_, v)| v.clone())))?;
+        }
+        staged.push(envs.finish()?);
+    }
+
+    let charts = dir.join("charts");
+    fs::create_dir_all(&charts).map_err(io_err(&charts))?;
+    let mut chart_files = Vec::new();
+    for outcome in &plan.outcomes {
+        let Some(k) = crate::metrics::metric_index(outcome) else {
+            continue;
+        };
+        let series: Vec<chart::Series> = plan
+            .arms
+            .iter()
+            .enumerate()
+            .map(|(a, arm)| chart::Series {
+                label: arm.name.clone(),
+                points: (0..months)
+                    .map(|m| {
+                        let s = over_time[(a * months + m) * N_METRICS + k].summary();
+                        (
+                            m as f64 + 1.0,
+                            s.mean,
+                            s.ci_low.unwrap_or(s.mean),
+                            s.ci_high.unwrap_or(s.mean),
+                        )
+                    })
+                    .collect(),
+            })
+            .collect();
+        let target = charts.join(format!("{outcome}.png"));
+        let partial = charts.join(format!("{outcome}.{}.partial.png", std::process::id()));
+        chart::draw_series(
+            &partial,
+            &format!("{} — {}", plan.name, outcome.replace('_', " ")),
+            outcome,
+            &series,
+        )?;
+        chart_files.push((partial, target));
+    }
+    let mut files = commit(staged)?;
+    files.extend(
+        commit(chart_files)?
+            .into_iter()
+            .map(|f| format!("charts/{f}")),
+    );
+    write_manifest(plan, dir, &files)?;
+    files.push("manifest.json".into());
+    Ok(Assembled {
+        files,
+        widest_ci: acc.widest_ci(),
+    })
+}
+
+fn assemble_sweep(plan: &Plan, store: &Store, dir: &Path) -> Result<Assembled, OutputError> {
+    let outcomes = analysis::outcome_indices(&plan.outcomes);
+    let param_values = |arm: usize| -> Vec<String> {
+        plan.parameters
+            .iter()
+            .map(|k| {
+                plan.arms[arm]
+                    .overrides
+                    .iter()
+                    .find(|(key, _)| key == k)
+                    .map(|(_, v)| v.trim_matches('"').to_string())
+                    .unwrap_or_default()
+            })
+            .collect()
+    };
+    let mut acc = CompareAccumulator::new(plan.arms.len(), 1, outcomes.len());
+    let mut runs_csv = Staged::create(dir.join("sweep_runs.csv"))?;
+    let mut header = vec!["point".to_string()];
+    header.extend(plan.parameters.iter().cloned());
+    header.extend(["replicate".to_string(), "seed".to_string()]);
+    header.extend(plan.outcomes.iter().cloned());
+    header.extend(plan.outcomes.iter().map(|o| format!("{o}_window")));
+    runs_csv.row(&header)?;
+    for r in &plan.runs {
+        let data = store.read(&r.key)?;
+        let values = analysis::outcome_values(&data, &outcomes, plan.window_months);
+        acc.add(r.arm as usize, 0, &values);
+        let mut row = vec![plan.arms[r.arm as usize].name.clone()];
+        row.extend(param_values(r.arm as usize));
+        row.extend([r.replicate.to_string(), r.seed.to_string()]);
+        row.extend(values.iter().map(|v| number(Some(v[0]))));
+        row.extend(values.iter().map(|v| number(Some(v[1]))));
+        runs_csv.row(&row)?;
+    }
+    let mut staged = vec![runs_csv.finish()?];
+    let mut summary = Staged::create(dir.join("sweep_summary.csv"))?;
+    let mut header = vec!["point".to_string()];
+    header.extend(plan.parameters.iter().cloned());
+    header.extend(["outcome", "measure", "n", "mean", "sd", "ci_low", "ci_high"].map(String::from));
+    summary.row(&header)?;
+    for (a, arm) in plan.arms.iter().enumerate() {
+        for (o, outcome) in plan.outcomes.iter().enumerate() {
+            for (m, measure) in MEASURES.iter().enumerate() {
+                let s = acc.pooled(a, o, m).summary();
+                let mut row = vec![arm.name.clone()];
+                row.extend(param_values(a));
+                row.extend([
+                    outcome.clone(),
+                    measure.to_string(),
+                    s.n.to_string(),
+                    number(Some(s.mean)),
+                    number(s.sd),
+                    number(s.ci_low),
+                    number(s.ci_high),
+                ]);
+                summary.row(&row)?;
+            }
+        }
+    }
+    staged.push(summary.finish()?);
+    let mut files = commit(staged)?;
+    write_manifest(plan, dir, &files)?;
+    files.push("manifest.json".into());
+    Ok(Assembled {
+        files,
+        widest_ci: acc.widest_ci(),
+    })
+}
+
+/// `manifest.json` of a study: every arm, environment and run with its
+/// parameters and seed, and the resolved scenario of every cell. It holds no
+/// timing, so it is identical however the runs were produced.
+fn write_manifest(plan: &Plan, dir: &Path, files: &[String]) -> Result<(), OutputError> {
+    let runs: Vec<serde_json::Value> = plan
+        .runs
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "variant": plan.arms[r.arm as usize].name,
+                "environment": r.environment,
+                "replicate": r.replicate,
+                "seed": r.seed,
+                "key": r.key,
+            })
+        })
+        .collect();
+    let manifest = serde_json::json!({
+        "tool": "grassroots",
+        "version": env!("CARGO_PKG_VERSION"),
+        "git_commit": super::manifest::git_commit(),
+        "kind": plan.kind,
+        "name": plan.name,
+        "sources": plan.sources,
+        "variants": plan.arms,
+        "environments": plan.environments,
+        "parameters": plan.parameters,
+        "outcomes": plan.outcomes,
+        "window_months": plan.window_months,
+        "months": plan.months,
+        "replicates": plan.replicates,
+        "common_random_numbers": plan.common_random_numbers,
+        "files": files,
+        "runs": runs,
+        "scenarios": plan.scenarios,
+    });
+    let text = serde_json::to_string_pretty(&manifest).unwrap_or_default() + "\n";
+    write_atomic(&dir.join("manifest.json"), text.as_bytes())
+}

@@ -1,0 +1,689 @@
+//! The experiment sections of a scenario file: `[[variants]]`, `[compare]`,
+//! `[sweep]` and `[uncertainty]` (`docs/experiments.md`).
+//!
+//! Every key they name is a dotted parameter key validated like a key of the
+//! file itself, with file, line and column in every message.
+
+use super::schema::{self, Kind};
+use super::validate::{
+    Ctx, ScenarioErrors, as_integer, as_number, finish, override_value, suggest, type_name,
+};
+use crate::metrics::{METRICS, metric_index};
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+/// Top-level sections that describe experiments rather than parameters.
+pub const EXPERIMENT_SECTIONS: &[&str] = &["variants", "compare", "sweep", "uncertainty"];
+
+/// Outcomes compared when `[compare] outcomes` is not given.
+pub const DEFAULT_OUTCOMES: &[&str] = &[
+    "service_capacity",
+    "share_met",
+    "satisfaction_mean",
+    "trust_mean",
+    "coverage",
+    "formalism_index",
+    "backlog",
+    "cost",
+];
+
+/// A policy variant: a name and dotted-key overrides of the base scenario.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VariantSpec {
+    /// Name (letters, digits, `-`, `_`).
+    pub name: String,
+    /// Overrides as (dotted key, TOML literal), validated.
+    pub overrides: Vec<(String, String)>,
+}
+
+/// How variants are compared.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompareSpec {
+    /// Metrics compared.
+    pub outcomes: Vec<String>,
+    /// Months at the end of the run averaged for the "window" measure.
+    pub window_months: u32,
+    /// Whether all variants use the same random streams per replicate.
+    pub common_random_numbers: bool,
+}
+
+/// A numeric parameter's sampling range.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParamRange {
+    /// Dotted key.
+    pub key: String,
+    /// Lower end.
+    pub low: f64,
+    /// Upper end.
+    pub high: f64,
+    /// Whether the parameter takes integers (samples are rounded).
+    pub integer: bool,
+}
+
+impl ParamRange {
+    /// The TOML literal of the value at quantile `u` in [0, 1].
+    pub fn literal_at(&self, u: f64) -> String {
+        let x = self.low + u * (self.high - self.low);
+        if self.integer {
+            format!("{}", x.round() as i64)
+        } else {
+            format!("{x:?}")
+        }
+    }
+}
+
+/// The design of a parameter sweep.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SweepDesign {
+    /// Every combination of the listed values (keys in file order, last varies fastest).
+    Grid(Vec<(String, Vec<String>)>),
+    /// A Latin-hypercube sample of `samples` points from the ranges.
+    LatinHypercube {
+        /// Number of points.
+        samples: u32,
+        /// Ranges sampled.
+        ranges: Vec<ParamRange>,
+    },
+}
+
+/// Uncertain environment parameters, sampled to test robustness.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UncertaintySpec {
+    /// Number of sampled environments (Latin hypercube).
+    pub samples: u32,
+    /// Ranges of the uncertain parameters.
+    pub ranges: Vec<ParamRange>,
+}
+
+/// Everything a scenario file says about experiments.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExperimentSpec {
+    /// Policy variants (the base scenario is the implicit variant `baseline`).
+    pub variants: Vec<VariantSpec>,
+    /// Comparison settings.
+    pub compare: CompareSpec,
+    /// Sweep design, if any.
+    pub sweep: Option<SweepDesign>,
+    /// Uncertain environment, if any.
+    pub uncertainty: Option<UncertaintySpec>,
+}
+
+impl Default for CompareSpec {
+    fn default() -> Self {
+        CompareSpec {
+            outcomes: DEFAULT_OUTCOMES.iter().map(|s| s.to_string()).collect(),
+            window_months: 12,
+            common_random_numbers: true,
+        }
+    }
+}
+
+/// Name of the implicit variant that is the base scenario.
+pub const BASELINE: &str = "baseline";
+
+/// Read the experiment sections of scenario text.
+pub fn parse_spec(text: &str, file: &str) -> Result<ExperimentSpec, ScenarioErrors> {
+    let mut ctx = Ctx {
+        text,
+        file,
+        errors: Vec::new(),
+    };
+    let mut spec = ExperimentSpec {
+        variants: Vec::new(),
+        compare: CompareSpec::default(),
+        sweep: None,
+        uncertainty: None,
+    };
+    let doc = match DeTable::parse(text) {
+        Ok(doc) => doc,
+        // Syntax errors are reported by the parameter parser.
+        Err(_) => return Ok(spec),
+    };
+    for (key, value) in doc.get_ref().iter() {
+        match key.get_ref().as_ref() {
+            "variants" => read_variants(&mut ctx, value, &mut spec.variants),
+            "compare" => read_compare(&mut ctx, value, &mut spec.compare),
+            "sweep" => spec.sweep = read_sweep(&mut ctx, value),
+            "uncertainty" => spec.uncertainty = read_uncertainty(&mut ctx, value),
+            _ => {}
+        }
+    }
+    if let Some(u) = &spec.uncertainty {
+        for v in &spec.variants {
+            for (k, _) in &v.overrides {
+                if u.ranges.iter().any(|r| &r.key == k) {
+                    let at = text.find(&format!("\"{k}\"")).unwrap_or(0);
+                    ctx.error(
+                        at,
+                        Some(k.clone()),
+                        format!("`{k}` is both a policy lever (set by variant `{}`) and an uncertain parameter; it can be only one", v.name),
+                    );
+                }
+            }
+        }
+    }
+    if ctx.errors.is_empty() {
+        Ok(spec)
+    } else {
+        Err(finish(ctx))
+    }
+}
+
+fn table_of<'a, 'i>(
+    ctx: &mut Ctx<'_>,
+    value: &'a Spanned<DeValue<'i>>,
+    what: &str,
+) -> Option<&'a DeTable<'i>> {
+    let t = value.get_ref().as_table();
+    if t.is_none() {
+        ctx.error(
+            value.span().start,
+            Some(what.into()),
+            format!("expected a table, found {}", type_name(value.get_ref())),
+        );
+    }
+    t
+}
+
+/// Collect `key = value` settings, flattening dotted keys, as validated overrides.
+fn read_overrides(
+    ctx: &mut Ctx<'_>,
+    table: &DeTable<'_>,
+    prefix: &str,
+    skip: &[&str],
+    out: &mut Vec<(usize, String, String)>,
+) {
+    for (k, v) in table.iter() {
+        let name = k.get_ref().as_ref();
+        if prefix.is_empty() && skip.contains(&name) {
+            continue;
+        }
+        let key = if prefix.is_empty() {
+            name.to_string()
+        } else {
+            format!("{prefix}.{name}")
+        };
+        if schema::find(&key).is_none() {
+            if let Some(inner) = v.get_ref().as_table() {
+                read_overrides(ctx, inner, &key, &[], out);
+                continue;
+            }
+        }
+        if key.starts_with("scenario.") {
+            ctx.error(
+                k.span().start,
+                Some(key),
+                "[scenario] keys cannot vary between runs of one experiment".into(),
+            );
+            continue;
+        }
+        let literal = ctx.text[v.span()].trim().to_string();
+        match override_value(&key, &literal) {
+            Ok(_) => out.push((k.span().start, key, literal)),
+            Err(message) => {
+                let at = if schema::find(&key).is_some() {
+                    v.span().start
+                } else {
+                    k.span().start
+                };
+                ctx.error(at, Some(key), message);
+            }
+        }
+    }
+}
+
+fn read_variants(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>, out: &mut Vec<VariantSpec>) {
+    let Some(items) = value.get_ref().as_array() else {
+        ctx.error(
+            value.span().start,
+            Some("variants".into()),
+            "write each variant as a [[variants]] table with a `name`".into(),
+        );
+        return;
+    };
+    for item in items.iter() {
+        let Some(table) = table_of(ctx, item, "variants") else {
+            continue;
+        };
+        let name = match table
+            .get("name")
+            .map(|n| (n.get_ref().as_str(), n.span().start))
+        {
+            Some((Some(n), at)) => {
+                let ok = !n.is_empty()
+                    && n.len() <= 100
+                    && n.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+                if !ok {
+                    ctx.error(
+                        at,
+                        Some("variants.name".into()),
+                        format!("\"{n}\" must be 1–100 letters, digits, `-` or `_`"),
+                    );
+                    continue;
+                }
+                if n == BASELINE || out.iter().any(|v| v.name == n) {
+                    ctx.error(at, Some("variants.name".into()), format!("variant name \"{n}\" is used twice (\"{BASELINE}\" is the base scenario)"));
+                    continue;
+                }
+                n.to_string()
+            }
+            _ => {
+                ctx.error(
+                    item.span().start,
+                    Some("variants".into()),
+                    "every [[variants]] needs a `name = \"...\"`".into(),
+                );
+                continue;
+            }
+        };
+        let mut found = Vec::new();
+        read_overrides(ctx, table, "", &["name", "description"], &mut found);
+        found.sort_by_key(|f| f.0);
+        let overrides = found.into_iter().map(|(_, k, l)| (k, l)).collect();
+        out.push(VariantSpec { name, overrides });
+    }
+}
+
+fn read_compare(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>, out: &mut CompareSpec) {
+    let Some(table) = table_of(ctx, value, "compare") else {
+        return;
+    };
+    for (k, v) in table.iter() {
+        let at = v.span().start;
+        match k.get_ref().as_ref() {
+            "outcomes" => {
+                let Some(arr) = v.get_ref().as_array() else {
+                    ctx.error(
+                        at,
+                        Some("compare.outcomes".into()),
+                        "expected a list of metric names".into(),
+                    );
+                    continue;
+                };
+                let mut outcomes = Vec::new();
+                for o in arr.iter() {
+                    match o.get_ref().as_str() {
+                        Some(name) if metric_index(name).is_some() => {
+                            outcomes.push(name.to_string())
+                        }
+                        Some(name) => {
+                            let hint = suggest(name, METRICS.iter().map(|(n, _)| *n))
+                                .map(|s| format!("; did you mean `{s}`?"))
+                                .unwrap_or_else(|| "; `grassroots metrics` lists them".into());
+                            ctx.error(
+                                o.span().start,
+                                Some("compare.outcomes".into()),
+                                format!("unknown metric `{name}`{hint}"),
+                            );
+                        }
+                        None => ctx.error(
+                            o.span().start,
+                            Some("compare.outcomes".into()),
+                            "expected a metric name in quotes".into(),
+                        ),
+                    }
+                }
+                if outcomes.is_empty() {
+                    ctx.error(
+                        at,
+                        Some("compare.outcomes".into()),
+                        "name at least one metric".into(),
+                    );
+                } else {
+                    out.outcomes = outcomes;
+                }
+            }
+            "window_months" => match as_integer(v.get_ref()) {
+                Some(n) if (1..=1200).contains(&n) => out.window_months = n as u32,
+                _ => ctx.error(
+                    at,
+                    Some("compare.window_months".into()),
+                    "expected an integer in 1 – 1200".into(),
+                ),
+            },
+            "common_random_numbers" => match v.get_ref().as_bool() {
+                Some(b) => out.common_random_numbers = b,
+                None => ctx.error(
+                    at,
+                    Some("compare.common_random_numbers".into()),
+                    "expected true or false".into(),
+                ),
+            },
+            other => {
+                let hint = suggest(
+                    other,
+                    ["outcomes", "window_months", "common_random_numbers"].into_iter(),
+                )
+                .map(|s| format!("did you mean `{s}`?"))
+                .unwrap_or_else(|| {
+                    "valid keys are outcomes, window_months, common_random_numbers".into()
+                });
+                ctx.error(
+                    k.span().start,
+                    Some(format!("compare.{other}")),
+                    format!("unknown key `{other}` in [compare]; {hint}"),
+                );
+            }
+        }
+    }
+}
+
+fn read_samples(ctx: &mut Ctx<'_>, table: &DeTable<'_>, section: &str) -> Option<u32> {
+    let v = table.get("samples")?;
+    match as_integer(v.get_ref()) {
+        Some(n) if (1..=1_000_000).contains(&n) => Some(n as u32),
+        _ => {
+            ctx.error(
+                v.span().start,
+                Some(format!("{section}.samples")),
+                "expected an integer in 1 – 1000000".into(),
+            );
+            None
+        }
+    }
+}
+
+fn read_ranges(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>, section: &str) -> Vec<ParamRange> {
+    let mut out = Vec::new();
+    let Some(table) = table_of(ctx, value, section) else {
+        return out;
+    };
+    let mut flat = Vec::new();
+    flatten(table, "", &mut flat);
+    for (key, key_at, v) in flat {
+        let at = v.span().start;
+        let Some(param) = schema::find(&key) else {
+            let hint = suggest(&key, schema::PARAMS.iter().map(|p| p.key))
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
+            ctx.error(key_at, Some(key), format!("unknown parameter{hint}"));
+            continue;
+        };
+        let integer = match param.kind {
+            Kind::Real { .. } => false,
+            Kind::Integer { .. } => true,
+            _ => {
+                ctx.error(
+                    key_at,
+                    Some(key),
+                    "only numeric parameters can be sampled from a range".into(),
+                );
+                continue;
+            }
+        };
+        if key.starts_with("scenario.") {
+            ctx.error(
+                key_at,
+                Some(key),
+                "[scenario] keys cannot vary between runs of one experiment".into(),
+            );
+            continue;
+        }
+        let bounds = v
+            .get_ref()
+            .as_array()
+            .filter(|a| a.len() == 2)
+            .and_then(|a| {
+                Some((
+                    as_number(a.first()?.get_ref())?,
+                    as_number(a.get(1)?.get_ref())?,
+                ))
+            });
+        let Some((low, high)) = bounds.filter(|(l, h)| l <= h) else {
+            ctx.error(at, Some(key), "expected [low, high] with low ≤ high".into());
+            continue;
+        };
+        let range = ParamRange {
+            key: key.clone(),
+            low,
+            high,
+            integer,
+        };
+        let mut ok = true;
+        for u in [0.0, 1.0] {
+            if let Err(m) = override_value(&key, &range.literal_at(u)) {
+                ctx.error(at, Some(key.clone()), m);
+                ok = false;
+                break;
+            }
+        }
+        if ok {
+            out.push(range);
+        }
+    }
+    out
+}
+
+fn flatten<'a, 'i>(
+    table: &'a DeTable<'i>,
+    prefix: &str,
+    out: &mut Vec<(String, usize, &'a Spanned<DeValue<'i>>)>,
+) {
+    for (k, v) in table.iter() {
+        let key = if prefix.is_empty() {
+            k.get_ref().to_string()
+        } else {
+            format!("{prefix}.{}", k.get_ref())
+        };
+        match v.get_ref().as_table() {
+            Some(inner) if schema::find(&key).is_none() => flatten(inner, &key, out),
+            _ => out.push((key, k.span().start, v)),
+        }
+    }
+    if prefix.is_empty() {
+        out.sort_by_key(|f| f.1); // file order
+    }
+}
+
+fn read_sweep(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>) -> Option<SweepDesign> {
+    let table = table_of(ctx, value, "sweep")?;
+    for (k, _) in table.iter() {
+        let name = k.get_ref().as_ref();
+        if !["method", "samples", "grid", "ranges"].contains(&name) {
+            let hint = suggest(name, ["method", "samples", "grid", "ranges"].into_iter())
+                .map(|s| format!("did you mean `{s}`?"))
+                .unwrap_or_else(|| "valid keys are method, samples, grid, ranges".into());
+            ctx.error(
+                k.span().start,
+                Some(format!("sweep.{name}")),
+                format!("unknown key `{name}` in [sweep]; {hint}"),
+            );
+        }
+    }
+    let method = match table.get("method") {
+        None => "grid".to_string(),
+        Some(m) => match m.get_ref().as_str() {
+            Some(s @ ("grid" | "lhs")) => s.to_string(),
+            _ => {
+                ctx.error(
+                    m.span().start,
+                    Some("sweep.method".into()),
+                    "expected \"grid\" or \"lhs\" (Latin hypercube)".into(),
+                );
+                return None;
+            }
+        },
+    };
+    if method == "grid" {
+        let Some(grid) = table.get("grid") else {
+            ctx.error(
+                value.span().start,
+                Some("sweep.grid".into()),
+                "a grid sweep needs [sweep.grid] with a list of values per key".into(),
+            );
+            return None;
+        };
+        let grid_table = table_of(ctx, grid, "sweep.grid")?;
+        let mut flat = Vec::new();
+        flatten(grid_table, "", &mut flat);
+        let mut axes = Vec::new();
+        for (key, key_at, v) in flat {
+            if key.starts_with("scenario.") {
+                ctx.error(
+                    key_at,
+                    Some(key),
+                    "[scenario] keys cannot vary between runs of one experiment".into(),
+                );
+                continue;
+            }
+            let Some(values) = v.get_ref().as_array().filter(|a| !a.is_empty()) else {
+                ctx.error(
+                    v.span().start,
+                    Some(key),
+                    "expected a non-empty list of values".into(),
+                );
+                continue;
+            };
+            let mut literals = Vec::new();
+            for x in values.iter() {
+                let literal = ctx.text[x.span()].trim().to_string();
+                match override_value(&key, &literal) {
+                    Ok(_) => literals.push(literal),
+                    Err(m) => ctx.error(x.span().start, Some(key.clone()), m),
+                }
+            }
+            axes.push((key, literals));
+        }
+        if axes.is_empty() {
+            ctx.error(
+                grid.span().start,
+                Some("sweep.grid".into()),
+                "name at least one key".into(),
+            );
+            return None;
+        }
+        Some(SweepDesign::Grid(axes))
+    } else {
+        let samples = read_samples(ctx, table, "sweep");
+        let Some(ranges) = table
+            .get("ranges")
+            .map(|r| read_ranges(ctx, r, "sweep.ranges"))
+        else {
+            ctx.error(
+                value.span().start,
+                Some("sweep.ranges".into()),
+                "a Latin-hypercube sweep needs [sweep.ranges] with [low, high] per key".into(),
+            );
+            return None;
+        };
+        let Some(samples) = samples else {
+            ctx.error(
+                value.span().start,
+                Some("sweep.samples".into()),
+                "a Latin-hypercube sweep needs `samples = N`".into(),
+            );
+            return None;
+        };
+        (!ranges.is_empty()).then_some(SweepDesign::LatinHypercube { samples, ranges })
+    }
+}
+
+fn read_uncertainty(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>) -> Option<UncertaintySpec> {
+    let table = table_of(ctx, value, "uncertainty")?;
+    for (k, _) in table.iter() {
+        let name = k.get_ref().as_ref();
+        if !["samples", "ranges"].contains(&name) {
+            ctx.error(
+                k.span().start,
+                Some(format!("uncertainty.{name}")),
+                format!("unknown key `{name}` in [uncertainty]; valid keys are samples, ranges"),
+            );
+        }
+    }
+    let samples = read_samples(ctx, table, "uncertainty").unwrap_or(10);
+    let Some(ranges) = table
+        .get("ranges")
+        .map(|r| read_ranges(ctx, r, "uncertainty.ranges"))
+    else {
+        ctx.error(
+            value.span().start,
+            Some("uncertainty.ranges".into()),
+            "[uncertainty] needs [uncertainty.ranges] with [low, high] per uncertain key".into(),
+        );
+        return None;
+    };
+    (!ranges.is_empty()).then_some(UncertaintySpec { samples, ranges })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(text: &str) -> Result<ExperimentSpec, String> {
+        parse_spec(text, "e.toml").map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn variants_accept_quoted_and_dotted_keys() {
+        let s = spec(
+            "[[variants]]\nname = \"mass\"\n\"incentive.mass_evaluation_weight\" = 0.6\nincentive.formal_weight = 0.1\n",
+        )
+        .unwrap();
+        assert_eq!(s.variants.len(), 1);
+        assert_eq!(
+            s.variants[0].overrides,
+            vec![
+                (
+                    "incentive.mass_evaluation_weight".to_string(),
+                    "0.6".to_string()
+                ),
+                ("incentive.formal_weight".to_string(), "0.1".to_string())
+            ]
+        );
+        assert_eq!(s.compare, CompareSpec::default());
+    }
+
+    #[test]
+    fn variant_values_are_validated_with_positions() {
+        let e = spec("[[variants]]\nname = \"x\"\n\"incentive.formal_weight\" = 2\n").unwrap_err();
+        assert_eq!(
+            e,
+            "e.toml:3:29: incentive.formal_weight: 2 must be in [0, 1]"
+        );
+        let e =
+            spec("[[variants]]\nname = \"x\"\n\"incentive.formal_weigth\" = 0.2\n").unwrap_err();
+        assert!(e.contains("did you mean `incentive.formal_weight`"), "{e}");
+        let e = spec("[[variants]]\n\"incentive.formal_weight\" = 0.2\n").unwrap_err();
+        assert!(e.contains("needs a `name"), "{e}");
+        let e = spec("[[variants]]\nname = \"baseline\"\n").unwrap_err();
+        assert!(e.contains("used twice"), "{e}");
+    }
+
+    #[test]
+    fn sweeps_read_grids_and_hypercubes() {
+        let s = spec("[sweep.grid]\n\"supervision.mass_supervision\" = [0.05, 0.3]\n\"incentive.reward_rule\" = [\"rank\", \"threshold\"]\n").unwrap();
+        let Some(SweepDesign::Grid(axes)) = s.sweep else {
+            panic!()
+        };
+        assert_eq!(axes[1].1, vec!["\"rank\"", "\"threshold\""]);
+        let s = spec(
+            "[sweep]\nmethod = \"lhs\"\nsamples = 5\n[sweep.ranges]\n\"world.villages\" = [2, 9]\n",
+        )
+        .unwrap();
+        let Some(SweepDesign::LatinHypercube { samples, ranges }) = s.sweep else {
+            panic!()
+        };
+        assert_eq!(samples, 5);
+        assert!(ranges[0].integer);
+        let e = spec("[sweep]\nmethod = \"lhs\"\nsamples = 5\n[sweep.ranges]\n\"incentive.formal_weight\" = [0.5, 1.5]\n").unwrap_err();
+        assert!(e.contains("must be in [0, 1]"), "{e}");
+    }
+
+    #[test]
+    fn compare_settings_are_checked() {
+        let s = spec("[compare]\noutcomes = [\"share_met\"]\nwindow_months = 6\ncommon_random_numbers = false\n").unwrap();
+        assert_eq!(s.compare.outcomes, vec!["share_met"]);
+        assert!(!s.compare.common_random_numbers);
+        let e = spec("[compare]\noutcomes = [\"share_mett\"]\n").unwrap_err();
+        assert!(e.contains("did you mean `share_met`"), "{e}");
+    }
+
+    #[test]
+    fn a_key_cannot_be_both_lever_and_uncertainty() {
+        let e = spec("[[variants]]\nname = \"a\"\n\"migration.wage_ratio\" = 1.0\n[uncertainty.ranges]\n\"migration.wage_ratio\" = [1.0, 3.0]\n").unwrap_err();
+        assert!(e.contains("both a policy lever"), "{e}");
+        let s = spec("[uncertainty]\nsamples = 4\n[uncertainty.ranges]\n\"migration.wage_ratio\" = [1.0, 3.0]\n").unwrap();
+        assert_eq!(s.uncertainty.unwrap().samples, 4);
+    }
+}

@@ -1,0 +1,434 @@
+//! Integration tests of studies: `compare`, `sweep`, `merge`, resume,
+//! shards, determinism, confidence intervals, the memory check.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_grassroots"))
+}
+
+fn data(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+fn run(args: &[&str]) -> Output {
+    bin().args(args).output().expect("binary runs")
+}
+
+fn ok(args: &[&str]) -> String {
+    let o = run(args);
+    assert!(
+        o.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Every result file of a study directory (not the run store), by relative path.
+fn results(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if path.is_dir() {
+            if name == "charts" {
+                for c in std::fs::read_dir(&path).unwrap() {
+                    let c = c.unwrap().path();
+                    out.insert(
+                        format!("charts/{}", c.file_name().unwrap().to_string_lossy()),
+                        std::fs::read(&c).unwrap(),
+                    );
+                }
+            }
+        } else {
+            out.insert(name, std::fs::read(&path).unwrap());
+        }
+    }
+    out
+}
+
+fn csv_rows(path: &Path) -> Vec<BTreeMap<String, String>> {
+    let mut r = csv::Reader::from_path(path).unwrap();
+    let headers = r.headers().unwrap().clone();
+    r.records()
+        .map(|rec| {
+            headers
+                .iter()
+                .zip(rec.unwrap().iter())
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect()
+        })
+        .collect()
+}
+
+fn row<'a>(
+    rows: &'a [BTreeMap<String, String>],
+    variant: &str,
+    outcome: &str,
+    measure: &str,
+) -> &'a BTreeMap<String, String> {
+    rows.iter()
+        .find(|r| r["variant"] == variant && r["outcome"] == outcome && r["measure"] == measure)
+        .unwrap_or_else(|| panic!("no row {variant} {outcome} {measure}"))
+}
+
+fn num(r: &BTreeMap<String, String>, k: &str) -> f64 {
+    r[k].parse().unwrap_or_else(|_| panic!("{k} = {:?}", r[k]))
+}
+
+fn temp() -> (tempfile::TempDir, PathBuf) {
+    let t = tempfile::tempdir().unwrap();
+    let p = t.path().to_path_buf();
+    (t, p)
+}
+
+#[test]
+fn compare_detects_a_known_difference_and_writes_tidy_files() {
+    let (_t, dir) = temp();
+    let out = dir.join("c");
+    let stdout = ok(&[
+        "compare",
+        &data("compare_small.toml"),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(stdout.contains("difference from baseline"), "{stdout}");
+    let rows = csv_rows(&out.join("comparison.csv"));
+    assert_eq!(rows.len(), 3 * 3 * 2, "3 arms × 3 outcomes × 2 measures");
+    let strong = row(&rows, "mass_evaluation", "formalism_index", "window");
+    assert!(
+        num(strong, "diff_ci_high") < 0.0,
+        "formalism falls, CI excludes 0: {strong:?}"
+    );
+    assert!(num(strong, "p_value") < 0.05);
+    assert!(num(strong, "effect_size") < -1.0);
+    let same = row(&rows, "same", "satisfaction_mean", "final");
+    assert_eq!(
+        num(same, "diff"),
+        0.0,
+        "an identical variant with common random numbers gives identical runs"
+    );
+    let base = row(&rows, "baseline", "formalism_index", "final");
+    assert_eq!(
+        base["diff_ci_low"], "",
+        "no CI of the baseline against itself"
+    );
+    assert_eq!(num(base, "n"), 4.0);
+    let runs = csv_rows(&out.join("runs.csv"));
+    assert_eq!(runs.len(), 3 * 4 * 3, "arms × replicates × outcomes");
+    let summary = std::fs::read_to_string(out.join("summary.csv")).unwrap();
+    assert!(summary.starts_with("variant,month,metric,mean,sd,ci_low,ci_high,n\n"));
+    assert!(out.join("charts/formalism_index.png").is_file());
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["runs"].as_array().unwrap().len(), 12);
+    assert_eq!(
+        manifest["variants"][1]["overrides"][0][0],
+        "incentive.formal_weight"
+    );
+    assert!(manifest["runs"][0]["seed"].is_u64());
+}
+
+#[test]
+fn an_a_a_comparison_gives_intervals_that_cover_zero() {
+    let (_t, dir) = temp();
+    let out = dir.join("aa");
+    ok(&[
+        "compare",
+        &data("aa.toml"),
+        "--out",
+        out.to_str().unwrap(),
+        "-q",
+    ]);
+    let rows = csv_rows(&out.join("comparison.csv"));
+    for r in rows.iter().filter(|r| r["variant"] == "placebo") {
+        let (lo, hi) = (num(r, "diff_ci_low"), num(r, "diff_ci_high"));
+        assert!(lo <= 0.0 && 0.0 <= hi, "{r:?}");
+        assert_ne!(num(r, "diff"), 0.0, "independent streams differ");
+    }
+}
+
+#[test]
+fn compare_is_identical_on_one_and_two_threads() {
+    let (_t, dir) = temp();
+    let a = dir.join("t1");
+    let b = dir.join("t2");
+    ok(&[
+        "compare",
+        &data("compare_small.toml"),
+        "--threads",
+        "1",
+        "-q",
+        "--out",
+        a.to_str().unwrap(),
+    ]);
+    ok(&[
+        "compare",
+        &data("compare_small.toml"),
+        "--threads",
+        "2",
+        "-q",
+        "--out",
+        b.to_str().unwrap(),
+    ]);
+    assert_eq!(results(&a), results(&b));
+}
+
+#[test]
+fn shards_merged_equal_the_unsharded_study() {
+    let (_t, dir) = temp();
+    let whole = dir.join("whole");
+    ok(&[
+        "compare",
+        &data("compare_small.toml"),
+        "-q",
+        "--out",
+        whole.to_str().unwrap(),
+    ]);
+    let mut shards = Vec::new();
+    for k in 1..=3 {
+        let s = dir.join(format!("shard{k}"));
+        let stdout = ok(&[
+            "compare",
+            &data("compare_small.toml"),
+            "--shard",
+            &format!("{k}/3"),
+            "--out",
+            s.to_str().unwrap(),
+        ]);
+        assert!(stdout.contains(&format!("shard {k}/3")), "{stdout}");
+        assert!(
+            !s.join("comparison.csv").exists(),
+            "a shard writes runs only"
+        );
+        shards.push(s);
+    }
+    // Merging two of three shards is refused with a clear message.
+    let partial = run(&[
+        "merge",
+        shards[0].to_str().unwrap(),
+        shards[1].to_str().unwrap(),
+        "--out",
+        dir.join("partial").to_str().unwrap(),
+    ]);
+    assert_eq!(partial.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&partial.stderr).contains("runs are missing"));
+    let merged = dir.join("merged");
+    let args: Vec<&str> = ["merge"]
+        .into_iter()
+        .chain(shards.iter().map(|s| s.to_str().unwrap()))
+        .chain(["--out", merged.to_str().unwrap(), "-q"])
+        .collect();
+    ok(&args);
+    assert_eq!(results(&merged), results(&whole));
+}
+
+#[test]
+fn a_killed_sweep_resumes_to_the_same_files() {
+    let (_t, dir) = temp();
+    let whole = dir.join("whole");
+    ok(&[
+        "sweep",
+        &data("sweep_small.toml"),
+        "-q",
+        "--threads",
+        "2",
+        "--out",
+        whole.to_str().unwrap(),
+    ]);
+    let rows = csv_rows(&whole.join("sweep_runs.csv"));
+    assert_eq!(rows.len(), 24 * 2, "one row per point and replicate");
+    assert_eq!(rows[0]["supervision.mass_supervision"], "0.0");
+    let summary = csv_rows(&whole.join("sweep_summary.csv"));
+    assert_eq!(summary.len(), 24 * 2 * 2, "points × outcomes × measures");
+
+    let killed = dir.join("killed");
+    let mut child = bin()
+        .args([
+            "sweep",
+            &data("sweep_small.toml"),
+            "-q",
+            "--threads",
+            "1",
+            "--out",
+            killed.to_str().unwrap(),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    let stored = |d: &Path| {
+        std::fs::read_dir(d.join("runs"))
+            .map(|r| {
+                r.filter(|e| {
+                    e.as_ref()
+                        .unwrap()
+                        .path()
+                        .extension()
+                        .is_some_and(|x| x == "csv")
+                })
+                .count()
+            })
+            .unwrap_or(0)
+    };
+    while stored(&killed) < 3 && started.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let done_before = stored(&killed);
+    assert!(done_before >= 3);
+    assert!(!killed.join("sweep_runs.csv").exists() || done_before == 48);
+    let stdout = ok(&[
+        "sweep",
+        &data("sweep_small.toml"),
+        "--threads",
+        "2",
+        "--out",
+        killed.to_str().unwrap(),
+    ]);
+    assert!(
+        stdout.contains(&format!("{} reused", done_before.min(48))),
+        "{stdout}"
+    );
+    assert_eq!(results(&killed), results(&whole));
+}
+
+#[test]
+fn uncertainty_reports_robustness_across_environments() {
+    let (_t, dir) = temp();
+    let out = dir.join("r");
+    ok(&[
+        "compare",
+        &data("robust_small.toml"),
+        "-q",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let envs = csv_rows(&out.join("environments.csv"));
+    assert_eq!(envs.len(), 4);
+    let rows = csv_rows(&out.join("robustness.csv"));
+    let r = rows
+        .iter()
+        .find(|r| r["outcome"] == "formalism_index" && r["measure"] == "window")
+        .unwrap();
+    assert_eq!(num(r, "environments"), 4.0);
+    assert_eq!(
+        num(r, "share_better"),
+        1.0,
+        "less formalism in every environment: {r:?}"
+    );
+    assert!(num(r, "max_diff") < 0.0);
+}
+
+#[test]
+fn target_ci_adds_replicates_until_reached_or_capped() {
+    let (_t, dir) = temp();
+    let loose = dir.join("loose");
+    let stdout = ok(&[
+        "compare",
+        &data("compare_small.toml"),
+        "--target-ci",
+        "1000000",
+        "--out",
+        loose.to_str().unwrap(),
+    ]);
+    assert!(
+        stdout.contains("target reached") && stdout.contains("with 4 replicates"),
+        "{stdout}"
+    );
+    let tight = dir.join("tight");
+    let stdout = ok(&[
+        "compare",
+        &data("compare_small.toml"),
+        "--target-ci",
+        "0.000001",
+        "--max-replicates",
+        "8",
+        "--out",
+        tight.to_str().unwrap(),
+    ]);
+    assert!(
+        stdout.contains("replicate cap reached: 8 replicates"),
+        "{stdout}"
+    );
+    assert_eq!(csv_rows(&tight.join("runs.csv")).len(), 3 * 8 * 3);
+    // The same as asking for 8 replicates directly.
+    let direct = dir.join("direct");
+    ok(&[
+        "compare",
+        &data("compare_small.toml"),
+        "--replicates",
+        "8",
+        "-q",
+        "--out",
+        direct.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        std::fs::read(tight.join("comparison.csv")).unwrap(),
+        std::fs::read(direct.join("comparison.csv")).unwrap()
+    );
+}
+
+#[test]
+fn the_memory_check_refuses_with_figures_and_leaves_nothing() {
+    let (_t, dir) = temp();
+    let out = dir.join("m");
+    let o = run(&[
+        "compare",
+        &data("compare_small.toml"),
+        "--max-memory",
+        "0.000001",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("GiB of memory but the limit is") && err.contains("--max-memory"),
+        "{err}"
+    );
+    assert!(!out.exists());
+}
+
+#[test]
+fn study_input_errors_are_clear() {
+    let (_t, dir) = temp();
+    let o = run(&[
+        "sweep",
+        &data("compare_small.toml"),
+        "--out",
+        dir.join("x").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no [sweep] section"));
+    let bad = dir.join("bad.toml");
+    std::fs::write(
+        &bad,
+        "[[variants]]\nname = \"v\"\n\"incentive.formal_weight\" = 1.5\n",
+    )
+    .unwrap();
+    let o = run(&[
+        "compare",
+        bad.to_str().unwrap(),
+        "--out",
+        dir.join("y").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr)
+            .contains("bad.toml:3:29: incentive.formal_weight: 1.5 must be in [0, 1]")
+    );
+    assert!(!dir.join("y").exists());
+    let o = run(&["compare", &data("compare_small.toml"), "--shard", "4/3"]);
+    assert_eq!(o.status.code(), Some(2));
+}
