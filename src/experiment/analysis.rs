@@ -330,6 +330,6 @@ mod tests {
         let (n, share, mean, min, max) = acc.robustness(1, 0, 0, Some(true));
         assert_eq!(n, 3);
         assert!((share.unwrap() - 2.0 / 3.0).abs() < 1e-12);
-        assert!((mean - 0.5).abs() < 1e-12 && min == -0.5 && max == 2.0);
+        assert!((mean - 2.5 / 3.0).abs() < 1e-12 && min == -0.5 && max == 2.0);
     }
 }
