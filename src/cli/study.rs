@@ -301,7 +301,11 @@ fn execute(
     pool: &rayon::ThreadPool,
     common: &Common,
 ) -> Result<usize> {
-    let todo = runs.iter().filter(|r| !store.has(&r.key)).count() as u64;
+    let mut keys = std::collections::HashSet::new();
+    let todo = runs
+        .iter()
+        .filter(|r| !store.has(&r.key) && keys.insert(r.key.as_str()))
+        .count() as u64;
     let bar = progress(todo, "runs", &plan.name, common.quiet);
     let on_done = || bar.inc(1);
     let ran = pool.install(|| study::execute(plan, runs, store, &on_done))?;

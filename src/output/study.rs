@@ -20,6 +20,13 @@ use std::fs;
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+/// A number unique within this process, for names of partial files.
+fn unique() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
 /// The run store of a study directory: `DIR/runs/<key>.csv`.
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -56,7 +63,7 @@ impl Store {
         let path = self.path(key);
         let partial = self
             .runs
-            .join(format!("{key}.{}.partial", std::process::id()));
+            .join(format!("{key}.{}.{}.partial", std::process::id(), unique()));
         let mut text = String::with_capacity(months.len() * N_METRICS * 10);
         text.push_str(
             &METRICS
@@ -123,7 +130,8 @@ impl Store {
             };
             if path.extension().is_some_and(|e| e == "csv") && !self.runs.join(name).exists() {
                 let target = self.runs.join(name);
-                let partial = target.with_extension(format!("{}.partial", std::process::id()));
+                let partial =
+                    target.with_extension(format!("{}.{}.partial", std::process::id(), unique()));
                 fs::copy(&path, &partial).map_err(io_err(&path))?;
                 fs::rename(&partial, &target).map_err(io_err(&target))?;
                 copied += 1;
@@ -151,7 +159,7 @@ pub fn read_plan(dir: &Path) -> Result<Plan, OutputError> {
 }
 
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
-    let partial = path.with_extension(format!("{}.partial", std::process::id()));
+    let partial = path.with_extension(format!("{}.{}.partial", std::process::id(), unique()));
     fs::write(&partial, bytes).map_err(io_err(&partial))?;
     fs::rename(&partial, path).map_err(io_err(path))
 }
@@ -163,10 +171,12 @@ pub fn execute(
     store: &Store,
     on_done: &(dyn Fn() + Sync),
 ) -> Result<usize, OutputError> {
+    // Runs with equal keys (identical parameters and seed) are run once.
+    let mut seen = std::collections::HashSet::new();
     let todo: Vec<&Run> = runs
         .iter()
         .copied()
-        .filter(|r| !store.has(&r.key))
+        .filter(|r| !store.has(&r.key) && seen.insert(r.key.as_str()))
         .collect();
     let results: Vec<Result<(), OutputError>> = todo
         .par_iter()
@@ -196,7 +206,7 @@ struct Staged {
 
 impl Staged {
     fn create(target: PathBuf) -> Result<Staged, OutputError> {
-        let partial = target.with_extension(format!("{}.partial", std::process::id()));
+        let partial = target.with_extension(format!("{}.{}.partial", std::process::id(), unique()));
         let file = fs::File::create(&partial).map_err(io_err(&partial))?;
         Ok(Staged {
             target,
