@@ -18,23 +18,12 @@ fn main() {
 }
 
 fn county(villages: u32) -> Scenario {
-    let mut s = Scenario::defaults();
+    // Every mechanism on, so the figure is the full model's cost.
+    let mut s = Scenario::defaults().with_all_mechanisms();
     s.world.villages = villages;
     s.world.households_per_village = CountSpec::Fixed(150);
     s.world.members_per_village = CountSpec::Fixed(25);
     s.scenario.months = 12;
-    // Every mechanism on, so the figure is the full model's cost.
-    s.exemplary.enabled = true;
-    s.leadership.tournament = true;
-    s.spiritual.enabled = true;
-    s.selection.enabled = true;
-    s.training.enabled = true;
-    s.technology.platform = true;
-    s.service_team.mutual_help_rate = 0.02;
-    s.service_team.care_rate = 0.05;
-    s.service_team.contact_assignment = true;
-    s.service_team.joint_branch = true;
-    s.innovation.enabled = true;
     s
 }
 

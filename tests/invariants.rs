@@ -7,33 +7,17 @@ use grassroots::metrics::{METRICS, metric_index};
 use grassroots::scenario::{CountSpec, Reach, RewardRule, Scenario, Successor};
 use proptest::prelude::*;
 
-fn small(mut s: Scenario) -> Scenario {
+fn small(s: Scenario) -> Scenario {
+    let mut s = s.with_all_mechanisms();
     s.world.villages = 5;
     s.world.villages_per_township = 2;
     s.world.households_per_village = CountSpec::Fixed(30);
     s.world.members_per_village = CountSpec::Fixed(5);
     s.scenario.months = 30;
-    s.exemplary.enabled = true;
     s.supervision.campaign_inspection_rate = 0.3;
     s.supervision.campaign_start_month = 5;
-    // Every mechanism of the full model on.
-    s.migration.enabled = true;
     s.migration.wage_ratio = 3.0;
-    s.leadership.tournament = true;
-    s.leadership.higher_guidance = 0.1;
-    s.spiritual.enabled = true;
-    s.crowding.enabled = true;
-    s.selection.enabled = true;
-    s.training.enabled = true;
-    s.technology.platform = true;
-    s.service_team.mutual_help_rate = 0.02;
-    s.service_team.care_rate = 0.05;
-    s.service_team.contact_assignment = true;
-    s.service_team.joint_branch = true;
     s.service_team.joint_branch_min_active = 4;
-    s.funds.enabled = true;
-    s.innovation.enabled = true;
-    s.incentive.economic_weight = 0.2;
     s
 }
 

@@ -21,6 +21,16 @@ pub fn number(x: Option<f64>) -> String {
     }
 }
 
+/// The `mean, sd, ci_low, ci_high` cells of a summary.
+pub fn summary_cells(s: &crate::stats::Summary) -> [String; 4] {
+    [
+        number(Some(s.mean)),
+        number(s.sd),
+        number(s.ci_low),
+        number(s.ci_high),
+    ]
+}
+
 /// Write `timeseries.csv`: columns `replicate, seed, month,` then every metric.
 pub fn write_timeseries(path: &Path, runs: &[ReplicateRun]) -> Result<(), OutputError> {
     let mut w = csv::Writer::from_path(path).map_err(csv_err(path))?;
@@ -47,17 +57,10 @@ pub fn write_summary(path: &Path, rows: &[MonthSummary]) -> Result<(), OutputErr
     w.write_record(["month", "metric", "mean", "sd", "ci_low", "ci_high", "n"])
         .map_err(csv_err(path))?;
     for r in rows {
-        let s = &r.summary;
-        w.write_record([
-            r.month.to_string(),
-            r.metric.to_string(),
-            number(Some(s.mean)),
-            number(s.sd),
-            number(s.ci_low),
-            number(s.ci_high),
-            s.n.to_string(),
-        ])
-        .map_err(csv_err(path))?;
+        let head = [r.month.to_string(), r.metric.to_string()];
+        let tail = [r.summary.n.to_string()];
+        w.write_record(head.iter().chain(&summary_cells(&r.summary)).chain(&tail))
+            .map_err(csv_err(path))?;
     }
     w.flush().map_err(|e| super::io_err(path)(e))
 }

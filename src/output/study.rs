@@ -14,7 +14,7 @@ use crate::engine::Simulation;
 use crate::experiment::analysis::{self, CompareAccumulator, MEASURES, Welford, welch};
 use crate::experiment::plan::{Plan, Run, StudyKind};
 use crate::metrics::{METRICS, MonthMetrics, N_METRICS};
-use crate::output::csv::number;
+use crate::output::csv::{number, summary_cells};
 use rayon::prelude::*;
 use std::fs;
 use std::io::{BufRead, BufReader, BufWriter, Write};
@@ -344,21 +344,20 @@ fn assemble_compare(plan: &Plan, store: &Store, dir: &Path) -> Result<Assembled,
                 let s = w.summary();
                 let d = welch(w, acc.pooled(0, o, m));
                 let baseline = a == 0;
-                comparison.row([
+                let head = [
                     arm.name.clone(),
                     outcome.clone(),
                     measure.to_string(),
                     s.n.to_string(),
-                    number(Some(s.mean)),
-                    number(s.sd),
-                    number(s.ci_low),
-                    number(s.ci_high),
+                ];
+                let tail = [
                     number(Some(d.diff)),
                     number(d.ci.filter(|_| !baseline).map(|c| c.0)),
                     number(d.ci.filter(|_| !baseline).map(|c| c.1)),
                     number(d.p_value.filter(|_| !baseline)),
                     number(d.effect_size.filter(|_| !baseline)),
-                ])?;
+                ];
+                comparison.row(head.into_iter().chain(summary_cells(&s)).chain(tail))?;
             }
         }
     }
@@ -372,16 +371,12 @@ fn assemble_compare(plan: &Plan, store: &Store, dir: &Path) -> Result<Assembled,
         for m in 0..months {
             for (k, (metric, _)) in METRICS.iter().enumerate() {
                 let s = over_time[(a * months + m) * N_METRICS + k].summary();
-                summary.row([
-                    arm.name.clone(),
-                    m.to_string(),
-                    metric.to_string(),
-                    number(Some(s.mean)),
-                    number(s.sd),
-                    number(s.ci_low),
-                    number(s.ci_high),
-                    s.n.to_string(),
-                ])?;
+                let head = [arm.name.clone(), m.to_string(), metric.to_string()];
+                summary.row(
+                    head.into_iter()
+                        .chain(summary_cells(&s))
+                        .chain([s.n.to_string()]),
+                )?;
             }
         }
     }
@@ -526,15 +521,8 @@ fn assemble_sweep(plan: &Plan, store: &Store, dir: &Path) -> Result<Assembled, O
                 let s = acc.pooled(a, o, m).summary();
                 let mut row = vec![arm.name.clone()];
                 row.extend(param_values(a));
-                row.extend([
-                    outcome.clone(),
-                    measure.to_string(),
-                    s.n.to_string(),
-                    number(Some(s.mean)),
-                    number(s.sd),
-                    number(s.ci_low),
-                    number(s.ci_high),
-                ]);
+                row.extend([outcome.clone(), measure.to_string(), s.n.to_string()]);
+                row.extend(summary_cells(&s));
                 summary.row(&row)?;
             }
         }

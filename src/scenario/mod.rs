@@ -474,6 +474,30 @@ impl Scenario {
         toml::to_string(self).unwrap_or_default()
     }
 
+    /// This scenario with every mechanism of the model switched on at
+    /// moderate strength (exemplary models, tournament, guidance, education,
+    /// democratic selection, training, platform, service team, innovation,
+    /// an economic weight). Used by tests and benchmarks of the full model.
+    pub fn with_all_mechanisms(mut self) -> Scenario {
+        self.migration.enabled = true;
+        self.crowding.enabled = true;
+        self.funds.enabled = true;
+        self.exemplary.enabled = true;
+        self.leadership.tournament = true;
+        self.leadership.higher_guidance = 0.1;
+        self.spiritual.enabled = true;
+        self.selection.enabled = true;
+        self.training.enabled = true;
+        self.technology.platform = true;
+        self.service_team.mutual_help_rate = 0.02;
+        self.service_team.care_rate = 0.05;
+        self.service_team.contact_assignment = true;
+        self.service_team.joint_branch = true;
+        self.innovation.enabled = true;
+        self.incentive.economic_weight = 0.2;
+        self
+    }
+
     /// Villages per township, never more than the villages there are.
     pub fn townships(&self) -> u32 {
         self.world
