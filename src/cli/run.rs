@@ -1,6 +1,6 @@
 //! `grassroots run`: one scenario, its replicates, CSVs, manifest and charts.
 
-use super::{Common, check_memory, overrides, pool, progress, read_text, resolve};
+use super::{Common, check_memory, overrides, pool, progress, read_text, resolve, spec};
 use anyhow::Result;
 use grassroots::experiment::{self, MonthSummary, plan::estimate_memory};
 use grassroots::metrics::{METRICS, metric_index};
@@ -13,6 +13,7 @@ use std::time::Instant;
 pub fn run(file: &Path, common: &Common) -> Result<()> {
     let (text, shown) = read_text(file)?;
     let s = resolve(&text, &shown, &overrides(common)?)?;
+    let experiment = spec(&text, &shown)?;
     let out = common
         .out
         .clone()
@@ -56,7 +57,7 @@ pub fn run(file: &Path, common: &Common) -> Result<()> {
     }
     files.push("manifest.json".into());
     let info = manifest::RunInfo {
-        scenario_file: shown,
+        scenario_file: shown.clone(),
         threads,
         wall_time_seconds: wall,
         files,
@@ -66,6 +67,17 @@ pub fn run(file: &Path, common: &Common) -> Result<()> {
     let out = staged.commit()?;
     if !common.quiet {
         report(&s, &summaries, &out, wall, threads);
+        if !experiment.variants.is_empty() || experiment.sweep.is_some() {
+            println!(
+                "note: {shown} also defines {} variants{}; `run` ran its base scenario only — use `grassroots compare` or `grassroots sweep`",
+                experiment.variants.len(),
+                if experiment.sweep.is_some() {
+                    " and a sweep"
+                } else {
+                    ""
+                }
+            );
+        }
     }
     Ok(())
 }

@@ -26,6 +26,7 @@ pub struct Simulation<'a> {
     villages: Vec<Village>,
     board: ModelBoard,
     month: u32,
+    clock: i64,
     tallies: Vec<Tally>,
     adoption: Vec<f64>,
     assessment_score: f64,
@@ -42,7 +43,9 @@ pub fn step_village(
     adoption: f64,
 ) -> Tally {
     let mut tally = Tally::default();
-    environment::evolve(v, s);
+    if !ctx.burn_in {
+        environment::evolve(v, s);
+    }
     migration::move_people(v, s, &mut tally);
     service_team::care(v, s);
     selection::ensure_secretary(v, s, &mut tally);
@@ -78,6 +81,7 @@ impl<'a> Simulation<'a> {
             villages,
             board: ModelBoard::default(),
             month: 0,
+            clock: -i64::from(scenario.scenario.burn_in_months),
             tallies: Vec::new(),
             adoption: Vec::new(),
             assessment_score: 0.0,
@@ -89,17 +93,23 @@ impl<'a> Simulation<'a> {
         &self.villages
     }
 
-    /// Months simulated so far.
+    /// Months simulated so far (burn-in included).
     pub fn month(&self) -> u32 {
         self.month
+    }
+
+    /// The recorded month the next step simulates; negative during burn-in.
+    pub fn clock(&self) -> i64 {
+        self.clock
     }
 
     /// Advance one month and return its metrics.
     pub fn step(&mut self) -> MonthMetrics {
         let s = self.scenario;
         let ctx = MonthContext {
-            month: self.month,
-            inspection: s.supervision.inspection_at(self.month),
+            month: u32::try_from(self.clock).unwrap_or(0),
+            inspection: s.supervision.inspection_at_clock(self.clock),
+            burn_in: self.clock < 0,
         };
         let board = &self.board;
         let adoption = &self.adoption;
@@ -119,10 +129,12 @@ impl<'a> Simulation<'a> {
         if s.innovation.enabled {
             self.adoption = innovation::township_shares(&self.villages, s);
         }
-        if (self.month + 1) % s.incentive.assessment_period_months == 0 {
+        let period = i64::from(s.incentive.assessment_period_months);
+        if (self.clock + 1).rem_euclid(period) == 0 {
             self.assess(&mut county);
         }
         self.month += 1;
+        self.clock += 1;
         county.metrics(self.assessment_score)
     }
 
@@ -153,10 +165,64 @@ impl<'a> Simulation<'a> {
             / n;
     }
 
-    /// Run all months and return one row of metrics per month.
+    /// Run the burn-in, then all months, and return one row of metrics per
+    /// recorded month.
     pub fn run(mut self) -> Vec<MonthMetrics> {
+        while self.clock < 0 {
+            self.step();
+        }
         (0..self.scenario.scenario.months)
             .map(|_| self.step())
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::metric_index;
+    use crate::scenario::CountSpec;
+
+    fn small() -> Scenario {
+        let mut s = Scenario::defaults();
+        s.world.villages = 6;
+        s.world.households_per_village = CountSpec::Fixed(60);
+        s.world.members_per_village = CountSpec::Fixed(10);
+        s.scenario.months = 24;
+        s
+    }
+
+    #[test]
+    fn burn_in_months_are_simulated_but_not_recorded() {
+        let mut s = small();
+        let k = metric_index("satisfaction_mean").unwrap();
+        let plain = Simulation::new(&s, 1).run();
+        s.scenario.burn_in_months = 36;
+        let burnt = Simulation::new(&s, 1).run();
+        assert_eq!(plain.len(), 24);
+        assert_eq!(burnt.len(), 24);
+        // The start-up transient is gone: month 0 is already near the later level.
+        let drift = |rows: &[MonthMetrics]| (rows[0][k] - rows[23][k]).abs();
+        assert!(
+            drift(&burnt) < drift(&plain),
+            "{} {}",
+            drift(&burnt),
+            drift(&plain)
+        );
+    }
+
+    #[test]
+    fn campaigns_and_assessments_keep_to_recorded_months_after_burn_in() {
+        let mut s = small();
+        s.scenario.burn_in_months = 5;
+        s.supervision.campaign_inspection_rate = 1.0;
+        s.supervision.campaign_start_month = 3;
+        s.supervision.campaign_months = 1;
+        let rows = Simulation::new(&s, 2).run();
+        let inspections = metric_index("inspections").unwrap();
+        let rewards = metric_index("rewards").unwrap();
+        assert!(rows[3][inspections] > 5.0 * rows[2][inspections].max(1.0));
+        let assessed: Vec<usize> = (0..24).filter(|&m| rows[m][rewards] > 0.0).collect();
+        assert_eq!(assessed, vec![11, 23]);
     }
 }

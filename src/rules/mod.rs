@@ -32,4 +32,6 @@ pub struct MonthContext {
     pub month: u32,
     /// I(t): inspection probability this month (`docs/model.md` §7.5).
     pub inspection: f64,
+    /// Whether this is a burn-in month (not recorded; environment frozen).
+    pub burn_in: bool,
 }

@@ -101,7 +101,16 @@ mod tests {
                 h.open_needs = [1, 0, 0, 0];
                 h.trust = 0.8;
             }
-            supervise(&mut v, &s, &MonthContext { month, inspection }, &mut t);
+            supervise(
+                &mut v,
+                &s,
+                &MonthContext {
+                    month,
+                    inspection,
+                    burn_in: false,
+                },
+                &mut t,
+            );
         }
         t.sanctions
     }
@@ -159,6 +168,7 @@ mod tests {
             &MonthContext {
                 month: 0,
                 inspection: 0.0,
+                burn_in: false,
             },
             &mut t,
         );
@@ -200,6 +210,7 @@ mod tests {
             &MonthContext {
                 month: 0,
                 inspection: 1.0,
+                burn_in: false,
             },
             &mut t,
         );

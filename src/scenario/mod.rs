@@ -74,6 +74,8 @@ pub struct Meta {
     pub months: u32,
     /// Number of replicates.
     pub replicates: u32,
+    /// Months simulated before month 0 and not recorded.
+    pub burn_in_months: u32,
 }
 
 /// A per-village count: fixed or drawn from a distribution.
@@ -234,6 +236,15 @@ pub struct Supervision {
 }
 
 impl Supervision {
+    /// I(t) at a clock that is negative during burn-in (no campaigns then).
+    pub fn inspection_at_clock(&self, clock: i64) -> f64 {
+        match u32::try_from(clock) {
+            Ok(month) => self.inspection_at(month),
+            Err(_) if self.enabled => self.inspection_rate,
+            Err(_) => 0.0,
+        }
+    }
+
     /// I(t): inspection probability in month `t` (`docs/model.md` §7.5).
     pub fn inspection_at(&self, month: u32) -> f64 {
         if !self.enabled {

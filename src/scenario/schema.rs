@@ -636,6 +636,13 @@ pub const PARAMS: &[Param] = &[
         "000 §4 (\"helping and exceeding\"); 001 §4"
     ),
     p!(
+        "scenario.burn_in_months",
+        int(0, 1200),
+        "0",
+        "Months simulated before month 0 and not recorded (environment frozen, no campaigns)",
+        "—"
+    ),
+    p!(
         "scenario.base",
         Kind::Text,
         "\"\"",
