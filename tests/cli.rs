@@ -69,6 +69,9 @@ fn run_writes_timeseries_summary_manifest_and_charts() {
     assert_eq!(manifest["replicate_seeds"].as_array().unwrap().len(), 3);
     assert!(manifest["wall_time_seconds"].as_f64().unwrap() >= 0.0);
 
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(report.starts_with("# small\n") && report.contains("| `share_met` |"));
+    assert!(report.contains("![charts/service_capacity.png](charts/service_capacity.png)"));
     let png = std::fs::read(out.join("charts/service_capacity.png")).unwrap();
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
     assert!(png.len() > 10_000, "chart has content");

@@ -127,6 +127,11 @@ fn compare_detects_a_known_difference_and_writes_tidy_files() {
     let summary = std::fs::read_to_string(out.join("summary.csv")).unwrap();
     assert!(summary.starts_with("variant,month,metric,mean,sd,ci_low,ci_high,n\n"));
     assert!(out.join("charts/formalism_index.png").is_file());
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        report.contains("| mass_evaluation |") && report.contains(" *"),
+        "{report}"
+    );
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["runs"].as_array().unwrap().len(), 12);

@@ -55,6 +55,15 @@ pub fn run(file: &Path, common: &Common) -> Result<()> {
         chart::draw_metric(&dir.join(&name), &title, metric, &summaries)?;
         files.push(name);
     }
+    let charts: Vec<String> = files
+        .iter()
+        .filter(|f| f.starts_with("charts/"))
+        .cloned()
+        .collect();
+    let markdown = output::report::run_report(&s, &summaries, &charts);
+    std::fs::write(dir.join("report.md"), markdown)
+        .map_err(output::io_err(&dir.join("report.md")))?;
+    files.push("report.md".into());
     files.push("manifest.json".into());
     let info = manifest::RunInfo {
         scenario_file: shown.clone(),

@@ -9,6 +9,7 @@ use grassroots::experiment::plan::{
     Arm, Plan, Run, StudyKind, estimate_memory, fill_runs, latin_hypercube, sweep_parameters,
     sweep_points,
 };
+use grassroots::output::report::sig4;
 use grassroots::output::study::{self, Store};
 use grassroots::scenario::Scenario;
 use grassroots::scenario::spec::{BASELINE, ExperimentSpec};
@@ -357,14 +358,9 @@ pub fn merge(dirs: &[PathBuf], out: Option<PathBuf>, quiet: bool) -> Result<()> 
 
 /// A number from a CSV cell with four significant digits.
 fn short(cell: &str) -> String {
-    match cell.parse::<f64>() {
-        Ok(x) if x != 0.0 && x.is_finite() => {
-            let digits = (3 - x.abs().log10().floor() as i32).clamp(0, 6) as usize;
-            format!("{x:.digits$}")
-        }
-        Ok(x) => format!("{x}"),
-        Err(_) => cell.to_string(),
-    }
+    cell.parse::<f64>()
+        .map(sig4)
+        .unwrap_or_else(|_| cell.to_string())
 }
 
 /// A short report: for comparisons, each variant's difference from the

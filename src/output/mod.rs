@@ -7,6 +7,7 @@
 pub mod chart;
 pub mod csv;
 pub mod manifest;
+pub mod report;
 pub mod study;
 
 use std::fs;

@@ -467,6 +467,14 @@ fn assemble_compare(plan: &Plan, store: &Store, dir: &Path) -> Result<Assembled,
             .into_iter()
             .map(|f| format!("charts/{f}")),
     );
+    let charts: Vec<String> = files
+        .iter()
+        .filter(|f| f.starts_with("charts/"))
+        .cloned()
+        .collect();
+    let report = super::report::compare_report(plan, &acc, &charts);
+    write_atomic(&dir.join("report.md"), report.as_bytes())?;
+    files.push("report.md".into());
     write_manifest(plan, dir, &files)?;
     files.push("manifest.json".into());
     Ok(Assembled {

@@ -1,0 +1,143 @@
+//! `report.md`: a Markdown page of the main results with their charts, ready
+//! to paste into a research report.
+
+use crate::experiment::MonthSummary;
+use crate::experiment::analysis::{CompareAccumulator, welch};
+use crate::experiment::plan::Plan;
+use crate::scenario::Scenario;
+
+/// A number with four significant digits (fixed notation).
+pub fn sig4(x: f64) -> String {
+    if !x.is_finite() {
+        return String::new();
+    }
+    if x == 0.0 {
+        return "0".into();
+    }
+    let digits = (3 - x.abs().log10().floor() as i32).clamp(0, 6) as usize;
+    format!("{x:.digits$}")
+}
+
+/// The report of `grassroots run`: final month and last-year mean of the
+/// main metrics, with 95 % CIs, and the charts.
+pub fn run_report(s: &Scenario, rows: &[MonthSummary], charts: &[String]) -> String {
+    let last = s.scenario.months.saturating_sub(1);
+    let mut md = format!(
+        "# {}\n\n{}\n\n{} replicates × {} months × {} villages, seed {}. Values: mean across replicates [95 % CI].\n\n",
+        s.scenario.name,
+        if s.scenario.description.is_empty() {
+            "—"
+        } else {
+            &s.scenario.description
+        },
+        s.scenario.replicates,
+        s.scenario.months,
+        s.world.villages,
+        s.scenario.seed
+    );
+    md.push_str("| metric | month 0 | final month |\n|---|---|---|\n");
+    for metric in [
+        "service_capacity",
+        "share_met",
+        "satisfaction_mean",
+        "trust_mean",
+        "coverage",
+        "formalism_index",
+        "active_members",
+        "assessment_score",
+        "cost",
+    ] {
+        let cell = |month: u32| {
+            rows.iter()
+                .find(|r| r.month == month && r.metric == metric)
+                .map(|r| match (r.summary.ci_low, r.summary.ci_high) {
+                    (Some(lo), Some(hi)) => {
+                        format!("{} [{}, {}]", sig4(r.summary.mean), sig4(lo), sig4(hi))
+                    }
+                    _ => sig4(r.summary.mean),
+                })
+                .unwrap_or_default()
+        };
+        md.push_str(&format!("| `{metric}` | {} | {} |\n", cell(0), cell(last)));
+    }
+    md.push('\n');
+    for c in charts {
+        md.push_str(&format!("![{c}]({c})\n\n"));
+    }
+    md
+}
+
+/// The report of a comparison: each variant's difference from the baseline
+/// over the window, with Welch CIs, and the charts.
+pub fn compare_report(plan: &Plan, acc: &CompareAccumulator, charts: &[String]) -> String {
+    let mut md = format!(
+        "# {}\n\nScenario files: {}. {} variants besides the baseline, {} replicates per variant{}, common random numbers: {}.\n\n",
+        plan.name,
+        plan.sources.join(", "),
+        plan.arms.len() - 1,
+        plan.replicates,
+        if plan.environments.len() > 1 {
+            format!(
+                " in each of {} sampled environments",
+                plan.environments.len()
+            )
+        } else {
+            String::new()
+        },
+        if plan.common_random_numbers {
+            "yes"
+        } else {
+            "no"
+        }
+    );
+    md.push_str(&format!(
+        "Mean over the last {} months. First row: the baseline's mean; other rows: difference from the baseline [95 % Welch CI]; * the CI excludes 0.\n\n",
+        plan.window_months
+    ));
+    md.push_str("| variant |");
+    for o in &plan.outcomes {
+        md.push_str(&format!(" `{o}` |"));
+    }
+    md.push_str("\n|---|");
+    md.push_str(&"---|".repeat(plan.outcomes.len()));
+    md.push('\n');
+    for (a, arm) in plan.arms.iter().enumerate() {
+        md.push_str(&format!("| {} |", arm.name));
+        for o in 0..plan.outcomes.len() {
+            let w = acc.pooled(a, o, 1);
+            let cell = if a == 0 {
+                sig4(w.mean())
+            } else {
+                let d = welch(w, acc.pooled(0, o, 1));
+                match d.ci {
+                    Some((lo, hi)) => {
+                        let star = if lo > 0.0 || hi < 0.0 { " *" } else { "" };
+                        format!("{} [{}, {}]{star}", sig4(d.diff), sig4(lo), sig4(hi))
+                    }
+                    None => sig4(d.diff),
+                }
+            };
+            md.push_str(&format!(" {cell} |"));
+        }
+        md.push('\n');
+    }
+    md.push('\n');
+    for c in charts {
+        md.push_str(&format!("![{c}]({c})\n\n"));
+    }
+    md
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn four_significant_digits() {
+        assert_eq!(sig4(1234.567), "1235");
+        assert_eq!(sig4(0.012345), "0.01235");
+        assert_eq!(sig4(-2.5), "-2.500");
+        assert_eq!(sig4(0.0), "0");
+        assert_eq!(sig4(f64::NAN), "");
+    }
+}
