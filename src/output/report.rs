@@ -5,6 +5,7 @@ use crate::experiment::MonthSummary;
 use crate::experiment::analysis::{CompareAccumulator, welch};
 use crate::experiment::plan::Plan;
 use crate::scenario::Scenario;
+use crate::scenario::spec::DEFAULT_OUTCOMES;
 
 /// A number with four significant digits (fixed notation).
 pub fn sig4(x: f64) -> String {
@@ -36,20 +37,13 @@ pub fn run_report(s: &Scenario, rows: &[MonthSummary], charts: &[String]) -> Str
         s.scenario.seed
     );
     md.push_str("| metric | month 0 | final month |\n|---|---|---|\n");
-    for metric in [
-        "service_capacity",
-        "share_met",
-        "satisfaction_mean",
-        "trust_mean",
-        "coverage",
-        "formalism_index",
-        "active_members",
-        "assessment_score",
-        "cost",
-    ] {
+    let headline = DEFAULT_OUTCOMES
+        .iter()
+        .chain(&["active_members", "assessment_score"]);
+    for metric in headline {
         let cell = |month: u32| {
             rows.iter()
-                .find(|r| r.month == month && r.metric == metric)
+                .find(|r| r.month == month && r.metric == *metric)
                 .map(|r| match (r.summary.ci_low, r.summary.ci_high) {
                     (Some(lo), Some(hi)) => {
                         format!("{} [{}, {}]", sig4(r.summary.mean), sig4(lo), sig4(hi))

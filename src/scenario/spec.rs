@@ -556,17 +556,7 @@ fn read_sweep(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>) -> Option<SweepDe
         Some(SweepDesign::Grid(axes))
     } else {
         let samples = read_samples(ctx, table, "sweep");
-        let Some(ranges) = table
-            .get("ranges")
-            .map(|r| read_ranges(ctx, r, "sweep.ranges"))
-        else {
-            ctx.error(
-                value.span().start,
-                Some("sweep.ranges".into()),
-                "a Latin-hypercube sweep needs [sweep.ranges] with [low, high] per key".into(),
-            );
-            return None;
-        };
+        let ranges = required_ranges(ctx, table, value, "sweep", "a Latin-hypercube sweep")?;
         let Some(samples) = samples else {
             ctx.error(
                 value.span().start,
@@ -592,18 +582,30 @@ fn read_uncertainty(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>) -> Option<U
         }
     }
     let samples = read_samples(ctx, table, "uncertainty").unwrap_or(10);
-    let Some(ranges) = table
-        .get("ranges")
-        .map(|r| read_ranges(ctx, r, "uncertainty.ranges"))
-    else {
-        ctx.error(
-            value.span().start,
-            Some("uncertainty.ranges".into()),
-            "[uncertainty] needs [uncertainty.ranges] with [low, high] per uncertain key".into(),
-        );
-        return None;
-    };
+    let ranges = required_ranges(ctx, table, value, "uncertainty", "[uncertainty]")?;
     (!ranges.is_empty()).then_some(UncertaintySpec { samples, ranges })
+}
+
+/// The `[<section>.ranges]` table, which `who` needs.
+fn required_ranges(
+    ctx: &mut Ctx<'_>,
+    table: &DeTable<'_>,
+    value: &Spanned<DeValue<'_>>,
+    section: &str,
+    who: &str,
+) -> Option<Vec<ParamRange>> {
+    let key = format!("{section}.ranges");
+    match table.get("ranges") {
+        Some(r) => Some(read_ranges(ctx, r, &key)),
+        None => {
+            ctx.error(
+                value.span().start,
+                Some(key.clone()),
+                format!("{who} needs [{key}] with [low, high] per key"),
+            );
+            None
+        }
+    }
 }
 
 #[cfg(test)]
