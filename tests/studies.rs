@@ -254,6 +254,23 @@ fn a_killed_sweep_resumes_to_the_same_files() {
     assert_eq!(rows[0]["supervision.mass_supervision"], "0.0");
     let summary = csv_rows(&whole.join("sweep_summary.csv"));
     assert_eq!(summary.len(), 24 * 2 * 2, "points × outcomes × measures");
+    let sens = csv_rows(&whole.join("sensitivity.csv"));
+    let formal = sens
+        .iter()
+        .find(|r| {
+            r["outcome"] == "formalism_index"
+                && r["measure"] == "window"
+                && r["parameter"] == "incentive.formal_weight"
+        })
+        .unwrap();
+    assert!(
+        num(formal, "spearman_rho") > 0.5 && num(formal, "src") > 0.5,
+        "{formal:?}"
+    );
+    assert!(
+        whole.join("charts/formalism_index.png").is_file(),
+        "a heatmap per outcome for a two-key grid"
+    );
 
     let killed = dir.join("killed");
     let mut child = bin()

@@ -333,3 +333,155 @@ mod tests {
         assert!((mean - 2.5 / 3.0).abs() < 1e-12 && min == -0.5 && max == 2.0);
     }
 }
+
+/// Global sensitivity of an outcome to swept parameters, from point means.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sensitivity {
+    /// Spearman rank correlation of each parameter with the outcome.
+    pub spearman: Vec<Option<f64>>,
+    /// Standardised regression coefficients (linear model on standardised
+    /// parameters and outcome), `None` if the design is degenerate.
+    pub src: Option<Vec<f64>>,
+    /// R² of that linear model.
+    pub r2: Option<f64>,
+}
+
+fn ranks(xs: &[f64]) -> Vec<f64> {
+    let mut idx: Vec<usize> = (0..xs.len()).collect();
+    idx.sort_by(|&a, &b| xs[a].total_cmp(&xs[b]));
+    let mut r = vec![0.0; xs.len()];
+    let mut i = 0;
+    while i < idx.len() {
+        let mut j = i;
+        while j + 1 < idx.len() && xs[idx[j + 1]] == xs[idx[i]] {
+            j += 1;
+        }
+        let average = (i + j) as f64 / 2.0 + 1.0;
+        for k in &idx[i..=j] {
+            r[*k] = average;
+        }
+        i = j + 1;
+    }
+    r
+}
+
+fn pearson(a: &[f64], b: &[f64]) -> Option<f64> {
+    let n = a.len() as f64;
+    let (ma, mb) = (a.iter().sum::<f64>() / n, b.iter().sum::<f64>() / n);
+    let cov: f64 = a.iter().zip(b).map(|(x, y)| (x - ma) * (y - mb)).sum();
+    let va: f64 = a.iter().map(|x| (x - ma).powi(2)).sum();
+    let vb: f64 = b.iter().map(|y| (y - mb).powi(2)).sum();
+    (va > 0.0 && vb > 0.0).then(|| cov / (va * vb).sqrt())
+}
+
+/// Standardise a column (mean 0, sd 1); `None` if it is constant.
+fn standardise(xs: &[f64]) -> Option<Vec<f64>> {
+    let n = xs.len() as f64;
+    let m = xs.iter().sum::<f64>() / n;
+    let sd = (xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / n).sqrt();
+    (sd > 0.0).then(|| xs.iter().map(|x| (x - m) / sd).collect())
+}
+
+/// Solve A x = b by Gaussian elimination with partial pivoting.
+fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Option<Vec<f64>> {
+    let n = b.len();
+    for col in 0..n {
+        let pivot = (col..n).max_by(|&i, &j| a[i][col].abs().total_cmp(&a[j][col].abs()))?;
+        if a[pivot][col].abs() < 1e-12 {
+            return None;
+        }
+        a.swap(col, pivot);
+        b.swap(col, pivot);
+        let (upper, lower) = a.split_at_mut(col + 1);
+        let pivot_row = &upper[col];
+        for (offset, row) in lower.iter_mut().enumerate() {
+            let f = row[col] / pivot_row[col];
+            for (x, p) in row[col..].iter_mut().zip(&pivot_row[col..]) {
+                *x -= f * p;
+            }
+            b[col + 1 + offset] -= f * b[col];
+        }
+    }
+    let mut x = vec![0.0; n];
+    for row in (0..n).rev() {
+        let s: f64 = (row + 1..n).map(|k| a[row][k] * x[k]).sum();
+        x[row] = (b[row] - s) / a[row][row];
+    }
+    Some(x)
+}
+
+/// Sensitivity of outcome `y` (one value per point) to the parameter
+/// columns `x` (one column per parameter, one value per point).
+pub fn sensitivity(x: &[Vec<f64>], y: &[f64]) -> Sensitivity {
+    let ry = ranks(y);
+    let spearman = x.iter().map(|col| pearson(&ranks(col), &ry)).collect();
+    let fit = || -> Option<(Vec<f64>, f64)> {
+        let zy = standardise(y)?;
+        let zx: Vec<Vec<f64>> = x.iter().map(|c| standardise(c)).collect::<Option<_>>()?;
+        let k = zx.len();
+        if y.len() <= k {
+            return None;
+        }
+        let xtx: Vec<Vec<f64>> = (0..k)
+            .map(|i| {
+                (0..k)
+                    .map(|j| zx[i].iter().zip(&zx[j]).map(|(a, b)| a * b).sum())
+                    .collect()
+            })
+            .collect();
+        let xty: Vec<f64> = (0..k)
+            .map(|i| zx[i].iter().zip(&zy).map(|(a, b)| a * b).sum())
+            .collect();
+        let beta = solve(xtx, xty)?;
+        let sse: f64 = (0..y.len())
+            .map(|p| (zy[p] - (0..k).map(|i| beta[i] * zx[i][p]).sum::<f64>()).powi(2))
+            .sum();
+        let sst: f64 = zy.iter().map(|v| v * v).sum();
+        Some((beta, 1.0 - sse / sst))
+    };
+    match fit() {
+        Some((src, r2)) => Sensitivity {
+            spearman,
+            src: Some(src),
+            r2: Some(r2),
+        },
+        None => Sensitivity {
+            spearman,
+            src: None,
+            r2: None,
+        },
+    }
+}
+
+#[cfg(test)]
+mod sensitivity_tests {
+    use super::*;
+
+    #[test]
+    fn a_linear_outcome_is_attributed_to_its_parameters() {
+        // y = 3a − b on a 5 × 5 grid: a matters three times as much as b, c not at all.
+        let mut a = Vec::new();
+        let mut b = Vec::new();
+        let mut c = Vec::new();
+        let mut y = Vec::new();
+        for i in 0..5 {
+            for j in 0..5 {
+                a.push(i as f64);
+                b.push(j as f64);
+                c.push(((i * 7 + j * 3) % 5) as f64);
+                y.push(3.0 * i as f64 - j as f64);
+            }
+        }
+        let s = sensitivity(&[a, b, c], &y);
+        let src = s.src.unwrap();
+        assert!((src[0] / -src[1] - 3.0).abs() < 1e-9, "{src:?}");
+        assert!(src[2].abs() < 0.05, "{src:?}");
+        assert!((s.r2.unwrap() - 1.0).abs() < 1e-9);
+        assert!(s.spearman[0].unwrap() > 0.9 && s.spearman[1].unwrap() < 0.0);
+    }
+
+    #[test]
+    fn ranks_average_ties() {
+        assert_eq!(ranks(&[3.0, 1.0, 3.0, 2.0]), vec![3.5, 1.0, 3.5, 2.0]);
+    }
+}

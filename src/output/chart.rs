@@ -85,13 +85,21 @@ pub fn draw_metric(
     metric: &str,
     rows: &[MonthSummary],
 ) -> Result<(), OutputError> {
-    draw_series(path, title, metric, &[series_of("mean", metric, rows)])
+    draw_series(
+        path,
+        title,
+        "month",
+        metric,
+        &[series_of("mean", metric, rows)],
+    )
 }
 
-/// Draw several series of `metric` (one per variant), each with its CI band, as a PNG.
+/// Draw several series of `metric` against `x_desc` (months, or a swept
+/// parameter), each with its CI band, as a PNG.
 pub fn draw_series(
     path: &Path,
     title: &str,
+    x_desc: &str,
     metric: &str,
     series: &[Series],
 ) -> Result<(), OutputError> {
@@ -104,7 +112,10 @@ pub fn draw_series(
     if all().next().is_none() {
         return Err(err(format!("no data for metric `{metric}`")));
     }
-    let x_max = all().map(|p| p.0).fold(1.0, f64::max).max(2.0);
+    let x_min = all().map(|p| p.0).fold(f64::INFINITY, f64::min);
+    let x_max = all().map(|p| p.0).fold(f64::NEG_INFINITY, f64::max);
+    let x_max = if x_max > x_min { x_max } else { x_min + 1.0 };
+    let months = x_desc == "month";
     let y_lo = all().map(|p| p.2).fold(f64::INFINITY, f64::min);
     let y_hi = all().map(|p| p.3).fold(f64::NEG_INFINITY, f64::max);
     let pad = ((y_hi - y_lo) * 0.08).max(1e-6 * y_hi.abs().max(1.0));
@@ -124,12 +135,18 @@ pub fn draw_series(
         .margin(16)
         .x_label_area_size(44)
         .y_label_area_size(72)
-        .build_cartesian_2d(1.0..x_max, y0..y1)
+        .build_cartesian_2d(x_min..x_max, y0..y1)
         .map_err(|e| err(e.to_string()))?;
     chart
         .configure_mesh()
-        .x_desc("month")
-        .x_label_formatter(&|x| format!("{}", *x as i64))
+        .x_desc(x_desc)
+        .x_label_formatter(&|x| {
+            if months {
+                format!("{}", *x as i64)
+            } else {
+                crate::output::report::sig4(*x)
+            }
+        })
         .y_desc(metric)
         .label_style(("sans-serif", 15))
         .draw()
@@ -173,6 +190,112 @@ pub fn draw_series(
         ("sans-serif", 13).into_font().color(&BLACK.mix(0.6)),
     ))
     .map_err(|e| err(e.to_string()))?;
+    root.present().map_err(|e| err(e.to_string()))?;
+    Ok(())
+}
+
+/// Viridis-like colour of a value in [0, 1].
+fn viridis(t: f64) -> RGBColor {
+    const STOPS: [(f64, f64, f64); 5] = [
+        (68.0, 1.0, 84.0),
+        (59.0, 82.0, 139.0),
+        (33.0, 145.0, 140.0),
+        (94.0, 201.0, 98.0),
+        (253.0, 231.0, 37.0),
+    ];
+    let t = if t.is_finite() {
+        t.clamp(0.0, 1.0)
+    } else {
+        0.0
+    } * 4.0;
+    let i = (t.floor() as usize).min(3);
+    let f = t - i as f64;
+    let (a, b) = (STOPS[i], STOPS[i + 1]);
+    let mix = |x: f64, y: f64| (x + f * (y - x)).round() as u8;
+    RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
+}
+
+/// A heatmap of `values[row][column]` over two swept parameters (columns:
+/// x ticks, rows: y ticks), with each cell's value written in it.
+pub fn draw_heatmap(
+    path: &Path,
+    title: &str,
+    (x_desc, x_ticks): (&str, &[String]),
+    (y_desc, y_ticks): (&str, &[String]),
+    values: &[Vec<f64>],
+) -> Result<(), OutputError> {
+    use crate::output::report::sig4;
+    use plotters::style::text_anchor::{HPos, Pos, VPos};
+    ensure_font();
+    let err = |e: String| OutputError::Chart {
+        path: path.to_path_buf(),
+        message: e,
+    };
+    let (nx, ny) = (x_ticks.len(), y_ticks.len());
+    if nx == 0 || ny == 0 || values.len() != ny || values.iter().any(|r| r.len() != nx) {
+        return Err(err("a heatmap needs one value per grid cell".into()));
+    }
+    let finite = || values.iter().flatten().copied().filter(|v| v.is_finite());
+    let lo = finite().fold(f64::INFINITY, f64::min);
+    let hi = finite().fold(f64::NEG_INFINITY, f64::max);
+    let span = if hi > lo { hi - lo } else { 1.0 };
+    let root = BitMapBackend::new(path, (900, 720)).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| err(e.to_string()))?;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(
+            format!("{title}: {} to {}", sig4(lo), sig4(hi)),
+            ("sans-serif", 20),
+        )
+        .margin(16)
+        .x_label_area_size(60)
+        .y_label_area_size(90)
+        .build_cartesian_2d(0.0..nx as f64, 0.0..ny as f64)
+        .map_err(|e| err(e.to_string()))?;
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .x_labels(0)
+        .y_labels(0)
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .label_style(("sans-serif", 15))
+        .draw()
+        .map_err(|e| err(e.to_string()))?;
+    let centred = Pos::new(HPos::Center, VPos::Center);
+    for (r, row) in values.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            let t = (v - lo) / span;
+            let (x, y) = (c as f64, r as f64);
+            let cell = Rectangle::new([(x, y), (x + 1.0, y + 1.0)], viridis(t).filled());
+            chart
+                .draw_series(std::iter::once(cell))
+                .map_err(|e| err(e.to_string()))?;
+            let ink = if t > 0.6 { BLACK } else { WHITE };
+            let style = ("sans-serif", 14).into_font().color(&ink).pos(centred);
+            let label = Text::new(sig4(*v), (x + 0.5, y + 0.5), style);
+            chart
+                .draw_series(std::iter::once(label))
+                .map_err(|e| err(e.to_string()))?;
+        }
+    }
+    for (c, tick) in x_ticks.iter().enumerate() {
+        let (px, py) = chart.backend_coord(&(c as f64 + 0.5, 0.0));
+        let style = ("sans-serif", 14)
+            .into_font()
+            .color(&BLACK)
+            .pos(Pos::new(HPos::Center, VPos::Top));
+        root.draw(&Text::new(tick.clone(), (px, py + 6), style))
+            .map_err(|e| err(e.to_string()))?;
+    }
+    for (r, tick) in y_ticks.iter().enumerate() {
+        let (px, py) = chart.backend_coord(&(0.0, r as f64 + 0.5));
+        let style = ("sans-serif", 14)
+            .into_font()
+            .color(&BLACK)
+            .pos(Pos::new(HPos::Right, VPos::Center));
+        root.draw(&Text::new(tick.clone(), (px - 8, py), style))
+            .map_err(|e| err(e.to_string()))?;
+    }
     root.present().map_err(|e| err(e.to_string()))?;
     Ok(())
 }

@@ -455,6 +455,7 @@ fn assemble_compare(plan: &Plan, store: &Store, dir: &Path) -> Result<Assembled,
         let partial = charts.join(format!("{outcome}.{}.partial.png", std::process::id()));
         chart::draw_series(
             &partial,
+            "month",
             &format!("{} — {}", plan.name, outcome.replace('_', " ")),
             outcome,
             &series,
@@ -536,7 +537,129 @@ fn assemble_sweep(plan: &Plan, store: &Store, dir: &Path) -> Result<Assembled, O
         }
     }
     staged.push(summary.finish()?);
+
+    // Numeric swept parameters (booleans as 0/1), one column per parameter.
+    let columns: Vec<(String, Vec<f64>)> = plan
+        .parameters
+        .iter()
+        .enumerate()
+        .filter_map(|(i, key)| {
+            let xs: Option<Vec<f64>> = (0..plan.arms.len())
+                .map(|a| match param_values(a)[i].as_str() {
+                    "true" => Some(1.0),
+                    "false" => Some(0.0),
+                    v => v.parse().ok(),
+                })
+                .collect();
+            xs.map(|xs| (key.clone(), xs))
+        })
+        .collect();
+    if plan.arms.len() >= 3 && !columns.is_empty() {
+        let mut sens = Staged::create(dir.join("sensitivity.csv"))?;
+        sens.row([
+            "outcome",
+            "measure",
+            "parameter",
+            "spearman_rho",
+            "src",
+            "r2",
+        ])?;
+        let x: Vec<Vec<f64>> = columns.iter().map(|(_, xs)| xs.clone()).collect();
+        for (o, outcome) in plan.outcomes.iter().enumerate() {
+            for (m, measure) in MEASURES.iter().enumerate() {
+                let y: Vec<f64> = (0..plan.arms.len())
+                    .map(|a| acc.pooled(a, o, m).mean())
+                    .collect();
+                let result = analysis::sensitivity(&x, &y);
+                for (p, (key, _)) in columns.iter().enumerate() {
+                    sens.row([
+                        outcome.clone(),
+                        measure.to_string(),
+                        key.clone(),
+                        number(result.spearman[p]),
+                        number(result.src.as_ref().map(|b| b[p])),
+                        number(result.r2),
+                    ])?;
+                }
+            }
+        }
+        staged.push(sens.finish()?);
+    }
+    let mut chart_files = Vec::new();
+    let charts = dir.join("charts");
+    for (o, outcome) in plan.outcomes.iter().enumerate() {
+        let target = charts.join(format!("{outcome}.png"));
+        let partial = charts.join(format!(
+            "{outcome}.{}.{}.partial.png",
+            std::process::id(),
+            unique()
+        ));
+        let title = format!(
+            "{} (mean of the last {} months)",
+            outcome.replace('_', " "),
+            plan.window_months
+        );
+        let window = |a: usize| acc.pooled(a, o, 1).summary();
+        let drawn = match columns.as_slice() {
+            [(key, xs)] if plan.parameters.len() == 1 => {
+                std::fs::create_dir_all(&charts).map_err(io_err(&charts))?;
+                let mut points: Vec<(f64, f64, f64, f64)> = (0..plan.arms.len())
+                    .map(|a| {
+                        let s = window(a);
+                        (
+                            xs[a],
+                            s.mean,
+                            s.ci_low.unwrap_or(s.mean),
+                            s.ci_high.unwrap_or(s.mean),
+                        )
+                    })
+                    .collect();
+                points.sort_by(|p, q| p.0.total_cmp(&q.0));
+                let series = [chart::Series {
+                    label: "mean".into(),
+                    points,
+                }];
+                chart::draw_series(&partial, &title, key, outcome, &series)?;
+                true
+            }
+            [(ykey, _), (xkey, _)] if plan.parameters.len() == 2 => {
+                let ticks = |i: usize| {
+                    let mut t: Vec<String> = Vec::new();
+                    for a in 0..plan.arms.len() {
+                        let v = param_values(a)[i].clone();
+                        if !t.contains(&v) {
+                            t.push(v);
+                        }
+                    }
+                    t
+                };
+                let (yt, xt) = (ticks(0), ticks(1));
+                let mut grid = vec![vec![f64::NAN; xt.len()]; yt.len()];
+                for a in 0..plan.arms.len() {
+                    let pv = param_values(a);
+                    let r = yt.iter().position(|t| *t == pv[0]).unwrap_or(0);
+                    let c = xt.iter().position(|t| *t == pv[1]).unwrap_or(0);
+                    grid[r][c] = window(a).mean;
+                }
+                let complete = yt.len() * xt.len() == plan.arms.len();
+                if complete {
+                    std::fs::create_dir_all(&charts).map_err(io_err(&charts))?;
+                    chart::draw_heatmap(&partial, &title, (xkey, &xt), (ykey, &yt), &grid)?;
+                }
+                complete
+            }
+            _ => false,
+        };
+        if drawn {
+            chart_files.push((partial, target));
+        }
+    }
     let mut files = commit(staged)?;
+    files.extend(
+        commit(chart_files)?
+            .into_iter()
+            .map(|f| format!("charts/{f}")),
+    );
     write_manifest(plan, dir, &files)?;
     files.push("manifest.json".into());
     Ok(Assembled {
