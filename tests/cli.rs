@@ -252,3 +252,40 @@ fn params_prints_the_schema_table() {
         grassroots::scenario::schema::markdown_table()
     );
 }
+
+#[test]
+fn run_never_replaces_a_directory_that_is_not_its_own_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let precious = dir.path().join("thesis");
+    std::fs::create_dir_all(&precious).unwrap();
+    std::fs::write(precious.join("chapter1.tex"), "draft").unwrap();
+    let o = run(&[
+        "run",
+        data("small.toml").to_str().unwrap(),
+        "-q",
+        "--out",
+        precious.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o.stderr).contains("is not a grassroots output directory"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(precious.join("chapter1.tex")).unwrap(),
+        "draft"
+    );
+    // A previous run's directory is replaced.
+    let out = dir.path().join("again");
+    for _ in 0..2 {
+        let o = run(&[
+            "run",
+            data("small.toml").to_str().unwrap(),
+            "-q",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", text(&o.stderr));
+    }
+}

@@ -29,6 +29,8 @@ pub fn run(file: &Path, common: &Common) -> Result<()> {
         common,
     )?;
 
+    // Claim the output directory first: a refusal comes before the work.
+    let staged = StagedDir::new(&out)?;
     let bar = progress(
         u64::from(s.scenario.replicates),
         "replicates",
@@ -42,7 +44,6 @@ pub fn run(file: &Path, common: &Common) -> Result<()> {
     bar.finish_and_clear();
     let summaries = experiment::summarize_runs(&runs);
 
-    let staged = StagedDir::new(&out)?;
     let dir = staged.path().to_path_buf();
     output::csv::write_timeseries(&dir.join("timeseries.csv"), &runs)?;
     output::csv::write_summary(&dir.join("summary.csv"), &summaries)?;

@@ -50,6 +50,16 @@ pub fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
     }
 }
 
+/// Whether an existing output target may be replaced: an empty directory or
+/// one holding a previous run's `manifest.json`.
+fn replaceable(target: &Path) -> bool {
+    target.is_dir()
+        && (target.join("manifest.json").is_file()
+            || fs::read_dir(target)
+                .map(|mut d| d.next().is_none())
+                .unwrap_or(false))
+}
+
 /// A directory being written; it becomes `target` on [`StagedDir::commit`]
 /// and is removed if dropped before.
 #[derive(Debug)]
@@ -61,7 +71,19 @@ pub struct StagedDir {
 
 impl StagedDir {
     /// Start writing the directory `target`.
+    ///
+    /// An existing `target` is replaced at the commit only if it is empty or
+    /// holds a previous run (a `manifest.json`); any other directory is
+    /// refused here, before anything is written.
     pub fn new(target: &Path) -> Result<Self, OutputError> {
+        if target.exists() && !replaceable(target) {
+            return Err(OutputError::Io {
+                path: target.to_path_buf(),
+                source: std::io::Error::other(
+                    "exists and is not a grassroots output directory (no manifest.json); choose another --out",
+                ),
+            });
+        }
         let parent = target
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
