@@ -3,7 +3,7 @@
 mod cli;
 
 use clap::{Parser, Subcommand};
-use cli::{Common, InputError, Shard};
+use cli::{Common, InputError, Shard, TargetCi};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -39,9 +39,10 @@ enum Command {
         /// Run only slice K of N of the study (for a cluster job array).
         #[arg(long, value_name = "K/N")]
         shard: Option<Shard>,
-        /// Add replicates until every outcome's 95 % CI half-width is below W.
+        /// Add replicates until every outcome's 95 % CI half-width is at most
+        /// W (a number in the outcome's units, or a percentage of |mean| such as 5%).
         #[arg(long, value_name = "W")]
-        target_ci: Option<f64>,
+        target_ci: Option<TargetCi>,
         /// Cap on replicates for --target-ci.
         #[arg(long, default_value_t = 640)]
         max_replicates: u32,

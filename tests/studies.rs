@@ -368,6 +368,19 @@ fn target_ci_adds_replicates_until_reached_or_capped() {
         stdout.contains("target reached") && stdout.contains("with 4 replicates"),
         "{stdout}"
     );
+    let relative = dir.join("relative");
+    let stdout = ok(&[
+        "compare",
+        &data("compare_small.toml"),
+        "--target-ci",
+        "1000%",
+        "--out",
+        relative.to_str().unwrap(),
+    ]);
+    assert!(
+        stdout.contains("≤ 1000% of |mean| with 4 replicates"),
+        "{stdout}"
+    );
     let tight = dir.join("tight");
     let stdout = ok(&[
         "compare",

@@ -65,6 +65,50 @@ impl FromStr for Shard {
     }
 }
 
+/// A target for the 95 % CI half-width: absolute (`0.01`) or relative to the
+/// outcome's mean (`5%`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum TargetCi {
+    /// Half-width at most this, in the outcome's units.
+    Absolute(f64),
+    /// Half-width at most this share of |mean|.
+    Relative(f64),
+}
+
+impl FromStr for TargetCi {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad = || {
+            format!(
+                "`{s}`: expected a positive number (absolute half-width) or a percentage such as 5%"
+            )
+        };
+        let t = s.trim();
+        let (number, relative) = match t.strip_suffix('%') {
+            Some(n) => (n, true),
+            None => (t, false),
+        };
+        let x: f64 = number.trim().parse().map_err(|_| bad())?;
+        if !(x > 0.0 && x.is_finite()) {
+            return Err(bad());
+        }
+        Ok(if relative {
+            TargetCi::Relative(x / 100.0)
+        } else {
+            TargetCi::Absolute(x)
+        })
+    }
+}
+
+impl std::fmt::Display for TargetCi {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TargetCi::Absolute(x) => write!(f, "{x}"),
+            TargetCi::Relative(x) => write!(f, "{}% of |mean|", x * 100.0),
+        }
+    }
+}
+
 /// A problem with the user's input (exit code 2) rather than a failure.
 #[derive(Debug)]
 pub struct InputError(pub String);

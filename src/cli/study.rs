@@ -2,7 +2,8 @@
 //! run by run so they resume, shard and merge (`docs/experiments.md`).
 
 use super::{
-    Common, InputError, Shard, check_memory, overrides, pool, progress, read_text, resolve, spec,
+    Common, InputError, Shard, TargetCi, check_memory, overrides, pool, progress, read_text,
+    resolve, spec,
 };
 use anyhow::Result;
 use grassroots::experiment::plan::{
@@ -81,16 +82,11 @@ pub fn compare(
     files: &[PathBuf],
     common: &Common,
     shard: Option<Shard>,
-    target_ci: Option<f64>,
+    target_ci: Option<TargetCi>,
     max_replicates: u32,
 ) -> Result<()> {
-    if let Some(w) = target_ci {
-        if !(w > 0.0 && w.is_finite()) {
-            return Err(InputError(format!("--target-ci {w}: must be a positive number")).into());
-        }
-        if shard.is_some() {
-            return Err(InputError("--target-ci decides the number of replicates as it goes, so it cannot be split with --shard; give --replicates instead".into()).into());
-        }
+    if target_ci.is_some() && shard.is_some() {
+        return Err(InputError("--target-ci decides the number of replicates as it goes, so it cannot be split with --shard; give --replicates instead".into()).into());
     }
     let cli = overrides(common)?;
     let sources = load_sources(files, &cli)?;
@@ -196,7 +192,7 @@ fn run_study(
     mut plan: Plan,
     common: &Common,
     shard: Option<Shard>,
-    target: Option<(f64, u32)>,
+    target: Option<(TargetCi, u32)>,
 ) -> Result<()> {
     let out = common
         .out
@@ -247,14 +243,18 @@ fn run_study(
         let runs: Vec<&Run> = plan.runs.iter().collect();
         ran_total += execute(&plan, &runs, &store, &pool, common)?;
         let assembled = study::assemble(&plan, &store, &out)?;
-        let Some((width, cap)) = target else {
+        let Some((target, cap)) = target else {
             break assembled;
         };
-        match assembled.widest_ci {
+        let (widest, width) = match target {
+            TargetCi::Absolute(w) => (assembled.widest_ci, w),
+            TargetCi::Relative(w) => (assembled.widest_relative_ci, w),
+        };
+        match widest {
             Some(w) if w <= width => {
                 if !common.quiet {
                     println!(
-                        "target reached: every 95 % CI half-width ≤ {width} with {} replicates (widest {w:.4})",
+                        "target reached: every 95 % CI half-width ≤ {target} with {} replicates (widest {w:.4})",
                         plan.replicates
                     );
                 }
@@ -266,7 +266,7 @@ fn run_study(
                         .map(|w| format!("{w:.4}"))
                         .unwrap_or_else(|| "undefined".into());
                     println!(
-                        "replicate cap reached: {} replicates, widest 95 % CI half-width {w} > target {width}",
+                        "replicate cap reached: {} replicates, widest 95 % CI half-width {w} > target {target}",
                         plan.replicates
                     );
                 }

@@ -245,6 +245,27 @@ impl CompareAccumulator {
         Some(widest)
     }
 
+    /// Largest 95 % CI half-width relative to the absolute mean, over every
+    /// arm, outcome and measure (`None` if some CI cannot be computed yet).
+    pub fn widest_relative_ci(&self) -> Option<f64> {
+        let mut widest = 0.0f64;
+        for a in 0..self.arms {
+            for o in 0..self.outcomes {
+                for m in 0..2 {
+                    let w = self.pooled(a, o, m);
+                    let half = w.ci_half_width()?;
+                    let relative = if half == 0.0 {
+                        0.0
+                    } else {
+                        half / w.mean().abs()
+                    };
+                    widest = widest.max(relative);
+                }
+            }
+        }
+        Some(widest)
+    }
+
     /// Robustness of arm `arm` against arm 0 for an outcome and measure:
     /// (environments, share in which the arm is better, mean, min and max difference).
     pub fn robustness(

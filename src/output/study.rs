@@ -243,8 +243,10 @@ impl Staged {
 pub struct Assembled {
     /// File names.
     pub files: Vec<String>,
-    /// For a comparison: the widest 95 % CI half-width of any outcome.
+    /// The widest 95 % CI half-width of any reported outcome.
     pub widest_ci: Option<f64>,
+    /// The same relative to the outcome's absolute mean.
+    pub widest_relative_ci: Option<f64>,
 }
 
 /// Assemble the result files of a complete plan from the store into `dir`.
@@ -481,6 +483,7 @@ fn assemble_compare(plan: &Plan, store: &Store, dir: &Path) -> Result<Assembled,
     Ok(Assembled {
         files,
         widest_ci: acc.widest_ci(),
+        widest_relative_ci: acc.widest_relative_ci(),
     })
 }
 
@@ -665,6 +668,7 @@ fn assemble_sweep(plan: &Plan, store: &Store, dir: &Path) -> Result<Assembled, O
     Ok(Assembled {
         files,
         widest_ci: acc.widest_ci(),
+        widest_relative_ci: acc.widest_relative_ci(),
     })
 }
 

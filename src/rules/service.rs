@@ -113,9 +113,9 @@ pub fn deliver(v: &mut Village, s: &Scenario, tally: &mut VillageTally) {
             let mut left = 0u16;
             for _ in 0..n {
                 if bernoulli(rng, q) {
-                    resolved += 1;
+                    resolved = resolved.saturating_add(1);
                 } else if bernoulli(rng, abandon) {
-                    abandoned += 1;
+                    abandoned = abandoned.saturating_add(1);
                 } else {
                     left += 1;
                 }
