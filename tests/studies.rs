@@ -110,6 +110,13 @@ fn compare_detects_a_known_difference_and_writes_tidy_files() {
     );
     assert!(num(strong, "p_value") < 0.05);
     assert!(num(strong, "effect_size") < -1.0);
+    let sat = row(&rows, "mass_evaluation", "satisfaction_mean", "window");
+    let welch_width = num(sat, "diff_ci_high") - num(sat, "diff_ci_low");
+    let paired_width = num(sat, "paired_ci_high") - num(sat, "paired_ci_low");
+    assert!(
+        paired_width < welch_width,
+        "pairing common random numbers narrows the interval: {sat:?}"
+    );
     let same = row(&rows, "same", "satisfaction_mean", "final");
     assert_eq!(
         num(same, "diff"),
@@ -158,6 +165,10 @@ fn an_a_a_comparison_gives_intervals_that_cover_zero() {
         let (lo, hi) = (num(r, "diff_ci_low"), num(r, "diff_ci_high"));
         assert!(lo <= 0.0 && 0.0 <= hi, "{r:?}");
         assert_ne!(num(r, "diff"), 0.0, "independent streams differ");
+        assert_eq!(
+            r["paired_ci_low"], "",
+            "no pairing without common random numbers"
+        );
     }
 }
 

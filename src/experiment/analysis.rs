@@ -186,6 +186,10 @@ pub struct CompareAccumulator {
     outcomes: usize,
     cells: Vec<Welford>,
     pooled: Vec<Welford>,
+    /// Baseline outcome values by (environment, replicate), for pairing.
+    baseline: std::collections::HashMap<(usize, u32), Vec<[f64; 2]>>,
+    /// Per-replicate differences from the baseline (paired).
+    paired: Vec<Welford>,
 }
 
 impl CompareAccumulator {
@@ -197,6 +201,8 @@ impl CompareAccumulator {
             outcomes,
             cells: vec![Welford::default(); arms * environments * outcomes * 2],
             pooled: vec![Welford::default(); arms * outcomes * 2],
+            baseline: std::collections::HashMap::new(),
+            paired: vec![Welford::default(); arms * outcomes * 2],
         }
     }
 
@@ -213,6 +219,28 @@ impl CompareAccumulator {
                 self.pooled[(arm * self.outcomes + o) * 2 + m].add(*x);
             }
         }
+    }
+
+    /// Add one run and pair it with the baseline run of the same environment
+    /// and replicate (baseline runs, arm 0, must come first).
+    pub fn add_run(&mut self, arm: usize, env: usize, replicate: u32, values: &[[f64; 2]]) {
+        self.add(arm, env, values);
+        if arm == 0 {
+            self.baseline.insert((env, replicate), values.to_vec());
+        } else if let Some(base) = self.baseline.get(&(env, replicate)) {
+            for (o, (v, b)) in values.iter().zip(base).enumerate() {
+                for m in 0..2 {
+                    self.paired[(arm * self.outcomes + o) * 2 + m].add(v[m] - b[m]);
+                }
+            }
+        }
+    }
+
+    /// 95 % CI of the mean per-replicate difference from the baseline
+    /// (paired t interval; meaningful with common random numbers).
+    pub fn paired_ci(&self, arm: usize, outcome: usize, measure: usize) -> Option<(f64, f64)> {
+        let s = self.paired[(arm * self.outcomes + outcome) * 2 + measure].summary();
+        Some((s.ci_low?, s.ci_high?))
     }
 
     /// Pooled (over environments) statistics of an arm's outcome.
@@ -339,6 +367,20 @@ mod tests {
             m[0] = i as f64;
         }
         assert_eq!(outcome_values(&months, &[0], 2), vec![[3.0, 2.5]]);
+    }
+
+        #[test]
+    fn pairing_takes_differences_replicate_by_replicate() {
+        let mut acc = CompareAccumulator::new(2, 1, 1);
+        for (r, (base, arm)) in [(1.0, 1.5), (3.0, 3.6), (5.0, 5.4)].into_iter().enumerate() {
+            acc.add_run(0, 0, r as u32, &[[base, base]]);
+            acc.add_run(1, 0, r as u32, &[[arm, arm]]);
+        }
+        let (lo, hi) = acc.paired_ci(1, 0, 0).unwrap();
+        assert!(lo > 0.0 && hi < 1.0, "differences 0.5, 0.6, 0.4: {lo} {hi}");
+        let welch = welch(acc.pooled(1, 0, 0), acc.pooled(0, 0, 0)).ci.unwrap();
+        assert!(welch.0 < 0.0, "the unpaired interval cannot see it: {welch:?}");
+        assert!(acc.paired_ci(0, 0, 0).is_none());
     }
 
     #[test]

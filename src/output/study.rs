@@ -302,7 +302,7 @@ fn assemble_compare(plan: &Plan, store: &Store, dir: &Path) -> Result<Assembled,
     for r in &plan.runs {
         let data = store.read(&r.key)?;
         let values = analysis::outcome_values(&data, &outcomes, plan.window_months);
-        acc.add(r.arm as usize, r.environment as usize, &values);
+        acc.add_run(r.arm as usize, r.environment as usize, r.replicate, &values);
         for (m, row) in data.iter().enumerate().take(months) {
             for (k, x) in row.iter().enumerate() {
                 over_time[(r.arm as usize * months + m) * N_METRICS + k].add(*x);
@@ -336,6 +336,8 @@ fn assemble_compare(plan: &Plan, store: &Store, dir: &Path) -> Result<Assembled,
         "diff",
         "diff_ci_low",
         "diff_ci_high",
+        "paired_ci_low",
+        "paired_ci_high",
         "p_value",
         "effect_size",
     ])?;
@@ -346,6 +348,9 @@ fn assemble_compare(plan: &Plan, store: &Store, dir: &Path) -> Result<Assembled,
                 let s = w.summary();
                 let d = welch(w, acc.pooled(0, o, m));
                 let baseline = a == 0;
+                let paired = acc
+                    .paired_ci(a, o, m)
+                    .filter(|_| !baseline && plan.common_random_numbers);
                 let head = [
                     arm.name.clone(),
                     outcome.clone(),
@@ -356,6 +361,8 @@ fn assemble_compare(plan: &Plan, store: &Store, dir: &Path) -> Result<Assembled,
                     number(Some(d.diff)),
                     number(d.ci.filter(|_| !baseline).map(|c| c.0)),
                     number(d.ci.filter(|_| !baseline).map(|c| c.1)),
+                    number(paired.map(|c| c.0)),
+                    number(paired.map(|c| c.1)),
                     number(d.p_value.filter(|_| !baseline)),
                     number(d.effect_size.filter(|_| !baseline)),
                 ];
