@@ -369,7 +369,7 @@ mod tests {
         assert_eq!(outcome_values(&months, &[0], 2), vec![[3.0, 2.5]]);
     }
 
-        #[test]
+    #[test]
     fn pairing_takes_differences_replicate_by_replicate() {
         let mut acc = CompareAccumulator::new(2, 1, 1);
         for (r, (base, arm)) in [(1.0, 1.5), (3.0, 3.6), (5.0, 5.4)].into_iter().enumerate() {
@@ -379,7 +379,10 @@ mod tests {
         let (lo, hi) = acc.paired_ci(1, 0, 0).unwrap();
         assert!(lo > 0.0 && hi < 1.0, "differences 0.5, 0.6, 0.4: {lo} {hi}");
         let welch = welch(acc.pooled(1, 0, 0), acc.pooled(0, 0, 0)).ci.unwrap();
-        assert!(welch.0 < 0.0, "the unpaired interval cannot see it: {welch:?}");
+        assert!(
+            welch.0 < 0.0,
+            "the unpaired interval cannot see it: {welch:?}"
+        );
         assert!(acc.paired_ci(0, 0, 0).is_none());
     }
 
