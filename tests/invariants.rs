@@ -18,6 +18,16 @@ fn small(s: Scenario) -> Scenario {
     s.supervision.campaign_start_month = 5;
     s.migration.wage_ratio = 3.0;
     s.service_team.joint_branch_min_active = 4;
+    // A mid-run policy change switches several mechanisms.
+    s.changes = vec![grassroots::scenario::Change {
+        month: 15,
+        set: vec![
+            ("spiritual.enabled".into(), "false".into()),
+            ("incentive.reward_rule".into(), "\"threshold\"".into()),
+            ("service_team.contact_assignment".into(), "false".into()),
+            ("migration.wage_ratio".into(), "1.0".into()),
+        ],
+    }];
     s
 }
 

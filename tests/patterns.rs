@@ -62,6 +62,22 @@ fn a_campaign_raises_real_effort_only_while_it_lasts() {
 }
 
 #[test]
+fn motivation_gained_from_education_fades_when_education_stops() {
+    let mut s = small();
+    s.scenario.months = 72;
+    s.spiritual.enabled = true;
+    s.changes = vec![grassroots::scenario::Change {
+        month: 36,
+        set: vec![("spiritual.enabled".into(), "false".into())],
+    }];
+    let start = mean(&s, "motivation_mean", 0, 3);
+    let peak = mean(&s, "motivation_mean", 33, 36);
+    let later = mean(&s, "motivation_mean", 69, 72);
+    assert!(peak > start + 0.03, "{start} {peak}");
+    assert!(later < peak - 0.03, "{peak} {later}");
+}
+
+#[test]
 fn switching_a_mechanism_off_removes_its_traces() {
     let mut s = small();
     s.incentive.enabled = false;

@@ -184,6 +184,10 @@ pub fn validate(file: &Path) -> Result<()> {
         (Err(a), _) | (_, Err(a)) => return Err(a),
     };
     let mut extra = String::new();
+    if !s.changes.is_empty() {
+        let months: Vec<String> = s.changes.iter().map(|c| c.month.to_string()).collect();
+        extra.push_str(&format!(", policy changes at months {}", months.join(", ")));
+    }
     if !e.variants.is_empty() {
         extra.push_str(&format!(", {} variants", e.variants.len()));
     }

@@ -21,8 +21,11 @@ use rayon::prelude::*;
 
 /// One replicate of a scenario, advanced month by month.
 #[derive(Debug)]
-pub struct Simulation<'a> {
-    scenario: &'a Scenario,
+pub struct Simulation {
+    /// The scenario in force from each recorded month on (`Scenario::phases`).
+    phases: Vec<(u32, Scenario)>,
+    /// Index of the phase in force.
+    phase: usize,
     villages: Vec<Village>,
     board: ModelBoard,
     month: u32,
@@ -68,16 +71,17 @@ pub fn step_village(
     tally
 }
 
-impl<'a> Simulation<'a> {
+impl Simulation {
     /// Build the county for the replicate whose seed is `replicate_seed`
     /// (see [`rng::replicate_seed`]).
-    pub fn new(scenario: &'a Scenario, replicate_seed: u64) -> Self {
+    pub fn new(scenario: &Scenario, replicate_seed: u64) -> Self {
         let villages = (0..scenario.world.villages)
             .into_par_iter()
             .map(|id| build_village(scenario, id, replicate_seed))
             .collect();
         Simulation {
-            scenario,
+            phases: scenario.phases(),
+            phase: 0,
             villages,
             board: ModelBoard::default(),
             month: 0,
@@ -105,7 +109,14 @@ impl<'a> Simulation<'a> {
 
     /// Advance one month and return its metrics.
     pub fn step(&mut self) -> MonthMetrics {
-        let s = self.scenario;
+        while self
+            .phases
+            .get(self.phase + 1)
+            .is_some_and(|(month, _)| i64::from(*month) <= self.clock)
+        {
+            self.phase += 1;
+        }
+        let s = &self.phases[self.phase].1;
         let ctx = MonthContext {
             month: u32::try_from(self.clock).unwrap_or(0),
             inspection: s.supervision.inspection_at_clock(self.clock),
@@ -144,7 +155,7 @@ impl<'a> Simulation<'a> {
     /// take office at the start of next month (`selection::ensure_secretary`)
     /// or at once (replacement).
     fn assess(&mut self, county: &mut CountyTally) {
-        let s = self.scenario;
+        let s = &self.phases[self.phase].1;
         self.villages
             .par_iter_mut()
             .for_each(|v| incentive::score_members(v, s));
@@ -171,7 +182,7 @@ impl<'a> Simulation<'a> {
         while self.clock < 0 {
             self.step();
         }
-        (0..self.scenario.scenario.months)
+        (0..self.phases[0].1.scenario.months)
             .map(|_| self.step())
             .collect()
     }
@@ -224,5 +235,28 @@ mod tests {
         assert!(rows[3][inspections] > 5.0 * rows[2][inspections].max(1.0));
         let assessed: Vec<usize> = (0..24).filter(|&m| rows[m][rewards] > 0.0).collect();
         assert_eq!(assessed, vec![11, 23]);
+    }
+
+    #[test]
+    fn a_change_takes_effect_from_its_month() {
+        let k = metric_index("formalism_index").unwrap();
+        let mut s = small();
+        s.scenario.months = 36;
+        let before = Simulation::new(&s, 3).run();
+        s.changes = vec![crate::scenario::Change {
+            month: 12,
+            set: vec![
+                ("incentive.formal_weight".into(), "0.0".into()),
+                ("incentive.mass_evaluation_weight".into(), "0.8".into()),
+            ],
+        }];
+        let after = Simulation::new(&s, 3).run();
+        assert_eq!(before[..12], after[..12], "identical until the change");
+        assert!(
+            after[30][k] < before[30][k] - 0.1,
+            "{} {}",
+            after[30][k],
+            before[30][k]
+        );
     }
 }

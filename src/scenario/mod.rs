@@ -36,6 +36,9 @@ pub struct Scenario {
     pub supervision: Supervision,
     /// Exemplary models.
     pub exemplary: Exemplary,
+    /// Policy changes during the run, in month order (`docs/model.md` §3.2b).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<Change>,
     /// Hollowing out.
     pub migration: Migration,
     /// The secretary's leadership.
@@ -56,6 +59,17 @@ pub struct Scenario {
     pub funds: Funds,
     /// Service innovation.
     pub innovation: Innovation,
+}
+
+/// A policy change at a month of the run: from `month` on, these overrides
+/// hold (dotted key, TOML literal), on top of earlier changes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Change {
+    /// First recorded month (from 0) with the change in force.
+    pub month: u32,
+    /// Overrides, validated.
+    pub set: Vec<(String, String)>,
 }
 
 /// `[scenario]`: identity, seed and length of the run.
@@ -507,6 +521,48 @@ impl Scenario {
         self.innovation.enabled = true;
         self.incentive.economic_weight = 0.2;
         self
+    }
+
+    /// The scenario with `set` (dotted key, validated TOML literal) applied.
+    pub fn with_overrides(&self, set: &[(String, String)]) -> Scenario {
+        let mut value = toml::Value::try_from(self).expect("a scenario serialises");
+        for (key, literal) in set {
+            let v =
+                validate::override_value(key, literal).expect("overrides are validated when read");
+            if let (Some((section, name)), Some(table)) =
+                (key.split_once('.'), value.as_table_mut())
+            {
+                if let Some(toml::Value::Table(t)) = table.get_mut(section) {
+                    t.insert(name.to_string(), v);
+                }
+            }
+        }
+        value
+            .try_into()
+            .expect("validated overrides keep the scenario valid")
+    }
+
+    /// The scenario in force from each month on: (first month, scenario
+    /// without changes), starting at month 0, changes applied cumulatively.
+    pub fn phases(&self) -> Vec<(u32, Scenario)> {
+        let mut base = self.clone();
+        base.changes.clear();
+        let mut phases = vec![(0, base)];
+        let mut changes = self.changes.clone();
+        changes.sort_by_key(|c| c.month);
+        for c in changes {
+            let next = phases
+                .last()
+                .expect("at least one phase")
+                .1
+                .with_overrides(&c.set);
+            if c.month == 0 {
+                phases[0].1 = next;
+            } else {
+                phases.push((c.month, next));
+            }
+        }
+        phases
     }
 
     /// Villages per township, never more than the villages there are.

@@ -13,7 +13,8 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 /// Top-level sections that describe experiments rather than parameters.
-pub const EXPERIMENT_SECTIONS: &[&str] = &["variants", "compare", "sweep", "uncertainty"];
+pub const EXPERIMENT_SECTIONS: &[&str] =
+    &["variants", "compare", "sweep", "uncertainty", "changes"];
 
 /// Outcomes compared when `[compare] outcomes` is not given.
 pub const DEFAULT_OUTCOMES: &[&str] = &[
@@ -186,7 +187,7 @@ fn table_of<'a, 'i>(
 }
 
 /// Collect `key = value` settings, flattening dotted keys, as validated overrides.
-fn read_overrides(
+pub(super) fn read_overrides(
     ctx: &mut Ctx<'_>,
     table: &DeTable<'_>,
     prefix: &str,
@@ -605,6 +606,84 @@ fn required_ranges(
             );
             None
         }
+    }
+}
+
+/// Read the `[[changes]]` of scenario text: policy changes during a run.
+pub(super) fn parse_changes(
+    text: &str,
+    file: &str,
+    months: u32,
+) -> Result<Vec<super::Change>, ScenarioErrors> {
+    let mut ctx = Ctx {
+        text,
+        file,
+        errors: Vec::new(),
+    };
+    let mut out = Vec::new();
+    let Ok(doc) = DeTable::parse(text) else {
+        return Ok(out);
+    };
+    let Some(value) = doc.get_ref().get("changes") else {
+        return Ok(out);
+    };
+    let Some(items) = value.get_ref().as_array() else {
+        ctx.error(
+            value.span().start,
+            Some("changes".into()),
+            "write each change as a [[changes]] table with a `month`".into(),
+        );
+        return Err(finish(ctx));
+    };
+    for item in items.iter() {
+        let Some(table) = table_of(&mut ctx, item, "changes") else {
+            continue;
+        };
+        let month = match table.get("month") {
+            Some(m) => match as_integer(m.get_ref()) {
+                Some(n) if n >= 0 && n < i64::from(months) => n as u32,
+                _ => {
+                    ctx.error(
+                        m.span().start,
+                        Some("changes.month".into()),
+                        format!(
+                            "expected a month of the run, an integer in 0 – {}",
+                            months.saturating_sub(1)
+                        ),
+                    );
+                    continue;
+                }
+            },
+            None => {
+                ctx.error(
+                    item.span().start,
+                    Some("changes".into()),
+                    "every [[changes]] needs a `month = N` (from 0)".into(),
+                );
+                continue;
+            }
+        };
+        let mut found = Vec::new();
+        read_overrides(&mut ctx, table, "", &["month"], &mut found);
+        found.sort_by_key(|f| f.0);
+        let mut set = Vec::new();
+        for (at, key, literal) in found {
+            if key.starts_with("world.") {
+                ctx.error(
+                    at,
+                    Some(key),
+                    "[world] keys set the county up; they cannot change during a run".into(),
+                );
+            } else {
+                set.push((key, literal));
+            }
+        }
+        out.push(super::Change { month, set });
+    }
+    if ctx.errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(finish(ctx))
     }
 }
 

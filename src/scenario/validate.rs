@@ -160,6 +160,11 @@ pub(super) fn parse(
             return Err(finish(ctx));
         }
     };
+    let mut scenario = scenario;
+    match super::spec::parse_changes(text, file, scenario.scenario.months) {
+        Ok(changes) => scenario.changes = changes,
+        Err(e) => return Err(e),
+    }
     let doc = DeTable::parse(text).ok();
     cross_checks(&scenario, doc.as_ref().map(|d| d.get_ref()), &mut ctx);
     if ctx.errors.is_empty() {
@@ -802,5 +807,34 @@ mod tests {
         assert!(e.contains("is there a cycle?"), "{e}");
         let e = Scenario::from_toml("[scenario]\nbase = \"base.toml\"\n", "s.toml").unwrap_err();
         assert!(e.to_string().contains("cannot be read here"));
+    }
+
+    #[test]
+    fn changes_are_read_validated_and_phased() {
+        let text = "[scenario]\nmonths = 36\n[[changes]]\nmonth = 24\n\"incentive.formal_weight\" = 0.1\n[[changes]]\nmonth = 12\nspiritual.enabled = true\n";
+        let s = Scenario::from_toml(text, "s.toml").unwrap();
+        assert_eq!(s.changes.len(), 2);
+        let phases = s.phases();
+        assert_eq!(
+            phases.iter().map(|p| p.0).collect::<Vec<_>>(),
+            vec![0, 12, 24]
+        );
+        assert!(!phases[0].1.spiritual.enabled && phases[1].1.spiritual.enabled);
+        assert_eq!(phases[1].1.incentive.formal_weight, 0.6);
+        assert_eq!(phases[2].1.incentive.formal_weight, 0.1);
+        assert!(phases[2].1.spiritual.enabled, "changes accumulate");
+        let e = err(
+            "[scenario]\nmonths = 36\n[[changes]]\nmonth = 40\n\"incentive.formal_weight\" = 0.1\n",
+        );
+        assert!(
+            e.contains(
+                "s.toml:4:9: changes.month: expected a month of the run, an integer in 0 – 35"
+            ),
+            "{e}"
+        );
+        let e = err("[[changes]]\nmonth = 3\n\"world.villages\" = 5\n");
+        assert!(e.contains("cannot change during a run"), "{e}");
+        let e = err("[[changes]]\nmonth = 3\n\"incentive.formal_weigth\" = 0.2\n");
+        assert!(e.contains("did you mean `incentive.formal_weight`"), "{e}");
     }
 }
