@@ -75,6 +75,8 @@ fn run_writes_timeseries_summary_manifest_and_charts() {
     let png = std::fs::read(out.join("charts/service_capacity.png")).unwrap();
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
     assert!(png.len() > 10_000, "chart has content");
+    let svg = std::fs::read_to_string(out.join("charts/service_capacity.svg")).unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("small — service capacity"));
     // Nothing is left in the staging area.
     let leftovers: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()

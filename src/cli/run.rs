@@ -51,14 +51,16 @@ pub fn run(file: &Path, common: &Common) -> Result<()> {
     std::fs::create_dir_all(&charts).map_err(output::io_err(&charts))?;
     let mut files = vec!["timeseries.csv".to_string(), "summary.csv".to_string()];
     for metric in chart::CHARTED {
-        let name = format!("charts/{metric}.png");
         let title = format!("{} — {}", s.scenario.name, metric.replace('_', " "));
-        chart::draw_metric(&dir.join(&name), &title, metric, &summaries)?;
-        files.push(name);
+        for ext in chart::FORMATS {
+            let name = format!("charts/{metric}.{ext}");
+            chart::draw_metric(&dir.join(&name), &title, metric, &summaries)?;
+            files.push(name);
+        }
     }
     let charts: Vec<String> = files
         .iter()
-        .filter(|f| f.starts_with("charts/"))
+        .filter(|f| f.starts_with("charts/") && f.ends_with(".png"))
         .cloned()
         .collect();
     let markdown = output::report::run_report(&s, &summaries, &charts);

@@ -6,6 +6,7 @@
 
 use super::OutputError;
 use crate::experiment::MonthSummary;
+use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::{FontStyle, register_font};
 use std::path::Path;
@@ -22,6 +23,9 @@ fn ensure_font() {
         let _ = register_font("sans-serif", FontStyle::Normal, FONT);
     });
 }
+
+/// The formats every chart is written in: PNG for viewing, SVG for print.
+pub const FORMATS: [&str; 2] = ["png", "svg"];
 
 /// The metrics drawn after every run.
 pub const CHARTED: &[&str] = &[
@@ -104,6 +108,46 @@ pub fn draw_series(
     series: &[Series],
 ) -> Result<(), OutputError> {
     ensure_font();
+    if series.iter().all(|s| s.points.is_empty()) {
+        return Err(OutputError::Chart {
+            path: path.to_path_buf(),
+            message: format!("no data for metric `{metric}`"),
+        });
+    }
+    if is_svg(path) {
+        series_on(
+            SVGBackend::new(path, (960, 540)).into_drawing_area(),
+            path,
+            title,
+            x_desc,
+            metric,
+            series,
+        )
+    } else {
+        series_on(
+            BitMapBackend::new(path, (960, 540)).into_drawing_area(),
+            path,
+            title,
+            x_desc,
+            metric,
+            series,
+        )
+    }
+}
+
+/// Whether a chart path asks for SVG (by its extension).
+fn is_svg(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "svg")
+}
+
+fn series_on<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    path: &Path,
+    title: &str,
+    x_desc: &str,
+    metric: &str,
+    series: &[Series],
+) -> Result<(), OutputError> {
     let err = |e: String| OutputError::Chart {
         path: path.to_path_buf(),
         message: e,
@@ -128,7 +172,6 @@ pub fn draw_series(
         y_hi + pad,
     );
 
-    let root = BitMapBackend::new(path, (960, 540)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| err(e.to_string()))?;
     let mut chart = ChartBuilder::on(&root)
         .caption(title, ("sans-serif", 24))
@@ -220,13 +263,42 @@ fn viridis(t: f64) -> RGBColor {
 pub fn draw_heatmap(
     path: &Path,
     title: &str,
+    x: (&str, &[String]),
+    y: (&str, &[String]),
+    values: &[Vec<f64>],
+) -> Result<(), OutputError> {
+    ensure_font();
+    if is_svg(path) {
+        heatmap_on(
+            SVGBackend::new(path, (900, 720)).into_drawing_area(),
+            path,
+            title,
+            x,
+            y,
+            values,
+        )
+    } else {
+        heatmap_on(
+            BitMapBackend::new(path, (900, 720)).into_drawing_area(),
+            path,
+            title,
+            x,
+            y,
+            values,
+        )
+    }
+}
+
+fn heatmap_on<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    path: &Path,
+    title: &str,
     (x_desc, x_ticks): (&str, &[String]),
     (y_desc, y_ticks): (&str, &[String]),
     values: &[Vec<f64>],
 ) -> Result<(), OutputError> {
     use crate::output::report::sig4;
     use plotters::style::text_anchor::{HPos, Pos, VPos};
-    ensure_font();
     let err = |e: String| OutputError::Chart {
         path: path.to_path_buf(),
         message: e,
@@ -239,7 +311,6 @@ pub fn draw_heatmap(
     let lo = finite().fold(f64::INFINITY, f64::min);
     let hi = finite().fold(f64::NEG_INFINITY, f64::max);
     let span = if hi > lo { hi - lo } else { 1.0 };
-    let root = BitMapBackend::new(path, (900, 720)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| err(e.to_string()))?;
     let mut chart = ChartBuilder::on(&root)
         .caption(

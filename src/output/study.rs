@@ -460,16 +460,17 @@ fn assemble_compare(plan: &Plan, store: &Store, dir: &Path) -> Result<Assembled,
                     .collect(),
             })
             .collect();
-        let target = charts.join(format!("{outcome}.png"));
-        let partial = charts.join(format!("{outcome}.{}.partial.png", std::process::id()));
-        chart::draw_series(
-            &partial,
-            "month",
-            &format!("{} — {}", plan.name, outcome.replace('_', " ")),
-            outcome,
-            &series,
-        )?;
-        chart_files.push((partial, target));
+        let title = format!("{} — {}", plan.name, outcome.replace('_', " "));
+        for ext in chart::FORMATS {
+            let target = charts.join(format!("{outcome}.{ext}"));
+            let partial = charts.join(format!(
+                "{outcome}.{}.{}.partial.{ext}",
+                std::process::id(),
+                unique()
+            ));
+            chart::draw_series(&partial, &title, "month", outcome, &series)?;
+            chart_files.push((partial, target));
+        }
     }
     let mut files = commit(staged)?;
     files.extend(
@@ -479,7 +480,7 @@ fn assemble_compare(plan: &Plan, store: &Store, dir: &Path) -> Result<Assembled,
     );
     let charts: Vec<String> = files
         .iter()
-        .filter(|f| f.starts_with("charts/"))
+        .filter(|f| f.starts_with("charts/") && f.ends_with(".png"))
         .cloned()
         .collect();
     let report = super::report::compare_report(plan, &acc, &charts);
@@ -597,10 +598,15 @@ fn assemble_sweep(plan: &Plan, store: &Store, dir: &Path) -> Result<Assembled, O
     }
     let mut chart_files = Vec::new();
     let charts = dir.join("charts");
-    for (o, outcome) in plan.outcomes.iter().enumerate() {
-        let target = charts.join(format!("{outcome}.png"));
+    let cells = plan
+        .outcomes
+        .iter()
+        .enumerate()
+        .flat_map(|(o, outcome)| chart::FORMATS.map(|ext| (o, outcome, ext)));
+    for (o, outcome, ext) in cells {
+        let target = charts.join(format!("{outcome}.{ext}"));
         let partial = charts.join(format!(
-            "{outcome}.{}.{}.partial.png",
+            "{outcome}.{}.{}.partial.{ext}",
             std::process::id(),
             unique()
         ));
