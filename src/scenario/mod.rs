@@ -36,7 +36,7 @@ pub struct Scenario {
     pub supervision: Supervision,
     /// Exemplary models.
     pub exemplary: Exemplary,
-    /// Policy changes during the run, in month order (`docs/model.md` §3.2b).
+    /// Policy changes during the run, in month order (`docs/model.md` §3.5).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub changes: Vec<Change>,
     /// Hollowing out.
