@@ -520,6 +520,13 @@ fn read_sweep(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>) -> Option<SweepDe
         flatten(grid_table, "", &mut flat);
         let mut axes = Vec::new();
         for (key, key_at, v) in flat {
+            if schema::find(&key).is_none() {
+                let hint = suggest(&key, schema::PARAMS.iter().map(|p| p.key))
+                    .map(|s| format!("; did you mean `{s}`?"))
+                    .unwrap_or_default();
+                ctx.error(key_at, Some(key), format!("unknown parameter{hint}"));
+                continue;
+            }
             if key.starts_with("scenario.") {
                 ctx.error(
                     key_at,
@@ -546,7 +553,7 @@ fn read_sweep(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>) -> Option<SweepDe
             }
             axes.push((key, literals));
         }
-        if axes.is_empty() {
+        if axes.is_empty() && grid_table.is_empty() {
             ctx.error(
                 grid.span().start,
                 Some("sweep.grid".into()),
