@@ -30,19 +30,28 @@ pub fn run_replicates(
     n: u32,
     on_done: &(dyn Fn() + Sync),
 ) -> Vec<ReplicateRun> {
-    (0..n)
-        .into_par_iter()
-        .map(|replicate| {
-            let seed = rng::replicate_seed(s.scenario.seed, variant, u64::from(replicate));
-            let months = Simulation::new(s, seed).run();
-            on_done();
-            ReplicateRun {
-                replicate,
-                seed,
-                months,
-            }
-        })
-        .collect()
+    let mut out = Vec::with_capacity(n as usize);
+    // At most one replicate per worker thread is alive at a time: without the
+    // chunks, a thread waiting inside a replicate's parallel village loop
+    // could start further replicates and hold their state too.
+    let chunk = rayon::current_num_threads().max(1) as u32;
+    for start in (0..n).step_by(chunk as usize) {
+        let batch: Vec<ReplicateRun> = (start..(start + chunk).min(n))
+            .into_par_iter()
+            .map(|replicate| {
+                let seed = rng::replicate_seed(s.scenario.seed, variant, u64::from(replicate));
+                let months = Simulation::new(s, seed).run();
+                on_done();
+                ReplicateRun {
+                    replicate,
+                    seed,
+                    months,
+                }
+            })
+            .collect();
+        out.extend(batch);
+    }
+    out
 }
 
 /// Summary of one metric in one month across replicates.

@@ -178,17 +178,21 @@ pub fn execute(
         .copied()
         .filter(|r| !store.has(&r.key) && seen.insert(r.key.as_str()))
         .collect();
-    let results: Vec<Result<(), OutputError>> = todo
-        .par_iter()
-        .map(|r| {
-            let s = &plan.scenarios[plan.cell(r.arm, r.environment)];
-            let months = Simulation::new(s, r.seed).run();
-            let result = store.write(&r.key, &months);
-            on_done();
-            result
-        })
-        .collect();
-    results.into_iter().collect::<Result<Vec<()>, _>>()?;
+    // At most one run per worker thread is alive at a time (see
+    // `experiment::run_replicates`), so memory follows the estimate.
+    for batch in todo.chunks(rayon::current_num_threads().max(1)) {
+        let results: Vec<Result<(), OutputError>> = batch
+            .par_iter()
+            .map(|r| {
+                let s = &plan.scenarios[plan.cell(r.arm, r.environment)];
+                let months = Simulation::new(s, r.seed).run();
+                let result = store.write(&r.key, &months);
+                on_done();
+                result
+            })
+            .collect();
+        results.into_iter().collect::<Result<Vec<()>, _>>()?;
+    }
     Ok(todo.len())
 }
 
