@@ -344,7 +344,9 @@ fn assemble_compare(plan: &Plan, store: &Store, dir: &Path) -> Result<Assembled,
         "paired_ci_high",
         "p_value",
         "effect_size",
+        "per_extra_cost",
     ])?;
+    let cost = plan.outcomes.iter().position(|o| o == "cost");
     for (a, arm) in plan.arms.iter().enumerate() {
         for (o, outcome) in plan.outcomes.iter().enumerate() {
             for (m, measure) in MEASURES.iter().enumerate() {
@@ -369,6 +371,12 @@ fn assemble_compare(plan: &Plan, store: &Store, dir: &Path) -> Result<Assembled,
                     number(paired.map(|c| c.1)),
                     number(d.p_value.filter(|_| !baseline)),
                     number(d.effect_size.filter(|_| !baseline)),
+                    number(cost.filter(|c| !baseline && *c != o).and_then(|c| {
+                        // Only where the extra cost is clearly not zero.
+                        let extra = welch(acc.pooled(a, c, m), acc.pooled(0, c, m));
+                        let (lo, hi) = extra.ci?;
+                        (lo > 0.0 || hi < 0.0).then(|| d.diff / extra.diff)
+                    })),
                 ];
                 comparison.row(head.into_iter().chain(summary_cells(&s)).chain(tail))?;
             }
