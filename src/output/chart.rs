@@ -12,6 +12,18 @@ use plotters::style::{FontStyle, register_font};
 use std::path::Path;
 use std::sync::Once;
 
+/// Call `$draw(root, args...)` with a drawing area of the backend the path's
+/// extension asks for: SVG for `.svg`, PNG otherwise.
+macro_rules! on_backend {
+    ($path:expr, $size:expr, $draw:ident($($arg:expr),*)) => {
+        if is_svg($path) {
+            $draw(SVGBackend::new($path, $size).into_drawing_area(), $($arg),*)
+        } else {
+            $draw(BitMapBackend::new($path, $size).into_drawing_area(), $($arg),*)
+        }
+    };
+}
+
 static FONT: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
 static REGISTER: Once = Once::new();
 
@@ -114,25 +126,11 @@ pub fn draw_series(
             message: format!("no data for metric `{metric}`"),
         });
     }
-    if is_svg(path) {
-        series_on(
-            SVGBackend::new(path, (960, 540)).into_drawing_area(),
-            path,
-            title,
-            x_desc,
-            metric,
-            series,
-        )
-    } else {
-        series_on(
-            BitMapBackend::new(path, (960, 540)).into_drawing_area(),
-            path,
-            title,
-            x_desc,
-            metric,
-            series,
-        )
-    }
+    on_backend!(
+        path,
+        (960, 540),
+        series_on(path, title, x_desc, metric, series)
+    )
 }
 
 /// Whether a chart path asks for SVG (by its extension).
@@ -268,25 +266,7 @@ pub fn draw_heatmap(
     values: &[Vec<f64>],
 ) -> Result<(), OutputError> {
     ensure_font();
-    if is_svg(path) {
-        heatmap_on(
-            SVGBackend::new(path, (900, 720)).into_drawing_area(),
-            path,
-            title,
-            x,
-            y,
-            values,
-        )
-    } else {
-        heatmap_on(
-            BitMapBackend::new(path, (900, 720)).into_drawing_area(),
-            path,
-            title,
-            x,
-            y,
-            values,
-        )
-    }
+    on_backend!(path, (900, 720), heatmap_on(path, title, x, y, values))
 }
 
 fn heatmap_on<DB: DrawingBackend>(

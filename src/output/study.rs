@@ -285,6 +285,16 @@ fn commit(staged: Vec<(PathBuf, PathBuf)>) -> Result<Vec<String>, OutputError> {
     Ok(names)
 }
 
+/// Move the staged tables and charts into place; their names, charts under `charts/`.
+fn commit_all(
+    tables: Vec<(PathBuf, PathBuf)>,
+    charts: Vec<(PathBuf, PathBuf)>,
+) -> Result<Vec<String>, OutputError> {
+    let mut files = commit(tables)?;
+    files.extend(commit(charts)?.into_iter().map(|f| format!("charts/{f}")));
+    Ok(files)
+}
+
 fn assemble_compare(plan: &Plan, store: &Store, dir: &Path) -> Result<Assembled, OutputError> {
     let outcomes = analysis::outcome_indices(&plan.outcomes);
     let n_env = plan.environments.len();
@@ -484,12 +494,7 @@ fn assemble_compare(plan: &Plan, store: &Store, dir: &Path) -> Result<Assembled,
             chart_files.push((partial, target));
         }
     }
-    let mut files = commit(staged)?;
-    files.extend(
-        commit(chart_files)?
-            .into_iter()
-            .map(|f| format!("charts/{f}")),
-    );
+    let mut files = commit_all(staged, chart_files)?;
     let charts: Vec<String> = files
         .iter()
         .filter(|f| f.starts_with("charts/") && f.ends_with(".png"))
@@ -682,12 +687,7 @@ fn assemble_sweep(plan: &Plan, store: &Store, dir: &Path) -> Result<Assembled, O
             chart_files.push((partial, target));
         }
     }
-    let mut files = commit(staged)?;
-    files.extend(
-        commit(chart_files)?
-            .into_iter()
-            .map(|f| format!("charts/{f}")),
-    );
+    let mut files = commit_all(staged, chart_files)?;
     write_manifest(plan, dir, &files)?;
     files.push("manifest.json".into());
     Ok(Assembled {

@@ -186,6 +186,19 @@ fn table_of<'a, 'i>(
     t
 }
 
+/// The validated overrides of a table (all keys but `skip`), in file order,
+/// each with the offset of its key.
+fn sorted_overrides(
+    ctx: &mut Ctx<'_>,
+    table: &DeTable<'_>,
+    skip: &[&str],
+) -> Vec<(usize, String, String)> {
+    let mut found = Vec::new();
+    read_overrides(ctx, table, "", skip, &mut found);
+    found.sort_by_key(|f| f.0);
+    found
+}
+
 /// Collect `key = value` settings, flattening dotted keys, as validated overrides.
 pub(super) fn read_overrides(
     ctx: &mut Ctx<'_>,
@@ -278,10 +291,10 @@ fn read_variants(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>, out: &mut Vec<
                 continue;
             }
         };
-        let mut found = Vec::new();
-        read_overrides(ctx, table, "", &["name", "description"], &mut found);
-        found.sort_by_key(|f| f.0);
-        let overrides = found.into_iter().map(|(_, k, l)| (k, l)).collect();
+        let overrides = sorted_overrides(ctx, table, &["name", "description"])
+            .into_iter()
+            .map(|(_, k, l)| (k, l))
+            .collect();
         out.push(VariantSpec { name, overrides });
     }
 }
@@ -670,11 +683,8 @@ pub(super) fn parse_changes(
                 continue;
             }
         };
-        let mut found = Vec::new();
-        read_overrides(&mut ctx, table, "", &["month"], &mut found);
-        found.sort_by_key(|f| f.0);
         let mut set = Vec::new();
-        for (at, key, literal) in found {
+        for (at, key, literal) in sorted_overrides(&mut ctx, table, &["month"]) {
             if key.starts_with("world.") {
                 ctx.error(
                     at,
