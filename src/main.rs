@@ -26,6 +26,9 @@ enum Command {
         file: PathBuf,
         #[command(flatten)]
         common: Common,
+        /// Also write villages.csv: every village's metrics every month.
+        #[arg(long)]
+        per_village: bool,
     },
     /// Compare the base scenario and its [[variants]] (or several scenario
     /// files) with confidence intervals; with [uncertainty], across sampled
@@ -83,7 +86,11 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Run { file, common } => cli::run::run(&file, &common),
+        Command::Run {
+            file,
+            common,
+            per_village,
+        } => cli::run::run(&file, &common, per_village),
         Command::Compare {
             files,
             common,

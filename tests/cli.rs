@@ -291,3 +291,60 @@ fn run_never_replaces_a_directory_that_is_not_its_own_output() {
         assert!(o.status.success(), "{}", text(&o.stderr));
     }
 }
+
+#[test]
+fn per_village_rows_add_up_to_the_county() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("pv");
+    let o = run(&[
+        "run",
+        data("small.toml").to_str().unwrap(),
+        "-q",
+        "--per-village",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let read = |name: &str| -> Vec<Vec<String>> {
+        std::fs::read_to_string(out.join(name))
+            .unwrap()
+            .lines()
+            .map(|l| l.split(',').map(String::from).collect())
+            .collect()
+    };
+    let villages = read("villages.csv");
+    let county = read("timeseries.csv");
+    assert_eq!(
+        &villages[0][..5],
+        &["replicate", "seed", "month", "village", "township"]
+    );
+    assert_eq!(
+        villages.len() - 1,
+        3 * 24 * 6,
+        "replicates × months × villages"
+    );
+    let col = |rows: &[Vec<String>], name: &str| rows[0].iter().position(|h| h == name).unwrap();
+    let (va, ca) = (
+        col(&villages, "needs_arrived"),
+        col(&county, "needs_arrived"),
+    );
+    let (vr, cr) = (
+        col(&villages, "needs_resolved"),
+        col(&county, "needs_resolved"),
+    );
+    for month in 0..24 {
+        let rows: Vec<&Vec<String>> = villages[1..]
+            .iter()
+            .filter(|r| r[0] == "0" && r[2] == month.to_string())
+            .collect();
+        assert_eq!(rows.len(), 6);
+        let sum = |k: usize| {
+            rows.iter()
+                .map(|r| r[k].parse::<f64>().unwrap())
+                .sum::<f64>()
+        };
+        let total = |k: usize| county[1 + month][k].parse::<f64>().unwrap();
+        assert_eq!(sum(va), total(ca), "month {month}");
+        assert_eq!(sum(vr), total(cr), "month {month}");
+    }
+}

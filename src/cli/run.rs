@@ -10,7 +10,7 @@ use std::path::Path;
 use std::time::Instant;
 
 /// Run a scenario file.
-pub fn run(file: &Path, common: &Common) -> Result<()> {
+pub fn run(file: &Path, common: &Common, per_village: bool) -> Result<()> {
     let (text, shown) = read_text(file)?;
     let s = resolve(&text, &shown, &overrides(common)?)?;
     let experiment = spec(&text, &shown)?;
@@ -21,8 +21,16 @@ pub fn run(file: &Path, common: &Common) -> Result<()> {
     let pool = pool(common.threads)?;
     let threads = pool.current_num_threads();
     let concurrent = threads.min(s.scenario.replicates as usize);
-    let results =
-        s.scenario.replicates as u64 * u64::from(s.scenario.months) * (METRICS.len() as u64) * 16;
+    let rows = if per_village {
+        1 + u64::from(s.world.villages)
+    } else {
+        1
+    };
+    let results = s.scenario.replicates as u64
+        * u64::from(s.scenario.months)
+        * (METRICS.len() as u64)
+        * 16
+        * rows;
     check_memory(
         estimate_memory(&s, concurrent) + results,
         s.scenario.replicates as usize,
@@ -39,7 +47,9 @@ pub fn run(file: &Path, common: &Common) -> Result<()> {
     );
     let started = Instant::now();
     let on_done = || bar.inc(1);
-    let runs = pool.install(|| experiment::run_replicates(&s, 0, s.scenario.replicates, &on_done));
+    let runs = pool.install(|| {
+        experiment::run_replicates_detailed(&s, 0, s.scenario.replicates, per_village, &on_done)
+    });
     let wall = started.elapsed().as_secs_f64();
     bar.finish_and_clear();
     let summaries = experiment::summarize_runs(&runs);
@@ -47,9 +57,19 @@ pub fn run(file: &Path, common: &Common) -> Result<()> {
     let dir = staged.path().to_path_buf();
     output::csv::write_timeseries(&dir.join("timeseries.csv"), &runs)?;
     output::csv::write_summary(&dir.join("summary.csv"), &summaries)?;
+    if per_village {
+        output::csv::write_villages(
+            &dir.join("villages.csv"),
+            &runs,
+            s.world.villages_per_township,
+        )?;
+    }
     let charts = dir.join("charts");
     std::fs::create_dir_all(&charts).map_err(output::io_err(&charts))?;
     let mut files = vec!["timeseries.csv".to_string(), "summary.csv".to_string()];
+    if per_village {
+        files.push("villages.csv".into());
+    }
     for metric in chart::CHARTED {
         let title = format!("{} — {}", s.scenario.name, metric.replace('_', " "));
         for ext in chart::FORMATS {

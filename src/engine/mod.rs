@@ -178,13 +178,36 @@ impl Simulation {
 
     /// Run the burn-in, then all months, and return one row of metrics per
     /// recorded month.
-    pub fn run(mut self) -> Vec<MonthMetrics> {
+    pub fn run(self) -> Vec<MonthMetrics> {
+        self.run_detailed(false).0
+    }
+
+    /// Metrics of every village in the month last stepped, in village order.
+    /// County-phase counts (rewards, promotions, models, replacements) are
+    /// county-level only and not in these rows.
+    pub fn village_metrics(&self) -> impl Iterator<Item = MonthMetrics> + '_ {
+        self.tallies
+            .iter()
+            .zip(&self.villages)
+            .map(|(t, v)| t.metrics(f64::from(v.branch.score)))
+    }
+
+    /// Like [`Simulation::run`], also returning every village's row of every
+    /// recorded month (month-major, village order) when `per_village`.
+    pub fn run_detailed(mut self, per_village: bool) -> (Vec<MonthMetrics>, Vec<MonthMetrics>) {
         while self.clock < 0 {
             self.step();
         }
-        (0..self.phases[0].1.scenario.months)
-            .map(|_| self.step())
-            .collect()
+        let months = self.phases[0].1.scenario.months as usize;
+        let mut county = Vec::with_capacity(months);
+        let mut villages = Vec::new();
+        for _ in 0..months {
+            county.push(self.step());
+            if per_village {
+                villages.extend(self.village_metrics());
+            }
+        }
+        (county, villages)
     }
 }
 

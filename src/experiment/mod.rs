@@ -20,6 +20,8 @@ pub struct ReplicateRun {
     pub seed: u64,
     /// One row per month.
     pub months: Vec<MonthMetrics>,
+    /// With per-village output: one row per month and village (month-major).
+    pub villages: Vec<MonthMetrics>,
 }
 
 /// Run replicates `0..n` of variant `variant` of a scenario, in parallel.
@@ -28,6 +30,17 @@ pub fn run_replicates(
     s: &Scenario,
     variant: u64,
     n: u32,
+    on_done: &(dyn Fn() + Sync),
+) -> Vec<ReplicateRun> {
+    run_replicates_detailed(s, variant, n, false, on_done)
+}
+
+/// [`run_replicates`], also keeping every village's rows when `per_village`.
+pub fn run_replicates_detailed(
+    s: &Scenario,
+    variant: u64,
+    n: u32,
+    per_village: bool,
     on_done: &(dyn Fn() + Sync),
 ) -> Vec<ReplicateRun> {
     let mut out = Vec::with_capacity(n as usize);
@@ -40,12 +53,13 @@ pub fn run_replicates(
             .into_par_iter()
             .map(|replicate| {
                 let seed = rng::replicate_seed(s.scenario.seed, variant, u64::from(replicate));
-                let months = Simulation::new(s, seed).run();
+                let (months, villages) = Simulation::new(s, seed).run_detailed(per_village);
                 on_done();
                 ReplicateRun {
                     replicate,
                     seed,
                     months,
+                    villages,
                 }
             })
             .collect();

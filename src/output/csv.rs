@@ -51,6 +51,35 @@ pub fn write_timeseries(path: &Path, runs: &[ReplicateRun]) -> Result<(), Output
     w.flush().map_err(|e| super::io_err(path)(e))
 }
 
+/// Write `villages.csv`: columns `replicate, seed, month, village, township,`
+/// then every metric — one row per replicate, month and village.
+pub fn write_villages(
+    path: &Path,
+    runs: &[ReplicateRun],
+    villages_per_township: u32,
+) -> Result<(), OutputError> {
+    let mut w = csv::Writer::from_path(path).map_err(csv_err(path))?;
+    let mut header = vec!["replicate", "seed", "month", "village", "township"];
+    header.extend(METRICS.iter().map(|(n, _)| *n));
+    w.write_record(&header).map_err(csv_err(path))?;
+    let mut row: Vec<String> = Vec::with_capacity(header.len());
+    for run in runs {
+        let per_month = run.villages.len() / run.months.len().max(1);
+        for (i, values) in run.villages.iter().enumerate() {
+            let (month, village) = (i / per_month.max(1), (i % per_month.max(1)) as u32);
+            row.clear();
+            row.push(run.replicate.to_string());
+            row.push(run.seed.to_string());
+            row.push(month.to_string());
+            row.push(village.to_string());
+            row.push((village / villages_per_township.max(1)).to_string());
+            row.extend(values.iter().map(|&x| number(Some(x))));
+            w.write_record(&row).map_err(csv_err(path))?;
+        }
+    }
+    w.flush().map_err(|e| super::io_err(path)(e))
+}
+
 /// Write `summary.csv`: `month, metric, mean, sd, ci_low, ci_high, n`.
 pub fn write_summary(path: &Path, rows: &[MonthSummary]) -> Result<(), OutputError> {
     let mut w = csv::Writer::from_path(path).map_err(csv_err(path))?;
