@@ -398,6 +398,31 @@ fn read_samples(ctx: &mut Ctx<'_>, table: &DeTable<'_>, section: &str) -> Option
     }
 }
 
+/// The parameter of a key an experiment varies, or an error at the key:
+/// it must exist and must not be a `[scenario]` key.
+fn varying_param(ctx: &mut Ctx<'_>, key: &str, key_at: usize) -> Option<&'static schema::Param> {
+    let Some(param) = schema::find(key) else {
+        let hint = suggest(key, schema::PARAMS.iter().map(|p| p.key))
+            .map(|s| format!("; did you mean `{s}`?"))
+            .unwrap_or_default();
+        ctx.error(
+            key_at,
+            Some(key.to_string()),
+            format!("unknown parameter{hint}"),
+        );
+        return None;
+    };
+    if key.starts_with("scenario.") {
+        ctx.error(
+            key_at,
+            Some(key.to_string()),
+            "[scenario] keys cannot vary between runs of one experiment".into(),
+        );
+        return None;
+    }
+    Some(param)
+}
+
 fn read_ranges(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>, section: &str) -> Vec<ParamRange> {
     let mut out = Vec::new();
     let Some(table) = table_of(ctx, value, section) else {
@@ -407,11 +432,7 @@ fn read_ranges(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>, section: &str) -
     flatten(table, "", &mut flat);
     for (key, key_at, v) in flat {
         let at = v.span().start;
-        let Some(param) = schema::find(&key) else {
-            let hint = suggest(&key, schema::PARAMS.iter().map(|p| p.key))
-                .map(|s| format!("; did you mean `{s}`?"))
-                .unwrap_or_default();
-            ctx.error(key_at, Some(key), format!("unknown parameter{hint}"));
+        let Some(param) = varying_param(ctx, &key, key_at) else {
             continue;
         };
         let integer = match param.kind {
@@ -426,14 +447,6 @@ fn read_ranges(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>, section: &str) -
                 continue;
             }
         };
-        if key.starts_with("scenario.") {
-            ctx.error(
-                key_at,
-                Some(key),
-                "[scenario] keys cannot vary between runs of one experiment".into(),
-            );
-            continue;
-        }
         let bounds = v
             .get_ref()
             .as_array()
@@ -533,19 +546,7 @@ fn read_sweep(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>) -> Option<SweepDe
         flatten(grid_table, "", &mut flat);
         let mut axes = Vec::new();
         for (key, key_at, v) in flat {
-            if schema::find(&key).is_none() {
-                let hint = suggest(&key, schema::PARAMS.iter().map(|p| p.key))
-                    .map(|s| format!("; did you mean `{s}`?"))
-                    .unwrap_or_default();
-                ctx.error(key_at, Some(key), format!("unknown parameter{hint}"));
-                continue;
-            }
-            if key.starts_with("scenario.") {
-                ctx.error(
-                    key_at,
-                    Some(key),
-                    "[scenario] keys cannot vary between runs of one experiment".into(),
-                );
+            if varying_param(ctx, &key, key_at).is_none() {
                 continue;
             }
             let Some(values) = v.get_ref().as_array().filter(|a| !a.is_empty()) else {
