@@ -1,7 +1,7 @@
 //! Household satisfaction and trust (`docs/model.md` §7.6).
 //!
 //! A household's experience this month is
-//! x = (r + γ·V) / (r + o + a + γ·[covered]), with r needs resolved, o still
+//! `x = (r + γ·V) / (r + o + a + γ·[covered])`, with r needs resolved, o still
 //! open, a given up, and V = √e_R of its contact member (a visit). Felt
 //! experience is min(1, x / E) for expectation E. Satisfaction follows it:
 //! S ← S + α_S·(x/E − S) (no update when the denominator is 0), and trust
