@@ -503,13 +503,7 @@ fn assemble_compare(plan: &Plan, store: &Store, dir: &Path) -> Result<Assembled,
     let report = super::report::compare_report(plan, &acc, &charts);
     write_atomic(&dir.join("report.md"), report.as_bytes())?;
     files.push("report.md".into());
-    write_manifest(plan, dir, &files)?;
-    files.push("manifest.json".into());
-    Ok(Assembled {
-        files,
-        widest_ci: acc.widest_ci(),
-        widest_relative_ci: acc.widest_relative_ci(),
-    })
+    finish_study(plan, dir, files, &acc)
 }
 
 fn assemble_sweep(plan: &Plan, store: &Store, dir: &Path) -> Result<Assembled, OutputError> {
@@ -687,7 +681,17 @@ fn assemble_sweep(plan: &Plan, store: &Store, dir: &Path) -> Result<Assembled, O
             chart_files.push((partial, target));
         }
     }
-    let mut files = commit_all(staged, chart_files)?;
+    let files = commit_all(staged, chart_files)?;
+    finish_study(plan, dir, files, &acc)
+}
+
+/// Write the manifest last and report what the assembly wrote.
+fn finish_study(
+    plan: &Plan,
+    dir: &Path,
+    mut files: Vec<String>,
+    acc: &CompareAccumulator,
+) -> Result<Assembled, OutputError> {
     write_manifest(plan, dir, &files)?;
     files.push("manifest.json".into());
     Ok(Assembled {

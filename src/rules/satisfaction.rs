@@ -4,8 +4,8 @@
 //! `x = (r + γ·V) / (r + o + a + γ·[covered])`, with r needs resolved, o still
 //! open, a given up, and V = √e_R of its contact member (a visit). Felt
 //! experience is min(1, x / E) for expectation E. Satisfaction follows it:
-//! S ← S + α_S·(x/E − S) (no update when the denominator is 0), and trust
-//! follows satisfaction slowly: T ← T + α_T·(S − T).
+//! S ← S + α_S·(min(1, x/E) − S) (no update when the denominator is 0), and
+//! trust follows satisfaction slowly: T ← T + α_T·(S − T) (eqs. 7.6.1–7.6.3).
 
 use crate::model::Village;
 use crate::scenario::Scenario;
