@@ -60,11 +60,7 @@ pub fn refresh_contact_views(v: &mut Village) {
             }
         }
     }
-    let branch_mean = if v.households.is_empty() {
-        0.0
-    } else {
-        v.households.iter().map(|h| h.satisfaction).sum::<f32>() / v.households.len() as f32
-    };
+    let branch_mean = v.mean_satisfaction();
     for m in &mut v.members {
         if m.assigned > 0 {
             let n = f32::from(m.assigned);

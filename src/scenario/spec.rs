@@ -200,7 +200,7 @@ fn sorted_overrides(
 }
 
 /// Collect `key = value` settings, flattening dotted keys, as validated overrides.
-pub(super) fn read_overrides(
+fn read_overrides(
     ctx: &mut Ctx<'_>,
     table: &DeTable<'_>,
     prefix: &str,
