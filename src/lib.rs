@@ -13,6 +13,7 @@
 
 #![deny(missing_docs)]
 
+pub mod digest;
 pub mod engine;
 pub mod experiment;
 pub mod metrics;
@@ -21,3 +22,16 @@ pub mod output;
 pub mod rules;
 pub mod scenario;
 pub mod stats;
+
+/// Version of the model's results. Bump it whenever any output of the model
+/// changes (an equation, a default, a random draw, the order of operations):
+/// stored runs carry it in their key, so runs of an older model are never
+/// reused. `tests/model_version.rs` fails when a pinned run's output changes
+/// while this number stays the same (`docs/reliability.md`).
+pub const MODEL_VERSION: u32 = 1;
+
+/// The identity of the model that produces results: the crate version and
+/// [`MODEL_VERSION`], e.g. `0.1.0+model.1`. Part of every stored run's key.
+pub fn model_identity() -> String {
+    format!("{}+model.{MODEL_VERSION}", env!("CARGO_PKG_VERSION"))
+}

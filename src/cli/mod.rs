@@ -38,6 +38,51 @@ pub struct Common {
     /// No progress bar and no summary on the terminal.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Replace results of other inputs in --out (files grassroots did not
+    /// write are still never touched).
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// The command line as typed, for manifests.
+pub fn command_line() -> Vec<String> {
+    std::env::args().collect()
+}
+
+/// The command line as one string, for the lock of an output directory.
+pub fn command_text() -> String {
+    let mut text = command_line().join(" ");
+    if text.len() > 200 {
+        let cut = (0..=200)
+            .rev()
+            .find(|&i| text.is_char_boundary(i))
+            .unwrap_or(0);
+        text.truncate(cut);
+        text.push('…');
+    }
+    text.replace('\n', " ")
+}
+
+/// The overrides that change a study's or run's question: `--set` and
+/// `--seed` (not `--replicates`, which only changes its precision).
+pub fn question_overrides(all: &[(String, String)]) -> Vec<(String, String)> {
+    all.iter()
+        .filter(|(k, _)| k != "scenario.replicates")
+        .cloned()
+        .collect()
+}
+
+/// The default output directory `output/<name>`; with overrides that change
+/// the question, `output/<name>.set-<8 hex digits of the overrides>`, so a
+/// what-if run never lands on the plain scenario's results.
+pub fn default_out(name: &str, overrides: &[(String, String)]) -> PathBuf {
+    let question = question_overrides(overrides);
+    if question.is_empty() {
+        return Path::new("output").join(name);
+    }
+    let text: Vec<String> = question.iter().map(|(k, v)| format!("{k}={v}\n")).collect();
+    let hash = grassroots::digest::sha256_hex(text.concat().as_bytes());
+    Path::new("output").join(format!("{name}.set-{}", &hash[..8]))
 }
 
 /// A slice `K/N` of a study's runs.

@@ -1,6 +1,9 @@
 //! `grassroots run`: one scenario, its replicates, CSVs, manifest and charts.
 
-use super::{Common, check_memory, overrides, pool, progress, read_text, resolve, spec};
+use super::{
+    Common, check_memory, command_line, command_text, default_out, overrides, pool, progress,
+    read_text, resolve, spec,
+};
 use anyhow::Result;
 use grassroots::experiment::{self, MonthSummary, plan::estimate_memory};
 use grassroots::metrics::{METRICS, metric_index};
@@ -12,12 +15,13 @@ use std::time::Instant;
 /// Run a scenario file.
 pub fn run(file: &Path, common: &Common, per_village: bool) -> Result<()> {
     let (text, shown) = read_text(file)?;
-    let s = resolve(&text, &shown, &overrides(common)?)?;
+    let given = overrides(common)?;
+    let s = resolve(&text, &shown, &given)?;
     let experiment = spec(&text, &shown)?;
     let out = common
         .out
         .clone()
-        .unwrap_or_else(|| Path::new("output").join(&s.scenario.name));
+        .unwrap_or_else(|| default_out(&s.scenario.name, &given));
     let pool = pool(common.threads)?;
     let threads = pool.current_num_threads();
     let concurrent = threads.min(s.scenario.replicates as usize);
@@ -38,7 +42,12 @@ pub fn run(file: &Path, common: &Common, per_village: bool) -> Result<()> {
     )?;
 
     // Claim the output directory first: a refusal comes before the work.
-    let staged = StagedDir::new(&out)?;
+    let staged = StagedDir::new(
+        &out,
+        &output::inputs_identity(&s),
+        common.force,
+        &command_text(),
+    )?;
     let bar = progress(
         u64::from(s.scenario.replicates),
         "replicates",
@@ -71,7 +80,12 @@ pub fn run(file: &Path, common: &Common, per_village: bool) -> Result<()> {
         files.push("villages.csv".into());
     }
     for metric in chart::CHARTED {
-        let title = format!("{} — {}", s.scenario.name, metric.replace('_', " "));
+        let title = format!(
+            "{}{} — {}",
+            s.scenario.name,
+            output::report::overrides_note(&super::question_overrides(&given)),
+            metric.replace('_', " ")
+        );
         for ext in chart::FORMATS {
             let name = format!("charts/{metric}.{ext}");
             chart::draw_metric(&dir.join(&name), &title, metric, &summaries)?;
@@ -83,7 +97,7 @@ pub fn run(file: &Path, common: &Common, per_village: bool) -> Result<()> {
         .filter(|f| f.starts_with("charts/") && f.ends_with(".png"))
         .cloned()
         .collect();
-    let markdown = output::report::run_report(&s, &summaries, &charts);
+    let markdown = output::report::run_report(&s, &given, &summaries, &charts);
     std::fs::write(dir.join("report.md"), markdown)
         .map_err(output::io_err(&dir.join("report.md")))?;
     files.push("report.md".into());
@@ -93,6 +107,8 @@ pub fn run(file: &Path, common: &Common, per_village: bool) -> Result<()> {
         threads,
         wall_time_seconds: wall,
         files,
+        command_line: command_line(),
+        overrides: given.clone(),
     };
     let seeds: Vec<u64> = runs.iter().map(|r| r.seed).collect();
     manifest::write(&dir.join("manifest.json"), &s, &info, &seeds)?;

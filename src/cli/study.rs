@@ -2,8 +2,8 @@
 //! run by run so they resume, shard and merge (`docs/experiments.md`).
 
 use super::{
-    Common, InputError, Shard, TargetCi, check_memory, overrides, pool, progress, read_text,
-    resolve, spec,
+    Common, InputError, Shard, TargetCi, check_memory, command_line, command_text, default_out,
+    overrides, pool, progress, question_overrides, read_text, resolve, spec,
 };
 use anyhow::Result;
 use grassroots::experiment::plan::{
@@ -12,6 +12,7 @@ use grassroots::experiment::plan::{
 };
 use grassroots::output::report::sig4;
 use grassroots::output::study::{self, Store};
+use grassroots::output::{DirLock, OutputError, claim_study_dir};
 use grassroots::scenario::Scenario;
 use grassroots::scenario::spec::{BASELINE, ExperimentSpec};
 use std::path::{Path, PathBuf};
@@ -138,6 +139,8 @@ pub fn compare(
         common_random_numbers: first.spec.compare.common_random_numbers,
         scenarios: vec![],
         runs: vec![],
+        model: grassroots::model_identity(),
+        overrides: question_overrides(&cli),
     };
     plan.scenarios = resolve_cells(&plan, &sources, &cli)?;
     fill_runs(&mut plan);
@@ -181,6 +184,8 @@ pub fn sweep(file: &Path, common: &Common, shard: Option<Shard>) -> Result<()> {
         common_random_numbers: src.spec.compare.common_random_numbers,
         scenarios: vec![],
         runs: vec![],
+        model: grassroots::model_identity(),
+        overrides: question_overrides(&cli),
     };
     plan.scenarios = resolve_cells(&plan, &sources, &cli)?;
     fill_runs(&mut plan);
@@ -197,7 +202,7 @@ fn run_study(
     let out = common
         .out
         .clone()
-        .unwrap_or_else(|| Path::new("output").join(&plan.name));
+        .unwrap_or_else(|| default_out(&plan.name, &plan.overrides));
     let pool = pool(common.threads)?;
     let threads = pool.current_num_threads();
     let biggest = plan
@@ -216,8 +221,17 @@ fn run_study(
         common,
     )?;
 
-    std::fs::create_dir_all(&out).map_err(grassroots::output::io_err(&out))?;
-    let store = Store::open(&out)?;
+    let lock = claim_study_dir(&out, &command_text()).map_err(refusal)?;
+    if let Some(previous) = study::check_same_study(&out, &plan, common.force).map_err(refusal)? {
+        if !common.quiet {
+            eprintln!(
+                "note: {} was made by model {previous}; this is {}, so its stored runs are not reused",
+                out.display(),
+                plan.model
+            );
+        }
+    }
+    let store = Store::open(&out, &lock)?;
     let started = Instant::now();
     if let Some(s) = shard {
         study::write_plan(&out, &plan)?;
@@ -242,7 +256,7 @@ fn run_study(
         study::write_plan(&out, &plan)?;
         let runs: Vec<&Run> = plan.runs.iter().collect();
         ran_total += execute(&plan, &runs, &store, &pool, common)?;
-        let assembled = study::assemble(&plan, &store, &out)?;
+        let assembled = study::assemble(&plan, &store, &out, &command_line())?;
         let Some((target, cap)) = target else {
             break assembled;
         };
@@ -302,16 +316,30 @@ fn execute(
     pool: &rayon::ThreadPool,
     common: &Common,
 ) -> Result<usize> {
-    let mut keys = std::collections::HashSet::new();
-    let todo = runs
-        .iter()
-        .filter(|r| !store.has(&r.key) && keys.insert(r.key.as_str()))
-        .count() as u64;
-    let bar = progress(todo, "runs", &plan.name, common.quiet);
+    let todo = study::to_run(plan, runs, store);
+    for (r, why) in &todo {
+        if let Some(why) = why {
+            eprintln!(
+                "warning: {}: damaged stored run: it {why}; running it again",
+                store.path(&r.key).display()
+            );
+        }
+    }
+    let todo: Vec<&Run> = todo.into_iter().map(|(r, _)| r).collect();
+    let bar = progress(todo.len() as u64, "runs", &plan.name, common.quiet);
     let on_done = || bar.inc(1);
-    let ran = pool.install(|| study::execute(plan, runs, store, &on_done))?;
+    let ran = pool.install(|| study::execute(plan, &todo, store, &on_done))?;
     bar.finish_and_clear();
     Ok(ran)
+}
+
+/// A refusal to touch an output directory is the user's to resolve (exit 2).
+fn refusal(e: OutputError) -> anyhow::Error {
+    if e.is_refusal() {
+        InputError(e.to_string()).into()
+    } else {
+        e.into()
+    }
 }
 
 /// `grassroots merge DIR...`.
@@ -324,6 +352,20 @@ pub fn merge(dirs: &[PathBuf], out: Option<PathBuf>, quiet: bool) -> Result<()> 
             })
         })
         .collect::<Result<Vec<Plan>>>()?;
+    if let Some((i, p)) = plans
+        .iter()
+        .enumerate()
+        .find(|(_, p)| p.model != plans[0].model)
+    {
+        return Err(InputError(format!(
+            "{} and {} were made by different builds (model `{}` and `{}`); merge only shards run by one build",
+            dirs[0].display(),
+            dirs[i].display(),
+            plans[0].model,
+            p.model
+        ))
+        .into());
+    }
     if let Some((i, _)) = plans.iter().enumerate().find(|(_, p)| *p != &plans[0]) {
         return Err(InputError(format!(
             "{} and {} hold different studies (their plan.json differ); merge only shards of one study",
@@ -333,17 +375,49 @@ pub fn merge(dirs: &[PathBuf], out: Option<PathBuf>, quiet: bool) -> Result<()> 
         .into());
     }
     let plan = &plans[0];
+    let identity = grassroots::model_identity();
+    if plan.model != identity {
+        return Err(InputError(format!(
+            "{}: the shards were planned by model `{}`, but this grassroots is `{identity}`; merge them with the build that ran them, or run the shards again with this one",
+            dirs[0].display(),
+            if plan.model.is_empty() {
+                "unknown (an older grassroots)"
+            } else {
+                &plan.model
+            },
+        ))
+        .into());
+    }
     let out = out.unwrap_or_else(|| dirs[0].clone());
-    std::fs::create_dir_all(&out).map_err(grassroots::output::io_err(&out))?;
-    let store = Store::open(&out)?;
+    let command = command_text();
+    // Hold every shard's lock, so none is still being written while it is merged.
+    let mut locks: Vec<DirLock> = Vec::new();
+    for d in dirs {
+        if d.canonicalize().ok() != out.canonicalize().ok() {
+            locks.push(DirLock::acquire(d, &command).map_err(refusal)?);
+        }
+    }
+    let lock = claim_study_dir(&out, &command).map_err(refusal)?;
+    study::check_same_study(&out, plan, false).map_err(refusal)?;
+    let store = Store::open(&out, &lock)?;
+    let mut keys = std::collections::HashSet::new();
+    let keys: Vec<&str> = plan
+        .runs
+        .iter()
+        .map(|r| r.key.as_str())
+        .filter(|k| keys.insert(*k))
+        .collect();
     let mut copied = 0;
     for d in dirs {
         if d.canonicalize().ok() != out.canonicalize().ok() {
-            copied += store.absorb(&Store::open(d)?)?;
+            copied += store
+                .absorb(&Store::open_read(d), keys.iter().copied(), plan.months)
+                .map_err(|e| InputError(format!("{e}; merge refused — run that shard again")))?;
         }
     }
     study::write_plan(&out, plan)?;
-    let assembled = study::assemble(plan, &store, &out).map_err(|e| InputError(e.to_string()))?;
+    let assembled = study::assemble(plan, &store, &out, &command_line())
+        .map_err(|e| InputError(e.to_string()))?;
     if !quiet {
         println!(
             "merged {} shard directories ({copied} runs copied) into {}",

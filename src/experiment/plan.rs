@@ -78,12 +78,75 @@ pub struct Plan {
     pub scenarios: Vec<Scenario>,
     /// Every run, in assembly order (arm, environment, replicate).
     pub runs: Vec<Run>,
+    /// The model that planned it ([`crate::model_identity`]); shards of
+    /// different builds are never merged.
+    #[serde(default)]
+    pub model: String,
+    /// Overrides given on the command line (`--set`, `--seed`), applied to
+    /// every cell; shown in reports and titles.
+    #[serde(default)]
+    pub overrides: Vec<(String, String)>,
 }
 
 impl Plan {
     /// Index of the resolved scenario of (arm, environment).
     pub fn cell(&self, arm: u32, environment: u32) -> usize {
         arm as usize * self.environments.len() + environment as usize
+    }
+
+    /// How this plan differs from `other` as a study (ignoring the replicate
+    /// count, the runs and the model version), in words; `None` if it is the
+    /// same study, which may then share a directory and a run store.
+    pub fn differs_from(&self, other: &Plan) -> Option<String> {
+        let normal = |p: &Plan| -> Vec<Scenario> {
+            p.scenarios
+                .iter()
+                .map(|s| {
+                    let mut s = s.clone();
+                    s.scenario.replicates = 0;
+                    s
+                })
+                .collect()
+        };
+        let what = if self.kind != other.kind {
+            format!("a {:?} study, not a {:?}", other.kind, self.kind).to_lowercase()
+        } else if self.sources != other.sources {
+            format!("scenario files {}", other.sources.join(", "))
+        } else if self.overrides != other.overrides {
+            let shown: Vec<String> = other
+                .overrides
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            if shown.is_empty() {
+                "no command-line overrides".into()
+            } else {
+                format!("command-line overrides {}", shown.join(" "))
+            }
+        } else if self.arms != other.arms {
+            "other variants or sweep points".into()
+        } else if self.environments != other.environments {
+            "other sampled environments".into()
+        } else if (
+            &self.parameters,
+            &self.outcomes,
+            self.window_months,
+            self.months,
+        ) != (
+            &other.parameters,
+            &other.outcomes,
+            other.window_months,
+            other.months,
+        ) {
+            "other outcomes, window or months".into()
+        } else if self.common_random_numbers != other.common_random_numbers {
+            "other random-number pairing".into()
+        } else if normal(self) != normal(other) {
+            "other parameters or seed".into()
+        } else {
+            return None;
+        };
+        Some(what)
     }
 
     /// The runs of shard `k` of `n` (1-based `k`): every n-th run.
@@ -114,21 +177,21 @@ pub fn run_seed(
     replicate_seed(base_seed, variant, u64::from(replicate))
 }
 
-/// Key of a run: a hash of the resolved parameters that affect results and of the seed.
+/// Key of a run: a SHA-256 (first 32 hex digits) of the model's identity
+/// ([`crate::model_identity`]), the resolved parameters that affect results,
+/// and the seed. A run of another model version never has the same key.
 pub fn run_key(s: &Scenario, seed: u64) -> String {
     let mut normal = s.clone();
     normal.scenario.name.clear();
     normal.scenario.description.clear();
     normal.scenario.base.clear();
     normal.scenario.replicates = 0;
-    let text = format!("{}\nseed={seed}\n", normal.to_toml());
-    // FNV-1a, then a mixing finaliser.
-    let mut h: u64 = 0xCBF2_9CE4_8422_2325;
-    for b in text.bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01B3);
-    }
-    format!("{:016x}", mix64(h))
+    let text = format!(
+        "model={}\n{}\nseed={seed}\n",
+        crate::model_identity(),
+        normal.to_toml()
+    );
+    crate::digest::sha256_hex(text.as_bytes())[..32].to_string()
 }
 
 /// Latin-hypercube sample of `n` points over `ranges`: for each range the
@@ -339,6 +402,8 @@ mod tests {
             months: s.scenario.months,
             replicates,
             common_random_numbers: true,
+            model: crate::model_identity(),
+            overrides: vec![],
             scenarios: vec![s.clone(), {
                 let mut v = s;
                 v.effort.noise = 0.2;

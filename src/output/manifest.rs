@@ -22,6 +22,10 @@ pub struct RunInfo {
     pub wall_time_seconds: f64,
     /// Files written, relative to the output directory.
     pub files: Vec<String>,
+    /// The command line as typed.
+    pub command_line: Vec<String>,
+    /// Overrides given on the command line (`--set`, `--seed`, `--replicates`).
+    pub overrides: Vec<(String, String)>,
 }
 
 /// Write `manifest.json`.
@@ -35,6 +39,11 @@ pub fn write(
         "tool": "grassroots",
         "version": env!("CARGO_PKG_VERSION"),
         "git_commit": git_commit(),
+        "model": crate::model_identity(),
+        "kind": "run",
+        "inputs": super::inputs_identity(s),
+        "command_line": info.command_line,
+        "overrides": info.overrides.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>(),
         "scenario_file": info.scenario_file,
         "name": s.scenario.name,
         "seed": s.scenario.seed,

@@ -19,13 +19,30 @@ pub fn sig4(x: f64) -> String {
     format!("{x:.digits$}")
 }
 
+/// Words for command-line overrides in titles: empty without any,
+/// otherwise ` (with KEY=VALUE, ...)`.
+pub fn overrides_note(overrides: &[(String, String)]) -> String {
+    if overrides.is_empty() {
+        return String::new();
+    }
+    let shown: Vec<String> = overrides.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    format!(" (with {})", shown.join(", "))
+}
+
 /// The report of `grassroots run`: final month and last-year mean of the
-/// main metrics, with 95 % CIs, and the charts.
-pub fn run_report(s: &Scenario, rows: &[MonthSummary], charts: &[String]) -> String {
+/// main metrics, with 95 % CIs, and the charts. `overrides` are the
+/// command-line overrides, shown in the title.
+pub fn run_report(
+    s: &Scenario,
+    overrides: &[(String, String)],
+    rows: &[MonthSummary],
+    charts: &[String],
+) -> String {
     let last = s.scenario.months.saturating_sub(1);
     let mut md = format!(
-        "# {}\n\n{}\n\n{} replicates × {} months × {} villages, seed {}. Values: mean across replicates [95 % CI].\n\n",
+        "# {}{}\n\n{}\n\n{} replicates × {} months × {} villages, seed {}. Values: mean across replicates [95 % CI].\n\n",
         s.scenario.name,
+        overrides_note(overrides),
         if s.scenario.description.is_empty() {
             "—"
         } else {
@@ -65,8 +82,9 @@ pub fn run_report(s: &Scenario, rows: &[MonthSummary], charts: &[String]) -> Str
 /// over the window, with Welch CIs, and the charts.
 pub fn compare_report(plan: &Plan, acc: &CompareAccumulator, charts: &[String]) -> String {
     let mut md = format!(
-        "# {}\n\nScenario files: {}. {} variants besides the baseline, {} replicates per variant{}, common random numbers: {}.\n\n",
+        "# {}{}\n\nScenario files: {}. {} variants besides the baseline, {} replicates per variant{}, common random numbers: {}.\n\n",
         plan.name,
+        overrides_note(&plan.overrides),
         plan.sources.join(", "),
         plan.arms.len() - 1,
         plan.replicates,

@@ -9,137 +9,18 @@
 //! order, so they are byte-identical however the runs were produced; memory
 //! does not grow with the number of runs.
 
+pub use super::store::Store;
+use super::store::{RunState, partial_path};
 use super::{OutputError, chart, io_err};
 use crate::engine::Simulation;
 use crate::experiment::analysis::{self, CompareAccumulator, MEASURES, Welford, welch};
 use crate::experiment::plan::{Plan, Run, StudyKind};
-use crate::metrics::{METRICS, MonthMetrics, N_METRICS};
+use crate::metrics::{METRICS, N_METRICS};
 use crate::output::csv::{number, summary_cells};
 use rayon::prelude::*;
 use std::fs;
-use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
-
-/// A number unique within this process, for names of partial files.
-fn unique() -> u64 {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    NEXT.fetch_add(1, Ordering::Relaxed)
-}
-
-/// The run store of a study directory: `DIR/runs/<key>.csv`.
-#[derive(Debug, Clone)]
-pub struct Store {
-    runs: PathBuf,
-}
-
-impl Store {
-    /// Open (and create) the store of study directory `dir`, removing
-    /// partial files left by an interrupted run.
-    pub fn open(dir: &Path) -> Result<Store, OutputError> {
-        let runs = dir.join("runs");
-        fs::create_dir_all(&runs).map_err(io_err(&runs))?;
-        for entry in fs::read_dir(&runs).map_err(io_err(&runs))? {
-            let path = entry.map_err(io_err(&runs))?.path();
-            if path.extension().is_some_and(|e| e == "partial") {
-                fs::remove_file(&path).map_err(io_err(&path))?;
-            }
-        }
-        Ok(Store { runs })
-    }
-
-    /// Path of a run's file.
-    pub fn path(&self, key: &str) -> PathBuf {
-        self.runs.join(format!("{key}.csv"))
-    }
-
-    /// Whether a run is stored.
-    pub fn has(&self, key: &str) -> bool {
-        self.path(key).is_file()
-    }
-
-    /// Store a run atomically (write aside, then rename).
-    pub fn write(&self, key: &str, months: &[MonthMetrics]) -> Result<(), OutputError> {
-        let path = self.path(key);
-        let partial = self
-            .runs
-            .join(format!("{key}.{}.{}.partial", std::process::id(), unique()));
-        let mut text = String::with_capacity(months.len() * N_METRICS * 10);
-        text.push_str(
-            &METRICS
-                .iter()
-                .map(|(n, _)| *n)
-                .collect::<Vec<_>>()
-                .join(","),
-        );
-        text.push('\n');
-        for row in months {
-            let cells: Vec<String> = row.iter().map(|x| format!("{x}")).collect();
-            text.push_str(&cells.join(","));
-            text.push('\n');
-        }
-        fs::write(&partial, text).map_err(io_err(&partial))?;
-        fs::rename(&partial, &path).map_err(io_err(&path))
-    }
-
-    /// Read a stored run.
-    pub fn read(&self, key: &str) -> Result<Vec<MonthMetrics>, OutputError> {
-        let path = self.path(key);
-        let bad = |message: String| OutputError::Csv {
-            path: path.clone(),
-            message,
-        };
-        let file = fs::File::open(&path).map_err(io_err(&path))?;
-        let mut lines = BufReader::new(file).lines();
-        let header = lines
-            .next()
-            .transpose()
-            .map_err(io_err(&path))?
-            .unwrap_or_default();
-        if header.split(',').count() != N_METRICS {
-            return Err(bad("stored run has other metrics than this version writes; remove the runs/ directory and run again".into()));
-        }
-        let mut months = Vec::new();
-        for line in lines {
-            let line = line.map_err(io_err(&path))?;
-            let mut row = [0.0; N_METRICS];
-            let mut n = 0;
-            for (k, cell) in line.split(',').enumerate() {
-                if k < N_METRICS {
-                    row[k] = cell
-                        .parse()
-                        .map_err(|_| bad(format!("bad number `{cell}`")))?;
-                }
-                n += 1;
-            }
-            if n != N_METRICS {
-                return Err(bad("malformed row".into()));
-            }
-            months.push(row);
-        }
-        Ok(months)
-    }
-
-    /// Copy every run file of `other` that this store lacks.
-    pub fn absorb(&self, other: &Store) -> Result<usize, OutputError> {
-        let mut copied = 0;
-        for entry in fs::read_dir(&other.runs).map_err(io_err(&other.runs))? {
-            let path = entry.map_err(io_err(&other.runs))?.path();
-            let Some(name) = path.file_name() else {
-                continue;
-            };
-            if path.extension().is_some_and(|e| e == "csv") && !self.runs.join(name).exists() {
-                let target = self.runs.join(name);
-                let partial =
-                    target.with_extension(format!("{}.{}.partial", std::process::id(), unique()));
-                fs::copy(&path, &partial).map_err(io_err(&path))?;
-                fs::rename(&partial, &target).map_err(io_err(&target))?;
-                copied += 1;
-            }
-        }
-        Ok(copied)
-    }
-}
 
 /// Write the plan as `plan.json` (shards and merges check they share it).
 pub fn write_plan(dir: &Path, plan: &Plan) -> Result<(), OutputError> {
@@ -159,25 +40,33 @@ pub fn read_plan(dir: &Path) -> Result<Plan, OutputError> {
 }
 
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
-    let partial = path.with_extension(format!("{}.{}.partial", std::process::id(), unique()));
+    let partial = partial_path(path);
     fs::write(&partial, bytes).map_err(io_err(&partial))?;
     fs::rename(&partial, path).map_err(io_err(path))
 }
 
-/// Run every run of `runs` that the store lacks, in parallel; returns how many ran.
+/// Runs of `runs` the store lacks or holds damaged, each key once, in plan
+/// order, with the reason a stored file cannot be used (`None` if missing).
+pub fn to_run<'a>(plan: &Plan, runs: &[&'a Run], store: &Store) -> Vec<(&'a Run, Option<String>)> {
+    let mut seen = std::collections::HashSet::new();
+    runs.iter()
+        .copied()
+        .filter(|r| seen.insert(r.key.as_str()))
+        .filter_map(|r| match store.state(&r.key, plan.months) {
+            RunState::Valid => None,
+            RunState::Missing => Some((r, None)),
+            RunState::Damaged(why) => Some((r, Some(why))),
+        })
+        .collect()
+}
+
+/// Run the given runs (see [`to_run`]) in parallel and store them; returns how many ran.
 pub fn execute(
     plan: &Plan,
-    runs: &[&Run],
+    todo: &[&Run],
     store: &Store,
     on_done: &(dyn Fn() + Sync),
 ) -> Result<usize, OutputError> {
-    // Runs with equal keys (identical parameters and seed) are run once.
-    let mut seen = std::collections::HashSet::new();
-    let todo: Vec<&Run> = runs
-        .iter()
-        .copied()
-        .filter(|r| !store.has(&r.key) && seen.insert(r.key.as_str()))
-        .collect();
     // At most one run per worker thread is alive at a time (see
     // `experiment::run_replicates`), so memory follows the estimate.
     for batch in todo.chunks(rayon::current_num_threads().max(1)) {
@@ -196,9 +85,41 @@ pub fn execute(
     Ok(todo.len())
 }
 
-/// Runs of the plan missing from the store.
+/// Runs of the plan missing from the store or damaged there.
 pub fn missing(plan: &Plan, store: &Store) -> usize {
-    plan.runs.iter().filter(|r| !store.has(&r.key)).count()
+    plan.runs
+        .iter()
+        .filter(|r| store.state(&r.key, plan.months) != RunState::Valid)
+        .count()
+}
+
+/// Refuse to use a directory whose `plan.json` is another study (unless
+/// `force`); returns the previous plan's model identity if it was made by
+/// another model (its runs are then not reused).
+pub fn check_same_study(
+    dir: &Path,
+    plan: &Plan,
+    force: bool,
+) -> Result<Option<String>, OutputError> {
+    if !dir.join("plan.json").is_file() {
+        return Ok(None);
+    }
+    let previous = read_plan(dir).map_err(|e| OutputError::Refused {
+        path: dir.to_path_buf(),
+        why: format!("{e}; it is left alone — choose another --out"),
+    })?;
+    if let Some(what) = previous.differs_from(plan) {
+        if !force {
+            return Err(OutputError::Refused {
+                path: dir.to_path_buf(),
+                why: format!(
+                    "holds another study `{}` ({what}); nothing was changed — add --force to replace its result files (its stored runs are kept and reused where their keys match), or choose another --out",
+                    previous.name
+                ),
+            });
+        }
+    }
+    Ok((previous.model != plan.model).then_some(previous.model))
 }
 
 /// A CSV file being written aside, renamed into place by [`Staged::finish`].
@@ -210,7 +131,7 @@ struct Staged {
 
 impl Staged {
     fn create(target: PathBuf) -> Result<Staged, OutputError> {
-        let partial = target.with_extension(format!("{}.{}.partial", std::process::id(), unique()));
+        let partial = partial_path(&target);
         let file = fs::File::create(&partial).map_err(io_err(&partial))?;
         Ok(Staged {
             target,
@@ -254,8 +175,25 @@ pub struct Assembled {
 }
 
 /// Assemble the result files of a complete plan from the store into `dir`.
-pub fn assemble(plan: &Plan, store: &Store, dir: &Path) -> Result<Assembled, OutputError> {
-    let absent = missing(plan, store);
+pub fn assemble(
+    plan: &Plan,
+    store: &Store,
+    dir: &Path,
+    command_line: &[String],
+) -> Result<Assembled, OutputError> {
+    let mut absent = 0;
+    for r in &plan.runs {
+        match store.state(&r.key, plan.months) {
+            RunState::Valid => {}
+            RunState::Missing => absent += 1,
+            RunState::Damaged(why) => {
+                return Err(OutputError::Damaged {
+                    path: store.path(&r.key),
+                    why,
+                });
+            }
+        }
+    }
     if absent > 0 {
         return Err(OutputError::Csv {
             path: dir.join("runs"),
@@ -266,8 +204,8 @@ pub fn assemble(plan: &Plan, store: &Store, dir: &Path) -> Result<Assembled, Out
         });
     }
     match plan.kind {
-        StudyKind::Compare => assemble_compare(plan, store, dir),
-        StudyKind::Sweep => assemble_sweep(plan, store, dir),
+        StudyKind::Compare => assemble_compare(plan, store, dir, command_line),
+        StudyKind::Sweep => assemble_sweep(plan, store, dir, command_line),
     }
 }
 
@@ -295,7 +233,12 @@ fn commit_all(
     Ok(files)
 }
 
-fn assemble_compare(plan: &Plan, store: &Store, dir: &Path) -> Result<Assembled, OutputError> {
+fn assemble_compare(
+    plan: &Plan,
+    store: &Store,
+    dir: &Path,
+    command_line: &[String],
+) -> Result<Assembled, OutputError> {
     let outcomes = analysis::outcome_indices(&plan.outcomes);
     let n_env = plan.environments.len();
     let n_arms = plan.arms.len();
@@ -314,7 +257,7 @@ fn assemble_compare(plan: &Plan, store: &Store, dir: &Path) -> Result<Assembled,
         "window",
     ])?;
     for r in &plan.runs {
-        let data = store.read(&r.key)?;
+        let data = store.read(&r.key, plan.months)?;
         let values = analysis::outcome_values(&data, &outcomes, plan.window_months);
         acc.add_run(r.arm as usize, r.environment as usize, r.replicate, &values);
         for (m, row) in data.iter().enumerate().take(months) {
@@ -482,13 +425,18 @@ fn assemble_compare(plan: &Plan, store: &Store, dir: &Path) -> Result<Assembled,
                     .collect(),
             })
             .collect();
-        let title = format!("{} — {}", plan.name, outcome.replace('_', " "));
+        let title = format!(
+            "{}{} — {}",
+            plan.name,
+            super::report::overrides_note(&plan.overrides),
+            outcome.replace('_', " ")
+        );
         for ext in chart::FORMATS {
             let target = charts.join(format!("{outcome}.{ext}"));
             let partial = charts.join(format!(
                 "{outcome}.{}.{}.partial.{ext}",
                 std::process::id(),
-                unique()
+                super::store::unique()
             ));
             chart::draw_series(&partial, &title, "month", outcome, &series)?;
             chart_files.push((partial, target));
@@ -503,10 +451,15 @@ fn assemble_compare(plan: &Plan, store: &Store, dir: &Path) -> Result<Assembled,
     let report = super::report::compare_report(plan, &acc, &charts);
     write_atomic(&dir.join("report.md"), report.as_bytes())?;
     files.push("report.md".into());
-    finish_study(plan, dir, files, &acc)
+    finish_study(plan, dir, files, &acc, command_line)
 }
 
-fn assemble_sweep(plan: &Plan, store: &Store, dir: &Path) -> Result<Assembled, OutputError> {
+fn assemble_sweep(
+    plan: &Plan,
+    store: &Store,
+    dir: &Path,
+    command_line: &[String],
+) -> Result<Assembled, OutputError> {
     let outcomes = analysis::outcome_indices(&plan.outcomes);
     let param_values = |arm: usize| -> Vec<String> {
         plan.parameters
@@ -530,7 +483,7 @@ fn assemble_sweep(plan: &Plan, store: &Store, dir: &Path) -> Result<Assembled, O
     header.extend(plan.outcomes.iter().map(|o| format!("{o}_window")));
     runs_csv.row(&header)?;
     for r in &plan.runs {
-        let data = store.read(&r.key)?;
+        let data = store.read(&r.key, plan.months)?;
         let values = analysis::outcome_values(&data, &outcomes, plan.window_months);
         acc.add(r.arm as usize, 0, &values);
         let mut row = vec![plan.arms[r.arm as usize].name.clone()];
@@ -619,12 +572,13 @@ fn assemble_sweep(plan: &Plan, store: &Store, dir: &Path) -> Result<Assembled, O
         let partial = charts.join(format!(
             "{outcome}.{}.{}.partial.{ext}",
             std::process::id(),
-            unique()
+            super::store::unique()
         ));
         let title = format!(
-            "{} (mean of the last {} months)",
+            "{} (mean of the last {} months){}",
             outcome.replace('_', " "),
-            plan.window_months
+            plan.window_months,
+            super::report::overrides_note(&plan.overrides)
         );
         let window = |a: usize| acc.pooled(a, o, 1).summary();
         let drawn = match columns.as_slice() {
@@ -682,7 +636,7 @@ fn assemble_sweep(plan: &Plan, store: &Store, dir: &Path) -> Result<Assembled, O
         }
     }
     let files = commit_all(staged, chart_files)?;
-    finish_study(plan, dir, files, &acc)
+    finish_study(plan, dir, files, &acc, command_line)
 }
 
 /// Write the manifest last and report what the assembly wrote.
@@ -691,8 +645,22 @@ fn finish_study(
     dir: &Path,
     mut files: Vec<String>,
     acc: &CompareAccumulator,
+    command_line: &[String],
 ) -> Result<Assembled, OutputError> {
-    write_manifest(plan, dir, &files)?;
+    // Result files of a previous assembly that this one does not write (other
+    // outcomes, say) would be stale: remove them, and only them.
+    if let Ok(Some(previous)) = super::read_manifest(dir) {
+        for old in super::listed_files(&previous) {
+            let stale = !files.contains(&old)
+                && old != "manifest.json"
+                && !old.contains("..")
+                && !old.starts_with('/');
+            if stale && dir.join(&old).is_file() {
+                fs::remove_file(dir.join(&old)).map_err(io_err(&dir.join(&old)))?;
+            }
+        }
+    }
+    write_manifest(plan, dir, &files, command_line)?;
     files.push("manifest.json".into());
     Ok(Assembled {
         files,
@@ -704,7 +672,12 @@ fn finish_study(
 /// `manifest.json` of a study: every arm, environment and run with its
 /// parameters and seed, and the resolved scenario of every cell. It holds no
 /// timing, so it is identical however the runs were produced.
-fn write_manifest(plan: &Plan, dir: &Path, files: &[String]) -> Result<(), OutputError> {
+fn write_manifest(
+    plan: &Plan,
+    dir: &Path,
+    files: &[String],
+    command_line: &[String],
+) -> Result<(), OutputError> {
     let runs: Vec<serde_json::Value> = plan
         .runs
         .iter()
@@ -722,6 +695,9 @@ fn write_manifest(plan: &Plan, dir: &Path, files: &[String]) -> Result<(), Outpu
         "tool": "grassroots",
         "version": env!("CARGO_PKG_VERSION"),
         "git_commit": super::manifest::git_commit(),
+        "model": plan.model,
+        "command_line": command_line,
+        "overrides": plan.overrides.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>(),
         "kind": plan.kind,
         "name": plan.name,
         "sources": plan.sources,
