@@ -120,6 +120,13 @@ fn main() -> ExitCode {
             if let Some(input) = e.downcast_ref::<InputError>() {
                 eprintln!("error: {input}");
                 ExitCode::from(2)
+            } else if let Some(output) = e
+                .downcast_ref::<grassroots::output::OutputError>()
+                .filter(|o| o.is_refusal())
+            {
+                // A refusal to touch an output directory is the user's to resolve.
+                eprintln!("error: {output}");
+                ExitCode::from(2)
             } else {
                 eprintln!("error: {e:#}");
                 ExitCode::from(1)

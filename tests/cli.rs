@@ -268,7 +268,11 @@ fn run_never_replaces_a_directory_that_is_not_its_own_output() {
         "--out",
         precious.to_str().unwrap(),
     ]);
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "a refusal is the user's to resolve"
+    );
     assert!(
         text(&o.stderr).contains("is not a grassroots output directory"),
         "{}",

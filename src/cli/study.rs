@@ -11,8 +11,9 @@ use grassroots::experiment::plan::{
     sweep_points,
 };
 use grassroots::output::report::sig4;
+use grassroots::output::store::RunState;
 use grassroots::output::study::{self, Store};
-use grassroots::output::{DirLock, OutputError, claim_study_dir};
+use grassroots::output::{DirLock, claim_study_dir};
 use grassroots::scenario::Scenario;
 use grassroots::scenario::spec::{BASELINE, ExperimentSpec};
 use std::path::{Path, PathBuf};
@@ -221,9 +222,9 @@ fn run_study(
         common,
     )?;
 
-    let lock = claim_study_dir(&out, &command_text()).map_err(refusal)?;
-    if let Some(previous) = study::check_same_study(&out, &plan, common.force).map_err(refusal)? {
-        if !common.quiet {
+    let lock = claim_study_dir(&out, &command_text())?;
+    if let Some(previous) = study::check_same_study(&out, &plan, common.force)? {
+        {
             eprintln!(
                 "note: {} was made by model {previous}; this is {}, so its stored runs are not reused",
                 out.display(),
@@ -333,15 +334,6 @@ fn execute(
     Ok(ran)
 }
 
-/// A refusal to touch an output directory is the user's to resolve (exit 2).
-fn refusal(e: OutputError) -> anyhow::Error {
-    if e.is_refusal() {
-        InputError(e.to_string()).into()
-    } else {
-        e.into()
-    }
-}
-
 /// `grassroots merge DIR...`.
 pub fn merge(dirs: &[PathBuf], out: Option<PathBuf>, quiet: bool) -> Result<()> {
     let plans = dirs
@@ -366,7 +358,14 @@ pub fn merge(dirs: &[PathBuf], out: Option<PathBuf>, quiet: bool) -> Result<()> 
         ))
         .into());
     }
-    if let Some((i, _)) = plans.iter().enumerate().find(|(_, p)| *p != &plans[0]) {
+    // The same study with the same runs (the scenario files may be spelled
+    // differently, e.g. relative in one shard and absolute in another).
+    let same = |p: &Plan| {
+        p.differs_from(&plans[0]).is_none()
+            && p.replicates == plans[0].replicates
+            && p.runs == plans[0].runs
+    };
+    if let Some((i, _)) = plans.iter().enumerate().find(|(_, p)| !same(p)) {
         return Err(InputError(format!(
             "{} and {} hold different studies (their plan.json differ); merge only shards of one study",
             dirs[0].display(),
@@ -394,12 +393,9 @@ pub fn merge(dirs: &[PathBuf], out: Option<PathBuf>, quiet: bool) -> Result<()> 
     let mut locks: Vec<DirLock> = Vec::new();
     for d in dirs {
         if d.canonicalize().ok() != out.canonicalize().ok() {
-            locks.push(DirLock::acquire(d, &command).map_err(refusal)?);
+            locks.push(DirLock::acquire(d, &command)?);
         }
     }
-    let lock = claim_study_dir(&out, &command).map_err(refusal)?;
-    study::check_same_study(&out, plan, false).map_err(refusal)?;
-    let store = Store::open(&out, &lock)?;
     let mut keys = std::collections::HashSet::new();
     let keys: Vec<&str> = plan
         .runs
@@ -407,6 +403,38 @@ pub fn merge(dirs: &[PathBuf], out: Option<PathBuf>, quiet: bool) -> Result<()> 
         .map(|r| r.key.as_str())
         .filter(|k| keys.insert(*k))
         .collect();
+    // Verify every shard's runs, and that together they hold the whole study,
+    // before anything is written.
+    let shards: Vec<Store> = dirs.iter().map(|d| Store::open_read(d)).collect();
+    let mut absent = 0;
+    for key in &keys {
+        let mut found = false;
+        for shard in &shards {
+            match shard.state(key, plan.months) {
+                RunState::Valid => found = true,
+                RunState::Missing => {}
+                RunState::Damaged(why) => {
+                    return Err(InputError(format!(
+                        "{}: damaged stored run: it {why}; merge refused — run that shard again",
+                        shard.path(key).display()
+                    ))
+                    .into());
+                }
+            }
+        }
+        absent += usize::from(!found);
+    }
+    if absent > 0 {
+        return Err(InputError(format!(
+            "{absent} of {} runs are missing from these shard directories; run the remaining shards, then merge all of them",
+            keys.len()
+        ))
+        .into());
+    }
+    let lock = claim_study_dir(&out, &command)?;
+    study::check_same_study(&out, plan, false)?;
+    let store = Store::open(&out, &lock)?;
+    study::write_plan(&out, plan)?;
     let mut copied = 0;
     for d in dirs {
         if d.canonicalize().ok() != out.canonicalize().ok() {
@@ -415,7 +443,6 @@ pub fn merge(dirs: &[PathBuf], out: Option<PathBuf>, quiet: bool) -> Result<()> 
                 .map_err(|e| InputError(format!("{e}; merge refused — run that shard again")))?;
         }
     }
-    study::write_plan(&out, plan)?;
     let assembled = study::assemble(plan, &store, &out, &command_line())
         .map_err(|e| InputError(e.to_string()))?;
     if !quiet {

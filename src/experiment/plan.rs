@@ -95,8 +95,9 @@ impl Plan {
     }
 
     /// How this plan differs from `other` as a study (ignoring the replicate
-    /// count, the runs and the model version), in words; `None` if it is the
-    /// same study, which may then share a directory and a run store.
+    /// count, the runs, the model version and how the scenario files' paths
+    /// were spelled — their resolved contents are compared), in words; `None`
+    /// if it is the same study, which may then share a directory and a run store.
     pub fn differs_from(&self, other: &Plan) -> Option<String> {
         let normal = |p: &Plan| -> Vec<Scenario> {
             p.scenarios
@@ -110,7 +111,7 @@ impl Plan {
         };
         let what = if self.kind != other.kind {
             format!("a {:?} study, not a {:?}", other.kind, self.kind).to_lowercase()
-        } else if self.sources != other.sources {
+        } else if self.sources.len() != other.sources.len() {
             format!("scenario files {}", other.sources.join(", "))
         } else if self.overrides != other.overrides {
             let shown: Vec<String> = other

@@ -199,6 +199,7 @@ impl StagedDir {
                 why: "exists and is not a directory; choose another --out".into(),
             });
         }
+        refuse_foreign(target)?;
         let target_lock = DirLock::acquire(target, command)?;
         let parent = target
             .parent()
@@ -277,6 +278,26 @@ impl Drop for StagedDir {
             }
         }
     }
+}
+
+/// Refuse, before creating anything in it, a non-empty directory that shows
+/// no sign of grassroots (no manifest, plan or lock file).
+fn refuse_foreign(dir: &Path) -> Result<(), OutputError> {
+    let ours = ["manifest.json", "plan.json", lock::LOCK_FILE];
+    if !dir.is_dir() || ours.iter().any(|f| dir.join(f).exists()) {
+        return Ok(());
+    }
+    let present = files_under(dir)?;
+    if present.is_empty() {
+        return Ok(());
+    }
+    Err(OutputError::Refused {
+        path: dir.to_path_buf(),
+        why: format!(
+            "exists and is not a grassroots output directory (it holds {} and no manifest.json); nothing was changed — choose another --out",
+            foreign_list(&present)
+        ),
+    })
 }
 
 /// Remove `dir` if it holds nothing but its lock file.
@@ -414,6 +435,7 @@ pub fn claim_study_dir(dir: &Path, command: &str) -> Result<DirLock, OutputError
             why: "exists and is not a directory; choose another --out".into(),
         });
     }
+    refuse_foreign(dir)?;
     let lock = DirLock::acquire(dir, command)?;
     store::remove_partials(dir, &lock)?;
     store::remove_partials(&dir.join("charts"), &lock)?;

@@ -1,0 +1,639 @@
+//! Results are never lost, mixed or silently wrong (`docs/reliability.md`):
+//! output ownership, stale and damaged stored runs, leftovers of killed
+//! processes, and locks. Each test names the failure mode it pins.
+
+use grassroots::digest::sha256_hex;
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_grassroots"))
+}
+
+fn data(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+fn run(args: &[&str]) -> Output {
+    bin().args(args).output().expect("binary runs")
+}
+
+fn ok(args: &[&str]) -> String {
+    let o = run(args);
+    assert!(
+        o.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// The exit code 2 and stderr of a refused command.
+fn refused(args: &[&str]) -> String {
+    let o = run(args);
+    let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(o.status.code(), Some(2), "{args:?}: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    stderr
+}
+
+fn temp() -> (tempfile::TempDir, PathBuf) {
+    let t = tempfile::tempdir().unwrap();
+    let p = t.path().to_path_buf();
+    (t, p)
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// Every file under `dir` with the SHA-256 of its bytes (the lock file left out).
+fn tree(dir: &Path) -> BTreeMap<String, String> {
+    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, String>) {
+        for e in fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(root, &p, out);
+            } else if p.file_name().unwrap() != ".grassroots.lock" {
+                let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+                out.insert(rel, sha256_hex(&fs::read(&p).unwrap()));
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+/// The result files of a study (top level and charts; not runs/), the
+/// manifest without its command line.
+fn results(dir: &Path) -> BTreeMap<String, String> {
+    tree(dir)
+        .into_iter()
+        .filter(|(k, _)| !k.starts_with("runs/"))
+        .map(|(k, v)| {
+            if k == "manifest.json" {
+                let mut m = manifest(dir);
+                m.as_object_mut().unwrap().remove("command_line");
+                (k, sha256_hex(&serde_json::to_vec(&m).unwrap()))
+            } else {
+                (k, v)
+            }
+        })
+        .collect()
+}
+
+fn stored_runs(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = fs::read_dir(dir.join("runs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "csv"))
+        .collect();
+    v.sort();
+    v
+}
+
+fn manifest(dir: &Path) -> serde_json::Value {
+    serde_json::from_slice(&fs::read(dir.join("manifest.json")).unwrap()).unwrap()
+}
+
+// ---------------------------------------------------------------- ownership
+
+#[test]
+fn run_never_replaces_a_study_or_files_it_did_not_write() {
+    let (_t, dir) = temp();
+    let out = dir.join("study");
+    ok(&[
+        "sweep",
+        &data("sweep_small.toml"),
+        "-q",
+        "--replicates",
+        "1",
+        "--out",
+        s(&out),
+    ]);
+    fs::write(out.join("notes.txt"), "my notes").unwrap();
+    let before = tree(&out);
+    for extra in [&[][..], &["--force"][..]] {
+        let small = data_small();
+        let mut args = vec!["run", &small, "-q", "--out", s(&out)];
+        args.extend_from_slice(extra);
+        let err = refused(&args);
+        assert!(err.contains("sweep study"), "{err}");
+    }
+    assert_eq!(
+        tree(&out),
+        before,
+        "nothing of the sweep or the notes changed"
+    );
+
+    // A previous run's directory with a file the user added is not replaced either.
+    let runs = dir.join("run");
+    ok(&["run", &data_small(), "-q", "--out", s(&runs)]);
+    fs::write(runs.join("notes.txt"), "mine").unwrap();
+    let before = tree(&runs);
+    let err = refused(&["run", &data_small(), "-q", "--force", "--out", s(&runs)]);
+    assert!(err.contains("did not write (notes.txt)"), "{err}");
+    assert_eq!(tree(&runs), before);
+
+    // A directory that is not a grassroots output is not touched.
+    let foreign = dir.join("foreign");
+    fs::create_dir_all(&foreign).unwrap();
+    fs::write(foreign.join("data.csv"), "x").unwrap();
+    let err = refused(&["run", &data_small(), "-q", "--out", s(&foreign)]);
+    assert!(err.contains("not a grassroots output"), "{err}");
+    let err = refused(&[
+        "sweep",
+        &data("sweep_small.toml"),
+        "-q",
+        "--out",
+        s(&foreign),
+    ]);
+    assert!(
+        err.contains("not a grassroots output") && err.contains("data.csv"),
+        "{err}"
+    );
+    assert_eq!(
+        fs::read_dir(&foreign).unwrap().count(),
+        1,
+        "no lock file left behind"
+    );
+}
+
+fn data_small() -> String {
+    data("small.toml")
+}
+
+#[test]
+fn a_run_of_other_inputs_needs_force_and_the_same_inputs_replace() {
+    let (_t, dir) = temp();
+    let out = dir.join("o");
+    ok(&["run", &data_small(), "-q", "--out", s(&out)]);
+    // Same question again, and with more replicates: replaced without --force.
+    ok(&["run", &data_small(), "-q", "--out", s(&out)]);
+    ok(&[
+        "run",
+        &data_small(),
+        "-q",
+        "--replicates",
+        "4",
+        "--out",
+        s(&out),
+    ]);
+    assert_eq!(manifest(&out)["replicates"], 4);
+    // Other overrides or another seed: refused, then replaced with --force.
+    let before = tree(&out);
+    let err = refused(&["run", &data_small(), "-q", "--seed", "99", "--out", s(&out)]);
+    assert!(
+        err.contains("other inputs") && err.contains("--force"),
+        "{err}"
+    );
+    assert_eq!(tree(&out), before);
+    ok(&[
+        "run",
+        &data_small(),
+        "-q",
+        "--seed",
+        "99",
+        "--force",
+        "--out",
+        s(&out),
+    ]);
+    assert_eq!(manifest(&out)["seed"], 99);
+    let err = refused(&[
+        "run",
+        &data_small(),
+        "-q",
+        "--set",
+        "supervision.mass_supervision=0.3",
+        "--out",
+        s(&out),
+    ]);
+    assert!(
+        err.contains("scenario.seed=99"),
+        "names the previous overrides: {err}"
+    );
+}
+
+#[test]
+fn a_what_if_run_lands_in_its_own_directory_and_says_its_overrides() {
+    let (_t, dir) = temp();
+    let scenario = dir.join("baseline.toml");
+    fs::copy(data_small(), &scenario).unwrap();
+    let go = |extra: &[&str]| {
+        let o = bin()
+            .current_dir(&dir)
+            .args(["run", "baseline.toml", "-q"])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    go(&[]);
+    let plain = dir.join("output/small");
+    let before = tree(&plain);
+    go(&["--set", "supervision.mass_supervision=0.3"]);
+    assert_eq!(tree(&plain), before, "the plain run is untouched");
+    let what_if: Vec<PathBuf> = fs::read_dir(dir.join("output"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p != &plain)
+        .collect();
+    assert_eq!(what_if.len(), 1, "{what_if:?}");
+    let name = what_if[0]
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    assert!(name.starts_with("small.set-"), "{name}");
+    let m = manifest(&what_if[0]);
+    assert_eq!(m["overrides"][0], "supervision.mass_supervision=0.3");
+    let line: Vec<&str> = m["command_line"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        &line[1..],
+        [
+            "run",
+            "baseline.toml",
+            "-q",
+            "--set",
+            "supervision.mass_supervision=0.3"
+        ]
+    );
+    let report = fs::read_to_string(what_if[0].join("report.md")).unwrap();
+    assert!(
+        report
+            .lines()
+            .next()
+            .unwrap()
+            .contains("with supervision.mass_supervision=0.3"),
+        "{report}"
+    );
+}
+
+#[test]
+fn a_study_refuses_another_study_in_its_directory_without_force() {
+    let (_t, dir) = temp();
+    let out = dir.join("o");
+    let sweep = |extra: &[&str]| {
+        let mut a = vec![
+            "sweep",
+            &*SWEEP,
+            "-q",
+            "--replicates",
+            "1",
+            "--out",
+            s(&out),
+        ];
+        a.extend_from_slice(extra);
+        a.iter().map(|x| x.to_string()).collect::<Vec<_>>()
+    };
+    let args = sweep(&[]);
+    ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let before = results(&out);
+    let args = sweep(&["--seed", "5"]);
+    let err = refused(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(
+        err.contains("another study") && err.contains("--force"),
+        "{err}"
+    );
+    assert_eq!(results(&out), before);
+    let args = sweep(&["--seed", "5", "--force"]);
+    ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_ne!(results(&out), before);
+    // A comparison never shares a run's directory.
+    let runs = dir.join("r");
+    ok(&["run", &data_small(), "-q", "--out", s(&runs)]);
+    let err = refused(&[
+        "compare",
+        &data("compare_small.toml"),
+        "-q",
+        "--out",
+        s(&runs),
+    ]);
+    assert!(err.contains("output of `grassroots run`"), "{err}");
+}
+
+static SWEEP: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| data("sweep_small.toml"));
+
+// ------------------------------------------------------------ stored runs
+
+/// A small sweep (24 points × 1 replicate, 60 months) into `out`.
+fn small_sweep(out: &Path, extra: &[&str]) -> Output {
+    let mut a = vec!["sweep", &*SWEEP, "-q", "--replicates", "1", "--out", s(out)];
+    a.extend_from_slice(extra);
+    run(&a)
+}
+
+#[test]
+fn damaged_stored_runs_are_run_again_with_a_warning() {
+    let (_t, dir) = temp();
+    let clean = dir.join("clean");
+    assert!(small_sweep(&clean, &[]).status.success());
+    let damaged = dir.join("damaged");
+    assert!(small_sweep(&damaged, &[]).status.success());
+    let runs = stored_runs(&damaged);
+    let text = fs::read_to_string(&runs[0]).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    // 1. header only (used to panic); 2. cut to 7 of 60 months; 3. extra rows;
+    // 4. a file copied under another key; 5. made by another model.
+    fs::write(&runs[0], lines[..2].join("\n")).unwrap();
+    fs::write(&runs[1], {
+        let t = fs::read_to_string(&runs[1]).unwrap();
+        t.lines().take(9).collect::<Vec<_>>().join("\n") + "\n"
+    })
+    .unwrap();
+    fs::write(&runs[2], {
+        let t = fs::read_to_string(&runs[2]).unwrap();
+        let last = t.lines().last().unwrap().to_string();
+        format!("{t}{last}\n")
+    })
+    .unwrap();
+    fs::copy(&runs[4], &runs[3]).unwrap();
+    fs::write(&runs[5], {
+        let t = fs::read_to_string(&runs[5]).unwrap();
+        t.replacen(
+            &format!("model={}", grassroots::model_identity()),
+            "model=0.0.0+model.0",
+            1,
+        )
+    })
+    .unwrap();
+    let o = small_sweep(&damaged, &[]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{stderr}");
+    assert_eq!(
+        stderr.matches("damaged stored run").count(),
+        6 - 1,
+        "{stderr}"
+    );
+    for path in &runs[..4] {
+        assert!(
+            stderr.contains(&*path.file_name().unwrap().to_string_lossy()),
+            "{stderr}"
+        );
+    }
+    assert!(stderr.contains("claims key"), "{stderr}");
+    assert!(
+        stderr.contains("was made by model `0.0.0+model.0`"),
+        "{stderr}"
+    );
+    assert_eq!(results(&damaged), results(&clean));
+    assert_eq!(tree(&damaged.join("runs")), tree(&clean.join("runs")));
+}
+
+#[test]
+fn merge_refuses_a_damaged_shard_and_shards_of_another_build() {
+    let (_t, dir) = temp();
+    let shards: Vec<PathBuf> = (1..=2).map(|k| dir.join(format!("s{k}"))).collect();
+    for (k, d) in shards.iter().enumerate() {
+        let o = small_sweep(d, &["--shard", &format!("{}/2", k + 1)]);
+        assert!(o.status.success());
+    }
+    let run0 = stored_runs(&shards[1])[0].clone();
+    let text = fs::read_to_string(&run0).unwrap();
+    fs::write(
+        &run0,
+        text.lines().take(8).collect::<Vec<_>>().join("\n") + "\n",
+    )
+    .unwrap();
+    let merged = dir.join("merged");
+    let err = refused(&[
+        "merge",
+        s(&shards[0]),
+        s(&shards[1]),
+        "--out",
+        s(&merged),
+        "-q",
+    ]);
+    assert!(
+        err.contains(&*run0.display().to_string()),
+        "names the file: {err}"
+    );
+    assert!(err.contains("damaged stored run"), "{err}");
+    assert!(!merged.join("sweep_summary.csv").exists());
+
+    // Shards planned by another build.
+    assert!(
+        small_sweep(&shards[1], &["--shard", "2/2"])
+            .status
+            .success()
+    );
+    let plan = shards[1].join("plan.json");
+    let text = fs::read_to_string(&plan).unwrap();
+    fs::write(
+        &plan,
+        text.replace(&grassroots::model_identity(), "0.0.0+model.0"),
+    )
+    .unwrap();
+    let err = refused(&[
+        "merge",
+        s(&shards[0]),
+        s(&shards[1]),
+        "--out",
+        s(&merged),
+        "-q",
+    ]);
+    assert!(err.contains("different builds"), "{err}");
+    fs::write(&plan, &text).unwrap();
+    ok(&[
+        "merge",
+        s(&shards[0]),
+        s(&shards[1]),
+        "--out",
+        s(&merged),
+        "-q",
+    ]);
+}
+
+#[test]
+fn a_study_of_an_older_model_is_run_again_not_reused() {
+    let (_t, dir) = temp();
+    let out = dir.join("o");
+    assert!(small_sweep(&out, &[]).status.success());
+    let before = stored_runs(&out);
+    // Pretend the directory was made by an older model: its plan and runs say so.
+    let plan = out.join("plan.json");
+    let text = fs::read_to_string(&plan).unwrap();
+    fs::write(
+        &plan,
+        text.replace(&grassroots::model_identity(), "0.0.0+model.0"),
+    )
+    .unwrap();
+    for r in &before {
+        let t = fs::read_to_string(r).unwrap();
+        fs::write(r, t.replace(&grassroots::model_identity(), "0.0.0+model.0")).unwrap();
+    }
+    let o = small_sweep(&out, &[]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("was made by model 0.0.0+model.0"),
+        "{stderr}"
+    );
+    let stdout = ok(&["sweep", &SWEEP, "--replicates", "1", "--out", s(&out)]);
+    assert!(stdout.contains("0 new, 24 reused"), "{stdout}");
+}
+
+// -------------------------------------------------------------- leftovers
+
+#[test]
+fn leftovers_of_killed_processes_are_removed_on_the_next_start() {
+    let (_t, dir) = temp();
+    // A study directory with partial files of a dead process.
+    let out = dir.join("study");
+    assert!(small_sweep(&out, &[]).status.success());
+    let leftovers = [
+        out.join("sweep_runs.csv.4242.0.partial"),
+        out.join("runs/0123.csv.4242.1.partial"),
+        out.join("charts/share_met.4242.2.partial.png"),
+    ];
+    for l in &leftovers {
+        fs::write(l, "half").unwrap();
+    }
+    fs::write(out.join("my.partial.notes"), "mine").unwrap();
+    assert!(small_sweep(&out, &[]).status.success());
+    for l in &leftovers {
+        assert!(!l.exists(), "{} left", l.display());
+    }
+    assert!(
+        out.join("my.partial.notes").exists(),
+        "only our partials are removed"
+    );
+
+    // Beside a run's output: a staging directory of a killed run, and a
+    // previous result moved aside just before the kill.
+    let target = dir.join("r");
+    ok(&["run", &data_small(), "-q", "--out", s(&target)]);
+    let staging = dir.join(".r.partial-4242");
+    fs::create_dir_all(&staging).unwrap();
+    fs::write(staging.join("timeseries.csv"), "half").unwrap();
+    let moved = dir.join(".r.old-4243");
+    fs::rename(&target, &moved).unwrap();
+    let csvs = |d: &Path| -> BTreeMap<String, String> {
+        tree(d)
+            .into_iter()
+            .filter(|(k, _)| k.ends_with(".csv"))
+            .collect()
+    };
+    let before = csvs(&moved);
+    // The killed run's swap left no target: the next run restores, then replaces it.
+    ok(&["run", &data_small(), "-q", "--out", s(&target)]);
+    assert!(!staging.exists() && !moved.exists());
+    assert_eq!(csvs(&target), before, "same inputs, same tables");
+    let names: Vec<String> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        !names
+            .iter()
+            .any(|n| n.contains("partial") || n.contains(".old-")),
+        "{names:?}"
+    );
+}
+
+/// Spawn a long `grassroots` command and wait until it holds `out`'s lock.
+fn spawn_holding(args: &[&str], out: &Path) -> Child {
+    let child = bin()
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    let pid = format!("process {} ", child.id());
+    while !fs::read_to_string(out.join(".grassroots.lock")).is_ok_and(|t| t.contains(&pid)) {
+        assert!(started.elapsed() < Duration::from_secs(60), "never locked");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child
+}
+
+#[test]
+fn a_killed_run_leaves_nothing_that_survives_the_next_start() {
+    let (_t, dir) = temp();
+    let target = dir.join("big");
+    let mut child = spawn_holding(
+        &[
+            "run",
+            &data_small(),
+            "-q",
+            "--threads",
+            "1",
+            "--set",
+            "world.villages=3000",
+            "--set",
+            "scenario.months=240",
+            "--out",
+            s(&target),
+        ],
+        &target,
+    );
+    // Wait for its staging directory, then kill it.
+    let staging = dir.join(format!(".big.partial-{}", child.id()));
+    let started = Instant::now();
+    while !staging.exists() && started.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(staging.exists(), "the kill came while it was staging");
+    ok(&["run", &data_small(), "-q", "--out", s(&target), "--force"]);
+    assert!(!staging.exists());
+    assert!(target.join("manifest.json").is_file());
+}
+
+// ---------------------------------------------------------------- locks
+
+#[test]
+fn a_second_process_on_the_same_directory_is_refused_naming_the_holder() {
+    let (_t, dir) = temp();
+    let out = dir.join("o");
+    let mut first = spawn_holding(
+        &[
+            "sweep",
+            &SWEEP,
+            "-q",
+            "--threads",
+            "1",
+            "--replicates",
+            "40",
+            "--out",
+            s(&out),
+        ],
+        &out,
+    );
+    let o = small_sweep(&out, &["--seed", "4"]);
+    let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
+    let still_running = first.try_wait().unwrap().is_none();
+    first.kill().unwrap();
+    first.wait().unwrap();
+    assert!(still_running, "the first sweep ended too soon for the test");
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("is in use by process"), "{stderr}");
+    assert!(stderr.contains(&first.id().to_string()), "{stderr}");
+    assert!(
+        stderr.contains("sweep"),
+        "names the holder's command: {stderr}"
+    );
+    // After the holder died, the lock is free and its partial files are cleaned.
+    let o = small_sweep(&out, &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let partials = tree(&out)
+        .into_keys()
+        .filter(|k| k.contains(".partial"))
+        .count();
+    assert_eq!(partials, 0);
+}
