@@ -80,7 +80,11 @@ pub fn outcome_values(months: &[MonthMetrics], outcomes: &[usize], window: u32) 
         .iter()
         .map(|&k| {
             let last = months.last().map(|m| m[k]).unwrap_or(f64::NAN);
-            let mean = months[n - w..].iter().map(|m| m[k]).sum::<f64>() / w as f64;
+            // No months (never from a verified run): no values, not a panic.
+            let mean = match n {
+                0 => f64::NAN,
+                _ => months[n - w..].iter().map(|m| m[k]).sum::<f64>() / w as f64,
+            };
             [last, mean]
         })
         .collect()
@@ -522,6 +526,12 @@ pub fn sensitivity(x: &[Vec<f64>], y: &[f64]) -> Sensitivity {
 #[cfg(test)]
 mod sensitivity_tests {
     use super::*;
+
+    #[test]
+    fn a_run_without_months_gives_missing_values_not_a_panic() {
+        let v = outcome_values(&[], &[0, 1], 12);
+        assert!(v.iter().flatten().all(|x| x.is_nan()));
+    }
 
     #[test]
     fn a_linear_outcome_is_attributed_to_its_parameters() {
