@@ -60,3 +60,37 @@ fn every_metric_and_rule_module_is_documented() {
         }
     }
 }
+
+/// `docs/reliability.md` cites a test for every failure mode; every cited
+/// test must exist, and every test of `tests/reliability.rs` must be cited.
+#[test]
+fn reliability_doc_cites_tests_that_exist() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let doc = std::fs::read_to_string(format!("{root}/docs/reliability.md"))
+        .expect("docs/reliability.md exists");
+    let mut cited = Vec::new();
+    for piece in doc.split('`').skip(1).step_by(2) {
+        if let Some((file, name)) = piece.split_once(".rs::") {
+            if file.starts_with("tests/") || file.starts_with("src/") {
+                cited.push((format!("{file}.rs"), name.to_string()));
+            }
+        }
+    }
+    assert!(cited.len() >= 20, "only {} tests cited", cited.len());
+    for (file, name) in &cited {
+        let text = std::fs::read_to_string(format!("{root}/{file}"))
+            .unwrap_or_else(|_| panic!("docs/reliability.md cites {file}, which does not exist"));
+        assert!(
+            text.contains(&format!("fn {name}(")),
+            "docs/reliability.md cites {file}::{name}, which does not exist"
+        );
+    }
+    let tests = std::fs::read_to_string(format!("{root}/tests/reliability.rs")).unwrap();
+    for chunk in tests.split("#[test]\nfn ").skip(1) {
+        let name = chunk.split('(').next().unwrap();
+        assert!(
+            cited.iter().any(|(f, n)| f == "tests/reliability.rs" && n == name),
+            "tests/reliability.rs::{name} is not described in docs/reliability.md"
+        );
+    }
+}
