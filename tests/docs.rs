@@ -89,7 +89,9 @@ fn reliability_doc_cites_tests_that_exist() {
     for chunk in tests.split("#[test]\nfn ").skip(1) {
         let name = chunk.split('(').next().unwrap();
         assert!(
-            cited.iter().any(|(f, n)| f == "tests/reliability.rs" && n == name),
+            cited
+                .iter()
+                .any(|(f, n)| f == "tests/reliability.rs" && n == name),
             "tests/reliability.rs::{name} is not described in docs/reliability.md"
         );
     }

@@ -114,7 +114,8 @@ pub fn run(file: &Path, common: &Common, per_village: bool) -> Result<()> {
     manifest::write(&dir.join("manifest.json"), &s, &info, &seeds)?;
     let out = staged.commit()?;
     if !common.quiet {
-        report(&s, &summaries, &out, wall, threads);
+        let note = output::report::overrides_note(&super::question_overrides(&given));
+        report(&s, &note, &summaries, &out, wall, threads);
         if !experiment.variants.is_empty() || experiment.sweep.is_some() {
             println!(
                 "note: {shown} also defines {} variants{}; `run` ran its base scenario only — use `grassroots compare` or `grassroots sweep`",
@@ -131,10 +132,10 @@ pub fn run(file: &Path, common: &Common, per_village: bool) -> Result<()> {
 }
 
 /// A short plain-text report of the final month.
-fn report(s: &Scenario, rows: &[MonthSummary], out: &Path, wall: f64, threads: usize) {
+fn report(s: &Scenario, note: &str, rows: &[MonthSummary], out: &Path, wall: f64, threads: usize) {
     let last = s.scenario.months - 1;
     println!(
-        "{}: {} replicates × {} months × {} villages in {:.2} s on {} threads",
+        "{}{note}: {} replicates × {} months × {} villages in {:.2} s on {} threads",
         s.scenario.name, s.scenario.replicates, s.scenario.months, s.world.villages, wall, threads
     );
     println!("final month (mean, 95 % CI across replicates):");

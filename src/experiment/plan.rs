@@ -440,12 +440,18 @@ mod tests {
         assert_eq!(a.differs_from(&b), None, "path spelling, replicates, model");
         let mut c = plan(2);
         c.scenarios[1].scenario.seed += 1;
-        assert_eq!(a.differs_from(&c).as_deref(), Some("other parameters or seed"));
+        assert_eq!(
+            a.differs_from(&c).as_deref(),
+            Some("other parameters or seed")
+        );
         let mut d = plan(2);
         d.overrides = vec![("scenario.seed".into(), "9".into())];
         assert!(a.differs_from(&d).unwrap().contains("scenario.seed=9"));
         let mut e = plan(2);
         e.arms.pop();
-        assert_eq!(a.differs_from(&e).as_deref(), Some("other variants or sweep points"));
+        assert_eq!(
+            a.differs_from(&e).as_deref(),
+            Some("other variants or sweep points")
+        );
     }
 }
