@@ -637,3 +637,154 @@ fn a_second_process_on_the_same_directory_is_refused_naming_the_holder() {
         .count();
     assert_eq!(partials, 0);
 }
+
+// ------------------------------------------ found by fault injection (review)
+
+#[test]
+fn a_run_parked_aside_by_an_interrupted_commit_is_never_lost() {
+    let (_t, dir) = temp();
+    let x = dir.join("x");
+    ok(&["run", &data_small(), "-q", "--seed", "99", "--out", s(&x)]);
+    let kept = tree(&x);
+    // Killed between moving the old result aside and moving the new one in
+    // (the fallback commit where directories cannot be exchanged).
+    let parked = dir.join(".x.old-4242");
+    fs::rename(&x, &parked).unwrap();
+    // A study may not take the lost directory's place.
+    let err = refused(&["sweep", &SWEEP, "-q", "--replicates", "1", "--out", s(&x)]);
+    assert!(
+        err.contains("moved aside") && err.contains(".x.old-4242"),
+        "{err}"
+    );
+    assert!(!x.exists() && parked.exists());
+    // A run of other inputs restores it, then refuses to replace it.
+    let err = refused(&["run", &data_small(), "-q", "--out", s(&x)]);
+    assert!(err.contains("other inputs"), "{err}");
+    assert_eq!(tree(&x), kept);
+    assert!(!parked.exists());
+
+    // The restore itself interrupted: the manifest and part of the files are
+    // still parked; the next start finishes the restore.
+    fs::rename(&x, &parked).unwrap();
+    fs::create_dir_all(&x).unwrap();
+    fs::rename(parked.join("timeseries.csv"), x.join("timeseries.csv")).unwrap();
+    let err = refused(&[
+        "run",
+        &data_small(),
+        "-q",
+        "--set",
+        "effort.noise=0.2",
+        "--out",
+        s(&x),
+    ]);
+    assert!(err.contains("other inputs"), "{err}");
+    assert_eq!(tree(&x), kept, "every file is back");
+}
+
+#[test]
+fn odd_out_paths_are_resolved_or_refused_before_any_work() {
+    let (_t, dir) = temp();
+    // A symlink to a previous run's directory: the directory is replaced, the link kept.
+    let real = dir.join("real");
+    ok(&["run", &data_small(), "-q", "--out", s(&real)]);
+    let link = dir.join("link");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    ok(&[
+        "run",
+        &data_small(),
+        "-q",
+        "--seed",
+        "5",
+        "--force",
+        "--out",
+        s(&link),
+    ]);
+    assert!(
+        fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(manifest(&real)["seed"], 5);
+    // `.` inside a previous run's directory.
+    let o = bin()
+        .current_dir(&real)
+        .args(["run", &data_small(), "-q", "--seed", "5", "--out", "."])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // The root of the file system, and a directory with a subdirectory we
+    // must not walk: refused at once.
+    let err = refused(&["run", &data_small(), "-q", "--out", "/"]);
+    assert!(err.contains("root of the file system"), "{err}");
+    let err = refused(&["run", &data_small(), "-q", "--out", "/usr"]);
+    assert!(err.contains("not a grassroots output"), "{err}");
+    // A long directory name.
+    let long = dir.join("l".repeat(240));
+    ok(&["run", &data_small(), "-q", "--out", s(&long)]);
+    ok(&["run", &data_small(), "-q", "--out", s(&long)]);
+    // A directory where a stored run belongs.
+    let study = dir.join("study");
+    assert!(small_sweep(&study, &[]).status.success());
+    let run0 = stored_runs(&study)[0].clone();
+    fs::remove_file(&run0).unwrap();
+    fs::create_dir(&run0).unwrap();
+    let err = String::from_utf8_lossy(&small_sweep(&study, &[]).stderr).into_owned();
+    assert!(
+        err.contains("a directory where a stored run belongs"),
+        "{err}"
+    );
+}
+
+#[test]
+fn merge_takes_each_shard_once_and_refuses_a_running_shard() {
+    let (_t, dir) = temp();
+    let shards: Vec<PathBuf> = (1..=2).map(|k| dir.join(format!("s{k}"))).collect();
+    for (k, d) in shards.iter().enumerate() {
+        assert!(
+            small_sweep(d, &["--shard", &format!("{}/2", k + 1)])
+                .status
+                .success()
+        );
+    }
+    let spelled = format!("{}/", s(&shards[0]));
+    ok(&[
+        "merge",
+        s(&shards[0]),
+        &spelled,
+        s(&shards[1]),
+        "--out",
+        s(&dir.join("m")),
+        "-q",
+    ]);
+    // A shard still being written (its lock held, here by this test) is
+    // refused, as input or as output.
+    let held =
+        grassroots::output::DirLock::acquire(&shards[1], "grassroots sweep (a shard)").unwrap();
+    let as_input = run(&[
+        "merge",
+        s(&shards[0]),
+        s(&shards[1]),
+        "--out",
+        s(&dir.join("m2")),
+        "-q",
+    ]);
+    let as_output = run(&[
+        "merge",
+        s(&shards[0]),
+        s(&shards[1]),
+        "--out",
+        s(&shards[1]),
+        "-q",
+    ]);
+    drop(held);
+    for o in [as_input, as_output] {
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(err.contains("is in use by process"), "{err}");
+    }
+    assert!(
+        !dir.join("m2").exists(),
+        "a refused merge leaves no directory"
+    );
+}

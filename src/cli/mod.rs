@@ -76,10 +76,11 @@ pub fn question_overrides(all: &[(String, String)]) -> Vec<(String, String)> {
 /// the question, `output/<name>.set-<8 hex digits of the overrides>`, so a
 /// what-if run never lands on the plain scenario's results.
 pub fn default_out(name: &str, overrides: &[(String, String)]) -> PathBuf {
-    let question = question_overrides(overrides);
+    let mut question = question_overrides(overrides);
     if question.is_empty() {
         return Path::new("output").join(name);
     }
+    question.sort();
     let text: Vec<String> = question.iter().map(|(k, v)| format!("{k}={v}\n")).collect();
     let hash = grassroots::digest::sha256_hex(text.concat().as_bytes());
     Path::new("output").join(format!("{name}.set-{}", &hash[..8]))

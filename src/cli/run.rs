@@ -18,10 +18,26 @@ pub fn run(file: &Path, common: &Common, per_village: bool) -> Result<()> {
     let given = overrides(common)?;
     let s = resolve(&text, &shown, &given)?;
     let experiment = spec(&text, &shown)?;
-    let out = common
-        .out
-        .clone()
-        .unwrap_or_else(|| default_out(&s.scenario.name, &given));
+    let out = match &common.out {
+        Some(out) => out.clone(),
+        None => {
+            // A what-if run gets its own directory, named by what it resolves
+            // to: the order and spelling of the overrides do not matter, and
+            // overrides that change nothing (the file's own seed) are none.
+            let replicates: Vec<(String, String)> = given
+                .iter()
+                .filter(|(k, _)| k == "scenario.replicates")
+                .cloned()
+                .collect();
+            let plain = resolve(&text, &shown, &replicates)?;
+            let identity = output::inputs_identity(&s);
+            if identity == output::inputs_identity(&plain) {
+                default_out(&s.scenario.name, &[])
+            } else {
+                Path::new("output").join(format!("{}.set-{}", s.scenario.name, &identity[..8]))
+            }
+        }
+    };
     let pool = pool(common.threads)?;
     let threads = pool.current_num_threads();
     let concurrent = threads.min(s.scenario.replicates as usize);

@@ -222,8 +222,8 @@ fn run_study(
         common,
     )?;
 
-    let lock = claim_study_dir(&out, &command_text())?;
-    if let Some(previous) = study::check_same_study(&out, &plan, common.force)? {
+    let (lock, out) = claim_study_dir(&out, &command_text())?;
+    if let Some(previous) = study::check_same_study(&out, &plan, Some(common.force))? {
         {
             eprintln!(
                 "note: {} was made by model {previous}; this is {}, so its stored runs are not reused",
@@ -321,10 +321,17 @@ fn execute(
     for (r, why) in &todo {
         if let Some(why) = why {
             eprintln!(
-                "warning: {}: damaged stored run: it {why}; running it again",
+                "warning: {}: damaged stored run ({why}); running it again",
                 store.path(&r.key).display()
             );
         }
+    }
+    if let Some((r, _)) = todo.iter().find(|(r, _)| store.path(&r.key).is_dir()) {
+        return Err(InputError(format!(
+            "{}: a directory where a stored run belongs; remove it and run again",
+            store.path(&r.key).display()
+        ))
+        .into());
     }
     let todo: Vec<&Run> = todo.into_iter().map(|(r, _)| r).collect();
     let bar = progress(todo.len() as u64, "runs", &plan.name, common.quiet);
@@ -387,62 +394,80 @@ pub fn merge(dirs: &[PathBuf], out: Option<PathBuf>, quiet: bool) -> Result<()> 
         ))
         .into());
     }
+    // Each shard once, however it is spelled.
+    let mut seen = std::collections::HashSet::new();
+    let dirs: Vec<&PathBuf> = dirs
+        .iter()
+        .filter(|d| seen.insert(d.canonicalize().unwrap_or_else(|_| d.to_path_buf())))
+        .collect();
     let out = out.unwrap_or_else(|| dirs[0].clone());
     let command = command_text();
-    // Hold every shard's lock, so none is still being written while it is merged.
-    let mut locks: Vec<DirLock> = Vec::new();
-    for d in dirs {
-        if d.canonicalize().ok() != out.canonicalize().ok() {
-            locks.push(DirLock::acquire(d, &command)?);
+    // Lock the output first, then share every other shard's lock, so no
+    // shard is still being written while it is merged.
+    let created = !out.exists();
+    let (lock, out) = claim_study_dir(&out, &command)?;
+    let same = |d: &Path| d.canonicalize().ok() == out.canonicalize().ok();
+    let gathered = (|| -> Result<usize> {
+        let mut shared: Vec<DirLock> = Vec::new();
+        for d in dirs.iter().filter(|d| !same(d)) {
+            shared.extend(DirLock::acquire_shared(d)?);
         }
-    }
-    let mut keys = std::collections::HashSet::new();
-    let keys: Vec<&str> = plan
-        .runs
-        .iter()
-        .map(|r| r.key.as_str())
-        .filter(|k| keys.insert(*k))
-        .collect();
-    // Verify every shard's runs, and that together they hold the whole study,
-    // before anything is written.
-    let shards: Vec<Store> = dirs.iter().map(|d| Store::open_read(d)).collect();
-    let mut absent = 0;
-    for key in &keys {
-        let mut found = false;
-        for shard in &shards {
-            match shard.state(key, plan.months) {
-                RunState::Valid => found = true,
-                RunState::Missing => {}
-                RunState::Damaged(why) => {
-                    return Err(InputError(format!(
-                        "{}: damaged stored run: it {why}; merge refused — run that shard again",
-                        shard.path(key).display()
-                    ))
-                    .into());
+        study::check_same_study(&out, plan, None)?;
+        let mut keys = std::collections::HashSet::new();
+        let keys: Vec<&str> = plan
+            .runs
+            .iter()
+            .map(|r| r.key.as_str())
+            .filter(|k| keys.insert(*k))
+            .collect();
+        // Verify every shard's runs, and that together they hold the whole
+        // study, before anything is written.
+        let shards: Vec<Store> = dirs.iter().map(|d| Store::open_read(d)).collect();
+        let mut absent = 0;
+        for key in &keys {
+            let mut found = false;
+            for shard in &shards {
+                match shard.state(key, plan.months) {
+                    RunState::Valid => found = true,
+                    RunState::Missing => {}
+                    RunState::Damaged(why) => {
+                        return Err(InputError(format!(
+                            "{}: damaged stored run ({why}); merge refused — run that shard again",
+                            shard.path(key).display()
+                        ))
+                        .into());
+                    }
                 }
             }
+            absent += usize::from(!found);
         }
-        absent += usize::from(!found);
-    }
-    if absent > 0 {
-        return Err(InputError(format!(
-            "{absent} of {} runs are missing from these shard directories; run the remaining shards, then merge all of them",
-            keys.len()
-        ))
-        .into());
-    }
-    let lock = claim_study_dir(&out, &command)?;
-    study::check_same_study(&out, plan, false)?;
-    let store = Store::open(&out, &lock)?;
-    study::write_plan(&out, plan)?;
-    let mut copied = 0;
-    for d in dirs {
-        if d.canonicalize().ok() != out.canonicalize().ok() {
-            copied += store
-                .absorb(&Store::open_read(d), keys.iter().copied(), plan.months)
-                .map_err(|e| InputError(format!("{e}; merge refused — run that shard again")))?;
+        if absent > 0 {
+            return Err(InputError(format!(
+                "{absent} of {} runs are missing from these shard directories; run the remaining shards, then merge all of them",
+                keys.len()
+            ))
+            .into());
         }
-    }
+        let store = Store::open(&out, &lock)?;
+        study::write_plan(&out, plan)?;
+        let mut copied = 0;
+        for d in dirs.iter().filter(|d| !same(d)) {
+            copied += store.absorb(&Store::open_read(d), keys.iter().copied(), plan.months)?;
+        }
+        Ok(copied)
+    })();
+    let copied = match gathered {
+        Ok(c) => c,
+        Err(e) => {
+            drop(lock);
+            if created {
+                let _ = std::fs::remove_file(out.join(grassroots::output::lock::LOCK_FILE));
+                let _ = std::fs::remove_dir(&out);
+            }
+            return Err(e);
+        }
+    };
+    let store = Store::open_read(&out);
     let assembled = study::assemble(plan, &store, &out, &command_line())
         .map_err(|e| InputError(e.to_string()))?;
     if !quiet {

@@ -50,19 +50,7 @@ impl DirLock {
             .map_err(io_err(&path))?;
         match FileExt::try_lock(&file) {
             Ok(()) => {}
-            Err(TryLockError::WouldBlock) => {
-                let mut holder = String::new();
-                let _ = file.read_to_string(&mut holder);
-                let holder = holder.trim();
-                return Err(OutputError::Busy {
-                    path: dir.to_path_buf(),
-                    holder: if holder.is_empty() {
-                        "another grassroots process".into()
-                    } else {
-                        holder.to_string()
-                    },
-                });
-            }
+            Err(TryLockError::WouldBlock) => return Err(busy(dir, &mut file)),
             Err(TryLockError::Error(e)) => return Err(io_err(&path)(e)),
         }
         let started = std::time::SystemTime::now()
@@ -84,9 +72,54 @@ impl DirLock {
         })
     }
 
+    /// Share the lock of a directory only read (a shard being merged): a
+    /// process writing there is refused, readers are not. Needs no write
+    /// access: a directory without a lock file, or whose lock file cannot be
+    /// opened, is read without a lock (`None`).
+    pub fn acquire_shared(dir: &Path) -> Result<Option<DirLock>, OutputError> {
+        let Ok(mut file) = fs::File::open(dir.join(LOCK_FILE)) else {
+            return Ok(None);
+        };
+        match FileExt::try_lock_shared(&file) {
+            Ok(()) => Ok(Some(DirLock {
+                file,
+                dir: dir.to_path_buf(),
+            })),
+            Err(TryLockError::WouldBlock) => Err(busy(dir, &mut file)),
+            Err(TryLockError::Error(_)) => Ok(None),
+        }
+    }
+
     /// The locked directory.
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+}
+
+/// The refusal naming the holder of `dir`'s lock. The holder writes its line
+/// just after taking the lock, so give it a moment before reading.
+fn busy(dir: &Path, file: &mut fs::File) -> OutputError {
+    let mut holder = String::new();
+    // A new holder rewrites the line just after taking the lock: wait a
+    // moment, so a stale line of an earlier holder is not what is read.
+    std::thread::sleep(std::time::Duration::from_millis(30));
+    for _ in 0..20 {
+        holder.clear();
+        let _ = file.seek(SeekFrom::Start(0));
+        let _ = file.read_to_string(&mut holder);
+        if holder.ends_with('\n') && holder.contains(" started at ") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let holder = holder.trim();
+    OutputError::Busy {
+        path: dir.to_path_buf(),
+        holder: if holder.is_empty() {
+            "another grassroots process".into()
+        } else {
+            holder.to_string()
+        },
     }
 }
 

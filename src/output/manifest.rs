@@ -41,7 +41,7 @@ pub fn write(
         "git_commit": git_commit(),
         "model": crate::model_identity(),
         "kind": "run",
-        "inputs": super::inputs_identity(s),
+        "inputs": super::ownership::inputs_identity(s),
         "command_line": info.command_line,
         "overrides": info.overrides.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>(),
         "scenario_file": info.scenario_file,

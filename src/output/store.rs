@@ -140,8 +140,13 @@ impl Store {
             "{}\n{table}",
             provenance(key, months.len(), &sha256_hex(table.as_bytes()))
         );
-        fs::write(&partial, text).map_err(io_err(&partial))?;
-        fs::rename(&partial, &path).map_err(io_err(&path))
+        if path.is_dir() {
+            return Err(OutputError::Refused {
+                path,
+                why: "is a directory where a stored run belongs; remove it and run again".into(),
+            });
+        }
+        put(&partial, &path, |p| fs::write(p, &text))
     }
 
     /// Whether run `key` is stored, verified against `months` expected months.
@@ -190,12 +195,27 @@ impl Store {
             }
             let (source, target) = (other.path(key), self.path(key));
             let partial = partial_path(&target);
-            fs::copy(&source, &partial).map_err(io_err(&source))?;
-            fs::rename(&partial, &target).map_err(io_err(&target))?;
+            put(&partial, &target, |p| fs::copy(&source, p).map(|_| ()))?;
             copied += 1;
         }
         Ok(copied)
     }
+}
+
+/// Write `partial` with `write`, then rename it to `target`; on failure the
+/// partial file is removed and the error names the path that failed.
+fn put(
+    partial: &Path,
+    target: &Path,
+    write: impl FnOnce(&Path) -> std::io::Result<()>,
+) -> Result<(), OutputError> {
+    let result = write(partial)
+        .map_err(io_err(partial))
+        .and_then(|()| fs::rename(partial, target).map_err(io_err(target)));
+    if result.is_err() {
+        let _ = fs::remove_file(partial);
+    }
+    result
 }
 
 /// Verify and parse a stored run's bytes.

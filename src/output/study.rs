@@ -96,10 +96,12 @@ pub fn missing(plan: &Plan, store: &Store) -> usize {
 /// Refuse to use a directory whose `plan.json` is another study (unless
 /// `force`); returns the previous plan's model identity if it was made by
 /// another model (its runs are then not reused).
+///
+/// `force` is `None` where a command has no `--force` (merge).
 pub fn check_same_study(
     dir: &Path,
     plan: &Plan,
-    force: bool,
+    force: Option<bool>,
 ) -> Result<Option<String>, OutputError> {
     if !dir.join("plan.json").is_file() {
         return Ok(None);
@@ -109,11 +111,18 @@ pub fn check_same_study(
         why: format!("{e}; it is left alone — choose another --out"),
     })?;
     if let Some(what) = previous.differs_from(plan) {
-        if !force {
+        let hint = match force {
+            Some(true) => None,
+            Some(false) => Some(
+                "add --force to replace its result files (its stored runs are kept and reused where their keys match), or choose another --out",
+            ),
+            None => Some("choose another --out"),
+        };
+        if let Some(hint) = hint {
             return Err(OutputError::Refused {
                 path: dir.to_path_buf(),
                 why: format!(
-                    "holds another study `{}` ({what}); nothing was changed — add --force to replace its result files (its stored runs are kept and reused where their keys match), or choose another --out",
+                    "holds another study `{}` ({what}); nothing was changed — {hint}",
                     previous.name
                 ),
             });
@@ -174,6 +183,9 @@ pub struct Assembled {
     pub widest_relative_ci: Option<f64>,
 }
 
+/// Where the previous manifest waits while a study's result files are replaced.
+const PREVIOUS_MANIFEST: &str = "manifest.json.previous";
+
 /// Assemble the result files of a complete plan from the store into `dir`.
 pub fn assemble(
     plan: &Plan,
@@ -202,6 +214,16 @@ pub fn assemble(
                 plan.runs.len()
             ),
         });
+    }
+    // While result files are replaced one by one, the directory has no
+    // manifest.json: a reader (or a kill) never sees a manifest beside a
+    // mixture of old and new files. The previous manifest is kept aside as
+    // `manifest.json.previous` for its list of files until the new one is
+    // written.
+    let manifest = dir.join("manifest.json");
+    if manifest.is_file() {
+        let aside = dir.join(PREVIOUS_MANIFEST);
+        fs::rename(&manifest, &aside).map_err(io_err(&aside))?;
     }
     match plan.kind {
         StudyKind::Compare => assemble_compare(plan, store, dir, command_line),
@@ -649,8 +671,12 @@ fn finish_study(
 ) -> Result<Assembled, OutputError> {
     // Result files of a previous assembly that this one does not write (other
     // outcomes, say) would be stale: remove them, and only them.
-    if let Ok(Some(previous)) = super::read_manifest(dir) {
-        for old in super::listed_files(&previous) {
+    let aside = dir.join(PREVIOUS_MANIFEST);
+    let previous = fs::read(&aside)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok());
+    if let Some(previous) = previous {
+        for old in super::ownership::listed_files(&previous) {
             let stale = !files.contains(&old)
                 && old != "manifest.json"
                 && !old.contains("..")
@@ -661,6 +687,9 @@ fn finish_study(
         }
     }
     write_manifest(plan, dir, &files, command_line)?;
+    if aside.exists() {
+        fs::remove_file(&aside).map_err(io_err(&aside))?;
+    }
     files.push("manifest.json".into());
     Ok(Assembled {
         files,

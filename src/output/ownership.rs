@@ -1,0 +1,580 @@
+//! Which output directories a command may write into or replace
+//! (`docs/reliability.md`).
+//!
+//! A command never deletes a file it did not write. A directory is
+//! grassroots' own when it holds a `plan.json` (a study), a `manifest.json`
+//! written by grassroots (`"tool": "grassroots"`), or only a lock file; any
+//! other non-empty directory is refused before anything is created in it.
+
+use super::lock::{self, DirLock};
+use super::{OutputError, io_err, store};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// Most files a previous run's directory may hold before it is refused
+/// (the check lists them all).
+const MAX_FILES: usize = 100_000;
+
+/// What an output directory holds.
+#[derive(Debug)]
+enum Holding {
+    /// Missing, empty, or only a lock file.
+    Nothing,
+    /// A study (`plan.json`, or a study's manifest), of this kind.
+    Study(String),
+    /// A previous `run`, with its manifest.
+    Run(serde_json::Value),
+    /// Something grassroots did not write: the first few names.
+    Foreign(Vec<String>),
+}
+
+/// Look at the top level of `dir` only (cheap even for `/`).
+fn holding(dir: &Path) -> Result<Holding, OutputError> {
+    let entries = match fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Holding::Nothing),
+        Err(e) => return Err(io_err(dir)(e)),
+    };
+    let mut names = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(io_err(dir))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name != lock::LOCK_FILE {
+            names.push(name);
+        }
+    }
+    if names.is_empty() {
+        return Ok(Holding::Nothing);
+    }
+    names.sort();
+    let manifest = read_manifest(dir)?.filter(|m| m.get("tool") == Some(&"grassroots".into()));
+    if dir.join("plan.json").is_file() {
+        let kind = manifest
+            .as_ref()
+            .and_then(|m| m.get("kind").and_then(|k| k.as_str()))
+            .unwrap_or("study");
+        return Ok(Holding::Study(kind.to_string()));
+    }
+    match manifest {
+        Some(m) => match m.get("kind").and_then(|k| k.as_str()) {
+            Some("run") | None => Ok(Holding::Run(m)),
+            Some(kind) => Ok(Holding::Study(kind.to_string())),
+        },
+        None => {
+            names.truncate(6);
+            Ok(Holding::Foreign(names))
+        }
+    }
+}
+
+/// Relative paths of every file under `dir` (recursively), `/`-separated,
+/// sorted; the lock file is left out. At most [`MAX_FILES`].
+fn files_under(dir: &Path) -> Result<Vec<String>, OutputError> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) -> Result<(), OutputError> {
+        for entry in fs::read_dir(dir).map_err(io_err(dir))? {
+            let entry = entry.map_err(io_err(dir))?;
+            let path = entry.path();
+            if out.len() > MAX_FILES {
+                return Err(OutputError::Refused {
+                    path: root.to_path_buf(),
+                    why: format!(
+                        "holds more than {MAX_FILES} files, which no run writes; nothing was changed — choose another --out"
+                    ),
+                });
+            }
+            if entry.file_type().map_err(io_err(&path))?.is_dir() {
+                walk(root, &path, out)?;
+            } else {
+                let rel = path.strip_prefix(root).unwrap_or(&path);
+                let rel: Vec<String> = rel
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .collect();
+                out.push(rel.join("/"));
+            }
+        }
+        Ok(())
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out)?;
+    out.retain(|f| f != lock::LOCK_FILE);
+    out.sort();
+    Ok(out)
+}
+
+/// A previous output's `manifest.json`, if the directory has one that parses.
+pub(crate) fn read_manifest(dir: &Path) -> Result<Option<serde_json::Value>, OutputError> {
+    let path = dir.join("manifest.json");
+    match fs::read(&path) {
+        Ok(bytes) => Ok(serde_json::from_slice(&bytes).ok()),
+        Err(e)
+            if e.kind() == std::io::ErrorKind::NotFound
+                || e.kind() == std::io::ErrorKind::IsADirectory =>
+        {
+            Ok(None)
+        }
+        Err(e) => Err(io_err(&path)(e)),
+    }
+}
+
+/// What a previous output wrote into its directory, from its manifest.
+pub(crate) fn listed_files(manifest: &serde_json::Value) -> Vec<String> {
+    manifest
+        .get("files")
+        .and_then(|f| f.as_array())
+        .map(|a| {
+            a.iter()
+                .filter_map(|f| f.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The words for files grassroots did not write, at most five named.
+fn foreign_list(files: &[String]) -> String {
+    let mut shown: Vec<&str> = files.iter().take(5).map(String::as_str).collect();
+    if files.len() > 5 {
+        shown.push("…");
+    }
+    shown.join(", ")
+}
+
+fn refused(path: &Path, why: impl Into<String>) -> OutputError {
+    OutputError::Refused {
+        path: path.to_path_buf(),
+        why: why.into(),
+    }
+}
+
+/// The directory `--out` names: a symlink is followed to the directory it
+/// points to, and `.`/`..` are resolved, so the directory itself (not a link
+/// or an alias of the working directory) is what is locked and replaced.
+fn resolve_out(target: &Path) -> Result<PathBuf, OutputError> {
+    let resolved = if target.exists() {
+        fs::canonicalize(target).map_err(io_err(target))?
+    } else {
+        match (target.parent(), target.file_name()) {
+            (Some(p), Some(n)) if !p.as_os_str().is_empty() && p.exists() => {
+                fs::canonicalize(p).map_err(io_err(p))?.join(n)
+            }
+            _ => target.to_path_buf(),
+        }
+    };
+    if resolved.parent().is_none() || resolved.file_name().is_none() {
+        return Err(refused(
+            target,
+            "is the root of the file system; choose another --out",
+        ));
+    }
+    Ok(resolved)
+}
+
+/// The name of a directory set aside beside `name`: `.NAME.<what>-PID`, with
+/// NAME shortened so the whole stays within file-name limits.
+fn aside(name: &str, what: &str, pid: u32) -> String {
+    let mut short = name;
+    if short.len() > 200 {
+        let cut = (0..=200)
+            .rev()
+            .find(|&i| name.is_char_boundary(i))
+            .unwrap_or(0);
+        short = &name[..cut];
+    }
+    format!(".{short}.{what}-{pid}")
+}
+
+/// Whether `file_name` is `aside(name, what, some pid)`.
+fn is_aside(file_name: &str, name: &str, what: &str) -> bool {
+    let prefix = aside(name, what, 0);
+    let prefix = &prefix[..prefix.len() - 1];
+    file_name
+        .strip_prefix(prefix)
+        .is_some_and(|pid| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// A `run`'s output being written: the target directory is locked, the
+/// files are written into a staging directory beside it, and
+/// [`StagedDir::commit`] swaps it into place. Dropped before the commit, the
+/// staging directory is removed and so is a target directory this claim
+/// created.
+///
+/// The rules (`docs/reliability.md`): an existing target is replaced only if
+/// it holds a previous `run` whose manifest lists every file in it, and only
+/// if that run had the same inputs (`inputs`) or `force` is set. A directory
+/// holding a study, files grassroots did not write, or a manifest grassroots
+/// did not write is never replaced.
+#[derive(Debug)]
+pub struct StagedDir {
+    staging: PathBuf,
+    target: PathBuf,
+    created_target: bool,
+    committed: bool,
+    _target_lock: DirLock,
+    _staging_lock: DirLock,
+}
+
+impl StagedDir {
+    /// Claim `target` for the output of a `run` whose inputs have identity
+    /// `inputs` (see [`inputs_identity`]); `command` is recorded in the lock.
+    pub fn new(
+        target: &Path,
+        inputs: &str,
+        force: bool,
+        command: &str,
+    ) -> Result<Self, OutputError> {
+        let target = resolve_out(target)?;
+        if target.exists() && !target.is_dir() {
+            return Err(refused(
+                &target,
+                "exists and is not a directory; choose another --out",
+            ));
+        }
+        let name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "run".into());
+        let parent = target.parent().unwrap_or(Path::new(".")).to_path_buf();
+        // A previous result parked beside the target by an interrupted run
+        // (its restore perhaps interrupted too) is recovered below, under the
+        // lock; otherwise a directory of files grassroots did not write is
+        // refused before anything is created in it.
+        let parked = fs::read_dir(&parent).is_ok_and(|entries| {
+            entries
+                .flatten()
+                .any(|e| is_aside(&e.file_name().to_string_lossy(), &name, "old"))
+        });
+        if let (false, Holding::Foreign(names)) = (parked, holding(&target)?) {
+            return Err(refused(
+                &target,
+                format!(
+                    "exists and is not a grassroots output directory (it holds {}); nothing was changed — choose another --out",
+                    foreign_list(&names)
+                ),
+            ));
+        }
+        let created_target = !target.exists();
+        let target_lock = DirLock::acquire(&target, command)?;
+        let claim = || -> Result<(), OutputError> {
+            recover_leftovers(&parent, &name, &target)?;
+            check_replaceable(&target, inputs, force)
+        };
+        if let Err(e) = claim() {
+            if created_target {
+                remove_if_only_lock(&target);
+            }
+            return Err(e);
+        }
+        let staging = parent.join(aside(&name, "partial", std::process::id()));
+        if staging.exists() {
+            fs::remove_dir_all(&staging).map_err(io_err(&staging))?;
+        }
+        let staging_lock = DirLock::acquire(&staging, command)?;
+        Ok(StagedDir {
+            staging,
+            target,
+            created_target,
+            committed: false,
+            _target_lock: target_lock,
+            _staging_lock: staging_lock,
+        })
+    }
+
+    /// Where files are written until the commit.
+    pub fn path(&self) -> &Path {
+        &self.staging
+    }
+
+    /// Replace `target` with the staged directory. On Linux the two
+    /// directories are exchanged in one step (`renameat2(RENAME_EXCHANGE)`),
+    /// so the target path always names a complete, locked directory; the old
+    /// one, now at the staging path, is then removed. Elsewhere (or on a file
+    /// system without the exchange) the old directory is moved aside as
+    /// `.NAME.old-PID`, the new one renamed into place, the old one removed.
+    pub fn commit(mut self) -> Result<PathBuf, OutputError> {
+        if exchange(&self.staging, &self.target) {
+            self.committed = true;
+            fs::remove_dir_all(&self.staging).map_err(io_err(&self.staging))?;
+            return Ok(self.target.clone());
+        }
+        let parent = self
+            .staging
+            .parent()
+            .unwrap_or(Path::new("."))
+            .to_path_buf();
+        let name = self
+            .target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "run".into());
+        let old = parent.join(aside(&name, "old", std::process::id()));
+        fs::rename(&self.target, &old).map_err(io_err(&self.target))?;
+        if let Err(e) = fs::rename(&self.staging, &self.target) {
+            let _ = fs::rename(&old, &self.target);
+            return Err(io_err(&self.target)(e));
+        }
+        self.committed = true;
+        fs::remove_dir_all(&old).map_err(io_err(&old))?;
+        Ok(self.target.clone())
+    }
+}
+
+/// Exchange two directories atomically; false where that is not possible.
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> bool {
+    use rustix::fs::{CWD, RenameFlags, renameat_with};
+    renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE).is_ok()
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_a: &Path, _b: &Path) -> bool {
+    false
+}
+
+impl Drop for StagedDir {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_dir_all(&self.staging);
+            if self.created_target {
+                remove_if_only_lock(&self.target);
+            }
+        }
+    }
+}
+
+/// Remove `dir` if it holds nothing but its lock file.
+fn remove_if_only_lock(dir: &Path) {
+    if matches!(holding(dir), Ok(Holding::Nothing)) {
+        let _ = fs::remove_file(dir.join(lock::LOCK_FILE));
+        let _ = fs::remove_dir(dir);
+    }
+}
+
+/// Leftovers of a killed `run` of `target`, whose lock the caller holds (so
+/// no live process owns them) and which holds nothing or a previous run:
+/// staging directories `.NAME.partial-PID` are removed (after an exchange a
+/// staging directory holds the result it replaced); a previous result moved
+/// aside as `.NAME.old-PID` is moved back if the target lost it (its
+/// manifest last, so an interrupted restore continues next time), and
+/// removed if the target holds a newer run.
+fn recover_leftovers(parent: &Path, name: &str, target: &Path) -> Result<(), OutputError> {
+    let target_has_run = match holding(target)? {
+        // A target without a manifest lost its result (or part of it, to an
+        // interrupted restore): what is parked beside it is moved back.
+        Holding::Nothing | Holding::Foreign(_) => false,
+        Holding::Run(_) => true,
+        // Never touch what lies beside a study.
+        Holding::Study(_) => return Ok(()),
+    };
+    for entry in fs::read_dir(parent).map_err(io_err(parent))? {
+        let entry = entry.map_err(io_err(parent))?;
+        let file_name = entry.file_name().to_string_lossy().into_owned();
+        let path = entry.path();
+        if !entry.file_type().map(|t| t.is_dir()).unwrap_or(false) {
+            continue;
+        }
+        if is_aside(&file_name, name, "partial") {
+            fs::remove_dir_all(&path).map_err(io_err(&path))?;
+        } else if is_aside(&file_name, name, "old") {
+            if target_has_run {
+                fs::remove_dir_all(&path).map_err(io_err(&path))?;
+                continue;
+            }
+            let mut entries: Vec<fs::DirEntry> = fs::read_dir(&path)
+                .map_err(io_err(&path))?
+                .collect::<Result<_, _>>()
+                .map_err(io_err(&path))?;
+            entries.sort_by_key(|e| e.file_name() == "manifest.json");
+            for f in entries {
+                if f.file_name() != lock::LOCK_FILE {
+                    let to = target.join(f.file_name());
+                    fs::rename(f.path(), &to).map_err(io_err(&to))?;
+                }
+            }
+            fs::remove_dir_all(&path).map_err(io_err(&path))?;
+        }
+    }
+    Ok(())
+}
+
+/// Refuse to replace `target` unless it is empty or holds a previous run of
+/// the same inputs (or `force`) and nothing else.
+fn check_replaceable(target: &Path, inputs: &str, force: bool) -> Result<(), OutputError> {
+    let manifest = match holding(target)? {
+        Holding::Nothing => return Ok(()),
+        Holding::Foreign(names) => {
+            return Err(refused(
+                target,
+                format!(
+                    "exists and is not a grassroots output directory (it holds {}); nothing was changed — choose another --out",
+                    foreign_list(&names)
+                ),
+            ));
+        }
+        Holding::Study(kind) => {
+            return Err(refused(
+                target,
+                format!(
+                    "holds a {kind} study (plan.json, runs/); `run` never replaces a study — choose another --out"
+                ),
+            ));
+        }
+        Holding::Run(m) => m,
+    };
+    let listed = listed_files(&manifest);
+    let foreign: Vec<String> = files_under(target)?
+        .into_iter()
+        .filter(|f| !listed.contains(f))
+        .collect();
+    if !foreign.is_empty() {
+        return Err(refused(
+            target,
+            format!(
+                "holds files grassroots did not write ({}); nothing was changed — move them away or choose another --out",
+                foreign_list(&foreign)
+            ),
+        ));
+    }
+    let previous = manifest
+        .get("inputs")
+        .and_then(|i| i.as_str())
+        .unwrap_or("");
+    if previous != inputs && !force {
+        let overrides: Vec<String> = manifest
+            .get("overrides")
+            .and_then(|o| o.as_array())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|o| o.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let file = manifest
+            .get("scenario_file")
+            .and_then(|f| f.as_str())
+            .unwrap_or("?");
+        let what = if previous.is_empty() {
+            format!("a run of {file} by an older grassroots")
+        } else if overrides.is_empty() {
+            format!("a run of {file} without overrides")
+        } else {
+            format!("a run of {file} with {}", overrides.join(" "))
+        };
+        return Err(refused(
+            target,
+            format!(
+                "holds the results of other inputs ({what}); nothing was changed — add --force to replace them, or choose another --out"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The identity of a run's inputs: a hash of the resolved scenario (which
+/// holds the seed and every override) without its replicate count, so a
+/// re-run with more replicates may replace a previous run of the same
+/// question, and a run with other parameters may not.
+pub fn inputs_identity(s: &crate::scenario::Scenario) -> String {
+    let mut normal = s.clone();
+    normal.scenario.replicates = 0;
+    crate::digest::sha256_hex(normal.to_toml().as_bytes())[..16].to_string()
+}
+
+/// Claim a study directory `dir` for `command`: lock it, remove partial
+/// files of dead processes, and refuse a directory that holds a `run`'s
+/// output, files grassroots did not write, or a run parked beside it by an
+/// interrupted `run`. Returns the lock and the resolved directory. Whether
+/// its `plan.json` is the same study is the caller's check
+/// ([`crate::output::study::check_same_study`]).
+pub fn claim_study_dir(dir: &Path, command: &str) -> Result<(DirLock, PathBuf), OutputError> {
+    let dir = resolve_out(dir)?;
+    if dir.exists() && !dir.is_dir() {
+        return Err(refused(
+            &dir,
+            "exists and is not a directory; choose another --out",
+        ));
+    }
+    let check = |h: Holding| -> Result<(), OutputError> {
+        match h {
+            Holding::Nothing | Holding::Study(_) => Ok(()),
+            Holding::Run(_) => Err(refused(
+                &dir,
+                "holds the output of `grassroots run`; a study never replaces it — choose another --out",
+            )),
+            Holding::Foreign(names) => Err(refused(
+                &dir,
+                format!(
+                    "exists and is not a grassroots output directory (it holds {}); nothing was changed — choose another --out",
+                    foreign_list(&names)
+                ),
+            )),
+        }
+    };
+    check(holding(&dir)?)?;
+    let created = !dir.exists();
+    let lock = DirLock::acquire(&dir, command)?;
+    let claimed = || -> Result<(), OutputError> {
+        check(holding(&dir)?)?;
+        if let (Some(parent), Some(name)) = (dir.parent(), dir.file_name()) {
+            let name = name.to_string_lossy();
+            for entry in fs::read_dir(parent).map_err(io_err(parent))? {
+                let entry = entry.map_err(io_err(parent))?;
+                if is_aside(&entry.file_name().to_string_lossy(), &name, "old") {
+                    return Err(refused(
+                        &dir,
+                        format!(
+                            "a previous run's output was moved aside to {} by an interrupted `grassroots run`; run that `grassroots run … --out {}` again to restore it, or remove it",
+                            entry.path().display(),
+                            dir.display()
+                        ),
+                    ));
+                }
+            }
+        }
+        store::remove_partials(&dir, &lock)?;
+        store::remove_partials(&dir.join("charts"), &lock).map(|_| ())
+    };
+    if let Err(e) = claimed() {
+        if created {
+            remove_if_only_lock(&dir);
+        }
+        return Err(e);
+    }
+    Ok((lock, dir))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aside_names_are_recognised_and_stay_short() {
+        assert!(is_aside(".r.partial-123", "r", "partial"));
+        assert!(!is_aside(".r.partial-", "r", "partial"));
+        assert!(!is_aside(".r.partial-12x", "r", "partial"));
+        assert!(!is_aside(".rr.partial-1", "r", "partial"));
+        let long = "é".repeat(150);
+        let name = aside(&long, "partial", 4_000_000);
+        assert!(name.len() < 255, "{}", name.len());
+        assert!(is_aside(&name, &long, "partial"));
+    }
+
+    #[test]
+    fn a_manifest_grassroots_did_not_write_makes_a_directory_foreign() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("index.html"), "<html>").unwrap();
+        fs::write(
+            dir.path().join("manifest.json"),
+            r#"{"name":"webapp","files":["index.html","manifest.json"]}"#,
+        )
+        .unwrap();
+        assert!(matches!(holding(dir.path()).unwrap(), Holding::Foreign(_)));
+        let err = StagedDir::new(dir.path(), "x", true, "test").unwrap_err();
+        assert!(err.to_string().contains("not a grassroots output"), "{err}");
+        let err = claim_study_dir(dir.path(), "test").unwrap_err();
+        assert!(err.to_string().contains("not a grassroots output"), "{err}");
+        assert!(
+            !dir.path().join(lock::LOCK_FILE).exists(),
+            "nothing created"
+        );
+    }
+}
