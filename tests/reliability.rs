@@ -2,38 +2,15 @@
 //! output ownership, stale and damaged stored runs, leftovers of killed
 //! processes, and locks. Each test names the failure mode it pins.
 
+mod common;
+use common::{bin, data, ok, run, temp};
+
 use grassroots::digest::sha256_hex;
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Output, Stdio};
 use std::time::{Duration, Instant};
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_grassroots"))
-}
-
-fn data(name: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data")
-        .join(name)
-        .display()
-        .to_string()
-}
-
-fn run(args: &[&str]) -> Output {
-    bin().args(args).output().expect("binary runs")
-}
-
-fn ok(args: &[&str]) -> String {
-    let o = run(args);
-    assert!(
-        o.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
 
 /// The exit code 2 and stderr of a refused command.
 fn refused(args: &[&str]) -> String {
@@ -42,12 +19,6 @@ fn refused(args: &[&str]) -> String {
     assert_eq!(o.status.code(), Some(2), "{args:?}: {stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
     stderr
-}
-
-fn temp() -> (tempfile::TempDir, PathBuf) {
-    let t = tempfile::tempdir().unwrap();
-    let p = t.path().to_path_buf();
-    (t, p)
 }
 
 fn s(p: &Path) -> &str {
@@ -336,6 +307,16 @@ fn small_sweep(out: &Path, extra: &[&str]) -> Output {
     run(&a)
 }
 
+/// The small sweep as two shards `DIR/s1`, `DIR/s2`.
+fn two_shards(dir: &Path) -> Vec<PathBuf> {
+    let shards: Vec<PathBuf> = (1..=2).map(|k| dir.join(format!("s{k}"))).collect();
+    for (k, d) in shards.iter().enumerate() {
+        let o = small_sweep(d, &["--shard", &format!("{}/2", k + 1)]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    shards
+}
+
 #[test]
 fn damaged_stored_runs_are_run_again_with_a_warning() {
     let (_t, dir) = temp();
@@ -396,11 +377,7 @@ fn damaged_stored_runs_are_run_again_with_a_warning() {
 #[test]
 fn merge_refuses_a_damaged_shard_and_shards_of_another_build() {
     let (_t, dir) = temp();
-    let shards: Vec<PathBuf> = (1..=2).map(|k| dir.join(format!("s{k}"))).collect();
-    for (k, d) in shards.iter().enumerate() {
-        let o = small_sweep(d, &["--shard", &format!("{}/2", k + 1)]);
-        assert!(o.status.success());
-    }
+    let shards = two_shards(&dir);
     let run0 = stored_runs(&shards[1])[0].clone();
     let text = fs::read_to_string(&run0).unwrap();
     fs::write(
@@ -739,14 +716,7 @@ fn odd_out_paths_are_resolved_or_refused_before_any_work() {
 #[test]
 fn merge_takes_each_shard_once_and_refuses_a_running_shard() {
     let (_t, dir) = temp();
-    let shards: Vec<PathBuf> = (1..=2).map(|k| dir.join(format!("s{k}"))).collect();
-    for (k, d) in shards.iter().enumerate() {
-        assert!(
-            small_sweep(d, &["--shard", &format!("{}/2", k + 1)])
-                .status
-                .success()
-        );
-    }
+    let shards = two_shards(&dir);
     let spelled = format!("{}/", s(&shards[0]));
     ok(&[
         "merge",

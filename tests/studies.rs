@@ -1,36 +1,13 @@
 //! Integration tests of studies: `compare`, `sweep`, `merge`, resume,
 //! shards, determinism, confidence intervals, the memory check.
 
+mod common;
+use common::{bin, data, ok, run, temp};
+
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::path::Path;
+use std::process::Stdio;
 use std::time::{Duration, Instant};
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_grassroots"))
-}
-
-fn data(name: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data")
-        .join(name)
-        .display()
-        .to_string()
-}
-
-fn run(args: &[&str]) -> Output {
-    bin().args(args).output().expect("binary runs")
-}
-
-fn ok(args: &[&str]) -> String {
-    let o = run(args);
-    assert!(
-        o.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
 
 /// Every result file of a study directory (not the run store), by relative path.
 fn results(dir: &Path) -> BTreeMap<String, Vec<u8>> {
@@ -88,12 +65,6 @@ fn row<'a>(
 
 fn num(r: &BTreeMap<String, String>, k: &str) -> f64 {
     r[k].parse().unwrap_or_else(|_| panic!("{k} = {:?}", r[k]))
-}
-
-fn temp() -> (tempfile::TempDir, PathBuf) {
-    let t = tempfile::tempdir().unwrap();
-    let p = t.path().to_path_buf();
-    (t, p)
 }
 
 #[test]
