@@ -1,6 +1,6 @@
 //! `grassroots run`: one scenario, its replicates, CSVs, manifest and charts.
 
-use super::{Common, check_memory, overrides, pool, progress, read_text, resolve, spec};
+use super::{Common, Estimate, check_memory, load, overrides, pool, progress, read_text};
 use anyhow::Result;
 use grassroots::experiment::{self, MonthSummary, plan::estimate_memory};
 use grassroots::metrics::{METRICS, metric_index};
@@ -12,8 +12,7 @@ use std::time::Instant;
 /// Run a scenario file.
 pub fn run(file: &Path, common: &Common, per_village: bool) -> Result<()> {
     let (text, shown) = read_text(file)?;
-    let s = resolve(&text, &shown, &overrides(common)?)?;
-    let experiment = spec(&text, &shown)?;
+    let (s, experiment) = load(&text, &shown, &overrides(common)?)?;
     let out = common
         .out
         .clone()
@@ -32,7 +31,10 @@ pub fn run(file: &Path, common: &Common, per_village: bool) -> Result<()> {
         * 16
         * rows;
     check_memory(
-        estimate_memory(&s, concurrent) + results,
+        Estimate {
+            simulations: estimate_memory(&s, concurrent).saturating_add(results),
+            plan: 0,
+        },
         s.scenario.replicates as usize,
         common,
     )?;
