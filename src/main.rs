@@ -128,9 +128,45 @@ fn main() -> ExitCode {
                 eprintln!("error: {output}");
                 ExitCode::from(2)
             } else {
-                eprintln!("error: {e:#}");
+                eprintln!("error: {}", chain(&e));
                 ExitCode::from(1)
             }
         }
+    }
+}
+
+/// An error and its causes, `: `-separated, each said once: a cause whose
+/// text its parent already includes (`OutputError::Io` shows its I/O error,
+/// which is also its source) is not repeated.
+fn chain(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if out.contains(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::chain;
+
+    #[test]
+    fn an_error_chain_says_each_cause_once() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "No such file");
+        let e = anyhow::Error::new(grassroots::output::OutputError::Io {
+            path: "out/x".into(),
+            source: io,
+        })
+        .context("could not write results");
+        assert_eq!(chain(&e), "could not write results: out/x: No such file");
+        let e = anyhow::anyhow!("inner").context("outer");
+        assert_eq!(chain(&e), "outer: inner");
     }
 }

@@ -2,13 +2,16 @@
 //! bars and the memory check. Everything here is I/O or presentation; the
 //! model and the statistics live in the library.
 
+pub mod memory;
 pub mod run;
 pub mod study;
+
+pub use memory::{Estimate, check_memory};
 
 use anyhow::{Context, Result};
 use clap::Args;
 use grassroots::scenario::Scenario;
-use grassroots::scenario::spec::{ExperimentSpec, parse_spec};
+use grassroots::scenario::spec::{ExperimentSpec, check_with_scenario, parse_spec};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -32,8 +35,9 @@ pub struct Common {
     /// Set any parameter: `--set incentive.formal_weight=0.2` (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
-    /// Memory limit in GiB for the pre-run check [default: the memory available].
-    #[arg(long, value_name = "GIB")]
+    /// Memory limit in GiB for the pre-run check [default: the memory
+    /// available, or the cgroup's limit (Slurm --mem, containers) if lower].
+    #[arg(long, value_name = "GIB", value_parser = memory::parse_gib)]
     pub max_memory: Option<f64>,
     /// No progress bar and no summary on the terminal.
     #[arg(long, short)]
@@ -189,10 +193,51 @@ pub fn overrides(common: &Common) -> Result<Vec<(String, String)>> {
     Ok(out)
 }
 
+/// The largest scenario file read (a base file too): 16 MiB, far more than
+/// any scenario needs, so a wrong path (a log, a device) fails at once.
+pub const MAX_SCENARIO_BYTES: u64 = 16 << 20;
+
+/// The text of a scenario file: only a regular file (a FIFO would block, a
+/// device such as /dev/zero never ends) of at most [`MAX_SCENARIO_BYTES`].
+fn read_scenario_file(path: &Path) -> std::result::Result<String, String> {
+    use std::io::Read;
+    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
+    if !meta.is_file() {
+        let what = if meta.is_dir() {
+            "a directory"
+        } else {
+            "a pipe, socket or device"
+        };
+        return Err(format!("not a regular file ({what})"));
+    }
+    let too_big = || {
+        format!(
+            "larger than {} MiB, the most a scenario file may hold; is it the right file?",
+            MAX_SCENARIO_BYTES >> 20
+        )
+    };
+    if meta.len() > MAX_SCENARIO_BYTES {
+        return Err(too_big());
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_SCENARIO_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > MAX_SCENARIO_BYTES {
+        return Err(too_big());
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        )
+    })
+}
+
 /// A scenario file's text and display name.
 pub fn read_text(file: &Path) -> Result<(String, String)> {
     let shown = file.display().to_string();
-    let text = std::fs::read_to_string(file)
+    let text = read_scenario_file(file)
         .map_err(|e| InputError(format!("cannot read scenario file {shown}: {e}")))?;
     Ok((text, shown))
 }
@@ -208,12 +253,31 @@ pub fn spec(text: &str, shown: &str) -> Result<ExperimentSpec> {
     parse_spec(text, shown).map_err(|e| InputError(e.to_string()).into())
 }
 
+/// A scenario file's resolved scenario (with `overrides`) and experiment
+/// sections, checked against each other; every problem is reported at once.
+pub fn load(
+    text: &str,
+    shown: &str,
+    overrides: &[(String, String)],
+) -> Result<(Scenario, ExperimentSpec)> {
+    let scenario = resolve(text, shown, overrides);
+    let experiment = spec(text, shown);
+    match (scenario, experiment) {
+        (Ok(s), Ok(mut e)) => {
+            check_with_scenario(&mut e, &s, text, shown).map_err(|e| InputError(e.to_string()))?;
+            Ok((s, e))
+        }
+        (Err(a), Err(b)) => Err(InputError(format!("{a}\n{b}")).into()),
+        (Err(a), _) | (_, Err(a)) => Err(a),
+    }
+}
+
 /// Read the file a scenario builds on (`scenario.base`), relative to the including file.
 fn read_base(base: &str, including: &str) -> std::result::Result<(String, String), String> {
     let dir = Path::new(including).parent().unwrap_or(Path::new(""));
     let path = dir.join(base);
     let shown = path.display().to_string();
-    std::fs::read_to_string(&path)
+    read_scenario_file(&path)
         .map(|text| (shown.clone(), text))
         .map_err(|e| format!("cannot read base scenario {shown}: {e}"))
 }
@@ -221,14 +285,7 @@ fn read_base(base: &str, including: &str) -> std::result::Result<(String, String
 /// `grassroots validate FILE`.
 pub fn validate(file: &Path) -> Result<()> {
     let (text, shown) = read_text(file)?;
-    // Report parameter errors and experiment-section errors together.
-    let scenario = resolve(&text, &shown, &[]);
-    let experiment = spec(&text, &shown);
-    let (s, e) = match (scenario, experiment) {
-        (Ok(s), Ok(e)) => (s, e),
-        (Err(a), Err(b)) => return Err(InputError(format!("{a}\n{b}")).into()),
-        (Err(a), _) | (_, Err(a)) => return Err(a),
-    };
+    let (s, e) = load(&text, &shown, &[])?;
     let mut extra = String::new();
     if !s.changes.is_empty() {
         let months: Vec<String> = s.changes.iter().map(|c| c.month.to_string()).collect();
@@ -250,14 +307,38 @@ pub fn validate(file: &Path) -> Result<()> {
     Ok(())
 }
 
-/// A rayon pool with `threads` workers (default: RAYON_NUM_THREADS or all cores).
+/// The most worker threads allowed: 4 × the cores available, at most 1024.
+/// More only add overhead (runs are CPU-bound), and starting tens of
+/// thousands of threads takes long and much memory before anything runs.
+pub fn max_threads(cores: usize) -> usize {
+    cores.saturating_mul(4).clamp(1, 1024)
+}
+
+/// A rayon pool with `threads` workers (default: RAYON_NUM_THREADS or all
+/// cores), refused before any thread starts when more than [`max_threads`].
 pub fn pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let most = max_threads(cores);
+    let asked = match threads {
+        Some(0) => return Err(InputError("--threads must be at least 1".into()).into()),
+        Some(n) => Some((n, format!("--threads {n}"))),
+        // Rayon reads RAYON_NUM_THREADS itself (0 or garbage: all cores).
+        None => std::env::var("RAYON_NUM_THREADS")
+            .ok()
+            .and_then(|v| v.trim().parse::<usize>().ok().map(|n| (n, v)))
+            .map(|(n, v)| (n, format!("RAYON_NUM_THREADS={v}"))),
+    };
     let mut b = rayon::ThreadPoolBuilder::new();
-    if let Some(n) = threads {
-        if n == 0 {
-            return Err(InputError("--threads must be at least 1".into()).into());
+    if let Some((n, what)) = asked {
+        if n > most {
+            return Err(InputError(format!(
+                "{what}: at most {most} worker threads (4 × the {cores} cores available, at most 1024); more threads than cores only add overhead"
+            ))
+            .into());
         }
-        b = b.num_threads(n);
+        if threads.is_some() {
+            b = b.num_threads(n);
+        }
     }
     b.build().context("could not start worker threads")
 }
@@ -278,42 +359,4 @@ pub fn progress(total: u64, what: &str, message: &str, quiet: bool) -> ProgressB
     );
     bar.set_message(message.to_string());
     bar
-}
-
-/// Memory available to this process, from /proc/meminfo (Linux), in bytes.
-fn memory_available() -> Option<u64> {
-    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
-    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib * 1024)
-}
-
-fn gib(bytes: f64) -> f64 {
-    bytes / (1024.0 * 1024.0 * 1024.0)
-}
-
-/// Refuse to start when the estimate exceeds the limit; say the figures.
-pub fn check_memory(estimate: u64, runs: usize, common: &Common) -> Result<()> {
-    let limit = match common.max_memory {
-        Some(g) => Some((g * 1024.0 * 1024.0 * 1024.0) as u64),
-        None => memory_available(),
-    };
-    if !common.quiet {
-        eprintln!(
-            "plan: {runs} runs; estimated peak memory {:.1} MiB{}",
-            estimate as f64 / (1024.0 * 1024.0),
-            limit
-                .map(|l| format!(" (limit {:.2} GiB)", gib(l as f64)))
-                .unwrap_or_default()
-        );
-    }
-    if let Some(limit) = limit.filter(|l| estimate > *l) {
-        return Err(InputError(format!(
-            "this would need about {:.2} GiB of memory but the limit is {:.2} GiB; use fewer villages, fewer threads (--threads), or raise the limit with --max-memory GIB",
-            gib(estimate as f64),
-            gib(limit as f64)
-        ))
-        .into());
-    }
-    Ok(())
 }

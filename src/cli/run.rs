@@ -1,8 +1,8 @@
 //! `grassroots run`: one scenario, its replicates, CSVs, manifest and charts.
 
 use super::{
-    Common, check_memory, command_line, command_text, default_out, overrides, pool, progress,
-    read_text, resolve, spec,
+    Common, Estimate, check_memory, command_line, command_text, default_out, load, overrides, pool,
+    progress, read_text, resolve,
 };
 use anyhow::Result;
 use grassroots::experiment::{self, MonthSummary, plan::estimate_memory};
@@ -16,8 +16,7 @@ use std::time::Instant;
 pub fn run(file: &Path, common: &Common, per_village: bool) -> Result<()> {
     let (text, shown) = read_text(file)?;
     let given = overrides(common)?;
-    let s = resolve(&text, &shown, &given)?;
-    let experiment = spec(&text, &shown)?;
+    let (s, experiment) = load(&text, &shown, &given)?;
     let out = match &common.out {
         Some(out) => out.clone(),
         None => {
@@ -52,7 +51,10 @@ pub fn run(file: &Path, common: &Common, per_village: bool) -> Result<()> {
         * 16
         * rows;
     check_memory(
-        estimate_memory(&s, concurrent) + results,
+        Estimate {
+            simulations: estimate_memory(&s, concurrent).saturating_add(results),
+            plan: 0,
+        },
         s.scenario.replicates as usize,
         common,
     )?;

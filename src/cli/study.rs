@@ -2,13 +2,13 @@
 //! run by run so they resume, shard and merge (`docs/experiments.md`).
 
 use super::{
-    Common, InputError, Shard, TargetCi, check_memory, command_line, command_text, default_out,
-    overrides, pool, progress, question_overrides, read_text, resolve, spec,
+    Common, Estimate, InputError, Shard, TargetCi, check_memory, command_line, command_text,
+    default_out, load, overrides, pool, progress, question_overrides, read_text,
 };
 use anyhow::Result;
 use grassroots::experiment::plan::{
-    Arm, Plan, Run, StudyKind, estimate_memory, fill_runs, latin_hypercube, sweep_parameters,
-    sweep_points,
+    Arm, MAX_RUNS, Plan, Run, Shape, StudyKind, StudySize, estimate_memory, estimate_plan_memory,
+    fill_runs, latin_hypercube, study_size, sweep_parameters, sweep_points,
 };
 use grassroots::output::report::sig4;
 use grassroots::output::store::RunState;
@@ -19,9 +19,8 @@ use grassroots::scenario::spec::{BASELINE, ExperimentSpec};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-/// A scenario file of a study.
+/// A scenario file of a study, read and resolved once.
 struct Source {
-    text: String,
     shown: String,
     base: Scenario,
     spec: ExperimentSpec,
@@ -32,35 +31,48 @@ fn load_sources(files: &[PathBuf], cli: &[(String, String)]) -> Result<Vec<Sourc
         .iter()
         .map(|f| {
             let (text, shown) = read_text(f)?;
-            let base = resolve(&text, &shown, cli)?;
-            let spec = spec(&text, &shown)?;
-            Ok(Source {
-                text,
-                shown,
-                base,
-                spec,
-            })
+            let (base, spec) = load(&text, &shown, cli)?;
+            Ok(Source { shown, base, spec })
         })
         .collect()
 }
 
-/// Resolve the scenario of every (arm, environment) cell.
+/// Refuse a study beyond the caps on cells and runs, before building it.
+fn size(shape: Shape<'_>, replicates: u32, shown: &str) -> Result<StudySize> {
+    study_size(shape, replicates).map_err(|m| InputError(format!("{shown}: {m}")).into())
+}
+
+/// Resolve the scenario of every (arm, environment) cell: the overrides of
+/// the environment, the arm and the command line over the arm's file's
+/// scenario, which was resolved once (so the cost is linear in the cells,
+/// whatever the size of the file).
 fn resolve_cells(
     plan: &Plan,
     sources: &[Source],
     cli: &[(String, String)],
 ) -> Result<Vec<Scenario>> {
     let mut cells = Vec::with_capacity(plan.arms.len() * plan.environments.len());
+    let mut all = Vec::new();
     for arm in &plan.arms {
         let src = &sources[arm.source];
-        for env in &plan.environments {
-            let all: Vec<(String, String)> = env
-                .iter()
-                .chain(&arm.overrides)
-                .chain(cli)
-                .cloned()
-                .collect();
-            cells.push(resolve(&src.text, &src.shown, &all)?);
+        for (e, env) in plan.environments.iter().enumerate() {
+            all.clear();
+            all.extend(env.iter().chain(&arm.overrides).chain(cli).cloned());
+            let origin = if plan.environments.len() > 1 {
+                format!(
+                    "{} ({} `{}`, environment {e})",
+                    src.shown,
+                    plan_arm_word(plan),
+                    arm.name
+                )
+            } else {
+                format!("{} ({} `{}`)", src.shown, plan_arm_word(plan), arm.name)
+            };
+            cells.push(
+                src.base
+                    .with_checked_overrides(&all, &origin)
+                    .map_err(|e| InputError(e.to_string()))?,
+            );
         }
     }
     if let Some(bad) = cells
@@ -77,6 +89,14 @@ fn resolve_cells(
         .into());
     }
     Ok(cells)
+}
+
+/// What an arm of the plan is called in messages.
+fn plan_arm_word(plan: &Plan) -> &'static str {
+    match plan.kind {
+        StudyKind::Compare => "variant",
+        StudyKind::Sweep => "sweep point",
+    }
 }
 
 /// `grassroots compare FILE...`.
@@ -113,8 +133,9 @@ pub fn compare(
             });
         }
     }
-    for (i, a) in arms.iter().enumerate() {
-        if arms[..i].iter().any(|b| b.name == a.name) {
+    let mut names = std::collections::HashSet::new();
+    for a in &arms {
+        if !names.insert(a.name.as_str()) {
             return Err(InputError(format!(
                 "two arms of the comparison are both named `{}`; rename a scenario or a variant",
                 a.name
@@ -122,6 +143,18 @@ pub fn compare(
             .into());
         }
     }
+    let study = size(
+        Shape::Compare {
+            arms: arms.len() as u64,
+            environments: first
+                .spec
+                .uncertainty
+                .as_ref()
+                .map_or(1, |u| u64::from(u.samples)),
+        },
+        first.base.scenario.replicates,
+        &first.shown,
+    )?;
     let environments = match &first.spec.uncertainty {
         Some(u) => latin_hypercube(&u.ranges, u.samples, first.base.scenario.seed, 2),
         None => vec![vec![]],
@@ -143,10 +176,46 @@ pub fn compare(
         model: grassroots::model_identity(),
         overrides: question_overrides(&cli),
     };
+    // --target-ci adds replicates up to --max-replicates, within the cap on runs.
+    let most = u32::try_from(MAX_RUNS / study.cells.max(1)).unwrap_or(u32::MAX);
+    let target = target_ci.map(|w| (w, max_replicates.min(most).max(plan.replicates)));
+    let eventual = StudySize {
+        runs: study.cells * u64::from(target.map_or(plan.replicates, |t| t.1)),
+        ..study
+    };
+    check_plan_memory(&plan, &eventual, common)?;
     plan.scenarios = resolve_cells(&plan, &sources, &cli)?;
     fill_runs(&mut plan);
-    let target = target_ci.map(|w| (w, max_replicates.max(plan.replicates)));
-    run_study(plan, common, shard, target)
+    run_study(plan, common, shard, target, &eventual)
+}
+
+/// The overrides a plan holds in its arms and environments.
+fn plan_overrides(plan: &Plan) -> u64 {
+    let arms: usize = plan.arms.iter().map(|a| a.overrides.len()).sum();
+    let envs: usize = plan.environments.iter().map(|e| e.len()).sum();
+    (arms + envs) as u64
+}
+
+/// Before the cells are resolved: refuse when the plan alone would not fit.
+fn check_plan_memory(plan: &Plan, size: &StudySize, common: &Common) -> Result<()> {
+    let limit = match common.max_memory {
+        Some(g) => Some((g * 1024.0 * 1024.0 * 1024.0) as u64),
+        None => super::memory::memory_limit().map(|l| l.bytes),
+    };
+    let needed = estimate_plan_memory(size, plan_overrides(plan));
+    match limit {
+        // The full check, with the simulations, follows once the cells are
+        // resolved; it reports the figures.
+        Some(l) if needed > l => check_memory(
+            Estimate {
+                simulations: 0,
+                plan: needed,
+            },
+            size.runs as usize,
+            common,
+        ),
+        _ => Ok(()),
+    }
 }
 
 /// `grassroots sweep FILE`.
@@ -161,6 +230,11 @@ pub fn sweep(file: &Path, common: &Common, shard: Option<Shard>) -> Result<()> {
         ))
         .into());
     };
+    let study = size(
+        Shape::Sweep(design),
+        src.base.scenario.replicates,
+        &src.shown,
+    )?;
     let points = sweep_points(design, src.base.scenario.seed);
     let arms = points
         .into_iter()
@@ -188,9 +262,10 @@ pub fn sweep(file: &Path, common: &Common, shard: Option<Shard>) -> Result<()> {
         model: grassroots::model_identity(),
         overrides: question_overrides(&cli),
     };
+    check_plan_memory(&plan, &study, common)?;
     plan.scenarios = resolve_cells(&plan, &sources, &cli)?;
     fill_runs(&mut plan);
-    run_study(plan, common, shard, None)
+    run_study(plan, common, shard, None, &study)
 }
 
 /// Run a plan (or one shard of it), assemble, and report.
@@ -199,6 +274,7 @@ fn run_study(
     common: &Common,
     shard: Option<Shard>,
     target: Option<(TargetCi, u32)>,
+    size: &StudySize,
 ) -> Result<()> {
     let out = common
         .out
@@ -217,20 +293,21 @@ fn run_study(
         None => plan.runs.len(),
     };
     check_memory(
-        biggest * threads.min(planned.max(1)) as u64,
+        Estimate {
+            simulations: biggest.saturating_mul(threads.min(planned.max(1)) as u64),
+            plan: estimate_plan_memory(size, plan_overrides(&plan)),
+        },
         planned,
         common,
     )?;
 
     let (lock, out) = claim_study_dir(&out, &command_text())?;
     if let Some(previous) = study::check_same_study(&out, &plan, Some(common.force))? {
-        {
-            eprintln!(
-                "note: {} was made by model {previous}; this is {}, so its stored runs are not reused",
-                out.display(),
-                plan.model
-            );
-        }
+        eprintln!(
+            "note: {} was made by model {previous}; this is {}, so its stored runs are not reused",
+            out.display(),
+            plan.model
+        );
     }
     let store = Store::open(&out, &lock)?;
     let started = Instant::now();

@@ -273,6 +273,144 @@ pub fn estimate_memory(s: &Scenario, concurrent: usize) -> u64 {
     ((villages * per_village + results) * concurrent as f64 * 1.25) as u64
 }
 
+/// Most cells (arm × environment) a study may have. Each cell holds a
+/// resolved scenario in the plan, in `plan.json` and in the manifest.
+pub const MAX_CELLS: u64 = 100_000;
+
+/// Most runs (cells × replicates) a study may have.
+pub const MAX_RUNS: u64 = 1_000_000;
+
+/// The number of points of a sweep design, computed without materialising
+/// them; `None` when it exceeds `u64::MAX` (a grid multiplies its lists).
+pub fn design_points(design: &SweepDesign) -> Option<u64> {
+    match design {
+        SweepDesign::Grid(axes) => axes
+            .iter()
+            .try_fold(1u64, |n, (_, values)| n.checked_mul(values.len() as u64)),
+        SweepDesign::LatinHypercube { samples, .. } => Some(u64::from(*samples)),
+    }
+}
+
+/// The shape of a study, known before its plan is built.
+#[derive(Debug, Clone, Copy)]
+pub enum Shape<'a> {
+    /// A sweep: one arm per point of the design.
+    Sweep(&'a SweepDesign),
+    /// A comparison: arms (the baselines and their variants) × sampled environments.
+    Compare {
+        /// Arms.
+        arms: u64,
+        /// Sampled environments (1 without `[uncertainty]`).
+        environments: u64,
+    },
+}
+
+/// The size of a study that fits the caps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StudySize {
+    /// Arms (variants or sweep points).
+    pub arms: u64,
+    /// Environments.
+    pub environments: u64,
+    /// Cells: arms × environments, one resolved scenario each.
+    pub cells: u64,
+    /// Runs: cells × replicates.
+    pub runs: u64,
+}
+
+/// The size of a study of `shape` with `replicates` replicates, computed
+/// without building anything, or why it is refused: more than [`MAX_CELLS`]
+/// cells or [`MAX_RUNS`] runs, with the figures and what to do.
+pub fn study_size(shape: Shape<'_>, replicates: u32) -> Result<StudySize, String> {
+    let replicates = u64::from(replicates);
+    let split = "or split the study into several scenario files";
+    let (arms, environments) = match shape {
+        Shape::Sweep(design) => {
+            let advice = match design {
+                SweepDesign::Grid(_) => {
+                    "use fewer values per key (a grid multiplies them) or a Latin hypercube (method = \"lhs\")"
+                }
+                SweepDesign::LatinHypercube { .. } => "use fewer samples",
+            };
+            let points = match design_points(design) {
+                Some(n) if n <= MAX_CELLS => n,
+                n => {
+                    let shown = n
+                        .map(|n| n.to_string())
+                        .unwrap_or_else(|| format!("more than {}", u64::MAX));
+                    let factors = match design {
+                        SweepDesign::Grid(axes) => {
+                            let mut counts: Vec<String> =
+                                axes.iter().map(|(_, v)| v.len().to_string()).collect();
+                            if counts.len() > 6 {
+                                counts.truncate(4);
+                                counts.push("…".into());
+                            }
+                            format!(" ({} values of {} keys)", counts.join(" × "), axes.len())
+                        }
+                        SweepDesign::LatinHypercube { .. } => String::new(),
+                    };
+                    return Err(format!(
+                        "the sweep has {shown} points{factors}; a study may have at most {MAX_CELLS} points: {advice}, {split}"
+                    ));
+                }
+            };
+            let runs = points * replicates;
+            if runs > MAX_RUNS {
+                return Err(format!(
+                    "the sweep has {runs} runs ({points} points × {replicates} replicates); a study may have at most {MAX_RUNS} runs: use fewer replicates, {advice}, {split}"
+                ));
+            }
+            (points, 1)
+        }
+        Shape::Compare { arms, environments } => {
+            let cells = arms.saturating_mul(environments);
+            if cells > MAX_CELLS {
+                return Err(format!(
+                    "the comparison has {cells} cells ({arms} arms × {environments} environments), each a resolved scenario; a study may have at most {MAX_CELLS}: use fewer variants or fewer [uncertainty] samples, {split}"
+                ));
+            }
+            let runs = cells * replicates;
+            if runs > MAX_RUNS {
+                return Err(format!(
+                    "the comparison has {runs} runs ({cells} cells × {replicates} replicates); a study may have at most {MAX_RUNS} runs: use fewer replicates, variants or [uncertainty] samples, {split}"
+                ));
+            }
+            (arms, environments)
+        }
+    };
+    let cells = arms * environments;
+    Ok(StudySize {
+        arms,
+        environments,
+        cells,
+        runs: cells * replicates,
+    })
+}
+
+/// Bytes a plan takes per cell: the resolved scenario in memory, and as a
+/// JSON value and text when `plan.json` and the manifest are written
+/// (measured: see `docs/reliability.md`).
+pub const PLAN_BYTES_PER_CELL: u64 = 40 * 1024;
+
+/// Bytes a plan takes per run: the run with its key in memory, and as a
+/// JSON value and text in `plan.json` and the manifest.
+pub const PLAN_BYTES_PER_RUN: u64 = 2560;
+
+/// Bytes a plan takes per override of an arm or environment (dotted key and
+/// literal, in memory and in JSON).
+pub const PLAN_BYTES_PER_OVERRIDE: u64 = 256;
+
+/// A rough upper estimate of the memory, in bytes, of a plan of `size`
+/// whose arms and environments hold `overrides` overrides in all, while the
+/// study runs and writes `plan.json` and its manifest.
+pub fn estimate_plan_memory(size: &StudySize, overrides: u64) -> u64 {
+    size.cells
+        .saturating_mul(PLAN_BYTES_PER_CELL)
+        .saturating_add(size.runs.saturating_mul(PLAN_BYTES_PER_RUN))
+        .saturating_add(overrides.saturating_mul(PLAN_BYTES_PER_OVERRIDE))
+}
+
 /// Keys a sweep design varies, in order.
 pub fn sweep_parameters(design: &SweepDesign) -> Vec<String> {
     match design {
@@ -332,6 +470,45 @@ mod tests {
                 ("b.y".to_string(), "4".to_string())
             ]
         );
+    }
+
+    #[test]
+    fn study_sizes_are_counted_without_building_and_capped() {
+        let axis = |k: &str, n: usize| (k.to_string(), vec!["0".to_string(); n]);
+        let grid = SweepDesign::Grid((0..20).map(|i| axis(&format!("k{i}"), 10)).collect());
+        assert_eq!(design_points(&grid), None, "10^20 overflows u64");
+        let e = study_size(Shape::Sweep(&grid), 1).unwrap_err();
+        assert!(e.contains("more than 18446744073709551615 points"), "{e}");
+        let grid = SweepDesign::Grid(vec![axis("a", 100), axis("b", 1000)]);
+        assert_eq!(design_points(&grid), Some(100_000));
+        assert_eq!(
+            study_size(Shape::Sweep(&grid), 10).unwrap(),
+            StudySize {
+                arms: 100_000,
+                environments: 1,
+                cells: 100_000,
+                runs: 1_000_000
+            }
+        );
+        assert!(study_size(Shape::Sweep(&grid), 11).is_err());
+        let compare = Shape::Compare {
+            arms: u64::MAX,
+            environments: 2,
+        };
+        assert!(study_size(compare, 1).unwrap_err().contains("cells"));
+        let compare = Shape::Compare {
+            arms: 3001,
+            environments: 1,
+        };
+        assert_eq!(study_size(compare, 1).unwrap().runs, 3001);
+        // The plan's memory grows with its cells and runs.
+        let size = study_size(compare, 1).unwrap();
+        let bigger = StudySize {
+            runs: 2 * size.runs,
+            ..size
+        };
+        assert!(estimate_plan_memory(&bigger, 0) > estimate_plan_memory(&size, 0));
+        assert!(estimate_plan_memory(&size, 0) >= 3001 * PLAN_BYTES_PER_CELL);
     }
 
     #[test]

@@ -523,6 +523,20 @@ impl Scenario {
         self
     }
 
+    /// The scenario with `overrides` (dotted key, TOML literal) applied, each
+    /// validated like a key of a file, and the checks involving several keys
+    /// run again. Problems are reported at `origin` (for example
+    /// `study.toml (variant mass)`). This is how the cells of a study are
+    /// resolved from their file's scenario, resolved once: its cost does not
+    /// grow with the size of the file.
+    pub fn with_checked_overrides(
+        &self,
+        overrides: &[(String, String)],
+        origin: &str,
+    ) -> Result<Scenario, ScenarioErrors> {
+        validate::apply(self, overrides, origin)
+    }
+
     /// The scenario with `set` (dotted key, validated TOML literal) applied.
     pub fn with_overrides(&self, set: &[(String, String)]) -> Scenario {
         let mut value = toml::Value::try_from(self).expect("a scenario serialises");

@@ -170,6 +170,88 @@ pub fn parse_spec(text: &str, file: &str) -> Result<ExperimentSpec, ScenarioErro
     }
 }
 
+/// Checks of the experiment sections against the resolved scenario (with any
+/// command-line overrides): an explicit `[compare] window_months` must fit in
+/// the run (without one the window is 12 months or the whole run if shorter),
+/// and the sweep and comparison must fit the caps on a study's cells and runs
+/// ([`crate::experiment::plan::study_size`]), counted without building them.
+pub fn check_with_scenario(
+    spec: &mut ExperimentSpec,
+    scenario: &super::Scenario,
+    text: &str,
+    file: &str,
+) -> Result<(), ScenarioErrors> {
+    use crate::experiment::plan::{Shape, study_size};
+    let mut ctx = Ctx {
+        text,
+        file,
+        errors: Vec::new(),
+    };
+    let doc = DeTable::parse(text).ok();
+    let doc = doc.as_ref().map(|d| d.get_ref());
+    let months = scenario.scenario.months;
+    match find(doc, &["compare", "window_months"]) {
+        Some((_, at)) if spec.compare.window_months > months => ctx.error(
+            at,
+            Some("compare.window_months".into()),
+            format!(
+                "{} months is longer than the run (scenario.months = {months}); give at most {months}",
+                spec.compare.window_months
+            ),
+        ),
+        Some(_) => {}
+        None => spec.compare.window_months = spec.compare.window_months.min(months),
+    }
+    let replicates = scenario.scenario.replicates;
+    if let Some(design) = &spec.sweep {
+        if let Err(message) = study_size(Shape::Sweep(design), replicates) {
+            let (key, at) = match design {
+                SweepDesign::Grid(_) => ("sweep.grid", find(doc, &["sweep", "grid"]).map(|f| f.0)),
+                SweepDesign::LatinHypercube { .. } => (
+                    "sweep.samples",
+                    find(doc, &["sweep", "samples"]).map(|f| f.1),
+                ),
+            };
+            let at = at.or_else(|| find(doc, &["sweep"]).map(|f| f.0));
+            ctx.error(at.unwrap_or(0), Some(key.into()), message);
+        }
+    }
+    if !spec.variants.is_empty() || spec.uncertainty.is_some() {
+        let shape = Shape::Compare {
+            arms: 1 + spec.variants.len() as u64,
+            environments: spec
+                .uncertainty
+                .as_ref()
+                .map_or(1, |u| u64::from(u.samples)),
+        };
+        if let Err(message) = study_size(shape, replicates) {
+            let (key, at) = match find(doc, &["uncertainty", "samples"]) {
+                Some((_, at)) if spec.uncertainty.is_some() => ("uncertainty.samples", Some(at)),
+                _ => ("variants", find(doc, &["variants"]).map(|f| f.0)),
+            };
+            ctx.error(at.unwrap_or(0), Some(key.into()), message);
+        }
+    }
+    if ctx.errors.is_empty() {
+        Ok(())
+    } else {
+        Err(finish(ctx))
+    }
+}
+
+/// The offsets of the key at `path` in a document and of its value.
+fn find(doc: Option<&DeTable<'_>>, path: &[&str]) -> Option<(usize, usize)> {
+    let (last, inner) = path.split_last()?;
+    let mut table = doc?;
+    for name in inner {
+        table = table.get(*name)?.get_ref().as_table()?;
+    }
+    table
+        .iter()
+        .find(|(k, _)| k.get_ref().as_ref() == *last)
+        .map(|(k, v)| (k.span().start, v.span().start))
+}
+
 fn table_of<'a, 'i>(
     ctx: &mut Ctx<'_>,
     value: &'a Spanned<DeValue<'i>>,
@@ -255,6 +337,8 @@ fn read_variants(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>, out: &mut Vec<
         );
         return;
     };
+    // Names seen so far: a set, so that many variants stay linear.
+    let mut names: std::collections::HashSet<String> = out.iter().map(|v| v.name.clone()).collect();
     for item in items.iter() {
         let Some(table) = table_of(ctx, item, "variants") else {
             continue;
@@ -276,7 +360,7 @@ fn read_variants(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>, out: &mut Vec<
                     );
                     continue;
                 }
-                if n == BASELINE || out.iter().any(|v| v.name == n) {
+                if n == BASELINE || !names.insert(n.to_string()) {
                     ctx.error(at, Some("variants.name".into()), format!("variant name \"{n}\" is used twice (\"{BASELINE}\" is the base scenario)"));
                     continue;
                 }
@@ -776,6 +860,70 @@ mod tests {
         assert!(!s.compare.common_random_numbers);
         let e = spec("[compare]\noutcomes = [\"share_mett\"]\n").unwrap_err();
         assert!(e.contains("did you mean `share_met`"), "{e}");
+    }
+
+    fn checked(text: &str) -> Result<ExperimentSpec, String> {
+        let scenario = crate::scenario::Scenario::from_toml(text, "e.toml").unwrap();
+        let mut s = spec(text)?;
+        check_with_scenario(&mut s, &scenario, text, "e.toml").map_err(|e| e.to_string())?;
+        Ok(s)
+    }
+
+    #[test]
+    fn the_window_must_fit_in_the_run() {
+        let e = checked("[scenario]\nmonths = 24\n[compare]\nwindow_months = 100\n").unwrap_err();
+        assert_eq!(
+            e,
+            "e.toml:4:17: compare.window_months: 100 months is longer than the run (scenario.months = 24); give at most 24"
+        );
+        let s = checked("[scenario]\nmonths = 24\n[compare]\nwindow_months = 24\n").unwrap();
+        assert_eq!(s.compare.window_months, 24);
+        // Without one, the window is 12 months or the whole of a shorter run.
+        assert_eq!(
+            checked("[scenario]\nmonths = 5\n")
+                .unwrap()
+                .compare
+                .window_months,
+            5
+        );
+        assert_eq!(
+            checked("[scenario]\nmonths = 50\n")
+                .unwrap()
+                .compare
+                .window_months,
+            12
+        );
+    }
+
+    #[test]
+    fn studies_beyond_the_caps_are_refused_where_they_are_written() {
+        let keys = [
+            "incentive.formal_weight",
+            "incentive.outcome_weight",
+            "effort.noise",
+            "supervision.mass_supervision",
+            "training.rate",
+            "crowding.material",
+        ];
+        let mut grid = String::from("[sweep.grid]\n");
+        for k in keys {
+            grid.push_str(&format!("\"{k}\" = [{}]\n", ["0.5"; 10].join(", ")));
+        }
+        let e = checked(&grid).unwrap_err();
+        assert!(e.starts_with("e.toml:1:8: sweep.grid: the sweep has 1000000 points (10 × 10 × 10 × 10 × 10 × 10 values of 6 keys)"), "{e}");
+        let e = checked("[scenario]\nreplicates = 2\n[sweep]\nmethod = \"lhs\"\nsamples = 600000\n[sweep.ranges]\n\"effort.noise\" = [0, 1]\n").unwrap_err();
+        assert!(
+            e.starts_with("e.toml:5:11: sweep.samples: the sweep has 600000 points"),
+            "{e}"
+        );
+        let e = checked("[scenario]\nreplicates = 20\n[sweep]\nmethod = \"lhs\"\nsamples = 60000\n[sweep.ranges]\n\"effort.noise\" = [0, 1]\n").unwrap_err();
+        assert!(
+            e.contains("1200000 runs (60000 points × 20 replicates)"),
+            "{e}"
+        );
+        let e = checked("[uncertainty]\nsamples = 60000\n[uncertainty.ranges]\n\"effort.noise\" = [0, 1]\n[[variants]]\nname = \"a\"\nincentive.formal_weight = 0.1\n").unwrap_err();
+        assert!(e.starts_with("e.toml:2:11: uncertainty.samples: the comparison has 120000 cells (2 arms × 60000 environments)"), "{e}");
+        assert!(checked("[sweep]\nmethod = \"lhs\"\nsamples = 1000\n[sweep.ranges]\n\"effort.noise\" = [0, 1]\n").is_ok());
     }
 
     #[test]

@@ -123,6 +123,23 @@ pub(super) fn parse(
         errors: Vec::new(),
     };
     for (key, literal) in overrides {
+        if key == "scenario.base" {
+            ctx.errors.push((
+                usize::MAX,
+                ScenarioError {
+                    location: Location {
+                        file: format!("{file} (override)"),
+                        line: 0,
+                        column: 0,
+                    },
+                    key: Some(key.clone()),
+                    message: format!(
+                        "the file a scenario builds on cannot be set with --set; write `base = {literal}` under [scenario] in a scenario file (relative to that file)"
+                    ),
+                },
+            ));
+            continue;
+        }
         match override_value(key, literal) {
             Ok(v) => {
                 let param = schema::find(key).expect("checked by override_value");
@@ -167,6 +184,86 @@ pub(super) fn parse(
     }
     let doc = DeTable::parse(text).ok();
     cross_checks(&scenario, doc.as_ref().map(|d| d.get_ref()), &mut ctx);
+    if ctx.errors.is_empty() {
+        Ok(scenario)
+    } else {
+        Err(finish(ctx))
+    }
+}
+
+/// `base` with `overrides` (dotted key, TOML literal) applied, each validated
+/// like a key of a file, and the checks that involve several keys run again.
+/// Problems are located at `origin` (no line: the overrides come from
+/// elsewhere). Its cost does not depend on the size of any scenario file.
+pub(super) fn apply(
+    base: &Scenario,
+    overrides: &[(String, String)],
+    origin: &str,
+) -> Result<Scenario, ScenarioErrors> {
+    let mut ctx = Ctx {
+        text: "",
+        file: origin,
+        errors: Vec::new(),
+    };
+    let unlocated = |key: Option<String>, message: String| {
+        (
+            usize::MAX,
+            ScenarioError {
+                location: Location {
+                    file: origin.to_string(),
+                    line: 0,
+                    column: 0,
+                },
+                key,
+                message,
+            },
+        )
+    };
+    let mut root = match Value::try_from(base) {
+        Ok(Value::Table(t)) => t,
+        _ => {
+            ctx.errors.push(unlocated(
+                None,
+                "internal error: the scenario does not serialise".into(),
+            ));
+            return Err(finish(ctx));
+        }
+    };
+    for (key, literal) in overrides {
+        if key == "scenario.base" {
+            ctx.errors.push(unlocated(
+                Some(key.clone()),
+                "the file a scenario builds on cannot be overridden".into(),
+            ));
+            continue;
+        }
+        match override_value(key, literal) {
+            Ok(v) => {
+                let param = schema::find(key).expect("checked by override_value");
+                if let Some(Value::Table(t)) = root.get_mut(param.section()) {
+                    t.insert(param.name().to_string(), v);
+                }
+            }
+            Err(message) => ctx.errors.push(unlocated(Some(key.clone()), message)),
+        }
+    }
+    if !ctx.errors.is_empty() {
+        return Err(finish(ctx));
+    }
+    let scenario: Scenario = match Value::Table(root).try_into() {
+        Ok(s) => s,
+        Err(e) => {
+            ctx.errors
+                .push(unlocated(None, format!("internal schema mismatch: {e}")));
+            return Err(finish(ctx));
+        }
+    };
+    let before = ctx.errors.len();
+    cross_checks(&scenario, None, &mut ctx);
+    for (offset, e) in &mut ctx.errors[before..] {
+        *offset = usize::MAX;
+        e.location.line = 0;
+    }
     if ctx.errors.is_empty() {
         Ok(scenario)
     } else {
@@ -409,6 +506,14 @@ pub(crate) fn override_value(key: &str, literal: &str) -> Result<Value, String> 
         .get_ref()
         .get("v")
         .ok_or_else(|| format!("`{literal}` is not a TOML value"))?;
+    if doc.get_ref().len() > 1 {
+        // A line break in a `--set` value starts another key or table that
+        // would otherwise be dropped without a word.
+        return Err(format!(
+            "`{}` holds more than one setting (a line break?); give one value per --set",
+            literal.escape_debug()
+        ));
+    }
     check_value(param, value).map_err(|(_, m)| m)
 }
 
@@ -580,7 +685,9 @@ fn check_count(v: &DeValue<'_>, at: usize, min: i64, max: i64) -> Check {
     match name.get_ref().as_ref() {
         "uniform" => {
             let xs = numbers(2)?;
-            if xs.iter().any(|x| x.fract() != 0.0) || xs[0] > xs[1] || xs[0] < lo || xs[1] > hi {
+            let valid =
+                xs.iter().all(|x| x.fract() == 0.0 && (lo..=hi).contains(x)) && xs[0] <= xs[1];
+            if !valid {
                 return Err((
                     arg_at,
                     format!("uniform = [a, b] needs integers {min} ≤ a ≤ b ≤ {max}"),
@@ -596,10 +703,14 @@ fn check_count(v: &DeValue<'_>, at: usize, min: i64, max: i64) -> Check {
         }
         "normal" => {
             let xs = numbers(2)?;
-            if xs[0] < lo || xs[0] > hi || xs[1] < 0.0 || !xs[1].is_finite() {
+            // NaN fails every comparison, so test for what is valid.
+            let valid = (lo..=hi).contains(&xs[0]) && xs[1].is_finite() && xs[1] >= 0.0;
+            if !valid {
                 return Err((
                     arg_at,
-                    format!("normal = [mean, sd] needs {min} ≤ mean ≤ {max} and sd ≥ 0"),
+                    format!(
+                        "normal = [mean, sd] needs finite numbers with {min} ≤ mean ≤ {max} and sd ≥ 0"
+                    ),
                 ));
             }
             out.insert(
@@ -733,6 +844,93 @@ mod tests {
         assert!(
             err("[world]\nhouseholds_per_village = { unifrom = [1, 5] }\n")
                 .contains("did you mean `uniform`")
+        );
+    }
+
+    #[test]
+    fn distribution_parameters_must_be_finite() {
+        for (text, column) in [
+            ("{ normal = [nan, 1] }", 37),
+            ("{ normal = [inf, 1] }", 37),
+            ("{ normal = [-inf, 1] }", 37),
+            ("{ normal = [100, nan] }", 37),
+            ("{ poisson = nan }", 38),
+            ("{ uniform = [nan, 3] }", 38),
+        ] {
+            let e = err(&format!("[world]\nhouseholds_per_village = {text}\n"));
+            assert!(
+                e.starts_with(&format!(
+                    "s.toml:2:{column}: world.households_per_village: "
+                )),
+                "{text}: {e}"
+            );
+            let set = vec![("world.members_per_village".to_string(), text.to_string())];
+            assert!(
+                Scenario::from_toml_with("", "s.toml", &set, None).is_err(),
+                "{text} as an override"
+            );
+        }
+    }
+
+    #[test]
+    fn an_override_holds_exactly_one_value() {
+        for literal in [
+            "0.1\nincentive.formal_weight = 5",
+            "0.1\n[incentive]\nformal_weight = 0.2",
+        ] {
+            let e = override_value("effort.noise", literal).unwrap_err();
+            assert!(e.contains("one value per --set"), "{e}");
+        }
+        assert!(override_value("effort.noise", "0.1 # comment").is_ok());
+    }
+
+    #[test]
+    fn the_base_file_cannot_be_overridden() {
+        let set = vec![("scenario.base".to_string(), "\"other.toml\"".to_string())];
+        let e = Scenario::from_toml_with("", "s.toml", &set, Some(&library))
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("s.toml (override): scenario.base: "), "{e}");
+        assert!(e.contains("cannot be set with --set"), "{e}");
+        let e = Scenario::defaults()
+            .with_checked_overrides(&set, "x")
+            .unwrap_err();
+        assert_eq!(e.0[0].key.as_deref(), Some("scenario.base"));
+    }
+
+    #[test]
+    fn checked_overrides_resolve_like_the_file() {
+        // Resolving a cell from the file's resolved scenario gives what
+        // re-reading the file with the overrides gave.
+        let text = "[scenario]\nmonths = 36\n[world]\nvillages = 7\nshare_difficulty = 0.3\n[[changes]]\nmonth = 12\nspiritual.enabled = true\n";
+        let set = vec![
+            ("effort.noise".to_string(), "0.4".to_string()),
+            (
+                "world.households_per_village".to_string(),
+                "{ poisson = 30 }".to_string(),
+            ),
+            ("supervision.report_threshold".to_string(), "4".to_string()),
+        ];
+        let direct = Scenario::from_toml_with(text, "s.toml", &set, None).unwrap();
+        let base = Scenario::from_toml(text, "s.toml").unwrap();
+        assert_eq!(base.with_checked_overrides(&set, "s.toml").unwrap(), direct);
+        // Values and cross-key checks are validated, with the origin named.
+        let bad = vec![("effort.noise".to_string(), "9".to_string())];
+        let e = base
+            .with_checked_overrides(&bad, "s.toml (variant `v`)")
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "s.toml (variant `v`): effort.noise: 9 must be in [0, 3]"
+        );
+        let shares = vec![("world.share_left_behind".to_string(), "0.9".to_string())];
+        let e = base
+            .with_checked_overrides(&shares, "s.toml (variant `v`)")
+            .unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("s.toml (variant `v`): world.share_left_behind + "),
+            "{e}"
         );
     }
 
