@@ -683,6 +683,30 @@ fn odd_out_paths_are_resolved_or_refused_before_any_work() {
             .is_symlink()
     );
     assert_eq!(manifest(&real)["seed"], 5);
+    // A bare relative name, new and then existing, from the working directory.
+    for _ in 0..2 {
+        let o = bin()
+            .current_dir(&dir)
+            .args(["run", &data_small(), "-q", "--out", "bare"])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    assert!(dir.join("bare/manifest.json").is_file());
+    let o = bin()
+        .current_dir(&dir)
+        .args([
+            "sweep",
+            &SWEEP,
+            "-q",
+            "--replicates",
+            "1",
+            "--out",
+            "bare_sweep",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     // `.` inside a previous run's directory.
     let o = bin()
         .current_dir(&real)

@@ -154,9 +154,11 @@ fn resolve_out(target: &Path) -> Result<PathBuf, OutputError> {
         fs::canonicalize(target).map_err(io_err(target))?
     } else {
         match (target.parent(), target.file_name()) {
-            (Some(p), Some(n)) if !p.as_os_str().is_empty() && p.exists() => {
-                fs::canonicalize(p).map_err(io_err(p))?.join(n)
-            }
+            // `x` alone: in the working directory.
+            (Some(p), Some(n)) if p.as_os_str().is_empty() => fs::canonicalize(".")
+                .map_err(io_err(Path::new(".")))?
+                .join(n),
+            (Some(p), Some(n)) if p.exists() => fs::canonicalize(p).map_err(io_err(p))?.join(n),
             _ => target.to_path_buf(),
         }
     };
