@@ -81,6 +81,30 @@ pub fn poisson(rng: &mut ChaCha8Rng, lambda: f64) -> u32 {
     k
 }
 
+/// A draw from Binomial(n, p) for large `n` (used where `n` exceeds a few
+/// hundred): the number of successes of the rarer outcome is Poisson when
+/// its mean is below 30, else normal, rounded and clamped to `0..=n`. Costs
+/// at most a few uniforms whatever `n`.
+pub fn binomial(rng: &mut ChaCha8Rng, n: u32, p: f64) -> u32 {
+    if n == 0 || p <= 0.0 {
+        return 0;
+    }
+    if p >= 1.0 {
+        return n;
+    }
+    let (rare, flip) = if p > 0.5 { (1.0 - p, true) } else { (p, false) };
+    let mean = f64::from(n) * rare;
+    let k = if mean < 30.0 {
+        poisson(rng, mean).min(n)
+    } else {
+        let sd = (mean * (1.0 - rare)).sqrt();
+        (mean + sd * standard_normal(rng))
+            .round()
+            .clamp(0.0, f64::from(n)) as u32
+    };
+    if flip { n - k } else { k }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,6 +129,24 @@ mod tests {
             .sum::<f64>()
             / n as f64;
         assert!((mean - 0.7).abs() < 0.03, "{mean}");
+    }
+
+    #[test]
+    fn binomial_has_the_right_mean_and_stays_in_range() {
+        let mut rng = stream(9, 0);
+        for (n, p) in [(1000u32, 0.3), (60_000, 0.001), (300, 0.999), (65_535, 0.5)] {
+            let draws: Vec<u32> = (0..4000).map(|_| binomial(&mut rng, n, p)).collect();
+            assert!(draws.iter().all(|&k| k <= n));
+            let mean = draws.iter().map(|&k| f64::from(k)).sum::<f64>() / 4000.0;
+            let sd = (f64::from(n) * p * (1.0 - p)).sqrt();
+            assert!(
+                (mean - f64::from(n) * p).abs() < 4.0 * sd / 4000f64.sqrt() + 0.05,
+                "{n} {p}: {mean}"
+            );
+        }
+        assert_eq!(binomial(&mut rng, 500, 0.0), 0);
+        assert_eq!(binomial(&mut rng, 500, 1.0), 500);
+        assert_eq!(binomial(&mut rng, 0, 0.5), 0);
     }
 
     #[test]

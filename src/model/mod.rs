@@ -216,6 +216,24 @@ impl Village {
         }
         self.members[i].assigned = 0;
     }
+
+    /// [`Village::release_contacts`] for several members at once, in one
+    /// pass over the households.
+    pub fn release_contacts_of(&mut self, members: &[usize]) {
+        if members.is_empty() {
+            return;
+        }
+        let mut leaving = vec![false; self.members.len()];
+        for &i in members {
+            leaving[i] = true;
+            self.members[i].assigned = 0;
+        }
+        for h in &mut self.households {
+            if leaving.get(h.contact as usize).copied().unwrap_or(false) {
+                h.contact = NO_CONTACT;
+            }
+        }
+    }
 }
 
 /// The village Party branch.
@@ -269,6 +287,20 @@ pub struct Village {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn releasing_several_members_at_once_is_releasing_each() {
+        let s = crate::scenario::Scenario::defaults();
+        let mut v = build_village(&s, 0, 3);
+        let mut w = v.clone();
+        v.release_contacts_of(&[1, 4, 2]);
+        for i in [1, 4, 2] {
+            w.release_contacts(i);
+        }
+        assert_eq!(v.households, w.households);
+        assert_eq!(v.members, w.members);
+        assert!(v.households.iter().any(|h| h.contact == NO_CONTACT));
+    }
 
     #[test]
     fn household_state_is_compact() {

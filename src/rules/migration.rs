@@ -32,6 +32,9 @@ pub fn move_people(v: &mut Village, s: &Scenario, tally: &mut VillageTally) {
         return;
     }
     let erosion = (m.pay_gap_erosion * (m.wage_ratio - 1.0).max(0.0)).min(1.0) as f32;
+    // Contacts of the members who leave are released together after the
+    // loop (nothing in it reads them): one pass over the households.
+    let mut left = Vec::new();
     for i in 0..v.members.len() {
         let member = &v.members[i];
         let leaves = match member.status {
@@ -62,7 +65,7 @@ pub fn move_people(v: &mut Village, s: &Scenario, tally: &mut VillageTally) {
         };
         if let Some(status) = leaves {
             v.members[i].status = status;
-            v.release_contacts(i);
+            left.push(i);
         }
         let member = &mut v.members[i];
         if member.is_active() && erosion > 0.0 {
@@ -70,6 +73,7 @@ pub fn move_people(v: &mut Village, s: &Scenario, tally: &mut VillageTally) {
             member.disposition *= 1.0 - erosion;
         }
     }
+    v.release_contacts_of(&left);
     let leave = (m.household_hazard * (m.wage_elasticity * (m.wage_ratio - 1.0)).exp()).min(1.0);
     for h in &mut v.households {
         match h.kind {

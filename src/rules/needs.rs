@@ -44,6 +44,11 @@ pub fn arrive(v: &mut Village, s: &Scenario, tally: &mut VillageTally) {
     for h in &mut v.households {
         let k = h.kind as usize;
         let n = poisson(rng, rates[k]);
+        // A household holds at most u16::MAX open needs per category (only
+        // reachable at the extremes of the valid ranges); needs beyond that
+        // are not recorded, and not counted as arrived, so that the backlog
+        // stays last month's plus arrivals minus closures.
+        let before = h.open_total();
         for _ in 0..n {
             let u = uniform(rng);
             let mix = &CATEGORY_MIX[k];
@@ -58,7 +63,7 @@ pub fn arrive(v: &mut Village, s: &Scenario, tally: &mut VillageTally) {
             };
             h.open_needs[c] = h.open_needs[c].saturating_add(1);
         }
-        tally.needs_arrived += u64::from(n);
+        tally.needs_arrived += u64::from(h.open_total() - before);
     }
 }
 
@@ -84,6 +89,25 @@ mod tests {
     fn higher_need_rate_brings_more_needs() {
         assert!(arrivals(0.6) > arrivals(0.2));
         assert_eq!(arrivals(0.0), 0);
+    }
+
+    /// Found by fuzzing (`tests/fuzz.rs`): needs arriving at a household
+    /// whose open needs of a category are at u16::MAX were counted as
+    /// arrived but not kept, so the backlog no longer added up.
+    #[test]
+    fn arrivals_at_a_full_backlog_are_counted_as_kept() {
+        let mut s = Scenario::defaults();
+        s.environment.need_rate = 20.0;
+        let mut v = build_village(&s, 0, 1);
+        for h in &mut v.households {
+            h.open_needs = [u16::MAX - 3; 4];
+        }
+        let before: u64 = v.households.iter().map(|h| u64::from(h.open_total())).sum();
+        let mut t = VillageTally::default();
+        arrive(&mut v, &s, &mut t);
+        let after: u64 = v.households.iter().map(|h| u64::from(h.open_total())).sum();
+        assert!(t.needs_arrived > 0);
+        assert_eq!(after - before, t.needs_arrived);
     }
 
     #[test]

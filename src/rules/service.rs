@@ -14,7 +14,7 @@
 //! min(1, affordable / expected). Needs still open are given up with
 //! probability a (abandon rate).
 
-use crate::engine::rng::bernoulli;
+use crate::engine::rng::{bernoulli, binomial};
 use crate::metrics::VillageTally;
 use crate::model::Village;
 use crate::rules::{environment, funds, innovation, technology};
@@ -38,6 +38,13 @@ pub fn set_capacities(v: &mut Village, s: &Scenario) {
         };
     }
 }
+
+/// Open needs of one category above which their fates are drawn as counts
+/// (binomial, [`binomial`]) instead of need by need. Far above ordinary
+/// backlogs, so ordinary runs draw exactly as before, while the extremes of
+/// the valid ranges (up to 65535 open needs per category) cost no more per
+/// month than ordinary runs (`docs/model.md` §7.2).
+pub const COUNTED_ABOVE: u16 = 256;
 
 /// Resolve and abandon needs for this month.
 pub fn deliver(v: &mut Village, s: &Scenario, tally: &mut VillageTally) {
@@ -106,26 +113,35 @@ pub fn deliver(v: &mut Village, s: &Scenario, tally: &mut VillageTally) {
         } else {
             q_uncovered
         } * scale;
-        let mut resolved = 0u16;
-        let mut abandoned = 0u16;
+        // Counted in u32: a household may close more than u16::MAX needs a month.
+        let mut resolved = 0u32;
+        let mut abandoned = 0u32;
         for open in &mut h.open_needs {
             let n = *open;
+            if n > COUNTED_ABOVE {
+                let r = binomial(rng, u32::from(n), q);
+                let a = binomial(rng, u32::from(n) - r, abandon);
+                resolved += r;
+                abandoned += a;
+                *open = n - (r + a) as u16;
+                continue;
+            }
             let mut left = 0u16;
             for _ in 0..n {
                 if bernoulli(rng, q) {
-                    resolved = resolved.saturating_add(1);
+                    resolved += 1;
                 } else if bernoulli(rng, abandon) {
-                    abandoned = abandoned.saturating_add(1);
+                    abandoned += 1;
                 } else {
                     left += 1;
                 }
             }
             *open = left;
         }
-        h.resolved_this_month = resolved;
-        h.abandoned_this_month = abandoned;
+        h.resolved_this_month = resolved.min(u32::from(u16::MAX)) as u16;
+        h.abandoned_this_month = abandoned.min(u32::from(u16::MAX)) as u16;
         if h.is_covered() {
-            v.members[h.contact as usize].period.resolved += f32::from(resolved);
+            v.members[h.contact as usize].period.resolved += resolved as f32;
         } else {
             resolved_uncovered += u64::from(resolved);
         }
@@ -174,6 +190,37 @@ mod tests {
         let low = resolved_share(|v, _| v.members.iter_mut().for_each(|m| m.skill = 0.2));
         let high = resolved_share(|v, _| v.members.iter_mut().for_each(|m| m.skill = 0.9));
         assert!(high > low, "{high} {low}");
+    }
+
+    /// Found by fuzzing (`tests/fuzz.rs`): at the top of the valid ranges
+    /// (need rates of 20 × multipliers of 20, no abandonment) backlogs reach
+    /// the 65535 open needs a household holds per category, and drawing each
+    /// need's fate one by one took about a millisecond per household and
+    /// month, so small valid scenarios ran for minutes. The work of a month
+    /// must not grow with the backlog: counted in random words drawn.
+    #[test]
+    fn a_huge_backlog_costs_no_more_draws_than_a_modest_one() {
+        let mut s = Scenario::defaults();
+        s.environment.abandon_rate = 0.3;
+        let mut v = build_village(&s, 0, 4);
+        v.members.iter_mut().for_each(|m| m.effort.real = 0.6);
+        let households = v.households.len() as u128;
+        for h in &mut v.households {
+            h.open_needs = [u16::MAX; 4];
+        }
+        let mut t = VillageTally::default();
+        let before = v.rng.get_word_pos();
+        deliver(&mut v, &s, &mut t);
+        let words = v.rng.get_word_pos() - before;
+        assert!(
+            words < households * 4 * 64,
+            "{words} random words for {households} households"
+        );
+        // Every need is still accounted for, in proportions near the expected.
+        let open: u64 = v.households.iter().map(|h| u64::from(h.open_total())).sum();
+        let total = households as u64 * 4 * u64::from(u16::MAX);
+        assert!(t.needs_abandoned > 0 && t.needs_resolved > 0);
+        assert_eq!(open + t.needs_abandoned + t.needs_resolved, total);
     }
 
     #[test]

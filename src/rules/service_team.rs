@@ -17,6 +17,8 @@
 use crate::engine::rng::bernoulli;
 use crate::model::{MemberStatus, NO_CONTACT, Village};
 use crate::scenario::Scenario;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 
 /// Party-internal care for members in difficulty.
 pub fn care(v: &mut Village, s: &Scenario) {
@@ -55,20 +57,28 @@ pub fn assign_contacts(v: &mut Village, s: &Scenario) {
         return;
     }
     let cap = st.max_households_per_member.min(u32::from(u16::MAX)) as u16;
+    // The eligible members by (load, index), smallest first: the same choice
+    // as scanning every member for each household, in O(log members) each
+    // (thousands of households × thousands of members were minutes a month).
+    let mut open: BinaryHeap<Reverse<(u16, usize)>> = v
+        .members
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| m.is_active() && m.assigned < cap)
+        .map(|(i, m)| Reverse((m.assigned, i)))
+        .collect();
     for h in 0..v.households.len() {
         if v.households[h].contact != NO_CONTACT {
             continue;
         }
-        let least = v
-            .members
-            .iter()
-            .enumerate()
-            .filter(|(_, m)| m.is_active() && m.assigned < cap)
-            .min_by_key(|(i, m)| (m.assigned, *i))
-            .map(|(i, _)| i);
-        let Some(i) = least else { break };
+        let Some(Reverse((_, i))) = open.pop() else {
+            break;
+        };
         v.households[h].contact = i as u16;
         v.members[i].assigned += 1;
+        if v.members[i].assigned < cap {
+            open.push(Reverse((v.members[i].assigned, i)));
+        }
     }
 }
 
@@ -129,6 +139,51 @@ mod tests {
             loads.iter().max().unwrap() - loads.iter().min().unwrap() <= 1,
             "{loads:?}"
         );
+    }
+
+    /// The assignment as first written: every member scanned for each
+    /// household (the specification the faster version must match).
+    fn assign_by_scanning(v: &mut Village, s: &Scenario) {
+        let cap = s
+            .service_team
+            .max_households_per_member
+            .min(u32::from(u16::MAX)) as u16;
+        for h in 0..v.households.len() {
+            if v.households[h].contact != NO_CONTACT {
+                continue;
+            }
+            let least = v
+                .members
+                .iter()
+                .enumerate()
+                .filter(|(_, m)| m.is_active() && m.assigned < cap)
+                .min_by_key(|(i, m)| (m.assigned, *i))
+                .map(|(i, _)| i);
+            let Some(i) = least else { break };
+            v.households[h].contact = i as u16;
+            v.members[i].assigned += 1;
+        }
+    }
+
+    #[test]
+    fn contact_assignment_matches_scanning_every_member() {
+        for (seed, coverage, cap) in [(1, 0.0, 3), (2, 0.5, 1000), (3, 0.9, 7), (4, 0.0, 1)] {
+            let mut s = Scenario::defaults();
+            s.world.contact_coverage = coverage;
+            s.service_team.contact_assignment = true;
+            s.service_team.max_households_per_member = cap;
+            let mut v = build_village(&s, 0, seed);
+            for (k, m) in v.members.iter_mut().enumerate() {
+                if k % 3 == 1 {
+                    m.status = MemberStatus::Migrated;
+                }
+            }
+            let mut w = v.clone();
+            assign_contacts(&mut v, &s);
+            assign_by_scanning(&mut w, &s);
+            assert_eq!(v.households, w.households, "seed {seed}");
+            assert_eq!(v.members, w.members, "seed {seed}");
+        }
     }
 
     #[test]
