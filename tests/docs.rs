@@ -60,3 +60,33 @@ fn every_metric_and_rule_module_is_documented() {
         }
     }
 }
+
+#[test]
+fn reliability_doc_cites_only_tests_that_exist() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let doc = std::fs::read_to_string(format!("{root}/docs/reliability.md"))
+        .expect("docs/reliability.md exists");
+    let mut cited = 0;
+    // Every `tests/FILE.rs::name` or `src/PATH.rs::name` in backticks.
+    let starts = doc
+        .match_indices("`tests/")
+        .chain(doc.match_indices("`src/"));
+    for (at, _) in starts {
+        let rest = &doc[at + 1..];
+        let piece = &rest[..rest.find('`').unwrap_or(rest.len())];
+        let Some((path, name)) = piece.split_once("::") else {
+            continue;
+        };
+        if !path.ends_with(".rs") {
+            continue;
+        }
+        let source = std::fs::read_to_string(format!("{root}/{path}"))
+            .unwrap_or_else(|_| panic!("docs/reliability.md cites {path}, which does not exist"));
+        assert!(
+            source.contains(&format!("fn {name}(")),
+            "docs/reliability.md cites `{path}::{name}`, which is not a function there"
+        );
+        cited += 1;
+    }
+    assert!(cited >= 20, "only {cited} tests cited");
+}
