@@ -421,7 +421,7 @@ fn the_memory_check_refuses_with_figures_and_leaves_nothing() {
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
-        err.contains("GiB of memory but the limit is") && err.contains("--max-memory"),
+        err.contains("of memory but the limit is") && err.contains("--max-memory"),
         "{err}"
     );
     assert!(!out.exists());

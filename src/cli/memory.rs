@@ -214,8 +214,14 @@ fn read_small(path: &str) -> Option<String> {
     Some(text)
 }
 
-fn gib(bytes: u64) -> f64 {
-    bytes as f64 / (1024.0 * 1024.0 * 1024.0)
+/// Bytes for people: GiB from 1 GiB on, MiB below.
+fn human(bytes: u64) -> String {
+    let mib = bytes as f64 / (1024.0 * 1024.0);
+    if mib >= 1024.0 {
+        format!("{:.2} GiB", mib / 1024.0)
+    } else {
+        format!("{mib:.1} MiB")
+    }
 }
 
 /// What a study is estimated to need at its peak.
@@ -239,9 +245,9 @@ pub fn check_memory(estimate: Estimate, runs: usize, common: &Common) -> Result<
     let total = estimate.simulations.saturating_add(estimate.plan);
     let parts = if estimate.plan > 0 {
         format!(
-            " (simulations {:.1} MiB, plan of {runs} runs {:.1} MiB)",
-            estimate.simulations as f64 / (1024.0 * 1024.0),
-            estimate.plan as f64 / (1024.0 * 1024.0)
+            " (simulations {}, plan of {runs} runs {})",
+            human(estimate.simulations),
+            human(estimate.plan)
         )
     } else {
         String::new()
@@ -253,11 +259,11 @@ pub fn check_memory(estimate: Estimate, runs: usize, common: &Common) -> Result<
     };
     if !common.quiet {
         eprintln!(
-            "plan: {runs} runs; estimated peak memory {:.1} MiB{parts}{}",
-            total as f64 / (1024.0 * 1024.0),
+            "plan: {runs} runs; estimated peak memory {}{parts}{}",
+            human(total),
             limit
                 .as_ref()
-                .map(|l| format!(" (limit {:.2} GiB, {})", gib(l.bytes), source(l)))
+                .map(|l| format!("; limit {} ({})", human(l.bytes), source(l)))
                 .unwrap_or_default()
         );
     }
@@ -268,9 +274,9 @@ pub fn check_memory(estimate: Estimate, runs: usize, common: &Common) -> Result<
             "use fewer villages or fewer threads (--threads)"
         };
         return Err(InputError(format!(
-            "this would need about {:.2} GiB of memory but the limit is {:.2} GiB ({}){}; {advice}, or raise the limit with --max-memory GIB",
-            gib(total),
-            gib(limit.bytes),
+            "this would need about {} of memory but the limit is {} ({}){}; {advice}, or raise the limit with --max-memory GIB",
+            human(total),
+            human(limit.bytes),
             source(&limit),
             parts.replacen(" (", ": ", 1).trim_end_matches(')')
         ))

@@ -257,16 +257,30 @@ pub fn sweep_points(design: &SweepDesign, seed: u64) -> Vec<Vec<(String, String)
 pub fn estimate_memory(s: &Scenario, concurrent: usize) -> u64 {
     use crate::model::{Household, Member, Village};
     use crate::scenario::{CountDistribution, CountSpec};
-    let mean = |c: &CountSpec| match *c {
-        CountSpec::Fixed(n) => f64::from(n),
-        CountSpec::Drawn(CountDistribution::Uniform([a, b])) => f64::from(a + b) / 2.0,
-        CountSpec::Drawn(CountDistribution::Normal([m, sd])) => m + sd,
-        CountSpec::Drawn(CountDistribution::Poisson(m)) => m + m.sqrt(),
+    // A high estimate of a village's count, never above the parameter's
+    // maximum, to which the model clamps every draw.
+    let mean = |c: &CountSpec, key: &str| {
+        let most = match crate::scenario::schema::find(key).map(|p| p.kind) {
+            Some(crate::scenario::schema::Kind::Count { max, .. }) => max as f64,
+            _ => f64::MAX,
+        };
+        let m = match *c {
+            CountSpec::Fixed(n) => f64::from(n),
+            CountSpec::Drawn(CountDistribution::Uniform([a, b])) => {
+                (f64::from(a) + f64::from(b)) / 2.0
+            }
+            CountSpec::Drawn(CountDistribution::Normal([m, sd])) => m + sd,
+            CountSpec::Drawn(CountDistribution::Poisson(m)) => m + m.sqrt(),
+        };
+        m.min(most)
     };
     let villages = f64::from(s.world.villages);
-    let per_village = mean(&s.world.households_per_village)
-        * std::mem::size_of::<Household>() as f64
-        + mean(&s.world.members_per_village) * std::mem::size_of::<Member>() as f64
+    let per_village = mean(
+        &s.world.households_per_village,
+        "world.households_per_village",
+    ) * std::mem::size_of::<Household>() as f64
+        + mean(&s.world.members_per_village, "world.members_per_village")
+            * std::mem::size_of::<Member>() as f64
         + std::mem::size_of::<Village>() as f64
         + std::mem::size_of::<crate::metrics::Tally>() as f64;
     let results = f64::from(s.scenario.months) * (crate::metrics::N_METRICS * 8) as f64;
@@ -509,6 +523,23 @@ mod tests {
         };
         assert!(estimate_plan_memory(&bigger, 0) > estimate_plan_memory(&size, 0));
         assert!(estimate_plan_memory(&size, 0) >= 3001 * PLAN_BYTES_PER_CELL);
+    }
+
+    /// Found by fuzzing: a normal count with a huge sd (valid: draws are
+    /// clamped to the maximum) was estimated at thousands of GiB.
+    #[test]
+    fn memory_estimates_respect_the_clamp_of_counts() {
+        use crate::scenario::{CountDistribution, CountSpec};
+        let mut wide = Scenario::defaults();
+        wide.world.villages = 1;
+        wide.world.households_per_village =
+            CountSpec::Drawn(CountDistribution::Normal([100.0, 1e12]));
+        wide.world.members_per_village = CountSpec::Drawn(CountDistribution::Poisson(1e9));
+        let mut most = wide.clone();
+        most.world.households_per_village = CountSpec::Fixed(60_000);
+        most.world.members_per_village = CountSpec::Fixed(5_000);
+        assert_eq!(estimate_memory(&wide, 1), estimate_memory(&most, 1));
+        assert!(estimate_memory(&most, 1) < 1 << 30);
     }
 
     #[test]
