@@ -130,7 +130,8 @@ pub fn run(file: &Path, common: &Common, per_village: bool) -> Result<()> {
     };
     let seeds: Vec<u64> = runs.iter().map(|r| r.seed).collect();
     manifest::write(&dir.join("manifest.json"), &s, &info, &seeds)?;
-    let out = staged.commit()?;
+    // Said as the user gave it (the directory itself may be behind a link).
+    staged.commit()?;
     if !common.quiet {
         let note = output::report::overrides_note(&super::question_overrides(&given));
         report(&s, &note, &summaries, &out, wall, threads);

@@ -301,6 +301,7 @@ fn run_study(
         common,
     )?;
 
+    let shown = out.clone();
     let (lock, out) = claim_study_dir(&out, &command_text())?;
     if let Some(previous) = study::check_same_study(&out, &plan, Some(common.force))? {
         eprintln!(
@@ -377,12 +378,12 @@ fn run_study(
             plan.runs.len(),
             ran_total,
             plan.runs.len().saturating_sub(ran_total),
-            out.join("runs").display(),
+            shown.join("runs").display(),
             started.elapsed().as_secs_f64(),
             threads
         );
         report(&plan, &out);
-        println!("wrote {}: {}", out.display(), assembled.files.join(", "));
+        println!("wrote {}: {}", shown.display(), assembled.files.join(", "));
     }
     Ok(())
 }
