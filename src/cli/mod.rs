@@ -86,7 +86,14 @@ pub fn default_out(name: &str, overrides: &[(String, String)]) -> PathBuf {
     }
     question.sort();
     let text: Vec<String> = question.iter().map(|(k, v)| format!("{k}={v}\n")).collect();
-    let hash = grassroots::digest::sha256_hex(text.concat().as_bytes());
+    what_if_out(
+        name,
+        &grassroots::digest::sha256_hex(text.concat().as_bytes()),
+    )
+}
+
+/// The default directory of a what-if: `output/<name>.set-<first 8 hex digits of hash>`.
+pub fn what_if_out(name: &str, hash: &str) -> PathBuf {
     Path::new("output").join(format!("{name}.set-{}", &hash[..8]))
 }
 

@@ -2,7 +2,7 @@
 
 use super::{
     Common, Estimate, check_memory, command_line, command_text, default_out, load, overrides, pool,
-    progress, read_text, resolve,
+    progress, read_text, resolve, what_if_out,
 };
 use anyhow::Result;
 use grassroots::experiment::{self, MonthSummary, plan::estimate_memory};
@@ -33,7 +33,7 @@ pub fn run(file: &Path, common: &Common, per_village: bool) -> Result<()> {
             if identity == output::inputs_identity(&plain) {
                 default_out(&s.scenario.name, &[])
             } else {
-                Path::new("output").join(format!("{}.set-{}", s.scenario.name, &identity[..8]))
+                what_if_out(&s.scenario.name, &identity)
             }
         }
     };

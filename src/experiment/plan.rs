@@ -182,16 +182,23 @@ pub fn run_seed(
 /// ([`crate::model_identity`]), the resolved parameters that affect results,
 /// and the seed. A run of another model version never has the same key.
 pub fn run_key(s: &Scenario, seed: u64) -> String {
+    key_of(&cell_text(s), seed)
+}
+
+/// The part of a run's key text shared by every run of a cell: the model
+/// identity and the resolved parameters that affect results.
+fn cell_text(s: &Scenario) -> String {
     let mut normal = s.clone();
     normal.scenario.name.clear();
     normal.scenario.description.clear();
     normal.scenario.base.clear();
     normal.scenario.replicates = 0;
-    let text = format!(
-        "model={}\n{}\nseed={seed}\n",
-        crate::model_identity(),
-        normal.to_toml()
-    );
+    format!("model={}\n{}", crate::model_identity(), normal.to_toml())
+}
+
+/// The key of the run with `seed` of a cell whose [`cell_text`] is `cell`.
+fn key_of(cell: &str, seed: u64) -> String {
+    let text = format!("{cell}\nseed={seed}\n");
     crate::digest::sha256_hex(text.as_bytes())[..32].to_string()
 }
 
@@ -443,6 +450,7 @@ pub fn fill_runs(plan: &mut Plan) {
     for arm in 0..plan.arms.len() as u32 {
         for environment in 0..n_env {
             let s = &plan.scenarios[plan.cell(arm, environment)];
+            let cell = cell_text(s);
             for replicate in 0..plan.replicates {
                 let seed = run_seed(
                     s.scenario.seed,
@@ -452,7 +460,7 @@ pub fn fill_runs(plan: &mut Plan) {
                     replicate,
                     plan.common_random_numbers,
                 );
-                let key = run_key(s, seed);
+                let key = key_of(&cell, seed);
                 plan.runs.push(Run {
                     arm,
                     environment,

@@ -119,8 +119,13 @@ pub(crate) fn read_manifest(dir: &Path) -> Result<Option<serde_json::Value>, Out
 
 /// What a previous output wrote into its directory, from its manifest.
 pub(crate) fn listed_files(manifest: &serde_json::Value) -> Vec<String> {
+    strings(manifest, "files")
+}
+
+/// A manifest's list of strings under `field` (empty if absent).
+fn strings(manifest: &serde_json::Value, field: &str) -> Vec<String> {
     manifest
-        .get("files")
+        .get(field)
         .and_then(|f| f.as_array())
         .map(|a| {
             a.iter()
@@ -441,15 +446,7 @@ fn check_replaceable(target: &Path, inputs: &str, force: bool) -> Result<(), Out
         .and_then(|i| i.as_str())
         .unwrap_or("");
     if previous != inputs && !force {
-        let overrides: Vec<String> = manifest
-            .get("overrides")
-            .and_then(|o| o.as_array())
-            .map(|a| {
-                a.iter()
-                    .filter_map(|o| o.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let overrides = strings(&manifest, "overrides");
         let file = manifest
             .get("scenario_file")
             .and_then(|f| f.as_str())

@@ -85,14 +85,6 @@ pub fn execute(
     Ok(todo.len())
 }
 
-/// Runs of the plan missing from the store or damaged there.
-pub fn missing(plan: &Plan, store: &Store) -> usize {
-    plan.runs
-        .iter()
-        .filter(|r| store.state(&r.key, plan.months) != RunState::Valid)
-        .count()
-}
-
 /// Refuse to use a directory whose `plan.json` is another study (unless
 /// `force`); returns the previous plan's model identity if it was made by
 /// another model (its runs are then not reused).
@@ -193,19 +185,13 @@ pub fn assemble(
     dir: &Path,
     command_line: &[String],
 ) -> Result<Assembled, OutputError> {
-    let mut absent = 0;
-    for r in &plan.runs {
-        match store.state(&r.key, plan.months) {
-            RunState::Valid => {}
-            RunState::Missing => absent += 1,
-            RunState::Damaged(why) => {
-                return Err(OutputError::Damaged {
-                    path: store.path(&r.key),
-                    why,
-                });
-            }
-        }
-    }
+    // Only presence here: each run is verified when it is read below (the
+    // callers have verified the store already; this reads each run once).
+    let absent = plan
+        .runs
+        .iter()
+        .filter(|r| !store.path(&r.key).is_file())
+        .count();
     if absent > 0 {
         return Err(OutputError::Csv {
             path: dir.join("runs"),

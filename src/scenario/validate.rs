@@ -122,22 +122,26 @@ pub(super) fn parse(
         file,
         errors: Vec::new(),
     };
+    // An error of an override: no line in the file, so it sorts last.
+    let override_error = |key: &str, message: String| {
+        (
+            usize::MAX,
+            ScenarioError {
+                location: Location {
+                    file: format!("{file} (override)"),
+                    line: 0,
+                    column: 0,
+                },
+                key: Some(key.to_string()),
+                message,
+            },
+        )
+    };
     for (key, literal) in overrides {
         if key == "scenario.base" {
-            ctx.errors.push((
-                usize::MAX,
-                ScenarioError {
-                    location: Location {
-                        file: format!("{file} (override)"),
-                        line: 0,
-                        column: 0,
-                    },
-                    key: Some(key.clone()),
-                    message: format!(
-                        "the file a scenario builds on cannot be set with --set; write `base = {literal}` under [scenario] in a scenario file (relative to that file)"
-                    ),
-                },
-            ));
+            ctx.errors.push(override_error(key, format!(
+                "the file a scenario builds on cannot be set with --set; write `base = {literal}` under [scenario] in a scenario file (relative to that file)"
+            )));
             continue;
         }
         match override_value(key, literal) {
@@ -150,18 +154,7 @@ pub(super) fn parse(
                     t.insert(param.name().to_string(), v);
                 }
             }
-            Err(message) => ctx.errors.push((
-                usize::MAX,
-                ScenarioError {
-                    location: Location {
-                        file: format!("{file} (override)"),
-                        line: 0,
-                        column: 0,
-                    },
-                    key: Some(key.clone()),
-                    message,
-                },
-            )),
+            Err(message) => ctx.errors.push(override_error(key, message)),
         }
     }
     if !ctx.errors.is_empty() {
