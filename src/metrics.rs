@@ -7,142 +7,163 @@
 /// Bins of the satisfaction and trust histograms used for quartiles.
 pub const BINS: usize = 100;
 
-/// Counts and sums of one month, for one village or the whole county.
+/// A histogram over [0, 1] in [`BINS`] equal bins.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Tally {
+pub struct Histogram(pub [u32; BINS]);
+
+impl Default for Histogram {
+    fn default() -> Self {
+        Histogram([0; BINS])
+    }
+}
+
+impl Histogram {
+    /// Count one value (clamped to [0, 1]).
+    pub fn record(&mut self, x: f32) {
+        self.0[bin(x)] += 1;
+    }
+
+    /// Quantile `q`, interpolated within the bin ([`histogram_quantile`]).
+    pub fn quantile(&self, q: f64) -> f64 {
+        histogram_quantile(&self.0, q)
+    }
+}
+
+/// Adding one village's count into the county's, field by field.
+pub trait Accumulate {
+    /// `self += other`.
+    fn accumulate(&mut self, other: &Self);
+}
+
+impl Accumulate for u64 {
+    fn accumulate(&mut self, other: &Self) {
+        *self += other;
+    }
+}
+
+impl Accumulate for f64 {
+    fn accumulate(&mut self, other: &Self) {
+        *self += other;
+    }
+}
+
+impl Accumulate for Histogram {
+    fn accumulate(&mut self, other: &Self) {
+        for (a, b) in self.0.iter_mut().zip(other.0.iter()) {
+            *a += b;
+        }
+    }
+}
+
+/// Declares the [`Tally`]: each field once, with its meaning; `Default` and
+/// [`Tally::add`] follow from the list.
+macro_rules! tally {
+    ($( #[doc = $doc:literal] $field:ident : $ty:ty, )*) => {
+        /// Counts and sums of one month, for one village or the whole county.
+        /// Rules add to it as they act; [`Tally::observe`] adds the
+        /// end-of-month state; [`METRICS`] turn it into the month's row.
+        #[derive(Debug, Clone, PartialEq, Default)]
+        pub struct Tally {
+            $( #[doc = $doc] pub $field: $ty, )*
+        }
+
+        impl Tally {
+            /// Add another tally (the engine does so in village order, so
+            /// sums do not depend on the thread count).
+            pub fn add(&mut self, other: &Tally) {
+                $( self.$field.accumulate(&other.$field); )*
+            }
+        }
+    };
+}
+
+tally! {
     /// Households.
-    pub households: u64,
+    households: u64,
     /// Households with a contact member.
-    pub covered: u64,
+    covered: u64,
     /// New needs.
-    pub needs_arrived: u64,
+    needs_arrived: u64,
     /// Open needs when service began (backlog plus new).
-    pub open_before_service: u64,
+    open_before_service: u64,
     /// Needs resolved.
-    pub needs_resolved: u64,
+    needs_resolved: u64,
     /// Needs given up.
-    pub needs_abandoned: u64,
+    needs_abandoned: u64,
     /// Open needs at the end of the month.
-    pub backlog: u64,
+    backlog: u64,
     /// Σ member capacity (needs per month).
-    pub capacity: f64,
+    capacity: f64,
     /// Σ satisfaction.
-    pub satisfaction: f64,
+    satisfaction: f64,
     /// Σ trust.
-    pub trust: f64,
+    trust: f64,
     /// Histogram of satisfaction.
-    pub satisfaction_hist: [u32; BINS],
+    satisfaction_hist: Histogram,
     /// Histogram of trust.
-    pub trust_hist: [u32; BINS],
+    trust_hist: Histogram,
     /// Active members.
-    pub active_members: u64,
+    active_members: u64,
     /// Σ real effort share of active members.
-    pub real_effort: f64,
+    real_effort: f64,
     /// Σ formal effort share.
-    pub formal_effort: f64,
+    formal_effort: f64,
     /// Σ private effort share.
-    pub private_effort: f64,
+    private_effort: f64,
     /// Σ motivation of active members.
-    pub motivation: f64,
+    motivation: f64,
     /// Σ skill of active members.
-    pub skill: f64,
+    skill: f64,
     /// Designated models among active members.
-    pub models: u64,
+    models: u64,
     /// Rewards issued.
-    pub rewards: u64,
+    rewards: u64,
     /// Sanctions issued.
-    pub sanctions: u64,
+    sanctions: u64,
     /// Inspections made.
-    pub inspections: u64,
+    inspections: u64,
     /// Reports by households.
-    pub reports: u64,
+    reports: u64,
     /// Cost, thousand yuan.
-    pub cost: f64,
+    cost: f64,
     /// Members who migrated this month.
-    pub migrations: u64,
+    migrations: u64,
     /// Trainings given.
-    pub trainings: u64,
+    trainings: u64,
     /// Secretaries promoted.
-    pub promotions: u64,
+    promotions: u64,
     /// New secretaries.
-    pub secretary_turnover: u64,
+    secretary_turnover: u64,
     /// Members away as migrants.
-    pub migrated_members: u64,
+    migrated_members: u64,
     /// Members in difficulty.
-    pub inactive_members: u64,
+    inactive_members: u64,
     /// Left-behind households.
-    pub left_behind: u64,
+    left_behind: u64,
     /// Σ household expectation.
-    pub expectation: f64,
+    expectation: f64,
     /// Villages.
-    pub villages: u64,
+    villages: u64,
     /// Σ market development.
-    pub market: f64,
+    market: f64,
     /// Σ branch leadership multiplier.
-    pub leadership: f64,
+    leadership: f64,
     /// Branches that have innovated.
-    pub innovated: u64,
+    innovated: u64,
     /// Σ branch fund balance.
-    pub funds: f64,
+    funds: f64,
     /// Villages joined with a partner.
-    pub joined: u64,
+    joined: u64,
     /// Branches with an active secretary.
-    pub secretaries: u64,
+    secretaries: u64,
     /// Σ mass evaluation S̄ of secretaries.
-    pub secretary_evaluation: f64,
+    secretary_evaluation: f64,
 }
 
 /// A village's tally.
 pub type VillageTally = Tally;
 /// The county's tally.
 pub type CountyTally = Tally;
-
-impl Default for Tally {
-    fn default() -> Self {
-        Tally {
-            households: 0,
-            covered: 0,
-            needs_arrived: 0,
-            open_before_service: 0,
-            needs_resolved: 0,
-            needs_abandoned: 0,
-            backlog: 0,
-            capacity: 0.0,
-            satisfaction: 0.0,
-            trust: 0.0,
-            satisfaction_hist: [0; BINS],
-            trust_hist: [0; BINS],
-            active_members: 0,
-            real_effort: 0.0,
-            formal_effort: 0.0,
-            private_effort: 0.0,
-            motivation: 0.0,
-            skill: 0.0,
-            models: 0,
-            rewards: 0,
-            sanctions: 0,
-            inspections: 0,
-            reports: 0,
-            cost: 0.0,
-            migrations: 0,
-            trainings: 0,
-            promotions: 0,
-            secretary_turnover: 0,
-            migrated_members: 0,
-            inactive_members: 0,
-            left_behind: 0,
-            expectation: 0.0,
-            villages: 0,
-            market: 0.0,
-            leadership: 0.0,
-            innovated: 0,
-            funds: 0.0,
-            joined: 0,
-            secretaries: 0,
-            secretary_evaluation: 0.0,
-        }
-    }
-}
 
 fn bin(x: f32) -> usize {
     ((x.clamp(0.0, 1.0) * BINS as f32) as usize).min(BINS - 1)
@@ -157,8 +178,8 @@ impl Tally {
             self.backlog += u64::from(h.open_total());
             self.satisfaction += f64::from(h.satisfaction);
             self.trust += f64::from(h.trust);
-            self.satisfaction_hist[bin(h.satisfaction)] += 1;
-            self.trust_hist[bin(h.trust)] += 1;
+            self.satisfaction_hist.record(h.satisfaction);
+            self.trust_hist.record(h.trust);
             self.left_behind += u64::from(h.kind == crate::model::HouseholdType::LeftBehind);
             self.expectation += f64::from(h.expectation);
         }
@@ -186,52 +207,6 @@ impl Tally {
             self.models += u64::from(m.is_model);
         }
     }
-
-    /// Add another tally (used in a fixed order).
-    pub fn add(&mut self, o: &Tally) {
-        self.households += o.households;
-        self.covered += o.covered;
-        self.needs_arrived += o.needs_arrived;
-        self.open_before_service += o.open_before_service;
-        self.needs_resolved += o.needs_resolved;
-        self.needs_abandoned += o.needs_abandoned;
-        self.backlog += o.backlog;
-        self.capacity += o.capacity;
-        self.satisfaction += o.satisfaction;
-        self.trust += o.trust;
-        for b in 0..BINS {
-            self.satisfaction_hist[b] += o.satisfaction_hist[b];
-            self.trust_hist[b] += o.trust_hist[b];
-        }
-        self.active_members += o.active_members;
-        self.real_effort += o.real_effort;
-        self.formal_effort += o.formal_effort;
-        self.private_effort += o.private_effort;
-        self.motivation += o.motivation;
-        self.skill += o.skill;
-        self.models += o.models;
-        self.rewards += o.rewards;
-        self.sanctions += o.sanctions;
-        self.inspections += o.inspections;
-        self.reports += o.reports;
-        self.cost += o.cost;
-        self.migrations += o.migrations;
-        self.trainings += o.trainings;
-        self.promotions += o.promotions;
-        self.secretary_turnover += o.secretary_turnover;
-        self.migrated_members += o.migrated_members;
-        self.inactive_members += o.inactive_members;
-        self.left_behind += o.left_behind;
-        self.expectation += o.expectation;
-        self.villages += o.villages;
-        self.market += o.market;
-        self.leadership += o.leadership;
-        self.innovated += o.innovated;
-        self.funds += o.funds;
-        self.joined += o.joined;
-        self.secretaries += o.secretaries;
-        self.secretary_evaluation += o.secretary_evaluation;
-    }
 }
 
 /// Quantile `q` of a histogram over [0, 1], interpolated within the bin.
@@ -253,106 +228,372 @@ pub fn histogram_quantile(hist: &[u32; BINS], q: f64) -> f64 {
     1.0
 }
 
-/// The metrics written per month: name and meaning (README and `docs/model.md` §7.8).
-pub const METRICS: &[(&str, &str)] = &[
-    (
+/// Which way a metric should move for a policy to count as better
+/// (`compare`'s robustness counts; `docs/model.md` §7.8).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Better {
+    /// Larger is better.
+    Higher,
+    /// Smaller is better.
+    Lower,
+    /// Neither: a count or level that describes rather than judges.
+    Neither,
+}
+
+impl Better {
+    /// `Some(true)` if larger is better, `Some(false)` if smaller, `None` if neutral.
+    pub fn larger(self) -> Option<bool> {
+        match self {
+            Better::Higher => Some(true),
+            Better::Lower => Some(false),
+            Better::Neither => None,
+        }
+    }
+
+    /// The word used in the metric table.
+    pub fn word(self) -> &'static str {
+        match self {
+            Better::Higher => "higher",
+            Better::Lower => "lower",
+            Better::Neither => "—",
+        }
+    }
+}
+
+/// Where a metric is shown by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Charted after every `run` (`charts/NAME.png`, `.svg`).
+    Charted,
+    /// Compared when `[compare] outcomes` is not given, and listed in reports.
+    Outcome,
+    /// Printed in `run`'s terminal summary.
+    Summary,
+    /// Listed in `run`'s report.md (month 0 and the final month).
+    Report,
+}
+
+const CHARTED: u8 = 1;
+const OUTCOME: u8 = 2;
+const SUMMARY: u8 = 4;
+const REPORT: u8 = 8;
+
+/// Figures the engine carries across months rather than tallies.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct County {
+    /// Mean branch assessment score at the last assessment (§7.4).
+    pub assessment_score: f64,
+}
+
+/// One output metric: its name, meaning, unit, direction, where it is shown,
+/// and how it is computed from the month's tally. Declared once in [`METRICS`].
+#[derive(Debug, Clone, Copy)]
+pub struct Metric {
+    /// Column name in every CSV.
+    pub name: &'static str,
+    /// Unit of the value.
+    pub unit: &'static str,
+    /// Which direction is better.
+    pub better: Better,
+    /// Definition (README and `docs/model.md` §7.8).
+    pub meaning: &'static str,
+    /// Rank among the headline metrics (1 first); 0 if not a headline.
+    rank: u8,
+    /// Bits of [`Role`]s.
+    roles: u8,
+    /// The value for the month.
+    pub value: fn(&Tally, &County) -> f64,
+}
+
+impl Metric {
+    const fn new(
+        name: &'static str,
+        unit: &'static str,
+        better: Better,
+        meaning: &'static str,
+        value: fn(&Tally, &County) -> f64,
+    ) -> Metric {
+        Metric {
+            name,
+            unit,
+            better,
+            meaning,
+            rank: 0,
+            roles: 0,
+            value,
+        }
+    }
+
+    /// A headline metric: shown in the `roles` (bits), in order of `rank`.
+    const fn headline(mut self, rank: u8, roles: u8) -> Metric {
+        self.rank = rank;
+        self.roles = roles;
+        self
+    }
+
+    /// Whether the metric plays `role`.
+    pub fn has(&self, role: Role) -> bool {
+        let bit = match role {
+            Role::Charted => CHARTED,
+            Role::Outcome => OUTCOME,
+            Role::Summary => SUMMARY,
+            Role::Report => REPORT,
+        };
+        self.roles & bit != 0
+    }
+}
+
+fn ratio(a: f64, b: f64) -> f64 {
+    if b > 0.0 { a / b } else { 0.0 }
+}
+
+/// Mean of a sum over households.
+fn per_household(sum: f64, t: &Tally) -> f64 {
+    ratio(sum, t.households as f64)
+}
+
+/// Mean of a sum over active members.
+fn per_member(sum: f64, t: &Tally) -> f64 {
+    ratio(sum, t.active_members as f64)
+}
+
+/// Mean of a sum over villages.
+fn per_village(sum: f64, t: &Tally) -> f64 {
+    ratio(sum, t.villages as f64)
+}
+
+use Better::{Higher, Lower, Neither};
+
+/// The metrics written per month, in column order.
+pub const METRICS: &[Metric] = &[
+    Metric::new(
         "service_capacity",
+        "needs/month",
+        Higher,
         "Σ member capacity κ·L·s·√e_R: needs the branches can resolve per month",
-    ),
-    ("needs_arrived", "New needs this month"),
-    ("needs_resolved", "Needs resolved this month"),
-    ("needs_abandoned", "Needs given up this month"),
-    ("backlog", "Open needs at the end of the month"),
-    (
+        |t, _| t.capacity,
+    )
+    .headline(1, CHARTED | OUTCOME | SUMMARY | REPORT),
+    Metric::new("needs_arrived", "needs/month", Neither, "New needs this month", |t, _| {
+        t.needs_arrived as f64
+    }),
+    Metric::new("needs_resolved", "needs/month", Higher, "Needs resolved this month", |t, _| {
+        t.needs_resolved as f64
+    }),
+    Metric::new("needs_abandoned", "needs/month", Lower, "Needs given up this month", |t, _| {
+        t.needs_abandoned as f64
+    }),
+    Metric::new("backlog", "needs", Lower, "Open needs at the end of the month", |t, _| {
+        t.backlog as f64
+    })
+    .headline(7, OUTCOME | REPORT),
+    Metric::new(
         "share_met",
+        "share",
+        Higher,
         "Share of needs closed this month that were resolved: resolved / (resolved + abandoned)",
-    ),
-    (
+        |t, _| {
+            ratio(
+                t.needs_resolved as f64,
+                (t.needs_resolved + t.needs_abandoned) as f64,
+            )
+        },
+    )
+    .headline(2, CHARTED | OUTCOME | SUMMARY | REPORT),
+    Metric::new(
         "response_time",
+        "months",
+        Lower,
         "Mean months a need waits, by Little's law: backlog / resolved",
+        |t, _| ratio(t.backlog as f64, t.needs_resolved.max(1) as f64),
     ),
-    ("satisfaction_mean", "Mean household satisfaction"),
-    ("satisfaction_p25", "Lower quartile of satisfaction"),
-    ("satisfaction_median", "Median satisfaction"),
-    ("satisfaction_p75", "Upper quartile of satisfaction"),
-    ("trust_mean", "Mean household trust"),
-    ("trust_p25", "Lower quartile of trust"),
-    ("trust_median", "Median trust"),
-    ("trust_p75", "Upper quartile of trust"),
-    ("coverage", "Share of households with a contact member"),
-    (
+    Metric::new("satisfaction_mean", "0–1", Higher, "Mean household satisfaction", |t, _| {
+        per_household(t.satisfaction, t)
+    })
+    .headline(3, CHARTED | OUTCOME | SUMMARY | REPORT),
+    Metric::new("satisfaction_p25", "0–1", Higher, "Lower quartile of satisfaction", |t, _| {
+        t.satisfaction_hist.quantile(0.25)
+    }),
+    Metric::new("satisfaction_median", "0–1", Higher, "Median satisfaction", |t, _| {
+        t.satisfaction_hist.quantile(0.5)
+    }),
+    Metric::new("satisfaction_p75", "0–1", Higher, "Upper quartile of satisfaction", |t, _| {
+        t.satisfaction_hist.quantile(0.75)
+    }),
+    Metric::new("trust_mean", "0–1", Higher, "Mean household trust", |t, _| {
+        per_household(t.trust, t)
+    })
+    .headline(4, OUTCOME | SUMMARY | REPORT),
+    Metric::new("trust_p25", "0–1", Higher, "Lower quartile of trust", |t, _| {
+        t.trust_hist.quantile(0.25)
+    }),
+    Metric::new("trust_median", "0–1", Higher, "Median trust", |t, _| {
+        t.trust_hist.quantile(0.5)
+    }),
+    Metric::new("trust_p75", "0–1", Higher, "Upper quartile of trust", |t, _| {
+        t.trust_hist.quantile(0.75)
+    }),
+    Metric::new(
+        "coverage",
+        "share",
+        Higher,
+        "Share of households with a contact member",
+        |t, _| per_household(t.covered as f64, t),
+    )
+    .headline(5, OUTCOME | SUMMARY | REPORT),
+    Metric::new(
         "formalism_index",
+        "share",
+        Lower,
         "Formal share of public effort: Σe_F / Σ(e_R + e_F)",
-    ),
-    (
+        |t, _| ratio(t.formal_effort, t.formal_effort + t.real_effort),
+    )
+    .headline(6, CHARTED | OUTCOME | SUMMARY | REPORT),
+    Metric::new(
         "real_effort",
+        "share of time",
+        Higher,
         "Mean real-service share e_R of active members",
+        |t, _| per_member(t.real_effort, t),
     ),
-    (
+    Metric::new(
         "private_effort",
+        "share of time",
+        Lower,
         "Mean private-work share e_P of active members",
+        |t, _| per_member(t.private_effort, t),
     ),
-    (
+    Metric::new(
         "motivation_mean",
+        "0–1",
+        Higher,
         "Mean intrinsic motivation θ of active members",
+        |t, _| per_member(t.motivation, t),
     ),
-    ("skill_mean", "Mean skill s of active members"),
-    ("active_members", "Members present and serving"),
-    ("models", "Designated exemplary models"),
-    (
+    Metric::new("skill_mean", "0–1", Higher, "Mean skill s of active members", |t, _| {
+        per_member(t.skill, t)
+    }),
+    Metric::new("active_members", "members", Higher, "Members present and serving", |t, _| {
+        t.active_members as f64
+    })
+    .headline(9, REPORT),
+    Metric::new("models", "members", Neither, "Designated exemplary models", |t, _| {
+        t.models as f64
+    }),
+    Metric::new(
         "assessment_score",
+        "score",
+        Neither,
         "Mean branch assessment score at the last assessment (official figure)",
-    ),
-    ("rewards", "Rewards issued this month"),
-    ("sanctions", "Sanctions issued this month"),
-    ("inspections", "Inspections this month"),
-    ("reports", "Household reports this month"),
-    (
+        |_, c| c.assessment_score,
+    )
+    .headline(10, SUMMARY | REPORT),
+    Metric::new("rewards", "per month", Neither, "Rewards issued this month", |t, _| {
+        t.rewards as f64
+    }),
+    Metric::new("sanctions", "per month", Lower, "Sanctions issued this month", |t, _| {
+        t.sanctions as f64
+    }),
+    Metric::new("inspections", "per month", Neither, "Inspections this month", |t, _| {
+        t.inspections as f64
+    }),
+    Metric::new("reports", "per month", Neither, "Household reports this month", |t, _| {
+        t.reports as f64
+    }),
+    Metric::new(
         "cost",
+        "thousand yuan/month",
+        Lower,
         "Spending this month, thousand yuan: fund guarantee (or service spending without funds), rewards, inspections, training, education, platform",
+        |t, _| t.cost,
+    )
+    .headline(8, OUTCOME | SUMMARY | REPORT),
+    Metric::new("migrations", "members/month", Lower, "Members who migrated out this month", |t, _| {
+        t.migrations as f64
+    }),
+    Metric::new(
+        "migrated_members",
+        "members",
+        Lower,
+        "Members away as migrant workers",
+        |t, _| t.migrated_members as f64,
     ),
-    ("migrations", "Members who migrated out this month"),
-    ("migrated_members", "Members away as migrant workers"),
-    (
+    Metric::new(
         "members_in_difficulty",
+        "members",
+        Lower,
         "Members in difficulty (not serving)",
+        |t, _| t.inactive_members as f64,
     ),
-    (
+    Metric::new(
         "left_behind_share",
+        "share",
+        Lower,
         "Share of households that are left-behind",
+        |t, _| per_household(t.left_behind as f64, t),
     ),
-    ("expectation_mean", "Mean household expectation E"),
-    (
+    Metric::new("expectation_mean", "0–1", Neither, "Mean household expectation E", |t, _| {
+        per_household(t.expectation, t)
+    }),
+    Metric::new(
         "market_development",
+        "0–1",
+        Neither,
         "Mean market development M of villages",
+        |t, _| per_village(t.market, t),
     ),
-    ("leadership_mean", "Mean branch leadership multiplier L"),
-    (
+    Metric::new(
+        "leadership_mean",
+        "multiplier",
+        Higher,
+        "Mean branch leadership multiplier L",
+        |t, _| per_village(t.leadership, t),
+    ),
+    Metric::new(
         "secretary_turnover",
+        "per month",
+        Neither,
         "New secretaries this month (succession and replacement)",
+        |t, _| t.secretary_turnover as f64,
     ),
-    ("promotions", "Secretaries promoted this month"),
-    (
+    Metric::new("promotions", "per month", Neither, "Secretaries promoted this month", |t, _| {
+        t.promotions as f64
+    }),
+    Metric::new(
         "innovation_adoption",
+        "share",
+        Higher,
         "Share of branches that have adopted a new service mode",
+        |t, _| per_village(t.innovated as f64, t),
     ),
-    (
+    Metric::new(
         "service_funds_mean",
+        "thousand yuan",
+        Neither,
         "Mean branch fund balance, thousand yuan",
+        |t, _| per_village(t.funds, t),
     ),
-    (
+    Metric::new(
         "joint_branches",
+        "villages",
+        Neither,
         "Villages joined with a partner this month",
+        |t, _| t.joined as f64,
     ),
-    ("trainings", "Trainings given this month"),
-    (
+    Metric::new("trainings", "per month", Neither, "Trainings given this month", |t, _| {
+        t.trainings as f64
+    }),
+    Metric::new(
         "secretary_mass_evaluation",
+        "0–1",
+        Higher,
         "Mean satisfaction of secretaries' own households (the branch's if none)",
+        |t, _| ratio(t.secretary_evaluation, t.secretaries as f64),
     ),
 ];
 
 /// Number of metrics.
-pub const N_METRICS: usize = 43;
+pub const N_METRICS: usize = METRICS.len();
 
 /// One month's metrics, in the order of [`METRICS`].
 pub type MonthMetrics = [f64; N_METRICS];
@@ -360,75 +601,50 @@ pub type MonthMetrics = [f64; N_METRICS];
 /// The metric table as Markdown (`grassroots metrics`; embedded in
 /// `docs/model.md` §7.8 between `<!-- metrics:begin -->` and `<!-- metrics:end -->`).
 pub fn markdown_table() -> String {
-    let mut out = String::from("| metric | definition |\n|---|---|\n");
-    for (name, meaning) in METRICS {
-        out.push_str(&format!("| `{name}` | {meaning} |\n"));
+    let mut out = String::from("| metric | unit | better | definition |\n|---|---|---|---|\n");
+    for m in METRICS {
+        out.push_str(&format!(
+            "| `{}` | {} | {} | {} |\n",
+            m.name,
+            m.unit,
+            m.better.word(),
+            m.meaning
+        ));
     }
     out
 }
 
 /// Index of a metric by name.
 pub fn metric_index(name: &str) -> Option<usize> {
-    METRICS.iter().position(|(n, _)| *n == name)
+    METRICS.iter().position(|m| m.name == name)
 }
 
-fn ratio(a: f64, b: f64) -> f64 {
-    if b > 0.0 { a / b } else { 0.0 }
+/// A metric by name.
+pub fn metric(name: &str) -> Option<&'static Metric> {
+    METRICS.iter().find(|m| m.name == name)
+}
+
+/// Names of all metrics, in column order.
+pub fn names() -> impl Iterator<Item = &'static str> {
+    METRICS.iter().map(|m| m.name)
+}
+
+/// Names of the metrics that play `role`, headline metrics first in rank order.
+pub fn with_role(role: Role) -> Vec<&'static str> {
+    let mut chosen: Vec<&Metric> = METRICS.iter().filter(|m| m.has(role)).collect();
+    chosen.sort_by_key(|m| m.rank);
+    chosen.into_iter().map(|m| m.name).collect()
+}
+
+/// Whether a larger value of a metric is better; `None` if neutral or unknown.
+pub fn larger_is_better(name: &str) -> Option<bool> {
+    metric(name).and_then(|m| m.better.larger())
 }
 
 impl Tally {
-    /// The month's metrics; `assessment_score` is carried by the engine.
-    pub fn metrics(&self, assessment_score: f64) -> MonthMetrics {
-        let h = self.households as f64;
-        let a = self.active_members as f64;
-        [
-            self.capacity,
-            self.needs_arrived as f64,
-            self.needs_resolved as f64,
-            self.needs_abandoned as f64,
-            self.backlog as f64,
-            ratio(
-                self.needs_resolved as f64,
-                (self.needs_resolved + self.needs_abandoned) as f64,
-            ),
-            ratio(self.backlog as f64, self.needs_resolved.max(1) as f64),
-            ratio(self.satisfaction, h),
-            histogram_quantile(&self.satisfaction_hist, 0.25),
-            histogram_quantile(&self.satisfaction_hist, 0.5),
-            histogram_quantile(&self.satisfaction_hist, 0.75),
-            ratio(self.trust, h),
-            histogram_quantile(&self.trust_hist, 0.25),
-            histogram_quantile(&self.trust_hist, 0.5),
-            histogram_quantile(&self.trust_hist, 0.75),
-            ratio(self.covered as f64, h),
-            ratio(self.formal_effort, self.formal_effort + self.real_effort),
-            ratio(self.real_effort, a),
-            ratio(self.private_effort, a),
-            ratio(self.motivation, a),
-            ratio(self.skill, a),
-            a,
-            self.models as f64,
-            assessment_score,
-            self.rewards as f64,
-            self.sanctions as f64,
-            self.inspections as f64,
-            self.reports as f64,
-            self.cost,
-            self.migrations as f64,
-            self.migrated_members as f64,
-            self.inactive_members as f64,
-            ratio(self.left_behind as f64, h),
-            ratio(self.expectation, h),
-            ratio(self.market, self.villages as f64),
-            ratio(self.leadership, self.villages as f64),
-            self.secretary_turnover as f64,
-            self.promotions as f64,
-            ratio(self.innovated as f64, self.villages as f64),
-            ratio(self.funds, self.villages as f64),
-            self.joined as f64,
-            self.trainings as f64,
-            ratio(self.secretary_evaluation, self.secretaries as f64),
-        ]
+    /// The month's metrics, in the order of [`METRICS`].
+    pub fn metrics(&self, county: &County) -> MonthMetrics {
+        std::array::from_fn(|k| (METRICS[k].value)(self, county))
     }
 }
 
@@ -437,9 +653,150 @@ mod tests {
     use super::*;
 
     #[test]
-    fn metric_table_matches_row_length() {
-        assert_eq!(METRICS.len(), N_METRICS);
-        assert_eq!(Tally::default().metrics(0.0).len(), N_METRICS);
+    fn metric_names_are_unique() {
+        for (k, m) in METRICS.iter().enumerate() {
+            assert_eq!(metric_index(m.name), Some(k), "duplicate metric {}", m.name);
+        }
+    }
+
+    #[test]
+    fn each_metric_reads_its_own_tally_field() {
+        // A tally in which every field differs, so that two metrics swapped
+        // in the table (or a formula reading the wrong field) show up.
+        let mut t = Tally {
+            households: 200,
+            covered: 150,
+            needs_arrived: 31,
+            open_before_service: 77,
+            needs_resolved: 20,
+            needs_abandoned: 5,
+            backlog: 40,
+            capacity: 23.5,
+            satisfaction: 120.0,
+            trust: 90.0,
+            active_members: 10,
+            real_effort: 4.0,
+            formal_effort: 2.0,
+            private_effort: 3.0,
+            motivation: 6.0,
+            skill: 7.0,
+            models: 2,
+            rewards: 3,
+            sanctions: 4,
+            inspections: 5,
+            reports: 6,
+            cost: 12.5,
+            migrations: 7,
+            trainings: 8,
+            promotions: 9,
+            secretary_turnover: 11,
+            migrated_members: 13,
+            inactive_members: 14,
+            left_behind: 50,
+            expectation: 110.0,
+            villages: 4,
+            market: 2.0,
+            leadership: 4.4,
+            innovated: 1,
+            funds: 80.0,
+            joined: 15,
+            secretaries: 3,
+            secretary_evaluation: 1.8,
+            ..Tally::default()
+        };
+        t.satisfaction_hist.record(0.305);
+        t.trust_hist.record(0.705);
+        let row = t.metrics(&County {
+            assessment_score: -0.25,
+        });
+        let expected: &[(&str, f64)] = &[
+            ("service_capacity", 23.5),
+            ("needs_arrived", 31.0),
+            ("needs_resolved", 20.0),
+            ("needs_abandoned", 5.0),
+            ("backlog", 40.0),
+            ("share_met", 0.8),
+            ("response_time", 2.0),
+            ("satisfaction_mean", 0.6),
+            ("trust_mean", 0.45),
+            ("coverage", 0.75),
+            ("formalism_index", 1.0 / 3.0),
+            ("real_effort", 0.4),
+            ("private_effort", 0.3),
+            ("motivation_mean", 0.6),
+            ("skill_mean", 0.7),
+            ("active_members", 10.0),
+            ("models", 2.0),
+            ("assessment_score", -0.25),
+            ("rewards", 3.0),
+            ("sanctions", 4.0),
+            ("inspections", 5.0),
+            ("reports", 6.0),
+            ("cost", 12.5),
+            ("migrations", 7.0),
+            ("migrated_members", 13.0),
+            ("members_in_difficulty", 14.0),
+            ("left_behind_share", 0.25),
+            ("expectation_mean", 0.55),
+            ("market_development", 0.5),
+            ("leadership_mean", 1.1),
+            ("secretary_turnover", 11.0),
+            ("promotions", 9.0),
+            ("innovation_adoption", 0.25),
+            ("service_funds_mean", 20.0),
+            ("joint_branches", 15.0),
+            ("trainings", 8.0),
+            ("secretary_mass_evaluation", 0.6),
+        ];
+        for (name, want) in expected {
+            let got = row[metric_index(name).expect(name)];
+            assert!((got - want).abs() < 1e-9, "{name}: {got} != {want}");
+        }
+        for (name, lo, hi) in [
+            ("satisfaction_p25", 0.30, 0.31),
+            ("satisfaction_median", 0.30, 0.31),
+            ("satisfaction_p75", 0.30, 0.31),
+            ("trust_p25", 0.70, 0.71),
+            ("trust_median", 0.70, 0.71),
+            ("trust_p75", 0.70, 0.71),
+        ] {
+            let got = row[metric_index(name).unwrap()];
+            assert!((lo..=hi).contains(&got), "{name}: {got}");
+        }
+        assert_eq!(expected.len() + 6, N_METRICS, "every metric is checked");
+    }
+
+    #[test]
+    fn adding_tallies_adds_every_field() {
+        let mut a = Tally {
+            households: 1,
+            capacity: 1.5,
+            ..Tally::default()
+        };
+        a.trust_hist.record(0.2);
+        let mut b = a.clone();
+        b.add(&a);
+        assert_eq!(b.households, 2);
+        assert_eq!(b.capacity, 3.0);
+        assert_eq!(b.trust_hist.0[20], 2);
+    }
+
+    #[test]
+    fn headline_lists_follow_rank() {
+        assert_eq!(
+            with_role(Role::Charted),
+            [
+                "service_capacity",
+                "share_met",
+                "satisfaction_mean",
+                "formalism_index"
+            ]
+        );
+        assert_eq!(with_role(Role::Outcome)[0], "service_capacity");
+        assert_eq!(larger_is_better("cost"), Some(false));
+        assert_eq!(larger_is_better("share_met"), Some(true));
+        assert_eq!(larger_is_better("rewards"), None);
+        assert_eq!(larger_is_better("no_such_metric"), None);
     }
 
     #[test]

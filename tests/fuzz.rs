@@ -91,7 +91,7 @@ fn simulate(s: &Scenario) -> Result<(), TestCaseError> {
                 x.is_finite(),
                 "month {}: {} = {} in\n{}",
                 month,
-                METRICS[k].0,
+                METRICS[k].name,
                 x,
                 s.to_toml()
             );

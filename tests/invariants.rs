@@ -44,9 +44,9 @@ fn check_invariants(s: &Scenario) -> Result<(), String> {
         let row = sim.step();
         for (k, x) in row.iter().enumerate() {
             // Scores may fall below zero through sanction deductions.
-            let may_be_negative = METRICS[k].0 == "assessment_score";
+            let may_be_negative = METRICS[k].name == "assessment_score";
             if !x.is_finite() || (*x < 0.0 && !may_be_negative) {
-                return Err(format!("month {month}: {} = {x}", METRICS[k].0));
+                return Err(format!("month {month}: {} = {x}", METRICS[k].name));
             }
         }
         let (arrived, resolved, abandoned) = (

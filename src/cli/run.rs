@@ -6,7 +6,7 @@ use super::{
 };
 use anyhow::Result;
 use grassroots::experiment::{self, MonthSummary, plan::estimate_memory};
-use grassroots::metrics::{METRICS, metric_index};
+use grassroots::metrics::{self, METRICS, Role};
 use grassroots::output::{self, StagedDir, chart, manifest};
 use grassroots::scenario::Scenario;
 use std::path::Path;
@@ -97,7 +97,7 @@ pub fn run(file: &Path, common: &Common, per_village: bool) -> Result<()> {
     if per_village {
         files.push("villages.csv".into());
     }
-    for metric in chart::CHARTED {
+    for metric in metrics::with_role(Role::Charted) {
         let title = format!(
             "{}{} — {}",
             s.scenario.name,
@@ -158,23 +158,8 @@ fn report(s: &Scenario, note: &str, rows: &[MonthSummary], out: &Path, wall: f64
         s.scenario.name, s.scenario.replicates, s.scenario.months, s.world.villages, wall, threads
     );
     println!("final month (mean, 95 % CI across replicates):");
-    for name in [
-        "service_capacity",
-        "share_met",
-        "satisfaction_mean",
-        "trust_mean",
-        "formalism_index",
-        "coverage",
-        "assessment_score",
-        "cost",
-    ] {
-        let Some(k) = metric_index(name) else {
-            continue;
-        };
-        let Some(r) = rows
-            .iter()
-            .find(|r| r.month == last && r.metric == METRICS[k].0)
-        else {
+    for name in metrics::with_role(Role::Summary) {
+        let Some(r) = rows.iter().find(|r| r.month == last && r.metric == name) else {
             continue;
         };
         let sm = &r.summary;

@@ -9,7 +9,7 @@
 
 pub mod rng;
 
-use crate::metrics::{CountyTally, MonthMetrics, Tally};
+use crate::metrics::{County, CountyTally, MonthMetrics, Tally};
 use crate::model::{Village, build_village};
 use crate::rules::{
     MonthContext, effort, environment, exemplary, exemplary::ModelBoard, funds, incentive,
@@ -146,7 +146,9 @@ impl Simulation {
         }
         self.month += 1;
         self.clock += 1;
-        county.metrics(self.assessment_score)
+        county.metrics(&County {
+            assessment_score: self.assessment_score,
+        })
     }
 
     /// The county phase of an assessment month (`docs/model.md` §3.2):
@@ -186,10 +188,11 @@ impl Simulation {
     /// County-phase counts (rewards, promotions, models, replacements) are
     /// county-level only and not in these rows.
     pub fn village_metrics(&self) -> impl Iterator<Item = MonthMetrics> + '_ {
-        self.tallies
-            .iter()
-            .zip(&self.villages)
-            .map(|(t, v)| t.metrics(f64::from(v.branch.score)))
+        self.tallies.iter().zip(&self.villages).map(|(t, v)| {
+            t.metrics(&County {
+                assessment_score: f64::from(v.branch.score),
+            })
+        })
     }
 
     /// Like [`Simulation::run`], also returning every village's row of every

@@ -95,43 +95,6 @@ pub fn outcome_indices(names: &[String]) -> Vec<usize> {
     names.iter().filter_map(|n| metric_index(n)).collect()
 }
 
-/// Whether a larger value of a metric is better (for robustness); `None` if neutral.
-pub fn larger_is_better(metric: &str) -> Option<bool> {
-    match metric {
-        "backlog"
-        | "needs_abandoned"
-        | "response_time"
-        | "formalism_index"
-        | "cost"
-        | "private_effort"
-        | "migrations"
-        | "migrated_members"
-        | "members_in_difficulty"
-        | "left_behind_share"
-        | "sanctions" => Some(false),
-        "service_capacity"
-        | "needs_resolved"
-        | "share_met"
-        | "satisfaction_mean"
-        | "satisfaction_p25"
-        | "satisfaction_median"
-        | "satisfaction_p75"
-        | "trust_mean"
-        | "trust_p25"
-        | "trust_median"
-        | "trust_p75"
-        | "coverage"
-        | "real_effort"
-        | "motivation_mean"
-        | "skill_mean"
-        | "active_members"
-        | "leadership_mean"
-        | "innovation_adoption"
-        | "secretary_mass_evaluation" => Some(true),
-        _ => None,
-    }
-}
-
 /// A difference between an arm and the baseline.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Difference {

@@ -85,7 +85,7 @@ pub fn summarize_runs(runs: &[ReplicateRun]) -> Vec<MonthSummary> {
     let mut out = Vec::with_capacity(months * METRICS.len());
     let mut xs = Vec::with_capacity(runs.len());
     for month in 0..months {
-        for (k, (name, _)) in METRICS.iter().enumerate() {
+        for (k, name) in crate::metrics::names().enumerate() {
             xs.clear();
             xs.extend(runs.iter().map(|r| r.months[month][k]));
             out.push(MonthSummary {

@@ -39,14 +39,6 @@ fn ensure_font() {
 /// The formats every chart is written in: PNG for viewing, SVG for print.
 pub const FORMATS: [&str; 2] = ["png", "svg"];
 
-/// The metrics drawn after every run.
-pub const CHARTED: &[&str] = &[
-    "service_capacity",
-    "share_met",
-    "satisfaction_mean",
-    "formalism_index",
-];
-
 /// One line of a chart: a label and (month, mean, CI low, CI high) points.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Series {

@@ -3,7 +3,6 @@
 
 use super::OutputError;
 use crate::experiment::{MonthSummary, ReplicateRun};
-use crate::metrics::METRICS;
 use std::path::Path;
 
 fn csv_err(path: &Path) -> impl Fn(csv::Error) -> OutputError + '_ {
@@ -35,7 +34,7 @@ pub fn summary_cells(s: &crate::stats::Summary) -> [String; 4] {
 pub fn write_timeseries(path: &Path, runs: &[ReplicateRun]) -> Result<(), OutputError> {
     let mut w = csv::Writer::from_path(path).map_err(csv_err(path))?;
     let mut header = vec!["replicate", "seed", "month"];
-    header.extend(METRICS.iter().map(|(n, _)| *n));
+    header.extend(crate::metrics::names());
     w.write_record(&header).map_err(csv_err(path))?;
     let mut row: Vec<String> = Vec::with_capacity(header.len());
     for run in runs {
@@ -60,7 +59,7 @@ pub fn write_villages(
 ) -> Result<(), OutputError> {
     let mut w = csv::Writer::from_path(path).map_err(csv_err(path))?;
     let mut header = vec!["replicate", "seed", "month", "village", "township"];
-    header.extend(METRICS.iter().map(|(n, _)| *n));
+    header.extend(crate::metrics::names());
     w.write_record(&header).map_err(csv_err(path))?;
     let mut row: Vec<String> = Vec::with_capacity(header.len());
     for run in runs {

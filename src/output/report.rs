@@ -4,8 +4,8 @@
 use crate::experiment::MonthSummary;
 use crate::experiment::analysis::{CompareAccumulator, welch};
 use crate::experiment::plan::Plan;
+use crate::metrics::{Role, with_role};
 use crate::scenario::Scenario;
-use crate::scenario::spec::DEFAULT_OUTCOMES;
 
 /// A number with four significant digits (fixed notation).
 pub fn sig4(x: f64) -> String {
@@ -54,13 +54,10 @@ pub fn run_report(
         s.scenario.seed
     );
     md.push_str("| metric | month 0 | final month |\n|---|---|---|\n");
-    let headline = DEFAULT_OUTCOMES
-        .iter()
-        .chain(&["active_members", "assessment_score"]);
-    for metric in headline {
+    for metric in with_role(Role::Report) {
         let cell = |month: u32| {
             rows.iter()
-                .find(|r| r.month == month && r.metric == *metric)
+                .find(|r| r.month == month && r.metric == metric)
                 .map(|r| match (r.summary.ci_low, r.summary.ci_high) {
                     (Some(lo), Some(hi)) => {
                         format!("{} [{}, {}]", sig4(r.summary.mean), sig4(lo), sig4(hi))

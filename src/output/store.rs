@@ -17,7 +17,7 @@
 
 use super::{OutputError, io_err, lock::DirLock};
 use crate::digest::sha256_hex;
-use crate::metrics::{METRICS, MonthMetrics, N_METRICS};
+use crate::metrics::{MonthMetrics, N_METRICS};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -123,13 +123,7 @@ impl Store {
         let path = self.path(key);
         let partial = partial_path(&path);
         let mut table = String::with_capacity((months.len() + 1) * N_METRICS * 12);
-        table.push_str(
-            &METRICS
-                .iter()
-                .map(|(n, _)| *n)
-                .collect::<Vec<_>>()
-                .join(","),
-        );
+        table.push_str(&crate::metrics::names().collect::<Vec<_>>().join(","));
         table.push('\n');
         for row in months {
             let cells: Vec<String> = row.iter().map(|x| format!("{x}")).collect();
@@ -260,7 +254,7 @@ fn parse(bytes: &[u8], key: &str, months: u32) -> Result<Vec<MonthMetrics>, Stri
     }
     let mut lines = table.lines();
     let header = lines.next().unwrap_or_default();
-    let names: Vec<&str> = METRICS.iter().map(|(n, _)| *n).collect();
+    let names: Vec<&str> = crate::metrics::names().collect();
     if header.split(',').ne(names.iter().copied()) {
         return Err("has other metrics than this version writes".into());
     }

@@ -15,7 +15,7 @@ use super::{OutputError, chart, io_err};
 use crate::engine::Simulation;
 use crate::experiment::analysis::{self, CompareAccumulator, MEASURES, Welford, welch};
 use crate::experiment::plan::{Plan, Run, StudyKind};
-use crate::metrics::{METRICS, N_METRICS};
+use crate::metrics::N_METRICS;
 use crate::output::csv::{number, summary_cells};
 use rayon::prelude::*;
 use std::fs;
@@ -351,7 +351,7 @@ fn assemble_compare(
     ])?;
     for (a, arm) in plan.arms.iter().enumerate() {
         for m in 0..months {
-            for (k, (metric, _)) in METRICS.iter().enumerate() {
+            for (k, metric) in crate::metrics::names().enumerate() {
                 let s = over_time[(a * months + m) * N_METRICS + k].summary();
                 let head = [arm.name.clone(), m.to_string(), metric.to_string()];
                 summary.row(
@@ -380,7 +380,7 @@ fn assemble_compare(
             for (o, outcome) in plan.outcomes.iter().enumerate() {
                 for (m, measure) in MEASURES.iter().enumerate() {
                     let (n, share, mean, min, max) =
-                        acc.robustness(a, o, m, analysis::larger_is_better(outcome));
+                        acc.robustness(a, o, m, crate::metrics::larger_is_better(outcome));
                     robust.row([
                         arm.name.clone(),
                         outcome.clone(),

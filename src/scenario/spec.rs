@@ -8,25 +8,13 @@ use super::schema::{self, Kind};
 use super::validate::{
     Ctx, ScenarioErrors, as_integer, as_number, finish, override_value, suggest, type_name,
 };
-use crate::metrics::{METRICS, metric_index};
+use crate::metrics::metric_index;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 /// Top-level sections that describe experiments rather than parameters.
 pub const EXPERIMENT_SECTIONS: &[&str] =
     &["variants", "compare", "sweep", "uncertainty", "changes"];
-
-/// Outcomes compared when `[compare] outcomes` is not given.
-pub const DEFAULT_OUTCOMES: &[&str] = &[
-    "service_capacity",
-    "share_met",
-    "satisfaction_mean",
-    "trust_mean",
-    "coverage",
-    "formalism_index",
-    "backlog",
-    "cost",
-];
 
 /// A policy variant: a name and dotted-key overrides of the base scenario.
 #[derive(Debug, Clone, PartialEq)]
@@ -112,7 +100,10 @@ pub struct ExperimentSpec {
 impl Default for CompareSpec {
     fn default() -> Self {
         CompareSpec {
-            outcomes: DEFAULT_OUTCOMES.iter().map(|s| s.to_string()).collect(),
+            outcomes: crate::metrics::with_role(crate::metrics::Role::Outcome)
+                .into_iter()
+                .map(String::from)
+                .collect(),
             window_months: 12,
             common_random_numbers: true,
         }
@@ -406,7 +397,7 @@ fn read_compare(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>, out: &mut Compa
                             outcomes.push(name.to_string())
                         }
                         Some(name) => {
-                            let hint = suggest(name, METRICS.iter().map(|(n, _)| *n))
+                            let hint = suggest(name, crate::metrics::names())
                                 .map(|s| format!("; did you mean `{s}`?"))
                                 .unwrap_or_else(|| "; `grassroots metrics` lists them".into());
                             ctx.error(
