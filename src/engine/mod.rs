@@ -7,7 +7,8 @@
 //! rewards, designation of exemplary models) runs sequentially. Results
 //! therefore do not depend on the number of threads.
 
-pub mod rng;
+/// The random streams, re-exported from the ground floor ([`crate::random`]).
+pub use crate::random as rng;
 
 use crate::metrics::{CountyTally, MonthMetrics, Tally};
 use crate::model::{Village, build_village};

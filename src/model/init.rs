@@ -4,7 +4,7 @@ use super::{
     Branch, EffortSplit, Household, HouseholdType, Member, MemberStatus, NO_CONTACT, PeriodRecord,
     Village,
 };
-use crate::engine::rng::{self, bernoulli, poisson, standard_normal, uniform};
+use crate::random::{self as rng, bernoulli, poisson, standard_normal, uniform};
 use crate::rules::{effort, leadership, service};
 use crate::scenario::{CountDistribution, CountSpec, Scenario};
 use rand_chacha::ChaCha8Rng;

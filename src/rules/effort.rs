@@ -13,7 +13,7 @@
 //! Formalism is not imposed: it appears when w_F is large relative to
 //! w_O + w_M and the detection D_F of formalism is weak.
 
-use crate::engine::rng::standard_normal;
+use crate::random::standard_normal;
 use crate::model::{EffortSplit, Member, Village};
 use crate::scenario::Scenario;
 

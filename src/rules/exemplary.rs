@@ -10,7 +10,7 @@
 //! member whose skill is below the mean skill s̄_M of their own branch's
 //! models closes a share τ of the gap (no mentoring in a branch without models).
 
-use crate::engine::rng::{bernoulli, index};
+use crate::random::{bernoulli, index};
 use crate::model::{EffortSplit, Village};
 use crate::rules::crowding;
 use crate::scenario::{Reach, Scenario};

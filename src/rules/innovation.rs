@@ -7,7 +7,7 @@
 //! township last month, in which branches with exemplary models count
 //! 1 + w_X times. Adopters' capacity is multiplied by 1 + π_I.
 
-use crate::engine::rng::bernoulli;
+use crate::random::bernoulli;
 use crate::model::Village;
 use crate::rules::leadership;
 use crate::scenario::Scenario;

@@ -10,7 +10,7 @@
 //! An ordinary household becomes left-behind with hazard h_H·exp(ε·(w − 1));
 //! a left-behind household's migrants return with probability r_H.
 
-use crate::engine::rng::bernoulli;
+use crate::random::bernoulli;
 use crate::metrics::VillageTally;
 use crate::model::{HouseholdType, MemberStatus, Village};
 use crate::scenario::Scenario;

@@ -4,7 +4,7 @@
 //! month (M the village's market development, §7.9); each need
 //! falls in a category drawn from the household type's category mix.
 
-use crate::engine::rng::{poisson, uniform};
+use crate::random::{poisson, uniform};
 use crate::metrics::VillageTally;
 use crate::model::{HouseholdType, Village};
 use crate::rules::environment;

@@ -12,7 +12,7 @@
 //! branch score (`score`); secretaries below the threshold, or in the bottom
 //! share county-wide, are replaced by a successor chosen as above.
 
-use crate::engine::rng::standard_normal;
+use crate::random::standard_normal;
 use crate::metrics::{CountyTally, VillageTally};
 use crate::model::Village;
 use crate::scenario::{Evaluation, ReplacementRule, Scenario, Successor};

@@ -14,7 +14,7 @@
 //! min(1, affordable / expected). Needs still open are given up with
 //! probability a (abandon rate).
 
-use crate::engine::rng::{bernoulli, binomial};
+use crate::random::{bernoulli, binomial};
 use crate::metrics::VillageTally;
 use crate::model::Village;
 use crate::rules::{environment, funds, innovation, technology};

@@ -14,7 +14,7 @@
 //!   spare capacity, split among the villages joined to it, which serves the
 //!   joined village's uncovered households next month.
 
-use crate::engine::rng::bernoulli;
+use crate::random::bernoulli;
 use crate::model::{MemberStatus, NO_CONTACT, Village};
 use crate::scenario::Scenario;
 use std::cmp::Reverse;

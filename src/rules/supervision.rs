@@ -10,7 +10,7 @@
 //! 3. A reporting household's trust rises by δ⁺ if its contact member was
 //!    sanctioned and falls by δ⁻ if nothing happened.
 
-use crate::engine::rng::bernoulli;
+use crate::random::bernoulli;
 use crate::metrics::VillageTally;
 use crate::model::Village;
 use crate::rules::crowding;

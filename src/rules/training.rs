@@ -6,7 +6,7 @@
 //! probability r_T and gains a share λ_T of the gap to 1 (a learning curve
 //! with diminishing returns): s ← s + λ_T·(1 − s). Each training costs c_T.
 
-use crate::engine::rng::bernoulli;
+use crate::random::bernoulli;
 use crate::metrics::VillageTally;
 use crate::model::Village;
 use crate::scenario::Scenario;
