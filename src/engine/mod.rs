@@ -9,9 +9,12 @@
 
 /// The random streams, re-exported from the ground floor ([`crate::random`]).
 pub use crate::random as rng;
+pub mod setup;
+
+pub use setup::build_village;
 
 use crate::metrics::{CountyTally, MonthMetrics, Tally};
-use crate::model::{Village, build_village};
+use crate::model::Village;
 use crate::rules::{
     MonthContext, effort, environment, exemplary, exemplary::ModelBoard, funds, incentive,
     innovation, leadership, migration, needs, satisfaction, selection, service, service_team,

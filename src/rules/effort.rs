@@ -13,8 +13,8 @@
 //! Formalism is not imposed: it appears when w_F is large relative to
 //! w_O + w_M and the detection D_F of formalism is weak.
 
-use crate::random::standard_normal;
 use crate::model::{EffortSplit, Member, Village};
+use crate::random::standard_normal;
 use crate::scenario::Scenario;
 
 use super::{MonthContext, service};
@@ -114,7 +114,7 @@ pub fn choose(v: &mut Village, s: &Scenario, ctx: &MonthContext) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::build_village;
+    use crate::engine::build_village;
 
     fn member() -> Member {
         let s = Scenario::defaults();

@@ -41,7 +41,7 @@ pub fn diversity_divisor(v: &Village, s: &Scenario) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::build_village;
+    use crate::engine::build_village;
 
     #[test]
     fn market_development_raises_needs_and_expectations_over_time() {

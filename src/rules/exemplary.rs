@@ -10,8 +10,8 @@
 //! member whose skill is below the mean skill s̄_M of their own branch's
 //! models closes a share τ of the gap (no mentoring in a branch without models).
 
-use crate::random::{bernoulli, index};
 use crate::model::{EffortSplit, Village};
+use crate::random::{bernoulli, index};
 use crate::rules::crowding;
 use crate::scenario::{Reach, Scenario};
 
@@ -179,7 +179,7 @@ pub fn imitate_and_mentor(v: &mut Village, s: &Scenario, board: &ModelBoard) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::build_village;
+    use crate::engine::build_village;
 
     fn scenario(reach: Reach) -> Scenario {
         let mut s = Scenario::defaults();

@@ -37,7 +37,7 @@ pub fn spend(v: &mut Village, s: &Scenario, resolved: u64, tally: &mut VillageTa
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::build_village;
+    use crate::engine::build_village;
 
     #[test]
     fn the_guarantee_fills_the_fund_and_service_draws_it_down() {

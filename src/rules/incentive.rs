@@ -123,7 +123,8 @@ pub fn close_period(v: &mut Village, s: &Scenario) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{EffortSplit, build_village};
+    use crate::engine::build_village;
+    use crate::model::EffortSplit;
 
     fn scored(formal_weight: f64) -> (f32, f32) {
         let mut s = Scenario::defaults();

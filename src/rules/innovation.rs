@@ -7,8 +7,8 @@
 //! township last month, in which branches with exemplary models count
 //! 1 + w_X times. Adopters' capacity is multiplied by 1 + π_I.
 
-use crate::random::bernoulli;
 use crate::model::Village;
+use crate::random::bernoulli;
 use crate::rules::leadership;
 use crate::scenario::Scenario;
 
@@ -66,7 +66,7 @@ pub fn township_shares(villages: &[Village], s: &Scenario) -> Vec<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::build_village;
+    use crate::engine::build_village;
 
     #[test]
     fn adoption_follows_an_s_curve() {

@@ -67,7 +67,7 @@ pub fn promote(villages: &mut [Village], s: &Scenario, tally: &mut CountyTally) 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::build_village;
+    use crate::engine::build_village;
 
     #[test]
     fn a_talented_secretary_multiplies_capacity() {

@@ -10,9 +10,9 @@
 //! An ordinary household becomes left-behind with hazard h_H·exp(ε·(w − 1));
 //! a left-behind household's migrants return with probability r_H.
 
-use crate::random::bernoulli;
 use crate::metrics::VillageTally;
 use crate::model::{HouseholdType, MemberStatus, Village};
+use crate::random::bernoulli;
 use crate::scenario::Scenario;
 
 /// Migration hazard of an active working-age member with motivation θ.
@@ -91,7 +91,7 @@ pub fn move_people(v: &mut Village, s: &Scenario, tally: &mut VillageTally) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::build_village;
+    use crate::engine::build_village;
 
     fn after_years(wage_ratio: f64) -> (usize, f32, usize) {
         let mut s = Scenario::defaults();

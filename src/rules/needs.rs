@@ -4,9 +4,9 @@
 //! month (M the village's market development, §7.9); each need
 //! falls in a category drawn from the household type's category mix.
 
-use crate::random::{poisson, uniform};
 use crate::metrics::VillageTally;
 use crate::model::{HouseholdType, Village};
+use crate::random::{poisson, uniform};
 use crate::rules::environment;
 use crate::scenario::Scenario;
 
@@ -70,7 +70,7 @@ pub fn arrive(v: &mut Village, s: &Scenario, tally: &mut VillageTally) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::build_village;
+    use crate::engine::build_village;
 
     fn arrivals(need_rate: f64) -> u64 {
         let mut s = Scenario::defaults();

@@ -76,7 +76,7 @@ pub fn refresh_contact_views(v: &mut Village) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::build_village;
+    use crate::engine::build_village;
 
     fn after(resolved: u16, open: u16) -> (f32, f32) {
         let s = Scenario::defaults();

@@ -12,9 +12,9 @@
 //! branch score (`score`); secretaries below the threshold, or in the bottom
 //! share county-wide, are replaced by a successor chosen as above.
 
-use crate::random::standard_normal;
 use crate::metrics::{CountyTally, VillageTally};
 use crate::model::Village;
+use crate::random::standard_normal;
 use crate::scenario::{Evaluation, ReplacementRule, Scenario, Successor};
 
 /// Choose a successor among active members other than `exclude`.
@@ -97,7 +97,8 @@ pub fn assess(villages: &mut [Village], s: &Scenario, tally: &mut CountyTally) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{EffortSplit, build_village};
+    use crate::engine::build_village;
+    use crate::model::EffortSplit;
 
     fn prepared(successor: Successor) -> (Village, Scenario) {
         let mut s = Scenario::defaults();

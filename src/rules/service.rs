@@ -14,9 +14,9 @@
 //! min(1, affordable / expected). Needs still open are given up with
 //! probability a (abandon rate).
 
-use crate::random::{bernoulli, binomial};
 use crate::metrics::VillageTally;
 use crate::model::Village;
+use crate::random::{bernoulli, binomial};
 use crate::rules::{environment, funds, innovation, technology};
 use crate::scenario::Scenario;
 
@@ -163,7 +163,7 @@ pub fn deliver(v: &mut Village, s: &Scenario, tally: &mut VillageTally) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::build_village;
+    use crate::engine::build_village;
     use crate::rules::needs;
 
     fn resolved_share(edit: impl Fn(&mut Village, &mut Scenario)) -> f64 {

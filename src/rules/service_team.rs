@@ -14,8 +14,8 @@
 //!   spare capacity, split among the villages joined to it, which serves the
 //!   joined village's uncovered households next month.
 
-use crate::random::bernoulli;
 use crate::model::{MemberStatus, NO_CONTACT, Village};
+use crate::random::bernoulli;
 use crate::scenario::Scenario;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -123,7 +123,7 @@ pub fn pair_joint_branches(villages: &mut [Village], s: &Scenario) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::build_village;
+    use crate::engine::build_village;
 
     #[test]
     fn contact_assignment_closes_coverage_gaps() {

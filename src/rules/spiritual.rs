@@ -39,7 +39,7 @@ pub fn update_motivation(v: &mut Village, s: &Scenario, tally: &mut VillageTally
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::build_village;
+    use crate::engine::build_village;
 
     fn mean_motivation(enabled: bool, months: usize) -> f32 {
         let mut s = Scenario::defaults();

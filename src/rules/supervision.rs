@@ -10,9 +10,9 @@
 //! 3. A reporting household's trust rises by δ⁺ if its contact member was
 //!    sanctioned and falls by δ⁻ if nothing happened.
 
-use crate::random::bernoulli;
 use crate::metrics::VillageTally;
 use crate::model::Village;
+use crate::random::bernoulli;
 use crate::rules::crowding;
 use crate::scenario::Scenario;
 
@@ -86,7 +86,8 @@ pub fn supervise(v: &mut Village, s: &Scenario, ctx: &MonthContext, tally: &mut 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{EffortSplit, build_village};
+    use crate::engine::build_village;
+    use crate::model::EffortSplit;
 
     fn sanctions(effort: EffortSplit, inspection: f64, mass: f64) -> u64 {
         let mut s = Scenario::defaults();

@@ -6,9 +6,9 @@
 //! probability r_T and gains a share λ_T of the gap to 1 (a learning curve
 //! with diminishing returns): s ← s + λ_T·(1 − s). Each training costs c_T.
 
-use crate::random::bernoulli;
 use crate::metrics::VillageTally;
 use crate::model::Village;
+use crate::random::bernoulli;
 use crate::scenario::Scenario;
 
 /// One month of skill decay and training.
@@ -30,7 +30,7 @@ pub fn train(v: &mut Village, s: &Scenario, tally: &mut VillageTally) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::build_village;
+    use crate::engine::build_village;
 
     fn mean_skill(enabled: bool) -> f32 {
         let mut s = Scenario::defaults();

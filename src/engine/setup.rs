@@ -1,6 +1,11 @@
-//! Initialisation of a village (`docs/model.md` §5).
+//! Set-up: building a village (`docs/model.md` §5).
+//!
+//! The engine builds the county's villages: it draws households and members
+//! from the scenario and then runs the rules that give the first month its
+//! starting point (leadership, productivity and the members' effort split).
+//! It lives in the engine, not the model, because it calls rules.
 
-use super::{
+use crate::model::{
     Branch, EffortSplit, Household, HouseholdType, Member, MemberStatus, NO_CONTACT, PeriodRecord,
     Village,
 };
