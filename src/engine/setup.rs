@@ -5,12 +5,13 @@
 //! starting point (leadership, productivity and the members' effort split).
 //! It lives in the engine, not the model, because it calls rules.
 
+use crate::metrics::VillageTally;
 use crate::model::{
     Branch, EffortSplit, Household, HouseholdType, Member, MemberStatus, NO_CONTACT, PeriodRecord,
     Village,
 };
 use crate::random::{self as rng, bernoulli, poisson, standard_normal, uniform};
-use crate::rules::{effort, leadership, service};
+use crate::rules::{MonthContext, effort, leadership, service};
 use crate::scenario::{CountDistribution, CountSpec, Scenario};
 use rand_chacha::ChaCha8Rng;
 
@@ -162,7 +163,11 @@ pub fn build_village(s: &Scenario, id: u32, replicate_seed: u64) -> Village {
         differentiation,
         rng,
     };
-    leadership::update(&mut village, s);
+    leadership::update(
+        &mut village,
+        &MonthContext::at_start(s),
+        &mut VillageTally::default(),
+    );
     let inspection = s.supervision.inspection_at(0);
     let productivity = f64::from(service::productivity(&village, s));
     for m in &mut village.members {

@@ -18,6 +18,7 @@ use crate::random::standard_normal;
 use crate::scenario::Scenario;
 
 use super::{MonthContext, service};
+use crate::metrics::VillageTally;
 
 /// Marginal values (A_R, A_F, A_P) of the three tasks for a member.
 pub fn marginal_values(s: &Scenario, m: &Member, inspection: f64, productivity: f64) -> [f64; 3] {
@@ -95,7 +96,8 @@ pub fn best_split(s: &Scenario, m: &Member, inspection: f64, productivity: f64) 
 }
 
 /// Every active member moves a share λ of the way toward their (noisy) best split.
-pub fn choose(v: &mut Village, s: &Scenario, ctx: &MonthContext) {
+pub fn choose(v: &mut Village, ctx: &MonthContext<'_>, _tally: &mut VillageTally) {
+    let s = ctx.policy;
     let sigma = s.effort.noise;
     let rate = s.effort.adjustment_rate as f32;
     let productivity = f64::from(service::productivity(v, s));

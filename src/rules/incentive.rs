@@ -16,12 +16,15 @@
 //! period is mean monthly utility plus ρ if rewarded.
 
 use crate::metrics::CountyTally;
+use crate::metrics::VillageTally;
 use crate::model::Village;
+use crate::rules::MonthContext;
 use crate::rules::{crowding, service};
 use crate::scenario::{RewardRule, Scenario};
 
 /// Add this month to every active member's period record.
-pub fn record_month(v: &mut Village, s: &Scenario) {
+pub fn record_month(v: &mut Village, ctx: &MonthContext<'_>, _tally: &mut VillageTally) {
+    let s = ctx.policy;
     let value = s.effort.intrinsic_value as f32;
     let private = s.effort.private_return as f32;
     let sanction = s.supervision.sanction as f32;
@@ -145,7 +148,11 @@ mod tests {
             m.contact_satisfaction = 0.5;
         }
         for _ in 0..12 {
-            record_month(&mut v, &s);
+            record_month(
+                &mut v,
+                &MonthContext::at_start(&s),
+                &mut VillageTally::default(),
+            );
         }
         v.members[1].period.resolved = 12.0 * 3.0;
         v.members[0].period.resolved = 12.0 * 0.5;

@@ -7,6 +7,7 @@
 use crate::metrics::VillageTally;
 use crate::model::{HouseholdType, Village};
 use crate::random::{poisson, uniform};
+use crate::rules::MonthContext;
 use crate::rules::environment;
 use crate::scenario::Scenario;
 
@@ -32,7 +33,8 @@ pub fn rate(s: &Scenario, kind: HouseholdType) -> f64 {
 }
 
 /// Add this month's new needs to every household's open needs.
-pub fn arrive(v: &mut Village, s: &Scenario, tally: &mut VillageTally) {
+pub fn arrive(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTally) {
+    let s = ctx.policy;
     let growth = environment::need_multiplier(v, s);
     let rates = [
         growth * rate(s, HouseholdType::Ordinary),
@@ -78,7 +80,7 @@ mod tests {
         let mut v = build_village(&s, 0, 1);
         let mut t = VillageTally::default();
         for _ in 0..12 {
-            arrive(&mut v, &s, &mut t);
+            arrive(&mut v, &MonthContext::at_start(&s), &mut t);
         }
         let open: u64 = v.households.iter().map(|h| u64::from(h.open_total())).sum();
         assert_eq!(open, t.needs_arrived);
@@ -104,7 +106,7 @@ mod tests {
         }
         let before: u64 = v.households.iter().map(|h| u64::from(h.open_total())).sum();
         let mut t = VillageTally::default();
-        arrive(&mut v, &s, &mut t);
+        arrive(&mut v, &MonthContext::at_start(&s), &mut t);
         let after: u64 = v.households.iter().map(|h| u64::from(h.open_total())).sum();
         assert!(t.needs_arrived > 0);
         assert_eq!(after - before, t.needs_arrived);

@@ -15,6 +15,7 @@
 use crate::metrics::{CountyTally, VillageTally};
 use crate::model::Village;
 use crate::random::standard_normal;
+use crate::rules::MonthContext;
 use crate::scenario::{Evaluation, ReplacementRule, Scenario, Successor};
 
 /// Choose a successor among active members other than `exclude`.
@@ -41,7 +42,8 @@ pub fn choose_successor(v: &mut Village, s: &Scenario, exclude: Option<usize>) -
 }
 
 /// If the secretary is gone, choose a successor (monthly).
-pub fn ensure_secretary(v: &mut Village, s: &Scenario, tally: &mut VillageTally) {
+pub fn ensure_secretary(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTally) {
+    let s = ctx.policy;
     if v.secretary().is_some() {
         return;
     }

@@ -14,12 +14,12 @@ use crate::metrics::VillageTally;
 use crate::model::Village;
 use crate::random::bernoulli;
 use crate::rules::crowding;
-use crate::scenario::Scenario;
 
 use super::MonthContext;
 
 /// Run this month's reports, inspections, investigations and sanctions.
-pub fn supervise(v: &mut Village, s: &Scenario, ctx: &MonthContext, tally: &mut VillageTally) {
+pub fn supervise(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTally) {
+    let s = ctx.policy;
     for m in &mut v.members {
         m.reports = 0;
         m.sanctions_this_month = 0;
@@ -88,6 +88,7 @@ mod tests {
     use super::*;
     use crate::engine::build_village;
     use crate::model::EffortSplit;
+    use crate::scenario::Scenario;
 
     fn sanctions(effort: EffortSplit, inspection: f64, mass: f64) -> u64 {
         let mut s = Scenario::defaults();
@@ -104,11 +105,11 @@ mod tests {
             }
             supervise(
                 &mut v,
-                &s,
                 &MonthContext {
                     month,
                     inspection,
                     burn_in: false,
+                    ..MonthContext::at_start(&s)
                 },
                 &mut t,
             );
@@ -165,11 +166,11 @@ mod tests {
         let mut t = VillageTally::default();
         supervise(
             &mut v,
-            &s,
             &MonthContext {
                 month: 0,
                 inspection: 0.0,
                 burn_in: false,
+                ..MonthContext::at_start(&s)
             },
             &mut t,
         );
@@ -207,11 +208,11 @@ mod tests {
         let mut t = VillageTally::default();
         supervise(
             &mut v,
-            &s,
             &MonthContext {
                 month: 0,
                 inspection: 1.0,
                 burn_in: false,
+                ..MonthContext::at_start(&s)
             },
             &mut t,
         );
