@@ -13,12 +13,12 @@
 //! Formalism is not imposed: it appears when w_F is large relative to
 //! w_O + w_M and the detection D_F of formalism is weak.
 
+use crate::metrics::VillageTally;
 use crate::model::{EffortSplit, Member, Village};
 use crate::random::standard_normal;
 use crate::scenario::Scenario;
 
 use super::{MonthContext, service};
-use crate::metrics::VillageTally;
 
 /// Marginal values (A_R, A_F, A_P) of the three tasks for a member.
 pub fn marginal_values(s: &Scenario, m: &Member, inspection: f64, productivity: f64) -> [f64; 3] {

@@ -13,8 +13,7 @@
 use crate::metrics::VillageTally;
 use crate::model::{EffortSplit, Village};
 use crate::random::{bernoulli, index};
-use crate::rules::MonthContext;
-use crate::rules::crowding;
+use crate::rules::{MonthContext, crowding};
 use crate::scenario::{Reach, Scenario};
 
 /// What others see of a designated model.

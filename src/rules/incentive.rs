@@ -15,11 +15,9 @@
 //! the threshold (threshold rule) is rewarded. A member's payoff for the
 //! period is mean monthly utility plus ρ if rewarded.
 
-use crate::metrics::CountyTally;
-use crate::metrics::VillageTally;
+use crate::metrics::{CountyTally, VillageTally};
 use crate::model::Village;
-use crate::rules::MonthContext;
-use crate::rules::{crowding, service};
+use crate::rules::{MonthContext, crowding, service};
 use crate::scenario::{RewardRule, Scenario};
 
 /// Add this month to every active member's period record.

@@ -10,8 +10,7 @@
 use crate::metrics::VillageTally;
 use crate::model::Village;
 use crate::random::bernoulli;
-use crate::rules::MonthContext;
-use crate::rules::leadership;
+use crate::rules::{MonthContext, leadership};
 use crate::scenario::Scenario;
 
 /// Capacity multiplier of the branch's service mode.

@@ -9,8 +9,7 @@
 //! promoted out of the village; every branch's chance is then
 //! P = 1 / (1 + exp(−(score − c)/K_P)), c being the lowest promoted score.
 
-use crate::metrics::CountyTally;
-use crate::metrics::VillageTally;
+use crate::metrics::{CountyTally, VillageTally};
 use crate::model::{MemberStatus, Village};
 use crate::rules::MonthContext;
 use crate::scenario::Scenario;

@@ -7,8 +7,7 @@
 use crate::metrics::VillageTally;
 use crate::model::{HouseholdType, Village};
 use crate::random::{poisson, uniform};
-use crate::rules::MonthContext;
-use crate::rules::environment;
+use crate::rules::{MonthContext, environment};
 use crate::scenario::Scenario;
 
 /// Cumulative category mix (production, livelihood, dispute; policy is the

@@ -17,8 +17,7 @@
 use crate::metrics::VillageTally;
 use crate::model::Village;
 use crate::random::{bernoulli, binomial};
-use crate::rules::MonthContext;
-use crate::rules::{environment, funds, innovation, technology};
+use crate::rules::{MonthContext, environment, funds, innovation, technology};
 use crate::scenario::Scenario;
 
 /// Π: the branch's productivity multiplier on members' service.

@@ -13,9 +13,7 @@
 use crate::metrics::VillageTally;
 use crate::model::Village;
 use crate::random::bernoulli;
-use crate::rules::crowding;
-
-use super::MonthContext;
+use crate::rules::{MonthContext, crowding};
 
 /// Run this month's reports, inspections, investigations and sanctions.
 pub fn supervise(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTally) {
