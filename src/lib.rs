@@ -5,11 +5,14 @@
 //! The model is described in ODD form in `docs/model.md`; every equation
 //! there has its function here, in [`rules`].
 //!
-//! Layout: [`scenario`] (parsing, validation, the parameter schema),
-//! [`model`] (entities and state), [`rules`] (one module per mechanism),
-//! [`engine`] (schedule, random streams, parallel stepping), [`experiment`]
-//! (replicates and summaries), [`output`] (CSV, JSON, charts). The binary in
-//! `src/main.rs` is a thin command line on top; only [`output`] touches files.
+//! Layout, from the ground floor up (each layer imports only layers below
+//! it; `tests/layers.rs` checks): [`digest`], [`stats`], [`random`] (random
+//! streams and draws); [`scenario`] (parsing, validation, the parameter
+//! schema); [`model`] (entities and state); [`metrics`] (the tally the rules
+//! fill); [`rules`] (one module per mechanism); [`engine`] (set-up, the
+//! monthly schedule, parallel stepping); [`experiment`] (replicates and
+//! summaries); [`output`] (CSV, JSON, charts). The binary in `src/main.rs` is
+//! a thin command line on top; only [`output`] touches files.
 
 #![deny(missing_docs)]
 
@@ -19,6 +22,7 @@ pub mod experiment;
 pub mod metrics;
 pub mod model;
 pub mod output;
+pub mod random;
 pub mod rules;
 pub mod scenario;
 pub mod stats;

@@ -1,5 +1,6 @@
 //! `docs/model.md` must agree with the code: its parameter table is the
-//! schema's own rendering, and it documents every metric.
+//! schema's own rendering, its Table 1 the engine's schedule, and it
+//! documents every metric.
 
 use grassroots::scenario::schema::markdown_table;
 
@@ -31,6 +32,30 @@ fn metric_table_in_docs_matches_the_code() {
     assert!(
         doc[start..stop] == grassroots::metrics::markdown_table(),
         "docs/model.md's metric table is out of date: replace it with the output of `grassroots metrics`"
+    );
+}
+
+/// Table 1 (§3.1) is [`grassroots::engine::schedule_markdown`]; with
+/// `GRASSROOTS_BLESS=1` the test rewrites it instead of failing.
+#[test]
+fn schedule_table_in_docs_matches_the_engine() {
+    let doc = model_md();
+    let begin = "<!-- schedule:begin (generated from `engine::SCHEDULE`; re-bless with GRASSROOTS_BLESS=1 cargo test --release --test docs) -->\n";
+    let start = doc.find(begin).expect("begin marker") + begin.len();
+    let stop = doc.find("<!-- schedule:end -->").expect("end marker");
+    let table = grassroots::engine::schedule_markdown();
+    if doc[start..stop] == table {
+        return;
+    }
+    if std::env::var_os("GRASSROOTS_BLESS").is_some() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/model.md");
+        let blessed = format!("{}{table}{}", &doc[..start], &doc[stop..]);
+        std::fs::write(path, blessed).expect("docs/model.md is writable");
+        return;
+    }
+    panic!(
+        "docs/model.md's Table 1 (§3.1) is out of date with engine::SCHEDULE: \
+         re-bless with GRASSROOTS_BLESS=1 cargo test --release --test docs"
     );
 }
 

@@ -7,14 +7,19 @@
 //! rewards, designation of exemplary models) runs sequentially. Results
 //! therefore do not depend on the number of threads.
 
-pub mod rng;
+/// The random streams, re-exported from the ground floor ([`crate::random`]).
+pub use crate::random as rng;
+pub mod schedule;
+pub mod setup;
+
+pub use schedule::{SCHEDULE, Step, schedule_markdown};
+pub use setup::build_village;
 
 use crate::metrics::{County, CountyTally, MonthMetrics, Tally};
-use crate::model::{Village, build_village};
+use crate::model::Village;
 use crate::rules::{
-    MonthContext, effort, environment, exemplary, exemplary::ModelBoard, funds, incentive,
-    innovation, leadership, migration, needs, satisfaction, selection, service, service_team,
-    spiritual, supervision, training,
+    MonthContext, exemplary, exemplary::ModelBoard, incentive, innovation, leadership, selection,
+    service_team,
 };
 use crate::scenario::Scenario;
 use rayon::prelude::*;
@@ -35,39 +40,13 @@ pub struct Simulation {
     assessment_score: f64,
 }
 
-/// The schedule of one village-month (`docs/model.md` §3.1, table 1).
-/// `adoption` is the adopted share of service innovation in the village's
-/// township last month (§7.18).
-pub fn step_village(
-    v: &mut Village,
-    s: &Scenario,
-    ctx: &MonthContext,
-    board: &ModelBoard,
-    adoption: f64,
-) -> Tally {
+/// One village-month: every step of [`SCHEDULE`] in order
+/// (`docs/model.md` §3.1, Table 1), filling the village's tally.
+pub fn step_village(v: &mut Village, ctx: &MonthContext<'_>) -> Tally {
     let mut tally = Tally::default();
-    if !ctx.burn_in {
-        environment::evolve(v, s);
+    for step in SCHEDULE {
+        (step.rule)(v, ctx, &mut tally);
     }
-    migration::move_people(v, s, &mut tally);
-    service_team::care(v, s);
-    selection::ensure_secretary(v, s, &mut tally);
-    leadership::update(v, s);
-    service_team::assign_contacts(v, s);
-    funds::replenish(v, s, &mut tally);
-    needs::arrive(v, s, &mut tally);
-    spiritual::update_motivation(v, s, &mut tally);
-    training::train(v, s, &mut tally);
-    effort::choose(v, s, ctx);
-    service::deliver(v, s, &mut tally);
-    satisfaction::update(v, s);
-    supervision::supervise(v, s, ctx, &mut tally);
-    satisfaction::refresh_contact_views(v);
-    incentive::record_month(v, s);
-    exemplary::imitate_and_mentor(v, s, board);
-    service_team::mutual_help(v, s);
-    innovation::adopt(v, s, adoption);
-    tally.observe(v);
     tally
 }
 
@@ -121,15 +100,13 @@ impl Simulation {
             month: u32::try_from(self.clock).unwrap_or(0),
             inspection: s.supervision.inspection_at_clock(self.clock),
             burn_in: self.clock < 0,
+            policy: s,
+            board: &self.board,
+            adoption: &self.adoption,
         };
-        let board = &self.board;
-        let adoption = &self.adoption;
         self.villages
             .par_iter_mut()
-            .map(|v| {
-                let f = adoption.get(v.township as usize).copied().unwrap_or(0.0);
-                step_village(v, s, &ctx, board, f)
-            })
+            .map(|v| step_village(v, &ctx))
             .collect_into_vec(&mut self.tallies);
         let mut county = CountyTally::default();
         for t in &self.tallies {

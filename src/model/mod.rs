@@ -4,10 +4,6 @@
 //! Household state is kept compact (a test holds it to at most 64 bytes)
 //! because a province holds millions of them.
 
-mod init;
-
-pub use init::build_village;
-
 use rand_chacha::ChaCha8Rng;
 
 /// Need categories (`docs/model.md` §2.5).
@@ -287,6 +283,7 @@ pub struct Village {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::build_village;
 
     #[test]
     fn releasing_several_members_at_once_is_releasing_each() {

@@ -52,7 +52,7 @@ pub fn after_designation(m: &mut Member, s: &Scenario) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::build_village;
+    use crate::engine::build_village;
 
     fn member() -> Member {
         let mut m = build_village(&Scenario::defaults(), 0, 1).members[0].clone();

@@ -13,8 +13,9 @@
 //! Formalism is not imposed: it appears when w_F is large relative to
 //! w_O + w_M and the detection D_F of formalism is weak.
 
-use crate::engine::rng::standard_normal;
+use crate::metrics::VillageTally;
 use crate::model::{EffortSplit, Member, Village};
+use crate::random::standard_normal;
 use crate::scenario::Scenario;
 
 use super::{MonthContext, service};
@@ -95,7 +96,8 @@ pub fn best_split(s: &Scenario, m: &Member, inspection: f64, productivity: f64) 
 }
 
 /// Every active member moves a share λ of the way toward their (noisy) best split.
-pub fn choose(v: &mut Village, s: &Scenario, ctx: &MonthContext) {
+pub fn choose(v: &mut Village, ctx: &MonthContext<'_>, _tally: &mut VillageTally) {
+    let s = ctx.policy;
     let sigma = s.effort.noise;
     let rate = s.effort.adjustment_rate as f32;
     let productivity = f64::from(service::productivity(v, s));
@@ -114,7 +116,7 @@ pub fn choose(v: &mut Village, s: &Scenario, ctx: &MonthContext) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::build_village;
+    use crate::engine::build_village;
 
     fn member() -> Member {
         let s = Scenario::defaults();

@@ -6,11 +6,19 @@
 //! diverse needs take longer to resolve (capacity ÷ (1 + δ_D·D·(1 − r_P)),
 //! §7.2), and households expect more: E ← min(E_max, E + g_E·M / 12).
 
+use crate::metrics::VillageTally;
 use crate::model::Village;
+use crate::rules::MonthContext;
 use crate::scenario::Scenario;
 
-/// Advance the village's environment and its households' expectations by one month.
-pub fn evolve(v: &mut Village, s: &Scenario) {
+/// Advance the village's environment and its households' expectations by
+/// one month; nothing moves in a burn-in month (§3.4).
+pub fn evolve(v: &mut Village, ctx: &MonthContext<'_>, _tally: &mut VillageTally) {
+    if ctx.burn_in {
+        // The environment is frozen during burn-in (`docs/model.md` §3.4).
+        return;
+    }
+    let s = ctx.policy;
     let e = &s.environment;
     v.market = (v.market + (e.market_growth / 12.0) as f32).min(1.0);
     v.differentiation = (v.differentiation + (e.differentiation_growth / 12.0) as f32).min(1.0);
@@ -41,7 +49,7 @@ pub fn diversity_divisor(v: &Village, s: &Scenario) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::build_village;
+    use crate::engine::build_village;
 
     #[test]
     fn market_development_raises_needs_and_expectations_over_time() {
@@ -51,7 +59,11 @@ mod tests {
         let mut v = build_village(&s, 0, 1);
         let needs_before = need_multiplier(&v, &s);
         for _ in 0..24 {
-            evolve(&mut v, &s);
+            evolve(
+                &mut v,
+                &MonthContext::at_start(&s),
+                &mut VillageTally::default(),
+            );
         }
         assert!(need_multiplier(&v, &s) > needs_before);
         assert!(v.households.iter().all(|h| h.expectation > 1.0));

@@ -10,9 +10,10 @@
 //! member whose skill is below the mean skill s̄_M of their own branch's
 //! models closes a share τ of the gap (no mentoring in a branch without models).
 
-use crate::engine::rng::{bernoulli, index};
+use crate::metrics::VillageTally;
 use crate::model::{EffortSplit, Village};
-use crate::rules::crowding;
+use crate::random::{bernoulli, index};
+use crate::rules::{MonthContext, crowding};
 use crate::scenario::{Reach, Scenario};
 
 /// What others see of a designated model.
@@ -127,7 +128,9 @@ pub fn copy_probability(own: f32, model: f32, temperature: f64) -> f64 {
 }
 
 /// Monthly imitation of models and mentoring within the branch.
-pub fn imitate_and_mentor(v: &mut Village, s: &Scenario, board: &ModelBoard) {
+pub fn imitate_and_mentor(v: &mut Village, ctx: &MonthContext<'_>, _tally: &mut VillageTally) {
+    let s = ctx.policy;
+    let board = ctx.board;
     let ex = &s.exemplary;
     if !ex.enabled {
         return;
@@ -179,7 +182,7 @@ pub fn imitate_and_mentor(v: &mut Village, s: &Scenario, board: &ModelBoard) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::build_village;
+    use crate::engine::build_village;
 
     fn scenario(reach: Reach) -> Scenario {
         let mut s = Scenario::defaults();
@@ -234,7 +237,14 @@ mod tests {
             }]],
         };
         for _ in 0..24 {
-            imitate_and_mentor(&mut v, &s, &board);
+            imitate_and_mentor(
+                &mut v,
+                &MonthContext {
+                    board: &board,
+                    ..MonthContext::at_start(&s)
+                },
+                &mut VillageTally::default(),
+            );
         }
         let mean = v.members.iter().map(|m| m.motivation).sum::<f32>() / v.members.len() as f32;
         assert!(mean > 0.5, "{mean}");
@@ -247,7 +257,11 @@ mod tests {
         v.members[0].skill = 0.95;
         v.members[0].is_model = true;
         let before = v.members.iter().map(|m| m.skill).fold(1.0f32, f32::min);
-        imitate_and_mentor(&mut v, &s, &ModelBoard::default());
+        imitate_and_mentor(
+            &mut v,
+            &MonthContext::at_start(&s),
+            &mut VillageTally::default(),
+        );
         let after = v.members.iter().map(|m| m.skill).fold(1.0f32, f32::min);
         assert!(after > before);
     }

@@ -9,10 +9,12 @@
 
 use crate::metrics::VillageTally;
 use crate::model::Village;
+use crate::rules::MonthContext;
 use crate::scenario::Scenario;
 
 /// Monthly allocation of the guarantee.
-pub fn replenish(v: &mut Village, s: &Scenario, tally: &mut VillageTally) {
+pub fn replenish(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTally) {
+    let s = ctx.policy;
     if s.funds.enabled {
         v.branch.funds += s.funds.monthly_guarantee;
         tally.cost += s.funds.monthly_guarantee;
@@ -37,7 +39,7 @@ pub fn spend(v: &mut Village, s: &Scenario, resolved: u64, tally: &mut VillageTa
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::build_village;
+    use crate::engine::build_village;
 
     #[test]
     fn the_guarantee_fills_the_fund_and_service_draws_it_down() {
@@ -45,7 +47,7 @@ mod tests {
         let mut v = build_village(&s, 0, 1);
         let mut t = VillageTally::default();
         let start = v.branch.funds;
-        replenish(&mut v, &s, &mut t);
+        replenish(&mut v, &MonthContext::at_start(&s), &mut t);
         assert_eq!(v.branch.funds, start + s.funds.monthly_guarantee);
         let cap = affordable_needs(&v, &s).unwrap();
         spend(&mut v, &s, 10, &mut t);

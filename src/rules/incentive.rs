@@ -15,13 +15,14 @@
 //! the threshold (threshold rule) is rewarded. A member's payoff for the
 //! period is mean monthly utility plus ρ if rewarded.
 
-use crate::metrics::CountyTally;
+use crate::metrics::{CountyTally, VillageTally};
 use crate::model::Village;
-use crate::rules::{crowding, service};
+use crate::rules::{MonthContext, crowding, service};
 use crate::scenario::{RewardRule, Scenario};
 
 /// Add this month to every active member's period record.
-pub fn record_month(v: &mut Village, s: &Scenario) {
+pub fn record_month(v: &mut Village, ctx: &MonthContext<'_>, _tally: &mut VillageTally) {
+    let s = ctx.policy;
     let value = s.effort.intrinsic_value as f32;
     let private = s.effort.private_return as f32;
     let sanction = s.supervision.sanction as f32;
@@ -123,7 +124,8 @@ pub fn close_period(v: &mut Village, s: &Scenario) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{EffortSplit, build_village};
+    use crate::engine::build_village;
+    use crate::model::EffortSplit;
 
     fn scored(formal_weight: f64) -> (f32, f32) {
         let mut s = Scenario::defaults();
@@ -144,7 +146,11 @@ mod tests {
             m.contact_satisfaction = 0.5;
         }
         for _ in 0..12 {
-            record_month(&mut v, &s);
+            record_month(
+                &mut v,
+                &MonthContext::at_start(&s),
+                &mut VillageTally::default(),
+            );
         }
         v.members[1].period.resolved = 12.0 * 3.0;
         v.members[0].period.resolved = 12.0 * 0.5;

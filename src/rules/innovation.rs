@@ -7,9 +7,10 @@
 //! township last month, in which branches with exemplary models count
 //! 1 + w_X times. Adopters' capacity is multiplied by 1 + π_I.
 
-use crate::engine::rng::bernoulli;
+use crate::metrics::VillageTally;
 use crate::model::Village;
-use crate::rules::leadership;
+use crate::random::bernoulli;
+use crate::rules::{MonthContext, leadership};
 use crate::scenario::Scenario;
 
 /// Capacity multiplier of the branch's service mode.
@@ -22,7 +23,9 @@ pub fn productivity(v: &Village, s: &Scenario) -> f64 {
 }
 
 /// Possibly adopt this month, given the township's adopted share `f`.
-pub fn adopt(v: &mut Village, s: &Scenario, f: f64) {
+pub fn adopt(v: &mut Village, ctx: &MonthContext<'_>, _tally: &mut VillageTally) {
+    let s = ctx.policy;
+    let f = ctx.adoption_in(v.township);
     let inn = &s.innovation;
     if !inn.enabled || v.branch.innovated {
         return;
@@ -66,7 +69,7 @@ pub fn township_shares(villages: &[Village], s: &Scenario) -> Vec<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::build_village;
+    use crate::engine::build_village;
 
     #[test]
     fn adoption_follows_an_s_curve() {
@@ -81,7 +84,11 @@ mod tests {
             let f = township_shares(&villages, &s)[0];
             shares.push(f);
             for v in &mut villages {
-                adopt(v, &s, f);
+                let ctx = MonthContext {
+                    adoption: &[f],
+                    ..MonthContext::at_start(&s)
+                };
+                adopt(v, &ctx, &mut VillageTally::default());
             }
         }
         let gains: Vec<f64> = shares
@@ -101,7 +108,11 @@ mod tests {
     fn adopters_are_more_productive_and_nothing_happens_when_off() {
         let s = Scenario::defaults();
         let mut v = build_village(&s, 0, 1);
-        adopt(&mut v, &s, 1.0);
+        let ctx = MonthContext {
+            adoption: &[1.0],
+            ..MonthContext::at_start(&s)
+        };
+        adopt(&mut v, &ctx, &mut VillageTally::default());
         assert!(!v.branch.innovated);
         v.branch.innovated = true;
         assert!(productivity(&v, &s) > 1.0);

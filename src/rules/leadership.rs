@@ -9,8 +9,9 @@
 //! promoted out of the village; every branch's chance is then
 //! P = 1 / (1 + exp(−(score − c)/K_P)), c being the lowest promoted score.
 
-use crate::metrics::CountyTally;
+use crate::metrics::{CountyTally, VillageTally};
 use crate::model::{MemberStatus, Village};
+use crate::rules::MonthContext;
 use crate::scenario::Scenario;
 
 /// ℓ_eff of the branch's secretary.
@@ -29,7 +30,8 @@ pub fn effective(v: &Village, s: &Scenario) -> f64 {
 }
 
 /// Set the branch's multiplier L from its secretary.
-pub fn update(v: &mut Village, s: &Scenario) {
+pub fn update(v: &mut Village, ctx: &MonthContext<'_>, _tally: &mut VillageTally) {
+    let s = ctx.policy;
     let alpha = s.leadership.strength;
     v.branch.leadership = (1.0 + alpha * (2.0 * effective(v, s) - 1.0)) as f32;
 }
@@ -67,7 +69,7 @@ pub fn promote(villages: &mut [Village], s: &Scenario, tally: &mut CountyTally) 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::build_village;
+    use crate::engine::build_village;
 
     #[test]
     fn a_talented_secretary_multiplies_capacity() {
@@ -75,10 +77,18 @@ mod tests {
         let mut v = build_village(&s, 0, 1);
         let sec = v.branch.secretary as usize;
         v.members[sec].leadership = 0.9;
-        update(&mut v, &s);
+        update(
+            &mut v,
+            &MonthContext::at_start(&s),
+            &mut VillageTally::default(),
+        );
         let strong = v.branch.leadership;
         v.members[sec].leadership = 0.2;
-        update(&mut v, &s);
+        update(
+            &mut v,
+            &MonthContext::at_start(&s),
+            &mut VillageTally::default(),
+        );
         assert!(strong > 1.0 && v.branch.leadership < 1.0);
     }
 
@@ -86,10 +96,18 @@ mod tests {
     fn higher_guidance_raises_leadership() {
         let mut s = Scenario::defaults();
         let mut v = build_village(&s, 0, 1);
-        update(&mut v, &s);
+        update(
+            &mut v,
+            &MonthContext::at_start(&s),
+            &mut VillageTally::default(),
+        );
         let before = v.branch.leadership;
         s.leadership.higher_guidance = 0.2;
-        update(&mut v, &s);
+        update(
+            &mut v,
+            &MonthContext::at_start(&s),
+            &mut VillageTally::default(),
+        );
         assert!(v.branch.leadership > before);
     }
 

@@ -10,9 +10,10 @@
 //! An ordinary household becomes left-behind with hazard h_H·exp(ε·(w − 1));
 //! a left-behind household's migrants return with probability r_H.
 
-use crate::engine::rng::bernoulli;
 use crate::metrics::VillageTally;
 use crate::model::{HouseholdType, MemberStatus, Village};
+use crate::random::bernoulli;
+use crate::rules::MonthContext;
 use crate::scenario::Scenario;
 
 /// Migration hazard of an active working-age member with motivation θ.
@@ -26,7 +27,8 @@ pub fn member_hazard(s: &Scenario, motivation: f32) -> f64 {
 }
 
 /// Move members and households in and out for one month.
-pub fn move_people(v: &mut Village, s: &Scenario, tally: &mut VillageTally) {
+pub fn move_people(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTally) {
+    let s = ctx.policy;
     let m = &s.migration;
     if !m.enabled {
         return;
@@ -91,7 +93,7 @@ pub fn move_people(v: &mut Village, s: &Scenario, tally: &mut VillageTally) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::build_village;
+    use crate::engine::build_village;
 
     fn after_years(wage_ratio: f64) -> (usize, f32, usize) {
         let mut s = Scenario::defaults();
@@ -100,7 +102,7 @@ mod tests {
         let mut v = build_village(&s, 0, 3);
         let mut t = VillageTally::default();
         for _ in 0..60 {
-            move_people(&mut v, &s, &mut t);
+            move_people(&mut v, &MonthContext::at_start(&s), &mut t);
         }
         let active = v.active_members();
         let motivation =
@@ -136,7 +138,7 @@ mod tests {
         s.world.share_working_age = 1.0;
         let mut v = build_village(&s, 0, 3);
         let mut t = VillageTally::default();
-        move_people(&mut v, &s, &mut t);
+        move_people(&mut v, &MonthContext::at_start(&s), &mut t);
         assert_eq!(v.active_members(), 0);
         assert!(v.households.iter().all(|h| !h.is_covered()));
     }

@@ -1,7 +1,10 @@
 //! The model's rules, one module per mechanism (`docs/model.md` §7).
 //!
-//! Each rule is a plain function of a village's state and the scenario's
-//! parameters; it draws random numbers only from the village's own stream.
+//! Each village rule is a [`VillageRule`]: a function of the village, the
+//! [`MonthContext`] (the month, the policy in force and the county's boards)
+//! and the village's tally, which rules that count nothing ignore. It draws
+//! random numbers only from the village's own stream. The engine runs them
+//! in the order of its schedule (`engine::SCHEDULE`, `docs/model.md` §3.1).
 //! Rules that act across villages (county ranking, promotion, democratic
 //! assessment, exemplary models, joint branches, innovation shares) run in
 //! the engine's sequential county phase and take the whole slice of villages.
@@ -25,13 +28,56 @@ pub mod supervision;
 pub mod technology;
 pub mod training;
 
-/// What every village needs to know about the current month.
+use crate::metrics::VillageTally;
+use crate::model::Village;
+use crate::scenario::Scenario;
+use exemplary::ModelBoard;
+
+/// The one signature of a village rule: the village, what every village
+/// knows about the month, and the village's tally for the month.
+pub type VillageRule = fn(&mut Village, &MonthContext<'_>, &mut VillageTally);
+
+/// What every village knows about the current month: the policy in force
+/// and the county's boards as they stood at the end of last month.
 #[derive(Debug, Clone, Copy)]
-pub struct MonthContext {
-    /// Month index, from 0.
+pub struct MonthContext<'a> {
+    /// Recorded month index, from 0 (0 during burn-in).
     pub month: u32,
     /// I(t): inspection probability this month (`docs/model.md` §7.5).
     pub inspection: f64,
-    /// Whether this is a burn-in month (not recorded; environment frozen).
+    /// Whether this is a burn-in month (not recorded; environment frozen,
+    /// `docs/model.md` §3.4).
     pub burn_in: bool,
+    /// The scenario in force this month (`Scenario::phases`, §3.5).
+    pub policy: &'a Scenario,
+    /// The exemplary models designated at the last assessment (§7.7).
+    pub board: &'a ModelBoard,
+    /// Each township's adopted share of service innovation last month,
+    /// indexed by township (§7.18); empty when innovation is off.
+    pub adoption: &'a [f64],
+}
+
+/// The board of a county with no exemplary models.
+static NO_MODELS: ModelBoard = ModelBoard { groups: Vec::new() };
+
+impl<'a> MonthContext<'a> {
+    /// The context of a county's first month under `policy`: month 0 with
+    /// its inspection rate, no models and no adoption yet. Set-up and tests
+    /// use it.
+    pub fn at_start(policy: &'a Scenario) -> Self {
+        MonthContext {
+            month: 0,
+            inspection: policy.supervision.inspection_at(0),
+            burn_in: false,
+            policy,
+            board: &NO_MODELS,
+            adoption: &[],
+        }
+    }
+
+    /// F: the adopted share of service innovation last month in `township`
+    /// (`docs/model.md` §7.18); 0 before any share is computed.
+    pub fn adoption_in(&self, township: u32) -> f64 {
+        self.adoption.get(township as usize).copied().unwrap_or(0.0)
+    }
 }

@@ -4,10 +4,10 @@
 //! month (M the village's market development, §7.9); each need
 //! falls in a category drawn from the household type's category mix.
 
-use crate::engine::rng::{poisson, uniform};
 use crate::metrics::VillageTally;
 use crate::model::{HouseholdType, Village};
-use crate::rules::environment;
+use crate::random::{poisson, uniform};
+use crate::rules::{MonthContext, environment};
 use crate::scenario::Scenario;
 
 /// Cumulative category mix (production, livelihood, dispute; policy is the
@@ -32,7 +32,8 @@ pub fn rate(s: &Scenario, kind: HouseholdType) -> f64 {
 }
 
 /// Add this month's new needs to every household's open needs.
-pub fn arrive(v: &mut Village, s: &Scenario, tally: &mut VillageTally) {
+pub fn arrive(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTally) {
+    let s = ctx.policy;
     let growth = environment::need_multiplier(v, s);
     let rates = [
         growth * rate(s, HouseholdType::Ordinary),
@@ -70,7 +71,7 @@ pub fn arrive(v: &mut Village, s: &Scenario, tally: &mut VillageTally) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::build_village;
+    use crate::engine::build_village;
 
     fn arrivals(need_rate: f64) -> u64 {
         let mut s = Scenario::defaults();
@@ -78,7 +79,7 @@ mod tests {
         let mut v = build_village(&s, 0, 1);
         let mut t = VillageTally::default();
         for _ in 0..12 {
-            arrive(&mut v, &s, &mut t);
+            arrive(&mut v, &MonthContext::at_start(&s), &mut t);
         }
         let open: u64 = v.households.iter().map(|h| u64::from(h.open_total())).sum();
         assert_eq!(open, t.needs_arrived);
@@ -104,7 +105,7 @@ mod tests {
         }
         let before: u64 = v.households.iter().map(|h| u64::from(h.open_total())).sum();
         let mut t = VillageTally::default();
-        arrive(&mut v, &s, &mut t);
+        arrive(&mut v, &MonthContext::at_start(&s), &mut t);
         let after: u64 = v.households.iter().map(|h| u64::from(h.open_total())).sum();
         assert!(t.needs_arrived > 0);
         assert_eq!(after - before, t.needs_arrived);

@@ -7,11 +7,13 @@
 //! S ← S + α_S·(min(1, x/E) − S) (no update when the denominator is 0), and
 //! trust follows satisfaction slowly: T ← T + α_T·(S − T) (eqs. 7.6.1–7.6.3).
 
+use crate::metrics::VillageTally;
 use crate::model::Village;
-use crate::scenario::Scenario;
+use crate::rules::MonthContext;
 
 /// Update every household's satisfaction and trust.
-pub fn update(v: &mut Village, s: &Scenario) {
+pub fn update(v: &mut Village, ctx: &MonthContext<'_>, _tally: &mut VillageTally) {
+    let s = ctx.policy;
     let gamma = s.households.visit_weight as f32;
     let alpha_s = s.households.satisfaction_rate as f32;
     let alpha_t = s.households.trust_rate as f32;
@@ -44,7 +46,7 @@ pub fn update(v: &mut Village, s: &Scenario) {
 /// Refresh what each member knows of their households (mean trust, mean
 /// satisfaction, share with unmet needs): used by the effort choice next
 /// month and as the member's mass evaluation.
-pub fn refresh_contact_views(v: &mut Village) {
+pub fn refresh_contact_views(v: &mut Village, _ctx: &MonthContext<'_>, _tally: &mut VillageTally) {
     for m in &mut v.members {
         m.contact_trust = 0.0;
         m.contact_satisfaction = 0.0;
@@ -76,7 +78,8 @@ pub fn refresh_contact_views(v: &mut Village) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::build_village;
+    use crate::engine::build_village;
+    use crate::scenario::Scenario;
 
     fn after(resolved: u16, open: u16) -> (f32, f32) {
         let s = Scenario::defaults();
@@ -85,7 +88,11 @@ mod tests {
             h.resolved_this_month = resolved;
             h.open_needs = [open, 0, 0, 0];
         }
-        update(&mut v, &s);
+        update(
+            &mut v,
+            &MonthContext::at_start(&s),
+            &mut VillageTally::default(),
+        );
         let h = &v.households[0];
         (h.satisfaction, h.trust)
     }
@@ -105,7 +112,11 @@ mod tests {
         v.households[0].satisfaction = 0.9;
         v.households[0].trust = 0.2;
         v.households[0].contact = crate::model::NO_CONTACT;
-        update(&mut v, &s);
+        update(
+            &mut v,
+            &MonthContext::at_start(&s),
+            &mut VillageTally::default(),
+        );
         assert!(v.households[0].trust > 0.2);
     }
 
@@ -120,8 +131,16 @@ mod tests {
             *hb = *ha;
             hb.expectation = 1.5;
         }
-        update(&mut a, &s);
-        update(&mut b, &s);
+        update(
+            &mut a,
+            &MonthContext::at_start(&s),
+            &mut VillageTally::default(),
+        );
+        update(
+            &mut b,
+            &MonthContext::at_start(&s),
+            &mut VillageTally::default(),
+        );
         assert!(b.households[0].satisfaction < a.households[0].satisfaction);
     }
 }

@@ -12,9 +12,10 @@
 //! branch score (`score`); secretaries below the threshold, or in the bottom
 //! share county-wide, are replaced by a successor chosen as above.
 
-use crate::engine::rng::standard_normal;
 use crate::metrics::{CountyTally, VillageTally};
 use crate::model::Village;
+use crate::random::standard_normal;
+use crate::rules::MonthContext;
 use crate::scenario::{Evaluation, ReplacementRule, Scenario, Successor};
 
 /// Choose a successor among active members other than `exclude`.
@@ -41,7 +42,8 @@ pub fn choose_successor(v: &mut Village, s: &Scenario, exclude: Option<usize>) -
 }
 
 /// If the secretary is gone, choose a successor (monthly).
-pub fn ensure_secretary(v: &mut Village, s: &Scenario, tally: &mut VillageTally) {
+pub fn ensure_secretary(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTally) {
+    let s = ctx.policy;
     if v.secretary().is_some() {
         return;
     }
@@ -97,7 +99,8 @@ pub fn assess(villages: &mut [Village], s: &Scenario, tally: &mut CountyTally) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{EffortSplit, build_village};
+    use crate::engine::build_village;
+    use crate::model::EffortSplit;
 
     fn prepared(successor: Successor) -> (Village, Scenario) {
         let mut s = Scenario::defaults();

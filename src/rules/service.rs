@@ -14,10 +14,10 @@
 //! min(1, affordable / expected). Needs still open are given up with
 //! probability a (abandon rate).
 
-use crate::engine::rng::{bernoulli, binomial};
 use crate::metrics::VillageTally;
 use crate::model::Village;
-use crate::rules::{environment, funds, innovation, technology};
+use crate::random::{bernoulli, binomial};
+use crate::rules::{MonthContext, environment, funds, innovation, technology};
 use crate::scenario::Scenario;
 
 /// Π: the branch's productivity multiplier on members' service.
@@ -47,7 +47,8 @@ pub fn set_capacities(v: &mut Village, s: &Scenario) {
 pub const COUNTED_ABOVE: u16 = 256;
 
 /// Resolve and abandon needs for this month.
-pub fn deliver(v: &mut Village, s: &Scenario, tally: &mut VillageTally) {
+pub fn deliver(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTally) {
+    let s = ctx.policy;
     set_capacities(v, s);
     for m in &mut v.members {
         m.assigned_backlog = 0.0;
@@ -163,7 +164,7 @@ pub fn deliver(v: &mut Village, s: &Scenario, tally: &mut VillageTally) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::build_village;
+    use crate::engine::build_village;
     use crate::rules::needs;
 
     fn resolved_share(edit: impl Fn(&mut Village, &mut Scenario)) -> f64 {
@@ -172,8 +173,8 @@ mod tests {
         let mut v = build_village(&s, 0, 4);
         edit(&mut v, &mut s);
         let mut t = VillageTally::default();
-        needs::arrive(&mut v, &s, &mut t);
-        deliver(&mut v, &s, &mut t);
+        needs::arrive(&mut v, &MonthContext::at_start(&s), &mut t);
+        deliver(&mut v, &MonthContext::at_start(&s), &mut t);
         assert!(t.needs_resolved + t.needs_abandoned <= t.open_before_service);
         t.needs_resolved as f64 / t.open_before_service as f64
     }
@@ -210,7 +211,7 @@ mod tests {
         }
         let mut t = VillageTally::default();
         let before = v.rng.get_word_pos();
-        deliver(&mut v, &s, &mut t);
+        deliver(&mut v, &MonthContext::at_start(&s), &mut t);
         let words = v.rng.get_word_pos() - before;
         assert!(
             words < households * 4 * 64,

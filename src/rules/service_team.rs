@@ -14,14 +14,17 @@
 //!   spare capacity, split among the villages joined to it, which serves the
 //!   joined village's uncovered households next month.
 
-use crate::engine::rng::bernoulli;
+use crate::metrics::VillageTally;
 use crate::model::{MemberStatus, NO_CONTACT, Village};
+use crate::random::bernoulli;
+use crate::rules::MonthContext;
 use crate::scenario::Scenario;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 /// Party-internal care for members in difficulty.
-pub fn care(v: &mut Village, s: &Scenario) {
+pub fn care(v: &mut Village, ctx: &MonthContext<'_>, _tally: &mut VillageTally) {
+    let s = ctx.policy;
     let rate = s.service_team.care_rate;
     if rate <= 0.0 {
         return;
@@ -34,7 +37,8 @@ pub fn care(v: &mut Village, s: &Scenario) {
 }
 
 /// Mutual help: skill flows from the most skilled member to the others.
-pub fn mutual_help(v: &mut Village, s: &Scenario) {
+pub fn mutual_help(v: &mut Village, ctx: &MonthContext<'_>, _tally: &mut VillageTally) {
+    let s = ctx.policy;
     let rate = s.service_team.mutual_help_rate as f32;
     if rate <= 0.0 {
         return;
@@ -51,7 +55,8 @@ pub fn mutual_help(v: &mut Village, s: &Scenario) {
 }
 
 /// Assign households without a contact to the least-loaded active members.
-pub fn assign_contacts(v: &mut Village, s: &Scenario) {
+pub fn assign_contacts(v: &mut Village, ctx: &MonthContext<'_>, _tally: &mut VillageTally) {
+    let s = ctx.policy;
     let st = &s.service_team;
     if !st.contact_assignment {
         return;
@@ -123,7 +128,7 @@ pub fn pair_joint_branches(villages: &mut [Village], s: &Scenario) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::build_village;
+    use crate::engine::build_village;
 
     #[test]
     fn contact_assignment_closes_coverage_gaps() {
@@ -132,7 +137,11 @@ mod tests {
         s.service_team.contact_assignment = true;
         s.service_team.max_households_per_member = 1000;
         let mut v = build_village(&s, 0, 1);
-        assign_contacts(&mut v, &s);
+        assign_contacts(
+            &mut v,
+            &MonthContext::at_start(&s),
+            &mut VillageTally::default(),
+        );
         assert!(v.households.iter().all(|h| h.is_covered()));
         let loads: Vec<u16> = v.members.iter().map(|m| m.assigned).collect();
         assert!(
@@ -179,7 +188,11 @@ mod tests {
                 }
             }
             let mut w = v.clone();
-            assign_contacts(&mut v, &s);
+            assign_contacts(
+                &mut v,
+                &MonthContext::at_start(&s),
+                &mut VillageTally::default(),
+            );
             assign_by_scanning(&mut w, &s);
             assert_eq!(v.households, w.households, "seed {seed}");
             assert_eq!(v.members, w.members, "seed {seed}");
@@ -193,7 +206,11 @@ mod tests {
         s.service_team.contact_assignment = true;
         s.service_team.max_households_per_member = 1;
         let mut v = build_village(&s, 0, 1);
-        assign_contacts(&mut v, &s);
+        assign_contacts(
+            &mut v,
+            &MonthContext::at_start(&s),
+            &mut VillageTally::default(),
+        );
         let covered = v.households.iter().filter(|h| h.is_covered()).count();
         assert_eq!(covered, v.members.len().min(v.households.len()));
     }
@@ -205,10 +222,18 @@ mod tests {
         s.service_team.care_rate = 1.0;
         let mut v = build_village(&s, 0, 1);
         let weakest = v.members.iter().map(|m| m.skill).fold(1.0f32, f32::min);
-        mutual_help(&mut v, &s);
+        mutual_help(
+            &mut v,
+            &MonthContext::at_start(&s),
+            &mut VillageTally::default(),
+        );
         assert!(v.members.iter().map(|m| m.skill).fold(1.0f32, f32::min) > weakest);
         v.members[0].status = MemberStatus::Inactive;
-        care(&mut v, &s);
+        care(
+            &mut v,
+            &MonthContext::at_start(&s),
+            &mut VillageTally::default(),
+        );
         assert!(v.members[0].is_active());
     }
 

@@ -10,6 +10,7 @@
 
 use crate::metrics::VillageTally;
 use crate::model::Village;
+use crate::rules::MonthContext;
 use crate::scenario::Scenario;
 
 /// Sessions per month reaching a member, G_eff.
@@ -23,7 +24,8 @@ pub fn education(s: &Scenario) -> f64 {
 }
 
 /// Apply one month of education and fading.
-pub fn update_motivation(v: &mut Village, s: &Scenario, tally: &mut VillageTally) {
+pub fn update_motivation(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTally) {
+    let s = ctx.policy;
     let sp = &s.spiritual;
     let gain = (sp.education_effect * education(s)).min(1.0) as f32;
     let fade = sp.motivation_fade as f32;
@@ -39,7 +41,7 @@ pub fn update_motivation(v: &mut Village, s: &Scenario, tally: &mut VillageTally
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::build_village;
+    use crate::engine::build_village;
 
     fn mean_motivation(enabled: bool, months: usize) -> f32 {
         let mut s = Scenario::defaults();
@@ -47,7 +49,7 @@ mod tests {
         let mut v = build_village(&s, 0, 1);
         let mut t = VillageTally::default();
         for _ in 0..months {
-            update_motivation(&mut v, &s, &mut t);
+            update_motivation(&mut v, &MonthContext::at_start(&s), &mut t);
         }
         v.members.iter().map(|m| m.motivation).sum::<f32>() / v.members.len() as f32
     }
@@ -69,14 +71,14 @@ mod tests {
         let mut gains = Vec::new();
         for _ in 0..3 {
             let before = v.members[0].motivation;
-            update_motivation(&mut v, &s, &mut t);
+            update_motivation(&mut v, &MonthContext::at_start(&s), &mut t);
             gains.push(v.members[0].motivation - before);
         }
         assert!(gains[2] < gains[0]);
         let peak = v.members[0].motivation;
         s.spiritual.enabled = false;
         for _ in 0..60 {
-            update_motivation(&mut v, &s, &mut t);
+            update_motivation(&mut v, &MonthContext::at_start(&s), &mut t);
         }
         assert!(v.members[0].motivation < peak);
     }

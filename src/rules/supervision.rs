@@ -10,16 +10,14 @@
 //! 3. A reporting household's trust rises by δ⁺ if its contact member was
 //!    sanctioned and falls by δ⁻ if nothing happened.
 
-use crate::engine::rng::bernoulli;
 use crate::metrics::VillageTally;
 use crate::model::Village;
-use crate::rules::crowding;
-use crate::scenario::Scenario;
-
-use super::MonthContext;
+use crate::random::bernoulli;
+use crate::rules::{MonthContext, crowding};
 
 /// Run this month's reports, inspections, investigations and sanctions.
-pub fn supervise(v: &mut Village, s: &Scenario, ctx: &MonthContext, tally: &mut VillageTally) {
+pub fn supervise(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTally) {
+    let s = ctx.policy;
     for m in &mut v.members {
         m.reports = 0;
         m.sanctions_this_month = 0;
@@ -86,7 +84,9 @@ pub fn supervise(v: &mut Village, s: &Scenario, ctx: &MonthContext, tally: &mut 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{EffortSplit, build_village};
+    use crate::engine::build_village;
+    use crate::model::EffortSplit;
+    use crate::scenario::Scenario;
 
     fn sanctions(effort: EffortSplit, inspection: f64, mass: f64) -> u64 {
         let mut s = Scenario::defaults();
@@ -103,11 +103,11 @@ mod tests {
             }
             supervise(
                 &mut v,
-                &s,
                 &MonthContext {
                     month,
                     inspection,
                     burn_in: false,
+                    ..MonthContext::at_start(&s)
                 },
                 &mut t,
             );
@@ -164,11 +164,11 @@ mod tests {
         let mut t = VillageTally::default();
         supervise(
             &mut v,
-            &s,
             &MonthContext {
                 month: 0,
                 inspection: 0.0,
                 burn_in: false,
+                ..MonthContext::at_start(&s)
             },
             &mut t,
         );
@@ -206,11 +206,11 @@ mod tests {
         let mut t = VillageTally::default();
         supervise(
             &mut v,
-            &s,
             &MonthContext {
                 month: 0,
                 inspection: 1.0,
                 burn_in: false,
+                ..MonthContext::at_start(&s)
             },
             &mut t,
         );

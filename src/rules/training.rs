@@ -6,13 +6,14 @@
 //! probability r_T and gains a share λ_T of the gap to 1 (a learning curve
 //! with diminishing returns): s ← s + λ_T·(1 − s). Each training costs c_T.
 
-use crate::engine::rng::bernoulli;
 use crate::metrics::VillageTally;
 use crate::model::Village;
-use crate::scenario::Scenario;
+use crate::random::bernoulli;
+use crate::rules::MonthContext;
 
 /// One month of skill decay and training.
-pub fn train(v: &mut Village, s: &Scenario, tally: &mut VillageTally) {
+pub fn train(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTally) {
+    let s = ctx.policy;
     let t = &s.training;
     let keep = 1.0 - t.skill_decay as f32;
     let learn = t.learning_rate as f32;
@@ -30,7 +31,8 @@ pub fn train(v: &mut Village, s: &Scenario, tally: &mut VillageTally) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::build_village;
+    use crate::engine::build_village;
+    use crate::scenario::Scenario;
 
     fn mean_skill(enabled: bool) -> f32 {
         let mut s = Scenario::defaults();
@@ -38,7 +40,7 @@ mod tests {
         let mut v = build_village(&s, 0, 1);
         let mut t = VillageTally::default();
         for _ in 0..36 {
-            train(&mut v, &s, &mut t);
+            train(&mut v, &MonthContext::at_start(&s), &mut t);
         }
         assert_eq!(t.trainings > 0, enabled);
         v.members.iter().map(|m| m.skill).sum::<f32>() / v.members.len() as f32

@@ -1,11 +1,17 @@
-//! Initialisation of a village (`docs/model.md` §5).
+//! Set-up: building a village (`docs/model.md` §5).
+//!
+//! The engine builds the county's villages: it draws households and members
+//! from the scenario and then runs the rules that give the first month its
+//! starting point (leadership, productivity and the members' effort split).
+//! It lives in the engine, not the model, because it calls rules.
 
-use super::{
+use crate::metrics::VillageTally;
+use crate::model::{
     Branch, EffortSplit, Household, HouseholdType, Member, MemberStatus, NO_CONTACT, PeriodRecord,
     Village,
 };
-use crate::engine::rng::{self, bernoulli, poisson, standard_normal, uniform};
-use crate::rules::{effort, leadership, service};
+use crate::random::{self as rng, bernoulli, poisson, standard_normal, uniform};
+use crate::rules::{MonthContext, effort, leadership, service};
 use crate::scenario::{CountDistribution, CountSpec, Scenario};
 use rand_chacha::ChaCha8Rng;
 
@@ -157,7 +163,11 @@ pub fn build_village(s: &Scenario, id: u32, replicate_seed: u64) -> Village {
         differentiation,
         rng,
     };
-    leadership::update(&mut village, s);
+    leadership::update(
+        &mut village,
+        &MonthContext::at_start(s),
+        &mut VillageTally::default(),
+    );
     let inspection = s.supervision.inspection_at(0);
     let productivity = f64::from(service::productivity(&village, s));
     for m in &mut village.members {
