@@ -1156,6 +1156,10 @@ pub const PARAMS: &[Param] = &[
     ),
 ];
 
+/// Top-level sections that describe experiments rather than parameters.
+pub const EXPERIMENT_SECTIONS: &[&str] =
+    &["variants", "compare", "sweep", "uncertainty", "changes"];
+
 /// Look a parameter up by its dotted key.
 pub fn find(key: &str) -> Option<&'static Param> {
     PARAMS.iter().find(|p| p.key == key)
