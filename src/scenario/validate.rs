@@ -425,14 +425,15 @@ fn unknown_key_message(section: &str, name: &str) -> String {
     }
 }
 
-/// The candidate nearest to `word` by edit distance, if it is near enough.
+/// The candidate nearest to `word` by Levenshtein distance (on characters),
+/// if it is near enough: the first of equally near ones.
 pub(crate) fn suggest<'a>(
     word: &str,
     candidates: impl Iterator<Item = &'a str>,
 ) -> Option<&'a str> {
     let mut best: Option<(usize, &str)> = None;
     for c in candidates {
-        let d = edit_distance(word, c);
+        let d = strsim::levenshtein(word, c);
         if best.is_none_or(|(bd, _)| d < bd) {
             best = Some((d, c));
         }
@@ -441,22 +442,6 @@ pub(crate) fn suggest<'a>(
     let limit = (word.chars().count().max(c.chars().count()) / 3).max(2);
     let prefix = c.starts_with(word) || word.starts_with(c);
     (d <= limit || prefix).then_some(c)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for i in 1..=a.len() {
-        cur[0] = i;
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
-        }
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    prev[b.len()]
 }
 
 /// The table of all defaults, section by section.
