@@ -1,16 +1,20 @@
 //! Every error message a user can see for the scenario files in
-//! `tests/cmd/`, pinned: `grassroots validate tests/cmd/NAME.toml` must exit
-//! with code 2 and print exactly `tests/cmd/NAME.stderr`.
-//! After an intended change of wording, regenerate the files with
-//! `GRASSROOTS_BLESS=1 cargo test --release --test golden`.
+//! `tests/cmd/`, pinned with `snapbox`: `grassroots validate tests/cmd/NAME.toml`
+//! must exit with code 2 and print exactly `tests/cmd/NAME.stderr` (compared
+//! raw: no wildcards, no redactions).
+//!
+//! A new case is a `tests/cmd/NAME.toml`; after an intended change of wording,
+//! or for a new case, write the `.stderr` files with
+//! `SNAPSHOTS=overwrite cargo test --release --test golden` and review the diff.
 
+use snapbox::{Assert, Data, assert::DEFAULT_ACTION_ENV};
 use std::path::Path;
 use std::process::Command;
 
 #[test]
 fn error_messages_match_their_golden_files() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let bless = std::env::var_os("GRASSROOTS_BLESS").is_some();
+    let assert = Assert::new().action_env(DEFAULT_ACTION_ENV);
     let mut cases: Vec<_> = std::fs::read_dir(root.join("tests/cmd"))
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -27,18 +31,14 @@ fn error_messages_match_their_golden_files() {
             .current_dir(root)
             .output()
             .unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-        let golden = root.join(format!("tests/cmd/{name}.stderr"));
-        if bless {
-            std::fs::write(&golden, &stderr).unwrap();
-            continue;
+        if out.status.code() != Some(2) {
+            failures.push(format!("{name}: exit {:?}, expected 2", out.status.code()));
         }
-        let expected = std::fs::read_to_string(&golden).unwrap_or_default();
-        if out.status.code() != Some(2) || stderr != expected {
-            failures.push(format!(
-                "{name}: exit {:?}\n--- expected\n{expected}--- got\n{stderr}",
-                out.status.code()
-            ));
+        let golden = root.join(format!("tests/cmd/{name}.stderr"));
+        let expected = Data::read_from(&golden, None).raw();
+        let actual = Data::text(String::from_utf8_lossy(&out.stderr).into_owned());
+        if let Err(e) = assert.try_eq(Some(&shown), actual, expected) {
+            failures.push(format!("{name}: {e}"));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));

@@ -5,6 +5,7 @@
 //! Parsing never panics: every problem becomes a [`ScenarioError`] that names
 //! the file, line, column and key, and says what would be valid.
 
+mod param;
 pub mod schema;
 pub mod spec;
 mod validate;
@@ -12,6 +13,12 @@ mod validate;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+pub use schema::{
+    CountDistribution, CountSpec, Crowding, Effort, Environment, Evaluation, Exemplary, Funds,
+    Households, Incentive, Innovation, Leadership, Meta, Migration, Reach, ReplacementRule,
+    RewardRule, Selection, Service, ServiceTeam, Spiritual, Successor, Supervision, Technology,
+    Training, World,
+};
 pub use validate::{BaseLoader, Location, ScenarioError, ScenarioErrors};
 
 /// A fully resolved scenario: every parameter has a value.
@@ -72,152 +79,6 @@ pub struct Change {
     pub set: Vec<(String, String)>,
 }
 
-/// `[scenario]`: identity, seed and length of the run.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Meta {
-    /// Name of the run; output goes to `output/<name>/`.
-    pub name: String,
-    /// Scenario file this one builds on (relative to it), or empty.
-    pub base: String,
-    /// Free description.
-    pub description: String,
-    /// Master seed.
-    pub seed: u64,
-    /// Number of monthly steps.
-    pub months: u32,
-    /// Number of replicates.
-    pub replicates: u32,
-    /// Months simulated before month 0 and not recorded.
-    pub burn_in_months: u32,
-}
-
-/// A per-village count: fixed or drawn from a distribution.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum CountSpec {
-    /// The same number in every village.
-    Fixed(u32),
-    /// A number drawn per village.
-    Drawn(CountDistribution),
-}
-
-/// The distribution of a per-village count.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase", deny_unknown_fields)]
-pub enum CountDistribution {
-    /// Uniform integer in `[a, b]`.
-    Uniform([u32; 2]),
-    /// Normal with `[mean, sd]`, rounded.
-    Normal([f64; 2]),
-    /// Poisson with the given mean.
-    Poisson(f64),
-}
-
-/// `[world]`: size and initial state of the county.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-#[allow(missing_docs)]
-pub struct World {
-    pub villages: u32,
-    pub villages_per_township: u32,
-    pub households_per_village: CountSpec,
-    pub members_per_village: CountSpec,
-    pub share_left_behind: f64,
-    pub share_business: f64,
-    pub share_difficulty: f64,
-    pub contact_coverage: f64,
-    pub motivation_mean: f64,
-    pub motivation_sd: f64,
-    pub skill_mean: f64,
-    pub skill_sd: f64,
-    pub initial_satisfaction: f64,
-    pub initial_trust: f64,
-    pub share_working_age: f64,
-}
-
-/// `[environment]`: need arrival.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-#[allow(missing_docs)]
-pub struct Environment {
-    pub need_rate: f64,
-    pub multiplier_left_behind: f64,
-    pub multiplier_business: f64,
-    pub multiplier_difficulty: f64,
-    pub abandon_rate: f64,
-    pub market_development: f64,
-    pub market_development_sd: f64,
-    pub market_growth: f64,
-    pub need_growth: f64,
-    pub differentiation: f64,
-    pub differentiation_growth: f64,
-    pub diversity_cost: f64,
-    pub expectation_growth: f64,
-    pub expectation_max: f64,
-}
-
-/// `[service]`: service delivery.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-#[allow(missing_docs)]
-pub struct Service {
-    pub needs_per_member_month: f64,
-    pub uncovered_efficiency: f64,
-}
-
-/// `[households]`: satisfaction and trust dynamics.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-#[allow(missing_docs)]
-pub struct Households {
-    pub satisfaction_rate: f64,
-    pub trust_rate: f64,
-    pub visit_weight: f64,
-}
-
-/// `[effort]`: members' effort choice.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-#[allow(missing_docs)]
-pub struct Effort {
-    pub intrinsic_value: f64,
-    pub private_return: f64,
-    pub adjustment_rate: f64,
-    pub noise: f64,
-}
-
-/// Who is rewarded at an assessment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum RewardRule {
-    /// The top `reward_share` of members county-wide.
-    Rank,
-    /// Every member whose score reaches `reward_threshold`.
-    Threshold,
-}
-
-/// `[incentive]`: assessment and rewards.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-#[allow(missing_docs)]
-pub struct Incentive {
-    pub enabled: bool,
-    pub assessment_period_months: u32,
-    pub formal_weight: f64,
-    pub outcome_weight: f64,
-    pub mass_evaluation_weight: f64,
-    pub sanction_points: f64,
-    pub reward_rule: RewardRule,
-    pub reward_share: f64,
-    pub reward_threshold: f64,
-    pub material_reward: f64,
-    pub political_reward: f64,
-    pub spiritual_reward: f64,
-    pub material_reward_cost: f64,
-    pub economic_weight: f64,
-}
-
 impl Incentive {
     /// ρ: value to a member of one unit of assessment score (`docs/model.md` §7.4).
     pub fn reward_value(&self) -> f64 {
@@ -227,26 +88,6 @@ impl Incentive {
             0.0
         }
     }
-}
-
-/// `[supervision]`: inspection and mass supervision.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-#[allow(missing_docs)]
-pub struct Supervision {
-    pub enabled: bool,
-    pub inspection_rate: f64,
-    pub inspection_sees_formalism: f64,
-    pub mass_supervision: f64,
-    pub report_threshold: u32,
-    pub sanction: f64,
-    pub trust_gain: f64,
-    pub trust_loss: f64,
-    pub inspection_cost: f64,
-    pub campaign_inspection_rate: f64,
-    pub campaign_start_month: u32,
-    pub campaign_months: u32,
-    pub campaign_every_months: u32,
 }
 
 impl Supervision {
@@ -280,195 +121,6 @@ impl Supervision {
         (self.inspection_rate + extra).min(1.0)
     }
 }
-
-/// Within what group exemplary models are designated and imitated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Reach {
-    /// Own branch only.
-    Branch,
-    /// All branches of the township.
-    Township,
-    /// The whole county.
-    County,
-}
-
-/// `[exemplary]`: exemplary models and mentoring.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-#[allow(missing_docs)]
-pub struct Exemplary {
-    pub enabled: bool,
-    pub model_share: f64,
-    pub reach: Reach,
-    pub imitation_rate: f64,
-    pub imitation_temperature: f64,
-    pub imitation_strength: f64,
-    pub mentoring_rate: f64,
-}
-
-macro_rules! section {
-    ($(#[$doc:meta])* $name:ident { $($field:ident : $ty:ty),* $(,)? }) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-        #[serde(deny_unknown_fields)]
-        #[allow(missing_docs)]
-        pub struct $name {
-            $(pub $field: $ty),*
-        }
-    };
-}
-
-section!(
-    /// `[migration]`: hollowing out (`docs/model.md` §7.10).
-    Migration {
-        enabled: bool,
-        wage_ratio: f64,
-        member_hazard: f64,
-        wage_elasticity: f64,
-        motivation_retention: f64,
-        return_rate: f64,
-        household_hazard: f64,
-        household_return_rate: f64,
-        pay_gap_erosion: f64,
-        difficulty_hazard: f64,
-        recovery_rate: f64,
-    }
-);
-
-section!(
-    /// `[leadership]`: the secretary's leadership (`docs/model.md` §7.11).
-    Leadership {
-        strength: f64,
-        talent_sd: f64,
-        higher_guidance: f64,
-        tournament: bool,
-        promotion_share: f64,
-        promotion_response: f64,
-        promotion_noise: f64,
-    }
-);
-
-section!(
-    /// `[spiritual]`: ideological education (`docs/model.md` §7.12).
-    Spiritual {
-        enabled: bool,
-        education_intensity: f64,
-        education_effect: f64,
-        online_media: f64,
-        motivation_fade: f64,
-        education_cost: f64,
-    }
-);
-
-section!(
-    /// `[crowding]`: motivation crowding (`docs/model.md` §7.13).
-    Crowding {
-        enabled: bool,
-        inspection: f64,
-        material: f64,
-        recognition: f64,
-    }
-);
-
-/// What a secretary's democratic assessment reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Evaluation {
-    /// Households' mean satisfaction with the branch.
-    Mass,
-    /// The branch's assessment score.
-    Score,
-}
-
-/// Which secretaries are replaced.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ReplacementRule {
-    /// Those evaluated below `threshold`.
-    Threshold,
-    /// The `bottom_share` worst evaluated county-wide.
-    BottomShare,
-}
-
-/// How a successor is chosen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Successor {
-    /// Appointed from above by measured score.
-    Appointment,
-    /// Public direct election by members and households.
-    Election,
-}
-
-section!(
-    /// `[selection]`: democratic assessment and selection (`docs/model.md` §7.14).
-    Selection {
-        enabled: bool,
-        evaluation: Evaluation,
-        rule: ReplacementRule,
-        threshold: f64,
-        bottom_share: f64,
-        successor: Successor,
-        vote_noise: f64,
-    }
-);
-
-section!(
-    /// `[training]`: training and skill (`docs/model.md` §7.15).
-    Training {
-        enabled: bool,
-        rate: f64,
-        learning_rate: f64,
-        cost: f64,
-        skill_decay: f64,
-        learning_by_doing: f64,
-    }
-);
-
-section!(
-    /// `[technology]`: the service platform (`docs/model.md` §7.15).
-    Technology {
-        platform: bool,
-        platform_productivity: f64,
-        platform_reach: f64,
-        platform_cost: f64,
-    }
-);
-
-section!(
-    /// `[service_team]`: care, mutual help, contacts, joint branches (`docs/model.md` §7.16).
-    ServiceTeam {
-        mutual_help_rate: f64,
-        care_rate: f64,
-        contact_assignment: bool,
-        max_households_per_member: u32,
-        joint_branch: bool,
-        joint_branch_min_active: u32,
-        joint_branch_share: f64,
-    }
-);
-
-section!(
-    /// `[funds]`: service funds (`docs/model.md` §7.17).
-    Funds {
-        enabled: bool,
-        monthly_guarantee: f64,
-        initial: f64,
-        cost_per_need: f64,
-    }
-);
-
-section!(
-    /// `[innovation]`: Bass diffusion of service modes (`docs/model.md` §7.18).
-    Innovation {
-        enabled: bool,
-        external: f64,
-        imitation: f64,
-        exemplary_weight: f64,
-        productivity: f64,
-    }
-);
 
 impl Scenario {
     /// Parse and validate scenario text. `file` is used in messages only.

@@ -1,1160 +1,662 @@
 //! The scenario schema: every parameter a scenario file may set, with its
 //! default, valid range, meaning and the seed passage or literature it rests on.
 //!
-//! This table is the single source of truth. Validation reads the ranges from
-//! it, defaults are filled from it, `grassroots params` prints it, and a test
-//! checks that the parameter table in `docs/model.md` is exactly its Markdown
-//! rendering.
+//! This table is the single source of truth. Each section is declared once
+//! with `section!` (`scenario/param.rs`), which yields the section's struct
+//! (with its fields' meanings as docs) and its rows, [`Section`]; [`ALL`]
+//! lists the sections in documented order. Validation
+//! reads the ranges from it, defaults are filled from it, `grassroots params`
+//! prints it, and a test checks that the parameter table in `docs/model.md`
+//! is exactly its Markdown rendering.
+//!
+//! A new mechanism's parameters are one `section!` here, one entry in
+//! [`ALL`] and one field of [`super::Scenario`].
 
-/// The type and valid range of a parameter.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Kind {
-    /// A real number in `[min, max]`.
-    Real {
-        /// Smallest valid value.
-        min: f64,
-        /// Largest valid value.
-        max: f64,
-    },
-    /// An integer in `[min, max]`.
-    Integer {
-        /// Smallest valid value.
-        min: i64,
-        /// Largest valid value.
-        max: i64,
-    },
-    /// A count per village: a fixed integer, or a distribution
-    /// `{ uniform = [a, b] }`, `{ normal = [mean, sd] }`, `{ poisson = mean }`;
-    /// draws are clamped to `[min, max]`.
-    Count {
-        /// Smallest valid count.
-        min: i64,
-        /// Largest valid count.
-        max: i64,
-    },
-    /// `true` or `false`.
-    Switch,
-    /// Free text.
-    Text,
-    /// A name made of letters, digits, `-` and `_` (used for directory names).
-    Name,
-    /// One of a fixed list of words.
-    Choice(&'static [&'static str]),
+use super::param::{UNIT, count_params, flatten, int, real, section, titles};
+use serde::{Deserialize, Serialize};
+
+pub use super::param::{Kind, Param, Section};
+
+section! {
+    /// `[scenario]`: identity, seed and length of the run.
+    Meta [scenario] "Identity, seed and length of the run" {
+        name: String = "scenario", Kind::Name,
+            "Name of the run; output goes to `output/<name>/`",
+            "—";
+        base: String = "", Kind::Text,
+            "Scenario file this one builds on, relative to this file; its values replace the defaults",
+            "—";
+        description: String = "", Kind::Text,
+            "Free description, copied to the manifest",
+            "—";
+        seed: u64 = 1, int(0, i64::MAX),
+            "Master seed of all random streams",
+            "—";
+        months: u32 = 120, int(1, 1200),
+            "Length of a run in monthly steps",
+            "MODEL_BRIEF: time step one month";
+        replicates: u32 = 10, int(1, 100_000),
+            "Independent replicates (seeded runs)",
+            "—";
+        burn_in_months: u32 = 0, int(0, 1200),
+            "Months simulated before month 0 and not recorded (environment frozen, no campaigns)",
+            "—";
+    } rows [name, description, seed, months, replicates, burn_in_months, base]
 }
 
-impl Kind {
-    /// The range column of the parameter table.
-    pub fn range_text(&self) -> String {
-        match self {
-            Kind::Real { min, max } => format!("[{}, {}]", fmt_num(*min), fmt_num(*max)),
-            Kind::Integer { min, max } => format!("{min} – {max}"),
-            Kind::Count { min, max } => format!("{min} – {max}, or a distribution"),
-            Kind::Switch => "true / false".to_string(),
-            Kind::Text => "text".to_string(),
-            Kind::Name => "letters, digits, - and _".to_string(),
-            Kind::Choice(options) => options
-                .iter()
-                .map(|o| format!("\"{o}\""))
-                .collect::<Vec<_>>()
-                .join(" / "),
-        }
+/// A per-village count: fixed or drawn from a distribution.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum CountSpec {
+    /// The same number in every village.
+    Fixed(u32),
+    /// A number drawn per village.
+    Drawn(CountDistribution),
+}
+
+/// The distribution of a per-village count.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase", deny_unknown_fields)]
+pub enum CountDistribution {
+    /// Uniform integer in `[a, b]`.
+    Uniform([u32; 2]),
+    /// Normal with `[mean, sd]`, rounded.
+    Normal([f64; 2]),
+    /// Poisson with the given mean.
+    Poisson(f64),
+}
+
+section! {
+    /// `[world]`: size and initial state of the county.
+    World [world] "Size and initial state of the county" {
+        villages: u32 = 40, int(1, 1_000_000),
+            "Villages (each with one branch) in the county",
+            "MODEL_BRIEF entities";
+        villages_per_township: u32 = 10, int(1, 1_000_000),
+            "Villages per township (reach of township-level rules)",
+            "MODEL_BRIEF entities";
+        households_per_village: CountSpec = 150, Kind::Count { min: 1, max: 60_000 },
+            "Households per village",
+            "001 §2";
+        members_per_village: CountSpec = 25, Kind::Count { min: 1, max: 5_000 },
+            "Party members per village branch",
+            "001 §2";
+        share_left_behind: f64 = 0.25, UNIT,
+            "Share of households that are left-behind elderly or children",
+            "002 §2.4";
+        share_business: f64 = 0.10, UNIT,
+            "Share of business or cooperative households",
+            "000 §2";
+        share_difficulty: f64 = 0.10, UNIT,
+            "Share of households in difficulty",
+            "001 §4";
+        contact_coverage: f64 = 0.60, UNIT,
+            "Share of households given a fixed-point contact member at the start",
+            "000 §5; 003 (coverage gaps)";
+        motivation_mean: f64 = 0.50, UNIT,
+            "Mean intrinsic public-service motivation θ of members",
+            "000 §4; Buurman & Dur";
+        motivation_sd: f64 = 0.15, real(0.0, 0.5),
+            "Spread of θ (normal, clamped to [0, 1])",
+            "—";
+        skill_mean: f64 = 0.50, UNIT,
+            "Mean service skill s of members",
+            "002 §2.2";
+        skill_sd: f64 = 0.15, real(0.0, 0.5),
+            "Spread of s (normal, clamped to [0, 1])",
+            "—";
+        initial_satisfaction: f64 = 0.50, UNIT,
+            "Households' satisfaction with the branch at the start",
+            "—";
+        initial_trust: f64 = 0.50, UNIT,
+            "Households' trust in the branch at the start",
+            "—";
+        share_working_age: f64 = 0.60, UNIT,
+            "Share of members of working age (able to migrate)",
+            "002 §2.4";
     }
 }
 
-fn fmt_num(x: f64) -> String {
-    if x.fract() == 0.0 && x.abs() < 1e15 {
-        format!("{}", x as i64)
-    } else {
-        format!("{x}")
+section! {
+    /// `[environment]`: need arrival.
+    Environment [environment] "Need arrival (the environmental driving force)" {
+        need_rate: f64 = 0.20, real(0.0, 20.0),
+            "New needs per ordinary household per month at M = 0 (Poisson mean λ)",
+            "000 §2; 001 §2";
+        multiplier_left_behind: f64 = 1.50, real(0.0, 20.0),
+            "Need-rate multiplier for left-behind households",
+            "002 §2.4";
+        multiplier_business: f64 = 1.30, real(0.0, 20.0),
+            "Need-rate multiplier for business households",
+            "000 §2";
+        multiplier_difficulty: f64 = 2.00, real(0.0, 20.0),
+            "Need-rate multiplier for households in difficulty",
+            "001 §4";
+        abandon_rate: f64 = 0.15, UNIT,
+            "Monthly probability that an unresolved need is given up",
+            "—";
+        market_development: f64 = 0.30, UNIT,
+            "Initial market development M of a village (mean)",
+            "000 §2";
+        market_development_sd: f64 = 0.10, real(0.0, 0.5),
+            "Spread of initial M and D across villages (normal, clamped)",
+            "—";
+        market_growth: f64 = 0.02, real(0.0, 1.0),
+            "Yearly increase of M (and of D by differentiation_growth)",
+            "000 §2";
+        need_growth: f64 = 1.0, real(0.0, 10.0),
+            "β_M: need rate multiplier is 1 + β_M·M",
+            "000 §2; 001 §2";
+        differentiation: f64 = 0.30, UNIT,
+            "Initial social differentiation D (diversity of needs), mean",
+            "000 §2";
+        differentiation_growth: f64 = 0.02, real(0.0, 1.0),
+            "Yearly increase of D",
+            "000 §2";
+        diversity_cost: f64 = 0.30, real(0.0, 10.0),
+            "δ_D: capacity is divided by 1 + δ_D·D·(1 − platform reach)",
+            "001 §2";
+        expectation_growth: f64 = 0.03, real(0.0, 1.0),
+            "Yearly rise of household expectation E per unit of M",
+            "000 §2";
+        expectation_max: f64 = 2.0, real(1.0, 10.0),
+            "Ceiling of household expectation E",
+            "—";
     }
 }
 
-/// One parameter of the scenario file.
-#[derive(Debug, Clone, Copy)]
-pub struct Param {
-    /// Dotted key, `section.name`.
-    pub key: &'static str,
-    /// Type and valid range.
-    pub kind: Kind,
-    /// Default, written as a TOML literal.
-    pub default: &'static str,
-    /// What the parameter means, with its unit.
-    pub meaning: &'static str,
-    /// Seed passage (`000 §5`) or literature the parameter rests on.
-    pub source: &'static str,
-}
-
-impl Param {
-    /// The section part of the key.
-    pub fn section(&self) -> &'static str {
-        self.key.split_once('.').map(|(s, _)| s).unwrap_or("")
-    }
-    /// The name part of the key.
-    pub fn name(&self) -> &'static str {
-        self.key.split_once('.').map(|(_, n)| n).unwrap_or(self.key)
+section! {
+    /// `[service]`: service delivery.
+    Service [service] "Service delivery by members" {
+        needs_per_member_month: f64 = 6.0, real(0.0, 1000.0),
+            "κ: needs a member of skill 1 resolves per month on full-time real service",
+            "001 §4";
+        uncovered_efficiency: f64 = 0.50, UNIT,
+            "Efficiency of spare capacity on households without a contact member",
+            "000 §5 (fixed-point contact); 003";
     }
 }
 
-const fn real(min: f64, max: f64) -> Kind {
-    Kind::Real { min, max }
-}
-const fn int(min: i64, max: i64) -> Kind {
-    Kind::Integer { min, max }
-}
-const UNIT: Kind = real(0.0, 1.0);
-
-macro_rules! p {
-    ($key:literal, $kind:expr, $default:literal, $meaning:literal, $source:literal) => {
-        Param {
-            key: $key,
-            kind: $kind,
-            default: $default,
-            meaning: $meaning,
-            source: $source,
-        }
-    };
+section! {
+    /// `[households]`: satisfaction and trust dynamics.
+    Households [households] "Household satisfaction and trust" {
+        satisfaction_rate: f64 = 0.20, UNIT,
+            "α_S: speed at which satisfaction follows the month's experience",
+            "000 §5 (mass evaluation)";
+        trust_rate: f64 = 0.05, UNIT,
+            "α_T: speed at which trust follows satisfaction",
+            "000 §5";
+        visit_weight: f64 = 0.50, real(0.0, 10.0),
+            "γ: weight of a contact member's visit, counted like a served need",
+            "000 §5 (fixed-point contact)";
+    }
 }
 
-/// The sections of a scenario file, in the order they are documented.
-pub const SECTIONS: &[(&str, &str)] = &[
-    ("scenario", "Identity, seed and length of the run"),
-    ("world", "Size and initial state of the county"),
-    (
-        "environment",
-        "Need arrival (the environmental driving force)",
-    ),
-    ("service", "Service delivery by members"),
-    ("households", "Household satisfaction and trust"),
-    ("effort", "Members' choice of effort"),
-    ("incentive", "Assessment and rewards (the incentive system)"),
-    (
-        "supervision",
-        "Inspection and mass supervision (the binding system)",
-    ),
-    ("exemplary", "Exemplary models and mentoring"),
-    (
-        "migration",
-        "Hollowing out: migration, difficulty and the pay gap",
-    ),
-    (
-        "leadership",
-        "Main traction: the secretary's leadership and the promotion tournament",
-    ),
-    (
-        "spiritual",
-        "Spiritual guidance: ideological education and motivation dynamics",
-    ),
-    ("crowding", "Motivation crowding by control and rewards"),
-    (
-        "selection",
-        "Democratic assessment and selection of secretaries",
-    ),
-    ("training", "Knowledge: training and skill"),
-    ("technology", "Technology: the service platform"),
-    (
-        "service_team",
-        "Service team: care, mutual help, contact assignment, joint branches",
-    ),
-    ("funds", "Service funds"),
-    ("innovation", "Service innovation (Bass diffusion)"),
+section! {
+    /// `[effort]`: members' effort choice.
+    Effort [effort] "Members' choice of effort" {
+        intrinsic_value: f64 = 1.0, real(0.0, 10.0),
+            "v: value a member of motivation θ = 1 draws from one unit of real service",
+            "Buurman & Dur; Braganza 2022 (g)";
+        private_return: f64 = 0.80, real(0.0, 10.0),
+            "π: return on private work (farm, business, casual labour)",
+            "002 §2.4 (cadre pay)";
+        adjustment_rate: f64 = 0.30, UNIT,
+            "λ: share of the gap to the best split closed each month (habit)",
+            "—";
+        noise: f64 = 0.10, real(0.0, 3.0),
+            "σ: log-normal noise on each task's marginal value (bounded rationality)",
+            "Holmström & Milgrom 1991";
+    }
+}
+
+/// Who is rewarded at an assessment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RewardRule {
+    /// The top `reward_share` of members county-wide.
+    Rank,
+    /// Every member whose score reaches `reward_threshold`.
+    Threshold,
+}
+
+section! {
+    /// `[incentive]`: assessment and rewards.
+    Incentive [incentive] "Assessment and rewards (the incentive system)" {
+        enabled: bool = true, Kind::Switch,
+            "Whether the county assesses and rewards members",
+            "000 §5; 002 §2.4";
+        assessment_period_months: u32 = 12, int(1, 120),
+            "Months between assessments (honours, models)",
+            "000 §5 (Yangpu yearly evaluation)";
+        formal_weight: f64 = 0.60, UNIT,
+            "w_F: score weight on formal activity (meetings, records)",
+            "002 §2.1, §2.4; 003";
+        outcome_weight: f64 = 0.30, UNIT,
+            "w_O: score weight on needs resolved",
+            "000 §5";
+        mass_evaluation_weight: f64 = 0.10, UNIT,
+            "w_M: score weight on households' satisfaction",
+            "000 §5 (\"highlight the weight of mass evaluation\")";
+        sanction_points: f64 = 0.10, UNIT,
+            "Score deducted per sanction in the period",
+            "000 §5";
+        reward_rule: RewardRule = "rank", Kind::Choice(&["rank", "threshold"]),
+            "Who is rewarded: the top share county-wide, or all above a threshold",
+            "Lazear & Rosen 1981";
+        reward_share: f64 = 0.20, UNIT,
+            "Share rewarded under the rank rule",
+            "—";
+        reward_threshold: f64 = 0.50, UNIT,
+            "Score needed under the threshold rule",
+            "—";
+        material_reward: f64 = 0.30, real(0.0, 10.0),
+            "Value to a member of the material part of a reward",
+            "000 §5 (material incentives)";
+        political_reward: f64 = 0.20, real(0.0, 10.0),
+            "Value of the political part (promotion prospects)",
+            "000 §5 (political incentives); Li & Zhou 2005";
+        spiritual_reward: f64 = 0.10, real(0.0, 10.0),
+            "Value of the spiritual part (honour, recognition)",
+            "000 §5 (spiritual incentives)";
+        material_reward_cost: f64 = 2.0, real(0.0, 1000.0),
+            "Cost in thousand yuan of one material reward",
+            "003 (funds)";
+        economic_weight: f64 = 0.0, UNIT,
+            "w_E: score weight on economic indicators (\"two skins\")",
+            "002 §2.3";
+    }
+}
+
+section! {
+    /// `[supervision]`: inspection and mass supervision.
+    Supervision [supervision] "Inspection and mass supervision (the binding system)" {
+        enabled: bool = true, Kind::Switch,
+            "Whether inspection and mass supervision operate",
+            "000 §5; 003";
+        inspection_rate: f64 = 0.03, UNIT,
+            "I: monthly probability that a member is inspected from above",
+            "000 §5; Olken 2007";
+        inspection_sees_formalism: f64 = 0.30, UNIT,
+            "χ: probability that an inspection sees through formal activity",
+            "003 (poor supervision)";
+        mass_supervision: f64 = 0.05, UNIT,
+            "μ: monthly probability that a household with unmet needs and full trust reports its contact member",
+            "000 §5; Hammond 2000";
+        report_threshold: u32 = 2, int(1, 1000),
+            "M: reports in a month that trigger an investigation",
+            "Hammond 2000";
+        sanction: f64 = 0.50, real(0.0, 10.0),
+            "f: utility cost of one sanction to a member",
+            "Becker 1968";
+        trust_gain: f64 = 0.05, UNIT,
+            "Trust gained by a household whose report led to a sanction",
+            "Ostrom 1990";
+        trust_loss: f64 = 0.03, UNIT,
+            "Trust lost by a household whose report led to nothing",
+            "Ostrom 1990; Olken 2007";
+        inspection_cost: f64 = 0.05, real(0.0, 1000.0),
+            "Cost in thousand yuan of one inspection",
+            "—";
+        campaign_inspection_rate: f64 = 0.0, UNIT,
+            "Extra inspection probability during a campaign",
+            "000 §5 (campaign-style mode)";
+        campaign_start_month: u32 = 24, int(0, 1200),
+            "First month of the first campaign",
+            "000 §5";
+        campaign_months: u32 = 6, int(0, 1200),
+            "Length of a campaign in months",
+            "000 §5";
+        campaign_every_months: u32 = 0, int(0, 1200),
+            "Months between campaign starts (0: one campaign only)",
+            "000 §5";
+    }
+}
+
+/// Within what group exemplary models are designated and imitated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Reach {
+    /// Own branch only.
+    Branch,
+    /// All branches of the township.
+    Township,
+    /// The whole county.
+    County,
+}
+
+section! {
+    /// `[exemplary]`: exemplary models and mentoring.
+    Exemplary [exemplary] "Exemplary models and mentoring" {
+        enabled: bool = false, Kind::Switch,
+            "Whether models are designated, imitated and mentor others",
+            "000 §4 (Huairen); 001 §4; 004";
+        model_share: f64 = 0.05, UNIT,
+            "Share of members designated models at each assessment, per reach group",
+            "000 §4";
+        reach: Reach = "township", Kind::Choice(&["branch", "township", "county"]),
+            "Within what group models are designated and imitated",
+            "000 §4";
+        imitation_rate: f64 = 0.10, UNIT,
+            "Monthly probability that a member compares themself with a model",
+            "Mesoudi; 000 §4 (\"learning, catching up\")";
+        imitation_temperature: f64 = 0.10, real(0.001, 10.0),
+            "K: noise of the Fermi comparison of payoffs",
+            "Szabó & Tőke 1998";
+        imitation_strength: f64 = 0.50, UNIT,
+            "η: share of the difference to the model copied",
+            "—";
+        mentoring_rate: f64 = 0.01, UNIT,
+            "τ: monthly share of the skill gap to the branch's own models closed by mentoring",
+            "000 §4 (\"helping and exceeding\"); 001 §4";
+    }
+}
+
+section! {
+    /// `[migration]`: hollowing out (`docs/model.md` §7.10).
+    Migration [migration] "Hollowing out: migration, difficulty and the pay gap" {
+        enabled: bool = true, Kind::Switch,
+            "Whether members and households migrate and members fall into difficulty",
+            "002 §2.4";
+        wage_ratio: f64 = 1.5, real(0.0, 20.0),
+            "w: migrant wage / cadre income",
+            "002 §2.4";
+        member_hazard: f64 = 0.003, UNIT,
+            "h₀: monthly migration hazard of a working-age member at w = 1, θ = 0",
+            "002 §2.4; Buurman & Dur";
+        wage_elasticity: f64 = 1.0, real(0.0, 10.0),
+            "ε: hazard multiplier exp(ε·(w − 1))",
+            "002 §2.4";
+        motivation_retention: f64 = 2.0, real(0.0, 20.0),
+            "ψ: hazard multiplier exp(−ψ·θ): motivated members stay",
+            "Buurman & Dur";
+        return_rate: f64 = 0.01, UNIT,
+            "Monthly probability that a migrated member returns",
+            "002 §2.4";
+        household_hazard: f64 = 0.002, UNIT,
+            "Monthly hazard at w = 1 that an ordinary household's working members leave (it becomes left-behind)",
+            "002 §2.4";
+        household_return_rate: f64 = 0.01, UNIT,
+            "Monthly probability that a left-behind household's migrants return",
+            "—";
+        pay_gap_erosion: f64 = 0.001, UNIT,
+            "φ: monthly loss of motivation per unit of pay gap (w − 1)",
+            "002 §2.4";
+        difficulty_hazard: f64 = 0.002, UNIT,
+            "Monthly probability that an active member falls into difficulty (illness, age)",
+            "001 §4; 002 §2.4";
+        recovery_rate: f64 = 0.01, UNIT,
+            "Monthly probability that a member in difficulty becomes active again, without care",
+            "001 §4";
+    }
+}
+
+section! {
+    /// `[leadership]`: the secretary's leadership (`docs/model.md` §7.11).
+    Leadership [leadership] "Main traction: the secretary's leadership and the promotion tournament" {
+        strength: f64 = 0.30, UNIT,
+            "α_L: branch capacity multiplier is L = 1 + α_L·(2ℓ − 1)",
+            "000 §3";
+        talent_sd: f64 = 0.10, real(0.0, 0.5),
+            "Noise of a member's leadership talent ℓ around (s + θ)/2",
+            "000 §3";
+        higher_guidance: f64 = 0.0, UNIT,
+            "g_H: leadership added by higher-level guidance",
+            "000 §3";
+        tournament: bool = false, Kind::Switch,
+            "Whether secretaries compete county-wide for promotion",
+            "000 §3; Lazear & Rosen 1981; Li & Zhou 2005";
+        promotion_share: f64 = 0.05, UNIT,
+            "Share of secretaries promoted at each assessment (they leave the village)",
+            "Li & Zhou 2005";
+        promotion_response: f64 = 0.30, real(0.0, 5.0),
+            "β_P: leadership added at the steepest point of the promotion chance",
+            "Lazear & Rosen 1981";
+        promotion_noise: f64 = 0.05, real(0.001, 10.0),
+            "K_P: noise of branch scores in the promotion chance",
+            "Lazear & Rosen 1981";
+    }
+}
+
+section! {
+    /// `[spiritual]`: ideological education (`docs/model.md` §7.12).
+    Spiritual [spiritual] "Spiritual guidance: ideological education and motivation dynamics" {
+        enabled: bool = false, Kind::Switch,
+            "Whether branches hold ideological education",
+            "000 §4; 001 §3";
+        education_intensity: f64 = 1.0, real(0.0, 10.0),
+            "G: sessions per month (democratic life meetings, \"three sessions and one lesson\")",
+            "001 §3";
+        education_effect: f64 = 0.01, UNIT,
+            "γ_G: share of the gap to θ = 1 closed per session",
+            "000 §4";
+        online_media: f64 = 0.0, real(0.0, 10.0),
+            "Extra reach of education through online media (multiplier 1 + this)",
+            "000 abstract; 001 §3";
+        motivation_fade: f64 = 0.02, UNIT,
+            "δ: monthly fade of θ toward the member's lasting disposition θ̂ (always on)",
+            "000 §4 and conclusion";
+        education_cost: f64 = 0.01, real(0.0, 1000.0),
+            "Cost in thousand yuan per member and session",
+            "—";
+    }
+}
+
+section! {
+    /// `[crowding]`: motivation crowding (`docs/model.md` §7.13).
+    Crowding [crowding] "Motivation crowding by control and rewards" {
+        enabled: bool = true, Kind::Switch,
+            "Whether control and rewards change intrinsic motivation",
+            "Frey 1993; Frey & Jegen 2001";
+        inspection: f64 = 0.02, UNIT,
+            "c_I: share of θ lost per inspection (control crowds out)",
+            "Frey 1993";
+        material: f64 = 0.08, UNIT,
+            "c_M: share of θ lost per reward, times its material share",
+            "Deci, Koestner & Ryan 1999 (d ≈ −0.28)";
+        recognition: f64 = 0.10, UNIT,
+            "c_R: share of the gap to 1 gained per reward (times its political + spiritual share) or designation",
+            "Deci, Koestner & Ryan 1999 (d ≈ +0.33)";
+    }
+}
+
+/// What a secretary's democratic assessment reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Evaluation {
+    /// Households' mean satisfaction with the branch.
+    Mass,
+    /// The branch's assessment score.
+    Score,
+}
+
+/// Which secretaries are replaced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReplacementRule {
+    /// Those evaluated below `threshold`.
+    Threshold,
+    /// The `bottom_share` worst evaluated county-wide.
+    BottomShare,
+}
+
+/// How a successor is chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Successor {
+    /// Appointed from above by measured score.
+    Appointment,
+    /// Public direct election by members and households.
+    Election,
+}
+
+section! {
+    /// `[selection]`: democratic assessment and selection (`docs/model.md` §7.14).
+    Selection [selection] "Democratic assessment and selection of secretaries" {
+        enabled: bool = false, Kind::Switch,
+            "Whether secretaries are democratically assessed and replaced",
+            "001 §4; 004";
+        evaluation: Evaluation = "mass", Kind::Choice(&["mass", "score"]),
+            "What the assessment of a secretary reads: households' satisfaction or the branch score",
+            "000 §5; 004";
+        rule: ReplacementRule = "bottom_share", Kind::Choice(&["threshold", "bottom_share"]),
+            "Replace below a threshold, or the bottom share county-wide",
+            "004 (\"survival of the fittest\")";
+        threshold: f64 = 0.35, UNIT,
+            "Evaluation below which a secretary is replaced (threshold rule)",
+            "004";
+        bottom_share: f64 = 0.10, UNIT,
+            "Share of secretaries replaced (bottom_share rule)",
+            "004";
+        successor: Successor = "appointment", Kind::Choice(&["appointment", "election"]),
+            "How a new secretary is chosen: by measured score, or by public direct election",
+            "001 §4 (Pingchuan); Martinez-Bravo et al.";
+        vote_noise: f64 = 0.05, real(0.0, 5.0),
+            "Noise of each candidate's appraisal",
+            "—";
+    }
+}
+
+section! {
+    /// `[training]`: training and skill (`docs/model.md` §7.15).
+    Training [training] "Knowledge: training and skill" {
+        enabled: bool = false, Kind::Switch,
+            "Whether members are trained",
+            "000 abstract; 001 §4";
+        rate: f64 = 0.05, UNIT,
+            "Monthly probability that an active member is trained",
+            "001 §4";
+        learning_rate: f64 = 0.10, UNIT,
+            "Share of the gap to s = 1 closed by one training (learning curve)",
+            "001 §4";
+        cost: f64 = 0.3, real(0.0, 1000.0),
+            "Cost in thousand yuan per training",
+            "—";
+        skill_decay: f64 = 0.002, UNIT,
+            "d_s: monthly loss of skill as needs change (always on)",
+            "000 §2";
+        learning_by_doing: f64 = 0.005, UNIT,
+            "ℓ_D: monthly share of the gap to s = 1 closed per unit of real output √e_R (always on)",
+            "001 §4 (learning in service)";
+    }
+}
+
+section! {
+    /// `[technology]`: the service platform (`docs/model.md` §7.15).
+    Technology [technology] "Technology: the service platform" {
+        platform: bool = false, Kind::Switch,
+            "Whether branches have a service platform",
+            "000 abstract; 001 §3–4";
+        platform_productivity: f64 = 0.20, real(0.0, 10.0),
+            "Capacity multiplier 1 + this",
+            "001 §4";
+        platform_reach: f64 = 0.30, UNIT,
+            "Share of the gap to 1 closed in reaching uncovered households, and of the diversity cost removed",
+            "001 §4";
+        platform_cost: f64 = 0.5, real(0.0, 1000.0),
+            "Cost in thousand yuan per village and month",
+            "—";
+    }
+}
+
+section! {
+    /// `[service_team]`: care, mutual help, contacts, joint branches (`docs/model.md` §7.16).
+    ServiceTeam [service_team] "Service team: care, mutual help, contact assignment, joint branches" {
+        mutual_help_rate: f64 = 0.0, UNIT,
+            "Monthly share of the skill gap to the branch's most skilled member closed by mutual help",
+            "001 §4";
+        care_rate: f64 = 0.0, UNIT,
+            "Extra monthly recovery probability of members in difficulty through party-internal care",
+            "001 §4; 002 §2.4";
+        contact_assignment: bool = false, Kind::Switch,
+            "Whether households without an active contact are assigned one each month",
+            "000 §5; 003";
+        max_households_per_member: u32 = 15, int(1, 60_000),
+            "Most households a member is assigned",
+            "—";
+        joint_branch: bool = false, Kind::Switch,
+            "Whether villages with too few active members are joined with a township neighbour",
+            "001 §4 (set-up across boundaries)";
+        joint_branch_min_active: u32 = 8, int(0, 5_000),
+            "Active members below which a village is joined",
+            "001 §4";
+        joint_branch_share: f64 = 0.50, UNIT,
+            "Share of the partner's spare capacity lent to the joined village",
+            "—";
+    }
+}
+
+section! {
+    /// `[funds]`: service funds (`docs/model.md` §7.17).
+    Funds [funds] "Service funds" {
+        enabled: bool = true, Kind::Switch,
+            "Whether resolving needs draws on a branch service fund that can run out",
+            "003 (funds)";
+        monthly_guarantee: f64 = 1.0, real(0.0, 10_000.0),
+            "Service funds allocated per branch and month, thousand yuan",
+            "003";
+        initial: f64 = 5.0, real(0.0, 100_000.0),
+            "Fund balance at the start, thousand yuan",
+            "—";
+        cost_per_need: f64 = 0.05, real(0.0, 1000.0),
+            "Thousand yuan spent per resolved need",
+            "003";
+    }
+}
+
+section! {
+    /// `[innovation]`: Bass diffusion of service modes (`docs/model.md` §7.18).
+    Innovation [innovation] "Service innovation (Bass diffusion)" {
+        enabled: bool = false, Kind::Switch,
+            "Whether branches adopt new service modes",
+            "004";
+        external: f64 = 0.03, UNIT,
+            "Bass p: yearly adoption hazard from outside",
+            "Bass 1969";
+        imitation: f64 = 0.38, real(0.0, 10.0),
+            "Bass q: yearly hazard per adopted share of the township",
+            "Bass 1969; 004";
+        exemplary_weight: f64 = 1.0, real(0.0, 10.0),
+            "Extra weight of branches with exemplary models among adopters",
+            "004";
+        productivity: f64 = 0.20, real(0.0, 10.0),
+            "Capacity multiplier 1 + this for adopters",
+            "004";
+    }
+}
+
+/// Every section of a scenario file, in the order they are documented.
+pub const ALL: &[Section] = &[
+    Meta::SCHEMA,
+    World::SCHEMA,
+    Environment::SCHEMA,
+    Service::SCHEMA,
+    Households::SCHEMA,
+    Effort::SCHEMA,
+    Incentive::SCHEMA,
+    Supervision::SCHEMA,
+    Exemplary::SCHEMA,
+    Migration::SCHEMA,
+    Leadership::SCHEMA,
+    Spiritual::SCHEMA,
+    Crowding::SCHEMA,
+    Selection::SCHEMA,
+    Training::SCHEMA,
+    Technology::SCHEMA,
+    ServiceTeam::SCHEMA,
+    Funds::SCHEMA,
+    Innovation::SCHEMA,
 ];
+
+/// The sections of a scenario file (key, title), in the order they are documented.
+pub const SECTIONS: &[(&str, &str)] = &titles::<{ ALL.len() }>(ALL);
 
 /// Every parameter, grouped by section in the order of [`SECTIONS`].
-pub const PARAMS: &[Param] = &[
-    // --- scenario -------------------------------------------------------
-    p!(
-        "scenario.name",
-        Kind::Name,
-        "\"scenario\"",
-        "Name of the run; output goes to `output/<name>/`",
-        "—"
-    ),
-    p!(
-        "scenario.description",
-        Kind::Text,
-        "\"\"",
-        "Free description, copied to the manifest",
-        "—"
-    ),
-    p!(
-        "scenario.seed",
-        int(0, i64::MAX),
-        "1",
-        "Master seed of all random streams",
-        "—"
-    ),
-    p!(
-        "scenario.months",
-        int(1, 1200),
-        "120",
-        "Length of a run in monthly steps",
-        "MODEL_BRIEF: time step one month"
-    ),
-    p!(
-        "scenario.replicates",
-        int(1, 100_000),
-        "10",
-        "Independent replicates (seeded runs)",
-        "—"
-    ),
-    // --- world ----------------------------------------------------------
-    p!(
-        "world.villages",
-        int(1, 1_000_000),
-        "40",
-        "Villages (each with one branch) in the county",
-        "MODEL_BRIEF entities"
-    ),
-    p!(
-        "world.villages_per_township",
-        int(1, 1_000_000),
-        "10",
-        "Villages per township (reach of township-level rules)",
-        "MODEL_BRIEF entities"
-    ),
-    p!(
-        "world.households_per_village",
-        Kind::Count {
-            min: 1,
-            max: 60_000
-        },
-        "150",
-        "Households per village",
-        "001 §2"
-    ),
-    p!(
-        "world.members_per_village",
-        Kind::Count { min: 1, max: 5_000 },
-        "25",
-        "Party members per village branch",
-        "001 §2"
-    ),
-    p!(
-        "world.share_left_behind",
-        UNIT,
-        "0.25",
-        "Share of households that are left-behind elderly or children",
-        "002 §2.4"
-    ),
-    p!(
-        "world.share_business",
-        UNIT,
-        "0.10",
-        "Share of business or cooperative households",
-        "000 §2"
-    ),
-    p!(
-        "world.share_difficulty",
-        UNIT,
-        "0.10",
-        "Share of households in difficulty",
-        "001 §4"
-    ),
-    p!(
-        "world.contact_coverage",
-        UNIT,
-        "0.60",
-        "Share of households given a fixed-point contact member at the start",
-        "000 §5; 003 (coverage gaps)"
-    ),
-    p!(
-        "world.motivation_mean",
-        UNIT,
-        "0.50",
-        "Mean intrinsic public-service motivation θ of members",
-        "000 §4; Buurman & Dur"
-    ),
-    p!(
-        "world.motivation_sd",
-        real(0.0, 0.5),
-        "0.15",
-        "Spread of θ (normal, clamped to [0, 1])",
-        "—"
-    ),
-    p!(
-        "world.skill_mean",
-        UNIT,
-        "0.50",
-        "Mean service skill s of members",
-        "002 §2.2"
-    ),
-    p!(
-        "world.skill_sd",
-        real(0.0, 0.5),
-        "0.15",
-        "Spread of s (normal, clamped to [0, 1])",
-        "—"
-    ),
-    p!(
-        "world.initial_satisfaction",
-        UNIT,
-        "0.50",
-        "Households' satisfaction with the branch at the start",
-        "—"
-    ),
-    p!(
-        "world.initial_trust",
-        UNIT,
-        "0.50",
-        "Households' trust in the branch at the start",
-        "—"
-    ),
-    // --- environment ----------------------------------------------------
-    p!(
-        "environment.need_rate",
-        real(0.0, 20.0),
-        "0.20",
-        "New needs per ordinary household per month at M = 0 (Poisson mean λ)",
-        "000 §2; 001 §2"
-    ),
-    p!(
-        "environment.multiplier_left_behind",
-        real(0.0, 20.0),
-        "1.50",
-        "Need-rate multiplier for left-behind households",
-        "002 §2.4"
-    ),
-    p!(
-        "environment.multiplier_business",
-        real(0.0, 20.0),
-        "1.30",
-        "Need-rate multiplier for business households",
-        "000 §2"
-    ),
-    p!(
-        "environment.multiplier_difficulty",
-        real(0.0, 20.0),
-        "2.00",
-        "Need-rate multiplier for households in difficulty",
-        "001 §4"
-    ),
-    p!(
-        "environment.abandon_rate",
-        UNIT,
-        "0.15",
-        "Monthly probability that an unresolved need is given up",
-        "—"
-    ),
-    // --- service --------------------------------------------------------
-    p!(
-        "service.needs_per_member_month",
-        real(0.0, 1000.0),
-        "6.0",
-        "κ: needs a member of skill 1 resolves per month on full-time real service",
-        "001 §4"
-    ),
-    p!(
-        "service.uncovered_efficiency",
-        UNIT,
-        "0.50",
-        "Efficiency of spare capacity on households without a contact member",
-        "000 §5 (fixed-point contact); 003"
-    ),
-    // --- households -----------------------------------------------------
-    p!(
-        "households.satisfaction_rate",
-        UNIT,
-        "0.20",
-        "α_S: speed at which satisfaction follows the month's experience",
-        "000 §5 (mass evaluation)"
-    ),
-    p!(
-        "households.trust_rate",
-        UNIT,
-        "0.05",
-        "α_T: speed at which trust follows satisfaction",
-        "000 §5"
-    ),
-    p!(
-        "households.visit_weight",
-        real(0.0, 10.0),
-        "0.50",
-        "γ: weight of a contact member's visit, counted like a served need",
-        "000 §5 (fixed-point contact)"
-    ),
-    // --- effort ---------------------------------------------------------
-    p!(
-        "effort.intrinsic_value",
-        real(0.0, 10.0),
-        "1.0",
-        "v: value a member of motivation θ = 1 draws from one unit of real service",
-        "Buurman & Dur; Braganza 2022 (g)"
-    ),
-    p!(
-        "effort.private_return",
-        real(0.0, 10.0),
-        "0.80",
-        "π: return on private work (farm, business, casual labour)",
-        "002 §2.4 (cadre pay)"
-    ),
-    p!(
-        "effort.adjustment_rate",
-        UNIT,
-        "0.30",
-        "λ: share of the gap to the best split closed each month (habit)",
-        "—"
-    ),
-    p!(
-        "effort.noise",
-        real(0.0, 3.0),
-        "0.10",
-        "σ: log-normal noise on each task's marginal value (bounded rationality)",
-        "Holmström & Milgrom 1991"
-    ),
-    // --- incentive ------------------------------------------------------
-    p!(
-        "incentive.enabled",
-        Kind::Switch,
-        "true",
-        "Whether the county assesses and rewards members",
-        "000 §5; 002 §2.4"
-    ),
-    p!(
-        "incentive.assessment_period_months",
-        int(1, 120),
-        "12",
-        "Months between assessments (honours, models)",
-        "000 §5 (Yangpu yearly evaluation)"
-    ),
-    p!(
-        "incentive.formal_weight",
-        UNIT,
-        "0.60",
-        "w_F: score weight on formal activity (meetings, records)",
-        "002 §2.1, §2.4; 003"
-    ),
-    p!(
-        "incentive.outcome_weight",
-        UNIT,
-        "0.30",
-        "w_O: score weight on needs resolved",
-        "000 §5"
-    ),
-    p!(
-        "incentive.mass_evaluation_weight",
-        UNIT,
-        "0.10",
-        "w_M: score weight on households' satisfaction",
-        "000 §5 (\"highlight the weight of mass evaluation\")"
-    ),
-    p!(
-        "incentive.sanction_points",
-        UNIT,
-        "0.10",
-        "Score deducted per sanction in the period",
-        "000 §5"
-    ),
-    p!(
-        "incentive.reward_rule",
-        Kind::Choice(&["rank", "threshold"]),
-        "\"rank\"",
-        "Who is rewarded: the top share county-wide, or all above a threshold",
-        "Lazear & Rosen 1981"
-    ),
-    p!(
-        "incentive.reward_share",
-        UNIT,
-        "0.20",
-        "Share rewarded under the rank rule",
-        "—"
-    ),
-    p!(
-        "incentive.reward_threshold",
-        UNIT,
-        "0.50",
-        "Score needed under the threshold rule",
-        "—"
-    ),
-    p!(
-        "incentive.material_reward",
-        real(0.0, 10.0),
-        "0.30",
-        "Value to a member of the material part of a reward",
-        "000 §5 (material incentives)"
-    ),
-    p!(
-        "incentive.political_reward",
-        real(0.0, 10.0),
-        "0.20",
-        "Value of the political part (promotion prospects)",
-        "000 §5 (political incentives); Li & Zhou 2005"
-    ),
-    p!(
-        "incentive.spiritual_reward",
-        real(0.0, 10.0),
-        "0.10",
-        "Value of the spiritual part (honour, recognition)",
-        "000 §5 (spiritual incentives)"
-    ),
-    p!(
-        "incentive.material_reward_cost",
-        real(0.0, 1000.0),
-        "2.0",
-        "Cost in thousand yuan of one material reward",
-        "003 (funds)"
-    ),
-    // --- supervision ----------------------------------------------------
-    p!(
-        "supervision.enabled",
-        Kind::Switch,
-        "true",
-        "Whether inspection and mass supervision operate",
-        "000 §5; 003"
-    ),
-    p!(
-        "supervision.inspection_rate",
-        UNIT,
-        "0.03",
-        "I: monthly probability that a member is inspected from above",
-        "000 §5; Olken 2007"
-    ),
-    p!(
-        "supervision.inspection_sees_formalism",
-        UNIT,
-        "0.30",
-        "χ: probability that an inspection sees through formal activity",
-        "003 (poor supervision)"
-    ),
-    p!(
-        "supervision.mass_supervision",
-        UNIT,
-        "0.05",
-        "μ: monthly probability that a household with unmet needs and full trust reports its contact member",
-        "000 §5; Hammond 2000"
-    ),
-    p!(
-        "supervision.report_threshold",
-        int(1, 1000),
-        "2",
-        "M: reports in a month that trigger an investigation",
-        "Hammond 2000"
-    ),
-    p!(
-        "supervision.sanction",
-        real(0.0, 10.0),
-        "0.50",
-        "f: utility cost of one sanction to a member",
-        "Becker 1968"
-    ),
-    p!(
-        "supervision.trust_gain",
-        UNIT,
-        "0.05",
-        "Trust gained by a household whose report led to a sanction",
-        "Ostrom 1990"
-    ),
-    p!(
-        "supervision.trust_loss",
-        UNIT,
-        "0.03",
-        "Trust lost by a household whose report led to nothing",
-        "Ostrom 1990; Olken 2007"
-    ),
-    p!(
-        "supervision.inspection_cost",
-        real(0.0, 1000.0),
-        "0.05",
-        "Cost in thousand yuan of one inspection",
-        "—"
-    ),
-    p!(
-        "supervision.campaign_inspection_rate",
-        UNIT,
-        "0.0",
-        "Extra inspection probability during a campaign",
-        "000 §5 (campaign-style mode)"
-    ),
-    p!(
-        "supervision.campaign_start_month",
-        int(0, 1200),
-        "24",
-        "First month of the first campaign",
-        "000 §5"
-    ),
-    p!(
-        "supervision.campaign_months",
-        int(0, 1200),
-        "6",
-        "Length of a campaign in months",
-        "000 §5"
-    ),
-    p!(
-        "supervision.campaign_every_months",
-        int(0, 1200),
-        "0",
-        "Months between campaign starts (0: one campaign only)",
-        "000 §5"
-    ),
-    // --- exemplary ------------------------------------------------------
-    p!(
-        "exemplary.enabled",
-        Kind::Switch,
-        "false",
-        "Whether models are designated, imitated and mentor others",
-        "000 §4 (Huairen); 001 §4; 004"
-    ),
-    p!(
-        "exemplary.model_share",
-        UNIT,
-        "0.05",
-        "Share of members designated models at each assessment, per reach group",
-        "000 §4"
-    ),
-    p!(
-        "exemplary.reach",
-        Kind::Choice(&["branch", "township", "county"]),
-        "\"township\"",
-        "Within what group models are designated and imitated",
-        "000 §4"
-    ),
-    p!(
-        "exemplary.imitation_rate",
-        UNIT,
-        "0.10",
-        "Monthly probability that a member compares themself with a model",
-        "Mesoudi; 000 §4 (\"learning, catching up\")"
-    ),
-    p!(
-        "exemplary.imitation_temperature",
-        real(0.001, 10.0),
-        "0.10",
-        "K: noise of the Fermi comparison of payoffs",
-        "Szabó & Tőke 1998"
-    ),
-    p!(
-        "exemplary.imitation_strength",
-        UNIT,
-        "0.50",
-        "η: share of the difference to the model copied",
-        "—"
-    ),
-    p!(
-        "exemplary.mentoring_rate",
-        UNIT,
-        "0.01",
-        "τ: monthly share of the skill gap to the branch's own models closed by mentoring",
-        "000 §4 (\"helping and exceeding\"); 001 §4"
-    ),
-    p!(
-        "scenario.burn_in_months",
-        int(0, 1200),
-        "0",
-        "Months simulated before month 0 and not recorded (environment frozen, no campaigns)",
-        "—"
-    ),
-    p!(
-        "scenario.base",
-        Kind::Text,
-        "\"\"",
-        "Scenario file this one builds on, relative to this file; its values replace the defaults",
-        "—"
-    ),
-    // --- additions of the full model (docs/model.md §7.9–7.19) ------------
-    p!(
-        "world.share_working_age",
-        UNIT,
-        "0.60",
-        "Share of members of working age (able to migrate)",
-        "002 §2.4"
-    ),
-    p!(
-        "environment.market_development",
-        UNIT,
-        "0.30",
-        "Initial market development M of a village (mean)",
-        "000 §2"
-    ),
-    p!(
-        "environment.market_development_sd",
-        real(0.0, 0.5),
-        "0.10",
-        "Spread of initial M and D across villages (normal, clamped)",
-        "—"
-    ),
-    p!(
-        "environment.market_growth",
-        real(0.0, 1.0),
-        "0.02",
-        "Yearly increase of M (and of D by differentiation_growth)",
-        "000 §2"
-    ),
-    p!(
-        "environment.need_growth",
-        real(0.0, 10.0),
-        "1.0",
-        "β_M: need rate multiplier is 1 + β_M·M",
-        "000 §2; 001 §2"
-    ),
-    p!(
-        "environment.differentiation",
-        UNIT,
-        "0.30",
-        "Initial social differentiation D (diversity of needs), mean",
-        "000 §2"
-    ),
-    p!(
-        "environment.differentiation_growth",
-        real(0.0, 1.0),
-        "0.02",
-        "Yearly increase of D",
-        "000 §2"
-    ),
-    p!(
-        "environment.diversity_cost",
-        real(0.0, 10.0),
-        "0.30",
-        "δ_D: capacity is divided by 1 + δ_D·D·(1 − platform reach)",
-        "001 §2"
-    ),
-    p!(
-        "environment.expectation_growth",
-        real(0.0, 1.0),
-        "0.03",
-        "Yearly rise of household expectation E per unit of M",
-        "000 §2"
-    ),
-    p!(
-        "environment.expectation_max",
-        real(1.0, 10.0),
-        "2.0",
-        "Ceiling of household expectation E",
-        "—"
-    ),
-    p!(
-        "incentive.economic_weight",
-        UNIT,
-        "0.0",
-        "w_E: score weight on economic indicators (\"two skins\")",
-        "002 §2.3"
-    ),
-    p!(
-        "migration.enabled",
-        Kind::Switch,
-        "true",
-        "Whether members and households migrate and members fall into difficulty",
-        "002 §2.4"
-    ),
-    p!(
-        "migration.wage_ratio",
-        real(0.0, 20.0),
-        "1.5",
-        "w: migrant wage / cadre income",
-        "002 §2.4"
-    ),
-    p!(
-        "migration.member_hazard",
-        UNIT,
-        "0.003",
-        "h₀: monthly migration hazard of a working-age member at w = 1, θ = 0",
-        "002 §2.4; Buurman & Dur"
-    ),
-    p!(
-        "migration.wage_elasticity",
-        real(0.0, 10.0),
-        "1.0",
-        "ε: hazard multiplier exp(ε·(w − 1))",
-        "002 §2.4"
-    ),
-    p!(
-        "migration.motivation_retention",
-        real(0.0, 20.0),
-        "2.0",
-        "ψ: hazard multiplier exp(−ψ·θ): motivated members stay",
-        "Buurman & Dur"
-    ),
-    p!(
-        "migration.return_rate",
-        UNIT,
-        "0.01",
-        "Monthly probability that a migrated member returns",
-        "002 §2.4"
-    ),
-    p!(
-        "migration.household_hazard",
-        UNIT,
-        "0.002",
-        "Monthly hazard at w = 1 that an ordinary household's working members leave (it becomes left-behind)",
-        "002 §2.4"
-    ),
-    p!(
-        "migration.household_return_rate",
-        UNIT,
-        "0.01",
-        "Monthly probability that a left-behind household's migrants return",
-        "—"
-    ),
-    p!(
-        "migration.pay_gap_erosion",
-        UNIT,
-        "0.001",
-        "φ: monthly loss of motivation per unit of pay gap (w − 1)",
-        "002 §2.4"
-    ),
-    p!(
-        "migration.difficulty_hazard",
-        UNIT,
-        "0.002",
-        "Monthly probability that an active member falls into difficulty (illness, age)",
-        "001 §4; 002 §2.4"
-    ),
-    p!(
-        "migration.recovery_rate",
-        UNIT,
-        "0.01",
-        "Monthly probability that a member in difficulty becomes active again, without care",
-        "001 §4"
-    ),
-    p!(
-        "leadership.strength",
-        UNIT,
-        "0.30",
-        "α_L: branch capacity multiplier is L = 1 + α_L·(2ℓ − 1)",
-        "000 §3"
-    ),
-    p!(
-        "leadership.talent_sd",
-        real(0.0, 0.5),
-        "0.10",
-        "Noise of a member's leadership talent ℓ around (s + θ)/2",
-        "000 §3"
-    ),
-    p!(
-        "leadership.higher_guidance",
-        UNIT,
-        "0.0",
-        "g_H: leadership added by higher-level guidance",
-        "000 §3"
-    ),
-    p!(
-        "leadership.tournament",
-        Kind::Switch,
-        "false",
-        "Whether secretaries compete county-wide for promotion",
-        "000 §3; Lazear & Rosen 1981; Li & Zhou 2005"
-    ),
-    p!(
-        "leadership.promotion_share",
-        UNIT,
-        "0.05",
-        "Share of secretaries promoted at each assessment (they leave the village)",
-        "Li & Zhou 2005"
-    ),
-    p!(
-        "leadership.promotion_response",
-        real(0.0, 5.0),
-        "0.30",
-        "β_P: leadership added at the steepest point of the promotion chance",
-        "Lazear & Rosen 1981"
-    ),
-    p!(
-        "leadership.promotion_noise",
-        real(0.001, 10.0),
-        "0.05",
-        "K_P: noise of branch scores in the promotion chance",
-        "Lazear & Rosen 1981"
-    ),
-    p!(
-        "spiritual.enabled",
-        Kind::Switch,
-        "false",
-        "Whether branches hold ideological education",
-        "000 §4; 001 §3"
-    ),
-    p!(
-        "spiritual.education_intensity",
-        real(0.0, 10.0),
-        "1.0",
-        "G: sessions per month (democratic life meetings, \"three sessions and one lesson\")",
-        "001 §3"
-    ),
-    p!(
-        "spiritual.education_effect",
-        UNIT,
-        "0.01",
-        "γ_G: share of the gap to θ = 1 closed per session",
-        "000 §4"
-    ),
-    p!(
-        "spiritual.online_media",
-        real(0.0, 10.0),
-        "0.0",
-        "Extra reach of education through online media (multiplier 1 + this)",
-        "000 abstract; 001 §3"
-    ),
-    p!(
-        "spiritual.motivation_fade",
-        UNIT,
-        "0.02",
-        "δ: monthly fade of θ toward the member's lasting disposition θ̂ (always on)",
-        "000 §4 and conclusion"
-    ),
-    p!(
-        "spiritual.education_cost",
-        real(0.0, 1000.0),
-        "0.01",
-        "Cost in thousand yuan per member and session",
-        "—"
-    ),
-    p!(
-        "crowding.enabled",
-        Kind::Switch,
-        "true",
-        "Whether control and rewards change intrinsic motivation",
-        "Frey 1993; Frey & Jegen 2001"
-    ),
-    p!(
-        "crowding.inspection",
-        UNIT,
-        "0.02",
-        "c_I: share of θ lost per inspection (control crowds out)",
-        "Frey 1993"
-    ),
-    p!(
-        "crowding.material",
-        UNIT,
-        "0.08",
-        "c_M: share of θ lost per reward, times its material share",
-        "Deci, Koestner & Ryan 1999 (d ≈ −0.28)"
-    ),
-    p!(
-        "crowding.recognition",
-        UNIT,
-        "0.10",
-        "c_R: share of the gap to 1 gained per reward (times its political + spiritual share) or designation",
-        "Deci, Koestner & Ryan 1999 (d ≈ +0.33)"
-    ),
-    p!(
-        "selection.enabled",
-        Kind::Switch,
-        "false",
-        "Whether secretaries are democratically assessed and replaced",
-        "001 §4; 004"
-    ),
-    p!(
-        "selection.evaluation",
-        Kind::Choice(&["mass", "score"]),
-        "\"mass\"",
-        "What the assessment of a secretary reads: households' satisfaction or the branch score",
-        "000 §5; 004"
-    ),
-    p!(
-        "selection.rule",
-        Kind::Choice(&["threshold", "bottom_share"]),
-        "\"bottom_share\"",
-        "Replace below a threshold, or the bottom share county-wide",
-        "004 (\"survival of the fittest\")"
-    ),
-    p!(
-        "selection.threshold",
-        UNIT,
-        "0.35",
-        "Evaluation below which a secretary is replaced (threshold rule)",
-        "004"
-    ),
-    p!(
-        "selection.bottom_share",
-        UNIT,
-        "0.10",
-        "Share of secretaries replaced (bottom_share rule)",
-        "004"
-    ),
-    p!(
-        "selection.successor",
-        Kind::Choice(&["appointment", "election"]),
-        "\"appointment\"",
-        "How a new secretary is chosen: by measured score, or by public direct election",
-        "001 §4 (Pingchuan); Martinez-Bravo et al."
-    ),
-    p!(
-        "selection.vote_noise",
-        real(0.0, 5.0),
-        "0.05",
-        "Noise of each candidate's appraisal",
-        "—"
-    ),
-    p!(
-        "training.enabled",
-        Kind::Switch,
-        "false",
-        "Whether members are trained",
-        "000 abstract; 001 §4"
-    ),
-    p!(
-        "training.rate",
-        UNIT,
-        "0.05",
-        "Monthly probability that an active member is trained",
-        "001 §4"
-    ),
-    p!(
-        "training.learning_rate",
-        UNIT,
-        "0.10",
-        "Share of the gap to s = 1 closed by one training (learning curve)",
-        "001 §4"
-    ),
-    p!(
-        "training.cost",
-        real(0.0, 1000.0),
-        "0.3",
-        "Cost in thousand yuan per training",
-        "—"
-    ),
-    p!(
-        "training.skill_decay",
-        UNIT,
-        "0.002",
-        "d_s: monthly loss of skill as needs change (always on)",
-        "000 §2"
-    ),
-    p!(
-        "training.learning_by_doing",
-        UNIT,
-        "0.005",
-        "ℓ_D: monthly share of the gap to s = 1 closed per unit of real output √e_R (always on)",
-        "001 §4 (learning in service)"
-    ),
-    p!(
-        "technology.platform",
-        Kind::Switch,
-        "false",
-        "Whether branches have a service platform",
-        "000 abstract; 001 §3–4"
-    ),
-    p!(
-        "technology.platform_productivity",
-        real(0.0, 10.0),
-        "0.20",
-        "Capacity multiplier 1 + this",
-        "001 §4"
-    ),
-    p!(
-        "technology.platform_reach",
-        UNIT,
-        "0.30",
-        "Share of the gap to 1 closed in reaching uncovered households, and of the diversity cost removed",
-        "001 §4"
-    ),
-    p!(
-        "technology.platform_cost",
-        real(0.0, 1000.0),
-        "0.5",
-        "Cost in thousand yuan per village and month",
-        "—"
-    ),
-    p!(
-        "service_team.mutual_help_rate",
-        UNIT,
-        "0.0",
-        "Monthly share of the skill gap to the branch's most skilled member closed by mutual help",
-        "001 §4"
-    ),
-    p!(
-        "service_team.care_rate",
-        UNIT,
-        "0.0",
-        "Extra monthly recovery probability of members in difficulty through party-internal care",
-        "001 §4; 002 §2.4"
-    ),
-    p!(
-        "service_team.contact_assignment",
-        Kind::Switch,
-        "false",
-        "Whether households without an active contact are assigned one each month",
-        "000 §5; 003"
-    ),
-    p!(
-        "service_team.max_households_per_member",
-        int(1, 60_000),
-        "15",
-        "Most households a member is assigned",
-        "—"
-    ),
-    p!(
-        "service_team.joint_branch",
-        Kind::Switch,
-        "false",
-        "Whether villages with too few active members are joined with a township neighbour",
-        "001 §4 (set-up across boundaries)"
-    ),
-    p!(
-        "service_team.joint_branch_min_active",
-        int(0, 5_000),
-        "8",
-        "Active members below which a village is joined",
-        "001 §4"
-    ),
-    p!(
-        "service_team.joint_branch_share",
-        UNIT,
-        "0.50",
-        "Share of the partner's spare capacity lent to the joined village",
-        "—"
-    ),
-    p!(
-        "funds.enabled",
-        Kind::Switch,
-        "true",
-        "Whether resolving needs draws on a branch service fund that can run out",
-        "003 (funds)"
-    ),
-    p!(
-        "funds.monthly_guarantee",
-        real(0.0, 10_000.0),
-        "1.0",
-        "Service funds allocated per branch and month, thousand yuan",
-        "003"
-    ),
-    p!(
-        "funds.initial",
-        real(0.0, 100_000.0),
-        "5.0",
-        "Fund balance at the start, thousand yuan",
-        "—"
-    ),
-    p!(
-        "funds.cost_per_need",
-        real(0.0, 1000.0),
-        "0.05",
-        "Thousand yuan spent per resolved need",
-        "003"
-    ),
-    p!(
-        "innovation.enabled",
-        Kind::Switch,
-        "false",
-        "Whether branches adopt new service modes",
-        "004"
-    ),
-    p!(
-        "innovation.external",
-        UNIT,
-        "0.03",
-        "Bass p: yearly adoption hazard from outside",
-        "Bass 1969"
-    ),
-    p!(
-        "innovation.imitation",
-        real(0.0, 10.0),
-        "0.38",
-        "Bass q: yearly hazard per adopted share of the township",
-        "Bass 1969; 004"
-    ),
-    p!(
-        "innovation.exemplary_weight",
-        real(0.0, 10.0),
-        "1.0",
-        "Extra weight of branches with exemplary models among adopters",
-        "004"
-    ),
-    p!(
-        "innovation.productivity",
-        real(0.0, 10.0),
-        "0.20",
-        "Capacity multiplier 1 + this for adopters",
-        "004"
-    ),
-];
+pub const PARAMS: &[Param] = &flatten::<{ count_params(ALL) }>(ALL);
+
+/// Top-level sections that describe experiments rather than parameters.
+pub const EXPERIMENT_SECTIONS: &[&str] =
+    &["variants", "compare", "sweep", "uncertainty", "changes"];
 
 /// Look a parameter up by its dotted key.
 pub fn find(key: &str) -> Option<&'static Param> {

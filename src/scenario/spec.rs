@@ -6,15 +6,14 @@
 
 use super::schema::{self, Kind};
 use super::validate::{
-    Ctx, ScenarioErrors, as_integer, as_number, finish, override_value, suggest, type_name,
+    Ctx, ScenarioErrors, as_integer, as_number, finish, override_value, sorted_overrides, suggest,
+    table_of,
 };
 use crate::metrics::metric_index;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-/// Top-level sections that describe experiments rather than parameters.
-pub const EXPERIMENT_SECTIONS: &[&str] =
-    &["variants", "compare", "sweep", "uncertainty", "changes"];
+pub use super::schema::EXPERIMENT_SECTIONS;
 
 /// A policy variant: a name and dotted-key overrides of the base scenario.
 #[derive(Debug, Clone, PartialEq)]
@@ -241,82 +240,6 @@ fn find(doc: Option<&DeTable<'_>>, path: &[&str]) -> Option<(usize, usize)> {
         .iter()
         .find(|(k, _)| k.get_ref().as_ref() == *last)
         .map(|(k, v)| (k.span().start, v.span().start))
-}
-
-fn table_of<'a, 'i>(
-    ctx: &mut Ctx<'_>,
-    value: &'a Spanned<DeValue<'i>>,
-    what: &str,
-) -> Option<&'a DeTable<'i>> {
-    let t = value.get_ref().as_table();
-    if t.is_none() {
-        ctx.error(
-            value.span().start,
-            Some(what.into()),
-            format!("expected a table, found {}", type_name(value.get_ref())),
-        );
-    }
-    t
-}
-
-/// The validated overrides of a table (all keys but `skip`), in file order,
-/// each with the offset of its key.
-fn sorted_overrides(
-    ctx: &mut Ctx<'_>,
-    table: &DeTable<'_>,
-    skip: &[&str],
-) -> Vec<(usize, String, String)> {
-    let mut found = Vec::new();
-    read_overrides(ctx, table, "", skip, &mut found);
-    found.sort_by_key(|f| f.0);
-    found
-}
-
-/// Collect `key = value` settings, flattening dotted keys, as validated overrides.
-fn read_overrides(
-    ctx: &mut Ctx<'_>,
-    table: &DeTable<'_>,
-    prefix: &str,
-    skip: &[&str],
-    out: &mut Vec<(usize, String, String)>,
-) {
-    for (k, v) in table.iter() {
-        let name = k.get_ref().as_ref();
-        if prefix.is_empty() && skip.contains(&name) {
-            continue;
-        }
-        let key = if prefix.is_empty() {
-            name.to_string()
-        } else {
-            format!("{prefix}.{name}")
-        };
-        if schema::find(&key).is_none() {
-            if let Some(inner) = v.get_ref().as_table() {
-                read_overrides(ctx, inner, &key, &[], out);
-                continue;
-            }
-        }
-        if key.starts_with("scenario.") {
-            ctx.error(
-                k.span().start,
-                Some(key),
-                "[scenario] keys cannot vary between runs of one experiment".into(),
-            );
-            continue;
-        }
-        let literal = ctx.text[v.span()].trim().to_string();
-        match override_value(&key, &literal) {
-            Ok(_) => out.push((k.span().start, key, literal)),
-            Err(message) => {
-                let at = if schema::find(&key).is_some() {
-                    v.span().start
-                } else {
-                    k.span().start
-                };
-                ctx.error(at, Some(key), message);
-            }
-        }
-    }
 }
 
 fn read_variants(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>, out: &mut Vec<VariantSpec>) {
@@ -702,81 +625,6 @@ fn required_ranges(
             );
             None
         }
-    }
-}
-
-/// Read the `[[changes]]` of scenario text: policy changes during a run.
-pub(super) fn parse_changes(
-    text: &str,
-    file: &str,
-    months: u32,
-) -> Result<Vec<super::Change>, ScenarioErrors> {
-    let mut ctx = Ctx {
-        text,
-        file,
-        errors: Vec::new(),
-    };
-    let mut out = Vec::new();
-    let Ok(doc) = DeTable::parse(text) else {
-        return Ok(out);
-    };
-    let Some(value) = doc.get_ref().get("changes") else {
-        return Ok(out);
-    };
-    let Some(items) = value.get_ref().as_array() else {
-        ctx.error(
-            value.span().start,
-            Some("changes".into()),
-            "write each change as a [[changes]] table with a `month`".into(),
-        );
-        return Err(finish(ctx));
-    };
-    for item in items.iter() {
-        let Some(table) = table_of(&mut ctx, item, "changes") else {
-            continue;
-        };
-        let month = match table.get("month") {
-            Some(m) => match as_integer(m.get_ref()) {
-                Some(n) if n >= 0 && n < i64::from(months) => n as u32,
-                _ => {
-                    ctx.error(
-                        m.span().start,
-                        Some("changes.month".into()),
-                        format!(
-                            "expected a month of the run, an integer in 0 – {}",
-                            months.saturating_sub(1)
-                        ),
-                    );
-                    continue;
-                }
-            },
-            None => {
-                ctx.error(
-                    item.span().start,
-                    Some("changes".into()),
-                    "every [[changes]] needs a `month = N` (from 0)".into(),
-                );
-                continue;
-            }
-        };
-        let mut set = Vec::new();
-        for (at, key, literal) in sorted_overrides(&mut ctx, table, &["month"]) {
-            if key.starts_with("world.") {
-                ctx.error(
-                    at,
-                    Some(key),
-                    "[world] keys set the county up; they cannot change during a run".into(),
-                );
-            } else {
-                set.push((key, literal));
-            }
-        }
-        out.push(super::Change { month, set });
-    }
-    if ctx.errors.is_empty() {
-        Ok(out)
-    } else {
-        Err(finish(ctx))
     }
 }
 

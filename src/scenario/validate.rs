@@ -1,7 +1,7 @@
 //! Validation of scenario text against the schema, with positions.
 
 use super::Scenario;
-use super::schema::{self, Kind, PARAMS, Param, SECTIONS};
+use super::schema::{self, EXPERIMENT_SECTIONS, Kind, PARAMS, Param, SECTIONS};
 use std::fmt;
 use toml::de::{DeTable, DeValue};
 use toml::{Spanned, Table, Value};
@@ -171,7 +171,7 @@ pub(super) fn parse(
         }
     };
     let mut scenario = scenario;
-    match super::spec::parse_changes(text, file, scenario.scenario.months) {
+    match parse_changes(text, file, scenario.scenario.months) {
         Ok(changes) => scenario.changes = changes,
         Err(e) => return Err(e),
     }
@@ -333,7 +333,7 @@ fn overlay(text: &str, file: &str) -> Result<(Table, Option<(String, usize)>), S
     let mut base = None;
     for (section_key, section_value) in doc.get_ref().iter() {
         let section = section_key.get_ref().as_ref();
-        if super::spec::EXPERIMENT_SECTIONS.contains(&section) {
+        if EXPERIMENT_SECTIONS.contains(&section) {
             continue; // read by `spec::parse_spec`
         }
         let Some(table) = section_value.get_ref().as_table() else {
@@ -352,7 +352,7 @@ fn overlay(text: &str, file: &str) -> Result<(Table, Option<(String, usize)>), S
             let known = SECTIONS
                 .iter()
                 .map(|(s, _)| *s)
-                .chain(super::spec::EXPERIMENT_SECTIONS.iter().copied());
+                .chain(EXPERIMENT_SECTIONS.iter().copied());
             let message = match suggest(section, known) {
                 Some(s) => format!("unknown section [{section}]; did you mean [{s}]?"),
                 None => format!("unknown section [{section}]; {}", sections_hint()),
@@ -397,11 +397,7 @@ fn sections_hint() -> String {
     let names: Vec<String> = SECTIONS
         .iter()
         .map(|(s, _)| format!("[{s}]"))
-        .chain(
-            super::spec::EXPERIMENT_SECTIONS
-                .iter()
-                .map(|s| format!("[{s}]")),
-        )
+        .chain(EXPERIMENT_SECTIONS.iter().map(|s| format!("[{s}]")))
         .collect();
     format!("valid sections are {}", names.join(", "))
 }
@@ -429,14 +425,15 @@ fn unknown_key_message(section: &str, name: &str) -> String {
     }
 }
 
-/// The candidate nearest to `word` by edit distance, if it is near enough.
+/// The candidate nearest to `word` by Levenshtein distance (on characters),
+/// if it is near enough: the first of equally near ones.
 pub(crate) fn suggest<'a>(
     word: &str,
     candidates: impl Iterator<Item = &'a str>,
 ) -> Option<&'a str> {
     let mut best: Option<(usize, &str)> = None;
     for c in candidates {
-        let d = edit_distance(word, c);
+        let d = strsim::levenshtein(word, c);
         if best.is_none_or(|(bd, _)| d < bd) {
             best = Some((d, c));
         }
@@ -445,22 +442,6 @@ pub(crate) fn suggest<'a>(
     let limit = (word.chars().count().max(c.chars().count()) / 3).max(2);
     let prefix = c.starts_with(word) || word.starts_with(c);
     (d <= limit || prefix).then_some(c)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for i in 1..=a.len() {
-        cur[0] = i;
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
-        }
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    prev[b.len()]
 }
 
 /// The table of all defaults, section by section.
@@ -758,6 +739,157 @@ fn key_offset(doc: Option<&DeTable<'_>>, section: &str, name: &str) -> Option<us
         .iter()
         .find(|(k, _)| k.get_ref().as_ref() == name)
         .map(|(k, _)| k.span().start)
+}
+
+pub(super) fn table_of<'a, 'i>(
+    ctx: &mut Ctx<'_>,
+    value: &'a Spanned<DeValue<'i>>,
+    what: &str,
+) -> Option<&'a DeTable<'i>> {
+    let t = value.get_ref().as_table();
+    if t.is_none() {
+        ctx.error(
+            value.span().start,
+            Some(what.into()),
+            format!("expected a table, found {}", type_name(value.get_ref())),
+        );
+    }
+    t
+}
+
+/// The validated overrides of a table (all keys but `skip`), in file order,
+/// each with the offset of its key.
+pub(super) fn sorted_overrides(
+    ctx: &mut Ctx<'_>,
+    table: &DeTable<'_>,
+    skip: &[&str],
+) -> Vec<(usize, String, String)> {
+    let mut found = Vec::new();
+    read_overrides(ctx, table, "", skip, &mut found);
+    found.sort_by_key(|f| f.0);
+    found
+}
+
+/// Collect `key = value` settings, flattening dotted keys, as validated overrides.
+fn read_overrides(
+    ctx: &mut Ctx<'_>,
+    table: &DeTable<'_>,
+    prefix: &str,
+    skip: &[&str],
+    out: &mut Vec<(usize, String, String)>,
+) {
+    for (k, v) in table.iter() {
+        let name = k.get_ref().as_ref();
+        if prefix.is_empty() && skip.contains(&name) {
+            continue;
+        }
+        let key = if prefix.is_empty() {
+            name.to_string()
+        } else {
+            format!("{prefix}.{name}")
+        };
+        if schema::find(&key).is_none() {
+            if let Some(inner) = v.get_ref().as_table() {
+                read_overrides(ctx, inner, &key, &[], out);
+                continue;
+            }
+        }
+        if key.starts_with("scenario.") {
+            ctx.error(
+                k.span().start,
+                Some(key),
+                "[scenario] keys cannot vary between runs of one experiment".into(),
+            );
+            continue;
+        }
+        let literal = ctx.text[v.span()].trim().to_string();
+        match override_value(&key, &literal) {
+            Ok(_) => out.push((k.span().start, key, literal)),
+            Err(message) => {
+                let at = if schema::find(&key).is_some() {
+                    v.span().start
+                } else {
+                    k.span().start
+                };
+                ctx.error(at, Some(key), message);
+            }
+        }
+    }
+}
+
+/// Read the `[[changes]]` of scenario text: policy changes during a run.
+fn parse_changes(
+    text: &str,
+    file: &str,
+    months: u32,
+) -> Result<Vec<super::Change>, ScenarioErrors> {
+    let mut ctx = Ctx {
+        text,
+        file,
+        errors: Vec::new(),
+    };
+    let mut out = Vec::new();
+    let Ok(doc) = DeTable::parse(text) else {
+        return Ok(out);
+    };
+    let Some(value) = doc.get_ref().get("changes") else {
+        return Ok(out);
+    };
+    let Some(items) = value.get_ref().as_array() else {
+        ctx.error(
+            value.span().start,
+            Some("changes".into()),
+            "write each change as a [[changes]] table with a `month`".into(),
+        );
+        return Err(finish(ctx));
+    };
+    for item in items.iter() {
+        let Some(table) = table_of(&mut ctx, item, "changes") else {
+            continue;
+        };
+        let month = match table.get("month") {
+            Some(m) => match as_integer(m.get_ref()) {
+                Some(n) if n >= 0 && n < i64::from(months) => n as u32,
+                _ => {
+                    ctx.error(
+                        m.span().start,
+                        Some("changes.month".into()),
+                        format!(
+                            "expected a month of the run, an integer in 0 – {}",
+                            months.saturating_sub(1)
+                        ),
+                    );
+                    continue;
+                }
+            },
+            None => {
+                ctx.error(
+                    item.span().start,
+                    Some("changes".into()),
+                    "every [[changes]] needs a `month = N` (from 0)".into(),
+                );
+                continue;
+            }
+        };
+        let mut set = Vec::new();
+        for (at, key, literal) in sorted_overrides(&mut ctx, table, &["month"]) {
+            if key.starts_with("world.") {
+                ctx.error(
+                    at,
+                    Some(key),
+                    "[world] keys set the county up; they cannot change during a run".into(),
+                );
+            } else {
+                set.push((key, literal));
+            }
+        }
+        out.push(super::Change { month, set });
+    }
+    if ctx.errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(finish(ctx))
+    }
 }
 
 #[cfg(test)]
