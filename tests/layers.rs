@@ -73,11 +73,6 @@ const TOLERATED: &[(&str, &str, &str)] = &[
         "metrics",
         "the experiment spec checks outcome names against the metric table (issue 9, item 1/4)",
     ),
-    (
-        "cycle:src/scenario/spec.rs",
-        "src/scenario/validate.rs",
-        "spec and validate import each other (issue 9, item 3, the scenario sections work)",
-    ),
 ];
 
 /// One import of a crate module found in a source file.
