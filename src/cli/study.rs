@@ -10,7 +10,10 @@ use super::{
 };
 use anyhow::Result;
 use grassroots::experiment::plan::{Plan, StudyKind, StudySize, estimate_memory};
-use grassroots::experiment::study::{Outline, Progress, RunError, Study, StudyFile, target_ci};
+use grassroots::experiment::analysis::welch;
+use grassroots::experiment::study::{
+    Outline, Progress, Results, RunError, Study, StudyFile, target_ci,
+};
 use grassroots::output::report::sig4;
 use grassroots::output::store::RunState;
 use grassroots::output::study::{self, Store};
@@ -241,7 +244,7 @@ fn run_study(
             started.elapsed().as_secs_f64(),
             threads
         );
-        report(plan, &out);
+        report(plan, &assembled.results);
         println!("wrote {}: {}", shown.display(), assembled.files.join(", "));
     }
     Ok(())
@@ -385,22 +388,16 @@ pub fn merge(dirs: &[PathBuf], out: Option<PathBuf>, quiet: bool) -> Result<()> 
             dirs.len(),
             out.display()
         );
-        report(plan, &out);
+        report(plan, &assembled.results);
         println!("wrote {}: {}", out.display(), assembled.files.join(", "));
     }
     Ok(())
 }
 
-/// A number from a CSV cell with four significant digits.
-fn short(cell: &str) -> String {
-    cell.parse::<f64>()
-        .map(sig4)
-        .unwrap_or_else(|_| cell.to_string())
-}
-
 /// A short report: for comparisons, each variant's difference from the
-/// baseline over the window; for sweeps, the number of points.
-fn report(plan: &Plan, out: &Path) {
+/// baseline over the window (as in `comparison.csv`); for sweeps, the number
+/// of points.
+fn report(plan: &Plan, results: &Results) {
     if plan.kind == StudyKind::Sweep {
         println!(
             "{} points × {} replicates; per-point summary in sweep_summary.csv",
@@ -409,29 +406,30 @@ fn report(plan: &Plan, out: &Path) {
         );
         return;
     }
-    let Ok(mut reader) = csv::Reader::from_path(out.join("comparison.csv")) else {
-        return;
-    };
     println!(
         "difference from {} over the last {} months (95 % Welch CI; * excludes 0):",
         BASELINE, plan.window_months
     );
-    for row in reader.records().flatten() {
-        if &row[0] == BASELINE || &row[2] != "window" {
-            continue;
+    let acc = &results.outcomes;
+    let window = 1;
+    for (a, variant) in plan.arms.iter().enumerate().skip(1) {
+        for (o, outcome) in plan.outcomes.iter().enumerate() {
+            let d = welch(acc.pooled(a, o, window), acc.pooled(0, o, window));
+            let finite = |x: f64| Some(x).filter(|x| x.is_finite());
+            let (lo, hi) = (d.ci.and_then(|c| finite(c.0)), d.ci.and_then(|c| finite(c.1)));
+            let star = match (lo, hi) {
+                (Some(l), Some(h)) if l > 0.0 || h < 0.0 => "*",
+                _ => " ",
+            };
+            let short = |x: Option<f64>| x.map(sig4).unwrap_or_default();
+            println!(
+                "  {:<24} {:<26} {:>11} [{}, {}] {star}",
+                variant.name,
+                outcome,
+                sig4(d.diff),
+                short(lo),
+                short(hi)
+            );
         }
-        let (lo, hi) = (row[9].parse::<f64>().ok(), row[10].parse::<f64>().ok());
-        let star = match (lo, hi) {
-            (Some(l), Some(h)) if l > 0.0 || h < 0.0 => "*",
-            _ => " ",
-        };
-        println!(
-            "  {:<24} {:<26} {:>11} [{}, {}] {star}",
-            &row[0],
-            &row[1],
-            short(&row[8]),
-            short(&row[9]),
-            short(&row[10])
-        );
     }
 }
