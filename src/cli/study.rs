@@ -9,8 +9,8 @@ use super::{
     default_out, load_file, overrides, pool, progress,
 };
 use anyhow::Result;
-use grassroots::experiment::plan::{Plan, StudyKind, StudySize, estimate_memory};
 use grassroots::experiment::analysis::welch;
+use grassroots::experiment::plan::{Plan, StudyKind, StudySize, estimate_memory};
 use grassroots::experiment::study::{
     Outline, Progress, Results, RunError, Study, StudyFile, target_ci,
 };
@@ -416,7 +416,10 @@ fn report(plan: &Plan, results: &Results) {
         for (o, outcome) in plan.outcomes.iter().enumerate() {
             let d = welch(acc.pooled(a, o, window), acc.pooled(0, o, window));
             let finite = |x: f64| Some(x).filter(|x| x.is_finite());
-            let (lo, hi) = (d.ci.and_then(|c| finite(c.0)), d.ci.and_then(|c| finite(c.1)));
+            let (lo, hi) = (
+                d.ci.and_then(|c| finite(c.0)),
+                d.ci.and_then(|c| finite(c.1)),
+            );
             let star = match (lo, hi) {
                 (Some(l), Some(h)) if l > 0.0 || h < 0.0 => "*",
                 _ => " ",
