@@ -12,10 +12,9 @@ use anyhow::Result;
 use grassroots::experiment::analysis::welch;
 use grassroots::experiment::plan::{Plan, StudyKind, StudySize, estimate_memory};
 use grassroots::experiment::study::{
-    Outline, Progress, Results, RunError, Study, StudyFile, target_ci,
+    Outline, Progress, Results, RunError, ShardProblem, Study, StudyFile, target_ci,
 };
 use grassroots::output::report::sig4;
-use grassroots::output::store::RunState;
 use grassroots::output::study::{self, Store};
 use grassroots::output::{DirLock, OutputError, claim_study_dir};
 use grassroots::scenario::spec::BASELINE;
@@ -325,41 +324,26 @@ pub fn merge(dirs: &[PathBuf], out: Option<PathBuf>, quiet: bool) -> Result<()> 
             shared.extend(DirLock::acquire_shared(d)?);
         }
         study::check_same_study(&out, plan, None)?;
-        let mut keys = std::collections::HashSet::new();
-        let keys: Vec<&str> = plan
-            .runs
-            .iter()
-            .map(|r| r.key.as_str())
-            .filter(|k| keys.insert(*k))
-            .collect();
         // Verify every shard's runs, and that together they hold the whole
         // study, before anything is written.
         let shards: Vec<Store> = dirs.iter().map(|d| Store::open_read(d)).collect();
-        let mut absent = 0;
-        for key in &keys {
-            let mut found = false;
-            for shard in &shards {
-                match shard.state(key, plan.months) {
-                    RunState::Valid => found = true,
-                    RunState::Missing => {}
-                    RunState::Damaged(why) => {
-                        return Err(InputError(format!(
-                            "{}: damaged stored run ({why}); merge refused — run that shard again",
-                            shard.path(key).display()
-                        ))
-                        .into());
-                    }
-                }
+        match study.check_shards(&shards) {
+            Ok(()) => {}
+            Err(ShardProblem::Damaged { shard, key, why }) => {
+                return Err(InputError(format!(
+                    "{}: damaged stored run ({why}); merge refused — run that shard again",
+                    shards[shard].path(&key).display()
+                ))
+                .into());
             }
-            absent += usize::from(!found);
+            Err(ShardProblem::Missing { missing, total }) => {
+                return Err(InputError(format!(
+                    "{missing} of {total} runs are missing from these shard directories; run the remaining shards, then merge all of them"
+                ))
+                .into());
+            }
         }
-        if absent > 0 {
-            return Err(InputError(format!(
-                "{absent} of {} runs are missing from these shard directories; run the remaining shards, then merge all of them",
-                keys.len()
-            ))
-            .into());
-        }
+        let keys = study.keys();
         let store = Store::open(&out, &lock)?;
         study::write_plan(&out, plan)?;
         let mut copied = 0;

@@ -626,6 +626,71 @@ impl Study {
     }
 }
 
+/// Why shards of a study cannot be merged.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ShardProblem {
+    /// Shard `shard` holds run `key` damaged.
+    Damaged {
+        /// Index of the shard.
+        shard: usize,
+        /// The run's key.
+        key: String,
+        /// What is wrong with it.
+        why: String,
+    },
+    /// Runs of the study that no shard holds.
+    Missing {
+        /// Runs missing.
+        missing: usize,
+        /// Distinct runs of the study.
+        total: usize,
+    },
+}
+
+impl Study {
+    /// The distinct keys of the study's runs, in plan order.
+    pub fn keys(&self) -> Vec<&str> {
+        let mut seen = std::collections::HashSet::new();
+        self.plan
+            .runs
+            .iter()
+            .map(|r| r.key.as_str())
+            .filter(|k| seen.insert(*k))
+            .collect()
+    }
+
+    /// Check, before anything is merged, that the shards' stores together
+    /// hold every run of the study and that none holds a damaged run.
+    pub fn check_shards<S: RunStore>(&self, shards: &[S]) -> Result<(), ShardProblem> {
+        let keys = self.keys();
+        let mut missing = 0;
+        for key in &keys {
+            let mut found = false;
+            for (i, shard) in shards.iter().enumerate() {
+                match shard.state(key, self.plan.months) {
+                    RunState::Valid => found = true,
+                    RunState::Missing => {}
+                    RunState::Damaged(why) => {
+                        return Err(ShardProblem::Damaged {
+                            shard: i,
+                            key: key.to_string(),
+                            why,
+                        });
+                    }
+                }
+            }
+            missing += usize::from(!found);
+        }
+        match missing {
+            0 => Ok(()),
+            _ => Err(ShardProblem::Missing {
+                missing,
+                total: keys.len(),
+            }),
+        }
+    }
+}
+
 /// How a [`target_ci`] loop ended.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TargetOutcome {
