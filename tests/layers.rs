@@ -59,11 +59,6 @@ const FORBIDDEN: &[(&str, &str, &str)] = &[(
 /// shrinks: delete the entry when its fix lands.
 const TOLERATED: &[(&str, &str, &str)] = &[
     (
-        "src/output/study.rs",
-        "engine",
-        "a study's runs are executed in output; they move to experiment (issue 9, item 2)",
-    ),
-    (
         "src/scenario/spec.rs",
         "experiment",
         "the experiment spec sizes its study with experiment::plan (issue 9, item 2/4)",

@@ -10,12 +10,13 @@ pub use memory::{Estimate, check_memory};
 
 use anyhow::{Context, Result};
 use clap::Args;
+use grassroots::experiment::study::StudyFile;
+pub use grassroots::experiment::study::{Shard, TargetCi};
 use grassroots::scenario::Scenario;
-use grassroots::scenario::spec::{ExperimentSpec, check_with_scenario, parse_spec};
+use grassroots::scenario::spec::ExperimentSpec;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 
 /// Options shared by `run`, `compare` and `sweep`.
 #[derive(Args, Debug, Clone)]
@@ -95,75 +96,6 @@ pub fn default_out(name: &str, overrides: &[(String, String)]) -> PathBuf {
 /// The default directory of a what-if: `output/<name>.set-<first 8 hex digits of hash>`.
 pub fn what_if_out(name: &str, hash: &str) -> PathBuf {
     Path::new("output").join(format!("{name}.set-{}", &hash[..8]))
-}
-
-/// A slice `K/N` of a study's runs.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Shard {
-    /// Which slice, from 1.
-    pub k: u32,
-    /// How many slices.
-    pub n: u32,
-}
-
-impl FromStr for Shard {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        let bad = || format!("`{s}`: expected K/N with 1 ≤ K ≤ N, e.g. 3/10");
-        let (k, n) = s.split_once('/').ok_or_else(bad)?;
-        let (k, n): (u32, u32) = (
-            k.trim().parse().map_err(|_| bad())?,
-            n.trim().parse().map_err(|_| bad())?,
-        );
-        if k == 0 || n == 0 || k > n {
-            return Err(bad());
-        }
-        Ok(Shard { k, n })
-    }
-}
-
-/// A target for the 95 % CI half-width: absolute (`0.01`) or relative to the
-/// outcome's mean (`5%`).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum TargetCi {
-    /// Half-width at most this, in the outcome's units.
-    Absolute(f64),
-    /// Half-width at most this share of |mean|.
-    Relative(f64),
-}
-
-impl FromStr for TargetCi {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        let bad = || {
-            format!(
-                "`{s}`: expected a positive number (absolute half-width) or a percentage such as 5%"
-            )
-        };
-        let t = s.trim();
-        let (number, relative) = match t.strip_suffix('%') {
-            Some(n) => (n, true),
-            None => (t, false),
-        };
-        let x: f64 = number.trim().parse().map_err(|_| bad())?;
-        if !(x > 0.0 && x.is_finite()) {
-            return Err(bad());
-        }
-        Ok(if relative {
-            TargetCi::Relative(x / 100.0)
-        } else {
-            TargetCi::Absolute(x)
-        })
-    }
-}
-
-impl std::fmt::Display for TargetCi {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            TargetCi::Absolute(x) => write!(f, "{x}"),
-            TargetCi::Relative(x) => write!(f, "{}% of |mean|", x * 100.0),
-        }
-    }
 }
 
 /// A problem with the user's input (exit code 2) rather than a failure.
@@ -255,11 +187,6 @@ pub fn resolve(text: &str, shown: &str, overrides: &[(String, String)]) -> Resul
         .map_err(|e| InputError(e.to_string()).into())
 }
 
-/// The experiment sections of scenario text.
-pub fn spec(text: &str, shown: &str) -> Result<ExperimentSpec> {
-    parse_spec(text, shown).map_err(|e| InputError(e.to_string()).into())
-}
-
 /// A scenario file's resolved scenario (with `overrides`) and experiment
 /// sections, checked against each other; every problem is reported at once.
 pub fn load(
@@ -267,16 +194,16 @@ pub fn load(
     shown: &str,
     overrides: &[(String, String)],
 ) -> Result<(Scenario, ExperimentSpec)> {
-    let scenario = resolve(text, shown, overrides);
-    let experiment = spec(text, shown);
-    match (scenario, experiment) {
-        (Ok(s), Ok(mut e)) => {
-            check_with_scenario(&mut e, &s, text, shown).map_err(|e| InputError(e.to_string()))?;
-            Ok((s, e))
-        }
-        (Err(a), Err(b)) => Err(InputError(format!("{a}\n{b}")).into()),
-        (Err(a), _) | (_, Err(a)) => Err(a),
-    }
+    let file = StudyFile::parse(text, shown, overrides, Some(&read_base))
+        .map_err(|e| InputError(e.to_string()))?;
+    Ok((file.base, file.spec))
+}
+
+/// A scenario file of a study, read and parsed.
+pub fn load_file(file: &Path, overrides: &[(String, String)]) -> Result<StudyFile> {
+    let (text, shown) = read_text(file)?;
+    StudyFile::parse(&text, &shown, overrides, Some(&read_base))
+        .map_err(|e| InputError(e.to_string()).into())
 }
 
 /// Read the file a scenario builds on (`scenario.base`), relative to the including file.

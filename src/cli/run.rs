@@ -7,7 +7,7 @@ use super::{
 use anyhow::Result;
 use grassroots::experiment::{self, MonthSummary, plan::estimate_memory};
 use grassroots::metrics::{self, METRICS, Role};
-use grassroots::output::{self, StagedDir, chart, manifest};
+use grassroots::output::{self, StagedDir, manifest};
 use grassroots::scenario::Scenario;
 use std::path::Path;
 use std::time::Instant;
@@ -80,56 +80,23 @@ pub fn run(file: &Path, common: &Common, per_village: bool) -> Result<()> {
     let wall = started.elapsed().as_secs_f64();
     bar.finish_and_clear();
     let summaries = experiment::summarize_runs(&runs);
-
-    let dir = staged.path().to_path_buf();
-    output::csv::write_timeseries(&dir.join("timeseries.csv"), &runs)?;
-    output::csv::write_summary(&dir.join("summary.csv"), &summaries)?;
-    if per_village {
-        output::csv::write_villages(
-            &dir.join("villages.csv"),
-            &runs,
-            s.world.villages_per_township,
-        )?;
-    }
-    let charts = dir.join("charts");
-    std::fs::create_dir_all(&charts).map_err(output::io_err(&charts))?;
-    let mut files = vec!["timeseries.csv".to_string(), "summary.csv".to_string()];
-    if per_village {
-        files.push("villages.csv".into());
-    }
-    for metric in metrics::with_role(Role::Charted) {
-        let title = format!(
-            "{}{} — {}",
-            s.scenario.name,
-            output::report::overrides_note(&super::question_overrides(&given)),
-            metric.replace('_', " ")
-        );
-        for ext in chart::FORMATS {
-            let name = format!("charts/{metric}.{ext}");
-            chart::draw_metric(&dir.join(&name), &title, metric, &summaries)?;
-            files.push(name);
-        }
-    }
-    let charts: Vec<String> = files
-        .iter()
-        .filter(|f| f.starts_with("charts/") && f.ends_with(".png"))
-        .cloned()
-        .collect();
-    let markdown = output::report::run_report(&s, &given, &summaries, &charts);
-    std::fs::write(dir.join("report.md"), markdown)
-        .map_err(output::io_err(&dir.join("report.md")))?;
-    files.push("report.md".into());
-    files.push("manifest.json".into());
+    let question = super::question_overrides(&given);
     let info = manifest::RunInfo {
         scenario_file: shown.clone(),
         threads,
         wall_time_seconds: wall,
-        files,
+        files: vec![],
         command_line: command_line(),
         overrides: given.clone(),
     };
-    let seeds: Vec<u64> = runs.iter().map(|r| r.seed).collect();
-    manifest::write(&dir.join("manifest.json"), &s, &info, &seeds)?;
+    let out_files = output::run::RunOutput {
+        scenario: &s,
+        runs: &runs,
+        summaries: &summaries,
+        per_village,
+        question: &question,
+    };
+    output::run::write(staged.path(), out_files, info)?;
     // Said as the user gave it (the directory itself may be behind a link).
     staged.commit()?;
     if !common.quiet {

@@ -134,9 +134,11 @@ pub fn welch(a: &Welford, b: &Welford) -> Difference {
     let df = se2 * se2 / ((va / na).powi(2) / (na - 1.0) + (vb / nb).powi(2) / (nb - 1.0));
     let se = se2.sqrt();
     let half = t_975(df) * se;
+    // The survival function, not 1 − cdf: tiny p-values keep their digits
+    // instead of cancelling to exactly 0.
     let p_value = StudentsT::new(0.0, 1.0, df)
         .ok()
-        .map(|t| 2.0 * (1.0 - t.cdf((diff / se).abs())));
+        .map(|t| 2.0 * t.sf((diff / se).abs()));
     Difference {
         diff,
         ci: Some((diff - half, diff + half)),
@@ -325,6 +327,31 @@ mod tests {
         let d = welch(&c, &b);
         let (lo, hi) = d.ci.unwrap();
         assert!(lo < 0.0 && hi > 0.0, "{lo} {hi}");
+    }
+
+    #[test]
+    fn tiny_p_values_are_not_rounded_to_zero() {
+        let mut a = Welford::default();
+        let mut b = Welford::default();
+        for i in 0..20 {
+            let noise = ((i * 7919) % 13) as f64 / 13.0;
+            a.add(100.0 + noise);
+            b.add(noise);
+        }
+        // t ≈ 350 on 38 df: p ≈ 1e-70, which 1 − cdf gave as exactly 0.
+        let p = welch(&a, &b).p_value.unwrap();
+        assert!(p > 0.0 && p < 1e-40, "{p}");
+        // An ordinary p-value is unchanged in meaning.
+        let mut c = Welford::default();
+        for x in [1.0, 2.0, 3.0, 4.0] {
+            c.add(x + 0.5);
+        }
+        let mut d = Welford::default();
+        for x in [1.0, 2.0, 3.0, 4.0] {
+            d.add(x);
+        }
+        let p = welch(&c, &d).p_value.unwrap();
+        assert!(p > 0.5 && p < 0.7, "{p}");
     }
 
     #[test]

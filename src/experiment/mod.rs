@@ -1,5 +1,7 @@
 //! Experiments: replicates run in parallel, and their summary
-//! (`docs/model.md` §3.3).
+//! (`docs/model.md` §3.3); studies of many runs ([`study`]): planned
+//! ([`plan`]), run against a run store and analysed ([`analysis`]) without
+//! the command line.
 //!
 //! Replicate r of variant k uses the seed `replicate_seed(seed, k, r)`, so
 //! adding replicates never changes existing ones, and results are identical
@@ -100,3 +102,6 @@ pub fn summarize_runs(runs: &[ReplicateRun]) -> Vec<MonthSummary> {
 
 pub mod analysis;
 pub mod plan;
+pub mod study;
+
+pub use study::{Study, StudyFile, target_ci};

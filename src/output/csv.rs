@@ -1,15 +1,32 @@
-//! Tidy CSV tables: `timeseries.csv` (one row per replicate and month, one
-//! column per metric) and `summary.csv` (one row per month and metric).
+//! Tidy CSV tables, one serialiser per table: each writes its rows to any
+//! `csv::Writer` (a file written aside by `output::files`, or memory, see
+//! [`to_string`]) and touches no file itself.
+//!
+//! A `run` writes `timeseries.csv`, `summary.csv` and `villages.csv`; a
+//! comparison `runs.csv`, `comparison.csv`, `summary.csv`, `robustness.csv`
+//! and `environments.csv`; a sweep `sweep_runs.csv`, `sweep_summary.csv` and
+//! `sensitivity.csv` (`docs/experiments.md`).
 
-use super::OutputError;
+use crate::experiment::analysis::{self, CompareAccumulator, MEASURES, welch};
+use crate::experiment::plan::{Plan, Run};
+use crate::experiment::study::Results;
 use crate::experiment::{MonthSummary, ReplicateRun};
-use std::path::Path;
+use std::io::Write;
 
-fn csv_err(path: &Path) -> impl Fn(csv::Error) -> OutputError + '_ {
-    move |e| OutputError::Csv {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    }
+/// A CSV writer of any destination.
+pub type Csv<W> = csv::Writer<W>;
+
+/// A table serialised into memory by `serialise` (one of this module's functions).
+pub fn to_string(
+    serialise: impl FnOnce(&mut Csv<Vec<u8>>) -> csv::Result<()>,
+) -> csv::Result<String> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    serialise(&mut w)?;
+    let bytes = w
+        .into_inner()
+        .map_err(|e| csv::Error::from(e.into_error()))?;
+    // Every cell is UTF-8 text.
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 /// A number as CSV text: shortest round-trip form, empty when missing.
@@ -30,12 +47,11 @@ pub fn summary_cells(s: &crate::stats::Summary) -> [String; 4] {
     ]
 }
 
-/// Write `timeseries.csv`: columns `replicate, seed, month,` then every metric.
-pub fn write_timeseries(path: &Path, runs: &[ReplicateRun]) -> Result<(), OutputError> {
-    let mut w = csv::Writer::from_path(path).map_err(csv_err(path))?;
+/// `timeseries.csv`: columns `replicate, seed, month,` then every metric.
+pub fn timeseries<W: Write>(w: &mut Csv<W>, runs: &[ReplicateRun]) -> csv::Result<()> {
     let mut header = vec!["replicate", "seed", "month"];
     header.extend(crate::metrics::names());
-    w.write_record(&header).map_err(csv_err(path))?;
+    w.write_record(&header)?;
     let mut row: Vec<String> = Vec::with_capacity(header.len());
     for run in runs {
         for (month, values) in run.months.iter().enumerate() {
@@ -44,23 +60,22 @@ pub fn write_timeseries(path: &Path, runs: &[ReplicateRun]) -> Result<(), Output
             row.push(run.seed.to_string());
             row.push(month.to_string());
             row.extend(values.iter().map(|&x| number(Some(x))));
-            w.write_record(&row).map_err(csv_err(path))?;
+            w.write_record(&row)?;
         }
     }
-    w.flush().map_err(|e| super::io_err(path)(e))
+    Ok(())
 }
 
-/// Write `villages.csv`: columns `replicate, seed, month, village, township,`
-/// then every metric — one row per replicate, month and village.
-pub fn write_villages(
-    path: &Path,
+/// `villages.csv`: columns `replicate, seed, month, village, township,` then
+/// every metric — one row per replicate, month and village.
+pub fn villages<W: Write>(
+    w: &mut Csv<W>,
     runs: &[ReplicateRun],
     villages_per_township: u32,
-) -> Result<(), OutputError> {
-    let mut w = csv::Writer::from_path(path).map_err(csv_err(path))?;
+) -> csv::Result<()> {
     let mut header = vec!["replicate", "seed", "month", "village", "township"];
     header.extend(crate::metrics::names());
-    w.write_record(&header).map_err(csv_err(path))?;
+    w.write_record(&header)?;
     let mut row: Vec<String> = Vec::with_capacity(header.len());
     for run in runs {
         let per_month = run.villages.len() / run.months.len().max(1);
@@ -73,22 +88,343 @@ pub fn write_villages(
             row.push(village.to_string());
             row.push((village / villages_per_township.max(1)).to_string());
             row.extend(values.iter().map(|&x| number(Some(x))));
-            w.write_record(&row).map_err(csv_err(path))?;
+            w.write_record(&row)?;
         }
     }
-    w.flush().map_err(|e| super::io_err(path)(e))
+    Ok(())
 }
 
-/// Write `summary.csv`: `month, metric, mean, sd, ci_low, ci_high, n`.
-pub fn write_summary(path: &Path, rows: &[MonthSummary]) -> Result<(), OutputError> {
-    let mut w = csv::Writer::from_path(path).map_err(csv_err(path))?;
-    w.write_record(["month", "metric", "mean", "sd", "ci_low", "ci_high", "n"])
-        .map_err(csv_err(path))?;
+/// A run's `summary.csv`: `month, metric, mean, sd, ci_low, ci_high, n`.
+pub fn summary<W: Write>(w: &mut Csv<W>, rows: &[MonthSummary]) -> csv::Result<()> {
+    w.write_record(["month", "metric", "mean", "sd", "ci_low", "ci_high", "n"])?;
     for r in rows {
         let head = [r.month.to_string(), r.metric.to_string()];
         let tail = [r.summary.n.to_string()];
-        w.write_record(head.iter().chain(&summary_cells(&r.summary)).chain(&tail))
-            .map_err(csv_err(path))?;
+        w.write_record(head.iter().chain(&summary_cells(&r.summary)).chain(&tail))?;
     }
-    w.flush().map_err(|e| super::io_err(path)(e))
+    Ok(())
+}
+
+/// The header of a comparison's `runs.csv`.
+pub fn runs_header<W: Write>(w: &mut Csv<W>) -> csv::Result<()> {
+    w.write_record([
+        "variant",
+        "environment",
+        "replicate",
+        "seed",
+        "outcome",
+        "final",
+        "window",
+    ])
+}
+
+/// The rows of one run in a comparison's `runs.csv`: one per outcome, with
+/// its (final, window) values.
+pub fn runs_rows<W: Write>(
+    w: &mut Csv<W>,
+    plan: &Plan,
+    run: &Run,
+    values: &[[f64; 2]],
+) -> csv::Result<()> {
+    let variant = &plan.arms[run.arm as usize].name;
+    for (o, v) in values.iter().enumerate() {
+        w.write_record([
+            variant.clone(),
+            run.environment.to_string(),
+            run.replicate.to_string(),
+            run.seed.to_string(),
+            plan.outcomes[o].clone(),
+            number(Some(v[0])),
+            number(Some(v[1])),
+        ])?;
+    }
+    Ok(())
+}
+
+/// A variant's cost-effectiveness: its difference in an outcome divided by
+/// its extra cost (same measure), only where the extra cost's 95 % Welch CI
+/// excludes 0.
+fn per_extra_cost(
+    acc: &CompareAccumulator,
+    a: usize,
+    cost: usize,
+    m: usize,
+    diff: f64,
+) -> Option<f64> {
+    let extra = welch(acc.pooled(a, cost, m), acc.pooled(0, cost, m));
+    let (lo, hi) = extra.ci?;
+    (lo > 0.0 || hi < 0.0).then(|| diff / extra.diff)
+}
+
+/// `comparison.csv`: one row per variant, outcome and measure, with the
+/// difference from the baseline (Welch and paired CIs, p-value, effect size,
+/// cost-effectiveness); empty differences for the baseline itself.
+pub fn comparison<W: Write>(w: &mut Csv<W>, plan: &Plan, results: &Results) -> csv::Result<()> {
+    w.write_record([
+        "variant",
+        "outcome",
+        "measure",
+        "n",
+        "mean",
+        "sd",
+        "ci_low",
+        "ci_high",
+        "diff",
+        "diff_ci_low",
+        "diff_ci_high",
+        "paired_ci_low",
+        "paired_ci_high",
+        "p_value",
+        "effect_size",
+        "per_extra_cost",
+    ])?;
+    let acc = &results.outcomes;
+    let cost = plan.outcomes.iter().position(|o| o == "cost");
+    for (a, variant) in plan.arms.iter().enumerate() {
+        let versus = |x: Option<f64>| x.filter(|_| a != 0);
+        for (o, outcome) in plan.outcomes.iter().enumerate() {
+            for (m, measure) in MEASURES.iter().enumerate() {
+                let w_am = acc.pooled(a, o, m);
+                let s = w_am.summary();
+                let d = welch(w_am, acc.pooled(0, o, m));
+                let paired = acc
+                    .paired_ci(a, o, m)
+                    .filter(|_| a != 0 && plan.common_random_numbers);
+                let head = [
+                    variant.name.clone(),
+                    outcome.clone(),
+                    measure.to_string(),
+                    s.n.to_string(),
+                ];
+                let tail = [
+                    number(Some(d.diff)),
+                    number(versus(d.ci.map(|c| c.0))),
+                    number(versus(d.ci.map(|c| c.1))),
+                    number(paired.map(|c| c.0)),
+                    number(paired.map(|c| c.1)),
+                    number(versus(d.p_value)),
+                    number(versus(d.effect_size)),
+                    number(
+                        cost.filter(|c| a != 0 && *c != o)
+                            .and_then(|c| per_extra_cost(acc, a, c, m, d.diff)),
+                    ),
+                ];
+                w.write_record(head.into_iter().chain(summary_cells(&s)).chain(tail))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A comparison's `summary.csv`: every metric of every variant over months,
+/// `variant, month, metric, mean, sd, ci_low, ci_high, n`.
+pub fn summary_over_time<W: Write>(
+    w: &mut Csv<W>,
+    plan: &Plan,
+    results: &Results,
+) -> csv::Result<()> {
+    w.write_record([
+        "variant", "month", "metric", "mean", "sd", "ci_low", "ci_high", "n",
+    ])?;
+    for (a, variant) in plan.arms.iter().enumerate() {
+        for m in 0..results.months() {
+            for (k, metric) in crate::metrics::names().enumerate() {
+                let s = results
+                    .over_time(a, m, k)
+                    .copied()
+                    .unwrap_or_default()
+                    .summary();
+                let head = [variant.name.clone(), m.to_string(), metric.to_string()];
+                w.write_record(
+                    head.into_iter()
+                        .chain(summary_cells(&s))
+                        .chain([s.n.to_string()]),
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `robustness.csv` (with `[uncertainty]`): per variant, outcome and
+/// measure, the share of environments in which the variant beats the baseline.
+pub fn robustness<W: Write>(w: &mut Csv<W>, plan: &Plan, results: &Results) -> csv::Result<()> {
+    w.write_record([
+        "variant",
+        "outcome",
+        "measure",
+        "environments",
+        "share_better",
+        "mean_diff",
+        "min_diff",
+        "max_diff",
+    ])?;
+    for (a, variant) in plan.arms.iter().enumerate().skip(1) {
+        for (o, outcome) in plan.outcomes.iter().enumerate() {
+            for (m, measure) in MEASURES.iter().enumerate() {
+                let (n, share, mean, min, max) =
+                    results
+                        .outcomes
+                        .robustness(a, o, m, crate::metrics::larger_is_better(outcome));
+                w.write_record([
+                    variant.name.clone(),
+                    outcome.clone(),
+                    measure.to_string(),
+                    n.to_string(),
+                    number(share),
+                    number(Some(mean)),
+                    number(Some(min)),
+                    number(Some(max)),
+                ])?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `environments.csv` (with `[uncertainty]`): each sampled environment's
+/// value of every uncertain key.
+pub fn environments<W: Write>(w: &mut Csv<W>, plan: &Plan) -> csv::Result<()> {
+    let keys = plan
+        .environments
+        .first()
+        .map(|e| e.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>())
+        .unwrap_or_default();
+    w.write_record(std::iter::once("environment".to_string()).chain(keys))?;
+    for (e, env) in plan.environments.iter().enumerate() {
+        w.write_record(std::iter::once(e.to_string()).chain(env.iter().map(|(_, v)| v.clone())))?;
+    }
+    Ok(())
+}
+
+/// The value of every swept key at sweep point `point` (as in the scenario
+/// file, strings unquoted; empty where the point does not set it).
+pub fn point_values(plan: &Plan, point: usize) -> Vec<String> {
+    plan.parameters
+        .iter()
+        .map(|k| {
+            plan.arms[point]
+                .overrides
+                .iter()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| v.trim_matches('"').to_string())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// The header of `sweep_runs.csv`: `point`, the swept keys, `replicate,
+/// seed`, each outcome's final value and `<outcome>_window`.
+pub fn sweep_runs_header<W: Write>(w: &mut Csv<W>, plan: &Plan) -> csv::Result<()> {
+    let mut header = vec!["point".to_string()];
+    header.extend(plan.parameters.iter().cloned());
+    header.extend(["replicate".to_string(), "seed".to_string()]);
+    header.extend(plan.outcomes.iter().cloned());
+    header.extend(plan.outcomes.iter().map(|o| format!("{o}_window")));
+    w.write_record(&header)
+}
+
+/// The row of one run in `sweep_runs.csv`.
+pub fn sweep_runs_row<W: Write>(
+    w: &mut Csv<W>,
+    plan: &Plan,
+    run: &Run,
+    values: &[[f64; 2]],
+) -> csv::Result<()> {
+    let point = run.arm as usize;
+    let mut row = vec![plan.arms[point].name.clone()];
+    row.extend(point_values(plan, point));
+    row.extend([run.replicate.to_string(), run.seed.to_string()]);
+    row.extend(values.iter().map(|v| number(Some(v[0]))));
+    row.extend(values.iter().map(|v| number(Some(v[1]))));
+    w.write_record(&row)
+}
+
+/// `sweep_summary.csv`: one row per point, outcome and measure.
+pub fn sweep_summary<W: Write>(w: &mut Csv<W>, plan: &Plan, results: &Results) -> csv::Result<()> {
+    let mut header = vec!["point".to_string()];
+    header.extend(plan.parameters.iter().cloned());
+    header.extend(["outcome", "measure", "n", "mean", "sd", "ci_low", "ci_high"].map(String::from));
+    w.write_record(&header)?;
+    for (a, point) in plan.arms.iter().enumerate() {
+        let values = point_values(plan, a);
+        for (o, outcome) in plan.outcomes.iter().enumerate() {
+            for (m, measure) in MEASURES.iter().enumerate() {
+                let s = results.outcomes.pooled(a, o, m).summary();
+                let mut row = vec![point.name.clone()];
+                row.extend(values.iter().cloned());
+                row.extend([outcome.clone(), measure.to_string(), s.n.to_string()]);
+                row.extend(summary_cells(&s));
+                w.write_record(&row)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The numeric swept keys (booleans as 0/1), each with its value at every
+/// point; keys with a value that is not a number are left out.
+pub fn numeric_parameters(plan: &Plan) -> Vec<(String, Vec<f64>)> {
+    let values: Vec<Vec<String>> = (0..plan.arms.len())
+        .map(|a| point_values(plan, a))
+        .collect();
+    plan.parameters
+        .iter()
+        .enumerate()
+        .filter_map(|(i, key)| {
+            let xs: Option<Vec<f64>> = values
+                .iter()
+                .map(|v| match v[i].as_str() {
+                    "true" => Some(1.0),
+                    "false" => Some(0.0),
+                    v => v.parse().ok(),
+                })
+                .collect();
+            xs.map(|xs| (key.clone(), xs))
+        })
+        .collect()
+}
+
+/// `sensitivity.csv`: Spearman's rho, the standardised regression
+/// coefficient and R² of each outcome's point means on each numeric swept
+/// key (`columns`, see [`numeric_parameters`]).
+pub fn sensitivity<W: Write>(
+    w: &mut Csv<W>,
+    plan: &Plan,
+    results: &Results,
+    columns: &[(String, Vec<f64>)],
+) -> csv::Result<()> {
+    w.write_record([
+        "outcome",
+        "measure",
+        "parameter",
+        "spearman_rho",
+        "src",
+        "r2",
+    ])?;
+    let x: Vec<Vec<f64>> = columns.iter().map(|(_, xs)| xs.clone()).collect();
+    for (o, outcome) in plan.outcomes.iter().enumerate() {
+        for (m, measure) in MEASURES.iter().enumerate() {
+            let y: Vec<f64> = (0..plan.arms.len())
+                .map(|a| results.outcomes.pooled(a, o, m).mean())
+                .collect();
+            let result = analysis::sensitivity(&x, &y);
+            for (p, (key, _)) in columns.iter().enumerate() {
+                w.write_record([
+                    outcome.clone(),
+                    measure.to_string(),
+                    key.clone(),
+                    number(result.spearman[p]),
+                    number(result.src.as_ref().map(|b| b[p])),
+                    number(result.r2),
+                ])?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The comparison table of a study as CSV text (see [`comparison`]).
+pub fn comparison_table(plan: &Plan, results: &Results) -> csv::Result<String> {
+    to_string(|w| comparison(w, plan, results))
 }

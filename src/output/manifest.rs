@@ -1,8 +1,11 @@
-//! `manifest.json`: everything needed to trace a result to its inputs.
+//! `manifest.json`: everything needed to trace a result to its inputs, for
+//! a `run` ([`of_run`]) and a study ([`of_study`]), written by one writer
+//! ([`write`]).
 
-use super::{OutputError, io_err};
+use super::OutputError;
+use crate::experiment::plan::Plan;
 use crate::scenario::Scenario;
-use serde_json::json;
+use serde_json::{Value, json};
 use std::path::Path;
 
 /// The git commit the binary was built from, if known.
@@ -28,22 +31,40 @@ pub struct RunInfo {
     pub overrides: Vec<(String, String)>,
 }
 
-/// Write `manifest.json`.
-pub fn write(
-    path: &Path,
-    s: &Scenario,
-    info: &RunInfo,
-    replicate_seeds: &[u64],
-) -> Result<(), OutputError> {
-    let manifest = json!({
-        "tool": "grassroots",
-        "version": env!("CARGO_PKG_VERSION"),
-        "git_commit": git_commit(),
-        "model": crate::model_identity(),
-        "kind": "run",
+/// Overrides as `KEY=VALUE` strings.
+fn shown(overrides: &[(String, String)]) -> Vec<String> {
+    overrides.iter().map(|(k, v)| format!("{k}={v}")).collect()
+}
+
+/// The fields every manifest has: the tool, its version, commit and model,
+/// what kind of output it describes and the command that made it.
+fn head(
+    kind: Value,
+    model: &str,
+    command_line: &[String],
+    overrides: &[(String, String)],
+) -> serde_json::Map<String, Value> {
+    let mut m = serde_json::Map::new();
+    m.insert("tool".into(), json!("grassroots"));
+    m.insert("version".into(), json!(env!("CARGO_PKG_VERSION")));
+    m.insert("git_commit".into(), json!(git_commit()));
+    m.insert("model".into(), json!(model));
+    m.insert("kind".into(), kind);
+    m.insert("command_line".into(), json!(command_line));
+    m.insert("overrides".into(), json!(shown(overrides)));
+    m
+}
+
+/// The manifest of a `run`: the resolved scenario, seeds, threads and time.
+pub fn of_run(s: &Scenario, info: &RunInfo, replicate_seeds: &[u64]) -> Value {
+    let mut m = head(
+        json!("run"),
+        &crate::model_identity(),
+        &info.command_line,
+        &info.overrides,
+    );
+    let rest = json!({
         "inputs": super::ownership::inputs_identity(s),
-        "command_line": info.command_line,
-        "overrides": info.overrides.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>(),
         "scenario_file": info.scenario_file,
         "name": s.scenario.name,
         "seed": s.scenario.seed,
@@ -55,6 +76,57 @@ pub fn write(
         "files": info.files,
         "scenario": s,
     });
-    let text = serde_json::to_string_pretty(&manifest).unwrap_or_default();
-    std::fs::write(path, text + "\n").map_err(io_err(path))
+    if let Value::Object(rest) = rest {
+        m.extend(rest);
+    }
+    Value::Object(m)
+}
+
+/// The manifest of a study: every variant, environment and run with its
+/// parameters and seed, and the resolved scenario of every cell. It holds no
+/// timing, so it is identical however the runs were produced.
+pub fn of_study(plan: &Plan, files: &[String], command_line: &[String]) -> Value {
+    let mut m = head(json!(plan.kind), &plan.model, command_line, &plan.overrides);
+    let runs: Vec<Value> = plan
+        .runs
+        .iter()
+        .map(|r| {
+            json!({
+                "variant": plan.arms[r.arm as usize].name,
+                "environment": r.environment,
+                "replicate": r.replicate,
+                "seed": r.seed,
+                "key": r.key,
+            })
+        })
+        .collect();
+    let rest = json!({
+        "name": plan.name,
+        "sources": plan.sources,
+        "variants": plan.arms,
+        "environments": plan.environments,
+        "parameters": plan.parameters,
+        "outcomes": plan.outcomes,
+        "window_months": plan.window_months,
+        "months": plan.months,
+        "replicates": plan.replicates,
+        "common_random_numbers": plan.common_random_numbers,
+        "files": files,
+        "runs": runs,
+        "scenarios": plan.scenarios,
+    });
+    if let Value::Object(rest) = rest {
+        m.extend(rest);
+    }
+    Value::Object(m)
+}
+
+/// A manifest as the text written: pretty JSON and a final newline.
+pub fn to_text(manifest: &Value) -> String {
+    serde_json::to_string_pretty(manifest).unwrap_or_default() + "\n"
+}
+
+/// Write `manifest.json` into `dir`, atomically.
+pub fn write(dir: &Path, manifest: &Value) -> Result<(), OutputError> {
+    super::files::write_atomic(&dir.join("manifest.json"), to_text(manifest).as_bytes())
 }

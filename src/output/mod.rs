@@ -1,15 +1,21 @@
-//! Outputs of a run: CSV tables, the manifest and charts.
+//! Outputs of runs and studies: CSV tables, the manifest, charts, reports and
+//! the run store. Output only serialises and writes: each table has a
+//! serialiser (`csv`), written through one atomic-file helper (`files`); a
+//! `run` is assembled into a staged directory (`run`, `ownership`), a study
+//! file by file (`study`).
 //!
-//! Everything is written into a temporary sibling directory first and moved
-//! into place only when all files are complete, so a failed run never leaves
-//! half-written output behind.
+//! Nothing is ever half-written: a run's directory is staged beside its
+//! target and swapped into place, a study's files are written aside and
+//! renamed.
 
 pub mod chart;
 pub mod csv;
+pub mod files;
 pub mod lock;
 pub mod manifest;
 pub mod ownership;
 pub mod report;
+pub mod run;
 pub mod store;
 pub mod study;
 
@@ -29,13 +35,33 @@ pub enum OutputError {
         /// The underlying error.
         source: std::io::Error,
     },
-    /// Writing a CSV failed.
-    #[error("{path}: {message}")]
+    /// Serialising a CSV table failed.
+    #[error("{path}: {source}")]
     Csv {
-        /// The path concerned.
+        /// The table.
         path: PathBuf,
-        /// What went wrong.
-        message: String,
+        /// The underlying error.
+        source: ::csv::Error,
+    },
+    /// A `plan.json` that does not parse as a study plan.
+    #[error("{path}: not a study plan: {source}")]
+    NotAPlan {
+        /// The file.
+        path: PathBuf,
+        /// Why it does not parse.
+        source: serde_json::Error,
+    },
+    /// Results cannot be assembled: runs of the plan are not in the store.
+    #[error(
+        "{path}: {missing} of {total} runs are missing; run the remaining shards (or resume the study), then merge"
+    )]
+    Incomplete {
+        /// The run store.
+        path: PathBuf,
+        /// Runs missing.
+        missing: usize,
+        /// Runs of the plan.
+        total: usize,
     },
     /// Another process holds the directory's lock.
     #[error("{path} is in use by {holder}; wait until it finishes, or choose another --out")]

@@ -6,8 +6,9 @@
 //! written by grassroots (`"tool": "grassroots"`), or only a lock file; any
 //! other non-empty directory is refused before anything is created in it.
 
+use super::files::remove_partials;
 use super::lock::{self, DirLock};
-use super::{OutputError, io_err, store};
+use super::{OutputError, io_err};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -529,8 +530,8 @@ pub fn claim_study_dir(dir: &Path, command: &str) -> Result<(DirLock, PathBuf), 
                 }
             }
         }
-        store::remove_partials(&dir, &lock)?;
-        store::remove_partials(&dir.join("charts"), &lock).map(|_| ())
+        remove_partials(&dir, &lock)?;
+        remove_partials(&dir.join("charts"), &lock).map(|_| ())
     };
     if let Err(e) = claimed() {
         if created {

@@ -15,72 +15,15 @@
 //! the plan expects, and the checksum of the table matches. Anything else is a
 //! damaged run: a study runs it again, a merge refuses it.
 
+use super::files::{AtomicFile, remove_partials};
 use super::{OutputError, io_err, lock::DirLock};
 use crate::digest::sha256_hex;
+pub use crate::experiment::study::RunState;
+use crate::experiment::study::RunStore;
 use crate::metrics::{MonthMetrics, N_METRICS};
 use std::fs;
+use std::io::Write;
 use std::path::{Path, PathBuf};
-
-/// A number unique within this process, for names of partial files.
-pub(crate) fn unique() -> u64 {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    NEXT.fetch_add(1, Ordering::Relaxed)
-}
-
-/// The name of a file being written aside before it is renamed to `target`:
-/// `<target>.<pid>.<n>.partial`. Only names of this form are ever removed as
-/// leftovers ([`is_partial_name`]).
-pub(crate) fn partial_path(target: &Path) -> PathBuf {
-    let mut name = target.file_name().unwrap_or_default().to_os_string();
-    name.push(format!(".{}.{}.partial", std::process::id(), unique()));
-    target.with_file_name(name)
-}
-
-/// Whether a file name is one [`partial_path`] makes (or the chart variant
-/// `<stem>.<pid>.<n>.partial.<ext>`).
-pub(crate) fn is_partial_name(name: &str) -> bool {
-    let parts: Vec<&str> = name.split('.').collect();
-    let Some(p) = parts.iter().rposition(|s| *s == "partial") else {
-        return false;
-    };
-    // `partial` is last, or followed by one extension; preceded by pid and counter.
-    let tail_ok = p + 1 == parts.len() || p + 2 == parts.len();
-    tail_ok && p >= 3 && parts[p - 1].parse::<u64>().is_ok() && parts[p - 2].parse::<u32>().is_ok()
-}
-
-/// Remove the partial files ([`is_partial_name`]) directly inside `dir`.
-/// Call only while holding the directory's lock: then no live process owns
-/// them. Returns how many were removed.
-pub fn remove_partials(dir: &Path, _lock: &DirLock) -> Result<usize, OutputError> {
-    let mut removed = 0;
-    let entries = match fs::read_dir(dir) {
-        Ok(e) => e,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
-        Err(e) => return Err(io_err(dir)(e)),
-    };
-    for entry in entries {
-        let entry = entry.map_err(io_err(dir))?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if is_partial_name(&name) && entry.file_type().map(|t| t.is_file()).unwrap_or(false) {
-            let path = entry.path();
-            fs::remove_file(&path).map_err(io_err(&path))?;
-            removed += 1;
-        }
-    }
-    Ok(removed)
-}
-
-/// Why a stored run cannot be used.
-#[derive(Debug, Clone, PartialEq)]
-pub enum RunState {
-    /// No file.
-    Missing,
-    /// A verified run.
-    Valid,
-    /// A file that fails verification, and why.
-    Damaged(String),
-}
 
 /// The run store of a study directory: `DIR/runs/<key>.csv`.
 #[derive(Debug, Clone)]
@@ -121,7 +64,6 @@ impl Store {
     /// Store a run atomically (write aside, then rename).
     pub fn write(&self, key: &str, months: &[MonthMetrics]) -> Result<(), OutputError> {
         let path = self.path(key);
-        let partial = partial_path(&path);
         let mut table = String::with_capacity((months.len() + 1) * N_METRICS * 12);
         table.push_str(&crate::metrics::names().collect::<Vec<_>>().join(","));
         table.push('\n');
@@ -140,7 +82,10 @@ impl Store {
                 why: "is a directory where a stored run belongs; remove it and run again".into(),
             });
         }
-        put(&partial, &path, |p| fs::write(p, &text))
+        let mut file = AtomicFile::create(&path, false)?;
+        file.write_all(text.as_bytes())
+            .map_err(io_err(file.path()))?;
+        file.commit().map(|_| ())
     }
 
     /// Whether run `key` is stored, verified against `months` expected months.
@@ -188,28 +133,37 @@ impl Store {
                 continue;
             }
             let (source, target) = (other.path(key), self.path(key));
-            let partial = partial_path(&target);
-            put(&partial, &target, |p| fs::copy(&source, p).map(|_| ()))?;
+            let mut file = AtomicFile::create(&target, false)?;
+            let mut from = fs::File::open(&source).map_err(io_err(&source))?;
+            std::io::copy(&mut from, &mut file).map_err(io_err(file.path()))?;
+            file.commit()?;
             copied += 1;
         }
         Ok(copied)
     }
 }
 
-/// Write `partial` with `write`, then rename it to `target`; on failure the
-/// partial file is removed and the error names the path that failed.
-fn put(
-    partial: &Path,
-    target: &Path,
-    write: impl FnOnce(&Path) -> std::io::Result<()>,
-) -> Result<(), OutputError> {
-    let result = write(partial)
-        .map_err(io_err(partial))
-        .and_then(|()| fs::rename(partial, target).map_err(io_err(target)));
-    if result.is_err() {
-        let _ = fs::remove_file(partial);
+impl RunStore for Store {
+    type Error = OutputError;
+    fn state(&self, key: &str, months: u32) -> RunState {
+        Store::state(self, key, months)
     }
-    result
+    fn read(&self, key: &str, months: u32) -> Result<Vec<MonthMetrics>, OutputError> {
+        Store::read(self, key, months)
+    }
+    fn write(&self, key: &str, months: &[MonthMetrics]) -> Result<(), OutputError> {
+        Store::write(self, key, months)
+    }
+    fn prepare(&self, key: &str) -> Result<(), OutputError> {
+        let path = self.path(key);
+        match path.is_dir() {
+            true => Err(OutputError::Refused {
+                path,
+                why: "is a directory where a stored run belongs; remove it and run again".into(),
+            }),
+            false => Ok(()),
+        }
+    }
 }
 
 /// Verify and parse a stored run's bytes.
@@ -252,26 +206,32 @@ fn parse(bytes: &[u8], key: &str, months: u32) -> Result<Vec<MonthMetrics>, Stri
     if field("sha256") != sha256_hex(table.as_bytes()) {
         return Err("checksum does not match its contents (changed or cut short)".into());
     }
-    let mut lines = table.lines();
-    let header = lines.next().unwrap_or_default();
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .from_reader(table.as_bytes());
     let names: Vec<&str> = crate::metrics::names().collect();
-    if header.split(',').ne(names.iter().copied()) {
+    let header = reader
+        .headers()
+        .map_err(|e| format!("has no table of metrics ({e})"))?;
+    if header.iter().ne(names.iter().copied()) {
         return Err("has other metrics than this version writes".into());
     }
     let mut out = Vec::with_capacity(months as usize);
-    for (i, line) in lines.enumerate() {
-        let mut row = [0.0; N_METRICS];
-        let mut n = 0;
-        for cell in line.split(',') {
-            if n < N_METRICS {
-                row[n] = cell
-                    .parse()
-                    .map_err(|_| format!("row {}: bad number `{cell}`", i + 1))?;
-            }
-            n += 1;
+    for (i, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| format!("row {}: {e}", i + 1))?;
+        if record.len() != N_METRICS {
+            return Err(format!(
+                "row {} has {} cells, expected {N_METRICS}",
+                i + 1,
+                record.len()
+            ));
         }
-        if n != N_METRICS {
-            return Err(format!("row {} has {n} cells, expected {N_METRICS}", i + 1));
+        let mut row = [0.0; N_METRICS];
+        for (x, cell) in row.iter_mut().zip(record.iter()) {
+            *x = cell
+                .parse()
+                .map_err(|_| format!("row {}: bad number `{cell}`", i + 1))?;
         }
         out.push(row);
     }
@@ -284,22 +244,6 @@ fn parse(bytes: &[u8], key: &str, months: u32) -> Result<Vec<MonthMetrics>, Stri
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn partial_names_are_recognised_and_nothing_else() {
-        let p = partial_path(Path::new("/x/runs/abc.csv"));
-        assert!(is_partial_name(&p.file_name().unwrap().to_string_lossy()));
-        assert!(is_partial_name("speed.123.4.partial.png"));
-        for name in [
-            "notes.txt",
-            "partial",
-            "a.partial",
-            "x.y.partial",
-            "summary.csv",
-        ] {
-            assert!(!is_partial_name(name), "{name}");
-        }
-    }
 
     fn table(months: usize) -> Vec<MonthMetrics> {
         (0..months)

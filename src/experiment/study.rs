@@ -1,0 +1,741 @@
+//! Studies as a library: plan a comparison of variants or a parameter sweep,
+//! run the runs a store lacks, accumulate the results, and add replicates
+//! until a target precision is reached — without the command line, as Mesa's
+//! `batch_run` or Agents.jl's `paramscan` (`docs/experiments.md`).
+//!
+//! ```no_run
+//! use grassroots::experiment::study::{Study, StudyFile};
+//! use grassroots::output::{DirLock, store::Store};
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let text = std::fs::read_to_string("scenarios/policy_comparison.toml")?;
+//! let file = StudyFile::parse(&text, "policy_comparison.toml", &[], None)?;
+//! let study = Study::compare(&[file], &[])?;
+//! let dir = std::path::Path::new("output/my_study");
+//! let lock = DirLock::acquire(dir, "my analysis")?;
+//! let store = Store::open(dir, &lock)?;
+//! study.run_missing(&store, None, Some(2), &())?;
+//! let results = study.results(&store, |_, _| Ok::<_, grassroots::output::OutputError>(()))?;
+//! println!("{}", grassroots::output::csv::comparison_table(&study.plan, &results)?);
+//! # Ok(()) }
+//! ```
+//!
+//! The run store is an interface ([`RunStore`]): the library decides which
+//! runs are missing and what to run; `output::store::Store` keeps them as
+//! verified files, one per run.
+
+use super::analysis::{self, CompareAccumulator, Welford};
+use super::plan::{
+    Arm, MAX_RUNS, Plan, Run, Shape, StudyKind, StudySize, estimate_plan_memory, fill_runs,
+    latin_hypercube, study_size, sweep_parameters, sweep_points,
+};
+use crate::engine::Simulation;
+use crate::metrics::{MonthMetrics, N_METRICS};
+use crate::scenario::spec::{BASELINE, ExperimentSpec, check_with_scenario, parse_spec};
+use crate::scenario::{BaseLoader, Scenario};
+use rayon::prelude::*;
+use std::str::FromStr;
+
+/// A study's inputs are invalid: the message says where and what to do.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{0}")]
+pub struct StudyError(pub String);
+
+/// Running a study failed: the worker threads could not start, or the store
+/// failed (its own error, unchanged).
+#[derive(Debug, thiserror::Error)]
+pub enum RunError<E: std::error::Error + 'static> {
+    /// The thread pool asked for could not be started.
+    #[error("could not start worker threads: {0}")]
+    Threads(#[source] rayon::ThreadPoolBuildError),
+    /// The run store failed.
+    #[error(transparent)]
+    Store(E),
+}
+
+/// A scenario file of a study: its resolved base scenario and its experiment
+/// sections (variants, `[compare]`, `[sweep]`, `[uncertainty]`).
+#[derive(Debug, Clone)]
+pub struct StudyFile {
+    /// The file's name as shown in messages.
+    pub shown: String,
+    /// The base scenario, with the command-line overrides applied.
+    pub base: Scenario,
+    /// The experiment sections, checked against the base scenario.
+    pub spec: ExperimentSpec,
+}
+
+impl StudyFile {
+    /// Parse scenario text named `shown` with `overrides` (dotted key, TOML
+    /// literal); `loader` reads the file named by `scenario.base`. Every
+    /// problem of the scenario and of the experiment sections is reported at once.
+    pub fn parse(
+        text: &str,
+        shown: &str,
+        overrides: &[(String, String)],
+        loader: Option<BaseLoader<'_>>,
+    ) -> Result<StudyFile, StudyError> {
+        let scenario = Scenario::from_toml_with(text, shown, overrides, loader);
+        let experiment = parse_spec(text, shown);
+        match (scenario, experiment) {
+            (Ok(base), Ok(mut spec)) => {
+                check_with_scenario(&mut spec, &base, text, shown)
+                    .map_err(|e| StudyError(e.to_string()))?;
+                Ok(StudyFile {
+                    shown: shown.to_string(),
+                    base,
+                    spec,
+                })
+            }
+            (Err(a), Err(b)) => Err(StudyError(format!("{a}\n{b}"))),
+            (Err(a), _) | (_, Err(a)) => Err(StudyError(a.to_string())),
+        }
+    }
+}
+
+/// A slice `K/N` of a study's runs (for a cluster job array).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Shard {
+    /// Which slice, from 1.
+    pub k: u32,
+    /// How many slices.
+    pub n: u32,
+}
+
+impl FromStr for Shard {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad = || format!("`{s}`: expected K/N with 1 ≤ K ≤ N, e.g. 3/10");
+        let (k, n) = s.split_once('/').ok_or_else(bad)?;
+        let (k, n): (u32, u32) = (
+            k.trim().parse().map_err(|_| bad())?,
+            n.trim().parse().map_err(|_| bad())?,
+        );
+        if k == 0 || n == 0 || k > n {
+            return Err(bad());
+        }
+        Ok(Shard { k, n })
+    }
+}
+
+/// A target for the 95 % CI half-width: absolute (`0.01`) or relative to the
+/// outcome's mean (`5%`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum TargetCi {
+    /// Half-width at most this, in the outcome's units.
+    Absolute(f64),
+    /// Half-width at most this share of |mean|.
+    Relative(f64),
+}
+
+impl FromStr for TargetCi {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad = || {
+            format!(
+                "`{s}`: expected a positive number (absolute half-width) or a percentage such as 5%"
+            )
+        };
+        let t = s.trim();
+        let (number, relative) = match t.strip_suffix('%') {
+            Some(n) => (n, true),
+            None => (t, false),
+        };
+        let x: f64 = number.trim().parse().map_err(|_| bad())?;
+        if !(x > 0.0 && x.is_finite()) {
+            return Err(bad());
+        }
+        Ok(if relative {
+            TargetCi::Relative(x / 100.0)
+        } else {
+            TargetCi::Absolute(x)
+        })
+    }
+}
+
+impl std::fmt::Display for TargetCi {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TargetCi::Absolute(x) => write!(f, "{x}"),
+            TargetCi::Relative(x) => write!(f, "{}% of |mean|", x * 100.0),
+        }
+    }
+}
+
+/// Whether a stored run can be used.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RunState {
+    /// Not stored.
+    Missing,
+    /// Stored and verified.
+    Valid,
+    /// Stored but failing verification, and why.
+    Damaged(String),
+}
+
+/// Where a study keeps its finished runs, by key (see [`Run::key`]).
+pub trait RunStore: Sync {
+    /// The store's error.
+    type Error: std::error::Error + Send + Sync + 'static;
+    /// Whether run `key` is stored, verified against `months` expected months.
+    fn state(&self, key: &str, months: u32) -> RunState;
+    /// Read and verify run `key`, which must have `months` months.
+    fn read(&self, key: &str, months: u32) -> Result<Vec<MonthMetrics>, Self::Error>;
+    /// Store run `key`.
+    fn write(&self, key: &str, months: &[MonthMetrics]) -> Result<(), Self::Error>;
+    /// Refuse, before any run starts, a run that could not be stored.
+    fn prepare(&self, _key: &str) -> Result<(), Self::Error> {
+        Ok(())
+    }
+}
+
+/// What a study reports while it runs (a progress bar, warnings); `()`
+/// reports nothing.
+pub trait Progress: Sync {
+    /// A stored run is damaged (`why`) and will be run again.
+    fn damaged(&self, _key: &str, _why: &str) {}
+    /// `runs` runs are about to run.
+    fn start(&self, _runs: usize) {}
+    /// One run finished.
+    fn done(&self) {}
+}
+
+impl Progress for () {}
+
+/// A study before its cells are resolved: its plan without scenarios and
+/// runs, and its size (known to fit the caps). Resolving costs memory in
+/// proportion to the cells; check [`Outline::plan_memory`] first.
+#[derive(Debug, Clone)]
+pub struct Outline {
+    /// The plan, without `scenarios` and `runs`.
+    pub plan: Plan,
+    /// Its size.
+    pub size: StudySize,
+}
+
+/// Refuse a study beyond the caps on cells and runs, before building it.
+fn size(shape: Shape<'_>, replicates: u32, shown: &str) -> Result<StudySize, StudyError> {
+    study_size(shape, replicates).map_err(|m| StudyError(format!("{shown}: {m}")))
+}
+
+/// The overrides that change a study's question: all but the replicate count.
+fn question(overrides: &[(String, String)]) -> Vec<(String, String)> {
+    overrides
+        .iter()
+        .filter(|(k, _)| k != "scenario.replicates")
+        .cloned()
+        .collect()
+}
+
+/// A plan's fields common to both kinds, from the first scenario file.
+fn plan_of(
+    kind: StudyKind,
+    name: String,
+    files: &[StudyFile],
+    variants: Vec<Arm>,
+    environments: Vec<Vec<(String, String)>>,
+    parameters: Vec<String>,
+    overrides: &[(String, String)],
+) -> Plan {
+    let first = &files[0];
+    Plan {
+        kind,
+        name,
+        sources: files.iter().map(|s| s.shown.clone()).collect(),
+        arms: variants,
+        environments,
+        parameters,
+        outcomes: first.spec.compare.outcomes.clone(),
+        window_months: first.spec.compare.window_months,
+        months: first.base.scenario.months,
+        replicates: first.base.scenario.replicates,
+        common_random_numbers: first.spec.compare.common_random_numbers,
+        scenarios: vec![],
+        runs: vec![],
+        model: crate::model_identity(),
+        overrides: question(overrides),
+    }
+}
+
+impl Outline {
+    /// A comparison of the first file's base scenario (the baseline) with its
+    /// variants and with every further file's base and variants (named
+    /// `<scenario name>.<variant>`); with `[uncertainty]`, in each sampled
+    /// environment. `overrides` are applied to every cell.
+    pub fn compare(
+        files: &[StudyFile],
+        overrides: &[(String, String)],
+    ) -> Result<Outline, StudyError> {
+        let first = files
+            .first()
+            .ok_or_else(|| StudyError("a comparison needs a scenario file".into()))?;
+        let mut variants = Vec::new();
+        for (i, src) in files.iter().enumerate() {
+            let prefix = (i > 0).then(|| src.base.scenario.name.clone());
+            variants.push(Arm {
+                name: prefix.clone().unwrap_or_else(|| BASELINE.to_string()),
+                source: i,
+                overrides: vec![],
+            });
+            for v in &src.spec.variants {
+                let name = match &prefix {
+                    Some(p) => format!("{p}.{}", v.name),
+                    None => v.name.clone(),
+                };
+                variants.push(Arm {
+                    name,
+                    source: i,
+                    overrides: v.overrides.clone(),
+                });
+            }
+        }
+        let mut names = std::collections::HashSet::new();
+        if let Some(twice) = variants.iter().find(|a| !names.insert(a.name.as_str())) {
+            return Err(StudyError(format!(
+                "two arms of the comparison are both named `{}`; rename a scenario or a variant",
+                twice.name
+            )));
+        }
+        let uncertainty = first.spec.uncertainty.as_ref();
+        let size = size(
+            Shape::Compare {
+                arms: variants.len() as u64,
+                environments: uncertainty.map_or(1, |u| u64::from(u.samples)),
+            },
+            first.base.scenario.replicates,
+            &first.shown,
+        )?;
+        let environments = match uncertainty {
+            Some(u) => latin_hypercube(&u.ranges, u.samples, first.base.scenario.seed, 2),
+            None => vec![vec![]],
+        };
+        let name = format!("{}_compare", first.base.scenario.name);
+        let plan = plan_of(
+            StudyKind::Compare,
+            name,
+            files,
+            variants,
+            environments,
+            vec![],
+            overrides,
+        );
+        Ok(Outline { plan, size })
+    }
+
+    /// The `[sweep]` of a scenario file: one variant per point of its grid
+    /// or Latin hypercube.
+    pub fn sweep(file: &StudyFile, overrides: &[(String, String)]) -> Result<Outline, StudyError> {
+        let Some(design) = &file.spec.sweep else {
+            return Err(StudyError(format!(
+                "{}: no [sweep] section; add for example\n[sweep.grid]\n\"supervision.mass_supervision\" = [0.05, 0.15, 0.3]",
+                file.shown
+            )));
+        };
+        let size = size(
+            Shape::Sweep(design),
+            file.base.scenario.replicates,
+            &file.shown,
+        )?;
+        let points = sweep_points(design, file.base.scenario.seed)
+            .into_iter()
+            .enumerate()
+            .map(|(i, overrides)| Arm {
+                name: i.to_string(),
+                source: 0,
+                overrides,
+            })
+            .collect();
+        let name = format!("{}_sweep", file.base.scenario.name);
+        let plan = plan_of(
+            StudyKind::Sweep,
+            name,
+            std::slice::from_ref(file),
+            points,
+            vec![vec![]],
+            sweep_parameters(design),
+            overrides,
+        );
+        Ok(Outline { plan, size })
+    }
+
+    /// The most replicates `--target-ci` may reach: `most`, within the cap
+    /// on runs, and no fewer than the plan starts with.
+    pub fn replicate_cap(&self, most: u32) -> u32 {
+        let within = u32::try_from(MAX_RUNS / self.size.cells.max(1)).unwrap_or(u32::MAX);
+        most.min(within).max(self.plan.replicates)
+    }
+
+    /// The size with `replicates` replicates per cell.
+    pub fn size_with(&self, replicates: u32) -> StudySize {
+        StudySize {
+            runs: self.size.cells * u64::from(replicates),
+            ..self.size
+        }
+    }
+
+    /// Estimated bytes of the resolved plan at `size`.
+    pub fn plan_memory(&self, size: &StudySize) -> u64 {
+        estimate_plan_memory(size, plan_overrides(&self.plan))
+    }
+
+    /// Resolve the scenario of every (variant, environment) cell and list
+    /// every run with its seed and key. `files` and `overrides` are those the
+    /// outline was made from.
+    pub fn resolve(
+        self,
+        files: &[StudyFile],
+        overrides: &[(String, String)],
+    ) -> Result<Study, StudyError> {
+        let mut plan = self.plan;
+        plan.scenarios = resolve_cells(&plan, files, overrides)?;
+        fill_runs(&mut plan);
+        Ok(Study { plan })
+    }
+}
+
+/// The overrides a plan holds in its variants and environments.
+pub fn plan_overrides(plan: &Plan) -> u64 {
+    let arms: usize = plan.arms.iter().map(|a| a.overrides.len()).sum();
+    let envs: usize = plan.environments.iter().map(|e| e.len()).sum();
+    (arms + envs) as u64
+}
+
+/// Resolve the scenario of every (variant, environment) cell: the overrides
+/// of the environment, the variant and the command line over the variant's
+/// file's scenario, which was resolved once (so the cost is linear in the
+/// cells, whatever the size of the file).
+fn resolve_cells(
+    plan: &Plan,
+    files: &[StudyFile],
+    overrides: &[(String, String)],
+) -> Result<Vec<Scenario>, StudyError> {
+    let word = match plan.kind {
+        StudyKind::Compare => "variant",
+        StudyKind::Sweep => "sweep point",
+    };
+    let mut cells = Vec::with_capacity(plan.arms.len() * plan.environments.len());
+    let mut all = Vec::new();
+    for variant in &plan.arms {
+        let src = files
+            .get(variant.source)
+            .ok_or_else(|| StudyError(format!("variant `{}` has no file", variant.name)))?;
+        for (e, env) in plan.environments.iter().enumerate() {
+            all.clear();
+            all.extend(
+                env.iter()
+                    .chain(&variant.overrides)
+                    .chain(overrides)
+                    .cloned(),
+            );
+            let origin = if plan.environments.len() > 1 {
+                format!("{} ({word} `{}`, environment {e})", src.shown, variant.name)
+            } else {
+                format!("{} ({word} `{}`)", src.shown, variant.name)
+            };
+            cells.push(
+                src.base
+                    .with_checked_overrides(&all, &origin)
+                    .map_err(|e| StudyError(e.to_string()))?,
+            );
+        }
+    }
+    if let Some(bad) = cells
+        .iter()
+        .find(|c| c.scenario.months != cells[0].scenario.months)
+    {
+        return Err(StudyError(format!(
+            "all scenarios of a study must run the same months: `{}` has {} and `{}` has {}",
+            cells[0].scenario.name,
+            cells[0].scenario.months,
+            bad.scenario.name,
+            bad.scenario.months
+        )));
+    }
+    Ok(cells)
+}
+
+/// A planned study: every variant, environment and run (see [`Plan`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Study {
+    /// The plan (written as `plan.json`).
+    pub plan: Plan,
+}
+
+/// The accumulated results of a study's runs.
+#[derive(Debug, Clone)]
+pub struct Results {
+    /// Every variant's outcomes, per environment and pooled, and paired
+    /// differences from the baseline.
+    pub outcomes: CompareAccumulator,
+    /// Comparisons: every metric of every variant, month by month.
+    over_time: Vec<Welford>,
+    months: usize,
+}
+
+impl Results {
+    /// Statistics of `metric` (an index of `METRICS`) of variant `variant`
+    /// in month `month` across its runs (comparisons only; `None` for sweeps).
+    pub fn over_time(&self, variant: usize, month: usize, metric: usize) -> Option<&Welford> {
+        self.over_time
+            .get((variant * self.months + month) * N_METRICS + metric)
+    }
+
+    /// Months per run.
+    pub fn months(&self) -> usize {
+        self.months
+    }
+}
+
+impl Study {
+    /// Plan a comparison (see [`Outline::compare`]).
+    pub fn compare(
+        files: &[StudyFile],
+        overrides: &[(String, String)],
+    ) -> Result<Study, StudyError> {
+        Outline::compare(files, overrides)?.resolve(files, overrides)
+    }
+
+    /// Plan a sweep (see [`Outline::sweep`]).
+    pub fn sweep(file: &StudyFile, overrides: &[(String, String)]) -> Result<Study, StudyError> {
+        Outline::sweep(file, overrides)?.resolve(std::slice::from_ref(file), overrides)
+    }
+
+    /// The runs of the study (or of one shard) that `store` lacks or holds
+    /// damaged, each key once, in plan order, with the reason a stored run
+    /// cannot be used (`None` if missing).
+    pub fn missing<'a, S: RunStore>(
+        &'a self,
+        store: &S,
+        shard: Option<Shard>,
+    ) -> Vec<(&'a Run, Option<String>)> {
+        let runs: Box<dyn Iterator<Item = &Run>> = match shard {
+            Some(s) => Box::new(self.plan.shard(s.k, s.n)),
+            None => Box::new(self.plan.runs.iter()),
+        };
+        let mut seen = std::collections::HashSet::new();
+        runs.filter(|r| seen.insert(r.key.as_str()))
+            .filter_map(|r| match store.state(&r.key, self.plan.months) {
+                RunState::Valid => None,
+                RunState::Missing => Some((r, None)),
+                RunState::Damaged(why) => Some((r, Some(why))),
+            })
+            .collect()
+    }
+
+    /// Run the runs of the study (or of one shard) that `store` lacks or
+    /// holds damaged, in parallel on `threads` worker threads (`None`: the
+    /// current rayon pool), and store them; returns how many ran. Damaged
+    /// runs are reported to `progress` before anything runs.
+    pub fn run_missing<S: RunStore>(
+        &self,
+        store: &S,
+        shard: Option<Shard>,
+        threads: Option<usize>,
+        progress: &dyn Progress,
+    ) -> Result<usize, RunError<S::Error>> {
+        let todo = self.missing(store, shard);
+        for (r, why) in &todo {
+            if let Some(why) = why {
+                progress.damaged(&r.key, why);
+            }
+        }
+        for (r, _) in &todo {
+            store.prepare(&r.key).map_err(RunError::Store)?;
+        }
+        let todo: Vec<&Run> = todo.into_iter().map(|(r, _)| r).collect();
+        progress.start(todo.len());
+        let run = || self.run(&todo, store, progress);
+        match threads {
+            None => run(),
+            Some(n) => rayon::ThreadPoolBuilder::new()
+                .num_threads(n)
+                .build()
+                .map_err(RunError::Threads)?
+                .install(run),
+        }
+        .map_err(RunError::Store)
+    }
+
+    /// Run `todo` in parallel on the current pool and store each run.
+    fn run<S: RunStore>(
+        &self,
+        todo: &[&Run],
+        store: &S,
+        progress: &dyn Progress,
+    ) -> Result<usize, S::Error> {
+        // At most one run per worker thread is alive at a time (see
+        // `experiment::run_replicates`), so memory follows the estimate.
+        for batch in todo.chunks(rayon::current_num_threads().max(1)) {
+            let results: Vec<Result<(), S::Error>> = batch
+                .par_iter()
+                .map(|r| {
+                    let s = &self.plan.scenarios[self.plan.cell(r.arm, r.environment)];
+                    let months = Simulation::new(s, r.seed).run();
+                    let result = store.write(&r.key, &months);
+                    progress.done();
+                    result
+                })
+                .collect();
+            results.into_iter().collect::<Result<Vec<()>, _>>()?;
+        }
+        Ok(todo.len())
+    }
+
+    /// Accumulate the results of every run of the plan from `store`, reading
+    /// each run once, in plan order (memory does not grow with the runs);
+    /// `on_run` sees each run's outcome values (final, window) as it is read.
+    pub fn results<S, E>(
+        &self,
+        store: &S,
+        mut on_run: impl FnMut(&Run, &[[f64; 2]]) -> Result<(), E>,
+    ) -> Result<Results, E>
+    where
+        S: RunStore,
+        E: From<S::Error>,
+    {
+        let plan = &self.plan;
+        let outcomes = analysis::outcome_indices(&plan.outcomes);
+        let compare = plan.kind == StudyKind::Compare;
+        let (n_arms, n_env) = (plan.arms.len(), plan.environments.len());
+        let months = plan.months as usize;
+        let mut acc = CompareAccumulator::new(n_arms, n_env, outcomes.len());
+        let mut over_time = match compare {
+            true => vec![Welford::default(); n_arms * months * N_METRICS],
+            false => vec![],
+        };
+        for r in &plan.runs {
+            let data = store.read(&r.key, plan.months)?;
+            let values = analysis::outcome_values(&data, &outcomes, plan.window_months);
+            let (arm, env) = (r.arm as usize, r.environment as usize);
+            if compare {
+                acc.add_run(arm, env, r.replicate, &values);
+                for (m, row) in data.iter().enumerate().take(months) {
+                    for (k, x) in row.iter().enumerate() {
+                        over_time[(arm * months + m) * N_METRICS + k].add(*x);
+                    }
+                }
+            } else {
+                acc.add(arm, env, &values);
+            }
+            on_run(r, &values)?;
+        }
+        Ok(Results {
+            outcomes: acc,
+            over_time,
+            months,
+        })
+    }
+}
+
+/// Why shards of a study cannot be merged.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ShardProblem {
+    /// Shard `shard` holds run `key` damaged.
+    Damaged {
+        /// Index of the shard.
+        shard: usize,
+        /// The run's key.
+        key: String,
+        /// What is wrong with it.
+        why: String,
+    },
+    /// Runs of the study that no shard holds.
+    Missing {
+        /// Runs missing.
+        missing: usize,
+        /// Distinct runs of the study.
+        total: usize,
+    },
+}
+
+impl Study {
+    /// The distinct keys of the study's runs, in plan order.
+    pub fn keys(&self) -> Vec<&str> {
+        let mut seen = std::collections::HashSet::new();
+        self.plan
+            .runs
+            .iter()
+            .map(|r| r.key.as_str())
+            .filter(|k| seen.insert(*k))
+            .collect()
+    }
+
+    /// Check, before anything is merged, that the shards' stores together
+    /// hold every run of the study and that none holds a damaged run.
+    pub fn check_shards<S: RunStore>(&self, shards: &[S]) -> Result<(), ShardProblem> {
+        let keys = self.keys();
+        let mut missing = 0;
+        for key in &keys {
+            let mut found = false;
+            for (i, shard) in shards.iter().enumerate() {
+                match shard.state(key, self.plan.months) {
+                    RunState::Valid => found = true,
+                    RunState::Missing => {}
+                    RunState::Damaged(why) => {
+                        return Err(ShardProblem::Damaged {
+                            shard: i,
+                            key: key.to_string(),
+                            why,
+                        });
+                    }
+                }
+            }
+            missing += usize::from(!found);
+        }
+        match missing {
+            0 => Ok(()),
+            _ => Err(ShardProblem::Missing {
+                missing,
+                total: keys.len(),
+            }),
+        }
+    }
+}
+
+/// How a [`target_ci`] loop ended.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TargetOutcome {
+    /// Whether every half-width reached the target (otherwise the cap on
+    /// replicates was reached).
+    pub reached: bool,
+    /// The widest 95 % CI half-width (relative for a relative target);
+    /// `None` where a CI cannot be computed.
+    pub widest: Option<f64>,
+    /// Runs run by the loop.
+    pub ran: usize,
+}
+
+/// Run a comparison, doubling its replicates (0..n, then n..2n, in order)
+/// until every outcome's 95 % CI half-width — every variant, outcome and
+/// measure — is at most `target`, or the study has `cap` replicates. The
+/// study's plan then holds the replicates reached: the result equals asking
+/// for that many replicates.
+pub fn target_ci<S: RunStore>(
+    study: &mut Study,
+    store: &S,
+    target: TargetCi,
+    cap: u32,
+    threads: Option<usize>,
+    progress: &dyn Progress,
+) -> Result<TargetOutcome, RunError<S::Error>> {
+    let mut ran = 0;
+    loop {
+        ran += study.run_missing(store, None, threads, progress)?;
+        let results = study
+            .results(store, |_, _| Ok::<(), S::Error>(()))
+            .map_err(RunError::Store)?;
+        let (widest, width) = match target {
+            TargetCi::Absolute(w) => (results.outcomes.widest_ci(), w),
+            TargetCi::Relative(w) => (results.outcomes.widest_relative_ci(), w),
+        };
+        let reached = widest.is_some_and(|w| w <= width);
+        if reached || study.plan.replicates >= cap {
+            return Ok(TargetOutcome {
+                reached,
+                widest,
+                ran,
+            });
+        }
+        study.plan.replicates = (study.plan.replicates * 2).min(cap);
+        fill_runs(&mut study.plan);
+    }
+}

@@ -1,0 +1,74 @@
+//! The files of a `run`: its tables, charts, report and manifest, written
+//! into a directory (the staging directory of `ownership::StagedDir`).
+
+use super::files::{self, AtomicFile, write_atomic};
+use super::manifest::{self, RunInfo};
+use super::{OutputError, chart, csv, io_err, report};
+use crate::experiment::{MonthSummary, ReplicateRun};
+use crate::scenario::Scenario;
+use std::path::Path;
+
+/// What a run's files are made from.
+#[derive(Debug, Clone, Copy)]
+pub struct RunOutput<'a> {
+    /// The resolved scenario.
+    pub scenario: &'a Scenario,
+    /// Every replicate, with villages when `villages.csv` is wanted.
+    pub runs: &'a [ReplicateRun],
+    /// Summaries per month and metric.
+    pub summaries: &'a [MonthSummary],
+    /// Whether to write `villages.csv`.
+    pub per_village: bool,
+    /// Command-line overrides that change the question (`--set`, `--seed`),
+    /// named in titles.
+    pub question: &'a [(String, String)],
+}
+
+/// Write a run's files into `dir`: `timeseries.csv`, `summary.csv`,
+/// `villages.csv` (per village), the charts, `report.md` and, last,
+/// `manifest.json` (`info.files` is filled in). Returns the files written.
+pub fn write(
+    dir: &Path,
+    out: RunOutput<'_>,
+    mut info: RunInfo,
+) -> Result<Vec<String>, OutputError> {
+    let s = out.scenario;
+    let mut tables: Vec<AtomicFile> = vec![
+        files::write_csv(&dir.join("timeseries.csv"), |w| {
+            csv::timeseries(w, out.runs)
+        })?,
+        files::write_csv(&dir.join("summary.csv"), |w| csv::summary(w, out.summaries))?,
+    ];
+    if out.per_village {
+        tables.push(files::write_csv(&dir.join("villages.csv"), |w| {
+            csv::villages(w, out.runs, s.world.villages_per_township)
+        })?);
+    }
+    let mut written = files::commit_all(dir, tables)?;
+    let charts = dir.join("charts");
+    std::fs::create_dir_all(&charts).map_err(io_err(&charts))?;
+    let note = report::overrides_note(out.question);
+    for metric in crate::metrics::with_role(crate::metrics::Role::Charted) {
+        let title = format!("{}{note} — {}", s.scenario.name, metric.replace('_', " "));
+        for ext in chart::FORMATS {
+            let name = format!("charts/{metric}.{ext}");
+            let file = AtomicFile::create(&dir.join(&name), true)?;
+            chart::draw_metric(file.path(), &title, metric, out.summaries)?;
+            file.commit()?;
+            written.push(name);
+        }
+    }
+    let pngs: Vec<String> = written
+        .iter()
+        .filter(|f| f.starts_with("charts/") && f.ends_with(".png"))
+        .cloned()
+        .collect();
+    let markdown = report::run_report(s, &info.overrides, out.summaries, &pngs);
+    write_atomic(&dir.join("report.md"), markdown.as_bytes())?;
+    written.push("report.md".into());
+    written.push("manifest.json".into());
+    info.files = written.clone();
+    let seeds: Vec<u64> = out.runs.iter().map(|r| r.seed).collect();
+    manifest::write(dir, &manifest::of_run(s, &info, &seeds))?;
+    Ok(written)
+}
