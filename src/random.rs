@@ -8,6 +8,7 @@
 
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use rand_distr::{Bernoulli, Binomial, Distribution, Poisson, StandardNormal};
 
 /// Stream number of the county-level (cross-village) phase.
 pub const COUNTY_STREAM: u64 = 1 << 63;
@@ -39,10 +40,17 @@ pub fn uniform(rng: &mut ChaCha8Rng) -> f64 {
     rng.random::<f64>()
 }
 
-/// `true` with probability `p` (clamped to [0, 1]).
+/// `true` with probability `p` (clamped to [0, 1]): `rand`'s exact
+/// Bernoulli (one 64-bit draw).
 #[inline]
 pub fn bernoulli(rng: &mut ChaCha8Rng, p: f64) -> bool {
-    p > 0.0 && (p >= 1.0 || uniform(rng) < p)
+    if p.is_nan() || p <= 0.0 {
+        return false;
+    }
+    if p >= 1.0 {
+        return true;
+    }
+    Bernoulli::new(p).is_ok_and(|d| d.sample(rng))
 }
 
 /// A uniform index in `0..n` (`n > 0`).
@@ -51,58 +59,44 @@ pub fn index(rng: &mut ChaCha8Rng, n: usize) -> usize {
     rng.random_range(0..n)
 }
 
-/// A standard normal draw (Box–Muller).
+/// A standard normal draw (`rand_distr`'s ziggurat sampler).
+#[inline]
 pub fn standard_normal(rng: &mut ChaCha8Rng) -> f64 {
-    let u1 = 1.0 - uniform(rng); // in (0, 1]
-    let u2 = uniform(rng);
-    (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+    rng.sample(StandardNormal)
 }
 
-/// A Poisson draw with mean `lambda` by inversion from one uniform
-/// (exact; used for small means such as monthly need arrivals).
+/// A Poisson draw with mean `lambda` (exact at every mean: `rand_distr`'s
+/// Poisson, which multiplies uniforms for small means and uses rejection
+/// sampling for large ones); 0 when `lambda` is not positive.
+#[inline]
 pub fn poisson(rng: &mut ChaCha8Rng, lambda: f64) -> u32 {
-    if lambda <= 0.0 {
+    if lambda.is_nan() || lambda <= 0.0 {
         return 0;
     }
-    if lambda > 30.0 {
-        // Normal approximation for large means (village sizes, not needs).
-        let x = lambda + lambda.sqrt() * standard_normal(rng);
-        return x.round().max(0.0) as u32;
+    match Poisson::new(lambda) {
+        Ok(d) => {
+            let k: f64 = d.sample(rng);
+            k.min(f64::from(u32::MAX)) as u32
+        }
+        Err(_) => u32::MAX,
     }
-    let u = uniform(rng);
-    let mut k = 0u32;
-    let mut p = (-lambda).exp();
-    let mut cdf = p;
-    while u > cdf && k < 1000 {
-        k += 1;
-        p *= lambda / f64::from(k);
-        cdf += p;
-    }
-    k
 }
 
-/// A draw from Binomial(n, p) for large `n` (used where `n` exceeds a few
-/// hundred): the number of successes of the rarer outcome is Poisson when
-/// its mean is below 30, else normal, rounded and clamped to `0..=n`. Costs
-/// at most a few uniforms whatever `n`.
+/// A draw from Binomial(n, p) (exact: `rand_distr`'s binomial sampler,
+/// inversion for small n·p and BTPE rejection for large, so its cost does
+/// not grow with `n`).
+#[inline]
 pub fn binomial(rng: &mut ChaCha8Rng, n: u32, p: f64) -> u32 {
-    if n == 0 || p <= 0.0 {
+    if n == 0 || p.is_nan() || p <= 0.0 {
         return 0;
     }
     if p >= 1.0 {
         return n;
     }
-    let (rare, flip) = if p > 0.5 { (1.0 - p, true) } else { (p, false) };
-    let mean = f64::from(n) * rare;
-    let k = if mean < 30.0 {
-        poisson(rng, mean).min(n)
-    } else {
-        let sd = (mean * (1.0 - rare)).sqrt();
-        (mean + sd * standard_normal(rng))
-            .round()
-            .clamp(0.0, f64::from(n)) as u32
-    };
-    if flip { n - k } else { k }
+    match Binomial::new(u64::from(n), p) {
+        Ok(d) => d.sample(rng).min(u64::from(n)) as u32,
+        Err(_) => 0,
+    }
 }
 
 #[cfg(test)]
