@@ -23,9 +23,9 @@ use grassroots::engine::{Simulation, rng};
 use grassroots::experiment::plan::{
     Shape, design_points, latin_hypercube, study_size, sweep_points,
 };
+use grassroots::experiment::spec::{EXPERIMENT_SECTIONS, check_with_scenario, parse_spec};
 use grassroots::metrics::{METRICS, metric_index};
 use grassroots::scenario::schema::{Kind, PARAMS, Param, SECTIONS};
-use grassroots::scenario::spec::{EXPERIMENT_SECTIONS, check_with_scenario, parse_spec};
 use grassroots::scenario::{CountDistribution, CountSpec, Scenario};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence, TestCaseError, TestRunner};

@@ -53,22 +53,10 @@ const FORBIDDEN: &[(&str, &str, &str)] = &[(
     "output only serialises and writes; running simulations belongs to experiment",
 )];
 
-/// Known violations, tolerated until the work that removes them is merged
-/// (issue 9). Each entry is (file, imported module or sibling file, reason).
-/// The test fails when an entry is no longer needed, so the list only
-/// shrinks: delete the entry when its fix lands.
-const TOLERATED: &[(&str, &str, &str)] = &[
-    (
-        "src/scenario/spec.rs",
-        "experiment",
-        "the experiment spec sizes its study with experiment::plan (issue 9, item 2/4)",
-    ),
-    (
-        "src/scenario/spec.rs",
-        "metrics",
-        "the experiment spec checks outcome names against the metric table (issue 9, item 1/4)",
-    ),
-];
+/// Known violations, tolerated while the work that removes them is under
+/// way: (file, imported module or sibling file, reason). None today. The test
+/// fails when an entry is no longer needed, so the list only shrinks.
+const TOLERATED: &[(&str, &str, &str)] = &[];
 
 /// One import of a crate module found in a source file.
 #[derive(Debug, Clone, PartialEq, Eq)]

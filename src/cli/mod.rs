@@ -10,10 +10,10 @@ pub use memory::{Estimate, check_memory};
 
 use anyhow::{Context, Result};
 use clap::Args;
+use grassroots::experiment::spec::ExperimentSpec;
 use grassroots::experiment::study::StudyFile;
 pub use grassroots::experiment::study::{Shard, TargetCi};
 use grassroots::scenario::Scenario;
-use grassroots::scenario::spec::ExperimentSpec;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};

@@ -11,13 +11,13 @@ use super::{
 use anyhow::Result;
 use grassroots::experiment::analysis::welch;
 use grassroots::experiment::plan::{Plan, StudyKind, StudySize, estimate_memory};
+use grassroots::experiment::spec::BASELINE;
 use grassroots::experiment::study::{
     Outline, Progress, Results, RunError, ShardProblem, Study, StudyFile, target_ci,
 };
 use grassroots::output::report::sig4;
 use grassroots::output::study::{self, Store};
 use grassroots::output::{DirLock, OutputError, claim_study_dir};
-use grassroots::scenario::spec::BASELINE;
 use indicatif::ProgressBar;
 use std::path::{Path, PathBuf};
 use std::time::Instant;

@@ -102,6 +102,7 @@ pub fn summarize_runs(runs: &[ReplicateRun]) -> Vec<MonthSummary> {
 
 pub mod analysis;
 pub mod plan;
+pub mod spec;
 pub mod study;
 
 pub use study::{Study, StudyFile, target_ci};

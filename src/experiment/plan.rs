@@ -5,9 +5,10 @@
 //! A plan is pure data. Running it, storing runs and assembling results are
 //! done at the edge (`output::study`).
 
+pub use super::spec::{MAX_CELLS, MAX_RUNS, Shape, StudySize, design_points, study_size};
+use super::spec::{ParamRange, SweepDesign};
 use crate::engine::rng::{self, mix64, replicate_seed};
 use crate::scenario::Scenario;
-use crate::scenario::spec::{ParamRange, SweepDesign};
 use rand::RngExt;
 use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
@@ -292,121 +293,6 @@ pub fn estimate_memory(s: &Scenario, concurrent: usize) -> u64 {
         + std::mem::size_of::<crate::metrics::Tally>() as f64;
     let results = f64::from(s.scenario.months) * (crate::metrics::N_METRICS * 8) as f64;
     ((villages * per_village + results) * concurrent as f64 * 1.25) as u64
-}
-
-/// Most cells (arm × environment) a study may have. Each cell holds a
-/// resolved scenario in the plan, in `plan.json` and in the manifest.
-pub const MAX_CELLS: u64 = 100_000;
-
-/// Most runs (cells × replicates) a study may have.
-pub const MAX_RUNS: u64 = 1_000_000;
-
-/// The number of points of a sweep design, computed without materialising
-/// them; `None` when it exceeds `u64::MAX` (a grid multiplies its lists).
-pub fn design_points(design: &SweepDesign) -> Option<u64> {
-    match design {
-        SweepDesign::Grid(axes) => axes
-            .iter()
-            .try_fold(1u64, |n, (_, values)| n.checked_mul(values.len() as u64)),
-        SweepDesign::LatinHypercube { samples, .. } => Some(u64::from(*samples)),
-    }
-}
-
-/// The shape of a study, known before its plan is built.
-#[derive(Debug, Clone, Copy)]
-pub enum Shape<'a> {
-    /// A sweep: one arm per point of the design.
-    Sweep(&'a SweepDesign),
-    /// A comparison: arms (the baselines and their variants) × sampled environments.
-    Compare {
-        /// Arms.
-        arms: u64,
-        /// Sampled environments (1 without `[uncertainty]`).
-        environments: u64,
-    },
-}
-
-/// The size of a study that fits the caps.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct StudySize {
-    /// Arms (variants or sweep points).
-    pub arms: u64,
-    /// Environments.
-    pub environments: u64,
-    /// Cells: arms × environments, one resolved scenario each.
-    pub cells: u64,
-    /// Runs: cells × replicates.
-    pub runs: u64,
-}
-
-/// The size of a study of `shape` with `replicates` replicates, computed
-/// without building anything, or why it is refused: more than [`MAX_CELLS`]
-/// cells or [`MAX_RUNS`] runs, with the figures and what to do.
-pub fn study_size(shape: Shape<'_>, replicates: u32) -> Result<StudySize, String> {
-    let replicates = u64::from(replicates);
-    let split = "or split the study into several scenario files";
-    let (arms, environments) = match shape {
-        Shape::Sweep(design) => {
-            let advice = match design {
-                SweepDesign::Grid(_) => {
-                    "use fewer values per key (a grid multiplies them) or a Latin hypercube (method = \"lhs\")"
-                }
-                SweepDesign::LatinHypercube { .. } => "use fewer samples",
-            };
-            let points = match design_points(design) {
-                Some(n) if n <= MAX_CELLS => n,
-                n => {
-                    let shown = n
-                        .map(|n| n.to_string())
-                        .unwrap_or_else(|| format!("more than {}", u64::MAX));
-                    let factors = match design {
-                        SweepDesign::Grid(axes) => {
-                            let mut counts: Vec<String> =
-                                axes.iter().map(|(_, v)| v.len().to_string()).collect();
-                            if counts.len() > 6 {
-                                counts.truncate(4);
-                                counts.push("…".into());
-                            }
-                            format!(" ({} values of {} keys)", counts.join(" × "), axes.len())
-                        }
-                        SweepDesign::LatinHypercube { .. } => String::new(),
-                    };
-                    return Err(format!(
-                        "the sweep has {shown} points{factors}; a study may have at most {MAX_CELLS} points: {advice}, {split}"
-                    ));
-                }
-            };
-            let runs = points * replicates;
-            if runs > MAX_RUNS {
-                return Err(format!(
-                    "the sweep has {runs} runs ({points} points × {replicates} replicates); a study may have at most {MAX_RUNS} runs: use fewer replicates, {advice}, {split}"
-                ));
-            }
-            (points, 1)
-        }
-        Shape::Compare { arms, environments } => {
-            let cells = arms.saturating_mul(environments);
-            if cells > MAX_CELLS {
-                return Err(format!(
-                    "the comparison has {cells} cells ({arms} arms × {environments} environments), each a resolved scenario; a study may have at most {MAX_CELLS}: use fewer variants or fewer [uncertainty] samples, {split}"
-                ));
-            }
-            let runs = cells * replicates;
-            if runs > MAX_RUNS {
-                return Err(format!(
-                    "the comparison has {runs} runs ({cells} cells × {replicates} replicates); a study may have at most {MAX_RUNS} runs: use fewer replicates, variants or [uncertainty] samples, {split}"
-                ));
-            }
-            (arms, environments)
-        }
-    };
-    let cells = arms * environments;
-    Ok(StudySize {
-        arms,
-        environments,
-        cells,
-        runs: cells * replicates,
-    })
 }
 
 /// Bytes a plan takes per cell: the resolved scenario in memory, and as a

@@ -29,8 +29,8 @@ use super::plan::{
     latin_hypercube, study_size, sweep_parameters, sweep_points,
 };
 use crate::engine::Simulation;
+use crate::experiment::spec::{BASELINE, ExperimentSpec, check_with_scenario, parse_spec};
 use crate::metrics::{MonthMetrics, N_METRICS};
-use crate::scenario::spec::{BASELINE, ExperimentSpec, check_with_scenario, parse_spec};
 use crate::scenario::{BaseLoader, Scenario};
 use rayon::prelude::*;
 use std::str::FromStr;

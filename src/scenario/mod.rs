@@ -7,8 +7,7 @@
 
 mod param;
 pub mod schema;
-pub mod spec;
-mod validate;
+pub(crate) mod validate;
 
 use serde::{Deserialize, Serialize};
 use std::fmt;

@@ -65,10 +65,10 @@ impl fmt::Display for ScenarioErrors {
 
 impl std::error::Error for ScenarioErrors {}
 
-pub(super) struct Ctx<'a> {
-    pub(super) text: &'a str,
-    pub(super) file: &'a str,
-    pub(super) errors: Vec<(usize, ScenarioError)>,
+pub(crate) struct Ctx<'a> {
+    pub(crate) text: &'a str,
+    pub(crate) file: &'a str,
+    pub(crate) errors: Vec<(usize, ScenarioError)>,
 }
 
 impl Ctx<'_> {
@@ -89,7 +89,7 @@ impl Ctx<'_> {
         }
     }
 
-    pub(super) fn error(&mut self, offset: usize, key: Option<String>, message: String) {
+    pub(crate) fn error(&mut self, offset: usize, key: Option<String>, message: String) {
         let location = self.location(offset);
         self.errors.push((
             offset,
@@ -110,7 +110,7 @@ pub type BaseLoader<'a> = &'a dyn Fn(&str, &str) -> Result<(String, String), Str
 const MAX_BASE_DEPTH: usize = 8;
 
 /// Parse, validate and resolve scenario text.
-pub(super) fn parse(
+pub(crate) fn parse(
     text: &str,
     file: &str,
     overrides: &[(String, String)],
@@ -188,7 +188,7 @@ pub(super) fn parse(
 /// like a key of a file, and the checks that involve several keys run again.
 /// Problems are located at `origin` (no line: the overrides come from
 /// elsewhere). Its cost does not depend on the size of any scenario file.
-pub(super) fn apply(
+pub(crate) fn apply(
     base: &Scenario,
     overrides: &[(String, String)],
     origin: &str,
@@ -388,7 +388,7 @@ fn overlay(text: &str, file: &str) -> Result<(Table, Option<(String, usize)>), S
     }
 }
 
-pub(super) fn finish(mut ctx: Ctx<'_>) -> ScenarioErrors {
+pub(crate) fn finish(mut ctx: Ctx<'_>) -> ScenarioErrors {
     ctx.errors.sort_by_key(|(offset, _)| *offset);
     ScenarioErrors(ctx.errors.into_iter().map(|(_, e)| e).collect())
 }
@@ -491,7 +491,7 @@ pub(crate) fn override_value(key: &str, literal: &str) -> Result<Value, String> 
     check_value(param, value).map_err(|(_, m)| m)
 }
 
-pub(super) fn type_name(v: &DeValue<'_>) -> &'static str {
+pub(crate) fn type_name(v: &DeValue<'_>) -> &'static str {
     match v {
         DeValue::String(_) => "a string",
         DeValue::Integer(_) => "an integer",
@@ -503,12 +503,12 @@ pub(super) fn type_name(v: &DeValue<'_>) -> &'static str {
     }
 }
 
-pub(super) fn as_integer(v: &DeValue<'_>) -> Option<i64> {
+pub(crate) fn as_integer(v: &DeValue<'_>) -> Option<i64> {
     let i = v.as_integer()?;
     i64::from_str_radix(i.as_str(), i.radix()).ok()
 }
 
-pub(super) fn as_number(v: &DeValue<'_>) -> Option<f64> {
+pub(crate) fn as_number(v: &DeValue<'_>) -> Option<f64> {
     match v {
         DeValue::Float(f) => f.as_str().parse::<f64>().ok(),
         DeValue::Integer(_) => as_integer(v).map(|i| i as f64),
@@ -741,7 +741,7 @@ fn key_offset(doc: Option<&DeTable<'_>>, section: &str, name: &str) -> Option<us
         .map(|(k, _)| k.span().start)
 }
 
-pub(super) fn table_of<'a, 'i>(
+pub(crate) fn table_of<'a, 'i>(
     ctx: &mut Ctx<'_>,
     value: &'a Spanned<DeValue<'i>>,
     what: &str,
@@ -759,7 +759,7 @@ pub(super) fn table_of<'a, 'i>(
 
 /// The validated overrides of a table (all keys but `skip`), in file order,
 /// each with the offset of its key.
-pub(super) fn sorted_overrides(
+pub(crate) fn sorted_overrides(
     ctx: &mut Ctx<'_>,
     table: &DeTable<'_>,
     skip: &[&str],
