@@ -411,7 +411,7 @@ fn a_comparison_too_large_to_plan_is_refused() {
     }
     let file = c.file("cmp.toml", &body);
     let expected = [
-        "201000 cells (201 arms × 1000 environments)",
+        "201000 cells (201 variants × 1000 environments)",
         "at most 100000",
     ];
     refused(&run(&["validate", &file]), &expected);
@@ -444,9 +444,9 @@ fn the_plan_itself_counts_in_the_memory_check() {
 
 /// Planning a comparison is linear in its variants: 3000 variants plan in
 /// well under a second (they took about a minute when every cell re-read the
-/// whole file). The shard runs one run; the plan holds every arm.
+/// whole file). The shard runs one run; the plan holds every variant.
 #[test]
-fn compare_with_3000_variants_plans_every_arm() {
+fn compare_with_3000_variants_plans_every_variant() {
     let c = Case::new();
     let mut body = String::from(TINY);
     for i in 0..3000 {
@@ -462,9 +462,9 @@ fn compare_with_3000_variants_plans_every_arm() {
     let plan: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(Path::new(&out).join("plan.json")).unwrap())
             .unwrap();
-    let arms = plan["arms"].as_array().unwrap();
+    let variants = plan["variants"].as_array().unwrap();
     let scenarios = plan["scenarios"].as_array().unwrap();
-    assert_eq!(arms.len(), 3001);
+    assert_eq!(variants.len(), 3001);
     assert_eq!(scenarios.len(), 3001);
     assert_eq!(plan["runs"].as_array().unwrap().len(), 3001);
     for i in [0usize, 1, 1234, 3000] {
@@ -474,7 +474,7 @@ fn compare_with_3000_variants_plans_every_arm() {
         } else {
             0.5 + (i - 1) as f64 / 10_000.0
         };
-        assert!((noise - expected).abs() < 1e-12, "arm {i}: {noise}");
+        assert!((noise - expected).abs() < 1e-12, "variant {i}: {noise}");
         assert_eq!(scenarios[i]["world"]["villages"], 2);
     }
 }

@@ -49,7 +49,7 @@ fn a_comparison_is_planned_run_and_tabulated_without_the_cli() {
     // Plan: the baseline and two variants, 3 replicates each.
     let file = StudyFile::parse(SCENARIO, "tiny.toml", &[], None).unwrap();
     let study = Study::compare(&[file], &[]).unwrap();
-    assert_eq!(study.plan.arms.len(), 3);
+    assert_eq!(study.plan.variants.len(), 3);
     assert_eq!(study.plan.runs.len(), 9);
 
     // Run into a temporary store, on two threads.

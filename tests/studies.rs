@@ -79,7 +79,11 @@ fn compare_detects_a_known_difference_and_writes_tidy_files() {
     ]);
     assert!(stdout.contains("difference from baseline"), "{stdout}");
     let rows = csv_rows(&out.join("comparison.csv"));
-    assert_eq!(rows.len(), 3 * 3 * 2, "3 arms × 3 outcomes × 2 measures");
+    assert_eq!(
+        rows.len(),
+        3 * 3 * 2,
+        "3 variants × 3 outcomes × 2 measures"
+    );
     let strong = row(&rows, "mass_evaluation", "formalism_index", "window");
     assert!(
         num(strong, "diff_ci_high") < 0.0,
@@ -111,7 +115,7 @@ fn compare_detects_a_known_difference_and_writes_tidy_files() {
     );
     assert_eq!(num(base, "n"), 4.0);
     let runs = csv_rows(&out.join("runs.csv"));
-    assert_eq!(runs.len(), 3 * 4 * 3, "arms × replicates × outcomes");
+    assert_eq!(runs.len(), 3 * 4 * 3, "variants × replicates × outcomes");
     let summary = std::fs::read_to_string(out.join("summary.csv")).unwrap();
     assert!(summary.starts_with("variant,month,metric,mean,sd,ci_low,ci_high,n\n"));
     assert!(out.join("charts/formalism_index.png").is_file());

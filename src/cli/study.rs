@@ -385,7 +385,7 @@ fn report(plan: &Plan, results: &Results) {
     if plan.kind == StudyKind::Sweep {
         println!(
             "{} points × {} replicates; per-point summary in sweep_summary.csv",
-            plan.arms.len(),
+            plan.variants.len(),
             plan.replicates
         );
         return;
@@ -396,7 +396,7 @@ fn report(plan: &Plan, results: &Results) {
     );
     let acc = &results.outcomes;
     let window = 1;
-    for (a, variant) in plan.arms.iter().enumerate().skip(1) {
+    for (a, variant) in plan.variants.iter().enumerate().skip(1) {
         for (o, outcome) in plan.outcomes.iter().enumerate() {
             let d = welch(acc.pooled(a, o, window), acc.pooled(0, o, window));
             let finite = |x: f64| Some(x).filter(|x| x.is_finite());

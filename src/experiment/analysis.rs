@@ -95,10 +95,10 @@ pub fn outcome_indices(names: &[String]) -> Vec<usize> {
     names.iter().filter_map(|n| metric_index(n)).collect()
 }
 
-/// A difference between an arm and the baseline.
+/// A difference between a variant and the baseline.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Difference {
-    /// Arm mean minus baseline mean.
+    /// Variant mean minus baseline mean.
     pub diff: f64,
     /// Welch 95 % CI of the difference.
     pub ci: Option<(f64, f64)>,
@@ -147,10 +147,10 @@ pub fn welch(a: &Welford, b: &Welford) -> Difference {
     }
 }
 
-/// Accumulators of a comparison: per arm, environment, outcome and measure.
+/// Accumulators of a comparison: per variant, environment, outcome and measure.
 #[derive(Debug, Clone)]
 pub struct CompareAccumulator {
-    arms: usize,
+    variants: usize,
     environments: usize,
     outcomes: usize,
     cells: Vec<Welford>,
@@ -163,43 +163,43 @@ pub struct CompareAccumulator {
 
 impl CompareAccumulator {
     /// Empty accumulators.
-    pub fn new(arms: usize, environments: usize, outcomes: usize) -> Self {
+    pub fn new(variants: usize, environments: usize, outcomes: usize) -> Self {
         CompareAccumulator {
-            arms,
+            variants,
             environments,
             outcomes,
-            cells: vec![Welford::default(); arms * environments * outcomes * 2],
-            pooled: vec![Welford::default(); arms * outcomes * 2],
+            cells: vec![Welford::default(); variants * environments * outcomes * 2],
+            pooled: vec![Welford::default(); variants * outcomes * 2],
             baseline: std::collections::HashMap::new(),
-            paired: vec![Welford::default(); arms * outcomes * 2],
+            paired: vec![Welford::default(); variants * outcomes * 2],
         }
     }
 
-    fn cell(&self, arm: usize, env: usize, outcome: usize, measure: usize) -> usize {
-        ((arm * self.environments + env) * self.outcomes + outcome) * 2 + measure
+    fn cell(&self, variant: usize, env: usize, outcome: usize, measure: usize) -> usize {
+        ((variant * self.environments + env) * self.outcomes + outcome) * 2 + measure
     }
 
     /// Add one run's outcome values.
-    pub fn add(&mut self, arm: usize, env: usize, values: &[[f64; 2]]) {
+    pub fn add(&mut self, variant: usize, env: usize, values: &[[f64; 2]]) {
         for (o, v) in values.iter().enumerate() {
             for (m, x) in v.iter().enumerate() {
-                let c = self.cell(arm, env, o, m);
+                let c = self.cell(variant, env, o, m);
                 self.cells[c].add(*x);
-                self.pooled[(arm * self.outcomes + o) * 2 + m].add(*x);
+                self.pooled[(variant * self.outcomes + o) * 2 + m].add(*x);
             }
         }
     }
 
     /// Add one run and pair it with the baseline run of the same environment
-    /// and replicate (baseline runs, arm 0, must come first).
-    pub fn add_run(&mut self, arm: usize, env: usize, replicate: u32, values: &[[f64; 2]]) {
-        self.add(arm, env, values);
-        if arm == 0 {
+    /// and replicate (baseline runs, variant 0, must come first).
+    pub fn add_run(&mut self, variant: usize, env: usize, replicate: u32, values: &[[f64; 2]]) {
+        self.add(variant, env, values);
+        if variant == 0 {
             self.baseline.insert((env, replicate), values.to_vec());
         } else if let Some(base) = self.baseline.get(&(env, replicate)) {
             for (o, (v, b)) in values.iter().zip(base).enumerate() {
                 for m in 0..2 {
-                    self.paired[(arm * self.outcomes + o) * 2 + m].add(v[m] - b[m]);
+                    self.paired[(variant * self.outcomes + o) * 2 + m].add(v[m] - b[m]);
                 }
             }
         }
@@ -207,32 +207,32 @@ impl CompareAccumulator {
 
     /// 95 % CI of the mean per-replicate difference from the baseline
     /// (paired t interval; meaningful with common random numbers).
-    pub fn paired_ci(&self, arm: usize, outcome: usize, measure: usize) -> Option<(f64, f64)> {
-        let s = self.paired[(arm * self.outcomes + outcome) * 2 + measure].summary();
+    pub fn paired_ci(&self, variant: usize, outcome: usize, measure: usize) -> Option<(f64, f64)> {
+        let s = self.paired[(variant * self.outcomes + outcome) * 2 + measure].summary();
         Some((s.ci_low?, s.ci_high?))
     }
 
-    /// Pooled (over environments) statistics of an arm's outcome.
-    pub fn pooled(&self, arm: usize, outcome: usize, measure: usize) -> &Welford {
-        &self.pooled[(arm * self.outcomes + outcome) * 2 + measure]
+    /// Pooled (over environments) statistics of a variant's outcome.
+    pub fn pooled(&self, variant: usize, outcome: usize, measure: usize) -> &Welford {
+        &self.pooled[(variant * self.outcomes + outcome) * 2 + measure]
     }
 
-    /// Statistics of an arm's outcome in one environment.
+    /// Statistics of a variant's outcome in one environment.
     pub fn in_environment(
         &self,
-        arm: usize,
+        variant: usize,
         env: usize,
         outcome: usize,
         measure: usize,
     ) -> &Welford {
-        &self.cells[self.cell(arm, env, outcome, measure)]
+        &self.cells[self.cell(variant, env, outcome, measure)]
     }
 
-    /// Largest 95 % CI half-width over every arm, outcome and measure
+    /// Largest 95 % CI half-width over every variant, outcome and measure
     /// (`None` if some CI cannot be computed yet).
     pub fn widest_ci(&self) -> Option<f64> {
         let mut widest = 0.0f64;
-        for a in 0..self.arms {
+        for a in 0..self.variants {
             for o in 0..self.outcomes {
                 for m in 0..2 {
                     widest = widest.max(self.pooled(a, o, m).ci_half_width()?);
@@ -243,10 +243,10 @@ impl CompareAccumulator {
     }
 
     /// Largest 95 % CI half-width relative to the absolute mean, over every
-    /// arm, outcome and measure (`None` if some CI cannot be computed yet).
+    /// variant, outcome and measure (`None` if some CI cannot be computed yet).
     pub fn widest_relative_ci(&self) -> Option<f64> {
         let mut widest = 0.0f64;
-        for a in 0..self.arms {
+        for a in 0..self.variants {
             for o in 0..self.outcomes {
                 for m in 0..2 {
                     let w = self.pooled(a, o, m);
@@ -263,18 +263,18 @@ impl CompareAccumulator {
         Some(widest)
     }
 
-    /// Robustness of arm `arm` against arm 0 for an outcome and measure:
-    /// (environments, share in which the arm is better, mean, min and max difference).
+    /// Robustness of variant `variant` against variant 0 for an outcome and measure:
+    /// (environments, share in which the variant is better, mean, min and max difference).
     pub fn robustness(
         &self,
-        arm: usize,
+        variant: usize,
         outcome: usize,
         measure: usize,
         larger_better: Option<bool>,
     ) -> (usize, Option<f64>, f64, f64, f64) {
         let diffs: Vec<f64> = (0..self.environments)
             .map(|e| {
-                self.in_environment(arm, e, outcome, measure).mean()
+                self.in_environment(variant, e, outcome, measure).mean()
                     - self.in_environment(0, e, outcome, measure).mean()
             })
             .collect();
@@ -366,9 +366,9 @@ mod tests {
     #[test]
     fn pairing_takes_differences_replicate_by_replicate() {
         let mut acc = CompareAccumulator::new(2, 1, 1);
-        for (r, (base, arm)) in [(1.0, 1.5), (3.0, 3.6), (5.0, 5.4)].into_iter().enumerate() {
+        for (r, (base, variant)) in [(1.0, 1.5), (3.0, 3.6), (5.0, 5.4)].into_iter().enumerate() {
             acc.add_run(0, 0, r as u32, &[[base, base]]);
-            acc.add_run(1, 0, r as u32, &[[arm, arm]]);
+            acc.add_run(1, 0, r as u32, &[[variant, variant]]);
         }
         let (lo, hi) = acc.paired_ci(1, 0, 0).unwrap();
         assert!(lo > 0.0 && hi < 1.0, "differences 0.5, 0.6, 0.4: {lo} {hi}");
@@ -381,11 +381,11 @@ mod tests {
     }
 
     #[test]
-    fn robustness_counts_environments_where_the_arm_is_better() {
+    fn robustness_counts_environments_where_the_variant_is_better() {
         let mut acc = CompareAccumulator::new(2, 3, 1);
-        for (env, (base, arm)) in [(1.0, 2.0), (1.0, 0.5), (1.0, 3.0)].into_iter().enumerate() {
+        for (env, (base, variant)) in [(1.0, 2.0), (1.0, 0.5), (1.0, 3.0)].into_iter().enumerate() {
             acc.add(0, env, &[[base, base]]);
-            acc.add(1, env, &[[arm, arm]]);
+            acc.add(1, env, &[[variant, variant]]);
         }
         let (n, share, mean, min, max) = acc.robustness(1, 0, 0, Some(true));
         assert_eq!(n, 3);

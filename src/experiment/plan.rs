@@ -1,4 +1,4 @@
-//! Planning a study (a comparison of variants or a parameter sweep): its arms,
+//! Planning a study (a comparison of variants or a parameter sweep): its variants,
 //! sampled environments, and every run with its seed and key
 //! (`docs/experiments.md`).
 //!
@@ -23,9 +23,9 @@ pub enum StudyKind {
     Sweep,
 }
 
-/// One arm of a study: a variant or a sweep point.
+/// One variant of a study: a policy variant (or a baseline) or a sweep point.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Arm {
+pub struct Variant {
     /// Name (variant name, or `p<index>` for a sweep point).
     pub name: String,
     /// Index of the scenario file it comes from (in `Plan::sources`).
@@ -34,11 +34,12 @@ pub struct Arm {
     pub overrides: Vec<(String, String)>,
 }
 
-/// One run: an arm in an environment, one replicate.
+/// One run: a variant in an environment, one replicate.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Run {
-    /// Arm index.
-    pub arm: u32,
+    /// Variant index (`arm` in plans written before 0.1.0+model.3).
+    #[serde(alias = "arm")]
+    pub variant: u32,
     /// Environment index.
     pub environment: u32,
     /// Replicate index.
@@ -58,8 +59,10 @@ pub struct Plan {
     pub name: String,
     /// Scenario files, as given.
     pub sources: Vec<String>,
-    /// Arms; arm 0 is the baseline of a comparison.
-    pub arms: Vec<Arm>,
+    /// Variants; variant 0 is the baseline of a comparison (`arms` in plans
+    /// written before 0.1.0+model.3).
+    #[serde(alias = "arms")]
+    pub variants: Vec<Variant>,
     /// Sampled environments: overrides of the uncertain parameters (one empty
     /// environment when there is no uncertainty).
     pub environments: Vec<Vec<(String, String)>>,
@@ -71,13 +74,13 @@ pub struct Plan {
     pub window_months: u32,
     /// Months per run.
     pub months: u32,
-    /// Replicates per arm and environment.
+    /// Replicates per variant and environment.
     pub replicates: u32,
-    /// Whether arms share random streams.
+    /// Whether variants share random streams.
     pub common_random_numbers: bool,
-    /// The resolved scenario of every (arm, environment) cell, see [`Plan::cell`].
+    /// The resolved scenario of every (variant, environment) cell, see [`Plan::cell`].
     pub scenarios: Vec<Scenario>,
-    /// Every run, in assembly order (arm, environment, replicate).
+    /// Every run, in assembly order (variant, environment, replicate).
     pub runs: Vec<Run>,
     /// The model that planned it ([`crate::model_identity`]); shards of
     /// different builds are never merged.
@@ -90,9 +93,9 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// Index of the resolved scenario of (arm, environment).
-    pub fn cell(&self, arm: u32, environment: u32) -> usize {
-        arm as usize * self.environments.len() + environment as usize
+    /// Index of the resolved scenario of (variant, environment).
+    pub fn cell(&self, variant: u32, environment: u32) -> usize {
+        variant as usize * self.environments.len() + environment as usize
     }
 
     /// How this plan differs from `other` as a study (ignoring the replicate
@@ -125,7 +128,7 @@ impl Plan {
             } else {
                 format!("command-line overrides {}", shown.join(" "))
             }
-        } else if self.arms != other.arms {
+        } else if self.variants != other.variants {
             "other variants or sweep points".into()
         } else if self.environments != other.environments {
             "other sampled environments".into()
@@ -161,11 +164,11 @@ impl Plan {
     }
 }
 
-/// Seed of a run. With common random numbers all arms share the streams of
-/// environment e and replicate r; otherwise each arm has its own.
+/// Seed of a run. With common random numbers all variants share the streams of
+/// environment e and replicate r; otherwise each variant has its own.
 pub fn run_seed(
     base_seed: u64,
-    arm: u32,
+    variant: u32,
     environment: u32,
     n_environments: u32,
     replicate: u32,
@@ -174,7 +177,7 @@ pub fn run_seed(
     let variant = if crn {
         u64::from(environment)
     } else {
-        u64::from(arm) * u64::from(n_environments) + u64::from(environment)
+        u64::from(variant) * u64::from(n_environments) + u64::from(environment)
     };
     replicate_seed(base_seed, variant, u64::from(replicate))
 }
@@ -304,12 +307,12 @@ pub const PLAN_BYTES_PER_CELL: u64 = 40 * 1024;
 /// JSON value and text in `plan.json` and the manifest.
 pub const PLAN_BYTES_PER_RUN: u64 = 2560;
 
-/// Bytes a plan takes per override of an arm or environment (dotted key and
+/// Bytes a plan takes per override of a variant or environment (dotted key and
 /// literal, in memory and in JSON).
 pub const PLAN_BYTES_PER_OVERRIDE: u64 = 256;
 
 /// A rough upper estimate of the memory, in bytes, of a plan of `size`
-/// whose arms and environments hold `overrides` overrides in all, while the
+/// whose variants and environments hold `overrides` overrides in all, while the
 /// study runs and writes `plan.json` and its manifest.
 pub fn estimate_plan_memory(size: &StudySize, overrides: u64) -> u64 {
     size.cells
@@ -333,14 +336,14 @@ pub fn sweep_parameters(design: &SweepDesign) -> Vec<String> {
 pub fn fill_runs(plan: &mut Plan) {
     let n_env = plan.environments.len() as u32;
     plan.runs.clear();
-    for arm in 0..plan.arms.len() as u32 {
+    for variant in 0..plan.variants.len() as u32 {
         for environment in 0..n_env {
-            let s = &plan.scenarios[plan.cell(arm, environment)];
+            let s = &plan.scenarios[plan.cell(variant, environment)];
             let cell = cell_text(s);
             for replicate in 0..plan.replicates {
                 let seed = run_seed(
                     s.scenario.seed,
-                    arm,
+                    variant,
                     environment,
                     n_env,
                     replicate,
@@ -348,7 +351,7 @@ pub fn fill_runs(plan: &mut Plan) {
                 );
                 let key = key_of(&cell, seed);
                 plan.runs.push(Run {
-                    arm,
+                    variant,
                     environment,
                     replicate,
                     seed,
@@ -392,7 +395,7 @@ mod tests {
         assert_eq!(
             study_size(Shape::Sweep(&grid), 10).unwrap(),
             StudySize {
-                arms: 100_000,
+                variants: 100_000,
                 environments: 1,
                 cells: 100_000,
                 runs: 1_000_000
@@ -400,12 +403,12 @@ mod tests {
         );
         assert!(study_size(Shape::Sweep(&grid), 11).is_err());
         let compare = Shape::Compare {
-            arms: u64::MAX,
+            variants: u64::MAX,
             environments: 2,
         };
         assert!(study_size(compare, 1).unwrap_err().contains("cells"));
         let compare = Shape::Compare {
-            arms: 3001,
+            variants: 3001,
             environments: 1,
         };
         assert_eq!(study_size(compare, 1).unwrap().runs, 3001);
@@ -467,7 +470,7 @@ mod tests {
     }
 
     #[test]
-    fn common_random_numbers_share_seeds_across_arms_only_when_asked() {
+    fn common_random_numbers_share_seeds_across_variants_only_when_asked() {
         assert_eq!(run_seed(5, 0, 0, 1, 3, true), run_seed(5, 2, 0, 1, 3, true));
         assert_ne!(
             run_seed(5, 0, 0, 1, 3, false),
@@ -480,19 +483,31 @@ mod tests {
         );
     }
 
+    #[test]
+    fn plans_written_with_the_old_word_arm_still_read() {
+        let p = plan(2);
+        let text = serde_json::to_string(&p).unwrap();
+        assert!(text.contains("\"variants\":") && text.contains("\"variant\":"));
+        let old = text
+            .replace("\"variants\":", "\"arms\":")
+            .replace("\"variant\":", "\"arm\":");
+        let read: Plan = serde_json::from_str(&old).unwrap();
+        assert_eq!(read, p);
+    }
+
     fn plan(replicates: u32) -> Plan {
         let s = Scenario::defaults();
         let mut p = Plan {
             kind: StudyKind::Compare,
             name: "t".into(),
             sources: vec!["t.toml".into()],
-            arms: vec![
-                Arm {
+            variants: vec![
+                Variant {
                     name: "baseline".into(),
                     source: 0,
                     overrides: vec![],
                 },
-                Arm {
+                Variant {
                     name: "v".into(),
                     source: 0,
                     overrides: vec![("effort.noise".into(), "0.2".into())],
@@ -521,14 +536,14 @@ mod tests {
     #[test]
     fn adding_replicates_keeps_existing_runs_and_shards_partition_the_plan() {
         let (small, big) = (plan(2), plan(3));
-        for arm in 0..2u32 {
-            let a: Vec<&Run> = small.runs.iter().filter(|r| r.arm == arm).collect();
-            let b: Vec<&Run> = big.runs.iter().filter(|r| r.arm == arm).collect();
+        for variant in 0..2u32 {
+            let a: Vec<&Run> = small.runs.iter().filter(|r| r.variant == variant).collect();
+            let b: Vec<&Run> = big.runs.iter().filter(|r| r.variant == variant).collect();
             assert_eq!(a[..], b[..2]);
         }
         let mut seen: Vec<&Run> = (1..=4).flat_map(|k| big.shard(k, 4)).collect();
         assert_eq!(seen.len(), big.runs.len());
-        seen.sort_by_key(|r| (r.arm, r.replicate));
+        seen.sort_by_key(|r| (r.variant, r.replicate));
         seen.dedup();
         assert_eq!(seen.len(), big.runs.len());
     }
@@ -550,7 +565,7 @@ mod tests {
         d.overrides = vec![("scenario.seed".into(), "9".into())];
         assert!(a.differs_from(&d).unwrap().contains("scenario.seed=9"));
         let mut e = plan(2);
-        e.arms.pop();
+        e.variants.pop();
         assert_eq!(
             a.differs_from(&e).as_deref(),
             Some("other variants or sweep points")

@@ -160,7 +160,7 @@ pub fn parse_spec(text: &str, file: &str) -> Result<ExperimentSpec, ScenarioErro
     }
 }
 
-/// Most cells (arm × environment) a study may have. Each cell holds a
+/// Most cells (variant × environment) a study may have. Each cell holds a
 /// resolved scenario in the plan, in `plan.json` and in the manifest.
 pub const MAX_CELLS: u64 = 100_000;
 
@@ -181,12 +181,12 @@ pub fn design_points(design: &SweepDesign) -> Option<u64> {
 /// The shape of a study, known before its plan is built.
 #[derive(Debug, Clone, Copy)]
 pub enum Shape<'a> {
-    /// A sweep: one arm per point of the design.
+    /// A sweep: one variant per point of the design.
     Sweep(&'a SweepDesign),
-    /// A comparison: arms (the baselines and their variants) × sampled environments.
+    /// A comparison: variants (the baselines and their variants) × sampled environments.
     Compare {
-        /// Arms.
-        arms: u64,
+        /// Variants.
+        variants: u64,
         /// Sampled environments (1 without `[uncertainty]`).
         environments: u64,
     },
@@ -195,11 +195,11 @@ pub enum Shape<'a> {
 /// The size of a study that fits the caps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StudySize {
-    /// Arms (variants or sweep points).
-    pub arms: u64,
+    /// Variants (policy variants or sweep points).
+    pub variants: u64,
     /// Environments.
     pub environments: u64,
-    /// Cells: arms × environments, one resolved scenario each.
+    /// Cells: variants × environments, one resolved scenario each.
     pub cells: u64,
     /// Runs: cells × replicates.
     pub runs: u64,
@@ -211,7 +211,7 @@ pub struct StudySize {
 pub fn study_size(shape: Shape<'_>, replicates: u32) -> Result<StudySize, String> {
     let replicates = u64::from(replicates);
     let split = "or split the study into several scenario files";
-    let (arms, environments) = match shape {
+    let (variants, environments) = match shape {
         Shape::Sweep(design) => {
             let advice = match design {
                 SweepDesign::Grid(_) => {
@@ -250,11 +250,14 @@ pub fn study_size(shape: Shape<'_>, replicates: u32) -> Result<StudySize, String
             }
             (points, 1)
         }
-        Shape::Compare { arms, environments } => {
-            let cells = arms.saturating_mul(environments);
+        Shape::Compare {
+            variants,
+            environments,
+        } => {
+            let cells = variants.saturating_mul(environments);
             if cells > MAX_CELLS {
                 return Err(format!(
-                    "the comparison has {cells} cells ({arms} arms × {environments} environments), each a resolved scenario; a study may have at most {MAX_CELLS}: use fewer variants or fewer [uncertainty] samples, {split}"
+                    "the comparison has {cells} cells ({variants} variants × {environments} environments), each a resolved scenario; a study may have at most {MAX_CELLS}: use fewer variants or fewer [uncertainty] samples, {split}"
                 ));
             }
             let runs = cells * replicates;
@@ -263,12 +266,12 @@ pub fn study_size(shape: Shape<'_>, replicates: u32) -> Result<StudySize, String
                     "the comparison has {runs} runs ({cells} cells × {replicates} replicates); a study may have at most {MAX_RUNS} runs: use fewer replicates, variants or [uncertainty] samples, {split}"
                 ));
             }
-            (arms, environments)
+            (variants, environments)
         }
     };
-    let cells = arms * environments;
+    let cells = variants * environments;
     Ok(StudySize {
-        arms,
+        variants,
         environments,
         cells,
         runs: cells * replicates,
@@ -322,7 +325,7 @@ pub fn check_with_scenario(
     }
     if !spec.variants.is_empty() || spec.uncertainty.is_some() {
         let shape = Shape::Compare {
-            arms: 1 + spec.variants.len() as u64,
+            variants: 1 + spec.variants.len() as u64,
             environments: spec
                 .uncertainty
                 .as_ref()
@@ -875,7 +878,7 @@ mod tests {
             "{e}"
         );
         let e = checked("[uncertainty]\nsamples = 60000\n[uncertainty.ranges]\n\"effort.noise\" = [0, 1]\n[[variants]]\nname = \"a\"\nincentive.formal_weight = 0.1\n").unwrap_err();
-        assert!(e.starts_with("e.toml:2:11: uncertainty.samples: the comparison has 120000 cells (2 arms × 60000 environments)"), "{e}");
+        assert!(e.starts_with("e.toml:2:11: uncertainty.samples: the comparison has 120000 cells (2 variants × 60000 environments)"), "{e}");
         assert!(checked("[sweep]\nmethod = \"lhs\"\nsamples = 1000\n[sweep.ranges]\n\"effort.noise\" = [0, 1]\n").is_ok());
     }
 

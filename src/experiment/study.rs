@@ -25,7 +25,7 @@
 
 use super::analysis::{self, CompareAccumulator, Welford};
 use super::plan::{
-    Arm, MAX_RUNS, Plan, Run, Shape, StudyKind, StudySize, estimate_plan_memory, fill_runs,
+    MAX_RUNS, Plan, Run, Shape, StudyKind, StudySize, Variant, estimate_plan_memory, fill_runs,
     latin_hypercube, study_size, sweep_parameters, sweep_points,
 };
 use crate::engine::Simulation;
@@ -231,7 +231,7 @@ fn plan_of(
     kind: StudyKind,
     name: String,
     files: &[StudyFile],
-    variants: Vec<Arm>,
+    variants: Vec<Variant>,
     environments: Vec<Vec<(String, String)>>,
     parameters: Vec<String>,
     overrides: &[(String, String)],
@@ -241,7 +241,7 @@ fn plan_of(
         kind,
         name,
         sources: files.iter().map(|s| s.shown.clone()).collect(),
-        arms: variants,
+        variants,
         environments,
         parameters,
         outcomes: first.spec.compare.outcomes.clone(),
@@ -271,7 +271,7 @@ impl Outline {
         let mut variants = Vec::new();
         for (i, src) in files.iter().enumerate() {
             let prefix = (i > 0).then(|| src.base.scenario.name.clone());
-            variants.push(Arm {
+            variants.push(Variant {
                 name: prefix.clone().unwrap_or_else(|| BASELINE.to_string()),
                 source: i,
                 overrides: vec![],
@@ -281,7 +281,7 @@ impl Outline {
                     Some(p) => format!("{p}.{}", v.name),
                     None => v.name.clone(),
                 };
-                variants.push(Arm {
+                variants.push(Variant {
                     name,
                     source: i,
                     overrides: v.overrides.clone(),
@@ -291,14 +291,14 @@ impl Outline {
         let mut names = std::collections::HashSet::new();
         if let Some(twice) = variants.iter().find(|a| !names.insert(a.name.as_str())) {
             return Err(StudyError(format!(
-                "two arms of the comparison are both named `{}`; rename a scenario or a variant",
+                "two variants of the comparison are both named `{}`; rename a scenario or a variant",
                 twice.name
             )));
         }
         let uncertainty = first.spec.uncertainty.as_ref();
         let size = size(
             Shape::Compare {
-                arms: variants.len() as u64,
+                variants: variants.len() as u64,
                 environments: uncertainty.map_or(1, |u| u64::from(u.samples)),
             },
             first.base.scenario.replicates,
@@ -338,7 +338,7 @@ impl Outline {
         let points = sweep_points(design, file.base.scenario.seed)
             .into_iter()
             .enumerate()
-            .map(|(i, overrides)| Arm {
+            .map(|(i, overrides)| Variant {
                 name: i.to_string(),
                 source: 0,
                 overrides,
@@ -394,9 +394,9 @@ impl Outline {
 
 /// The overrides a plan holds in its variants and environments.
 pub fn plan_overrides(plan: &Plan) -> u64 {
-    let arms: usize = plan.arms.iter().map(|a| a.overrides.len()).sum();
+    let variants: usize = plan.variants.iter().map(|a| a.overrides.len()).sum();
     let envs: usize = plan.environments.iter().map(|e| e.len()).sum();
-    (arms + envs) as u64
+    (variants + envs) as u64
 }
 
 /// Resolve the scenario of every (variant, environment) cell: the overrides
@@ -412,9 +412,9 @@ fn resolve_cells(
         StudyKind::Compare => "variant",
         StudyKind::Sweep => "sweep point",
     };
-    let mut cells = Vec::with_capacity(plan.arms.len() * plan.environments.len());
+    let mut cells = Vec::with_capacity(plan.variants.len() * plan.environments.len());
     let mut all = Vec::new();
-    for variant in &plan.arms {
+    for variant in &plan.variants {
         let src = files
             .get(variant.source)
             .ok_or_else(|| StudyError(format!("variant `{}` has no file", variant.name)))?;
@@ -568,7 +568,7 @@ impl Study {
             let results: Vec<Result<(), S::Error>> = batch
                 .par_iter()
                 .map(|r| {
-                    let s = &self.plan.scenarios[self.plan.cell(r.arm, r.environment)];
+                    let s = &self.plan.scenarios[self.plan.cell(r.variant, r.environment)];
                     let months = Simulation::new(s, r.seed).run();
                     let result = store.write(&r.key, &months);
                     progress.done();
@@ -595,26 +595,26 @@ impl Study {
         let plan = &self.plan;
         let outcomes = analysis::outcome_indices(&plan.outcomes);
         let compare = plan.kind == StudyKind::Compare;
-        let (n_arms, n_env) = (plan.arms.len(), plan.environments.len());
+        let (n_variants, n_env) = (plan.variants.len(), plan.environments.len());
         let months = plan.months as usize;
-        let mut acc = CompareAccumulator::new(n_arms, n_env, outcomes.len());
+        let mut acc = CompareAccumulator::new(n_variants, n_env, outcomes.len());
         let mut over_time = match compare {
-            true => vec![Welford::default(); n_arms * months * N_METRICS],
+            true => vec![Welford::default(); n_variants * months * N_METRICS],
             false => vec![],
         };
         for r in &plan.runs {
             let data = store.read(&r.key, plan.months)?;
             let values = analysis::outcome_values(&data, &outcomes, plan.window_months);
-            let (arm, env) = (r.arm as usize, r.environment as usize);
+            let (variant, env) = (r.variant as usize, r.environment as usize);
             if compare {
-                acc.add_run(arm, env, r.replicate, &values);
+                acc.add_run(variant, env, r.replicate, &values);
                 for (m, row) in data.iter().enumerate().take(months) {
                     for (k, x) in row.iter().enumerate() {
-                        over_time[(arm * months + m) * N_METRICS + k].add(*x);
+                        over_time[(variant * months + m) * N_METRICS + k].add(*x);
                     }
                 }
             } else {
-                acc.add(arm, env, &values);
+                acc.add(variant, env, &values);
             }
             on_run(r, &values)?;
         }

@@ -126,7 +126,7 @@ pub fn runs_rows<W: Write>(
     run: &Run,
     values: &[[f64; 2]],
 ) -> csv::Result<()> {
-    let variant = &plan.arms[run.arm as usize].name;
+    let variant = &plan.variants[run.variant as usize].name;
     for (o, v) in values.iter().enumerate() {
         w.write_record([
             variant.clone(),
@@ -180,7 +180,7 @@ pub fn comparison<W: Write>(w: &mut Csv<W>, plan: &Plan, results: &Results) -> c
     ])?;
     let acc = &results.outcomes;
     let cost = plan.outcomes.iter().position(|o| o == "cost");
-    for (a, variant) in plan.arms.iter().enumerate() {
+    for (a, variant) in plan.variants.iter().enumerate() {
         let versus = |x: Option<f64>| x.filter(|_| a != 0);
         for (o, outcome) in plan.outcomes.iter().enumerate() {
             for (m, measure) in MEASURES.iter().enumerate() {
@@ -226,7 +226,7 @@ pub fn summary_over_time<W: Write>(
     w.write_record([
         "variant", "month", "metric", "mean", "sd", "ci_low", "ci_high", "n",
     ])?;
-    for (a, variant) in plan.arms.iter().enumerate() {
+    for (a, variant) in plan.variants.iter().enumerate() {
         for m in 0..results.months() {
             for (k, metric) in crate::metrics::names().enumerate() {
                 let s = results
@@ -259,7 +259,7 @@ pub fn robustness<W: Write>(w: &mut Csv<W>, plan: &Plan, results: &Results) -> c
         "min_diff",
         "max_diff",
     ])?;
-    for (a, variant) in plan.arms.iter().enumerate().skip(1) {
+    for (a, variant) in plan.variants.iter().enumerate().skip(1) {
         for (o, outcome) in plan.outcomes.iter().enumerate() {
             for (m, measure) in MEASURES.iter().enumerate() {
                 let (n, share, mean, min, max) =
@@ -303,7 +303,7 @@ pub fn point_values(plan: &Plan, point: usize) -> Vec<String> {
     plan.parameters
         .iter()
         .map(|k| {
-            plan.arms[point]
+            plan.variants[point]
                 .overrides
                 .iter()
                 .find(|(key, _)| key == k)
@@ -331,8 +331,8 @@ pub fn sweep_runs_row<W: Write>(
     run: &Run,
     values: &[[f64; 2]],
 ) -> csv::Result<()> {
-    let point = run.arm as usize;
-    let mut row = vec![plan.arms[point].name.clone()];
+    let point = run.variant as usize;
+    let mut row = vec![plan.variants[point].name.clone()];
     row.extend(point_values(plan, point));
     row.extend([run.replicate.to_string(), run.seed.to_string()]);
     row.extend(values.iter().map(|v| number(Some(v[0]))));
@@ -346,7 +346,7 @@ pub fn sweep_summary<W: Write>(w: &mut Csv<W>, plan: &Plan, results: &Results) -
     header.extend(plan.parameters.iter().cloned());
     header.extend(["outcome", "measure", "n", "mean", "sd", "ci_low", "ci_high"].map(String::from));
     w.write_record(&header)?;
-    for (a, point) in plan.arms.iter().enumerate() {
+    for (a, point) in plan.variants.iter().enumerate() {
         let values = point_values(plan, a);
         for (o, outcome) in plan.outcomes.iter().enumerate() {
             for (m, measure) in MEASURES.iter().enumerate() {
@@ -365,7 +365,7 @@ pub fn sweep_summary<W: Write>(w: &mut Csv<W>, plan: &Plan, results: &Results) -
 /// The numeric swept keys (booleans as 0/1), each with its value at every
 /// point; keys with a value that is not a number are left out.
 pub fn numeric_parameters(plan: &Plan) -> Vec<(String, Vec<f64>)> {
-    let values: Vec<Vec<String>> = (0..plan.arms.len())
+    let values: Vec<Vec<String>> = (0..plan.variants.len())
         .map(|a| point_values(plan, a))
         .collect();
     plan.parameters
@@ -405,7 +405,7 @@ pub fn sensitivity<W: Write>(
     let x: Vec<Vec<f64>> = columns.iter().map(|(_, xs)| xs.clone()).collect();
     for (o, outcome) in plan.outcomes.iter().enumerate() {
         for (m, measure) in MEASURES.iter().enumerate() {
-            let y: Vec<f64> = (0..plan.arms.len())
+            let y: Vec<f64> = (0..plan.variants.len())
                 .map(|a| results.outcomes.pooled(a, o, m).mean())
                 .collect();
             let result = analysis::sensitivity(&x, &y);

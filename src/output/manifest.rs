@@ -92,7 +92,7 @@ pub fn of_study(plan: &Plan, files: &[String], command_line: &[String]) -> Value
         .iter()
         .map(|r| {
             json!({
-                "variant": plan.arms[r.arm as usize].name,
+                "variant": plan.variants[r.variant as usize].name,
                 "environment": r.environment,
                 "replicate": r.replicate,
                 "seed": r.seed,
@@ -103,7 +103,7 @@ pub fn of_study(plan: &Plan, files: &[String], command_line: &[String]) -> Value
     let rest = json!({
         "name": plan.name,
         "sources": plan.sources,
-        "variants": plan.arms,
+        "variants": plan.variants,
         "environments": plan.environments,
         "parameters": plan.parameters,
         "outcomes": plan.outcomes,

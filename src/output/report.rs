@@ -83,7 +83,7 @@ pub fn compare_report(plan: &Plan, acc: &CompareAccumulator, charts: &[String]) 
         plan.name,
         overrides_note(&plan.overrides),
         plan.sources.join(", "),
-        plan.arms.len() - 1,
+        plan.variants.len() - 1,
         plan.replicates,
         if plan.environments.len() > 1 {
             format!(
@@ -110,8 +110,8 @@ pub fn compare_report(plan: &Plan, acc: &CompareAccumulator, charts: &[String]) 
     md.push_str("\n|---|");
     md.push_str(&"---|".repeat(plan.outcomes.len()));
     md.push('\n');
-    for (a, arm) in plan.arms.iter().enumerate() {
-        md.push_str(&format!("| {} |", arm.name));
+    for (a, variant) in plan.variants.iter().enumerate() {
+        md.push_str(&format!("| {} |", variant.name));
         for o in 0..plan.outcomes.len() {
             let w = acc.pooled(a, o, 1);
             let cell = if a == 0 {

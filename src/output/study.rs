@@ -199,7 +199,7 @@ fn compare_charts(
             continue;
         };
         let series: Vec<chart::Series> = plan
-            .arms
+            .variants
             .iter()
             .enumerate()
             .map(|(a, variant)| chart::Series {
@@ -257,7 +257,7 @@ fn assemble_sweep(
         })?,
     ];
     let columns = csv::numeric_parameters(plan);
-    if plan.arms.len() >= 3 && !columns.is_empty() {
+    if plan.variants.len() >= 3 && !columns.is_empty() {
         tables.push(files::write_csv(&dir.join("sensitivity.csv"), |w| {
             csv::sensitivity(w, plan, &results, &columns)
         })?);
@@ -294,7 +294,7 @@ fn sweep_chart(
     let window = |a: usize| acc.pooled(a, o, 1).summary();
     match columns {
         [(key, xs)] if plan.parameters.len() == 1 => {
-            let mut points: Vec<(f64, f64, f64, f64)> = (0..plan.arms.len())
+            let mut points: Vec<(f64, f64, f64, f64)> = (0..plan.variants.len())
                 .map(|a| {
                     let s = window(a);
                     (
@@ -315,7 +315,7 @@ fn sweep_chart(
             })
         }
         [(ykey, _), (xkey, _)] if plan.parameters.len() == 2 => {
-            let values: Vec<Vec<String>> = (0..plan.arms.len())
+            let values: Vec<Vec<String>> = (0..plan.variants.len())
                 .map(|a| csv::point_values(plan, a))
                 .collect();
             let ticks = |i: usize| {
@@ -328,7 +328,7 @@ fn sweep_chart(
                 t
             };
             let (yt, xt) = (ticks(0), ticks(1));
-            if yt.len() * xt.len() != plan.arms.len() {
+            if yt.len() * xt.len() != plan.variants.len() {
                 return None;
             }
             let mut grid = vec![vec![f64::NAN; xt.len()]; yt.len()];
