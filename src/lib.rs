@@ -10,15 +10,16 @@
 //! streams and draws); [`scenario`] (parsing, validation, the parameter
 //! schema); [`model`] (entities and state); [`metrics`] (the tally the rules
 //! fill); [`rules`] (one module per mechanism); [`engine`] (set-up, the
-//! monthly schedule, parallel stepping); [`experiment`] (replicates and
-//! summaries); [`output`] (CSV, JSON, charts). The binary in `src/main.rs` is
-//! a thin command line on top; only [`output`] touches files.
+//! monthly schedule, parallel stepping); [`study`] (replicates,
+//! comparisons and sweeps as library calls: plans, run stores, summaries);
+//! [`output`] (serialising and writing CSV, JSON, charts, reports). The binary
+//! in `src/main.rs` is a thin command line on top; only [`output`] touches
+//! files. `docs/architecture.md` walks through the layers.
 
 #![deny(missing_docs)]
 
 pub mod digest;
 pub mod engine;
-pub mod experiment;
 pub mod metrics;
 pub mod model;
 pub mod output;
@@ -26,6 +27,7 @@ pub mod random;
 pub mod rules;
 pub mod scenario;
 pub mod stats;
+pub mod study;
 
 /// Version of the model's results. Bump it whenever any output of the model
 /// changes (an equation, a default, a random draw, the order of operations):

@@ -72,7 +72,7 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
-    /// Check a scenario file (parameters and experiment sections) without running it.
+    /// Check a scenario file (parameters and study sections) without running it.
     Validate {
         /// Scenario file (TOML).
         file: PathBuf,

@@ -1,4 +1,4 @@
-//! Fuzzing the whole input path: parse → validate → experiment sections →
+//! Fuzzing the whole input path: parse → validate → study sections →
 //! study cells → a few months of simulation. Nothing may panic; every
 //! valid scenario must run and give finite metrics (`docs/reliability.md`).
 //!
@@ -6,7 +6,7 @@
 //! - arbitrary bytes (as the text of a scenario file and of `--set` values);
 //! - structured garbage: lines of TOML built from the schema's sections and
 //!   keys with values of every type, including NaN, infinities, huge
-//!   integers, distributions and experiment sections;
+//!   integers, distributions and study sections;
 //! - valid scenarios: every parameter of `schema::PARAMS` drawn across its
 //!   whole range (ends included), with `[[changes]]`, `[[variants]]` and a
 //!   `[compare]` window, in small worlds so that each case takes milliseconds.
@@ -20,13 +20,11 @@
 //! runs that many cases of each generator and prints how many ran.
 
 use grassroots::engine::{Simulation, rng};
-use grassroots::experiment::plan::{
-    Shape, design_points, latin_hypercube, study_size, sweep_points,
-};
-use grassroots::experiment::spec::{EXPERIMENT_SECTIONS, check_with_scenario, parse_spec};
 use grassroots::metrics::{METRICS, metric_index};
 use grassroots::scenario::schema::{Kind, PARAMS, Param, SECTIONS};
 use grassroots::scenario::{CountDistribution, CountSpec, Scenario};
+use grassroots::study::plan::{Shape, design_points, latin_hypercube, study_size, sweep_points};
+use grassroots::study::spec::{STUDY_SECTIONS, check_with_scenario, parse_spec};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence, TestCaseError, TestRunner};
 use std::cell::Cell;
@@ -276,7 +274,7 @@ fn any_value() -> BoxedStrategy<String> {
 }
 
 /// A key as it may appear in a file: a schema key (bare or dotted), a typo,
-/// an experiment key or garbage.
+/// a study key or garbage.
 fn any_key() -> BoxedStrategy<String> {
     let keys: Vec<&'static str> = PARAMS.iter().map(|p| p.key).collect();
     let names: Vec<&'static str> = PARAMS.iter().map(|p| p.name()).collect();
@@ -299,7 +297,7 @@ fn any_line() -> BoxedStrategy<String> {
     let sections: Vec<String> = SECTIONS
         .iter()
         .map(|(s, _)| s.to_string())
-        .chain(EXPERIMENT_SECTIONS.iter().map(|s| s.to_string()))
+        .chain(STUDY_SECTIONS.iter().map(|s| s.to_string()))
         .chain(["sweep.grid", "sweep.ranges", "uncertainty.ranges"].map(String::from))
         .collect();
     prop_oneof![

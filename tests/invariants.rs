@@ -2,9 +2,9 @@
 //! the defaults and for random parameter draws (property tests).
 
 use grassroots::engine::{Simulation, rng};
-use grassroots::experiment::run_replicates;
 use grassroots::metrics::{METRICS, metric_index};
 use grassroots::scenario::{CountSpec, Reach, RewardRule, Scenario, Successor};
+use grassroots::study::run_replicates;
 use proptest::prelude::*;
 
 fn small(s: Scenario) -> Scenario {

@@ -14,7 +14,7 @@
 //! | 3 | `metrics` | the tally observes a village (`model`) and is filled by the rules, so it sits between them |
 //! | 4 | `rules` | one module per mechanism, acting on a village and filling its tally |
 //! | 5 | `engine` | set-up, the monthly schedule and the county phase, which call the rules |
-//! | 6 | `experiment` | replicates, plans and summaries of engine runs |
+//! | 6 | `study` | replicates, plans, run stores and summaries of engine runs (studies as library calls) |
 //! | 7 | `output` | serialising and writing results; never runs a simulation (no `engine`) |
 //! | 8 | `cli`, `main` | the command line on top |
 //!
@@ -38,7 +38,7 @@ fn rank(module: &str) -> Option<u8> {
         "metrics" => 3,
         "rules" => 4,
         "engine" => 5,
-        "experiment" => 6,
+        "study" => 6,
         "output" => 7,
         "cli" | "main" => 8,
         _ => return None,
@@ -50,7 +50,7 @@ fn rank(module: &str) -> Option<u8> {
 const FORBIDDEN: &[(&str, &str, &str)] = &[(
     "output",
     "engine",
-    "output only serialises and writes; running simulations belongs to experiment",
+    "output only serialises and writes; running simulations belongs to study",
 )];
 
 /// Known violations, tolerated while the work that removes them is under
@@ -480,14 +480,14 @@ fn an_upward_import_is_found_with_its_line() {
 #[test]
 fn groups_paths_and_the_binary_are_read() {
     let src = "use crate::{\n    scenario::Scenario,\n    rules::{effort, service},\n};\n\
-               fn f() { let x = crate::experiment::run(); }\n";
+               fn f() { let x = crate::study::run(); }\n";
     let v = violations("src/model/fake.rs", src);
     let found: Vec<(&str, &str)> = v.iter().map(|(a, m, _)| (a.as_str(), m.as_str())).collect();
     assert_eq!(
         found,
         [
             ("src/model/fake.rs:3", "rules"),
-            ("src/model/fake.rs:5", "experiment")
+            ("src/model/fake.rs:5", "study")
         ]
     );
     let v = violations("src/cli/fake.rs", "use grassroots::output::chart;\n");
@@ -519,7 +519,7 @@ fn output_may_not_run_simulations() {
         "{}",
         v[0].2
     );
-    assert!(violations("src/output/fake.rs", "use crate::experiment::run;\n").is_empty());
+    assert!(violations("src/output/fake.rs", "use crate::study::run;\n").is_empty());
 }
 
 #[test]

@@ -1,11 +1,11 @@
 //! A study run from the library, without the command line — as Mesa's
-//! `batch_run` or Agents.jl's `paramscan` (`docs/experiments.md`, "Studies
+//! `batch_run` or Agents.jl's `paramscan` (`docs/studies.md`, "Studies
 //! from Rust").
 
-use grassroots::experiment::study::{Progress, RunState, Study, StudyFile, TargetCi, target_ci};
 use grassroots::output::csv::comparison_table;
 use grassroots::output::store::Store;
 use grassroots::output::{DirLock, OutputError};
+use grassroots::study::runner::{Progress, RunState, Study, StudyFile, TargetCi, target_ci};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 const SCENARIO: &str = r#"

@@ -3,9 +3,9 @@
 //! (`docs/model.md` §7.9–7.18). Runs are small; effects are compared on means
 //! over the last year across 4 replicates.
 
-use grassroots::experiment::run_replicates;
 use grassroots::metrics::metric_index;
 use grassroots::scenario::{CountSpec, Scenario, Successor};
+use grassroots::study::run_replicates;
 
 fn base() -> Scenario {
     let mut s = Scenario::defaults();

@@ -1,9 +1,9 @@
 //! Patterns the model should show without being tuned to them
 //! (`docs/model.md` §1), checked on small runs with several replicates.
 
-use grassroots::experiment::run_replicates;
 use grassroots::metrics::metric_index;
 use grassroots::scenario::{CountSpec, Scenario};
+use grassroots::study::run_replicates;
 
 fn small() -> Scenario {
     let mut s = Scenario::defaults();

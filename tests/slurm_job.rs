@@ -17,7 +17,7 @@ fn read(path: &str) -> String {
 fn the_docs_show_the_shipped_slurm_job() {
     let script = read("tests/slurm/array_job.sh");
     let block = format!("```sh\n{script}```\n");
-    for doc in ["README.md", "docs/experiments.md"] {
+    for doc in ["README.md", "docs/studies.md"] {
         assert!(
             read(doc).contains(&block),
             "{doc}'s Slurm job array is not tests/slurm/array_job.sh: make the ```sh block and the file the same"

@@ -10,10 +10,10 @@ pub use memory::{Estimate, check_memory};
 
 use anyhow::{Context, Result};
 use clap::Args;
-use grassroots::experiment::spec::ExperimentSpec;
-use grassroots::experiment::study::StudyFile;
-pub use grassroots::experiment::study::{Shard, TargetCi};
 use grassroots::scenario::Scenario;
+use grassroots::study::runner::StudyFile;
+pub use grassroots::study::runner::{Shard, TargetCi};
+use grassroots::study::spec::StudySpec;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -187,13 +187,13 @@ pub fn resolve(text: &str, shown: &str, overrides: &[(String, String)]) -> Resul
         .map_err(|e| InputError(e.to_string()).into())
 }
 
-/// A scenario file's resolved scenario (with `overrides`) and experiment
+/// A scenario file's resolved scenario (with `overrides`) and study
 /// sections, checked against each other; every problem is reported at once.
 pub fn load(
     text: &str,
     shown: &str,
     overrides: &[(String, String)],
-) -> Result<(Scenario, ExperimentSpec)> {
+) -> Result<(Scenario, StudySpec)> {
     let file = StudyFile::parse(text, shown, overrides, Some(&read_base))
         .map_err(|e| InputError(e.to_string()))?;
     Ok((file.base, file.spec))

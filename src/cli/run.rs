@@ -5,10 +5,10 @@ use super::{
     progress, read_text, resolve, what_if_out,
 };
 use anyhow::Result;
-use grassroots::experiment::{self, MonthSummary, plan::estimate_memory};
 use grassroots::metrics::{self, METRICS, Role};
 use grassroots::output::{self, StagedDir, manifest};
 use grassroots::scenario::Scenario;
+use grassroots::study::{self, MonthSummary, plan::estimate_memory};
 use std::path::Path;
 use std::time::Instant;
 
@@ -16,7 +16,7 @@ use std::time::Instant;
 pub fn run(file: &Path, common: &Common, per_village: bool) -> Result<()> {
     let (text, shown) = read_text(file)?;
     let given = overrides(common)?;
-    let (s, experiment) = load(&text, &shown, &given)?;
+    let (s, spec) = load(&text, &shown, &given)?;
     let out = match &common.out {
         Some(out) => out.clone(),
         None => {
@@ -75,11 +75,11 @@ pub fn run(file: &Path, common: &Common, per_village: bool) -> Result<()> {
     let started = Instant::now();
     let on_done = || bar.inc(1);
     let runs = pool.install(|| {
-        experiment::run_replicates_detailed(&s, 0, s.scenario.replicates, per_village, &on_done)
+        study::run_replicates_detailed(&s, 0, s.scenario.replicates, per_village, &on_done)
     });
     let wall = started.elapsed().as_secs_f64();
     bar.finish_and_clear();
-    let summaries = experiment::summarize_runs(&runs);
+    let summaries = study::summarize_runs(&runs);
     let question = super::question_overrides(&given);
     let info = manifest::RunInfo {
         scenario_file: shown.clone(),
@@ -102,11 +102,11 @@ pub fn run(file: &Path, common: &Common, per_village: bool) -> Result<()> {
     if !common.quiet {
         let note = output::report::overrides_note(&super::question_overrides(&given));
         report(&s, &note, &summaries, &out, wall, threads);
-        if !experiment.variants.is_empty() || experiment.sweep.is_some() {
+        if !spec.variants.is_empty() || spec.sweep.is_some() {
             println!(
                 "note: {shown} also defines {} variants{}; `run` ran its base scenario only — use `grassroots compare` or `grassroots sweep`",
-                experiment.variants.len(),
-                if experiment.sweep.is_some() {
+                spec.variants.len(),
+                if spec.sweep.is_some() {
                     " and a sweep"
                 } else {
                     ""

@@ -1,6 +1,6 @@
 //! `grassroots compare`, `sweep` and `merge`: studies of many runs, stored
-//! run by run so they resume, shard and merge (`docs/experiments.md`). The
-//! library plans and runs them (`experiment::study`) and writes their files
+//! run by run so they resume, shard and merge (`docs/studies.md`). The
+//! library plans and runs them (`study::runner`) and writes their files
 //! (`output::study`); this module parses, checks memory, shows progress and
 //! prints.
 
@@ -9,15 +9,15 @@ use super::{
     default_out, load_file, overrides, pool, progress,
 };
 use anyhow::Result;
-use grassroots::experiment::analysis::welch;
-use grassroots::experiment::plan::{Plan, StudyKind, StudySize, estimate_memory};
-use grassroots::experiment::spec::BASELINE;
-use grassroots::experiment::study::{
-    Outline, Progress, Results, RunError, ShardProblem, Study, StudyFile, target_ci,
-};
 use grassroots::output::report::sig4;
 use grassroots::output::study::{self, Store};
 use grassroots::output::{DirLock, OutputError, claim_study_dir};
+use grassroots::study::analysis::welch;
+use grassroots::study::plan::{Plan, StudyKind, StudySize, estimate_memory};
+use grassroots::study::runner::{
+    Outline, Progress, Results, RunError, ShardProblem, Study, StudyFile, target_ci,
+};
+use grassroots::study::spec::BASELINE;
 use indicatif::ProgressBar;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -26,7 +26,7 @@ fn load_files(files: &[PathBuf], cli: &[(String, String)]) -> Result<Vec<StudyFi
     files.iter().map(|f| load_file(f, cli)).collect()
 }
 
-fn invalid(e: grassroots::experiment::study::StudyError) -> anyhow::Error {
+fn invalid(e: grassroots::study::runner::StudyError) -> anyhow::Error {
     InputError(e.to_string()).into()
 }
 
@@ -161,9 +161,9 @@ fn run_study(
     check_memory(
         Estimate {
             simulations: biggest.saturating_mul(threads.min(planned.max(1)) as u64),
-            plan: grassroots::experiment::plan::estimate_plan_memory(
+            plan: grassroots::study::plan::estimate_plan_memory(
                 size,
-                grassroots::experiment::study::plan_overrides(&study.plan),
+                grassroots::study::runner::plan_overrides(&study.plan),
             ),
         },
         planned,

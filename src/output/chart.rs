@@ -5,7 +5,7 @@
 //! render on a machine without system fonts.
 
 use super::OutputError;
-use crate::experiment::MonthSummary;
+use crate::study::MonthSummary;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::{FontStyle, register_font};

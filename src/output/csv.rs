@@ -5,12 +5,12 @@
 //! A `run` writes `timeseries.csv`, `summary.csv` and `villages.csv`; a
 //! comparison `runs.csv`, `comparison.csv`, `summary.csv`, `robustness.csv`
 //! and `environments.csv`; a sweep `sweep_runs.csv`, `sweep_summary.csv` and
-//! `sensitivity.csv` (`docs/experiments.md`).
+//! `sensitivity.csv` (`docs/studies.md`).
 
-use crate::experiment::analysis::{self, CompareAccumulator, MEASURES, welch};
-use crate::experiment::plan::{Plan, Run};
-use crate::experiment::study::Results;
-use crate::experiment::{MonthSummary, ReplicateRun};
+use crate::study::analysis::{self, CompareAccumulator, MEASURES, welch};
+use crate::study::plan::{Plan, Run};
+use crate::study::runner::Results;
+use crate::study::{MonthSummary, ReplicateRun};
 use std::io::Write;
 
 /// A CSV writer of any destination.

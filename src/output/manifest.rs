@@ -3,8 +3,8 @@
 //! ([`write`]).
 
 use super::OutputError;
-use crate::experiment::plan::Plan;
 use crate::scenario::Scenario;
+use crate::study::plan::Plan;
 use serde_json::{Value, json};
 use std::path::Path;
 

@@ -1,11 +1,11 @@
 //! `report.md`: a Markdown page of the main results with their charts, ready
 //! to paste into a research report.
 
-use crate::experiment::MonthSummary;
-use crate::experiment::analysis::{CompareAccumulator, welch};
-use crate::experiment::plan::Plan;
 use crate::metrics::{Role, with_role};
 use crate::scenario::Scenario;
+use crate::study::MonthSummary;
+use crate::study::analysis::{CompareAccumulator, welch};
+use crate::study::plan::Plan;
 
 /// A number with four significant digits (fixed notation).
 pub fn sig4(x: f64) -> String {

@@ -4,8 +4,8 @@
 use super::files::{self, AtomicFile, write_atomic};
 use super::manifest::{self, RunInfo};
 use super::{OutputError, chart, csv, io_err, report};
-use crate::experiment::{MonthSummary, ReplicateRun};
 use crate::scenario::Scenario;
+use crate::study::{MonthSummary, ReplicateRun};
 use std::path::Path;
 
 /// What a run's files are made from.

@@ -18,9 +18,9 @@
 use super::files::{AtomicFile, remove_partials};
 use super::{OutputError, io_err, lock::DirLock};
 use crate::digest::sha256_hex;
-pub use crate::experiment::study::RunState;
-use crate::experiment::study::RunStore;
 use crate::metrics::{MonthMetrics, N_METRICS};
+pub use crate::study::runner::RunState;
+use crate::study::runner::RunStore;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};

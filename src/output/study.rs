@@ -1,5 +1,5 @@
 //! Assembling a study's result files from its run store
-//! (`docs/experiments.md`), and its `plan.json`.
+//! (`docs/studies.md`), and its `plan.json`.
 //!
 //! The result files are assembled from the store alone, reading runs in plan
 //! order, so they are byte-identical however the runs were produced (resumed,
@@ -9,9 +9,9 @@
 use super::files::{self, AtomicFile, CsvFile, write_atomic};
 pub use super::store::Store;
 use super::{OutputError, chart, csv, io_err, manifest, report};
-use crate::experiment::analysis::CompareAccumulator;
-use crate::experiment::plan::{Plan, StudyKind};
-use crate::experiment::study::{Results, Study};
+use crate::study::analysis::CompareAccumulator;
+use crate::study::plan::{Plan, StudyKind};
+use crate::study::runner::{Results, Study};
 use std::fs;
 use std::path::Path;
 
@@ -128,7 +128,7 @@ fn read_runs(
     header: impl FnOnce(&mut csv::Csv<std::io::BufWriter<AtomicFile>>) -> ::csv::Result<()>,
     mut row: impl FnMut(
         &mut csv::Csv<std::io::BufWriter<AtomicFile>>,
-        &crate::experiment::plan::Run,
+        &crate::study::plan::Run,
         &[[f64; 2]],
     ) -> ::csv::Result<()>,
 ) -> Result<(AtomicFile, Results), OutputError> {

@@ -654,9 +654,8 @@ pub const SECTIONS: &[(&str, &str)] = &titles::<{ ALL.len() }>(ALL);
 /// Every parameter, grouped by section in the order of [`SECTIONS`].
 pub const PARAMS: &[Param] = &flatten::<{ count_params(ALL) }>(ALL);
 
-/// Top-level sections that describe experiments rather than parameters.
-pub const EXPERIMENT_SECTIONS: &[&str] =
-    &["variants", "compare", "sweep", "uncertainty", "changes"];
+/// Top-level sections that describe studies rather than parameters.
+pub const STUDY_SECTIONS: &[&str] = &["variants", "compare", "sweep", "uncertainty", "changes"];
 
 /// Look a parameter up by its dotted key.
 pub fn find(key: &str) -> Option<&'static Param> {

@@ -1,7 +1,7 @@
 //! Validation of scenario text against the schema, with positions.
 
 use super::Scenario;
-use super::schema::{self, EXPERIMENT_SECTIONS, Kind, PARAMS, Param, SECTIONS};
+use super::schema::{self, Kind, PARAMS, Param, SECTIONS, STUDY_SECTIONS};
 use std::fmt;
 use toml::de::{DeTable, DeValue};
 use toml::{Spanned, Table, Value};
@@ -333,7 +333,7 @@ fn overlay(text: &str, file: &str) -> Result<(Table, Option<(String, usize)>), S
     let mut base = None;
     for (section_key, section_value) in doc.get_ref().iter() {
         let section = section_key.get_ref().as_ref();
-        if EXPERIMENT_SECTIONS.contains(&section) {
+        if STUDY_SECTIONS.contains(&section) {
             continue; // read by `spec::parse_spec`
         }
         let Some(table) = section_value.get_ref().as_table() else {
@@ -352,7 +352,7 @@ fn overlay(text: &str, file: &str) -> Result<(Table, Option<(String, usize)>), S
             let known = SECTIONS
                 .iter()
                 .map(|(s, _)| *s)
-                .chain(EXPERIMENT_SECTIONS.iter().copied());
+                .chain(STUDY_SECTIONS.iter().copied());
             let message = match suggest(section, known) {
                 Some(s) => format!("unknown section [{section}]; did you mean [{s}]?"),
                 None => format!("unknown section [{section}]; {}", sections_hint()),
@@ -397,7 +397,7 @@ fn sections_hint() -> String {
     let names: Vec<String> = SECTIONS
         .iter()
         .map(|(s, _)| format!("[{s}]"))
-        .chain(EXPERIMENT_SECTIONS.iter().map(|s| format!("[{s}]")))
+        .chain(STUDY_SECTIONS.iter().map(|s| format!("[{s}]")))
         .collect();
     format!("valid sections are {}", names.join(", "))
 }
@@ -798,7 +798,7 @@ fn read_overrides(
             ctx.error(
                 k.span().start,
                 Some(key),
-                "[scenario] keys cannot vary between runs of one experiment".into(),
+                "[scenario] keys cannot vary between runs of one study".into(),
             );
             continue;
         }

@@ -272,7 +272,7 @@ submit "1-$NSHARDS" "$NSHARDS"
 find "$WORK/shards" -mindepth 3 -maxdepth 3 -path '*/runs/*.csv' -printf '%f\n' >"$WORK/shard.runs"
 shard_runs=$(wc -l <"$WORK/shard.runs")
 unique_runs=$(sort -u "$WORK/shard.runs" | wc -l)
-# A failed task resubmitted alone (docs/experiments.md: N=20 sbatch
+# A failed task resubmitted alone (docs/studies.md: N=20 sbatch
 # --array=7 ...) redoes what its shard lacks: remove half of shard 2's runs.
 if [ "$NSHARDS" -ge 2 ]; then
     before=$(find "$WORK/shards/2/runs" -name '*.csv' | wc -l)

@@ -1,5 +1,5 @@
 //! Statistics of a study, accumulated run by run so memory does not grow with
-//! the number of runs (`docs/experiments.md`).
+//! the number of runs (`docs/studies.md`).
 //!
 //! Outcomes are measured two ways per run: `final` (the last month) and
 //! `window` (the mean over the last `window_months` months). Differences from

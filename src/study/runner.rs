@@ -1,10 +1,10 @@
 //! Studies as a library: plan a comparison of variants or a parameter sweep,
 //! run the runs a store lacks, accumulate the results, and add replicates
 //! until a target precision is reached — without the command line, as Mesa's
-//! `batch_run` or Agents.jl's `paramscan` (`docs/experiments.md`).
+//! `batch_run` or Agents.jl's `paramscan` (`docs/studies.md`).
 //!
 //! ```no_run
-//! use grassroots::experiment::study::{Study, StudyFile};
+//! use grassroots::study::runner::{Study, StudyFile};
 //! use grassroots::output::{DirLock, store::Store};
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let text = std::fs::read_to_string("scenarios/policy_comparison.toml")?;
@@ -29,9 +29,9 @@ use super::plan::{
     latin_hypercube, study_size, sweep_parameters, sweep_points,
 };
 use crate::engine::Simulation;
-use crate::experiment::spec::{BASELINE, ExperimentSpec, check_with_scenario, parse_spec};
 use crate::metrics::{MonthMetrics, N_METRICS};
 use crate::scenario::{BaseLoader, Scenario};
+use crate::study::spec::{BASELINE, StudySpec, check_with_scenario, parse_spec};
 use rayon::prelude::*;
 use std::str::FromStr;
 
@@ -52,7 +52,7 @@ pub enum RunError<E: std::error::Error + 'static> {
     Store(E),
 }
 
-/// A scenario file of a study: its resolved base scenario and its experiment
+/// A scenario file of a study: its resolved base scenario and its study
 /// sections (variants, `[compare]`, `[sweep]`, `[uncertainty]`).
 #[derive(Debug, Clone)]
 pub struct StudyFile {
@@ -60,14 +60,14 @@ pub struct StudyFile {
     pub shown: String,
     /// The base scenario, with the command-line overrides applied.
     pub base: Scenario,
-    /// The experiment sections, checked against the base scenario.
-    pub spec: ExperimentSpec,
+    /// The study sections, checked against the base scenario.
+    pub spec: StudySpec,
 }
 
 impl StudyFile {
     /// Parse scenario text named `shown` with `overrides` (dotted key, TOML
     /// literal); `loader` reads the file named by `scenario.base`. Every
-    /// problem of the scenario and of the experiment sections is reported at once.
+    /// problem of the scenario and of the study sections is reported at once.
     pub fn parse(
         text: &str,
         shown: &str,
@@ -75,8 +75,8 @@ impl StudyFile {
         loader: Option<BaseLoader<'_>>,
     ) -> Result<StudyFile, StudyError> {
         let scenario = Scenario::from_toml_with(text, shown, overrides, loader);
-        let experiment = parse_spec(text, shown);
-        match (scenario, experiment) {
+        let spec = parse_spec(text, shown);
+        match (scenario, spec) {
             (Ok(base), Ok(mut spec)) => {
                 check_with_scenario(&mut spec, &base, text, shown)
                     .map_err(|e| StudyError(e.to_string()))?;
@@ -563,7 +563,7 @@ impl Study {
         progress: &dyn Progress,
     ) -> Result<usize, S::Error> {
         // At most one run per worker thread is alive at a time (see
-        // `experiment::run_replicates`), so memory follows the estimate.
+        // `study::run_replicates`), so memory follows the estimate.
         for batch in todo.chunks(rayon::current_num_threads().max(1)) {
             let results: Vec<Result<(), S::Error>> = batch
                 .par_iter()

@@ -1,6 +1,6 @@
 //! Planning a study (a comparison of variants or a parameter sweep): its variants,
 //! sampled environments, and every run with its seed and key
-//! (`docs/experiments.md`).
+//! (`docs/studies.md`).
 //!
 //! A plan is pure data. Running it, storing runs and assembling results are
 //! done at the edge (`output::study`).

@@ -1,4 +1,4 @@
-//! Experiments: replicates run in parallel, and their summary
+//! Studies: replicates run in parallel, and their summary
 //! (`docs/model.md` §3.3); studies of many runs ([`study`]): planned
 //! ([`plan`]), run against a run store and analysed ([`analysis`]) without
 //! the command line.
@@ -102,7 +102,7 @@ pub fn summarize_runs(runs: &[ReplicateRun]) -> Vec<MonthSummary> {
 
 pub mod analysis;
 pub mod plan;
+pub mod runner;
 pub mod spec;
-pub mod study;
 
-pub use study::{Study, StudyFile, target_ci};
+pub use runner::{Study, StudyFile, target_ci};

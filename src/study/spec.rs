@@ -1,5 +1,5 @@
-//! The experiment sections of a scenario file: `[[variants]]`, `[compare]`,
-//! `[sweep]` and `[uncertainty]` (`docs/experiments.md`).
+//! The study sections of a scenario file: `[[variants]]`, `[compare]`,
+//! `[sweep]` and `[uncertainty]` (`docs/studies.md`).
 //!
 //! Every key they name is a dotted parameter key validated like a key of the
 //! file itself, with file, line and column in every message.
@@ -13,7 +13,7 @@ use crate::scenario::validate::{
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-pub use crate::scenario::schema::EXPERIMENT_SECTIONS;
+pub use crate::scenario::schema::STUDY_SECTIONS;
 
 /// A policy variant: a name and dotted-key overrides of the base scenario.
 #[derive(Debug, Clone, PartialEq)]
@@ -83,9 +83,9 @@ pub struct UncertaintySpec {
     pub ranges: Vec<ParamRange>,
 }
 
-/// Everything a scenario file says about experiments.
+/// Everything a scenario file says about studies.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ExperimentSpec {
+pub struct StudySpec {
     /// Policy variants (the base scenario is the implicit variant `baseline`).
     pub variants: Vec<VariantSpec>,
     /// Comparison settings.
@@ -112,14 +112,14 @@ impl Default for CompareSpec {
 /// Name of the implicit variant that is the base scenario.
 pub const BASELINE: &str = "baseline";
 
-/// Read the experiment sections of scenario text.
-pub fn parse_spec(text: &str, file: &str) -> Result<ExperimentSpec, ScenarioErrors> {
+/// Read the study sections of scenario text.
+pub fn parse_spec(text: &str, file: &str) -> Result<StudySpec, ScenarioErrors> {
     let mut ctx = Ctx {
         text,
         file,
         errors: Vec::new(),
     };
-    let mut spec = ExperimentSpec {
+    let mut spec = StudySpec {
         variants: Vec::new(),
         compare: CompareSpec::default(),
         sweep: None,
@@ -278,13 +278,13 @@ pub fn study_size(shape: Shape<'_>, replicates: u32) -> Result<StudySize, String
     })
 }
 
-/// Checks of the experiment sections against the resolved scenario (with any
+/// Checks of the study sections against the resolved scenario (with any
 /// command-line overrides): an explicit `[compare] window_months` must fit in
 /// the run (without one the window is 12 months or the whole run if shorter),
 /// and the sweep and comparison must fit the caps on a study's cells and runs
 /// ([`study_size`]), counted without building them.
 pub fn check_with_scenario(
-    spec: &mut ExperimentSpec,
+    spec: &mut StudySpec,
     scenario: &crate::scenario::Scenario,
     text: &str,
     file: &str,
@@ -513,7 +513,7 @@ fn read_samples(ctx: &mut Ctx<'_>, table: &DeTable<'_>, section: &str) -> Option
     }
 }
 
-/// The parameter of a key an experiment varies, or an error at the key:
+/// The parameter of a key a study varies, or an error at the key:
 /// it must exist and must not be a `[scenario]` key.
 fn varying_param(ctx: &mut Ctx<'_>, key: &str, key_at: usize) -> Option<&'static schema::Param> {
     let Some(param) = schema::find(key) else {
@@ -531,7 +531,7 @@ fn varying_param(ctx: &mut Ctx<'_>, key: &str, key_at: usize) -> Option<&'static
         ctx.error(
             key_at,
             Some(key.to_string()),
-            "[scenario] keys cannot vary between runs of one experiment".into(),
+            "[scenario] keys cannot vary between runs of one study".into(),
         );
         return None;
     }
@@ -749,7 +749,7 @@ fn required_ranges(
 mod tests {
     use super::*;
 
-    fn spec(text: &str) -> Result<ExperimentSpec, String> {
+    fn spec(text: &str) -> Result<StudySpec, String> {
         parse_spec(text, "e.toml").map_err(|e| e.to_string())
     }
 
@@ -818,7 +818,7 @@ mod tests {
         assert!(e.contains("did you mean `share_met`"), "{e}");
     }
 
-    fn checked(text: &str) -> Result<ExperimentSpec, String> {
+    fn checked(text: &str) -> Result<StudySpec, String> {
         let scenario = crate::scenario::Scenario::from_toml(text, "e.toml").unwrap();
         let mut s = spec(text)?;
         check_with_scenario(&mut s, &scenario, text, "e.toml").map_err(|e| e.to_string())?;
