@@ -120,3 +120,80 @@ fn reliability_doc_cites_tests_that_exist() {
         );
     }
 }
+
+/// docs/architecture.md names files and items of the code; each must exist,
+/// so a rename that forgets the page fails here.
+#[test]
+fn architecture_doc_names_what_exists() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let doc = std::fs::read_to_string(format!("{root}/docs/architecture.md"))
+        .expect("docs/architecture.md exists");
+    let mut sources = String::new();
+    let mut stack = vec![std::path::PathBuf::from(format!("{root}/src"))];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                sources.push_str(&std::fs::read_to_string(&path).unwrap());
+            }
+        }
+    }
+    let modules = [
+        "scenario", "model", "metrics", "rules", "engine", "study", "output", "random", "stats",
+    ];
+    let declared = |name: &str| {
+        [
+            "fn",
+            "struct",
+            "enum",
+            "trait",
+            "type",
+            "const",
+            "mod",
+            "macro_rules!",
+        ]
+        .iter()
+        .any(|kw| {
+            sources.contains(&format!("{kw} {name}(")) // functions
+                    || sources.contains(&format!("{kw} {name} "))
+                    || sources.contains(&format!("{kw} {name}<"))
+                    || sources.contains(&format!("{kw} {name};"))
+                    || sources.contains(&format!("{kw} {name}:"))
+        })
+    };
+    let mut checked = 0;
+    for piece in doc.split('`').skip(1).step_by(2) {
+        if piece.contains(' ') || piece.contains("NAME") {
+            continue; // code, or a placeholder
+        }
+        let is_path = piece.ends_with(".rs") || piece.ends_with('/') || piece.starts_with(".ci/");
+        if is_path && piece.contains('/') {
+            let found = [format!("{root}/{piece}"), format!("{root}/src/{piece}")]
+                .iter()
+                .any(|p| std::path::Path::new(p).exists());
+            assert!(
+                found,
+                "docs/architecture.md names {piece}, which does not exist"
+            );
+            checked += 1;
+        } else if let Some((first, _)) = piece.split_once("::")
+            && modules.contains(&first)
+        {
+            let last = piece.rsplit("::").next().unwrap();
+            let last = last.trim_end_matches("()");
+            let ident: String = last
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            let is_module_file = sources.contains(&format!("pub mod {ident};"));
+            assert!(
+                declared(&ident) || is_module_file,
+                "docs/architecture.md names {piece}, but nothing called {ident} is declared"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 20, "only {checked} names checked");
+}
