@@ -19,8 +19,9 @@
 //!
 //! runs that many cases of each generator and prints how many ran.
 
-use grassroots::engine::{Simulation, rng};
+use grassroots::engine::Simulation;
 use grassroots::metrics::{METRICS, metric_index};
+use grassroots::random as rng;
 use grassroots::scenario::schema::{Kind, PARAMS, Param, SECTIONS};
 use grassroots::scenario::{CountDistribution, CountSpec, Scenario};
 use grassroots::study::plan::{Shape, design_points, latin_hypercube, study_size, sweep_points};

@@ -1,8 +1,9 @@
 //! Invariants checked on every step of a run, with every mechanism on, for
 //! the defaults and for random parameter draws (property tests).
 
-use grassroots::engine::{Simulation, rng};
+use grassroots::engine::Simulation;
 use grassroots::metrics::{METRICS, metric_index};
+use grassroots::random as rng;
 use grassroots::scenario::{CountSpec, Reach, RewardRule, Scenario, Successor};
 use grassroots::study::run_replicates;
 use proptest::prelude::*;

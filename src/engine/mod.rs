@@ -7,8 +7,6 @@
 //! rewards, designation of exemplary models) runs sequentially. Results
 //! therefore do not depend on the number of threads.
 
-/// The random streams, re-exported from the ground floor ([`crate::random`]).
-pub use crate::random as rng;
 pub mod schedule;
 pub mod setup;
 
@@ -52,7 +50,7 @@ pub fn step_village(v: &mut Village, ctx: &MonthContext<'_>) -> Tally {
 
 impl Simulation {
     /// Build the county for the replicate whose seed is `replicate_seed`
-    /// (see [`rng::replicate_seed`]).
+    /// (see [`crate::random::replicate_seed`]).
     pub fn new(scenario: &Scenario, replicate_seed: u64) -> Self {
         let villages = (0..scenario.world.villages)
             .into_par_iter()

@@ -7,8 +7,9 @@
 //! adding replicates never changes existing ones, and results are identical
 //! at any thread count (replicates are collected in index order).
 
-use crate::engine::{Simulation, rng};
+use crate::engine::Simulation;
 use crate::metrics::{METRICS, MonthMetrics};
+use crate::random as rng;
 use crate::scenario::Scenario;
 use crate::stats::{Summary, summarize};
 use rayon::prelude::*;

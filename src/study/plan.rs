@@ -7,7 +7,7 @@
 
 pub use super::spec::{MAX_CELLS, MAX_RUNS, Shape, StudySize, design_points, study_size};
 use super::spec::{ParamRange, SweepDesign};
-use crate::engine::rng::{self, mix64, replicate_seed};
+use crate::random::{self as rng, mix64, replicate_seed};
 use crate::scenario::Scenario;
 use rand::RngExt;
 use rand::seq::SliceRandom;
