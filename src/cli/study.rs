@@ -9,13 +9,14 @@ use super::{
     default_out, load_file, overrides, pool, progress,
 };
 use anyhow::Result;
+use grassroots::output::merge::MergeError;
 use grassroots::output::report::sig4;
 use grassroots::output::study::{self, Store};
-use grassroots::output::{DirLock, OutputError, claim_study_dir};
+use grassroots::output::{OutputError, claim_study_dir};
 use grassroots::study::analysis::welch;
 use grassroots::study::plan::{Plan, StudyKind, StudySize, estimate_memory};
 use grassroots::study::runner::{
-    Outline, Progress, Results, RunError, ShardProblem, Study, StudyFile, target_ci,
+    Outline, Progress, Results, RunError, Study, StudyFile, target_ci,
 };
 use grassroots::study::spec::BASELINE;
 use indicatif::ProgressBar;
@@ -251,129 +252,24 @@ fn run_study(
 
 /// `grassroots merge DIR...`.
 pub fn merge(dirs: &[PathBuf], out: Option<PathBuf>, quiet: bool) -> Result<()> {
-    let plans = dirs
-        .iter()
-        .map(|d| {
-            study::read_plan(d).map_err(|e| {
-                InputError(format!("{}: not a study directory ({e})", d.display())).into()
-            })
-        })
-        .collect::<Result<Vec<Plan>>>()?;
-    if let Some((i, p)) = plans
-        .iter()
-        .enumerate()
-        .find(|(_, p)| p.model != plans[0].model)
-    {
-        return Err(InputError(format!(
-            "{} and {} were made by different builds (model `{}` and `{}`); merge only shards run by one build",
-            dirs[0].display(),
-            dirs[i].display(),
-            plans[0].model,
-            p.model
-        ))
-        .into());
-    }
-    // The same study with the same runs (the scenario files may be spelled
-    // differently, e.g. relative in one shard and absolute in another).
-    let same = |p: &Plan| {
-        p.differs_from(&plans[0]).is_none()
-            && p.replicates == plans[0].replicates
-            && p.runs == plans[0].runs
-    };
-    if let Some((i, _)) = plans.iter().enumerate().find(|(_, p)| !same(p)) {
-        return Err(InputError(format!(
-            "{} and {} hold different studies (their plan.json differ); merge only shards of one study",
-            dirs[0].display(),
-            dirs[i].display()
-        ))
-        .into());
-    }
-    let study = Study {
-        plan: plans[0].clone(),
-    };
-    let plan = &study.plan;
-    let identity = grassroots::model_identity();
-    if plan.model != identity {
-        return Err(InputError(format!(
-            "{}: the shards were planned by model `{}`, but this grassroots is `{identity}`; merge them with the build that ran them, or run the shards again with this one",
-            dirs[0].display(),
-            if plan.model.is_empty() {
-                "unknown (an older grassroots)"
-            } else {
-                &plan.model
-            },
-        ))
-        .into());
-    }
-    // Each shard once, however it is spelled.
-    let mut seen = std::collections::HashSet::new();
-    let dirs: Vec<&PathBuf> = dirs
-        .iter()
-        .filter(|d| seen.insert(d.canonicalize().unwrap_or_else(|_| d.to_path_buf())))
-        .collect();
-    let out = out.unwrap_or_else(|| dirs[0].clone());
-    let command = command_text();
-    // Lock the output first, then share every other shard's lock, so no
-    // shard is still being written while it is merged.
-    let created = !out.exists();
-    let (lock, out) = claim_study_dir(&out, &command)?;
-    let same = |d: &Path| d.canonicalize().ok() == out.canonicalize().ok();
-    let gathered = (|| -> Result<usize> {
-        let mut shared: Vec<DirLock> = Vec::new();
-        for d in dirs.iter().filter(|d| !same(d)) {
-            shared.extend(DirLock::acquire_shared(d)?);
-        }
-        study::check_same_study(&out, plan, None)?;
-        // Verify every shard's runs, and that together they hold the whole
-        // study, before anything is written.
-        let shards: Vec<Store> = dirs.iter().map(|d| Store::open_read(d)).collect();
-        match study.check_shards(&shards) {
-            Ok(()) => {}
-            Err(ShardProblem::Damaged { shard, key, why }) => {
-                return Err(InputError(format!(
-                    "{}: damaged stored run ({why}); merge refused — run that shard again",
-                    shards[shard].path(&key).display()
-                ))
-                .into());
-            }
-            Err(ShardProblem::Missing { missing, total }) => {
-                return Err(InputError(format!(
-                    "{missing} of {total} runs are missing from these shard directories; run the remaining shards, then merge all of them"
-                ))
-                .into());
-            }
-        }
-        let keys = study.keys();
-        let store = Store::open(&out, &lock)?;
-        study::write_plan(&out, plan)?;
-        let mut copied = 0;
-        for d in dirs.iter().filter(|d| !same(d)) {
-            copied += store.absorb(&Store::open_read(d), keys.iter().copied(), plan.months)?;
-        }
-        Ok(copied)
-    })();
-    let copied = match gathered {
-        Ok(c) => c,
-        Err(e) => {
-            drop(lock);
-            if created {
-                let _ = std::fs::remove_file(out.join(grassroots::output::lock::LOCK_FILE));
-                let _ = std::fs::remove_dir(&out);
-            }
-            return Err(e);
-        }
-    };
-    let store = Store::open_read(&out);
-    let assembled = study::assemble(&study, &store, &out, &command_line())
-        .map_err(|e| InputError(e.to_string()))?;
+    let merged = grassroots::output::merge::merge(dirs, out, &command_text(), &command_line())
+        .map_err(|e| match e {
+            MergeError::Refused(why) => InputError(why).into(),
+            MergeError::Output(e) => anyhow::Error::from(e),
+        })?;
     if !quiet {
         println!(
-            "merged {} shard directories ({copied} runs copied) into {}",
-            dirs.len(),
-            out.display()
+            "merged {} shard directories ({} runs copied) into {}",
+            merged.shards,
+            merged.copied,
+            merged.out.display()
         );
-        report(plan, &assembled.results);
-        println!("wrote {}: {}", out.display(), assembled.files.join(", "));
+        report(&merged.plan, &merged.assembled.results);
+        println!(
+            "wrote {}: {}",
+            merged.out.display(),
+            merged.assembled.files.join(", ")
+        );
     }
     Ok(())
 }

@@ -13,6 +13,7 @@ pub mod csv;
 pub mod files;
 pub mod lock;
 pub mod manifest;
+pub mod merge;
 pub mod ownership;
 pub mod report;
 pub mod run;

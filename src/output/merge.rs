@@ -1,0 +1,166 @@
+//! `merge`: the shard directories of one study into complete result files
+//! (`docs/studies.md`, "Clusters"). Every shard's plan must be the same study
+//! of the same model; every stored run is verified and together they must
+//! hold the whole study before anything is written.
+
+use super::study::{self, Assembled, Store};
+use super::{DirLock, OutputError, claim_study_dir};
+use crate::study::plan::Plan;
+use crate::study::runner::{ShardProblem, Study};
+use std::path::{Path, PathBuf};
+
+/// What a merge did.
+#[derive(Debug)]
+pub struct Merged {
+    /// Distinct shard directories merged.
+    pub shards: usize,
+    /// Stored runs copied into the output directory.
+    pub copied: usize,
+    /// The output directory.
+    pub out: PathBuf,
+    /// The study's plan.
+    pub plan: Plan,
+    /// The result files written and the study's results.
+    pub assembled: Assembled,
+}
+
+/// Why a merge did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum MergeError {
+    /// The directories are not shards of one complete study of this model;
+    /// the message says what to do.
+    #[error("{0}")]
+    Refused(String),
+    /// Reading or writing failed, or the output directory refused.
+    #[error(transparent)]
+    Output(#[from] OutputError),
+}
+
+/// Merge the shard directories `dirs` into `out` (default: the first shard):
+/// check that they are one study of this model, verify every stored run and
+/// that together they hold every run, copy the runs into `out`'s store and
+/// assemble the result files. `command` names the holder of the lock;
+/// `command_line` is recorded in the manifest.
+pub fn merge(
+    dirs: &[PathBuf],
+    out: Option<PathBuf>,
+    command: &str,
+    command_line: &[String],
+) -> Result<Merged, MergeError> {
+    let plans = dirs
+        .iter()
+        .map(|d| {
+            study::read_plan(d).map_err(|e| {
+                MergeError::Refused(format!("{}: not a study directory ({e})", d.display()))
+            })
+        })
+        .collect::<Result<Vec<Plan>, MergeError>>()?;
+    if let Some((i, p)) = plans
+        .iter()
+        .enumerate()
+        .find(|(_, p)| p.model != plans[0].model)
+    {
+        return Err(MergeError::Refused(format!(
+            "{} and {} were made by different builds (model `{}` and `{}`); merge only shards run by one build",
+            dirs[0].display(),
+            dirs[i].display(),
+            plans[0].model,
+            p.model
+        )));
+    }
+    // The same study with the same runs (the scenario files may be spelled
+    // differently, e.g. relative in one shard and absolute in another).
+    let same = |p: &Plan| {
+        p.differs_from(&plans[0]).is_none()
+            && p.replicates == plans[0].replicates
+            && p.runs == plans[0].runs
+    };
+    if let Some((i, _)) = plans.iter().enumerate().find(|(_, p)| !same(p)) {
+        return Err(MergeError::Refused(format!(
+            "{} and {} hold different studies (their plan.json differ); merge only shards of one study",
+            dirs[0].display(),
+            dirs[i].display()
+        )));
+    }
+    let study = Study {
+        plan: plans[0].clone(),
+    };
+    let plan = &study.plan;
+    let identity = crate::model_identity();
+    if plan.model != identity {
+        return Err(MergeError::Refused(format!(
+            "{}: the shards were planned by model `{}`, but this grassroots is `{identity}`; merge them with the build that ran them, or run the shards again with this one",
+            dirs[0].display(),
+            if plan.model.is_empty() {
+                "unknown (an older grassroots)"
+            } else {
+                &plan.model
+            },
+        )));
+    }
+    // Each shard once, however it is spelled.
+    let mut seen = std::collections::HashSet::new();
+    let dirs: Vec<&PathBuf> = dirs
+        .iter()
+        .filter(|d| seen.insert(d.canonicalize().unwrap_or_else(|_| d.to_path_buf())))
+        .collect();
+    let out = out.unwrap_or_else(|| dirs[0].clone());
+    // Lock the output first, then share every other shard's lock, so no
+    // shard is still being written while it is merged.
+    let created = !out.exists();
+    let (lock, out) = claim_study_dir(&out, command)?;
+    let same = |d: &Path| d.canonicalize().ok() == out.canonicalize().ok();
+    let gathered = (|| -> Result<usize, MergeError> {
+        let mut shared: Vec<DirLock> = Vec::new();
+        for d in dirs.iter().filter(|d| !same(d)) {
+            shared.extend(DirLock::acquire_shared(d)?);
+        }
+        study::check_same_study(&out, plan, None)?;
+        // Verify every shard's runs, and that together they hold the whole
+        // study, before anything is written.
+        let shards: Vec<Store> = dirs.iter().map(|d| Store::open_read(d)).collect();
+        match study.check_shards(&shards) {
+            Ok(()) => {}
+            Err(ShardProblem::Damaged { shard, key, why }) => {
+                return Err(MergeError::Refused(format!(
+                    "{}: damaged stored run ({why}); merge refused — run that shard again",
+                    shards[shard].path(&key).display()
+                )));
+            }
+            Err(ShardProblem::Missing { missing, total }) => {
+                return Err(MergeError::Refused(format!(
+                    "{missing} of {total} runs are missing from these shard directories; run the remaining shards, then merge all of them"
+                )));
+            }
+        }
+        let keys = study.keys();
+        let store = Store::open(&out, &lock)?;
+        study::write_plan(&out, plan)?;
+        let mut copied = 0;
+        for d in dirs.iter().filter(|d| !same(d)) {
+            copied += store.absorb(&Store::open_read(d), keys.iter().copied(), plan.months)?;
+        }
+        Ok(copied)
+    })();
+    let copied = match gathered {
+        Ok(c) => c,
+        Err(e) => {
+            drop(lock);
+            if created {
+                let _ = std::fs::remove_file(out.join(super::lock::LOCK_FILE));
+                let _ = std::fs::remove_dir(&out);
+            }
+            return Err(e);
+        }
+    };
+    let store = Store::open_read(&out);
+    let assembled = study::assemble(&study, &store, &out, command_line)
+        .map_err(|e| MergeError::Refused(e.to_string()))?;
+    Ok(Merged {
+        shards: dirs.len(),
+        copied,
+        out,
+        plan: study.plan.clone(),
+        assembled,
+    })
+}
