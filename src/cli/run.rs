@@ -5,10 +5,10 @@ use super::{
     progress, read_text, resolve, what_if_out,
 };
 use anyhow::Result;
-use grassroots::metrics::{self, METRICS, Role};
+use grassroots::metrics::{self, Role};
 use grassroots::output::{self, StagedDir, manifest};
 use grassroots::scenario::Scenario;
-use grassroots::study::{self, MonthSummary, plan::estimate_memory};
+use grassroots::study::{self, MonthSummary, plan::estimate_run_memory};
 use std::path::Path;
 use std::time::Instant;
 
@@ -40,19 +40,9 @@ pub fn run(file: &Path, common: &Common, per_village: bool) -> Result<()> {
     let pool = pool(common.threads)?;
     let threads = pool.current_num_threads();
     let concurrent = threads.min(s.scenario.replicates as usize);
-    let rows = if per_village {
-        1 + u64::from(s.world.villages)
-    } else {
-        1
-    };
-    let results = s.scenario.replicates as u64
-        * u64::from(s.scenario.months)
-        * (METRICS.len() as u64)
-        * 16
-        * rows;
     check_memory(
         Estimate {
-            simulations: estimate_memory(&s, concurrent).saturating_add(results),
+            simulations: estimate_run_memory(&s, concurrent, per_village),
             plan: 0,
         },
         s.scenario.replicates as usize,

@@ -263,6 +263,24 @@ pub fn sweep_points(design: &SweepDesign, seed: u64) -> Vec<Vec<(String, String)
     }
 }
 
+/// A rough upper estimate of the memory, in bytes, of a `run` of `s`:
+/// [`estimate_memory`] of its concurrent simulations plus every replicate's
+/// results kept for the summaries (and every village's rows with
+/// `per_village`).
+pub fn estimate_run_memory(s: &Scenario, concurrent: usize, per_village: bool) -> u64 {
+    let rows = if per_village {
+        1 + u64::from(s.world.villages)
+    } else {
+        1
+    };
+    let results = u64::from(s.scenario.replicates)
+        * u64::from(s.scenario.months)
+        * (crate::metrics::N_METRICS as u64)
+        * 16
+        * rows;
+    estimate_memory(s, concurrent).saturating_add(results)
+}
+
 /// A rough upper estimate of the memory, in bytes, of running `concurrent`
 /// simulations of `s` at once (state of villages, households and members).
 pub fn estimate_memory(s: &Scenario, concurrent: usize) -> u64 {
