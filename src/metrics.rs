@@ -659,10 +659,10 @@ mod tests {
         }
     }
 
-    #[test]
-    fn each_metric_reads_its_own_tally_field() {
-        // A tally in which every field differs, so that two metrics swapped
-        // in the table (or a formula reading the wrong field) show up.
+    /// A tally in which every metric comes out different, so that two
+    /// metrics swapped in the table, or a formula reading the wrong field or
+    /// quantile, changes some expected value.
+    fn distinct_tally() -> Tally {
         let mut t = Tally {
             households: 200,
             covered: 150,
@@ -670,20 +670,20 @@ mod tests {
             open_before_service: 77,
             needs_resolved: 20,
             needs_abandoned: 5,
-            backlog: 40,
+            backlog: 45,
             capacity: 23.5,
-            satisfaction: 120.0,
-            trust: 90.0,
+            satisfaction: 124.0,
+            trust: 92.0,
             active_members: 10,
             real_effort: 4.0,
-            formal_effort: 2.0,
-            private_effort: 3.0,
-            motivation: 6.0,
-            skill: 7.0,
+            formal_effort: 2.5,
+            private_effort: 3.2,
+            motivation: 6.5,
+            skill: 7.1,
             models: 2,
             rewards: 3,
             sanctions: 4,
-            inspections: 5,
+            inspections: 17,
             reports: 6,
             cost: 12.5,
             migrations: 7,
@@ -692,21 +692,32 @@ mod tests {
             secretary_turnover: 11,
             migrated_members: 13,
             inactive_members: 14,
-            left_behind: 50,
-            expectation: 110.0,
+            left_behind: 54,
+            expectation: 111.0,
             villages: 4,
-            market: 2.0,
+            market: 1.72,
             leadership: 4.4,
             innovated: 1,
-            funds: 80.0,
+            funds: 84.0,
             joined: 15,
             secretaries: 3,
-            secretary_evaluation: 1.8,
+            secretary_evaluation: 1.41,
             ..Tally::default()
         };
-        t.satisfaction_hist.record(0.305);
-        t.trust_hist.record(0.705);
-        let row = t.metrics(&County {
+        // Quartiles fall in different bins: satisfaction 0.105 | 0.505 | 0.905,
+        // trust 0.205 | 0.405 | 0.805 (one value per quarter and a centre).
+        for x in [0.105, 0.105, 0.505, 0.905, 0.905] {
+            t.satisfaction_hist.record(x);
+        }
+        for x in [0.205, 0.205, 0.405, 0.805, 0.805] {
+            t.trust_hist.record(x);
+        }
+        t
+    }
+
+    #[test]
+    fn each_metric_reads_its_own_tally_field() {
+        let row = distinct_tally().metrics(&County {
             assessment_score: -0.25,
         });
         let expected: &[(&str, f64)] = &[
@@ -714,71 +725,123 @@ mod tests {
             ("needs_arrived", 31.0),
             ("needs_resolved", 20.0),
             ("needs_abandoned", 5.0),
-            ("backlog", 40.0),
+            ("backlog", 45.0),
             ("share_met", 0.8),
-            ("response_time", 2.0),
-            ("satisfaction_mean", 0.6),
-            ("trust_mean", 0.45),
+            ("response_time", 2.25),
+            ("satisfaction_mean", 0.62),
             ("coverage", 0.75),
-            ("formalism_index", 1.0 / 3.0),
+            ("trust_mean", 0.46),
+            ("formalism_index", 2.5 / 6.5),
             ("real_effort", 0.4),
-            ("private_effort", 0.3),
-            ("motivation_mean", 0.6),
-            ("skill_mean", 0.7),
+            ("private_effort", 0.32),
+            ("motivation_mean", 0.65),
+            ("skill_mean", 0.71),
             ("active_members", 10.0),
             ("models", 2.0),
             ("assessment_score", -0.25),
             ("rewards", 3.0),
             ("sanctions", 4.0),
-            ("inspections", 5.0),
+            ("inspections", 17.0),
             ("reports", 6.0),
             ("cost", 12.5),
             ("migrations", 7.0),
             ("migrated_members", 13.0),
             ("members_in_difficulty", 14.0),
-            ("left_behind_share", 0.25),
-            ("expectation_mean", 0.55),
-            ("market_development", 0.5),
+            ("left_behind_share", 0.27),
+            ("expectation_mean", 0.555),
+            ("market_development", 0.43),
             ("leadership_mean", 1.1),
             ("secretary_turnover", 11.0),
             ("promotions", 9.0),
             ("innovation_adoption", 0.25),
-            ("service_funds_mean", 20.0),
+            ("service_funds_mean", 21.0),
             ("joint_branches", 15.0),
             ("trainings", 8.0),
-            ("secretary_mass_evaluation", 0.6),
+            ("secretary_mass_evaluation", 0.47),
+        ];
+        // Interpolated quartiles (histogram_quantile) of the recorded values.
+        let quartiles: &[(&str, f64, f64)] = &[
+            ("satisfaction_p25", 0.10, 0.11),
+            ("satisfaction_median", 0.50, 0.51),
+            ("satisfaction_p75", 0.90, 0.91),
+            ("trust_p25", 0.20, 0.21),
+            ("trust_median", 0.40, 0.41),
+            ("trust_p75", 0.80, 0.81),
         ];
         for (name, want) in expected {
             let got = row[metric_index(name).expect(name)];
             assert!((got - want).abs() < 1e-9, "{name}: {got} != {want}");
         }
-        for (name, lo, hi) in [
-            ("satisfaction_p25", 0.30, 0.31),
-            ("satisfaction_median", 0.30, 0.31),
-            ("satisfaction_p75", 0.30, 0.31),
-            ("trust_p25", 0.70, 0.71),
-            ("trust_median", 0.70, 0.71),
-            ("trust_p75", 0.70, 0.71),
-        ] {
-            let got = row[metric_index(name).unwrap()];
-            assert!((lo..=hi).contains(&got), "{name}: {got}");
+        for (name, lo, hi) in quartiles {
+            let got = row[metric_index(name).expect(name)];
+            assert!(
+                (*lo..*hi).contains(&got),
+                "{name}: {got} not in [{lo}, {hi})"
+            );
         }
-        assert_eq!(expected.len() + 6, N_METRICS, "every metric is checked");
+        assert_eq!(
+            expected.len() + quartiles.len(),
+            N_METRICS,
+            "every metric is checked"
+        );
     }
 
     #[test]
-    fn adding_tallies_adds_every_field() {
-        let mut a = Tally {
-            households: 1,
-            capacity: 1.5,
-            ..Tally::default()
-        };
-        a.trust_hist.record(0.2);
-        let mut b = a.clone();
-        b.add(&a);
-        assert_eq!(b.households, 2);
-        assert_eq!(b.capacity, 3.0);
-        assert_eq!(b.trust_hist.0[20], 2);
+    fn the_distinct_tally_gives_distinct_metrics() {
+        // Otherwise the test above could not tell two metrics apart.
+        let mut row = distinct_tally()
+            .metrics(&County {
+                assessment_score: -0.25,
+            })
+            .to_vec();
+        row.sort_by(f64::total_cmp);
+        for pair in row.windows(2) {
+            assert!(pair[1] - pair[0] > 1e-6, "two metrics share {}", pair[0]);
+        }
+    }
+
+    #[test]
+    fn adding_a_tally_to_itself_doubles_every_metric_count() {
+        let t = distinct_tally();
+        let mut twice = t.clone();
+        twice.add(&t);
+        let (one, two) = (
+            t.metrics(&County::default()),
+            twice.metrics(&County::default()),
+        );
+        // Ratios stay, counts and sums double.
+        for (k, m) in METRICS.iter().enumerate() {
+            let (a, b) = (one[k], two[k]);
+            assert!(
+                (b - a).abs() < 1e-9 || (b - 2.0 * a).abs() < 1e-9,
+                "{}: {a} then {b}",
+                m.name
+            );
+        }
+        assert_eq!(twice.households, 2 * t.households);
+        assert_eq!(twice.capacity, 2.0 * t.capacity);
+        assert_eq!(twice.trust_hist.0[20], 2 * t.trust_hist.0[20]);
+    }
+
+    #[test]
+    fn headline_ranks_are_unique_and_given_with_roles() {
+        let mut ranks: Vec<u8> = METRICS
+            .iter()
+            .filter(|m| m.rank > 0)
+            .map(|m| m.rank)
+            .collect();
+        let n = ranks.len();
+        ranks.sort_unstable();
+        ranks.dedup();
+        assert_eq!(ranks.len(), n, "two headline metrics share a rank");
+        for m in METRICS {
+            assert_eq!(
+                m.rank > 0,
+                m.roles != 0,
+                "{}: a rank needs roles and roles a rank",
+                m.name
+            );
+        }
     }
 
     #[test]

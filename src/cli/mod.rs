@@ -68,14 +68,7 @@ pub fn command_text() -> String {
     text.replace('\n', " ")
 }
 
-/// The overrides that change a study's or run's question: `--set` and
-/// `--seed` (not `--replicates`, which only changes its precision).
-pub fn question_overrides(all: &[(String, String)]) -> Vec<(String, String)> {
-    all.iter()
-        .filter(|(k, _)| k != "scenario.replicates")
-        .cloned()
-        .collect()
-}
+pub use grassroots::study::runner::question_overrides;
 
 /// The default output directory `output/<name>`; with overrides that change
 /// the question, `output/<name>.set-<8 hex digits of the overrides>`, so a

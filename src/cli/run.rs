@@ -90,7 +90,7 @@ pub fn run(file: &Path, common: &Common, per_village: bool) -> Result<()> {
     // Said as the user gave it (the directory itself may be behind a link).
     staged.commit()?;
     if !common.quiet {
-        let note = output::report::overrides_note(&super::question_overrides(&given));
+        let note = output::report::overrides_note(&question);
         report(&s, &note, &summaries, &out, wall, threads);
         if !spec.variants.is_empty() || spec.sweep.is_some() {
             println!(

@@ -5,11 +5,7 @@
 
 use crate::metrics::VillageTally;
 use crate::model::Village;
-use crate::rules::{
-    MonthContext, VillageRule, effort, environment, exemplary, funds, incentive, innovation,
-    leadership, migration, needs, satisfaction, selection, service, service_team, spiritual,
-    supervision, training,
-};
+use crate::rules::{MonthContext, VillageRule};
 
 /// One step of a village's month.
 #[derive(Debug, Clone, Copy)]
@@ -31,7 +27,7 @@ macro_rules! step {
     ($module:ident :: $rule:ident, $docs_ref:literal, $does:literal, $why_here:literal) => {
         Step {
             name: concat!(stringify!($module), "::", stringify!($rule)),
-            rule: $module::$rule,
+            rule: crate::rules::$module::$rule,
             docs_ref: $docs_ref,
             does: $does,
             why_here: $why_here,

@@ -5,6 +5,7 @@
 //! render on a machine without system fonts.
 
 use super::OutputError;
+use super::files::AtomicFile;
 use crate::study::MonthSummary;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -38,6 +39,23 @@ fn ensure_font() {
 
 /// The formats every chart is written in: PNG for viewing, SVG for print.
 pub const FORMATS: [&str; 2] = ["png", "svg"];
+
+/// Draw one chart as `dir/STEM.EXT` in every one of [`FORMATS`], each into a
+/// partial file the caller commits (alone, or with the rest of a study).
+pub fn draw_in_every_format(
+    dir: &Path,
+    stem: &str,
+    draw: impl Fn(&Path) -> Result<(), OutputError>,
+) -> Result<Vec<AtomicFile>, OutputError> {
+    FORMATS
+        .iter()
+        .map(|ext| {
+            let file = AtomicFile::create(&dir.join(format!("{stem}.{ext}")), true)?;
+            draw(file.path())?;
+            Ok(file)
+        })
+        .collect()
+}
 
 /// One line of a chart: a label and (month, mean, CI low, CI high) points.
 #[derive(Debug, Clone, PartialEq)]

@@ -104,11 +104,6 @@ impl AtomicFile {
         self.file.path()
     }
 
-    /// The file it becomes.
-    pub fn target(&self) -> &Path {
-        &self.target
-    }
-
     /// Rename the partial file to its target.
     pub fn commit(self) -> Result<PathBuf, OutputError> {
         let AtomicFile { target, file } = self;

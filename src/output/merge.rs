@@ -147,15 +147,16 @@ pub fn merge(
         Err(e) => {
             drop(lock);
             if created {
-                let _ = std::fs::remove_file(out.join(super::lock::LOCK_FILE));
-                let _ = std::fs::remove_dir(&out);
+                // Only what this merge made and nothing else: stored runs
+                // already copied stay (they are verified, and a later merge
+                // reuses them).
+                super::ownership::remove_if_only_lock(&out);
             }
             return Err(e);
         }
     };
     let store = Store::open_read(&out);
-    let assembled = study::assemble(&study, &store, &out, command_line)
-        .map_err(|e| MergeError::Refused(e.to_string()))?;
+    let assembled = study::assemble(&study, &store, &out, command_line)?;
     Ok(Merged {
         shards: dirs.len(),
         copied,

@@ -350,7 +350,7 @@ impl Drop for StagedDir {
 }
 
 /// Remove `dir` if it holds nothing but its lock file.
-fn remove_if_only_lock(dir: &Path) {
+pub(crate) fn remove_if_only_lock(dir: &Path) {
     if matches!(holding(dir), Ok(Holding::Nothing)) {
         let _ = fs::remove_file(dir.join(lock::LOCK_FILE));
         let _ = fs::remove_dir(dir);

@@ -50,12 +50,12 @@ pub fn write(
     let note = report::overrides_note(out.question);
     for metric in crate::metrics::with_role(crate::metrics::Role::Charted) {
         let title = format!("{}{note} — {}", s.scenario.name, metric.replace('_', " "));
-        for ext in chart::FORMATS {
-            let name = format!("charts/{metric}.{ext}");
-            let file = AtomicFile::create(&dir.join(&name), true)?;
-            chart::draw_metric(file.path(), &title, metric, out.summaries)?;
+        let drawn = chart::draw_in_every_format(&charts, metric, |path| {
+            chart::draw_metric(path, &title, metric, out.summaries)
+        })?;
+        for (file, ext) in drawn.into_iter().zip(chart::FORMATS) {
             file.commit()?;
-            written.push(name);
+            written.push(format!("charts/{metric}.{ext}"));
         }
     }
     let pngs: Vec<String> = written

@@ -76,12 +76,7 @@ impl Store {
             "{}\n{table}",
             provenance(key, months.len(), &sha256_hex(table.as_bytes()))
         );
-        if path.is_dir() {
-            return Err(OutputError::Refused {
-                path,
-                why: "is a directory where a stored run belongs; remove it and run again".into(),
-            });
-        }
+        RunStore::prepare(self, key)?;
         let mut file = AtomicFile::create(&path, false)?;
         file.write_all(text.as_bytes())
             .map_err(io_err(file.path()))?;

@@ -227,11 +227,9 @@ fn compare_charts(
             report::overrides_note(&plan.overrides),
             outcome.replace('_', " ")
         );
-        for ext in chart::FORMATS {
-            let file = AtomicFile::create(&charts.join(format!("{outcome}.{ext}")), true)?;
-            chart::draw_series(file.path(), &title, "month", outcome, &series)?;
-            drawn.push(file);
-        }
+        drawn.extend(chart::draw_in_every_format(&charts, outcome, |path| {
+            chart::draw_series(path, &title, "month", outcome, &series)
+        })?);
     }
     Ok(drawn)
 }
@@ -367,18 +365,18 @@ fn sweep_charts(
             plan.window_months,
             report::overrides_note(&plan.overrides)
         );
-        for ext in chart::FORMATS {
-            let file = AtomicFile::create(&charts.join(format!("{outcome}.{ext}")), true)?;
-            match &shown {
+        drawn.extend(chart::draw_in_every_format(
+            &charts,
+            outcome,
+            |path| match &shown {
                 SweepChart::Line { key, series } => {
-                    chart::draw_series(file.path(), &title, key, outcome, series)?
+                    chart::draw_series(path, &title, key, outcome, series)
                 }
                 SweepChart::Heatmap { x, y, grid } => {
-                    chart::draw_heatmap(file.path(), &title, (&x.0, &x.1), (&y.0, &y.1), grid)?
+                    chart::draw_heatmap(path, &title, (&x.0, &x.1), (&y.0, &y.1), grid)
                 }
-            }
-            drawn.push(file);
-        }
+            },
+        )?);
     }
     Ok(drawn)
 }

@@ -217,8 +217,9 @@ fn size(shape: Shape<'_>, replicates: u32, shown: &str) -> Result<StudySize, Stu
     study_size(shape, replicates).map_err(|m| StudyError(format!("{shown}: {m}")))
 }
 
-/// The overrides that change a study's question: all but the replicate count.
-fn question(overrides: &[(String, String)]) -> Vec<(String, String)> {
+/// The overrides that change a run's or study's question: `--set` and
+/// `--seed`, not `--replicates` (which only changes its precision).
+pub fn question_overrides(overrides: &[(String, String)]) -> Vec<(String, String)> {
     overrides
         .iter()
         .filter(|(k, _)| k != "scenario.replicates")
@@ -252,7 +253,7 @@ fn plan_of(
         scenarios: vec![],
         runs: vec![],
         model: crate::model_identity(),
-        overrides: question(overrides),
+        overrides: question_overrides(overrides),
     }
 }
 
