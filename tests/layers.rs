@@ -19,7 +19,12 @@
 //! | 8 | `cli`, `main` | the command line on top |
 //!
 //! Beside the ranks, `output` may not import `engine`, and the files of one
-//! layer may not import each other in a cycle.
+//! directory other than its `mod.rs` may not import each other in a cycle
+//! (a `mod.rs` re-exporting its children, which use its items, is the usual
+//! shape of a Rust module). Paths through `super::super::…` that reach the
+//! crate root count like `crate::` paths; aliasing the crate (`use crate as
+//! x`) and paths to crate-root items the test does not know (such as an
+//! exported macro `crate::name!`) are refused, since they would hide imports.
 //!
 //! Unit tests (`#[cfg(test)]` items) are not checked: they may build their
 //! fixtures with any layer (a rule's tests build villages with the engine's
@@ -44,6 +49,9 @@ fn rank(module: &str) -> Option<u8> {
         _ => return None,
     })
 }
+
+/// Items of the crate root (`src/lib.rs`) that every layer may use.
+const ROOT_ITEMS: &[&str] = &["MODEL_VERSION", "model_identity"];
 
 /// Imports of one layer from another that the ranks allow but the design
 /// forbids.
@@ -113,7 +121,9 @@ fn code_only(src: &str) -> String {
             }
         } else if c == b'r'
             && (b.get(i + 1) == Some(&b'"') || b.get(i + 1) == Some(&b'#'))
-            && (i == 0 || !is_ident(b[i - 1]))
+            && (i == 0
+                || !is_ident(b[i - 1])
+                || (b[i - 1] == b'b' && (i == 1 || !is_ident(b[i - 2]))))
         {
             // Raw string r"…" or r#"…"#.
             let mut j = i + 1;
@@ -216,12 +226,34 @@ fn drop_test_items(code: &str) -> String {
     out
 }
 
+/// The module path of a file: `src/rules/effort.rs` → `[rules, effort]`,
+/// `src/rules/mod.rs` → `[rules]`, `src/lib.rs` → `[]`.
+fn module_path(path: &str) -> Vec<String> {
+    let rest = path.strip_prefix("src/").unwrap_or(path);
+    let rest = rest.strip_suffix(".rs").unwrap_or(rest);
+    let mut parts: Vec<String> = rest.split('/').map(str::to_string).collect();
+    if matches!(
+        parts.last().map(String::as_str),
+        Some("mod" | "lib" | "main")
+    ) {
+        parts.pop();
+    }
+    parts
+}
+
 /// Every `crate::a::b` (or `grassroots::a::b`) path in `src`, with groups
-/// such as `crate::{a::x, b::{c, d}}` expanded.
-fn imports(src: &str) -> Vec<Import> {
+/// such as `crate::{a::x, b::{c, d}}` expanded; `super::` chains of the file
+/// at `path` that climb to the crate root count as `crate::`.
+fn imports(path: &str, src: &str) -> Vec<Import> {
     let code = code_only(src);
     let mut found = Vec::new();
-    for root in ["crate::", "grassroots::"] {
+    let depth = module_path(path).len();
+    let to_root = "super::".repeat(depth);
+    let mut roots = vec!["crate::".to_string(), "grassroots::".to_string()];
+    if depth > 0 {
+        roots.push(to_root);
+    }
+    for root in &roots {
         for (line, path) in paths_after(&code, root) {
             let mut parts = path.split("::").filter(|s| !s.is_empty());
             let Some(module) = parts.next() else { continue };
@@ -232,6 +264,9 @@ fn imports(src: &str) -> Vec<Import> {
             });
         }
     }
+    // `super::super::…` one level short of the root is the file's own top
+    // module; a chain that climbs to the root is read above. Paths that start
+    // with `super::` preceded by `super::` are skipped by `paths_after`.
     found.sort_by(|a, b| (a.line, &a.module, &a.submodule).cmp(&(b.line, &b.module, &b.submodule)));
     found.dedup();
     found
@@ -247,6 +282,10 @@ fn paths_after(code: &str, root: &str) -> Vec<(usize, String)> {
         let at = from + p;
         from = at + root.len();
         if at > 0 && (is_ident(b[at - 1]) || b[at - 1] == b':') {
+            continue;
+        }
+        // `super::` as the root matches only a whole chain, not its tail.
+        if root.starts_with("super::") && code[from..].starts_with("super::") {
             continue;
         }
         expand(code, from, String::new(), &mut out);
@@ -310,11 +349,36 @@ fn violations(path: &str, src: &str) -> Vec<(String, String, String)> {
         )];
     };
     let mut out = Vec::new();
-    for import in imports(src) {
+    let code = code_only(src);
+    for (line, text) in code.lines().enumerate() {
+        let words: Vec<&str> = text.split_whitespace().collect();
+        let is_crate = |w: &str| {
+            let w = w.trim_start_matches(['{', '(', ',']);
+            w == "crate" || w == "grassroots"
+        };
+        if words.windows(2).any(|w| is_crate(w[0]) && w[1] == "as") {
+            out.push((
+                format!("{path}:{}", line + 1),
+                "crate".to_string(),
+                "aliasing the crate (`use crate as …`) hides imports from tests/layers.rs; write `crate::` paths".to_string(),
+            ));
+        }
+    }
+    for import in imports(path, src) {
+        let at = format!("{path}:{}", import.line);
         let Some(their) = rank(&import.module) else {
+            if !ROOT_ITEMS.contains(&import.module.as_str()) {
+                out.push((
+                    at,
+                    import.module.clone(),
+                    format!(
+                        "`crate::{}` is neither a module with a layer nor a known crate-root item (a macro exported to the crate root hides where it lives: give it a layer in tests/layers.rs or call it by a module path)",
+                        import.module
+                    ),
+                ));
+            }
             continue;
         };
-        let at = format!("{path}:{}", import.line);
         if their > own_rank {
             out.push((
                 at,
@@ -356,7 +420,7 @@ fn sibling_cycles(files: &[(String, String)]) -> Vec<(String, String)> {
         }
         let code = code_only(src);
         let mut targets = BTreeSet::new();
-        for import in imports(src) {
+        for import in imports(path, src) {
             if import.module == module {
                 if let Some(sub) = import.submodule {
                     targets.insert(format!("{dir}/{sub}.rs"));
@@ -554,4 +618,37 @@ fn every_module_has_a_layer() {
             assert!(rank(&module).is_some(), "{path}: `{module}` has no layer");
         }
     }
+}
+
+#[test]
+fn ways_around_crate_paths_are_caught() {
+    // `super::` chains that climb to the crate root.
+    let v = violations("src/output/x.rs", "use super::super::engine::Simulation;\n");
+    assert_eq!(v.len(), 1, "{v:?}");
+    assert_eq!(
+        (v[0].0.as_str(), v[0].1.as_str()),
+        ("src/output/x.rs:1", "engine")
+    );
+    let v = violations("src/rules/mod.rs", "use super::engine::step_village;\n");
+    assert_eq!(v.len(), 1, "{v:?}");
+    let v = violations("src/metrics.rs", "fn f() { super::study::run(); }\n");
+    assert_eq!(v.len(), 1, "{v:?}");
+    // One level up from a file of a directory is its own module: allowed.
+    let v = violations("src/rules/effort.rs", "use super::MonthContext;\n");
+    assert!(v.is_empty(), "{v:?}");
+    // Aliasing the crate, and crate-root names the test does not know.
+    let v = violations(
+        "src/rules/x.rs",
+        "use crate as root;\nfn f() { root::engine::g(); }\n",
+    );
+    assert_eq!(v.len(), 1, "{v:?}");
+    let v = violations("src/model/x.rs", "fn f() { crate::simulate!(); }\n");
+    assert_eq!(v.len(), 1, "{v:?}");
+    let v = violations("src/model/x.rs", "fn f() -> u32 { crate::MODEL_VERSION }\n");
+    assert!(v.is_empty(), "{v:?}");
+    // A raw byte string ending in a backslash does not swallow what follows.
+    let src = "const A: &[u8] = br\"a\\\";\nuse crate::engine::Simulation;\n";
+    let v = violations("src/model/x.rs", src);
+    assert_eq!(v.len(), 1, "{v:?}");
+    assert_eq!(v[0].0, "src/model/x.rs:2");
 }
