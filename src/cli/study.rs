@@ -13,7 +13,7 @@ use grassroots::output::merge::MergeError;
 use grassroots::output::report::sig4;
 use grassroots::output::study::{self, Store};
 use grassroots::output::{OutputError, claim_study_dir};
-use grassroots::study::analysis::welch;
+use grassroots::study::analysis::WINDOW;
 use grassroots::study::plan::{Plan, StudyKind, StudySize, estimate_memory};
 use grassroots::study::runner::{
     Outline, Progress, Results, RunError, Study, StudyFile, target_ci,
@@ -291,27 +291,19 @@ fn report(plan: &Plan, results: &Results) {
         BASELINE, plan.window_months
     );
     let acc = &results.outcomes;
-    let window = 1;
     for (a, variant) in plan.variants.iter().enumerate().skip(1) {
         for (o, outcome) in plan.outcomes.iter().enumerate() {
-            let d = welch(acc.pooled(a, o, window), acc.pooled(0, o, window));
-            let finite = |x: f64| Some(x).filter(|x| x.is_finite());
-            let (lo, hi) = (
-                d.ci.and_then(|c| finite(c.0)),
-                d.ci.and_then(|c| finite(c.1)),
-            );
-            let star = match (lo, hi) {
-                (Some(l), Some(h)) if l > 0.0 || h < 0.0 => "*",
-                _ => " ",
-            };
-            let short = |x: Option<f64>| x.map(sig4).unwrap_or_default();
+            let d = acc.difference(a, o, WINDOW);
+            let star = if d.excludes_zero() { "*" } else { " " };
+            // sig4 leaves a missing or infinite bound empty.
+            let (lo, hi) = d.ci.unwrap_or((f64::NAN, f64::NAN));
             println!(
                 "  {:<24} {:<26} {:>11} [{}, {}] {star}",
                 variant.name,
                 outcome,
                 sig4(d.diff),
-                short(lo),
-                short(hi)
+                sig4(lo),
+                sig4(hi)
             );
         }
     }

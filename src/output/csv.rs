@@ -7,7 +7,7 @@
 //! and `environments.csv`; a sweep `sweep_runs.csv`, `sweep_summary.csv` and
 //! `sensitivity.csv` (`docs/studies.md`).
 
-use crate::study::analysis::{self, CompareAccumulator, MEASURES, welch};
+use crate::study::analysis::{self, CompareAccumulator, MEASURES};
 use crate::study::plan::{Plan, Run};
 use crate::study::runner::Results;
 use crate::study::{MonthSummary, ReplicateRun};
@@ -151,9 +151,8 @@ fn per_extra_cost(
     m: usize,
     diff: f64,
 ) -> Option<f64> {
-    let extra = welch(acc.pooled(a, cost, m), acc.pooled(0, cost, m));
-    let (lo, hi) = extra.ci?;
-    (lo > 0.0 || hi < 0.0).then(|| diff / extra.diff)
+    let extra = acc.difference(a, cost, m);
+    extra.excludes_zero().then(|| diff / extra.diff)
 }
 
 /// `comparison.csv`: one row per variant, outcome and measure, with the
@@ -186,7 +185,7 @@ pub fn comparison<W: Write>(w: &mut Csv<W>, plan: &Plan, results: &Results) -> c
             for (m, measure) in MEASURES.iter().enumerate() {
                 let w_am = acc.pooled(a, o, m);
                 let s = w_am.summary();
-                let d = welch(w_am, acc.pooled(0, o, m));
+                let d = acc.difference(a, o, m);
                 let paired = acc
                     .paired_ci(a, o, m)
                     .filter(|_| a != 0 && plan.common_random_numbers);

@@ -4,7 +4,7 @@
 use crate::metrics::{Role, with_role};
 use crate::scenario::Scenario;
 use crate::study::MonthSummary;
-use crate::study::analysis::{CompareAccumulator, welch};
+use crate::study::analysis::{CompareAccumulator, WINDOW};
 use crate::study::plan::Plan;
 
 /// A number with four significant digits (fixed notation).
@@ -113,14 +113,13 @@ pub fn compare_report(plan: &Plan, acc: &CompareAccumulator, charts: &[String]) 
     for (a, variant) in plan.variants.iter().enumerate() {
         md.push_str(&format!("| {} |", variant.name));
         for o in 0..plan.outcomes.len() {
-            let w = acc.pooled(a, o, 1);
             let cell = if a == 0 {
-                sig4(w.mean())
+                sig4(acc.pooled(a, o, WINDOW).mean())
             } else {
-                let d = welch(w, acc.pooled(0, o, 1));
+                let d = acc.difference(a, o, WINDOW);
                 match d.ci {
                     Some((lo, hi)) => {
-                        let star = if lo > 0.0 || hi < 0.0 { " *" } else { "" };
+                        let star = if d.excludes_zero() { " *" } else { "" };
                         format!("{} [{}, {}]{star}", sig4(d.diff), sig4(lo), sig4(hi))
                     }
                     None => sig4(d.diff),

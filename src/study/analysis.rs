@@ -72,6 +72,9 @@ impl Welford {
 /// The two measures of an outcome.
 pub const MEASURES: [&str; 2] = ["final", "window"];
 
+/// Index of the `window` measure (the mean over the last `window_months`).
+pub const WINDOW: usize = 1;
+
 /// The (final, window) value of every outcome of one run.
 pub fn outcome_values(months: &[MonthMetrics], outcomes: &[usize], window: u32) -> Vec<[f64; 2]> {
     let n = months.len();
@@ -106,6 +109,13 @@ pub struct Difference {
     pub p_value: Option<f64>,
     /// Cohen's d: diff / √((s²_a + s²_b)/2).
     pub effect_size: Option<f64>,
+}
+
+impl Difference {
+    /// Whether the 95 % CI lies wholly on one side of 0 (the `*` of reports).
+    pub fn excludes_zero(&self) -> bool {
+        self.ci.is_some_and(|(lo, hi)| lo > 0.0 || hi < 0.0)
+    }
 }
 
 /// Welch comparison of `a` against baseline `b`.
@@ -210,6 +220,15 @@ impl CompareAccumulator {
     pub fn paired_ci(&self, variant: usize, outcome: usize, measure: usize) -> Option<(f64, f64)> {
         let s = self.paired[(variant * self.outcomes + outcome) * 2 + measure].summary();
         Some((s.ci_low?, s.ci_high?))
+    }
+
+    /// Welch comparison of a variant's pooled outcome with the baseline's
+    /// (variant 0), for one measure.
+    pub fn difference(&self, variant: usize, outcome: usize, measure: usize) -> Difference {
+        welch(
+            self.pooled(variant, outcome, measure),
+            self.pooled(0, outcome, measure),
+        )
     }
 
     /// Pooled (over environments) statistics of a variant's outcome.
