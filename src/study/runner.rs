@@ -30,15 +30,55 @@ use super::plan::{
 };
 use crate::engine::Simulation;
 use crate::metrics::{MonthMetrics, N_METRICS};
-use crate::scenario::{BaseLoader, Scenario};
+use crate::scenario::{BaseLoader, Scenario, ScenarioErrors};
 use crate::study::spec::{BASELINE, StudySpec, check_with_scenario, parse_spec};
 use rayon::prelude::*;
 use std::str::FromStr;
 
-/// A study's inputs are invalid: the message says where and what to do.
+/// A study's inputs are invalid: each message says where and what to do.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{0}")]
-pub struct StudyError(pub String);
+pub enum StudyError {
+    /// Problems of a scenario file or its study sections (file, line,
+    /// column and key each), or of a variant's or environment's overrides.
+    #[error("{0}")]
+    Scenario(ScenarioErrors),
+    /// Problems of both a scenario file and its study sections.
+    #[error("{0}\n{1}")]
+    ScenarioAndSections(ScenarioErrors, ScenarioErrors),
+    /// The study has more cells or runs than a study may have.
+    #[error("{file}: {why}")]
+    TooLarge {
+        /// The scenario file, as shown.
+        file: String,
+        /// The figures, the cap and what to do.
+        why: String,
+    },
+    /// Two variants of a comparison have one name.
+    #[error("two variants of the comparison are both named `{0}`; rename a scenario or a variant")]
+    DuplicateVariant(String),
+    /// The scenarios of a study run different numbers of months.
+    #[error(
+        "all scenarios of a study must run the same months: `{first}` has {first_months} and `{other}` has {other_months}"
+    )]
+    MonthsDiffer {
+        /// The first scenario's name.
+        first: String,
+        /// Its months.
+        first_months: u32,
+        /// A scenario with other months.
+        other: String,
+        /// Its months.
+        other_months: u32,
+    },
+    /// `sweep` of a file without a `[sweep]` section.
+    #[error(
+        "{0}: no [sweep] section; add for example\n[sweep.grid]\n\"supervision.mass_supervision\" = [0.05, 0.15, 0.3]"
+    )]
+    NoSweep(String),
+    /// `compare` without a scenario file (or a variant whose file is not given).
+    #[error("a comparison needs a scenario file")]
+    NoFile,
+}
 
 /// Running a study failed: the worker threads could not start, or the store
 /// failed (its own error, unchanged).
@@ -78,16 +118,15 @@ impl StudyFile {
         let spec = parse_spec(text, shown);
         match (scenario, spec) {
             (Ok(base), Ok(mut spec)) => {
-                check_with_scenario(&mut spec, &base, text, shown)
-                    .map_err(|e| StudyError(e.to_string()))?;
+                check_with_scenario(&mut spec, &base, text, shown).map_err(StudyError::Scenario)?;
                 Ok(StudyFile {
                     shown: shown.to_string(),
                     base,
                     spec,
                 })
             }
-            (Err(a), Err(b)) => Err(StudyError(format!("{a}\n{b}"))),
-            (Err(a), _) | (_, Err(a)) => Err(StudyError(a.to_string())),
+            (Err(a), Err(b)) => Err(StudyError::ScenarioAndSections(a, b)),
+            (Err(a), _) | (_, Err(a)) => Err(StudyError::Scenario(a)),
         }
     }
 }
@@ -214,7 +253,10 @@ pub struct Outline {
 
 /// Refuse a study beyond the caps on cells and runs, before building it.
 fn size(shape: Shape<'_>, replicates: u32, shown: &str) -> Result<StudySize, StudyError> {
-    study_size(shape, replicates).map_err(|m| StudyError(format!("{shown}: {m}")))
+    study_size(shape, replicates).map_err(|why| StudyError::TooLarge {
+        file: shown.to_string(),
+        why,
+    })
 }
 
 /// The overrides that change a run's or study's question: `--set` and
@@ -266,9 +308,7 @@ impl Outline {
         files: &[StudyFile],
         overrides: &[(String, String)],
     ) -> Result<Outline, StudyError> {
-        let first = files
-            .first()
-            .ok_or_else(|| StudyError("a comparison needs a scenario file".into()))?;
+        let first = files.first().ok_or(StudyError::NoFile)?;
         let mut variants = Vec::new();
         for (i, src) in files.iter().enumerate() {
             let prefix = (i > 0).then(|| src.base.scenario.name.clone());
@@ -291,10 +331,7 @@ impl Outline {
         }
         let mut names = std::collections::HashSet::new();
         if let Some(twice) = variants.iter().find(|a| !names.insert(a.name.as_str())) {
-            return Err(StudyError(format!(
-                "two variants of the comparison are both named `{}`; rename a scenario or a variant",
-                twice.name
-            )));
+            return Err(StudyError::DuplicateVariant(twice.name.clone()));
         }
         let uncertainty = first.spec.uncertainty.as_ref();
         let size = size(
@@ -326,10 +363,7 @@ impl Outline {
     /// or Latin hypercube.
     pub fn sweep(file: &StudyFile, overrides: &[(String, String)]) -> Result<Outline, StudyError> {
         let Some(design) = &file.spec.sweep else {
-            return Err(StudyError(format!(
-                "{}: no [sweep] section; add for example\n[sweep.grid]\n\"supervision.mass_supervision\" = [0.05, 0.15, 0.3]",
-                file.shown
-            )));
+            return Err(StudyError::NoSweep(file.shown.clone()));
         };
         let size = size(
             Shape::Sweep(design),
@@ -416,9 +450,10 @@ fn resolve_cells(
     let mut cells = Vec::with_capacity(plan.variants.len() * plan.environments.len());
     let mut all = Vec::new();
     for variant in &plan.variants {
-        let src = files
-            .get(variant.source)
-            .ok_or_else(|| StudyError(format!("variant `{}` has no file", variant.name)))?;
+        // A plan's variants come from its files (`Outline::compare`, `sweep`).
+        let Some(src) = files.get(variant.source) else {
+            return Err(StudyError::NoFile);
+        };
         for (e, env) in plan.environments.iter().enumerate() {
             all.clear();
             all.extend(
@@ -435,7 +470,7 @@ fn resolve_cells(
             cells.push(
                 src.base
                     .with_checked_overrides(&all, &origin)
-                    .map_err(|e| StudyError(e.to_string()))?,
+                    .map_err(StudyError::Scenario)?,
             );
         }
     }
@@ -443,13 +478,12 @@ fn resolve_cells(
         .iter()
         .find(|c| c.scenario.months != cells[0].scenario.months)
     {
-        return Err(StudyError(format!(
-            "all scenarios of a study must run the same months: `{}` has {} and `{}` has {}",
-            cells[0].scenario.name,
-            cells[0].scenario.months,
-            bad.scenario.name,
-            bad.scenario.months
-        )));
+        return Err(StudyError::MonthsDiffer {
+            first: cells[0].scenario.name.clone(),
+            first_months: cells[0].scenario.months,
+            other: bad.scenario.name.clone(),
+            other_months: bad.scenario.months,
+        });
     }
     Ok(cells)
 }
