@@ -735,6 +735,8 @@ fn odd_out_paths_are_resolved_or_refused_before_any_work() {
         err.contains("a directory where a stored run belongs"),
         "{err}"
     );
+    // Refused at once, not first reported as damaged and "run again".
+    assert!(!err.contains("damaged"), "{err}");
 }
 
 #[test]

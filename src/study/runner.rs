@@ -568,13 +568,15 @@ impl Study {
         progress: &dyn Progress,
     ) -> Result<usize, RunError<S::Error>> {
         let todo = self.missing(store, shard);
+        // A place a run cannot be written to is refused before anything is
+        // reported or run.
+        for (r, _) in &todo {
+            store.prepare(&r.key).map_err(RunError::Store)?;
+        }
         for (r, why) in &todo {
             if let Some(why) = why {
                 progress.damaged(&r.key, why);
             }
-        }
-        for (r, _) in &todo {
-            store.prepare(&r.key).map_err(RunError::Store)?;
         }
         let todo: Vec<&Run> = todo.into_iter().map(|(r, _)| r).collect();
         progress.start(todo.len());
