@@ -117,6 +117,7 @@ fn target_ci_adds_replicates_until_the_target_or_the_cap() {
     let lock = DirLock::acquire(dir.path(), "tests/library.rs").unwrap();
     let store = Store::open(dir.path(), &lock).unwrap();
     // An unreachable target: doubled from 3 to 6, then capped at 8.
+    let mut rounds = Vec::new();
     let outcome = target_ci(
         &mut study,
         &store,
@@ -124,15 +125,29 @@ fn target_ci_adds_replicates_until_the_target_or_the_cap() {
         8,
         Some(2),
         &(),
+        &mut |plan| {
+            rounds.push(plan.replicates);
+            Ok(())
+        },
     )
     .unwrap();
+    assert_eq!(rounds, [3, 6, 8], "each round is announced with its plan");
     assert!(!outcome.reached);
     assert_eq!(study.plan.replicates, 8);
     assert_eq!(outcome.ran, 3 * 8);
     // A target already met: no replicates added.
     let file = StudyFile::parse(SCENARIO, "tiny.toml", &[], None).unwrap();
     let mut study = Study::compare(&[file], &[]).unwrap();
-    let outcome = target_ci(&mut study, &store, TargetCi::Relative(10.0), 8, None, &()).unwrap();
+    let outcome = target_ci(
+        &mut study,
+        &store,
+        TargetCi::Relative(10.0),
+        8,
+        None,
+        &(),
+        &mut |_| Ok(()),
+    )
+    .unwrap();
     assert!(outcome.reached && outcome.widest.is_some());
     assert_eq!((study.plan.replicates, outcome.ran), (3, 0));
 }

@@ -208,7 +208,11 @@ fn run_study(
                 store: &store,
             };
             let outcome = pool
-                .install(|| target_ci(&mut study, &store, target, cap, None, &bar))
+                .install(|| {
+                    target_ci(&mut study, &store, target, cap, None, &bar, &mut |plan| {
+                        study::write_plan(&out, plan)
+                    })
+                })
                 .map_err(run_error)?;
             bar.bar.finish_and_clear();
             study::write_plan(&out, &study.plan)?;

@@ -745,7 +745,9 @@ pub struct TargetOutcome {
 /// until every outcome's 95 % CI half-width — every variant, outcome and
 /// measure — is at most `target`, or the study has `cap` replicates. The
 /// study's plan then holds the replicates reached: the result equals asking
-/// for that many replicates.
+/// for that many replicates. `on_round` sees the plan before each round's
+/// runs (the CLI keeps `plan.json` current with it, so a study killed in
+/// the loop says how far it had grown).
 pub fn target_ci<S: RunStore>(
     study: &mut Study,
     store: &S,
@@ -753,9 +755,11 @@ pub fn target_ci<S: RunStore>(
     cap: u32,
     threads: Option<usize>,
     progress: &dyn Progress,
+    on_round: &mut dyn FnMut(&Plan) -> Result<(), S::Error>,
 ) -> Result<TargetOutcome, RunError<S::Error>> {
     let mut ran = 0;
     loop {
+        on_round(&study.plan).map_err(RunError::Store)?;
         ran += study.run_missing(store, None, threads, progress)?;
         let results = study
             .results(store, |_, _| Ok::<(), S::Error>(()))
