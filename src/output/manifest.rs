@@ -1,6 +1,6 @@
 //! `manifest.json`: everything needed to trace a result to its inputs, for
 //! a `run` ([`of_run`]) and a study ([`of_study`]), written by one writer
-//! ([`write`]).
+//! ([`write()`]).
 
 use super::OutputError;
 use crate::scenario::Scenario;

@@ -20,51 +20,72 @@ pub use schema::{
 };
 pub use validate::{BaseLoader, Location, ScenarioError, ScenarioErrors};
 
-/// A fully resolved scenario: every parameter has a value.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Scenario {
+/// Declares the [`Scenario`] and [`schema::ALL`] from one list of its
+/// sections (each declared by `section!` in `schema.rs`), so that a new
+/// section is one line here. `changes` sits between the two halves, where
+/// it always stood: the field order is part of every run key.
+macro_rules! scenario {
+    (
+        $( #[doc = $doc:literal] $field:ident : $ty:ident, )*
+        ;
+        $( #[doc = $doc2:literal] $field2:ident : $ty2:ident, )*
+    ) => {
+        /// A fully resolved scenario: every parameter has a value.
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct Scenario {
+            $( #[doc = $doc] pub $field: $ty, )*
+            /// Policy changes during the run, in month order (`docs/model.md` §3.5).
+            #[serde(default, skip_serializing_if = "Vec::is_empty")]
+            pub changes: Vec<Change>,
+            $( #[doc = $doc2] pub $field2: $ty2, )*
+        }
+
+        /// Every section of a scenario file, in the order they are documented.
+        pub const ALL: &[schema::Section] = &[$( $ty::SCHEMA, )* $( $ty2::SCHEMA, )*];
+    };
+}
+
+scenario! {
     /// Identity, seed and length of the run.
-    pub scenario: Meta,
+    scenario: Meta,
     /// Size and initial state of the county.
-    pub world: World,
+    world: World,
     /// Need arrival.
-    pub environment: Environment,
+    environment: Environment,
     /// Service delivery.
-    pub service: Service,
+    service: Service,
     /// Household satisfaction and trust.
-    pub households: Households,
+    households: Households,
     /// Members' effort choice.
-    pub effort: Effort,
+    effort: Effort,
     /// Assessment and rewards.
-    pub incentive: Incentive,
+    incentive: Incentive,
     /// Inspection and mass supervision.
-    pub supervision: Supervision,
+    supervision: Supervision,
     /// Exemplary models.
-    pub exemplary: Exemplary,
-    /// Policy changes during the run, in month order (`docs/model.md` §3.5).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub changes: Vec<Change>,
+    exemplary: Exemplary,
+    ;
     /// Hollowing out.
-    pub migration: Migration,
+    migration: Migration,
     /// The secretary's leadership.
-    pub leadership: Leadership,
+    leadership: Leadership,
     /// Spiritual guidance.
-    pub spiritual: Spiritual,
+    spiritual: Spiritual,
     /// Motivation crowding.
-    pub crowding: Crowding,
+    crowding: Crowding,
     /// Democratic assessment and selection of secretaries.
-    pub selection: Selection,
+    selection: Selection,
     /// Training.
-    pub training: Training,
+    training: Training,
     /// The service platform.
-    pub technology: Technology,
+    technology: Technology,
     /// Service team.
-    pub service_team: ServiceTeam,
+    service_team: ServiceTeam,
     /// Service funds.
-    pub funds: Funds,
+    funds: Funds,
     /// Service innovation.
-    pub innovation: Innovation,
+    innovation: Innovation,
 }
 
 /// A policy change at a month of the run: from `month` on, these overrides

@@ -625,28 +625,9 @@ section! {
     }
 }
 
-/// Every section of a scenario file, in the order they are documented.
-pub const ALL: &[Section] = &[
-    Meta::SCHEMA,
-    World::SCHEMA,
-    Environment::SCHEMA,
-    Service::SCHEMA,
-    Households::SCHEMA,
-    Effort::SCHEMA,
-    Incentive::SCHEMA,
-    Supervision::SCHEMA,
-    Exemplary::SCHEMA,
-    Migration::SCHEMA,
-    Leadership::SCHEMA,
-    Spiritual::SCHEMA,
-    Crowding::SCHEMA,
-    Selection::SCHEMA,
-    Training::SCHEMA,
-    Technology::SCHEMA,
-    ServiceTeam::SCHEMA,
-    Funds::SCHEMA,
-    Innovation::SCHEMA,
-];
+/// Every section of a scenario file, in the order they are documented
+/// (declared with the [`Scenario`](super::Scenario) in `scenario/mod.rs`).
+pub use super::ALL;
 
 /// The sections of a scenario file (key, title), in the order they are documented.
 pub const SECTIONS: &[(&str, &str)] = &titles::<{ ALL.len() }>(ALL);

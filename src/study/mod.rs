@@ -1,5 +1,5 @@
 //! Studies: replicates run in parallel, and their summary
-//! (`docs/model.md` §3.3); studies of many runs ([`study`]): planned
+//! (`docs/model.md` §3.3); studies of many runs ([`runner`]): planned
 //! ([`plan`]), run against a run store and analysed ([`analysis`]) without
 //! the command line.
 //!
