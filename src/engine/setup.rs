@@ -163,15 +163,11 @@ pub fn build_village(s: &Scenario, id: u32, replicate_seed: u64) -> Village {
         differentiation,
         rng,
     };
-    leadership::update(
-        &mut village,
-        &MonthContext::at_start(s),
-        &mut VillageTally::default(),
-    );
-    let inspection = s.supervision.inspection_at(0);
+    let start = MonthContext::at_start(s);
+    leadership::update(&mut village, &start, &mut VillageTally::default());
     let productivity = f64::from(service::productivity(&village, s));
     for m in &mut village.members {
-        m.effort = effort::best_split(s, m, inspection, productivity);
+        m.effort = effort::best_split(s, m, start.inspection, productivity);
     }
     village
 }

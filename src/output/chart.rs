@@ -83,20 +83,32 @@ const PALETTE: [RGBColor; 12] = [
     RGBColor(214, 39, 40),
 ];
 
+/// A point of a series: `x`, the mean and its 95 % CI band (the mean where
+/// the CI is undefined).
+pub fn band_point(x: f64, s: &crate::stats::Summary) -> (f64, f64, f64, f64) {
+    (
+        x,
+        s.mean,
+        s.ci_low.unwrap_or(s.mean),
+        s.ci_high.unwrap_or(s.mean),
+    )
+}
+
+/// The PNG charts among written files (`charts/NAME.png`), for a report.
+pub fn pngs(written: &[String]) -> Vec<String> {
+    written
+        .iter()
+        .filter(|f| f.starts_with("charts/") && f.ends_with(".png"))
+        .cloned()
+        .collect()
+}
+
 /// The series of `metric` from a run's summary rows.
 pub fn series_of(label: &str, metric: &str, rows: &[MonthSummary]) -> Series {
     let points = rows
         .iter()
         .filter(|r| r.metric == metric)
-        .map(|r| {
-            let s = &r.summary;
-            (
-                f64::from(r.month) + 1.0,
-                s.mean,
-                s.ci_low.unwrap_or(s.mean),
-                s.ci_high.unwrap_or(s.mean),
-            )
-        })
+        .map(|r| band_point(f64::from(r.month) + 1.0, &r.summary))
         .collect();
     Series {
         label: label.to_string(),

@@ -121,9 +121,10 @@ pub fn of_study(plan: &Plan, files: &[String], command_line: &[String]) -> Value
     Value::Object(m)
 }
 
-/// A manifest as the text written: pretty JSON and a final newline.
-pub fn to_text(manifest: &Value) -> String {
-    serde_json::to_string_pretty(manifest).unwrap_or_default() + "\n"
+/// A JSON file's text as grassroots writes it (manifests, `plan.json`):
+/// pretty JSON and a final newline.
+pub fn to_text(value: &impl serde::Serialize) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_default() + "\n"
 }
 
 /// Write `manifest.json` into `dir`, atomically.

@@ -58,12 +58,7 @@ pub fn write(
             written.push(format!("charts/{metric}.{ext}"));
         }
     }
-    let pngs: Vec<String> = written
-        .iter()
-        .filter(|f| f.starts_with("charts/") && f.ends_with(".png"))
-        .cloned()
-        .collect();
-    let markdown = report::run_report(s, &info.overrides, out.summaries, &pngs);
+    let markdown = report::run_report(s, &info.overrides, out.summaries, &chart::pngs(&written));
     write_atomic(&dir.join("report.md"), markdown.as_bytes())?;
     written.push("report.md".into());
     written.push("manifest.json".into());

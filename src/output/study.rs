@@ -9,7 +9,7 @@
 use super::files::{self, AtomicFile, CsvFile, write_atomic};
 pub use super::store::Store;
 use super::{OutputError, chart, csv, io_err, manifest, report};
-use crate::study::analysis::CompareAccumulator;
+use crate::study::analysis::{CompareAccumulator, WINDOW};
 use crate::study::plan::{Plan, StudyKind};
 use crate::study::runner::{Results, Study};
 use std::fs;
@@ -17,9 +17,7 @@ use std::path::Path;
 
 /// Write the plan as `plan.json` (shards and merges check they share it).
 pub fn write_plan(dir: &Path, plan: &Plan) -> Result<(), OutputError> {
-    let path = dir.join("plan.json");
-    let text = serde_json::to_string_pretty(plan).unwrap_or_default() + "\n";
-    write_atomic(&path, text.as_bytes())
+    write_atomic(&dir.join("plan.json"), manifest::to_text(plan).as_bytes())
 }
 
 /// Read `plan.json` from a study directory.
@@ -174,12 +172,7 @@ fn assemble_compare(
     let charts = compare_charts(plan, &results, dir)?;
     let mut written = files::commit_all(dir, tables)?;
     written.extend(files::commit_all(dir, charts)?);
-    let pngs: Vec<String> = written
-        .iter()
-        .filter(|f| f.starts_with("charts/") && f.ends_with(".png"))
-        .cloned()
-        .collect();
-    let markdown = report::compare_report(plan, &results.outcomes, &pngs);
+    let markdown = report::compare_report(plan, &results.outcomes, &chart::pngs(&written));
     write_atomic(&dir.join("report.md"), markdown.as_bytes())?;
     written.push("report.md".into());
     Ok((written, results))
@@ -211,12 +204,7 @@ fn compare_charts(
                             .copied()
                             .unwrap_or_default()
                             .summary();
-                        (
-                            m as f64 + 1.0,
-                            s.mean,
-                            s.ci_low.unwrap_or(s.mean),
-                            s.ci_high.unwrap_or(s.mean),
-                        )
+                        chart::band_point(m as f64 + 1.0, &s)
                     })
                     .collect(),
             })
@@ -289,19 +277,11 @@ fn sweep_chart(
     columns: &[(String, Vec<f64>)],
     o: usize,
 ) -> Option<SweepChart> {
-    let window = |a: usize| acc.pooled(a, o, 1).summary();
+    let window = |a: usize| acc.pooled(a, o, WINDOW).summary();
     match columns {
         [(key, xs)] if plan.parameters.len() == 1 => {
             let mut points: Vec<(f64, f64, f64, f64)> = (0..plan.variants.len())
-                .map(|a| {
-                    let s = window(a);
-                    (
-                        xs[a],
-                        s.mean,
-                        s.ci_low.unwrap_or(s.mean),
-                        s.ci_high.unwrap_or(s.mean),
-                    )
-                })
+                .map(|a| chart::band_point(xs[a], &window(a)))
                 .collect();
             points.sort_by(|p, q| p.0.total_cmp(&q.0));
             Some(SweepChart::Line {

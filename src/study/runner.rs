@@ -623,6 +623,21 @@ impl Study {
     pub fn results<S, E>(
         &self,
         store: &S,
+        on_run: impl FnMut(&Run, &[[f64; 2]]) -> Result<(), E>,
+    ) -> Result<Results, E>
+    where
+        S: RunStore,
+        E: From<S::Error>,
+    {
+        self.accumulate(store, true, on_run)
+    }
+
+    /// [`Study::results`], with every metric over time only if `over_time`
+    /// (the target-CI loop needs the outcomes alone).
+    fn accumulate<S, E>(
+        &self,
+        store: &S,
+        over_time: bool,
         mut on_run: impl FnMut(&Run, &[[f64; 2]]) -> Result<(), E>,
     ) -> Result<Results, E>
     where
@@ -635,7 +650,7 @@ impl Study {
         let (n_variants, n_env) = (plan.variants.len(), plan.environments.len());
         let months = plan.months as usize;
         let mut acc = CompareAccumulator::new(n_variants, n_env, outcomes.len());
-        let mut over_time = match compare {
+        let mut over_time = match compare && over_time {
             true => vec![Welford::default(); n_variants * months * N_METRICS],
             false => vec![],
         };
@@ -645,9 +660,11 @@ impl Study {
             let (variant, env) = (r.variant as usize, r.environment as usize);
             if compare {
                 acc.add_run(variant, env, r.replicate, &values);
-                for (m, row) in data.iter().enumerate().take(months) {
-                    for (k, x) in row.iter().enumerate() {
-                        over_time[(variant * months + m) * N_METRICS + k].add(*x);
+                // Empty (nothing to add) unless asked for.
+                let per_month = over_time.chunks_mut(N_METRICS).skip(variant * months);
+                for (row, cells) in data.iter().take(months).zip(per_month) {
+                    for (x, cell) in row.iter().zip(cells) {
+                        cell.add(*x);
                     }
                 }
             } else {
@@ -762,7 +779,7 @@ pub fn target_ci<S: RunStore>(
         on_round(&study.plan).map_err(RunError::Store)?;
         ran += study.run_missing(store, None, threads, progress)?;
         let results = study
-            .results(store, |_, _| Ok::<(), S::Error>(()))
+            .accumulate(store, false, |_, _| Ok::<(), S::Error>(()))
             .map_err(RunError::Store)?;
         let (widest, width) = match target {
             TargetCi::Absolute(w) => (results.outcomes.widest_ci(), w),
