@@ -205,11 +205,10 @@ fn parse(bytes: &[u8], key: &str, months: u32) -> Result<Vec<MonthMetrics>, Stri
         .has_headers(true)
         .flexible(true)
         .from_reader(table.as_bytes());
-    let names: Vec<&str> = crate::metrics::names().collect();
     let header = reader
         .headers()
         .map_err(|e| format!("has no table of metrics ({e})"))?;
-    if header.iter().ne(names.iter().copied()) {
+    if header.iter().ne(crate::metrics::names()) {
         return Err("has other metrics than this version writes".into());
     }
     let mut out = Vec::with_capacity(months as usize);
