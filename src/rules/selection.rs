@@ -10,7 +10,11 @@
 //! **Democratic assessment** (each assessment period, if on): a secretary's
 //! evaluation is the village's mean household satisfaction (`mass`) or the
 //! branch score (`score`); secretaries below the threshold, or in the bottom
-//! share county-wide, are replaced by a successor chosen as above.
+//! share county-wide, are replaced by a successor chosen as above. Only
+//! sitting (active) secretaries are assessed: a branch whose secretary is
+//! gone — promoted earlier in the same county phase — is skipped (it gets a
+//! successor by succession next month), and the bottom share is
+//! round(share·N) of the N sitting secretaries.
 
 use crate::metrics::{CountyTally, VillageTally};
 use crate::model::Village;
@@ -70,17 +74,18 @@ pub fn assess(villages: &mut [Village], s: &Scenario, tally: &mut CountyTally) {
     if !sel.enabled {
         return;
     }
+    // Only sitting secretaries are assessed: a branch whose secretary is gone
+    // (promoted earlier in this county phase, or away) gets a successor by
+    // succession next month and takes no bottom-share slot.
+    let sitting = || villages.iter().filter(|v| v.secretary().is_some());
     let replaced: Vec<u32> = match sel.rule {
-        ReplacementRule::Threshold => villages
-            .iter()
+        ReplacementRule::Threshold => sitting()
             .filter(|v| f64::from(v.branch.evaluation) < sel.threshold)
             .map(|v| v.id)
             .collect(),
         ReplacementRule::BottomShare => {
-            let mut order: Vec<(f32, u32)> = villages
-                .iter()
-                .map(|v| (v.branch.evaluation, v.id))
-                .collect();
+            let mut order: Vec<(f32, u32)> =
+                sitting().map(|v| (v.branch.evaluation, v.id)).collect();
             order.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
             let n = ((sel.bottom_share * order.len() as f64).round() as usize).min(order.len());
             order[..n].iter().map(|o| o.1).collect()
@@ -152,5 +157,45 @@ mod tests {
         assert_eq!(t.secretary_turnover, 1);
         assert_ne!(villages[2].branch.secretary, before[2]);
         assert_eq!(villages[0].branch.secretary, before[0]);
+    }
+
+    #[test]
+    fn a_vacant_branch_takes_no_bottom_share_slot() {
+        let mut s = Scenario::defaults();
+        s.selection.enabled = true;
+        s.selection.bottom_share = 0.25;
+        let mut villages: Vec<_> = (0..5).map(|i| build_village(&s, i, 1)).collect();
+        // Village 0: secretary promoted earlier in this county phase, and the
+        // lowest evaluation. Village 3: the worst sitting secretary.
+        let gone = villages[0].branch.secretary as usize;
+        villages[0].members[gone].status = crate::model::MemberStatus::Promoted;
+        villages[0].release_contacts(gone);
+        villages[0]
+            .households
+            .iter_mut()
+            .for_each(|h| h.satisfaction = 0.01);
+        villages[3]
+            .households
+            .iter_mut()
+            .for_each(|h| h.satisfaction = 0.05);
+        let before: Vec<u16> = villages.iter().map(|v| v.branch.secretary).collect();
+        let mut t = CountyTally::default();
+        assess(&mut villages, &s, &mut t);
+        // round(0.25 · 4 sitting) = 1 slot, and it goes to village 3.
+        assert_eq!(t.secretary_turnover, 1);
+        assert_eq!(
+            villages[0].branch.secretary, before[0],
+            "vacant: left to succession"
+        );
+        assert!(villages[0].secretary().is_none());
+        assert_ne!(villages[3].branch.secretary, before[3]);
+        assert!(villages[3].secretary().is_some());
+        // Threshold rule: the vacant branch is not assessed either.
+        s.selection.rule = ReplacementRule::Threshold;
+        s.selection.threshold = 0.03;
+        let mut t = CountyTally::default();
+        assess(&mut villages, &s, &mut t);
+        assert_eq!(t.secretary_turnover, 0);
+        assert!(villages[0].secretary().is_none());
     }
 }
