@@ -152,6 +152,8 @@ tally! {
     innovated: u64,
     /// Σ branch fund balance.
     funds: f64,
+    /// Service funds diverted, thousand yuan.
+    diverted: f64,
     /// Villages joined with a partner.
     joined: u64,
     /// Branches with an active secretary.
@@ -370,8 +372,16 @@ pub const METRICS: &[Metric] = &[
         "service_capacity",
         "needs/month",
         Higher,
-        "Σ member capacity κ·L·s·√e_R: needs the branches can resolve per month",
+        "Σ member capacity κ·Π·s·√(e_R·(1 − time off)): needs the branches could resolve per month if demand were unlimited",
         |t, _| t.capacity,
+    )
+    .headline(7, SUMMARY | REPORT),
+    Metric::new(
+        "realised_service",
+        "needs/household/month",
+        Higher,
+        "Needs resolved per household and month: the service households actually received (bounded by their demand)",
+        |t, _| per_household(t.needs_resolved as f64, t),
     )
     .headline(1, CHARTED | OUTCOME | SUMMARY | REPORT),
     Metric::new("needs_arrived", "needs/month", Neither, "New needs this month", |t, _| {
@@ -386,7 +396,7 @@ pub const METRICS: &[Metric] = &[
     Metric::new("backlog", "needs", Lower, "Open needs at the end of the month", |t, _| {
         t.backlog as f64
     })
-    .headline(7, OUTCOME | REPORT),
+    .headline(8, OUTCOME | REPORT),
     Metric::new(
         "share_met",
         "share",
@@ -404,8 +414,13 @@ pub const METRICS: &[Metric] = &[
         "response_time",
         "months",
         Lower,
-        "Mean months a need waits, by Little's law: backlog / resolved",
-        |t, _| ratio(t.backlog as f64, t.needs_resolved.max(1) as f64),
+        "Mean months a need stays open, by Little's law: backlog / needs closed (resolved + given up)",
+        |t, _| {
+            ratio(
+                t.backlog as f64,
+                (t.needs_resolved + t.needs_abandoned).max(1) as f64,
+            )
+        },
     ),
     Metric::new("satisfaction_mean", "0–1", Higher, "Mean household satisfaction", |t, _| {
         per_household(t.satisfaction, t)
@@ -476,7 +491,7 @@ pub const METRICS: &[Metric] = &[
     Metric::new("active_members", "members", Higher, "Members present and serving", |t, _| {
         t.active_members as f64
     })
-    .headline(9, REPORT),
+    .headline(10, REPORT),
     Metric::new("models", "members", Neither, "Designated exemplary models", |t, _| {
         t.models as f64
     }),
@@ -487,7 +502,7 @@ pub const METRICS: &[Metric] = &[
         "Mean branch assessment score at the last assessment (official figure)",
         |_, c| c.assessment_score,
     )
-    .headline(10, SUMMARY | REPORT),
+    .headline(11, SUMMARY | REPORT),
     Metric::new("rewards", "per month", Neither, "Rewards issued this month", |t, _| {
         t.rewards as f64
     }),
@@ -507,7 +522,14 @@ pub const METRICS: &[Metric] = &[
         "Spending this month, thousand yuan: fund guarantee (or service spending without funds), rewards, inspections, training, education, platform",
         |t, _| t.cost,
     )
-    .headline(8, OUTCOME | SUMMARY | REPORT),
+    .headline(9, OUTCOME | SUMMARY | REPORT),
+    Metric::new(
+        "funds_diverted",
+        "thousand yuan/month",
+        Lower,
+        "Service funds diverted this month (elite capture), thousand yuan",
+        |t, _| t.diverted,
+    ),
     Metric::new("migrations", "members/month", Lower, "Members who migrated out this month", |t, _| {
         t.migrations as f64
     }),
@@ -699,6 +721,7 @@ mod tests {
             leadership: 4.4,
             innovated: 1,
             funds: 84.0,
+            diverted: 3.25,
             joined: 15,
             secretaries: 3,
             secretary_evaluation: 1.41,
@@ -727,7 +750,9 @@ mod tests {
             ("needs_abandoned", 5.0),
             ("backlog", 45.0),
             ("share_met", 0.8),
-            ("response_time", 2.25),
+            ("response_time", 1.8),
+            ("realised_service", 0.1),
+            ("funds_diverted", 3.25),
             ("satisfaction_mean", 0.62),
             ("coverage", 0.75),
             ("trust_mean", 0.46),
@@ -849,13 +874,13 @@ mod tests {
         assert_eq!(
             with_role(Role::Charted),
             [
-                "service_capacity",
+                "realised_service",
                 "share_met",
                 "satisfaction_mean",
                 "formalism_index"
             ]
         );
-        assert_eq!(with_role(Role::Outcome)[0], "service_capacity");
+        assert_eq!(with_role(Role::Outcome)[0], "realised_service");
         assert_eq!(larger_is_better("cost"), Some(false));
         assert_eq!(larger_is_better("share_met"), Some(true));
         assert_eq!(larger_is_better("rewards"), None);

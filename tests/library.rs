@@ -31,7 +31,7 @@ name = "mass_evaluation"
 
 [[variants]]
 name = "fund_guarantee"
-funds.monthly_guarantee = 3.0
+funds.monthly_guarantee = 5.0
 "#;
 
 /// Counts the runs finished.

@@ -97,6 +97,7 @@ impl Simulation {
         let ctx = MonthContext {
             month: u32::try_from(self.clock).unwrap_or(0),
             inspection: s.supervision.inspection_at_clock(self.clock),
+            campaign: s.supervision.in_campaign_at_clock(self.clock),
             burn_in: self.clock < 0,
             policy: s,
             board: &self.board,

@@ -7,11 +7,11 @@
 
 use crate::metrics::VillageTally;
 use crate::model::{
-    Branch, EffortSplit, Household, HouseholdType, Member, MemberStatus, NO_CONTACT, PeriodRecord,
+    Branch, EffortSplit, Household, HouseholdType, Member, MemberStatus, NO_CONTACT, PeriodRecord, ScoreWeights,
     Village,
 };
 use crate::random::{self as rng, bernoulli, poisson, standard_normal, uniform};
-use crate::rules::{MonthContext, effort, leadership, service};
+use crate::rules::{MonthContext, effort, leadership};
 use crate::scenario::{CountDistribution, CountSpec, Scenario};
 use rand_chacha::ChaCha8Rng;
 
@@ -114,6 +114,8 @@ pub fn build_village(s: &Scenario, id: u32, replicate_seed: u64) -> Village {
                 reports: 0,
                 sanctions_this_month: 0,
                 period: PeriodRecord::default(),
+                reward_chance: s.incentive.prior_reward_chance(),
+                time_off: 0.0,
                 score: 0.0,
                 payoff: 0.0,
             }
@@ -158,6 +160,7 @@ pub fn build_village(s: &Scenario, id: u32, replicate_seed: u64) -> Village {
             lent_capacity: 0.0,
             spare_capacity: 0.0,
             joined: false,
+            known_weights: ScoreWeights::of(&s.incentive),
         },
         market,
         differentiation,
@@ -165,9 +168,9 @@ pub fn build_village(s: &Scenario, id: u32, replicate_seed: u64) -> Village {
     };
     let start = MonthContext::at_start(s);
     leadership::update(&mut village, &start, &mut VillageTally::default());
-    let productivity = f64::from(service::productivity(&village, s));
+    let weights = village.branch.known_weights;
     for m in &mut village.members {
-        m.effort = effort::best_split(s, m, start.inspection, productivity);
+        m.effort = effort::best_split(s, m, start.inspection, &weights, start.campaign);
     }
     village
 }

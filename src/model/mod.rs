@@ -147,6 +147,10 @@ pub struct Member {
     pub sanctions_this_month: u16,
     /// Period accumulators for the assessment (`docs/model.md` §7.4).
     pub period: PeriodRecord,
+    /// Perceived chance P of being rewarded at the next assessment (`docs/model.md` §7.4).
+    pub reward_chance: f32,
+    /// Share of this month's time away from service: training and mutual help (§7.15, §7.16).
+    pub time_off: f32,
     /// Last assessment score.
     pub score: f32,
     /// Payoff realised over the last assessment period (for imitation).
@@ -257,6 +261,41 @@ pub struct Branch {
     pub spare_capacity: f32,
     /// Whether the village is joined with a partner this month.
     pub joined: bool,
+    /// The score weights members act on (`docs/model.md` §7.3: limited attention).
+    pub known_weights: ScoreWeights,
+}
+
+/// Assessment score weights (w_F, w_O, w_M, w_E) as members know them.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ScoreWeights {
+    /// w_F: formal activity.
+    pub formal: f32,
+    /// w_O: needs resolved.
+    pub outcome: f32,
+    /// w_M: mass evaluation.
+    pub mass: f32,
+    /// w_E: economic indicators.
+    pub economic: f32,
+}
+
+impl ScoreWeights {
+    /// The weights in force under `incentive`.
+    pub fn of(incentive: &crate::scenario::Incentive) -> Self {
+        ScoreWeights {
+            formal: incentive.formal_weight as f32,
+            outcome: incentive.outcome_weight as f32,
+            mass: incentive.mass_evaluation_weight as f32,
+            economic: incentive.economic_weight as f32,
+        }
+    }
+
+    /// Close a share `rate` of the gap to `target`.
+    pub fn move_toward(&mut self, target: &ScoreWeights, rate: f32) {
+        self.formal += rate * (target.formal - self.formal);
+        self.outcome += rate * (target.outcome - self.outcome);
+        self.mass += rate * (target.mass - self.mass);
+        self.economic += rate * (target.economic - self.economic);
+    }
 }
 
 /// A village: its households, its branch and members, and its random stream.

@@ -1,18 +1,21 @@
 //! Motivation crowding (`docs/model.md` §7.13; Frey 1993, Frey & Jegen 2001).
 //!
 //! Controlling interventions crowd intrinsic motivation out, supportive ones
-//! crowd it in. Each change applies to both θ and the lasting disposition θ̂:
+//! crowd it in. Each event moves θ, not the lasting disposition θ̂, so its
+//! effect recovers as θ fades back toward θ̂ at rate δ (§7.12; half-life
+//! ln 2 / −ln(1 − δ) months):
 //! - an inspection: θ ← (1 − c_I)·θ;
 //! - a reward with material share m and recognition share 1 − m of its value:
 //!   θ ← θ − c_M·m·θ + c_R·(1 − m)·(1 − θ);
-//! - designation as a model (recognition): θ ← θ + c_R·(1 − θ).
+//! - designation as a model (recognition): θ ← θ + c_R·(1 − θ);
+//! - passed over at an assessment with an expected chance of reward P:
+//!   θ ← (1 − c_P·P)·θ.
 
 use crate::model::Member;
 use crate::scenario::Scenario;
 
 fn apply(m: &mut Member, f: impl Fn(f32) -> f32) {
     m.motivation = f(m.motivation).clamp(0.0, 1.0);
-    m.disposition = f(m.disposition).clamp(0.0, 1.0);
 }
 
 /// After the member is inspected.
@@ -38,6 +41,16 @@ pub fn after_reward(m: &mut Member, s: &Scenario) {
         c.recognition as f32 * (1.0 - material),
     );
     apply(m, |x| x - out * x + inn * (1.0 - x));
+}
+
+/// After an assessment at which the member, who expected a reward with
+/// chance `expected`, was not rewarded (002 §2.4: passed over, drive lost).
+pub fn after_passed_over(m: &mut Member, s: &Scenario, expected: f32) {
+    let c = &s.crowding;
+    if c.enabled && c.passed_over > 0.0 {
+        let keep = 1.0 - c.passed_over as f32 * expected;
+        apply(m, |x| keep * x);
+    }
 }
 
 /// After the member is designated an exemplary model.
@@ -66,7 +79,8 @@ mod tests {
         let mut s = Scenario::defaults();
         let mut m = member();
         after_inspection(&mut m, &s);
-        assert!(m.motivation < 0.5 && m.disposition < 0.5);
+        assert!(m.motivation < 0.5);
+        assert_eq!(m.disposition, 0.5, "crowding leaves the lasting disposition");
         s.crowding.inspection = 0.0;
         let mut m = member();
         after_inspection(&mut m, &s);
@@ -90,5 +104,37 @@ mod tests {
         let mut m = member();
         after_designation(&mut m, &s);
         assert!(m.motivation > 0.5);
+    }
+
+    #[test]
+    fn being_passed_over_costs_drive_in_proportion_to_the_expected_chance() {
+        let s = Scenario::defaults();
+        let mut hopeful = member();
+        after_passed_over(&mut hopeful, &s, 0.8);
+        let mut resigned = member();
+        after_passed_over(&mut resigned, &s, 0.05);
+        assert!(hopeful.motivation < resigned.motivation && resigned.motivation < 0.5);
+    }
+
+    #[test]
+    fn crowding_out_recovers_as_motivation_fades_back_to_the_disposition() {
+        use crate::metrics::VillageTally;
+        use crate::rules::{MonthContext, spiritual};
+        let s = Scenario::defaults();
+        let mut v = build_village(&s, 0, 1);
+        for m in &mut v.members {
+            m.motivation = 0.5;
+            m.disposition = 0.5;
+            for _ in 0..5 {
+                after_inspection(m, &s);
+            }
+        }
+        let dented = v.members[0].motivation;
+        assert!(dented < 0.46);
+        for _ in 0..36 {
+            spiritual::update_motivation(&mut v, &MonthContext::at_start(&s), &mut VillageTally::default());
+        }
+        let m = &v.members[0];
+        assert!(m.motivation > dented + 0.5 * (0.5 - dented), "{}", m.motivation);
     }
 }

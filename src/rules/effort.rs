@@ -1,56 +1,103 @@
-//! Effort choice (`docs/model.md` §7.3): a multitask principal–agent choice.
+//! Effort choice (`docs/model.md` §7.3): a multitask allocation of time.
 //!
 //! A member splits working time into real service e_R, formal activity e_F
-//! and private work e_P (e_R + e_F + e_P = 1). Output of each task is the
-//! square root of the time given to it. The member's expected utility is
+//! and private work e_P (e_R + e_F + e_P = 1). Mandated meetings and records,
+//! education sessions and campaign activities take a share m(t) of the time
+//! as formal activity whatever the incentives (eq. 7.3.0). The rest is
+//! discretionary and goes to the tasks in proportion to their marginal
+//! values raised to the elasticity ε (eq. 7.3.4):
 //!
-//! U = A_R·√e_R + A_F·√e_F + A_P·√e_P, with
-//! A_R = v·θ·Π·s + ρ·(w_O + w_M)·Π·s + f·D_S,
-//! A_F = ρ·w_F − f·D_F,
-//! A_P = π + ρ·w_E,
+//! A_R = v·θ·s + ρ_i·(w̃_O + w̃_M)·s + f·D_S,
+//! A_F = ρ_i·w̃_F − f·D_F + f·R,
+//! A_P = π + ρ_i·w̃_E,
 //!
-//! whose maximum is e_k = A_k² / Σ_j A_j² (negative A_k count as 0).
-//! Formalism is not imposed: it appears when w_F is large relative to
-//! w_O + w_M and the detection D_F of formalism is weak.
+//! with ρ_i the expected reward of one more unit of score (a contest,
+//! §7.4), w̃ the score weights as members know them (limited attention:
+//! they close a share α_A of the gap to the weights in force each month),
+//! D_S, D_F the perceived chances that shirking and formalism are looked
+//! into, and R the sanctions that visible records avert when inspections
+//! check paperwork. Members move a share λ of the way toward the noisy best
+//! split each month (habit). Formalism is not imposed beyond the mandated
+//! time: it grows when ρ_i·w̃_F is large against the value of real service.
 
 use crate::metrics::VillageTally;
-use crate::model::{EffortSplit, Member, Village};
+use crate::model::{EffortSplit, Member, ScoreWeights, Village};
 use crate::random::standard_normal;
 use crate::scenario::Scenario;
 
-use super::{MonthContext, service};
+use super::MonthContext;
 
-/// Marginal values (A_R, A_F, A_P) of the three tasks for a member.
-pub fn marginal_values(s: &Scenario, m: &Member, inspection: f64, productivity: f64) -> [f64; 3] {
-    let rho = s.incentive.reward_value();
-    let inc = &s.incentive;
-    let sup = &s.supervision;
-    let effective_skill = productivity * f64::from(m.skill);
-    let (d_shirk, d_formal) = detection(s, m, inspection);
-    let a_real = s.effort.intrinsic_value * f64::from(m.motivation) * effective_skill
-        + rho * (inc.outcome_weight + inc.mass_evaluation_weight) * effective_skill
-        + sup.sanction * d_shirk;
-    let a_formal = rho * inc.formal_weight - sup.sanction * d_formal;
-    let a_private = s.effort.private_return + rho * inc.economic_weight;
+/// m(t): the share of time mandated formal activity takes this month —
+/// meetings and records, education sessions held in person, and a
+/// campaign's activities (`docs/model.md` §7.3, eq. 7.3.0).
+pub fn mandated_formal(s: &Scenario, campaign: bool) -> f64 {
+    let sp = &s.spiritual;
+    let education = if sp.enabled {
+        sp.education_intensity * sp.session_time
+    } else {
+        0.0
+    };
+    let activities = if campaign {
+        s.supervision.campaign_activity_time
+    } else {
+        0.0
+    };
+    (s.effort.mandated_formal + education + activities).min(1.0)
+}
+
+/// Marginal values (A_R, A_F, A_P) of the three tasks for a member who
+/// knows the score weights `weights` (eq. 7.3.2).
+pub fn marginal_values(s: &Scenario, m: &Member, inspection: f64, weights: &ScoreWeights) -> [f64; 3] {
+    let rho = s.incentive.marginal_reward(m.reward_chance);
+    let sanction = s.supervision.sanction;
+    let skill = f64::from(m.skill);
+    let d = detection(s, m, inspection);
+    let a_real = s.effort.intrinsic_value * f64::from(m.motivation) * skill
+        + rho * f64::from(weights.outcome + weights.mass) * skill
+        + sanction * d.shirking;
+    let a_formal = rho * f64::from(weights.formal) - sanction * d.formalism
+        + sanction * d.records_shield;
+    let a_private = s.effort.private_return + rho * f64::from(weights.economic);
     [a_real, a_formal, a_private]
 }
 
-/// Perceived probabilities (D_S, D_F) that shirking and formalism are
-/// looked into this month: by inspection (I, and χ·I for formalism) or by a
-/// mass-supervision investigation P_M (`docs/model.md` §7.3, eq. 7.3.3).
-pub fn detection(s: &Scenario, m: &Member, inspection: f64) -> (f64, f64) {
+/// What a member expects supervision to look into this month (eq. 7.3.3).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Detection {
+    /// D_S: chance that shirking is found out, per unit of shirking.
+    pub shirking: f64,
+    /// D_F: chance that formal activity is seen through, per unit of it.
+    pub formalism: f64,
+    /// R: sanctions per unit of formal output that records avert at an
+    /// inspection that checks paperwork.
+    pub records_shield: f64,
+}
+
+/// Perceived chances that shirking and formalism are looked into this
+/// month: by inspection (I; an inspection finds shirking only where records
+/// do not cover it, and sees through formal activity with probability χ)
+/// or by a mass-supervision investigation P_M (`docs/model.md` §7.3, eq. 7.3.3).
+pub fn detection(s: &Scenario, m: &Member, inspection: f64) -> Detection {
     let sup = &s.supervision;
     if !sup.enabled {
-        return (0.0, 0.0);
+        return Detection {
+            shirking: 0.0,
+            formalism: 0.0,
+            records_shield: 0.0,
+        };
     }
     let expected_reports = f64::from(m.assigned)
         * sup.mass_supervision
         * f64::from(m.contact_trust)
         * f64::from(m.unmet_share);
     let p_mass = poisson_tail(expected_reports, sup.report_threshold);
-    let d_shirk = 1.0 - (1.0 - inspection) * (1.0 - p_mass);
-    let d_formal = 1.0 - (1.0 - sup.inspection_sees_formalism * inspection) * (1.0 - p_mass);
-    (d_shirk, d_formal)
+    let covered = sup.records_check * f64::from(m.effort.formal_output());
+    let shirk = 1.0 - f64::from(m.effort.real_output());
+    Detection {
+        shirking: 1.0 - (1.0 - inspection * (1.0 - covered)) * (1.0 - p_mass),
+        formalism: 1.0 - (1.0 - sup.inspection_sees_formalism * inspection) * (1.0 - p_mass),
+        records_shield: inspection * sup.records_check * shirk * (1.0 - p_mass),
+    }
 }
 
 /// P(X ≥ k) for X ~ Poisson(mean).
@@ -70,10 +117,11 @@ pub fn poisson_tail(mean: f64, k: u32) -> f64 {
     (1.0 - below).clamp(0.0, 1.0)
 }
 
-/// The split that maximises U for given marginal values: e_k ∝ max(A_k, 0)².
-pub fn split_for(values: [f64; 3]) -> EffortSplit {
-    let sq = values.map(|a| a.max(0.0).powi(2));
-    let total: f64 = sq.iter().sum();
+/// The discretionary split for given marginal values: e_k ∝ max(A_k, 0)^ε
+/// (eq. 7.3.4); all private if no task has a positive value.
+pub fn split_for(values: [f64; 3], elasticity: f64) -> EffortSplit {
+    let weight = values.map(|a| if a > 0.0 { a.powf(elasticity) } else { 0.0 });
+    let total: f64 = weight.iter().sum();
     if total <= 0.0 || !total.is_finite() {
         return EffortSplit {
             real: 0.0,
@@ -81,8 +129,8 @@ pub fn split_for(values: [f64; 3]) -> EffortSplit {
             private: 1.0,
         };
     }
-    let real = (sq[0] / total) as f32;
-    let formal = (sq[1] / total) as f32;
+    let real = (weight[0] / total) as f32;
+    let formal = (weight[1] / total) as f32;
     EffortSplit {
         real,
         formal,
@@ -90,26 +138,66 @@ pub fn split_for(values: [f64; 3]) -> EffortSplit {
     }
 }
 
-/// The noiseless best split of a member.
-pub fn best_split(s: &Scenario, m: &Member, inspection: f64, productivity: f64) -> EffortSplit {
-    split_for(marginal_values(s, m, inspection, productivity))
+/// The whole split when a share `mandated` of time is formal by mandate and
+/// the rest is split as `discretionary` (eq. 7.3.5).
+pub fn with_mandate(discretionary: EffortSplit, mandated: f64) -> EffortSplit {
+    let free = (1.0 - mandated) as f32;
+    let real = free * discretionary.real;
+    let formal = mandated as f32 + free * discretionary.formal;
+    EffortSplit {
+        real,
+        formal,
+        private: (1.0 - real - formal).max(0.0),
+    }
 }
 
-/// Every active member moves a share λ of the way toward their (noisy) best split.
+/// Raise the formal share to at least `mandated`, taking the time from real
+/// service and private work in proportion (eq. 7.3.6).
+pub fn enforce_mandate(e: &mut EffortSplit, mandated: f64) {
+    let floor = mandated as f32;
+    if e.formal >= floor {
+        return;
+    }
+    let rest = e.real + e.private;
+    let scale = if rest > 0.0 { (1.0 - floor) / rest } else { 0.0 };
+    e.real *= scale;
+    e.formal = floor;
+    e.private = (1.0 - e.real - e.formal).max(0.0);
+}
+
+/// The noiseless best split of a member this month.
+pub fn best_split(
+    s: &Scenario,
+    m: &Member,
+    inspection: f64,
+    weights: &ScoreWeights,
+    campaign: bool,
+) -> EffortSplit {
+    let values = marginal_values(s, m, inspection, weights);
+    with_mandate(split_for(values, s.effort.elasticity), mandated_formal(s, campaign))
+}
+
+/// Members learn a share α_A of the change in the score weights, then every
+/// active member moves a share λ of the way toward their (noisy) best split
+/// and keeps at least the mandated formal time.
 pub fn choose(v: &mut Village, ctx: &MonthContext<'_>, _tally: &mut VillageTally) {
     let s = ctx.policy;
     let sigma = s.effort.noise;
     let rate = s.effort.adjustment_rate as f32;
-    let productivity = f64::from(service::productivity(v, s));
+    let weights = &mut v.branch.known_weights;
+    weights.move_toward(&ScoreWeights::of(&s.incentive), s.effort.attention as f32);
+    let weights = *weights;
+    let mandated = mandated_formal(s, ctx.campaign);
     for m in v.members.iter_mut().filter(|m| m.is_active()) {
-        let mut values = marginal_values(s, m, ctx.inspection, productivity);
+        let mut values = marginal_values(s, m, ctx.inspection, &weights);
         if sigma > 0.0 {
             for a in &mut values {
                 *a *= (sigma * standard_normal(&mut v.rng)).exp();
             }
         }
-        let target = split_for(values);
+        let target = with_mandate(split_for(values, s.effort.elasticity), mandated);
         m.effort.move_toward(&target, rate);
+        enforce_mandate(&mut m.effort, mandated);
     }
 }
 
@@ -127,24 +215,43 @@ mod tests {
         m
     }
 
+    /// The best split under the weights in force (members fully attentive).
+    fn best(s: &Scenario, m: &Member, inspection: f64) -> EffortSplit {
+        best_split(s, m, inspection, &ScoreWeights::of(&s.incentive), false)
+    }
+
     fn formalism(split: EffortSplit) -> f32 {
         split.formal / (split.formal + split.real)
     }
 
     #[test]
     fn shares_sum_to_one() {
-        let e = split_for([0.3, 0.2, 0.8]);
+        let e = split_for([0.3, 0.2, 0.8], 0.3);
         assert!((e.real + e.formal + e.private - 1.0).abs() < 1e-6);
-        assert_eq!(split_for([0.0, -1.0, 0.0]).private, 1.0);
+        assert_eq!(split_for([0.0, -1.0, 0.0], 0.3).private, 1.0);
+        let e = with_mandate(e, 0.2);
+        assert!((e.real + e.formal + e.private - 1.0).abs() < 1e-6);
+        assert!(e.formal >= 0.2);
+    }
+
+    #[test]
+    fn the_elasticity_bounds_the_response_to_marginal_values() {
+        // Doubling A_F multiplies the formal/real ratio by 2^ε, no more.
+        for eps in [0.3, 1.0, 2.0] {
+            let before = split_for([0.4, 0.4, 0.8], eps);
+            let after = split_for([0.4, 0.8, 0.8], eps);
+            let ratio = (after.formal / after.real) / (before.formal / before.real);
+            assert!((f64::from(ratio) - 2f64.powf(eps)).abs() < 1e-4, "{eps}: {ratio}");
+        }
     }
 
     #[test]
     fn raising_outcome_weight_lowers_the_formal_share() {
         let mut s = Scenario::defaults();
         let m = member();
-        let low = best_split(&s, &m, 0.03, 1.0);
+        let low = best(&s, &m, 0.03);
         s.incentive.outcome_weight = 0.9;
-        let high = best_split(&s, &m, 0.03, 1.0);
+        let high = best(&s, &m, 0.03);
         assert!(formalism(high) < formalism(low));
         assert!(high.real > low.real);
     }
@@ -154,29 +261,110 @@ mod tests {
         let mut s = Scenario::defaults();
         let m = member();
         s.incentive.formal_weight = 0.1;
-        let low = best_split(&s, &m, 0.03, 1.0);
+        let low = best(&s, &m, 0.03);
         s.incentive.formal_weight = 0.9;
-        let high = best_split(&s, &m, 0.03, 1.0);
+        let high = best(&s, &m, 0.03);
         assert!(high.formal > low.formal);
+    }
+
+    #[test]
+    fn mandated_meetings_campaigns_and_education_take_formal_time_without_incentives() {
+        let mut s = Scenario::defaults();
+        s.incentive.enabled = false;
+        let m = member();
+        let plain = best(&s, &m, 0.03);
+        assert!(plain.formal >= s.effort.mandated_formal as f32 - 1e-6);
+        assert!(formalism(plain) > 0.0, "formalism is not 0 without incentives");
+        let weights = ScoreWeights::of(&s.incentive);
+        let campaign = best_split(&s, &m, 0.03, &weights, true);
+        assert!(campaign.formal > plain.formal);
+        s.spiritual.enabled = true;
+        assert!(best(&s, &m, 0.03).formal > plain.formal);
+    }
+
+    #[test]
+    fn a_mandate_binds_at_once_whatever_the_habit() {
+        let mut e = EffortSplit {
+            real: 0.6,
+            formal: 0.0,
+            private: 0.4,
+        };
+        enforce_mandate(&mut e, 0.2);
+        assert!((e.formal - 0.2).abs() < 1e-6);
+        assert!((e.real / e.private - 1.5).abs() < 1e-5, "taken in proportion");
+    }
+
+    #[test]
+    fn nobody_can_be_rewarded_means_no_incentive_to_game() {
+        let mut s = Scenario::defaults();
+        let mut m = member();
+        s.incentive.enabled = false;
+        let off = best(&s, &m, 0.03);
+        s.incentive.enabled = true;
+        m.reward_chance = 0.0; // reward_share = 0: nobody is ever rewarded
+        let zero_share = best(&s, &m, 0.03);
+        assert_eq!(off, zero_share);
+        m.reward_chance = 0.2;
+        assert!(best(&s, &m, 0.03).formal > off.formal);
+    }
+
+    #[test]
+    fn the_contest_is_steepest_for_members_near_the_cut_off() {
+        let s = Scenario::defaults();
+        let mut m = member();
+        let mut formal_at = |chance: f32| {
+            m.reward_chance = chance;
+            best(&s, &m, 0.03).formal
+        };
+        let (far_below, near, far_above) = (formal_at(0.02), formal_at(0.5), formal_at(0.98));
+        assert!(near > far_below && near > far_above);
+    }
+
+    #[test]
+    fn members_learn_a_reform_of_the_weights_gradually() {
+        use crate::metrics::VillageTally;
+        let mut s = Scenario::defaults();
+        let mut v = build_village(&s, 0, 1);
+        s.incentive.formal_weight = 0.1;
+        let ctx = MonthContext::at_start(&s);
+        choose(&mut v, &ctx, &mut VillageTally::default());
+        let after_one = v.branch.known_weights.formal;
+        assert!(after_one < 0.6 && after_one > 0.1, "{after_one}");
+        for _ in 0..60 {
+            choose(&mut v, &ctx, &mut VillageTally::default());
+        }
+        assert!((v.branch.known_weights.formal - 0.1).abs() < 0.01);
     }
 
     #[test]
     fn raising_inspection_lowers_shirking() {
         let s = Scenario::defaults();
         let m = member();
-        let lax = best_split(&s, &m, 0.0, 1.0);
-        let strict = best_split(&s, &m, 0.5, 1.0);
+        let lax = best(&s, &m, 0.0);
+        let strict = best(&s, &m, 0.5);
         assert!(strict.real > lax.real);
         assert!(strict.private < lax.private);
+    }
+
+    #[test]
+    fn inspections_that_check_records_reward_paperwork() {
+        let mut s = Scenario::defaults();
+        s.supervision.inspection_sees_formalism = 0.0;
+        let m = member();
+        s.supervision.records_check = 0.0;
+        let blind = best(&s, &m, 0.5);
+        s.supervision.records_check = 0.9;
+        let records = best(&s, &m, 0.5);
+        assert!(records.formal > blind.formal);
     }
 
     #[test]
     fn an_economic_weight_pulls_effort_from_service_two_skins() {
         let mut s = Scenario::defaults();
         let m = member();
-        let before = best_split(&s, &m, 0.03, 1.0);
+        let before = best(&s, &m, 0.03);
         s.incentive.economic_weight = 0.6;
-        let after = best_split(&s, &m, 0.03, 1.0);
+        let after = best(&s, &m, 0.03);
         assert!(after.real < before.real && after.private > before.private);
     }
 
@@ -184,10 +372,21 @@ mod tests {
     fn higher_motivation_means_more_real_service() {
         let s = Scenario::defaults();
         let mut m = member();
-        let low = best_split(&s, &m, 0.03, 1.0);
+        let low = best(&s, &m, 0.03);
         m.motivation = 0.9;
-        let high = best_split(&s, &m, 0.03, 1.0);
+        let high = best(&s, &m, 0.03);
         assert!(high.real > low.real);
+    }
+
+    #[test]
+    fn productivity_does_not_enter_the_effort_choice() {
+        // Leadership, platform and innovation act on capacity once (§7.3).
+        let s = Scenario::defaults();
+        let mut v = build_village(&s, 0, 1);
+        let m = v.members[0].clone();
+        let before = best(&s, &m, 0.03);
+        v.branch.leadership = 1.3;
+        assert_eq!(before, best(&s, &m, 0.03));
     }
 
     #[test]
@@ -197,10 +396,10 @@ mod tests {
         m.assigned = 20;
         m.unmet_share = 0.8;
         m.contact_trust = 0.1;
-        let (d_low, _) = detection(&s, &m, 0.0);
+        let low = detection(&s, &m, 0.0).shirking;
         m.contact_trust = 0.9;
-        let (d_high, _) = detection(&s, &m, 0.0);
-        assert!(d_high > d_low);
+        let high = detection(&s, &m, 0.0).shirking;
+        assert!(high > low);
     }
 
     #[test]

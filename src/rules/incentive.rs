@@ -2,7 +2,7 @@
 //!
 //! Each month a member's record grows by the formal output √e_F, the needs
 //! they resolved, and the realised utility
-//! u = v·θ·Π·s·√e_R + π·√e_P − f·(sanctions this month).
+//! u = v·θ·s·√e_R + π·√e_P − f·(sanctions this month).
 //! At the end of every assessment period of P months the county scores every
 //! active member:
 //!
@@ -13,11 +13,14 @@
 //! satisfaction of the member's households (the branch's if none). If the
 //! incentive system is on, the top share (rank rule) or everyone at or above
 //! the threshold (threshold rule) is rewarded. A member's payoff for the
-//! period is mean monthly utility plus ρ if rewarded.
+//! period is mean monthly utility plus ρ if rewarded. The reward is a
+//! contest (Lazear & Rosen 1981): each member's chance of reward next
+//! period is P = 1/(1 + exp(−(score − c)/K_R)) with c the last cut-off, and
+//! one more unit of score is worth ρ·P·(1 − P)/K_R in the effort choice.
 
 use crate::metrics::{CountyTally, VillageTally};
 use crate::model::Village;
-use crate::rules::{MonthContext, crowding, service};
+use crate::rules::{MonthContext, crowding};
 use crate::scenario::{RewardRule, Scenario};
 
 /// Add this month to every active member's period record.
@@ -26,13 +29,12 @@ pub fn record_month(v: &mut Village, ctx: &MonthContext<'_>, _tally: &mut Villag
     let value = s.effort.intrinsic_value as f32;
     let private = s.effort.private_return as f32;
     let sanction = s.supervision.sanction as f32;
-    let productivity = service::productivity(v, s);
     for m in v.members.iter_mut().filter(|m| m.is_active()) {
         let p = &mut m.period;
         p.months += 1;
         p.formal_output += m.effort.formal_output();
         p.private_output += m.effort.private_output();
-        p.utility += value * m.motivation * productivity * m.skill * m.effort.real_output()
+        p.utility += value * m.motivation * m.skill * m.effort.real_output()
             + private * m.effort.private_output()
             - sanction * f32::from(m.sanctions_this_month);
     }
@@ -67,13 +69,13 @@ pub fn score_members(v: &mut Village, s: &Scenario) {
     v.branch.score = if n > 0 { sum / n as f32 } else { 0.0 };
 }
 
-/// Reward members county-wide by the reward rule; returns nothing but marks
-/// `period.rewarded`, adds honours, and counts rewards and cost.
+/// Reward members county-wide by the reward rule, and set every scored
+/// member's chance of reward for the next period from the cut-off
+/// (`docs/model.md` §7.4, eq. 7.4.4). A member who expected a reward with
+/// chance P and was passed over loses drive (§7.13). Chances are set even
+/// with the incentive system off (nobody is rewarded then, and ρ = 0).
 pub fn award(villages: &mut [Village], s: &Scenario, tally: &mut CountyTally) {
     let inc = &s.incentive;
-    if !inc.enabled {
-        return;
-    }
     let mut ranked: Vec<(f32, u32, u16)> = villages
         .iter()
         .flat_map(|v| {
@@ -84,26 +86,49 @@ pub fn award(villages: &mut [Village], s: &Scenario, tally: &mut CountyTally) {
                 .map(move |(i, m)| (m.score, v.id, i as u16))
         })
         .collect();
-    let winners: &[(f32, u32, u16)] = match inc.reward_rule {
+    ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    // The winners are a prefix of the ranking under either rule.
+    let (winners, cutoff) = match inc.reward_rule {
         RewardRule::Rank => {
-            ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
-            let n = (inc.reward_share * ranked.len() as f64).round() as usize;
-            &ranked[..n.min(ranked.len())]
+            let n = ((inc.reward_share * ranked.len() as f64).round() as usize).min(ranked.len());
+            (n, n.checked_sub(1).map(|last| f64::from(ranked[last].0)))
         }
-        RewardRule::Threshold => {
-            ranked.retain(|r| f64::from(r.0) >= inc.reward_threshold);
-            &ranked
-        }
+        RewardRule::Threshold => (
+            ranked
+                .iter()
+                .take_while(|r| f64::from(r.0) >= inc.reward_threshold)
+                .count(),
+            Some(inc.reward_threshold),
+        ),
     };
-    for &(_, village, member) in winners {
+    for (rank, &(score, village, member)) in ranked.iter().enumerate() {
         let m = &mut villages[village as usize].members[member as usize];
-        m.period.rewarded = true;
-        m.honours = m.honours.saturating_add(1);
-        crowding::after_reward(m, s);
-        tally.rewards += 1;
-        if inc.material_reward > 0.0 {
-            tally.cost += inc.material_reward_cost;
+        let expected = m.reward_chance;
+        m.reward_chance = reward_chance(f64::from(score), cutoff, inc.contest_noise);
+        if !inc.enabled {
+            continue;
         }
+        if rank < winners {
+            m.period.rewarded = true;
+            m.honours = m.honours.saturating_add(1);
+            crowding::after_reward(m, s);
+            tally.rewards += 1;
+            if inc.material_reward > 0.0 {
+                tally.cost += inc.material_reward_cost;
+            }
+        } else {
+            crowding::after_passed_over(m, s, expected);
+        }
+    }
+}
+
+/// P = 1/(1 + exp(−(score − c)/K_R)): the chance of reward a member with
+/// `score` expects when the last cut-off was `cutoff` (0 if nobody could be
+/// rewarded).
+pub fn reward_chance(score: f64, cutoff: Option<f64>, noise: f64) -> f32 {
+    match cutoff {
+        Some(c) => (1.0 / (1.0 + (-(score - c) / noise).exp())) as f32,
+        None => 0.0,
     }
 }
 

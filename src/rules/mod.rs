@@ -45,6 +45,8 @@ pub struct MonthContext<'a> {
     pub month: u32,
     /// I(t): inspection probability this month (`docs/model.md` §7.5).
     pub inspection: f64,
+    /// Whether a campaign runs this month (§7.5): its activities take time (§7.3).
+    pub campaign: bool,
     /// Whether this is a burn-in month (not recorded; environment frozen,
     /// `docs/model.md` §3.4).
     pub burn_in: bool,
@@ -68,6 +70,7 @@ impl<'a> MonthContext<'a> {
         MonthContext {
             month: 0,
             inspection: policy.supervision.inspection_at(0),
+            campaign: policy.supervision.in_campaign(0),
             burn_in: false,
             policy,
             board: &NO_MODELS,

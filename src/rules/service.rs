@@ -1,6 +1,7 @@
 //! Service delivery (`docs/model.md` §7.2).
 //!
-//! Member i can resolve c_i = κ·Π·s_i·√e_R,i needs a month, where the
+//! Member i can resolve c_i = κ·Π·s_i·√(e_R,i·(1 − t_i)) needs a month, t_i
+//! being the share of the month spent in training and mutual help, where the
 //! branch productivity Π = L·(1 + π_P)·(1 + π_I) / (1 + δ_D·D·(1 − r_P))
 //! combines leadership (§7.11), platform (§7.15), innovation (§7.18) and the
 //! diversity of needs (§7.9). Each open need of
@@ -10,14 +11,14 @@
 //! η_u of reaching households without a contact member, and resolves their
 //! needs with probability q_0 = min(1, (η_u·(Σu_i − lent) + support) / B_0),
 //! where capacity lent to or borrowed from a joint-branch partner (§7.16)
-//! moves between pools. If funds cap service (§7.17), every q is scaled by
-//! min(1, affordable / expected). Needs still open are given up with
+//! moves between pools. With funds on (§7.17), every q is scaled by
+//! 1 − exp(−affordable / expected). Needs still open are given up with
 //! probability a (abandon rate).
 
 use crate::metrics::VillageTally;
 use crate::model::Village;
 use crate::random::{bernoulli, binomial};
-use crate::rules::{MonthContext, environment, funds, innovation, technology};
+use crate::rules::{MonthContext, environment, funds, innovation, service_team, technology};
 use crate::scenario::Scenario;
 
 /// Π: the branch's productivity multiplier on members' service.
@@ -30,9 +31,11 @@ pub fn productivity(v: &Village, s: &Scenario) -> f32 {
 pub fn set_capacities(v: &mut Village, s: &Scenario) {
     let kappa = s.service.needs_per_member_month as f32;
     let productivity = productivity(v, s);
+    let helping = service_team::mutual_help_time(s) as f32;
     for m in &mut v.members {
         m.capacity = if m.is_active() {
-            kappa * productivity * m.skill * m.effort.real_output()
+            let serving = (1.0 - m.time_off - helping).max(0.0);
+            kappa * productivity * m.skill * (m.effort.real * serving).max(0.0).sqrt()
         } else {
             0.0
         };
@@ -82,23 +85,14 @@ pub fn deliver(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTally
     } else {
         0.0
     };
-    // Funds cap: scale all resolution probabilities if the branch cannot pay.
-    let scale = match funds::affordable_needs(v, s) {
-        Some(affordable) => {
-            let expected: f64 = v
-                .members
-                .iter()
-                .map(|m| f64::from(m.capacity.min(m.assigned_backlog)))
-                .sum::<f64>()
-                + pooled.min(uncovered_backlog);
-            if expected > affordable {
-                affordable / expected
-            } else {
-                1.0
-            }
-        }
-        None => 1.0,
-    };
+    // Funds: scale all resolution probabilities by what the balance pays for.
+    let expected: f64 = v
+        .members
+        .iter()
+        .map(|m| f64::from(m.capacity.min(m.assigned_backlog)))
+        .sum::<f64>()
+        + pooled.min(uncovered_backlog);
+    let scale = funds::usable_share(v, s, expected);
 
     let abandon = s.environment.abandon_rate;
     let rng = &mut v.rng;

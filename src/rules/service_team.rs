@@ -4,7 +4,9 @@
 //!
 //! - **Care**: a member in difficulty recovers with extra probability ρ_C.
 //! - **Mutual help**: each active member closes a share τ_M of the skill gap to
-//!   the branch's most skilled active member.
+//!   the mean skill of the branch's more skilled active members (peer
+//!   learning; Mas & Moretti 2009), and every active member spends a share
+//!   t_M of the month on it instead of service.
 //! - **Contact assignment**: each household without a contact is assigned to
 //!   the active member with the fewest households (lowest index on ties), if
 //!   that member has fewer than n_max.
@@ -36,21 +38,45 @@ pub fn care(v: &mut Village, ctx: &MonthContext<'_>, _tally: &mut VillageTally) 
     }
 }
 
-/// Mutual help: skill flows from the most skilled member to the others.
+/// t_M: the share of every active member's month that mutual help takes
+/// while it runs (`docs/model.md` §7.16); 0 without mutual help.
+pub fn mutual_help_time(s: &Scenario) -> f64 {
+    let st = &s.service_team;
+    if st.mutual_help_rate > 0.0 {
+        st.mutual_help_time
+    } else {
+        0.0
+    }
+}
+
+/// Mutual help: each active member learns from the branch's more skilled
+/// active members, closing a share τ_M of the gap to their mean skill
+/// (skills as they stood before anyone learned this month).
 pub fn mutual_help(v: &mut Village, ctx: &MonthContext<'_>, _tally: &mut VillageTally) {
     let s = ctx.policy;
     let rate = s.service_team.mutual_help_rate as f32;
     if rate <= 0.0 {
         return;
     }
-    let best = v
+    let mut skills: Vec<f32> = v
         .members
         .iter()
         .filter(|m| m.is_active())
         .map(|m| m.skill)
-        .fold(0.0f32, f32::max);
+        .collect();
+    skills.sort_by(f32::total_cmp);
+    // suffix[k]: sum of the skills from rank k up.
+    let mut suffix = vec![0.0f32; skills.len() + 1];
+    for k in (0..skills.len()).rev() {
+        suffix[k] = suffix[k + 1] + skills[k];
+    }
     for m in v.members.iter_mut().filter(|m| m.is_active()) {
-        m.skill += rate * (best - m.skill);
+        let above = skills.partition_point(|&x| x <= m.skill);
+        let better = skills.len() - above;
+        if better > 0 {
+            let target = suffix[above] / better as f32;
+            m.skill += rate * (target - m.skill);
+        }
     }
 }
 

@@ -4,8 +4,9 @@
 //! 1. Mass reports: a covered household with unmet needs this month reports
 //!    its contact member with probability μ·T.
 //! 2. A member is inspected with probability I(t); a member with at least M
-//!    reports is investigated. An inspection finds shirking with probability
-//!    1 − √e_R and formalism with probability χ·√e_F; an investigation finds
+//!    reports is investigated. An inspection checks records: it finds
+//!    shirking with probability (1 − √e_R)·(1 − r_C·√e_F) and formalism with
+//!    probability χ·√e_F; an investigation finds
 //!    them with probabilities 1 − √e_R and √e_F. Each finding is one sanction.
 //! 3. A reporting household's trust rises by δ⁺ if its contact member was
 //!    sanctioned and falls by δ⁻ if nothing happened.
@@ -52,7 +53,8 @@ pub fn supervise(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTal
             tally.inspections += 1;
             tally.cost += sup.inspection_cost;
             crowding::after_inspection(m, s);
-            findings += u16::from(bernoulli(rng, shirk));
+            let covered = sup.records_check * formal;
+            findings += u16::from(bernoulli(rng, shirk * (1.0 - covered)));
             findings += u16::from(bernoulli(rng, sup.inspection_sees_formalism * formal));
         }
         if u32::from(m.reports) >= sup.report_threshold {

@@ -4,7 +4,8 @@
 //! active member's skill moves by s ← s − d_s·s + ℓ_D·√e_R·(1 − s). With
 //! training on, each active member is trained with
 //! probability r_T and gains a share λ_T of the gap to 1 (a learning curve
-//! with diminishing returns): s ← s + λ_T·(1 − s). Each training costs c_T.
+//! with diminishing returns): s ← s + λ_T·(1 − s). Each training costs c_T
+//! and takes a share t_T of the member's month away from service.
 
 use crate::metrics::VillageTally;
 use crate::model::Village;
@@ -20,8 +21,10 @@ pub fn train(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTally) 
     let practice = t.learning_by_doing as f32;
     for m in v.members.iter_mut().filter(|m| m.is_active()) {
         m.skill = keep * m.skill + practice * m.effort.real_output() * (1.0 - m.skill);
+        m.time_off = 0.0;
         if t.enabled && bernoulli(&mut v.rng, t.rate) {
             m.skill = (m.skill + learn * (1.0 - m.skill)).min(1.0);
+            m.time_off = t.time as f32;
             tally.trainings += 1;
             tally.cost += t.cost;
         }

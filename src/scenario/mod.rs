@@ -100,13 +100,31 @@ pub struct Change {
 }
 
 impl Incentive {
-    /// ρ: value to a member of one unit of assessment score (`docs/model.md` §7.4).
+    /// ρ: value to a member of one reward (`docs/model.md` §7.4); 0 with the
+    /// incentive system off.
     pub fn reward_value(&self) -> f64 {
         if self.enabled {
             self.material_reward + self.political_reward + self.spiritual_reward
         } else {
             0.0
         }
+    }
+
+    /// P₀: the chance of reward a member expects before any assessment has
+    /// been seen: the rewarded share (rank rule) or one half (threshold rule).
+    pub fn prior_reward_chance(&self) -> f32 {
+        match self.reward_rule {
+            RewardRule::Rank => self.reward_share as f32,
+            RewardRule::Threshold => 0.5,
+        }
+    }
+
+    /// ρ_i = ρ·P(1 − P)/K_R: the expected reward one more unit of score
+    /// brings a member whose chance of reward is P (`docs/model.md` §7.4,
+    /// eq. 7.4.4; Lazear & Rosen 1981: prize × density at the cut-off).
+    pub fn marginal_reward(&self, chance: f32) -> f64 {
+        let p = f64::from(chance);
+        self.reward_value() * p * (1.0 - p) / self.contest_noise
     }
 }
 
@@ -120,20 +138,32 @@ impl Supervision {
         }
     }
 
-    /// I(t): inspection probability in month `t` (`docs/model.md` §7.5).
-    pub fn inspection_at(&self, month: u32) -> f64 {
-        if !self.enabled {
-            return 0.0;
-        }
-        let in_campaign = self.campaign_months > 0
+    /// Whether recorded month `month` falls in a campaign (`docs/model.md` §7.5);
+    /// never with supervision off.
+    pub fn in_campaign(&self, month: u32) -> bool {
+        self.enabled
+            && self.campaign_months > 0
             && month >= self.campaign_start_month
             && if self.campaign_every_months == 0 {
                 month < self.campaign_start_month + self.campaign_months
             } else {
                 (month - self.campaign_start_month) % self.campaign_every_months
                     < self.campaign_months
-            };
-        let extra = if in_campaign {
+            }
+    }
+
+    /// Whether the month at `clock` (negative during burn-in, when there
+    /// are no campaigns) falls in a campaign.
+    pub fn in_campaign_at_clock(&self, clock: i64) -> bool {
+        u32::try_from(clock).is_ok_and(|month| self.in_campaign(month))
+    }
+
+    /// I(t): inspection probability in month `t` (`docs/model.md` §7.5).
+    pub fn inspection_at(&self, month: u32) -> f64 {
+        if !self.enabled {
+            return 0.0;
+        }
+        let extra = if self.in_campaign(month) {
             self.campaign_inspection_rate
         } else {
             0.0

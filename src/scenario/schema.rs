@@ -120,7 +120,7 @@ section! {
 section! {
     /// `[environment]`: need arrival.
     Environment [environment] "Need arrival (the environmental driving force)" {
-        need_rate: f64 = 0.20, real(0.0, 20.0),
+        need_rate: f64 = 0.10, real(0.0, 20.0),
             "New needs per ordinary household per month at M = 0 (Poisson mean λ)",
             "000 §2; 001 §2";
         multiplier_left_behind: f64 = 1.50, real(0.0, 20.0),
@@ -168,7 +168,7 @@ section! {
 section! {
     /// `[service]`: service delivery.
     Service [service] "Service delivery by members" {
-        needs_per_member_month: f64 = 6.0, real(0.0, 1000.0),
+        needs_per_member_month: f64 = 8.0, real(0.0, 1000.0),
             "κ: needs a member of skill 1 resolves per month on full-time real service",
             "001 §4";
         uncovered_efficiency: f64 = 0.50, UNIT,
@@ -207,6 +207,15 @@ section! {
         noise: f64 = 0.10, real(0.0, 3.0),
             "σ: log-normal noise on each task's marginal value (bounded rationality)",
             "Holmström & Milgrom 1991";
+        elasticity: f64 = 0.30, real(0.05, 5.0),
+            "ε: elasticity of a task's share of discretionary time with respect to its marginal value (e_k ∝ A_k^ε; model version 3 had 2)",
+            "assumption (0.5–2); Holmström & Milgrom 1991";
+        mandated_formal: f64 = 0.10, UNIT,
+            "m₀: share of a member's time taken by mandated meetings and records whatever the incentives",
+            "000 §5; 002 §2.1; 003; assumption (0.05–0.2)";
+        attention: f64 = 0.15, UNIT,
+            "α_A: monthly share of the gap closed between the score weights in force and the weights members act on (limited attention to the rules)",
+            "assumption (0.05–0.5)";
     }
 }
 
@@ -265,6 +274,9 @@ section! {
         economic_weight: f64 = 0.0, UNIT,
             "w_E: score weight on economic indicators (\"two skins\")",
             "002 §2.3";
+        contest_noise: f64 = 0.20, real(0.001, 10.0),
+            "K_R: noise of scores in a member's perceived chance of reward, P = 1/(1 + exp(−(score − cut-off)/K_R))",
+            "Lazear & Rosen 1981; assumption (0.05–0.3)";
     }
 }
 
@@ -304,12 +316,18 @@ section! {
         campaign_start_month: u32 = 24, int(0, 1200),
             "First month of the first campaign",
             "000 §5";
-        campaign_months: u32 = 6, int(0, 1200),
-            "Length of a campaign in months",
+        campaign_months: u32 = 0, int(0, 1200),
+            "Length of a campaign in months (0: no campaign)",
             "000 §5";
         campaign_every_months: u32 = 0, int(0, 1200),
             "Months between campaign starts (0: one campaign only)",
             "000 §5";
+        campaign_activity_time: f64 = 0.10, UNIT,
+            "Share of members' time taken by a campaign's meetings, \"sports and activities\" while it lasts",
+            "000 §5; assumption (0.05–0.2)";
+        records_check: f64 = 0.50, UNIT,
+            "r_C: share of an inspection's finding of shirking that visible records avert (inspections check paperwork)",
+            "003 (poor supervision); assumption (0.2–0.8)";
     }
 }
 
@@ -439,6 +457,9 @@ section! {
         education_cost: f64 = 0.01, real(0.0, 1000.0),
             "Cost in thousand yuan per member and session",
             "—";
+        session_time: f64 = 0.02, UNIT,
+            "Share of a member's monthly time taken by one education session (online media take none)",
+            "001 §3; assumption (0.01–0.05)";
     }
 }
 
@@ -457,6 +478,9 @@ section! {
         recognition: f64 = 0.10, UNIT,
             "c_R: share of the gap to 1 gained per reward (times its political + spiritual share) or designation",
             "Deci, Koestner & Ryan 1999 (d ≈ +0.33)";
+        passed_over: f64 = 0.05, UNIT,
+            "c_P: share of θ lost at an assessment by a member not rewarded, times the chance of reward they expected",
+            "002 §2.4; Gill et al. 2019; assumption (0–0.1)";
     }
 }
 
@@ -526,7 +550,7 @@ section! {
         rate: f64 = 0.05, UNIT,
             "Monthly probability that an active member is trained",
             "001 §4";
-        learning_rate: f64 = 0.10, UNIT,
+        learning_rate: f64 = 0.05, UNIT,
             "Share of the gap to s = 1 closed by one training (learning curve)",
             "001 §4";
         cost: f64 = 0.3, real(0.0, 1000.0),
@@ -538,6 +562,9 @@ section! {
         learning_by_doing: f64 = 0.005, UNIT,
             "ℓ_D: monthly share of the gap to s = 1 closed per unit of real output √e_R (always on)",
             "001 §4 (learning in service)";
+        time: f64 = 0.10, UNIT,
+            "t_T: share of the month a trained member spends in training instead of service",
+            "assumption (0.05–0.2; about three days)";
     }
 }
 
@@ -563,8 +590,11 @@ section! {
     /// `[service_team]`: care, mutual help, contacts, joint branches (`docs/model.md` §7.16).
     ServiceTeam [service_team] "Service team: care, mutual help, contact assignment, joint branches" {
         mutual_help_rate: f64 = 0.0, UNIT,
-            "Monthly share of the skill gap to the branch's most skilled member closed by mutual help",
-            "001 §4";
+            "τ_M: monthly share of the skill gap to the mean of the branch's more skilled members closed by mutual help",
+            "001 §4; Mas & Moretti 2009";
+        mutual_help_time: f64 = 0.05, UNIT,
+            "t_M: share of every active member's month spent on mutual help while it runs",
+            "assumption (0.02–0.1)";
         care_rate: f64 = 0.0, UNIT,
             "Extra monthly recovery probability of members in difficulty through party-internal care",
             "001 §4; 002 §2.4";
@@ -592,7 +622,7 @@ section! {
         enabled: bool = true, Kind::Switch,
             "Whether resolving needs draws on a branch service fund that can run out",
             "003 (funds)";
-        monthly_guarantee: f64 = 1.0, real(0.0, 10_000.0),
+        monthly_guarantee: f64 = 3.0, real(0.0, 10_000.0),
             "Service funds allocated per branch and month, thousand yuan",
             "003";
         initial: f64 = 5.0, real(0.0, 100_000.0),
@@ -601,6 +631,15 @@ section! {
         cost_per_need: f64 = 0.05, real(0.0, 1000.0),
             "Thousand yuan spent per resolved need",
             "003";
+        carryover_months: f64 = 12.0, real(0.0, 1200.0),
+            "Months of guarantee a branch may hold; a balance above it is returned to the county",
+            "assumption (6–24)";
+        diversion: f64 = 0.28, UNIT,
+            "d₀: share of the guarantee diverted (elite capture) without any audit",
+            "002 §2.2; Olken 2007 (27.7 % of road funds missing in control villages)";
+        audit_effect: f64 = 0.32, UNIT,
+            "ω_A: share of diversion prevented by a certain yearly audit",
+            "Olken 2007 (audits from 4 % to 100 % cut missing funds by 8.5 points)";
     }
 }
 
