@@ -7,8 +7,8 @@
 
 use crate::metrics::VillageTally;
 use crate::model::{
-    Branch, EffortSplit, Household, HouseholdType, Member, MemberStatus, NO_CONTACT, PeriodRecord, ScoreWeights,
-    Village,
+    Branch, EffortSplit, Household, HouseholdType, Member, MemberStatus, NO_CONTACT, PeriodRecord,
+    ScoreWeights, Village,
 };
 use crate::random::{self as rng, bernoulli, poisson, standard_normal, uniform};
 use crate::rules::{MonthContext, effort, leadership};

@@ -80,7 +80,10 @@ mod tests {
         let mut m = member();
         after_inspection(&mut m, &s);
         assert!(m.motivation < 0.5);
-        assert_eq!(m.disposition, 0.5, "crowding leaves the lasting disposition");
+        assert_eq!(
+            m.disposition, 0.5,
+            "crowding leaves the lasting disposition"
+        );
         s.crowding.inspection = 0.0;
         let mut m = member();
         after_inspection(&mut m, &s);
@@ -132,9 +135,17 @@ mod tests {
         let dented = v.members[0].motivation;
         assert!(dented < 0.46);
         for _ in 0..36 {
-            spiritual::update_motivation(&mut v, &MonthContext::at_start(&s), &mut VillageTally::default());
+            spiritual::update_motivation(
+                &mut v,
+                &MonthContext::at_start(&s),
+                &mut VillageTally::default(),
+            );
         }
         let m = &v.members[0];
-        assert!(m.motivation > dented + 0.5 * (0.5 - dented), "{}", m.motivation);
+        assert!(
+            m.motivation > dented + 0.5 * (0.5 - dented),
+            "{}",
+            m.motivation
+        );
     }
 }

@@ -47,7 +47,12 @@ pub fn mandated_formal(s: &Scenario, campaign: bool) -> f64 {
 
 /// Marginal values (A_R, A_F, A_P) of the three tasks for a member who
 /// knows the score weights `weights` (eq. 7.3.2).
-pub fn marginal_values(s: &Scenario, m: &Member, inspection: f64, weights: &ScoreWeights) -> [f64; 3] {
+pub fn marginal_values(
+    s: &Scenario,
+    m: &Member,
+    inspection: f64,
+    weights: &ScoreWeights,
+) -> [f64; 3] {
     let rho = s.incentive.marginal_reward(m.reward_chance);
     let sanction = s.supervision.sanction;
     let skill = f64::from(m.skill);
@@ -55,8 +60,8 @@ pub fn marginal_values(s: &Scenario, m: &Member, inspection: f64, weights: &Scor
     let a_real = s.effort.intrinsic_value * f64::from(m.motivation) * skill
         + rho * f64::from(weights.outcome + weights.mass) * skill
         + sanction * d.shirking;
-    let a_formal = rho * f64::from(weights.formal) - sanction * d.formalism
-        + sanction * d.records_shield;
+    let a_formal =
+        rho * f64::from(weights.formal) - sanction * d.formalism + sanction * d.records_shield;
     let a_private = s.effort.private_return + rho * f64::from(weights.economic);
     [a_real, a_formal, a_private]
 }
@@ -159,7 +164,11 @@ pub fn enforce_mandate(e: &mut EffortSplit, mandated: f64) {
         return;
     }
     let rest = e.real + e.private;
-    let scale = if rest > 0.0 { (1.0 - floor) / rest } else { 0.0 };
+    let scale = if rest > 0.0 {
+        (1.0 - floor) / rest
+    } else {
+        0.0
+    };
     e.real *= scale;
     e.formal = floor;
     e.private = (1.0 - e.real - e.formal).max(0.0);
@@ -174,7 +183,10 @@ pub fn best_split(
     campaign: bool,
 ) -> EffortSplit {
     let values = marginal_values(s, m, inspection, weights);
-    with_mandate(split_for(values, s.effort.elasticity), mandated_formal(s, campaign))
+    with_mandate(
+        split_for(values, s.effort.elasticity),
+        mandated_formal(s, campaign),
+    )
 }
 
 /// Members learn a share α_A of the change in the score weights, then every
@@ -241,7 +253,10 @@ mod tests {
             let before = split_for([0.4, 0.4, 0.8], eps);
             let after = split_for([0.4, 0.8, 0.8], eps);
             let ratio = (after.formal / after.real) / (before.formal / before.real);
-            assert!((f64::from(ratio) - 2f64.powf(eps)).abs() < 1e-4, "{eps}: {ratio}");
+            assert!(
+                (f64::from(ratio) - 2f64.powf(eps)).abs() < 1e-4,
+                "{eps}: {ratio}"
+            );
         }
     }
 
@@ -274,7 +289,10 @@ mod tests {
         let m = member();
         let plain = best(&s, &m, 0.03);
         assert!(plain.formal >= s.effort.mandated_formal as f32 - 1e-6);
-        assert!(formalism(plain) > 0.0, "formalism is not 0 without incentives");
+        assert!(
+            formalism(plain) > 0.0,
+            "formalism is not 0 without incentives"
+        );
         let weights = ScoreWeights::of(&s.incentive);
         let campaign = best_split(&s, &m, 0.03, &weights, true);
         assert!(campaign.formal > plain.formal);
@@ -291,7 +309,10 @@ mod tests {
         };
         enforce_mandate(&mut e, 0.2);
         assert!((e.formal - 0.2).abs() < 1e-6);
-        assert!((e.real / e.private - 1.5).abs() < 1e-5, "taken in proportion");
+        assert!(
+            (e.real / e.private - 1.5).abs() < 1e-5,
+            "taken in proportion"
+        );
     }
 
     #[test]

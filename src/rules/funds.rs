@@ -141,6 +141,10 @@ mod tests {
         replenish(&mut v, &MonthContext::at_start(&s), &mut t);
         assert_eq!((v.branch.funds, t.cost), (cap, 1.0));
         replenish(&mut v, &MonthContext::at_start(&s), &mut t);
-        assert_eq!((v.branch.funds, t.cost), (cap, 1.0), "nothing paid at the cap");
+        assert_eq!(
+            (v.branch.funds, t.cost),
+            (cap, 1.0),
+            "nothing paid at the cap"
+        );
     }
 }

@@ -122,7 +122,7 @@ section! {
     Environment [environment] "Need arrival (the environmental driving force)" {
         need_rate: f64 = 0.10, real(0.0, 20.0),
             "New needs per ordinary household per month at M = 0 (Poisson mean λ)",
-            "000 §2; 001 §2";
+            "000 §2; 001 §2; assumption (0.05–0.2), set so the baseline meets about 85 % of needs";
         multiplier_left_behind: f64 = 1.50, real(0.0, 20.0),
             "Need-rate multiplier for left-behind households",
             "002 §2.4";
@@ -170,7 +170,7 @@ section! {
     Service [service] "Service delivery by members" {
         needs_per_member_month: f64 = 8.0, real(0.0, 1000.0),
             "κ: needs a member of skill 1 resolves per month on full-time real service",
-            "001 §4";
+            "001 §4; assumption (4–12)";
         uncovered_efficiency: f64 = 0.50, UNIT,
             "Efficiency of spare capacity on households without a contact member",
             "000 §5 (fixed-point contact); 003";
@@ -209,7 +209,7 @@ section! {
             "Holmström & Milgrom 1991";
         elasticity: f64 = 0.30, real(0.05, 5.0),
             "ε: elasticity of a task's share of discretionary time with respect to its marginal value (e_k ∝ A_k^ε; model version 3 had 2)",
-            "assumption (0.5–2); Holmström & Milgrom 1991";
+            "Duflo, Hanna & Ryan 2012 (elasticity of teachers' attendance to pay ≈ 0.3); range 0.2–1";
         mandated_formal: f64 = 0.10, UNIT,
             "m₀: share of a member's time taken by mandated meetings and records whatever the incentives",
             "000 §5; 002 §2.1; 003; assumption (0.05–0.2)";
@@ -632,14 +632,14 @@ section! {
             "Thousand yuan spent per resolved need",
             "003";
         carryover_months: f64 = 12.0, real(0.0, 1200.0),
-            "Months of guarantee a branch may hold; a balance above it is returned to the county",
+            "Months of guarantee a branch may hold: the county tops the balance up to this and keeps the rest of its budget",
             "assumption (6–24)";
         diversion: f64 = 0.28, UNIT,
             "d₀: share of the guarantee diverted (elite capture) without any audit",
-            "002 §2.2; Olken 2007 (27.7 % of road funds missing in control villages)";
+            "002 §2.2; Olken 2007 (about a quarter of road funds missing in control villages; to verify in Table 4); range 0.1–0.3";
         audit_effect: f64 = 0.32, UNIT,
             "ω_A: share of diversion prevented by a certain yearly audit",
-            "Olken 2007 (audits from 4 % to 100 % cut missing funds by 8.5 points)";
+            "Olken 2007 (audits from 4 % to 100 % probability cut missing funds by about 8 of about 25 points)";
     }
 }
 
