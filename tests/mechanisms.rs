@@ -172,3 +172,76 @@ fn an_economic_weight_draws_effort_away_from_service() {
     let (a, b) = compare("real_effort", |s| s.incentive.economic_weight = 0.8);
     assert!(b < a, "{a} → {b}");
 }
+
+/// The whole monthly series of a metric, replicate by replicate.
+fn series(s: &Scenario, metric: &str) -> Vec<f64> {
+    let k = metric_index(metric).unwrap();
+    run_replicates(s, 0, 2, &|| {})
+        .iter()
+        .flat_map(|r| r.months.iter().map(|m| m[k]).collect::<Vec<_>>())
+        .collect()
+}
+
+#[test]
+fn a_reward_nobody_can_win_is_no_incentive_at_all() {
+    // Model version 3: incentives on with reward_share = 0 still raised
+    // formalism by 0.44 against incentives off. Now the contest (§7.4) gives
+    // a member who cannot win nothing to gain from score.
+    let mut off = base();
+    off.incentive.enabled = false;
+    let mut nobody = base();
+    nobody.incentive.reward_share = 0.0;
+    for metric in [
+        "formalism_index",
+        "real_effort",
+        "motivation_mean",
+        "realised_service",
+    ] {
+        assert_eq!(series(&off, metric), series(&nobody, metric), "{metric}");
+    }
+    let (a, b) = compare("formalism_index", |s| s.incentive.enabled = false);
+    assert!(
+        b < a,
+        "a winnable reward pulls effort toward the measure: {a} → {b}"
+    );
+}
+
+#[test]
+fn formalism_has_sources_beyond_the_score_weights() {
+    let mut off = base();
+    off.incentive.enabled = false;
+    let plain = last_year(&off, "formalism_index");
+    assert!(plain > 0.05, "mandated meetings and records: {plain}");
+    let mut educated = off.clone();
+    educated.spiritual.enabled = true;
+    educated.spiritual.education_intensity = 4.0;
+    assert!(last_year(&educated, "formalism_index") > plain);
+}
+
+#[test]
+fn a_reform_of_the_weights_moves_formalism_gradually() {
+    let mut s = base();
+    s.changes = vec![grassroots::scenario::Change {
+        month: 24,
+        set: vec![
+            ("incentive.formal_weight".into(), "0.1".into()),
+            ("incentive.mass_evaluation_weight".into(), "0.6".into()),
+        ],
+    }];
+    let k = metric_index("formalism_index").unwrap();
+    let runs = run_replicates(&s, 0, 2, &|| {});
+    let at = |month: usize| runs.iter().map(|r| r.months[month][k]).sum::<f64>() / 2.0;
+    let (before, first, later) = (at(23), at(24), at(40));
+    assert!(later < before - 0.03, "{before} → {later}");
+    // Attention and habit: the first month moves less than a quarter of the way.
+    assert!(
+        before - first < 0.25 * (before - later),
+        "{before} {first} {later}"
+    );
+}
+
+#[test]
+fn diversion_of_funds_falls_with_inspection() {
+    let (lax, strict) = compare("funds_diverted", |s| s.supervision.inspection_rate = 0.3);
+    assert!(strict < lax * 0.9, "{lax} → {strict}");
+}

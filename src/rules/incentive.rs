@@ -240,4 +240,49 @@ mod tests {
         award(&mut villages, &s, &mut t);
         assert_eq!(t.rewards, 0);
     }
+
+    #[test]
+    fn the_cut_off_sets_each_members_chance_of_reward() {
+        let mut s = Scenario::defaults();
+        s.incentive.reward_share = 0.25;
+        let mut villages = vec![build_village(&s, 0, 5)];
+        for (i, m) in villages[0].members.iter_mut().enumerate() {
+            m.period.months = 12;
+            m.score = i as f32 / 40.0;
+        }
+        award(&mut villages, &s, &mut CountyTally::default());
+        let chances: Vec<f32> = villages[0]
+            .members
+            .iter()
+            .map(|m| m.reward_chance)
+            .collect();
+        assert!(chances.windows(2).all(|w| w[1] > w[0]), "{chances:?}");
+        // Nobody can be rewarded: nobody expects a reward.
+        s.incentive.reward_share = 0.0;
+        award(&mut villages, &s, &mut CountyTally::default());
+        assert!(villages[0].members.iter().all(|m| m.reward_chance == 0.0));
+    }
+
+    #[test]
+    fn members_passed_over_lose_drive_and_the_rewarded_do_not() {
+        let mut s = Scenario::defaults();
+        s.incentive.reward_share = 0.5;
+        s.incentive.material_reward = 0.0; // recognition only: no crowding out
+        s.crowding.recognition = 0.0;
+        let mut villages = vec![build_village(&s, 0, 5)];
+        for (i, m) in villages[0].members.iter_mut().enumerate() {
+            m.period.months = 12;
+            m.score = i as f32;
+            m.motivation = 0.5;
+            m.reward_chance = 0.6;
+        }
+        award(&mut villages, &s, &mut CountyTally::default());
+        for m in &villages[0].members {
+            if m.period.rewarded {
+                assert_eq!(m.motivation, 0.5);
+            } else {
+                assert!(m.motivation < 0.5);
+            }
+        }
+    }
 }

@@ -157,6 +157,41 @@ mod tests {
     use crate::engine::build_village;
 
     #[test]
+    fn mutual_help_learns_from_better_peers_and_costs_time() {
+        use crate::rules::service;
+        let mut s = Scenario::defaults();
+        let mut v = build_village(&s, 0, 1);
+        for (i, m) in v.members.iter_mut().enumerate() {
+            m.skill = 0.2 + 0.02 * i as f32;
+        }
+        service::set_capacities(&mut v, &s);
+        let alone: f32 = v.members.iter().map(|m| m.capacity).sum();
+        s.service_team.mutual_help_rate = 0.1;
+        let before: Vec<f32> = v.members.iter().map(|m| m.skill).collect();
+        mutual_help(
+            &mut v,
+            &MonthContext::at_start(&s),
+            &mut VillageTally::default(),
+        );
+        let last = before.len() - 1;
+        assert_eq!(
+            v.members[last].skill, before[last],
+            "the best learns nothing"
+        );
+        let mean_better = before[1..].iter().sum::<f32>() / last as f32;
+        let expected = before[0] + 0.1 * (mean_better - before[0]);
+        assert!((v.members[0].skill - expected).abs() < 1e-6);
+        assert!(v.members.iter().all(|m| m.skill <= before[last]));
+        // Same skills, help running: the hours come out of service.
+        for (m, &x) in v.members.iter_mut().zip(&before) {
+            m.skill = x;
+        }
+        service::set_capacities(&mut v, &s);
+        let helping: f32 = v.members.iter().map(|m| m.capacity).sum();
+        assert!(helping < alone, "{alone} → {helping}");
+    }
+
+    #[test]
     fn contact_assignment_closes_coverage_gaps() {
         let mut s = Scenario::defaults();
         s.world.contact_coverage = 0.2;

@@ -91,8 +91,18 @@ mod tests {
     use crate::scenario::Scenario;
 
     fn sanctions(effort: EffortSplit, inspection: f64, mass: f64) -> u64 {
+        sanctions_with(effort, inspection, mass, |_| {})
+    }
+
+    fn sanctions_with(
+        effort: EffortSplit,
+        inspection: f64,
+        mass: f64,
+        edit: impl Fn(&mut Scenario),
+    ) -> u64 {
         let mut s = Scenario::defaults();
         s.supervision.mass_supervision = mass;
+        edit(&mut s);
         let mut v = build_village(&s, 0, 9);
         let mut t = VillageTally::default();
         for month in 0..24 {
@@ -132,6 +142,17 @@ mod tests {
         formal: 0.6,
         private: 0.3,
     };
+
+    #[test]
+    fn records_cover_for_missing_service_at_inspections() {
+        let found = |check: f64| {
+            sanctions_with(FORMALIST, 0.5, 0.0, |s| {
+                s.supervision.records_check = check;
+                s.supervision.inspection_sees_formalism = 0.0;
+            })
+        };
+        assert!(found(0.9) < found(0.0), "{} {}", found(0.9), found(0.0));
+    }
 
     #[test]
     fn more_inspection_finds_more_shirking() {

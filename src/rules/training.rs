@@ -53,4 +53,29 @@ mod tests {
     fn training_raises_mean_skill() {
         assert!(mean_skill(true) > mean_skill(false) + 0.02);
     }
+
+    #[test]
+    fn training_takes_time_from_service_in_the_month_trained() {
+        use crate::rules::service;
+        let mut s = Scenario::defaults();
+        s.training.enabled = true;
+        s.training.rate = 1.0;
+        s.training.learning_rate = 0.0;
+        let mut v = build_village(&s, 0, 1);
+        service::set_capacities(&mut v, &s);
+        let before: f32 = v.members.iter().map(|m| m.capacity).sum();
+        train(
+            &mut v,
+            &MonthContext::at_start(&s),
+            &mut VillageTally::default(),
+        );
+        service::set_capacities(&mut v, &s);
+        let after: f32 = v.members.iter().map(|m| m.capacity).sum();
+        assert!(after < before, "{before} → {after}");
+        assert!(
+            v.members
+                .iter()
+                .all(|m| m.time_off == s.training.time as f32)
+        );
+    }
 }
