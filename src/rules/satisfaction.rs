@@ -31,9 +31,8 @@ pub fn update(v: &mut Village, ctx: &MonthContext<'_>, _tally: &mut VillageTally
         } else {
             (0.0, 0.0)
         };
-        let denominator = r + unmet + weight;
-        if denominator > 0.0 {
-            let x = (r + weight * visit) / denominator;
+        if r + unmet > 0.0 {
+            let x = (r + weight * visit) / (r + unmet + weight * visit);
             let felt = (x / h.expectation.max(1e-6)).min(1.0);
             h.satisfaction += alpha_s * (felt - h.satisfaction);
         }

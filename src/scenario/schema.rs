@@ -120,9 +120,9 @@ section! {
 section! {
     /// `[environment]`: need arrival.
     Environment [environment] "Need arrival (the environmental driving force)" {
-        need_rate: f64 = 0.10, real(0.0, 20.0),
+        need_rate: f64 = 0.12, real(0.0, 20.0),
             "New needs per ordinary household per month at M = 0 (Poisson mean λ)",
-            "000 §2; 001 §2; assumption (0.05–0.2), set so the baseline meets about 85 % of needs";
+            "000 §2; 001 §2; assumption (0.05–0.2), set so the baseline meets about three needs in four";
         multiplier_left_behind: f64 = 1.50, real(0.0, 20.0),
             "Need-rate multiplier for left-behind households",
             "002 §2.4";
@@ -556,12 +556,12 @@ section! {
         cost: f64 = 0.3, real(0.0, 1000.0),
             "Cost in thousand yuan per training",
             "—";
-        skill_decay: f64 = 0.002, UNIT,
+        skill_decay: f64 = 0.01, UNIT,
             "d_s: monthly loss of skill as needs change (always on)",
-            "000 §2";
-        learning_by_doing: f64 = 0.005, UNIT,
+            "000 §2; assumption (0.005–0.02: skills halve in 3–12 years without practice)";
+        learning_by_doing: f64 = 0.02, UNIT,
             "ℓ_D: monthly share of the gap to s = 1 closed per unit of real output √e_R (always on)",
-            "001 §4 (learning in service)";
+            "001 §4 (learning in service); assumption (0.01–0.04), set with d_s so that mean skill stays near its initial 0.5";
         time: f64 = 0.10, UNIT,
             "t_T: share of the month a trained member spends in training instead of service",
             "assumption (0.05–0.2; about three days)";
