@@ -1,10 +1,12 @@
 //! Household satisfaction and trust (`docs/model.md` §7.6).
 //!
-//! A household's experience this month is
-//! `x = (r + γ·V) / (r + o + a + γ·[covered])`, with r needs resolved, o still
-//! open, a given up, and V = √e_R of its contact member (a visit). Felt
-//! experience is min(1, x / E) for expectation E. Satisfaction follows it:
-//! S ← S + α_S·(min(1, x/E) − S) (no update when the denominator is 0), and
+//! In a month with needs (r + o + a > 0) a household's experience is
+//! `x = (r + γ·V) / (r + o + a + γ·V)`, with r needs resolved, o still open,
+//! a given up, and V = √e_R of its contact member (a visit, 0 without an
+//! active contact): the visit counts like a served need of weight γ·V, so it
+//! softens unmet needs and never lowers the experience. Felt experience is
+//! min(1, x / E) for expectation E. Satisfaction follows it:
+//! S ← S + α_S·(min(1, x/E) − S) (no update in a month without needs), and
 //! trust follows satisfaction slowly: T ← T + α_T·(S − T) (eqs. 7.6.1–7.6.3).
 
 use crate::metrics::VillageTally;
@@ -141,5 +143,65 @@ mod tests {
             &mut VillageTally::default(),
         );
         assert!(b.households[0].satisfaction < a.households[0].satisfaction);
+    }
+
+    #[test]
+    fn a_contacts_visit_softens_unmet_needs_and_never_lowers_satisfaction() {
+        let s = Scenario::defaults();
+        let mut v = build_village(&s, 0, 2);
+        for (k, h) in v.households.iter_mut().enumerate() {
+            h.satisfaction = 0.5;
+            h.resolved_this_month = 1;
+            h.open_needs = [1, 0, 0, 0];
+            h.expectation = 1.0;
+            if k % 2 == 1 {
+                h.contact = crate::model::NO_CONTACT;
+            }
+        }
+        v.members[v.households[0].contact as usize].effort.real = 0.25;
+        update(
+            &mut v,
+            &MonthContext::at_start(&s),
+            &mut VillageTally::default(),
+        );
+        let (visited, alone) = (v.households[0].satisfaction, v.households[1].satisfaction);
+        assert!(visited > alone, "{visited} {alone}");
+        // All needs met: a visit adds nothing and takes nothing away.
+        let mut w = build_village(&s, 0, 2);
+        for h in &mut w.households {
+            h.satisfaction = 0.5;
+            h.resolved_this_month = 2;
+            h.open_needs = [0; 4];
+            h.expectation = 1.0;
+        }
+        update(
+            &mut w,
+            &MonthContext::at_start(&s),
+            &mut VillageTally::default(),
+        );
+        assert!(
+            w.households
+                .iter()
+                .all(|h| (h.satisfaction - 0.6).abs() < 1e-6)
+        );
+    }
+
+    #[test]
+    fn a_month_without_needs_leaves_satisfaction_alone_covered_or_not() {
+        let s = Scenario::defaults();
+        let mut v = build_village(&s, 0, 2);
+        for h in &mut v.households {
+            h.satisfaction = 0.7;
+            h.open_needs = [0; 4];
+            h.resolved_this_month = 0;
+            h.abandoned_this_month = 0;
+        }
+        update(
+            &mut v,
+            &MonthContext::at_start(&s),
+            &mut VillageTally::default(),
+        );
+        assert!(v.households.iter().all(|h| h.satisfaction == 0.7));
+        assert!(v.households.iter().any(|h| h.is_covered()));
     }
 }
