@@ -91,7 +91,8 @@ pub fn award(villages: &mut [Village], s: &Scenario, tally: &mut CountyTally) {
     let (winners, cutoff) = match inc.reward_rule {
         RewardRule::Rank => {
             let n = ((inc.reward_share * ranked.len() as f64).round() as usize).min(ranked.len());
-            (n, n.checked_sub(1).map(|last| f64::from(ranked[last].0)))
+            let scores: Vec<f64> = ranked.iter().map(|r| f64::from(r.0)).collect();
+            (n, rank_cutoff(&scores, n, inc.contest_noise))
         }
         RewardRule::Threshold => (
             ranked
@@ -120,6 +121,33 @@ pub fn award(villages: &mut [Village], s: &Scenario, tally: &mut CountyTally) {
             crowding::after_passed_over(m, s, expected);
         }
     }
+}
+
+/// c: the cut-off at which the members' chances of reward (eq. 7.4.4) add
+/// up to the `winners` actually rewarded, found by bisection (60 halvings
+/// of [min − 40·K_R, max + 40·K_R]); none if nobody is rewarded.
+pub fn rank_cutoff(scores: &[f64], winners: usize, noise: f64) -> Option<f64> {
+    if winners == 0 || scores.is_empty() {
+        return None;
+    }
+    let expected = |c: f64| -> f64 {
+        scores
+            .iter()
+            .map(|&x| 1.0 / (1.0 + (-(x - c) / noise).exp()))
+            .sum()
+    };
+    let lowest = scores.iter().copied().fold(f64::INFINITY, f64::min);
+    let highest = scores.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let (mut lo, mut hi) = (lowest - 40.0 * noise, highest + 40.0 * noise);
+    for _ in 0..60 {
+        let mid = 0.5 * (lo + hi);
+        if expected(mid) > winners as f64 {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    Some(0.5 * (lo + hi))
 }
 
 /// P = 1/(1 + exp(−(score − c)/K_R)): the chance of reward a member with
@@ -257,6 +285,14 @@ mod tests {
             .map(|m| m.reward_chance)
             .collect();
         assert!(chances.windows(2).all(|w| w[1] > w[0]), "{chances:?}");
+        // The chances add up to the number rewarded.
+        let total: f32 = chances.iter().sum();
+        let rewarded = villages[0]
+            .members
+            .iter()
+            .filter(|m| m.period.rewarded)
+            .count();
+        assert!((total - rewarded as f32).abs() < 1e-3, "{total} {rewarded}");
         // Nobody can be rewarded: nobody expects a reward.
         s.incentive.reward_share = 0.0;
         award(&mut villages, &s, &mut CountyTally::default());

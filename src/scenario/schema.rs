@@ -207,9 +207,9 @@ section! {
         noise: f64 = 0.10, real(0.0, 3.0),
             "σ: log-normal noise on each task's marginal value (bounded rationality)",
             "Holmström & Milgrom 1991";
-        elasticity: f64 = 0.30, real(0.05, 5.0),
+        elasticity: f64 = 0.50, real(0.05, 5.0),
             "ε: elasticity of a task's share of discretionary time with respect to its marginal value (e_k ∝ A_k^ε; model version 3 had 2)",
-            "Duflo, Hanna & Ryan 2012 (elasticity of teachers' attendance to pay ≈ 0.3); range 0.2–1";
+            "Baum 1974, 1979 (generalized matching law: sensitivity of time allocation ≤ 1, undermatching common); Duflo, Hanna & Ryan 2012 (effort elasticity to pay ≈ 0.3); range 0.3–1";
         mandated_formal: f64 = 0.10, UNIT,
             "m₀: share of a member's time taken by mandated meetings and records whatever the incentives",
             "000 §5; 002 §2.1; 003; assumption (0.05–0.2)";
@@ -274,9 +274,9 @@ section! {
         economic_weight: f64 = 0.0, UNIT,
             "w_E: score weight on economic indicators (\"two skins\")",
             "002 §2.3";
-        contest_noise: f64 = 0.20, real(0.001, 10.0),
-            "K_R: noise of scores in a member's perceived chance of reward, P = 1/(1 + exp(−(score − cut-off)/K_R))",
-            "Lazear & Rosen 1981; assumption (0.05–0.3)";
+        contest_noise: f64 = 0.10, real(0.001, 10.0),
+            "K_R: how noisy members think the ranking is: P = 1/(1 + exp(−(score − c)/K_R)), c set so that the chances add up to the rewards",
+            "Lazear & Rosen 1981; assumption (0.02–0.3)";
     }
 }
 
