@@ -37,7 +37,7 @@ fn activity_counted_assessment_breeds_formalism_and_lowers_satisfaction() {
     assert!(
         mean(&activity, "satisfaction_mean", 24, 36) < mean(&mass, "satisfaction_mean", 24, 36)
     );
-    assert!(mean(&activity, "service_capacity", 24, 36) < mean(&mass, "service_capacity", 24, 36));
+    assert!(mean(&activity, "realised_service", 24, 36) < mean(&mass, "realised_service", 24, 36));
 }
 
 #[test]
