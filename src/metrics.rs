@@ -372,7 +372,7 @@ pub const METRICS: &[Metric] = &[
         "service_capacity",
         "needs/month",
         Higher,
-        "Σ member capacity κ·Π·s·√(e_R·(1 − time off)): needs the branches could resolve per month if demand were unlimited",
+        "Σ member capacity κ·Π·s·√(e_R·(1 − t_i − t_M)): needs the branches could resolve per month if demand were unlimited",
         |t, _| t.capacity,
     )
     .headline(7, SUMMARY | REPORT),

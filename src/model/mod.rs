@@ -149,7 +149,7 @@ pub struct Member {
     pub period: PeriodRecord,
     /// Perceived chance P of being rewarded at the next assessment (`docs/model.md` §7.4).
     pub reward_chance: f32,
-    /// Share of this month's time away from service: training and mutual help (§7.15, §7.16).
+    /// Share of this month spent in training instead of service (t_i, `docs/model.md` §7.15).
     pub time_off: f32,
     /// Last assessment score.
     pub score: f32,

@@ -401,13 +401,22 @@ mod tests {
 
     #[test]
     fn productivity_does_not_enter_the_effort_choice() {
-        // Leadership, platform and innovation act on capacity once (§7.3).
-        let s = Scenario::defaults();
-        let mut v = build_village(&s, 0, 1);
-        let m = v.members[0].clone();
-        let before = best(&s, &m, 0.03);
-        v.branch.leadership = 1.3;
-        assert_eq!(before, best(&s, &m, 0.03));
+        // Leadership, platform and innovation act on capacity once (§7.3):
+        // two villages alike but for Π choose alike.
+        use crate::metrics::VillageTally;
+        use crate::rules::service;
+        let mut s = Scenario::defaults();
+        let mut weak = build_village(&s, 0, 1);
+        let mut strong = weak.clone();
+        strong.branch.leadership = 1.3;
+        strong.branch.innovated = true;
+        s.innovation.enabled = true;
+        assert!(service::productivity(&strong, &s) > 1.25 * service::productivity(&weak, &s));
+        let ctx = MonthContext::at_start(&s);
+        choose(&mut weak, &ctx, &mut VillageTally::default());
+        choose(&mut strong, &ctx, &mut VillageTally::default());
+        let split = |v: &Village| v.members.iter().map(|m| m.effort).collect::<Vec<_>>();
+        assert_eq!(split(&weak), split(&strong));
     }
 
     #[test]

@@ -11,7 +11,7 @@
 
 use crate::metrics::{CountyTally, VillageTally};
 use crate::model::{MemberStatus, Village};
-use crate::rules::MonthContext;
+use crate::rules::{MonthContext, crowding};
 use crate::scenario::Scenario;
 
 /// ℓ_eff of the branch's secretary.
@@ -61,6 +61,13 @@ pub fn promote(villages: &mut [Village], s: &Scenario, tally: &mut CountyTally) 
         }
     }
     for v in villages.iter_mut() {
+        // A sitting secretary who was not promoted is passed over (§7.13).
+        let expected = v.branch.promotion_chance;
+        if let Some(sec) = v.members.get_mut(v.branch.secretary as usize)
+            && sec.is_active()
+        {
+            crowding::after_passed_over(sec, s, expected);
+        }
         let z = f64::from(v.branch.score - cutoff) / l.promotion_noise;
         v.branch.promotion_chance = (1.0 / (1.0 + (-z).exp())) as f32;
     }
@@ -138,5 +145,31 @@ mod tests {
         assert!(villages[7].secretary().is_none() && villages[6].secretary().is_none());
         assert!(villages[0].secretary().is_some());
         assert!(villages[5].branch.promotion_chance > villages[0].branch.promotion_chance);
+    }
+
+    #[test]
+    fn secretaries_passed_over_lose_drive_by_how_much_they_hoped() {
+        let mut s = Scenario::defaults();
+        s.leadership.tournament = true;
+        s.leadership.promotion_share = 0.25;
+        let mut villages: Vec<_> = (0..8).map(|i| build_village(&s, i, 2)).collect();
+        for v in &mut villages {
+            v.branch.score = v.id as f32 / 10.0;
+            v.branch.promotion_chance = if v.id == 5 { 0.9 } else { 0.1 };
+            let sec = v.branch.secretary as usize;
+            v.members[sec].motivation = 0.5;
+        }
+        promote(&mut villages, &s, &mut CountyTally::default());
+        let drive = |v: &Village| v.secretary().unwrap().motivation;
+        assert!(
+            drive(&villages[5]) < drive(&villages[0]),
+            "the hopeful lose more"
+        );
+        assert!(drive(&villages[0]) < 0.5);
+        s.crowding.enabled = false;
+        let mut calm: Vec<_> = (0..8).map(|i| build_village(&s, i, 2)).collect();
+        let before = drive(&calm[5]);
+        promote(&mut calm, &s, &mut CountyTally::default());
+        assert_eq!(drive(&calm[5]), before);
     }
 }

@@ -11,8 +11,9 @@
 //! η_u of reaching households without a contact member, and resolves their
 //! needs with probability q_0 = min(1, (η_u·(Σu_i − lent) + support) / B_0),
 //! where capacity lent to or borrowed from a joint-branch partner (§7.16)
-//! moves between pools. With funds on (§7.17), every q is scaled by
-//! 1 − exp(−affordable / expected). Needs still open are given up with
+//! moves between pools. With funds on (§7.17), every q is scaled by the
+//! share φ of expected resolutions the balance pays for (cheapest needs
+//! first). Needs still open are given up with
 //! probability a (abandon rate).
 
 use crate::metrics::VillageTally;
@@ -92,7 +93,8 @@ pub fn deliver(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTally
         .map(|m| f64::from(m.capacity.min(m.assigned_backlog)))
         .sum::<f64>()
         + pooled.min(uncovered_backlog);
-    let scale = funds::usable_share(v, s, expected);
+    let money = funds::affordable(v, s, expected);
+    let scale = money.share;
 
     let abandon = s.environment.abandon_rate;
     let rng = &mut v.rng;
@@ -151,7 +153,7 @@ pub fn deliver(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTally
         }
     }
     let resolved = tally.needs_resolved;
-    funds::spend(v, s, resolved, tally);
+    funds::spend(v, s, resolved, money.cost_factor, tally);
     technology::charge(s, tally);
 }
 

@@ -61,6 +61,8 @@ mod tests {
         s.training.enabled = true;
         s.training.rate = 1.0;
         s.training.learning_rate = 0.0;
+        s.training.skill_decay = 0.0;
+        s.training.learning_by_doing = 0.0;
         let mut v = build_village(&s, 0, 1);
         service::set_capacities(&mut v, &s);
         let before: f32 = v.members.iter().map(|m| m.capacity).sum();
@@ -71,7 +73,9 @@ mod tests {
         );
         service::set_capacities(&mut v, &s);
         let after: f32 = v.members.iter().map(|m| m.capacity).sum();
-        assert!(after < before, "{before} → {after}");
+        // Capacity is κ·Π·s·√(e_R·(1 − t_T)): the time off costs √(1 − t_T).
+        let ratio = (1.0 - s.training.time).sqrt() as f32;
+        assert!((after / before - ratio).abs() < 1e-5, "{before} → {after}");
         assert!(
             v.members
                 .iter()

@@ -629,14 +629,14 @@ section! {
             "Fund balance at the start, thousand yuan",
             "—";
         cost_per_need: f64 = 0.05, real(0.0, 1000.0),
-            "Thousand yuan spent per resolved need",
+            "c_F: mean cost of a resolved need, thousand yuan (costs vary exponentially; the cheapest are paid for first)",
             "003";
         carryover_months: f64 = 12.0, real(0.0, 1200.0),
-            "Months of guarantee a branch may hold: the county tops the balance up to this and keeps the rest of its budget",
+            "K: months of guarantee a branch may carry over; the county tops the balance up to (K + 1) months and keeps the rest of its budget",
             "assumption (6–24)";
         diversion: f64 = 0.28, UNIT,
             "d₀: share of the guarantee diverted (elite capture) without any audit",
-            "002 §2.2; Olken 2007 (about a quarter of road funds missing in control villages; to verify in Table 4); range 0.1–0.3";
+            "002 §2.2; Olken 2007 (about a quarter of road funds missing where audits were rare); range 0.1–0.3";
         audit_effect: f64 = 0.32, UNIT,
             "ω_A: share of diversion prevented by a certain yearly audit",
             "Olken 2007 (audits from 4 % to 100 % probability cut missing funds by about 8 of about 25 points)";
