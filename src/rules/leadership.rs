@@ -130,8 +130,9 @@ mod tests {
         assert!(close > far);
     }
 
-    #[test]
-    fn promotion_takes_the_top_secretaries_away() {
+    /// Eight villages with a tournament promoting the top quarter, branch
+    /// scores rising with the village index.
+    fn tournament() -> (Scenario, Vec<Village>) {
         let mut s = Scenario::defaults();
         s.leadership.tournament = true;
         s.leadership.promotion_share = 0.25;
@@ -139,6 +140,12 @@ mod tests {
         for v in &mut villages {
             v.branch.score = v.id as f32 / 10.0;
         }
+        (s, villages)
+    }
+
+    #[test]
+    fn promotion_takes_the_top_secretaries_away() {
+        let (s, mut villages) = tournament();
         let mut t = CountyTally::default();
         promote(&mut villages, &s, &mut t);
         assert_eq!(t.promotions, 2);
@@ -149,12 +156,8 @@ mod tests {
 
     #[test]
     fn secretaries_passed_over_lose_drive_by_how_much_they_hoped() {
-        let mut s = Scenario::defaults();
-        s.leadership.tournament = true;
-        s.leadership.promotion_share = 0.25;
-        let mut villages: Vec<_> = (0..8).map(|i| build_village(&s, i, 2)).collect();
+        let (mut s, mut villages) = tournament();
         for v in &mut villages {
-            v.branch.score = v.id as f32 / 10.0;
             v.branch.promotion_chance = if v.id == 5 { 0.9 } else { 0.1 };
             let sec = v.branch.secretary as usize;
             v.members[sec].motivation = 0.5;
