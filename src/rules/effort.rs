@@ -28,8 +28,9 @@ use crate::scenario::Scenario;
 use super::MonthContext;
 
 /// m(t): the share of time mandated formal activity takes this month —
-/// meetings and records, education sessions held in person, and a
-/// campaign's activities (`docs/model.md` §7.3, eq. 7.3.0).
+/// meetings and records, education sessions held in person, a campaign's
+/// activities and joint meetings with the village committee
+/// (`docs/model.md` §7.3, eq. 7.3.0).
 pub fn mandated_formal(s: &Scenario, campaign: bool) -> f64 {
     let sp = &s.spiritual;
     let education = if sp.enabled {
@@ -42,7 +43,13 @@ pub fn mandated_formal(s: &Scenario, campaign: bool) -> f64 {
     } else {
         0.0
     };
-    (s.effort.mandated_formal + education + activities).min(1.0)
+    let st = &s.service_team;
+    let committee = if st.joint_committee {
+        st.committee_meeting_time
+    } else {
+        0.0
+    };
+    (s.effort.mandated_formal + education + activities + committee).min(1.0)
 }
 
 /// Marginal values (A_R, A_F, A_P) of the three tasks for a member who

@@ -43,6 +43,11 @@ pub fn record_month(v: &mut Village, ctx: &MonthContext<'_>, _tally: &mut Villag
 /// Score every active member of a village and the branch (mean score).
 pub fn score_members(v: &mut Village, s: &Scenario) {
     let inc = &s.incentive;
+    let innovation = if v.branch.innovated {
+        inc.innovation_weight as f32
+    } else {
+        0.0
+    };
     let kappa = s.service.needs_per_member_month as f32;
     let mut sum = 0.0f32;
     let mut n = 0u32;
@@ -62,6 +67,7 @@ pub fn score_members(v: &mut Village, s: &Scenario) {
             + inc.outcome_weight as f32 * outcome
             + inc.mass_evaluation_weight as f32 * m.contact_satisfaction
             + inc.economic_weight as f32 * m.period.private_output / months
+            + innovation
             - inc.sanction_points as f32 * f32::from(m.period.sanctions);
         sum += m.score;
         n += 1;
@@ -320,5 +326,20 @@ mod tests {
                 assert!(m.motivation < 0.5);
             }
         }
+    }
+
+    #[test]
+    fn an_innovation_weight_scores_the_members_of_innovating_branches() {
+        let mut s = Scenario::defaults();
+        s.incentive.innovation_weight = 0.2;
+        let mut v = build_village(&s, 0, 3);
+        for m in &mut v.members {
+            m.period.months = 12;
+        }
+        score_members(&mut v, &s);
+        let before = v.members[0].score;
+        v.branch.innovated = true;
+        score_members(&mut v, &s);
+        assert!((v.members[0].score - before - 0.2).abs() < 1e-6);
     }
 }

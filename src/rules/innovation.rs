@@ -5,7 +5,9 @@
 //! coefficients, ℓ_eff the secretary's effective leadership (§7.11; the
 //! factor 2ℓ_eff is 1 for an average secretary) and F the adopted share of its
 //! township last month, in which branches with exemplary models count
-//! 1 + w_X times. Adopters' capacity is multiplied by 1 + π_I.
+//! 1 + w_X times. Adopters' capacity is multiplied by 1 + π_I. When the
+//! assessment rewards innovation (w_I > 0), the hazard is multiplied by
+//! 1 + w_I·ρ_sec, the secretary's reward for the score it brings.
 
 use crate::metrics::VillageTally;
 use crate::model::Village;
@@ -22,6 +24,20 @@ pub fn productivity(v: &Village, s: &Scenario) -> f64 {
     }
 }
 
+/// 1 + w_I·ρ_sec: how much harder the secretary looks for a new service
+/// mode when the assessment rewards innovation (004, "three-level joint
+/// innovation"): w_I is the score it adds and ρ_sec the secretary's value of
+/// one more unit of score in the reward contest (eq. 7.4.4); 1 without an
+/// active secretary or with w_I = 0.
+pub fn assessed_drive(v: &Village, s: &Scenario) -> f64 {
+    match v.secretary() {
+        Some(sec) => {
+            1.0 + s.incentive.innovation_weight * s.incentive.marginal_reward(sec.reward_chance)
+        }
+        None => 1.0,
+    }
+}
+
 /// Possibly adopt this month, given the township's adopted share `f`.
 pub fn adopt(v: &mut Village, ctx: &MonthContext<'_>, _tally: &mut VillageTally) {
     let s = ctx.policy;
@@ -30,7 +46,7 @@ pub fn adopt(v: &mut Village, ctx: &MonthContext<'_>, _tally: &mut VillageTally)
     if !inn.enabled || v.branch.innovated {
         return;
     }
-    let drive = 2.0 * leadership::effective(v, s);
+    let drive = 2.0 * leadership::effective(v, s) * assessed_drive(v, s);
     let p = (drive * (inn.external + inn.imitation * f) / 12.0).min(1.0);
     if bernoulli(&mut v.rng, p) {
         v.branch.innovated = true;
@@ -116,5 +132,32 @@ mod tests {
         assert!(!v.branch.innovated);
         v.branch.innovated = true;
         assert!(productivity(&v, &s) > 1.0);
+    }
+
+    #[test]
+    fn an_assessment_that_rewards_innovation_speeds_adoption() {
+        let mut s = Scenario::defaults();
+        s.innovation.enabled = true;
+        let adopted = |s: &Scenario| {
+            let mut villages: Vec<_> = (0..100).map(|i| build_village(s, i, 1)).collect();
+            for _ in 0..24 {
+                for v in &mut villages {
+                    let ctx = MonthContext {
+                        adoption: &[0.2],
+                        ..MonthContext::at_start(s)
+                    };
+                    adopt(v, &ctx, &mut VillageTally::default());
+                }
+            }
+            villages.iter().filter(|v| v.branch.innovated).count()
+        };
+        let plain = adopted(&s);
+        assert_eq!(assessed_drive(&build_village(&s, 0, 1), &s), 1.0);
+        s.incentive.innovation_weight = 0.5;
+        assert!(assessed_drive(&build_village(&s, 0, 1), &s) > 1.0);
+        assert!(adopted(&s) > plain, "{plain} → {}", adopted(&s));
+        // Nobody can be rewarded: counting innovation changes nothing.
+        s.incentive.enabled = false;
+        assert_eq!(assessed_drive(&build_village(&s, 0, 1), &s), 1.0);
     }
 }

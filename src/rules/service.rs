@@ -78,8 +78,10 @@ pub fn deliver(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTally
         spare_total += f64::from((m.capacity - m.assigned_backlog).max(0.0));
     }
     let lent = f64::from(v.branch.lent_capacity).min(spare_total);
-    let pooled = technology::uncovered_efficiency(s) * (spare_total - lent)
-        + technology::uncovered_efficiency(s) * f64::from(v.branch.support_capacity);
+    let pooled = technology::uncovered_efficiency(s)
+        * (spare_total - lent
+            + f64::from(v.branch.support_capacity)
+            + service_team::committee_capacity(s));
     v.branch.spare_capacity = (spare_total - lent) as f32;
     let q_uncovered = if uncovered_backlog > 0.0 {
         (pooled / uncovered_backlog).min(1.0)

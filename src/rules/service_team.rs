@@ -38,6 +38,17 @@ pub fn care(v: &mut Village, ctx: &MonthContext<'_>, _tally: &mut VillageTally) 
     }
 }
 
+/// C_J: needs a month the village committee resolves for households without
+/// a contact when the two committees serve jointly (`docs/model.md` §7.16).
+pub fn committee_capacity(s: &Scenario) -> f64 {
+    let st = &s.service_team;
+    if st.joint_committee {
+        st.committee_capacity
+    } else {
+        0.0
+    }
+}
+
 /// t_M: the share of every active member's month that mutual help takes
 /// while it runs (`docs/model.md` §7.16); 0 without mutual help.
 pub fn mutual_help_time(s: &Scenario) -> f64 {
@@ -315,5 +326,27 @@ mod tests {
             villages[1].branch.lent_capacity,
             villages[0].branch.support_capacity
         );
+    }
+
+    #[test]
+    fn serving_with_the_village_committee_adds_capacity_and_meetings() {
+        use crate::rules::{effort, needs, service};
+        let mut s = Scenario::defaults();
+        s.world.contact_coverage = 0.3;
+        s.environment.need_rate = 1.0;
+        s.funds.enabled = false;
+        let resolved = |s: &Scenario| {
+            let mut v = build_village(s, 0, 4);
+            let mut t = VillageTally::default();
+            needs::arrive(&mut v, &MonthContext::at_start(s), &mut t);
+            service::deliver(&mut v, &MonthContext::at_start(s), &mut t);
+            t.needs_resolved
+        };
+        let alone = resolved(&s);
+        let meetings = effort::mandated_formal(&s, false);
+        s.service_team.joint_committee = true;
+        s.service_team.committee_capacity = 40.0;
+        assert!(resolved(&s) > alone, "{alone} → {}", resolved(&s));
+        assert!(effort::mandated_formal(&s, false) > meetings);
     }
 }

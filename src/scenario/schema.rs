@@ -274,6 +274,9 @@ section! {
         economic_weight: f64 = 0.0, UNIT,
             "w_E: score weight on economic indicators (\"two skins\")",
             "002 §2.3";
+        innovation_weight: f64 = 0.0, UNIT,
+            "w_I: score added to every member of a branch that has adopted a new service mode (the assessment rewards innovation)",
+            "004 (\"three-level joint innovation\")";
         contest_noise: f64 = 0.10, real(0.001, 10.0),
             "K_R: how noisy members think the ranking is: P = 1/(1 + exp(−(score − c)/K_R)), c set so that the chances add up to the rewards",
             "Lazear & Rosen 1981; assumption (0.02–0.3)";
@@ -613,6 +616,15 @@ section! {
         joint_branch_share: f64 = 0.50, UNIT,
             "Share of the partner's spare capacity lent to the joined village",
             "—";
+        joint_committee: bool = false, Kind::Switch,
+            "Whether the branch serves jointly with the village committee (\"two committees\")",
+            "001 §4";
+        committee_capacity: f64 = 4.0, real(0.0, 1000.0),
+            "C_J: needs per month the village committee's cadres resolve for households without a contact, in joint service",
+            "001 §4; assumption (2–8: half a full-time member of skill 1)";
+        committee_meeting_time: f64 = 0.03, UNIT,
+            "t_J: share of every active member's time taken by joint meetings with the committee (coordination cost)",
+            "001 §4; 000 §5; assumption (0.01–0.06)";
     }
 }
 
