@@ -160,6 +160,8 @@ tally! {
     secretaries: u64,
     /// Σ mass evaluation S̄ of secretaries.
     secretary_evaluation: f64,
+    /// Σ leadership talent ℓ of secretaries.
+    secretary_talent: f64,
 }
 
 /// A village's tally.
@@ -198,6 +200,7 @@ impl Tally {
         if let Some(secretary) = v.secretary() {
             self.secretaries += 1;
             self.secretary_evaluation += f64::from(secretary.contact_satisfaction);
+            self.secretary_talent += f64::from(secretary.leadership);
         }
         for m in v.members.iter().filter(|m| m.is_active()) {
             self.active_members += 1;
@@ -612,6 +615,13 @@ pub const METRICS: &[Metric] = &[
         "Mean satisfaction of secretaries' own households (the branch's if none)",
         |t, _| ratio(t.secretary_evaluation, t.secretaries as f64),
     ),
+    Metric::new(
+        "secretary_talent",
+        "0–1",
+        Higher,
+        "Mean leadership talent ℓ of sitting secretaries (what selection selects, §7.14)",
+        |t, _| ratio(t.secretary_talent, t.secretaries as f64),
+    ),
 ];
 
 /// Number of metrics.
@@ -725,6 +735,7 @@ mod tests {
             joined: 15,
             secretaries: 3,
             secretary_evaluation: 1.41,
+            secretary_talent: 1.62,
             ..Tally::default()
         };
         // Quartiles fall in different bins: satisfaction 0.105 | 0.505 | 0.905,
@@ -783,6 +794,7 @@ mod tests {
             ("joint_branches", 15.0),
             ("trainings", 8.0),
             ("secretary_mass_evaluation", 0.47),
+            ("secretary_talent", 0.54),
         ];
         // Interpolated quartiles (histogram_quantile) of the recorded values.
         let quartiles: &[(&str, f64, f64)] = &[

@@ -82,6 +82,7 @@ fn check_invariants(s: &Scenario) -> Result<(), String> {
             "market_development",
             "innovation_adoption",
             "secretary_mass_evaluation",
+            "secretary_talent",
         ] {
             if row[m(name)] > 1.0 {
                 return Err(format!("month {month}: {name} = {} > 1", row[m(name)]));

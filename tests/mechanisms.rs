@@ -64,7 +64,7 @@ fn a_platform_raises_service_capacity() {
 }
 
 #[test]
-fn direct_election_chooses_secretaries_with_higher_mass_evaluation() {
+fn direct_election_chooses_more_talented_secretaries() {
     let select = |s: &mut Scenario, successor| {
         s.selection.enabled = true;
         s.selection.bottom_share = 0.3;
@@ -75,8 +75,8 @@ fn direct_election_chooses_secretaries_with_higher_mass_evaluation() {
     select(&mut appointed, Successor::Appointment);
     let mut elected = base();
     select(&mut elected, Successor::Election);
-    let a = last_year(&appointed, "secretary_mass_evaluation");
-    let e = last_year(&elected, "secretary_mass_evaluation");
+    let a = last_year(&appointed, "secretary_talent");
+    let e = last_year(&elected, "secretary_talent");
     assert!(e > a, "appointment {a}, election {e}");
 }
 

@@ -95,3 +95,39 @@ fn switching_a_mechanism_off_removes_its_traces() {
     assert_eq!(mean(&s, "sanctions", 0, 36), 0.0);
     assert_eq!(mean(&s, "models", 0, 36), 0.0);
 }
+
+#[test]
+fn democratic_assessment_selects_better_secretaries_only_when_households_see_talent() {
+    // 001 §4 (Pingchuan direct election), 004 ("survival of the fittest"):
+    // ten years of yearly assessment replacing the bottom fifth by election.
+    let ten_years = |appraisal: Option<f64>| {
+        let mut s = small();
+        s.world.villages = 20;
+        s.scenario.months = 120;
+        if let Some(noise) = appraisal {
+            s.selection.enabled = true;
+            s.selection.evaluation = grassroots::scenario::Evaluation::Appraisal;
+            s.selection.successor = grassroots::scenario::Successor::Election;
+            s.selection.bottom_share = 0.2;
+            s.selection.appraisal_noise = noise;
+        }
+        (
+            mean(&s, "secretary_talent", 108, 120),
+            mean(&s, "realised_service", 108, 120),
+        )
+    };
+    let (t0, r0) = ten_years(None);
+    let (t1, r1) = ten_years(Some(0.3));
+    let (t2, r2) = ten_years(Some(10.0));
+    println!("talent {t0} | informative {t1} | noise {t2}; service {r0} | {r1} | {r2}");
+    assert!(t1 > t0 + 0.02, "informative appraisal: talent {t0} → {t1}");
+    assert!(
+        r1 > r0,
+        "informative appraisal: realised service {r0} → {r1}"
+    );
+    assert!(t2 < t0, "pure noise: talent {t0} → {t2}");
+    assert!(
+        r2 < r0 && r2 < r1,
+        "pure noise: realised service {r0} → {r2}"
+    );
+}

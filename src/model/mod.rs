@@ -261,6 +261,8 @@ pub struct Branch {
     pub spare_capacity: f32,
     /// Whether the village is joined with a partner this month.
     pub joined: bool,
+    /// Months the secretary in office has served (τ, `docs/model.md` §7.11).
+    pub tenure: u16,
     /// The score weights members act on (`docs/model.md` §7.3: limited attention).
     pub known_weights: ScoreWeights,
 }

@@ -8,6 +8,8 @@
 //! tournament on, the top share of branches by score see their secretary
 //! promoted out of the village; every branch's chance is then
 //! P = 1 / (1 + exp(−(score − c)/K_P)), c being the lowest promoted score.
+//! A new secretary lacks experience: ℓ_sec is lowered by κ_X·max(0, 1 − τ/T_X)
+//! in the τ-th month in office (τ = 0 the month they take office).
 
 use crate::metrics::{CountyTally, VillageTally};
 use crate::model::{MemberStatus, Village};
@@ -26,7 +28,14 @@ pub fn effective(v: &Village, s: &Scenario) -> f64 {
     } else {
         0.0
     };
-    (f64::from(secretary.leadership) + l.higher_guidance + pull).clamp(0.0, 1.0)
+    (f64::from(secretary.leadership) - inexperience(v.branch.tenure, s) + l.higher_guidance + pull)
+        .clamp(0.0, 1.0)
+}
+
+/// κ_X·max(0, 1 − τ/T_X): what a secretary in office for τ months lacks.
+pub fn inexperience(tenure: u16, s: &Scenario) -> f64 {
+    let l = &s.leadership;
+    l.experience_loss * (1.0 - f64::from(tenure) / f64::from(l.experience_months)).max(0.0)
 }
 
 /// Set the branch's multiplier L from its secretary.
@@ -34,6 +43,9 @@ pub fn update(v: &mut Village, ctx: &MonthContext<'_>, _tally: &mut VillageTally
     let s = ctx.policy;
     let alpha = s.leadership.strength;
     v.branch.leadership = (1.0 + alpha * (2.0 * effective(v, s) - 1.0)) as f32;
+    if v.secretary().is_some() {
+        v.branch.tenure = v.branch.tenure.saturating_add(1);
+    }
 }
 
 /// The promotion tournament at an assessment (county phase).
@@ -97,6 +109,25 @@ mod tests {
             &mut VillageTally::default(),
         );
         assert!(strong > 1.0 && v.branch.leadership < 1.0);
+    }
+
+    #[test]
+    fn a_new_secretary_lacks_experience_for_a_while() {
+        let mut s = Scenario::defaults();
+        s.leadership.experience_loss = 0.1;
+        s.leadership.experience_months = 12;
+        let mut v = build_village(&s, 0, 1);
+        let ctx = MonthContext::at_start(&s);
+        update(&mut v, &ctx, &mut VillageTally::default());
+        let established = v.branch.leadership;
+        v.branch.tenure = 0;
+        update(&mut v, &ctx, &mut VillageTally::default());
+        let new = v.branch.leadership;
+        assert!(new < established - 0.05, "{established} vs {new}");
+        for _ in 0..12 {
+            update(&mut v, &ctx, &mut VillageTally::default());
+        }
+        assert_eq!(v.branch.leadership, established);
     }
 
     #[test]

@@ -1,14 +1,18 @@
 //! Democratic assessment and selection of secretaries (`docs/model.md` §7.14).
 //!
+//! **What selectors observe.** Households observe a member's leadership
+//! talent ℓ month by month with noise σ_H; their appraisal averages H months,
+//! so it reads A_i = ℓ_i + (σ_H/√H)·z. The appointing body reads the measured
+//! score (§7.4, formalism-biased) with noise σ_A: A_i = score_i + σ_A·z.
+//!
 //! **Succession.** Whenever a branch has no active secretary (migration,
-//! difficulty, promotion, replacement), a successor is chosen among the
-//! active members: by appointment, the highest measured score; by public
-//! direct election, the highest vote appraisal ½·S̄_i + ½·√e_R,i — the
-//! satisfaction of the candidate's own households and the real service fellow
-//! members see. Each appraisal carries noise N(0, σ_v²).
+//! difficulty, promotion, replacement), the candidate pool is the active
+//! members (less a secretary just assessed out); the highest appraisal wins —
+//! the score by appointment, households' appraisal by direct election.
 //!
 //! **Democratic assessment** (each assessment period, if on): a secretary's
-//! evaluation is the village's mean household satisfaction (`mass`) or the
+//! evaluation is households' appraisal of the secretary's own talent
+//! (`appraisal`), the village's mean household satisfaction (`mass`) or the
 //! branch score (`score`); secretaries below the threshold, or in the bottom
 //! share county-wide, are replaced by a successor chosen as above. Only
 //! sitting (active) secretaries are assessed: a branch whose secretary is
@@ -17,32 +21,47 @@
 //! round(share·N) of the N sitting secretaries.
 
 use crate::metrics::{CountyTally, VillageTally};
-use crate::model::Village;
+use crate::model::{Member, Village};
 use crate::random::standard_normal;
 use crate::rules::MonthContext;
-use crate::scenario::{Evaluation, ReplacementRule, Scenario, Successor};
+use crate::scenario::{Evaluation, ReplacementRule, Scenario, Selection, Successor};
+
+/// σ_H/√H: noise of households' appraisal of one member over the horizon.
+pub fn appraisal_sd(sel: &Selection) -> f64 {
+    sel.appraisal_noise / f64::from(sel.appraisal_horizon.max(1)).sqrt()
+}
+
+/// Households' appraisal of member `m`: ℓ + (σ_H/√H)·z (one normal draw).
+pub fn households_appraisal(m: &Member, sel: &Selection, rng: &mut rand_chacha::ChaCha8Rng) -> f64 {
+    f64::from(m.leadership) + appraisal_sd(sel) * standard_normal(rng)
+}
 
 /// Choose a successor among active members other than `exclude`.
 pub fn choose_successor(v: &mut Village, s: &Scenario, exclude: Option<usize>) -> Option<u16> {
-    let noise = s.selection.vote_noise;
+    let sel = &s.selection;
     let mut best: Option<(f64, usize)> = None;
     for i in 0..v.members.len() {
         let m = &v.members[i];
         if !m.is_active() || Some(i) == exclude {
             continue;
         }
-        let appraisal = match s.selection.successor {
-            Successor::Appointment => f64::from(m.score),
-            Successor::Election => {
-                0.5 * f64::from(m.contact_satisfaction) + 0.5 * f64::from(m.effort.real_output())
+        let appraisal = match sel.successor {
+            Successor::Appointment => {
+                f64::from(m.score) + sel.vote_noise * standard_normal(&mut v.rng)
             }
+            Successor::Election => households_appraisal(m, sel, &mut v.rng),
         };
-        let appraisal = appraisal + noise * standard_normal(&mut v.rng);
         if best.is_none_or(|(b, _)| appraisal > b) {
             best = Some((appraisal, i));
         }
     }
     best.map(|(_, i)| i as u16)
+}
+
+/// Put member `new` in office: a new secretary starts without experience.
+fn install(v: &mut Village, new: u16) {
+    v.branch.secretary = new;
+    v.branch.tenure = 0;
 }
 
 /// If the secretary is gone, choose a successor (monthly).
@@ -52,14 +71,28 @@ pub fn ensure_secretary(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut Vil
         return;
     }
     if let Some(new) = choose_successor(v, s, None) {
-        v.branch.secretary = new;
+        install(v, new);
         tally.secretary_turnover += 1;
     }
 }
 
-/// The evaluation a secretary receives.
-pub fn evaluation(v: &Village, s: &Scenario) -> f32 {
-    match s.selection.evaluation {
+/// The evaluation a secretary receives. With the mechanism on and
+/// `evaluation = "appraisal"`, a branch with a sitting secretary takes one
+/// normal draw; otherwise none (the noiseless ℓ_sec is recorded when off).
+pub fn evaluation(v: &mut Village, s: &Scenario) -> f32 {
+    let sel = &s.selection;
+    match sel.evaluation {
+        Evaluation::Appraisal => {
+            let Some(sec) = v.secretary() else {
+                return 0.0;
+            };
+            let talent = f64::from(sec.leadership);
+            if sel.enabled {
+                (talent + appraisal_sd(sel) * standard_normal(&mut v.rng)) as f32
+            } else {
+                talent as f32
+            }
+        }
         Evaluation::Mass => v.mean_satisfaction(),
         Evaluation::Score => v.branch.score,
     }
@@ -95,7 +128,7 @@ pub fn assess(villages: &mut [Village], s: &Scenario, tally: &mut CountyTally) {
         let v = &mut villages[id as usize];
         let current = v.branch.secretary as usize;
         if let Some(new) = choose_successor(v, s, Some(current)) {
-            v.branch.secretary = new;
+            install(v, new);
             tally.secretary_turnover += 1;
         }
     }
@@ -111,34 +144,93 @@ mod tests {
         let mut s = Scenario::defaults();
         s.selection.successor = successor;
         s.selection.vote_noise = 0.0;
+        s.selection.appraisal_noise = 0.0;
         let mut v = build_village(&s, 0, 1);
-        // Member 1: high measured score (formalist), unhappy households.
-        // Member 2: low score, satisfied households, real service.
+        // Member 1: high measured score (formalist), little talent.
+        // Member 2: low score, the most talented leader.
         for m in &mut v.members {
             m.score = 0.1;
-            m.contact_satisfaction = 0.3;
+            m.leadership = 0.3;
         }
         v.members[1].score = 0.9;
-        v.members[2].contact_satisfaction = 0.9;
+        v.members[1].leadership = 0.2;
+        v.members[2].leadership = 0.9;
         v.members[2].effort = EffortSplit {
             real: 0.6,
             formal: 0.1,
             private: 0.3,
         };
-        v.members[1].effort = EffortSplit {
-            real: 0.05,
-            formal: 0.6,
-            private: 0.35,
-        };
         (v, s)
     }
 
     #[test]
-    fn election_picks_who_households_value_and_appointment_picks_the_score() {
+    fn election_picks_talent_households_see_and_appointment_picks_the_score() {
         let (mut v, s) = prepared(Successor::Election);
         assert_eq!(choose_successor(&mut v, &s, None), Some(2));
         let (mut v, s) = prepared(Successor::Appointment);
         assert_eq!(choose_successor(&mut v, &s, None), Some(1));
+    }
+
+    /// Mean talent of the members chosen in `n` elections in village 0.
+    fn elected_talent(noise: f64, horizon: u32, n: usize) -> f64 {
+        let mut s = Scenario::defaults();
+        s.selection.successor = Successor::Election;
+        s.selection.appraisal_noise = noise;
+        s.selection.appraisal_horizon = horizon;
+        let mut v = build_village(&s, 0, 7);
+        let total: f64 = (0..n)
+            .map(|_| {
+                let i = choose_successor(&mut v, &s, None).unwrap() as usize;
+                f64::from(v.members[i].leadership)
+            })
+            .sum();
+        total / n as f64
+    }
+
+    #[test]
+    fn informative_appraisal_elects_more_talented_secretaries() {
+        let informative = elected_talent(0.3, 12, 400);
+        let uninformative = elected_talent(10.0, 12, 400);
+        let one_month = elected_talent(0.3, 1, 400);
+        // Pure noise picks a member at random (mean talent ≈ 0.5).
+        assert!(
+            informative > uninformative + 0.1,
+            "{informative} vs {uninformative}"
+        );
+        assert!(uninformative < 0.6, "{uninformative}");
+        // A longer horizon averages the noise away.
+        assert!(informative > one_month, "{informative} vs {one_month}");
+    }
+
+    /// Mean secretary talent across 40 villages before and after 10 yearly
+    /// assessments replacing the bottom share on households' appraisal.
+    fn talent_after_assessments(noise: f64) -> (f64, f64) {
+        let mut s = Scenario::defaults();
+        s.selection.enabled = true;
+        s.selection.evaluation = Evaluation::Appraisal;
+        s.selection.successor = Successor::Election;
+        s.selection.bottom_share = 0.2;
+        s.selection.appraisal_noise = noise;
+        let mut villages: Vec<_> = (0..40).map(|i| build_village(&s, i, 3)).collect();
+        let mean = |vs: &[Village]| {
+            vs.iter()
+                .map(|v| f64::from(v.secretary().unwrap().leadership))
+                .sum::<f64>()
+                / vs.len() as f64
+        };
+        let before = mean(&villages);
+        for _ in 0..10 {
+            assess(&mut villages, &s, &mut CountyTally::default());
+        }
+        (before, mean(&villages))
+    }
+
+    #[test]
+    fn replacement_on_informative_appraisal_raises_talent_and_on_noise_does_not() {
+        let (before, after) = talent_after_assessments(0.3);
+        assert!(after > before + 0.03, "informative: {before} → {after}");
+        let (before, after) = talent_after_assessments(10.0);
+        assert!(after < before, "pure noise: {before} → {after}");
     }
 
     #[test]
@@ -146,6 +238,7 @@ mod tests {
         let mut s = Scenario::defaults();
         s.selection.enabled = true;
         s.selection.bottom_share = 0.25;
+        s.selection.evaluation = Evaluation::Mass;
         let mut villages: Vec<_> = (0..4).map(|i| build_village(&s, i, 1)).collect();
         villages[2]
             .households
@@ -164,6 +257,7 @@ mod tests {
         let mut s = Scenario::defaults();
         s.selection.enabled = true;
         s.selection.bottom_share = 0.25;
+        s.selection.evaluation = Evaluation::Mass;
         let mut villages: Vec<_> = (0..5).map(|i| build_village(&s, i, 1)).collect();
         // Village 0: secretary promoted earlier in this county phase, and the
         // lowest evaluation. Village 3: the worst sitting secretary.

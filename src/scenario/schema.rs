@@ -436,6 +436,12 @@ section! {
         promotion_noise: f64 = 0.05, real(0.001, 10.0),
             "K_P: noise of branch scores in the promotion chance",
             "Lazear & Rosen 1981";
+        experience_loss: f64 = 0.0, UNIT,
+            "κ_X: leadership a new secretary lacks in the first month, shrinking linearly to 0 over T_X months (0 = off)",
+            "assumption (0–0.15)";
+        experience_months: u32 = 24, int(1, 120),
+            "T_X: months in office until a new secretary has the experience of an established one",
+            "assumption (12–48)";
     }
 }
 
@@ -491,6 +497,8 @@ section! {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Evaluation {
+    /// Households' appraisal of the secretary's own leadership talent.
+    Appraisal,
     /// Households' mean satisfaction with the branch.
     Mass,
     /// The branch's assessment score.
@@ -523,9 +531,9 @@ section! {
         enabled: bool = false, Kind::Switch,
             "Whether secretaries are democratically assessed and replaced",
             "001 §4; 004";
-        evaluation: Evaluation = "mass", Kind::Choice(&["mass", "score"]),
-            "What the assessment of a secretary reads: households' satisfaction or the branch score",
-            "000 §5; 004";
+        evaluation: Evaluation = "appraisal", Kind::Choice(&["appraisal", "mass", "score"]),
+            "What the assessment of a secretary reads: households' appraisal of the secretary's own talent, the village's mean satisfaction, or the branch score",
+            "000 §5; 004; Besley 2005";
         rule: ReplacementRule = "bottom_share", Kind::Choice(&["threshold", "bottom_share"]),
             "Replace below a threshold, or the bottom share county-wide",
             "004 (\"survival of the fittest\")";
@@ -536,11 +544,17 @@ section! {
             "Share of secretaries replaced (bottom_share rule)",
             "004";
         successor: Successor = "appointment", Kind::Choice(&["appointment", "election"]),
-            "How a new secretary is chosen: by measured score, or by public direct election",
-            "001 §4 (Pingchuan); Martinez-Bravo et al.";
+            "How a new secretary is chosen: appointed by measured score, or elected on households' appraisal",
+            "001 §4 (Pingchuan); Martinez-Bravo et al. 2022";
         vote_noise: f64 = 0.05, real(0.0, 5.0),
-            "Noise of each candidate's appraisal",
-            "—";
+            "σ_A: noise of the appointing body's reading of each candidate's score (appointment)",
+            "assumption (0–0.2)";
+        appraisal_noise: f64 = 0.30, real(0.0, 10.0),
+            "σ_H: noise of one month of households' observation of a member's leadership talent ℓ",
+            "assumption (0.1–1); Besley 2005";
+        appraisal_horizon: u32 = 12, int(1, 120),
+            "H: months of observation households' appraisal averages (its noise is σ_H/√H)",
+            "assumption (6–36); 001 §4";
     }
 }
 
