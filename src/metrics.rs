@@ -112,6 +112,8 @@ tally! {
     private_effort: f64,
     /// Σ motivation of active members.
     motivation: f64,
+    /// Σ lasting disposition θ̂ of active members.
+    disposition: f64,
     /// Σ skill of active members.
     skill: f64,
     /// Designated models among active members.
@@ -208,6 +210,7 @@ impl Tally {
             self.formal_effort += f64::from(m.effort.formal);
             self.private_effort += f64::from(m.effort.private);
             self.motivation += f64::from(m.motivation);
+            self.disposition += f64::from(m.disposition);
             self.skill += f64::from(m.skill);
             self.models += u64::from(m.is_model);
         }
@@ -488,6 +491,13 @@ pub const METRICS: &[Metric] = &[
         "Mean intrinsic motivation θ of active members",
         |t, _| per_member(t.motivation, t),
     ),
+    Metric::new(
+        "disposition_mean",
+        "0–1",
+        Higher,
+        "Mean lasting disposition θ̂ of active members (toward which θ fades)",
+        |t, _| per_member(t.disposition, t),
+    ),
     Metric::new("skill_mean", "0–1", Higher, "Mean skill s of active members", |t, _| {
         per_member(t.skill, t)
     }),
@@ -711,6 +721,7 @@ mod tests {
             formal_effort: 2.5,
             private_effort: 3.2,
             motivation: 6.5,
+            disposition: 6.0,
             skill: 7.1,
             models: 2,
             rewards: 3,
@@ -771,6 +782,7 @@ mod tests {
             ("real_effort", 0.4),
             ("private_effort", 0.32),
             ("motivation_mean", 0.65),
+            ("disposition_mean", 0.6),
             ("skill_mean", 0.71),
             ("active_members", 10.0),
             ("models", 2.0),

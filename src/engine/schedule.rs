@@ -96,7 +96,7 @@ pub const SCHEDULE: &[Step] = &[
     step!(
         spiritual::update_motivation,
         "§7.12",
-        "education raises motivation; gains fade",
+        "education raises motivation; gains fade or are internalised",
         "motivation before the effort choice"
     ),
     step!(

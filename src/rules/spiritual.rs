@@ -1,12 +1,21 @@
-//! Spiritual guidance and motivation dynamics (`docs/model.md` §7.12).
+//! Spiritual guidance, motivation dynamics and internalisation
+//! (`docs/model.md` §7.12).
 //!
 //! Every month, for each active member,
 //! θ ← θ + min(1, γ_G·G_eff)·(1 − θ) − δ·(θ − θ̂),
 //! with G_eff = G·(1 + online media) when education is held and 0 otherwise.
 //! Education has diminishing returns (the factor 1 − θ); what it adds above
-//! the member's lasting disposition θ̂ fades at rate δ unless education goes
-//! on. Lasting changes to θ̂ come only from imitation (§7.7), crowding (§7.13)
-//! and the pay gap (§7.10).
+//! the member's lasting disposition θ̂ fades at rate δ unless it is
+//! internalised. Internalisation (self-determination theory, Ryan & Deci
+//! 2000) then moves the disposition toward the motivation the member now has:
+//! θ̂ ← θ̂ + ι·a·max(0, θ − θ̂), with the month's autonomy support
+//! a = S/(1 + S)·max(0, 1 − κ_C·C), S = G_eff + [member is a model] the
+//! supportive events and C = I(t) + m·P·[incentive on] the controlling
+//! context (inspection chance; chance of the contingent reward P times its
+//! material share m). Motivation raised in a
+//! supportive context is partly absorbed; a controlling context blocks it.
+//! Other lasting changes to θ̂ come from imitation (§7.7) and the pay gap
+//! (§7.10).
 
 use crate::metrics::VillageTally;
 use crate::model::Village;
@@ -23,15 +32,58 @@ pub fn education(s: &Scenario) -> f64 {
     }
 }
 
-/// Apply one month of education and fading.
+/// Material share m of the assessment's reward: material / (material +
+/// political + spiritual), 0 when the reward is worth nothing.
+pub fn material_share(s: &Scenario) -> f64 {
+    let inc = &s.incentive;
+    let total = inc.material_reward + inc.political_reward + inc.spiritual_reward;
+    if total > 0.0 {
+        inc.material_reward / total
+    } else {
+        0.0
+    }
+}
+
+/// Controlling context of a member's month, C = I(t) + m·P·[incentive on]:
+/// the chance of being inspected and the chance `reward_chance` of the
+/// contingent reward times its material share (Deci, Koestner & Ryan 1999:
+/// tangible contingent rewards are controlling, recognition is not).
+pub fn control(ctx: &MonthContext<'_>, reward_chance: f32) -> f64 {
+    let s = ctx.policy;
+    let reward = if s.incentive.enabled {
+        material_share(s) * f64::from(reward_chance)
+    } else {
+        0.0
+    };
+    ctx.inspection + reward
+}
+
+/// Autonomy support a ∈ [0, 1] of a member's month: S/(1 + S)·max(0, 1 −
+/// κ_C·C) with S = G_eff + [model] and C from [`control`] (`docs/model.md`
+/// eq. 7.12.2).
+pub fn autonomy_support(g_eff: f64, is_model: bool, control: f64, s: &Scenario) -> f64 {
+    let support = g_eff + if is_model { 1.0 } else { 0.0 };
+    let open = (1.0 - s.spiritual.control_weight * control).max(0.0);
+    support / (1.0 + support) * open
+}
+
+/// Apply one month of education, fading and internalisation.
 pub fn update_motivation(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTally) {
     let s = ctx.policy;
     let sp = &s.spiritual;
-    let gain = (sp.education_effect * education(s)).min(1.0) as f32;
+    let g_eff = education(s);
+    let gain = (sp.education_effect * g_eff).min(1.0) as f32;
     let fade = sp.motivation_fade as f32;
+    let iota = sp.internalisation;
     for m in v.members.iter_mut().filter(|m| m.is_active()) {
         m.motivation += gain * (1.0 - m.motivation) - fade * (m.motivation - m.disposition);
         m.motivation = m.motivation.clamp(0.0, 1.0);
+        if iota > 0.0 {
+            let rate = (iota
+                * autonomy_support(g_eff, m.is_model, control(ctx, m.reward_chance), s))
+                as f32;
+            m.disposition += rate * (m.motivation - m.disposition).max(0.0);
+        }
         if sp.enabled {
             tally.cost += sp.education_cost * sp.education_intensity;
         }
@@ -81,5 +133,114 @@ mod tests {
             update_motivation(&mut v, &MonthContext::at_start(&s), &mut t);
         }
         assert!(v.members[0].motivation < peak);
+    }
+
+    /// Run `months` of education (on or off) for a village under `s`; return
+    /// the mean θ and θ̂ of its members.
+    fn run(s: &Scenario, v: &mut Village, months: usize) -> (f32, f32) {
+        let mut t = VillageTally::default();
+        for _ in 0..months {
+            update_motivation(v, &MonthContext::at_start(s), &mut t);
+        }
+        let n = v.members.len() as f32;
+        (
+            v.members.iter().map(|m| m.motivation).sum::<f32>() / n,
+            v.members.iter().map(|m| m.disposition).sum::<f32>() / n,
+        )
+    }
+
+    fn educated(iota: f64) -> Scenario {
+        let mut s = Scenario::defaults();
+        s.spiritual.enabled = true;
+        s.spiritual.internalisation = iota;
+        s
+    }
+
+    #[test]
+    fn without_internalisation_the_disposition_never_moves_here() {
+        let s = educated(0.0);
+        let mut v = build_village(&s, 0, 1);
+        let before: Vec<f32> = v.members.iter().map(|m| m.disposition).collect();
+        let mut expected: Vec<f32> = v.members.iter().map(|m| m.motivation).collect();
+        run(&s, &mut v, 24);
+        let after: Vec<f32> = v.members.iter().map(|m| m.disposition).collect();
+        assert_eq!(before, after);
+        // θ follows eq. 7.12.1 alone, bit for bit.
+        let gain = (s.spiritual.education_effect * education(&s)).min(1.0) as f32;
+        let fade = s.spiritual.motivation_fade as f32;
+        for _ in 0..24 {
+            for (x, d) in expected.iter_mut().zip(&before) {
+                *x += gain * (1.0 - *x) - fade * (*x - d);
+                *x = x.clamp(0.0, 1.0);
+            }
+        }
+        let got: Vec<f32> = v.members.iter().map(|m| m.motivation).collect();
+        assert_eq!(expected, got);
+    }
+
+    #[test]
+    fn education_is_internalised_and_its_gain_lasts() {
+        // 24 months of education, then 120 without: with internalisation the
+        // disposition rises and motivation stays above its start; without it
+        // motivation falls back toward the old disposition.
+        let mut lasting = Vec::new();
+        for iota in [0.0, 0.3] {
+            let mut s = educated(iota);
+            let mut v = build_village(&s, 0, 1);
+            let (start, d0) = run(&Scenario::defaults(), &mut v, 0);
+            let (_, d1) = run(&s, &mut v, 24);
+            s.spiritual.enabled = false;
+            let (later, d2) = run(&s, &mut v, 120);
+            if iota > 0.0 {
+                assert!(d1 > d0 + 0.01, "{d0} {d1}");
+                assert!(
+                    (d2 - d1).abs() < 1e-6,
+                    "nothing is internalised without support"
+                );
+            } else {
+                assert_eq!(d0, d2);
+            }
+            lasting.push(later - start);
+        }
+        assert!(lasting[0] < 0.01, "{lasting:?}");
+        assert!(lasting[1] > lasting[0] + 0.01, "{lasting:?}");
+    }
+
+    #[test]
+    fn a_controlling_context_blocks_internalisation() {
+        let s = educated(0.3);
+        let g = education(&s);
+        let free = autonomy_support(g, false, 0.0, &s);
+        let campaign = autonomy_support(g, false, 0.5, &s);
+        assert!(free > 0.0 && campaign < free);
+        assert_eq!(autonomy_support(g, false, 1.0, &s), 0.0);
+        assert_eq!(autonomy_support(0.0, false, 0.0, &s), 0.0);
+        // Being a model adds support; more sessions add with diminishing returns.
+        assert!(autonomy_support(g, true, 0.0, &s) > free);
+        let (a1, a2, a3) = (
+            autonomy_support(1.0, false, 0.0, &s),
+            autonomy_support(2.0, false, 0.0, &s),
+            autonomy_support(3.0, false, 0.0, &s),
+        );
+        assert!(a2 - a1 > a3 - a2 && a3 > a2);
+        // In a village: education under heavy inspection is absorbed less.
+        let mut watched = s.clone();
+        watched.supervision.inspection_rate = 0.6;
+        let (mut v1, mut v2) = (build_village(&s, 0, 1), build_village(&watched, 0, 1));
+        let (_, d_free) = run(&s, &mut v1, 24);
+        let (_, d_watched) = run(&watched, &mut v2, 24);
+        assert!(d_free > d_watched + 0.005, "{d_free} {d_watched}");
+    }
+
+    #[test]
+    fn motivation_below_the_disposition_is_not_internalised() {
+        let s = educated(0.3);
+        let mut v = build_village(&s, 0, 1);
+        for m in &mut v.members {
+            m.disposition = 0.9;
+            m.motivation = 0.1;
+        }
+        let (_, d) = run(&s, &mut v, 1);
+        assert!((d - 0.9).abs() < 1e-6);
     }
 }

@@ -469,6 +469,12 @@ section! {
         session_time: f64 = 0.02, UNIT,
             "Share of a member's monthly time taken by one education session (online media take none)",
             "001 §3; assumption (0.01–0.05)";
+        internalisation: f64 = 0.30, UNIT,
+            "ι: share of the motivation above θ̂ absorbed into θ̂ in a month of full autonomy support (0 = off)",
+            "Ryan & Deci 2000; Deci et al. 1994; assumption (0–0.5)";
+        control_weight: f64 = 1.0, real(0.0, 10.0),
+            "κ_C: how strongly a controlling context (inspection chance, chance of a material reward) blocks internalisation",
+            "Ryan & Deci 2000; Deci, Koestner & Ryan 1999; assumption (0.5–2)";
     }
 }
 
