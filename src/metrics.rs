@@ -118,6 +118,8 @@ tally! {
     skill: f64,
     /// Designated models among active members.
     models: u64,
+    /// Active members holding an exemplary practice (§7.7).
+    adopters: u64,
     /// Rewards issued.
     rewards: u64,
     /// Sanctions issued.
@@ -213,6 +215,7 @@ impl Tally {
             self.disposition += f64::from(m.disposition);
             self.skill += f64::from(m.skill);
             self.models += u64::from(m.is_model);
+            self.adopters += u64::from(m.adopted());
         }
     }
 }
@@ -509,6 +512,13 @@ pub const METRICS: &[Metric] = &[
         t.models as f64
     }),
     Metric::new(
+        "model_adoption",
+        "share",
+        Neither,
+        "Share of active members who hold an exemplary practice (models and adopters, §7.7)",
+        |t, _| per_member(t.adopters as f64, t),
+    ),
+    Metric::new(
         "assessment_score",
         "score",
         Neither,
@@ -724,6 +734,7 @@ mod tests {
             disposition: 6.0,
             skill: 7.1,
             models: 2,
+            adopters: 3,
             rewards: 3,
             sanctions: 4,
             inspections: 17,
@@ -786,6 +797,7 @@ mod tests {
             ("skill_mean", 0.71),
             ("active_members", 10.0),
             ("models", 2.0),
+            ("model_adoption", 0.3),
             ("assessment_score", -0.25),
             ("rewards", 3.0),
             ("sanctions", 4.0),

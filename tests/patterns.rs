@@ -213,3 +213,74 @@ fn democratic_assessment_selects_better_secretaries_only_when_households_see_tal
         "pure noise: realised service {r0} → {r2}"
     );
 }
+
+/// A county of two townships running the exemplary programme from month 0:
+/// the first models (1 % of members, county-wide) are designated at month 11
+/// and their practice spreads through contact only (no publicity).
+fn programme(township_contact_rate: f64) -> Scenario {
+    let mut s = small();
+    s.world.villages = 20;
+    s.scenario.months = 60;
+    s.exemplary.enabled = true;
+    s.exemplary.reach = grassroots::scenario::Reach::County;
+    s.exemplary.model_share = 0.01;
+    s.exemplary.township_contact_rate = township_contact_rate;
+    s.exemplary.imitation_rate = 0.0; // no publicity: contact alone
+    s
+}
+
+/// Monthly adoption, mean across 4 replicates.
+fn adoption_curve(s: &Scenario) -> Vec<f64> {
+    let k = metric_index("model_adoption").unwrap();
+    let runs = run_replicates(s, 0, 4, &|| {});
+    (0..s.scenario.months as usize)
+        .map(|t| runs.iter().map(|r| r.months[t][k]).sum::<f64>() / runs.len() as f64)
+        .collect()
+}
+
+#[test]
+fn adoption_of_a_models_practice_follows_an_s_curve() {
+    // Pattern 4: slow start, acceleration, saturation, from contact alone.
+    let curve = adoption_curve(&programme(0.05));
+    let gains: Vec<f64> = (12..60)
+        .step_by(6)
+        .map(|t| curve[(t + 6).min(59)] - curve[t])
+        .collect();
+    println!("adoption {curve:.3?}\n6-month gains {gains:.3?}");
+    assert_eq!(curve[10], 0.0, "no practice before the first models");
+    let peak = gains.iter().cloned().fold(0.0, f64::max);
+    assert!(gains[0] < 0.6 * peak, "slow start: {gains:?}");
+    assert!(*gains.last().unwrap() < 0.3 * peak, "saturation: {gains:?}");
+    assert!(curve[59] > 0.6, "{}", curve[59]);
+    // Without any contact (only publicity) the same models spread far less.
+    let mut none = programme(0.0);
+    none.exemplary.branch_contact_rate = 0.0;
+    none.exemplary.mentoring_contact_rate = 0.0;
+    let isolated = adoption_curve(&none);
+    assert!(
+        isolated[35] < 0.5 * curve[35],
+        "{} {}",
+        isolated[35],
+        curve[35]
+    );
+}
+
+#[test]
+fn a_models_practice_spreads_faster_with_township_contacts_than_within_branches() {
+    let branch = adoption_curve(&programme(0.0));
+    let township = adoption_curve(&programme(0.15));
+    let early = |c: &[f64]| c[12..30].iter().sum::<f64>() / 18.0;
+    println!(
+        "mean adoption months 12–29: branch {} township {}",
+        early(&branch),
+        early(&township)
+    );
+    assert!(early(&township) > early(&branch) + 0.05);
+}
+
+#[test]
+fn switching_the_programme_off_leaves_no_adoption() {
+    let mut s = programme(0.05);
+    s.exemplary.enabled = false;
+    assert!(adoption_curve(&s).iter().all(|&a| a == 0.0));
+}

@@ -16,8 +16,9 @@ pub use setup::build_village;
 use crate::metrics::{County, CountyTally, MonthMetrics, Tally};
 use crate::model::Village;
 use crate::rules::{
-    MonthContext, exemplary, exemplary::ModelBoard, incentive, innovation, leadership, selection,
-    service_team,
+    MonthContext, exemplary,
+    exemplary::{ModelBoard, TownshipContacts},
+    incentive, innovation, leadership, selection, service_team,
 };
 use crate::scenario::Scenario;
 use rayon::prelude::*;
@@ -31,6 +32,7 @@ pub struct Simulation {
     phase: usize,
     villages: Vec<Village>,
     board: ModelBoard,
+    contacts: TownshipContacts,
     month: u32,
     clock: i64,
     tallies: Vec<Tally>,
@@ -61,6 +63,7 @@ impl Simulation {
             phase: 0,
             villages,
             board: ModelBoard::default(),
+            contacts: TownshipContacts::default(),
             month: 0,
             clock: -i64::from(scenario.scenario.burn_in_months),
             tallies: Vec::new(),
@@ -102,6 +105,7 @@ impl Simulation {
             policy: s,
             board: &self.board,
             adoption: &self.adoption,
+            contacts: &self.contacts,
         };
         self.villages
             .par_iter_mut()
@@ -120,6 +124,9 @@ impl Simulation {
         if (self.clock + 1).rem_euclid(period) == 0 {
             self.assess(&mut county);
         }
+        // Last: who holds an exemplary practice, met next month (§7.7).
+        let s = &self.phases[self.phase].1;
+        self.contacts = exemplary::township_contacts(&self.villages, s);
         self.month += 1;
         self.clock += 1;
         county.metrics(&County {

@@ -144,8 +144,8 @@ pub const SCHEDULE: &[Step] = &[
     step!(
         exemplary::imitate_and_mentor,
         "§7.7",
-        "imitation of models, mentoring",
-        "uses the board of the last assessment"
+        "models' practice spreads by contact or is abandoned; mentoring",
+        "uses the board of the last assessment and last month's township contacts"
     ),
     step!(
         service_team::mutual_help,

@@ -106,6 +106,7 @@ pub fn build_village(s: &Scenario, id: u32, replicate_seed: u64) -> Village {
                 sanctions: 0,
                 assigned: 0,
                 is_model: false,
+                practice: None,
                 unmet_share: 0.5,
                 contact_trust: w.initial_trust as f32,
                 contact_satisfaction: w.initial_satisfaction as f32,

@@ -92,6 +92,18 @@ impl EffortSplit {
     }
 }
 
+/// An exemplary model's practice as it spreads (`docs/model.md` §7.7): the
+/// model's effort split at designation, which adopters take as a reference
+/// in the effort choice, and the payoff the model was designated with, the
+/// success the practice is known for.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Practice {
+    /// The model's effort split.
+    pub split: EffortSplit,
+    /// The model's payoff π of the period before designation.
+    pub success: f32,
+}
+
 /// Member status (`docs/model.md` §2.4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
@@ -131,6 +143,9 @@ pub struct Member {
     pub assigned: u16,
     /// Whether the member is a designated exemplary model this period.
     pub is_model: bool,
+    /// The exemplary practice the member has adopted (`docs/model.md` §7.7),
+    /// or `None` if not adopted.
+    pub practice: Option<Practice>,
     /// Last month: share of assigned households with unmet needs.
     pub unmet_share: f32,
     /// Last month: mean trust of assigned households.
@@ -180,6 +195,11 @@ impl Member {
     /// Whether the member can serve this month.
     pub fn is_active(&self) -> bool {
         self.status == MemberStatus::Active
+    }
+
+    /// Whether the member holds an exemplary practice (§7.7).
+    pub fn adopted(&self) -> bool {
+        self.practice.is_some()
     }
 }
 

@@ -17,7 +17,8 @@
 //! D_S, D_F the perceived chances that shirking and formalism are looked
 //! into, and R the sanctions that visible records avert when inspections
 //! check paperwork. Members move a share λ of the way toward the noisy best
-//! split each month (habit). Formalism is not imposed beyond the mandated
+//! split each month (habit); a member who has adopted an exemplary practice
+//! (§7.7) first moves the best split a share β toward it. Formalism is not imposed beyond the mandated
 //! time: it grows when ρ_i·w̃_F is large against the value of real service.
 
 use crate::metrics::VillageTally;
@@ -207,6 +208,9 @@ pub fn choose(v: &mut Village, ctx: &MonthContext<'_>, _tally: &mut VillageTally
     weights.move_toward(&ScoreWeights::of(&s.incentive), s.effort.attention as f32);
     let weights = *weights;
     let mandated = mandated_formal(s, ctx.campaign);
+    // An adopted exemplary practice is a reference for the split (§7.7).
+    let practice_on = s.exemplary.enabled && s.exemplary.practice_weight > 0.0;
+    let practice_weight = s.exemplary.practice_weight as f32;
     for m in v.members.iter_mut().filter(|m| m.is_active()) {
         let mut values = marginal_values(s, m, ctx.inspection, &weights);
         if sigma > 0.0 {
@@ -214,7 +218,10 @@ pub fn choose(v: &mut Village, ctx: &MonthContext<'_>, _tally: &mut VillageTally
                 *a *= (sigma * standard_normal(&mut v.rng)).exp();
             }
         }
-        let target = with_mandate(split_for(values, s.effort.elasticity), mandated);
+        let mut target = with_mandate(split_for(values, s.effort.elasticity), mandated);
+        if let Some(practice) = m.practice.filter(|_| practice_on) {
+            target.move_toward(&practice.split, practice_weight);
+        }
         m.effort.move_toward(&target, rate);
         enforce_mandate(&mut m.effort, mandated);
     }

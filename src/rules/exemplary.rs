@@ -1,17 +1,23 @@
-//! Exemplary models (`docs/model.md` §7.7).
+//! Exemplary models (`docs/model.md` §7.7): designation, diffusion of the
+//! models' practice through contact, and mentoring.
 //!
 //! At each assessment the top share of active members by score within each
 //! reach group (branch, township or county) is designated as models and
-//! publicised (one honour each). Every month each other active member, with
-//! probability r, picks one model of their group at random and copies them
-//! with the Fermi probability P = 1 / (1 + exp(−(π_j − π_i)/K)), where π is
-//! the payoff of the last period: motivation, lasting disposition and effort
-//! split move a share η toward the model's (θ̂ toward the model's θ). Strong members also help weak ones: each month a
-//! member whose skill is below the mean skill s̄_M of their own branch's
-//! models closes a share τ of the gap (no mentoring in a branch without models).
+//! publicised (one honour each); each model's practice is its effort split.
+//! Every month each active member who holds no practice meets, in turn, a
+//! publicised model of their group (probability r_M), a random fellow member
+//! of their branch (r_B), a random member of their township (r_T, as it stood
+//! at the end of last month) and, if mentored, one of the branch's models
+//! (r_H). On meeting a holder j of a practice the member adopts it with the
+//! Fermi probability P = 1 / (1 + exp(−(π_j − π_i)/K)) (Szabó & Tőke 1998):
+//! the member takes j's practice as a reference in the effort choice (§7.3)
+//! and moves motivation and lasting disposition a share η toward j's θ.
+//! Adopters who are not models abandon the practice at rate δ. Strong members
+//! also help weak ones: each month a member whose skill is below the mean
+//! skill s̄_M of their own branch's models closes a share τ of the gap.
 
 use crate::metrics::VillageTally;
-use crate::model::{EffortSplit, Village};
+use crate::model::{EffortSplit, Practice, Village};
 use crate::random::{bernoulli, index};
 use crate::rules::{MonthContext, crowding};
 use crate::scenario::{Reach, Scenario};
@@ -25,7 +31,7 @@ pub struct ModelTraits {
     pub member: u16,
     /// Intrinsic motivation θ.
     pub motivation: f32,
-    /// Effort split.
+    /// Effort split at designation: the model's practice.
     pub effort: EffortSplit,
     /// Payoff of the last period.
     pub payoff: f32,
@@ -107,6 +113,10 @@ pub fn designate(villages: &mut [Village], s: &Scenario) -> ModelBoard {
         for &(_, _, village, member) in &candidates[start..start + n_models] {
             let m = &mut villages[village as usize].members[member as usize];
             m.is_model = true;
+            m.practice = Some(Practice {
+                split: m.effort,
+                success: m.payoff,
+            });
             m.honours = m.honours.saturating_add(1);
             crowding::after_designation(m, s);
             board.groups[g].push(ModelTraits {
@@ -122,51 +132,191 @@ pub fn designate(villages: &mut [Village], s: &Scenario) -> ModelBoard {
     board
 }
 
+/// A holder of a practice as others meet them.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Holder {
+    /// The practice held.
+    pub practice: Practice,
+    /// The holder's intrinsic motivation θ.
+    pub motivation: f32,
+}
+
+/// Who a member can meet across the township (county phase, end of month).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TownshipContacts {
+    /// Active members of each township.
+    pub active: Vec<u32>,
+    /// Active holders of a practice in each township, in village and member order.
+    pub holders: Vec<Vec<Holder>>,
+}
+
+/// The township contacts of next month: every township's active members and
+/// the holders among them; empty when the programme is off or r_T = 0.
+pub fn township_contacts(villages: &[Village], s: &Scenario) -> TownshipContacts {
+    let ex = &s.exemplary;
+    if !ex.enabled || ex.township_contact_rate <= 0.0 {
+        return TownshipContacts::default();
+    }
+    let n = villages
+        .iter()
+        .map(|v| v.township as usize + 1)
+        .max()
+        .unwrap_or(0);
+    let mut contacts = TownshipContacts {
+        active: vec![0; n],
+        holders: vec![Vec::new(); n],
+    };
+    for v in villages {
+        let t = v.township as usize;
+        for m in v.members.iter().filter(|m| m.is_active()) {
+            contacts.active[t] += 1;
+            if let Some(practice) = m.practice {
+                contacts.holders[t].push(Holder {
+                    practice,
+                    motivation: m.motivation,
+                });
+            }
+        }
+    }
+    contacts
+}
+
 /// Fermi probability that a member with payoff `own` copies one with `model`.
 pub fn copy_probability(own: f32, model: f32, temperature: f64) -> f64 {
     1.0 / (1.0 + (-(f64::from(model) - f64::from(own)) / temperature).exp())
 }
 
-/// Monthly imitation of models and mentoring within the branch.
+/// Whether a member with payoff `own` who meets `source` adopts its practice:
+/// one Bernoulli draw of the Fermi probability against the success the
+/// practice is known for.
+fn persuaded(rng: &mut rand_chacha::ChaCha8Rng, own: f32, source: &Holder, k: f64) -> bool {
+    bernoulli(rng, copy_probability(own, source.practice.success, k))
+}
+
+/// Monthly diffusion of the models' practice through contact, abandonment,
+/// and mentoring within the branch (`docs/model.md` §7.7).
 pub fn imitate_and_mentor(v: &mut Village, ctx: &MonthContext<'_>, _tally: &mut VillageTally) {
     let s = ctx.policy;
-    let board = ctx.board;
     let ex = &s.exemplary;
     if !ex.enabled {
+        for m in &mut v.members {
+            m.practice = None;
+        }
         return;
     }
     let group = group_of(v, ex.reach);
-    let models: &[ModelTraits] = board.groups.get(group).map(Vec::as_slice).unwrap_or(&[]);
+    let models: &[ModelTraits] = ctx
+        .board
+        .groups
+        .get(group)
+        .map(Vec::as_slice)
+        .unwrap_or(&[]);
     let eta = ex.imitation_strength as f32;
-    if !models.is_empty() {
-        for (i, m) in v.members.iter_mut().enumerate() {
-            if !m.is_active() || m.is_model || !bernoulli(&mut v.rng, ex.imitation_rate) {
-                continue;
+    let k = ex.imitation_temperature;
+    // The branch as it stands at the start of the step: who is active, who
+    // holds a practice, who are the active models.
+    let active: Vec<usize> = (0..v.members.len())
+        .filter(|&i| v.members[i].is_active())
+        .collect();
+    let held: Vec<Option<Holder>> = v
+        .members
+        .iter()
+        .map(|m| {
+            m.practice.map(|practice| Holder {
+                practice,
+                motivation: m.motivation,
+            })
+        })
+        .collect();
+    let mentors: Vec<usize> = active
+        .iter()
+        .copied()
+        .filter(|&i| v.members[i].is_model)
+        .collect();
+    let mentor_skill = if mentors.is_empty() {
+        0.0
+    } else {
+        mentors.iter().map(|&i| v.members[i].skill).sum::<f32>() / mentors.len() as f32
+    };
+    let township = v.township as usize;
+    let met_in_township = ctx.contacts.active.get(township).copied().unwrap_or(0) as usize;
+    let township_holders: &[Holder] = ctx
+        .contacts
+        .holders
+        .get(township)
+        .map(Vec::as_slice)
+        .unwrap_or(&[]);
+    for (pos, &i) in active.iter().enumerate() {
+        let m = &v.members[i];
+        if m.is_model {
+            continue;
+        }
+        if m.practice.is_some() {
+            if bernoulli(&mut v.rng, ex.abandonment_rate) {
+                v.members[i].practice = None;
             }
-            let j = &models[index(&mut v.rng, models.len())];
-            if j.village == v.id && j.member as usize == i {
-                continue;
+            continue;
+        }
+        let own = m.payoff;
+        let mentored = !mentors.is_empty() && m.skill < mentor_skill;
+        let rng = &mut v.rng;
+        let mut source: Option<Holder> = None;
+        // 1. A publicised model of the reach group.
+        if !models.is_empty() && bernoulli(rng, ex.imitation_rate) {
+            let j = &models[index(rng, models.len())];
+            let h = Holder {
+                practice: Practice {
+                    split: j.effort,
+                    success: j.payoff,
+                },
+                motivation: j.motivation,
+            };
+            if !(j.village == v.id && j.member as usize == i) && persuaded(rng, own, &h, k) {
+                source = Some(h);
             }
-            if bernoulli(
-                &mut v.rng,
-                copy_probability(m.payoff, j.payoff, ex.imitation_temperature),
-            ) {
-                m.motivation += eta * (j.motivation - m.motivation);
-                m.disposition += eta * (j.motivation - m.disposition);
-                m.effort.move_toward(&j.effort, eta);
+        }
+        // 2. A fellow member of the branch.
+        if source.is_none() && active.len() > 1 && bernoulli(rng, ex.branch_contact_rate) {
+            // Uniform among the other active members, in order.
+            let mut k_other = index(rng, active.len() - 1);
+            if k_other >= pos {
+                k_other += 1;
             }
+            if let Some(h) = held[active[k_other]]
+                && persuaded(rng, own, &h, k)
+            {
+                source = Some(h);
+            }
+        }
+        // 3. A member of the township, as it stood at the end of last month.
+        if source.is_none() && met_in_township > 0 && bernoulli(rng, ex.township_contact_rate) {
+            let j = index(rng, met_in_township);
+            if let Some(h) = township_holders.get(j)
+                && persuaded(rng, own, h, k)
+            {
+                source = Some(*h);
+            }
+        }
+        // 4. A mentor: one of the branch's active models.
+        if source.is_none() && mentored && bernoulli(rng, ex.mentoring_contact_rate) {
+            let j = mentors[index(rng, mentors.len())];
+            if let Some(h) = held[j]
+                && persuaded(rng, own, &h, k)
+            {
+                source = Some(h);
+            }
+        }
+        if let Some(h) = source {
+            let m = &mut v.members[i];
+            m.practice = Some(h.practice);
+            m.motivation += eta * (h.motivation - m.motivation);
+            m.disposition += eta * (h.motivation - m.disposition);
         }
     }
     // Mentoring: the branch's own models lift the others' skill.
-    let (sum, n) = v
-        .members
-        .iter()
-        .filter(|m| m.is_active() && m.is_model)
-        .fold((0.0f32, 0u32), |(s, n), m| (s + m.skill, n + 1));
-    if n == 0 {
+    if mentors.is_empty() {
         return;
     }
-    let mentor_skill = sum / n as f32;
     let tau = ex.mentoring_rate as f32;
     for m in v
         .members
@@ -214,40 +364,198 @@ mod tests {
             let expect = (0.1 * v.members.len() as f64).ceil() as usize;
             assert_eq!(board.groups[g].len(), expect);
             assert!(v.members.last().unwrap().is_model);
+            assert!(
+                v.members.last().unwrap().adopted(),
+                "a model holds its practice"
+            );
         }
         let county = designate(&mut villages, &scenario(Reach::County));
         assert_eq!(county.groups.len(), 1);
     }
 
-    #[test]
-    fn imitation_spreads_a_successful_models_motivation() {
-        let s = scenario(Reach::Branch);
-        let mut v = build_village(&s, 0, 2);
-        for m in &mut v.members {
-            m.motivation = 0.2;
-            m.payoff = 0.0;
+    fn run(v: &mut Village, s: &Scenario, board: &ModelBoard, months: usize) {
+        for _ in 0..months {
+            imitate_and_mentor(
+                v,
+                &MonthContext {
+                    board,
+                    ..MonthContext::at_start(s)
+                },
+                &mut VillageTally::default(),
+            );
         }
-        let board = ModelBoard {
+    }
+
+    fn adopters(v: &Village) -> usize {
+        v.members.iter().filter(|m| m.adopted()).count()
+    }
+
+    /// A board with one successful model from another village.
+    fn outside_model(v: &Village, payoff: f32) -> ModelBoard {
+        ModelBoard {
             groups: vec![vec![ModelTraits {
                 village: 99,
                 member: 0,
                 motivation: 0.9,
                 effort: v.members[0].effort,
-                payoff: 1.0,
+                payoff,
             }]],
-        };
-        for _ in 0..24 {
-            imitate_and_mentor(
-                &mut v,
-                &MonthContext {
-                    board: &board,
-                    ..MonthContext::at_start(&s)
-                },
-                &mut VillageTally::default(),
-            );
         }
+    }
+
+    /// No contact channel but the one under test.
+    fn quiet(mut s: Scenario) -> Scenario {
+        s.exemplary.imitation_rate = 0.0;
+        s.exemplary.branch_contact_rate = 0.0;
+        s.exemplary.township_contact_rate = 0.0;
+        s.exemplary.mentoring_contact_rate = 0.0;
+        s.exemplary.abandonment_rate = 0.0;
+        s
+    }
+
+    #[test]
+    fn meeting_a_successful_model_spreads_its_practice_and_motivation() {
+        let mut s = quiet(scenario(Reach::Branch));
+        s.exemplary.imitation_rate = 0.5;
+        let mut v = build_village(&s, 0, 2);
+        for m in &mut v.members {
+            m.motivation = 0.2;
+            m.payoff = 0.0;
+        }
+        let board = outside_model(&v, 1.0);
+        run(&mut v, &s, &board, 24);
+        assert_eq!(adopters(&v), v.members.len());
         let mean = v.members.iter().map(|m| m.motivation).sum::<f32>() / v.members.len() as f32;
         assert!(mean > 0.5, "{mean}");
+        // Adoption happens once: motivation moved η of the way, no further.
+        assert!(mean < 0.56, "{mean}");
+        // An unsuccessful model persuades few (Fermi rule).
+        let mut w = build_village(&s, 0, 2);
+        for m in &mut w.members {
+            m.payoff = 1.0;
+        }
+        let poor = outside_model(&w, 0.0);
+        run(&mut w, &s, &poor, 24);
+        assert!(adopters(&w) <= 1, "{}", adopters(&w));
+    }
+
+    #[test]
+    fn the_practice_spreads_from_adopter_to_adopter_within_the_branch() {
+        let mut s = quiet(scenario(Reach::Branch));
+        let practice = Practice {
+            split: EffortSplit {
+                real: 0.6,
+                formal: 0.2,
+                private: 0.2,
+            },
+            success: 1.0,
+        };
+        let mut v = build_village(&s, 0, 3);
+        for m in &mut v.members {
+            m.payoff = 0.0;
+        }
+        v.members[0].practice = Some(practice);
+        let board = ModelBoard::default();
+        let mut closed = v.clone();
+        run(&mut closed, &s, &board, 12);
+        assert_eq!(adopters(&closed), 1, "no contact, no spread");
+        s.exemplary.branch_contact_rate = 0.5;
+        run(&mut v, &s, &board, 12);
+        assert!(adopters(&v) > v.members.len() / 2, "{}", adopters(&v));
+        assert!(
+            v.members
+                .iter()
+                .filter_map(|m| m.practice)
+                .all(|p| p == practice)
+        );
+    }
+
+    #[test]
+    fn township_contacts_reach_branches_without_holders() {
+        let mut s = quiet(scenario(Reach::Township));
+        s.exemplary.township_contact_rate = 0.5;
+        let mut villages: Vec<_> = (0..2).map(|i| build_village(&s, i, 4)).collect();
+        villages[0].members[0].practice = Some(Practice {
+            split: villages[0].members[0].effort,
+            success: 5.0,
+        });
+        let contacts = township_contacts(&villages, &s);
+        assert_eq!(contacts.holders[0].len(), 1);
+        let ctx = MonthContext {
+            contacts: &contacts,
+            ..MonthContext::at_start(&s)
+        };
+        let mut v = villages[1].clone();
+        for _ in 0..24 {
+            imitate_and_mentor(&mut v, &ctx, &mut VillageTally::default());
+        }
+        assert!(adopters(&v) > 0);
+        // Without township contacts the other branch never hears of it.
+        s.exemplary.township_contact_rate = 0.0;
+        assert_eq!(
+            township_contacts(&villages, &s),
+            TownshipContacts::default()
+        );
+    }
+
+    #[test]
+    fn adopters_abandon_at_a_rate_and_the_switch_clears_the_practice() {
+        let mut s = quiet(scenario(Reach::Branch));
+        s.exemplary.abandonment_rate = 1.0;
+        let mut v = build_village(&s, 0, 5);
+        let p = Practice {
+            split: v.members[0].effort,
+            success: 0.0,
+        };
+        for m in &mut v.members {
+            m.practice = Some(p);
+        }
+        v.members[1].is_model = true;
+        run(&mut v, &s, &ModelBoard::default(), 1);
+        assert_eq!(adopters(&v), 1, "models keep their practice");
+        s.exemplary.enabled = false;
+        run(&mut v, &s, &ModelBoard::default(), 1);
+        assert_eq!(adopters(&v), 0);
+    }
+
+    #[test]
+    fn an_adopted_practice_pulls_the_effort_split_toward_the_models() {
+        // Hitch-hiking: a formal-heavy practice raises the adopter's formal time.
+        let s = scenario(Reach::Branch);
+        let mut v = build_village(&s, 0, 6);
+        let mut with = v.clone();
+        for m in &mut with.members {
+            m.practice = Some(Practice {
+                split: EffortSplit {
+                    real: 0.1,
+                    formal: 0.8,
+                    private: 0.1,
+                },
+                success: 1.0,
+            });
+        }
+        let ctx = MonthContext::at_start(&s);
+        for _ in 0..12 {
+            crate::rules::effort::choose(&mut v, &ctx, &mut VillageTally::default());
+            crate::rules::effort::choose(&mut with, &ctx, &mut VillageTally::default());
+        }
+        let formal = |v: &Village| v.members.iter().map(|m| m.effort.formal).sum::<f32>();
+        assert!(
+            formal(&with) > formal(&v) + 0.5,
+            "{} {}",
+            formal(&with),
+            formal(&v)
+        );
+        // With β = 0 the practice is known but not acted on.
+        let mut s0 = s.clone();
+        s0.exemplary.practice_weight = 0.0;
+        let mut a = build_village(&s0, 0, 6);
+        let mut b = a.clone();
+        b.members[0].practice = with.members[0].practice;
+        let ctx0 = MonthContext::at_start(&s0);
+        crate::rules::effort::choose(&mut a, &ctx0, &mut VillageTally::default());
+        crate::rules::effort::choose(&mut b, &ctx0, &mut VillageTally::default());
+        assert_eq!(a.members[0].effort, b.members[0].effort);
     }
 
     #[test]

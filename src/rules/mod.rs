@@ -31,7 +31,7 @@ pub mod training;
 use crate::metrics::VillageTally;
 use crate::model::Village;
 use crate::scenario::Scenario;
-use exemplary::ModelBoard;
+use exemplary::{ModelBoard, TownshipContacts};
 
 /// The one signature of a village rule: the village, what every village
 /// knows about the month, and the village's tally for the month.
@@ -57,10 +57,19 @@ pub struct MonthContext<'a> {
     /// Each township's adopted share of service innovation last month,
     /// indexed by township (§7.18); empty when innovation is off.
     pub adoption: &'a [f64],
+    /// Each township's holders of an exemplary practice at the end of last
+    /// month, met through township contacts (§7.7).
+    pub contacts: &'a TownshipContacts,
 }
 
 /// The board of a county with no exemplary models.
 static NO_MODELS: ModelBoard = ModelBoard { groups: Vec::new() };
+
+/// A county with no township contacts.
+static NO_CONTACTS: TownshipContacts = TownshipContacts {
+    active: Vec::new(),
+    holders: Vec::new(),
+};
 
 impl<'a> MonthContext<'a> {
     /// The context of a county's first month under `policy`: month 0 with
@@ -75,6 +84,7 @@ impl<'a> MonthContext<'a> {
             policy,
             board: &NO_MODELS,
             adoption: &[],
+            contacts: &NO_CONTACTS,
         }
     }
 

@@ -358,18 +358,33 @@ section! {
         reach: Reach = "township", Kind::Choice(&["branch", "township", "county"]),
             "Within what group models are designated and imitated",
             "000 §4";
-        imitation_rate: f64 = 0.10, UNIT,
-            "Monthly probability that a member compares themself with a model",
-            "Mesoudi; 000 §4 (\"learning, catching up\")";
+        imitation_rate: f64 = 0.01, UNIT,
+            "r_M: monthly probability that a non-adopter meets a publicised model of their reach group",
+            "Mesoudi; 000 §4 (\"propaganda of advanced models\"); assumption (0–0.2)";
         imitation_temperature: f64 = 0.10, real(0.001, 10.0),
             "K: noise of the Fermi comparison of payoffs",
             "Szabó & Tőke 1998";
         imitation_strength: f64 = 0.50, UNIT,
-            "η: share of the difference to the model copied",
+            "η: share of the difference to the source's motivation copied at adoption",
             "—";
         mentoring_rate: f64 = 0.01, UNIT,
             "τ: monthly share of the skill gap to the branch's own models closed by mentoring",
             "000 §4 (\"helping and exceeding\"); 001 §4";
+        branch_contact_rate: f64 = 0.30, UNIT,
+            "r_B: monthly probability that a non-adopter talks practice with a random fellow member of their branch",
+            "000 §4 (\"point-to-point, face-to-face\"); assumption (0–0.5)";
+        township_contact_rate: f64 = 0.05, UNIT,
+            "r_T: monthly probability that a non-adopter meets a random member of their township (meetings, training)",
+            "Granovetter 1973 (weak ties); assumption (0–0.2)";
+        mentoring_contact_rate: f64 = 0.05, UNIT,
+            "r_H: monthly probability that a mentee meets one of the branch's active models",
+            "000 §4 (\"helping\"); assumption (0–0.3)";
+        abandonment_rate: f64 = 0.02, UNIT,
+            "δ: monthly probability that an adopter who is not a model abandons the practice",
+            "Rogers 2003 (discontinuance); assumption (0–0.1)";
+        practice_weight: f64 = 0.30, UNIT,
+            "β: weight of the adopted practice (the model's effort split) in the adopter's target split",
+            "Mas & Moretti 2009 (peer elasticity ≈ 0.15–0.17); assumption (0–0.6)";
     }
 }
 
