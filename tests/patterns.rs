@@ -70,11 +70,14 @@ fn a_campaign_raises_real_effort_only_while_it_lasts() {
     assert!(during > after + 0.02, "{during} {after}");
 }
 
-/// A scenario with education held from month `from` until month `to`.
+/// A scenario with education held from month `from` until month `to`: an
+/// intensive programme (γ_G = 0.01, three times the default) so that the
+/// pattern shows within a small run of a few years.
 fn educated(from: u32, to: u32, months: u32, iota: f64) -> Scenario {
     let mut s = small();
     s.scenario.months = months;
     s.spiritual.internalisation = iota;
+    s.spiritual.education_effect = 0.01;
     let set = |on: &str| vec![("spiritual.enabled".to_string(), on.to_string())];
     s.spiritual.enabled = from == 0;
     if from > 0 {

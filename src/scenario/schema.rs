@@ -469,9 +469,9 @@ section! {
         education_intensity: f64 = 1.0, real(0.0, 10.0),
             "G: sessions per month (democratic life meetings, \"three sessions and one lesson\")",
             "001 §3";
-        education_effect: f64 = 0.01, UNIT,
+        education_effect: f64 = 0.003, UNIT,
             "γ_G: share of the gap to θ = 1 closed per session",
-            "000 §4";
+            "000 §4; assumption (0.001–0.01): ten years of monthly sessions with online media raise mean θ by about one standard deviation (0.15)";
         online_media: f64 = 0.0, real(0.0, 10.0),
             "Extra reach of education through online media (multiplier 1 + this)",
             "000 abstract; 001 §3";
