@@ -115,7 +115,7 @@ pub const SCHEDULE: &[Step] = &[
         service::deliver,
         "§7.2",
         "members serve; needs are resolved or given up",
-        "uses this month's effort, funds, platform, joint-branch support"
+        "uses this month's effort, funds, platform, joint-branch support, committee capacity"
     ),
     step!(
         satisfaction::update,

@@ -147,11 +147,16 @@ pub fn deliver(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTally
         tally.needs_resolved += u64::from(resolved);
         tally.needs_abandoned += u64::from(abandoned);
     }
-    // Needs resolved from the pool are credited to members by their spare capacity.
-    if resolved_uncovered > 0 && spare_total > 0.0 {
+    // Needs resolved from the pool are credited to members by their spare
+    // capacity, for the members' own part of the pool only: what a partner
+    // branch or the village committee resolved is not the members' work.
+    let own = spare_total - lent;
+    let pool = own + f64::from(v.branch.support_capacity) + service_team::committee_capacity(s);
+    if resolved_uncovered > 0 && spare_total > 0.0 && own > 0.0 {
+        let credited = resolved_uncovered as f64 * own / pool;
         for m in &mut v.members {
             let spare = f64::from((m.capacity - m.assigned_backlog).max(0.0));
-            m.period.resolved += (resolved_uncovered as f64 * spare / spare_total) as f32;
+            m.period.resolved += (credited * spare / spare_total) as f32;
         }
     }
     let resolved = tally.needs_resolved;

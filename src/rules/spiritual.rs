@@ -80,8 +80,12 @@ pub fn update_motivation(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut Vi
         m.motivation = m.motivation.clamp(0.0, 1.0);
         if iota > 0.0 {
             let rate = (iota
-                * autonomy_support(g_eff, m.is_model, control(ctx, m.reward_chance), s))
-                as f32;
+                * autonomy_support(
+                    g_eff,
+                    m.is_model && s.exemplary.enabled,
+                    control(ctx, m.reward_chance),
+                    s,
+                )) as f32;
             m.disposition += rate * (m.motivation - m.disposition).max(0.0);
         }
         if sp.enabled {
