@@ -48,14 +48,21 @@ fn intrinsic_motivation_limits_the_drift_toward_the_measure() {
     assert!(mean(&high, "formalism_index", 24, 36) < mean(&low, "formalism_index", 24, 36));
 }
 
-#[test]
-fn a_campaign_raises_real_effort_only_while_it_lasts() {
-    // An inspection campaign without activities of its own.
+/// An inspection campaign (rate 0.4, no activities of its own) of
+/// `length` months from month 12, in a run of `months` months.
+fn inspection_campaign(months: u32, length: u32) -> Scenario {
     let mut s = small();
+    s.scenario.months = months;
     s.supervision.campaign_inspection_rate = 0.4;
     s.supervision.campaign_start_month = 12;
-    s.supervision.campaign_months = 6;
+    s.supervision.campaign_months = length;
     s.supervision.campaign_activity_time = 0.0;
+    s
+}
+
+#[test]
+fn a_campaign_raises_real_effort_only_while_it_lasts() {
+    let mut s = inspection_campaign(36, 6);
     let before = mean(&s, "real_effort", 6, 12);
     let during = mean(&s, "real_effort", 15, 18);
     let after = mean(&s, "real_effort", 30, 36);
@@ -131,12 +138,7 @@ fn pressure_gains_fade_while_internalised_education_lasts() {
     // education makes them last. A 12-month inspection campaign (months
     // 12–23) against 12 months of education (months 12–23), each followed
     // by none, read a year after it ended (months 36–47).
-    let mut campaign = small();
-    campaign.scenario.months = 48;
-    campaign.supervision.campaign_inspection_rate = 0.4;
-    campaign.supervision.campaign_start_month = 12;
-    campaign.supervision.campaign_months = 12;
-    campaign.supervision.campaign_activity_time = 0.0;
+    let campaign = inspection_campaign(48, 12);
     let before = mean(&campaign, "real_effort", 6, 12);
     let during = mean(&campaign, "real_effort", 18, 24);
     let after = mean(&campaign, "real_effort", 36, 48);
