@@ -3,6 +3,8 @@
 //! (`docs/model.md` §7.9–7.18). Runs are small; effects are compared on means
 //! over the last year across 4 replicates.
 
+mod common;
+
 use grassroots::metrics::metric_index;
 use grassroots::scenario::{CountSpec, Scenario, Successor};
 use grassroots::study::run_replicates;
@@ -18,14 +20,7 @@ fn base() -> Scenario {
 
 /// Mean of a metric over the last 12 months and 4 replicates.
 fn last_year(s: &Scenario, metric: &str) -> f64 {
-    let k = metric_index(metric).unwrap();
-    let runs = run_replicates(s, 0, 4, &|| {});
-    let months = s.scenario.months as usize;
-    let total: f64 = runs
-        .iter()
-        .map(|r| r.months[months - 12..].iter().map(|m| m[k]).sum::<f64>())
-        .sum();
-    total / (runs.len() * 12) as f64
+    common::last_year_mean(s, metric, 4)
 }
 
 fn compare(metric: &str, edit: impl Fn(&mut Scenario)) -> (f64, f64) {

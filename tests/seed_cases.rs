@@ -6,9 +6,9 @@
 //! `scenarios/baseline.toml` (an ordinary county with today's problems) it
 //! must come out worse on each (`docs/model.md` §1).
 
-use grassroots::metrics::metric_index;
+mod common;
+
 use grassroots::scenario::{CountSpec, Scenario};
-use grassroots::study::run_replicates;
 
 fn shipped(name: &str) -> Scenario {
     let path = format!("{}/scenarios/{name}.toml", env!("CARGO_MANIFEST_DIR"));
@@ -23,14 +23,7 @@ fn shipped(name: &str) -> Scenario {
 
 /// Mean over the last year and 3 replicates.
 fn last_year(s: &Scenario, metric: &str) -> f64 {
-    let k = metric_index(metric).unwrap();
-    let runs = run_replicates(s, 0, 3, &|| {});
-    let months = s.scenario.months as usize;
-    let total: f64 = runs
-        .iter()
-        .map(|r| r.months[months - 12..].iter().map(|m| m[k]).sum::<f64>())
-        .sum();
-    total / (runs.len() * 12) as f64
+    common::last_year_mean(s, metric, 3)
 }
 
 #[test]

@@ -226,6 +226,19 @@ impl Village {
         }
     }
 
+    /// Mean household trust, summed in f64 (0 without households).
+    pub fn mean_trust(&self) -> f64 {
+        if self.households.is_empty() {
+            0.0
+        } else {
+            self.households
+                .iter()
+                .map(|h| f64::from(h.trust))
+                .sum::<f64>()
+                / self.households.len() as f64
+        }
+    }
+
     /// Withdraw member `i` from service: their households lose their contact.
     pub fn release_contacts(&mut self, i: usize) {
         let i16 = i as u16;

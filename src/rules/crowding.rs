@@ -30,12 +30,12 @@ pub fn after_inspection(m: &mut Member, s: &Scenario) {
 /// After the member is rewarded.
 pub fn after_reward(m: &mut Member, s: &Scenario) {
     let c = &s.crowding;
-    let inc = &s.incentive;
-    let total = inc.material_reward + inc.political_reward + inc.spiritual_reward;
-    if !c.enabled || total <= 0.0 {
+    // Rewards are given only with the incentive system on, where ρ is the
+    // reward's whole value.
+    if !c.enabled || s.incentive.reward_value() <= 0.0 {
         return;
     }
-    let material = (inc.material_reward / total) as f32;
+    let material = s.incentive.material_share() as f32;
     let (out, inn) = (
         c.material as f32 * material,
         c.recognition as f32 * (1.0 - material),

@@ -47,11 +47,7 @@ pub fn replenish(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTal
     if !f.enabled {
         return;
     }
-    let trust = if v.households.is_empty() {
-        0.0
-    } else {
-        v.households.iter().map(|h| f64::from(h.trust)).sum::<f64>() / v.households.len() as f64
-    };
+    let trust = v.mean_trust();
     let cap = (f.carryover_months + 1.0) * f.monthly_guarantee;
     let paid = f.monthly_guarantee.min((cap - v.branch.funds).max(0.0));
     let diverted = paid * diverted_share(s, audit_chance(s, ctx.inspection, trust));

@@ -21,7 +21,7 @@
 //! round(share·N) of the N sitting secretaries.
 
 use crate::metrics::{CountyTally, VillageTally};
-use crate::model::{Member, Village};
+use crate::model::Village;
 use crate::random::standard_normal;
 use crate::rules::MonthContext;
 use crate::scenario::{Evaluation, ReplacementRule, Scenario, Selection, Successor};
@@ -31,9 +31,14 @@ pub fn appraisal_sd(sel: &Selection) -> f64 {
     sel.appraisal_noise / f64::from(sel.appraisal_horizon.max(1)).sqrt()
 }
 
-/// Households' appraisal of member `m`: ℓ + (σ_H/√H)·z (one normal draw).
-pub fn households_appraisal(m: &Member, sel: &Selection, rng: &mut rand_chacha::ChaCha8Rng) -> f64 {
-    f64::from(m.leadership) + appraisal_sd(sel) * standard_normal(rng)
+/// Households' appraisal of a member with leadership talent `talent`:
+/// ℓ + (σ_H/√H)·z (one normal draw).
+pub fn households_appraisal(
+    talent: f32,
+    sel: &Selection,
+    rng: &mut rand_chacha::ChaCha8Rng,
+) -> f64 {
+    f64::from(talent) + appraisal_sd(sel) * standard_normal(rng)
 }
 
 /// Choose a successor among active members other than `exclude`.
@@ -49,7 +54,7 @@ pub fn choose_successor(v: &mut Village, s: &Scenario, exclude: Option<usize>) -
             Successor::Appointment => {
                 f64::from(m.score) + sel.vote_noise * standard_normal(&mut v.rng)
             }
-            Successor::Election => households_appraisal(m, sel, &mut v.rng),
+            Successor::Election => households_appraisal(m.leadership, sel, &mut v.rng),
         };
         if best.is_none_or(|(b, _)| appraisal > b) {
             best = Some((appraisal, i));
@@ -83,14 +88,13 @@ pub fn evaluation(v: &mut Village, s: &Scenario) -> f32 {
     let sel = &s.selection;
     match sel.evaluation {
         Evaluation::Appraisal => {
-            let Some(sec) = v.secretary() else {
+            let Some(talent) = v.secretary().map(|sec| sec.leadership) else {
                 return 0.0;
             };
-            let talent = f64::from(sec.leadership);
             if sel.enabled {
-                (talent + appraisal_sd(sel) * standard_normal(&mut v.rng)) as f32
+                households_appraisal(talent, sel, &mut v.rng) as f32
             } else {
-                talent as f32
+                talent
             }
         }
         Evaluation::Mass => v.mean_satisfaction(),

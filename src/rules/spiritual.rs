@@ -32,18 +32,6 @@ pub fn education(s: &Scenario) -> f64 {
     }
 }
 
-/// Material share m of the assessment's reward: material / (material +
-/// political + spiritual), 0 when the reward is worth nothing.
-pub fn material_share(s: &Scenario) -> f64 {
-    let inc = &s.incentive;
-    let total = inc.material_reward + inc.political_reward + inc.spiritual_reward;
-    if total > 0.0 {
-        inc.material_reward / total
-    } else {
-        0.0
-    }
-}
-
 /// Controlling context of a member's month, C = I(t) + m·P·[incentive on]:
 /// the chance of being inspected and the chance `reward_chance` of the
 /// contingent reward times its material share (Deci, Koestner & Ryan 1999:
@@ -51,7 +39,7 @@ pub fn material_share(s: &Scenario) -> f64 {
 pub fn control(ctx: &MonthContext<'_>, reward_chance: f32) -> f64 {
     let s = ctx.policy;
     let reward = if s.incentive.enabled {
-        material_share(s) * f64::from(reward_chance)
+        s.incentive.material_share() * f64::from(reward_chance)
     } else {
         0.0
     };

@@ -110,6 +110,17 @@ impl Incentive {
         }
     }
 
+    /// m: the material share of a reward's value, material / (material +
+    /// political + spiritual); 0 when the reward is worth nothing.
+    pub fn material_share(&self) -> f64 {
+        let total = self.material_reward + self.political_reward + self.spiritual_reward;
+        if total > 0.0 {
+            self.material_reward / total
+        } else {
+            0.0
+        }
+    }
+
     /// P₀: the chance of reward a member expects before any assessment has
     /// been seen: the rewarded share (rank rule) or one half (threshold rule).
     pub fn prior_reward_chance(&self) -> f32 {

@@ -1,5 +1,5 @@
-//! Helpers shared by the CLI integration tests: the binary, the test data,
-//! running a command and a temporary directory.
+//! Helpers shared by the integration tests: the binary, the test data,
+//! running a command, a temporary directory, and metrics of library runs.
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
@@ -40,4 +40,16 @@ pub fn temp() -> (tempfile::TempDir, PathBuf) {
     let t = tempfile::tempdir().unwrap();
     let p = t.path().to_path_buf();
     (t, p)
+}
+
+/// Mean of `metric` over the last 12 months of `replicates` replicates of `s`.
+pub fn last_year_mean(s: &grassroots::scenario::Scenario, metric: &str, replicates: u32) -> f64 {
+    let k = grassroots::metrics::metric_index(metric).unwrap();
+    let runs = grassroots::study::run_replicates(s, 0, replicates, &|| {});
+    let months = s.scenario.months as usize;
+    let total: f64 = runs
+        .iter()
+        .map(|r| r.months[months - 12..].iter().map(|m| m[k]).sum::<f64>())
+        .sum();
+    total / (runs.len() * 12) as f64
 }
