@@ -237,13 +237,20 @@ mod tests {
         assert!(after < before, "pure noise: {before} → {after}");
     }
 
-    #[test]
-    fn bottom_share_replaces_the_worst_evaluated() {
+    /// `n` villages whose secretaries are assessed on households' mean
+    /// satisfaction, the bottom quarter replaced.
+    fn mass_assessment(n: u32) -> (Scenario, Vec<Village>) {
         let mut s = Scenario::defaults();
         s.selection.enabled = true;
         s.selection.bottom_share = 0.25;
         s.selection.evaluation = Evaluation::Mass;
-        let mut villages: Vec<_> = (0..4).map(|i| build_village(&s, i, 1)).collect();
+        let villages = (0..n).map(|i| build_village(&s, i, 1)).collect();
+        (s, villages)
+    }
+
+    #[test]
+    fn bottom_share_replaces_the_worst_evaluated() {
+        let (s, mut villages) = mass_assessment(4);
         villages[2]
             .households
             .iter_mut()
@@ -258,11 +265,7 @@ mod tests {
 
     #[test]
     fn a_vacant_branch_takes_no_bottom_share_slot() {
-        let mut s = Scenario::defaults();
-        s.selection.enabled = true;
-        s.selection.bottom_share = 0.25;
-        s.selection.evaluation = Evaluation::Mass;
-        let mut villages: Vec<_> = (0..5).map(|i| build_village(&s, i, 1)).collect();
+        let (s, mut villages) = mass_assessment(5);
         // Village 0: secretary promoted earlier in this county phase, and the
         // lowest evaluation. Village 3: the worst sitting secretary.
         let gone = villages[0].branch.secretary as usize;
