@@ -265,7 +265,7 @@ mod tests {
 
     #[test]
     fn a_vacant_branch_takes_no_bottom_share_slot() {
-        let (s, mut villages) = mass_assessment(5);
+        let (mut s, mut villages) = mass_assessment(5);
         // Village 0: secretary promoted earlier in this county phase, and the
         // lowest evaluation. Village 3: the worst sitting secretary.
         let gone = villages[0].branch.secretary as usize;
