@@ -104,6 +104,7 @@ pub fn summarize_runs(runs: &[ReplicateRun]) -> Vec<MonthSummary> {
 pub mod analysis;
 pub mod plan;
 pub mod runner;
+pub mod sensitivity;
 pub mod spec;
 
 pub use runner::{Study, StudyFile, target_ci};
