@@ -101,6 +101,7 @@ pub fn summarize_runs(runs: &[ReplicateRun]) -> Vec<MonthSummary> {
     out
 }
 
+pub mod abc;
 pub mod analysis;
 pub mod plan;
 pub mod runner;
