@@ -60,6 +60,28 @@ enum Command {
         #[arg(long, value_name = "K/N")]
         shard: Option<Shard>,
     },
+    /// Global sensitivity analysis of a scenario file's [sensitivity]: Morris
+    /// elementary effects or Sobol indices of the outcome levels and of the
+    /// effects of the policies it names.
+    Sensitivity {
+        /// Scenario file with a [sensitivity] section.
+        file: PathBuf,
+        #[command(flatten)]
+        common: Common,
+        /// Run only slice K of N of the design (for a cluster job array; then
+        /// `grassroots merge`).
+        #[arg(long, value_name = "K/N")]
+        shard: Option<Shard>,
+    },
+    /// Calibrate the parameters of a scenario file's [calibration] against its
+    /// targets by approximate Bayesian computation (rejection, then
+    /// sequential Monte Carlo); resumes from the runs stored in --out.
+    Calibrate {
+        /// Scenario file with a [calibration] section.
+        file: PathBuf,
+        #[command(flatten)]
+        common: Common,
+    },
     /// Merge shard directories of one study into complete result files.
     Merge {
         /// Shard output directories.
@@ -103,6 +125,12 @@ fn main() -> ExitCode {
             common,
             shard,
         } => cli::study::sweep(&file, &common, shard),
+        Command::Sensitivity {
+            file,
+            common,
+            shard,
+        } => cli::study::sensitivity(&file, &common, shard),
+        Command::Calibrate { file, common } => cli::study::calibrate(&file, &common),
         Command::Merge { dirs, out, quiet } => cli::study::merge(&dirs, out, quiet),
         Command::Validate { file } => cli::validate(&file),
         Command::Params => {

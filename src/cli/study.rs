@@ -14,6 +14,7 @@ use grassroots::output::report::sig4;
 use grassroots::output::study::{self, Store};
 use grassroots::output::{OutputError, claim_study_dir};
 use grassroots::study::analysis::WINDOW;
+use grassroots::study::calibration::{Calibration, CalibrationError};
 use grassroots::study::plan::{Plan, StudyKind, StudySize, estimate_memory};
 use grassroots::study::runner::{
     Outline, Progress, Results, RunError, Study, StudyFile, target_ci,
@@ -84,6 +85,138 @@ pub fn sweep(file: &Path, common: &Common, shard: Option<Shard>) -> Result<()> {
     check_plan_memory(&outline, &size, common)?;
     let study = outline.resolve(&sources, &cli).map_err(invalid)?;
     run_study(study, common, shard, None, &size)
+}
+
+/// `grassroots sensitivity FILE`.
+pub fn sensitivity(file: &Path, common: &Common, shard: Option<Shard>) -> Result<()> {
+    let cli = overrides(common)?;
+    let sources = load_files(&[file.to_path_buf()], &cli)?;
+    let outline = Outline::sensitivity(&sources[0], &cli).map_err(invalid)?;
+    let size = outline.size;
+    check_plan_memory(&outline, &size, common)?;
+    let study = outline.resolve(&sources, &cli).map_err(invalid)?;
+    run_study(study, common, shard, None, &size)
+}
+
+/// `grassroots calibrate FILE`.
+pub fn calibrate(file: &Path, common: &Common) -> Result<()> {
+    let cli = overrides(common)?;
+    let sources = load_files(&[file.to_path_buf()], &cli)?;
+    let source = &sources[0];
+    let calibration = Calibration::new(source, &cli).map_err(invalid)?;
+    let identity = calibration.identity().map_err(invalid)?;
+    let plan = &identity.plan;
+    let out = common
+        .out
+        .clone()
+        .unwrap_or_else(|| default_out(&plan.name, &plan.overrides));
+    let pool = pool(common.threads)?;
+    let threads = pool.current_num_threads();
+    let spec = calibration.spec;
+    let per_generation = plan.runs.len();
+    let biggest = plan
+        .scenarios
+        .iter()
+        .map(|s| estimate_memory(s, 1))
+        .max()
+        .unwrap_or(0);
+    check_memory(
+        Estimate {
+            simulations: biggest.saturating_mul(threads.min(per_generation.max(1)) as u64),
+            plan: grassroots::study::plan::estimate_plan_memory(
+                &StudySize {
+                    variants: plan.variants.len() as u64,
+                    environments: 1,
+                    cells: plan.variants.len() as u64,
+                    runs: per_generation as u64,
+                },
+                grassroots::study::runner::plan_overrides(plan),
+            ),
+        },
+        per_generation,
+        common,
+    )?;
+    let shown = out.clone();
+    let (lock, out) = claim_study_dir(&out, &command_text())?;
+    if let Some(previous) = study::check_same_study(&out, plan, Some(common.force))? {
+        eprintln!(
+            "note: {} was made by model {previous}; this is {}, so its stored runs are not reused",
+            out.display(),
+            plan.model
+        );
+    }
+    let store = Store::open(&out, &lock)?;
+    study::write_plan(&out, plan)?;
+    let started = Instant::now();
+    if !common.quiet {
+        println!(
+            "{}: {} generations × {} proposals × {} variant(s) × {} replicates = up to {} runs on {} threads",
+            plan.name,
+            spec.generations,
+            spec.proposals(),
+            spec.arms().len(),
+            plan.replicates,
+            u64::from(spec.generations) * per_generation as u64,
+            threads
+        );
+    }
+    let bar = Bar {
+        bar: progress(0, "runs", &plan.name, common.quiet),
+        store: &store,
+    };
+    let line = bar.bar.clone();
+    let quiet = common.quiet;
+    let total = spec.generations;
+    let generations = pool
+        .install(|| {
+            calibration.run(&store, &bar, &mut |g, done| {
+                let text = format!(
+                    "generation {}/{total}: tolerance ε = {}, effective sample size {:.0}, {} runs ({} new)",
+                    g + 1,
+                    sig4(done.population.epsilon),
+                    grassroots::study::abc::effective_sample_size(&done.population.weights),
+                    done.runs,
+                    done.ran
+                );
+                if !quiet {
+                    line.suspend(|| println!("{text}"));
+                }
+            })
+        })
+        .map_err(|e| match e {
+            CalibrationError::Study(e) => invalid(e),
+            CalibrationError::Run(e) => run_error(e),
+            e @ CalibrationError::NoFiniteSummary { .. } => InputError(e.to_string()).into(),
+        })?;
+    bar.bar.finish_and_clear();
+    let files = study::replace_results(plan, &out, &command_line(), || {
+        grassroots::output::calibration::write(plan, &source.base, spec, &generations, &out)
+    })?;
+    if !common.quiet {
+        let ran: usize = generations.iter().map(|g| g.ran).sum();
+        let runs: usize = generations.iter().map(|g| g.runs).sum();
+        println!(
+            "{}: {runs} runs ({ran} new) in {:.1} s; posterior medians [90 % credible interval]:",
+            plan.name,
+            started.elapsed().as_secs_f64()
+        );
+        if let Some(last) = generations.last() {
+            let marginals = grassroots::study::abc::marginals(&last.population);
+            for (r, m) in spec.parameters.iter().zip(&marginals) {
+                println!(
+                    "  {:<40} {} [{}, {}]  (prior {} – {})",
+                    r.key,
+                    sig4(m.median),
+                    sig4(m.q05),
+                    sig4(m.q95),
+                    sig4(r.low),
+                    sig4(r.high)
+                );
+            }
+        }
+        println!("wrote {}: {}", shown.display(), files.join(", "));
+    }
+    Ok(())
 }
 
 /// A progress bar and warnings on the terminal, as the library reports.
@@ -282,6 +415,18 @@ pub fn merge(dirs: &[PathBuf], out: Option<PathBuf>, quiet: bool) -> Result<()> 
 /// baseline over the window (as in `comparison.csv`); for sweeps, the number
 /// of points.
 fn report(plan: &Plan, results: &Results) {
+    if plan.kind == StudyKind::Sensitivity {
+        if let Some(a) = grassroots::study::global_sensitivity::analyse(plan, results) {
+            println!("most influential factors (indices.csv has all):");
+            for (q, row) in a.quantities.iter().zip(&a.indices) {
+                let ranked = grassroots::output::sensitivity::ranking(row, &a.factors);
+                for (factor, shown) in ranked.iter().take(3) {
+                    println!("  {:<36} {:<36} {shown}", q.label(), factor);
+                }
+            }
+        }
+        return;
+    }
     if plan.kind == StudyKind::Sweep {
         println!(
             "{} points × {} replicates; per-point summary in sweep_summary.csv",

@@ -8,6 +8,7 @@
 //! target and swapped into place, a study's files are written aside and
 //! renamed.
 
+pub mod calibration;
 pub mod chart;
 pub mod csv;
 pub mod files;
@@ -17,6 +18,7 @@ pub mod merge;
 pub mod ownership;
 pub mod report;
 pub mod run;
+pub mod sensitivity;
 pub mod store;
 pub mod study;
 

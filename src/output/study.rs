@@ -112,9 +112,38 @@ pub fn assemble(
     let (files, results) = match plan.kind {
         StudyKind::Compare => assemble_compare(study, store, dir)?,
         StudyKind::Sweep => assemble_sweep(study, store, dir)?,
+        StudyKind::Sensitivity => {
+            let results = study.results(store, |_, _| Ok::<(), OutputError>(()))?;
+            (super::sensitivity::write(study, &results, dir)?, results)
+        }
+        StudyKind::Calibration => {
+            return Err(OutputError::Refused {
+                path: dir.to_path_buf(),
+                why: "holds a calibration, whose generations follow one another: run `grassroots calibrate` on its scenario file with this --out to continue or finish it".into(),
+            });
+        }
     };
     let files = finish_study(plan, dir, files, command_line)?;
     Ok(Assembled { files, results })
+}
+
+/// Write a study's result files with `write` (which returns their names,
+/// relative to `dir`) the way [`assemble`] does: the previous manifest is
+/// set aside first, result files of a previous assembly that `write` did not
+/// write are removed, and the manifest is written last.
+pub fn replace_results(
+    plan: &Plan,
+    dir: &Path,
+    command_line: &[String],
+    write: impl FnOnce() -> Result<Vec<String>, OutputError>,
+) -> Result<Vec<String>, OutputError> {
+    let manifest = dir.join("manifest.json");
+    if manifest.is_file() {
+        let aside = dir.join(PREVIOUS_MANIFEST);
+        fs::rename(&manifest, &aside).map_err(io_err(&aside))?;
+    }
+    let files = write()?;
+    finish_study(plan, dir, files, command_line)
 }
 
 /// Read every run of the study from the store once, in plan order, writing

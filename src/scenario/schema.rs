@@ -722,7 +722,15 @@ pub const SECTIONS: &[(&str, &str)] = &titles::<{ ALL.len() }>(ALL);
 pub const PARAMS: &[Param] = &flatten::<{ count_params(ALL) }>(ALL);
 
 /// Top-level sections that describe studies rather than parameters.
-pub const STUDY_SECTIONS: &[&str] = &["variants", "compare", "sweep", "uncertainty", "changes"];
+pub const STUDY_SECTIONS: &[&str] = &[
+    "variants",
+    "compare",
+    "sweep",
+    "uncertainty",
+    "sensitivity",
+    "calibration",
+    "changes",
+];
 
 /// Look a parameter up by its dotted key.
 pub fn find(key: &str) -> Option<&'static Param> {

@@ -569,9 +569,8 @@ mod tests {
     }
 
     /// serde_json parses some floats 1 ulp off unless its `float_roundtrip`
-    /// feature is on; with it (checked) this passes.
+    /// feature is on (Cargo.toml enables it).
     #[test]
-    #[ignore = "needs serde_json's float_roundtrip feature in Cargo.toml"]
     fn a_population_stored_as_json_replays_the_same_proposals() {
         let pops = calibrate(&TOY_PRIORS, &TOY, 2, &[1.0, 2.0], toy);
         let pop = &pops[1];

@@ -103,6 +103,9 @@ pub fn summarize_runs(runs: &[ReplicateRun]) -> Vec<MonthSummary> {
 
 pub mod abc;
 pub mod analysis;
+pub mod calibration;
+pub mod global_sensitivity;
+pub mod methods;
 pub mod plan;
 pub mod runner;
 pub mod sensitivity;

@@ -21,6 +21,12 @@ pub enum StudyKind {
     Compare,
     /// Points of a parameter sweep.
     Sweep,
+    /// Points of a global sensitivity design (`[sensitivity]`), each under
+    /// the baseline and the analysed policies.
+    Sensitivity,
+    /// Proposals of a calibration generation (`[calibration]`), each under
+    /// the baseline and the variants its targets name.
+    Calibration,
 }
 
 /// One variant of a study: a policy variant (or a baseline) or a sweep point.
@@ -90,6 +96,12 @@ pub struct Plan {
     /// every cell; shown in reports and titles.
     #[serde(default)]
     pub overrides: Vec<(String, String)>,
+    /// The sensitivity analysis of a [`StudyKind::Sensitivity`] plan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sensitivity: Option<super::methods::SensitivitySpec>,
+    /// The calibration of a [`StudyKind::Calibration`] plan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calibration: Option<super::methods::CalibrationSpec>,
 }
 
 impl Plan {
@@ -146,6 +158,10 @@ impl Plan {
             "other outcomes, window or months".into()
         } else if self.common_random_numbers != other.common_random_numbers {
             "other random-number pairing".into()
+        } else if self.sensitivity != other.sensitivity {
+            "other sensitivity-analysis settings".into()
+        } else if self.calibration != other.calibration {
+            "other calibration settings or targets".into()
         } else if normal(self) != normal(other) {
             "other parameters or seed".into()
         } else {
@@ -540,6 +556,8 @@ mod tests {
             common_random_numbers: true,
             model: crate::model_identity(),
             overrides: vec![],
+            sensitivity: None,
+            calibration: None,
             scenarios: vec![s.clone(), {
                 let mut v = s;
                 v.effort.noise = 0.2;

@@ -75,6 +75,16 @@ pub enum StudyError {
         "{0}: no [sweep] section; add for example\n[sweep.grid]\n\"supervision.mass_supervision\" = [0.05, 0.15, 0.3]"
     )]
     NoSweep(String),
+    /// `sensitivity` or `calibrate` of a file without the section it needs.
+    #[error("{file}: no [{section}] section; add for example\n{example}")]
+    NoSection {
+        /// The scenario file, as shown.
+        file: String,
+        /// The section missing.
+        section: &'static str,
+        /// A minimal example of it.
+        example: &'static str,
+    },
     /// `compare` without a scenario file (or a variant whose file is not given).
     #[error("a comparison needs a scenario file")]
     NoFile,
@@ -269,8 +279,8 @@ pub fn question_overrides(overrides: &[(String, String)]) -> Vec<(String, String
         .collect()
 }
 
-/// A plan's fields common to both kinds, from the first scenario file.
-fn plan_of(
+/// A plan's fields common to every kind, from the first scenario file.
+pub(super) fn plan_of(
     kind: StudyKind,
     name: String,
     files: &[StudyFile],
@@ -296,6 +306,8 @@ fn plan_of(
         runs: vec![],
         model: crate::model_identity(),
         overrides: question_overrides(overrides),
+        sensitivity: None,
+        calibration: None,
     }
 }
 
@@ -446,6 +458,8 @@ fn resolve_cells(
     let word = match plan.kind {
         StudyKind::Compare => "variant",
         StudyKind::Sweep => "sweep point",
+        StudyKind::Sensitivity => "design point",
+        StudyKind::Calibration => "proposal",
     };
     let mut cells = Vec::with_capacity(plan.variants.len() * plan.environments.len());
     let mut all = Vec::new();

@@ -4,6 +4,9 @@
 //! Every key they name is a dotted parameter key validated like a key of the
 //! file itself, with file, line and column in every message.
 
+pub use super::methods::{
+    BASELINE, CalibrationSpec, ParamRange, SensitivityMethod, SensitivitySpec, TargetSpec,
+};
 use crate::metrics::metric_index;
 use crate::scenario::schema::{self, Kind};
 use crate::scenario::validate::{
@@ -33,31 +36,6 @@ pub struct CompareSpec {
     pub window_months: u32,
     /// Whether all variants use the same random streams per replicate.
     pub common_random_numbers: bool,
-}
-
-/// A numeric parameter's sampling range.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ParamRange {
-    /// Dotted key.
-    pub key: String,
-    /// Lower end.
-    pub low: f64,
-    /// Upper end.
-    pub high: f64,
-    /// Whether the parameter takes integers (samples are rounded).
-    pub integer: bool,
-}
-
-impl ParamRange {
-    /// The TOML literal of the value at quantile `u` in [0, 1].
-    pub fn literal_at(&self, u: f64) -> String {
-        let x = self.low + u * (self.high - self.low);
-        if self.integer {
-            format!("{}", x.round() as i64)
-        } else {
-            format!("{x:?}")
-        }
-    }
 }
 
 /// The design of a parameter sweep.
@@ -94,6 +72,10 @@ pub struct StudySpec {
     pub sweep: Option<SweepDesign>,
     /// Uncertain environment, if any.
     pub uncertainty: Option<UncertaintySpec>,
+    /// Global sensitivity analysis, if any (`[sensitivity]`).
+    pub sensitivity: Option<SensitivitySpec>,
+    /// Calibration, if any (`[calibration]`).
+    pub calibration: Option<CalibrationSpec>,
 }
 
 impl Default for CompareSpec {
@@ -109,9 +91,6 @@ impl Default for CompareSpec {
     }
 }
 
-/// Name of the implicit variant that is the base scenario.
-pub const BASELINE: &str = "baseline";
-
 /// Read the study sections of scenario text.
 pub fn parse_spec(text: &str, file: &str) -> Result<StudySpec, ScenarioErrors> {
     let mut ctx = Ctx {
@@ -124,6 +103,8 @@ pub fn parse_spec(text: &str, file: &str) -> Result<StudySpec, ScenarioErrors> {
         compare: CompareSpec::default(),
         sweep: None,
         uncertainty: None,
+        sensitivity: None,
+        calibration: None,
     };
     let doc = match DeTable::parse(text) {
         Ok(doc) => doc,
@@ -136,6 +117,8 @@ pub fn parse_spec(text: &str, file: &str) -> Result<StudySpec, ScenarioErrors> {
             "compare" => read_compare(&mut ctx, value, &mut spec.compare),
             "sweep" => spec.sweep = read_sweep(&mut ctx, value),
             "uncertainty" => spec.uncertainty = read_uncertainty(&mut ctx, value),
+            "sensitivity" => spec.sensitivity = read_sensitivity(&mut ctx, value),
+            "calibration" => spec.calibration = read_calibration(&mut ctx, value),
             _ => {}
         }
     }
@@ -153,6 +136,7 @@ pub fn parse_spec(text: &str, file: &str) -> Result<StudySpec, ScenarioErrors> {
             }
         }
     }
+    check_variants(&mut ctx, &spec);
     if ctx.errors.is_empty() {
         Ok(spec)
     } else {
@@ -339,6 +323,7 @@ pub fn check_with_scenario(
             ctx.error(at.unwrap_or(0), Some(key.into()), message);
         }
     }
+    check_with_months(&mut ctx, spec, months, replicates);
     if ctx.errors.is_empty() {
         Ok(())
     } else {
@@ -562,6 +547,22 @@ fn read_ranges(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>, section: &str) -
                 continue;
             }
         };
+        if v.get_ref().as_str() == Some("assumption") {
+            match param.assumption_range() {
+                Some((low, high)) => out.push(ParamRange {
+                    key,
+                    low,
+                    high,
+                    integer,
+                }),
+                None => ctx.error(
+                    at,
+                    Some(key),
+                    "this parameter has no assumption range in `grassroots params` (its source is evidence); give [low, high]".into(),
+                ),
+            }
+            continue;
+        }
         let bounds = v
             .get_ref()
             .as_array()
@@ -573,7 +574,11 @@ fn read_ranges(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>, section: &str) -
                 ))
             });
         let Some((low, high)) = bounds.filter(|(l, h)| l <= h) else {
-            ctx.error(at, Some(key), "expected [low, high] with low ≤ high".into());
+            ctx.error(
+                at,
+                Some(key),
+                "expected [low, high] with low ≤ high, or \"assumption\" for the range in `grassroots params`".into(),
+            );
             continue;
         };
         let range = ParamRange {
@@ -741,6 +746,519 @@ fn required_ranges(
                 format!("{who} needs [{key}] with [low, high] per key"),
             );
             None
+        }
+    }
+}
+
+// ---- [sensitivity] and [calibration] ----
+
+fn unknown_keys(ctx: &mut Ctx<'_>, table: &DeTable<'_>, section: &str, valid: &[&str]) {
+    for (k, _) in table.iter() {
+        let name = k.get_ref().as_ref();
+        if !valid.contains(&name) {
+            let hint = suggest(name, valid.iter().copied())
+                .map(|s| format!("did you mean `{s}`?"))
+                .unwrap_or_else(|| format!("valid keys are {}", valid.join(", ")));
+            ctx.error(
+                k.span().start,
+                Some(format!("{section}.{name}")),
+                format!("unknown key `{name}` in [{section}]; {hint}"),
+            );
+        }
+    }
+}
+
+/// An integer key in `[low, high]`, or `default` when absent.
+fn integer_in(
+    ctx: &mut Ctx<'_>,
+    table: &DeTable<'_>,
+    section: &str,
+    key: &str,
+    (low, high): (i64, i64),
+    default: u32,
+) -> Option<u32> {
+    let Some(v) = table.get(key) else {
+        return Some(default);
+    };
+    match as_integer(v.get_ref()) {
+        Some(n) if (low..=high).contains(&n) => Some(n as u32),
+        _ => {
+            ctx.error(
+                v.span().start,
+                Some(format!("{section}.{key}")),
+                format!("expected an integer in {low} – {high}"),
+            );
+            None
+        }
+    }
+}
+
+fn names_list(ctx: &mut Ctx<'_>, v: &Spanned<DeValue<'_>>, key: &str) -> Vec<String> {
+    let Some(items) = v.get_ref().as_array() else {
+        ctx.error(
+            v.span().start,
+            Some(key.into()),
+            "expected a list of [[variants]] names".into(),
+        );
+        return vec![];
+    };
+    let mut out = Vec::new();
+    for item in items.iter() {
+        match item.get_ref().as_str() {
+            Some(name) => out.push(name.to_string()),
+            None => ctx.error(
+                item.span().start,
+                Some(key.into()),
+                "expected a variant name in quotes".into(),
+            ),
+        }
+    }
+    out
+}
+
+/// Read `[sensitivity]`.
+fn read_sensitivity(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>) -> Option<SensitivitySpec> {
+    let table = table_of(ctx, value, "sensitivity")?;
+    let valid = [
+        "method",
+        "trajectories",
+        "levels",
+        "samples",
+        "bootstrap",
+        "policies",
+        "ranges",
+    ];
+    unknown_keys(ctx, table, "sensitivity", &valid);
+    let method = match table.get("method") {
+        None => "morris",
+        Some(m) => match m.get_ref().as_str() {
+            Some("morris") => "morris",
+            Some("sobol") => "sobol",
+            _ => {
+                ctx.error(
+                    m.span().start,
+                    Some("sensitivity.method".into()),
+                    "expected \"morris\" (elementary effects, for screening) or \"sobol\" (variance-based indices)".into(),
+                );
+                return None;
+            }
+        },
+    };
+    let bootstrap = integer_in(ctx, table, "sensitivity", "bootstrap", (0, 100_000), 200);
+    let method = if method == "morris" {
+        let trajectories = integer_in(ctx, table, "sensitivity", "trajectories", (2, 100_000), 10);
+        let mut levels = integer_in(ctx, table, "sensitivity", "levels", (2, 100), 4);
+        if let (Some(p), Some(v)) = (levels, table.get("levels")) {
+            if p % 2 == 1 {
+                ctx.error(
+                    v.span().start,
+                    Some("sensitivity.levels".into()),
+                    format!("{p} levels: give an even number (the step Δ = p / (2 (p − 1)) must be a whole number of grid steps), e.g. 4"),
+                );
+                levels = None;
+            }
+        }
+        if let Some(v) = table.get("samples") {
+            ctx.error(
+                v.span().start,
+                Some("sensitivity.samples".into()),
+                "`samples` sets a Sobol design; Morris takes `trajectories` and `levels` (or set method = \"sobol\")".into(),
+            );
+        }
+        SensitivityMethod::Morris {
+            trajectories: trajectories?,
+            levels: levels?,
+        }
+    } else {
+        for key in ["trajectories", "levels"] {
+            if let Some(v) = table.get(key) {
+                ctx.error(
+                    v.span().start,
+                    Some(format!("sensitivity.{key}")),
+                    format!("`{key}` sets a Morris design; Sobol takes `samples` (base rows N)"),
+                );
+            }
+        }
+        let samples = integer_in(ctx, table, "sensitivity", "samples", (2, 1_000_000), 64);
+        SensitivityMethod::Sobol { samples: samples? }
+    };
+    let policies = match table.get("policies") {
+        Some(v) => names_list(ctx, v, "sensitivity.policies"),
+        None => vec![],
+    };
+    let ranges = required_ranges(ctx, table, value, "sensitivity", "[sensitivity]")?;
+    if ranges.is_empty() {
+        return None;
+    }
+    let most = super::sensitivity::SOBOL_MAX_DIMS / 2;
+    if matches!(method, SensitivityMethod::Sobol { .. }) && ranges.len() > most {
+        let at = table
+            .get("ranges")
+            .map_or(value.span().start, |r| r.span().start);
+        ctx.error(
+            at,
+            Some("sensitivity.ranges".into()),
+            format!("a Sobol design takes at most {most} factors, here {}: screen them with method = \"morris\" first and keep the influential ones", ranges.len()),
+        );
+        return None;
+    }
+    Some(SensitivitySpec {
+        method,
+        bootstrap: bootstrap?,
+        ranges,
+        policies,
+    })
+}
+
+/// Read `[calibration]`.
+fn read_calibration(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>) -> Option<CalibrationSpec> {
+    let table = table_of(ctx, value, "calibration")?;
+    let valid = [
+        "particles",
+        "generations",
+        "quantile",
+        "parameters",
+        "targets",
+    ];
+    unknown_keys(ctx, table, "calibration", &valid);
+    let particles = integer_in(ctx, table, "calibration", "particles", (2, 100_000), 100);
+    let generations = integer_in(ctx, table, "calibration", "generations", (1, 100), 4);
+    let quantile = match table.get("quantile") {
+        None => Some(0.2),
+        Some(v) => match as_number(v.get_ref()) {
+            Some(q) if q > 0.0 && q <= 1.0 => Some(q),
+            _ => {
+                ctx.error(
+                    v.span().start,
+                    Some("calibration.quantile".into()),
+                    "expected the share of proposals kept, in (0, 1]".into(),
+                );
+                None
+            }
+        },
+    };
+    let parameters = match table.get("parameters") {
+        Some(r) => read_ranges(ctx, r, "calibration.parameters"),
+        None => {
+            ctx.error(
+                value.span().start,
+                Some("calibration.parameters".into()),
+                "a calibration needs [calibration.parameters] with the prior range [low, high] of each parameter".into(),
+            );
+            return None;
+        }
+    };
+    for r in &parameters {
+        if r.low >= r.high {
+            let at = ctx
+                .text
+                .find(&format!("\"{}\"", r.key))
+                .unwrap_or(value.span().start);
+            ctx.error(
+                at,
+                Some(r.key.clone()),
+                format!(
+                    "the prior range [{}, {}] is empty; give low < high",
+                    r.low, r.high
+                ),
+            );
+        }
+    }
+    let targets = match table.get("targets") {
+        Some(t) => read_targets(ctx, t)?,
+        None => {
+            ctx.error(
+                value.span().start,
+                Some("calibration.targets".into()),
+                "a calibration needs at least one [[calibration.targets]] with metric, value and sd".into(),
+            );
+            return None;
+        }
+    };
+    if parameters.is_empty() || targets.is_empty() {
+        return None;
+    }
+    Some(CalibrationSpec {
+        parameters,
+        targets,
+        particles: particles?,
+        generations: generations?,
+        quantile: quantile?,
+    })
+}
+
+fn read_targets(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>) -> Option<Vec<TargetSpec>> {
+    let Some(items) = value.get_ref().as_array() else {
+        ctx.error(
+            value.span().start,
+            Some("calibration.targets".into()),
+            "write each target as a [[calibration.targets]] table".into(),
+        );
+        return None;
+    };
+    let mut out = Vec::new();
+    let valid = ["metric", "months", "value", "sd", "variant", "source"];
+    for item in items.iter() {
+        let Some(t) = table_of(ctx, item, "calibration.targets") else {
+            continue;
+        };
+        unknown_keys(ctx, t, "calibration.targets", &valid);
+        let at = item.span().start;
+        let metric = match t.get("metric") {
+            Some(m) => match m.get_ref().as_str() {
+                Some(name) if metric_index(name).is_some() => Some(name.to_string()),
+                Some(name) => {
+                    let hint = suggest(name, crate::metrics::names())
+                        .map(|s| format!("; did you mean `{s}`?"))
+                        .unwrap_or_else(|| "; `grassroots metrics` lists them".into());
+                    ctx.error(
+                        m.span().start,
+                        Some("calibration.targets.metric".into()),
+                        format!("unknown metric `{name}`{hint}"),
+                    );
+                    None
+                }
+                None => {
+                    ctx.error(
+                        m.span().start,
+                        Some("calibration.targets.metric".into()),
+                        "expected a metric name in quotes".into(),
+                    );
+                    None
+                }
+            },
+            None => {
+                ctx.error(
+                    at,
+                    Some("calibration.targets.metric".into()),
+                    "every target needs `metric = \"...\"`".into(),
+                );
+                None
+            }
+        };
+        let number = |ctx: &mut Ctx<'_>, key: &str, positive: bool| -> Option<f64> {
+            match t.get(key) {
+                Some(v) => match as_number(v.get_ref()) {
+                    Some(x) if x.is_finite() && (!positive || x > 0.0) => Some(x),
+                    _ => {
+                        let what = if positive { "a number > 0" } else { "a number" };
+                        ctx.error(
+                            v.span().start,
+                            Some(format!("calibration.targets.{key}")),
+                            format!("expected {what}"),
+                        );
+                        None
+                    }
+                },
+                None => {
+                    ctx.error(
+                        at,
+                        Some(format!("calibration.targets.{key}")),
+                        format!("every target needs `{key} = …`"),
+                    );
+                    None
+                }
+            }
+        };
+        let target_value = number(ctx, "value", false);
+        let sd = number(ctx, "sd", true);
+        let months = match t.get("months") {
+            None => Some(None),
+            Some(v) => {
+                let pair = v
+                    .get_ref()
+                    .as_array()
+                    .filter(|a| a.len() == 2)
+                    .and_then(|a| {
+                        Some((
+                            as_integer(a.first()?.get_ref())?,
+                            as_integer(a.get(1)?.get_ref())?,
+                        ))
+                    });
+                match pair {
+                    Some((a, b)) if 0 <= a && a <= b && b < 1200 => {
+                        Some(Some((a as u32, b as u32)))
+                    }
+                    _ => {
+                        ctx.error(
+                            v.span().start,
+                            Some("calibration.targets.months".into()),
+                            "expected [first, last] months (from 0, first ≤ last)".into(),
+                        );
+                        None
+                    }
+                }
+            }
+        };
+        let text = |ctx: &mut Ctx<'_>, key: &str| -> Option<Option<String>> {
+            match t.get(key) {
+                None => Some(None),
+                Some(v) => match v.get_ref().as_str() {
+                    Some(s) => Some(Some(s.to_string())),
+                    None => {
+                        ctx.error(
+                            v.span().start,
+                            Some(format!("calibration.targets.{key}")),
+                            "expected text in quotes".into(),
+                        );
+                        None
+                    }
+                },
+            }
+        };
+        let variant = text(ctx, "variant");
+        let source = text(ctx, "source");
+        if let (Some(metric), Some(value), Some(sd), Some(months), Some(variant), Some(source)) =
+            (metric, target_value, sd, months, variant, source)
+        {
+            out.push(TargetSpec {
+                metric,
+                months,
+                value,
+                sd,
+                variant: variant.filter(|v| v != BASELINE),
+                source: source.unwrap_or_default(),
+            });
+        }
+    }
+    Some(out)
+}
+
+/// Checks across sections: the variants that `[sensitivity] policies` and
+/// targets name exist, and none of them sets a parameter the analysis varies.
+fn check_variants(ctx: &mut Ctx<'_>, spec: &StudySpec) {
+    let find = |name: &str| spec.variants.iter().find(|v| v.name == name);
+    let check = |ctx: &mut Ctx<'_>, name: &str, key: &str, varied: &[ParamRange]| {
+        let at = ctx.text.find(&format!("\"{name}\"")).unwrap_or(0);
+        match find(name) {
+            None => {
+                let known: Vec<&str> = spec.variants.iter().map(|v| v.name.as_str()).collect();
+                let hint = if known.is_empty() {
+                    "the file has no [[variants]]".to_string()
+                } else {
+                    format!("its [[variants]] are {}", known.join(", "))
+                };
+                ctx.error(
+                    at,
+                    Some(key.into()),
+                    format!("no variant named `{name}`; {hint}"),
+                );
+            }
+            Some(v) => {
+                if let Some((k, _)) = v
+                    .overrides
+                    .iter()
+                    .find(|(k, _)| varied.iter().any(|r| &r.key == k))
+                {
+                    ctx.error(
+                        at,
+                        Some(key.into()),
+                        format!("variant `{name}` sets `{k}`, which the analysis varies; a parameter can be a policy lever or a factor, not both"),
+                    );
+                }
+            }
+        }
+    };
+    if let Some(s) = &spec.sensitivity {
+        for p in &s.policies {
+            check(ctx, p, "sensitivity.policies", &s.ranges);
+        }
+    }
+    if let Some(c) = &spec.calibration {
+        for t in &c.targets {
+            if let Some(v) = &t.variant {
+                check(ctx, v, "calibration.targets.variant", &c.parameters);
+            }
+        }
+    }
+}
+
+/// Checks against the resolved scenario: target windows fit in the run, and
+/// the designs fit the caps on a study's cells and runs.
+fn check_with_months(ctx: &mut Ctx<'_>, spec: &StudySpec, months: u32, replicates: u32) {
+    let doc = DeTable::parse(ctx.text).ok();
+    let at = |path: &[&str]| {
+        find(doc.as_ref().map(|d| d.get_ref()), path)
+            .map(|f| f.0)
+            .unwrap_or(0)
+    };
+    let cap = |ctx: &mut Ctx<'_>, what: &str, cells: u64, key: &str, at: usize, advice: &str| {
+        let runs = cells.saturating_mul(u64::from(replicates));
+        if cells > MAX_CELLS || runs > MAX_RUNS {
+            ctx.error(
+                at,
+                Some(key.into()),
+                format!(
+                    "the {what} has {cells} cells ({runs} runs with {replicates} replicates); a study may have at most {MAX_CELLS} cells and {MAX_RUNS} runs: {advice}"
+                ),
+            );
+        }
+    };
+    if let Some(s) = &spec.sensitivity {
+        let cells = s.points().saturating_mul(1 + s.policies.len() as u64);
+        let (key, advice) = match s.method {
+            SensitivityMethod::Morris { .. } => (
+                "sensitivity.trajectories",
+                "use fewer trajectories, factors or policies",
+            ),
+            SensitivityMethod::Sobol { .. } => (
+                "sensitivity.samples",
+                "use fewer samples, factors or policies",
+            ),
+        };
+        cap(
+            ctx,
+            "sensitivity analysis",
+            cells,
+            key,
+            at(&["sensitivity"]),
+            advice,
+        );
+    }
+    if let Some(c) = &spec.calibration {
+        let cells = u64::from(c.proposals()) * c.arms().len() as u64;
+        cap(
+            ctx,
+            "calibration generation",
+            cells,
+            "calibration.particles",
+            at(&["calibration"]),
+            "use fewer particles or a larger quantile",
+        );
+        // Where each target's `months` value is written.
+        let spans: Vec<Option<usize>> = doc
+            .as_ref()
+            .and_then(|d| d.get_ref().get("calibration"))
+            .and_then(|c| c.get_ref().as_table())
+            .and_then(|c| c.get("targets"))
+            .and_then(|t| t.get_ref().as_array())
+            .map(|items| {
+                items
+                    .iter()
+                    .map(|i| {
+                        i.get_ref()
+                            .as_table()
+                            .and_then(|t| t.get("months"))
+                            .map(|m| m.span().start)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        for (i, t) in c.targets.iter().enumerate() {
+            if let Some((_, last)) = t.months {
+                if last >= months {
+                    let offset = spans.get(i).copied().flatten();
+                    ctx.error(
+                        offset.unwrap_or_else(|| at(&["calibration"])),
+                        Some("calibration.targets.months".into()),
+                        format!(
+                            "target `{}` ends at month {last}, after the run's last month {} (scenario.months = {months}); months count from 0",
+                            t.label(),
+                            months.saturating_sub(1)
+                        ),
+                    );
+                }
+            }
         }
     }
 }

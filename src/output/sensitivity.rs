@@ -1,0 +1,291 @@
+//! The result files of a sensitivity analysis (`docs/studies.md`,
+//! "Sensitivity analysis"): `indices.csv`, `design.csv`, one chart per
+//! quantity (μ*–σ plot or Sobol bars) and `report.md`.
+
+use super::files::{self, AtomicFile, write_atomic};
+use super::report::sig4;
+use super::{OutputError, chart, io_err};
+use crate::study::global_sensitivity::{FactorIndex, SensitivityResults, analyse};
+use crate::study::methods::SensitivityMethod;
+use crate::study::plan::Plan;
+use crate::study::runner::{Results, Study};
+use std::fs;
+use std::path::Path;
+
+/// Write the files of a sensitivity study from its accumulated results;
+/// returns the files written (relative to `dir`).
+pub fn write(study: &Study, results: &Results, dir: &Path) -> Result<Vec<String>, OutputError> {
+    let plan = &study.plan;
+    let Some(analysis) = analyse(plan, results) else {
+        return Ok(vec![]);
+    };
+    let tables = vec![
+        files::write_csv(&dir.join("indices.csv"), |w| indices_csv(w, &analysis))?,
+        files::write_csv(&dir.join("design.csv"), |w| design_csv(w, plan, &analysis))?,
+    ];
+    let charts = charts(plan, &analysis, dir)?;
+    let mut written = files::commit_all(dir, tables)?;
+    written.extend(files::commit_all(dir, charts)?);
+    let markdown = report(plan, &analysis, &chart::pngs(&written));
+    write_atomic(&dir.join("report.md"), markdown.as_bytes())?;
+    written.push("report.md".into());
+    Ok(written)
+}
+
+fn num(x: f64) -> String {
+    if x.is_finite() {
+        format!("{x}")
+    } else {
+        String::new()
+    }
+}
+
+fn indices_csv<W: std::io::Write>(
+    w: &mut csv::Writer<W>,
+    a: &SensitivityResults,
+) -> csv::Result<()> {
+    let morris = matches!(
+        a.indices.first().and_then(|i| i.first()),
+        Some(FactorIndex::Morris(_))
+    );
+    let mut header = vec!["outcome", "policy", "parameter"];
+    header.extend(if morris {
+        ["mu_star", "mu_star_low", "mu_star_high", "mu", "sigma"].as_slice()
+    } else {
+        [
+            "first_order",
+            "first_order_low",
+            "first_order_high",
+            "total",
+            "total_low",
+            "total_high",
+        ]
+        .as_slice()
+    });
+    w.write_record(&header)?;
+    for (q, row) in a.quantities.iter().zip(&a.indices) {
+        for (factor, index) in a.factors.iter().zip(row) {
+            let mut record = vec![
+                q.outcome.clone(),
+                q.policy.clone().unwrap_or_default(),
+                factor.clone(),
+            ];
+            match index {
+                FactorIndex::Morris(m) => record
+                    .extend([m.mu_star, m.mu_star_ci.0, m.mu_star_ci.1, m.mu, m.sigma].map(num)),
+                FactorIndex::Sobol(s) => record.extend(
+                    [
+                        s.first,
+                        s.first_ci.0,
+                        s.first_ci.1,
+                        s.total,
+                        s.total_ci.0,
+                        s.total_ci.1,
+                    ]
+                    .map(num),
+                ),
+            }
+            w.write_record(&record)?;
+        }
+    }
+    w.flush()?;
+    Ok(())
+}
+
+fn design_csv<W: std::io::Write>(
+    w: &mut csv::Writer<W>,
+    plan: &Plan,
+    a: &SensitivityResults,
+) -> csv::Result<()> {
+    let arms = 1 + plan.sensitivity.as_ref().map_or(0, |s| s.policies.len());
+    let mut header = vec!["point".to_string()];
+    header.extend(a.factors.iter().cloned());
+    header.extend(a.quantities.iter().map(|q| match &q.policy {
+        None => q.outcome.clone(),
+        Some(p) => format!("{}:effect_of_{p}", q.outcome),
+    }));
+    w.write_record(&header)?;
+    for point in 0..plan.variants.len() / arms {
+        let variant = &plan.variants[point * arms];
+        let mut record = vec![point.to_string()];
+        for f in &a.factors {
+            let value = variant
+                .overrides
+                .iter()
+                .find(|(k, _)| k == f)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default();
+            record.push(value);
+        }
+        record.extend(a.values.iter().map(|y| num(y[point])));
+        w.write_record(&record)?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// File stem of a quantity's chart.
+fn stem(method: &str, outcome: &str, policy: Option<&str>) -> String {
+    match policy {
+        None => format!("{method}_{outcome}"),
+        Some(p) => format!("{method}_{outcome}_effect_of_{p}"),
+    }
+}
+
+fn charts(plan: &Plan, a: &SensitivityResults, dir: &Path) -> Result<Vec<AtomicFile>, OutputError> {
+    let charts = dir.join("charts");
+    fs::create_dir_all(&charts).map_err(io_err(&charts))?;
+    let scenario = plan
+        .scenarios
+        .first()
+        .map(|s| s.scenario.name.as_str())
+        .unwrap_or(&plan.name);
+    let mut drawn = Vec::new();
+    for (q, row) in a.quantities.iter().zip(&a.indices) {
+        let title = format!("{scenario} — {}", q.label().replace('_', " "));
+        match row.first() {
+            Some(FactorIndex::Morris(_)) => {
+                let points: Vec<chart::MorrisPoint> = a
+                    .factors
+                    .iter()
+                    .zip(row)
+                    .filter_map(|(f, i)| match i {
+                        FactorIndex::Morris(m) => Some(chart::MorrisPoint {
+                            factor: f.clone(),
+                            mu_star: m.mu_star,
+                            ci: m.mu_star_ci,
+                            sigma: m.sigma,
+                        }),
+                        FactorIndex::Sobol(_) => None,
+                    })
+                    .collect();
+                let name = stem("morris", &q.outcome, q.policy.as_deref());
+                drawn.extend(chart::draw_in_every_format(&charts, &name, |path| {
+                    chart::draw_morris(path, &title, &points)
+                })?);
+            }
+            Some(FactorIndex::Sobol(_)) => {
+                let bars: Vec<chart::SobolBar> = a
+                    .factors
+                    .iter()
+                    .zip(row)
+                    .filter_map(|(f, i)| match i {
+                        FactorIndex::Sobol(s) => Some(chart::SobolBar {
+                            factor: f.clone(),
+                            first: (s.first, s.first_ci.0, s.first_ci.1),
+                            total: (s.total, s.total_ci.0, s.total_ci.1),
+                        }),
+                        FactorIndex::Morris(_) => None,
+                    })
+                    .collect();
+                let name = stem("sobol", &q.outcome, q.policy.as_deref());
+                drawn.extend(chart::draw_in_every_format(&charts, &name, |path| {
+                    chart::draw_sobol(path, &title, &bars)
+                })?);
+            }
+            None => {}
+        }
+    }
+    Ok(drawn)
+}
+
+/// The factors of one quantity in decreasing order of importance (μ* or the
+/// total index), with the figures shown in reports.
+pub fn ranking(row: &[FactorIndex], factors: &[String]) -> Vec<(String, String)> {
+    let key = |i: &FactorIndex| match i {
+        FactorIndex::Morris(m) => m.mu_star,
+        FactorIndex::Sobol(s) => s.total,
+    };
+    let mut order: Vec<usize> = (0..row.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (x, y) = (key(&row[a]), key(&row[b]));
+        y.partial_cmp(&x).unwrap_or(std::cmp::Ordering::Equal)
+    });
+    order
+        .into_iter()
+        .map(|i| {
+            let shown = match &row[i] {
+                FactorIndex::Morris(m) => format!(
+                    "μ* {} [{}, {}], σ {}",
+                    sig4(m.mu_star),
+                    sig4(m.mu_star_ci.0),
+                    sig4(m.mu_star_ci.1),
+                    sig4(m.sigma)
+                ),
+                FactorIndex::Sobol(s) => format!(
+                    "S {} [{}, {}], S_T {} [{}, {}]",
+                    sig4(s.first),
+                    sig4(s.first_ci.0),
+                    sig4(s.first_ci.1),
+                    sig4(s.total),
+                    sig4(s.total_ci.0),
+                    sig4(s.total_ci.1)
+                ),
+            };
+            (factors[i].clone(), shown)
+        })
+        .collect()
+}
+
+fn report(plan: &Plan, a: &SensitivityResults, charts: &[String]) -> String {
+    let Some(spec) = &plan.sensitivity else {
+        return String::new();
+    };
+    let (method, design) = match spec.method {
+        SensitivityMethod::Morris {
+            trajectories,
+            levels,
+        } => (
+            "Morris elementary effects",
+            format!("{trajectories} trajectories on a {levels}-level grid"),
+        ),
+        SensitivityMethod::Sobol { samples } => (
+            "Sobol indices (Saltelli design; first order Saltelli et al. 2010, total Jansen 1999)",
+            format!("{samples} base samples"),
+        ),
+    };
+    let mut out = format!(
+        "# Sensitivity analysis: {}{}\n\n{method}, {design}: {} design points × {} arms × {} replicates, common random numbers; outcomes averaged over the last {} months. 95 % intervals are bootstrap percentiles over the design ({} resamples). Model {}.\n\n",
+        plan.name,
+        super::report::overrides_note(&plan.overrides),
+        plan.variants.len() / (1 + spec.policies.len()),
+        1 + spec.policies.len(),
+        plan.replicates,
+        plan.window_months,
+        spec.bootstrap,
+        plan.model
+    );
+    out.push_str("| factor | range |\n|---|---|\n");
+    for r in &spec.ranges {
+        out.push_str(&format!(
+            "| `{}` | {} – {} |\n",
+            r.key,
+            sig4(r.low),
+            sig4(r.high)
+        ));
+    }
+    for (q, row) in a.quantities.iter().zip(&a.indices) {
+        out.push_str(&format!(
+            "\n## {}\n\nVariance across the design: {}.\n\n| factor | indices |\n|---|---|\n",
+            q.label(),
+            sig4(a.variance[a.quantities.iter().position(|x| x == q).unwrap_or(0)])
+        ));
+        for (factor, shown) in ranking(row, &a.factors) {
+            out.push_str(&format!("| `{factor}` | {shown} |\n"));
+        }
+        let name = stem(
+            if matches!(row.first(), Some(FactorIndex::Morris(_))) {
+                "morris"
+            } else {
+                "sobol"
+            },
+            &q.outcome,
+            q.policy.as_deref(),
+        );
+        if let Some(c) = charts.iter().find(|c| c.ends_with(&format!("/{name}.png"))) {
+            out.push_str(&format!("\n![{}]({c})\n", q.label()));
+        }
+    }
+    out.push_str("\nReading: μ* ranks factors by their average effect over the whole range (in units of the outcome per full range of the factor); σ above μ* means the effect changes with the other factors or is non-linear. A first-order Sobol index is the share of the variance a factor explains alone; the total index adds its interactions; a total index near 0 means the factor can be fixed anywhere in its range.\n");
+    out
+}

@@ -1,0 +1,295 @@
+//! Calibration as a study (`docs/studies.md`, "Calibration"): approximate
+//! Bayesian computation ([`super::abc`]) of the parameters of `[calibration]`
+//! against its targets, one generation at a time, each generation a study
+//! whose runs go through the run store, so an interrupted calibration resumes
+//! where it stopped.
+//!
+//! A proposal is run under the baseline and under every variant a target
+//! names, with common random numbers (the same replicate seeds for every
+//! proposal and arm). Its simulated summary of a target is the mean over
+//! replicates of the metric's mean over the target's months (for a policy
+//! target, the variant's minus the baseline's). Proposals of generation t
+//! depend only on the seed and on generation t − 1, so re-running the same
+//! file replays the same proposals and finds their runs stored.
+
+use super::abc::{self, AbcSettings, Population, Prior};
+use super::methods::CalibrationSpec;
+use super::plan::{StudyKind, Variant};
+use super::runner::{Outline, Progress, RunError, RunStore, Study, StudyError, StudyFile};
+use crate::metrics::metric_index;
+use crate::random::mix64;
+
+/// A calibration of one scenario file.
+#[derive(Debug, Clone)]
+pub struct Calibration<'a> {
+    file: &'a StudyFile,
+    overrides: &'a [(String, String)],
+    /// The `[calibration]` section.
+    pub spec: &'a CalibrationSpec,
+    /// Uniform priors, one per parameter.
+    pub priors: Vec<Prior>,
+    /// Particles, quantile and seed of the ABC.
+    pub settings: AbcSettings,
+}
+
+/// One finished generation.
+#[derive(Debug, Clone)]
+pub struct Generation {
+    /// The particles kept, their weights, distances and tolerance.
+    pub population: Population,
+    /// Proposals simulated.
+    pub proposals: usize,
+    /// Runs made now (the others were found in the store).
+    pub ran: usize,
+    /// Runs of the generation.
+    pub runs: usize,
+    /// The simulated summary of every target at each kept particle, in the
+    /// population's order.
+    pub summaries: Vec<Vec<f64>>,
+}
+
+impl<'a> Calibration<'a> {
+    /// The calibration of `file` (which must have a `[calibration]`), with
+    /// command-line `overrides` applied to every run.
+    pub fn new(
+        file: &'a StudyFile,
+        overrides: &'a [(String, String)],
+    ) -> Result<Calibration<'a>, StudyError> {
+        let Some(spec) = &file.spec.calibration else {
+            return Err(StudyError::NoSection {
+                file: file.shown.clone(),
+                section: "calibration",
+                example: "[calibration]\nparticles = 100\n[calibration.parameters]\n\"needs.need_rate\" = [0.05, 0.2]\n[[calibration.targets]]\nmetric = \"share_met\"\nvalue = 0.7\nsd = 0.05",
+            });
+        };
+        let priors = spec
+            .parameters
+            .iter()
+            .map(|r| Prior {
+                low: r.low,
+                high: r.high,
+            })
+            .collect();
+        let settings = AbcSettings {
+            particles: spec.particles as usize,
+            quantile: spec.quantile,
+            seed: mix64(file.base.scenario.seed ^ 0xCA11_B8A7),
+        };
+        Ok(Calibration {
+            file,
+            overrides,
+            spec,
+            priors,
+            settings,
+        })
+    }
+
+    /// The proposals of generation `g` (from the prior when `previous` is
+    /// `None`).
+    pub fn proposals(&self, g: u32, previous: Option<&Population>) -> Vec<Vec<f64>> {
+        abc::propose(&self.priors, &self.settings, g, previous)
+    }
+
+    /// The study of generation `g`'s proposals: one variant per proposal and
+    /// arm (see [`CalibrationSpec::arms`]), common random numbers.
+    pub fn generation(&self, g: u32, proposals: &[Vec<f64>]) -> Result<Study, StudyError> {
+        let arms = self.spec.arms();
+        let mut variants = Vec::with_capacity(proposals.len() * arms.len());
+        for (i, theta) in proposals.iter().enumerate() {
+            let at: Vec<(String, String)> = self
+                .spec
+                .parameters
+                .iter()
+                .zip(theta)
+                .map(|(r, &x)| (r.key.clone(), r.literal_of(x)))
+                .collect();
+            for (a, arm) in arms.iter().enumerate() {
+                let mut overrides = at.clone();
+                let name = if a == 0 {
+                    format!("g{g}.{i}")
+                } else {
+                    // `arms` names only variants the file has (checked when parsed).
+                    if let Some(v) = self.file.spec.variants.iter().find(|v| &v.name == arm) {
+                        overrides.extend(v.overrides.iter().cloned());
+                    }
+                    format!("g{g}.{i}.{arm}")
+                };
+                variants.push(Variant {
+                    name,
+                    source: 0,
+                    overrides,
+                });
+            }
+        }
+        let size = super::plan::study_size(
+            super::plan::Shape::Compare {
+                variants: variants.len() as u64,
+                environments: 1,
+            },
+            self.file.base.scenario.replicates,
+        )
+        .map_err(|why| StudyError::TooLarge {
+            file: self.file.shown.clone(),
+            why,
+        })?;
+        let mut outcomes: Vec<String> = Vec::new();
+        for t in &self.spec.targets {
+            if !outcomes.contains(&t.metric) {
+                outcomes.push(t.metric.clone());
+            }
+        }
+        let mut plan = super::runner::plan_of(
+            StudyKind::Calibration,
+            format!("{}_calibration", self.file.base.scenario.name),
+            std::slice::from_ref(self.file),
+            variants,
+            vec![vec![]],
+            self.spec.parameters.iter().map(|r| r.key.clone()).collect(),
+            self.overrides,
+        );
+        plan.outcomes = outcomes;
+        plan.common_random_numbers = true;
+        plan.calibration = Some(self.spec.clone());
+        Outline { plan, size }.resolve(std::slice::from_ref(self.file), self.overrides)
+    }
+
+    /// The simulated summary of every target for each proposal of a
+    /// generation's study, reading each run once from `store`.
+    pub fn summaries<S: RunStore>(
+        &self,
+        study: &Study,
+        store: &S,
+    ) -> Result<Vec<Vec<f64>>, S::Error> {
+        let plan = &study.plan;
+        let arms = self.spec.arms();
+        let proposals = plan.variants.len() / arms.len();
+        let targets = &self.spec.targets;
+        let months = plan.months;
+        // Sum over replicates of each target's window mean, per variant.
+        let mut sums = vec![0.0; plan.variants.len() * targets.len()];
+        let mut counts = vec![0u32; plan.variants.len()];
+        for r in &plan.runs {
+            let data = store.read(&r.key, months)?;
+            let v = r.variant as usize;
+            counts[v] += 1;
+            for (t, target) in targets.iter().enumerate() {
+                // Targets name known metrics (checked when parsed).
+                let m = metric_index(&target.metric).unwrap_or(0);
+                let (first, last) = target.window(months);
+                let rows = &data[first as usize..=(last as usize).min(data.len() - 1)];
+                let mean = rows.iter().map(|row| row[m]).sum::<f64>() / rows.len() as f64;
+                sums[v * targets.len() + t] += mean;
+            }
+        }
+        let mean = |v: usize, t: usize| sums[v * targets.len() + t] / f64::from(counts[v].max(1));
+        Ok((0..proposals)
+            .map(|i| {
+                targets
+                    .iter()
+                    .enumerate()
+                    .map(|(t, target)| {
+                        let base = mean(i * arms.len(), t);
+                        match &target.variant {
+                            None => base,
+                            Some(name) => {
+                                let a = arms.iter().position(|x| x == name).unwrap_or(0);
+                                mean(i * arms.len() + a, t) - base
+                            }
+                        }
+                    })
+                    .collect()
+            })
+            .collect())
+    }
+
+    /// Distance of a proposal's summaries from the targets.
+    pub fn distance(&self, summary: &[f64]) -> f64 {
+        let values: Vec<f64> = self.spec.targets.iter().map(|t| t.value).collect();
+        let scales: Vec<f64> = self.spec.targets.iter().map(|t| t.sd).collect();
+        abc::distance(summary, &values, &scales)
+    }
+
+    /// Run every generation: propose, run the runs `store` lacks, summarise,
+    /// select. `on_generation` sees each finished generation (to report or
+    /// write it); `progress` sees each generation's runs.
+    pub fn run<S: RunStore>(
+        &self,
+        store: &S,
+        progress: &dyn Progress,
+        on_generation: &mut dyn FnMut(u32, &Generation),
+    ) -> Result<Vec<Generation>, CalibrationError<S::Error>> {
+        let mut done: Vec<Generation> = Vec::new();
+        for g in 0..self.spec.generations {
+            let previous = done.last().map(|d| &d.population);
+            let proposals = self.proposals(g, previous);
+            let study = self.generation(g, &proposals)?;
+            let ran = study
+                .run_missing(store, None, None, progress)
+                .map_err(CalibrationError::Run)?;
+            let summaries = self
+                .summaries(&study, store)
+                .map_err(|e| CalibrationError::Run(RunError::Store(e)))?;
+            let distances: Vec<f64> = summaries.iter().map(|s| self.distance(s)).collect();
+            if distances.iter().all(|d| d.is_nan()) {
+                return Err(CalibrationError::NoFiniteSummary { generation: g });
+            }
+            let population = abc::select(
+                &self.priors,
+                &self.settings,
+                g,
+                proposals.clone(),
+                &distances,
+                previous,
+            );
+            // The kept particles' summaries, found by their parameters.
+            let kept = population
+                .theta
+                .iter()
+                .map(|theta| {
+                    proposals
+                        .iter()
+                        .position(|p| p == theta)
+                        .map(|i| summaries[i].clone())
+                        .unwrap_or_default()
+                })
+                .collect();
+            let generation = Generation {
+                population,
+                proposals: proposals.len(),
+                ran,
+                runs: study.plan.runs.len(),
+                summaries: kept,
+            };
+            on_generation(g, &generation);
+            done.push(generation);
+        }
+        Ok(done)
+    }
+
+    /// The study that identifies the calibration (its first generation, which
+    /// depends only on the file): written as `plan.json`.
+    pub fn identity(&self) -> Result<Study, StudyError> {
+        self.generation(0, &self.proposals(0, None))
+    }
+}
+
+/// A calibration could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum CalibrationError<E: std::error::Error + 'static> {
+    /// A generation's study is invalid (a proposal's overrides, the caps).
+    #[error(transparent)]
+    Study(#[from] StudyError),
+    /// No proposal of a generation gave finite summaries of every target
+    /// (a metric undefined in the window, such as a response time without
+    /// needs).
+    #[error(
+        "no proposal of generation {generation} gave a finite value of every target; check the targets' metrics and months"
+    )]
+    NoFiniteSummary {
+        /// The generation (from 0).
+        generation: u32,
+    },
+    /// Running or storing runs failed.
+    #[error(transparent)]
+    Run(RunError<E>),
+}

@@ -1,0 +1,311 @@
+//! `grassroots sensitivity` and `grassroots calibrate` end to end on small
+//! scenarios: the files they write, determinism at any thread count, shards
+//! and merge, resuming, and parameter recovery by the calibration.
+
+mod common;
+
+use common::{data, ok, run, temp};
+use std::path::Path;
+
+fn read(p: &Path) -> String {
+    std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+/// Rows of a CSV file as maps from column to value.
+fn rows(p: &Path) -> Vec<std::collections::HashMap<String, String>> {
+    let text = read(p);
+    let mut lines = text.lines();
+    let header: Vec<String> = lines.next().unwrap().split(',').map(String::from).collect();
+    lines
+        .map(|l| {
+            header
+                .iter()
+                .cloned()
+                .zip(l.split(',').map(String::from))
+                .collect()
+        })
+        .collect()
+}
+
+fn num(row: &std::collections::HashMap<String, String>, col: &str) -> f64 {
+    row[col].parse().unwrap_or(f64::NAN)
+}
+
+#[test]
+fn sensitivity_writes_indices_charts_and_report_identically_at_any_thread_count() {
+    let (_t, dir) = temp();
+    let file = data("sensitivity_small.toml");
+    let one = dir.join("one");
+    let two = dir.join("two");
+    let out = ok(&[
+        "sensitivity",
+        &file,
+        "--threads",
+        "1",
+        "--out",
+        one.to_str().unwrap(),
+    ]);
+    assert!(out.contains("most influential factors"), "{out}");
+    ok(&[
+        "sensitivity",
+        &file,
+        "--threads",
+        "2",
+        "-q",
+        "--out",
+        two.to_str().unwrap(),
+    ]);
+    for f in ["indices.csv", "design.csv", "report.md"] {
+        assert_eq!(
+            read(&one.join(f)),
+            read(&two.join(f)),
+            "{f} differs by threads"
+        );
+    }
+    for chart in [
+        "morris_realised_service",
+        "morris_satisfaction_mean_effect_of_mass_evaluation",
+    ] {
+        assert!(one.join(format!("charts/{chart}.png")).is_file(), "{chart}");
+        assert!(one.join(format!("charts/{chart}.svg")).is_file(), "{chart}");
+    }
+    let indices = rows(&one.join("indices.csv"));
+    // 2 outcomes × (level + 1 policy effect) × 3 factors.
+    assert_eq!(indices.len(), 12);
+    let mu = |outcome: &str, policy: &str, factor: &str| {
+        let r = indices
+            .iter()
+            .find(|r| r["outcome"] == outcome && r["policy"] == policy && r["parameter"] == factor)
+            .unwrap_or_else(|| panic!("{outcome} {policy} {factor}"));
+        (num(r, "mu_star"), num(r, "mu_star_low"), num(r, "sigma"))
+    };
+    // Need arrival drives service; attention acts only when score weights
+    // change during a run, which they do not here: exactly no effect.
+    let need = mu("realised_service", "", "environment.need_rate");
+    let attention = mu("realised_service", "", "effort.attention");
+    assert!(need.1 > 0.0, "need rate must matter: {need:?}");
+    assert_eq!(attention, (0.0, 0.0, 0.0));
+    assert!(
+        mu(
+            "satisfaction_mean",
+            "mass_evaluation",
+            "environment.need_rate"
+        )
+        .0 > 0.0
+    );
+    // 6 trajectories × 4 points, a row each.
+    assert_eq!(rows(&one.join("design.csv")).len(), 24);
+    let report = read(&one.join("report.md"));
+    assert!(
+        report.contains("## realised_service: effect of mass_evaluation"),
+        "{report}"
+    );
+}
+
+#[test]
+fn sensitivity_shards_merge_into_the_same_results_and_sobol_runs() {
+    let (_t, dir) = temp();
+    // A Sobol design of the same factors, small.
+    let text = read(Path::new(&data("sensitivity_small.toml"))).replace(
+        "method = \"morris\"\ntrajectories = 6\nlevels = 4",
+        "method = \"sobol\"\nsamples = 8",
+    );
+    let file = dir.join("sobol.toml");
+    std::fs::write(&file, text).unwrap();
+    let file = file.to_str().unwrap();
+    let whole = dir.join("whole");
+    ok(&["sensitivity", file, "-q", "--out", whole.to_str().unwrap()]);
+    let (a, b) = (dir.join("a"), dir.join("b"));
+    ok(&[
+        "sensitivity",
+        file,
+        "-q",
+        "--shard",
+        "1/2",
+        "--out",
+        a.to_str().unwrap(),
+    ]);
+    ok(&[
+        "sensitivity",
+        file,
+        "-q",
+        "--shard",
+        "2/2",
+        "--out",
+        b.to_str().unwrap(),
+    ]);
+    let merged = dir.join("merged");
+    ok(&[
+        "merge",
+        "-q",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        "--out",
+        merged.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        read(&whole.join("indices.csv")),
+        read(&merged.join("indices.csv"))
+    );
+    let indices = rows(&whole.join("indices.csv"));
+    let attention = indices
+        .iter()
+        .find(|r| {
+            r["outcome"] == "realised_service"
+                && r["policy"].is_empty()
+                && r["parameter"] == "effort.attention"
+        })
+        .unwrap();
+    assert_eq!(
+        num(attention, "total"),
+        0.0,
+        "a factor without effect has S_T = 0"
+    );
+    assert!(whole.join("charts/sobol_realised_service.svg").is_file());
+}
+
+/// Mean of `metric` over months 24–35 across 10 replicates of the small
+/// calibration scenario at seed 1234 with `overrides`.
+fn truth(metric: &str, overrides: &[(&str, &str)]) -> f64 {
+    let text = read(Path::new(&data("calibration_small.toml")));
+    let overrides: Vec<(String, String)> = overrides
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .chain([("scenario.seed".to_string(), "1234".to_string())])
+        .collect();
+    let s =
+        grassroots::scenario::Scenario::from_toml_with(&text, "c.toml", &overrides, None).unwrap();
+    let k = grassroots::metrics::metric_index(metric).unwrap();
+    let runs = grassroots::study::run_replicates(&s, 0, 10, &|| {});
+    let total: f64 = runs
+        .iter()
+        .map(|r| r.months[24..36].iter().map(|m| m[k]).sum::<f64>() / 12.0)
+        .sum();
+    total / runs.len() as f64
+}
+
+#[test]
+fn calibration_recovers_known_parameters_and_resumes() {
+    let (_t, dir) = temp();
+    let at = [
+        ("environment.need_rate", "0.12"),
+        ("training.skill_decay", "0.01"),
+    ];
+    let service = truth("realised_service", &at);
+    let skill = truth("skill_mean", &at);
+    let mut text = read(Path::new(&data("calibration_small.toml")));
+    text.push_str(&format!(
+        "\n[[calibration.targets]]\nmetric = \"realised_service\"\nmonths = [24, 35]\nvalue = {service}\nsd = 0.015\nsource = \"the model at need_rate 0.12\"\n\n[[calibration.targets]]\nmetric = \"skill_mean\"\nmonths = [24, 35]\nvalue = {skill}\nsd = 0.01\n"
+    ));
+    let file = dir.join("recover.toml");
+    std::fs::write(&file, text).unwrap();
+    let out = dir.join("out");
+    let printed = ok(&[
+        "calibrate",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(printed.contains("generation 5/5"), "{printed}");
+    let summary = rows(&out.join("posterior_summary.csv"));
+    for (key, value) in at {
+        let row = summary.iter().find(|r| r["parameter"] == key).unwrap();
+        let truth: f64 = value.parse().unwrap();
+        let (lo, hi) = (num(row, "q05"), num(row, "q95"));
+        assert!(
+            lo <= truth && truth <= hi,
+            "{key}: truth {truth} outside [{lo}, {hi}]"
+        );
+        assert!(
+            num(row, "width90_over_prior") < 0.9,
+            "{key}: posterior not narrower than the prior: {row:?}"
+        );
+    }
+    // Tolerances shrink from generation to generation.
+    let eps: Vec<f64> = rows(&out.join("generations.csv"))
+        .iter()
+        .map(|r| num(r, "epsilon"))
+        .collect();
+    assert!(eps.windows(2).all(|w| w[1] <= w[0]), "{eps:?}");
+    // The calibrated scenario is a valid scenario with the medians.
+    let calibrated = out.join("calibrated.toml");
+    ok(&["validate", calibrated.to_str().unwrap()]);
+    for f in [
+        "posterior.csv",
+        "target_fit.csv",
+        "report.md",
+        "charts/posterior_pairs.png",
+    ] {
+        assert!(out.join(f).is_file(), "{f}");
+    }
+    // Resuming replays the same proposals and finds every run stored.
+    let posterior = read(&out.join("posterior.csv"));
+    let again = ok(&[
+        "calibrate",
+        file.to_str().unwrap(),
+        "--threads",
+        "1",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(again.contains("(0 new)"), "{again}");
+    assert_eq!(posterior, read(&out.join("posterior.csv")));
+}
+
+#[test]
+fn calibration_targets_a_policy_difference() {
+    let (_t, dir) = temp();
+    let mut text = read(Path::new(&data("calibration_small.toml")));
+    text = text.replace(
+        "particles = 30\ngenerations = 5",
+        "particles = 10\ngenerations = 1",
+    );
+    text.push_str("\n[[calibration.targets]]\nmetric = \"formalism_index\"\nvariant = \"mass_evaluation\"\nvalue = -0.1\nsd = 0.05\n");
+    let file = dir.join("policy.toml");
+    std::fs::write(&file, text).unwrap();
+    let out = dir.join("out");
+    ok(&[
+        "calibrate",
+        file.to_str().unwrap(),
+        "-q",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let fit = rows(&out.join("target_fit.csv"));
+    assert_eq!(fit[0]["variant"], "mass_evaluation");
+    // Mass evaluation lowers formalism (docs/model.md §7.3): the simulated
+    // difference is negative at every particle.
+    let posterior = rows(&out.join("posterior.csv"));
+    let col = "simulated:formalism_index (mass_evaluation − baseline)";
+    assert!(posterior.iter().all(|r| num(r, col) < 0.0), "{posterior:?}");
+    assert_eq!(rows(&out.join("generations.csv")).len(), 1);
+}
+
+#[test]
+fn sections_are_refused_where_they_are_wrong() {
+    let (_t, dir) = temp();
+    let file = dir.join("bad.toml");
+    std::fs::write(
+        &file,
+        "[scenario]\nmonths = 24\n[calibration.parameters]\n\"environment.need_rate\" = [0.05, 0.2]\n[[calibration.targets]]\nmetric = \"share_met\"\nmonths = [12, 30]\nvalue = 0.7\nsd = 0\nvariant = \"nope\"\n",
+    )
+    .unwrap();
+    let o = run(&["calibrate", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        e.contains("bad.toml:9:6: calibration.targets.sd: expected a number > 0"),
+        "{e}"
+    );
+    std::fs::write(&file, read(&file).replace("sd = 0\n", "sd = 0.1\n")).unwrap();
+    let e =
+        String::from_utf8_lossy(&run(&["calibrate", file.to_str().unwrap()]).stderr).into_owned();
+    assert!(e.contains("bad.toml:10:11: calibration.targets.variant: no variant named `nope`; the file has no [[variants]]"), "{e}");
+    std::fs::write(&file, read(&file).replace("variant = \"nope\"\n", "")).unwrap();
+    let e =
+        String::from_utf8_lossy(&run(&["calibrate", file.to_str().unwrap()]).stderr).into_owned();
+    assert!(e.contains("bad.toml:7:10: calibration.targets.months: target `share_met` ends at month 30, after the run's last month 23"), "{e}");
+    let o = run(&["sensitivity", &data("small.toml")]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no [sensitivity] section"));
+}
