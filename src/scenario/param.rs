@@ -94,6 +94,21 @@ pub struct Param {
 }
 
 impl Param {
+    /// The uncertainty range of a parameter whose value is an assumption: the
+    /// `low–high` written after "assumption (" in its source, if any
+    /// (`docs/model.md` §8; used by `"key" = "assumption"` in study ranges).
+    pub fn assumption_range(&self) -> Option<(f64, f64)> {
+        let (_, rest) = self.source.split_once("assumption (")?;
+        let (low, rest) = rest.split_once('–')?;
+        let end = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-' || c == 'e'))
+            .unwrap_or(rest.len());
+        let (low, high) = (
+            low.trim().parse::<f64>().ok()?,
+            rest[..end].parse::<f64>().ok()?,
+        );
+        (low <= high).then_some((low, high))
+    }
     /// The section part of the key.
     pub fn section(&self) -> &'static str {
         self.key.split_once('.').map(|(s, _)| s).unwrap_or("")
