@@ -71,10 +71,10 @@ section! {
     World [world] "Size and initial state of the county" {
         villages: u32 = 40, int(1, 1_000_000),
             "Villages (each with one branch) in the county",
-            "MODEL_BRIEF entities";
+            "MODEL_BRIEF entities; assumption (20–100: model scale, results are read per village)";
         villages_per_township: u32 = 10, int(1, 1_000_000),
             "Villages per township (reach of township-level rules)",
-            "MODEL_BRIEF entities";
+            "MODEL_BRIEF entities; assumption (5–20)";
         households_per_village: CountSpec = 150, Kind::Count { min: 1, max: 60_000 },
             "Households per village",
             "001 §2";
@@ -83,37 +83,37 @@ section! {
             "001 §2";
         share_left_behind: f64 = 0.25, UNIT,
             "Share of households that are left-behind elderly or children",
-            "002 §2.4";
+            "002 §2.4; assumption (0.15–0.4)";
         share_business: f64 = 0.10, UNIT,
             "Share of business or cooperative households",
-            "000 §2";
+            "000 §2; assumption (0.05–0.2)";
         share_difficulty: f64 = 0.10, UNIT,
             "Share of households in difficulty",
-            "001 §4";
+            "001 §4; assumption (0.05–0.2)";
         contact_coverage: f64 = 0.60, UNIT,
             "Share of households given a fixed-point contact member at the start",
-            "000 §5; 003 (coverage gaps)";
+            "000 §5; 003 (coverage gaps); assumption (0.4–0.8: no figure on contact coverage found)";
         motivation_mean: f64 = 0.50, UNIT,
             "Mean intrinsic public-service motivation θ of members",
-            "000 §4; Buurman & Dur";
+            "000 §4; Buurman & Dur; assumption (0.3–0.7)";
         motivation_sd: f64 = 0.15, real(0.0, 0.5),
             "Spread of θ (normal, clamped to [0, 1])",
-            "—";
+            "assumption (0.1–0.25)";
         skill_mean: f64 = 0.50, UNIT,
             "Mean service skill s of members",
-            "002 §2.2";
+            "002 §2.2; assumption (0.3–0.7)";
         skill_sd: f64 = 0.15, real(0.0, 0.5),
             "Spread of s (normal, clamped to [0, 1])",
-            "—";
+            "assumption (0.1–0.25)";
         initial_satisfaction: f64 = 0.50, UNIT,
             "Households' satisfaction with the branch at the start",
-            "—";
+            "assumption (0.4–0.65: surveys find about 45 to 70 percent satisfied with township government, 2003–2016)";
         initial_trust: f64 = 0.50, UNIT,
             "Households' trust in the branch at the start",
-            "—";
+            "assumption (0.4–0.7)";
         share_working_age: f64 = 0.60, UNIT,
             "Share of members of working age (able to migrate)",
-            "002 §2.4";
+            "002 §2.4; assumption (0.5–0.75: 28 percent of all Party members are over 60, more in hollowed-out villages)";
     }
 }
 
@@ -125,43 +125,43 @@ section! {
             "000 §2; 001 §2; assumption (0.05–0.2), set so the baseline meets about three needs in four";
         multiplier_left_behind: f64 = 1.50, real(0.0, 20.0),
             "Need-rate multiplier for left-behind households",
-            "002 §2.4";
+            "002 §2.4; assumption (1.2–2)";
         multiplier_business: f64 = 1.30, real(0.0, 20.0),
             "Need-rate multiplier for business households",
-            "000 §2";
+            "000 §2; assumption (1.1–1.6)";
         multiplier_difficulty: f64 = 2.00, real(0.0, 20.0),
             "Need-rate multiplier for households in difficulty",
-            "001 §4";
+            "001 §4; assumption (1.5–3)";
         abandon_rate: f64 = 0.15, UNIT,
             "Monthly probability that an unresolved need is given up",
-            "—";
+            "assumption (0.05–0.3)";
         market_development: f64 = 0.30, UNIT,
             "Initial market development M of a village (mean)",
-            "000 §2";
+            "000 §2; assumption (0.2–0.5)";
         market_development_sd: f64 = 0.10, real(0.0, 0.5),
             "Spread of initial M and D across villages (normal, clamped)",
-            "—";
+            "assumption (0.05–0.2)";
         market_growth: f64 = 0.02, real(0.0, 1.0),
             "Yearly increase of M (and of D by differentiation_growth)",
-            "000 §2";
+            "000 §2; assumption (0.01–0.04)";
         need_growth: f64 = 1.0, real(0.0, 10.0),
             "β_M: need rate multiplier is 1 + β_M·M",
-            "000 §2; 001 §2";
+            "000 §2; 001 §2; assumption (0.5–2)";
         differentiation: f64 = 0.30, UNIT,
             "Initial social differentiation D (diversity of needs), mean",
-            "000 §2";
+            "000 §2; assumption (0.2–0.5)";
         differentiation_growth: f64 = 0.02, real(0.0, 1.0),
             "Yearly increase of D",
-            "000 §2";
+            "000 §2; assumption (0.01–0.04)";
         diversity_cost: f64 = 0.30, real(0.0, 10.0),
             "δ_D: capacity is divided by 1 + δ_D·D·(1 − platform reach)",
-            "001 §2";
+            "001 §2; assumption (0.1–0.6)";
         expectation_growth: f64 = 0.03, real(0.0, 1.0),
             "Yearly rise of household expectation E per unit of M",
-            "000 §2";
+            "000 §2; assumption (0.01–0.06)";
         expectation_max: f64 = 2.0, real(1.0, 10.0),
             "Ceiling of household expectation E",
-            "—";
+            "assumption (1.5–3)";
     }
 }
 
@@ -173,7 +173,7 @@ section! {
             "001 §4; assumption (4–12)";
         uncovered_efficiency: f64 = 0.50, UNIT,
             "Efficiency of spare capacity on households without a contact member",
-            "000 §5 (fixed-point contact); 003";
+            "000 §5 (fixed-point contact); 003; assumption (0.3–0.7)";
     }
 }
 
@@ -182,13 +182,13 @@ section! {
     Households [households] "Household satisfaction and trust" {
         satisfaction_rate: f64 = 0.20, UNIT,
             "α_S: speed at which satisfaction follows the month's experience",
-            "000 §5 (mass evaluation)";
+            "000 §5 (mass evaluation); assumption (0.1–0.4)";
         trust_rate: f64 = 0.05, UNIT,
             "α_T: speed at which trust follows satisfaction",
-            "000 §5";
+            "000 §5; assumption (0.02–0.1)";
         visit_weight: f64 = 0.50, real(0.0, 10.0),
             "γ: weight of a contact member's visit, counted like a served need",
-            "000 §5 (fixed-point contact)";
+            "000 §5 (fixed-point contact); assumption (0.2–1)";
     }
 }
 
@@ -197,19 +197,19 @@ section! {
     Effort [effort] "Members' choice of effort" {
         intrinsic_value: f64 = 1.0, real(0.0, 10.0),
             "v: value a member of motivation θ = 1 draws from one unit of real service",
-            "Buurman & Dur; Braganza 2022 (g)";
+            "Buurman & Dur; Braganza 2022 (g); assumption (0.5–2: sets the scale of the other returns)";
         private_return: f64 = 0.80, real(0.0, 10.0),
             "π: return on private work (farm, business, casual labour)",
-            "002 §2.4 (cadre pay)";
+            "002 §2.4 (cadre pay); assumption (0.6–1.2: private work pays about as much as cadre work)";
         adjustment_rate: f64 = 0.30, UNIT,
             "λ: share of the gap to the best split closed each month (habit)",
-            "—";
+            "assumption (0.1–0.5)";
         noise: f64 = 0.10, real(0.0, 3.0),
             "σ: log-normal noise on each task's marginal value (bounded rationality)",
-            "Holmström & Milgrom 1991";
+            "Holmström & Milgrom 1991; assumption (0.05–0.3)";
         elasticity: f64 = 0.50, real(0.05, 5.0),
             "ε: elasticity of a task's share of discretionary time with respect to its marginal value (e_k ∝ A_k^ε; model version 3 had 2)",
-            "Baum 1974, 1979 (generalized matching law: sensitivity of time allocation ≤ 1, undermatching common); Duflo, Hanna & Ryan 2012 (effort elasticity to pay ≈ 0.3); range 0.3–1";
+            "Baum 1974, 1979 (generalized matching law: sensitivity of time allocation ≤ 1, undermatching common); Duflo, Hanna & Ryan 2012 (effort elasticity to pay ≈ 0.3); assumption (0.3–1)";
         mandated_formal: f64 = 0.10, UNIT,
             "m₀: share of a member's time taken by mandated meetings and records whatever the incentives",
             "000 §5; 002 §2.1; 003; assumption (0.05–0.2)";
@@ -237,46 +237,46 @@ section! {
             "000 §5; 002 §2.4";
         assessment_period_months: u32 = 12, int(1, 120),
             "Months between assessments (honours, models)",
-            "000 §5 (Yangpu yearly evaluation)";
+            "000 §5 (Yangpu yearly evaluation); assumption (6–24)";
         formal_weight: f64 = 0.60, UNIT,
             "w_F: score weight on formal activity (meetings, records)",
-            "002 §2.1, §2.4; 003";
+            "002 §2.1, §2.4; 003; assumption (0.4–0.8)";
         outcome_weight: f64 = 0.30, UNIT,
             "w_O: score weight on needs resolved",
-            "000 §5";
+            "000 §5; assumption (0.1–0.5)";
         mass_evaluation_weight: f64 = 0.10, UNIT,
             "w_M: score weight on households' satisfaction",
-            "000 §5 (\"highlight the weight of mass evaluation\")";
+            "000 §5 (\"highlight the weight of mass evaluation\"); assumption (0.05–0.3)";
         sanction_points: f64 = 0.10, UNIT,
             "Score deducted per sanction in the period",
-            "000 §5";
+            "000 §5; assumption (0.05–0.2)";
         reward_rule: RewardRule = "rank", Kind::Choice(&["rank", "threshold"]),
             "Who is rewarded: the top share county-wide, or all above a threshold",
             "Lazear & Rosen 1981";
         reward_share: f64 = 0.20, UNIT,
             "Share rewarded under the rank rule",
-            "—";
+            "assumption (0.1–0.3)";
         reward_threshold: f64 = 0.50, UNIT,
             "Score needed under the threshold rule",
-            "—";
+            "assumption (0.3–0.7)";
         material_reward: f64 = 0.30, real(0.0, 10.0),
             "Value to a member of the material part of a reward",
-            "000 §5 (material incentives)";
+            "000 §5 (material incentives); assumption (0.1–0.6)";
         political_reward: f64 = 0.20, real(0.0, 10.0),
             "Value of the political part (promotion prospects)",
-            "000 §5 (political incentives); Li & Zhou 2005";
+            "000 §5 (political incentives); Li & Zhou 2005; assumption (0.05–0.4)";
         spiritual_reward: f64 = 0.10, real(0.0, 10.0),
             "Value of the spiritual part (honour, recognition)",
-            "000 §5 (spiritual incentives)";
+            "000 §5 (spiritual incentives); assumption (0.05–0.3)";
         material_reward_cost: f64 = 2.0, real(0.0, 1000.0),
             "Cost in thousand yuan of one material reward",
-            "003 (funds)";
+            "003 (funds); assumption (1–3: one county pays 1 to 2 thousand yuan per honour)";
         economic_weight: f64 = 0.0, UNIT,
             "w_E: score weight on economic indicators (\"two skins\")",
-            "002 §2.3";
+            "002 §2.3; assumption (0–0.3)";
         innovation_weight: f64 = 0.0, UNIT,
             "w_I: score added to every member of a branch that has adopted a new service mode (the assessment rewards innovation)",
-            "004 (\"three-level joint innovation\")";
+            "004 (\"three-level joint innovation\"); assumption (0–0.2)";
         contest_noise: f64 = 0.10, real(0.001, 10.0),
             "K_R: how noisy members think the ranking is: P = 1/(1 + exp(−(score − c)/K_R)), c set so that the chances add up to the rewards",
             "Lazear & Rosen 1981; assumption (0.02–0.3)";
@@ -291,40 +291,40 @@ section! {
             "000 §5; 003";
         inspection_rate: f64 = 0.03, UNIT,
             "I: monthly probability that a member is inspected from above",
-            "000 §5; Olken 2007";
+            "000 §5; Olken 2007; assumption (0.01–0.06: Olken's baseline audit chance of 4 percent was per project, not per month)";
         inspection_sees_formalism: f64 = 0.30, UNIT,
             "χ: probability that an inspection sees through formal activity",
-            "003 (poor supervision)";
+            "003 (poor supervision); assumption (0.1–0.5)";
         mass_supervision: f64 = 0.05, UNIT,
             "μ: monthly probability that a household with unmet needs and full trust reports its contact member",
-            "000 §5; Hammond 2000";
+            "000 §5; Hammond 2000; assumption (0.01–0.1)";
         report_threshold: u32 = 2, int(1, 1000),
             "M: reports in a month that trigger an investigation",
-            "Hammond 2000";
+            "Hammond 2000; assumption (1–5)";
         sanction: f64 = 0.50, real(0.0, 10.0),
             "f: utility cost of one sanction to a member",
-            "Becker 1968";
+            "Becker 1968; assumption (0.2–1)";
         trust_gain: f64 = 0.05, UNIT,
             "Trust gained by a household whose report led to a sanction",
-            "Ostrom 1990";
+            "Ostrom 1990; assumption (0.02–0.1)";
         trust_loss: f64 = 0.03, UNIT,
             "Trust lost by a household whose report led to nothing",
-            "Ostrom 1990; Olken 2007";
+            "Ostrom 1990; Olken 2007; assumption (0.01–0.06)";
         inspection_cost: f64 = 0.05, real(0.0, 1000.0),
             "Cost in thousand yuan of one inspection",
-            "—";
+            "assumption (0.02–0.1)";
         campaign_inspection_rate: f64 = 0.0, UNIT,
             "Extra inspection probability during a campaign",
-            "000 §5 (campaign-style mode)";
+            "000 §5 (campaign-style mode); assumption (0–0.1)";
         campaign_start_month: u32 = 24, int(0, 1200),
             "First month of the first campaign",
-            "000 §5";
+            "000 §5; assumption (12–48)";
         campaign_months: u32 = 0, int(0, 1200),
             "Length of a campaign in months (0: no campaign)",
-            "000 §5";
+            "000 §5; assumption (0–12)";
         campaign_every_months: u32 = 0, int(0, 1200),
             "Months between campaign starts (0: one campaign only)",
-            "000 §5";
+            "000 §5; assumption (0–36)";
         campaign_activity_time: f64 = 0.10, UNIT,
             "Share of members' time taken by a campaign's meetings, \"sports and activities\" while it lasts",
             "000 §5; assumption (0.05–0.2)";
@@ -354,7 +354,7 @@ section! {
             "000 §4 (Huairen); 001 §4; 004";
         model_share: f64 = 0.05, UNIT,
             "Share of members designated models at each assessment, per reach group",
-            "000 §4";
+            "000 §4; assumption (0.02–0.1)";
         reach: Reach = "township", Kind::Choice(&["branch", "township", "county"]),
             "Within what group models are designated and imitated",
             "000 §4";
@@ -363,13 +363,13 @@ section! {
             "Mesoudi; 000 §4 (\"propaganda of advanced models\"); assumption (0–0.2)";
         imitation_temperature: f64 = 0.10, real(0.001, 10.0),
             "K: noise of the Fermi comparison of payoffs",
-            "Szabó & Tőke 1998";
+            "Szabó & Tőke 1998; assumption (0.02–0.5: payoffs here are on another scale than in evolutionary games)";
         imitation_strength: f64 = 0.50, UNIT,
             "η: share of the difference to the source's motivation copied at adoption",
-            "—";
+            "assumption (0.2–0.8)";
         mentoring_rate: f64 = 0.01, UNIT,
             "τ: monthly share of the skill gap to the branch's own models closed by mentoring",
-            "000 §4 (\"helping and exceeding\"); 001 §4";
+            "000 §4 (\"helping and exceeding\"); 001 §4; assumption (0.005–0.03)";
         branch_contact_rate: f64 = 0.30, UNIT,
             "r_B: monthly probability that a non-adopter talks practice with a random fellow member of their branch",
             "000 §4 (\"point-to-point, face-to-face\"); assumption (0–0.5)";
@@ -396,34 +396,34 @@ section! {
             "002 §2.4";
         wage_ratio: f64 = 1.5, real(0.0, 20.0),
             "w: migrant wage / cadre income",
-            "002 §2.4";
+            "002 §2.4; assumption (1.2–2: NBS 2023 migrant income over a secretary's pay at twice rural income is about 1.5)";
         member_hazard: f64 = 0.003, UNIT,
             "h₀: monthly migration hazard of a working-age member at w = 1, θ = 0",
-            "002 §2.4; Buurman & Dur";
+            "002 §2.4; Buurman & Dur; assumption (0.001–0.01: the defaults put about 9 percent of members away, one survey finds about 35 percent)";
         wage_elasticity: f64 = 1.0, real(0.0, 10.0),
             "ε: hazard multiplier exp(ε·(w − 1))",
-            "002 §2.4";
+            "002 §2.4; assumption (0.5–2)";
         motivation_retention: f64 = 2.0, real(0.0, 20.0),
             "ψ: hazard multiplier exp(−ψ·θ): motivated members stay",
-            "Buurman & Dur";
+            "Buurman & Dur; assumption (1–3)";
         return_rate: f64 = 0.01, UNIT,
             "Monthly probability that a migrated member returns",
-            "002 §2.4";
+            "002 §2.4; assumption (0.005–0.02)";
         household_hazard: f64 = 0.002, UNIT,
             "Monthly hazard at w = 1 that an ordinary household's working members leave (it becomes left-behind)",
-            "002 §2.4";
+            "002 §2.4; assumption (0.001–0.005)";
         household_return_rate: f64 = 0.01, UNIT,
             "Monthly probability that a left-behind household's migrants return",
-            "—";
+            "assumption (0.005–0.02)";
         pay_gap_erosion: f64 = 0.001, UNIT,
             "φ: monthly loss of motivation per unit of pay gap (w − 1)",
-            "002 §2.4";
+            "002 §2.4; assumption (0–0.003)";
         difficulty_hazard: f64 = 0.002, UNIT,
             "Monthly probability that an active member falls into difficulty (illness, age)",
-            "001 §4; 002 §2.4";
+            "001 §4; 002 §2.4; assumption (0.001–0.005)";
         recovery_rate: f64 = 0.01, UNIT,
             "Monthly probability that a member in difficulty becomes active again, without care",
-            "001 §4";
+            "001 §4; assumption (0.005–0.03)";
     }
 }
 
@@ -432,25 +432,25 @@ section! {
     Leadership [leadership] "Main traction: the secretary's leadership and the promotion tournament" {
         strength: f64 = 0.30, UNIT,
             "α_L: branch capacity multiplier is L = 1 + α_L·(2ℓ − 1)",
-            "000 §3";
+            "000 §3; assumption (0.1–0.5)";
         talent_sd: f64 = 0.10, real(0.0, 0.5),
             "Noise of a member's leadership talent ℓ around (s + θ)/2",
-            "000 §3";
+            "000 §3; assumption (0.05–0.2)";
         higher_guidance: f64 = 0.0, UNIT,
             "g_H: leadership added by higher-level guidance",
-            "000 §3";
+            "000 §3; assumption (0–0.2)";
         tournament: bool = false, Kind::Switch,
             "Whether secretaries compete county-wide for promotion",
             "000 §3; Lazear & Rosen 1981; Li & Zhou 2005";
         promotion_share: f64 = 0.05, UNIT,
             "Share of secretaries promoted at each assessment (they leave the village)",
-            "Li & Zhou 2005";
+            "Li & Zhou 2005; assumption (0.02–0.1)";
         promotion_response: f64 = 0.30, real(0.0, 5.0),
             "β_P: leadership added at the steepest point of the promotion chance",
-            "Lazear & Rosen 1981";
+            "Lazear & Rosen 1981; assumption (0.1–0.6)";
         promotion_noise: f64 = 0.05, real(0.001, 10.0),
             "K_P: noise of branch scores in the promotion chance",
-            "Lazear & Rosen 1981";
+            "Lazear & Rosen 1981; assumption (0.02–0.2)";
         experience_loss: f64 = 0.0, UNIT,
             "κ_X: leadership a new secretary lacks in the first month, shrinking linearly to 0 over T_X months (0 = off)",
             "assumption (0–0.15)";
@@ -468,19 +468,19 @@ section! {
             "000 §4; 001 §3";
         education_intensity: f64 = 1.0, real(0.0, 10.0),
             "G: sessions per month (democratic life meetings, \"three sessions and one lesson\")",
-            "001 §3";
+            "001 §3; assumption (0.5–2)";
         education_effect: f64 = 0.003, UNIT,
             "γ_G: share of the gap to θ = 1 closed per session",
             "000 §4; assumption (0.001–0.01): ten years of monthly sessions with online media raise mean θ by about one standard deviation (0.15)";
         online_media: f64 = 0.0, real(0.0, 10.0),
             "Extra reach of education through online media (multiplier 1 + this)",
-            "000 abstract; 001 §3";
+            "000 abstract; 001 §3; assumption (0–2)";
         motivation_fade: f64 = 0.02, UNIT,
             "δ: monthly fade of θ toward the member's lasting disposition θ̂ (always on)",
-            "000 §4 and conclusion";
+            "000 §4 and conclusion; assumption (0.01–0.05)";
         education_cost: f64 = 0.01, real(0.0, 1000.0),
             "Cost in thousand yuan per member and session",
-            "—";
+            "assumption (0.005–0.02)";
         session_time: f64 = 0.02, UNIT,
             "Share of a member's monthly time taken by one education session (online media take none)",
             "001 §3; assumption (0.01–0.05)";
@@ -501,7 +501,7 @@ section! {
             "Frey 1993; Frey & Jegen 2001";
         inspection: f64 = 0.02, UNIT,
             "c_I: share of θ lost per inspection (control crowds out)",
-            "Frey 1993";
+            "Frey 1993; assumption (0–0.05)";
         material: f64 = 0.08, UNIT,
             "c_M: share of θ lost per reward, times its material share",
             "Deci, Koestner & Ryan 1999 (d ≈ −0.28)";
@@ -560,10 +560,10 @@ section! {
             "004 (\"survival of the fittest\")";
         threshold: f64 = 0.35, UNIT,
             "Evaluation below which a secretary is replaced (threshold rule)",
-            "004";
+            "004; assumption (0.2–0.5)";
         bottom_share: f64 = 0.10, UNIT,
             "Share of secretaries replaced (bottom_share rule)",
-            "004";
+            "004; assumption (0.05–0.1: counties list 5 to 10 percent of branches as weak each year)";
         successor: Successor = "appointment", Kind::Choice(&["appointment", "election"]),
             "How a new secretary is chosen: appointed by measured score, or elected on households' appraisal",
             "001 §4 (Pingchuan); Martinez-Bravo et al. 2022";
@@ -587,13 +587,13 @@ section! {
             "000 abstract; 001 §4";
         rate: f64 = 0.05, UNIT,
             "Monthly probability that an active member is trained",
-            "001 §4";
+            "001 §4; assumption (0.02–0.1)";
         learning_rate: f64 = 0.05, UNIT,
             "Share of the gap to s = 1 closed by one training (learning curve)",
-            "001 §4";
+            "001 §4; assumption (0.02–0.1)";
         cost: f64 = 0.3, real(0.0, 1000.0),
             "Cost in thousand yuan per training",
-            "—";
+            "assumption (0.1–0.6)";
         skill_decay: f64 = 0.01, UNIT,
             "d_s: monthly loss of skill as needs change (always on)",
             "000 §2; assumption (0.005–0.02: skills halve in 3–12 years without practice)";
@@ -614,13 +614,13 @@ section! {
             "000 abstract; 001 §3–4";
         platform_productivity: f64 = 0.20, real(0.0, 10.0),
             "Capacity multiplier 1 + this",
-            "001 §4";
+            "001 §4; assumption (0.1–0.4)";
         platform_reach: f64 = 0.30, UNIT,
             "Share of the gap to 1 closed in reaching uncovered households, and of the diversity cost removed",
-            "001 §4";
+            "001 §4; assumption (0.1–0.5)";
         platform_cost: f64 = 0.5, real(0.0, 1000.0),
             "Cost in thousand yuan per village and month",
-            "—";
+            "assumption (0.2–1)";
     }
 }
 
@@ -629,28 +629,28 @@ section! {
     ServiceTeam [service_team] "Service team: care, mutual help, contact assignment, joint branches" {
         mutual_help_rate: f64 = 0.0, UNIT,
             "τ_M: monthly share of the skill gap to the mean of the branch's more skilled members closed by mutual help",
-            "001 §4; Mas & Moretti 2009";
+            "001 §4; Mas & Moretti 2009; assumption (0–0.05)";
         mutual_help_time: f64 = 0.05, UNIT,
             "t_M: share of every active member's month spent on mutual help while it runs",
             "assumption (0.02–0.1)";
         care_rate: f64 = 0.0, UNIT,
             "Extra monthly recovery probability of members in difficulty through party-internal care",
-            "001 §4; 002 §2.4";
+            "001 §4; 002 §2.4; assumption (0–0.05)";
         contact_assignment: bool = false, Kind::Switch,
             "Whether households without an active contact are assigned one each month",
             "000 §5; 003";
         max_households_per_member: u32 = 15, int(1, 60_000),
             "Most households a member is assigned",
-            "—";
+            "assumption (10–30)";
         joint_branch: bool = false, Kind::Switch,
             "Whether villages with too few active members are joined with a township neighbour",
             "001 §4 (set-up across boundaries)";
         joint_branch_min_active: u32 = 8, int(0, 5_000),
             "Active members below which a village is joined",
-            "001 §4";
+            "001 §4; assumption (5–12)";
         joint_branch_share: f64 = 0.50, UNIT,
             "Share of the partner's spare capacity lent to the joined village",
-            "—";
+            "assumption (0.3–0.7)";
         joint_committee: bool = false, Kind::Switch,
             "Whether the branch serves jointly with the village committee (\"two committees\")",
             "001 §4";
@@ -671,13 +671,13 @@ section! {
             "003 (funds)";
         monthly_guarantee: f64 = 3.0, real(0.0, 10_000.0),
             "Service funds allocated per branch and month, thousand yuan",
-            "003";
+            "003; assumption (1.5–6)";
         initial: f64 = 5.0, real(0.0, 100_000.0),
             "Fund balance at the start, thousand yuan",
-            "—";
+            "assumption (0–10)";
         cost_per_need: f64 = 0.05, real(0.0, 1000.0),
             "c_F: mean cost of a resolved need, thousand yuan (costs vary exponentially; the cheapest are paid for first)",
-            "003";
+            "003; assumption (0.02–0.1)";
         carryover_months: f64 = 12.0, real(0.0, 1200.0),
             "K: months of guarantee a branch may carry over; the county tops the balance up to (K + 1) months and keeps the rest of its budget",
             "assumption (6–24)";
@@ -698,16 +698,16 @@ section! {
             "004";
         external: f64 = 0.03, UNIT,
             "Bass p: yearly adoption hazard from outside",
-            "Bass 1969";
+            "Bass 1969; assumption (0.01–0.05: mean p of 0.03 over consumer products in Sultan, Farley & Lehmann 1990)";
         imitation: f64 = 0.38, real(0.0, 10.0),
             "Bass q: yearly hazard per adopted share of the township",
-            "Bass 1969; 004";
+            "Bass 1969; 004; assumption (0.2–0.6: mean q of 0.38 over consumer products in Sultan, Farley & Lehmann 1990)";
         exemplary_weight: f64 = 1.0, real(0.0, 10.0),
             "Extra weight of branches with exemplary models among adopters",
-            "004";
+            "004; assumption (0–2)";
         productivity: f64 = 0.20, real(0.0, 10.0),
             "Capacity multiplier 1 + this for adopters",
-            "004";
+            "004; assumption (0.1–0.4)";
     }
 }
 
@@ -776,6 +776,101 @@ mod tests {
             );
             assert!(seen.insert(p.key), "{} listed twice", p.key);
         }
+    }
+
+    /// Numeric parameters whose value rests on a figure from the literature
+    /// (named with its year in the source) rather than on an assumption.
+    const EVIDENCE: &[&str] = &[
+        "crowding.material",
+        "crowding.recognition",
+        "funds.diversion",
+        "funds.audit_effect",
+    ];
+
+    /// Whether `text` holds a four-digit year 19xx or 20xx.
+    fn cites_year(text: &str) -> bool {
+        let b = text.as_bytes();
+        (0..b.len().saturating_sub(3)).any(|i| {
+            b[i..i + 4].iter().all(u8::is_ascii_digit)
+                && (b[i..i + 2] == *b"19" || b[i..i + 2] == *b"20")
+                && (i == 0 || !b[i - 1].is_ascii_digit())
+                && b.get(i + 4).is_none_or(|c| !c.is_ascii_digit())
+        })
+    }
+
+    #[test]
+    fn every_assumed_numeric_param_has_an_assumption_range() {
+        for p in PARAMS.iter().filter(|p| p.section() != "scenario") {
+            let (min, max, integer) = match p.kind {
+                Kind::Real { min, max } => (min, max, false),
+                Kind::Integer { min, max } => (min as f64, max as f64, true),
+                _ => continue,
+            };
+            let default: f64 = p.default.replace('_', "").parse().unwrap();
+            match p.assumption_range() {
+                Some((low, high)) => {
+                    assert!(
+                        !EVIDENCE.contains(&p.key),
+                        "{} is listed as evidence but has an assumption range",
+                        p.key
+                    );
+                    assert!(
+                        low <= default && default <= high,
+                        "{}: default {default} outside its assumption range {low}–{high}",
+                        p.key
+                    );
+                    assert!(
+                        min <= low && high <= max,
+                        "{}: assumption range {low}–{high} outside the valid range",
+                        p.key
+                    );
+                    assert!(
+                        !integer || (low.fract() == 0.0 && high.fract() == 0.0),
+                        "{}: integer parameter with a fractional range",
+                        p.key
+                    );
+                }
+                None => {
+                    assert!(
+                        EVIDENCE.contains(&p.key),
+                        "{} needs \"assumption (low–high)\" in its source, or a literature figure and an entry in EVIDENCE",
+                        p.key
+                    );
+                    assert!(cites_year(p.source), "{}: no dated citation", p.key);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn assumption_range_parses_the_source() {
+        let with = |source: &'static str| Param {
+            key: "x.y",
+            kind: UNIT,
+            default: "0.1",
+            meaning: "",
+            source,
+        };
+        let cases: &[(&str, Option<(f64, f64)>)] = &[
+            ("assumption (0.05–0.2)", Some((0.05, 0.2))),
+            (
+                "000 §2; assumption (0.005–0.02: skills halve in 3–12 years)",
+                Some((0.005, 0.02)),
+            ),
+            ("assumption (0.05–0.2; about three days)", Some((0.05, 0.2))),
+            ("assumption (12–48)", Some((12.0, 48.0))),
+            ("assumption (0.001–0.01): ten years", Some((0.001, 0.01))),
+            ("Olken 2007; range 0.1–0.3", None),
+            ("assumption (0.2-0.5)", None),
+            ("assumption (0.5–0.2)", None),
+            ("assumption (5 %–10 %)", None),
+        ];
+        for (source, expected) in cases {
+            assert_eq!(with(source).assumption_range(), *expected, "{source}");
+        }
+        assert!(cites_year("Lazear & Rosen 1981"));
+        assert!(!cites_year("000 §5; 003"));
+        assert!(!cites_year("assumption (12–48)"));
     }
 
     #[test]
