@@ -140,6 +140,8 @@ tally! {
     secretary_turnover: u64,
     /// Members away as migrants.
     migrated_members: u64,
+    /// Members of the branches, present or not.
+    members: u64,
     /// Members in difficulty.
     inactive_members: u64,
     /// Left-behind households.
@@ -191,6 +193,7 @@ impl Tally {
             self.left_behind += u64::from(h.kind == crate::model::HouseholdType::LeftBehind);
             self.expectation += f64::from(h.expectation);
         }
+        self.members += v.members.len() as u64;
         for m in &v.members {
             self.migrated_members += u64::from(m.status == crate::model::MemberStatus::Migrated);
             self.inactive_members += u64::from(m.status == crate::model::MemberStatus::Inactive);
@@ -564,6 +567,13 @@ pub const METRICS: &[Metric] = &[
         |t, _| t.migrated_members as f64,
     ),
     Metric::new(
+        "members_away",
+        "share",
+        Lower,
+        "Share of the branches' members away as migrant workers",
+        |t, _| ratio(t.migrated_members as f64, t.members as f64),
+    ),
+    Metric::new(
         "members_in_difficulty",
         "members",
         Lower,
@@ -745,6 +755,7 @@ mod tests {
             promotions: 9,
             secretary_turnover: 11,
             migrated_members: 13,
+            members: 65,
             inactive_members: 14,
             left_behind: 54,
             expectation: 111.0,
@@ -806,6 +817,7 @@ mod tests {
             ("cost", 12.5),
             ("migrations", 7.0),
             ("migrated_members", 13.0),
+            ("members_away", 0.2),
             ("members_in_difficulty", 14.0),
             ("left_behind_share", 0.27),
             ("expectation_mean", 0.555),

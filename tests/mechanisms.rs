@@ -124,7 +124,7 @@ fn mutual_help_raises_skill_and_care_brings_members_back() {
 fn joint_branches_form_where_members_are_few() {
     let (a, b) = compare("joint_branches", |s| {
         s.service_team.joint_branch = true;
-        s.service_team.joint_branch_min_active = 13;
+        s.service_team.joint_branch_min_active = 9;
     });
     assert_eq!(a, 0.0);
     assert!(b > 0.0);

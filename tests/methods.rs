@@ -261,7 +261,15 @@ fn calibration_targets_a_policy_difference() {
         "particles = 10\ngenerations = 1",
     );
     text.push_str("\n[[calibration.targets]]\nmetric = \"formalism_index\"\nvariant = \"mass_evaluation\"\nvalue = -0.1\nsd = 0.05\n");
-    let file = dir.join("policy.toml");
+    // The world comes from a base file: calibrated.toml must stand alone.
+    let world = "[world]\nvillages = 4\nhouseholds_per_village = 40\nmembers_per_village = 8\n";
+    std::fs::create_dir(dir.join("in")).unwrap();
+    std::fs::write(dir.join("in/world.toml"), world).unwrap();
+    text = text
+        .replace(world, "")
+        .replace("[scenario]\n", "[scenario]\nbase = \"world.toml\"\n");
+    assert!(text.contains("base = \"world.toml\"") && !text.contains("[world]"));
+    let file = dir.join("in/policy.toml");
     std::fs::write(&file, text).unwrap();
     let out = dir.join("out");
     ok(&[
@@ -271,6 +279,13 @@ fn calibration_targets_a_policy_difference() {
         "--out",
         out.to_str().unwrap(),
     ]);
+    let calibrated = grassroots::scenario::Scenario::from_toml(
+        &read(&out.join("calibrated.toml")),
+        "calibrated.toml",
+    )
+    .unwrap();
+    assert_eq!(calibrated.world.villages, 4);
+    assert!(calibrated.scenario.base.is_empty());
     let fit = rows(&out.join("target_fit.csv"));
     assert_eq!(fit[0]["variant"], "mass_evaluation");
     // Mass evaluation lowers formalism (docs/model.md §7.3): the simulated

@@ -35,11 +35,15 @@ pub fn calibrated_scenario(
         .zip(medians)
         .map(|(r, m)| (r.key.clone(), r.literal_of(m.median)))
         .collect();
-    base.with_checked_overrides(&overrides, origin)
+    let mut calibrated = base
+        .with_checked_overrides(&overrides, origin)
         .map_err(|e| OutputError::Refused {
             path: origin.into(),
             why: e.to_string(),
-        })
+        })?;
+    // Every value is written out resolved: the file stands alone.
+    calibrated.scenario.base.clear();
+    Ok(calibrated)
 }
 
 /// Write every result file of a finished calibration; returns the files

@@ -99,6 +99,8 @@ mod tests {
         let mut s = Scenario::defaults();
         s.migration.wage_ratio = wage_ratio;
         s.migration.return_rate = 0.0;
+        // Low enough that five years do not empty the village at either ratio.
+        s.migration.member_hazard = 0.003;
         let mut v = build_village(&s, 0, 3);
         let mut t = VillageTally::default();
         for _ in 0..60 {

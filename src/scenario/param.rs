@@ -94,11 +94,15 @@ pub struct Param {
 }
 
 impl Param {
-    /// The uncertainty range of a parameter whose value is an assumption: the
-    /// `low–high` written after "assumption (" in its source, if any
+    /// The uncertainty range of a parameter whose value is an assumption or
+    /// a calibration: the `low–high` written after "assumption (" or
+    /// "calibrated (" (a 90 % credible interval) in its source, if any
     /// (`docs/model.md` §8; used by `"key" = "assumption"` in study ranges).
     pub fn assumption_range(&self) -> Option<(f64, f64)> {
-        let (_, rest) = self.source.split_once("assumption (")?;
+        let (_, rest) = self
+            .source
+            .split_once("assumption (")
+            .or_else(|| self.source.split_once("calibrated ("))?;
         let (low, rest) = rest.split_once('–')?;
         let end = rest
             .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-' || c == 'e'))

@@ -120,9 +120,9 @@ section! {
 section! {
     /// `[environment]`: need arrival.
     Environment [environment] "Need arrival (the environmental driving force)" {
-        need_rate: f64 = 0.12, real(0.0, 20.0),
+        need_rate: f64 = 0.10, real(0.0, 20.0),
             "New needs per ordinary household per month at M = 0 (Poisson mean λ)",
-            "000 §2; 001 §2; assumption (0.05–0.2), set so the baseline meets about three needs in four";
+            "000 §2; 001 §2; calibrated (0.065–0.16: 90 % credible interval, docs/model.md §9.2)";
         multiplier_left_behind: f64 = 1.50, real(0.0, 20.0),
             "Need-rate multiplier for left-behind households",
             "002 §2.4; assumption (1.2–2)";
@@ -397,18 +397,18 @@ section! {
         wage_ratio: f64 = 1.5, real(0.0, 20.0),
             "w: migrant wage / cadre income",
             "002 §2.4; assumption (1.2–2: NBS 2023 migrant income over a secretary's pay at twice rural income is about 1.5)";
-        member_hazard: f64 = 0.003, UNIT,
+        member_hazard: f64 = 0.06, UNIT,
             "h₀: monthly migration hazard of a working-age member at w = 1, θ = 0",
-            "002 §2.4; Buurman & Dur; assumption (0.001–0.01: the defaults put about 9 percent of members away, one survey finds about 35 percent)";
+            "002 §2.4; Buurman & Dur; calibrated (0.034–0.078: 90 % credible interval, docs/model.md §9.2; about a third of village members away)";
         wage_elasticity: f64 = 1.0, real(0.0, 10.0),
             "ε: hazard multiplier exp(ε·(w − 1))",
             "002 §2.4; assumption (0.5–2)";
         motivation_retention: f64 = 2.0, real(0.0, 20.0),
             "ψ: hazard multiplier exp(−ψ·θ): motivated members stay",
             "Buurman & Dur; assumption (1–3)";
-        return_rate: f64 = 0.01, UNIT,
+        return_rate: f64 = 0.025, UNIT,
             "Monthly probability that a migrated member returns",
-            "002 §2.4; assumption (0.005–0.02)";
+            "002 §2.4; calibrated (0.0096–0.046: 90 % credible interval, docs/model.md §9.2; jointly with member_hazard)";
         household_hazard: f64 = 0.002, UNIT,
             "Monthly hazard at w = 1 that an ordinary household's working members leave (it becomes left-behind)",
             "002 §2.4; assumption (0.001–0.005)";
