@@ -864,6 +864,10 @@ mod tests {
             ("assumption (0.2-0.5)", None),
             ("assumption (0.5–0.2)", None),
             ("assumption (5 %–10 %)", None),
+            (
+                "002 §2.4; calibrated (0.034–0.078: 90 % credible interval)",
+                Some((0.034, 0.078)),
+            ),
         ];
         for (source, expected) in cases {
             assert_eq!(with(source).assumption_range(), *expected, "{source}");

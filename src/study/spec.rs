@@ -1401,6 +1401,53 @@ mod tests {
     }
 
     #[test]
+    fn assumption_stands_for_the_parameters_stated_range() {
+        let s = spec("[uncertainty]\nsamples = 4\n[uncertainty.ranges]\n\"effort.attention\" = \"assumption\"\n").unwrap();
+        let r = &s.uncertainty.unwrap().ranges[0];
+        assert_eq!((r.low, r.high), (0.05, 0.5));
+        // A value from a cited figure has no assumption range.
+        let e = spec("[uncertainty]\nsamples = 4\n[uncertainty.ranges]\n\"funds.audit_effect\" = \"assumption\"\n").unwrap_err();
+        assert!(
+            e.contains("e.toml:4:24: funds.audit_effect: this parameter has no assumption range"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn sensitivity_and_calibration_sections_are_read_and_checked() {
+        let s = spec("[[variants]]\nname = \"p\"\n\"incentive.formal_weight\" = 0.1\n[sensitivity]\nmethod = \"sobol\"\nsamples = 8\npolicies = [\"p\"]\n[sensitivity.ranges]\n\"effort.noise\" = [0.0, 0.3]\n").unwrap();
+        let sens = s.sensitivity.unwrap();
+        assert_eq!(sens.method, SensitivityMethod::Sobol { samples: 8 });
+        assert_eq!((sens.bootstrap, sens.points()), (200, 24));
+        let e = spec(
+            "[sensitivity]\nlevels = 5\n[sensitivity.ranges]\n\"effort.noise\" = [0.0, 0.3]\n",
+        )
+        .unwrap_err();
+        assert!(
+            e.contains("e.toml:2:10: sensitivity.levels: 5 levels: give an even number"),
+            "{e}"
+        );
+        let e = spec("[[variants]]\nname = \"p\"\n\"effort.noise\" = 0.1\n[sensitivity]\npolicies = [\"p\"]\n[sensitivity.ranges]\n\"effort.noise\" = [0.0, 0.3]\n").unwrap_err();
+        assert!(
+            e.contains("variant `p` sets `effort.noise`, which the analysis varies"),
+            "{e}"
+        );
+        let c = spec("[calibration]\n[calibration.parameters]\n\"effort.noise\" = [0.0, 0.3]\n[[calibration.targets]]\nmetric = \"share_met\"\nvalue = 0.7\nsd = 0.05\n").unwrap().calibration.unwrap();
+        assert_eq!((c.particles, c.generations, c.proposals()), (100, 4, 500));
+        assert_eq!(c.targets[0].window(120), (108, 119));
+        let e = spec("[calibration]\nquantile = 0\n[calibration.parameters]\n\"effort.noise\" = [0.3, 0.3]\n[[calibration.targets]]\nmetric = \"share_mett\"\nvalue = 0.7\nsd = 0.05\n").unwrap_err();
+        assert!(
+            e.contains("calibration.quantile: expected the share of proposals kept, in (0, 1]"),
+            "{e}"
+        );
+        assert!(
+            e.contains("effort.noise: the prior range [0.3, 0.3] is empty"),
+            "{e}"
+        );
+        assert!(e.contains("did you mean `share_met`?"), "{e}");
+    }
+
+    #[test]
     fn a_key_cannot_be_both_lever_and_uncertainty() {
         let e = spec("[[variants]]\nname = \"a\"\n\"migration.wage_ratio\" = 1.0\n[uncertainty.ranges]\n\"migration.wage_ratio\" = [1.0, 3.0]\n").unwrap_err();
         assert!(e.contains("both a policy lever"), "{e}");
