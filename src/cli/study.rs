@@ -416,7 +416,7 @@ pub fn merge(dirs: &[PathBuf], out: Option<PathBuf>, quiet: bool) -> Result<()> 
 /// of points.
 fn report(plan: &Plan, results: &Results) {
     if plan.kind == StudyKind::Sensitivity {
-        if let Some(a) = grassroots::study::global_sensitivity::analyse(plan, results) {
+        if let Ok(a) = grassroots::study::global_sensitivity::analyse(plan, results) {
             println!("most influential factors (indices.csv has all):");
             for (q, row) in a.quantities.iter().zip(&a.indices) {
                 let ranked = grassroots::output::sensitivity::ranking(row, &a.factors);

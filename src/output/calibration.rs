@@ -1,4 +1,4 @@
-//! The result files of a calibration (`docs/studies.md`, "Calibration"):
+//! The result files of a calibration (`docs/experiments.md`, "Calibration"):
 //! `posterior.csv`, `posterior_summary.csv`, `generations.csv`,
 //! `target_fit.csv`, `calibrated.toml`, the pairwise posterior chart and
 //! `report.md`.

@@ -1,4 +1,4 @@
-//! The result files of a sensitivity analysis (`docs/studies.md`,
+//! The result files of a sensitivity analysis (`docs/experiments.md`,
 //! "Sensitivity analysis"): `indices.csv`, `design.csv`, one chart per
 //! quantity (μ*–σ plot or Sobol bars) and `report.md`.
 
@@ -16,9 +16,12 @@ use std::path::Path;
 /// returns the files written (relative to `dir`).
 pub fn write(study: &Study, results: &Results, dir: &Path) -> Result<Vec<String>, OutputError> {
     let plan = &study.plan;
-    let Some(analysis) = analyse(plan, results) else {
-        return Ok(vec![]);
-    };
+    let analysis = analyse(plan, results).map_err(|why| OutputError::Refused {
+        path: dir.join("plan.json"),
+        why: format!(
+            "{why}; it is left alone — run the study again with --force, or choose another --out"
+        ),
+    })?;
     let tables = vec![
         files::write_csv(&dir.join("indices.csv"), |w| indices_csv(w, &analysis))?,
         files::write_csv(&dir.join("design.csv"), |w| design_csv(w, plan, &analysis))?,
@@ -34,7 +37,8 @@ pub fn write(study: &Study, results: &Results, dir: &Path) -> Result<Vec<String>
 
 fn num(x: f64) -> String {
     if x.is_finite() {
-        format!("{x}")
+        // No "-0": an index of exactly zero reads as 0.
+        format!("{}", if x == 0.0 { 0.0 } else { x })
     } else {
         String::new()
     }
@@ -197,9 +201,10 @@ pub fn ranking(row: &[FactorIndex], factors: &[String]) -> Vec<(String, String)>
         FactorIndex::Sobol(s) => s.total,
     };
     let mut order: Vec<usize> = (0..row.len()).collect();
+    // Largest first, undefined (NaN) last.
     order.sort_by(|&a, &b| {
         let (x, y) = (key(&row[a]), key(&row[b]));
-        y.partial_cmp(&x).unwrap_or(std::cmp::Ordering::Equal)
+        x.is_nan().cmp(&y.is_nan()).then(y.total_cmp(&x))
     });
     order
         .into_iter()

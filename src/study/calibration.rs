@@ -1,4 +1,4 @@
-//! Calibration as a study (`docs/studies.md`, "Calibration"): approximate
+//! Calibration as a study (`docs/experiments.md`, "Calibration"): approximate
 //! Bayesian computation ([`super::abc`]) of the parameters of `[calibration]`
 //! against its targets, one generation at a time, each generation a study
 //! whose runs go through the run store, so an interrupted calibration resumes
@@ -59,9 +59,10 @@ impl<'a> Calibration<'a> {
             return Err(StudyError::NoSection {
                 file: file.shown.clone(),
                 section: "calibration",
-                example: "[calibration]\nparticles = 100\n[calibration.parameters]\n\"needs.need_rate\" = [0.05, 0.2]\n[[calibration.targets]]\nmetric = \"share_met\"\nvalue = 0.7\nsd = 0.05",
+                example: "[calibration]\nparticles = 100\n[calibration.parameters]\n\"environment.need_rate\" = [0.05, 0.2]\n[[calibration.targets]]\nmetric = \"share_met\"\nvalue = 0.7\nsd = 0.05",
             });
         };
+        super::runner::refuse_overridden_factors(overrides, &spec.parameters, "calibration")?;
         let priors = spec
             .parameters
             .iter()
@@ -292,4 +293,64 @@ pub enum CalibrationError<E: std::error::Error + 'static> {
     /// Running or storing runs failed.
     #[error(transparent)]
     Run(RunError<E>),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::{MonthMetrics, N_METRICS};
+    use crate::study::runner::RunState;
+    use std::collections::HashMap;
+
+    /// A store whose runs hold `share_met` = variant + replicate / 10 + month / 100.
+    struct Fake(HashMap<String, Vec<MonthMetrics>>);
+
+    impl RunStore for Fake {
+        type Error = std::io::Error;
+        fn state(&self, key: &str, _: u32) -> RunState {
+            if self.0.contains_key(key) {
+                RunState::Valid
+            } else {
+                RunState::Missing
+            }
+        }
+        fn read(&self, key: &str, _: u32) -> Result<Vec<MonthMetrics>, std::io::Error> {
+            Ok(self.0[key].clone())
+        }
+        fn write(&self, _: &str, _: &[MonthMetrics]) -> Result<(), std::io::Error> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn summaries_average_the_window_and_replicates_and_difference_policies() {
+        let text = "[scenario]\nmonths = 6\nreplicates = 2\n[[variants]]\nname = \"p\"\n\"incentive.formal_weight\" = 0.1\n[calibration]\n[calibration.parameters]\n\"effort.noise\" = [0.0, 0.5]\n[[calibration.targets]]\nmetric = \"share_met\"\nmonths = [2, 4]\nvalue = 0.5\nsd = 0.1\n[[calibration.targets]]\nmetric = \"share_met\"\nvariant = \"p\"\nvalue = 1.0\nsd = 0.1\n";
+        let file = StudyFile::parse(text, "c.toml", &[], None).unwrap();
+        let cal = Calibration::new(&file, &[]).unwrap();
+        let study = cal.generation(0, &[vec![0.1], vec![0.3]]).unwrap();
+        let k = metric_index("share_met").unwrap();
+        let mut runs = HashMap::new();
+        for r in &study.plan.runs {
+            let months = (0..6)
+                .map(|m| {
+                    let mut row = [0.0; N_METRICS];
+                    row[k] =
+                        f64::from(r.variant) + f64::from(r.replicate) / 10.0 + m as f64 / 100.0;
+                    row
+                })
+                .collect();
+            runs.insert(r.key.clone(), months);
+        }
+        let s = cal.summaries(&study, &Fake(runs)).unwrap();
+        // Proposal i's baseline is variant 2i, its policy arm 2i + 1.
+        // Months 2–4 average 0.03; replicates 0 and 1 average 0.05.
+        let close = |a: f64, b: f64| (a - b).abs() < 1e-12;
+        assert!(close(s[0][0], 0.08), "{s:?}");
+        assert!(close(s[1][0], 2.08), "{s:?}");
+        // The policy target: the arm minus the baseline, over the default
+        // window (the whole 6-month run), the same for both proposals.
+        assert!(close(s[0][1], 1.0) && close(s[1][1], 1.0), "{s:?}");
+        // Distances use the targets' sd.
+        assert!(close(cal.distance(&[0.6, 1.0]), 1.0));
+    }
 }

@@ -1,4 +1,4 @@
-//! Global sensitivity analysis as a study (`docs/studies.md`, "Sensitivity
+//! Global sensitivity analysis as a study (`docs/experiments.md`, "Sensitivity
 //! analysis"): the design of `[sensitivity]` ([`super::sensitivity`]) mapped
 //! onto parameter ranges, each point run under the baseline and every
 //! analysed policy with common random numbers, and the indices of each
@@ -18,16 +18,50 @@ use super::sensitivity::{
 use super::spec::BASELINE;
 use crate::random::mix64;
 
-/// The design of a sensitivity analysis on the unit cube, one row per point.
-fn unit_points(spec: &SensitivitySpec, seed: u64) -> Vec<Vec<f64>> {
-    let k = spec.ranges.len();
-    let seed = mix64(seed ^ 0x5E45_1717);
-    match spec.method {
-        SensitivityMethod::Morris {
-            trajectories,
-            levels,
-        } => morris_design(k, trajectories, levels, seed).points,
-        SensitivityMethod::Sobol { samples } => saltelli_design(k, samples, seed).points,
+/// The design of a sensitivity analysis, built from the section and the
+/// scenario seed alone: planning and analysis both call this, so they use
+/// the same points.
+enum Design {
+    Morris(super::sensitivity::MorrisDesign),
+    Sobol(super::sensitivity::SaltelliDesign),
+}
+
+impl Design {
+    /// The design of `spec` for scenario seed `seed`, or why the section
+    /// cannot have one (checked when the file is read; a hand-edited
+    /// `plan.json` may still hold such a section).
+    fn of(spec: &SensitivitySpec, seed: u64) -> Result<Design, String> {
+        let k = spec.ranges.len();
+        let seed = mix64(seed ^ 0x5E45_1717);
+        match spec.method {
+            SensitivityMethod::Morris {
+                trajectories,
+                levels,
+            } => {
+                if k == 0 || trajectories < 2 || levels < 2 || levels % 2 == 1 {
+                    return Err(format!(
+                        "a Morris design needs factors, at least 2 trajectories and an even number of levels (here {k} factors, {trajectories} trajectories, {levels} levels)"
+                    ));
+                }
+                Ok(Design::Morris(morris_design(k, trajectories, levels, seed)))
+            }
+            SensitivityMethod::Sobol { samples } => {
+                let most = super::sensitivity::SOBOL_MAX_DIMS / 2;
+                if k == 0 || k > most || samples < 2 {
+                    return Err(format!(
+                        "a Sobol design needs 1 to {most} factors and at least 2 samples (here {k} factors, {samples} samples)"
+                    ));
+                }
+                Ok(Design::Sobol(saltelli_design(k, samples, seed)))
+            }
+        }
+    }
+
+    fn points(&self) -> &[Vec<f64>] {
+        match self {
+            Design::Morris(d) => &d.points,
+            Design::Sobol(d) => &d.points,
+        }
     }
 }
 
@@ -49,10 +83,16 @@ impl Outline {
             return Err(StudyError::NoSection {
                 file: file.shown.clone(),
                 section: "sensitivity",
-                example: "[sensitivity]\nmethod = \"morris\"\ntrajectories = 10\n[sensitivity.ranges]\n\"needs.need_rate\" = [0.05, 0.2]",
+                example: "[sensitivity]\nmethod = \"morris\"\ntrajectories = 10\n[sensitivity.ranges]\n\"environment.need_rate\" = [0.05, 0.2]",
             });
         };
-        let points = unit_points(spec, file.base.scenario.seed);
+        super::runner::refuse_overridden_factors(overrides, &spec.ranges, "sensitivity")?;
+        let design =
+            Design::of(spec, file.base.scenario.seed).map_err(|why| StudyError::TooLarge {
+                file: file.shown.clone(),
+                why,
+            })?;
+        let points = design.points();
         let policies: Vec<&super::spec::VariantSpec> = spec
             .policies
             .iter()
@@ -162,11 +202,29 @@ pub struct SensitivityResults {
     pub variance: Vec<f64>,
 }
 
-/// Estimate the indices of a sensitivity plan from its accumulated results.
-pub fn analyse(plan: &Plan, results: &Results) -> Option<SensitivityResults> {
-    let spec = plan.sensitivity.as_ref()?;
+/// Estimate the indices of a sensitivity plan from its accumulated results;
+/// `Err` says why the plan's design does not match its runs (a hand-edited
+/// `plan.json`).
+pub fn analyse(plan: &Plan, results: &Results) -> Result<SensitivityResults, String> {
+    let spec = plan
+        .sensitivity
+        .as_ref()
+        .ok_or("the plan has no [sensitivity] section")?;
+    let seed = plan
+        .scenarios
+        .first()
+        .ok_or("the plan has no scenarios")?
+        .scenario
+        .seed;
+    let design = Design::of(spec, seed)?;
     let arms = 1 + spec.policies.len();
-    let points = plan.variants.len() / arms;
+    let points = design.points().len();
+    if plan.variants.len() != points * arms {
+        return Err(format!(
+            "the plan has {} variants where its design needs {points} points × {arms} arms",
+            plan.variants.len()
+        ));
+    }
     let mean = |point: usize, arm: usize, outcome: usize| {
         let w = results
             .outcomes
@@ -195,37 +253,18 @@ pub fn analyse(plan: &Plan, results: &Results) -> Option<SensitivityResults> {
             );
         }
     }
-    let k = spec.ranges.len();
-    let seed = mix64(plan.scenarios.first()?.scenario.seed ^ 0xB007_5742);
+    let bootstrap_seed = mix64(seed ^ 0xB007_5742);
     let indices = values
         .iter()
-        .map(|y| match spec.method {
-            SensitivityMethod::Morris {
-                trajectories,
-                levels,
-            } => {
-                let design = morris_design(
-                    k,
-                    trajectories,
-                    levels,
-                    mix64(plan.scenarios[0].scenario.seed ^ 0x5E45_1717),
-                );
-                morris_indices(&design, y, spec.bootstrap, seed)
-                    .into_iter()
-                    .map(FactorIndex::Morris)
-                    .collect()
-            }
-            SensitivityMethod::Sobol { samples } => {
-                let design = saltelli_design(
-                    k,
-                    samples,
-                    mix64(plan.scenarios[0].scenario.seed ^ 0x5E45_1717),
-                );
-                sobol_indices(&design, y, spec.bootstrap, seed)
-                    .into_iter()
-                    .map(FactorIndex::Sobol)
-                    .collect()
-            }
+        .map(|y| match &design {
+            Design::Morris(d) => morris_indices(d, y, spec.bootstrap, bootstrap_seed)
+                .into_iter()
+                .map(FactorIndex::Morris)
+                .collect(),
+            Design::Sobol(d) => sobol_indices(d, y, spec.bootstrap, bootstrap_seed)
+                .into_iter()
+                .map(FactorIndex::Sobol)
+                .collect(),
         })
         .collect();
     let variance = values
@@ -237,7 +276,7 @@ pub fn analyse(plan: &Plan, results: &Results) -> Option<SensitivityResults> {
                 .map_or(f64::NAN, |s| s * s)
         })
         .collect();
-    Some(SensitivityResults {
+    Ok(SensitivityResults {
         quantities,
         factors: spec.ranges.iter().map(|r| r.key.clone()).collect(),
         indices,
@@ -252,5 +291,103 @@ pub fn arm_name(spec: &SensitivitySpec, arm: usize) -> &str {
         BASELINE
     } else {
         &spec.policies[arm - 1]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::study::analysis::CompareAccumulator;
+
+    /// A plan whose every point and arm is given the outcome `f(x, arm)` of
+    /// its factor values: the analysis must recover f's slopes, so planning
+    /// and analysis agree on the design and on the variant layout.
+    fn analysed(method: &str, f: impl Fn(&[f64], usize) -> f64) -> SensitivityResults {
+        let text = format!(
+            "[scenario]\nmonths = 12\nreplicates = 1\n[world]\nvillages = 1\n[[variants]]\nname = \"p\"\n\"incentive.formal_weight\" = 0.1\n[compare]\noutcomes = [\"share_met\"]\n[sensitivity]\n{method}\npolicies = [\"p\"]\nbootstrap = 50\n[sensitivity.ranges]\n\"effort.noise\" = [0.0, 0.5]\n\"training.skill_decay\" = [0.0, 0.02]\n"
+        );
+        let file = StudyFile::parse(&text, "s.toml", &[], None).unwrap();
+        let study = Study::sensitivity(&file, &[]).unwrap();
+        let plan = &study.plan;
+        let mut acc = CompareAccumulator::new(plan.variants.len(), 1, 1);
+        for (v, variant) in plan.variants.iter().enumerate() {
+            let x: Vec<f64> = ["effort.noise", "training.skill_decay"]
+                .iter()
+                .map(|k| {
+                    let (_, lit) = variant.overrides.iter().find(|(key, _)| key == k).unwrap();
+                    lit.parse().unwrap()
+                })
+                .collect();
+            let y = f(&x, v % 2);
+            acc.add(v, 0, &[[y, y]]);
+        }
+        analyse(plan, &Results::from_outcomes(acc, 12)).unwrap()
+    }
+
+    #[test]
+    fn morris_recovers_the_slopes_of_levels_and_of_a_policys_effect() {
+        // Level 3 x₁ − 50 x₂; the policy adds 0.4 x₁.
+        let a = analysed("method = \"morris\"\ntrajectories = 4", |x, arm| {
+            3.0 * x[0] - 50.0 * x[1] + if arm == 1 { 0.4 * x[0] } else { 0.0 }
+        });
+        let mu = |q: usize, f: usize| match &a.indices[q][f] {
+            FactorIndex::Morris(m) => (m.mu, m.sigma),
+            FactorIndex::Sobol(_) => unreachable!(),
+        };
+        // Per full range: 3 × 0.5, −50 × 0.02; the effect 0.4 × 0.5 and 0.
+        let close = |x: (f64, f64), want: f64| (x.0 - want).abs() < 1e-9 && x.1.abs() < 1e-9;
+        assert!(close(mu(0, 0), 1.5), "{:?}", mu(0, 0));
+        assert!(close(mu(0, 1), -1.0), "{:?}", mu(0, 1));
+        assert_eq!(a.quantities[1].policy.as_deref(), Some("p"));
+        assert!(close(mu(1, 0), 0.2), "{:?}", mu(1, 0));
+        assert!(close(mu(1, 1), 0.0), "{:?}", mu(1, 1));
+    }
+
+    #[test]
+    fn sobol_attributes_an_additive_model_to_its_factors() {
+        // Only x₁ matters for the level, only x₂ for the effect.
+        let a = analysed("method = \"sobol\"\nsamples = 64", |x, arm| {
+            2.0 * x[0] + if arm == 1 { 30.0 * x[1] } else { 0.0 }
+        });
+        let s = |q: usize, f: usize| match &a.indices[q][f] {
+            FactorIndex::Sobol(s) => (s.first, s.total),
+            FactorIndex::Morris(_) => unreachable!(),
+        };
+        assert!((s(0, 0).0 - 1.0).abs() < 0.05 && (s(0, 0).1 - 1.0).abs() < 0.05);
+        assert!(s(0, 1).1.abs() < 1e-9, "{:?}", s(0, 1));
+        assert!(s(1, 0).1.abs() < 1e-9 && (s(1, 1).1 - 1.0).abs() < 0.05);
+    }
+
+    #[test]
+    fn a_plan_that_does_not_match_its_design_is_refused() {
+        let text = "[compare]\noutcomes = [\"share_met\"]\n[sensitivity]\ntrajectories = 2\n[sensitivity.ranges]\n\"effort.noise\" = [0.0, 0.5]\n";
+        let file = StudyFile::parse(text, "s.toml", &[], None).unwrap();
+        let mut plan = Outline::sensitivity(&file, &[]).unwrap().plan;
+        plan.scenarios = vec![file.base.clone()];
+        let results =
+            Results::from_outcomes(CompareAccumulator::new(plan.variants.len(), 1, 1), 12);
+        assert!(analyse(&plan, &results).is_ok());
+        if let Some(s) = plan.sensitivity.as_mut() {
+            s.method = SensitivityMethod::Morris {
+                trajectories: 2,
+                levels: 3,
+            };
+        }
+        assert!(
+            analyse(&plan, &results)
+                .unwrap_err()
+                .contains("even number of levels")
+        );
+        if let Some(s) = plan.sensitivity.as_mut() {
+            s.method = SensitivityMethod::Morris {
+                trajectories: 5,
+                levels: 4,
+            };
+        }
+        assert!(
+            analyse(&plan, &results)
+                .unwrap_err()
+                .contains("variants where its design needs")
+        );
     }
 }

@@ -88,6 +88,34 @@ pub enum StudyError {
     /// `compare` without a scenario file (or a variant whose file is not given).
     #[error("a comparison needs a scenario file")]
     NoFile,
+    /// A command-line override sets a parameter the analysis varies.
+    #[error(
+        "--set {key}=… fixes a parameter that [{section}] varies; remove the --set, or remove `{key}` from [{section}]"
+    )]
+    OverridesFactor {
+        /// The dotted key.
+        key: String,
+        /// `sensitivity` or `calibration`.
+        section: &'static str,
+    },
+}
+
+/// Refuse command-line overrides of parameters a `[section]` varies.
+pub(super) fn refuse_overridden_factors(
+    overrides: &[(String, String)],
+    varied: &[super::methods::ParamRange],
+    section: &'static str,
+) -> Result<(), StudyError> {
+    match overrides
+        .iter()
+        .find(|(k, _)| varied.iter().any(|r| &r.key == k))
+    {
+        Some((key, _)) => Err(StudyError::OverridesFactor {
+            key: key.clone(),
+            section,
+        }),
+        None => Ok(()),
+    }
 }
 
 /// Running a study failed: the worker threads could not start, or the store
@@ -521,6 +549,16 @@ pub struct Results {
 }
 
 impl Results {
+    /// Results holding only the outcomes' accumulator (for analyses tested
+    /// without running a study).
+    pub fn from_outcomes(outcomes: CompareAccumulator, months: usize) -> Results {
+        Results {
+            outcomes,
+            over_time: vec![],
+            months,
+        }
+    }
+
     /// Statistics of `metric` (an index of `METRICS`) of variant `variant`
     /// in month `month` across its runs (comparisons only; `None` for sweeps).
     pub fn over_time(&self, variant: usize, month: usize, metric: usize) -> Option<&Welford> {

@@ -1,5 +1,5 @@
 //! Global sensitivity analysis on the unit cube: designs and estimators,
-//! without running any model (`docs/studies.md`).
+//! without running any model (`docs/experiments.md`).
 //!
 //! The caller maps each design point (values in [0, 1]) to parameter
 //! ranges, runs the model there, and hands the outputs back in design
@@ -385,8 +385,9 @@ pub struct SobolIndex {
 /// - S_Ti = mean_j (f(A)_j − f(AB_i)_j)² / 2 / V (Jansen 1999),
 ///
 /// with V the variance (n denominator) of f over the A and B rows together,
-/// and f centred on the mean of those rows first (as SALib does; the
-/// estimand is unchanged, the estimator's noise is smaller). CIs: 95 %
+/// and f centred on the mean of those rows first (SALib centres on the mean
+/// of every row, AB included; either way the estimand is unchanged and the
+/// estimator's noise smaller). CIs: 95 %
 /// percentile intervals from `bootstrap` resamples of the base rows (the same
 /// resample for all factors); NaN bounds when 0.
 ///

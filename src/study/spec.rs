@@ -865,9 +865,12 @@ fn read_sensitivity(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>) -> Option<S
                 "`samples` sets a Sobol design; Morris takes `trajectories` and `levels` (or set method = \"sobol\")".into(),
             );
         }
-        SensitivityMethod::Morris {
-            trajectories: trajectories?,
-            levels: levels?,
+        match (trajectories, levels) {
+            (Some(trajectories), Some(levels)) => Some(SensitivityMethod::Morris {
+                trajectories,
+                levels,
+            }),
+            _ => None,
         }
     } else {
         for key in ["trajectories", "levels"] {
@@ -880,16 +883,61 @@ fn read_sensitivity(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>) -> Option<S
             }
         }
         let samples = integer_in(ctx, table, "sensitivity", "samples", (2, 1_000_000), 64);
-        SensitivityMethod::Sobol { samples: samples? }
+        samples.map(|samples| SensitivityMethod::Sobol { samples })
     };
     let policies = match table.get("policies") {
         Some(v) => names_list(ctx, v, "sensitivity.policies"),
         None => vec![],
     };
+    // Read on after a bad method setting, so every problem is reported at once.
     let ranges = required_ranges(ctx, table, value, "sensitivity", "[sensitivity]")?;
+    if let Some(p) = policies
+        .iter()
+        .enumerate()
+        .find(|(i, p)| policies[..*i].contains(p))
+        .map(|(_, p)| p)
+    {
+        let at = table
+            .get("policies")
+            .map_or(value.span().start, |v| v.span().start);
+        ctx.error(
+            at,
+            Some("sensitivity.policies".into()),
+            format!("`{p}` is named twice; name each policy once"),
+        );
+    }
+    let written = table
+        .get("ranges")
+        .and_then(|v| v.get_ref().as_table())
+        .is_some_and(|t| !t.is_empty());
+    if ranges.is_empty() && written {
+        return None; // each range has its own error
+    }
     if ranges.is_empty() {
+        let at = table
+            .get("ranges")
+            .map_or(value.span().start, |v| v.span().start);
+        ctx.error(
+            at,
+            Some("sensitivity.ranges".into()),
+            "name at least one parameter to vary, with [low, high] or \"assumption\"".into(),
+        );
         return None;
     }
+    if matches!(method, Some(SensitivityMethod::Morris { .. })) {
+        for r in ranges.iter().filter(|r| r.integer) {
+            let at = ctx
+                .text
+                .find(&format!("\"{}\"", r.key))
+                .unwrap_or(value.span().start);
+            ctx.error(
+                at,
+                Some(r.key.clone()),
+                "an integer parameter moves by rounded steps, which Morris's elementary effects do not allow for; use method = \"sobol\" or a [sweep] grid".into(),
+            );
+        }
+    }
+    let method = method?;
     let most = super::sensitivity::SOBOL_MAX_DIMS / 2;
     if matches!(method, SensitivityMethod::Sobol { .. }) && ranges.len() > most {
         let at = table
@@ -948,7 +996,33 @@ fn read_calibration(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>) -> Option<C
             return None;
         }
     };
+    let written = table
+        .get("parameters")
+        .and_then(|v| v.get_ref().as_table())
+        .is_some_and(|t| !t.is_empty());
+    if parameters.is_empty() && !written {
+        let at = table
+            .get("parameters")
+            .map_or(value.span().start, |v| v.span().start);
+        ctx.error(
+            at,
+            Some("calibration.parameters".into()),
+            "name at least one parameter to calibrate, with its prior range [low, high]".into(),
+        );
+    }
     for r in &parameters {
+        if r.integer {
+            let at = ctx
+                .text
+                .find(&format!("\"{}\"", r.key))
+                .unwrap_or(value.span().start);
+            ctx.error(
+                at,
+                Some(r.key.clone()),
+                "integer parameters cannot be calibrated (a proposal's value would be rounded away); calibrate a real-valued parameter, or compare the integer's values in a [sweep]".into(),
+            );
+            continue;
+        }
         if r.low >= r.high {
             let at = ctx
                 .text
@@ -996,6 +1070,14 @@ fn read_targets(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>) -> Option<Vec<T
         );
         return None;
     };
+    if items.is_empty() {
+        ctx.error(
+            value.span().start,
+            Some("calibration.targets".into()),
+            "name at least one target: a [[calibration.targets]] with metric, value and sd".into(),
+        );
+        return None;
+    }
     let mut out = Vec::new();
     let valid = ["metric", "months", "value", "sd", "variant", "source"];
     for item in items.iter() {
