@@ -906,11 +906,7 @@ fn read_sensitivity(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>) -> Option<S
             format!("`{p}` is named twice; name each policy once"),
         );
     }
-    let written = table
-        .get("ranges")
-        .and_then(|v| v.get_ref().as_table())
-        .is_some_and(|t| !t.is_empty());
-    if ranges.is_empty() && written {
+    if ranges.is_empty() && has_entries(table, "ranges") {
         return None; // each range has its own error
     }
     if ranges.is_empty() {
@@ -926,10 +922,7 @@ fn read_sensitivity(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>) -> Option<S
     }
     if matches!(method, Some(SensitivityMethod::Morris { .. })) {
         for r in ranges.iter().filter(|r| r.integer) {
-            let at = ctx
-                .text
-                .find(&format!("\"{}\"", r.key))
-                .unwrap_or(value.span().start);
+            let at = quoted_key_at(ctx, &r.key, value.span().start);
             ctx.error(
                 at,
                 Some(r.key.clone()),
@@ -996,11 +989,7 @@ fn read_calibration(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>) -> Option<C
             return None;
         }
     };
-    let written = table
-        .get("parameters")
-        .and_then(|v| v.get_ref().as_table())
-        .is_some_and(|t| !t.is_empty());
-    if parameters.is_empty() && !written {
+    if parameters.is_empty() && !has_entries(table, "parameters") {
         let at = table
             .get("parameters")
             .map_or(value.span().start, |v| v.span().start);
@@ -1012,10 +1001,7 @@ fn read_calibration(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>) -> Option<C
     }
     for r in &parameters {
         if r.integer {
-            let at = ctx
-                .text
-                .find(&format!("\"{}\"", r.key))
-                .unwrap_or(value.span().start);
+            let at = quoted_key_at(ctx, &r.key, value.span().start);
             ctx.error(
                 at,
                 Some(r.key.clone()),
@@ -1024,10 +1010,7 @@ fn read_calibration(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>) -> Option<C
             continue;
         }
         if r.low >= r.high {
-            let at = ctx
-                .text
-                .find(&format!("\"{}\"", r.key))
-                .unwrap_or(value.span().start);
+            let at = quoted_key_at(ctx, &r.key, value.span().start);
             ctx.error(
                 at,
                 Some(r.key.clone()),
@@ -1211,7 +1194,7 @@ fn read_targets(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>) -> Option<Vec<T
 fn check_variants(ctx: &mut Ctx<'_>, spec: &StudySpec) {
     let find = |name: &str| spec.variants.iter().find(|v| v.name == name);
     let check = |ctx: &mut Ctx<'_>, name: &str, key: &str, varied: &[ParamRange]| {
-        let at = ctx.text.find(&format!("\"{name}\"")).unwrap_or(0);
+        let at = quoted_key_at(ctx, name, 0);
         match find(name) {
             None => {
                 let known: Vec<&str> = spec.variants.iter().map(|v| v.name.as_str()).collect();
@@ -1343,6 +1326,19 @@ fn check_with_months(ctx: &mut Ctx<'_>, spec: &StudySpec, months: u32, replicate
             }
         }
     }
+}
+
+/// Where `"key"` is first written in the file (or `fallback`).
+fn quoted_key_at(ctx: &Ctx<'_>, key: &str, fallback: usize) -> usize {
+    ctx.text.find(&format!("\"{key}\"")).unwrap_or(fallback)
+}
+
+/// Whether `table.key` is a table with at least one entry.
+fn has_entries(table: &DeTable<'_>, key: &str) -> bool {
+    table
+        .get(key)
+        .and_then(|v| v.get_ref().as_table())
+        .is_some_and(|t| !t.is_empty())
 }
 
 #[cfg(test)]
