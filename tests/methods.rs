@@ -250,6 +250,32 @@ fn calibration_recovers_known_parameters_and_resumes() {
     ]);
     assert!(again.contains("(0 new)"), "{again}");
     assert_eq!(posterior, read(&out.join("posterior.csv")));
+    // An interrupted calibration (runs lost) resumes to the same posterior.
+    let runs: Vec<_> = std::fs::read_dir(out.join("runs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    for run in runs.iter().step_by(3) {
+        std::fs::remove_file(run).unwrap();
+    }
+    let resumed = ok(&[
+        "calibrate",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!resumed.contains("(0 new)"), "{resumed}");
+    assert_eq!(posterior, read(&out.join("posterior.csv")));
+    // More generations continue the same calibration without --force.
+    let more = read(&file).replace("generations = 5", "generations = 6");
+    std::fs::write(&file, more).unwrap();
+    let continued = ok(&[
+        "calibrate",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(continued.contains("generation 6/6"), "{continued}");
 }
 
 #[test]

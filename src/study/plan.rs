@@ -158,9 +158,13 @@ impl Plan {
             "other outcomes, window or months".into()
         } else if self.common_random_numbers != other.common_random_numbers {
             "other random-number pairing".into()
-        } else if self.sensitivity != other.sensitivity {
+        } else if same_runs_sensitivity(&self.sensitivity)
+            != same_runs_sensitivity(&other.sensitivity)
+        {
             "other sensitivity-analysis settings".into()
-        } else if self.calibration != other.calibration {
+        } else if same_runs_calibration(&self.calibration)
+            != same_runs_calibration(&other.calibration)
+        {
             "other calibration settings or targets".into()
         } else if normal(self) != normal(other) {
             "other parameters or seed".into()
@@ -178,6 +182,32 @@ impl Plan {
             .filter(move |(i, _)| *i as u64 % u64::from(n) == u64::from(k - 1))
             .map(|(_, r)| r)
     }
+}
+
+/// A sensitivity section without the settings that change no run (the
+/// bootstrap resamples): two plans that differ only there are one study.
+fn same_runs_sensitivity(
+    s: &Option<super::methods::SensitivitySpec>,
+) -> Option<super::methods::SensitivitySpec> {
+    s.clone().map(|mut s| {
+        s.bootstrap = 0;
+        s
+    })
+}
+
+/// A calibration section without what changes no run of the generations
+/// both have: the number of generations (a calibration continues with more)
+/// and the targets' sources.
+fn same_runs_calibration(
+    c: &Option<super::methods::CalibrationSpec>,
+) -> Option<super::methods::CalibrationSpec> {
+    c.clone().map(|mut c| {
+        c.generations = 0;
+        for t in &mut c.targets {
+            t.source.clear();
+        }
+        c
+    })
 }
 
 /// Seed of a run. With common random numbers all variants share the streams of
