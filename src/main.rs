@@ -81,6 +81,11 @@ enum Command {
         file: PathBuf,
         #[command(flatten)]
         common: Common,
+        /// Run only slice K of N of the first (rejection) generation, for a
+        /// cluster job array; then `grassroots merge` the slices and run
+        /// `calibrate` on the merged directory to finish.
+        #[arg(long, value_name = "K/N")]
+        shard: Option<Shard>,
     },
     /// Merge shard directories of one study into complete result files.
     Merge {
@@ -130,7 +135,11 @@ fn main() -> ExitCode {
             common,
             shard,
         } => cli::study::sensitivity(&file, &common, shard),
-        Command::Calibrate { file, common } => cli::study::calibrate(&file, &common),
+        Command::Calibrate {
+            file,
+            common,
+            shard,
+        } => cli::study::calibrate(&file, &common, shard),
         Command::Merge { dirs, out, quiet } => cli::study::merge(&dirs, out, quiet),
         Command::Validate { file } => cli::validate(&file),
         Command::Params => {

@@ -350,3 +350,76 @@ fn sections_are_refused_where_they_are_wrong() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("no [sensitivity] section"));
 }
+
+#[test]
+fn a_calibrations_rejection_generation_shards_and_merges() {
+    let (_t, dir) = temp();
+    let mut text = read(Path::new(&data("calibration_small.toml")));
+    text = text.replace(
+        "particles = 30\ngenerations = 5",
+        "particles = 8\ngenerations = 2",
+    );
+    text.push_str(
+        "\n[[calibration.targets]]\nmetric = \"realised_service\"\nvalue = 0.2\nsd = 0.02\n",
+    );
+    let file = dir.join("c.toml");
+    std::fs::write(&file, text).unwrap();
+    let file = file.to_str().unwrap();
+    let whole = dir.join("whole");
+    ok(&["calibrate", file, "-q", "--out", whole.to_str().unwrap()]);
+    let (a, b, merged) = (dir.join("a"), dir.join("b"), dir.join("merged"));
+    let said = ok(&[
+        "calibrate",
+        file,
+        "--shard",
+        "1/2",
+        "--out",
+        a.to_str().unwrap(),
+    ]);
+    assert!(
+        said.contains("shard 1/2 of the first (rejection) generation"),
+        "{said}"
+    );
+    ok(&[
+        "calibrate",
+        file,
+        "-q",
+        "--shard",
+        "2/2",
+        "--out",
+        b.to_str().unwrap(),
+    ]);
+    // One shard alone is not the whole generation.
+    let o = run(&[
+        "merge",
+        a.to_str().unwrap(),
+        "--out",
+        dir.join("half").to_str().unwrap(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let said = ok(&[
+        "merge",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        "--out",
+        merged.to_str().unwrap(),
+    ]);
+    assert!(
+        said.contains("finish it with: grassroots calibrate"),
+        "{said}"
+    );
+    let finished = ok(&["calibrate", file, "--out", merged.to_str().unwrap()]);
+    assert!(
+        finished.contains("generation 1/2") && finished.contains("(0 new)"),
+        "{finished}"
+    );
+    assert_eq!(
+        read(&whole.join("posterior.csv")),
+        read(&merged.join("posterior.csv"))
+    );
+}

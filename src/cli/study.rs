@@ -99,7 +99,7 @@ pub fn sensitivity(file: &Path, common: &Common, shard: Option<Shard>) -> Result
 }
 
 /// `grassroots calibrate FILE`.
-pub fn calibrate(file: &Path, common: &Common) -> Result<()> {
+pub fn calibrate(file: &Path, common: &Common, shard: Option<Shard>) -> Result<()> {
     let cli = overrides(common)?;
     let sources = load_files(&[file.to_path_buf()], &cli)?;
     let source = &sources[0];
@@ -148,6 +148,25 @@ pub fn calibrate(file: &Path, common: &Common) -> Result<()> {
     let store = Store::open(&out, &lock)?;
     study::write_plan(&out, plan)?;
     let started = Instant::now();
+    if let Some(s) = shard {
+        // The first generation is fixed by the file: it shards like a sweep.
+        let runs = plan.shard(s.k, s.n).count();
+        let ran = run_missing(&identity, &store, shard, &pool, common)?;
+        if !common.quiet {
+            println!(
+                "shard {}/{} of the first (rejection) generation of {}: {} of its {} runs done now ({} were already stored) in {:.1} s; when all shards are done: grassroots merge DIR..., then grassroots calibrate {} --out MERGED",
+                s.k,
+                s.n,
+                plan.name,
+                ran,
+                runs,
+                runs - ran,
+                started.elapsed().as_secs_f64(),
+                file.display()
+            );
+        }
+        return Ok(());
+    }
     if !common.quiet {
         println!(
             "{}: {} generations × {} proposals × {} variant(s) × {} replicates = up to {} runs on {} threads",
@@ -401,12 +420,22 @@ pub fn merge(dirs: &[PathBuf], out: Option<PathBuf>, quiet: bool) -> Result<()> 
             merged.copied,
             merged.out.display()
         );
-        report(&merged.plan, &merged.assembled.results);
-        println!(
-            "wrote {}: {}",
-            merged.out.display(),
-            merged.assembled.files.join(", ")
-        );
+        match &merged.assembled {
+            Some(assembled) => {
+                report(&merged.plan, &assembled.results);
+                println!(
+                    "wrote {}: {}",
+                    merged.out.display(),
+                    assembled.files.join(", ")
+                );
+            }
+            None => println!(
+                "the first (rejection) generation of calibration {} is complete; finish it with: grassroots calibrate {} --out {}",
+                merged.plan.name,
+                merged.plan.sources.first().map_or("FILE", |s| s.as_str()),
+                merged.out.display()
+            ),
+        }
     }
     Ok(())
 }

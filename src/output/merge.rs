@@ -20,8 +20,10 @@ pub struct Merged {
     pub out: PathBuf,
     /// The study's plan.
     pub plan: Plan,
-    /// The result files written and the study's results.
-    pub assembled: Assembled,
+    /// The result files written and the study's results; `None` for a
+    /// calibration, whose later generations `grassroots calibrate` runs from
+    /// the merged first one.
+    pub assembled: Option<Assembled>,
 }
 
 /// Why a merge did not happen.
@@ -156,7 +158,10 @@ pub fn merge(
         }
     };
     let store = Store::open_read(&out);
-    let assembled = study::assemble(&study, &store, &out, command_line)?;
+    let assembled = match plan.kind {
+        crate::study::plan::StudyKind::Calibration => None,
+        _ => Some(study::assemble(&study, &store, &out, command_line)?),
+    };
     Ok(Merged {
         shards: dirs.len(),
         copied,
