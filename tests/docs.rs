@@ -192,3 +192,28 @@ fn architecture_doc_names_what_exists() {
     }
     assert!(checked >= 20, "only {checked} names checked");
 }
+
+#[test]
+fn citation_changelog_and_model_description_name_the_current_model() {
+    let read = |f: &str| {
+        std::fs::read_to_string(format!("{}/{f}", env!("CARGO_MANIFEST_DIR")))
+            .unwrap_or_else(|e| panic!("{f}: {e}"))
+    };
+    let identity = grassroots::model_identity();
+    let version = grassroots::MODEL_VERSION;
+    assert!(
+        read("CITATION.cff").contains(&format!("version: \"{identity}\"")),
+        "CITATION.cff must cite {identity}"
+    );
+    assert!(
+        read("CHANGELOG.md").contains(&format!("model {version}")),
+        "CHANGELOG.md must describe model {version}"
+    );
+    assert!(
+        model_md().contains(&format!("**Model version {version}**")),
+        "docs/model.md must open with model version {version}"
+    );
+    for license in ["LICENSE-MIT", "LICENSE-APACHE"] {
+        assert!(read(license).len() > 500, "{license}");
+    }
+}
