@@ -289,3 +289,25 @@ fn switching_the_programme_off_leaves_no_adoption() {
     s.exemplary.enabled = false;
     assert!(adoption_curve(&s).iter().all(|&a| a == 0.0));
 }
+
+#[test]
+fn industry_branches_put_members_away_to_work_only_where_members_are_away() {
+    // 001 §4: branches set up along industries and cooperatives include
+    // members the village branch has lost. Their gain comes from members
+    // away: without migration there is nothing to include.
+    let with = |industry: bool, migration: bool| {
+        let mut s = small();
+        s.scenario.months = 48;
+        s.world.share_business = 0.3;
+        s.migration.enabled = migration;
+        s.service_team.industry_branch = industry;
+        mean(&s, "realised_service", 36, 48)
+    };
+    let (off, on) = (with(false, true), with(true, true));
+    assert!(on > off * 1.02, "with members away: {off} → {on}");
+    assert_eq!(
+        with(false, false),
+        with(true, false),
+        "nobody away, nothing to include"
+    );
+}

@@ -115,8 +115,10 @@ impl Simulation {
         for t in &self.tallies {
             county.add(t);
         }
-        // Monthly county phase: joint branches and innovation shares for next month.
+        // Monthly county phase: joint branches, industry branches and
+        // innovation shares for next month.
         service_team::pair_joint_branches(&mut self.villages, s);
+        service_team::industry_branches(&mut self.villages, s);
         if s.innovation.enabled {
             self.adoption = innovation::township_shares(&self.villages, s);
         }

@@ -160,6 +160,7 @@ pub fn build_village(s: &Scenario, id: u32, replicate_seed: u64) -> Village {
             support_capacity: 0.0,
             lent_capacity: 0.0,
             spare_capacity: 0.0,
+            industry_capacity: 0.0,
             joined: false,
             tenure: u16::MAX,
             known_weights: ScoreWeights::of(&s.incentive),

@@ -292,6 +292,10 @@ pub struct Branch {
     pub lent_capacity: f32,
     /// Spare capacity left last month (for joint branches).
     pub spare_capacity: f32,
+    /// Capacity the township's industry branch gives this village's
+    /// business and cooperative households' production needs this month
+    /// (`docs/model.md` §7.16).
+    pub industry_capacity: f32,
     /// Whether the village is joined with a partner this month.
     pub joined: bool,
     /// Months the secretary in office has served (τ, `docs/model.md` §7.11).

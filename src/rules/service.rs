@@ -17,7 +17,7 @@
 //! probability a (abandon rate).
 
 use crate::metrics::VillageTally;
-use crate::model::Village;
+use crate::model::{HouseholdType, Village};
 use crate::random::{bernoulli, binomial};
 use crate::rules::{MonthContext, environment, funds, innovation, service_team, technology};
 use crate::scenario::Scenario;
@@ -88,21 +88,31 @@ pub fn deliver(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTally
     } else {
         0.0
     };
+    // Industry branch (§7.16): a second chance for the production needs of
+    // business and cooperative households, from the township's members away.
+    let industry_backlog = service_team::industry_backlog(v);
+    let industry_pool = technology::uncovered_efficiency(s) * f64::from(v.branch.industry_capacity);
+    let q_industry = if industry_backlog > 0.0 {
+        (industry_pool / industry_backlog).min(1.0)
+    } else {
+        0.0
+    };
     // Funds: scale all resolution probabilities by what the balance pays for.
     let expected: f64 = v
         .members
         .iter()
         .map(|m| f64::from(m.capacity.min(m.assigned_backlog)))
         .sum::<f64>()
-        + pooled.min(uncovered_backlog);
+        + pooled.min(uncovered_backlog)
+        + industry_pool.min(industry_backlog);
     let money = funds::affordable(v, s, expected);
     let scale = money.share;
 
     let abandon = s.environment.abandon_rate;
     let rng = &mut v.rng;
-    let mut resolved_uncovered = 0u64;
+    let mut resolved_uncovered_own = 0.0f64;
     for h in &mut v.households {
-        let q = if h.is_covered() {
+        let q_branch = if h.is_covered() {
             let m = &v.members[h.contact as usize];
             if m.assigned_backlog > 0.0 {
                 f64::from((m.capacity / m.assigned_backlog).min(1.0))
@@ -111,11 +121,29 @@ pub fn deliver(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTally
             }
         } else {
             q_uncovered
-        } * scale;
+        };
+        let q = q_branch * scale;
+        // Production needs of a business household: resolved by its branch
+        // or, failing that, by the industry branch (7.16.2).
+        let q_production = if q_industry > 0.0 && h.kind == HouseholdType::Business {
+            (1.0 - (1.0 - q_branch) * (1.0 - q_industry)) * scale
+        } else {
+            q
+        };
         // Counted in u32: a household may close more than u16::MAX needs a month.
         let mut resolved = 0u32;
         let mut abandoned = 0u32;
-        for open in &mut h.open_needs {
+        // Expected share of resolved production needs that the industry
+        // branch, not this branch, resolved: not credited to the members.
+        let industry_part = if q_production > q {
+            1.0 - q / q_production
+        } else {
+            0.0
+        };
+        let mut by_industry = 0.0f64;
+        for (category, open) in h.open_needs.iter_mut().enumerate() {
+            let q = if category == 0 { q_production } else { q };
+            let before = resolved;
             let n = *open;
             if n > COUNTED_ABOVE {
                 let r = binomial(rng, u32::from(n), q);
@@ -123,6 +151,9 @@ pub fn deliver(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTally
                 resolved += r;
                 abandoned += a;
                 *open = n - (r + a) as u16;
+                if category == 0 {
+                    by_industry = f64::from(r) * industry_part;
+                }
                 continue;
             }
             let mut left = 0u16;
@@ -136,13 +167,17 @@ pub fn deliver(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTally
                 }
             }
             *open = left;
+            if category == 0 {
+                by_industry = f64::from(resolved - before) * industry_part;
+            }
         }
         h.resolved_this_month = resolved.min(u32::from(u16::MAX)) as u16;
         h.abandoned_this_month = abandoned.min(u32::from(u16::MAX)) as u16;
         if h.is_covered() {
-            v.members[h.contact as usize].period.resolved += resolved as f32;
+            v.members[h.contact as usize].period.resolved +=
+                (f64::from(resolved) - by_industry) as f32;
         } else {
-            resolved_uncovered += u64::from(resolved);
+            resolved_uncovered_own += f64::from(resolved) - by_industry;
         }
         tally.needs_resolved += u64::from(resolved);
         tally.needs_abandoned += u64::from(abandoned);
@@ -152,8 +187,8 @@ pub fn deliver(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTally
     // branch or the village committee resolved is not the members' work.
     let own = spare_total - lent;
     let pool = own + f64::from(v.branch.support_capacity) + service_team::committee_capacity(s);
-    if resolved_uncovered > 0 && spare_total > 0.0 && own > 0.0 {
-        let credited = resolved_uncovered as f64 * own / pool;
+    if resolved_uncovered_own > 0.0 && spare_total > 0.0 && own > 0.0 {
+        let credited = resolved_uncovered_own * own / pool;
         for m in &mut v.members {
             let spare = f64::from((m.capacity - m.assigned_backlog).max(0.0));
             m.period.resolved += (credited * spare / spare_total) as f32;
@@ -180,6 +215,50 @@ mod tests {
         deliver(&mut v, &MonthContext::at_start(&s), &mut t);
         assert!(t.needs_resolved + t.needs_abandoned <= t.open_before_service);
         t.needs_resolved as f64 / t.open_before_service as f64
+    }
+
+    #[test]
+    fn an_industry_branch_serves_only_business_households_production_needs() {
+        use crate::model::HouseholdType;
+        // Production needs (category 0) and livelihood needs (1) resolved,
+        // for business and other households.
+        let served = |industry: f32| {
+            let mut s = Scenario::defaults();
+            s.environment.need_rate = 1.0;
+            s.world.share_business = 0.5;
+            let mut v = build_village(&s, 0, 4);
+            v.members.iter_mut().for_each(|m| m.effort.real = 0.05);
+            v.branch.industry_capacity = industry;
+            let mut t = VillageTally::default();
+            needs::arrive(&mut v, &MonthContext::at_start(&s), &mut t);
+            let before: Vec<[u16; 4]> = v.households.iter().map(|h| h.open_needs).collect();
+            deliver(&mut v, &MonthContext::at_start(&s), &mut t);
+            let mut out = [[0.0f64; 2]; 2]; // [business?][category]
+            let mut open = [[0.0f64; 2]; 2];
+            for (h, b) in v.households.iter().zip(&before) {
+                let k = usize::from(h.kind == HouseholdType::Business);
+                for c in 0..2 {
+                    open[k][c] += f64::from(b[c]);
+                    out[k][c] += f64::from(b[c] - h.open_needs[c]);
+                }
+            }
+            let share = |k: usize, c: usize| out[k][c] / open[k][c];
+            (share(1, 0), share(1, 1), share(0, 0))
+        };
+        let (off, on) = (served(0.0), served(1000.0));
+        assert!(
+            on.0 > off.0 + 0.3,
+            "business production needs: {off:?} → {on:?}"
+        );
+        // Other needs are served as before (the same draws, the same q).
+        assert!(
+            (on.1 - off.1).abs() < 0.05,
+            "business livelihood needs: {off:?} → {on:?}"
+        );
+        assert!(
+            (on.2 - off.2).abs() < 0.05,
+            "others' production needs: {off:?} → {on:?}"
+        );
     }
 
     #[test]

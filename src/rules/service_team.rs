@@ -17,7 +17,10 @@
 //!   joined village's uncovered households next month.
 
 use crate::metrics::VillageTally;
-use crate::model::{MemberStatus, NO_CONTACT, Village};
+use crate::model::{HouseholdType, MemberStatus, NO_CONTACT, Village};
+
+/// Index of the production category in `Household::open_needs`.
+const PRODUCTION: usize = 0;
 use crate::random::bernoulli;
 use crate::rules::MonthContext;
 use crate::scenario::Scenario;
@@ -162,10 +165,92 @@ pub fn pair_joint_branches(villages: &mut [Village], s: &Scenario) {
     }
 }
 
+/// Open production needs of business and cooperative households: what an
+/// industry branch serves (`docs/model.md` §7.16).
+pub fn industry_backlog(v: &Village) -> f64 {
+    v.households
+        .iter()
+        .filter(|h| h.kind == HouseholdType::Business)
+        .map(|h| f64::from(h.open_needs[PRODUCTION]))
+        .sum()
+}
+
+/// County phase: each township's industry branch gathers the members away
+/// who work within the township (an expected share ω_L of them, no draw)
+/// and shares their capacity κ·s_i·√h_I among its villages in proportion to
+/// the open production needs of their business and cooperative households
+/// at the end of the month, for next month (§7.16).
+pub fn industry_branches(villages: &mut [Village], s: &Scenario) {
+    for v in villages.iter_mut() {
+        v.branch.industry_capacity = 0.0;
+    }
+    let st = &s.service_team;
+    if !st.industry_branch {
+        return;
+    }
+    let per = (s.world.villages_per_township as usize).max(1);
+    let each = s.service.needs_per_member_month * st.local_share * st.industry_time.sqrt();
+    for township in villages.chunks_mut(per) {
+        let capacity: f64 = township
+            .iter()
+            .flat_map(|v| v.members.iter())
+            .filter(|m| m.status == MemberStatus::Migrated)
+            .map(|m| each * f64::from(m.skill))
+            .sum();
+        let demand: Vec<f64> = township.iter().map(industry_backlog).collect();
+        let total: f64 = demand.iter().sum();
+        if capacity <= 0.0 || total <= 0.0 {
+            continue;
+        }
+        for (v, d) in township.iter_mut().zip(&demand) {
+            v.branch.industry_capacity = (capacity * d / total) as f32;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::engine::build_village;
+
+    #[test]
+    fn industry_branches_pool_members_away_toward_production_demand() {
+        let mut s = Scenario::defaults();
+        s.world.villages_per_township = 2;
+        s.service_team.industry_branch = true;
+        let mut villages: Vec<_> = (0..2).map(|i| build_village(&s, i, 1)).collect();
+        for v in &mut villages {
+            for h in &mut v.households {
+                h.open_needs = [0; 4];
+            }
+        }
+        // Village 0 has all the demand; village 1's members are away.
+        let business = villages[0]
+            .households
+            .iter()
+            .position(|h| h.kind == HouseholdType::Business)
+            .unwrap();
+        villages[0].households[business].open_needs[PRODUCTION] = 5;
+        villages[1]
+            .members
+            .iter_mut()
+            .take(4)
+            .for_each(|m| m.status = MemberStatus::Migrated);
+        industry_branches(&mut villages, &s);
+        let skill: f64 = villages[1]
+            .members
+            .iter()
+            .take(4)
+            .map(|m| f64::from(m.skill))
+            .sum();
+        let want = s.service.needs_per_member_month * 0.41 * 0.2f64.sqrt() * skill;
+        assert!((f64::from(villages[0].branch.industry_capacity) - want).abs() < 1e-3);
+        assert_eq!(villages[1].branch.industry_capacity, 0.0);
+        // Off: no capacity anywhere.
+        s.service_team.industry_branch = false;
+        industry_branches(&mut villages, &s);
+        assert!(villages.iter().all(|v| v.branch.industry_capacity == 0.0));
+    }
 
     #[test]
     fn mutual_help_learns_from_better_peers_and_costs_time() {
