@@ -259,7 +259,8 @@ pub fn check_memory(estimate: Estimate, runs: usize, common: &Common) -> Result<
     };
     if !common.quiet {
         eprintln!(
-            "plan: {runs} runs; estimated peak memory {}{parts}{}",
+            "plan: {}; estimated peak memory {}{parts}{}",
+            grassroots::output::report::count(runs as u64, "run"),
             human(total),
             limit
                 .as_ref()

@@ -10,6 +10,7 @@ pub use memory::{Estimate, check_memory};
 
 use anyhow::{Context, Result};
 use clap::Args;
+use grassroots::output::report::count;
 use grassroots::scenario::Scenario;
 use grassroots::study::runner::StudyFile;
 pub use grassroots::study::runner::{Shard, TargetCi};
@@ -216,20 +217,30 @@ pub fn validate(file: &Path) -> Result<()> {
     let mut extra = String::new();
     if !s.changes.is_empty() {
         let months: Vec<String> = s.changes.iter().map(|c| c.month.to_string()).collect();
-        extra.push_str(&format!(", policy changes at months {}", months.join(", ")));
+        let word = if months.len() == 1 { "month" } else { "months" };
+        extra.push_str(&format!(", policy changes at {word} {}", months.join(", ")));
     }
     if !e.variants.is_empty() {
-        extra.push_str(&format!(", {} variants", e.variants.len()));
+        extra.push_str(&format!(", {}", count(e.variants.len() as u64, "variant")));
     }
     if e.sweep.is_some() {
         extra.push_str(", a sweep");
     }
     if let Some(u) = &e.uncertainty {
-        extra.push_str(&format!(", {} uncertain environments", u.samples));
+        extra.push_str(&format!(", {}", count(u.samples, "uncertain environment")));
+    }
+    if e.sensitivity.is_some() {
+        extra.push_str(", a sensitivity analysis");
+    }
+    if e.calibration.is_some() {
+        extra.push_str(", a calibration");
     }
     println!(
-        "{shown}: ok — scenario `{}`, {} villages, {} months, {} replicates{extra}",
-        s.scenario.name, s.world.villages, s.scenario.months, s.scenario.replicates
+        "{shown}: ok — scenario `{}`, {}, {}, {}{extra}",
+        s.scenario.name,
+        count(s.world.villages, "village"),
+        count(s.scenario.months, "month"),
+        count(s.scenario.replicates, "replicate")
     );
     Ok(())
 }

@@ -6,6 +6,7 @@ use super::{
 };
 use anyhow::Result;
 use grassroots::metrics::{self, Role};
+use grassroots::output::report::count;
 use grassroots::output::{self, StagedDir, manifest};
 use grassroots::scenario::Scenario;
 use grassroots::study::{self, MonthSummary, plan::estimate_run_memory};
@@ -111,8 +112,13 @@ pub fn run(file: &Path, common: &Common, per_village: bool) -> Result<()> {
 fn report(s: &Scenario, note: &str, rows: &[MonthSummary], out: &Path, wall: f64, threads: usize) {
     let last = s.scenario.months - 1;
     println!(
-        "{}{note}: {} replicates × {} months × {} villages in {:.2} s on {} threads",
-        s.scenario.name, s.scenario.replicates, s.scenario.months, s.world.villages, wall, threads
+        "{}{note}: {} × {} × {} in {:.2} s on {}",
+        s.scenario.name,
+        count(s.scenario.replicates, "replicate"),
+        count(s.scenario.months, "month"),
+        count(s.world.villages, "village"),
+        wall,
+        count(threads as u64, "thread")
     );
     println!("final month (mean, 95 % CI across replicates):");
     for name in metrics::with_role(Role::Summary) {

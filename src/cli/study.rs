@@ -10,7 +10,7 @@ use super::{
 };
 use anyhow::Result;
 use grassroots::output::merge::MergeError;
-use grassroots::output::report::sig4;
+use grassroots::output::report::{count, sig4};
 use grassroots::output::study::{self, Store};
 use grassroots::output::{OutputError, claim_study_dir};
 use grassroots::study::analysis::WINDOW;
@@ -169,14 +169,14 @@ pub fn calibrate(file: &Path, common: &Common, shard: Option<Shard>) -> Result<(
     }
     if !common.quiet {
         println!(
-            "{}: {} generations × {} proposals × {} variant(s) × {} replicates = up to {} runs on {} threads",
+            "{}: {} × {} × {} × {} = up to {} on {}",
             plan.name,
-            spec.generations,
-            spec.proposals(),
-            spec.arms().len(),
-            plan.replicates,
-            u64::from(spec.generations) * per_generation as u64,
-            threads
+            count(spec.generations, "generation"),
+            count(spec.proposals(), "proposal"),
+            count(spec.arms().len() as u64, "variant"),
+            count(plan.replicates, "replicate"),
+            count(u64::from(spec.generations) * per_generation as u64, "run"),
+            count(threads as u64, "thread")
         );
     }
     let bar = Bar {
@@ -391,14 +391,14 @@ fn run_study(
     let plan = &study.plan;
     if !common.quiet {
         println!(
-            "{}: {} runs ({} new, {} reused from {}) in {:.1} s on {} threads",
+            "{}: {} ({} new, {} reused from {}) in {:.1} s on {}",
             plan.name,
-            plan.runs.len(),
+            count(plan.runs.len() as u64, "run"),
             ran,
             plan.runs.len().saturating_sub(ran),
             shown.join("runs").display(),
             started.elapsed().as_secs_f64(),
-            threads
+            count(threads as u64, "thread")
         );
         report(plan, &assembled.results);
         println!("wrote {}: {}", shown.display(), assembled.files.join(", "));
@@ -458,9 +458,9 @@ fn report(plan: &Plan, results: &Results) {
     }
     if plan.kind == StudyKind::Sweep {
         println!(
-            "{} points × {} replicates; per-point summary in sweep_summary.csv",
-            plan.variants.len(),
-            plan.replicates
+            "{} × {}; per-point summary in sweep_summary.csv",
+            count(plan.variants.len() as u64, "point"),
+            count(plan.replicates, "replicate")
         );
         return;
     }

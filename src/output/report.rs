@@ -19,6 +19,17 @@ pub fn sig4(x: f64) -> String {
     format!("{x:.digits$}")
 }
 
+/// `n noun` with the noun in the plural unless n is 1: "1 replicate",
+/// "2 replicates" (every noun the reports count takes a plain -s).
+pub fn count(n: impl Into<u64>, noun: &str) -> String {
+    let n = n.into();
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 /// Words for command-line overrides in titles: empty without any,
 /// otherwise ` (with KEY=VALUE, ...)`.
 pub fn overrides_note(overrides: &[(String, String)]) -> String {
@@ -40,7 +51,7 @@ pub fn run_report(
 ) -> String {
     let last = s.scenario.months.saturating_sub(1);
     let mut md = format!(
-        "# {}{}\n\n{}\n\n{} replicates × {} months × {} villages, seed {}. Values: mean across replicates [95 % CI].\n\n",
+        "# {}{}\n\n{}\n\n{} × {} × {}, seed {}. Values: mean across replicates [95 % CI].\n\n",
         s.scenario.name,
         overrides_note(overrides),
         if s.scenario.description.is_empty() {
@@ -48,9 +59,9 @@ pub fn run_report(
         } else {
             &s.scenario.description
         },
-        s.scenario.replicates,
-        s.scenario.months,
-        s.world.villages,
+        count(s.scenario.replicates, "replicate"),
+        count(s.scenario.months, "month"),
+        count(s.world.villages, "village"),
         s.scenario.seed
     );
     md.push_str("| metric | month 0 | final month |\n|---|---|---|\n");
@@ -79,12 +90,12 @@ pub fn run_report(
 /// over the window, with Welch CIs, and the charts.
 pub fn compare_report(plan: &Plan, acc: &CompareAccumulator, charts: &[String]) -> String {
     let mut md = format!(
-        "# {}{}\n\nScenario files: {}. {} variants besides the baseline, {} replicates per variant{}, common random numbers: {}.\n\n",
+        "# {}{}\n\nScenario files: {}. {} besides the baseline, {} per variant{}, common random numbers: {}.\n\n",
         plan.name,
         overrides_note(&plan.overrides),
         plan.sources.join(", "),
-        plan.variants.len() - 1,
-        plan.replicates,
+        count(plan.variants.len() as u64 - 1, "variant"),
+        count(plan.replicates, "replicate"),
         if plan.environments.len() > 1 {
             format!(
                 " in each of {} sampled environments",
