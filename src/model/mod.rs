@@ -9,6 +9,9 @@ use rand_chacha::ChaCha8Rng;
 /// Need categories (`docs/model.md` §2.5).
 pub const NEED_CATEGORIES: [&str; 4] = ["production", "livelihood", "dispute", "policy"];
 
+/// Index of the production category in [`NEED_CATEGORIES`].
+pub const PRODUCTION: usize = 0;
+
 /// Marker for a household without a contact member.
 pub const NO_CONTACT: u16 = u16::MAX;
 

@@ -13,11 +13,13 @@
 //! where capacity lent to or borrowed from a joint-branch partner (§7.16)
 //! moves between pools. With funds on (§7.17), every q is scaled by the
 //! share φ of expected resolutions the balance pays for (cheapest needs
-//! first). Needs still open are given up with
-//! probability a (abandon rate).
+//! first). With industry branches (§7.16), a business household's
+//! production needs that its branch does not resolve get a second chance
+//! q_I from the township's industry branch: q_prod = 1 − (1 − q)(1 − q_I).
+//! Needs still open are given up with probability a (abandon rate).
 
 use crate::metrics::VillageTally;
-use crate::model::{HouseholdType, Village};
+use crate::model::{HouseholdType, PRODUCTION, Village};
 use crate::random::{bernoulli, binomial};
 use crate::rules::{MonthContext, environment, funds, innovation, service_team, technology};
 use crate::scenario::Scenario;
@@ -97,6 +99,20 @@ pub fn deliver(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTally
     } else {
         0.0
     };
+    // Expected resolutions by the industry branch: the production needs of
+    // business households that their branch leaves (§7.16).
+    let industry_expected: f64 = if q_industry > 0.0 {
+        v.households
+            .iter()
+            .filter(|h| h.kind == HouseholdType::Business)
+            .map(|h| {
+                let q = branch_q(&v.members, q_uncovered, h);
+                f64::from(h.open_needs[PRODUCTION]) * (1.0 - q) * q_industry
+            })
+            .sum()
+    } else {
+        0.0
+    };
     // Funds: scale all resolution probabilities by what the balance pays for.
     let expected: f64 = v
         .members
@@ -104,7 +120,7 @@ pub fn deliver(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTally
         .map(|m| f64::from(m.capacity.min(m.assigned_backlog)))
         .sum::<f64>()
         + pooled.min(uncovered_backlog)
-        + industry_pool.min(industry_backlog);
+        + industry_expected;
     let money = funds::affordable(v, s, expected);
     let scale = money.share;
 
@@ -112,16 +128,7 @@ pub fn deliver(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTally
     let rng = &mut v.rng;
     let mut resolved_uncovered_own = 0.0f64;
     for h in &mut v.households {
-        let q_branch = if h.is_covered() {
-            let m = &v.members[h.contact as usize];
-            if m.assigned_backlog > 0.0 {
-                f64::from((m.capacity / m.assigned_backlog).min(1.0))
-            } else {
-                0.0
-            }
-        } else {
-            q_uncovered
-        };
+        let q_branch = branch_q(&v.members, q_uncovered, h);
         let q = q_branch * scale;
         // Production needs of a business household: resolved by its branch
         // or, failing that, by the industry branch (7.16.2).
@@ -142,7 +149,11 @@ pub fn deliver(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTally
         };
         let mut by_industry = 0.0f64;
         for (category, open) in h.open_needs.iter_mut().enumerate() {
-            let q = if category == 0 { q_production } else { q };
+            let q = if category == PRODUCTION {
+                q_production
+            } else {
+                q
+            };
             let before = resolved;
             let n = *open;
             if n > COUNTED_ABOVE {
@@ -151,7 +162,7 @@ pub fn deliver(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTally
                 resolved += r;
                 abandoned += a;
                 *open = n - (r + a) as u16;
-                if category == 0 {
+                if category == PRODUCTION {
                     by_industry = f64::from(r) * industry_part;
                 }
                 continue;
@@ -167,7 +178,7 @@ pub fn deliver(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTally
                 }
             }
             *open = left;
-            if category == 0 {
+            if category == PRODUCTION {
                 by_industry = f64::from(resolved - before) * industry_part;
             }
         }
@@ -197,6 +208,25 @@ pub fn deliver(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTally
     let resolved = tally.needs_resolved;
     funds::spend(v, s, resolved, money.cost_factor, tally);
     technology::charge(s, tally);
+}
+
+/// The branch's chance of resolving each open need of household `h`:
+/// its contact's q_i (7.2.2), or q_0 (7.2.3) without a contact.
+fn branch_q(
+    members: &[crate::model::Member],
+    q_uncovered: f64,
+    h: &crate::model::Household,
+) -> f64 {
+    if h.is_covered() {
+        let m = &members[h.contact as usize];
+        if m.assigned_backlog > 0.0 {
+            f64::from((m.capacity / m.assigned_backlog).min(1.0))
+        } else {
+            0.0
+        }
+    } else {
+        q_uncovered
+    }
 }
 
 #[cfg(test)]
@@ -250,7 +280,8 @@ mod tests {
             on.0 > off.0 + 0.3,
             "business production needs: {off:?} → {on:?}"
         );
-        // Other needs are served as before (the same draws, the same q).
+        // Other needs keep their q (the draws differ once a business
+        // household's production need takes the second chance).
         assert!(
             (on.1 - off.1).abs() < 0.05,
             "business livelihood needs: {off:?} → {on:?}"
@@ -259,6 +290,24 @@ mod tests {
             (on.2 - off.2).abs() < 0.05,
             "others' production needs: {off:?} → {on:?}"
         );
+    }
+
+    #[test]
+    fn needs_the_industry_branch_resolves_are_not_credited_to_members() {
+        let mut s = Scenario::defaults();
+        s.environment.need_rate = 1.0;
+        s.world.share_business = 0.5;
+        let mut v = build_village(&s, 0, 4);
+        // The branch itself resolves nothing: every resolution is the
+        // industry branch's.
+        v.members.iter_mut().for_each(|m| m.effort.real = 0.0);
+        v.branch.industry_capacity = 1000.0;
+        let mut t = VillageTally::default();
+        needs::arrive(&mut v, &MonthContext::at_start(&s), &mut t);
+        deliver(&mut v, &MonthContext::at_start(&s), &mut t);
+        assert!(t.needs_resolved > 0);
+        let credited: f32 = v.members.iter().map(|m| m.period.resolved).sum();
+        assert_eq!(credited, 0.0);
     }
 
     #[test]

@@ -17,10 +17,7 @@
 //!   joined village's uncovered households next month.
 
 use crate::metrics::VillageTally;
-use crate::model::{HouseholdType, MemberStatus, NO_CONTACT, Village};
-
-/// Index of the production category in `Household::open_needs`.
-const PRODUCTION: usize = 0;
+use crate::model::{HouseholdType, MemberStatus, NO_CONTACT, PRODUCTION, Village};
 use crate::random::bernoulli;
 use crate::rules::MonthContext;
 use crate::scenario::Scenario;
@@ -175,11 +172,12 @@ pub fn industry_backlog(v: &Village) -> f64 {
         .sum()
 }
 
-/// County phase: each township's industry branch gathers the members away
-/// who work within the township (an expected share ω_L of them, no draw)
-/// and shares their capacity κ·s_i·√h_I among its villages in proportion to
-/// the open production needs of their business and cooperative households
-/// at the end of the month, for next month (§7.16).
+/// County phase: each township's industry branch reaches an expected share
+/// ω_L of its members away (no draw), each giving a share θ_i·h_I of a
+/// month by their public-service motivation, and shares their capacity
+/// κ·s_i·√(θ_i·h_I) among its villages in proportion to the open
+/// production needs of their business and cooperative households at the
+/// end of the month, for next month (§7.16, 7.16.1).
 pub fn industry_branches(villages: &mut [Village], s: &Scenario) {
     for v in villages.iter_mut() {
         v.branch.industry_capacity = 0.0;
@@ -189,13 +187,15 @@ pub fn industry_branches(villages: &mut [Village], s: &Scenario) {
         return;
     }
     let per = (s.world.villages_per_township as usize).max(1);
-    let each = s.service.needs_per_member_month * st.local_share * st.industry_time.sqrt();
+    let each = s.service.needs_per_member_month * st.local_share;
     for township in villages.chunks_mut(per) {
         let capacity: f64 = township
             .iter()
             .flat_map(|v| v.members.iter())
             .filter(|m| m.status == MemberStatus::Migrated)
-            .map(|m| each * f64::from(m.skill))
+            .map(|m| {
+                each * f64::from(m.skill) * (f64::from(m.motivation) * st.industry_time).sqrt()
+            })
             .sum();
         let demand: Vec<f64> = township.iter().map(industry_backlog).collect();
         let total: f64 = demand.iter().sum();
@@ -218,34 +218,61 @@ mod tests {
         let mut s = Scenario::defaults();
         s.world.villages_per_township = 2;
         s.service_team.industry_branch = true;
-        let mut villages: Vec<_> = (0..2).map(|i| build_village(&s, i, 1)).collect();
+        // Townships {0, 1} and {2}.
+        let mut villages: Vec<_> = (0..3).map(|i| build_village(&s, i, 1)).collect();
         for v in &mut villages {
             for h in &mut v.households {
                 h.open_needs = [0; 4];
             }
         }
-        // Village 0 has all the demand; village 1's members are away.
-        let business = villages[0]
-            .households
-            .iter()
-            .position(|h| h.kind == HouseholdType::Business)
-            .unwrap();
-        villages[0].households[business].open_needs[PRODUCTION] = 5;
+        let demand = |v: &mut Village, n: u16| {
+            let b = v
+                .households
+                .iter()
+                .position(|h| h.kind == HouseholdType::Business)
+                .unwrap();
+            v.households[b].open_needs[PRODUCTION] = n;
+        };
+        demand(&mut villages[0], 1);
+        demand(&mut villages[1], 3);
+        // Members away: two of village 1 (township A), three of village 2
+        // (township B, which has no demand).
         villages[1]
             .members
             .iter_mut()
-            .take(4)
+            .take(2)
+            .for_each(|m| m.status = MemberStatus::Migrated);
+        villages[2]
+            .members
+            .iter_mut()
+            .take(3)
             .for_each(|m| m.status = MemberStatus::Migrated);
         industry_branches(&mut villages, &s);
-        let skill: f64 = villages[1]
+        let st = &s.service_team;
+        let capacity: f64 = villages[1]
             .members
             .iter()
-            .take(4)
-            .map(|m| f64::from(m.skill))
+            .take(2)
+            .map(|m| {
+                st.local_share
+                    * s.service.needs_per_member_month
+                    * f64::from(m.skill)
+                    * (f64::from(m.motivation) * st.industry_time).sqrt()
+            })
             .sum();
-        let want = s.service.needs_per_member_month * 0.41 * 0.2f64.sqrt() * skill;
-        assert!((f64::from(villages[0].branch.industry_capacity) - want).abs() < 1e-3);
-        assert_eq!(villages[1].branch.industry_capacity, 0.0);
+        let got = |k: usize| f64::from(villages[k].branch.industry_capacity);
+        assert!(capacity > 0.0);
+        assert!(
+            (got(0) - capacity / 4.0).abs() < 1e-4,
+            "{} {capacity}",
+            got(0)
+        );
+        assert!(
+            (got(1) - 3.0 * capacity / 4.0).abs() < 1e-4,
+            "{} {capacity}",
+            got(1)
+        );
+        assert_eq!(got(2), 0.0, "township B has members away but no demand");
         // Off: no capacity anywhere.
         s.service_team.industry_branch = false;
         industry_branches(&mut villages, &s);

@@ -661,13 +661,13 @@ section! {
             "t_J: share of every active member's time taken by joint meetings with the committee (coordination cost)",
             "001 §4; 000 §5; assumption (0.01–0.06)";
         industry_branch: bool = false, Kind::Switch,
-            "Party branches set up along the township's industries and cooperatives, across village boundaries: members away who work in the township join them and serve business and cooperative households' production needs (county phase)",
+            "Party branches set up along industries and cooperatives, across village boundaries: they include members away, who serve their home township's business and cooperative households' production needs (county phase)",
             "001 §4";
-        local_share: f64 = 0.41, UNIT,
-            "ω_L: share of members away who work within their home township (and so can join its industry branch)",
-            "NBS 2023 Migrant Worker Monitoring Survey Report: 120.95 of 297.53 million migrant workers work within their home township";
+        local_share: f64 = 0.40, UNIT,
+            "ω_L: share of members away whom an industry or cooperative branch reaches",
+            "001 §4; assumption (0.2–0.6)";
         industry_time: f64 = 0.20, UNIT,
-            "h_I: share of a month an included member gives to the industry branch's service",
+            "h_I: share of a month a fully motivated member reached gives to the industry branch's service (θ·h_I at motivation θ)",
             "001 §4; assumption (0.1–0.3: a day a week beside work)";
     }
 }
@@ -794,7 +794,6 @@ mod tests {
         "crowding.recognition",
         "funds.diversion",
         "funds.audit_effect",
-        "service_team.local_share",
     ];
 
     /// Whether `text` holds a four-digit year 19xx or 20xx.
