@@ -27,6 +27,16 @@ fn rows(p: &Path) -> Vec<std::collections::HashMap<String, String>> {
         .collect()
 }
 
+/// `tests/data/NAME` with `from` replaced by `to` and `extra` appended,
+/// written as `dir/file`; its path.
+fn variant_of(dir: &Path, name: &str, (from, to): (&str, &str), extra: &str, file: &str) -> String {
+    let text = read(Path::new(&data(name)));
+    assert!(text.contains(from), "{name} has no `{from}`");
+    let path = dir.join(file);
+    std::fs::write(&path, text.replace(from, to) + extra).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
 fn num(row: &std::collections::HashMap<String, String>, col: &str) -> f64 {
     row[col].parse().unwrap_or(f64::NAN)
 }
@@ -106,13 +116,16 @@ fn sensitivity_writes_indices_charts_and_report_identically_at_any_thread_count(
 fn sensitivity_shards_merge_into_the_same_results_and_sobol_runs() {
     let (_t, dir) = temp();
     // A Sobol design of the same factors, small.
-    let text = read(Path::new(&data("sensitivity_small.toml"))).replace(
-        "method = \"morris\"\ntrajectories = 6\nlevels = 4",
-        "method = \"sobol\"\nsamples = 8",
+    let file = &variant_of(
+        &dir,
+        "sensitivity_small.toml",
+        (
+            "method = \"morris\"\ntrajectories = 6\nlevels = 4",
+            "method = \"sobol\"\nsamples = 8",
+        ),
+        "",
+        "sobol.toml",
     );
-    let file = dir.join("sobol.toml");
-    std::fs::write(&file, text).unwrap();
-    let file = file.to_str().unwrap();
     let whole = dir.join("whole");
     ok(&["sensitivity", file, "-q", "--out", whole.to_str().unwrap()]);
     let (a, b) = (dir.join("a"), dir.join("b"));
@@ -354,17 +367,16 @@ fn sections_are_refused_where_they_are_wrong() {
 #[test]
 fn a_calibrations_rejection_generation_shards_and_merges() {
     let (_t, dir) = temp();
-    let mut text = read(Path::new(&data("calibration_small.toml")));
-    text = text.replace(
-        "particles = 30\ngenerations = 5",
-        "particles = 8\ngenerations = 2",
-    );
-    text.push_str(
+    let file = &variant_of(
+        &dir,
+        "calibration_small.toml",
+        (
+            "particles = 30\ngenerations = 5",
+            "particles = 8\ngenerations = 2",
+        ),
         "\n[[calibration.targets]]\nmetric = \"realised_service\"\nvalue = 0.2\nsd = 0.02\n",
+        "c.toml",
     );
-    let file = dir.join("c.toml");
-    std::fs::write(&file, text).unwrap();
-    let file = file.to_str().unwrap();
     let whole = dir.join("whole");
     ok(&["calibrate", file, "-q", "--out", whole.to_str().unwrap()]);
     let (a, b, merged) = (dir.join("a"), dir.join("b"), dir.join("merged"));

@@ -78,20 +78,27 @@ fn check_plan_memory(outline: &Outline, size: &StudySize, common: &Common) -> Re
 
 /// `grassroots sweep FILE`.
 pub fn sweep(file: &Path, common: &Common, shard: Option<Shard>) -> Result<()> {
-    let cli = overrides(common)?;
-    let sources = load_files(&[file.to_path_buf()], &cli)?;
-    let outline = Outline::sweep(&sources[0], &cli).map_err(invalid)?;
-    let size = outline.size;
-    check_plan_memory(&outline, &size, common)?;
-    let study = outline.resolve(&sources, &cli).map_err(invalid)?;
-    run_study(study, common, shard, None, &size)
+    one_file_study(file, common, shard, Outline::sweep)
 }
 
 /// `grassroots sensitivity FILE`.
 pub fn sensitivity(file: &Path, common: &Common, shard: Option<Shard>) -> Result<()> {
+    one_file_study(file, common, shard, Outline::sensitivity)
+}
+
+/// A study of one scenario file whose design `outline` reads from it.
+fn one_file_study(
+    file: &Path,
+    common: &Common,
+    shard: Option<Shard>,
+    outline: impl Fn(
+        &StudyFile,
+        &[(String, String)],
+    ) -> Result<Outline, grassroots::study::runner::StudyError>,
+) -> Result<()> {
     let cli = overrides(common)?;
     let sources = load_files(&[file.to_path_buf()], &cli)?;
-    let outline = Outline::sensitivity(&sources[0], &cli).map_err(invalid)?;
+    let outline = outline(&sources[0], &cli).map_err(invalid)?;
     let size = outline.size;
     check_plan_memory(&outline, &size, common)?;
     let study = outline.resolve(&sources, &cli).map_err(invalid)?;
