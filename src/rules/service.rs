@@ -92,7 +92,11 @@ pub fn deliver(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTally
     };
     // Industry branch (§7.16): a second chance for the production needs of
     // business and cooperative households, from the township's members away.
-    let industry_backlog = service_team::industry_backlog(v);
+    let industry_backlog = if v.branch.industry_capacity > 0.0 {
+        service_team::industry_backlog(v)
+    } else {
+        0.0 // no pass over the households when no industry branch serves
+    };
     let industry_pool = technology::uncovered_efficiency(s) * f64::from(v.branch.industry_capacity);
     let q_industry = if industry_backlog > 0.0 {
         (industry_pool / industry_backlog).min(1.0)
