@@ -121,58 +121,24 @@ pub fn calibrate(file: &Path, common: &Common, shard: Option<Shard>) -> Result<(
     let threads = pool.current_num_threads();
     let spec = calibration.spec;
     let per_generation = plan.runs.len();
-    let biggest = plan
-        .scenarios
-        .iter()
-        .map(|s| estimate_memory(s, 1))
-        .max()
-        .unwrap_or(0);
-    check_memory(
-        Estimate {
-            simulations: biggest.saturating_mul(threads.min(per_generation.max(1)) as u64),
-            plan: grassroots::study::plan::estimate_plan_memory(
-                &StudySize {
-                    variants: plan.variants.len() as u64,
-                    environments: 1,
-                    cells: plan.variants.len() as u64,
-                    runs: per_generation as u64,
-                },
-                grassroots::study::runner::plan_overrides(plan),
-            ),
-        },
-        per_generation,
-        common,
-    )?;
+    let size = StudySize {
+        variants: plan.variants.len() as u64,
+        environments: 1,
+        cells: plan.variants.len() as u64,
+        runs: per_generation as u64,
+    };
+    check_study_memory(plan, &size, threads, per_generation, common)?;
     let shown = out.clone();
-    let (lock, out) = claim_study_dir(&out, &command_text())?;
-    if let Some(previous) = study::check_same_study(&out, plan, Some(common.force))? {
-        eprintln!(
-            "note: {} was made by model {previous}; this is {}, so its stored runs are not reused",
-            out.display(),
-            plan.model
-        );
-    }
-    let store = Store::open(&out, &lock)?;
-    study::write_plan(&out, plan)?;
+    let (_lock, out, store) = open_study_dir(plan, &out, common)?;
     let started = Instant::now();
     if let Some(s) = shard {
         // The first generation is fixed by the file: it shards like a sweep.
-        let runs = plan.shard(s.k, s.n).count();
-        let ran = run_missing(&identity, &store, shard, &pool, common)?;
-        if !common.quiet {
-            println!(
-                "shard {}/{} of the first (rejection) generation of {}: {} of its {} runs done now ({} were already stored) in {:.1} s; when all shards are done: grassroots merge DIR..., then grassroots calibrate {} --out MERGED",
-                s.k,
-                s.n,
-                plan.name,
-                ran,
-                runs,
-                runs - ran,
-                started.elapsed().as_secs_f64(),
-                file.display()
-            );
-        }
-        return Ok(());
+        let what = format!("the first (rejection) generation of {}", plan.name);
+        let next = format!(
+            ", then grassroots calibrate {} --out MERGED",
+            file.display()
+        );
+        return run_shard(&identity, &store, s, &pool, common, started, &what, &next);
     }
     if !common.quiet {
         println!(
@@ -245,6 +211,84 @@ pub fn calibrate(file: &Path, common: &Common, shard: Option<Shard>) -> Result<(
     Ok(())
 }
 
+/// The pre-run memory check of a study: the largest cell's simulation on
+/// each thread that will be busy with the `planned` runs, and the plan.
+fn check_study_memory(
+    plan: &Plan,
+    size: &StudySize,
+    threads: usize,
+    planned: usize,
+    common: &Common,
+) -> Result<()> {
+    let biggest = plan
+        .scenarios
+        .iter()
+        .map(|s| estimate_memory(s, 1))
+        .max()
+        .unwrap_or(0);
+    check_memory(
+        Estimate {
+            simulations: biggest.saturating_mul(threads.min(planned.max(1)) as u64),
+            plan: grassroots::study::plan::estimate_plan_memory(
+                size,
+                grassroots::study::runner::plan_overrides(plan),
+            ),
+        },
+        planned,
+        common,
+    )
+}
+
+/// Claim a study's output directory (refusing another study in it, noting
+/// an older model's runs, which are not reused) and write its `plan.json`:
+/// the lock, the resolved directory and its run store.
+fn open_study_dir(
+    plan: &Plan,
+    out: &Path,
+    common: &Common,
+) -> Result<(grassroots::output::DirLock, PathBuf, Store)> {
+    let (lock, out) = claim_study_dir(out, &command_text())?;
+    if let Some(previous) = study::check_same_study(&out, plan, Some(common.force))? {
+        eprintln!(
+            "note: {} was made by model {previous}; this is {}, so its stored runs are not reused",
+            out.display(),
+            plan.model
+        );
+    }
+    let store = Store::open(&out, &lock)?;
+    study::write_plan(&out, plan)?;
+    Ok((lock, out, store))
+}
+
+/// Run shard `s` of `study` (`what` names it) and say what to do next
+/// (`next` follows the merge).
+#[allow(clippy::too_many_arguments)]
+fn run_shard(
+    study: &Study,
+    store: &Store,
+    s: Shard,
+    pool: &rayon::ThreadPool,
+    common: &Common,
+    started: Instant,
+    what: &str,
+    next: &str,
+) -> Result<()> {
+    let runs = study.plan.shard(s.k, s.n).count();
+    let ran = run_missing(study, store, Some(s), pool, common)?;
+    if !common.quiet {
+        println!(
+            "shard {}/{} of {what}: {} of its {} runs done now ({} were already stored) in {:.1} s; when all shards are done: grassroots merge DIR...{next}",
+            s.k,
+            s.n,
+            ran,
+            runs,
+            runs - ran,
+            started.elapsed().as_secs_f64()
+        );
+    }
+    Ok(())
+}
+
 /// A progress bar and warnings on the terminal, as the library reports.
 struct Bar<'a> {
     bar: ProgressBar,
@@ -307,57 +351,25 @@ fn run_study(
         .unwrap_or_else(|| default_out(&study.plan.name, &study.plan.overrides));
     let pool = pool(common.threads)?;
     let threads = pool.current_num_threads();
-    let biggest = study
-        .plan
-        .scenarios
-        .iter()
-        .map(|s| estimate_memory(s, 1))
-        .max()
-        .unwrap_or(0);
     let planned = match shard {
         Some(s) => study.plan.shard(s.k, s.n).count(),
         None => study.plan.runs.len(),
     };
-    check_memory(
-        Estimate {
-            simulations: biggest.saturating_mul(threads.min(planned.max(1)) as u64),
-            plan: grassroots::study::plan::estimate_plan_memory(
-                size,
-                grassroots::study::runner::plan_overrides(&study.plan),
-            ),
-        },
-        planned,
-        common,
-    )?;
-
+    check_study_memory(&study.plan, size, threads, planned, common)?;
     let shown = out.clone();
-    let (lock, out) = claim_study_dir(&out, &command_text())?;
-    if let Some(previous) = study::check_same_study(&out, &study.plan, Some(common.force))? {
-        eprintln!(
-            "note: {} was made by model {previous}; this is {}, so its stored runs are not reused",
-            out.display(),
-            study.plan.model
-        );
-    }
-    let store = Store::open(&out, &lock)?;
+    let (_lock, out, store) = open_study_dir(&study.plan, &out, common)?;
     let started = Instant::now();
-    study::write_plan(&out, &study.plan)?;
     if let Some(s) = shard {
-        let runs = study.plan.shard(s.k, s.n).count();
-        let ran = run_missing(&study, &store, shard, &pool, common)?;
-        if !common.quiet {
-            println!(
-                "shard {}/{} of {}: {} of its {} runs done now ({} were already stored) in {:.1} s; when all shards are done: grassroots merge DIR...",
-                s.k,
-                s.n,
-                study.plan.name,
-                ran,
-                runs,
-                runs - ran,
-                started.elapsed().as_secs_f64()
-            );
-        }
-        return Ok(());
+        return run_shard(
+            &study,
+            &store,
+            s,
+            &pool,
+            common,
+            started,
+            &study.plan.name,
+            "",
+        );
     }
     let ran = match target {
         None => run_missing(&study, &store, None, &pool, common)?,

@@ -484,18 +484,8 @@ fn read_compare(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>, out: &mut Compa
 }
 
 fn read_samples(ctx: &mut Ctx<'_>, table: &DeTable<'_>, section: &str) -> Option<u32> {
-    let v = table.get("samples")?;
-    match as_integer(v.get_ref()) {
-        Some(n) if (1..=1_000_000).contains(&n) => Some(n as u32),
-        _ => {
-            ctx.error(
-                v.span().start,
-                Some(format!("{section}.samples")),
-                "expected an integer in 1 – 1000000".into(),
-            );
-            None
-        }
-    }
+    table.get("samples")?;
+    integer_in(ctx, table, section, "samples", (1, 1_000_000), 0)
 }
 
 /// The parameter of a key a study varies, or an error at the key:
@@ -625,19 +615,12 @@ fn flatten<'a, 'i>(
 
 fn read_sweep(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>) -> Option<SweepDesign> {
     let table = table_of(ctx, value, "sweep")?;
-    for (k, _) in table.iter() {
-        let name = k.get_ref().as_ref();
-        if !["method", "samples", "grid", "ranges"].contains(&name) {
-            let hint = suggest(name, ["method", "samples", "grid", "ranges"].into_iter())
-                .map(|s| format!("did you mean `{s}`?"))
-                .unwrap_or_else(|| "valid keys are method, samples, grid, ranges".into());
-            ctx.error(
-                k.span().start,
-                Some(format!("sweep.{name}")),
-                format!("unknown key `{name}` in [sweep]; {hint}"),
-            );
-        }
-    }
+    unknown_keys(
+        ctx,
+        table,
+        "sweep",
+        &["method", "samples", "grid", "ranges"],
+    );
     let method = match table.get("method") {
         None => "grid".to_string(),
         Some(m) => match m.get_ref().as_str() {
