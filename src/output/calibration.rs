@@ -3,15 +3,14 @@
 //! `target_fit.csv`, `calibrated.toml`, the pairwise posterior chart and
 //! `report.md`.
 
+use super::OutputError;
 use super::files::{self, write_atomic};
 use super::report::sig4;
-use super::{OutputError, chart, io_err};
 use crate::scenario::Scenario;
 use crate::study::abc::{Marginal, effective_sample_size, marginals, weighted_quantile};
 use crate::study::calibration::Generation;
 use crate::study::methods::CalibrationSpec;
 use crate::study::plan::Plan;
-use std::fs;
 use std::path::Path;
 
 fn num(x: f64) -> String {
@@ -202,23 +201,7 @@ pub fn write(
     let mut written = files::commit_all(dir, tables)?;
     write_atomic(&dir.join("calibrated.toml"), toml.as_bytes())?;
     written.push("calibrated.toml".into());
-    let charts = dir.join("charts");
-    fs::create_dir_all(&charts).map_err(io_err(&charts))?;
-    let pairs = chart::Pairs {
-        names: names.clone(),
-        ranges: spec.parameters.iter().map(|r| (r.low, r.high)).collect(),
-        theta: pop.theta.clone(),
-        weights: pop.weights.clone(),
-    };
-    let title = format!(
-        "{} — posterior after {} generations",
-        base.scenario.name,
-        generations.len()
-    );
-    let drawn = chart::draw_in_every_format(&charts, "posterior_pairs", |path| {
-        chart::draw_pairs(path, &title, &pairs)
-    })?;
-    written.extend(files::commit_all(dir, drawn)?);
+    written.extend(super::study::draw_charts(plan, dir)?);
     let markdown = report(plan, spec, generations, &summary, &fit);
     write_atomic(&dir.join("report.md"), markdown.as_bytes())?;
     written.push("report.md".into());

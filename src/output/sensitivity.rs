@@ -2,14 +2,13 @@
 //! "Sensitivity analysis"): `indices.csv`, `design.csv`, one chart per
 //! quantity (μ*–σ plot or Sobol bars) and `report.md`.
 
-use super::files::{self, AtomicFile, write_atomic};
+use super::files::{self, write_atomic};
 use super::report::sig4;
-use super::{OutputError, chart, io_err};
+use super::{OutputError, chart};
 use crate::study::global_sensitivity::{FactorIndex, SensitivityResults, analyse};
 use crate::study::methods::SensitivityMethod;
 use crate::study::plan::Plan;
 use crate::study::runner::{Results, Study};
-use std::fs;
 use std::path::Path;
 
 /// Write the files of a sensitivity study from its accumulated results;
@@ -26,9 +25,8 @@ pub fn write(study: &Study, results: &Results, dir: &Path) -> Result<Vec<String>
         files::write_csv(&dir.join("indices.csv"), |w| indices_csv(w, &analysis))?,
         files::write_csv(&dir.join("design.csv"), |w| design_csv(w, plan, &analysis))?,
     ];
-    let charts = charts(plan, &analysis, dir)?;
     let mut written = files::commit_all(dir, tables)?;
-    written.extend(files::commit_all(dir, charts)?);
+    written.extend(super::study::draw_charts(plan, dir)?);
     let markdown = report(plan, &analysis, &chart::pngs(&written));
     write_atomic(&dir.join("report.md"), markdown.as_bytes())?;
     written.push("report.md".into());
@@ -128,71 +126,6 @@ fn design_csv<W: std::io::Write>(
     Ok(())
 }
 
-/// File stem of a quantity's chart.
-fn stem(method: &str, outcome: &str, policy: Option<&str>) -> String {
-    match policy {
-        None => format!("{method}_{outcome}"),
-        Some(p) => format!("{method}_{outcome}_effect_of_{p}"),
-    }
-}
-
-fn charts(plan: &Plan, a: &SensitivityResults, dir: &Path) -> Result<Vec<AtomicFile>, OutputError> {
-    let charts = dir.join("charts");
-    fs::create_dir_all(&charts).map_err(io_err(&charts))?;
-    let scenario = plan
-        .scenarios
-        .first()
-        .map(|s| s.scenario.name.as_str())
-        .unwrap_or(&plan.name);
-    let mut drawn = Vec::new();
-    for (q, row) in a.quantities.iter().zip(&a.indices) {
-        let title = format!("{scenario} — {}", q.label().replace('_', " "));
-        match row.first() {
-            Some(FactorIndex::Morris(_)) => {
-                let points: Vec<chart::MorrisPoint> = a
-                    .factors
-                    .iter()
-                    .zip(row)
-                    .filter_map(|(f, i)| match i {
-                        FactorIndex::Morris(m) => Some(chart::MorrisPoint {
-                            factor: f.clone(),
-                            mu_star: m.mu_star,
-                            ci: m.mu_star_ci,
-                            sigma: m.sigma,
-                        }),
-                        FactorIndex::Sobol(_) => None,
-                    })
-                    .collect();
-                let name = stem("morris", &q.outcome, q.policy.as_deref());
-                drawn.extend(chart::draw_in_every_format(&charts, &name, |path| {
-                    chart::draw_morris(path, &title, &points)
-                })?);
-            }
-            Some(FactorIndex::Sobol(_)) => {
-                let bars: Vec<chart::SobolBar> = a
-                    .factors
-                    .iter()
-                    .zip(row)
-                    .filter_map(|(f, i)| match i {
-                        FactorIndex::Sobol(s) => Some(chart::SobolBar {
-                            factor: f.clone(),
-                            first: (s.first, s.first_ci.0, s.first_ci.1),
-                            total: (s.total, s.total_ci.0, s.total_ci.1),
-                        }),
-                        FactorIndex::Morris(_) => None,
-                    })
-                    .collect();
-                let name = stem("sobol", &q.outcome, q.policy.as_deref());
-                drawn.extend(chart::draw_in_every_format(&charts, &name, |path| {
-                    chart::draw_sobol(path, &title, &bars)
-                })?);
-            }
-            None => {}
-        }
-    }
-    Ok(drawn)
-}
-
 /// The factors of one quantity in decreasing order of importance (μ* or the
 /// total index), with the figures shown in reports.
 pub fn ranking(row: &[FactorIndex], factors: &[String]) -> Vec<(String, String)> {
@@ -278,14 +211,14 @@ fn report(plan: &Plan, a: &SensitivityResults, charts: &[String]) -> String {
         for (factor, shown) in ranking(row, &a.factors) {
             out.push_str(&format!("| `{factor}` | {shown} |\n"));
         }
-        let name = stem(
+        let name = super::plot::stem(
             if matches!(row.first(), Some(FactorIndex::Morris(_))) {
                 "morris"
             } else {
                 "sobol"
             },
             &q.outcome,
-            q.policy.as_deref(),
+            q.policy.as_deref().unwrap_or(""),
         );
         if let Some(c) = charts.iter().find(|c| c.ends_with(&format!("/{name}.png"))) {
             out.push_str(&format!("\n![{}]({c})\n", q.label()));

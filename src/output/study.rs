@@ -9,7 +9,6 @@
 use super::files::{self, AtomicFile, CsvFile, write_atomic};
 pub use super::store::Store;
 use super::{OutputError, chart, csv, io_err, manifest, report};
-use crate::study::analysis::{CompareAccumulator, WINDOW};
 use crate::study::plan::{Plan, StudyKind};
 use crate::study::runner::{Results, Study};
 use std::fs;
@@ -277,117 +276,22 @@ fn assemble_sweep(
             csv::sensitivity(w, plan, &results, &columns)
         })?);
     }
-    let charts = sweep_charts(plan, &results.outcomes, &columns, dir)?;
     let mut written = files::commit_all(dir, tables)?;
-    written.extend(files::commit_all(dir, charts)?);
+    written.extend(draw_charts(plan, dir)?);
     Ok((written, results))
 }
 
-/// What a sweep's chart of one outcome shows.
-enum SweepChart {
-    /// One swept key: the window mean against it, with its 95 % CI band.
-    Line {
-        key: String,
-        series: [chart::Series; 1],
-    },
-    /// Two swept keys on a complete grid: the window mean of each cell.
-    Heatmap {
-        x: (String, Vec<String>),
-        y: (String, Vec<String>),
-        grid: Vec<Vec<f64>>,
-    },
-}
-
-/// The chart of outcome `o` of a sweep over the numeric keys `columns`, if
-/// it has one (one key, or two on a complete grid).
-fn sweep_chart(
-    plan: &Plan,
-    acc: &CompareAccumulator,
-    columns: &[(String, Vec<f64>)],
-    o: usize,
-) -> Option<SweepChart> {
-    let window = |a: usize| acc.pooled(a, o, WINDOW).summary();
-    match columns {
-        [(key, xs)] if plan.parameters.len() == 1 => {
-            let mut points: Vec<(f64, f64, f64, f64)> = (0..plan.variants.len())
-                .map(|a| chart::band_point(xs[a], &window(a)))
-                .collect();
-            points.sort_by(|p, q| p.0.total_cmp(&q.0));
-            Some(SweepChart::Line {
-                key: key.clone(),
-                series: [chart::Series {
-                    label: "mean".into(),
-                    points,
-                }],
-            })
-        }
-        [(ykey, _), (xkey, _)] if plan.parameters.len() == 2 => {
-            let values: Vec<Vec<String>> = (0..plan.variants.len())
-                .map(|a| csv::point_values(plan, a))
-                .collect();
-            let ticks = |i: usize| {
-                let mut t: Vec<String> = Vec::new();
-                for v in &values {
-                    if !t.contains(&v[i]) {
-                        t.push(v[i].clone());
-                    }
-                }
-                t
-            };
-            let (yt, xt) = (ticks(0), ticks(1));
-            if yt.len() * xt.len() != plan.variants.len() {
-                return None;
-            }
-            let mut grid = vec![vec![f64::NAN; xt.len()]; yt.len()];
-            for (a, pv) in values.iter().enumerate() {
-                let r = yt.iter().position(|t| *t == pv[0]).unwrap_or(0);
-                let c = xt.iter().position(|t| *t == pv[1]).unwrap_or(0);
-                grid[r][c] = window(a).mean;
-            }
-            Some(SweepChart::Heatmap {
-                x: (xkey.clone(), xt),
-                y: (ykey.clone(), yt),
-                grid,
-            })
-        }
-        _ => None,
+/// Draw a study's charts from the result files just committed in `dir`, the
+/// way `grassroots plot` redraws them (so it reproduces them exactly), and
+/// commit them; returns their names.
+pub fn draw_charts(plan: &Plan, dir: &Path) -> Result<Vec<String>, OutputError> {
+    let described = manifest::of_study(plan, &[], &[]);
+    let mut written = Vec::new();
+    for drawn in super::plot::charts(dir, &described, &super::plot::PlotOptions::default())? {
+        drawn.file.commit()?;
+        written.push(drawn.name);
     }
-}
-
-/// Draw every outcome's sweep chart (see [`sweep_chart`]) aside.
-fn sweep_charts(
-    plan: &Plan,
-    acc: &CompareAccumulator,
-    columns: &[(String, Vec<f64>)],
-    dir: &Path,
-) -> Result<Vec<AtomicFile>, OutputError> {
-    let charts = dir.join("charts");
-    let mut drawn = Vec::new();
-    for (o, outcome) in plan.outcomes.iter().enumerate() {
-        let Some(shown) = sweep_chart(plan, acc, columns, o) else {
-            continue;
-        };
-        fs::create_dir_all(&charts).map_err(io_err(&charts))?;
-        let title = format!(
-            "{} (mean of the last {} months){}",
-            outcome.replace('_', " "),
-            plan.window_months,
-            report::overrides_note(&plan.overrides)
-        );
-        drawn.extend(chart::draw_in_every_format(
-            &charts,
-            outcome,
-            |path| match &shown {
-                SweepChart::Line { key, series } => {
-                    chart::draw_series(path, &title, key, outcome, series)
-                }
-                SweepChart::Heatmap { x, y, grid } => {
-                    chart::draw_heatmap(path, &title, (&x.0, &x.1), (&y.0, &y.1), grid)
-                }
-            },
-        )?);
-    }
-    Ok(drawn)
+    Ok(written)
 }
 
 /// Remove the result files of a previous assembly that this one did not

@@ -15,6 +15,8 @@
 pub mod dashboard;
 pub mod forest;
 mod legacy;
+pub mod methods;
+pub mod sweep;
 pub mod timeseries;
 
 pub use legacy::{

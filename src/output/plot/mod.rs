@@ -4,7 +4,9 @@
 //! byte-identical to the one the study wrote.
 
 mod compare;
+mod methods;
 mod run;
+mod sweep;
 mod table;
 
 use super::OutputError;
@@ -13,6 +15,7 @@ use super::files::AtomicFile;
 use serde_json::Value;
 use std::path::Path;
 
+pub use methods::stem;
 pub use table::Table;
 
 /// What to draw and how.
@@ -53,11 +56,14 @@ pub fn charts(
     let figures = match kind {
         "run" => run::figures(dir, manifest, options)?,
         "compare" => compare::figures(dir, manifest, options)?,
+        "sweep" => sweep::figures(dir, manifest, options)?,
+        "sensitivity" => methods::sensitivity(dir, manifest, options)?,
+        "calibration" => methods::calibration(dir, manifest, options)?,
         other => {
             return Err(OutputError::Refused {
                 path: dir.to_path_buf(),
                 why: format!(
-                    "`plot` draws the charts of `run` and `compare` directories; this manifest is of kind `{other}`"
+                    "`plot` draws the charts of `run`, `compare`, `sweep`, `sensitivity` and `calibrate` directories; this manifest is of kind `{other}`"
                 ),
             });
         }
@@ -82,6 +88,8 @@ enum AnyFigure {
     Series(chart::timeseries::TimeSeries),
     Forest(chart::forest::Forest),
     Dashboard(chart::dashboard::Dashboard),
+    Sweep(chart::sweep::SweepFigure),
+    Methods(chart::methods::MethodFigure),
 }
 
 impl AnyFigure {
@@ -95,6 +103,8 @@ impl AnyFigure {
             AnyFigure::Series(f) => chart::write(dir, stem, f, options),
             AnyFigure::Forest(f) => chart::write(dir, stem, f, options),
             AnyFigure::Dashboard(f) => chart::write(dir, stem, f, options),
+            AnyFigure::Sweep(f) => chart::write(dir, stem, f, options),
+            AnyFigure::Methods(f) => chart::write(dir, stem, f, options),
         }
     }
 
@@ -105,6 +115,8 @@ impl AnyFigure {
             AnyFigure::Series(f) => f.height_pt(width_pt),
             AnyFigure::Forest(f) => f.height_pt(width_pt),
             AnyFigure::Dashboard(f) => f.height_pt(width_pt),
+            AnyFigure::Sweep(f) => f.height_pt(width_pt),
+            AnyFigure::Methods(f) => f.height_pt(width_pt),
         }
     }
 }

@@ -1,0 +1,675 @@
+//! Charts of sensitivity analyses and calibrations: the μ*–σ plot of a
+//! Morris screening, the first-order and total Sobol indices, and the
+//! pairwise plot of a calibration's posterior.
+
+use super::sweep::{
+    X_AXIS_PT, note_height, round_ticks, round_up, widest_pt, with_note, y_axis_pt,
+};
+use super::{
+    Drawn, Figure, Frame, GREY, GRID, Ticked, colour, dashed_vertical, padded, size, spread,
+    tick_label, titled,
+};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+/// `x` when finite, else 0.
+fn finite(x: f64) -> f64 {
+    if x.is_finite() { x } else { 0.0 }
+}
+
+/// One factor of a Morris screening: μ*, its 95 % CI, σ.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MorrisPoint {
+    /// Factor, readable.
+    pub factor: String,
+    /// μ*, the mean absolute elementary effect.
+    pub mu_star: f64,
+    /// 95 % bootstrap CI of μ*.
+    pub ci: (f64, f64),
+    /// σ, the spread of the elementary effects.
+    pub sigma: f64,
+}
+
+/// The μ*–σ plot of a Morris screening (Campolongo et al. 2007): each
+/// factor a labelled point with its μ* CI; factors far right matter, factors
+/// high up act non-linearly or through interactions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Morris {
+    /// Title.
+    pub title: String,
+    /// x axis description (μ* with the outcome's unit).
+    pub x_label: String,
+    /// y axis description (σ with the outcome's unit).
+    pub y_label: String,
+    /// Factors.
+    pub points: Vec<MorrisPoint>,
+    /// The note under the chart.
+    pub note: String,
+}
+
+impl Morris {
+    /// The axis ranges for a plot `plot_w` points wide: room right of each
+    /// point for its label.
+    fn ranges(&self, plot_w: f64) -> ((f64, f64), (f64, f64)) {
+        let x_hi = self
+            .points
+            .iter()
+            .map(|p| {
+                let label = (Frame::text_width_pt(&p.factor, size::LABEL) + 8.0) / plot_w;
+                let beside = finite(p.mu_star) / (1.0 - label.min(0.6));
+                finite(p.ci.1).max(beside)
+            })
+            .fold(0.0, f64::max);
+        let y_hi = self
+            .points
+            .iter()
+            .map(|p| finite(p.sigma))
+            .fold(0.0, f64::max);
+        let end = |hi: f64| {
+            if hi > 0.0 {
+                round_up(hi * 1.04, 5)
+            } else {
+                1.0
+            }
+        };
+        ((0.0, end(x_hi)), (0.0, end(y_hi)))
+    }
+}
+
+impl Figure for Morris {
+    fn height_pt(&self, width_pt: f64) -> f64 {
+        size::TITLE * 2.4 + width_pt * 0.58 + note_height(&self.note, width_pt)
+    }
+
+    fn draw<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        frame: &Frame,
+    ) -> Result<(), String> {
+        let body = titled(area, frame, &self.title, size::TITLE)?;
+        let body = with_note(&body, frame, &self.note)?;
+        let y_hi = self
+            .points
+            .iter()
+            .map(|p| finite(p.sigma))
+            .fold(0.0, f64::max);
+        let (probe, probe_dec) = round_ticks(0.0, if y_hi > 0.0 { y_hi } else { 1.0 }, 5);
+        let tick_w = widest_pt(
+            probe.iter().map(|t| tick_label(*t, probe_dec + 1)),
+            size::TICK,
+        );
+        let right_pt = 10.0;
+        let width_pt = f64::from(frame.width) / frame.px_per_pt;
+        let ((x0, x1), (y0, y1)) = self.ranges(width_pt - y_axis_pt(tick_w) - right_pt - 2.0);
+        let (x_ticks, x_dec) = round_ticks(x0, x1, 6);
+        let (y_ticks, y_dec) = round_ticks(y0, y1, 5);
+        let mut chart = ChartBuilder::on(&body)
+            .margin_top(frame.px(6.0))
+            .margin_left(frame.px(2.0))
+            .margin_right(frame.px(right_pt))
+            .x_label_area_size(frame.px(X_AXIS_PT))
+            .y_label_area_size(frame.px(y_axis_pt(tick_w)))
+            .build_cartesian_2d(Ticked::new(x0, x1, x_ticks), Ticked::new(y0, y1, y_ticks))
+            .drawn()?;
+        chart
+            .configure_mesh()
+            .bold_line_style(GRID.stroke_width(frame.upx(0.5)))
+            .light_line_style(TRANSPARENT)
+            .axis_style(GREY.stroke_width(frame.upx(0.6)))
+            .x_desc(&self.x_label)
+            .y_desc(&self.y_label)
+            .x_label_formatter(&|x| tick_label(*x, x_dec))
+            .y_label_formatter(&|y| tick_label(*y, y_dec))
+            .label_style(frame.font(size::TICK, BLACK))
+            .axis_desc_style(frame.font(size::LABEL, BLACK))
+            .set_all_tick_mark_size(frame.px(2.0))
+            .draw()
+            .drawn()?;
+        // σ = μ*, dotted: above it, effects change sign or depend strongly on
+        // the other factors.
+        let edge = x1.min(y1);
+        let dots = 60;
+        chart
+            .draw_series((0..dots).step_by(2).map(|i| {
+                let (a, b) = (
+                    edge * i as f64 / dots as f64,
+                    edge * (i + 1) as f64 / dots as f64,
+                );
+                PathElement::new(vec![(a, a), (b, b)], GREY.stroke_width(frame.upx(0.8)))
+            }))
+            .drawn()?;
+        let ink = colour(1);
+        for p in &self.points {
+            let (m, s) = (finite(p.mu_star), finite(p.sigma));
+            chart
+                .draw_series(std::iter::once(PathElement::new(
+                    vec![(finite(p.ci.0), s), (finite(p.ci.1), s)],
+                    ink.stroke_width(frame.upx(1.0)),
+                )))
+                .drawn()?;
+            chart
+                .draw_series(std::iter::once(Circle::new(
+                    (m, s),
+                    frame.px(2.6),
+                    ink.filled(),
+                )))
+                .drawn()?;
+        }
+        // Labels just above and right of their points, spread apart
+        // vertically; a grey leader where a label had to move.
+        let base = body.get_base_pixel();
+        let top = chart.backend_coord(&(x0, y1)).1 - base.1;
+        let bottom = chart.backend_coord(&(x0, y0)).1 - base.1;
+        let lift = frame.px(size::LABEL * 0.75);
+        let anchors: Vec<(i32, i32)> = self
+            .points
+            .iter()
+            .map(|p| {
+                let (x, y) = chart.backend_coord(&(finite(p.mu_star), finite(p.sigma)));
+                (x - base.0, y - base.1)
+            })
+            .collect();
+        let targets: Vec<i32> = anchors.iter().map(|a| a.1 - lift).collect();
+        let placed = spread(
+            &targets,
+            frame.px(size::LABEL * 1.25),
+            (top + frame.px(size::LABEL * 0.6), bottom - lift),
+        );
+        for ((p, a), y) in self.points.iter().zip(&anchors).zip(placed) {
+            let x = a.0 + frame.px(4.0);
+            if (y - (a.1 - lift)).abs() > frame.px(2.0) {
+                body.draw(&PathElement::new(
+                    vec![(a.0 + frame.px(1.5), a.1), (x - frame.px(1.0), y)],
+                    GREY.stroke_width(frame.upx(0.5)),
+                ))
+                .drawn()?;
+            }
+            body.draw(&Text::new(
+                p.factor.clone(),
+                (x, y),
+                frame
+                    .font(size::LABEL, BLACK)
+                    .pos(Pos::new(HPos::Left, VPos::Center)),
+            ))
+            .drawn()?;
+        }
+        Ok(())
+    }
+}
+
+/// One factor's Sobol indices: first order and total, each with its 95 % CI
+/// as (index, low, high).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SobolBar {
+    /// Factor, readable.
+    pub factor: String,
+    /// First-order index S_i and its 95 % CI.
+    pub first: (f64, f64, f64),
+    /// Total index S_Ti and its 95 % CI.
+    pub total: (f64, f64, f64),
+}
+
+/// Sobol indices as paired horizontal bars per factor (first order and
+/// total), each with its 95 % bootstrap CI, factors sorted by total index.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sobol {
+    /// Title.
+    pub title: String,
+    /// x axis description.
+    pub axis: String,
+    /// Factors, drawn from the top in the order given (see [`Sobol::sorted`]).
+    pub bars: Vec<SobolBar>,
+    /// The note under the chart.
+    pub note: String,
+}
+
+/// Height of a factor's row in points.
+const SOBOL_ROW_PT: f64 = 24.0;
+
+impl Sobol {
+    /// The chart with its factors sorted by total index, largest first
+    /// (undefined last).
+    pub fn sorted(mut self) -> Sobol {
+        let key = |b: &SobolBar| {
+            if b.total.0.is_finite() {
+                b.total.0
+            } else {
+                f64::NEG_INFINITY
+            }
+        };
+        self.bars.sort_by(|a, b| key(b).total_cmp(&key(a)));
+        self
+    }
+
+    fn range(&self) -> (f64, f64) {
+        let all = || {
+            self.bars.iter().flat_map(|b| {
+                [
+                    b.first.0, b.first.1, b.first.2, b.total.0, b.total.1, b.total.2,
+                ]
+            })
+        };
+        let lo = all().map(finite).fold(0.0, f64::min);
+        let hi = all().map(finite).fold(1.0, f64::max);
+        let (lo, hi) = padded(lo, hi);
+        (lo.min(0.0), hi)
+    }
+}
+
+impl Figure for Sobol {
+    fn height_pt(&self, width_pt: f64) -> f64 {
+        size::TITLE * 2.4
+            + size::LABEL * 2.0
+            + 6.0
+            + self.bars.len().max(1) as f64 * SOBOL_ROW_PT
+            + X_AXIS_PT
+            + note_height(&self.note, width_pt)
+    }
+
+    fn draw<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        frame: &Frame,
+    ) -> Result<(), String> {
+        let body = titled(area, frame, &self.title, size::TITLE)?;
+        let body = with_note(&body, frame, &self.note)?;
+        let (legend, plot) = body.split_vertically(frame.px(size::LABEL * 2.0));
+        let kinds = [("first-order index", colour(1)), ("total index", colour(2))];
+        {
+            let (w, h) = legend.dim_in_pixel();
+            let total_pt: f64 = kinds
+                .iter()
+                .map(|(t, _)| Frame::text_width_pt(t, size::LABEL) + 22.0)
+                .sum();
+            let mut x = (w as i32 - frame.px(total_pt)) / 2;
+            let mid = h as i32 / 2;
+            for (text, c) in kinds {
+                legend
+                    .draw(&Rectangle::new(
+                        [
+                            (x, mid - frame.px(3.5)),
+                            (x + frame.px(10.0), mid + frame.px(3.5)),
+                        ],
+                        c.mix(0.85).filled(),
+                    ))
+                    .drawn()?;
+                legend
+                    .draw(&Text::new(
+                        text.to_string(),
+                        (x + frame.px(13.0), mid),
+                        frame
+                            .font(size::LABEL, BLACK)
+                            .pos(Pos::new(HPos::Left, VPos::Center)),
+                    ))
+                    .drawn()?;
+                x += frame.px(Frame::text_width_pt(text, size::LABEL) + 22.0);
+            }
+        }
+        let (x0, x1) = self.range();
+        let (ticks, dec) = round_ticks(x0, x1, 6);
+        let n = self.bars.len().max(1) as f64;
+        let label_pt = widest_pt(self.bars.iter().map(|b| b.factor.clone()), size::LABEL) + 8.0;
+        let mut chart = ChartBuilder::on(&plot)
+            .margin_top(frame.px(6.0))
+            .margin_left(frame.px(2.0))
+            .margin_right(frame.px(12.0))
+            .x_label_area_size(frame.px(X_AXIS_PT))
+            .y_label_area_size(frame.px(label_pt))
+            .build_cartesian_2d(Ticked::new(x0, x1, ticks), 0.0..n)
+            .drawn()?;
+        chart
+            .configure_mesh()
+            .bold_line_style(GRID.stroke_width(frame.upx(0.5)))
+            .light_line_style(TRANSPARENT)
+            .axis_style(GREY.stroke_width(frame.upx(0.6)))
+            .y_labels(0)
+            .disable_y_mesh()
+            .x_desc(&self.axis)
+            .x_label_formatter(&|x| tick_label(*x, dec))
+            .label_style(frame.font(size::TICK, BLACK))
+            .axis_desc_style(frame.font(size::LABEL, BLACK))
+            .set_all_tick_mark_size(frame.px(2.0))
+            .draw()
+            .drawn()?;
+        chart
+            .draw_series(std::iter::once(PathElement::new(
+                vec![(0.0, 0.0), (0.0, n)],
+                GREY.stroke_width(frame.upx(0.8)),
+            )))
+            .drawn()?;
+        let base = plot.get_base_pixel();
+        for (i, b) in self.bars.iter().enumerate() {
+            let row = n - 1.0 - i as f64;
+            for (j, (v, l, h)) in [b.first, b.total].into_iter().enumerate() {
+                // First order above, total below.
+                let (y0, y1) = (row + 0.52 - 0.4 * j as f64, row + 0.86 - 0.4 * j as f64);
+                let c = kinds[j].1;
+                if v.is_finite() {
+                    chart
+                        .draw_series(std::iter::once(Rectangle::new(
+                            [(0.0, y0), (v, y1)],
+                            c.mix(0.85).filled(),
+                        )))
+                        .drawn()?;
+                }
+                if l.is_finite() && h.is_finite() {
+                    let mid = (y0 + y1) / 2.0;
+                    chart
+                        .draw_series(std::iter::once(PathElement::new(
+                            vec![(l, mid), (h, mid)],
+                            BLACK.stroke_width(frame.upx(0.9)),
+                        )))
+                        .drawn()?;
+                }
+            }
+            let left = chart.backend_coord(&(x0, row + 0.5));
+            plot.draw(&Text::new(
+                b.factor.clone(),
+                (left.0 - base.0 - frame.px(4.0), left.1 - base.1),
+                frame
+                    .font(size::LABEL, BLACK)
+                    .pos(Pos::new(HPos::Right, VPos::Center)),
+            ))
+            .drawn()?;
+        }
+        Ok(())
+    }
+}
+
+/// A calibration's posterior: weighted particles in their prior box.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pairs {
+    /// Title.
+    pub title: String,
+    /// Parameters, readable.
+    pub names: Vec<String>,
+    /// Prior range of each parameter.
+    pub ranges: Vec<(f64, f64)>,
+    /// Posterior median of each parameter (a dashed line on the diagonal).
+    pub medians: Vec<f64>,
+    /// Particles (one value per parameter each).
+    pub theta: Vec<Vec<f64>>,
+    /// Their weights.
+    pub weights: Vec<f64>,
+    /// The note under the chart.
+    pub note: String,
+}
+
+/// Bins of a diagonal histogram.
+const BINS: usize = 20;
+
+impl Pairs {
+    /// Width in points of the y axis of the first column.
+    fn y_axis_pt(&self) -> f64 {
+        let ticks = (0..self.names.len()).flat_map(|j| {
+            let (lo, hi) = self.span(j);
+            let (t, d) = round_ticks(lo, hi, 3);
+            t.into_iter().map(move |x| tick_label(x, d))
+        });
+        y_axis_pt(widest_pt(ticks, size::TICK))
+    }
+
+    /// Width of a cell in points (cells are 0.8 times as high).
+    fn cell_pt(&self, width_pt: f64) -> f64 {
+        let k = self.names.len().max(1) as f64;
+        ((width_pt - self.y_axis_pt() - 8.0) / k).max(30.0)
+    }
+
+    fn span(&self, j: usize) -> (f64, f64) {
+        let (l, h) = self.ranges.get(j).copied().unwrap_or((0.0, 1.0));
+        if h > l { (l, h) } else { (l - 0.5, l + 0.5) }
+    }
+
+    /// The weighted correlation of parameters `a` and `b`.
+    fn correlation(&self, a: usize, b: usize) -> Option<f64> {
+        let total: f64 = self.weights.iter().sum();
+        if total <= 0.0 {
+            return None;
+        }
+        let mean = |j: usize| {
+            self.theta
+                .iter()
+                .zip(&self.weights)
+                .map(|(t, w)| t[j] * w)
+                .sum::<f64>()
+                / total
+        };
+        let (ma, mb) = (mean(a), mean(b));
+        let (mut sab, mut saa, mut sbb) = (0.0, 0.0, 0.0);
+        for (t, w) in self.theta.iter().zip(&self.weights) {
+            let (da, db) = (t[a] - ma, t[b] - mb);
+            sab += w * da * db;
+            saa += w * da * da;
+            sbb += w * db * db;
+        }
+        let r = sab / (saa * sbb).sqrt();
+        r.is_finite().then_some(r)
+    }
+}
+
+impl Figure for Pairs {
+    fn height_pt(&self, width_pt: f64) -> f64 {
+        let k = self.names.len().max(1) as f64;
+        size::TITLE * 2.4
+            + 4.0
+            + k * self.cell_pt(width_pt) * 0.8
+            + X_AXIS_PT
+            + note_height(&self.note, width_pt)
+    }
+
+    fn draw<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        frame: &Frame,
+    ) -> Result<(), String> {
+        let k = self.names.len();
+        if k == 0 || self.theta.is_empty() || self.theta.iter().any(|t| t.len() != k) {
+            return Err("no particles to draw".into());
+        }
+        let body = titled(area, frame, &self.title, size::TITLE)?;
+        let body = with_note(&body, frame, &self.note)?;
+        let body = body.margin(frame.px(4.0), 0, 0, frame.px(8.0));
+        let (w, h) = body.dim_in_pixel();
+        let y_axis = frame.px(self.y_axis_pt());
+        let x_axis = frame.px(X_AXIS_PT);
+        let cell_w = (w as i32 - y_axis) / k as i32;
+        let cell_h = (h as i32 - x_axis) / k as i32;
+        let xs: Vec<i32> = (1..k).map(|c| y_axis + c as i32 * cell_w).collect();
+        let ys: Vec<i32> = (1..k).map(|r| r as i32 * cell_h).collect();
+        let cells = body.split_by_breakpoints(xs, ys);
+        let max_w = self.weights.iter().copied().fold(0.0, f64::max).max(1e-12);
+        let cell_pt = f64::from(cell_w.max(1)) / frame.px_per_pt;
+        let name_pt = |name: &str| {
+            (cell_pt * 0.95 / (name.chars().count().max(1) as f64 * 0.58)).min(size::LABEL)
+        };
+        let ink = colour(1);
+        let tick_pt = (0..k)
+            .map(|j| {
+                let (lo, hi) = self.span(j);
+                let (t, d) = round_ticks(lo, hi, 3);
+                widest_pt(t.into_iter().map(|x| tick_label(x, d)), size::TICK)
+            })
+            .fold(0.0, f64::max);
+        for (c, cell) in cells.iter().enumerate() {
+            let (row, col) = (c / k, c % k);
+            let (x0, x1) = self.span(col);
+            let (xt, xd) = round_ticks(x0, x1, 3);
+            let bottom = row == k - 1;
+            let left = col == 0;
+            // Room between cells for the end ticks' labels of neighbours.
+            let gap = frame.px(5.0);
+            let side = frame.px(tick_pt / 2.0 + 3.0);
+            let x_area = if bottom { x_axis } else { 0 };
+            let y_area = if left { y_axis } else { 0 };
+            if col > row {
+                // Upper triangle: the weighted correlation of the pair.
+                if let Some(r) = self.correlation(row, col) {
+                    let (cw, ch) = cell.dim_in_pixel();
+                    cell.draw(&Text::new(
+                        format!("r = {}", tick_label(r, 2)),
+                        (cw as i32 / 2, ch as i32 / 2),
+                        frame
+                            .font(size::LABEL, GREY)
+                            .pos(Pos::new(HPos::Center, VPos::Center)),
+                    ))
+                    .drawn()?;
+                }
+                continue;
+            }
+            let x_name = if bottom { self.names[col].as_str() } else { "" };
+            if row == col {
+                let mut bins = [0.0; BINS];
+                for (t, w) in self.theta.iter().zip(&self.weights) {
+                    let b = ((t[col] - x0) / (x1 - x0) * BINS as f64).floor();
+                    bins[(b.max(0.0) as usize).min(BINS - 1)] += w;
+                }
+                let top = bins.iter().copied().fold(0.0, f64::max).max(1e-12) * 1.1;
+                let mut chart = ChartBuilder::on(cell)
+                    .margin_top(gap)
+                    .margin_bottom(gap)
+                    .margin_left(side)
+                    .margin_right(side)
+                    .x_label_area_size(x_area)
+                    .y_label_area_size(y_area)
+                    .build_cartesian_2d(Ticked::new(x0, x1, xt), 0.0..top)
+                    .drawn()?;
+                chart
+                    .configure_mesh()
+                    .disable_mesh()
+                    .axis_style(GREY.stroke_width(frame.upx(0.6)))
+                    .y_labels(0)
+                    .x_desc(x_name)
+                    .x_label_formatter(&|x| tick_label(*x, xd))
+                    .label_style(frame.font(size::TICK, BLACK))
+                    .axis_desc_style(frame.font(name_pt(x_name), BLACK))
+                    .set_all_tick_mark_size(frame.px(2.0))
+                    .draw()
+                    .drawn()?;
+                let width = (x1 - x0) / BINS as f64;
+                chart
+                    .draw_series(bins.iter().enumerate().map(|(b, v)| {
+                        let l = x0 + b as f64 * width;
+                        Rectangle::new([(l, 0.0), (l + width, *v)], ink.mix(0.75).filled())
+                    }))
+                    .drawn()?;
+                if let Some(m) = self.medians.get(col).filter(|m| m.is_finite()) {
+                    let base = cell.get_base_pixel();
+                    let a = chart.backend_coord(&(*m, top));
+                    let b = chart.backend_coord(&(*m, 0.0));
+                    dashed_vertical(
+                        cell,
+                        frame,
+                        a.0 - base.0,
+                        (a.1 - base.1, b.1 - base.1),
+                        BLACK,
+                    )?;
+                }
+            } else {
+                let (y0, y1) = self.span(row);
+                let (yt, yd) = round_ticks(y0, y1, 3);
+                let y_name = if left { self.names[row].as_str() } else { "" };
+                let mut chart = ChartBuilder::on(cell)
+                    .margin_top(gap)
+                    .margin_bottom(gap)
+                    .margin_left(side)
+                    .margin_right(side)
+                    .x_label_area_size(x_area)
+                    .y_label_area_size(y_area)
+                    .build_cartesian_2d(Ticked::new(x0, x1, xt), Ticked::new(y0, y1, yt))
+                    .drawn()?;
+                chart
+                    .configure_mesh()
+                    .bold_line_style(GRID.stroke_width(frame.upx(0.5)))
+                    .light_line_style(TRANSPARENT)
+                    .axis_style(GREY.stroke_width(frame.upx(0.6)))
+                    .x_desc(x_name)
+                    .y_desc(y_name)
+                    .x_label_formatter(&|x| tick_label(*x, xd))
+                    .y_label_formatter(&|y| tick_label(*y, yd))
+                    .label_style(frame.font(size::TICK, BLACK))
+                    .axis_desc_style(frame.font(name_pt(x_name).min(name_pt(y_name)), BLACK))
+                    .set_all_tick_mark_size(frame.px(2.0))
+                    .draw()
+                    .drawn()?;
+                chart
+                    .draw_series(self.theta.iter().zip(&self.weights).map(|(t, w)| {
+                        let r = frame.px(0.8 + 2.2 * (w / max_w).sqrt());
+                        Circle::new((t[col], t[row]), r, ink.mix(0.45).filled())
+                    }))
+                    .drawn()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Any chart of a sensitivity analysis or a calibration.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MethodFigure {
+    /// A Morris screening.
+    Morris(Morris),
+    /// Sobol indices.
+    Sobol(Sobol),
+    /// A calibration's posterior.
+    Pairs(Pairs),
+}
+
+impl Figure for MethodFigure {
+    fn height_pt(&self, width_pt: f64) -> f64 {
+        match self {
+            MethodFigure::Morris(f) => f.height_pt(width_pt),
+            MethodFigure::Sobol(f) => f.height_pt(width_pt),
+            MethodFigure::Pairs(f) => f.height_pt(width_pt),
+        }
+    }
+
+    fn draw<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        frame: &Frame,
+    ) -> Result<(), String> {
+        match self {
+            MethodFigure::Morris(f) => f.draw(area, frame),
+            MethodFigure::Sobol(f) => f.draw(area, frame),
+            MethodFigure::Pairs(f) => f.draw(area, frame),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sobol_factors_sort_by_total_index() {
+        let bar = |f: &str, t: f64| SobolBar {
+            factor: f.into(),
+            first: (0.1, 0.0, 0.2),
+            total: (t, t - 0.1, t + 0.1),
+        };
+        let s = Sobol {
+            title: String::new(),
+            axis: String::new(),
+            bars: vec![bar("a", 0.2), bar("b", f64::NAN), bar("c", 0.7)],
+            note: String::new(),
+        }
+        .sorted();
+        let order: Vec<&str> = s.bars.iter().map(|b| b.factor.as_str()).collect();
+        assert_eq!(order, ["c", "a", "b"]);
+    }
+
+    #[test]
+    fn posterior_correlation_is_weighted() {
+        let p = Pairs {
+            title: String::new(),
+            names: vec!["a".into(), "b".into()],
+            ranges: vec![(0.0, 1.0), (0.0, 1.0)],
+            medians: vec![0.5, 0.5],
+            theta: vec![vec![0.0, 0.0], vec![1.0, 1.0], vec![0.0, 1.0]],
+            weights: vec![0.5, 0.5, 0.0],
+            note: String::new(),
+        };
+        assert!((p.correlation(0, 1).unwrap() - 1.0).abs() < 1e-12);
+    }
+}

@@ -1,0 +1,452 @@
+//! The charts of a `sweep`, from `sweep_summary.csv`, `sensitivity.csv` and
+//! the manifest: a heatmap per outcome over a complete grid of two keys, a
+//! line per outcome over one key, and for any other design scatter plots of
+//! each outcome against each key and a tornado chart of the sensitivity
+//! coefficients.
+
+use super::{AnyFigure, PlotOptions, Table, check_names, overrides_note, text};
+use crate::output::OutputError;
+use crate::output::chart::sweep::{
+    Bar, Cell, Heatmap, LinePoint, Scatter, ScatterPanel, SweepFigure, SweepLine, Tornado,
+    TornadoPanel, decimals_of, parameter_name,
+};
+use crate::output::chart::{metric_axis, metric_name, tick_label};
+use crate::output::report::count;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::path::Path;
+
+/// A string list of the manifest.
+pub(super) fn strings(manifest: &Value, key: &str) -> Vec<String> {
+    manifest
+        .get(key)
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(String::from)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The name of the study's scenario (not the folder's `X_sweep`), with the
+/// command-line overrides.
+pub(super) fn scenario_title(manifest: &Value) -> String {
+    let name = manifest
+        .get("scenarios")
+        .and_then(Value::as_array)
+        .and_then(|s| s.first())
+        .and_then(|s| s.get("scenario"))
+        .and_then(|s| s.get("name"))
+        .and_then(Value::as_str)
+        .unwrap_or_else(|| text(manifest, "name"));
+    format!("{name}{}", overrides_note(manifest))
+}
+
+/// "months 48–59": the window the study's outcomes are averaged over.
+pub(super) fn window(manifest: &Value) -> String {
+    let months = manifest.get("months").and_then(Value::as_u64).unwrap_or(0);
+    let window = manifest
+        .get("window_months")
+        .and_then(Value::as_u64)
+        .unwrap_or(1)
+        .clamp(1, months.max(1));
+    format!(
+        "months {}–{}",
+        months.saturating_sub(window),
+        months.saturating_sub(1)
+    )
+}
+
+/// Refuse `--variants`, which only a comparison has.
+pub(super) fn no_variants(
+    dir: &Path,
+    options: &PlotOptions,
+    kind: &str,
+) -> Result<(), OutputError> {
+    if options.variants.is_some() {
+        return Err(OutputError::Refused {
+            path: dir.to_path_buf(),
+            why: format!(
+                "holds a {kind}, which has no variants to choose; variants are chosen in comparisons"
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// A point's window mean of an outcome and its 95 % CI.
+#[derive(Debug, Clone, Copy)]
+struct Mean {
+    mean: f64,
+    lo: f64,
+    hi: f64,
+    defined_ci: bool,
+}
+
+/// `sweep_summary.csv`: the points (their key values, in file order) and
+/// the window mean of each (point, outcome).
+struct Summary {
+    points: Vec<Vec<String>>,
+    means: HashMap<(usize, String), Mean>,
+}
+
+fn read_summary(dir: &Path, keys: &[String]) -> Result<Summary, OutputError> {
+    let table = Table::read(&dir.join("sweep_summary.csv"))?;
+    let point = table.column("point")?;
+    let key_cols: Vec<usize> = keys
+        .iter()
+        .map(|k| table.column(k))
+        .collect::<Result<_, _>>()?;
+    let (outcome, measure) = (table.column("outcome")?, table.column("measure")?);
+    let (mean, lo, hi) = (
+        table.column("mean")?,
+        table.column("ci_low")?,
+        table.column("ci_high")?,
+    );
+    let mut names: Vec<String> = Vec::new();
+    let mut points: Vec<Vec<String>> = Vec::new();
+    let mut means = HashMap::new();
+    for row in table.rows() {
+        let p = match names.iter().position(|n| *n == row[point]) {
+            Some(p) => p,
+            None => {
+                names.push(row[point].clone());
+                points.push(key_cols.iter().map(|&c| row[c].clone()).collect());
+                names.len() - 1
+            }
+        };
+        if row[measure] != "window" {
+            continue;
+        }
+        let Some(m) = table.number(row, mean)? else {
+            continue;
+        };
+        let (l, h) = (table.number(row, lo)?, table.number(row, hi)?);
+        means.insert(
+            (p, row[outcome].clone()),
+            Mean {
+                mean: m,
+                lo: l.unwrap_or(m),
+                hi: h.unwrap_or(m),
+                defined_ci: l.is_some() && h.is_some(),
+            },
+        );
+    }
+    Ok(Summary { points, means })
+}
+
+/// A swept value as a number, the way `sensitivity.csv` reads it (booleans
+/// as 0 and 1).
+fn numeric(v: &str) -> Option<f64> {
+    match v {
+        "true" => Some(1.0),
+        "false" => Some(0.0),
+        v => v.parse().ok(),
+    }
+}
+
+/// The distinct values of key `i` over the points: sorted when they are
+/// numbers (with their labels written alike), else in order of appearance.
+fn axis_values(points: &[Vec<String>], i: usize) -> (Vec<String>, Vec<String>) {
+    let mut values: Vec<String> = Vec::new();
+    for p in points {
+        if !values.contains(&p[i]) {
+            values.push(p[i].clone());
+        }
+    }
+    let numbers: Option<Vec<f64>> = values.iter().map(|v| v.parse::<f64>().ok()).collect();
+    match numbers {
+        Some(xs) => {
+            let mut order: Vec<usize> = (0..values.len()).collect();
+            order.sort_by(|&a, &b| xs[a].total_cmp(&xs[b]));
+            let d = decimals_of(&xs);
+            (
+                order.iter().map(|&k| values[k].clone()).collect(),
+                order.iter().map(|&k| tick_label(xs[k], d)).collect(),
+            )
+        }
+        None => (values.clone(), values),
+    }
+}
+
+/// The figures of a sweep directory, with their file stems.
+pub(super) fn figures(
+    dir: &Path,
+    manifest: &Value,
+    options: &PlotOptions,
+) -> Result<Vec<(String, AnyFigure)>, OutputError> {
+    no_variants(dir, options, "sweep")?;
+    let keys = strings(manifest, "parameters");
+    let all_outcomes = strings(manifest, "outcomes");
+    check_names(dir, "outcome", &options.metrics, &all_outcomes)?;
+    let outcomes = options.metrics.clone().unwrap_or(all_outcomes);
+    let summary = read_summary(dir, &keys)?;
+    let title = scenario_title(manifest);
+    let period = window(manifest);
+    let replicates = manifest
+        .get("replicates")
+        .and_then(Value::as_u64)
+        .unwrap_or(0);
+    let across = count(replicates, "replicate");
+    let n = summary.points.len();
+    let figure = |f: SweepFigure| AnyFigure::Sweep(f);
+    let mut figures = Vec::new();
+    if keys.len() == 1 {
+        let (values, labels) = axis_values(&summary.points, 0);
+        let xs: Option<Vec<f64>> = values.iter().map(|v| v.parse::<f64>().ok()).collect();
+        for o in &outcomes {
+            let points: Vec<LinePoint> = values
+                .iter()
+                .enumerate()
+                .filter_map(|(k, v)| {
+                    let p = summary.points.iter().position(|p| p[0] == *v)?;
+                    let m = summary.means.get(&(p, o.clone()))?;
+                    Some(LinePoint {
+                        x: xs.as_ref().map_or(k as f64, |xs| xs[k]),
+                        label: labels[k].clone(),
+                        mean: m.mean,
+                        lo: m.lo,
+                        hi: m.hi,
+                    })
+                })
+                .collect();
+            if points.is_empty() {
+                continue;
+            }
+            let shape = if xs.is_some() { "band" } else { "bars" };
+            figures.push((
+                o.clone(),
+                figure(SweepFigure::Line(SweepLine {
+                    title: format!("{title} — {}", metric_name(o)),
+                    x_label: parameter_name(&keys[0]),
+                    y_label: metric_axis(o),
+                    points,
+                    categorical: xs.is_none(),
+                    note: format!(
+                        "markers: mean of {period} at each sweep point across {across}; {shape}: 95 % CI of the mean"
+                    ),
+                })),
+            ));
+        }
+        return Ok(figures);
+    }
+    if keys.len() == 2 {
+        let (rows, row_labels) = axis_values(&summary.points, 0);
+        let (columns, column_labels) = axis_values(&summary.points, 1);
+        let complete = rows.len() * columns.len() == n
+            && rows.iter().all(|r| {
+                columns
+                    .iter()
+                    .all(|c| summary.points.iter().any(|p| p[0] == *r && p[1] == *c))
+            });
+        if complete {
+            for o in &outcomes {
+                let cells: Vec<Vec<Option<Cell>>> = rows
+                    .iter()
+                    .map(|r| {
+                        columns
+                            .iter()
+                            .map(|c| {
+                                let p = summary
+                                    .points
+                                    .iter()
+                                    .position(|p| p[0] == *r && p[1] == *c)?;
+                                let m = summary.means.get(&(p, o.clone()))?;
+                                Some(Cell {
+                                    mean: m.mean,
+                                    half_width: m.defined_ci.then(|| (m.hi - m.lo) / 2.0),
+                                })
+                            })
+                            .collect()
+                    })
+                    .collect();
+                figures.push((
+                    o.clone(),
+                    figure(SweepFigure::Heatmap(Heatmap {
+                        title: format!("{title} — {}", metric_name(o)),
+                        x_label: parameter_name(&keys[1]),
+                        y_label: parameter_name(&keys[0]),
+                        columns: column_labels.clone(),
+                        rows: row_labels.clone(),
+                        cells,
+                        value_label: metric_axis(o),
+                        note: format!(
+                            "cells: mean of {period} at each grid point across {across}; below it (±): half-width of its 95 % CI"
+                        ),
+                    })),
+                ));
+            }
+            return Ok(figures);
+        }
+    }
+    // Any other design: each outcome against each numeric key, and the
+    // sensitivity coefficients (written for three points or more).
+    let numeric_keys: Vec<(usize, Vec<f64>)> = (0..keys.len())
+        .filter_map(|i| {
+            let xs: Option<Vec<f64>> = summary.points.iter().map(|p| numeric(&p[i])).collect();
+            xs.map(|xs| (i, xs))
+        })
+        .collect();
+    if numeric_keys.is_empty() {
+        return Ok(figures);
+    }
+    let coefficients = if n >= 3 {
+        read_sensitivity(dir)?
+    } else {
+        HashMap::new()
+    };
+    for o in &outcomes {
+        let panels: Vec<ScatterPanel> = numeric_keys
+            .iter()
+            .map(|(i, xs)| ScatterPanel {
+                x_label: parameter_name(&keys[*i]),
+                statistic: coefficients
+                    .get(&(o.clone(), keys[*i].clone()))
+                    .and_then(|c| c.rho)
+                    .map(|r| format!("ρ = {}", tick_label(r, 2)))
+                    .unwrap_or_default(),
+                points: xs
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(p, x)| Some((*x, summary.means.get(&(p, o.clone()))?.mean)))
+                    .collect(),
+            })
+            .collect();
+        if panels.iter().all(|p| p.points.is_empty()) {
+            continue;
+        }
+        let rho = if coefficients.is_empty() {
+            String::new()
+        } else {
+            "; ρ: Spearman rank correlation of the point means with the key".into()
+        };
+        figures.push((
+            o.clone(),
+            figure(SweepFigure::Scatter(Scatter {
+                title: format!("{title} — {}", metric_name(o)),
+                y_label: metric_axis(o),
+                panels,
+                note: format!(
+                    "points: mean of {period} at each of the {n} sweep points across {across}{rho}"
+                ),
+            })),
+        ));
+    }
+    if !coefficients.is_empty() {
+        figures.push((
+            "tornado".into(),
+            figure(SweepFigure::Tornado(tornado(
+                &title,
+                &period,
+                &outcomes,
+                &keys,
+                &numeric_keys,
+                &coefficients,
+            ))),
+        ));
+    }
+    Ok(figures)
+}
+
+/// The coefficients of one (outcome, key) in `sensitivity.csv`.
+#[derive(Debug, Clone, Copy)]
+struct Coefficients {
+    rho: Option<f64>,
+    src: Option<f64>,
+    r2: Option<f64>,
+}
+
+/// The window rows of `sensitivity.csv`, by (outcome, key).
+fn read_sensitivity(dir: &Path) -> Result<HashMap<(String, String), Coefficients>, OutputError> {
+    let table = Table::read(&dir.join("sensitivity.csv"))?;
+    let c = |name: &str| table.column(name);
+    let (outcome, measure, parameter) = (c("outcome")?, c("measure")?, c("parameter")?);
+    let (rho, src, r2) = (c("spearman_rho")?, c("src")?, c("r2")?);
+    let mut out = HashMap::new();
+    for row in table.rows().iter().filter(|r| r[measure] == "window") {
+        out.insert(
+            (row[outcome].clone(), row[parameter].clone()),
+            Coefficients {
+                rho: table.number(row, rho)?,
+                src: table.number(row, src)?,
+                r2: table.number(row, r2)?,
+            },
+        );
+    }
+    Ok(out)
+}
+
+/// The tornado chart: per outcome, each key's standardised regression
+/// coefficient (or, where the linear model could not be fitted, its
+/// Spearman correlation), sorted by magnitude.
+fn tornado(
+    title: &str,
+    period: &str,
+    outcomes: &[String],
+    keys: &[String],
+    numeric_keys: &[(usize, Vec<f64>)],
+    coefficients: &HashMap<(String, String), Coefficients>,
+) -> Tornado {
+    let get = |o: &String, i: usize| coefficients.get(&(o.clone(), keys[i].clone())).copied();
+    let fitted = outcomes.iter().all(|o| {
+        numeric_keys
+            .iter()
+            .all(|(i, _)| get(o, *i).is_some_and(|c| c.src.is_some()))
+    });
+    let panels = outcomes
+        .iter()
+        .map(|o| {
+            let r2 = numeric_keys
+                .iter()
+                .find_map(|(i, _)| get(o, *i).and_then(|c| c.r2));
+            let bars = numeric_keys
+                .iter()
+                .map(|(i, _)| {
+                    let c = get(o, *i);
+                    let rho = c.and_then(|c| c.rho);
+                    Bar {
+                        label: parameter_name(&keys[*i]),
+                        value: if fitted {
+                            c.and_then(|c| c.src).unwrap_or(f64::NAN)
+                        } else {
+                            rho.unwrap_or(f64::NAN)
+                        },
+                        marker: if fitted { rho } else { None },
+                    }
+                })
+                .collect();
+            TornadoPanel {
+                title: match r2.filter(|_| fitted) {
+                    Some(r2) => format!("{} (R² = {})", metric_name(o), tick_label(r2, 2)),
+                    None => metric_name(o),
+                },
+                bars,
+            }
+            .sorted()
+        })
+        .collect();
+    if fitted {
+        Tornado {
+            title: format!("{title} — sensitivity to the swept keys"),
+            axis: "standardised regression coefficient (SD of the outcome per SD of the key)"
+                .into(),
+            marker_label: "Spearman's rank correlation ρ".into(),
+            panels,
+            note: format!(
+                "bars: coefficients of a linear model of the point means of {period} on all swept keys, each variable in units of its standard deviation; R²: the variance the model explains (low: non-linear effects or interactions, see the scatter plots); from sensitivity.csv"
+            ),
+        }
+    } else {
+        Tornado {
+            title: format!("{title} — sensitivity to the swept keys"),
+            axis: "Spearman's rank correlation ρ with the key".into(),
+            marker_label: String::new(),
+            panels,
+            note: format!(
+                "bars: Spearman rank correlation of the point means of {period} with each swept key (too few points for a linear model on all keys); from sensitivity.csv"
+            ),
+        }
+    }
+}
