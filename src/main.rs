@@ -99,6 +99,10 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Redraw the charts of a finished run or study from its CSV files and
+    /// manifest (no simulation): another size, resolution, format, or some
+    /// metrics and variants only.
+    Plot(cli::plot::PlotArgs),
     /// Check a scenario file (parameters and study sections) without running it.
     Validate {
         /// Scenario file (TOML).
@@ -141,6 +145,7 @@ fn main() -> ExitCode {
             shard,
         } => cli::study::calibrate(&file, &common, shard),
         Command::Merge { dirs, out, quiet } => cli::study::merge(&dirs, out, quiet),
+        Command::Plot(args) => cli::plot::plot(&args),
         Command::Validate { file } => cli::validate(&file),
         Command::Params => {
             print!("{}", grassroots::scenario::schema::markdown_table());
