@@ -95,8 +95,10 @@ fn sensitivity_writes_indices_charts_and_report_identically_at_any_thread_count(
         "morris_realised_service",
         "morris_satisfaction_mean_effect_of_mass_evaluation",
     ] {
-        assert!(one.join(format!("charts/{chart}.png")).is_file(), "{chart}");
-        assert!(one.join(format!("charts/{chart}.svg")).is_file(), "{chart}");
+        for ext in ["png", "svg"] {
+            let file = format!("charts/sensitivity_small_{chart}.{ext}");
+            assert!(one.join(&file).is_file(), "{file}");
+        }
     }
     let indices = rows(&one.join("indices.csv"));
     // 2 outcomes × (level + 1 policy effect) × 3 factors.
@@ -173,7 +175,11 @@ fn sensitivity_shards_merge_into_the_same_results_and_sobol_runs() {
         0.0,
         "a factor without effect has S_T = 0"
     );
-    assert!(whole.join("charts/sobol_realised_service.svg").is_file());
+    assert!(
+        whole
+            .join("charts/sensitivity_small_sobol_realised_service.svg")
+            .is_file()
+    );
 }
 
 /// Mean of `metric` over months 24–35 across 10 replicates of the small
@@ -246,7 +252,7 @@ fn calibration_recovers_known_parameters_and_resumes() {
         "posterior.csv",
         "target_fit.csv",
         "report.md",
-        "charts/posterior_pairs.png",
+        "charts/calibration_small_posterior_pairs.png",
     ] {
         assert!(out.join(f).is_file(), "{f}");
     }

@@ -270,7 +270,9 @@ fn a_killed_sweep_resumes_to_the_same_files() {
         "{formal:?}"
     );
     assert!(
-        whole.join("charts/formalism_index.png").is_file(),
+        whole
+            .join("charts/sweep_small_formalism_index.png")
+            .is_file(),
         "a heatmap per outcome for a two-key grid"
     );
 

@@ -33,7 +33,11 @@ fn svg_texts(path: &Path) -> Vec<String> {
         .skip(1)
         .map(|piece| {
             let body = piece.split_once('>').map_or("", |(_, b)| b);
-            body.split("</text>").next().unwrap_or("").trim().to_string()
+            body.split("</text>")
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_string()
         })
         .collect()
 }
@@ -50,7 +54,12 @@ fn chart(dir: &Path, stem: &str, ext: &str) -> PathBuf {
             file == name || file.ends_with(&format!("_{name}"))
         })
         .collect();
-    assert_eq!(found.len(), 1, "{stem}.{ext} in {}: {found:?}", dir.display());
+    assert_eq!(
+        found.len(),
+        1,
+        "{stem}.{ext} in {}: {found:?}",
+        dir.display()
+    );
     found.into_iter().next().unwrap()
 }
 
@@ -164,7 +173,11 @@ fn one_key_draws_a_line_with_markers_at_grid_values_read_alike() {
         let texts = check_chart(
             &out,
             stem,
-            &["sweep_line_small — ", "formal weight (incentive)", "band: 95 % CI"],
+            &[
+                "sweep_line_small — ",
+                "formal weight (incentive)",
+                "band: 95 % CI",
+            ],
         );
         // Every grid value as a tick, with the same two decimals.
         for tick in ["0.10", "0.25", "0.40", "0.55", "0.70", "0.85", "1.00"] {
@@ -172,7 +185,11 @@ fn one_key_draws_a_line_with_markers_at_grid_values_read_alike() {
         }
     }
     let texts = svg_texts(&chart(&out, "realised_service", "svg"));
-    assert!(texts.iter().any(|t| t == "realised service (needs/household/month)"));
+    assert!(
+        texts
+            .iter()
+            .any(|t| t == "realised service (needs/household/month)")
+    );
     redrawn_identically(&out);
 }
 
@@ -193,7 +210,11 @@ fn a_latin_hypercube_draws_scatter_plots_and_a_sorted_tornado_at_any_thread_coun
     let (one, two) = (dir.join("one"), dir.join("two"));
     sweep("sweep_lhs_small.toml", &one, "1");
     sweep("sweep_lhs_small.toml", &two, "2");
-    assert_eq!(chart_bytes(&one), chart_bytes(&two), "charts at 1 and 2 threads");
+    assert_eq!(
+        chart_bytes(&one),
+        chart_bytes(&two),
+        "charts at 1 and 2 threads"
+    );
     for stem in ["share_met", "formalism_index"] {
         let texts = check_chart(
             &one,
@@ -260,7 +281,11 @@ fn charts_of_a_sweep_take_their_size_and_format_from_the_options() {
     };
     let drawn = plot::charts(&out, &manifest(&out), &options).unwrap();
     assert_eq!(drawn.len(), 1, "one outcome, one format");
-    assert!(drawn[0].name.ends_with("share_met.png"), "{}", drawn[0].name);
+    assert!(
+        drawn[0].name.ends_with("share_met.png"),
+        "{}",
+        drawn[0].name
+    );
     let path = drawn[0].file.path().to_path_buf();
     let (w, _, colours) = png_facts(&path);
     assert_eq!(w, 472, "8 cm at 150 dpi");
@@ -281,7 +306,10 @@ fn charts_of_a_sweep_take_their_size_and_format_from_the_options() {
         metrics: Some(vec!["cost".into()]),
         ..PlotOptions::default()
     });
-    assert!(e.contains("no outcome `cost`") && e.contains("share_met"), "{e}");
+    assert!(
+        e.contains("no outcome `cost`") && e.contains("share_met"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -341,7 +369,7 @@ fn sensitivity_draws_morris_and_sobol_charts_that_plot_redraws() {
         "--out",
         sobol.to_str().unwrap(),
     ]);
-    let texts = check_chart(
+    check_chart(
         &sobol,
         "sobol_realised_service",
         &[
@@ -352,22 +380,33 @@ fn sensitivity_draws_morris_and_sobol_charts_that_plot_redraws() {
             "need rate (environment)",
         ],
     );
-    // Factors from the largest total index down.
+    // Factors from the largest total index down (in this design the
+    // effect's order differs from the file's).
     let indices = std::fs::read_to_string(sobol.join("indices.csv")).unwrap();
-    let mut totals: Vec<(String, f64)> = indices
-        .lines()
-        .skip(1)
-        .map(|l| l.split(',').collect::<Vec<_>>())
-        .filter(|c| c[0] == "realised_service" && c[1].is_empty())
-        .map(|c| (c[2].to_string(), c[6].parse().unwrap_or(f64::NAN)))
-        .collect();
-    totals.sort_by(|a, b| b.1.total_cmp(&a.1));
-    let names: Vec<String> = totals
-        .iter()
-        .map(|(k, _)| grassroots::output::chart::sweep::parameter_name(k))
-        .collect();
-    let shown: Vec<&String> = texts.iter().filter(|t| names.contains(t)).collect();
-    assert_eq!(shown, names.iter().collect::<Vec<_>>());
+    for (policy, stem) in [
+        ("", "sobol_realised_service"),
+        (
+            "mass_evaluation",
+            "sobol_realised_service_effect_of_mass_evaluation",
+        ),
+    ] {
+        let mut totals: Vec<(String, f64)> = indices
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').collect::<Vec<_>>())
+            .filter(|c| c[0] == "realised_service" && c[1] == policy)
+            .map(|c| (c[2].to_string(), c[6].parse().unwrap_or(f64::NAN)))
+            .collect();
+        assert_eq!(totals.len(), 3);
+        totals.sort_by(|a, b| b.1.total_cmp(&a.1));
+        let names: Vec<String> = totals
+            .iter()
+            .map(|(k, _)| grassroots::output::chart::sweep::parameter_name(k))
+            .collect();
+        let texts = svg_texts(&chart(&sobol, stem, "svg"));
+        let shown: Vec<&String> = texts.iter().filter(|t| names.contains(t)).collect();
+        assert_eq!(shown, names.iter().collect::<Vec<_>>(), "{stem}");
+    }
     redrawn_identically(&sobol);
 }
 
@@ -407,6 +446,9 @@ fn a_calibration_draws_its_posterior_pairs_that_plot_redraws() {
     let report = std::fs::read_to_string(out.join("report.md")).unwrap();
     let png = chart(&out, "posterior_pairs", "png");
     let name = format!("charts/{}", png.file_name().unwrap().to_string_lossy());
-    assert!(report.contains(&format!("]({name})")), "report links {name}");
+    assert!(
+        report.contains(&format!("]({name})")),
+        "report links {name}"
+    );
     redrawn_identically(&out);
 }

@@ -201,8 +201,13 @@ pub fn write(
     let mut written = files::commit_all(dir, tables)?;
     write_atomic(&dir.join("calibrated.toml"), toml.as_bytes())?;
     written.push("calibrated.toml".into());
-    written.extend(super::study::draw_charts(plan, dir)?);
-    let markdown = report(plan, spec, generations, &summary, &fit);
+    let charts = super::study::draw_charts(plan, dir)?;
+    let pairs = charts
+        .iter()
+        .find(|c| c.ends_with("posterior_pairs.png"))
+        .cloned();
+    written.extend(charts);
+    let markdown = report(plan, spec, generations, &summary, &fit, pairs.as_deref());
     write_atomic(&dir.join("report.md"), markdown.as_bytes())?;
     written.push("report.md".into());
     Ok(written)
@@ -245,6 +250,7 @@ fn report(
     generations: &[Generation],
     summary: &[Marginal],
     fit: &[(f64, f64, f64)],
+    pairs: Option<&str>,
 ) -> String {
     let last = generations.last();
     let mut out = format!(
@@ -300,7 +306,10 @@ fn report(
         ));
     }
     if last.is_some() {
-        out.push_str("\n![pairwise posterior](charts/posterior_pairs.png)\n\n`calibrated.toml` is the scenario with the posterior medians. Reading: a posterior much narrower than its prior means the targets pin the parameter; one nearly as wide means they do not, and its value remains an assumption. A |z| above 2 means the model cannot reach that target with the others.\n");
+        if let Some(chart) = pairs {
+            out.push_str(&format!("\n![pairwise posterior]({chart})\n"));
+        }
+        out.push_str("\n`calibrated.toml` is the scenario with the posterior medians. Reading: a posterior much narrower than its prior means the targets pin the parameter; one nearly as wide means they do not, and its value remains an assumption. A |z| above 2 means the model cannot reach that target with the others.\n");
     }
     out
 }

@@ -220,7 +220,8 @@ fn report(plan: &Plan, a: &SensitivityResults, charts: &[String]) -> String {
             &q.outcome,
             q.policy.as_deref().unwrap_or(""),
         );
-        if let Some(c) = charts.iter().find(|c| c.ends_with(&format!("/{name}.png"))) {
+        // Chart files are named `SCENARIO_STEM.png`.
+        if let Some(c) = charts.iter().find(|c| c.ends_with(&format!("_{name}.png"))) {
             out.push_str(&format!("\n![{}]({c})\n", q.label()));
         }
     }

@@ -2,12 +2,10 @@
 //! Morris screening, the first-order and total Sobol indices, and the
 //! pairwise plot of a calibration's posterior.
 
-use super::sweep::{
-    X_AXIS_PT, note_height, round_ticks, round_up, widest_pt, with_note, y_axis_pt,
-};
+use super::sweep::{TITLE_PT, X_AXIS_PT, round_ticks, round_up, widest_pt, y_axis_pt};
 use super::{
-    Drawn, Figure, Frame, GREY, GRID, Ticked, colour, dashed_vertical, padded, size, spread,
-    tick_label, titled,
+    Drawn, Figure, Frame, GREY, GRID, Ticked, colour, dashed_vertical, note_height_pt, padded,
+    size, spread, tick_label, titled, with_note,
 };
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -79,7 +77,7 @@ impl Morris {
 
 impl Figure for Morris {
     fn height_pt(&self, width_pt: f64) -> f64 {
-        size::TITLE * 2.4 + width_pt * 0.58 + note_height(&self.note, width_pt)
+        TITLE_PT + width_pt * 0.58 + note_height_pt(&self.note, width_pt)
     }
 
     fn draw<DB: DrawingBackend>(
@@ -259,12 +257,12 @@ impl Sobol {
 
 impl Figure for Sobol {
     fn height_pt(&self, width_pt: f64) -> f64 {
-        size::TITLE * 2.4
+        TITLE_PT
             + size::LABEL * 2.0
             + 6.0
             + self.bars.len().max(1) as f64 * SOBOL_ROW_PT
             + X_AXIS_PT
-            + note_height(&self.note, width_pt)
+            + note_height_pt(&self.note, width_pt)
     }
 
     fn draw<DB: DrawingBackend>(
@@ -451,11 +449,11 @@ impl Pairs {
 impl Figure for Pairs {
     fn height_pt(&self, width_pt: f64) -> f64 {
         let k = self.names.len().max(1) as f64;
-        size::TITLE * 2.4
+        TITLE_PT
             + 4.0
             + k * self.cell_pt(width_pt) * 0.8
             + X_AXIS_PT
-            + note_height(&self.note, width_pt)
+            + note_height_pt(&self.note, width_pt)
     }
 
     fn draw<DB: DrawingBackend>(

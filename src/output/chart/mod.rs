@@ -14,15 +14,9 @@
 
 pub mod dashboard;
 pub mod forest;
-mod legacy;
 pub mod methods;
 pub mod sweep;
 pub mod timeseries;
-
-pub use legacy::{
-    FORMATS, MorrisPoint, Pairs, Series, SobolBar, band_point, draw_heatmap, draw_in_every_format,
-    draw_morris, draw_pairs, draw_series, draw_sobol, pngs,
-};
 
 use super::OutputError;
 use super::files::AtomicFile;
@@ -42,6 +36,15 @@ pub(crate) fn ensure_font() {
         // lose text, never the chart.
         let _ = register_font("sans-serif", FontStyle::Normal, FONT);
     });
+}
+
+/// The PNG charts among written files (`charts/NAME.png`), for a report.
+pub fn pngs(written: &[String]) -> Vec<String> {
+    written
+        .iter()
+        .filter(|f| f.starts_with("charts/") && f.ends_with(".png"))
+        .cloned()
+        .collect()
 }
 
 /// A file format charts are written in.

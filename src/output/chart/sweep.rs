@@ -6,7 +6,8 @@
 //! coefficients of `sensitivity.csv`.
 
 use super::{
-    Drawn, Figure, Frame, GREY, GRID, Ticked, colour, nice_ticks, padded, size, tick_label, titled,
+    Drawn, Figure, Frame, GREY, GRID, Ticked, colour, nice_ticks, note_height_pt, padded, size,
+    tick_label, titled, with_note,
 };
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -59,68 +60,6 @@ pub fn value_decimals(step: f64, dec: usize) -> usize {
     if step >= 10.0 { 0 } else { dec + 1 }
 }
 
-/// `text` in lines no wider than `width_pt` at `pt` points (words are not
-/// broken).
-pub fn wrap(text: &str, width_pt: f64, pt: f64) -> Vec<String> {
-    let mut lines: Vec<String> = Vec::new();
-    let mut line = String::new();
-    for word in text.split_whitespace() {
-        let candidate = if line.is_empty() {
-            word.to_string()
-        } else {
-            format!("{line} {word}")
-        };
-        if !line.is_empty() && Frame::text_width_pt(&candidate, pt) > width_pt {
-            lines.push(std::mem::take(&mut line));
-            line = word.to_string();
-        } else {
-            line = candidate;
-        }
-    }
-    if !line.is_empty() {
-        lines.push(line);
-    }
-    lines
-}
-
-/// Room kept free on each side of a note, in points.
-const NOTE_SIDE_PT: f64 = 12.0;
-
-/// Height in points of the note `text` under a chart `width_pt` wide.
-pub fn note_height(text: &str, width_pt: f64) -> f64 {
-    let lines = wrap(text, width_pt - NOTE_SIDE_PT, size::NOTE).len().max(1);
-    lines as f64 * size::NOTE * 1.3 + size::NOTE * 0.8
-}
-
-/// Split the note `text` off the bottom of `area` and draw it there, wrapped
-/// to the width; returns the area above it.
-pub fn with_note<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    frame: &Frame,
-    text: &str,
-) -> Result<DrawingArea<DB, Shift>, String> {
-    let (w, h) = area.dim_in_pixel();
-    let width_pt = f64::from(w) / frame.px_per_pt;
-    let lines = wrap(text, width_pt - NOTE_SIDE_PT, size::NOTE);
-    let note_px = frame.px(note_height(text, width_pt)).min(h as i32 / 2);
-    let (above, foot) = area.split_vertically(h as i32 - note_px);
-    let style = frame
-        .font(size::NOTE, GREY)
-        .pos(Pos::new(HPos::Left, VPos::Top));
-    for (i, line) in lines.iter().enumerate() {
-        foot.draw(&Text::new(
-            line.clone(),
-            (
-                frame.px(4.0),
-                frame.px(size::NOTE * 0.5 + i as f64 * size::NOTE * 1.3),
-            ),
-            style.clone(),
-        ))
-        .drawn()?;
-    }
-    Ok(above)
-}
-
 /// A colour of the viridis scale (perceptually uniform, colour-blind safe,
 /// legible in grey) for `t` in 0..=1.
 pub fn viridis(t: f64) -> RGBColor {
@@ -152,6 +91,10 @@ fn ink_on(c: RGBColor) -> RGBColor {
     let luminance = 0.2126 * f64::from(c.0) + 0.7152 * f64::from(c.1) + 0.0722 * f64::from(c.2);
     if luminance > 120.0 { BLACK } else { WHITE }
 }
+
+/// Height in points of a figure's title with the room [`titled`] leaves
+/// around it.
+pub(super) const TITLE_PT: f64 = size::TITLE * 2.4 + 8.0;
 
 /// Width in points of the widest of `labels` at `pt` points.
 pub fn widest_pt(labels: impl IntoIterator<Item = String>, pt: f64) -> f64 {
@@ -259,7 +202,7 @@ impl Heatmap {
 impl Figure for Heatmap {
     fn height_pt(&self, width_pt: f64) -> f64 {
         let plot_h = self.rows.len().max(1) as f64 * self.cell_h(self.plot_w(width_pt));
-        size::TITLE * 2.4 + 6.0 + plot_h + X_AXIS_PT + note_height(&self.note, width_pt)
+        TITLE_PT + 6.0 + plot_h + X_AXIS_PT + note_height_pt(&self.note, width_pt)
     }
 
     fn draw<DB: DrawingBackend>(
@@ -564,7 +507,7 @@ impl SweepLine {
 
 impl Figure for SweepLine {
     fn height_pt(&self, width_pt: f64) -> f64 {
-        size::TITLE * 2.4 + width_pt * 0.5 + note_height(&self.note, width_pt)
+        TITLE_PT + width_pt * 0.5 + note_height_pt(&self.note, width_pt)
     }
 
     fn draw<DB: DrawingBackend>(
@@ -705,9 +648,9 @@ impl Scatter {
 impl Figure for Scatter {
     fn height_pt(&self, width_pt: f64) -> f64 {
         let (rows, cols) = self.grid(width_pt);
-        size::TITLE * 2.4
+        TITLE_PT
             + rows as f64 * ((width_pt / cols as f64) * 0.8).max(120.0)
-            + note_height(&self.note, width_pt)
+            + note_height_pt(&self.note, width_pt)
     }
 
     fn draw<DB: DrawingBackend>(
@@ -982,7 +925,7 @@ impl Figure for Tornado {
         } else {
             size::LABEL * 1.8
         };
-        size::TITLE * 2.4
+        TITLE_PT
             + legend
             + self
                 .panels
@@ -990,7 +933,7 @@ impl Figure for Tornado {
                 .enumerate()
                 .map(|(i, p)| p.height_pt(i + 1 == self.panels.len()))
                 .sum::<f64>()
-            + note_height(&self.note, width_pt)
+            + note_height_pt(&self.note, width_pt)
     }
 
     fn draw<DB: DrawingBackend>(
@@ -1101,16 +1044,6 @@ mod tests {
             .map(|x| tick_label(*x, decimals_of(&[0.0, 0.1, 1.0])))
             .collect();
         assert_eq!(labels, ["0.0", "0.1", "1.0"]);
-    }
-
-    #[test]
-    fn notes_wrap_at_words() {
-        let lines = wrap(
-            "aaaa bbbb cccc dddd",
-            Frame::text_width_pt("aaaa bbbb", 6.5),
-            6.5,
-        );
-        assert_eq!(lines, ["aaaa bbbb", "cccc dddd"]);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! each outcome against each key and a tornado chart of the sensitivity
 //! coefficients.
 
-use super::{AnyFigure, PlotOptions, Table, check_names, overrides_note, text};
+use super::{AnyFigure, PlotOptions, Table, check_names, overrides_note, scenario_name};
 use crate::output::OutputError;
 use crate::output::chart::sweep::{
     Bar, Cell, Heatmap, LinePoint, Scatter, ScatterPanel, SweepFigure, SweepLine, Tornado,
@@ -33,15 +33,7 @@ pub(super) fn strings(manifest: &Value, key: &str) -> Vec<String> {
 /// The name of the study's scenario (not the folder's `X_sweep`), with the
 /// command-line overrides.
 pub(super) fn scenario_title(manifest: &Value) -> String {
-    let name = manifest
-        .get("scenarios")
-        .and_then(Value::as_array)
-        .and_then(|s| s.first())
-        .and_then(|s| s.get("scenario"))
-        .and_then(|s| s.get("name"))
-        .and_then(Value::as_str)
-        .unwrap_or_else(|| text(manifest, "name"));
-    format!("{name}{}", overrides_note(manifest))
+    format!("{}{}", scenario_name(manifest), overrides_note(manifest))
 }
 
 /// "months 48–59": the window the study's outcomes are averaged over.
