@@ -5,7 +5,7 @@
 use super::sweep::{TITLE_PT, X_AXIS_PT, round_ticks, round_up, widest_pt, y_axis_pt};
 use super::{
     Drawn, Figure, Frame, GREY, GRID, Ticked, colour, dashed_vertical, note_height_pt, padded,
-    size, spread, tick_label, titled, with_note,
+    size, tick_label, titled, with_note,
 };
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -154,38 +154,72 @@ impl Figure for Morris {
                 )))
                 .drawn()?;
         }
-        // Labels just above and right of their points, spread apart
-        // vertically; a grey leader where a label had to move.
+        // Labels beside their points, the most influential placed first,
+        // each in the nearest free spot; a grey leader where one had to
+        // move away from its point.
         let base = body.get_base_pixel();
-        let top = chart.backend_coord(&(x0, y1)).1 - base.1;
-        let bottom = chart.backend_coord(&(x0, y0)).1 - base.1;
-        let lift = frame.px(size::LABEL * 0.75);
+        let (w, _) = body.dim_in_pixel();
+        let at = |x: f64, y: f64| {
+            let (px, py) = chart.backend_coord(&(x, y));
+            (px - base.0, py - base.1)
+        };
+        let (left, top) = at(x0, y1);
+        let (_, bottom) = at(x0, y0);
         let anchors: Vec<(i32, i32)> = self
             .points
             .iter()
+            .map(|p| at(finite(p.mu_star), finite(p.sigma)))
+            .collect();
+        let radius = frame.px(2.6);
+        let mut obstacles: Vec<Boxed> = anchors
+            .iter()
+            .map(|&(x, y)| (x - radius, y - radius, x + radius, y + radius))
+            .collect();
+        obstacles.extend(self.points.iter().map(|p| {
+            let (a, y) = at(finite(p.ci.0), finite(p.sigma));
+            let (b, _) = at(finite(p.ci.1), finite(p.sigma));
+            (a, y - frame.px(0.8), b, y + frame.px(0.8))
+        }));
+        let sizes: Vec<(i32, i32)> = self
+            .points
+            .iter()
             .map(|p| {
-                let (x, y) = chart.backend_coord(&(finite(p.mu_star), finite(p.sigma)));
-                (x - base.0, y - base.1)
+                (
+                    frame.px(Frame::text_width_pt(&p.factor, size::LABEL)),
+                    frame.px(size::LABEL * 1.15),
+                )
             })
             .collect();
-        let targets: Vec<i32> = anchors.iter().map(|a| a.1 - lift).collect();
-        let placed = spread(
-            &targets,
-            frame.px(size::LABEL * 1.25),
-            (top + frame.px(size::LABEL * 0.6), bottom - lift),
+        let mut order: Vec<usize> = (0..self.points.len()).collect();
+        order.sort_by(|&a, &b| {
+            finite(self.points[b].mu_star).total_cmp(&finite(self.points[a].mu_star))
+        });
+        let placed = place_labels(
+            &order,
+            &anchors,
+            &sizes,
+            frame.px(3.0),
+            (
+                left + frame.px(2.0),
+                top,
+                w as i32 - frame.px(2.0),
+                bottom - frame.px(1.0),
+            ),
+            &obstacles,
         );
-        for ((p, a), y) in self.points.iter().zip(&anchors).zip(placed) {
-            let x = a.0 + frame.px(4.0);
-            if (y - (a.1 - lift)).abs() > frame.px(2.0) {
+        for ((p, &(ax, ay)), (b, moved)) in self.points.iter().zip(&anchors).zip(placed) {
+            if moved {
+                let x = if b.0 >= ax { b.0 } else { b.2 };
+                let y = ay.clamp(b.1, b.3);
                 body.draw(&PathElement::new(
-                    vec![(a.0 + frame.px(1.5), a.1), (x - frame.px(1.0), y)],
+                    vec![(ax, ay), (x, y)],
                     GREY.stroke_width(frame.upx(0.5)),
                 ))
                 .drawn()?;
             }
             body.draw(&Text::new(
                 p.factor.clone(),
-                (x, y),
+                (b.0, (b.1 + b.3) / 2),
                 frame
                     .font(size::LABEL, BLACK)
                     .pos(Pos::new(HPos::Left, VPos::Center)),
@@ -194,6 +228,70 @@ impl Figure for Morris {
         }
         Ok(())
     }
+}
+
+/// A box in pixels: left, top, right, bottom.
+type Boxed = (i32, i32, i32, i32);
+
+fn overlaps(a: Boxed, b: Boxed) -> bool {
+    a.0 < b.2 && b.0 < a.2 && a.1 < b.3 && b.1 < a.3
+}
+
+/// Place labels of `sizes` (width, height) beside their `anchors`, in the
+/// order `order` (most important first), each in the first free spot:
+/// right of its anchor (above it, then below it), left of it, then a line
+/// further away at a time; inside `bounds`, clear of `obstacles` and of the labels
+/// already placed. Returns each label's box and whether it moved away from
+/// its anchor (a leader line then shows whose it is); a label with no free
+/// spot goes beside its anchor.
+fn place_labels(
+    order: &[usize],
+    anchors: &[(i32, i32)],
+    sizes: &[(i32, i32)],
+    gap: i32,
+    bounds: Boxed,
+    obstacles: &[Boxed],
+) -> Vec<(Boxed, bool)> {
+    let mut placed: Vec<Option<(Boxed, bool)>> = vec![None; anchors.len()];
+    let mut taken: Vec<Boxed> = obstacles.to_vec();
+    for &i in order {
+        let ((ax, ay), (w, h)) = (anchors[i], sizes[i]);
+        let step = (h * 11 / 10).max(1);
+        let rows = ((bounds.3 - bounds.1) / step).max(1);
+        let above = ay - gap / 2 - h;
+        let below = ay + gap / 2;
+        let right = ax + gap;
+        let left = ax - gap - w;
+        // Right of the point above it, right below it, then left; then the
+        // same a line further away at a time.
+        let candidates = (0..=rows).flat_map(|k| {
+            [
+                (right, above - k * step),
+                (right, below + k * step),
+                (left, above - k * step),
+                (left, below + k * step),
+            ]
+            .map(move |(x, y)| ((x, y, x + w, y + h), k > 0))
+        });
+        let inside =
+            |b: &Boxed| b.0 >= bounds.0 && b.1 >= bounds.1 && b.2 <= bounds.2 && b.3 <= bounds.3;
+        let chosen = candidates
+            .into_iter()
+            .find(|(b, _)| inside(b) && !taken.iter().any(|t| overlaps(*b, *t)))
+            .unwrap_or(((right, above, right + w, above + h), false));
+        taken.push(chosen.0);
+        placed[i] = Some(chosen);
+    }
+    placed
+        .into_iter()
+        .enumerate()
+        .map(|(i, p)| {
+            p.unwrap_or({
+                let (ax, ay) = anchors[i];
+                ((ax, ay, ax + sizes[i].0, ay + sizes[i].1), false)
+            })
+        })
+        .collect()
 }
 
 /// One factor's Sobol indices: first order and total, each with its 95 % CI
@@ -655,6 +753,34 @@ mod tests {
         .sorted();
         let order: Vec<&str> = s.bars.iter().map(|b| b.factor.as_str()).collect();
         assert_eq!(order, ["c", "a", "b"]);
+    }
+
+    #[test]
+    fn labels_find_free_spots_clear_of_each_other() {
+        // Three points on top of one another, and a marker right above them.
+        let anchors = [(100, 100), (101, 100), (100, 101)];
+        let sizes = [(60, 10); 3];
+        let obstacles = [(95, 80, 200, 95)];
+        let placed = place_labels(
+            &[0, 1, 2],
+            &anchors,
+            &sizes,
+            3,
+            (0, 0, 400, 300),
+            &obstacles,
+        );
+        for (i, (a, _)) in placed.iter().enumerate() {
+            assert!(!overlaps(*a, obstacles[0]), "{placed:?}");
+            assert!(a.0 >= 0 && a.2 <= 400 && a.1 >= 0 && a.3 <= 300);
+            for b in &placed[i + 1..] {
+                assert!(!overlaps(*a, b.0), "{placed:?}");
+            }
+        }
+        // Right below its point (the obstacle is above), the next left of
+        // its point, the third a line further down, with a leader.
+        assert_eq!(placed[0], ((103, 101, 163, 111), false));
+        assert_eq!(placed[1], ((38, 101, 98, 111), false));
+        assert_eq!(placed[2], ((103, 113, 163, 123), true));
     }
 
     #[test]

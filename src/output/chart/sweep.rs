@@ -17,7 +17,9 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 /// (incentive)".
 pub fn parameter_name(key: &str) -> String {
     match key.split_once('.') {
-        Some((section, name)) => format!("{} ({section})", name.replace('_', " ")),
+        Some((section, name)) => {
+            format!("{} ({})", name.replace('_', " "), section.replace('_', " "))
+        }
         None => key.replace('_', " "),
     }
 }
