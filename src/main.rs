@@ -4,8 +4,14 @@ mod cli;
 
 use clap::{Parser, Subcommand};
 use cli::{Common, InputError, Shard, TargetCi};
+use grassroots::output::dictionary::Format as DictionaryFormat;
 use std::path::PathBuf;
 use std::process::ExitCode;
+
+fn parse_dictionary_format(text: &str) -> Result<DictionaryFormat, String> {
+    DictionaryFormat::parse(text)
+        .ok_or_else(|| format!("`{text}` is not a table format; valid: md, csv, json"))
+}
 
 #[derive(Parser)]
 #[command(
@@ -108,10 +114,19 @@ enum Command {
         /// Scenario file (TOML).
         file: PathBuf,
     },
-    /// Print the parameter table (Markdown), as in docs/model.md §8.
-    Params,
-    /// Print the table of output metrics (Markdown), as in docs/model.md §7.8.
-    Metrics,
+    /// Print the parameter table (a data dictionary), as in docs/model.md §8.
+    Params {
+        /// md (Markdown, as in docs/model.md), csv or json.
+        #[arg(long, default_value = "md", value_parser = parse_dictionary_format)]
+        format: DictionaryFormat,
+    },
+    /// Print the table of output metrics (a data dictionary), as in
+    /// docs/model.md §7.8.
+    Metrics {
+        /// md (Markdown, as in docs/model.md), csv or json.
+        #[arg(long, default_value = "md", value_parser = parse_dictionary_format)]
+        format: DictionaryFormat,
+    },
 }
 
 fn main() -> ExitCode {
@@ -147,12 +162,12 @@ fn main() -> ExitCode {
         Command::Merge { dirs, out, quiet } => cli::study::merge(&dirs, out, quiet),
         Command::Plot(args) => cli::plot::plot(&args),
         Command::Validate { file } => cli::validate(&file),
-        Command::Params => {
-            print!("{}", grassroots::scenario::schema::markdown_table());
+        Command::Params { format } => {
+            print!("{}", grassroots::output::dictionary::params(format));
             Ok(())
         }
-        Command::Metrics => {
-            print!("{}", grassroots::metrics::markdown_table());
+        Command::Metrics { format } => {
+            print!("{}", grassroots::output::dictionary::metrics(format));
             Ok(())
         }
     };
