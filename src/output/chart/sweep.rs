@@ -667,11 +667,24 @@ impl Figure for Scatter {
         let (y0, y1) = self.y_range();
         let (y_ticks, y_dec) = round_ticks(y0, y1, 5);
         let tick_w = widest_pt(y_ticks.iter().map(|t| tick_label(*t, y_dec)), size::TICK);
-        for (k, cell) in body.split_evenly((rows, cols)).iter().enumerate() {
+        // One y axis description for every row, centred on the grid at the
+        // left (a row may be shorter than the description).
+        let (_, h) = body.dim_in_pixel();
+        let (strip, grid) = body.split_horizontally(frame.px(size::LABEL * 1.6));
+        strip
+            .draw(&Text::new(
+                self.y_label.clone(),
+                (frame.px(size::LABEL * 0.3), h as i32 / 2),
+                frame
+                    .font(size::LABEL, BLACK)
+                    .transform(FontTransform::Rotate270)
+                    .pos(Pos::new(HPos::Center, VPos::Top)),
+            ))
+            .drawn()?;
+        for (k, cell) in grid.split_evenly((rows, cols)).iter().enumerate() {
             let Some(panel) = self.panels.get(k) else {
                 break;
             };
-            let first_column = k % cols == 0;
             let xs = || panel.points.iter().map(|p| p.0);
             let (lo, hi) = (
                 xs().fold(f64::INFINITY, f64::min),
@@ -691,11 +704,7 @@ impl Figure for Scatter {
                 .margin_left(frame.px(2.0))
                 .margin_right(frame.px(10.0))
                 .x_label_area_size(frame.px(X_AXIS_PT))
-                .y_label_area_size(frame.px(if first_column {
-                    y_axis_pt(tick_w)
-                } else {
-                    tick_w + 8.0
-                }))
+                .y_label_area_size(frame.px(tick_w + 8.0))
                 .build_cartesian_2d(
                     Ticked::new(lo - pad, hi + pad, x_ticks),
                     Ticked::new(y0, y1, y_ticks.clone()),
@@ -703,8 +712,9 @@ impl Figure for Scatter {
                 .drawn()?;
             let x_format = |x: &f64| tick_label(*x, x_dec);
             let y_format = |y: &f64| tick_label(*y, y_dec);
-            let mut mesh = chart.configure_mesh();
-            mesh.bold_line_style(GRID.stroke_width(frame.upx(0.5)))
+            chart
+                .configure_mesh()
+                .bold_line_style(GRID.stroke_width(frame.upx(0.5)))
                 .light_line_style(TRANSPARENT)
                 .axis_style(GREY.stroke_width(frame.upx(0.6)))
                 .x_desc(&panel.x_label)
@@ -712,11 +722,9 @@ impl Figure for Scatter {
                 .y_label_formatter(&y_format)
                 .label_style(frame.font(size::TICK, BLACK))
                 .axis_desc_style(frame.font(size::LABEL, BLACK))
-                .set_all_tick_mark_size(frame.px(2.0));
-            if first_column {
-                mesh.y_desc(&self.y_label);
-            }
-            mesh.draw().drawn()?;
+                .set_all_tick_mark_size(frame.px(2.0))
+                .draw()
+                .drawn()?;
             let ink = colour(1);
             chart
                 .draw_series(

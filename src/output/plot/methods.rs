@@ -50,8 +50,9 @@ pub(super) fn sensitivity(
     let c = |name: &str| table.column(name);
     let (outcome, policy, parameter) = (c("outcome")?, c("policy")?, c("parameter")?);
     let morris = table.column("mu_star").is_ok();
-    // Quantities in file order, each with its rows.
-    let mut quantities: Vec<((String, String), Vec<&Vec<String>>)> = Vec::new();
+    // Quantities (outcome, policy) in file order, each with its rows.
+    type Rows<'a> = Vec<&'a Vec<String>>;
+    let mut quantities: Vec<((String, String), Rows)> = Vec::new();
     for row in table.rows() {
         let q = (row[outcome].clone(), row[policy].clone());
         match quantities.iter_mut().find(|(k, _)| *k == q) {
