@@ -2,7 +2,9 @@
 //! Morris screening, the first-order and total Sobol indices, and the
 //! pairwise plot of a calibration's posterior.
 
-use super::sweep::{TITLE_PT, X_AXIS_PT, round_ticks, round_up, widest_pt, y_axis_pt};
+use super::sweep::{
+    TITLE_PT, X_AXIS_PT, fit_pt, round_ticks, round_up, tick_count, widest_pt, y_axis_pt,
+};
 use super::{
     Drawn, Figure, Frame, GREY, GRID, Ticked, colour, dashed_vertical, note_height_pt, padded,
     size, tick_label, titled, with_note,
@@ -48,13 +50,13 @@ pub struct Morris {
 
 impl Morris {
     /// The axis ranges for a plot `plot_w` points wide: room right of each
-    /// point for its label.
-    fn ranges(&self, plot_w: f64) -> ((f64, f64), (f64, f64)) {
+    /// point for its label at `font_pt` points.
+    fn ranges(&self, plot_w: f64, font_pt: f64) -> ((f64, f64), (f64, f64)) {
         let x_hi = self
             .points
             .iter()
             .map(|p| {
-                let label = (Frame::text_width_pt(&p.factor, size::LABEL) + 8.0) / plot_w;
+                let label = (Frame::text_width_pt(&p.factor, font_pt) + 8.0) / plot_w;
                 let beside = finite(p.mu_star) / (1.0 - label.min(0.6));
                 finite(p.ci.1).max(beside)
             })
@@ -77,7 +79,9 @@ impl Morris {
 
 impl Figure for Morris {
     fn height_pt(&self, width_pt: f64) -> f64 {
-        TITLE_PT + width_pt * 0.58 + note_height_pt(&self.note, width_pt)
+        // Tall enough for every label stacked, on narrow charts too.
+        let labels = self.points.len() as f64 * size::LABEL * 1.3 + X_AXIS_PT + 16.0;
+        TITLE_PT + (width_pt * 0.58).max(labels) + note_height_pt(&self.note, width_pt)
     }
 
     fn draw<DB: DrawingBackend>(
@@ -99,8 +103,14 @@ impl Figure for Morris {
         );
         let right_pt = 10.0;
         let width_pt = f64::from(frame.width) / frame.px_per_pt;
-        let ((x0, x1), (y0, y1)) = self.ranges(width_pt - y_axis_pt(tick_w) - right_pt - 2.0);
-        let (x_ticks, x_dec) = round_ticks(x0, x1, 6);
+        let plot_w = width_pt - y_axis_pt(tick_w) - right_pt - 2.0;
+        let font_pt = fit_pt(
+            self.points.iter().map(|p| p.factor.clone()),
+            plot_w * 0.45,
+            size::LABEL,
+        );
+        let ((x0, x1), (y0, y1)) = self.ranges(plot_w, font_pt);
+        let (x_ticks, x_dec) = round_ticks(x0, x1, tick_count(plot_w));
         let (y_ticks, y_dec) = round_ticks(y0, y1, 5);
         let mut chart = ChartBuilder::on(&body)
             .margin_top(frame.px(6.0))
@@ -185,8 +195,8 @@ impl Figure for Morris {
             .iter()
             .map(|p| {
                 (
-                    frame.px(Frame::text_width_pt(&p.factor, size::LABEL)),
-                    frame.px(size::LABEL * 1.15),
+                    frame.px(Frame::text_width_pt(&p.factor, font_pt)),
+                    frame.px(font_pt * 1.15),
                 )
             })
             .collect();
@@ -221,7 +231,7 @@ impl Figure for Morris {
                 p.factor.clone(),
                 (b.0, (b.1 + b.3) / 2),
                 frame
-                    .font(size::LABEL, BLACK)
+                    .font(font_pt, BLACK)
                     .pos(Pos::new(HPos::Left, VPos::Center)),
             ))
             .drawn()?;
@@ -275,9 +285,15 @@ fn place_labels(
         });
         let inside =
             |b: &Boxed| b.0 >= bounds.0 && b.1 >= bounds.1 && b.2 <= bounds.2 && b.3 <= bounds.3;
+        // Clear of everything; else clear of the other labels at least.
         let chosen = candidates
-            .into_iter()
+            .clone()
             .find(|(b, _)| inside(b) && !taken.iter().any(|t| overlaps(*b, *t)))
+            .or_else(|| {
+                candidates.clone().find(|(b, _)| {
+                    inside(b) && !taken[obstacles.len()..].iter().any(|t| overlaps(*b, *t))
+                })
+            })
             .unwrap_or(((right, above, right + w, above + h), false));
         taken.push(chosen.0);
         placed[i] = Some(chosen);
@@ -403,9 +419,12 @@ impl Figure for Sobol {
             }
         }
         let (x0, x1) = self.range();
-        let (ticks, dec) = round_ticks(x0, x1, 6);
         let n = self.bars.len().max(1) as f64;
-        let label_pt = widest_pt(self.bars.iter().map(|b| b.factor.clone()), size::LABEL) + 8.0;
+        let width_pt = f64::from(frame.width) / frame.px_per_pt;
+        let factors = || self.bars.iter().map(|b| b.factor.clone());
+        let font_pt = fit_pt(factors(), width_pt * 0.4, size::LABEL);
+        let label_pt = widest_pt(factors(), font_pt) + 8.0;
+        let (ticks, dec) = round_ticks(x0, x1, tick_count(width_pt - label_pt - 14.0));
         let mut chart = ChartBuilder::on(&plot)
             .margin_top(frame.px(6.0))
             .margin_left(frame.px(2.0))
@@ -464,7 +483,7 @@ impl Figure for Sobol {
                 b.factor.clone(),
                 (left.0 - base.0 - frame.px(4.0), left.1 - base.1),
                 frame
-                    .font(size::LABEL, BLACK)
+                    .font(font_pt, BLACK)
                     .pos(Pos::new(HPos::Right, VPos::Center)),
             ))
             .drawn()?;

@@ -106,6 +106,22 @@ pub fn widest_pt(labels: impl IntoIterator<Item = String>, pt: f64) -> f64 {
         .fold(0.0, f64::max)
 }
 
+/// The type size, at most `pt`, at which the widest of `labels` fits in
+/// `room_pt` points (never below 5 pt): labels shrink on narrow charts.
+pub fn fit_pt(labels: impl IntoIterator<Item = String>, room_pt: f64, pt: f64) -> f64 {
+    let widest = widest_pt(labels, pt);
+    if widest <= room_pt || widest <= 0.0 {
+        pt
+    } else {
+        (pt * room_pt / widest).max(5.0)
+    }
+}
+
+/// About how many ticks an axis `length_pt` points long has room for.
+pub fn tick_count(length_pt: f64) -> usize {
+    (length_pt / 50.0).round().clamp(3.0, 6.0) as usize
+}
+
 /// Height in points of an x axis: tick labels and the axis description.
 pub(super) const X_AXIS_PT: f64 = size::TICK + size::LABEL + 9.0;
 
@@ -833,13 +849,18 @@ impl Tornado {
         panel: &TornadoPanel,
         area: &DrawingArea<DB, Shift>,
         frame: &Frame,
-        label_pt: f64,
+        (label_pt, font_pt): (f64, f64),
         last: bool,
     ) -> Result<(), String> {
         let reach = self.reach() * 1.08;
-        let (ticks, dec) = round_ticks(-reach, reach, 6);
+        let value_pt = widest_pt(panel.bars.iter().map(|b| signed(b.value, 2)), font_pt) + 8.0;
+        let width_pt = f64::from(area.dim_in_pixel().0) / frame.px_per_pt;
+        let (ticks, dec) = round_ticks(
+            -reach,
+            reach,
+            tick_count(width_pt - label_pt - value_pt - 4.0),
+        );
         let n = panel.bars.len().max(1) as f64;
-        let value_pt = widest_pt(panel.bars.iter().map(|b| signed(b.value, 2)), size::LABEL) + 8.0;
         let mut chart = ChartBuilder::on(area)
             .caption(&panel.title, frame.font(size::PANEL, BLACK))
             .margin_top(frame.px(4.0))
@@ -881,7 +902,7 @@ impl Tornado {
                 b.label.clone(),
                 (left.0 - base.0 - frame.px(4.0), left.1 - base.1),
                 frame
-                    .font(size::LABEL, BLACK)
+                    .font(font_pt, BLACK)
                     .pos(Pos::new(HPos::Right, VPos::Center)),
             ))
             .drawn()?;
@@ -909,7 +930,7 @@ impl Tornado {
                 signed(b.value, 2),
                 (right.0 - base.0 + frame.px(4.0), right.1 - base.1),
                 frame
-                    .font(size::LABEL, BLACK)
+                    .font(font_pt, BLACK)
                     .pos(Pos::new(HPos::Left, VPos::Center)),
             ))
             .drawn()?;
@@ -978,16 +999,18 @@ impl Figure for Tornado {
                 .drawn()?;
             rest = below;
         }
-        let label_pt = widest_pt(
+        let labels = || {
             self.panels
                 .iter()
-                .flat_map(|p| p.bars.iter().map(|b| b.label.clone())),
-            size::LABEL,
-        ) + 8.0;
+                .flat_map(|p| p.bars.iter().map(|b| b.label.clone()))
+        };
+        let width_pt = f64::from(frame.width) / frame.px_per_pt;
+        let font_pt = fit_pt(labels(), width_pt * 0.4, size::LABEL);
+        let label_pt = widest_pt(labels(), font_pt) + 8.0;
         for (i, panel) in self.panels.iter().enumerate() {
             let last = i + 1 == self.panels.len();
             let (this, below) = rest.split_vertically(frame.px(panel.height_pt(last)));
-            self.draw_panel(panel, &this, frame, label_pt, last)?;
+            self.draw_panel(panel, &this, frame, (label_pt, font_pt), last)?;
             rest = below;
         }
         Ok(())

@@ -103,11 +103,11 @@ pub(super) fn sensitivity(
                 stem("morris", &o, &p),
                 AnyFigure::Methods(MethodFigure::Morris(Morris {
                     title: format!("{title} — {label}"),
-                    x_label: format!("μ*, mean |elementary effect|{unit}"),
-                    y_label: format!("σ of the elementary effects{unit}"),
+                    x_label: format!("μ*{unit}"),
+                    y_label: format!("σ{unit}"),
                     points,
                     note: format!(
-                        "points: μ* and σ of each factor's elementary effects (changes over its whole range) on {quantity} over {period}; bars: 95 % bootstrap CI of μ*; dashed: σ = μ* (above it, the effect is non-linear or depends on the other factors)"
+                        "points: each factor's μ* (mean absolute elementary effect: the change in {quantity} over {period} when the factor moves across its whole range) and σ (the spread of those effects); bars: 95 % bootstrap CI of μ*; dashed: σ = μ* (above it, the effect is non-linear or depends on the other factors)"
                     ),
                 })),
             ));

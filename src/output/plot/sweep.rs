@@ -422,12 +422,11 @@ fn tornado(
     if fitted {
         Tornado {
             title: format!("{title} — sensitivity to the swept keys"),
-            axis: "standardised regression coefficient (SD of the outcome per SD of the key)"
-                .into(),
+            axis: "standardised regression coefficient".into(),
             marker_label: "Spearman's rank correlation ρ".into(),
             panels,
             note: format!(
-                "bars: coefficients of a linear model of the point means of {period} on all swept keys, each variable in units of its standard deviation; R²: the variance the model explains (low: non-linear effects or interactions, see the scatter plots); from sensitivity.csv"
+                "bars: coefficients of a linear model of the point means of {period} on all swept keys, each variable in units of its standard deviation (the change in the outcome, in SDs, per SD of the key); R²: the variance the model explains (low: non-linear effects or interactions, see the scatter plots); from sensitivity.csv"
             ),
         }
     } else {
