@@ -119,6 +119,9 @@ enum Command {
     /// manifest (no simulation): another size, resolution, format, or some
     /// metrics and variants only.
     Plot(cli::plot::PlotArgs),
+    /// Write a scenario file with every section and key commented (meaning,
+    /// range, default, source), optionally starting from another scenario.
+    New(cli::new::NewArgs),
     /// Print a JSON Schema of scenario files, for editors that check and
     /// complete TOML keys (Even Better TOML / Taplo); docs/scenario.schema.json
     /// is a copy.
@@ -176,15 +179,10 @@ fn main() -> ExitCode {
         Command::Merge { dirs, out, quiet } => cli::study::merge(&dirs, out, quiet),
         Command::Plot(args) => cli::plot::plot(&args),
         Command::Validate { file } => cli::validate(&file),
-        Command::Schema => {
-            emit(&grassroots::output::json_schema::scenario_schema_text())
-        }
-        Command::Params { format } => {
-            emit(&grassroots::output::dictionary::params(format))
-        }
-        Command::Metrics { format } => {
-            emit(&grassroots::output::dictionary::metrics(format))
-        }
+        Command::New(args) => cli::new::new(&args),
+        Command::Schema => emit(&grassroots::output::json_schema::scenario_schema_text()),
+        Command::Params { format } => emit(&grassroots::output::dictionary::params(format)),
+        Command::Metrics { format } => emit(&grassroots::output::dictionary::metrics(format)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

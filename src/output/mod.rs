@@ -24,6 +24,7 @@ pub mod run;
 pub mod sensitivity;
 pub mod store;
 pub mod study;
+pub mod template;
 
 pub use lock::DirLock;
 pub use ownership::{StagedDir, claim_study_dir, inputs_identity};
