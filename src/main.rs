@@ -99,6 +99,11 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Write DIR/report.html: one self-contained page of a finished run or study.
+    Report {
+        /// Output directory of a finished run, compare, sweep, sensitivity or calibrate.
+        dir: PathBuf,
+    },
     /// Check a scenario file (parameters and study sections) without running it.
     Validate {
         /// Scenario file (TOML).
@@ -141,6 +146,7 @@ fn main() -> ExitCode {
             shard,
         } => cli::study::calibrate(&file, &common, shard),
         Command::Merge { dirs, out, quiet } => cli::study::merge(&dirs, out, quiet),
+        Command::Report { dir } => cli::report::report(&dir),
         Command::Validate { file } => cli::validate(&file),
         Command::Params => {
             print!("{}", grassroots::scenario::schema::markdown_table());

@@ -12,6 +12,7 @@ pub mod calibration;
 pub mod chart;
 pub mod csv;
 pub mod files;
+pub mod html;
 pub mod lock;
 pub mod manifest;
 pub mod merge;
