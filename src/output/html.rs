@@ -63,7 +63,7 @@ tr.set td { background: #fff8e5; }
 table.params tr.section th { background: #eef2f6; padding-top: 0.6rem; }
 table.params td:first-child { white-space: nowrap; }
 figure { margin: 1.2rem 0 1.8rem; }
-figure svg { display: block; max-width: 100%; height: auto; margin: 0 auto; }
+figure svg { display: block; width: 100%; max-width: 900px; height: auto; margin: 0 auto; }
 figcaption { color: #444; font-size: 0.92rem; margin-top: 0.3rem; text-align: center; }
 details { margin: 0.5rem 0; }
 summary { cursor: pointer; font-weight: 600; }
