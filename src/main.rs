@@ -99,6 +99,10 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Redraw the charts of a finished run or study from its CSV files and
+    /// manifest (no simulation): another size, resolution, format, or some
+    /// metrics and variants only.
+    Plot(cli::plot::PlotArgs),
     /// Write DIR/report.html: one self-contained page of a finished run or study.
     Report {
         /// Output directory of a finished run, compare, sweep, sensitivity or calibrate.
@@ -146,6 +150,7 @@ fn main() -> ExitCode {
             shard,
         } => cli::study::calibrate(&file, &common, shard),
         Command::Merge { dirs, out, quiet } => cli::study::merge(&dirs, out, quiet),
+        Command::Plot(args) => cli::plot::plot(&args),
         Command::Report { dir } => cli::report::report(&dir),
         Command::Validate { file } => cli::validate(&file),
         Command::Params => {
