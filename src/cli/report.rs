@@ -3,6 +3,7 @@
 
 use super::{InputError, command_text};
 use anyhow::Result;
+use grassroots::output::files::write_atomic;
 use grassroots::output::html::{self, REPORT_HTML};
 use grassroots::output::{DirLock, OutputError, manifest};
 use serde_json::Value;
@@ -76,11 +77,15 @@ pub fn report(dir: &Path) -> Result<()> {
         }
         .into());
     }
-    // The page is rendered from the manifest as it will be, listing the page.
-    html::write(dir, listed.as_ref().unwrap_or(&manifest))?;
+    // The page is rendered from the manifest as it will be, listing the
+    // page, and written after the manifest: interrupted in between, the
+    // manifest lists a page not yet written (harmless), never the reverse
+    // (a page grassroots would then refuse to replace).
+    let page = html::render(dir, listed.as_ref().unwrap_or(&manifest))?;
     if let Some(listed) = listed {
         manifest::write(dir, &listed)?;
     }
+    write_atomic(&target, page.as_bytes())?;
     println!("wrote {}", target.display());
     Ok(())
 }

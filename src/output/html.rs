@@ -1122,6 +1122,12 @@ impl Charts {
             .enumerate()
         {
             let path = cx.dir.join(file);
+            if file.split('/').any(|part| part == ".." || part.is_empty()) {
+                return Err(malformed(
+                    &cx.dir.join("manifest.json"),
+                    format!("lists the chart `{file}`, which is not a file under charts/"),
+                ));
+            }
             let raw = std::fs::read_to_string(&path).map_err(io_err(&path))?;
             let svg = inline_svg(&raw, &format!("c{i}-")).map_err(|why| malformed(&path, why))?;
             let title = svg_title(&raw).unwrap_or_else(|| {
