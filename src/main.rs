@@ -126,6 +126,11 @@ enum Command {
     /// complete TOML keys (Even Better TOML / Taplo); docs/scenario.schema.json
     /// is a copy.
     Schema,
+    /// Write DIR/report.html: one self-contained page of a finished run or study.
+    Report {
+        /// Output directory of a finished run, compare, sweep, sensitivity or calibrate.
+        dir: PathBuf,
+    },
     /// Check a scenario file (parameters and study sections) without running it.
     Validate {
         /// Scenario file (TOML).
@@ -178,6 +183,7 @@ fn main() -> ExitCode {
         } => cli::study::calibrate(&file, &common, shard),
         Command::Merge { dirs, out, quiet } => cli::study::merge(&dirs, out, quiet),
         Command::Plot(args) => cli::plot::plot(&args),
+        Command::Report { dir } => cli::report::report(&dir),
         Command::Validate { file } => cli::validate(&file),
         Command::New(args) => cli::new::new(&args),
         Command::Schema => emit(&grassroots::output::json_schema::scenario_schema_text()),

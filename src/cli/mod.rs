@@ -5,6 +5,7 @@
 pub mod memory;
 pub mod new;
 pub mod plot;
+pub mod report;
 pub mod run;
 pub mod study;
 

@@ -13,6 +13,7 @@ pub mod chart;
 pub mod csv;
 pub mod dictionary;
 pub mod files;
+pub mod html;
 pub mod json_schema;
 pub mod lock;
 pub mod manifest;
