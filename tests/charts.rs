@@ -129,6 +129,18 @@ fn a_run_draws_print_sized_time_series_and_a_dashboard_that_plot_redraws() {
     ]);
     let (w, _, _) = png_facts(&charts.join("reform_small_share_met.png"));
     assert_eq!(w, 315, "8 cm at 100 dpi");
+
+    // report.html inlines the charts, so `plot` draws it again with them.
+    let page = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let svg = std::fs::read_to_string(charts.join("reform_small_dashboard.svg")).unwrap();
+    let before_page = page.clone();
+    run(&["plot", o, "--width-cm", "12", "--format", "svg", "-q"]);
+    let page = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert_ne!(page, before_page, "report.html follows the redrawn charts");
+    assert_ne!(
+        std::fs::read_to_string(charts.join("reform_small_dashboard.svg")).unwrap(),
+        svg
+    );
 }
 
 #[test]

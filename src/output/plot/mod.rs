@@ -280,5 +280,15 @@ pub fn redraw(
     if updated != manifest {
         super::manifest::write(dir, &updated)?;
     }
+    // report.html inlines the charts: draw it again with them.
+    let listed = |m: &Value| {
+        m.get("files").and_then(Value::as_array).is_some_and(|f| {
+            f.iter()
+                .any(|f| f.as_str() == Some(super::html::REPORT_HTML))
+        })
+    };
+    if listed(&updated) {
+        super::html::write(dir, &updated)?;
+    }
     Ok(names)
 }
