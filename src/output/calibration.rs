@@ -201,7 +201,7 @@ pub fn write(
     let mut written = files::commit_all(dir, tables)?;
     write_atomic(&dir.join("calibrated.toml"), toml.as_bytes())?;
     written.push("calibrated.toml".into());
-    let charts = super::study::draw_charts(plan, dir)?;
+    let charts = super::plot::commit_study_charts(plan, dir)?;
     let pairs = charts
         .iter()
         .find(|c| c.ends_with("posterior_pairs.png"))

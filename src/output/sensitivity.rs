@@ -26,7 +26,7 @@ pub fn write(study: &Study, results: &Results, dir: &Path) -> Result<Vec<String>
         files::write_csv(&dir.join("design.csv"), |w| design_csv(w, plan, &analysis))?,
     ];
     let mut written = files::commit_all(dir, tables)?;
-    written.extend(super::study::draw_charts(plan, dir)?);
+    written.extend(super::plot::commit_study_charts(plan, dir)?);
     let markdown = report(plan, &analysis, &chart::pngs(&written));
     write_atomic(&dir.join("report.md"), markdown.as_bytes())?;
     written.push("report.md".into());

@@ -238,21 +238,8 @@ fn assemble_sweep(
         })?);
     }
     let mut written = files::commit_all(dir, tables)?;
-    written.extend(draw_charts(plan, dir)?);
+    written.extend(super::plot::commit_study_charts(plan, dir)?);
     Ok((written, results))
-}
-
-/// Draw a study's charts from the result files just committed in `dir`, the
-/// way `grassroots plot` redraws them (so it reproduces them exactly), and
-/// commit them; returns their names.
-pub fn draw_charts(plan: &Plan, dir: &Path) -> Result<Vec<String>, OutputError> {
-    let described = manifest::of_study(plan, &[], &[]);
-    let mut written = Vec::new();
-    for drawn in super::plot::charts(dir, &described, &super::plot::PlotOptions::default())? {
-        drawn.file.commit()?;
-        written.push(drawn.name);
-    }
-    Ok(written)
 }
 
 /// Remove the result files of a previous assembly that this one did not

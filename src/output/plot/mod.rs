@@ -292,3 +292,19 @@ pub fn redraw(
     }
     Ok(names)
 }
+
+/// Draw the charts of the study `plan` from the result files just committed
+/// in `dir`, the way `plot` redraws them (so it reproduces them exactly),
+/// and commit them; returns their names relative to `dir`.
+pub fn commit_study_charts(
+    plan: &crate::study::plan::Plan,
+    dir: &Path,
+) -> Result<Vec<String>, OutputError> {
+    let described = super::manifest::of_study(plan, &[], &[]);
+    let mut written = Vec::new();
+    for drawn in charts(dir, &described, &PlotOptions::default())? {
+        drawn.file.commit()?;
+        written.push(drawn.name);
+    }
+    Ok(written)
+}
