@@ -211,13 +211,14 @@ fn parse(bytes: &[u8], key: &str, months: u32) -> Result<StoredRun, String> {
             .unwrap_or("")
     };
     if field("format") != FORMAT.to_string() {
-        let format = match field("format") {
-            "" => "format 1, without the final-month distributions".to_string(),
-            other => format!("format `{other}`"),
-        };
-        return Err(format!(
-            "was stored by another grassroots ({format}); this build reads and writes format {FORMAT}"
-        ));
+        return Err(match field("format") {
+            "" => format!(
+                "was stored by an older grassroots in store format 1, without the final-month distributions; this build reads only format {FORMAT}"
+            ),
+            other => format!(
+                "was stored in store format `{other}`; this build reads only format {FORMAT}"
+            ),
+        });
     }
     if field("key") != key {
         return Err(format!(
