@@ -16,6 +16,7 @@ pub mod lock;
 pub mod manifest;
 pub mod merge;
 pub mod ownership;
+pub mod plot;
 pub mod report;
 pub mod run;
 pub mod sensitivity;

@@ -3,7 +3,7 @@
 
 use super::files::{self, AtomicFile, write_atomic};
 use super::manifest::{self, RunInfo};
-use super::{OutputError, chart, csv, io_err, report};
+use super::{OutputError, chart, csv, report};
 use crate::scenario::Scenario;
 use crate::study::{MonthSummary, ReplicateRun};
 use std::path::Path;
@@ -48,25 +48,19 @@ pub fn write(
         })?);
     }
     let mut written = files::commit_all(dir, tables)?;
-    let charts = dir.join("charts");
-    std::fs::create_dir_all(&charts).map_err(io_err(&charts))?;
-    let note = report::overrides_note(out.question);
-    for metric in crate::metrics::with_role(crate::metrics::Role::Charted) {
-        let title = format!("{}{note} — {}", s.scenario.name, metric.replace('_', " "));
-        let drawn = chart::draw_in_every_format(&charts, metric, |path| {
-            chart::draw_metric(path, &title, metric, out.summaries)
-        })?;
-        for (file, ext) in drawn.into_iter().zip(chart::FORMATS) {
-            file.commit()?;
-            written.push(format!("charts/{metric}.{ext}"));
-        }
+    // Charts are drawn from the files just written, the way `plot` redraws
+    // them, so `plot` reproduces them exactly.
+    let seeds: Vec<u64> = out.runs.iter().map(|r| r.seed).collect();
+    let described = manifest::of_run(s, &info, &seeds);
+    for drawn in super::plot::charts(dir, &described, &super::plot::PlotOptions::default())? {
+        drawn.file.commit()?;
+        written.push(drawn.name);
     }
     let markdown = report::run_report(s, &info.overrides, out.summaries, &chart::pngs(&written));
     write_atomic(&dir.join("report.md"), markdown.as_bytes())?;
     written.push("report.md".into());
     written.push("manifest.json".into());
     info.files = written.clone();
-    let seeds: Vec<u64> = out.runs.iter().map(|r| r.seed).collect();
     manifest::write(dir, &manifest::of_run(s, &info, &seeds))?;
     Ok(written)
 }

@@ -4,14 +4,11 @@
 //! Fonts come from the DejaVu Sans file compiled into the binary, so charts
 //! render on a machine without system fonts.
 
-use super::OutputError;
-use super::files::AtomicFile;
-use crate::study::MonthSummary;
+use crate::output::OutputError;
+use crate::output::files::AtomicFile;
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use plotters::style::{FontStyle, register_font};
 use std::path::Path;
-use std::sync::Once;
 
 /// Call `$draw(root, args...)` with a drawing area of the backend the path's
 /// extension asks for: SVG for `.svg`, PNG otherwise.
@@ -25,17 +22,7 @@ macro_rules! on_backend {
     };
 }
 
-static FONT: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
-static REGISTER: Once = Once::new();
-
-/// Register the embedded font once per process (the only font set-up).
-fn ensure_font() {
-    REGISTER.call_once(|| {
-        // The bundled file is a valid TrueType font; a failure would only
-        // lose text, never the chart.
-        let _ = register_font("sans-serif", FontStyle::Normal, FONT);
-    });
-}
+use super::ensure_font;
 
 /// The formats every chart is written in: PNG for viewing, SVG for print.
 pub const FORMATS: [&str; 2] = ["png", "svg"];
@@ -101,35 +88,6 @@ pub fn pngs(written: &[String]) -> Vec<String> {
         .filter(|f| f.starts_with("charts/") && f.ends_with(".png"))
         .cloned()
         .collect()
-}
-
-/// The series of `metric` from a run's summary rows.
-pub fn series_of(label: &str, metric: &str, rows: &[MonthSummary]) -> Series {
-    let points = rows
-        .iter()
-        .filter(|r| r.metric == metric)
-        .map(|r| band_point(f64::from(r.month) + 1.0, &r.summary))
-        .collect();
-    Series {
-        label: label.to_string(),
-        points,
-    }
-}
-
-/// Draw `metric` over months from a run's summary: mean line and CI band.
-pub fn draw_metric(
-    path: &Path,
-    title: &str,
-    metric: &str,
-    rows: &[MonthSummary],
-) -> Result<(), OutputError> {
-    draw_series(
-        path,
-        title,
-        "month",
-        metric,
-        &[series_of("mean", metric, rows)],
-    )
 }
 
 /// Draw several series of `metric` against `x_desc` (months, or a swept

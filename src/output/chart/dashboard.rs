@@ -1,0 +1,63 @@
+//! The dashboard: one figure of panels for the first page of a report (the
+//! main outcomes over time, and for a comparison the differences from the
+//! baseline).
+
+use super::forest::ForestPanel;
+use super::timeseries::TimeSeries;
+use super::{Figure, Frame, note, size, titled};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+/// One panel of a dashboard.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Panel {
+    /// A time series, captioned with its title.
+    Series(TimeSeries),
+    /// A forest panel of one outcome.
+    Forest(ForestPanel),
+}
+
+/// A dashboard: panels on a grid of two columns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dashboard {
+    /// Title.
+    pub title: String,
+    /// Panels, left to right, top to bottom.
+    pub panels: Vec<Panel>,
+    /// The note under the figure.
+    pub note: String,
+}
+
+impl Dashboard {
+    fn columns(&self) -> usize {
+        if self.panels.len() > 1 { 2 } else { 1 }
+    }
+}
+
+impl Figure for Dashboard {
+    fn height_pt(&self, width_pt: f64) -> f64 {
+        let cols = self.columns();
+        let rows = self.panels.len().max(1).div_ceil(cols);
+        size::TITLE * 2.4 + rows as f64 * (width_pt / cols as f64) * 0.8 + size::NOTE * 2.6
+    }
+
+    fn draw<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        frame: &Frame,
+    ) -> Result<(), String> {
+        let body = titled(area, frame, &self.title, size::TITLE)?;
+        let (_, h) = body.dim_in_pixel();
+        let (grid, foot) = body.split_vertically(h as i32 - frame.px(size::NOTE * 2.6));
+        let cols = self.columns();
+        let rows = self.panels.len().max(1).div_ceil(cols);
+        for (panel, cell) in self.panels.iter().zip(grid.split_evenly((rows, cols))) {
+            let cell = cell.margin(frame.px(4.0), frame.px(4.0), frame.px(4.0), frame.px(4.0));
+            match panel {
+                Panel::Series(ts) => ts.draw_panel(&cell, frame, &ts.title)?,
+                Panel::Forest(f) => f.draw(&cell, frame)?,
+            }
+        }
+        note(&foot, frame, &self.note)
+    }
+}

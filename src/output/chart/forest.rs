@@ -1,0 +1,260 @@
+//! Forest plots: each variant's difference from the baseline on an outcome,
+//! point and 95 % CI, sorted, against a zero line, labelled with the
+//! relative difference; one panel per outcome.
+
+use super::{
+    Drawn, Figure, Frame, GREY, GRID, Ticked, colour, nice_ticks, note, padded, size, tick_label,
+    titled,
+};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+/// One row: a variant's difference from the baseline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Estimate {
+    /// Variant name.
+    pub label: String,
+    /// Difference from the baseline.
+    pub value: f64,
+    /// Lower end of its 95 % CI.
+    pub lo: f64,
+    /// Upper end of its 95 % CI.
+    pub hi: f64,
+    /// The difference relative to the baseline mean, when that is not zero.
+    pub relative: Option<f64>,
+}
+
+impl Estimate {
+    /// Whether the CI excludes zero.
+    pub fn excludes_zero(&self) -> bool {
+        self.lo > 0.0 || self.hi < 0.0
+    }
+
+    /// The label at the right of the row: the relative difference ("+21.6 %")
+    /// or, without one, the difference.
+    pub fn annotation(&self) -> String {
+        match self.relative {
+            Some(r) if r.is_finite() => {
+                let pct = 100.0 * r;
+                let digits = if pct.abs() >= 100.0 { 0 } else { 1 };
+                let sign = if pct > 0.0 { "+" } else { "" };
+                format!("{sign}{} %", tick_label(pct, digits))
+            }
+            _ => {
+                let sign = if self.value > 0.0 { "+" } else { "" };
+                format!("{sign}{}", crate::output::report::sig4(self.value))
+            }
+        }
+    }
+}
+
+/// One outcome's panel.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ForestPanel {
+    /// Outcome (panel title).
+    pub title: String,
+    /// x-axis description ("difference from baseline (unit)").
+    pub axis: String,
+    /// Rows, drawn in the order given (see [`ForestPanel::sorted`]).
+    pub rows: Vec<Estimate>,
+}
+
+impl ForestPanel {
+    /// The panel with its rows sorted from the largest difference down.
+    pub fn sorted(mut self) -> ForestPanel {
+        self.rows.sort_by(|a, b| b.value.total_cmp(&a.value));
+        self
+    }
+
+    fn height_pt(&self) -> f64 {
+        size::PANEL * 2.0 + self.rows.len().max(1) as f64 * ROW_PT + size::TICK + size::LABEL + 14.0
+    }
+
+    /// Draw the panel on `area`.
+    pub fn draw<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        frame: &Frame,
+    ) -> Result<(), String> {
+        let n = self.rows.len().max(1) as f64;
+        let lo = self
+            .rows
+            .iter()
+            .map(|r| r.lo.min(r.value))
+            .fold(0.0, f64::min);
+        let hi = self
+            .rows
+            .iter()
+            .map(|r| r.hi.max(r.value))
+            .fold(0.0, f64::max);
+        let (x0, x1) = padded(lo, hi);
+        // `padded` snaps a near-zero lower end to zero; a forest wants room
+        // on both sides of the zero line.
+        let pad = (x1 - x0) * 0.04;
+        let (x0, x1) = (x0.min(-pad), x1.max(pad));
+        let (ticks, dec) = nice_ticks(x0, x1, 5);
+        let label_pt = self
+            .rows
+            .iter()
+            .map(|r| Frame::text_width_pt(&r.label, size::LABEL))
+            .fold(0.0, f64::max)
+            + 6.0;
+        let note_pt = self
+            .rows
+            .iter()
+            .map(|r| Frame::text_width_pt(&r.annotation(), size::LABEL))
+            .fold(0.0, f64::max)
+            + 8.0;
+        let mut chart = ChartBuilder::on(area)
+            .caption(&self.title, frame.font(size::PANEL, BLACK))
+            .margin_top(frame.px(4.0))
+            .margin_left(frame.px(2.0))
+            .margin_right(frame.px(note_pt))
+            .margin_bottom(frame.px(2.0))
+            .x_label_area_size(frame.px(size::TICK + size::LABEL + 10.0))
+            .y_label_area_size(frame.px(label_pt))
+            .build_cartesian_2d(Ticked::new(x0, x1, ticks), 0.0..n)
+            .drawn()?;
+        chart
+            .configure_mesh()
+            .bold_line_style(GRID.stroke_width(frame.upx(0.5)))
+            .light_line_style(TRANSPARENT)
+            .axis_style(GREY.stroke_width(frame.upx(0.6)))
+            .y_labels(0)
+            .disable_y_mesh()
+            .x_desc(&self.axis)
+            .x_label_formatter(&|x| tick_label(*x, dec))
+            .label_style(frame.font(size::TICK, BLACK))
+            .axis_desc_style(frame.font(size::LABEL, BLACK))
+            .set_all_tick_mark_size(frame.px(2.0))
+            .draw()
+            .drawn()?;
+        chart
+            .draw_series(std::iter::once(PathElement::new(
+                vec![(0.0, 0.0), (0.0, n)],
+                GREY.stroke_width(frame.upx(0.8)),
+            )))
+            .drawn()?;
+        let base = area.get_base_pixel();
+        let ink = colour(1);
+        for (i, r) in self.rows.iter().enumerate() {
+            let y = n - 0.5 - i as f64;
+            let line = ink.stroke_width(frame.upx(1.0));
+            chart
+                .draw_series(std::iter::once(PathElement::new(
+                    vec![(r.lo, y), (r.hi, y)],
+                    line,
+                )))
+                .drawn()?;
+            let radius = frame.px(2.4);
+            let point = if r.excludes_zero() {
+                Circle::new((r.value, y), radius, ink.filled())
+            } else {
+                Circle::new((r.value, y), radius, WHITE.filled())
+            };
+            chart.draw_series(std::iter::once(point)).drawn()?;
+            chart
+                .draw_series(std::iter::once(Circle::new((r.value, y), radius, line)))
+                .drawn()?;
+            let left = chart.backend_coord(&(x0, y));
+            let right = chart.backend_coord(&(x1, y));
+            area.draw(&Text::new(
+                r.label.clone(),
+                (left.0 - base.0 - frame.px(4.0), left.1 - base.1),
+                frame
+                    .font(size::LABEL, BLACK)
+                    .pos(Pos::new(HPos::Right, VPos::Center)),
+            ))
+            .drawn()?;
+            area.draw(&Text::new(
+                r.annotation(),
+                (right.0 - base.0 + frame.px(4.0), right.1 - base.1),
+                frame
+                    .font(size::LABEL, if r.excludes_zero() { BLACK } else { GREY })
+                    .pos(Pos::new(HPos::Left, VPos::Center)),
+            ))
+            .drawn()?;
+        }
+        Ok(())
+    }
+}
+
+/// Height of a row in points.
+const ROW_PT: f64 = 13.0;
+
+/// A forest plot: one panel per outcome, stacked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Forest {
+    /// Title (the study's name).
+    pub title: String,
+    /// Panels.
+    pub panels: Vec<ForestPanel>,
+    /// The note under the chart.
+    pub note: String,
+}
+
+impl Figure for Forest {
+    fn height_pt(&self, _width_pt: f64) -> f64 {
+        size::TITLE * 2.4
+            + self.panels.iter().map(ForestPanel::height_pt).sum::<f64>()
+            + size::NOTE * 2.6
+    }
+
+    fn draw<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        frame: &Frame,
+    ) -> Result<(), String> {
+        let body = titled(area, frame, &self.title, size::TITLE)?;
+        let (_, h) = body.dim_in_pixel();
+        let (mut rest, foot) = body.split_vertically(h as i32 - frame.px(size::NOTE * 2.6));
+        for panel in &self.panels {
+            let (this, below) = rest.split_vertically(frame.px(panel.height_pt()));
+            panel.draw(&this, frame)?;
+            rest = below;
+        }
+        note(&foot, frame, &self.note)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(label: &str, value: f64, relative: Option<f64>) -> Estimate {
+        Estimate {
+            label: label.into(),
+            value,
+            lo: value - 0.1,
+            hi: value + 0.1,
+            relative,
+        }
+    }
+
+    #[test]
+    fn rows_sort_from_the_largest_difference() {
+        let p = ForestPanel {
+            title: "t".into(),
+            axis: "a".into(),
+            rows: vec![
+                row("a", 0.1, None),
+                row("b", 0.5, None),
+                row("c", -0.3, None),
+            ],
+        }
+        .sorted();
+        let order: Vec<&str> = p.rows.iter().map(|r| r.label.as_str()).collect();
+        assert_eq!(order, ["b", "a", "c"]);
+    }
+
+    #[test]
+    fn annotations_read_as_percentages() {
+        assert_eq!(row("a", 0.02, Some(0.216)).annotation(), "+21.6 %");
+        assert_eq!(row("a", -0.02, Some(-0.05)).annotation(), "\u{2212}5.0 %");
+        assert_eq!(row("a", 2.0, Some(1.5)).annotation(), "+150 %");
+        assert_eq!(row("a", 0.25, None).annotation(), "+0.2500");
+        assert!(row("a", 0.2, None).excludes_zero());
+        assert!(!row("a", 0.05, None).excludes_zero());
+    }
+}

@@ -1,0 +1,595 @@
+//! Charts a researcher can put straight into a paper (`docs/charts.md`).
+//!
+//! Every chart is a [`Figure`]: data and words, drawn on any plotters
+//! backend in sizes given in points, so the same figure comes out as a
+//! print-resolution PNG and as an SVG with real text ([`ChartOptions`]).
+//! Fonts come from the DejaVu Sans file compiled into the binary, so charts
+//! render on a machine without system fonts. Colours are the Okabe–Ito
+//! palette, safe for colour-blind readers ([`colour`]).
+//!
+//! One module per kind of chart: [`timeseries`] (mean and 95 % CI band over
+//! months), [`forest`] (differences from the baseline), [`dashboard`] (a
+//! first-page figure of panels), [`sweep`] (heatmaps, lines, scatter and
+//! tornado charts of sweeps), [`methods`] (sensitivity and calibration).
+
+pub mod dashboard;
+pub mod forest;
+mod legacy;
+pub mod timeseries;
+
+pub use legacy::{
+    FORMATS, MorrisPoint, Pairs, Series, SobolBar, band_point, draw_heatmap, draw_in_every_format,
+    draw_morris, draw_pairs, draw_series, draw_sobol, pngs,
+};
+
+use super::OutputError;
+use super::files::AtomicFile;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::{FontStyle, register_font};
+use std::path::Path;
+use std::sync::Once;
+
+static FONT: &[u8] = include_bytes!("../../../assets/DejaVuSans.ttf");
+static REGISTER: Once = Once::new();
+
+/// Register the embedded font once per process (the only font set-up).
+pub(crate) fn ensure_font() {
+    REGISTER.call_once(|| {
+        // The bundled file is a valid TrueType font; a failure would only
+        // lose text, never the chart.
+        let _ = register_font("sans-serif", FontStyle::Normal, FONT);
+    });
+}
+
+/// A file format charts are written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Raster, at the chosen DPI.
+    Png,
+    /// Vector, with text as `<text>` elements (sized at 96 px per inch).
+    Svg,
+}
+
+impl Format {
+    /// The file extension.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Png => "png",
+            Format::Svg => "svg",
+        }
+    }
+
+    /// The format named `name` (`png` or `svg`).
+    pub fn parse(name: &str) -> Option<Format> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "png" => Some(Format::Png),
+            "svg" => Some(Format::Svg),
+            _ => None,
+        }
+    }
+}
+
+/// Size, resolution and formats of the charts written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChartOptions {
+    /// Width of a chart in centimetres (height follows from its kind).
+    pub width_cm: f64,
+    /// Resolution of PNG files, dots per inch.
+    pub dpi: u32,
+    /// Formats written, each chart once per format.
+    pub formats: Vec<Format>,
+}
+
+/// Default width: a single-column figure of a printed page.
+pub const DEFAULT_WIDTH_CM: f64 = 16.0;
+/// Default PNG resolution: print quality.
+pub const DEFAULT_DPI: u32 = 300;
+/// Widths and resolutions accepted (a chart of 100 cm at 1200 dpi would be
+/// 47 000 pixels wide).
+pub const WIDTH_CM_RANGE: (f64, f64) = (4.0, 60.0);
+/// See [`WIDTH_CM_RANGE`].
+pub const DPI_RANGE: (u32, u32) = (50, 1200);
+
+impl Default for ChartOptions {
+    fn default() -> Self {
+        ChartOptions {
+            width_cm: DEFAULT_WIDTH_CM,
+            dpi: DEFAULT_DPI,
+            formats: vec![Format::Png, Format::Svg],
+        }
+    }
+}
+
+impl ChartOptions {
+    /// Check the options, saying what would be valid.
+    pub fn check(&self) -> Result<(), String> {
+        let (w0, w1) = WIDTH_CM_RANGE;
+        if !(self.width_cm >= w0 && self.width_cm <= w1) {
+            return Err(format!(
+                "chart width {} cm is outside {w0}–{w1} cm",
+                self.width_cm
+            ));
+        }
+        let (d0, d1) = DPI_RANGE;
+        if !(d0..=d1).contains(&self.dpi) {
+            return Err(format!("{} dpi is outside {d0}–{d1} dpi", self.dpi));
+        }
+        if self.formats.is_empty() {
+            return Err("no chart format chosen; valid formats: png, svg".into());
+        }
+        Ok(())
+    }
+
+    /// The frame of a figure of `height_pt` points (for a width of
+    /// `width_pt()` points) in format `format`.
+    pub fn frame(&self, format: Format, height_pt: f64) -> Frame {
+        let per_inch = match format {
+            Format::Png => f64::from(self.dpi),
+            Format::Svg => 96.0,
+        };
+        let px_per_pt = per_inch / 72.0;
+        Frame {
+            width: (self.width_pt() * px_per_pt).round() as u32,
+            height: (height_pt * px_per_pt).round().max(1.0) as u32,
+            px_per_pt,
+        }
+    }
+
+    /// The chart width in points (1/72 inch).
+    pub fn width_pt(&self) -> f64 {
+        self.width_cm / 2.54 * 72.0
+    }
+}
+
+/// The pixel frame a figure is drawn in: its size and how many pixels make
+/// a point, so fonts and lines keep their printed size at any resolution.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Frame {
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// Pixels per point.
+    pub px_per_pt: f64,
+}
+
+impl Frame {
+    /// `pt` points in pixels.
+    pub fn px(&self, pt: f64) -> i32 {
+        (pt * self.px_per_pt).round() as i32
+    }
+
+    /// `pt` points in pixels, at least one.
+    pub fn upx(&self, pt: f64) -> u32 {
+        (pt * self.px_per_pt).round().max(1.0) as u32
+    }
+
+    /// The embedded font at `pt` points, in `colour`.
+    pub fn font(&self, pt: f64, colour: RGBColor) -> TextStyle<'static> {
+        ("sans-serif", pt * self.px_per_pt)
+            .into_font()
+            .color(&colour)
+    }
+
+    /// Approximate width in points of `text` at `pt` points (DejaVu Sans
+    /// averages 0.55 em per character), for reserving label space.
+    pub fn text_width_pt(text: &str, pt: f64) -> f64 {
+        text.chars().count() as f64 * pt * 0.58
+    }
+}
+
+/// Type sizes of every chart, in points.
+pub mod size {
+    /// Figure title.
+    pub const TITLE: f64 = 10.0;
+    /// Panel title.
+    pub const PANEL: f64 = 9.0;
+    /// Axis descriptions and legend text.
+    pub const LABEL: f64 = 8.0;
+    /// Tick labels.
+    pub const TICK: f64 = 7.5;
+    /// The note under a chart.
+    pub const NOTE: f64 = 6.5;
+    /// Data lines.
+    pub const LINE: f64 = 1.2;
+}
+
+/// A chart: data and words, drawn on any backend.
+pub trait Figure {
+    /// Height in points for a width of `width_pt` points.
+    fn height_pt(&self, width_pt: f64) -> f64;
+
+    /// Draw the figure on `area` (the whole frame, or a panel of a
+    /// dashboard).
+    fn draw<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        frame: &Frame,
+    ) -> Result<(), String>;
+}
+
+/// Turn a drawing error into its message.
+pub trait Drawn<T> {
+    /// The value, or the error's message.
+    fn drawn(self) -> Result<T, String>;
+}
+
+impl<T, E: std::fmt::Display> Drawn<T> for Result<T, E> {
+    fn drawn(self) -> Result<T, String> {
+        self.map_err(|e| e.to_string())
+    }
+}
+
+/// Draw `figure` into `path` in `format`.
+pub fn render(
+    figure: &impl Figure,
+    path: &Path,
+    format: Format,
+    options: &ChartOptions,
+) -> Result<(), OutputError> {
+    ensure_font();
+    let frame = options.frame(format, figure.height_pt(options.width_pt()));
+    let size = (frame.width, frame.height);
+    let drawn = match format {
+        Format::Svg => {
+            let root = SVGBackend::new(path, size).into_drawing_area();
+            draw_whole(figure, &root, &frame)
+        }
+        Format::Png => {
+            let root = BitMapBackend::new(path, size).into_drawing_area();
+            draw_whole(figure, &root, &frame)
+        }
+    };
+    drawn.map_err(|message| OutputError::Chart {
+        path: path.to_path_buf(),
+        message,
+    })
+}
+
+fn draw_whole<DB: DrawingBackend>(
+    figure: &impl Figure,
+    root: &DrawingArea<DB, Shift>,
+    frame: &Frame,
+) -> Result<(), String> {
+    root.fill(&WHITE).drawn()?;
+    figure.draw(root, frame)?;
+    root.present().drawn()
+}
+
+/// Draw `figure` as `dir/STEM.EXT` in each chosen format, each into a
+/// partial file the caller commits (alone, or with the rest of a study).
+/// Returns the files and their names relative to `dir`'s parent folder
+/// `charts/`.
+pub fn write(
+    dir: &Path,
+    stem: &str,
+    figure: &impl Figure,
+    options: &ChartOptions,
+) -> Result<Vec<AtomicFile>, OutputError> {
+    options
+        .formats
+        .iter()
+        .map(|&format| {
+            let file =
+                AtomicFile::create(&dir.join(format!("{stem}.{}", format.extension())), true)?;
+            render(figure, file.path(), format, options)?;
+            Ok(file)
+        })
+        .collect()
+}
+
+/// The Okabe–Ito palette (Okabe and Ito 2008), in the order series take
+/// it: black for the baseline, then the colours most distinct on white.
+/// Yellow comes last, being faint on white.
+pub const PALETTE: [RGBColor; 8] = [
+    RGBColor(0, 0, 0),
+    RGBColor(0, 114, 178),
+    RGBColor(213, 94, 0),
+    RGBColor(0, 158, 115),
+    RGBColor(204, 121, 167),
+    RGBColor(230, 159, 0),
+    RGBColor(86, 180, 233),
+    RGBColor(240, 228, 66),
+];
+
+/// The colour of series `i` (colours repeat after eight; charts with more
+/// than five series draw small multiples instead).
+pub fn colour(i: usize) -> RGBColor {
+    PALETTE[i % PALETTE.len()]
+}
+
+/// Grey for reference lines and secondary text.
+pub const GREY: RGBColor = RGBColor(120, 120, 120);
+/// Grid lines.
+pub const GRID: RGBColor = RGBColor(228, 228, 228);
+
+/// A linear axis from `lo` to `hi` with exactly the ticks given (plotters
+/// otherwise chooses its own, with mixed decimals).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ticked {
+    lo: f64,
+    hi: f64,
+    ticks: Vec<f64>,
+}
+
+impl Ticked {
+    /// The axis `lo..hi` with `ticks`.
+    pub fn new(lo: f64, hi: f64, ticks: Vec<f64>) -> Ticked {
+        Ticked { lo, hi, ticks }
+    }
+}
+
+impl plotters::coord::ranged1d::Ranged for Ticked {
+    type FormatOption = plotters::coord::ranged1d::DefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
+        let span = if self.hi > self.lo {
+            self.hi - self.lo
+        } else {
+            1.0
+        };
+        let t = (value - self.lo) / span;
+        limit.0 + (t * f64::from(limit.1 - limit.0)).round() as i32
+    }
+
+    fn key_points<Hint: plotters::coord::ranged1d::KeyPointHint>(&self, hint: Hint) -> Vec<f64> {
+        if hint.weight().allow_light_points() {
+            Vec::new()
+        } else {
+            self.ticks.clone()
+        }
+    }
+
+    fn range(&self) -> std::ops::Range<f64> {
+        self.lo..self.hi
+    }
+}
+
+/// Round, evenly spaced ticks covering `lo..=hi` (about `n` of them), and
+/// the decimals they need so all read alike ("0.10, 0.15, 0.20", "1250").
+pub fn nice_ticks(lo: f64, hi: f64, n: usize) -> (Vec<f64>, usize) {
+    if !(lo.is_finite() && hi.is_finite()) || hi <= lo {
+        return (vec![lo], 0);
+    }
+    let raw = (hi - lo) / n.max(1) as f64;
+    let magnitude = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 2.5, 5.0, 10.0]
+        .iter()
+        .map(|m| m * magnitude)
+        .find(|s| *s >= raw)
+        .unwrap_or(10.0 * magnitude);
+    let first = (lo / step).ceil();
+    let last = (hi / step).floor();
+    let ticks: Vec<f64> = (0..=((last - first).max(0.0) as usize))
+        .map(|i| (first + i as f64) * step)
+        .map(|t| if t.abs() < step * 1e-9 { 0.0 } else { t })
+        .collect();
+    let decimals = if step >= 1.0 {
+        0
+    } else {
+        // 0.25 needs two decimals, 0.2 one.
+        (0..=9)
+            .find(|&d| {
+                let scaled = step * 10f64.powi(d);
+                (scaled - scaled.round()).abs() < 1e-6
+            })
+            .unwrap_or(9) as usize
+    };
+    (ticks, decimals)
+}
+
+/// A tick label with `decimals` decimals; thousands grouped by a thin space
+/// from 10 000 up; a true minus sign.
+pub fn tick_label(x: f64, decimals: usize) -> String {
+    let text = format!("{:.*}", decimals, x.abs());
+    let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
+    let int = if int.len() > 4 {
+        let digits: Vec<char> = int.chars().collect();
+        let mut grouped = String::new();
+        for (i, c) in digits.iter().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                grouped.push('\u{2009}');
+            }
+            grouped.push(*c);
+        }
+        grouped
+    } else {
+        int.to_string()
+    };
+    let sign = if x < 0.0 && text.chars().any(|c| c.is_ascii_digit() && c != '0') {
+        "\u{2212}"
+    } else {
+        ""
+    };
+    if frac.is_empty() {
+        format!("{sign}{int}")
+    } else {
+        format!("{sign}{int}.{frac}")
+    }
+}
+
+/// A metric's readable name: `satisfaction_mean` → "satisfaction (mean)"
+/// is not attempted; underscores become spaces.
+pub fn metric_name(metric: &str) -> String {
+    metric.replace('_', " ")
+}
+
+/// An axis description for `metric` with its unit from the metric table:
+/// "realised service (needs/household/month)".
+pub fn metric_axis(metric: &str) -> String {
+    match crate::metrics::metric(metric) {
+        Some(m) if !m.unit.is_empty() && m.unit != "—" => {
+            format!("{} ({})", metric_name(metric), m.unit)
+        }
+        _ => metric_name(metric),
+    }
+}
+
+/// A metric's unit from the metric table ("" when it has none).
+pub fn metric_unit(metric: &str) -> String {
+    match crate::metrics::metric(metric) {
+        Some(m) if m.unit != "—" => m.unit.to_string(),
+        _ => String::new(),
+    }
+}
+
+/// A y range covering `lo..=hi` with a margin, starting at zero for
+/// non-negative data whose range reaches near zero.
+pub fn padded(lo: f64, hi: f64) -> (f64, f64) {
+    if !(lo.is_finite() && hi.is_finite()) {
+        return (0.0, 1.0);
+    }
+    if hi <= lo {
+        let d = if lo == 0.0 { 1.0 } else { lo.abs() * 0.1 };
+        return (lo - d, hi + d);
+    }
+    let pad = (hi - lo) * 0.06;
+    let lo = if lo >= 0.0 && lo - pad < 0.0 {
+        0.0
+    } else {
+        lo - pad
+    };
+    (lo, hi + pad)
+}
+
+/// Draw a note in grey at the bottom left of `area`.
+pub fn note<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    frame: &Frame,
+    text: &str,
+) -> Result<(), String> {
+    use plotters::style::text_anchor::{HPos, Pos, VPos};
+    let (_, h) = area.dim_in_pixel();
+    let style = frame
+        .font(size::NOTE, GREY)
+        .pos(Pos::new(HPos::Left, VPos::Bottom));
+    area.draw(&Text::new(
+        text.to_string(),
+        (frame.px(4.0), h as i32 - frame.px(3.0)),
+        style,
+    ))
+    .drawn()
+}
+
+/// Draw a title centred at the top of `area`; returns the area below it.
+pub fn titled<'a, DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    frame: &Frame,
+    title: &str,
+    pt: f64,
+) -> Result<DrawingArea<DB, Shift>, String> {
+    if title.is_empty() {
+        return Ok(area.clone());
+    }
+    let area = area.margin(frame.px(4.0), 0, 0, 0);
+    area.titled(title, frame.font(pt, BLACK)).drawn()
+}
+
+/// A dashed vertical segment from `(x, y0)` to `(x, y1)` in pixel
+/// coordinates.
+pub fn dashed_vertical<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    frame: &Frame,
+    x: i32,
+    (y0, y1): (i32, i32),
+    colour: RGBColor,
+) -> Result<(), String> {
+    let (dash, gap) = (frame.px(3.0).max(2), frame.px(2.0).max(1));
+    let width = frame.upx(0.8);
+    let mut y = y0.min(y1);
+    let end = y0.max(y1);
+    while y < end {
+        let to = (y + dash).min(end);
+        area.draw(&PathElement::new(
+            vec![(x, y), (x, to)],
+            colour.stroke_width(width),
+        ))
+        .drawn()?;
+        y = to + gap;
+    }
+    Ok(())
+}
+
+/// Spread label positions (pixels, any order) so neighbours are at least
+/// `gap` apart, keeping them as close to their targets as possible and
+/// within `lo..=hi`. Returns positions in the input order.
+pub fn spread(targets: &[i32], gap: i32, (lo, hi): (i32, i32)) -> Vec<i32> {
+    let mut order: Vec<usize> = (0..targets.len()).collect();
+    order.sort_by_key(|&i| (targets[i], i));
+    let mut placed: Vec<i32> = order.iter().map(|&i| targets[i].clamp(lo, hi)).collect();
+    for k in 1..placed.len() {
+        placed[k] = placed[k].max(placed[k - 1] + gap);
+    }
+    if let Some(&last) = placed.last() {
+        if last > hi {
+            let shift = last - hi;
+            for p in placed.iter_mut() {
+                *p -= shift;
+            }
+            for k in (0..placed.len().saturating_sub(1)).rev() {
+                placed[k] = placed[k].min(placed[k + 1] - gap);
+            }
+        }
+    }
+    let mut out = vec![0; targets.len()];
+    for (k, &i) in order.iter().enumerate() {
+        out[i] = placed[k];
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticks_are_round_and_read_alike() {
+        let (t, d) = nice_ticks(0.093, 0.161, 5);
+        assert_eq!(d, 2);
+        assert!(t.len() >= 3 && t.len() <= 8, "{t:?}");
+        let labels: Vec<String> = t.iter().map(|x| tick_label(*x, d)).collect();
+        assert!(labels.iter().all(|l| l.len() == 4), "{labels:?}");
+        let (t, d) = nice_ticks(1100.0, 1480.0, 5);
+        assert_eq!(d, 0);
+        assert_eq!(tick_label(t[0], d), "1100");
+        assert_eq!(tick_label(12500.0, 0), "12\u{2009}500");
+        assert_eq!(tick_label(-0.25, 2), "\u{2212}0.25");
+        assert_eq!(tick_label(-0.0001, 2), "0.00");
+    }
+
+    #[test]
+    fn frames_keep_printed_sizes() {
+        let o = ChartOptions::default();
+        let png = o.frame(Format::Png, 200.0);
+        assert_eq!(png.width, 1890); // 16 cm at 300 dpi
+        let svg = o.frame(Format::Svg, 200.0);
+        assert_eq!(svg.width, 605); // 16 cm at 96 px per inch
+        assert!(o.check().is_ok());
+        let bad = ChartOptions {
+            dpi: 5000,
+            ..ChartOptions::default()
+        };
+        assert!(bad.check().unwrap_err().contains("50–1200"));
+    }
+
+    #[test]
+    fn spread_labels_keep_their_gap_and_bounds() {
+        let p = spread(&[100, 102, 101, 300], 10, (0, 310));
+        let mut sorted = p.clone();
+        sorted.sort();
+        assert!(sorted.windows(2).all(|w| w[1] - w[0] >= 10), "{p:?}");
+        assert_eq!(p[3], 300);
+        let p = spread(&[305, 306], 10, (0, 308));
+        assert!(p.iter().all(|&x| x <= 308), "{p:?}");
+    }
+
+    #[test]
+    fn axis_names_carry_units() {
+        assert_eq!(
+            metric_axis("realised_service"),
+            "realised service (needs/household/month)"
+        );
+    }
+}

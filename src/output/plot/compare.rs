@@ -1,0 +1,263 @@
+//! The charts of a `compare`: each outcome over months per variant, the
+//! forest plot of differences from the baseline, and the dashboard.
+
+use super::{
+    AnyFigure, PlotOptions, Table, check_names, markers, overrides_note, read_series, text,
+};
+use crate::output::OutputError;
+use crate::output::chart::dashboard::{Dashboard, Panel};
+use crate::output::chart::forest::{Estimate, Forest, ForestPanel};
+use crate::output::chart::timeseries::{Line, MAX_LINES_IN_ONE_PANEL, TimeSeries};
+use crate::output::chart::{metric_axis, metric_name, metric_unit};
+use crate::output::report::count;
+use serde_json::Value;
+use std::path::Path;
+
+/// The names of a study's variants (the baseline first), or of its outcomes.
+fn names(manifest: &Value, key: &str) -> Vec<String> {
+    manifest
+        .get(key)
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.get("name").and_then(Value::as_str).or(v.as_str()))
+                .map(String::from)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The figures of a comparison directory, with their file stems.
+pub(super) fn figures(
+    dir: &Path,
+    manifest: &Value,
+    options: &PlotOptions,
+) -> Result<Vec<(String, AnyFigure)>, OutputError> {
+    let variants = names(manifest, "variants");
+    let outcomes = names(manifest, "outcomes");
+    check_names(dir, "outcome", &options.metrics, &outcomes)?;
+    check_names(dir, "variant", &options.variants, &variants)?;
+    let outcomes = options.metrics.clone().unwrap_or(outcomes);
+    let shown: Vec<String> = variants
+        .iter()
+        .enumerate()
+        .filter(|(i, v)| {
+            *i == 0
+                || options
+                    .variants
+                    .as_ref()
+                    .is_none_or(|chosen| chosen.contains(v))
+        })
+        .map(|(_, v)| v.clone())
+        .collect();
+    let series = read_series(dir)?;
+    let scenarios = manifest.get("scenarios").and_then(Value::as_array);
+    let first = scenarios.and_then(|s| s.first());
+    // The scenario's own name, not the folder's ("policy_comparison", not
+    // "policy_comparison_compare").
+    let scenario_name = first
+        .and_then(|s| s.get("scenario"))
+        .and_then(|s| s.get("name"))
+        .and_then(Value::as_str)
+        .unwrap_or_else(|| text(manifest, "name"));
+    let name = format!("{scenario_name}{}", overrides_note(manifest));
+    let replicates = manifest
+        .get("replicates")
+        .and_then(Value::as_u64)
+        .unwrap_or(0);
+    let environments = manifest
+        .get("environments")
+        .and_then(Value::as_array)
+        .map_or(1, Vec::len);
+    let across = if environments > 1 {
+        format!(
+            "replicates and {} sampled environments (pooled)",
+            environments
+        )
+    } else {
+        "replicates".into()
+    };
+    let months = manifest.get("months").and_then(Value::as_u64).unwrap_or(0);
+    let window = manifest
+        .get("window_months")
+        .and_then(Value::as_u64)
+        .unwrap_or(1)
+        .min(months.max(1));
+    let period = format!(
+        "months {}–{}",
+        months.saturating_sub(window),
+        months.saturating_sub(1)
+    );
+    let marks = markers(first);
+    let series_note = format!(
+        "lines: mean of {} per variant; bands: 95 % CI of the mean across {across}; months from 0 as in the CSV files",
+        count(replicates, "replicate")
+    );
+    let time_series = |outcome: &str, lines_of: &[String], title: String, y_label: String| {
+        let lines = lines_of
+            .iter()
+            .filter_map(|v| {
+                series
+                    .get(&(v.clone(), outcome.to_string()))
+                    .map(|points| Line {
+                        label: v.clone(),
+                        points: points.clone(),
+                    })
+            })
+            .collect();
+        TimeSeries {
+            title,
+            x_label: "month".into(),
+            y_label,
+            lines,
+            markers: marks.clone(),
+            note: series_note.clone(),
+        }
+    };
+    let panels = forest_panels(dir, &outcomes, &shown)?;
+    let mut figures: Vec<(String, AnyFigure)> = outcomes
+        .iter()
+        .map(|o| {
+            let title = format!("{name} — {}", metric_name(o));
+            let chart = time_series(o, &shown, title, metric_axis(o));
+            (o.clone(), AnyFigure::Series(chart))
+        })
+        .collect();
+    let crn = manifest
+        .get("common_random_numbers")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    let forest_note = format!(
+        "points: difference from {} in the mean of {period}; bars: {} 95 % CI; filled: the CI excludes 0; labels: difference relative to the baseline",
+        variants.first().map_or("the baseline", String::as_str),
+        if crn {
+            "paired (common random numbers)"
+        } else {
+            "Welch"
+        }
+    );
+    if panels.iter().any(|p| !p.rows.is_empty()) {
+        figures.push((
+            "forest".into(),
+            AnyFigure::Forest(Forest {
+                title: format!("{name} — difference from the baseline, {period}"),
+                panels: panels.clone(),
+                note: forest_note.clone(),
+            }),
+        ));
+    }
+    // Dashboard: the first outcome over time (the baseline and the variants
+    // that differ most), and the forest panels of the first three outcomes.
+    if let Some(first_outcome) = outcomes.first() {
+        let mut lines_of = shown.clone();
+        if lines_of.len() > MAX_LINES_IN_ONE_PANEL {
+            let mut ranked: Vec<(f64, String)> = panels
+                .first()
+                .map(|p| {
+                    p.rows
+                        .iter()
+                        .map(|r| (r.relative.unwrap_or(r.value).abs(), r.label.clone()))
+                        .collect()
+                })
+                .unwrap_or_default();
+            ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
+            lines_of = std::iter::once(shown[0].clone())
+                .chain(
+                    ranked
+                        .into_iter()
+                        .map(|(_, l)| l)
+                        .take(MAX_LINES_IN_ONE_PANEL - 1),
+                )
+                .collect();
+        }
+        let mut dash = vec![Panel::Series(time_series(
+            first_outcome,
+            &lines_of,
+            metric_name(first_outcome),
+            metric_unit(first_outcome),
+        ))];
+        dash.extend(
+            panels
+                .iter()
+                .filter(|p| !p.rows.is_empty())
+                .take(3)
+                .cloned()
+                .map(Panel::Forest),
+        );
+        figures.push((
+            "dashboard".into(),
+            AnyFigure::Dashboard(Dashboard {
+                title: format!("{name}: {}", count(shown.len() as u64, "variant")),
+                panels: dash,
+                note: forest_note,
+            }),
+        ));
+    }
+    Ok(figures)
+}
+
+/// One forest panel per outcome, from `comparison.csv`: each shown variant's
+/// difference from the baseline over the final window, with its paired CI
+/// where the study used common random numbers.
+fn forest_panels(
+    dir: &Path,
+    outcomes: &[String],
+    shown: &[String],
+) -> Result<Vec<ForestPanel>, OutputError> {
+    let table = Table::read(&dir.join("comparison.csv"))?;
+    let c = |name: &str| table.column(name);
+    let (variant, outcome, measure, mean) =
+        (c("variant")?, c("outcome")?, c("measure")?, c("mean")?);
+    let (diff, lo, hi) = (c("diff")?, c("diff_ci_low")?, c("diff_ci_high")?);
+    let (plo, phi) = (c("paired_ci_low")?, c("paired_ci_high")?);
+    let mut panels = Vec::new();
+    for o in outcomes {
+        let rows: Vec<&Vec<String>> = table
+            .rows()
+            .iter()
+            .filter(|r| r[outcome] == *o && r[measure] == "window")
+            .collect();
+        let baseline = rows
+            .iter()
+            .find(|r| Some(&r[variant]) == shown.first())
+            .map(|r| table.number(r, mean))
+            .transpose()?
+            .flatten();
+        let mut estimates = Vec::new();
+        for r in rows.iter().filter(|r| Some(&r[variant]) != shown.first()) {
+            if !shown.contains(&r[variant]) {
+                continue;
+            }
+            let Some(d) = table.number(r, diff)? else {
+                continue;
+            };
+            let paired = (table.number(r, plo)?, table.number(r, phi)?);
+            let welch = (table.number(r, lo)?, table.number(r, hi)?);
+            let (l, h) = match (paired, welch) {
+                ((Some(l), Some(h)), _) | (_, (Some(l), Some(h))) => (l, h),
+                _ => (d, d),
+            };
+            estimates.push(Estimate {
+                label: r[variant].clone(),
+                value: d,
+                lo: l,
+                hi: h,
+                relative: baseline.filter(|b| *b != 0.0).map(|b| d / b),
+            });
+        }
+        let unit = metric_unit(o);
+        panels.push(
+            ForestPanel {
+                title: metric_name(o),
+                axis: if unit.is_empty() {
+                    "difference from the baseline".into()
+                } else {
+                    format!("difference from the baseline ({unit})")
+                },
+                rows: estimates,
+            }
+            .sorted(),
+        );
+    }
+    Ok(panels)
+}

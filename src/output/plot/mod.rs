@@ -1,0 +1,209 @@
+//! Drawing every chart of a finished run or study from its CSV files and
+//! manifest alone (`grassroots plot DIR`), the same way `run` and `compare`
+//! draw them when they finish: a chart re-rendered with the same options is
+//! byte-identical to the one the study wrote.
+
+mod compare;
+mod run;
+mod table;
+
+use super::OutputError;
+use super::chart::{self, ChartOptions, Figure};
+use super::files::AtomicFile;
+use serde_json::Value;
+use std::path::Path;
+
+pub use table::Table;
+
+/// What to draw and how.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PlotOptions {
+    /// Size, resolution and formats.
+    pub chart: ChartOptions,
+    /// Only these metrics (default: the charted metrics of a run, the
+    /// outcomes of a study).
+    pub metrics: Option<Vec<String>>,
+    /// Only these variants of a comparison (the baseline is always drawn,
+    /// as the reference).
+    pub variants: Option<Vec<String>>,
+}
+
+/// A chart drawn into a partial file, with its name relative to the output
+/// directory (`charts/NAME.EXT`).
+pub struct Drawn {
+    /// The file, to be committed by the caller.
+    pub file: AtomicFile,
+    /// Its name relative to the output directory.
+    pub name: String,
+}
+
+/// Draw every chart of the finished output in `dir`, described by
+/// `manifest` (passed in because `run` and studies draw before they write
+/// `manifest.json`), into `dir/charts/`.
+pub fn charts(
+    dir: &Path,
+    manifest: &Value,
+    options: &PlotOptions,
+) -> Result<Vec<Drawn>, OutputError> {
+    options.chart.check().map_err(|why| OutputError::Refused {
+        path: dir.to_path_buf(),
+        why,
+    })?;
+    let kind = manifest.get("kind").and_then(Value::as_str).unwrap_or("");
+    let figures = match kind {
+        "run" => run::figures(dir, manifest, options)?,
+        "compare" => compare::figures(dir, manifest, options)?,
+        other => {
+            return Err(OutputError::Refused {
+                path: dir.to_path_buf(),
+                why: format!(
+                    "`plot` draws the charts of `run` and `compare` directories; this manifest is of kind `{other}`"
+                ),
+            });
+        }
+    };
+    let charts_dir = dir.join("charts");
+    std::fs::create_dir_all(&charts_dir).map_err(super::io_err(&charts_dir))?;
+    let mut drawn = Vec::new();
+    for (stem, figure) in figures {
+        let files = figure.write(&charts_dir, &stem, &options.chart)?;
+        for (file, format) in files.into_iter().zip(&options.chart.formats) {
+            drawn.push(Drawn {
+                file,
+                name: format!("charts/{stem}.{}", format.extension()),
+            });
+        }
+    }
+    Ok(drawn)
+}
+
+/// Any of the figures a directory's charts are.
+enum AnyFigure {
+    Series(chart::timeseries::TimeSeries),
+    Forest(chart::forest::Forest),
+    Dashboard(chart::dashboard::Dashboard),
+}
+
+impl AnyFigure {
+    fn write(
+        &self,
+        dir: &Path,
+        stem: &str,
+        options: &ChartOptions,
+    ) -> Result<Vec<AtomicFile>, OutputError> {
+        match self {
+            AnyFigure::Series(f) => chart::write(dir, stem, f, options),
+            AnyFigure::Forest(f) => chart::write(dir, stem, f, options),
+            AnyFigure::Dashboard(f) => chart::write(dir, stem, f, options),
+        }
+    }
+
+    /// Its height for a given width (for tests and reports).
+    #[allow(dead_code)]
+    fn height_pt(&self, width_pt: f64) -> f64 {
+        match self {
+            AnyFigure::Series(f) => f.height_pt(width_pt),
+            AnyFigure::Forest(f) => f.height_pt(width_pt),
+            AnyFigure::Dashboard(f) => f.height_pt(width_pt),
+        }
+    }
+}
+
+/// A string field of the manifest.
+fn text<'a>(manifest: &'a Value, key: &str) -> &'a str {
+    manifest.get(key).and_then(Value::as_str).unwrap_or("")
+}
+
+/// The overrides of the manifest as a title note: " (with k=v, ...)".
+fn overrides_note(manifest: &Value) -> String {
+    let shown: Vec<&str> = manifest
+        .get("overrides")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    if shown.is_empty() {
+        String::new()
+    } else {
+        format!(" (with {})", shown.join(", "))
+    }
+}
+
+/// The `[[changes]]` of a resolved scenario as chart markers.
+fn markers(scenario: Option<&Value>) -> Vec<chart::timeseries::Marker> {
+    let Some(changes) = scenario
+        .and_then(|s| s.get("changes"))
+        .and_then(Value::as_array)
+    else {
+        return Vec::new();
+    };
+    let mut months: Vec<u64> = changes
+        .iter()
+        .filter_map(|c| c.get("month").and_then(Value::as_u64))
+        .collect();
+    months.sort_unstable();
+    months.dedup();
+    months
+        .into_iter()
+        .map(|m| chart::timeseries::Marker {
+            x: m as f64,
+            label: format!("changes at month {m}"),
+        })
+        .collect()
+}
+
+/// Check that every requested name is among `valid`, naming the valid ones.
+fn check_names(
+    dir: &Path,
+    what: &str,
+    requested: &Option<Vec<String>>,
+    valid: &[String],
+) -> Result<(), OutputError> {
+    if let Some(requested) = requested {
+        if let Some(bad) = requested.iter().find(|r| !valid.contains(r)) {
+            return Err(OutputError::Refused {
+                path: dir.to_path_buf(),
+                why: format!(
+                    "no {what} `{bad}` in these results; valid: {}",
+                    valid.join(", ")
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The mean and 95 % CI of every (variant, metric) over months, from a
+/// `summary.csv` (a run's has no variant column: its variant is "").
+fn read_series(
+    dir: &Path,
+) -> Result<std::collections::HashMap<(String, String), Vec<chart::timeseries::Point>>, OutputError>
+{
+    let table = Table::read(&dir.join("summary.csv"))?;
+    let variant = table.column("variant").ok();
+    let (month, metric) = (table.column("month")?, table.column("metric")?);
+    let (mean, lo, hi) = (
+        table.column("mean")?,
+        table.column("ci_low")?,
+        table.column("ci_high")?,
+    );
+    let mut out: std::collections::HashMap<(String, String), Vec<chart::timeseries::Point>> =
+        std::collections::HashMap::new();
+    for row in table.rows() {
+        let Some(m) = table.number(row, mean)? else {
+            continue;
+        };
+        let x = table.number(row, month)?.unwrap_or(0.0);
+        let point = chart::timeseries::Point {
+            x,
+            mean: m,
+            lo: table.number(row, lo)?.unwrap_or(m),
+            hi: table.number(row, hi)?.unwrap_or(m),
+        };
+        let v = variant.map(|c| row[c].clone()).unwrap_or_default();
+        out.entry((v, row[metric].clone())).or_default().push(point);
+    }
+    for points in out.values_mut() {
+        points.sort_by(|a, b| a.x.total_cmp(&b.x));
+    }
+    Ok(out)
+}
