@@ -349,7 +349,7 @@ mod tests {
     fn rewritten(text: &str, f: impl Fn(&str) -> String) -> String {
         let (first, table) = text.split_once('\n').unwrap();
         let table = f(table);
-        let sum = first.split(' ').last().unwrap();
+        let sum = first.split(' ').next_back().unwrap();
         format!(
             "{}\n{table}",
             first.replace(sum, &format!("sha256={}", sha256_hex(table.as_bytes())))
