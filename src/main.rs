@@ -4,8 +4,14 @@ mod cli;
 
 use clap::{Parser, Subcommand};
 use cli::{Common, InputError, Shard, TargetCi};
+use grassroots::output::dictionary::Format as DictionaryFormat;
 use std::path::PathBuf;
 use std::process::ExitCode;
+
+fn parse_dictionary_format(text: &str) -> Result<DictionaryFormat, String> {
+    DictionaryFormat::parse(text)
+        .ok_or_else(|| format!("`{text}` is not a table format; valid: md, csv, json"))
+}
 
 #[derive(Parser)]
 #[command(
@@ -99,15 +105,28 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Redraw the charts of a finished run or study from its CSV files and
+    /// manifest (no simulation): another size, resolution, format, or some
+    /// metrics and variants only.
+    Plot(cli::plot::PlotArgs),
     /// Check a scenario file (parameters and study sections) without running it.
     Validate {
         /// Scenario file (TOML).
         file: PathBuf,
     },
-    /// Print the parameter table (Markdown), as in docs/model.md §8.
-    Params,
-    /// Print the table of output metrics (Markdown), as in docs/model.md §7.8.
-    Metrics,
+    /// Print the parameter table (a data dictionary), as in docs/model.md §8.
+    Params {
+        /// md (Markdown, as in docs/model.md), csv or json.
+        #[arg(long, default_value = "md", value_parser = parse_dictionary_format)]
+        format: DictionaryFormat,
+    },
+    /// Print the table of output metrics (a data dictionary), as in
+    /// docs/model.md §7.8.
+    Metrics {
+        /// md (Markdown, as in docs/model.md), csv or json.
+        #[arg(long, default_value = "md", value_parser = parse_dictionary_format)]
+        format: DictionaryFormat,
+    },
 }
 
 fn main() -> ExitCode {
@@ -141,13 +160,14 @@ fn main() -> ExitCode {
             shard,
         } => cli::study::calibrate(&file, &common, shard),
         Command::Merge { dirs, out, quiet } => cli::study::merge(&dirs, out, quiet),
+        Command::Plot(args) => cli::plot::plot(&args),
         Command::Validate { file } => cli::validate(&file),
-        Command::Params => {
-            print!("{}", grassroots::scenario::schema::markdown_table());
+        Command::Params { format } => {
+            print!("{}", grassroots::output::dictionary::params(format));
             Ok(())
         }
-        Command::Metrics => {
-            print!("{}", grassroots::metrics::markdown_table());
+        Command::Metrics { format } => {
+            print!("{}", grassroots::output::dictionary::metrics(format));
             Ok(())
         }
     };

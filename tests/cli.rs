@@ -71,11 +71,13 @@ fn run_writes_timeseries_summary_manifest_and_charts() {
 
     let report = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(report.starts_with("# small\n") && report.contains("| `share_met` |"));
-    assert!(report.contains("![charts/realised_service.png](charts/realised_service.png)"));
-    let png = std::fs::read(out.join("charts/realised_service.png")).unwrap();
+    assert!(
+        report.contains("![charts/small_realised_service.png](charts/small_realised_service.png)")
+    );
+    let png = std::fs::read(out.join("charts/small_realised_service.png")).unwrap();
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
     assert!(png.len() > 10_000, "chart has content");
-    let svg = std::fs::read_to_string(out.join("charts/realised_service.svg")).unwrap();
+    let svg = std::fs::read_to_string(out.join("charts/small_realised_service.svg")).unwrap();
     assert!(svg.starts_with("<svg") && svg.contains("small — realised service"));
     // Nothing is left in the staging area.
     let leftovers: Vec<_> = std::fs::read_dir(dir.path())

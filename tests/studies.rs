@@ -121,7 +121,10 @@ fn compare_detects_a_known_difference_and_writes_tidy_files() {
     assert_eq!(runs.len(), 3 * 4 * 3, "variants × replicates × outcomes");
     let summary = std::fs::read_to_string(out.join("summary.csv")).unwrap();
     assert!(summary.starts_with("variant,month,metric,mean,sd,ci_low,ci_high,n\n"));
-    assert!(out.join("charts/formalism_index.png").is_file());
+    assert!(
+        out.join("charts/compare_small_formalism_index.png")
+            .is_file()
+    );
     let report = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(
         report.contains("| mass_evaluation |") && report.contains(" *"),

@@ -3,6 +3,7 @@
 //! model and the statistics live in the library.
 
 pub mod memory;
+pub mod plot;
 pub mod run;
 pub mod study;
 

@@ -131,3 +131,51 @@ pub fn to_text(value: &impl serde::Serialize) -> String {
 pub fn write(dir: &Path, manifest: &Value) -> Result<(), OutputError> {
     super::files::write_atomic(&dir.join("manifest.json"), to_text(manifest).as_bytes())
 }
+
+/// Read `dir/manifest.json`, refusing a directory that is not a finished
+/// grassroots output.
+pub fn read(dir: &Path) -> Result<Value, OutputError> {
+    let path = dir.join("manifest.json");
+    let refused = |why: String| OutputError::Refused {
+        path: dir.to_path_buf(),
+        why,
+    };
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        refused(format!(
+            "is not a finished grassroots output directory (no readable manifest.json: {e}); give the --out directory of a finished run or study"
+        ))
+    })?;
+    let value: Value = serde_json::from_str(&text)
+        .map_err(|e| refused(format!("manifest.json does not parse ({e})")))?;
+    if value.get("tool").and_then(Value::as_str) != Some("grassroots") {
+        return Err(refused(
+            "manifest.json was not written by grassroots; nothing was changed".into(),
+        ));
+    }
+    Ok(value)
+}
+
+/// The manifest with `names` added to its list of files (those not yet
+/// listed, in order, before `manifest.json` itself).
+pub fn with_files(manifest: &Value, names: &[String]) -> Value {
+    let mut out = manifest.clone();
+    let mut files: Vec<Value> = out
+        .get("files")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let at = files
+        .iter()
+        .position(|f| f.as_str() == Some("manifest.json"))
+        .unwrap_or(files.len());
+    let new: Vec<Value> = names
+        .iter()
+        .filter(|n| !files.iter().any(|f| f.as_str() == Some(n.as_str())))
+        .map(|n| json!(n))
+        .collect();
+    files.splice(at..at, new);
+    if let Value::Object(m) = &mut out {
+        m.insert("files".into(), Value::Array(files));
+    }
+    out
+}

@@ -11,6 +11,7 @@
 pub mod calibration;
 pub mod chart;
 pub mod csv;
+pub mod dictionary;
 pub mod files;
 pub mod lock;
 pub mod manifest;

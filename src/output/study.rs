@@ -201,57 +201,18 @@ fn assemble_compare(
             csv::environments(w, plan)
         })?);
     }
-    let charts = compare_charts(plan, &results, dir)?;
     let mut written = files::commit_all(dir, tables)?;
-    written.extend(files::commit_all(dir, charts)?);
+    // Charts are drawn from the files just written, the way `plot` redraws
+    // them, so `plot` reproduces them exactly.
+    let described = manifest::of_study(plan, &[], &[]);
+    for drawn in super::plot::charts(dir, &described, &super::plot::PlotOptions::default())? {
+        drawn.file.commit()?;
+        written.push(drawn.name);
+    }
     let markdown = report::compare_report(plan, &results.outcomes, &chart::pngs(&written));
     write_atomic(&dir.join("report.md"), markdown.as_bytes())?;
     written.push("report.md".into());
     Ok((written, results))
-}
-
-/// Every variant's mean of each outcome over months, with its 95 % CI band.
-fn compare_charts(
-    plan: &Plan,
-    results: &Results,
-    dir: &Path,
-) -> Result<Vec<AtomicFile>, OutputError> {
-    let charts = dir.join("charts");
-    fs::create_dir_all(&charts).map_err(io_err(&charts))?;
-    let mut drawn = Vec::new();
-    for outcome in &plan.outcomes {
-        let Some(k) = crate::metrics::metric_index(outcome) else {
-            continue;
-        };
-        let series: Vec<chart::Series> = plan
-            .variants
-            .iter()
-            .enumerate()
-            .map(|(a, variant)| chart::Series {
-                label: variant.name.clone(),
-                points: (0..results.months())
-                    .map(|m| {
-                        let s = results
-                            .over_time(a, m, k)
-                            .copied()
-                            .unwrap_or_default()
-                            .summary();
-                        chart::band_point(m as f64 + 1.0, &s)
-                    })
-                    .collect(),
-            })
-            .collect();
-        let title = format!(
-            "{}{} — {}",
-            plan.name,
-            report::overrides_note(&plan.overrides),
-            outcome.replace('_', " ")
-        );
-        drawn.extend(chart::draw_in_every_format(&charts, outcome, |path| {
-            chart::draw_series(path, &title, "month", outcome, &series)
-        })?);
-    }
-    Ok(drawn)
 }
 
 /// A sweep's tables and charts.

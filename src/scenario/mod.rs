@@ -5,7 +5,7 @@
 //! Parsing never panics: every problem becomes a [`ScenarioError`] that names
 //! the file, line, column and key, and says what would be valid.
 
-mod param;
+pub mod param;
 pub mod schema;
 pub(crate) mod validate;
 

@@ -4,7 +4,7 @@
 
 use super::forest::ForestPanel;
 use super::timeseries::TimeSeries;
-use super::{Figure, Frame, note, size, titled};
+use super::{Figure, Frame, note_height_pt, size, titled, with_note};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -38,7 +38,10 @@ impl Figure for Dashboard {
     fn height_pt(&self, width_pt: f64) -> f64 {
         let cols = self.columns();
         let rows = self.panels.len().max(1).div_ceil(cols);
-        size::TITLE * 2.4 + rows as f64 * (width_pt / cols as f64) * 0.8 + size::NOTE * 2.6
+        size::TITLE * 2.4
+            + 8.0
+            + rows as f64 * (width_pt / cols as f64) * 0.8
+            + note_height_pt(&self.note, width_pt)
     }
 
     fn draw<DB: DrawingBackend>(
@@ -47,8 +50,7 @@ impl Figure for Dashboard {
         frame: &Frame,
     ) -> Result<(), String> {
         let body = titled(area, frame, &self.title, size::TITLE)?;
-        let (_, h) = body.dim_in_pixel();
-        let (grid, foot) = body.split_vertically(h as i32 - frame.px(size::NOTE * 2.6));
+        let grid = with_note(&body, frame, &self.note)?;
         let cols = self.columns();
         let rows = self.panels.len().max(1).div_ceil(cols);
         for (panel, cell) in self.panels.iter().zip(grid.split_evenly((rows, cols))) {
@@ -58,6 +60,6 @@ impl Figure for Dashboard {
                 Panel::Forest(f) => f.draw(&cell, frame)?,
             }
         }
-        note(&foot, frame, &self.note)
+        Ok(())
     }
 }

@@ -3,8 +3,8 @@
 //! relative difference; one panel per outcome.
 
 use super::{
-    Drawn, Figure, Frame, GREY, GRID, Ticked, colour, nice_ticks, note, padded, size, tick_label,
-    titled,
+    Drawn, Figure, Frame, GREY, GRID, Ticked, colour, nice_ticks, note_height_pt, padded, size,
+    tick_label, titled, with_note,
 };
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -93,7 +93,8 @@ impl ForestPanel {
         // on both sides of the zero line.
         let pad = (x1 - x0) * 0.04;
         let (x0, x1) = (x0.min(-pad), x1.max(pad));
-        let (ticks, dec) = nice_ticks(x0, x1, 5);
+        let narrow = area.dim_in_pixel().0 < frame.upx(300.0);
+        let (ticks, dec) = nice_ticks(x0, x1, if narrow { 3 } else { 5 });
         let label_pt = self
             .rows
             .iter()
@@ -194,11 +195,27 @@ pub struct Forest {
     pub note: String,
 }
 
+impl Forest {
+    /// Panels side by side: two columns from three outcomes on.
+    fn columns(&self) -> usize {
+        if self.panels.len() > 2 { 2 } else { 1 }
+    }
+
+    /// The height in points of each row of panels.
+    fn row_heights(&self) -> Vec<f64> {
+        self.panels
+            .chunks(self.columns())
+            .map(|row| row.iter().map(ForestPanel::height_pt).fold(0.0, f64::max))
+            .collect()
+    }
+}
+
 impl Figure for Forest {
-    fn height_pt(&self, _width_pt: f64) -> f64 {
+    fn height_pt(&self, width_pt: f64) -> f64 {
         size::TITLE * 2.4
-            + self.panels.iter().map(ForestPanel::height_pt).sum::<f64>()
-            + size::NOTE * 2.6
+            + 8.0
+            + self.row_heights().iter().sum::<f64>()
+            + note_height_pt(&self.note, width_pt)
     }
 
     fn draw<DB: DrawingBackend>(
@@ -207,14 +224,17 @@ impl Figure for Forest {
         frame: &Frame,
     ) -> Result<(), String> {
         let body = titled(area, frame, &self.title, size::TITLE)?;
-        let (_, h) = body.dim_in_pixel();
-        let (mut rest, foot) = body.split_vertically(h as i32 - frame.px(size::NOTE * 2.6));
-        for panel in &self.panels {
-            let (this, below) = rest.split_vertically(frame.px(panel.height_pt()));
-            panel.draw(&this, frame)?;
+        let mut rest = with_note(&body, frame, &self.note)?;
+        let cols = self.columns();
+        for (row, height) in self.panels.chunks(cols).zip(self.row_heights()) {
+            let (this, below) = rest.split_vertically(frame.px(height));
+            let cells = this.split_evenly((1, cols));
+            for (panel, cell) in row.iter().zip(&cells) {
+                panel.draw(cell, frame)?;
+            }
             rest = below;
         }
-        note(&foot, frame, &self.note)
+        Ok(())
     }
 }
 

@@ -455,27 +455,58 @@ pub fn padded(lo: f64, hi: f64) -> (f64, f64) {
     (lo, hi + pad)
 }
 
-/// Draw a note in grey at the bottom left of `area`.
-pub fn note<DB: DrawingBackend>(
+/// The lines of a note wrapped to `width_pt` points.
+pub fn note_lines(text: &str, width_pt: f64) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        let candidate = if line.is_empty() {
+            word.to_string()
+        } else {
+            format!("{line} {word}")
+        };
+        if !line.is_empty() && Frame::text_width_pt(&candidate, size::NOTE) > width_pt - 8.0 {
+            lines.push(std::mem::replace(&mut line, word.to_string()));
+        } else {
+            line = candidate;
+        }
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// The height in points of a note of `text` under a figure `width_pt` wide.
+pub fn note_height_pt(text: &str, width_pt: f64) -> f64 {
+    note_lines(text, width_pt).len() as f64 * size::NOTE * 1.35 + 6.0
+}
+
+/// Draw `text` as a grey note, wrapped, at the bottom of `area`; returns
+/// the area above it.
+pub fn with_note<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     frame: &Frame,
     text: &str,
-) -> Result<(), String> {
+) -> Result<DrawingArea<DB, Shift>, String> {
     use plotters::style::text_anchor::{HPos, Pos, VPos};
-    let (_, h) = area.dim_in_pixel();
+    let (w, h) = area.dim_in_pixel();
+    let width_pt = f64::from(w) / frame.px_per_pt;
+    let height = frame.px(note_height_pt(text, width_pt)).min(h as i32);
+    let (body, foot) = area.split_vertically(h as i32 - height);
     let style = frame
         .font(size::NOTE, GREY)
-        .pos(Pos::new(HPos::Left, VPos::Bottom));
-    area.draw(&Text::new(
-        text.to_string(),
-        (frame.px(4.0), h as i32 - frame.px(3.0)),
-        style,
-    ))
-    .drawn()
+        .pos(Pos::new(HPos::Left, VPos::Top));
+    for (i, line) in note_lines(text, width_pt).into_iter().enumerate() {
+        let y = frame.px(2.0 + i as f64 * size::NOTE * 1.35);
+        foot.draw(&Text::new(line, (frame.px(4.0), y), style.clone()))
+            .drawn()?;
+    }
+    Ok(body)
 }
 
 /// Draw a title centred at the top of `area`; returns the area below it.
-pub fn titled<'a, DB: DrawingBackend>(
+pub fn titled<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     frame: &Frame,
     title: &str,
@@ -485,7 +516,8 @@ pub fn titled<'a, DB: DrawingBackend>(
         return Ok(area.clone());
     }
     let area = area.margin(frame.px(4.0), 0, 0, 0);
-    area.titled(title, frame.font(pt, BLACK)).drawn()
+    let below = area.titled(title, frame.font(pt, BLACK)).drawn()?;
+    Ok(below.margin(frame.px(4.0), 0, 0, 0))
 }
 
 /// A dashed vertical segment from `(x, y0)` to `(x, y1)` in pixel

@@ -5,8 +5,8 @@
 //! each variant against the baseline in grey.
 
 use super::{
-    Drawn, Figure, Frame, GREY, GRID, Ticked, colour, dashed_vertical, nice_ticks, note, padded,
-    size, spread, tick_label, titled,
+    Drawn, Figure, Frame, GREY, GRID, Ticked, colour, dashed_vertical, nice_ticks, note_height_pt,
+    padded, size, spread, tick_label, titled, with_note,
 };
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -71,6 +71,19 @@ struct Shown {
 }
 
 impl TimeSeries {
+    /// The note, which for small multiples also says what the y axes and
+    /// the grey line are (the panels have no room for them).
+    fn full_note(&self) -> String {
+        if self.small_multiples() {
+            format!(
+                "y axes: {}; grey: {}. {}",
+                self.y_label, self.lines[0].label, self.note
+            )
+        } else {
+            self.note.clone()
+        }
+    }
+
     fn small_multiples(&self) -> bool {
         self.lines.len() > MAX_LINES_IN_ONE_PANEL
     }
@@ -118,7 +131,16 @@ impl TimeSeries {
     ) -> Result<(), String> {
         let shown = self.one_panel_lines();
         let labels = self.lines.len() > 1;
-        self.panel(area, frame, &shown, self.y_range(), caption, labels, true)
+        self.panel(
+            area,
+            frame,
+            &shown,
+            self.y_range(),
+            caption,
+            labels,
+            true,
+            true,
+        )
     }
 
     fn one_panel_lines(&self) -> Vec<Shown> {
@@ -141,6 +163,7 @@ impl TimeSeries {
         caption: &str,
         end_labels: bool,
         marker_labels: bool,
+        y_desc: bool,
     ) -> Result<(), String> {
         let (x0, x1) = self.x_range();
         let compact = !caption.is_empty();
@@ -169,7 +192,9 @@ impl TimeSeries {
             .margin_right(frame.px(label_room))
             .margin_bottom(frame.px(2.0))
             .x_label_area_size(frame.px(size::TICK + size::LABEL + 10.0))
-            .y_label_area_size(frame.px(widest_tick + size::LABEL + 10.0));
+            .y_label_area_size(
+                frame.px(widest_tick + if y_desc { size::LABEL + 10.0 } else { 6.0 }),
+            );
         let mut chart = builder
             .build_cartesian_2d(Ticked::new(x0, x1, x_ticks), Ticked::new(y0, y1, y_ticks))
             .drawn()?;
@@ -179,7 +204,7 @@ impl TimeSeries {
             .light_line_style(TRANSPARENT)
             .axis_style(GREY.stroke_width(frame.upx(0.6)))
             .x_desc(&self.x_label)
-            .y_desc(&self.y_label)
+            .y_desc(if y_desc { self.y_label.as_str() } else { "" })
             .x_label_formatter(&|x| tick_label(*x, 0))
             .y_label_formatter(&|y| tick_label(*y, y_dec))
             .label_style(frame.font(size::TICK, BLACK))
@@ -287,7 +312,7 @@ fn month_ticks(x0: f64, x1: f64) -> Vec<f64> {
 
 impl Figure for TimeSeries {
     fn height_pt(&self, width_pt: f64) -> f64 {
-        let chrome = size::TITLE * 2.4 + size::NOTE * 2.6;
+        let chrome = size::TITLE * 2.4 + 8.0 + note_height_pt(&self.full_note(), width_pt);
         if self.small_multiples() {
             let (rows, cols) = self.grid(width_pt);
             chrome + rows as f64 * (width_pt / cols as f64) * 0.78
@@ -302,8 +327,7 @@ impl Figure for TimeSeries {
         frame: &Frame,
     ) -> Result<(), String> {
         let body = titled(area, frame, &self.title, size::TITLE)?;
-        let (_, h) = body.dim_in_pixel();
-        let (plot, foot) = body.split_vertically(h as i32 - frame.px(size::NOTE * 2.6));
+        let plot = with_note(&body, frame, &self.full_note())?;
         if self.small_multiples() {
             let width_pt = f64::from(frame.width) / frame.px_per_pt;
             let (rows, cols) = self.grid(width_pt);
@@ -326,15 +350,15 @@ impl Figure for TimeSeries {
                         band: 0.2,
                     },
                 ];
-                let caption = format!("{} (grey: {})", self.lines[line].label, self.lines[0].label);
-                self.panel(panel, frame, &shown, y, &caption, false, k == 0)?;
+                let caption = self.lines[line].label.clone();
+                self.panel(panel, frame, &shown, y, &caption, false, k == 0, false)?;
             }
         } else {
             let shown = self.one_panel_lines();
             let labels = self.lines.len() > 1;
-            self.panel(&plot, frame, &shown, self.y_range(), "", labels, true)?;
+            self.panel(&plot, frame, &shown, self.y_range(), "", labels, true, true)?;
         }
-        note(&foot, frame, &self.note)
+        Ok(())
     }
 }
 

@@ -2,7 +2,7 @@
 //! forest plot of differences from the baseline, and the dashboard.
 
 use super::{
-    AnyFigure, PlotOptions, Table, check_names, markers, overrides_note, read_series, text,
+    AnyFigure, PlotOptions, Table, check_names, markers, overrides_note, read_series, scenario_name,
 };
 use crate::output::OutputError;
 use crate::output::chart::dashboard::{Dashboard, Panel};
@@ -51,16 +51,11 @@ pub(super) fn figures(
         .map(|(_, v)| v.clone())
         .collect();
     let series = read_series(dir)?;
-    let scenarios = manifest.get("scenarios").and_then(Value::as_array);
-    let first = scenarios.and_then(|s| s.first());
-    // The scenario's own name, not the folder's ("policy_comparison", not
-    // "policy_comparison_compare").
-    let scenario_name = first
-        .and_then(|s| s.get("scenario"))
-        .and_then(|s| s.get("name"))
-        .and_then(Value::as_str)
-        .unwrap_or_else(|| text(manifest, "name"));
-    let name = format!("{scenario_name}{}", overrides_note(manifest));
+    let first = manifest
+        .get("scenarios")
+        .and_then(Value::as_array)
+        .and_then(|s| s.first());
+    let name = format!("{}{}", scenario_name(manifest), overrides_note(manifest));
     let replicates = manifest
         .get("replicates")
         .and_then(Value::as_u64)
@@ -187,7 +182,11 @@ pub(super) fn figures(
         figures.push((
             "dashboard".into(),
             AnyFigure::Dashboard(Dashboard {
-                title: format!("{name}: {}", count(shown.len() as u64, "variant")),
+                title: format!(
+                    "{name}: {} against {}",
+                    count(shown.len().saturating_sub(1) as u64, "variant"),
+                    shown[0]
+                ),
                 panels: dash,
                 note: forest_note,
             }),
@@ -250,9 +249,9 @@ fn forest_panels(
             ForestPanel {
                 title: metric_name(o),
                 axis: if unit.is_empty() {
-                    "difference from the baseline".into()
+                    "difference".into()
                 } else {
-                    format!("difference from the baseline ({unit})")
+                    format!("difference ({unit})")
                 },
                 rows: estimates,
             }

@@ -65,7 +65,11 @@ pub fn charts(
     let charts_dir = dir.join("charts");
     std::fs::create_dir_all(&charts_dir).map_err(super::io_err(&charts_dir))?;
     let mut drawn = Vec::new();
+    // File names carry the scenario's name, so charts copied out of their
+    // folder still say where they come from.
+    let prefix = file_safe(&scenario_name(manifest));
     for (stem, figure) in figures {
+        let stem = format!("{prefix}_{stem}");
         let files = figure.write(&charts_dir, &stem, &options.chart)?;
         for (file, format) in files.into_iter().zip(&options.chart.formats) {
             drawn.push(Drawn {
@@ -106,6 +110,41 @@ impl AnyFigure {
             AnyFigure::Forest(f) => f.height_pt(width_pt),
             AnyFigure::Dashboard(f) => f.height_pt(width_pt),
         }
+    }
+}
+
+/// The scenario's own name: a run's `name`; for a study the name in its
+/// first resolved scenario ("policy_comparison", not the folder's
+/// "policy_comparison_compare").
+pub fn scenario_name(manifest: &Value) -> String {
+    manifest
+        .get("scenarios")
+        .and_then(Value::as_array)
+        .and_then(|s| s.first())
+        .and_then(|s| s.get("scenario"))
+        .and_then(|s| s.get("name"))
+        .and_then(Value::as_str)
+        .unwrap_or_else(|| text(manifest, "name"))
+        .to_string()
+}
+
+/// `name` with every character that is not a letter, digit, `-`, `_` or `.`
+/// replaced by `_`, for file names.
+fn file_safe(name: &str) -> String {
+    let safe: String = name
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if safe.is_empty() {
+        "chart".into()
+    } else {
+        safe
     }
 }
 
@@ -206,4 +245,28 @@ fn read_series(
         points.sort_by(|a, b| a.x.total_cmp(&b.x));
     }
     Ok(out)
+}
+
+/// Redraw the charts of the finished run or study in `dir` from its files
+/// (`grassroots plot DIR`), holding the directory's lock; charts not listed
+/// in the manifest yet are added to it. Returns the chart files written.
+pub fn redraw(
+    dir: &Path,
+    options: &PlotOptions,
+    command: &str,
+) -> Result<Vec<String>, OutputError> {
+    // Only a finished grassroots directory is locked and written to.
+    super::manifest::read(dir)?;
+    let _lock = super::DirLock::acquire(dir, command)?;
+    let manifest = super::manifest::read(dir)?;
+    let mut names = Vec::new();
+    for drawn in charts(dir, &manifest, options)? {
+        drawn.file.commit()?;
+        names.push(drawn.name);
+    }
+    let updated = super::manifest::with_files(&manifest, &names);
+    if updated != manifest {
+        super::manifest::write(dir, &updated)?;
+    }
+    Ok(names)
 }

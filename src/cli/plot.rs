@@ -1,0 +1,64 @@
+//! `grassroots plot DIR`: redraw the charts of a finished run or study from
+//! its CSV files and manifest, at another size, resolution or format, or for
+//! some metrics and variants only.
+
+use anyhow::Result;
+use clap::Args;
+use grassroots::output::chart::{self, ChartOptions, Format};
+use grassroots::output::plot::{PlotOptions, redraw};
+use std::path::PathBuf;
+
+/// Options of `plot`.
+#[derive(Args, Debug, Clone)]
+pub struct PlotArgs {
+    /// A finished run or study directory (with manifest.json).
+    pub dir: PathBuf,
+    /// Chart width in centimetres (height follows from the chart's kind).
+    #[arg(long, value_name = "CM", default_value_t = chart::DEFAULT_WIDTH_CM)]
+    pub width_cm: f64,
+    /// PNG resolution in dots per inch.
+    #[arg(long, default_value_t = chart::DEFAULT_DPI)]
+    pub dpi: u32,
+    /// Formats, comma-separated: png, svg.
+    #[arg(long, value_name = "LIST", value_delimiter = ',', default_value = "png,svg", value_parser = parse_format)]
+    pub format: Vec<Format>,
+    /// Only these metrics (a run) or outcomes (a study), comma-separated.
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub metrics: Option<Vec<String>>,
+    /// Only these variants of a comparison, comma-separated (the baseline
+    /// is always drawn, as the reference).
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub variants: Option<Vec<String>>,
+    /// Print nothing.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+fn parse_format(text: &str) -> Result<Format, String> {
+    Format::parse(text).ok_or_else(|| format!("`{text}` is not a chart format; valid: png, svg"))
+}
+
+/// Run `plot`.
+pub fn plot(args: &PlotArgs) -> Result<()> {
+    let options = PlotOptions {
+        chart: ChartOptions {
+            width_cm: args.width_cm,
+            dpi: args.dpi,
+            formats: args.format.clone(),
+        },
+        metrics: args.metrics.clone(),
+        variants: args.variants.clone(),
+    };
+    if let Err(why) = options.chart.check() {
+        return Err(super::InputError(format!("plot: {why}")).into());
+    }
+    let written = redraw(&args.dir, &options, &super::command_text())?;
+    if !args.quiet {
+        println!(
+            "wrote {} charts in {}",
+            written.len(),
+            args.dir.join("charts").display()
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,227 @@
+//! Charts of a run and a comparison, from the binary: every kind exists in
+//! both formats, PNGs have the size asked for and are not blank, SVGs hold
+//! their words as text, and `plot` redraws them byte for byte from the
+//! files alone.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_grassroots"))
+}
+
+fn data(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name)
+}
+
+fn run(args: &[&str]) -> Output {
+    let o = bin().args(args).output().expect("binary runs");
+    assert!(
+        o.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    o
+}
+
+/// Width, height and the number of distinct colours of a PNG.
+fn png_facts(path: &Path) -> (u32, u32, usize) {
+    let decoder = png::Decoder::new(std::fs::File::open(path).unwrap());
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    let bytes = &buf[..info.buffer_size()];
+    let step = info.color_type.samples();
+    let mut colours: Vec<&[u8]> = bytes.chunks(step).collect();
+    colours.sort_unstable();
+    colours.dedup();
+    (info.width, info.height, colours.len())
+}
+
+/// The text content of an SVG's `<text>` elements.
+fn svg_texts(path: &Path) -> String {
+    let svg = std::fs::read_to_string(path).unwrap();
+    assert!(svg.starts_with("<svg"), "{}", path.display());
+    let mut out = String::new();
+    for piece in svg.split("<text").skip(1) {
+        let body = piece.split_once('>').map_or("", |(_, b)| b);
+        let text = body.split("</text>").next().unwrap_or("");
+        out.push_str(text.trim());
+        out.push('\n');
+    }
+    out
+}
+
+fn chart_bytes(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir.join("charts"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read(&p).unwrap(),
+            )
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn a_run_draws_print_sized_time_series_and_a_dashboard_that_plot_redraws() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("run");
+    let o = out.to_str().unwrap();
+    run(&[
+        "run",
+        data("reform_small.toml").to_str().unwrap(),
+        "--out",
+        o,
+        "-q",
+    ]);
+    let charts = out.join("charts");
+    for stem in [
+        "reform_small_realised_service",
+        "reform_small_share_met",
+        "reform_small_satisfaction_mean",
+        "reform_small_formalism_index",
+        "reform_small_dashboard",
+    ] {
+        let (w, h, colours) = png_facts(&charts.join(format!("{stem}.png")));
+        assert_eq!(w, 1890, "{stem}: 16 cm at 300 dpi");
+        assert!(h > 600 && h < 3000, "{stem}: height {h}");
+        assert!(colours > 20, "{stem}: not blank ({colours} colours)");
+        let svg = charts.join(format!("{stem}.svg"));
+        let texts = svg_texts(&svg);
+        assert!(texts.contains("reform_small"), "{stem}: title as text");
+        assert!(texts.contains("month"), "{stem}: x axis as text");
+    }
+    let texts = svg_texts(&charts.join("reform_small_realised_service.svg"));
+    assert!(texts.contains("realised service (needs/household/month)"));
+    assert!(texts.contains("changes at month 12"), "marker label");
+    let lines: Vec<&str> = texts.lines().collect();
+    assert!(
+        lines.contains(&"0") && lines.contains(&"12") && !lines.contains(&"24"),
+        "months 0 to 23 as in the CSV files: {texts}"
+    );
+
+    // `plot` redraws the same charts byte for byte from the files alone.
+    let before = chart_bytes(&out);
+    std::fs::remove_dir_all(&charts).unwrap();
+    run(&["plot", o, "-q"]);
+    assert_eq!(chart_bytes(&out), before);
+
+    // Another size and resolution, one metric, one format.
+    run(&[
+        "plot",
+        o,
+        "--width-cm",
+        "8",
+        "--dpi",
+        "100",
+        "--format",
+        "png",
+        "--metrics",
+        "share_met",
+        "-q",
+    ]);
+    let (w, _, _) = png_facts(&charts.join("reform_small_share_met.png"));
+    assert_eq!(w, 315, "8 cm at 100 dpi");
+}
+
+#[test]
+fn a_comparison_draws_a_forest_plot_small_multiples_and_a_dashboard() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("cmp");
+    let o = out.to_str().unwrap();
+    run(&[
+        "compare",
+        data("reform_small.toml").to_str().unwrap(),
+        "--out",
+        o,
+        "-q",
+    ]);
+    let charts = out.join("charts");
+    let forest = svg_texts(&charts.join("reform_small_forest.svg"));
+    for word in [
+        "difference from the baseline",
+        "realised service",
+        "formalism index",
+        "training",
+        " %",
+        "paired (common random numbers) 95 % CI",
+    ] {
+        assert!(forest.contains(word), "forest lacks {word:?}: {forest}");
+    }
+    // Seven variants: small multiples, one panel per variant but the baseline.
+    let series = svg_texts(&charts.join("reform_small_realised_service.svg"));
+    for v in ["training", "models", "spirit", "funds", "elect", "help"] {
+        assert!(series.contains(&format!("{v}\n")), "panel {v}: {series}");
+    }
+    assert!(series.contains("grey: baseline"));
+    let dash = svg_texts(&charts.join("reform_small_dashboard.svg"));
+    assert!(dash.contains("6 variants against baseline"), "{dash}");
+    for stem in ["forest", "dashboard", "realised_service", "formalism_index"] {
+        let (w, _, colours) = png_facts(&charts.join(format!("reform_small_{stem}.png")));
+        assert_eq!(w, 1890);
+        assert!(colours > 20, "{stem} not blank");
+    }
+    let manifest = std::fs::read_to_string(out.join("manifest.json")).unwrap();
+    assert!(manifest.contains("charts/reform_small_forest.png"));
+
+    let before = chart_bytes(&out);
+    run(&["plot", o, "-q"]);
+    assert_eq!(chart_bytes(&out), before, "plot redraws the same charts");
+
+    // Some variants only: the baseline stays as the reference.
+    run(&["plot", o, "--variants", "training", "--format", "svg", "-q"]);
+    let series = svg_texts(&charts.join("reform_small_realised_service.svg"));
+    assert!(series.contains("training") && series.contains("baseline"));
+    assert!(!series.contains("spirit"), "{series}");
+}
+
+#[test]
+fn plot_refuses_what_it_cannot_draw_and_says_what_is_valid() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = bin()
+        .args(["plot", tmp.path().to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("not a finished grassroots output directory"),
+        "{err}"
+    );
+    assert!(
+        std::fs::read_dir(tmp.path()).unwrap().next().is_none(),
+        "nothing written into a directory that is not grassroots output"
+    );
+
+    let out = tmp.path().join("run");
+    run(&[
+        "run",
+        data("small.toml").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "-q",
+    ]);
+    for (args, says) in [
+        (
+            vec!["--metrics", "speed"],
+            "no metric `speed` in these results; valid:",
+        ),
+        (vec!["--dpi", "5"], "5 dpi is outside 50–1200 dpi"),
+        (
+            vec!["--format", "gif"],
+            "`gif` is not a chart format; valid: png, svg",
+        ),
+    ] {
+        let o = bin().arg("plot").arg(&out).args(&args).output().unwrap();
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+}
