@@ -5,7 +5,10 @@
 //! variant's colour, with its mean marked; one panel across households (or
 //! active members) and one across villages (each village's mean).
 
-use super::{Drawn, Figure, Frame, GREY, GRID, Ticked, colour, note, size, tick_label, titled};
+use super::{
+    Drawn, Figure, Frame, GREY, GRID, Ticked, colour, note_height_pt, size, tick_label, titled,
+    with_note,
+};
 use crate::output::OutputError;
 use crate::output::files::AtomicFile;
 use plotters::coord::Shift;
@@ -377,7 +380,10 @@ pub struct DistributionChart {
 
 impl Figure for DistributionChart {
     fn height_pt(&self, width_pt: f64) -> f64 {
-        size::TITLE * 2.4 + self.panels.len() as f64 * width_pt * 0.42 + size::NOTE * 2.6
+        size::TITLE * 2.4
+            + 8.0
+            + self.panels.len() as f64 * width_pt * 0.42
+            + note_height_pt(&self.note, width_pt)
     }
 
     fn draw<DB: DrawingBackend>(
@@ -386,13 +392,12 @@ impl Figure for DistributionChart {
         frame: &Frame,
     ) -> Result<(), String> {
         let body = titled(area, frame, &self.title, size::TITLE)?;
-        let (_, h) = body.dim_in_pixel();
-        let (plot, foot) = body.split_vertically(h as i32 - frame.px(size::NOTE * 2.6));
+        let plot = with_note(&body, frame, &self.note)?;
         let panels = plot.split_evenly((self.panels.len().max(1), 1));
         for (panel, cell) in self.panels.iter().zip(&panels) {
             panel.draw(cell, frame)?;
         }
-        note(&foot, frame, &self.note)
+        Ok(())
     }
 }
 
