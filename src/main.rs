@@ -8,6 +8,16 @@ use grassroots::output::dictionary::Format as DictionaryFormat;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// Print a table or schema; a reader that closes the pipe early
+/// (`grassroots params | head`) is not an error.
+fn emit(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
+}
+
 fn parse_dictionary_format(text: &str) -> Result<DictionaryFormat, String> {
     DictionaryFormat::parse(text)
         .ok_or_else(|| format!("`{text}` is not a table format; valid: md, csv, json"))
@@ -109,6 +119,18 @@ enum Command {
     /// manifest (no simulation): another size, resolution, format, or some
     /// metrics and variants only.
     Plot(cli::plot::PlotArgs),
+    /// Write a scenario file with every section and key commented (meaning,
+    /// range, default, source), optionally starting from another scenario.
+    New(cli::new::NewArgs),
+    /// Print a JSON Schema of scenario files, for editors that check and
+    /// complete TOML keys (Even Better TOML / Taplo); docs/scenario.schema.json
+    /// is a copy.
+    Schema,
+    /// Write DIR/report.html: one self-contained page of a finished run or study.
+    Report {
+        /// Output directory of a finished run, compare, sweep, sensitivity or calibrate.
+        dir: PathBuf,
+    },
     /// Check a scenario file (parameters and study sections) without running it.
     Validate {
         /// Scenario file (TOML).
@@ -161,15 +183,12 @@ fn main() -> ExitCode {
         } => cli::study::calibrate(&file, &common, shard),
         Command::Merge { dirs, out, quiet } => cli::study::merge(&dirs, out, quiet),
         Command::Plot(args) => cli::plot::plot(&args),
+        Command::Report { dir } => cli::report::report(&dir),
         Command::Validate { file } => cli::validate(&file),
-        Command::Params { format } => {
-            print!("{}", grassroots::output::dictionary::params(format));
-            Ok(())
-        }
-        Command::Metrics { format } => {
-            print!("{}", grassroots::output::dictionary::metrics(format));
-            Ok(())
-        }
+        Command::New(args) => cli::new::new(&args),
+        Command::Schema => emit(&grassroots::output::json_schema::scenario_schema_text()),
+        Command::Params { format } => emit(&grassroots::output::dictionary::params(format)),
+        Command::Metrics { format } => emit(&grassroots::output::dictionary::metrics(format)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -354,3 +354,96 @@ fn per_village_rows_add_up_to_the_county() {
         assert_eq!(sum(vr), total(cr), "month {month}");
     }
 }
+
+fn resolve_file(path: &Path) -> grassroots::scenario::Scenario {
+    let text = std::fs::read_to_string(path).unwrap();
+    let read_base = |base: &str, including: &str| {
+        let p = Path::new(including).parent().unwrap().join(base);
+        std::fs::read_to_string(&p)
+            .map(|t| (p.display().to_string(), t))
+            .map_err(|e| e.to_string())
+    };
+    grassroots::scenario::Scenario::from_toml_with(
+        &text,
+        &path.display().to_string(),
+        &[],
+        Some(&read_base),
+    )
+    .unwrap()
+}
+
+#[test]
+fn new_writes_a_commented_scenario_that_validates_and_keeps_a_source_scenario() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("mine.toml");
+    let o = run(&["new", "mine", "--out", plain.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let written = std::fs::read_to_string(&plain).unwrap();
+    for p in grassroots::scenario::schema::PARAMS
+        .iter()
+        .filter(|p| p.key != "scenario.base")
+    {
+        assert!(
+            written.contains(&format!("# {} = {}\n", p.name(), p.default))
+                || p.key == "scenario.name",
+            "{} missing",
+            p.key
+        );
+    }
+    let o = run(&["validate", plain.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let s = resolve_file(&plain);
+    assert_eq!(s.scenario.name, "mine");
+    assert_eq!(s.world.villages, 40, "defaults");
+
+    // From a shipped scenario: the same resolved parameters and changes.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let source = root.join("scenarios/reform_after_two_years.toml");
+    let copy = dir.path().join("copy.toml");
+    let o = run(&[
+        "new",
+        "copy",
+        "--from",
+        source.to_str().unwrap(),
+        "--out",
+        copy.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let (mut a, b) = (resolve_file(&source), resolve_file(&copy));
+    a.scenario.name = "copy".into();
+    a.scenario.base = String::new();
+    assert_eq!(
+        serde_json::to_value(&a).unwrap(),
+        serde_json::to_value(&b).unwrap()
+    );
+
+    // An existing file is never overwritten; a bad name is refused.
+    let o = run(&["new", "mine", "--out", plain.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("exists; nothing was written"));
+    assert_eq!(std::fs::read_to_string(&plain).unwrap(), written);
+    let o = run(&["new", "my file"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("not a valid scenario name"));
+}
+
+#[test]
+fn params_and_metrics_print_a_data_dictionary_in_three_formats() {
+    for (cmd, rows) in [
+        ("params", grassroots::scenario::schema::PARAMS.len()),
+        ("metrics", grassroots::metrics::METRICS.len()),
+    ] {
+        let o = run(&[cmd, "--format", "csv"]);
+        assert!(o.status.success());
+        let mut reader = csv::Reader::from_reader(&o.stdout[..]);
+        assert_eq!(reader.records().count(), rows, "{cmd} csv");
+        let o = run(&[cmd, "--format", "json"]);
+        let json: Vec<serde_json::Value> = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(json.len(), rows, "{cmd} json");
+        let o = run(&[cmd]);
+        assert!(text(&o.stdout).contains("|---|"), "{cmd} markdown");
+    }
+    let o = run(&["params", "--format", "xml"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("valid: md, csv, json"));
+}

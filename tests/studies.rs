@@ -31,6 +31,14 @@ fn results(dir: &Path) -> BTreeMap<String, Vec<u8>> {
                 serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
             m.as_object_mut().unwrap().remove("command_line");
             out.insert(name, serde_json::to_vec(&m).unwrap());
+        } else if name == "report.html" {
+            // Identical but for the line with the command that made it.
+            let page = std::fs::read_to_string(&path).unwrap();
+            let kept: Vec<&str> = page
+                .lines()
+                .filter(|l| !l.starts_with("<p class=\"command\">"))
+                .collect();
+            out.insert(name, kept.join("\n").into_bytes());
         } else if name != ".grassroots.lock" {
             out.insert(name, std::fs::read(&path).unwrap());
         }

@@ -3,7 +3,9 @@
 //! model and the statistics live in the library.
 
 pub mod memory;
+pub mod new;
 pub mod plot;
+pub mod report;
 pub mod run;
 pub mod study;
 

@@ -112,7 +112,10 @@ pub fn params(format: Format) -> String {
 
 /// The section titles, for readers of the dictionary.
 pub fn section_title(section: &str) -> Option<&'static str> {
-    SECTIONS.iter().find(|(s, _)| *s == section).map(|(_, t)| *t)
+    SECTIONS
+        .iter()
+        .find(|(s, _)| *s == section)
+        .map(|(_, t)| *t)
 }
 
 /// A metric's roles as words.
@@ -189,12 +192,19 @@ mod tests {
             .find(|p| p["key"] == "environment.need_rate")
             .unwrap();
         assert_eq!(need["type"], "real");
-        assert!(need["uncertainty_low"].as_f64().unwrap() < need["uncertainty_high"].as_f64().unwrap());
+        assert!(
+            need["uncertainty_low"].as_f64().unwrap() < need["uncertainty_high"].as_f64().unwrap()
+        );
         let csv = metrics(Format::Csv);
         let mut reader = ::csv::Reader::from_reader(csv.as_bytes());
         assert_eq!(reader.records().count(), METRICS.len());
         let json: Vec<Value> = serde_json::from_str(&metrics(Format::Json)).unwrap();
         assert_eq!(json[1]["name"], "realised_service");
-        assert!(json[1]["roles"].as_array().unwrap().contains(&json!("charted")));
+        assert!(
+            json[1]["roles"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("charted"))
+        );
     }
 }

@@ -13,6 +13,8 @@ pub mod chart;
 pub mod csv;
 pub mod dictionary;
 pub mod files;
+pub mod html;
+pub mod json_schema;
 pub mod lock;
 pub mod manifest;
 pub mod merge;
@@ -23,6 +25,7 @@ pub mod run;
 pub mod sensitivity;
 pub mod store;
 pub mod study;
+pub mod template;
 
 pub use lock::DirLock;
 pub use ownership::{StagedDir, claim_study_dir, inputs_identity};

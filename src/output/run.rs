@@ -25,7 +25,8 @@ pub struct RunOutput<'a> {
 }
 
 /// Write a run's files into `dir`: `timeseries.csv`, `summary.csv`,
-/// `distributions.csv`, `villages.csv` (per village), the charts, `report.md` and, last,
+/// `distributions.csv`, `villages.csv` (per village), the charts,
+/// `report.md`, `report.html` and, last,
 /// `manifest.json` (`info.files` is filled in). Returns the files written.
 pub fn write(
     dir: &Path,
@@ -59,8 +60,11 @@ pub fn write(
     let markdown = report::run_report(s, &info.overrides, out.summaries, &chart::pngs(&written));
     write_atomic(&dir.join("report.md"), markdown.as_bytes())?;
     written.push("report.md".into());
+    written.push(super::html::REPORT_HTML.into());
     written.push("manifest.json".into());
     info.files = written.clone();
-    manifest::write(dir, &manifest::of_run(s, &info, &seeds))?;
+    let described = manifest::of_run(s, &info, &seeds);
+    super::html::write(dir, &described)?;
+    manifest::write(dir, &described)?;
     Ok(written)
 }

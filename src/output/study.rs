@@ -365,6 +365,8 @@ fn finish_study(
     mut files: Vec<String>,
     command_line: &[String],
 ) -> Result<Vec<String>, OutputError> {
+    // The page of the results, rendered from the manifest below.
+    files.push(super::html::REPORT_HTML.into());
     // Result files of a previous assembly that this one does not write (other
     // outcomes, say) would be stale: remove them, and only them.
     let aside = dir.join(PREVIOUS_MANIFEST);
@@ -382,7 +384,9 @@ fn finish_study(
             }
         }
     }
-    manifest::write(dir, &manifest::of_study(plan, &files, command_line))?;
+    let described = manifest::of_study(plan, &files, command_line);
+    super::html::write(dir, &described)?;
+    manifest::write(dir, &described)?;
     if aside.exists() {
         fs::remove_file(&aside).map_err(io_err(&aside))?;
     }

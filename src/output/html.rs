@@ -1,0 +1,1936 @@
+//! `report.html`: one self-contained page of a finished run or study (inline
+//! CSS and SVG, no scripts, no network, no external fonts), rendered from its
+//! manifest and the files the manifest lists alone (`docs/outputs.md`).
+//!
+//! The page shows where the results come from (scenario, model version,
+//! tool version, commit, command line, overrides), a short reading guide,
+//! the results table of the kind of output (a run's `summary.csv` and
+//! `timeseries.csv`, a comparison's `comparison.csv`, a sweep's
+//! `sweep_summary.csv` and `sensitivity.csv`; the `report.md` of a
+//! sensitivity analysis or calibration), every chart listed in the manifest
+//! (`charts/*.svg`, inlined in manifest order) and the resolved parameters.
+//! It holds no date or time of its own, so the same directory always gives
+//! the same page.
+
+use super::files::write_atomic;
+use super::report::{count, sig4};
+use super::{OutputError, io_err};
+use crate::metrics::{self, Role};
+use crate::scenario::schema;
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::path::Path;
+
+/// The file name of the page inside an output directory.
+pub const REPORT_HTML: &str = "report.html";
+
+/// Rows of a table beyond which it is folded into a `<details>` block.
+const FOLD_ROWS: usize = 40;
+
+/// Months averaged for a run's "last months" column.
+const RUN_WINDOW: usize = 12;
+
+/// The page's style sheet: the browser's own sans-serif font, a readable
+/// column, tables that scroll sideways on narrow screens and charts that
+/// scale with the page.
+const CSS: &str = r#"
+:root { color-scheme: light; }
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "DejaVu Sans", sans-serif;
+  line-height: 1.45; color: #1b1b1b; background: #fff; margin: 0; }
+main { max-width: 1100px; margin: 0 auto; padding: 1.2rem 1.2rem 3rem; }
+h1 { font-size: 1.7rem; margin: 0.4rem 0 0.3rem; }
+h2 { font-size: 1.3rem; margin: 2rem 0 0.6rem; border-bottom: 1px solid #ddd; padding-bottom: 0.2rem; }
+h3 { font-size: 1.08rem; margin: 1.4rem 0 0.3rem; }
+p.lead { color: #444; margin: 0 0 1rem; }
+p.command { font-size: 0.9rem; color: #444; overflow-wrap: anywhere; margin: 0 0 1rem; }
+p.note, .muted { color: #555; font-size: 0.92rem; }
+code { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 0.9em;
+  background: #f3f3f3; padding: 0 0.2em; border-radius: 3px; word-break: break-word; }
+dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 0.25rem 1rem; margin: 0.8rem 0; }
+dl.facts dt { font-weight: 600; }
+dl.facts dd { margin: 0; min-width: 0; overflow-wrap: anywhere; }
+.guide { background: #f6f8fa; border: 1px solid #e1e4e8; border-radius: 6px; padding: 0.6rem 1rem; }
+.guide ul { margin: 0.3rem 0; padding-left: 1.2rem; }
+.scroll { overflow-x: auto; margin: 0.4rem 0 0.8rem; }
+table { border-collapse: collapse; font-size: 0.92rem; }
+th, td { border-bottom: 1px solid #e3e3e3; padding: 0.25rem 0.6rem; text-align: left; vertical-align: top; }
+th { background: #fafafa; font-weight: 600; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.ci { color: #666; font-size: 0.88em; }
+.sig { color: #b35900; font-weight: 700; }
+tr.set td { background: #fff8e5; }
+table.params tr.section th { background: #eef2f6; padding-top: 0.6rem; }
+table.params td:first-child { white-space: nowrap; }
+figure { margin: 1.2rem 0 1.8rem; }
+figure svg { display: block; width: 100%; max-width: 900px; height: auto; margin: 0 auto; }
+figcaption { color: #444; font-size: 0.92rem; margin-top: 0.3rem; text-align: center; }
+details { margin: 0.5rem 0; }
+summary { cursor: pointer; font-weight: 600; }
+footer { margin-top: 2.5rem; color: #666; font-size: 0.85rem; }
+"#;
+
+/// Escape text for HTML (content and quoted attribute values).
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A number for the page: four significant digits ([`sig4`]); very small
+/// magnitudes in scientific notation (fixed notation would show zeros);
+/// empty when missing.
+fn num(x: Option<f64>) -> String {
+    match x {
+        Some(x) if x.is_finite() && x != 0.0 && x.abs() < 1e-4 => format!("{x:.3e}"),
+        Some(x) => sig4(x),
+        None => String::new(),
+    }
+}
+
+/// `mean [low, high]` as table-cell HTML; the mean alone without a CI.
+fn mean_ci(mean: Option<f64>, low: Option<f64>, high: Option<f64>) -> String {
+    match (mean, low, high) {
+        (None, ..) => "—".into(),
+        (Some(m), Some(lo), Some(hi)) => format!(
+            "{} <span class=\"ci\">[{}, {}]</span>",
+            escape(&num(Some(m))),
+            escape(&num(Some(lo))),
+            escape(&num(Some(hi)))
+        ),
+        (Some(m), ..) => escape(&num(Some(m))),
+    }
+}
+
+/// A p-value: four significant digits, `< 0.0001` below that.
+fn p_value(p: Option<f64>) -> String {
+    match p {
+        Some(p) if p < 1e-4 => "&lt; 0.0001".into(),
+        Some(p) => escape(&sig4(p)),
+        None => String::new(),
+    }
+}
+
+/// The error of a table or chart that is not what grassroots writes.
+fn malformed(path: &Path, why: impl Into<String>) -> OutputError {
+    OutputError::Io {
+        path: path.to_path_buf(),
+        source: std::io::Error::new(std::io::ErrorKind::InvalidData, why.into()),
+    }
+}
+
+/// A CSV table read whole: its header and rows of text cells.
+struct Table {
+    path: std::path::PathBuf,
+    header: Vec<String>,
+    rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    /// Read `dir/name`.
+    fn read(dir: &Path, name: &str) -> Result<Table, OutputError> {
+        let path = dir.join(name);
+        let mut reader = ::csv::Reader::from_path(&path).map_err(|source| OutputError::Csv {
+            path: path.clone(),
+            source,
+        })?;
+        let header = reader
+            .headers()
+            .map_err(|source| OutputError::Csv {
+                path: path.clone(),
+                source,
+            })?
+            .iter()
+            .map(str::to_string)
+            .collect();
+        let mut rows = Vec::new();
+        for record in reader.records() {
+            let record = record.map_err(|source| OutputError::Csv {
+                path: path.clone(),
+                source,
+            })?;
+            rows.push(record.iter().map(str::to_string).collect());
+        }
+        Ok(Table { path, header, rows })
+    }
+
+    /// The index of column `name`, or an error naming the file.
+    fn col(&self, name: &str) -> Result<usize, OutputError> {
+        self.header.iter().position(|h| h == name).ok_or_else(|| {
+            malformed(
+                &self.path,
+                format!(
+                    "no column `{name}` (it has {}); expected the table grassroots writes",
+                    self.header.join(", ")
+                ),
+            )
+        })
+    }
+
+    /// The number in cell (`row`, `col`), if any.
+    fn number(row: &[String], col: usize) -> Option<f64> {
+        row.get(col)
+            .and_then(|c| c.trim().parse::<f64>().ok())
+            .filter(|x| x.is_finite())
+    }
+}
+
+/// A manifest's text field, empty if absent.
+fn text<'a>(v: &'a Value, field: &str) -> &'a str {
+    v.get(field).and_then(Value::as_str).unwrap_or("")
+}
+
+/// A manifest's list of strings.
+fn strings(v: &Value, field: &str) -> Vec<String> {
+    v.get(field)
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A list of `[key, value]` pairs (overrides of a variant, environment or change).
+fn pairs(v: Option<&Value>) -> Vec<(String, String)> {
+    v.and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|p| {
+                    let p = p.as_array()?;
+                    Some((
+                        p.first()?.as_str()?.to_string(),
+                        p.get(1)?.as_str()?.to_string(),
+                    ))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A JSON value as compact text: strings bare (the empty string as `""`),
+/// everything else as JSON.
+fn value_text(v: &Value) -> String {
+    match v {
+        Value::String(s) if s.is_empty() => "\"\"".into(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// The command line as a shell would take it back (arguments with spaces or
+/// shell characters in single quotes).
+fn shell_line(args: &[String]) -> String {
+    args.iter()
+        .map(|a| {
+            let plain = !a.is_empty()
+                && a.chars()
+                    .all(|c| c.is_alphanumeric() || "-_./=:,+@%".contains(c));
+            if plain {
+                a.clone()
+            } else {
+                format!("'{}'", a.replace('\'', r"'\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// What the page knows of the output before reading its tables.
+struct Context<'a> {
+    dir: &'a Path,
+    manifest: &'a Value,
+    /// `run`, `compare`, `sweep`, `sensitivity`, `calibration`.
+    kind: String,
+    /// Files listed in the manifest.
+    files: Vec<String>,
+    /// The resolved scenario shown in the parameter table (a run's, or a
+    /// study's first cell).
+    scenario: Option<&'a Value>,
+    /// Sampled environments of a study (1 without uncertainty).
+    environments: usize,
+}
+
+impl Context<'_> {
+    /// Whether the manifest lists `file`.
+    fn lists(&self, file: &str) -> bool {
+        self.files.iter().any(|f| f == file)
+    }
+
+    /// A listed table, read; `None` if the manifest does not list it.
+    fn table(&self, name: &str) -> Result<Option<Table>, OutputError> {
+        if !self.lists(name) {
+            return Ok(None);
+        }
+        Table::read(self.dir, name).map(Some)
+    }
+
+    /// A field of the scenario's `[scenario]` section.
+    fn meta(&self, field: &str) -> Option<&Value> {
+        self.scenario?.get("scenario")?.get(field)
+    }
+
+    /// Months per run.
+    fn months(&self) -> Option<u64> {
+        self.manifest.get("months").and_then(Value::as_u64)
+    }
+
+    /// Replicates per variant (and environment).
+    fn replicates(&self) -> Option<u64> {
+        self.manifest.get("replicates").and_then(Value::as_u64)
+    }
+
+    /// The words for what a CI is taken across.
+    fn across(&self) -> &'static str {
+        if self.environments > 1 {
+            "across replicates and sampled environments"
+        } else {
+            "across replicates"
+        }
+    }
+}
+
+/// Render the page of the finished output directory `dir` from its manifest
+/// (given, since `run` and the studies render the page before they write
+/// `manifest.json`) and the files the manifest lists.
+pub fn render(dir: &Path, manifest: &Value) -> Result<String, OutputError> {
+    let kind = text(manifest, "kind").to_string();
+    let scenario = match kind.as_str() {
+        "run" => manifest.get("scenario"),
+        _ => manifest
+            .get("scenarios")
+            .and_then(Value::as_array)
+            .and_then(|s| s.first()),
+    };
+    let environments = manifest
+        .get("environments")
+        .and_then(Value::as_array)
+        .map_or(1, |e| e.len().max(1));
+    let cx = Context {
+        dir,
+        manifest,
+        kind,
+        files: strings(manifest, "files"),
+        scenario,
+        environments,
+    };
+    let mut charts = Charts::listed(&cx)?;
+    let name = text(manifest, "name");
+    let mut body = String::new();
+    header(&cx, &mut body);
+    guide(&cx, &mut body);
+    body.push_str("<h2 id=\"results\">Results</h2>\n");
+    match cx.kind.as_str() {
+        "run" => run_results(&cx, &mut body)?,
+        "compare" => compare_results(&cx, &mut body)?,
+        "sweep" => sweep_results(&cx, &mut body)?,
+        _ => markdown_results(&cx, &mut charts, &mut body)?,
+    }
+    charts.section(&mut body);
+    parameters(&cx, &mut body);
+    footer(&cx, &mut body);
+    Ok(format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"generator\" content=\"grassroots {}\">\n<title>{} — grassroots report</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n{body}</main>\n</body>\n</html>\n",
+        escape(text(manifest, "version")),
+        escape(name),
+    ))
+}
+
+/// Render the page ([`render`]) and write it as `dir/report.html`, atomically.
+pub fn write(dir: &Path, manifest: &Value) -> Result<(), OutputError> {
+    let page = render(dir, manifest)?;
+    write_atomic(&dir.join(REPORT_HTML), page.as_bytes())
+}
+
+/// The manifest with `report.html` in its list of files (before
+/// `manifest.json` when that is listed), or `None` if it is listed already.
+pub fn listing_report(manifest: &Value) -> Option<Value> {
+    let files = manifest.get("files")?.as_array()?;
+    if files.iter().any(|f| f.as_str() == Some(REPORT_HTML)) {
+        return None;
+    }
+    let mut files = files.clone();
+    let at = files
+        .iter()
+        .position(|f| f.as_str() == Some("manifest.json"))
+        .unwrap_or(files.len());
+    files.insert(at, Value::from(REPORT_HTML));
+    let mut out = manifest.clone();
+    out["files"] = Value::Array(files);
+    Some(out)
+}
+
+/// What kind of output, in words.
+fn kind_words(kind: &str) -> &'static str {
+    match kind {
+        "run" => "Run",
+        "compare" => "Comparison",
+        "sweep" => "Parameter sweep",
+        "sensitivity" => "Sensitivity analysis",
+        "calibration" => "Calibration",
+        _ => "Output",
+    }
+}
+
+/// Title, description and the facts that trace the results to their inputs.
+fn header(cx: &Context<'_>, out: &mut String) {
+    let m = cx.manifest;
+    let name = text(m, "name");
+    let scenario_name = cx.meta("name").and_then(Value::as_str).unwrap_or(name);
+    let _ = writeln!(
+        out,
+        "<p class=\"muted\">grassroots report · {}</p>\n<h1>{}</h1>",
+        kind_words(&cx.kind),
+        escape(name)
+    );
+    let description = cx
+        .meta("description")
+        .and_then(Value::as_str)
+        .filter(|d| !d.trim().is_empty());
+    if let Some(d) = description {
+        let _ = writeln!(out, "<p class=\"lead\">{}</p>", escape(d));
+    }
+    let mut size = Vec::new();
+    if let Some(v) = m.get("variants").and_then(Value::as_array) {
+        let (noun, n) = match cx.kind.as_str() {
+            "compare" => ("variant", v.len()),
+            "sweep" => ("point", v.len()),
+            _ => ("design point", v.len()),
+        };
+        if cx.kind != "calibration" {
+            size.push(count(n as u64, noun));
+        }
+    }
+    if cx.environments > 1 {
+        size.push(count(cx.environments as u64, "sampled environment"));
+    }
+    if let Some(r) = cx.replicates() {
+        let each = if cx.kind == "run" { "" } else { " each" };
+        size.push(format!("{}{each}", count(r, "replicate")));
+    }
+    if let Some(months) = cx.months() {
+        size.push(count(months, "month"));
+    }
+    if let Some(v) = cx
+        .scenario
+        .and_then(|s| s.get("world")?.get("villages")?.as_u64())
+    {
+        size.push(count(v, "village"));
+    }
+    out.push_str("<dl class=\"facts\">\n");
+    let mut fact = |term: &str, html: String| {
+        let _ = writeln!(out, "<dt>{term}</dt><dd>{html}</dd>");
+    };
+    fact(
+        "Scenario",
+        format!("<code>{}</code>", escape(scenario_name)),
+    );
+    let sources = if cx.kind == "run" {
+        vec![text(m, "scenario_file").to_string()]
+    } else {
+        strings(m, "sources")
+    };
+    if !sources.is_empty() {
+        let shown: Vec<String> = sources
+            .iter()
+            .map(|s| format!("<code>{}</code>", escape(s)))
+            .collect();
+        let term = if shown.len() == 1 {
+            "Scenario file"
+        } else {
+            "Scenario files"
+        };
+        fact(term, shown.join(", "));
+    }
+    if !size.is_empty() {
+        fact("Size", escape(&size.join(" × ")));
+    }
+    if let Some(seed) = m.get("seed").or_else(|| cx.meta("seed")) {
+        fact("Seed", escape(&value_text(seed)));
+    }
+    let window = m
+        .get("window_months")
+        .and_then(Value::as_u64)
+        .filter(|_| cx.kind != "calibration" && cx.kind != "run");
+    if let Some(w) = window {
+        fact(
+            "Window",
+            escape(&format!(
+                "outcomes averaged over the last {}",
+                count(w, "month")
+            )),
+        );
+    }
+    if let Some(crn) = m.get("common_random_numbers").and_then(Value::as_bool) {
+        fact(
+            "Common random numbers",
+            (if crn { "yes" } else { "no" }).into(),
+        );
+    }
+    let overrides = strings(m, "overrides");
+    fact(
+        "Command-line overrides",
+        if overrides.is_empty() {
+            "none".into()
+        } else {
+            overrides
+                .iter()
+                .map(|o| format!("<code>{}</code>", escape(o)))
+                .collect::<Vec<_>>()
+                .join(" ")
+        },
+    );
+    fact(
+        "Model version",
+        format!("<code>{}</code>", escape(text(m, "model"))),
+    );
+    fact(
+        "Tool",
+        format!(
+            "grassroots {}, commit <code>{}</code>",
+            escape(text(m, "version")),
+            escape(
+                m.get("git_commit")
+                    .and_then(Value::as_str)
+                    .unwrap_or("unknown")
+            )
+        ),
+    );
+    out.push_str("</dl>\n");
+    let command = strings(m, "command_line");
+    if !command.is_empty() {
+        // One line of its own: the only one that depends on how the output
+        // was made (--out, --threads, shards and merge) rather than on what.
+        let _ = writeln!(
+            out,
+            "<p class=\"command\">Command: <code>{}</code></p>",
+            escape(&shell_line(&command))
+        );
+    }
+}
+
+/// The short reading guide.
+fn guide(cx: &Context<'_>, out: &mut String) {
+    let across = cx.across();
+    out.push_str("<section class=\"guide\" id=\"guide\">\n<h2 style=\"margin-top:0.4rem\">How to read this report</h2>\n<ul>\n");
+    let mut item = |html: String| {
+        let _ = writeln!(out, "<li>{html}</li>");
+    };
+    match cx.kind.as_str() {
+        "run" | "compare" | "sweep" => item(format!(
+            "Values are means {across}; brackets and shaded bands in the charts are 95 % confidence intervals of the mean (Student t {across}). They say how precisely the replicates pin the model's mean, not how uncertain the real world is."
+        )),
+        "sensitivity" => item("Each section says which indices it shows; their brackets are bootstrap percentile intervals over the design, not intervals across replicates.".into()),
+        "calibration" => item("Posterior intervals are credible intervals of the parameters given the targets; the fit of each target compares the posterior predictive mean with the target's value and sd.".into()),
+        _ => {}
+    }
+    if cx.environments > 1 {
+        item(format!(
+            "The study samples {} environments of the uncertain parameters (<code>environments.csv</code>); pooled intervals include the spread between environments.",
+            cx.environments
+        ));
+    }
+    match cx.kind.as_str() {
+        "run" => item(format!(
+            "Month 0 is the first recorded month, as in the CSVs; the last column averages each replicate over the last {} before taking the mean.",
+            count(RUN_WINDOW.min(cx.months().unwrap_or(RUN_WINDOW as u64) as usize) as u64, "month")
+        )),
+        "compare" => {
+            item("<b>Difference</b>: a variant's mean minus the baseline's. Its interval is the <b>paired</b> 95 % CI when the variants share random numbers (the mean of per-replicate differences, replicate <i>r</i> of a variant against replicate <i>r</i> of the baseline, which removes the noise they share), otherwise Welch's 95 % CI.".into());
+            item("<b>Relative difference</b>: the difference as a percentage of the baseline's mean. <b>p</b>: two-sided Welch t-test of the two means (unpaired). <span class=\"sig\">*</span> marks a difference whose 95 % CI excludes 0.".into());
+        }
+        "sweep" => item("Each point of the sweep is one set of values of the swept keys; <code>sensitivity.csv</code> relates the point means to the keys (Spearman's ρ, standardised regression coefficients and R²).".into()),
+        _ => {}
+    }
+    item(format!(
+        "The results are those of model version <code>{}</code>; another model version may give other numbers. Every number here is in the CSV files beside this page, with more digits.",
+        escape(text(cx.manifest, "model"))
+    ));
+    out.push_str("</ul>\n</section>\n");
+}
+
+/// A metric's name with its unit and meaning, as a table heading.
+fn metric_heading(name: &str) -> String {
+    match metrics::metric(name) {
+        Some(m) => {
+            let better = match m.better.larger() {
+                Some(true) => " Higher is better.",
+                Some(false) => " Lower is better.",
+                None => "",
+            };
+            format!(
+                "<h3 id=\"m-{}\"><code>{}</code> <span class=\"muted\">({})</span></h3>\n<p class=\"note\">{}.{better}</p>\n",
+                escape(name),
+                escape(name),
+                escape(m.unit),
+                escape(m.meaning.trim_end_matches('.'))
+            )
+        }
+        None => format!(
+            "<h3 id=\"m-{}\"><code>{}</code></h3>\n",
+            escape(name),
+            escape(name)
+        ),
+    }
+}
+
+/// An HTML table from a header and rows of cell HTML (numeric columns
+/// right-aligned); long tables are folded into a `<details>` block.
+fn html_table(out: &mut String, header: &[String], numeric: &[bool], rows: &[Vec<String>]) {
+    let fold = rows.len() > FOLD_ROWS;
+    if fold {
+        let _ = writeln!(out, "<details><summary>{} rows</summary>", rows.len());
+    }
+    out.push_str("<div class=\"scroll\"><table>\n<thead><tr>");
+    for h in header {
+        let _ = write!(out, "<th>{h}</th>");
+    }
+    out.push_str("</tr></thead>\n<tbody>\n");
+    for row in rows {
+        out.push_str("<tr>");
+        for (i, cell) in row.iter().enumerate() {
+            if numeric.get(i).copied().unwrap_or(false) {
+                let _ = write!(out, "<td class=\"num\">{cell}</td>");
+            } else {
+                let _ = write!(out, "<td>{cell}</td>");
+            }
+        }
+        out.push_str("</tr>\n");
+    }
+    out.push_str("</tbody>\n</table></div>\n");
+    if fold {
+        out.push_str("</details>\n");
+    }
+}
+
+/// The metrics of a run's table: those of its report, then those charted.
+fn run_metrics() -> Vec<&'static str> {
+    let mut chosen = metrics::with_role(Role::Report);
+    for m in metrics::with_role(Role::Charted) {
+        if !chosen.contains(&m) {
+            chosen.push(m);
+        }
+    }
+    chosen
+}
+
+/// A run's table: each main metric at month 0, at the final month and over
+/// the last months (each replicate's mean, then their mean and 95 % CI).
+fn run_results(cx: &Context<'_>, out: &mut String) -> Result<(), OutputError> {
+    let Some(summary) = cx.table("summary.csv")? else {
+        out.push_str("<p>This run's manifest lists no <code>summary.csv</code>.</p>\n");
+        return Ok(());
+    };
+    let (month, metric) = (summary.col("month")?, summary.col("metric")?);
+    let (mean, low, high) = (
+        summary.col("mean")?,
+        summary.col("ci_low")?,
+        summary.col("ci_high")?,
+    );
+    let last = summary
+        .rows
+        .iter()
+        .filter_map(|r| r.get(month)?.parse::<u64>().ok())
+        .max()
+        .unwrap_or(0);
+    let cell = |name: &str, at: u64| {
+        summary
+            .rows
+            .iter()
+            .find(|r| {
+                r.get(metric).map(String::as_str) == Some(name)
+                    && r.get(month).and_then(|m| m.parse::<u64>().ok()) == Some(at)
+            })
+            .map(|r| {
+                mean_ci(
+                    Table::number(r, mean),
+                    Table::number(r, low),
+                    Table::number(r, high),
+                )
+            })
+            .unwrap_or_else(|| "—".into())
+    };
+    let window = window_means(cx)?;
+    let shown = run_metrics();
+    let mut header = vec![
+        "metric".to_string(),
+        "unit".into(),
+        "month 0".into(),
+        format!("final month ({last})"),
+    ];
+    if let Some((months, _)) = &window {
+        header.push(format!(
+            "mean of the last {}",
+            count(*months as u64, "month")
+        ));
+    }
+    let mut rows = Vec::new();
+    for name in &shown {
+        let m = metrics::metric(name);
+        let mut row = vec![
+            format!(
+                "<code>{}</code><br><span class=\"muted\">{}</span>",
+                escape(name),
+                escape(m.map_or("", |m| m.meaning))
+            ),
+            escape(m.map_or("", |m| m.unit)),
+            cell(name, 0),
+            cell(name, last),
+        ];
+        if let Some((_, means)) = &window {
+            let s = means.get(*name).copied();
+            row.push(match s {
+                Some(s) => mean_ci(Some(s.mean), s.ci_low, s.ci_high),
+                None => "—".into(),
+            });
+        }
+        rows.push(row);
+    }
+    let _ = writeln!(
+        out,
+        "<p class=\"note\">Mean {} [95 % CI]; every metric of every month is in <code>summary.csv</code>, each replicate in <code>timeseries.csv</code>.</p>",
+        cx.across()
+    );
+    let numeric: Vec<bool> = (0..header.len()).map(|i| i >= 2).collect();
+    let header: Vec<String> = header.iter().map(|h| escape(h)).collect();
+    html_table(out, &header, &numeric, &rows);
+    Ok(())
+}
+
+/// The months of a run's window and each metric's summary over them.
+type WindowMeans = (
+    usize,
+    std::collections::HashMap<String, crate::stats::Summary>,
+);
+
+/// From a run's `timeseries.csv` (when listed): the number of last months
+/// averaged and, per metric, the summary across replicates of each
+/// replicate's mean over them.
+fn window_means(cx: &Context<'_>) -> Result<Option<WindowMeans>, OutputError> {
+    let Some(ts) = cx.table("timeseries.csv")? else {
+        return Ok(None);
+    };
+    let (replicate, month) = (ts.col("replicate")?, ts.col("month")?);
+    let last = ts
+        .rows
+        .iter()
+        .filter_map(|r| r.get(month)?.parse::<usize>().ok())
+        .max();
+    let Some(last) = last else {
+        return Ok(None);
+    };
+    let months = RUN_WINDOW.min(last + 1);
+    let first = last + 1 - months;
+    let mut out = std::collections::HashMap::new();
+    for name in run_metrics() {
+        let Ok(k) = ts.col(name) else { continue };
+        // Sum and count per replicate, in order of first appearance.
+        let mut per: Vec<(String, f64, usize)> = Vec::new();
+        for r in &ts.rows {
+            let Some(m) = r.get(month).and_then(|m| m.parse::<usize>().ok()) else {
+                continue;
+            };
+            if m < first {
+                continue;
+            }
+            let Some(x) = Table::number(r, k) else {
+                continue;
+            };
+            let rep = r.get(replicate).cloned().unwrap_or_default();
+            match per.iter_mut().find(|p| p.0 == rep) {
+                Some(p) => {
+                    p.1 += x;
+                    p.2 += 1;
+                }
+                None => per.push((rep, x, 1)),
+            }
+        }
+        let means: Vec<f64> = per
+            .iter()
+            .filter(|p| p.2 == months)
+            .map(|p| p.1 / p.2 as f64)
+            .collect();
+        if !means.is_empty() {
+            out.insert(name.to_string(), crate::stats::summarize(&means));
+        }
+    }
+    Ok(Some((months, out)))
+}
+
+/// A comparison's tables: per outcome, each variant's mean and its
+/// difference from the baseline over the window (the final month folded
+/// below), and the robustness across environments.
+fn compare_results(cx: &Context<'_>, out: &mut String) -> Result<(), OutputError> {
+    let Some(table) = cx.table("comparison.csv")? else {
+        out.push_str("<p>This comparison's manifest lists no <code>comparison.csv</code>.</p>\n");
+        return Ok(());
+    };
+    let window = cx
+        .manifest
+        .get("window_months")
+        .and_then(Value::as_u64)
+        .unwrap_or(0);
+    let _ = writeln!(
+        out,
+        "<p class=\"note\">Per outcome: each variant's mean {} over the last {} [95 % CI] and its difference from the baseline (first row). All rows, measures and further columns (effect size, cost-effectiveness) are in <code>comparison.csv</code>.</p>",
+        cx.across(),
+        count(window, "month")
+    );
+    let outcome = table.col("outcome")?;
+    let mut outcomes: Vec<String> = strings(cx.manifest, "outcomes");
+    for o in table.rows.iter().filter_map(|r| r.get(outcome)) {
+        if !outcomes.contains(o) {
+            outcomes.push(o.clone());
+        }
+    }
+    for o in &outcomes {
+        out.push_str(&metric_heading(o));
+        comparison_table(&table, o, "window", out)?;
+        let mut fin = String::new();
+        comparison_table(&table, o, "final", &mut fin)?;
+        let _ = writeln!(
+            out,
+            "<details><summary>At the final month</summary>\n{fin}</details>"
+        );
+    }
+    if let Some(rob) = cx.table("robustness.csv")? {
+        robustness_table(&rob, out)?;
+    }
+    Ok(())
+}
+
+/// The comparison table of one outcome and measure.
+fn comparison_table(
+    t: &Table,
+    outcome: &str,
+    measure: &str,
+    out: &mut String,
+) -> Result<(), OutputError> {
+    let c = |name: &str| t.col(name);
+    let (variant, o_col, m_col) = (c("variant")?, c("outcome")?, c("measure")?);
+    let (mean, low, high) = (c("mean")?, c("ci_low")?, c("ci_high")?);
+    let (diff, d_lo, d_hi, p) = (
+        c("diff")?,
+        c("diff_ci_low")?,
+        c("diff_ci_high")?,
+        c("p_value")?,
+    );
+    let paired = (t.col("paired_ci_low").ok(), t.col("paired_ci_high").ok());
+    let rows: Vec<&Vec<String>> = t
+        .rows
+        .iter()
+        .filter(|r| {
+            r.get(o_col).map(String::as_str) == Some(outcome)
+                && r.get(m_col).map(String::as_str) == Some(measure)
+        })
+        .collect();
+    let Some(base) = rows.first() else {
+        out.push_str("<p class=\"note\">No rows in <code>comparison.csv</code>.</p>\n");
+        return Ok(());
+    };
+    let base_mean = Table::number(base, mean);
+    let mut body = Vec::new();
+    let mut kinds = BTreeSet::new();
+    for (i, r) in rows.iter().enumerate() {
+        let raw = r.get(variant).map_or("", String::as_str);
+        let name = escape(raw);
+        let m = mean_ci(
+            Table::number(r, mean),
+            Table::number(r, low),
+            Table::number(r, high),
+        );
+        if i == 0 {
+            let tag = if raw == "baseline" {
+                ""
+            } else {
+                " <span class=\"muted\">(baseline)</span>"
+            };
+            body.push(vec![
+                format!("{name}{tag}"),
+                m,
+                "—".into(),
+                "—".into(),
+                String::new(),
+                String::new(),
+            ]);
+            continue;
+        }
+        let d = Table::number(r, diff);
+        let paired_ci = match paired {
+            (Some(lo), Some(hi)) => Table::number(r, lo).zip(Table::number(r, hi)),
+            _ => None,
+        };
+        let welch_ci = Table::number(r, d_lo).zip(Table::number(r, d_hi));
+        let (ci, kind) = match (paired_ci, welch_ci) {
+            (Some(ci), _) => (Some(ci), "paired"),
+            (None, Some(ci)) => (Some(ci), "Welch"),
+            (None, None) => (None, ""),
+        };
+        if !kind.is_empty() {
+            kinds.insert(kind);
+        }
+        let mark = match ci {
+            Some((lo, hi)) if lo > 0.0 || hi < 0.0 => "<span class=\"sig\">*</span>",
+            _ => "",
+        };
+        let relative = match (d, base_mean) {
+            (Some(d), Some(b)) if b != 0.0 => format!("{} %", escape(&num(Some(100.0 * d / b)))),
+            _ => "—".into(),
+        };
+        body.push(vec![
+            name,
+            m,
+            mean_ci(d, ci.map(|c| c.0), ci.map(|c| c.1)),
+            relative,
+            p_value(Table::number(r, p)),
+            mark.into(),
+        ]);
+    }
+    let ci_words = match kinds.len() {
+        0 => "",
+        1 if kinds.contains("paired") => " [paired 95 % CI]",
+        1 => " [Welch 95 % CI]",
+        _ => " [paired 95 % CI, Welch where no pairs]",
+    };
+    let header = [
+        "variant".to_string(),
+        "mean [95 % CI]".into(),
+        format!("difference{ci_words}"),
+        "relative difference".into(),
+        "p".into(),
+        String::new(),
+    ];
+    let header: Vec<String> = header.iter().map(|h| escape(h)).collect();
+    html_table(out, &header, &[false, true, true, true, true, false], &body);
+    Ok(())
+}
+
+/// Robustness across sampled environments (`robustness.csv`, window measure).
+fn robustness_table(t: &Table, out: &mut String) -> Result<(), OutputError> {
+    let c = |name: &str| t.col(name);
+    let (variant, outcome, measure) = (c("variant")?, c("outcome")?, c("measure")?);
+    let (envs, share, mean, min, max) = (
+        c("environments")?,
+        c("share_better")?,
+        c("mean_diff")?,
+        c("min_diff")?,
+        c("max_diff")?,
+    );
+    out.push_str("<h3 id=\"robustness\">Robustness across environments</h3>\n<p class=\"note\">For each variant and outcome (window measure): in how many of the sampled environments it beats the baseline (in the direction the metric counts as better; empty for neutral metrics), and the smallest, mean and largest difference across environments (<code>robustness.csv</code>).</p>\n");
+    let rows: Vec<Vec<String>> = t
+        .rows
+        .iter()
+        .filter(|r| r.get(measure).map(String::as_str) == Some("window"))
+        .map(|r| {
+            let cell = |i: usize| escape(r.get(i).map_or("", String::as_str));
+            let share = match (Table::number(r, share), Table::number(r, envs)) {
+                (Some(s), Some(n)) => format!("{} of {}", (s * n).round(), n),
+                _ => String::new(),
+            };
+            vec![
+                cell(variant),
+                format!("<code>{}</code>", cell(outcome)),
+                cell(envs),
+                share,
+                escape(&num(Table::number(r, min))),
+                escape(&num(Table::number(r, mean))),
+                escape(&num(Table::number(r, max))),
+            ]
+        })
+        .collect();
+    let header: Vec<String> = [
+        "variant",
+        "outcome",
+        "environments",
+        "better in",
+        "min difference",
+        "mean difference",
+        "max difference",
+    ]
+    .iter()
+    .map(|h| escape(h))
+    .collect();
+    html_table(
+        out,
+        &header,
+        &[false, false, true, true, true, true, true],
+        &rows,
+    );
+    Ok(())
+}
+
+/// A sweep's tables: per outcome, each point's mean at the final month and
+/// over the window; then the sensitivity of the point means to the keys.
+fn sweep_results(cx: &Context<'_>, out: &mut String) -> Result<(), OutputError> {
+    let Some(t) = cx.table("sweep_summary.csv")? else {
+        out.push_str("<p>This sweep's manifest lists no <code>sweep_summary.csv</code>.</p>\n");
+        return Ok(());
+    };
+    let c = |name: &str| t.col(name);
+    let (point, o_col, m_col) = (c("point")?, c("outcome")?, c("measure")?);
+    let (mean, low, high) = (c("mean")?, c("ci_low")?, c("ci_high")?);
+    let keys: Vec<usize> = (point + 1..o_col).collect();
+    let window = cx
+        .manifest
+        .get("window_months")
+        .and_then(Value::as_u64)
+        .unwrap_or(0);
+    let _ = writeln!(
+        out,
+        "<p class=\"note\">Per outcome: each point's mean {} [95 % CI] at the final month and over the last {} (<code>sweep_summary.csv</code>; each run in <code>sweep_runs.csv</code>).</p>",
+        cx.across(),
+        count(window, "month")
+    );
+    let mut outcomes = strings(cx.manifest, "outcomes");
+    for o in t.rows.iter().filter_map(|r| r.get(o_col)) {
+        if !outcomes.contains(o) {
+            outcomes.push(o.clone());
+        }
+    }
+    for o in &outcomes {
+        out.push_str(&metric_heading(o));
+        let mut points: Vec<&str> = Vec::new();
+        for r in &t.rows {
+            let p = r.get(point).map(String::as_str).unwrap_or("");
+            if r.get(o_col) == Some(o) && !points.contains(&p) {
+                points.push(p);
+            }
+        }
+        let find = |p: &str, measure: &str| {
+            t.rows.iter().find(|r| {
+                r.get(point).map(String::as_str) == Some(p)
+                    && r.get(o_col).map(String::as_str) == Some(o.as_str())
+                    && r.get(m_col).map(String::as_str) == Some(measure)
+            })
+        };
+        let cell = |r: Option<&Vec<String>>| match r {
+            Some(r) => mean_ci(
+                Table::number(r, mean),
+                Table::number(r, low),
+                Table::number(r, high),
+            ),
+            None => "—".into(),
+        };
+        let rows: Vec<Vec<String>> = points
+            .iter()
+            .map(|p| {
+                let any = find(p, "window").or_else(|| find(p, "final"));
+                let mut row = vec![escape(p)];
+                for &k in &keys {
+                    row.push(escape(
+                        any.and_then(|r| r.get(k)).map_or("", String::as_str),
+                    ));
+                }
+                row.push(cell(find(p, "final")));
+                row.push(cell(find(p, "window")));
+                row
+            })
+            .collect();
+        let mut header = vec!["point".to_string()];
+        header.extend(
+            keys.iter()
+                .map(|&k| format!("<code>{}</code>", escape(&t.header[k]))),
+        );
+        header.push("final month".into());
+        header.push(escape(&format!("last {}", count(window, "month"))));
+        let mut numeric = vec![false];
+        numeric.extend(keys.iter().map(|_| true));
+        numeric.extend([true, true]);
+        html_table(out, &header, &numeric, &rows);
+    }
+    if let Some(s) = cx.table("sensitivity.csv")? {
+        sensitivity_table(&s, out)?;
+    }
+    Ok(())
+}
+
+/// A sweep's `sensitivity.csv`.
+fn sensitivity_table(t: &Table, out: &mut String) -> Result<(), OutputError> {
+    let c = |name: &str| t.col(name);
+    let cols = [
+        c("outcome")?,
+        c("measure")?,
+        c("parameter")?,
+        c("spearman_rho")?,
+        c("src")?,
+        c("r2")?,
+    ];
+    out.push_str("<h3 id=\"sensitivity\">Sensitivity of the point means to the swept keys</h3>\n<p class=\"note\">Spearman's rank correlation ρ, the standardised regression coefficient (SRC) of each key, and the R² of the linear regression on all keys (<code>sensitivity.csv</code>). An R² well below 1 means the response is not linear in the keys; read the SRCs with care then.</p>\n");
+    let rows: Vec<Vec<String>> = t
+        .rows
+        .iter()
+        .map(|r| {
+            cols.iter()
+                .enumerate()
+                .map(|(i, &k)| {
+                    let raw = r.get(k).map_or("", String::as_str);
+                    match i {
+                        0 | 2 => format!("<code>{}</code>", escape(raw)),
+                        1 => escape(raw),
+                        _ => escape(&num(Table::number(r, k))),
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    let header: Vec<String> = ["outcome", "measure", "swept key", "Spearman ρ", "SRC", "R²"]
+        .iter()
+        .map(|h| escape(h))
+        .collect();
+    html_table(
+        out,
+        &header,
+        &[false, false, false, true, true, true],
+        &rows,
+    );
+    Ok(())
+}
+
+/// A chart inlined into the page.
+struct Chart {
+    /// Its file, relative to the output directory.
+    file: String,
+    /// Its title, from the SVG.
+    title: String,
+    /// The `<svg>` element, ready to inline.
+    svg: String,
+    /// Whether it was placed in the text already.
+    placed: bool,
+}
+
+/// Every SVG chart the manifest lists, in manifest order.
+struct Charts(Vec<Chart>);
+
+impl Charts {
+    /// Read and prepare every `charts/*.svg` the manifest lists.
+    fn listed(cx: &Context<'_>) -> Result<Charts, OutputError> {
+        let mut charts = Vec::new();
+        for (i, file) in cx
+            .files
+            .iter()
+            .filter(|f| f.starts_with("charts/") && f.ends_with(".svg"))
+            .enumerate()
+        {
+            let path = cx.dir.join(file);
+            if file.split('/').any(|part| part == ".." || part.is_empty()) {
+                return Err(malformed(
+                    &cx.dir.join("manifest.json"),
+                    format!("lists the chart `{file}`, which is not a file under charts/"),
+                ));
+            }
+            let raw = std::fs::read_to_string(&path).map_err(io_err(&path))?;
+            let svg = inline_svg(&raw, &format!("c{i}-")).map_err(|why| malformed(&path, why))?;
+            let title = svg_title(&raw).unwrap_or_else(|| {
+                file.trim_start_matches("charts/")
+                    .trim_end_matches(".svg")
+                    .replace('_', " ")
+            });
+            charts.push(Chart {
+                file: file.clone(),
+                title,
+                svg,
+                placed: false,
+            });
+        }
+        Ok(Charts(charts))
+    }
+
+    /// The figure of the chart whose file is `charts/<stem>.svg`, once.
+    fn place(&mut self, stem_path: &str) -> Option<String> {
+        let (i, chart) = self
+            .0
+            .iter_mut()
+            .enumerate()
+            .find(|(_, c)| !c.placed && c.file.trim_end_matches(".svg") == stem_path)?;
+        chart.placed = true;
+        Some(figure(i + 1, chart))
+    }
+
+    /// The section of the charts not yet placed.
+    fn section(&mut self, out: &mut String) {
+        let rest: Vec<usize> = (0..self.0.len()).filter(|&i| !self.0[i].placed).collect();
+        if rest.is_empty() {
+            return;
+        }
+        out.push_str("<h2 id=\"charts\">Charts</h2>\n");
+        for i in rest {
+            self.0[i].placed = true;
+            out.push_str(&figure(i + 1, &self.0[i]));
+        }
+    }
+}
+
+/// A chart as a `<figure>` with its number, title and files.
+fn figure(n: usize, c: &Chart) -> String {
+    let stem = c.file.trim_end_matches(".svg");
+    format!(
+        "<figure id=\"figure-{n}\" data-chart=\"{}\">\n{}\n<figcaption>Figure {n}. {} <span class=\"muted\">(<a href=\"{}\">SVG</a> · <a href=\"{}.png\">PNG</a>)</span></figcaption>\n</figure>\n",
+        escape(&c.file),
+        c.svg,
+        escape(&c.title),
+        escape(&c.file),
+        escape(stem),
+    )
+}
+
+/// Text with XML's predefined entities and numeric references decoded.
+fn unescape_xml(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        let decoded = after.find(';').and_then(|end| {
+            let name = &after[..end];
+            let c = match name {
+                "amp" => Some('&'),
+                "lt" => Some('<'),
+                "gt" => Some('>'),
+                "quot" => Some('"'),
+                "apos" => Some('\''),
+                _ => name
+                    .strip_prefix("#x")
+                    .and_then(|h| u32::from_str_radix(h, 16).ok())
+                    .or_else(|| name.strip_prefix('#').and_then(|d| d.parse().ok()))
+                    .and_then(char::from_u32),
+            }?;
+            Some((c, end))
+        });
+        match decoded {
+            Some((c, end)) => {
+                out.push(c);
+                rest = &after[end + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The text inside the first element `<tag …>…</tag>` of `svg`, tags
+/// removed, entities decoded and white space collapsed.
+fn element_text(svg: &str, tag: &str) -> Option<String> {
+    let open = format!("<{tag}");
+    let mut from = 0;
+    let start = loop {
+        let at = from + svg[from..].find(&open)?;
+        let next = svg[at + open.len()..].chars().next()?;
+        if next == '>' || next.is_whitespace() {
+            break at;
+        }
+        from = at + open.len();
+    };
+    let body_start = start + svg[start..].find('>')? + 1;
+    let end = body_start + svg[body_start..].find(&format!("</{tag}>"))?;
+    let mut inner = String::new();
+    let mut in_tag = false;
+    for c in svg[body_start..end].chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => inner.push(c),
+            _ => {}
+        }
+    }
+    let words: Vec<String> = unescape_xml(&inner)
+        .split_whitespace()
+        .map(str::to_string)
+        .collect();
+    (!words.is_empty()).then(|| words.join(" "))
+}
+
+/// A chart's title: its `<title>`, else its first `<text>`.
+pub fn svg_title(svg: &str) -> Option<String> {
+    element_text(svg, "title").or_else(|| element_text(svg, "text"))
+}
+
+/// An attribute's value in a start tag's text, if present.
+fn attribute<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
+    let mut from = 0;
+    loop {
+        let at = from + tag[from..].find(name)?;
+        let before_ok = tag[..at]
+            .chars()
+            .next_back()
+            .is_some_and(char::is_whitespace);
+        let rest = tag[at + name.len()..].trim_start();
+        if let (true, Some(rest)) = (before_ok, rest.strip_prefix('=')) {
+            let rest = rest.trim_start();
+            let quote = rest.chars().next()?;
+            if quote == '"' || quote == '\'' {
+                let end = rest[1..].find(quote)?;
+                return Some(&rest[1..1 + end]);
+            }
+        }
+        from = at + name.len();
+    }
+}
+
+/// A chart file's `<svg>` element prepared for inlining: anything before it
+/// (XML prolog, doctype, comments) removed, the namespace declarations
+/// dropped (HTML puts `<svg>` in its namespace), a `viewBox` added from its
+/// width and height when missing so that it scales, and its ids prefixed
+/// with `prefix` so charts on one page never share one. A file that is not
+/// an SVG image, or one with scripts or external references, is refused.
+pub fn inline_svg(raw: &str, prefix: &str) -> Result<String, String> {
+    let start = raw
+        .find("<svg")
+        .ok_or("not an SVG image (no <svg> element)")?;
+    let end = raw
+        .rfind("</svg>")
+        .ok_or("not a complete SVG image (no </svg>)")?
+        + "</svg>".len();
+    if end <= start {
+        return Err("not a complete SVG image".into());
+    }
+    let svg = &raw[start..end];
+    let lower = svg.to_ascii_lowercase();
+    for bad in ["<script", "<foreignobject", "javascript:", "<iframe"] {
+        if lower.contains(bad) {
+            return Err(format!(
+                "holds `{bad}`, which no grassroots chart has; refusing to inline it"
+            ));
+        }
+    }
+    for attr in ["href=\"http", "href='http", "url(http", "@import"] {
+        if lower.contains(attr) {
+            return Err(format!(
+                "refers to an external resource (`{attr}`), which no grassroots chart does"
+            ));
+        }
+    }
+    let tag_end = svg.find('>').ok_or("not an SVG image")?;
+    let mut tag = svg[..tag_end].to_string();
+    let rest = &svg[tag_end..];
+    for ns in ["xmlns:xlink", "xmlns"] {
+        while let Some(value) = attribute(&tag, ns).map(str::to_string) {
+            for q in ['"', '\''] {
+                let text = format!(" {ns}={q}{value}{q}");
+                if let Some(at) = tag.find(&text) {
+                    tag.replace_range(at..at + text.len(), "");
+                    break;
+                }
+            }
+            if attribute(&tag, ns) == Some(value.as_str()) {
+                // Written with spaces around `=`: leave it, it does no harm.
+                break;
+            }
+        }
+    }
+    if attribute(&tag, "viewBox").is_none() {
+        let size = |name: &str| {
+            attribute(&tag, name)
+                .map(|v| v.trim().trim_end_matches("px"))
+                .and_then(|v| v.parse::<f64>().ok())
+                .filter(|v| *v > 0.0)
+        };
+        if let (Some(w), Some(h)) = (size("width"), size("height")) {
+            tag.push_str(&format!(" viewBox=\"0 0 {w} {h}\""));
+        }
+    }
+    tag.push_str(" role=\"img\"");
+    if let Some(title) = svg_title(svg) {
+        tag.push_str(&format!(" aria-label=\"{}\"", escape(&title)));
+    }
+    let whole = format!("{tag}{rest}");
+    Ok(scope_ids(&whole, prefix))
+}
+
+/// Prefix every `id` of an SVG, and every reference to one (`url(#id)`,
+/// `href="#id"`), with `prefix`.
+fn scope_ids(svg: &str, prefix: &str) -> String {
+    let mut ids = Vec::new();
+    let mut from = 0;
+    while let Some(at) = svg[from..].find(" id=\"") {
+        let start = from + at + 5;
+        let Some(len) = svg[start..].find('"') else {
+            break;
+        };
+        ids.push(svg[start..start + len].to_string());
+        from = start + len;
+    }
+    if ids.is_empty() {
+        return svg.to_string();
+    }
+    let mut out = svg.to_string();
+    for id in ids {
+        for (old, new) in [
+            (format!(" id=\"{id}\""), format!(" id=\"{prefix}{id}\"")),
+            (format!("url(#{id})"), format!("url(#{prefix}{id})")),
+            (format!("href=\"#{id}\""), format!("href=\"#{prefix}{id}\"")),
+        ] {
+            out = out.replace(&old, &new);
+        }
+    }
+    out
+}
+
+/// The results of a sensitivity analysis or calibration (or any other
+/// output): its `report.md`, as HTML, with its charts inlined where the
+/// report shows them.
+fn markdown_results(
+    cx: &Context<'_>,
+    charts: &mut Charts,
+    out: &mut String,
+) -> Result<(), OutputError> {
+    if !cx.lists("report.md") {
+        out.push_str("<p>The tables are in the CSV files of this directory.</p>\n");
+        return Ok(());
+    }
+    let path = cx.dir.join("report.md");
+    let md = std::fs::read_to_string(&path).map_err(io_err(&path))?;
+    // Its title says again what the page's title says.
+    let body = match md.split_once('\n') {
+        Some((first, rest)) if first.starts_with("# ") => rest,
+        _ => md.as_str(),
+    };
+    out.push_str(&markdown(body, charts));
+    Ok(())
+}
+
+/// Inline Markdown (code spans, bold) as HTML, everything else escaped.
+fn inline_md(text: &str) -> String {
+    let mut out = String::new();
+    for (i, part) in text.split('`').enumerate() {
+        if i % 2 == 1 {
+            let _ = write!(out, "<code>{}</code>", escape(part));
+        } else {
+            for (j, piece) in escape(part).split("**").enumerate() {
+                if j % 2 == 1 {
+                    let _ = write!(out, "<b>{piece}</b>");
+                } else {
+                    out.push_str(piece);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The cells of a Markdown table row (`\|` is a literal bar).
+fn md_cells(line: &str) -> Vec<String> {
+    let inner = line.trim().trim_start_matches('|');
+    let inner = inner.strip_suffix('|').unwrap_or(inner);
+    let mut cells = Vec::new();
+    let mut cell = String::new();
+    let mut chars = inner.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if chars.peek() == Some(&'|') => {
+                chars.next();
+                cell.push('|');
+            }
+            '|' => cells.push(std::mem::take(&mut cell)),
+            c => cell.push(c),
+        }
+    }
+    cells.push(cell);
+    cells.into_iter().map(|c| c.trim().to_string()).collect()
+}
+
+/// The Markdown grassroots writes in its reports (headings, paragraphs,
+/// pipe tables, images, code spans) as HTML; headings one level down (the
+/// page has its own title); an image of a chart becomes the inlined SVG of
+/// the same name.
+fn markdown(md: &str, charts: &mut Charts) -> String {
+    let mut out = String::new();
+    let lines: Vec<&str> = md.lines().collect();
+    let mut i = 0;
+    let mut paragraph: Vec<&str> = Vec::new();
+    let flush = |paragraph: &mut Vec<&str>, out: &mut String| {
+        if !paragraph.is_empty() {
+            let _ = writeln!(out, "<p>{}</p>", inline_md(&paragraph.join(" ")));
+            paragraph.clear();
+        }
+    };
+    while i < lines.len() {
+        let line = lines[i].trim_end();
+        if line.trim().is_empty() {
+            flush(&mut paragraph, &mut out);
+            i += 1;
+            continue;
+        }
+        if let Some(level) =
+            (1..=5).find(|&n| line.starts_with(&"#".repeat(n)) && line[n..].starts_with(' '))
+        {
+            flush(&mut paragraph, &mut out);
+            let h = (level + 1).min(6);
+            let _ = writeln!(out, "<h{h}>{}</h{h}>", inline_md(line[level..].trim()));
+            i += 1;
+            continue;
+        }
+        let image = line
+            .strip_prefix("![")
+            .filter(|_| line.ends_with(')'))
+            .and_then(|_| line.find("]("));
+        if let Some(close) = image {
+            flush(&mut paragraph, &mut out);
+            let target = &line[close + 2..line.len() - 1];
+            let stem = target.rsplit_once('.').map_or(target, |(stem, _)| stem);
+            if let Some(fig) = charts.place(stem) {
+                out.push_str(&fig);
+            }
+            i += 1;
+            continue;
+        }
+        if line.trim_start().starts_with('|') {
+            flush(&mut paragraph, &mut out);
+            let mut block = Vec::new();
+            while i < lines.len() && lines[i].trim_start().starts_with('|') {
+                block.push(md_cells(lines[i]));
+                i += 1;
+            }
+            let is_rule = |cells: &Vec<String>| {
+                cells
+                    .iter()
+                    .all(|c| !c.is_empty() && c.chars().all(|ch| "-: ".contains(ch)))
+            };
+            let (header, body) = match block.get(1) {
+                Some(rule) if is_rule(rule) => (block[0].clone(), block[2..].to_vec()),
+                _ => (Vec::new(), block),
+            };
+            let header: Vec<String> = header.iter().map(|h| inline_md(h)).collect();
+            let body: Vec<Vec<String>> = body
+                .iter()
+                .map(|r| r.iter().map(|c| inline_md(c)).collect())
+                .collect();
+            let numeric: Vec<bool> = (0..header.len().max(1))
+                .map(|k| {
+                    body.iter().all(|r| {
+                        r.get(k).is_some_and(|c| {
+                            c.chars()
+                                .next()
+                                .is_some_and(|ch| ch.is_ascii_digit() || ch == '-')
+                        })
+                    }) && !body.is_empty()
+                })
+                .collect();
+            html_table(&mut out, &header, &numeric, &body);
+            continue;
+        }
+        paragraph.push(line.trim());
+        i += 1;
+    }
+    flush(&mut paragraph, &mut out);
+    out
+}
+
+/// The parameters: each variant's overrides, the sampled environments, the
+/// policy changes and the full resolved parameter table.
+fn parameters(cx: &Context<'_>, out: &mut String) {
+    out.push_str("<h2 id=\"parameters\">Parameters</h2>\n");
+    let m = cx.manifest;
+    let variants: Vec<&Value> = m
+        .get("variants")
+        .and_then(Value::as_array)
+        .map(|v| v.iter().collect())
+        .unwrap_or_default();
+    let mut varied: BTreeSet<String> = BTreeSet::new();
+    for v in &variants {
+        varied.extend(pairs(v.get("overrides")).into_iter().map(|(k, _)| k));
+    }
+    let environments: Vec<Vec<(String, String)>> = m
+        .get("environments")
+        .and_then(Value::as_array)
+        .map(|e| e.iter().map(|e| pairs(Some(e))).collect())
+        .unwrap_or_default();
+    for e in &environments {
+        varied.extend(e.iter().map(|(k, _)| k.clone()));
+    }
+    if cx.kind == "compare" && !variants.is_empty() {
+        let sources = strings(m, "sources");
+        out.push_str("<h3 id=\"variants\">Variants</h3>\n<p class=\"note\">Each variant is the scenario with these overrides; the first is the baseline.</p>\n");
+        let rows: Vec<Vec<String>> = variants
+            .iter()
+            .map(|v| {
+                let o = pairs(v.get("overrides"));
+                let shown = if o.is_empty() {
+                    "<span class=\"muted\">none</span>".to_string()
+                } else {
+                    o.iter()
+                        .map(|(k, v)| format!("<code>{} = {}</code>", escape(k), escape(v)))
+                        .collect::<Vec<_>>()
+                        .join("<br>")
+                };
+                let mut row = vec![escape(text(v, "name")), shown];
+                if sources.len() > 1 {
+                    let s = v
+                        .get("source")
+                        .and_then(Value::as_u64)
+                        .and_then(|s| sources.get(s as usize))
+                        .map_or(String::new(), |s| format!("<code>{}</code>", escape(s)));
+                    row.push(s);
+                }
+                row
+            })
+            .collect();
+        let mut header = vec!["variant".to_string(), "overrides".into()];
+        if sources.len() > 1 {
+            header.push("scenario file".into());
+        }
+        html_table(out, &header, &[], &rows);
+    } else if !variants.is_empty() && cx.kind != "calibration" {
+        let keys = strings(m, "parameters");
+        if !keys.is_empty() {
+            let shown: Vec<String> = keys
+                .iter()
+                .map(|k| format!("<code>{}</code>", escape(k)))
+                .collect();
+            let _ = writeln!(
+                out,
+                "<p>Keys varied across the {}: {}; their values at each point are in the tables above and in the CSV files.</p>",
+                count(variants.len() as u64, "point"),
+                shown.join(", ")
+            );
+        }
+    }
+    if environments.len() > 1 {
+        environments_table(&environments, out);
+    }
+    let changes = cx
+        .scenario
+        .and_then(|s| s.get("changes"))
+        .and_then(Value::as_array)
+        .filter(|c| !c.is_empty());
+    if let Some(changes) = changes {
+        out.push_str("<h3 id=\"changes\">Policy changes during the run</h3>\n");
+        let rows: Vec<Vec<String>> = changes
+            .iter()
+            .map(|c| {
+                let month = c.get("month").map(value_text).unwrap_or_default();
+                let set: Vec<String> = pairs(c.get("set"))
+                    .iter()
+                    .map(|(k, v)| format!("<code>{} = {}</code>", escape(k), escape(v)))
+                    .collect();
+                vec![escape(&month), set.join("<br>")]
+            })
+            .collect();
+        html_table(
+            out,
+            &["from month".into(), "overrides".into()],
+            &[true, false],
+            &rows,
+        );
+    }
+    let overrides = strings(m, "overrides");
+    if !overrides.is_empty() {
+        let shown: Vec<String> = overrides
+            .iter()
+            .map(|o| format!("<code>{}</code>", escape(o)))
+            .collect();
+        let _ = writeln!(
+            out,
+            "<p>Command-line overrides, applied to every run: {}.</p>",
+            shown.join(", ")
+        );
+    }
+    if let Some(s) = cx.scenario {
+        full_parameters(cx, s, &varied, out);
+    }
+}
+
+/// The sampled environments: each uncertain key's range across them.
+fn environments_table(environments: &[Vec<(String, String)>], out: &mut String) {
+    let _ = writeln!(
+        out,
+        "<h3 id=\"environments\">Sampled environments</h3>\n<p class=\"note\">{} of the uncertain parameters; each environment's values are in <code>environments.csv</code>.</p>",
+        count(environments.len() as u64, "environment")
+    );
+    let mut keys: Vec<String> = Vec::new();
+    for e in environments {
+        for (k, _) in e {
+            if !keys.contains(k) {
+                keys.push(k.clone());
+            }
+        }
+    }
+    let rows: Vec<Vec<String>> = keys
+        .iter()
+        .map(|k| {
+            let xs: Vec<f64> = environments
+                .iter()
+                .filter_map(|e| e.iter().find(|(key, _)| key == k)?.1.parse().ok())
+                .collect();
+            let lo = xs.iter().copied().fold(f64::INFINITY, f64::min);
+            let hi = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let range = if xs.is_empty() {
+                "—".into()
+            } else {
+                format!("{} – {}", escape(&num(Some(lo))), escape(&num(Some(hi))))
+            };
+            vec![format!("<code>{}</code>", escape(k)), range]
+        })
+        .collect();
+    html_table(
+        out,
+        &["uncertain key".into(), "range sampled".into()],
+        &[false, true],
+        &rows,
+    );
+}
+
+/// Whether a resolved value differs from a parameter's default (a TOML literal).
+fn differs_from_default(value: &Value, default: &str) -> bool {
+    let default = default.trim();
+    match value {
+        Value::Number(n) => match (n.as_f64(), default.replace('_', "").parse::<f64>()) {
+            (Some(a), Ok(b)) => a != b,
+            _ => true,
+        },
+        Value::Bool(b) => default != b.to_string(),
+        Value::String(s) => s != default.trim_matches('"'),
+        other => other.to_string().replace(' ', "") != default.replace(' ', "").replace('=', ":"),
+    }
+}
+
+/// The full resolved parameter table, section by section, in a `<details>` block.
+fn full_parameters(cx: &Context<'_>, s: &Value, varied: &BTreeSet<String>, out: &mut String) {
+    let whose = match cx.kind.as_str() {
+        "run" => "this run".to_string(),
+        _ => {
+            let first = cx
+                .manifest
+                .get("variants")
+                .and_then(Value::as_array)
+                .and_then(|v| v.first())
+                .map(|v| text(v, "name").to_string())
+                .unwrap_or_default();
+            let env = if cx.environments > 1 {
+                " in the first sampled environment"
+            } else {
+                ""
+            };
+            format!(
+                "the first cell of the study (variant <code>{}</code>{env}); the others differ only by the keys marked “varies”",
+                escape(&first)
+            )
+        }
+    };
+    let _ = writeln!(
+        out,
+        "<details id=\"all-parameters\"><summary>All resolved parameters</summary>\n<p class=\"note\">Every parameter of {whose}. Highlighted rows differ from the default. Meanings and sources: <code>grassroots params</code>, <code>docs/model.md</code> §8.</p>"
+    );
+    let Some(sections) = s.as_object() else {
+        out.push_str("</details>\n");
+        return;
+    };
+    let mut shown: BTreeSet<&str> = BTreeSet::new();
+    out.push_str("<div class=\"scroll\"><table class=\"params\">\n<thead><tr><th>key</th><th>value</th><th>default</th><th>meaning</th></tr></thead>\n<tbody>\n");
+    for (section, title) in schema::SECTIONS {
+        let Some(values) = sections.get(*section).and_then(Value::as_object) else {
+            continue;
+        };
+        shown.insert(section);
+        let _ = writeln!(
+            out,
+            "<tr class=\"section\"><th colspan=\"4\"><code>[{}]</code> {}</th></tr>",
+            escape(section),
+            escape(title)
+        );
+        let mut rows = Vec::new();
+        let mut row_set = Vec::new();
+        let mut listed: BTreeSet<&str> = BTreeSet::new();
+        for p in schema::PARAMS.iter().filter(|p| p.section() == *section) {
+            let Some(v) = values.get(p.name()) else {
+                continue;
+            };
+            listed.insert(p.name());
+            let changed = differs_from_default(v, p.default);
+            let mut key = format!("<code>{}</code>", escape(p.name()));
+            if varied.contains(p.key) {
+                key.push_str(" <span class=\"sig\">varies</span>");
+            }
+            rows.push(vec![
+                key,
+                format!("<code>{}</code>", escape(&value_text(v))),
+                format!("<code>{}</code>", escape(p.default)),
+                escape(p.meaning),
+            ]);
+            row_set.push(changed);
+        }
+        for (k, v) in values {
+            if !listed.contains(k.as_str()) {
+                rows.push(vec![
+                    format!("<code>{}</code>", escape(k)),
+                    format!("<code>{}</code>", escape(&value_text(v))),
+                    String::new(),
+                    String::new(),
+                ]);
+                row_set.push(false);
+            }
+        }
+        for (row, changed) in rows.iter().zip(&row_set) {
+            out.push_str(if *changed {
+                "<tr class=\"set\">"
+            } else {
+                "<tr>"
+            });
+            for cell in row {
+                let _ = write!(out, "<td>{cell}</td>");
+            }
+            out.push_str("</tr>\n");
+        }
+    }
+    out.push_str("</tbody>\n</table></div>\n");
+    for (k, v) in sections {
+        if !shown.contains(k.as_str()) && k != "changes" {
+            let _ = writeln!(
+                out,
+                "<p><code>{}</code>: <code>{}</code></p>",
+                escape(k),
+                escape(&v.to_string())
+            );
+        }
+    }
+    out.push_str("</details>\n");
+}
+
+/// The files of the directory and the model version, once more at the end.
+fn footer(cx: &Context<'_>, out: &mut String) {
+    let files: Vec<String> = cx
+        .files
+        .iter()
+        .filter(|f| !f.starts_with("charts/"))
+        .map(|f| format!("<code>{}</code>", escape(f)))
+        .collect();
+    let charts = cx.files.iter().filter(|f| f.starts_with("charts/")).count();
+    let _ = writeln!(
+        out,
+        "<footer>Files of this directory: {}{}. Results of model version <code>{}</code>, written by grassroots {}. This page is self-contained: it loads nothing from the network.</footer>",
+        files.join(", "),
+        if charts > 0 {
+            format!(
+                " and {} under <code>charts/</code>",
+                count(charts as u64, "chart file")
+            )
+        } else {
+            String::new()
+        },
+        escape(text(cx.manifest, "model")),
+        escape(text(cx.manifest, "version")),
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_escaped() {
+        assert_eq!(
+            escape(r#"<a href="x">&'"#),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
+    }
+
+    #[test]
+    fn numbers_keep_four_significant_digits() {
+        assert_eq!(num(Some(1234.567)), "1235");
+        assert_eq!(num(Some(0.012345)), "0.01235");
+        assert_eq!(num(Some(0.0)), "0");
+        assert_eq!(num(Some(1.5e-7)), "1.500e-7");
+        assert_eq!(num(None), "");
+        assert_eq!(p_value(Some(1e-9)), "&lt; 0.0001");
+        assert_eq!(p_value(Some(0.04321)), "0.04321");
+    }
+
+    #[test]
+    fn an_svg_is_prepared_for_inlining() {
+        let raw = "<?xml version=\"1.0\"?>\n<!-- c -->\n<svg width=\"960\" height=\"540\" xmlns=\"http://www.w3.org/2000/svg\" xmlns:xlink=\"http://www.w3.org/1999/xlink\">\n<defs><clipPath id=\"a\"><rect/></clipPath></defs><text x=\"1\">A &amp; B</text><g clip-path=\"url(#a)\"/><use href=\"#a\"/></svg>\n";
+        let svg = inline_svg(raw, "c0-").unwrap();
+        assert!(
+            svg.starts_with("<svg width=\"960\" height=\"540\" viewBox=\"0 0 960 540\""),
+            "{svg}"
+        );
+        assert!(!svg.contains("http://"), "{svg}");
+        assert!(
+            svg.contains(" id=\"c0-a\"")
+                && svg.contains("url(#c0-a)")
+                && svg.contains("href=\"#c0-a\"")
+        );
+        assert!(svg.contains("aria-label=\"A &amp; B\""), "{svg}");
+        assert!(svg.ends_with("</svg>"));
+        assert_eq!(svg_title(raw).as_deref(), Some("A & B"));
+        // A viewBox already there is kept as it is.
+        let kept = inline_svg("<svg viewBox=\"0 0 10 5\" width=\"20\"></svg>", "p").unwrap();
+        assert_eq!(kept.matches("viewBox").count(), 1);
+        for bad in [
+            "<svg><script>alert(1)</script></svg>",
+            "<svg><image href=\"https://example.org/x.png\"/></svg>",
+            "<html></html>",
+        ] {
+            assert!(inline_svg(bad, "p").is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_markdown_of_reports_becomes_html() {
+        let md = "# Title\n\nSome `code` and **bold** <b>.\n\n| a | b \\| c |\n|---|---|\n| `x` | 1.5 |\n\n![chart](charts/x.png)\n";
+        let mut charts = Charts(vec![Chart {
+            file: "charts/x.svg".into(),
+            title: "X".into(),
+            svg: "<svg></svg>".into(),
+            placed: false,
+        }]);
+        let html = markdown(md, &mut charts);
+        assert!(html.contains("<h2>Title</h2>"), "{html}");
+        assert!(
+            html.contains("<p>Some <code>code</code> and <b>bold</b> &lt;b&gt;.</p>"),
+            "{html}"
+        );
+        assert!(html.contains("<th>b | c</th>"), "{html}");
+        assert!(
+            html.contains("<td><code>x</code></td><td class=\"num\">1.5</td>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<figure id=\"figure-1\" data-chart=\"charts/x.svg\">"),
+            "{html}"
+        );
+        assert!(charts.0[0].placed);
+    }
+
+    #[test]
+    fn report_html_is_listed_once_before_the_manifest() {
+        let m = serde_json::json!({"files": ["a.csv", "manifest.json"], "x": 1});
+        let listed = listing_report(&m).unwrap();
+        assert_eq!(
+            listed["files"],
+            serde_json::json!(["a.csv", "report.html", "manifest.json"])
+        );
+        assert_eq!(listed["x"], 1);
+        assert!(listing_report(&listed).is_none());
+        let study = serde_json::json!({"files": ["a.csv"]});
+        assert_eq!(
+            listing_report(&study).unwrap()["files"],
+            serde_json::json!(["a.csv", "report.html"])
+        );
+    }
+
+    #[test]
+    fn defaults_are_compared_as_values() {
+        assert!(!differs_from_default(&serde_json::json!(0.6), "0.60"));
+        assert!(differs_from_default(&serde_json::json!(0.5), "0.60"));
+        assert!(!differs_from_default(
+            &serde_json::json!("rank"),
+            "\"rank\""
+        ));
+        assert!(!differs_from_default(&serde_json::json!(false), "false"));
+        assert!(!differs_from_default(&serde_json::json!(150), "150"));
+        assert!(!differs_from_default(&serde_json::json!(100000), "100_000"));
+    }
+}
