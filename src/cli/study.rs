@@ -308,7 +308,7 @@ struct Bar<'a> {
 }
 
 /// Damaged stored runs named one by one; the rest are counted.
-const DAMAGED_NAMED: usize = 3;
+const DAMAGED_NAMED: usize = 5;
 
 impl Progress for Bar<'_> {
     fn damaged(&self, key: &str, why: &str) {
