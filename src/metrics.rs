@@ -4,7 +4,9 @@
 //! tallies in village order (so sums do not depend on thread count) and turns
 //! the county tally into one row of [`METRICS`].
 
-/// Bins of the satisfaction and trust histograms used for quartiles.
+/// Bins of the satisfaction, trust and motivation histograms of a
+/// [`Tally`] (quartiles use them; [`Distributions`] sums them to
+/// [`DIST_BINS`]).
 pub const BINS: usize = 100;
 
 /// A histogram over [0, 1] in [`BINS`] equal bins.
@@ -102,6 +104,8 @@ tally! {
     satisfaction_hist: Histogram,
     /// Histogram of trust.
     trust_hist: Histogram,
+    /// Histogram of the motivation θ of active members.
+    motivation_hist: Histogram,
     /// Active members.
     active_members: u64,
     /// Σ real effort share of active members.
@@ -215,6 +219,7 @@ impl Tally {
             self.formal_effort += f64::from(m.effort.formal);
             self.private_effort += f64::from(m.effort.private);
             self.motivation += f64::from(m.motivation);
+            self.motivation_hist.record(m.motivation);
             self.disposition += f64::from(m.disposition);
             self.skill += f64::from(m.skill);
             self.models += u64::from(m.is_model);
@@ -240,6 +245,150 @@ pub fn histogram_quantile(hist: &[u32; BINS], q: f64) -> f64 {
         cum += c;
     }
     1.0
+}
+
+/// Bins of a recorded [`Distributions`]: 20 of width 0.05 over [0, 1], each
+/// the sum of [`BINS`] / 20 bins of a [`Tally`]'s histograms.
+pub const DIST_BINS: usize = 20;
+
+/// Fine bins of a [`Tally`] histogram in one bin of a [`Distributions`].
+const FINE_PER_BIN: usize = BINS / DIST_BINS;
+const _: () = assert!(BINS % DIST_BINS == 0);
+
+/// Whose values a recorded distribution counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    /// One value per household.
+    Households,
+    /// One value per active member.
+    Members,
+    /// One value per village: the village's mean.
+    Villages,
+}
+
+impl Level {
+    /// The name in `distributions.csv`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Level::Households => "households",
+            Level::Members => "members",
+            Level::Villages => "villages",
+        }
+    }
+}
+
+/// What a recorded distribution measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Quantity {
+    /// Household satisfaction with the branch.
+    Satisfaction,
+    /// Household trust in the branch.
+    Trust,
+    /// Intrinsic motivation θ of active members.
+    Motivation,
+}
+
+impl Quantity {
+    /// The name in `distributions.csv`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Quantity::Satisfaction => "satisfaction",
+            Quantity::Trust => "trust",
+            Quantity::Motivation => "motivation",
+        }
+    }
+}
+
+/// The distributions recorded at the final month, in the order of
+/// [`Distributions::counts`].
+pub const DISTRIBUTIONS: [(Level, Quantity); 6] = [
+    (Level::Households, Quantity::Satisfaction),
+    (Level::Households, Quantity::Trust),
+    (Level::Members, Quantity::Motivation),
+    (Level::Villages, Quantity::Satisfaction),
+    (Level::Villages, Quantity::Trust),
+    (Level::Villages, Quantity::Motivation),
+];
+
+/// Distributions of satisfaction, trust and motivation in one month (a
+/// replicate's final month), or several such summed (pooled over
+/// replicates): counts in [`DIST_BINS`] bins of width 0.05 over [0, 1],
+/// bin k holding values in [k/20, (k+1)/20) (the last bin includes 1).
+///
+/// Households count each household's satisfaction and trust, members each
+/// active member's motivation; villages count each village's mean
+/// satisfaction and trust over its households and mean motivation over its
+/// active members (villages without an active member have no mean
+/// motivation and are not counted in it).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Distributions {
+    /// Counts per bin of each of [`DISTRIBUTIONS`], in that order.
+    pub counts: [[u64; DIST_BINS]; DISTRIBUTIONS.len()],
+}
+
+/// Bin of a value in [0, 1] (clamped) among [`DIST_BINS`]: the fine bin of
+/// a [`Histogram`], summed by [`FINE_PER_BIN`].
+fn dist_bin(x: f64) -> usize {
+    ((x.clamp(0.0, 1.0) * BINS as f64) as usize).min(BINS - 1) / FINE_PER_BIN
+}
+
+impl Distributions {
+    /// The distributions of one month from its village tallies (each
+    /// filled by [`Tally::observe`]).
+    pub fn of_villages(tallies: &[Tally]) -> Distributions {
+        let mut d = Distributions::default();
+        let coarse = |into: &mut [u64; DIST_BINS], hist: &Histogram| {
+            for (k, &c) in hist.0.iter().enumerate() {
+                into[k / FINE_PER_BIN] += u64::from(c);
+            }
+        };
+        for t in tallies {
+            for (i, (level, quantity)) in DISTRIBUTIONS.iter().enumerate() {
+                let into = &mut d.counts[i];
+                match (level, quantity) {
+                    (Level::Villages, q) => {
+                        let (sum, n) = match q {
+                            Quantity::Satisfaction => (t.satisfaction, t.households),
+                            Quantity::Trust => (t.trust, t.households),
+                            Quantity::Motivation => (t.motivation, t.active_members),
+                        };
+                        if n > 0 {
+                            into[dist_bin(sum / n as f64)] += 1;
+                        }
+                    }
+                    (_, Quantity::Satisfaction) => coarse(into, &t.satisfaction_hist),
+                    (_, Quantity::Trust) => coarse(into, &t.trust_hist),
+                    (_, Quantity::Motivation) => coarse(into, &t.motivation_hist),
+                }
+            }
+        }
+        d
+    }
+
+    /// Add another's counts (pooling replicates).
+    pub fn add(&mut self, other: &Distributions) {
+        for (a, b) in self.counts.iter_mut().zip(&other.counts) {
+            for (x, y) in a.iter_mut().zip(b) {
+                *x += y;
+            }
+        }
+    }
+
+    /// The counts of `level` and `quantity`, if recorded.
+    pub fn of(&self, level: Level, quantity: Quantity) -> Option<&[u64; DIST_BINS]> {
+        DISTRIBUTIONS
+            .iter()
+            .position(|&d| d == (level, quantity))
+            .map(|i| &self.counts[i])
+    }
+}
+
+/// Lower and upper edge of bin `k` of a [`Distributions`]: k/20 and
+/// (k+1)/20, each the double nearest the decimal (0.05, not
+/// 0.05000000000000001).
+pub fn dist_bin_edges(k: usize) -> (f64, f64) {
+    let n = DIST_BINS as f64;
+    (k as f64 / n, (k + 1) as f64 / n)
 }
 
 /// Which way a metric should move for a policy to count as better
@@ -933,6 +1082,61 @@ mod tests {
         assert_eq!(larger_is_better("share_met"), Some(true));
         assert_eq!(larger_is_better("rewards"), None);
         assert_eq!(larger_is_better("no_such_metric"), None);
+    }
+
+    #[test]
+    fn distributions_sum_fine_bins_and_bin_village_means() {
+        // Village 1: three households, two active members.
+        let mut a = Tally {
+            households: 3,
+            satisfaction: 0.04 + 0.05 + 0.999,
+            trust: 0.3 * 3.0,
+            active_members: 2,
+            motivation: 0.61 + 0.72,
+            ..Tally::default()
+        };
+        for x in [0.04, 0.05, 0.999] {
+            a.satisfaction_hist.record(x);
+        }
+        for _ in 0..3 {
+            a.trust_hist.record(0.3);
+        }
+        for x in [0.61, 0.72] {
+            a.motivation_hist.record(x);
+        }
+        // Village 2: one household, no active member.
+        let mut b = Tally {
+            households: 1,
+            satisfaction: 1.0,
+            trust: 0.0,
+            ..Tally::default()
+        };
+        b.satisfaction_hist.record(1.0);
+        b.trust_hist.record(0.0);
+        let d = Distributions::of_villages(&[a, b]);
+        let at = |level, quantity, bins: &[(usize, u64)]| {
+            let mut want = [0u64; DIST_BINS];
+            for &(k, c) in bins {
+                want[k] = c;
+            }
+            assert_eq!(d.of(level, quantity), Some(&want), "{level:?} {quantity:?}");
+        };
+        use {Level::*, Quantity::*};
+        // 0.04 in [0, 0.05), 0.05 in [0.05, 0.1); 0.999 and 1 in the last bin.
+        at(Households, Satisfaction, &[(0, 1), (1, 1), (19, 2)]);
+        at(Households, Trust, &[(0, 1), (6, 3)]);
+        at(Members, Motivation, &[(12, 1), (14, 1)]);
+        // Means 0.363 and 1; 0.3 and 0; 0.665 (the second village has none).
+        at(Villages, Satisfaction, &[(7, 1), (19, 1)]);
+        at(Villages, Trust, &[(0, 1), (6, 1)]);
+        at(Villages, Motivation, &[(13, 1)]);
+        assert_eq!(d.of(Members, Trust), None);
+        let mut twice = d.clone();
+        twice.add(&d);
+        assert_eq!(twice.counts[0][19], 4);
+        assert_eq!(dist_bin_edges(0), (0.0, 0.05));
+        assert_eq!(format!("{:?}", dist_bin_edges(2)), "(0.1, 0.15)");
+        assert_eq!(format!("{:?}", dist_bin_edges(19)), "(0.95, 1.0)");
     }
 
     #[test]

@@ -88,6 +88,9 @@ fn a_run_draws_print_sized_time_series_and_a_dashboard_that_plot_redraws() {
         "reform_small_satisfaction_mean",
         "reform_small_formalism_index",
         "reform_small_dashboard",
+        "reform_small_distribution_satisfaction",
+        "reform_small_distribution_trust",
+        "reform_small_distribution_motivation",
     ] {
         let (w, h, colours) = png_facts(&charts.join(format!("{stem}.png")));
         assert_eq!(w, 1890, "{stem}: 16 cm at 300 dpi");
@@ -175,7 +178,18 @@ fn a_comparison_draws_a_forest_plot_small_multiples_and_a_dashboard() {
     assert!(series.contains("grey: baseline"));
     let dash = svg_texts(&charts.join("reform_small_dashboard.svg"));
     assert!(dash.contains("6 variants against baseline"), "{dash}");
-    for stem in ["forest", "dashboard", "realised_service", "formalism_index"] {
+    let violins = svg_texts(&charts.join("reform_small_distribution_motivation.svg"));
+    assert!(
+        violins.contains("across villages") && violins.contains("training"),
+        "{violins}"
+    );
+    for stem in [
+        "forest",
+        "dashboard",
+        "realised_service",
+        "formalism_index",
+        "distribution_satisfaction",
+    ] {
         let (w, _, colours) = png_facts(&charts.join(format!("reform_small_{stem}.png")));
         assert_eq!(w, 1890);
         assert!(colours > 20, "{stem} not blank");

@@ -299,8 +299,12 @@ fn io_errors_name_the_os_error_once() {
     let c = Case::new();
     let blocker = c.file("not_a_dir", "");
     let tiny = c.file("tiny.toml", TINY);
-    for cmd in ["run", "compare"] {
-        let o = run(&[cmd, &tiny, "-q", "--out", &format!("{blocker}/sub")]);
+    let variant = c.file(
+        "variant.toml",
+        &format!("{TINY}[[variants]]\nname = \"v\"\n\"effort.noise\" = 0.2\n"),
+    );
+    for (cmd, file) in [("run", &tiny), ("compare", &variant)] {
+        let o = run(&[cmd, file, "-q", "--out", &format!("{blocker}/sub")]);
         let err = text(&o.stderr);
         assert_eq!(o.status.code(), Some(1), "{err}");
         assert_eq!(err.matches("(os error").count(), 1, "{cmd}: {err}");
@@ -477,4 +481,25 @@ fn compare_with_3000_variants_plans_every_variant() {
         assert!((noise - expected).abs() < 1e-12, "variant {i}: {noise}");
         assert_eq!(scenarios[i]["world"]["villages"], 2);
     }
+}
+
+#[test]
+fn compare_of_one_file_without_variants_says_there_is_nothing_to_compare() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("one.toml");
+    std::fs::write(&file, "[scenario]\nname = \"one\"\nmonths = 2\n").unwrap();
+    let out = dir.path().join("o");
+    let o = run(&[
+        "compare",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("nothing to compare") && err.contains("[[variants]]"),
+        "{err}"
+    );
+    assert!(!out.exists(), "nothing written");
 }

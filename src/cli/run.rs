@@ -93,15 +93,26 @@ pub fn run(file: &Path, common: &Common, per_village: bool) -> Result<()> {
     if !common.quiet {
         let note = output::report::overrides_note(&question);
         report(&s, &note, &summaries, &out, wall, threads);
-        if !spec.variants.is_empty() || spec.sweep.is_some() {
+        let mut studies: Vec<String> = Vec::new();
+        if !spec.variants.is_empty() {
+            studies.push(format!(
+                "{} (grassroots compare)",
+                count(spec.variants.len() as u64, "variant")
+            ));
+        }
+        for (present, section, command) in [
+            (spec.sweep.is_some(), "sweep", "sweep"),
+            (spec.sensitivity.is_some(), "sensitivity", "sensitivity"),
+            (spec.calibration.is_some(), "calibration", "calibrate"),
+        ] {
+            if present {
+                studies.push(format!("a [{section}] (grassroots {command})"));
+            }
+        }
+        if !studies.is_empty() {
             println!(
-                "note: {shown} also defines {} variants{}; `run` ran its base scenario only — use `grassroots compare` or `grassroots sweep`",
-                spec.variants.len(),
-                if spec.sweep.is_some() {
-                    " and a sweep"
-                } else {
-                    ""
-                }
+                "note: {shown} also defines {}; `run` ran its base scenario only",
+                studies.join(", ")
             );
         }
     }

@@ -45,6 +45,15 @@ pub fn compare(
     }
     let cli = overrides(common)?;
     let sources = load_files(files, &cli)?;
+    if let [only] = sources.as_slice() {
+        if only.spec.variants.is_empty() {
+            return Err(InputError(format!(
+                "{}: nothing to compare — the file has no [[variants]]; add [[variants]] (docs/studies.md), or give several scenario files (grassroots compare A.toml B.toml), or use `grassroots run` for one scenario",
+                only.shown
+            ))
+            .into());
+        }
+    }
     let outline = Outline::compare(&sources, &cli).map_err(invalid)?;
     // --target-ci adds replicates up to --max-replicates, within the cap on runs.
     let target = target_ci.map(|w| (w, outline.replicate_cap(max_replicates)));
@@ -155,6 +164,7 @@ pub fn calibrate(file: &Path, common: &Common, shard: Option<Shard>) -> Result<(
     let bar = Bar {
         bar: progress(0, "runs", &plan.name, common.quiet),
         store: &store,
+        damaged: Default::default(),
     };
     let line = bar.bar.clone();
     let quiet = common.quiet;
@@ -293,14 +303,26 @@ fn run_shard(
 struct Bar<'a> {
     bar: ProgressBar,
     store: &'a Store,
+    /// Damaged stored runs reported so far.
+    damaged: std::sync::atomic::AtomicUsize,
 }
+
+/// Damaged stored runs named one by one; the rest are counted.
+const DAMAGED_NAMED: usize = 5;
 
 impl Progress for Bar<'_> {
     fn damaged(&self, key: &str, why: &str) {
-        eprintln!(
-            "warning: {}: damaged stored run ({why}); running it again",
-            self.store.path(key).display()
-        );
+        let seen = self
+            .damaged
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if seen < DAMAGED_NAMED {
+            self.bar.suspend(|| {
+                eprintln!(
+                    "warning: {}: damaged stored run ({why}); running it again",
+                    self.store.path(key).display()
+                )
+            });
+        }
     }
     fn start(&self, runs: usize) {
         self.bar.set_length(runs as u64);
@@ -308,6 +330,22 @@ impl Progress for Bar<'_> {
     }
     fn done(&self) {
         self.bar.inc(1);
+    }
+}
+
+impl Drop for Bar<'_> {
+    fn drop(&mut self) {
+        let n = self.damaged.load(std::sync::atomic::Ordering::Relaxed);
+        if n > DAMAGED_NAMED {
+            eprintln!(
+                "warning: {} more damaged stored runs in {} were run again",
+                n - DAMAGED_NAMED,
+                self.store
+                    .path("")
+                    .parent()
+                    .map_or_else(String::new, |p| p.display().to_string())
+            );
+        }
     }
 }
 
@@ -322,6 +360,7 @@ fn run_missing(
     let bar = Bar {
         bar: progress(0, "runs", &study.plan.name, common.quiet),
         store,
+        damaged: Default::default(),
     };
     let ran = pool.install(|| study.run_missing(store, shard, None, &bar));
     bar.bar.finish_and_clear();
@@ -377,6 +416,7 @@ fn run_study(
             let bar = Bar {
                 bar: progress(0, "runs", &study.plan.name, common.quiet),
                 store: &store,
+                damaged: Default::default(),
             };
             let outcome = pool
                 .install(|| {

@@ -13,7 +13,7 @@ pub mod setup;
 pub use schedule::{SCHEDULE, Step, schedule_markdown};
 pub use setup::build_village;
 
-use crate::metrics::{County, CountyTally, MonthMetrics, Tally};
+use crate::metrics::{County, CountyTally, Distributions, MonthMetrics, Tally};
 use crate::model::Village;
 use crate::rules::{
     MonthContext, exemplary,
@@ -166,7 +166,14 @@ impl Simulation {
     /// Run the burn-in, then all months, and return one row of metrics per
     /// recorded month.
     pub fn run(self) -> Vec<MonthMetrics> {
-        self.run_detailed(false).0
+        self.run_detailed(false).months
+    }
+
+    /// The distributions of satisfaction, trust and motivation in the month
+    /// last stepped, over households, active members and villages (from the
+    /// villages' tallies of that month).
+    pub fn distributions(&self) -> Distributions {
+        Distributions::of_villages(&self.tallies)
     }
 
     /// Metrics of every village in the month last stepped, in village order.
@@ -180,9 +187,10 @@ impl Simulation {
         })
     }
 
-    /// Like [`Simulation::run`], also returning every village's row of every
-    /// recorded month (month-major, village order) when `per_village`.
-    pub fn run_detailed(mut self, per_village: bool) -> (Vec<MonthMetrics>, Vec<MonthMetrics>) {
+    /// Like [`Simulation::run`], also returning the final month's
+    /// distributions and, when `per_village`, every village's row of every
+    /// recorded month (month-major, village order).
+    pub fn run_detailed(mut self, per_village: bool) -> Recorded {
         while self.clock < 0 {
             self.step();
         }
@@ -195,15 +203,31 @@ impl Simulation {
                 villages.extend(self.village_metrics());
             }
         }
-        (county, villages)
+        Recorded {
+            months: county,
+            villages,
+            distributions: self.distributions(),
+        }
     }
+}
+
+/// What a replicate records ([`Simulation::run_detailed`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recorded {
+    /// The county's metrics, one row per recorded month.
+    pub months: Vec<MonthMetrics>,
+    /// Every village's metrics of every recorded month (month-major, village
+    /// order), if asked for; empty otherwise.
+    pub villages: Vec<MonthMetrics>,
+    /// The distributions of the final recorded month.
+    pub distributions: Distributions,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::metrics::metric_index;
-    use crate::scenario::CountSpec;
+    use crate::scenario::{CountDistribution, CountSpec};
 
     fn small() -> Scenario {
         let mut s = Scenario::defaults();
@@ -246,6 +270,48 @@ mod tests {
         assert!(rows[3][inspections] > 5.0 * rows[2][inspections].max(1.0));
         let assessed: Vec<usize> = (0..24).filter(|&m| rows[m][rewards] > 0.0).collect();
         assert_eq!(assessed, vec![11, 23]);
+    }
+
+    #[test]
+    fn final_distributions_count_every_household_active_member_and_village() {
+        use crate::metrics::{DISTRIBUTIONS, Level, Quantity};
+        let mut s = small();
+        s.world.households_per_village = CountSpec::Drawn(CountDistribution::Uniform([40, 90]));
+        s.world.members_per_village = CountSpec::Drawn(CountDistribution::Uniform([1, 5]));
+        // Enough members leave for some villages to keep none active.
+        s.migration.member_hazard = 0.3;
+        let mut sim = Simulation::new(&s, 4);
+        let mut last = None;
+        for _ in 0..s.scenario.months {
+            last = Some(sim.step());
+        }
+        let d = sim.distributions();
+        let households: usize = sim.villages().iter().map(|v| v.households.len()).sum();
+        let active = |v: &Village| v.members.iter().filter(|m| m.is_active()).count();
+        let members: usize = sim.villages().iter().map(active).sum();
+        let served = sim.villages().iter().filter(|v| active(v) > 0).count();
+        assert!(
+            (1..6).contains(&served),
+            "{served} villages with active members"
+        );
+        let last = last.unwrap();
+        let k = crate::metrics::metric_index("active_members").unwrap();
+        assert_eq!(last[k] as usize, members);
+        assert!(members < sim.villages().iter().map(|v| v.members.len()).sum());
+        for ((level, quantity), counts) in DISTRIBUTIONS.iter().zip(&d.counts) {
+            let want = match (level, quantity) {
+                (Level::Households, _) => households,
+                (Level::Members, _) => members,
+                (Level::Villages, Quantity::Motivation) => served,
+                (Level::Villages, _) => 6,
+            };
+            let total: u64 = counts.iter().sum();
+            assert_eq!(total as usize, want, "{level:?} {quantity:?}");
+            // Spread over several bins, not piled into one.
+            assert!(counts.iter().filter(|&&c| c > 0).count() > 1, "{counts:?}");
+        }
+        // The run records the same.
+        assert_eq!(Simulation::new(&s, 4).run_detailed(false).distributions, d);
     }
 
     #[test]

@@ -2,11 +2,13 @@
 //! `csv::Writer` (a file written aside by `output::files`, or memory, see
 //! [`to_string`]) and touches no file itself.
 //!
-//! A `run` writes `timeseries.csv`, `summary.csv` and `villages.csv`; a
-//! comparison `runs.csv`, `comparison.csv`, `summary.csv`, `robustness.csv`
-//! and `environments.csv`; a sweep `sweep_runs.csv`, `sweep_summary.csv` and
+//! A `run` writes `timeseries.csv`, `summary.csv`, `distributions.csv` and
+//! `villages.csv`; a comparison `runs.csv`, `comparison.csv`, `summary.csv`,
+//! `distributions.csv`, `robustness.csv` and `environments.csv`; a sweep
+//! `sweep_runs.csv`, `sweep_summary.csv`, `distributions.csv` and
 //! `sensitivity.csv` (`docs/studies.md`).
 
+use crate::metrics::{DISTRIBUTIONS, Distributions, dist_bin_edges};
 use crate::study::analysis::{self, CompareAccumulator, MEASURES};
 use crate::study::plan::{Plan, Run};
 use crate::study::runner::Results;
@@ -103,6 +105,75 @@ pub fn summary<W: Write>(w: &mut Csv<W>, rows: &[MonthSummary]) -> csv::Result<(
         w.write_record(head.iter().chain(&summary_cells(&r.summary)).chain(&tail))?;
     }
     Ok(())
+}
+
+/// `distributions.csv`: the final month's distributions of each group,
+/// pooled over its runs, in long format — `<group>, level, quantity,
+/// bin_low, bin_high, count, share`, one row per group, level, quantity and
+/// bin (20 bins of width 0.05 over [0, 1]; `metrics::Distributions`), where
+/// `<group>` is `column` (`variant`, or `point` for a sweep), level is
+/// `households`, `members` or `villages`, and share is the count over the
+/// total of its group, level and quantity (empty if that total is 0).
+pub fn distributions<'a, W: Write>(
+    w: &mut Csv<W>,
+    column: &str,
+    groups: impl IntoIterator<Item = (&'a str, &'a Distributions)>,
+) -> csv::Result<()> {
+    w.write_record([
+        column, "level", "quantity", "bin_low", "bin_high", "count", "share",
+    ])?;
+    for (name, d) in groups {
+        for ((level, quantity), counts) in DISTRIBUTIONS.iter().zip(&d.counts) {
+            let total: u64 = counts.iter().sum();
+            for (k, &count) in counts.iter().enumerate() {
+                let (low, high) = dist_bin_edges(k);
+                let share = (total > 0).then(|| count as f64 / total as f64);
+                w.write_record([
+                    name,
+                    level.name(),
+                    quantity.name(),
+                    &number(Some(low)),
+                    &number(Some(high)),
+                    &count.to_string(),
+                    &number(share),
+                ])?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A run's `distributions.csv` ([`distributions`]): its replicates pooled,
+/// under the scenario's name.
+pub fn run_distributions<W: Write>(
+    w: &mut Csv<W>,
+    scenario: &str,
+    runs: &[ReplicateRun],
+) -> csv::Result<()> {
+    let pooled = crate::study::pool_distributions(runs.iter().map(|r| &r.distributions));
+    distributions(w, "variant", [(scenario, &pooled)])
+}
+
+/// A study's `distributions.csv` ([`distributions`]): each variant (each
+/// point of a sweep) pooled over its replicates and environments.
+pub fn study_distributions<W: Write>(
+    w: &mut Csv<W>,
+    plan: &Plan,
+    results: &Results,
+) -> csv::Result<()> {
+    let column = match plan.kind {
+        crate::study::plan::StudyKind::Compare => "variant",
+        _ => "point",
+    };
+    let empty = Distributions::default();
+    distributions(
+        w,
+        column,
+        plan.variants
+            .iter()
+            .enumerate()
+            .map(|(a, v)| (v.name.as_str(), results.distributions(a).unwrap_or(&empty))),
+    )
 }
 
 /// The header of a comparison's `runs.csv`.

@@ -25,7 +25,8 @@ pub struct RunOutput<'a> {
 }
 
 /// Write a run's files into `dir`: `timeseries.csv`, `summary.csv`,
-/// `villages.csv` (per village), the charts, `report.md`, `report.html` and, last,
+/// `distributions.csv`, `villages.csv` (per village), the charts,
+/// `report.md`, `report.html` and, last,
 /// `manifest.json` (`info.files` is filled in). Returns the files written.
 pub fn write(
     dir: &Path,
@@ -38,6 +39,9 @@ pub fn write(
             csv::timeseries(w, out.runs)
         })?,
         files::write_csv(&dir.join("summary.csv"), |w| csv::summary(w, out.summaries))?,
+        files::write_csv(&dir.join("distributions.csv"), |w| {
+            csv::run_distributions(w, &s.scenario.name, out.runs)
+        })?,
     ];
     if out.per_village {
         tables.push(files::write_csv(&dir.join("villages.csv"), |w| {

@@ -188,6 +188,9 @@ fn assemble_compare(
         files::write_csv(&dir.join("summary.csv"), |w| {
             csv::summary_over_time(w, plan, &results)
         })?,
+        files::write_csv(&dir.join("distributions.csv"), |w| {
+            csv::study_distributions(w, plan, &results)
+        })?,
     ];
     if plan.environments.len() > 1 {
         tables.push(files::write_csv(&dir.join("robustness.csv"), |w| {
@@ -229,6 +232,9 @@ fn assemble_sweep(
         runs,
         files::write_csv(&dir.join("sweep_summary.csv"), |w| {
             csv::sweep_summary(w, plan, &results)
+        })?,
+        files::write_csv(&dir.join("distributions.csv"), |w| {
+            csv::study_distributions(w, plan, &results)
         })?,
     ];
     let columns = csv::numeric_parameters(plan);

@@ -312,6 +312,30 @@ fn layered(
     Ok(merged)
 }
 
+/// A TOML syntax error in words: a repeated section or key is named, with
+/// what to do.
+fn syntax_message(text: &str, offset: usize, message: &str) -> String {
+    if message.starts_with("duplicate key") {
+        let start = text[..offset.min(text.len())]
+            .rfind('\n')
+            .map_or(0, |i| i + 1);
+        let line = text[start..].lines().next().unwrap_or("").trim();
+        if let Some(header) = line.strip_prefix('[').and_then(|l| l.split(']').next()) {
+            if !header.starts_with('[') {
+                let name = header.trim();
+                return format!(
+                    "TOML syntax error: section [{name}] appears twice; write all its keys under one [{name}] (only [[variants]], [[changes]] and [[calibration.targets]] repeat)"
+                );
+            }
+        }
+        let key = line.split('=').next().unwrap_or("").trim();
+        if !key.is_empty() {
+            return format!("TOML syntax error: `{key}` is set twice in this section; keep one");
+        }
+    }
+    format!("TOML syntax error: {message}")
+}
+
 /// The validated values written in one file, and its `base` (value, offset).
 fn overlay(text: &str, file: &str) -> Result<(Table, Option<(String, usize)>), ScenarioErrors> {
     let mut ctx = Ctx {
@@ -323,7 +347,7 @@ fn overlay(text: &str, file: &str) -> Result<(Table, Option<(String, usize)>), S
         Ok(doc) => doc,
         Err(e) => {
             let offset = e.span().map(|s| s.start).unwrap_or(0);
-            let message = format!("TOML syntax error: {}", e.message().trim());
+            let message = syntax_message(text, offset, e.message().trim());
             ctx.error(offset, None, message);
             return Err(finish(ctx));
         }

@@ -170,7 +170,7 @@ impl<'a> Calibration<'a> {
         let mut sums = vec![0.0; plan.variants.len() * targets.len()];
         let mut counts = vec![0u32; plan.variants.len()];
         for r in &plan.runs {
-            let data = store.read(&r.key, months)?;
+            let data = store.read(&r.key, months)?.months;
             let v = r.variant as usize;
             counts[v] += 1;
             for (t, target) in targets.iter().enumerate() {
@@ -314,10 +314,13 @@ mod tests {
                 RunState::Missing
             }
         }
-        fn read(&self, key: &str, _: u32) -> Result<Vec<MonthMetrics>, std::io::Error> {
-            Ok(self.0[key].clone())
+        fn read(&self, key: &str, _: u32) -> Result<crate::study::StoredRun, std::io::Error> {
+            Ok(crate::study::StoredRun {
+                months: self.0[key].clone(),
+                distributions: Default::default(),
+            })
         }
-        fn write(&self, _: &str, _: &[MonthMetrics]) -> Result<(), std::io::Error> {
+        fn write(&self, _: &str, _: &crate::study::StoredRun) -> Result<(), std::io::Error> {
             Ok(())
         }
     }

@@ -8,7 +8,7 @@
 //! at any thread count (replicates are collected in index order).
 
 use crate::engine::Simulation;
-use crate::metrics::{METRICS, MonthMetrics};
+use crate::metrics::{Distributions, METRICS, MonthMetrics};
 use crate::random as rng;
 use crate::scenario::Scenario;
 use crate::stats::{Summary, summarize};
@@ -25,6 +25,28 @@ pub struct ReplicateRun {
     pub months: Vec<MonthMetrics>,
     /// With per-village output: one row per month and village (month-major).
     pub villages: Vec<MonthMetrics>,
+    /// Distributions of satisfaction, trust and motivation at the final month.
+    pub distributions: Distributions,
+}
+
+/// What a study keeps of a run in its run store
+/// ([`runner::RunStore`]): the metrics of every month and the final month's
+/// distributions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredRun {
+    /// One row per month.
+    pub months: Vec<MonthMetrics>,
+    /// Distributions of satisfaction, trust and motivation at the final month.
+    pub distributions: Distributions,
+}
+
+/// Distributions of several runs pooled (their counts summed).
+pub fn pool_distributions<'a>(runs: impl IntoIterator<Item = &'a Distributions>) -> Distributions {
+    let mut pooled = Distributions::default();
+    for d in runs {
+        pooled.add(d);
+    }
+    pooled
 }
 
 /// Run replicates `0..n` of variant `variant` of a scenario, in parallel.
@@ -56,13 +78,14 @@ pub fn run_replicates_detailed(
             .into_par_iter()
             .map(|replicate| {
                 let seed = rng::replicate_seed(s.scenario.seed, variant, u64::from(replicate));
-                let (months, villages) = Simulation::new(s, seed).run_detailed(per_village);
+                let recorded = Simulation::new(s, seed).run_detailed(per_village);
                 on_done();
                 ReplicateRun {
                     replicate,
                     seed,
-                    months,
-                    villages,
+                    months: recorded.months,
+                    villages: recorded.villages,
+                    distributions: recorded.distributions,
                 }
             })
             .collect();

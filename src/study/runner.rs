@@ -29,8 +29,9 @@ use super::plan::{
     latin_hypercube, study_size, sweep_parameters, sweep_points,
 };
 use crate::engine::Simulation;
-use crate::metrics::{MonthMetrics, N_METRICS};
+use crate::metrics::{Distributions, N_METRICS};
 use crate::scenario::{BaseLoader, Scenario, ScenarioErrors};
+use crate::study::StoredRun;
 use crate::study::spec::{BASELINE, StudySpec, check_with_scenario, parse_spec};
 use rayon::prelude::*;
 use std::str::FromStr;
@@ -256,9 +257,9 @@ pub trait RunStore: Sync {
     /// Whether run `key` is stored, verified against `months` expected months.
     fn state(&self, key: &str, months: u32) -> RunState;
     /// Read and verify run `key`, which must have `months` months.
-    fn read(&self, key: &str, months: u32) -> Result<Vec<MonthMetrics>, Self::Error>;
+    fn read(&self, key: &str, months: u32) -> Result<StoredRun, Self::Error>;
     /// Store run `key`.
-    fn write(&self, key: &str, months: &[MonthMetrics]) -> Result<(), Self::Error>;
+    fn write(&self, key: &str, run: &StoredRun) -> Result<(), Self::Error>;
     /// Refuse, before any run starts, a run that could not be stored.
     fn prepare(&self, _key: &str) -> Result<(), Self::Error> {
         Ok(())
@@ -546,6 +547,8 @@ pub struct Results {
     /// Comparisons: every metric of every variant, month by month.
     over_time: Vec<Welford>,
     months: usize,
+    /// Every variant's final-month distributions, pooled over its runs.
+    distributions: Vec<Distributions>,
 }
 
 impl Results {
@@ -556,7 +559,15 @@ impl Results {
             outcomes,
             over_time: vec![],
             months,
+            distributions: vec![],
         }
+    }
+
+    /// The final-month distributions of variant `variant`, pooled over its
+    /// replicates and environments (`None` where not accumulated: the
+    /// target-CI loop's interim results).
+    pub fn distributions(&self, variant: usize) -> Option<&Distributions> {
+        self.distributions.get(variant)
     }
 
     /// Statistics of `metric` (an index of `METRICS`) of variant `variant`
@@ -658,8 +669,14 @@ impl Study {
                 .par_iter()
                 .map(|r| {
                     let s = &self.plan.scenarios[self.plan.cell(r.variant, r.environment)];
-                    let months = Simulation::new(s, r.seed).run();
-                    let result = store.write(&r.key, &months);
+                    let recorded = Simulation::new(s, r.seed).run_detailed(false);
+                    let result = store.write(
+                        &r.key,
+                        &StoredRun {
+                            months: recorded.months,
+                            distributions: recorded.distributions,
+                        },
+                    );
                     progress.done();
                     result
                 })
@@ -684,8 +701,9 @@ impl Study {
         self.accumulate(store, true, on_run)
     }
 
-    /// [`Study::results`], with every metric over time only if `over_time`
-    /// (the target-CI loop needs the outcomes alone).
+    /// [`Study::results`], with every metric over time (comparisons) and
+    /// the pooled distributions only if `over_time` (the target-CI loop
+    /// needs the outcomes alone).
     fn accumulate<S, E>(
         &self,
         store: &S,
@@ -702,13 +720,21 @@ impl Study {
         let (n_variants, n_env) = (plan.variants.len(), plan.environments.len());
         let months = plan.months as usize;
         let mut acc = CompareAccumulator::new(n_variants, n_env, outcomes.len());
+        let mut distributions = match over_time {
+            true => vec![Distributions::default(); n_variants],
+            false => vec![],
+        };
         let mut over_time = match compare && over_time {
             true => vec![Welford::default(); n_variants * months * N_METRICS],
             false => vec![],
         };
         for r in &plan.runs {
-            let data = store.read(&r.key, plan.months)?;
-            let values = analysis::outcome_values(&data, &outcomes, plan.window_months);
+            let stored = store.read(&r.key, plan.months)?;
+            let data = &stored.months;
+            if let Some(d) = distributions.get_mut(r.variant as usize) {
+                d.add(&stored.distributions);
+            }
+            let values = analysis::outcome_values(data, &outcomes, plan.window_months);
             let (variant, env) = (r.variant as usize, r.environment as usize);
             if compare {
                 acc.add_run(variant, env, r.replicate, &values);
@@ -728,6 +754,7 @@ impl Study {
             outcomes: acc,
             over_time,
             months,
+            distributions,
         })
     }
 }

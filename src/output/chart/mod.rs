@@ -13,6 +13,7 @@
 //! tornado charts of sweeps), [`methods`] (sensitivity and calibration).
 
 pub mod dashboard;
+pub mod distribution;
 pub mod forest;
 pub mod methods;
 pub mod sweep;

@@ -141,6 +141,7 @@ pub(super) fn figures(
             }),
         ));
     }
+    figures.extend(super::distribution_figures(dir, &name, &shown)?);
     // Dashboard: the first outcome over time (the baseline and the variants
     // that differ most), and the forest panels of the first three outcomes.
     if let Some(first_outcome) = outcomes.first() {

@@ -89,6 +89,7 @@ pub fn charts(
 
 /// Any of the figures a directory's charts are.
 enum AnyFigure {
+    Distribution(chart::distribution::DistributionChart),
     Series(chart::timeseries::TimeSeries),
     Forest(chart::forest::Forest),
     Dashboard(chart::dashboard::Dashboard),
@@ -104,6 +105,7 @@ impl AnyFigure {
         options: &ChartOptions,
     ) -> Result<Vec<AtomicFile>, OutputError> {
         match self {
+            AnyFigure::Distribution(f) => chart::write(dir, stem, f, options),
             AnyFigure::Series(f) => chart::write(dir, stem, f, options),
             AnyFigure::Forest(f) => chart::write(dir, stem, f, options),
             AnyFigure::Dashboard(f) => chart::write(dir, stem, f, options),
@@ -116,6 +118,7 @@ impl AnyFigure {
     #[allow(dead_code)]
     fn height_pt(&self, width_pt: f64) -> f64 {
         match self {
+            AnyFigure::Distribution(f) => f.height_pt(width_pt),
             AnyFigure::Series(f) => f.height_pt(width_pt),
             AnyFigure::Forest(f) => f.height_pt(width_pt),
             AnyFigure::Dashboard(f) => f.height_pt(width_pt),
@@ -291,6 +294,25 @@ pub fn redraw(
         super::html::write(dir, &updated)?;
     }
     Ok(names)
+}
+
+/// The distribution charts of a directory with a `distributions.csv` (none
+/// without one: directories written before it existed), for `variants` (all
+/// when empty).
+fn distribution_figures(
+    dir: &Path,
+    name: &str,
+    variants: &[String],
+) -> Result<Vec<(String, AnyFigure)>, OutputError> {
+    let path = dir.join("distributions.csv");
+    if !path.is_file() {
+        return Ok(Vec::new());
+    }
+    let distributions = chart::distribution::read(&path)?;
+    Ok(chart::distribution::figures(name, &distributions, variants)
+        .into_iter()
+        .map(|(stem, f)| (stem, AnyFigure::Distribution(f)))
+        .collect())
 }
 
 /// Draw the charts of the study `plan` from the result files just committed

@@ -69,6 +69,7 @@ pub(super) fn figures(
             Panel::Series(panel)
         })
         .collect();
+    figures.extend(super::distribution_figures(dir, &name, &[])?);
     if !panels.is_empty() {
         figures.push((
             "dashboard".into(),

@@ -1,0 +1,704 @@
+//! Distributions at the final month (`distributions.csv`): for each
+//! quantity — household satisfaction, household trust, member motivation —
+//! every variant's distribution drawn as a violin of its bins (a histogram
+//! mirrored about the variant's centre line), side by side, in the
+//! variant's colour, with its mean marked; one panel across households (or
+//! active members) and one across villages (each village's mean).
+
+use super::{
+    Drawn, Figure, Frame, GREY, GRID, Ticked, colour, note_height_pt, size, tick_label, titled,
+    with_note,
+};
+use crate::output::OutputError;
+use crate::output::files::AtomicFile;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use std::path::Path;
+
+/// One distribution of `distributions.csv`: a variant's (or sweep point's)
+/// counts of one quantity at one level, bin by bin.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Distribution {
+    /// Variant (or sweep point) name.
+    pub variant: String,
+    /// `households`, `members` or `villages`.
+    pub level: String,
+    /// `satisfaction`, `trust` or `motivation`.
+    pub quantity: String,
+    /// Each bin's lower and upper edge, in order.
+    pub bins: Vec<(f64, f64)>,
+    /// Each bin's count (pooled over replicates).
+    pub counts: Vec<u64>,
+}
+
+impl Distribution {
+    /// The number of values counted.
+    pub fn total(&self) -> u64 {
+        self.counts.iter().sum()
+    }
+
+    /// Each bin's share of the total (all 0 when nothing was counted).
+    pub fn shares(&self) -> Vec<f64> {
+        let total = self.total();
+        self.counts
+            .iter()
+            .map(|&c| match total {
+                0 => 0.0,
+                t => c as f64 / t as f64,
+            })
+            .collect()
+    }
+
+    /// The mean, taking each value at its bin's midpoint (within half a bin
+    /// width, 0.025, of the exact mean); `None` when nothing was counted.
+    pub fn mean(&self) -> Option<f64> {
+        let total = self.total();
+        (total > 0).then(|| {
+            self.bins
+                .iter()
+                .zip(&self.counts)
+                .map(|((lo, hi), &c)| (lo + hi) / 2.0 * c as f64)
+                .sum::<f64>()
+                / total as f64
+        })
+    }
+}
+
+/// The levels a distribution may have.
+const LEVELS: [&str; 3] = ["households", "members", "villages"];
+/// The quantities, in the order their charts are drawn.
+pub const QUANTITIES: [&str; 3] = ["satisfaction", "trust", "motivation"];
+
+/// Read `distributions.csv` (of a run, a comparison or a sweep): one
+/// [`Distribution`] per variant (or point), level and quantity, in the
+/// order of the file.
+pub fn read(path: &Path) -> Result<Vec<Distribution>, OutputError> {
+    let refused = |why: String| OutputError::Refused {
+        path: path.to_path_buf(),
+        why,
+    };
+    let mut reader = ::csv::Reader::from_path(path).map_err(|e| {
+        refused(format!(
+            "cannot read this table ({e}); run again the command that wrote it"
+        ))
+    })?;
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|e| refused(format!("no header row ({e})")))?
+        .iter()
+        .map(String::from)
+        .collect();
+    let column = |names: &[&str]| {
+        header
+            .iter()
+            .position(|h| names.contains(&h.as_str()))
+            .ok_or_else(|| {
+                refused(format!(
+                    "has no column `{}`; was it written by another version of grassroots?",
+                    names.join("` or `")
+                ))
+            })
+    };
+    let group = column(&["variant", "point"])?;
+    let level = column(&["level"])?;
+    let quantity = column(&["quantity"])?;
+    let (low, high, count) = (
+        column(&["bin_low"])?,
+        column(&["bin_high"])?,
+        column(&["count"])?,
+    );
+    let mut out: Vec<Distribution> = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let line = i + 2;
+        let row = record.map_err(|e| refused(format!("line {line}: damaged row ({e})")))?;
+        let cell = |c: usize| row.get(c).unwrap_or("");
+        let number = |c: usize| -> Result<f64, OutputError> {
+            cell(c).parse().map_err(|_| {
+                refused(format!(
+                    "line {line}: `{}` in column `{}` is not a number",
+                    cell(c),
+                    header[c]
+                ))
+            })
+        };
+        if !LEVELS.contains(&cell(level)) {
+            return Err(refused(format!(
+                "line {line}: level `{}`; valid: {}",
+                cell(level),
+                LEVELS.join(", ")
+            )));
+        }
+        if !QUANTITIES.contains(&cell(quantity)) {
+            return Err(refused(format!(
+                "line {line}: quantity `{}`; valid: {}",
+                cell(quantity),
+                QUANTITIES.join(", ")
+            )));
+        }
+        let (lo, hi) = (number(low)?, number(high)?);
+        if !((0.0..=1.0).contains(&lo) && lo < hi && hi <= 1.0) {
+            return Err(refused(format!(
+                "line {line}: bin [{lo}, {hi}) is not within [0, 1]"
+            )));
+        }
+        let n: u64 = cell(count).parse().map_err(|_| {
+            refused(format!(
+                "line {line}: count `{}` is not a whole number",
+                cell(count)
+            ))
+        })?;
+        let same = |d: &Distribution| {
+            d.variant == cell(group) && d.level == cell(level) && d.quantity == cell(quantity)
+        };
+        match out.last_mut().filter(|d| same(d)) {
+            Some(d) => {
+                if d.bins.last().is_some_and(|&(_, h)| (h - lo).abs() > 1e-9) {
+                    return Err(refused(format!(
+                        "line {line}: bin [{lo}, {hi}) does not follow the bin before it"
+                    )));
+                }
+                d.bins.push((lo, hi));
+                d.counts.push(n);
+            }
+            None => {
+                if out.iter().any(same) {
+                    return Err(refused(format!(
+                        "line {line}: the rows of {} {} {} are not together",
+                        cell(group),
+                        cell(level),
+                        cell(quantity)
+                    )));
+                }
+                out.push(Distribution {
+                    variant: cell(group).to_string(),
+                    level: cell(level).to_string(),
+                    quantity: cell(quantity).to_string(),
+                    bins: vec![(lo, hi)],
+                    counts: vec![n],
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// One violin: a variant's distribution in its colour.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Violin {
+    /// Variant name (label under the violin).
+    pub label: String,
+    /// Colour (the variant's, from the shared palette).
+    pub colour: RGBColor,
+    /// Each bin's lower and upper edge.
+    pub bins: Vec<(f64, f64)>,
+    /// Each bin's share of the variant's values.
+    pub shares: Vec<f64>,
+    /// The mean (`None`: nothing counted).
+    pub mean: Option<f64>,
+}
+
+/// A panel: the violins of one level, side by side.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DistributionPanel {
+    /// Caption ("across households").
+    pub caption: String,
+    /// y-axis description ("satisfaction (0–1)").
+    pub axis: String,
+    /// The violins, left to right.
+    pub violins: Vec<Violin>,
+}
+
+/// Half the width of a violin's slot its widest bin fills.
+const HALF_WIDTH: f64 = 0.42;
+/// Slots of a panel with fewer violins.
+const MIN_SLOTS: f64 = 3.0;
+
+impl DistributionPanel {
+    /// Draw the panel on `area`.
+    pub fn draw<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        frame: &Frame,
+    ) -> Result<(), String> {
+        // At least three slots, so one or two violins are not drawn across
+        // the whole width; the violins centred among them.
+        let n = self.violins.len().max(1) as f64;
+        let slots = n.max(MIN_SLOTS);
+        let offset = (slots - n) / 2.0;
+        let ticks = vec![0.0, 0.2, 0.4, 0.6, 0.8, 1.0];
+        let widest_tick = Frame::text_width_pt("0.0", size::TICK);
+        // Labels under the violins: one row if they fit their slots,
+        // otherwise alternating between two rows; the mean under each.
+        let plot_pt =
+            f64::from(area.dim_in_pixel().0) / frame.px_per_pt - (widest_tick + size::LABEL + 16.0);
+        let slot_pt = plot_pt / slots;
+        let fits = self
+            .violins
+            .iter()
+            .all(|v| Frame::text_width_pt(&v.label, size::TICK) < slot_pt - 2.0);
+        let label_rows = if fits { 1.0 } else { 2.0 };
+        let under_pt = (label_rows + 1.0) * size::TICK * 1.3 + 6.0;
+        let mut chart = ChartBuilder::on(area)
+            .caption(&self.caption, frame.font(size::PANEL, BLACK))
+            .margin_top(frame.px(4.0))
+            .margin_left(frame.px(2.0))
+            .margin_right(frame.px(6.0))
+            .margin_bottom(frame.px(2.0))
+            .x_label_area_size(frame.px(under_pt))
+            .y_label_area_size(frame.px(widest_tick + size::LABEL + 10.0))
+            .build_cartesian_2d(
+                Ticked::new(0.0, slots, vec![]),
+                Ticked::new(0.0, 1.0, ticks),
+            )
+            .drawn()?;
+        chart
+            .configure_mesh()
+            .bold_line_style(GRID.stroke_width(frame.upx(0.5)))
+            .light_line_style(TRANSPARENT)
+            .axis_style(GREY.stroke_width(frame.upx(0.6)))
+            .disable_x_mesh()
+            .x_labels(0)
+            .y_desc(&self.axis)
+            .y_label_formatter(&|y| tick_label(*y, 1))
+            .label_style(frame.font(size::TICK, BLACK))
+            .axis_desc_style(frame.font(size::LABEL, BLACK))
+            .set_all_tick_mark_size(frame.px(2.0))
+            .draw()
+            .drawn()?;
+        let base = area.get_base_pixel();
+        for (i, v) in self.violins.iter().enumerate() {
+            let centre = offset + i as f64 + 0.5;
+            if let Some(outline) = violin_outline(v, centre) {
+                chart
+                    .draw_series(std::iter::once(Polygon::new(
+                        outline.clone(),
+                        v.colour.mix(0.35).filled(),
+                    )))
+                    .drawn()?;
+                let mut closed = outline;
+                closed.push(closed[0]);
+                chart
+                    .draw_series(std::iter::once(PathElement::new(
+                        closed,
+                        v.colour.stroke_width(frame.upx(0.8)),
+                    )))
+                    .drawn()?;
+            }
+            if let Some(mean) = v.mean {
+                let bar = BLACK.stroke_width(frame.upx(1.4));
+                chart
+                    .draw_series(std::iter::once(PathElement::new(
+                        vec![(centre - 0.25, mean), (centre + 0.25, mean)],
+                        bar,
+                    )))
+                    .drawn()?;
+                chart
+                    .draw_series(std::iter::once(Circle::new(
+                        (centre, mean),
+                        frame.px(2.2),
+                        WHITE.filled(),
+                    )))
+                    .drawn()?;
+                chart
+                    .draw_series(std::iter::once(Circle::new(
+                        (centre, mean),
+                        frame.px(2.2),
+                        BLACK.stroke_width(frame.upx(1.0)),
+                    )))
+                    .drawn()?;
+            }
+            let at = chart.backend_coord(&(centre, 0.0));
+            let (x, y) = (at.0 - base.0, at.1 - base.1 + frame.px(3.0));
+            let row = if fits { 0.0 } else { (i % 2) as f64 };
+            let line = frame.px(size::TICK * 1.3);
+            area.draw(&Text::new(
+                v.label.clone(),
+                (x, y + (row * f64::from(line)) as i32),
+                frame
+                    .font(size::TICK, v.colour)
+                    .pos(Pos::new(HPos::Center, VPos::Top)),
+            ))
+            .drawn()?;
+            let mean = match v.mean {
+                Some(m) => tick_label(m, 2),
+                None => "none".to_string(),
+            };
+            area.draw(&Text::new(
+                mean,
+                (x, y + (label_rows * f64::from(line)) as i32),
+                frame
+                    .font(size::TICK, GREY)
+                    .pos(Pos::new(HPos::Center, VPos::Top)),
+            ))
+            .drawn()?;
+        }
+        Ok(())
+    }
+}
+
+/// The outline of a violin centred at `centre`: each bin from its lower to
+/// its upper edge, half as wide as its share relative to the largest share
+/// times [`HALF_WIDTH`], up the left side and down the right; empty bins
+/// at either end are left out. `None` when nothing was counted.
+fn violin_outline(v: &Violin, centre: f64) -> Option<Vec<(f64, f64)>> {
+    let largest = v.shares.iter().copied().fold(0.0, f64::max);
+    let first = v.shares.iter().position(|&s| s > 0.0)?;
+    let last = v.shares.iter().rposition(|&s| s > 0.0)?;
+    let half = |k: usize| HALF_WIDTH * v.shares[k] / largest;
+    let mut left = Vec::new();
+    for k in first..=last {
+        let (lo, hi) = v.bins[k];
+        left.push((centre - half(k), lo));
+        left.push((centre - half(k), hi));
+    }
+    let right: Vec<(f64, f64)> = left
+        .iter()
+        .rev()
+        .map(|&(x, y)| (2.0 * centre - x, y))
+        .collect();
+    // Close the ends on the centre line.
+    let (bottom, top) = (v.bins[first].0, v.bins[last].1);
+    let mut outline = vec![(centre, bottom)];
+    outline.extend(left);
+    outline.push((centre, top));
+    outline.extend(right);
+    Some(outline)
+}
+
+/// The chart of one quantity: a panel across households (or active
+/// members) above a panel across villages.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DistributionChart {
+    /// Title.
+    pub title: String,
+    /// The panels, top to bottom.
+    pub panels: Vec<DistributionPanel>,
+    /// The note under the chart.
+    pub note: String,
+}
+
+impl Figure for DistributionChart {
+    fn height_pt(&self, width_pt: f64) -> f64 {
+        size::TITLE * 2.4
+            + 8.0
+            + self.panels.len() as f64 * width_pt * 0.42
+            + note_height_pt(&self.note, width_pt)
+    }
+
+    fn draw<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        frame: &Frame,
+    ) -> Result<(), String> {
+        let body = titled(area, frame, &self.title, size::TITLE)?;
+        let plot = with_note(&body, frame, &self.note)?;
+        let panels = plot.split_evenly((self.panels.len().max(1), 1));
+        for (panel, cell) in self.panels.iter().zip(&panels) {
+            panel.draw(cell, frame)?;
+        }
+        Ok(())
+    }
+}
+
+/// The colour of the `i`-th variant drawn: the shared palette's, except
+/// that beyond eight variants the colours after black repeat, so black
+/// stays the baseline's alone.
+pub fn variant_colour(i: usize) -> RGBColor {
+    match i {
+        0 => colour(0),
+        i => colour(1 + (i - 1) % (super::PALETTE.len() - 1)),
+    }
+}
+
+/// What the values of `level` are, for captions and notes.
+fn across(level: &str) -> &'static str {
+    match level {
+        "households" => "households",
+        "members" => "active members",
+        _ => "villages (village means)",
+    }
+}
+
+/// The charts of `distributions` (read by [`read`]): one per quantity
+/// present, with its file stem (`distribution_<quantity>`), titled
+/// "`name` — <quantity> at the final month". `variants` chooses and orders
+/// the variants drawn (empty: all, in the order of the file); variant i of
+/// that order takes colour i of the shared palette, as in the other charts.
+pub fn figures(
+    name: &str,
+    distributions: &[Distribution],
+    variants: &[String],
+) -> Vec<(String, DistributionChart)> {
+    let mut order: Vec<&str> = Vec::new();
+    if variants.is_empty() {
+        for d in distributions {
+            if !order.contains(&d.variant.as_str()) {
+                order.push(&d.variant);
+            }
+        }
+    } else {
+        order.extend(variants.iter().map(String::as_str));
+    }
+    let mut out = Vec::new();
+    for quantity in QUANTITIES {
+        let panels: Vec<DistributionPanel> = LEVELS
+            .iter()
+            .filter_map(|&level| {
+                let violins: Vec<Violin> = order
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, &variant)| {
+                        let d = distributions.iter().find(|d| {
+                            d.variant == variant && d.level == level && d.quantity == quantity
+                        })?;
+                        Some(Violin {
+                            label: variant.to_string(),
+                            colour: variant_colour(i),
+                            bins: d.bins.clone(),
+                            shares: d.shares(),
+                            mean: d.mean(),
+                        })
+                    })
+                    .collect();
+                (!violins.is_empty()).then(|| DistributionPanel {
+                    caption: format!("across {}", across(level)),
+                    axis: format!("{quantity} (0–1)"),
+                    violins,
+                })
+            })
+            .collect();
+        if panels.is_empty() {
+            continue;
+        }
+        out.push((
+            format!("distribution_{quantity}"),
+            DistributionChart {
+                title: format!("{name} — {quantity} at the final month"),
+                panels,
+                note: "width: share per bin of 0.05, pooled over replicates (widest bin full width); circle and number: mean from bin midpoints".into(),
+            },
+        ));
+    }
+    out
+}
+
+/// Draw the charts of `distributions` (see [`figures`]) into `dir`, each in
+/// every format of `options`, into partial files the caller commits.
+/// Returns each file with its name relative to `dir`
+/// (`distribution_<quantity>.<ext>`).
+pub fn draw(
+    dir: &Path,
+    name: &str,
+    distributions: &[Distribution],
+    variants: &[String],
+    options: &super::ChartOptions,
+) -> Result<Vec<(String, AtomicFile)>, OutputError> {
+    let mut out = Vec::new();
+    for (stem, figure) in figures(name, distributions, variants) {
+        let files = super::write(dir, &stem, &figure, options)?;
+        for (file, format) in files.into_iter().zip(&options.formats) {
+            out.push((format!("{stem}.{}", format.extension()), file));
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn csv(text: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("distributions.csv");
+        std::fs::write(&path, text).unwrap();
+        (dir, path)
+    }
+
+    #[test]
+    fn read_groups_rows_and_refuses_what_is_not_a_distribution() {
+        let head = "variant,level,quantity,bin_low,bin_high,count,share\n";
+        let (_d, path) = csv(&format!(
+            "{head}a,households,trust,0,0.5,1,0.25\na,households,trust,0.5,1,3,0.75\nb,villages,trust,0,0.5,0,0\nb,villages,trust,0.5,1,2,1\n"
+        ));
+        let ds = read(&path).unwrap();
+        assert_eq!(ds.len(), 2);
+        assert_eq!(ds[0].counts, [1, 3]);
+        assert_eq!(ds[0].bins, [(0.0, 0.5), (0.5, 1.0)]);
+        assert_eq!(ds[0].shares(), [0.25, 0.75]);
+        assert_eq!(ds[0].mean(), Some(0.25 * 0.25 + 0.75 * 0.75));
+        assert_eq!(
+            (ds[1].variant.as_str(), ds[1].level.as_str()),
+            ("b", "villages")
+        );
+        let refused = |body: &str| {
+            let (_d, path) = csv(&format!("{head}{body}"));
+            read(&path).unwrap_err().to_string()
+        };
+        assert!(refused("a,towns,trust,0,0.5,1,1\n").contains("level `towns`"));
+        assert!(refused("a,households,joy,0,0.5,1,1\n").contains("quantity `joy`"));
+        assert!(refused("a,households,trust,0,0.5,x,1\n").contains("count `x`"));
+        assert!(refused("a,households,trust,0.5,0.2,1,1\n").contains("not within [0, 1]"));
+        assert!(
+            refused("a,households,trust,0,0.5,1,1\na,households,trust,0.6,1,1,1\n")
+                .contains("does not follow")
+        );
+        assert!(
+            refused("a,households,trust,0,0.5,1,1\nb,households,trust,0,0.5,1,1\na,households,trust,0.5,1,1,1\n")
+                .contains("not together")
+        );
+        let (_d, path) = csv("variant,level\na,households\n");
+        assert!(
+            read(&path)
+                .unwrap_err()
+                .to_string()
+                .contains("no column `quantity`")
+        );
+        // A sweep's file names its points.
+        let (_d, path) = csv(
+            "point,level,quantity,bin_low,bin_high,count,share\n3,members,motivation,0,1,5,1\n",
+        );
+        assert_eq!(read(&path).unwrap()[0].variant, "3");
+    }
+
+    fn dist(variant: &str, level: &str, quantity: &str, counts: &[u64]) -> Distribution {
+        let n = counts.len() as f64;
+        Distribution {
+            variant: variant.into(),
+            level: level.into(),
+            quantity: quantity.into(),
+            bins: (0..counts.len())
+                .map(|k| (k as f64 / n, (k + 1) as f64 / n))
+                .collect(),
+            counts: counts.to_vec(),
+        }
+    }
+
+    #[test]
+    fn one_chart_per_quantity_with_a_panel_per_level_and_colours_in_order() {
+        let ds = vec![
+            dist("base", "households", "trust", &[1, 3, 0, 0]),
+            dist("base", "villages", "trust", &[0, 2, 0, 0]),
+            dist("p", "households", "trust", &[0, 0, 2, 2]),
+            dist("p", "villages", "trust", &[0, 0, 0, 1]),
+            dist("p", "members", "motivation", &[0, 0, 0, 0]),
+        ];
+        let figs = figures("s", &ds, &[]);
+        let stems: Vec<&str> = figs.iter().map(|(s, _)| s.as_str()).collect();
+        assert_eq!(stems, ["distribution_trust", "distribution_motivation"]);
+        let trust = &figs[0].1;
+        assert_eq!(trust.title, "s — trust at the final month");
+        assert_eq!(trust.panels.len(), 2);
+        assert_eq!(trust.panels[0].caption, "across households");
+        assert_eq!(trust.panels[1].caption, "across villages (village means)");
+        let v = &trust.panels[0].violins;
+        assert_eq!((v[0].colour, v[1].colour), (colour(0), colour(1)));
+        assert_eq!(v[1].mean, Some(0.75));
+        // Nothing counted: no mean, no outline.
+        let motivation = &figs[1].1.panels[0].violins[0];
+        assert_eq!(motivation.mean, None);
+        assert_eq!(violin_outline(motivation, 0.5), None);
+        // Beyond eight variants black is not repeated.
+        assert_eq!(variant_colour(7), colour(7));
+        assert_eq!(variant_colour(8), colour(1));
+        // Chosen variants, in the order chosen, keep their palette order.
+        let figs = figures("s", &ds, &["p".to_string(), "base".to_string()]);
+        let v = &figs[0].1.panels[0].violins;
+        assert_eq!((v[0].label.as_str(), v[0].colour), ("p", colour(0)));
+    }
+
+    #[test]
+    fn a_violin_is_as_wide_as_its_shares_and_skips_empty_ends() {
+        let v = Violin {
+            label: "a".into(),
+            colour: colour(0),
+            bins: vec![(0.0, 0.25), (0.25, 0.5), (0.5, 0.75), (0.75, 1.0)],
+            shares: vec![0.0, 0.25, 0.75, 0.0],
+            mean: Some(0.5),
+        };
+        let outline = violin_outline(&v, 1.5).unwrap();
+        let xs: Vec<f64> = outline.iter().map(|p| p.0).collect();
+        let ys: Vec<f64> = outline.iter().map(|p| p.1).collect();
+        // From 0.25 (the first non-empty bin) to 0.75 (the last).
+        assert_eq!(ys.iter().copied().fold(f64::INFINITY, f64::min), 0.25);
+        assert_eq!(ys.iter().copied().fold(0.0, f64::max), 0.75);
+        // The widest bin spans the slot's HALF_WIDTH on each side.
+        let min_x = xs.iter().copied().fold(f64::INFINITY, f64::min);
+        let max_x = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        assert!((1.5 - min_x - HALF_WIDTH).abs() < 1e-12);
+        assert!((max_x - 1.5 - HALF_WIDTH).abs() < 1e-12);
+        // The other bin a third as wide, on both sides.
+        assert!(outline.contains(&(1.5 - HALF_WIDTH / 3.0, 0.25)));
+        assert!(outline.contains(&(1.5 + HALF_WIDTH / 3.0, 0.25)));
+    }
+
+    #[test]
+    fn charts_are_drawn_as_png_and_svg_with_their_words_as_text() {
+        let ds = vec![
+            dist("baseline", "households", "satisfaction", &[1, 3, 5, 1]),
+            dist("baseline", "villages", "satisfaction", &[0, 2, 1, 0]),
+            dist(
+                "mass_evaluation",
+                "households",
+                "satisfaction",
+                &[0, 1, 4, 6],
+            ),
+            dist("mass_evaluation", "villages", "satisfaction", &[0, 0, 2, 1]),
+        ];
+        let dir = tempfile::tempdir().unwrap();
+        let options = super::super::ChartOptions {
+            width_cm: 8.0,
+            dpi: 100,
+            ..Default::default()
+        };
+        let drawn = draw(dir.path(), "study", &ds, &[], &options).unwrap();
+        let names: Vec<&str> = drawn.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "distribution_satisfaction.png",
+                "distribution_satisfaction.svg"
+            ]
+        );
+        for (_, file) in drawn {
+            file.commit().unwrap();
+        }
+        let svg =
+            std::fs::read_to_string(dir.path().join("distribution_satisfaction.svg")).unwrap();
+        for text in [
+            "study — satisfaction at the final month",
+            "across households",
+            "across villages (village means)",
+            "satisfaction (0–1)",
+            "mass_evaluation",
+            "0.74",
+        ] {
+            // Real text: a <text> element holding exactly the words.
+            let element = format!(">\n{text}\n</text>");
+            assert!(svg.contains(&element), "no text {text} in {svg}");
+        }
+        let png = std::fs::read(dir.path().join("distribution_satisfaction.png")).unwrap();
+        let width = u32::from_be_bytes(png[16..20].try_into().unwrap());
+        assert_eq!(width, (8.0 / 2.54 * 100.0_f64).round() as u32);
+        // Drawn into memory: the second variant's blue fills part of it.
+        let (_, figure) = &figures("study", &ds, &[])[0];
+        let frame = options.frame(
+            super::super::Format::Png,
+            figure.height_pt(options.width_pt()),
+        );
+        let mut pixels = vec![0u8; (frame.width * frame.height * 3) as usize];
+        super::super::ensure_font();
+        {
+            let root = BitMapBackend::with_buffer(&mut pixels, (frame.width, frame.height))
+                .into_drawing_area();
+            root.fill(&WHITE).unwrap();
+            figure.draw(&root, &frame).unwrap();
+            root.present().unwrap();
+        }
+        let blue = pixels
+            .chunks(3)
+            .filter(|p| p[2] > 150 && p[0] < 200 && p[2] > p[0] + 40)
+            .count();
+        assert!(blue > 200, "{blue} blue pixels");
+    }
+}
