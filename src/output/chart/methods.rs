@@ -2,12 +2,10 @@
 //! Morris screening, the first-order and total Sobol indices, and the
 //! pairwise plot of a calibration's posterior.
 
-use super::sweep::{
-    TITLE_PT, X_AXIS_PT, fit_pt, round_ticks, round_up, tick_count, widest_pt, y_axis_pt,
-};
+use super::sweep::{TITLE_PT, X_AXIS_PT, fit_pt, round_up, tick_count, widest_pt, y_axis_pt};
 use super::{
-    Drawn, Figure, Frame, GREY, GRID, Ticked, colour, dashed_vertical, note_height_pt, padded,
-    size, tick_label, titled, with_note,
+    Drawn, Figure, Frame, GREY, GRID, Ticked, colour, dashed_vertical, nice_ticks, note_height_pt,
+    padded, size, tick_label, titled, with_note,
 };
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -96,7 +94,7 @@ impl Figure for Morris {
             .iter()
             .map(|p| finite(p.sigma))
             .fold(0.0, f64::max);
-        let (probe, probe_dec) = round_ticks(0.0, if y_hi > 0.0 { y_hi } else { 1.0 }, 5);
+        let (probe, probe_dec) = nice_ticks(0.0, if y_hi > 0.0 { y_hi } else { 1.0 }, 5);
         let tick_w = widest_pt(
             probe.iter().map(|t| tick_label(*t, probe_dec + 1)),
             size::TICK,
@@ -110,8 +108,8 @@ impl Figure for Morris {
             size::LABEL,
         );
         let ((x0, x1), (y0, y1)) = self.ranges(plot_w, font_pt);
-        let (x_ticks, x_dec) = round_ticks(x0, x1, tick_count(plot_w));
-        let (y_ticks, y_dec) = round_ticks(y0, y1, 5);
+        let (x_ticks, x_dec) = nice_ticks(x0, x1, tick_count(plot_w));
+        let (y_ticks, y_dec) = nice_ticks(y0, y1, 5);
         let mut chart = ChartBuilder::on(&body)
             .margin_top(frame.px(6.0))
             .margin_left(frame.px(2.0))
@@ -424,7 +422,7 @@ impl Figure for Sobol {
         let factors = || self.bars.iter().map(|b| b.factor.clone());
         let font_pt = fit_pt(factors(), width_pt * 0.4, size::LABEL);
         let label_pt = widest_pt(factors(), font_pt) + 8.0;
-        let (ticks, dec) = round_ticks(x0, x1, tick_count(width_pt - label_pt - 14.0));
+        let (ticks, dec) = nice_ticks(x0, x1, tick_count(width_pt - label_pt - 14.0));
         let mut chart = ChartBuilder::on(&plot)
             .margin_top(frame.px(6.0))
             .margin_left(frame.px(2.0))
@@ -519,7 +517,7 @@ impl Pairs {
     fn y_axis_pt(&self) -> f64 {
         let ticks = (0..self.names.len()).flat_map(|j| {
             let (lo, hi) = self.span(j);
-            let (t, d) = round_ticks(lo, hi, 3);
+            let (t, d) = nice_ticks(lo, hi, 3);
             t.into_iter().map(move |x| tick_label(x, d))
         });
         y_axis_pt(widest_pt(ticks, size::TICK))
@@ -602,14 +600,14 @@ impl Figure for Pairs {
         let tick_pt = (0..k)
             .map(|j| {
                 let (lo, hi) = self.span(j);
-                let (t, d) = round_ticks(lo, hi, 3);
+                let (t, d) = nice_ticks(lo, hi, 3);
                 widest_pt(t.into_iter().map(|x| tick_label(x, d)), size::TICK)
             })
             .fold(0.0, f64::max);
         for (c, cell) in cells.iter().enumerate() {
             let (row, col) = (c / k, c % k);
             let (x0, x1) = self.span(col);
-            let (xt, xd) = round_ticks(x0, x1, 3);
+            let (xt, xd) = nice_ticks(x0, x1, 3);
             let bottom = row == k - 1;
             let left = col == 0;
             // Room between cells for the end ticks' labels of neighbours.
@@ -682,7 +680,7 @@ impl Figure for Pairs {
                 }
             } else {
                 let (y0, y1) = self.span(row);
-                let (yt, yd) = round_ticks(y0, y1, 3);
+                let (yt, yd) = nice_ticks(y0, y1, 3);
                 let y_name = if left { self.names[row].as_str() } else { "" };
                 let mut chart = ChartBuilder::on(cell)
                     .margin_top(gap)

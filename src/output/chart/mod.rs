@@ -366,8 +366,10 @@ pub fn nice_ticks(lo: f64, hi: f64, n: usize) -> (Vec<f64>, usize) {
         .map(|m| m * magnitude)
         .find(|s| *s >= raw)
         .unwrap_or(10.0 * magnitude);
-    let first = (lo / step).ceil();
-    let last = (hi / step).floor();
+    // A relative slack keeps ticks at the ends that floating point puts a
+    // hair outside (0.3 / 0.1 < 3).
+    let first = (lo / step - 1e-9).ceil();
+    let last = (hi / step + 1e-9).floor();
     let ticks: Vec<f64> = (0..=((last - first).max(0.0) as usize))
         .map(|i| (first + i as f64) * step)
         .map(|t| if t.abs() < step * 1e-9 { 0.0 } else { t })
@@ -589,6 +591,8 @@ mod tests {
         assert!(t.len() >= 3 && t.len() <= 8, "{t:?}");
         let labels: Vec<String> = t.iter().map(|x| tick_label(*x, d)).collect();
         assert!(labels.iter().all(|l| l.len() == 4), "{labels:?}");
+        let (t, _) = nice_ticks(0.0, 0.3, 3);
+        assert_eq!(t.len(), 4, "the end tick is kept: {t:?}");
         let (t, d) = nice_ticks(1100.0, 1480.0, 5);
         assert_eq!(d, 0);
         assert_eq!(tick_label(t[0], d), "1100");

@@ -38,17 +38,10 @@ pub fn decimals_of(xs: &[f64]) -> usize {
         .unwrap_or(6)
 }
 
-/// [`nice_ticks`] keeping the ends of the range as ticks where they are
-/// round (0.3 is a multiple of 0.1, though 0.3 / 0.1 < 3 in floating point).
-pub fn round_ticks(lo: f64, hi: f64, n: usize) -> (Vec<f64>, usize) {
-    let slack = (hi - lo).abs() * 1e-9;
-    nice_ticks(lo - slack, hi + slack, n)
-}
-
 /// The round tick at or above `hi` of an axis from 0 with about `n` ticks,
 /// so the axis ends on a labelled tick.
 pub fn round_up(hi: f64, n: usize) -> f64 {
-    let (ticks, _) = round_ticks(0.0, hi, n);
+    let (ticks, _) = nice_ticks(0.0, hi, n);
     match ticks.as_slice() {
         [_, second, ..] if *second > 0.0 && hi > 0.0 => (hi / second - 1e-9).ceil() * second,
         _ => hi,
@@ -178,7 +171,7 @@ impl Heatmap {
 
     fn bar_ticks(&self) -> (Vec<f64>, usize) {
         let (lo, hi) = self.range();
-        round_ticks(lo, hi, 5)
+        nice_ticks(lo, hi, 5)
     }
 
     /// Width in points of the colour bar with its ticks and description.
@@ -516,7 +509,7 @@ impl SweepLine {
                     .map(|p| p.x)
                     .fold(f64::NEG_INFINITY, f64::max),
             );
-            let (ticks, dec) = round_ticks(lo, hi, 6);
+            let (ticks, dec) = nice_ticks(lo, hi, 6);
             let labels = ticks.iter().map(|t| tick_label(*t, dec)).collect();
             (ticks, labels)
         }
@@ -540,7 +533,7 @@ impl Figure for SweepLine {
         let body = with_note(&body, frame, &self.note)?;
         let (y0, y1) = self.y_range();
         let (x0, x1) = self.x_range();
-        let (y_ticks, y_dec) = round_ticks(y0, y1, 6);
+        let (y_ticks, y_dec) = nice_ticks(y0, y1, 6);
         let y_axis = y_axis_pt(widest_pt(
             y_ticks.iter().map(|t| tick_label(*t, y_dec)),
             size::TICK,
@@ -681,7 +674,7 @@ impl Figure for Scatter {
         let width_pt = f64::from(frame.width) / frame.px_per_pt;
         let (rows, cols) = self.grid(width_pt);
         let (y0, y1) = self.y_range();
-        let (y_ticks, y_dec) = round_ticks(y0, y1, 5);
+        let (y_ticks, y_dec) = nice_ticks(y0, y1, 5);
         let tick_w = widest_pt(y_ticks.iter().map(|t| tick_label(*t, y_dec)), size::TICK);
         // One y axis description for every row, centred on the grid at the
         // left (a row may be shorter than the description).
@@ -714,7 +707,7 @@ impl Figure for Scatter {
                 (lo - 0.5, hi + 0.5)
             };
             let pad = (hi - lo) * 0.05;
-            let (x_ticks, x_dec) = round_ticks(lo, hi, 4);
+            let (x_ticks, x_dec) = nice_ticks(lo, hi, 4);
             let mut chart = ChartBuilder::on(cell)
                 .margin_top(frame.px(size::NOTE * 2.2))
                 .margin_left(frame.px(2.0))
@@ -855,7 +848,7 @@ impl Tornado {
         let reach = self.reach() * 1.08;
         let value_pt = widest_pt(panel.bars.iter().map(|b| signed(b.value, 2)), font_pt) + 8.0;
         let width_pt = f64::from(area.dim_in_pixel().0) / frame.px_per_pt;
-        let (ticks, dec) = round_ticks(
+        let (ticks, dec) = nice_ticks(
             -reach,
             reach,
             tick_count(width_pt - label_pt - value_pt - 4.0),
