@@ -130,8 +130,13 @@ fn a_run_draws_print_sized_time_series_and_a_dashboard_that_plot_redraws() {
         "share_met",
         "-q",
     ]);
-    let (w, _, _) = png_facts(&charts.join("reform_small_share_met.png"));
+    let (w, _, _) = png_facts(&charts.join("reform_small_share_met_selected.png"));
     assert_eq!(w, 315, "8 cm at 100 dpi");
+    let (w, _, _) = png_facts(&charts.join("reform_small_share_met.png"));
+    assert_eq!(
+        w, 1890,
+        "a selection is drawn beside the full chart, not over it"
+    );
 
     // report.html inlines the charts, so `plot` draws it again with them.
     let page = std::fs::read_to_string(out.join("report.html")).unwrap();
@@ -203,9 +208,16 @@ fn a_comparison_draws_a_forest_plot_small_multiples_and_a_dashboard() {
 
     // Some variants only: the baseline stays as the reference.
     run(&["plot", o, "--variants", "training", "--format", "svg", "-q"]);
-    let series = svg_texts(&charts.join("reform_small_realised_service.svg"));
+    let series = svg_texts(&charts.join("reform_small_realised_service_selected.svg"));
     assert!(series.contains("training") && series.contains("baseline"));
     assert!(!series.contains("spirit"), "{series}");
+    let full = svg_texts(&charts.join("reform_small_realised_service.svg"));
+    assert!(full.contains("spirit"), "the full chart stays whole");
+    let page = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        !page.contains("_selected"),
+        "report.html shows the full charts only"
+    );
 }
 
 #[test]

@@ -422,6 +422,14 @@ fn new_writes_a_commented_scenario_that_validates_and_keeps_a_source_scenario() 
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o.stderr).contains("exists; nothing was written"));
     assert_eq!(std::fs::read_to_string(&plain).unwrap(), written);
+    let o = run(&[
+        "new",
+        "x",
+        "--out",
+        dir.path().join("no/such.toml").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("does not exist; nothing was written"));
     let o = run(&["new", "my file"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o.stderr).contains("not a valid scenario name"));

@@ -282,7 +282,7 @@ fn charts_of_a_sweep_take_their_size_and_format_from_the_options() {
     let drawn = plot::charts(&out, &manifest(&out), &options).unwrap();
     assert_eq!(drawn.len(), 1, "one outcome, one format");
     assert!(
-        drawn[0].name.ends_with("share_met.png"),
+        drawn[0].name.ends_with("share_met_selected.png"),
         "{}",
         drawn[0].name
     );

@@ -1119,6 +1119,8 @@ impl Charts {
             .files
             .iter()
             .filter(|f| f.starts_with("charts/") && f.ends_with(".svg"))
+            // Charts of a selection (`plot --metrics`) repeat full ones.
+            .filter(|f| !f.ends_with(&format!("{}.svg", super::plot::SELECTED)))
             .enumerate()
         {
             let path = cx.dir.join(file);

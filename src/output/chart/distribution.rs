@@ -6,8 +6,8 @@
 //! active members) and one across villages (each village's mean).
 
 use super::{
-    Drawn, Figure, Frame, GREY, GRID, Ticked, colour, note_height_pt, size, tick_label, titled,
-    with_note,
+    Drawn, Figure, Frame, GREY, Ticked, colour, house_mesh, note_height_pt, size, tick_label,
+    titled, with_note,
 };
 use crate::output::OutputError;
 use crate::output::files::AtomicFile;
@@ -252,18 +252,11 @@ impl DistributionPanel {
                 Ticked::new(0.0, 1.0, ticks),
             )
             .drawn()?;
-        chart
-            .configure_mesh()
-            .bold_line_style(GRID.stroke_width(frame.upx(0.5)))
-            .light_line_style(TRANSPARENT)
-            .axis_style(GREY.stroke_width(frame.upx(0.6)))
+        house_mesh(&mut chart, frame)
             .disable_x_mesh()
             .x_labels(0)
             .y_desc(&self.axis)
             .y_label_formatter(&|y| tick_label(*y, 1))
-            .label_style(frame.font(size::TICK, BLACK))
-            .axis_desc_style(frame.font(size::LABEL, BLACK))
-            .set_all_tick_mark_size(frame.px(2.0))
             .draw()
             .drawn()?;
         let base = area.get_base_pixel();

@@ -3,8 +3,8 @@
 //! relative difference; one panel per outcome.
 
 use super::{
-    Drawn, Figure, Frame, GREY, GRID, Ticked, colour, nice_ticks, note_height_pt, padded, size,
-    tick_label, titled, with_note,
+    Drawn, Figure, Frame, GREY, Ticked, colour, house_mesh, nice_ticks, note_height_pt, padded,
+    size, tick_label, titled, with_note,
 };
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -117,18 +117,11 @@ impl ForestPanel {
             .y_label_area_size(frame.px(label_pt))
             .build_cartesian_2d(Ticked::new(x0, x1, ticks), 0.0..n)
             .drawn()?;
-        chart
-            .configure_mesh()
-            .bold_line_style(GRID.stroke_width(frame.upx(0.5)))
-            .light_line_style(TRANSPARENT)
-            .axis_style(GREY.stroke_width(frame.upx(0.6)))
+        house_mesh(&mut chart, frame)
             .y_labels(0)
             .disable_y_mesh()
             .x_desc(&self.axis)
             .x_label_formatter(&|x| tick_label(*x, dec))
-            .label_style(frame.font(size::TICK, BLACK))
-            .axis_desc_style(frame.font(size::LABEL, BLACK))
-            .set_all_tick_mark_size(frame.px(2.0))
             .draw()
             .drawn()?;
         chart

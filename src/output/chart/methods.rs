@@ -4,8 +4,8 @@
 
 use super::sweep::{TITLE_PT, X_AXIS_PT, fit_pt, round_up, tick_count, widest_pt, y_axis_pt};
 use super::{
-    Drawn, Figure, Frame, GREY, GRID, Ticked, colour, dashed_vertical, nice_ticks, note_height_pt,
-    padded, size, tick_label, titled, with_note,
+    Drawn, Figure, Frame, GREY, Ticked, colour, dashed_vertical, house_mesh, nice_ticks,
+    note_height_pt, padded, size, tick_label, titled, with_note,
 };
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -118,18 +118,11 @@ impl Figure for Morris {
             .y_label_area_size(frame.px(y_axis_pt(tick_w)))
             .build_cartesian_2d(Ticked::new(x0, x1, x_ticks), Ticked::new(y0, y1, y_ticks))
             .drawn()?;
-        chart
-            .configure_mesh()
-            .bold_line_style(GRID.stroke_width(frame.upx(0.5)))
-            .light_line_style(TRANSPARENT)
-            .axis_style(GREY.stroke_width(frame.upx(0.6)))
+        house_mesh(&mut chart, frame)
             .x_desc(&self.x_label)
             .y_desc(&self.y_label)
             .x_label_formatter(&|x| tick_label(*x, x_dec))
             .y_label_formatter(&|y| tick_label(*y, y_dec))
-            .label_style(frame.font(size::TICK, BLACK))
-            .axis_desc_style(frame.font(size::LABEL, BLACK))
-            .set_all_tick_mark_size(frame.px(2.0))
             .draw()
             .drawn()?;
         // σ = μ*, dotted: above it, effects change sign or depend strongly on
@@ -431,18 +424,11 @@ impl Figure for Sobol {
             .y_label_area_size(frame.px(label_pt))
             .build_cartesian_2d(Ticked::new(x0, x1, ticks), 0.0..n)
             .drawn()?;
-        chart
-            .configure_mesh()
-            .bold_line_style(GRID.stroke_width(frame.upx(0.5)))
-            .light_line_style(TRANSPARENT)
-            .axis_style(GREY.stroke_width(frame.upx(0.6)))
+        house_mesh(&mut chart, frame)
             .y_labels(0)
             .disable_y_mesh()
             .x_desc(&self.axis)
             .x_label_formatter(&|x| tick_label(*x, dec))
-            .label_style(frame.font(size::TICK, BLACK))
-            .axis_desc_style(frame.font(size::LABEL, BLACK))
-            .set_all_tick_mark_size(frame.px(2.0))
             .draw()
             .drawn()?;
         chart
@@ -691,18 +677,12 @@ impl Figure for Pairs {
                     .y_label_area_size(y_area)
                     .build_cartesian_2d(Ticked::new(x0, x1, xt), Ticked::new(y0, y1, yt))
                     .drawn()?;
-                chart
-                    .configure_mesh()
-                    .bold_line_style(GRID.stroke_width(frame.upx(0.5)))
-                    .light_line_style(TRANSPARENT)
-                    .axis_style(GREY.stroke_width(frame.upx(0.6)))
+                house_mesh(&mut chart, frame)
                     .x_desc(x_name)
                     .y_desc(y_name)
                     .x_label_formatter(&|x| tick_label(*x, xd))
                     .y_label_formatter(&|y| tick_label(*y, yd))
-                    .label_style(frame.font(size::TICK, BLACK))
                     .axis_desc_style(frame.font(name_pt(x_name).min(name_pt(y_name)), BLACK))
-                    .set_all_tick_mark_size(frame.px(2.0))
                     .draw()
                     .drawn()?;
                 chart

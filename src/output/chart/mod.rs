@@ -353,6 +353,28 @@ impl plotters::coord::ranged1d::Ranged for Ticked {
     }
 }
 
+/// The house style of a chart's axes: a light grid at the ticks only, grey
+/// axes, ticks and descriptions in the chart type sizes. Callers add what
+/// differs (descriptions, formatters, which labels).
+pub fn house_mesh<'a, 'b, X, Y, DB>(
+    chart: &'b mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+    frame: &Frame,
+) -> plotters::chart::MeshStyle<'a, 'b, X, Y, DB>
+where
+    DB: DrawingBackend,
+    X: plotters::coord::ranged1d::Ranged + plotters::coord::ranged1d::ValueFormatter<X::ValueType>,
+    Y: plotters::coord::ranged1d::Ranged + plotters::coord::ranged1d::ValueFormatter<Y::ValueType>,
+{
+    let mut mesh = chart.configure_mesh();
+    mesh.bold_line_style(GRID.stroke_width(frame.upx(0.5)))
+        .light_line_style(TRANSPARENT)
+        .axis_style(GREY.stroke_width(frame.upx(0.6)))
+        .label_style(frame.font(size::TICK, BLACK))
+        .axis_desc_style(frame.font(size::LABEL, BLACK))
+        .set_all_tick_mark_size(frame.px(2.0));
+    mesh
+}
+
 /// Round, evenly spaced ticks covering `lo..=hi` (about `n` of them), and
 /// the decimals they need so all read alike ("0.10, 0.15, 0.20", "1250").
 pub fn nice_ticks(lo: f64, hi: f64, n: usize) -> (Vec<f64>, usize) {

@@ -6,8 +6,8 @@
 //! coefficients of `sensitivity.csv`.
 
 use super::{
-    Drawn, Figure, Frame, GREY, GRID, Ticked, colour, nice_ticks, note_height_pt, padded, size,
-    tick_label, titled, with_note,
+    Drawn, Figure, Frame, GREY, GRID, Ticked, colour, house_mesh, nice_ticks, note_height_pt,
+    padded, size, tick_label, titled, with_note,
 };
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -559,18 +559,11 @@ impl Figure for SweepLine {
                 .map(|i| x_labels[i].clone())
                 .unwrap_or_default()
         };
-        chart
-            .configure_mesh()
-            .bold_line_style(GRID.stroke_width(frame.upx(0.5)))
-            .light_line_style(TRANSPARENT)
-            .axis_style(GREY.stroke_width(frame.upx(0.6)))
+        house_mesh(&mut chart, frame)
             .x_desc(&self.x_label)
             .y_desc(&self.y_label)
             .x_label_formatter(&|x| x_label(*x))
             .y_label_formatter(&|y| tick_label(*y, y_dec))
-            .label_style(frame.font(size::TICK, BLACK))
-            .axis_desc_style(frame.font(size::LABEL, BLACK))
-            .set_all_tick_mark_size(frame.px(2.0))
             .draw()
             .drawn()?;
         let ink = colour(1);
@@ -721,17 +714,10 @@ impl Figure for Scatter {
                 .drawn()?;
             let x_format = |x: &f64| tick_label(*x, x_dec);
             let y_format = |y: &f64| tick_label(*y, y_dec);
-            chart
-                .configure_mesh()
-                .bold_line_style(GRID.stroke_width(frame.upx(0.5)))
-                .light_line_style(TRANSPARENT)
-                .axis_style(GREY.stroke_width(frame.upx(0.6)))
+            house_mesh(&mut chart, frame)
                 .x_desc(&panel.x_label)
                 .x_label_formatter(&x_format)
                 .y_label_formatter(&y_format)
-                .label_style(frame.font(size::TICK, BLACK))
-                .axis_desc_style(frame.font(size::LABEL, BLACK))
-                .set_all_tick_mark_size(frame.px(2.0))
                 .draw()
                 .drawn()?;
             let ink = colour(1);
@@ -867,18 +853,11 @@ impl Tornado {
             .y_label_area_size(frame.px(label_pt))
             .build_cartesian_2d(Ticked::new(-reach, reach, ticks), 0.0..n)
             .drawn()?;
-        chart
-            .configure_mesh()
-            .bold_line_style(GRID.stroke_width(frame.upx(0.5)))
-            .light_line_style(TRANSPARENT)
-            .axis_style(GREY.stroke_width(frame.upx(0.6)))
+        house_mesh(&mut chart, frame)
             .y_labels(0)
             .disable_y_mesh()
             .x_desc(if last { self.axis.as_str() } else { "" })
             .x_label_formatter(&|x| tick_label(*x, dec))
-            .label_style(frame.font(size::TICK, BLACK))
-            .axis_desc_style(frame.font(size::LABEL, BLACK))
-            .set_all_tick_mark_size(frame.px(2.0))
             .draw()
             .drawn()?;
         chart

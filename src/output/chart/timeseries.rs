@@ -5,8 +5,8 @@
 //! each variant against the baseline in grey.
 
 use super::{
-    Drawn, Figure, Frame, GREY, GRID, Ticked, colour, dashed_vertical, nice_ticks, note_height_pt,
-    padded, size, spread, tick_label, titled, with_note,
+    Drawn, Figure, Frame, GREY, Ticked, colour, dashed_vertical, house_mesh, nice_ticks,
+    note_height_pt, padded, size, spread, tick_label, titled, with_note,
 };
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -198,18 +198,11 @@ impl TimeSeries {
         let mut chart = builder
             .build_cartesian_2d(Ticked::new(x0, x1, x_ticks), Ticked::new(y0, y1, y_ticks))
             .drawn()?;
-        chart
-            .configure_mesh()
-            .bold_line_style(GRID.stroke_width(frame.upx(0.5)))
-            .light_line_style(TRANSPARENT)
-            .axis_style(GREY.stroke_width(frame.upx(0.6)))
+        house_mesh(&mut chart, frame)
             .x_desc(&self.x_label)
             .y_desc(if y_desc { self.y_label.as_str() } else { "" })
             .x_label_formatter(&|x| tick_label(*x, 0))
             .y_label_formatter(&|y| tick_label(*y, y_dec))
-            .label_style(frame.font(size::TICK, BLACK))
-            .axis_desc_style(frame.font(size::LABEL, BLACK))
-            .set_all_tick_mark_size(frame.px(2.0))
             .draw()
             .drawn()?;
         // Markers under the data.

@@ -31,6 +31,10 @@ pub struct PlotOptions {
     pub variants: Option<Vec<String>>,
 }
 
+/// The end of the file stem of a chart drawn for a selection of metrics or
+/// variants (`plot --metrics`, `--variants`): `<scenario>_forest_selected`.
+pub const SELECTED: &str = "_selected";
+
 /// A chart drawn into a partial file, with its name relative to the output
 /// directory (`charts/NAME.EXT`).
 pub struct Drawn {
@@ -74,8 +78,15 @@ pub fn charts(
     // File names carry the scenario's name, so charts copied out of their
     // folder still say where they come from.
     let prefix = file_safe(&scenario_name(manifest));
+    // A selection of metrics or variants is drawn beside the full charts,
+    // never over them: the directory's charts and report.html stay whole.
+    let suffix = if options.metrics.is_some() || options.variants.is_some() {
+        SELECTED
+    } else {
+        ""
+    };
     for (stem, figure) in figures {
-        let stem = format!("{prefix}_{stem}");
+        let stem = format!("{prefix}_{stem}{suffix}");
         let files = figure.write(&charts_dir, &stem, &options.chart)?;
         for (file, format) in files.into_iter().zip(&options.chart.formats) {
             drawn.push(Drawn {
@@ -175,6 +186,12 @@ fn overrides_note(manifest: &Value) -> String {
         .and_then(Value::as_array)
         .map(|a| a.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
+    // The number of replicates sizes the study; it does not change the
+    // question, so titles leave it out.
+    let shown: Vec<&str> = shown
+        .into_iter()
+        .filter(|o| !o.starts_with("scenario.replicates="))
+        .collect();
     if shown.is_empty() {
         String::new()
     } else {

@@ -24,6 +24,14 @@ pub(super) fn figures(
         .collect();
     available.dedup();
     check_names(dir, "metric", &options.metrics, &available)?;
+    if options.variants.is_some() {
+        return Err(OutputError::Refused {
+            path: dir.to_path_buf(),
+            why:
+                "holds one run, which has no variants; --variants selects variants of a comparison"
+                    .into(),
+        });
+    }
     let metrics: Vec<String> = match &options.metrics {
         Some(m) => m.clone(),
         None => with_role(Role::Charted)
