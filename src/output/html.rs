@@ -391,7 +391,7 @@ fn header(cx: &Context<'_>, out: &mut String) {
         out,
         "<p class=\"muted\">grassroots report · {}</p>\n<h1>{}</h1>",
         kind_words(&cx.kind),
-        escape(name)
+        escape(scenario_name)
     );
     let description = cx
         .meta("description")
