@@ -479,3 +479,37 @@ fn study_input_errors_are_clear() {
     let o = run(&["compare", &data("compare_small.toml"), "--shard", "4/3"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn a_sweep_reports_every_point_and_the_best_and_worst_on_the_terminal_and_in_report_md() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("sweep");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_grassroots"))
+        .args([
+            "sweep",
+            &data("sweep_small.toml"),
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.contains(" best ") && stdout.contains(" worst "),
+        "{stdout}"
+    );
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    let rows = csv_rows(&out.join("sweep_summary.csv"));
+    let points: std::collections::BTreeSet<&str> =
+        rows.iter().map(|r| r["point"].as_str()).collect();
+    for p in &points {
+        assert!(
+            report.contains(&format!("\n| {p} |")),
+            "point {p} in report.md"
+        );
+    }
+    assert!(report.contains("| outcome | best point | mean | worst point | mean |"));
+    let manifest = std::fs::read_to_string(out.join("manifest.json")).unwrap();
+    assert!(manifest.contains("\"report.md\""));
+}

@@ -517,10 +517,27 @@ fn report(plan: &Plan, results: &Results) {
     }
     if plan.kind == StudyKind::Sweep {
         println!(
-            "{} × {}; per-point summary in sweep_summary.csv",
+            "{} × {}; mean over the last {} months, best and worst point (every point: report.md, sweep_summary.csv):",
             count(plan.variants.len() as u64, "point"),
-            count(plan.replicates, "replicate")
+            count(plan.replicates, "replicate"),
+            plan.window_months
         );
+        let acc = &results.outcomes;
+        for (outcome, best, worst) in grassroots::output::report::sweep_extremes(plan, acc) {
+            let o = plan
+                .outcomes
+                .iter()
+                .position(|x| *x == outcome)
+                .unwrap_or(0);
+            for (word, point) in [("best", best), ("worst", worst)] {
+                println!(
+                    "  {:<24} {word:<5} {:>11}  {}",
+                    outcome,
+                    sig4(acc.pooled(point, o, WINDOW).mean()),
+                    grassroots::output::report::point_label(plan, point)
+                );
+            }
+        }
         return;
     }
     println!(

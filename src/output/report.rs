@@ -147,6 +147,118 @@ pub fn compare_report(plan: &Plan, acc: &CompareAccumulator, charts: &[String]) 
     md
 }
 
+/// For each outcome of a sweep, the point with the best and the worst mean
+/// over the window (by the metric's direction; largest and smallest for a
+/// neutral metric): (outcome, best point, worst point).
+pub fn sweep_extremes(plan: &Plan, acc: &CompareAccumulator) -> Vec<(String, usize, usize)> {
+    plan.outcomes
+        .iter()
+        .enumerate()
+        .filter_map(|(o, outcome)| {
+            let means: Vec<(usize, f64)> = (0..plan.variants.len())
+                .map(|a| (a, acc.pooled(a, o, WINDOW).mean()))
+                .filter(|(_, m)| m.is_finite())
+                .collect();
+            let hi = means.iter().max_by(|x, y| x.1.total_cmp(&y.1))?.0;
+            let lo = means.iter().min_by(|x, y| x.1.total_cmp(&y.1))?.0;
+            let larger = crate::metrics::larger_is_better(outcome).unwrap_or(true);
+            Some(if larger {
+                (outcome.clone(), hi, lo)
+            } else {
+                (outcome.clone(), lo, hi)
+            })
+        })
+        .collect()
+}
+
+/// A sweep point's parameter values as `key=value, ...`.
+pub fn point_label(plan: &Plan, point: usize) -> String {
+    plan.parameters
+        .iter()
+        .zip(super::csv::point_values(plan, point))
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The report of `grassroots sweep`: each point's mean of every outcome over
+/// the window with its 95 % CI, the best and worst point per outcome, and
+/// the charts.
+pub fn sweep_report(plan: &Plan, acc: &CompareAccumulator, charts: &[String]) -> String {
+    let mut md = format!(
+        "# {}{}
+
+Scenario file: {}. {} × {}, swept: {}.
+
+",
+        plan.name,
+        overrides_note(&plan.overrides),
+        plan.sources.join(", "),
+        count(plan.variants.len() as u64, "point"),
+        count(plan.replicates, "replicate"),
+        plan.parameters
+            .iter()
+            .map(|p| format!("`{p}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    md.push_str(&format!(
+        "Mean over the last {} months [95 % CI across replicates].
+
+",
+        plan.window_months
+    ));
+    md.push_str(
+        "| outcome | best point | mean | worst point | mean |
+|---|---|---|---|---|
+",
+    );
+    for (outcome, best, worst) in sweep_extremes(plan, acc) {
+        let o = plan
+            .outcomes
+            .iter()
+            .position(|x| *x == outcome)
+            .unwrap_or(0);
+        md.push_str(&format!(
+            "| `{outcome}` | {} | {} | {} | {} |\n",
+            point_label(plan, best),
+            sig4(acc.pooled(best, o, WINDOW).mean()),
+            point_label(plan, worst),
+            sig4(acc.pooled(worst, o, WINDOW).mean())
+        ));
+    }
+    md.push_str("\n| point |");
+    for p in &plan.parameters {
+        md.push_str(&format!(" `{p}` |"));
+    }
+    for o in &plan.outcomes {
+        md.push_str(&format!(" `{o}` |"));
+    }
+    md.push_str("\n|---|");
+    md.push_str(&"---|".repeat(plan.parameters.len() + plan.outcomes.len()));
+    md.push('\n');
+    for a in 0..plan.variants.len() {
+        md.push_str(&format!("| {a} |"));
+        for v in super::csv::point_values(plan, a) {
+            md.push_str(&format!(" {v} |"));
+        }
+        for o in 0..plan.outcomes.len() {
+            let s = acc.pooled(a, o, WINDOW).summary();
+            let cell = match (s.ci_low, s.ci_high) {
+                (Some(lo), Some(hi)) => format!("{} [{}, {}]", sig4(s.mean), sig4(lo), sig4(hi)),
+                _ => sig4(s.mean),
+            };
+            md.push_str(&format!(" {cell} |"));
+        }
+        md.push('\n');
+    }
+    md.push('\n');
+    for c in charts {
+        md.push_str(&format!("![{c}]({c})\n\n"));
+    }
+    md
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -245,6 +245,9 @@ fn assemble_sweep(
     }
     let mut written = files::commit_all(dir, tables)?;
     written.extend(super::plot::commit_study_charts(plan, dir)?);
+    let markdown = report::sweep_report(plan, &results.outcomes, &chart::pngs(&written));
+    write_atomic(&dir.join("report.md"), markdown.as_bytes())?;
+    written.push("report.md".into());
     Ok((written, results))
 }
 
