@@ -13,6 +13,7 @@
 //! the same page.
 
 use super::files::write_atomic;
+use super::plot::Table;
 use super::report::{count, sig4};
 use super::{OutputError, io_err};
 use crate::metrics::{self, Role};
@@ -128,60 +129,12 @@ fn malformed(path: &Path, why: impl Into<String>) -> OutputError {
     }
 }
 
-/// A CSV table read whole: its header and rows of text cells.
-struct Table {
-    path: std::path::PathBuf,
-    header: Vec<String>,
-    rows: Vec<Vec<String>>,
-}
-
-impl Table {
-    /// Read `dir/name`.
-    fn read(dir: &Path, name: &str) -> Result<Table, OutputError> {
-        let path = dir.join(name);
-        let mut reader = ::csv::Reader::from_path(&path).map_err(|source| OutputError::Csv {
-            path: path.clone(),
-            source,
-        })?;
-        let header = reader
-            .headers()
-            .map_err(|source| OutputError::Csv {
-                path: path.clone(),
-                source,
-            })?
-            .iter()
-            .map(str::to_string)
-            .collect();
-        let mut rows = Vec::new();
-        for record in reader.records() {
-            let record = record.map_err(|source| OutputError::Csv {
-                path: path.clone(),
-                source,
-            })?;
-            rows.push(record.iter().map(str::to_string).collect());
-        }
-        Ok(Table { path, header, rows })
-    }
-
-    /// The index of column `name`, or an error naming the file.
-    fn col(&self, name: &str) -> Result<usize, OutputError> {
-        self.header.iter().position(|h| h == name).ok_or_else(|| {
-            malformed(
-                &self.path,
-                format!(
-                    "no column `{name}` (it has {}); expected the table grassroots writes",
-                    self.header.join(", ")
-                ),
-            )
-        })
-    }
-
-    /// The number in cell (`row`, `col`), if any.
-    fn number(row: &[String], col: usize) -> Option<f64> {
-        row.get(col)
-            .and_then(|c| c.trim().parse::<f64>().ok())
-            .filter(|x| x.is_finite())
-    }
+/// The number in cell `col` of `row`, if it is one (a page shows what it
+/// can; the CSV files are the record).
+fn number(row: &[String], col: usize) -> Option<f64> {
+    row.get(col)
+        .and_then(|c| c.trim().parse::<f64>().ok())
+        .filter(|x| x.is_finite())
 }
 
 /// A manifest's text field, empty if absent.
@@ -272,7 +225,7 @@ impl Context<'_> {
         if !self.lists(name) {
             return Ok(None);
         }
-        Table::read(self.dir, name).map(Some)
+        Table::read(&self.dir.join(name)).map(Some)
     }
 
     /// A field of the scenario's `[scenario]` section.
@@ -631,33 +584,27 @@ fn run_results(cx: &Context<'_>, out: &mut String) -> Result<(), OutputError> {
         out.push_str("<p>This run's manifest lists no <code>summary.csv</code>.</p>\n");
         return Ok(());
     };
-    let (month, metric) = (summary.col("month")?, summary.col("metric")?);
+    let (month, metric) = (summary.column("month")?, summary.column("metric")?);
     let (mean, low, high) = (
-        summary.col("mean")?,
-        summary.col("ci_low")?,
-        summary.col("ci_high")?,
+        summary.column("mean")?,
+        summary.column("ci_low")?,
+        summary.column("ci_high")?,
     );
     let last = summary
-        .rows
+        .rows()
         .iter()
         .filter_map(|r| r.get(month)?.parse::<u64>().ok())
         .max()
         .unwrap_or(0);
     let cell = |name: &str, at: u64| {
         summary
-            .rows
+            .rows()
             .iter()
             .find(|r| {
                 r.get(metric).map(String::as_str) == Some(name)
                     && r.get(month).and_then(|m| m.parse::<u64>().ok()) == Some(at)
             })
-            .map(|r| {
-                mean_ci(
-                    Table::number(r, mean),
-                    Table::number(r, low),
-                    Table::number(r, high),
-                )
-            })
+            .map(|r| mean_ci(number(r, mean), number(r, low), number(r, high)))
             .unwrap_or_else(|| "—".into())
     };
     let window = window_means(cx)?;
@@ -720,9 +667,9 @@ fn window_means(cx: &Context<'_>) -> Result<Option<WindowMeans>, OutputError> {
     let Some(ts) = cx.table("timeseries.csv")? else {
         return Ok(None);
     };
-    let (replicate, month) = (ts.col("replicate")?, ts.col("month")?);
+    let (replicate, month) = (ts.column("replicate")?, ts.column("month")?);
     let last = ts
-        .rows
+        .rows()
         .iter()
         .filter_map(|r| r.get(month)?.parse::<usize>().ok())
         .max();
@@ -733,17 +680,17 @@ fn window_means(cx: &Context<'_>) -> Result<Option<WindowMeans>, OutputError> {
     let first = last + 1 - months;
     let mut out = std::collections::HashMap::new();
     for name in run_metrics() {
-        let Ok(k) = ts.col(name) else { continue };
+        let Ok(k) = ts.column(name) else { continue };
         // Sum and count per replicate, in order of first appearance.
         let mut per: Vec<(String, f64, usize)> = Vec::new();
-        for r in &ts.rows {
+        for r in ts.rows() {
             let Some(m) = r.get(month).and_then(|m| m.parse::<usize>().ok()) else {
                 continue;
             };
             if m < first {
                 continue;
             }
-            let Some(x) = Table::number(r, k) else {
+            let Some(x) = number(r, k) else {
                 continue;
             };
             let rep = r.get(replicate).cloned().unwrap_or_default();
@@ -786,9 +733,9 @@ fn compare_results(cx: &Context<'_>, out: &mut String) -> Result<(), OutputError
         cx.across(),
         count(window, "month")
     );
-    let outcome = table.col("outcome")?;
+    let outcome = table.column("outcome")?;
     let mut outcomes: Vec<String> = strings(cx.manifest, "outcomes");
-    for o in table.rows.iter().filter_map(|r| r.get(outcome)) {
+    for o in table.rows().iter().filter_map(|r| r.get(outcome)) {
         if !outcomes.contains(o) {
             outcomes.push(o.clone());
         }
@@ -816,7 +763,7 @@ fn comparison_table(
     measure: &str,
     out: &mut String,
 ) -> Result<(), OutputError> {
-    let c = |name: &str| t.col(name);
+    let c = |name: &str| t.column(name);
     let (variant, o_col, m_col) = (c("variant")?, c("outcome")?, c("measure")?);
     let (mean, low, high) = (c("mean")?, c("ci_low")?, c("ci_high")?);
     let (diff, d_lo, d_hi, p) = (
@@ -825,9 +772,12 @@ fn comparison_table(
         c("diff_ci_high")?,
         c("p_value")?,
     );
-    let paired = (t.col("paired_ci_low").ok(), t.col("paired_ci_high").ok());
+    let paired = (
+        t.column("paired_ci_low").ok(),
+        t.column("paired_ci_high").ok(),
+    );
     let rows: Vec<&Vec<String>> = t
-        .rows
+        .rows()
         .iter()
         .filter(|r| {
             r.get(o_col).map(String::as_str) == Some(outcome)
@@ -838,17 +788,13 @@ fn comparison_table(
         out.push_str("<p class=\"note\">No rows in <code>comparison.csv</code>.</p>\n");
         return Ok(());
     };
-    let base_mean = Table::number(base, mean);
+    let base_mean = number(base, mean);
     let mut body = Vec::new();
     let mut kinds = BTreeSet::new();
     for (i, r) in rows.iter().enumerate() {
         let raw = r.get(variant).map_or("", String::as_str);
         let name = escape(raw);
-        let m = mean_ci(
-            Table::number(r, mean),
-            Table::number(r, low),
-            Table::number(r, high),
-        );
+        let m = mean_ci(number(r, mean), number(r, low), number(r, high));
         if i == 0 {
             let tag = if raw == "baseline" {
                 ""
@@ -865,12 +811,12 @@ fn comparison_table(
             ]);
             continue;
         }
-        let d = Table::number(r, diff);
+        let d = number(r, diff);
         let paired_ci = match paired {
-            (Some(lo), Some(hi)) => Table::number(r, lo).zip(Table::number(r, hi)),
+            (Some(lo), Some(hi)) => number(r, lo).zip(number(r, hi)),
             _ => None,
         };
-        let welch_ci = Table::number(r, d_lo).zip(Table::number(r, d_hi));
+        let welch_ci = number(r, d_lo).zip(number(r, d_hi));
         let (ci, kind) = match (paired_ci, welch_ci) {
             (Some(ci), _) => (Some(ci), "paired"),
             (None, Some(ci)) => (Some(ci), "Welch"),
@@ -892,7 +838,7 @@ fn comparison_table(
             m,
             mean_ci(d, ci.map(|c| c.0), ci.map(|c| c.1)),
             relative,
-            p_value(Table::number(r, p)),
+            p_value(number(r, p)),
             mark.into(),
         ]);
     }
@@ -917,7 +863,7 @@ fn comparison_table(
 
 /// Robustness across sampled environments (`robustness.csv`, window measure).
 fn robustness_table(t: &Table, out: &mut String) -> Result<(), OutputError> {
-    let c = |name: &str| t.col(name);
+    let c = |name: &str| t.column(name);
     let (variant, outcome, measure) = (c("variant")?, c("outcome")?, c("measure")?);
     let (envs, share, mean, min, max) = (
         c("environments")?,
@@ -928,12 +874,12 @@ fn robustness_table(t: &Table, out: &mut String) -> Result<(), OutputError> {
     );
     out.push_str("<h3 id=\"robustness\">Robustness across environments</h3>\n<p class=\"note\">For each variant and outcome (window measure): in how many of the sampled environments it beats the baseline (in the direction the metric counts as better; empty for neutral metrics), and the smallest, mean and largest difference across environments (<code>robustness.csv</code>).</p>\n");
     let rows: Vec<Vec<String>> = t
-        .rows
+        .rows()
         .iter()
         .filter(|r| r.get(measure).map(String::as_str) == Some("window"))
         .map(|r| {
             let cell = |i: usize| escape(r.get(i).map_or("", String::as_str));
-            let share = match (Table::number(r, share), Table::number(r, envs)) {
+            let share = match (number(r, share), number(r, envs)) {
                 (Some(s), Some(n)) => format!("{} of {}", (s * n).round(), n),
                 _ => String::new(),
             };
@@ -942,9 +888,9 @@ fn robustness_table(t: &Table, out: &mut String) -> Result<(), OutputError> {
                 format!("<code>{}</code>", cell(outcome)),
                 cell(envs),
                 share,
-                escape(&num(Table::number(r, min))),
-                escape(&num(Table::number(r, mean))),
-                escape(&num(Table::number(r, max))),
+                escape(&num(number(r, min))),
+                escape(&num(number(r, mean))),
+                escape(&num(number(r, max))),
             ]
         })
         .collect();
@@ -976,7 +922,7 @@ fn sweep_results(cx: &Context<'_>, out: &mut String) -> Result<(), OutputError> 
         out.push_str("<p>This sweep's manifest lists no <code>sweep_summary.csv</code>.</p>\n");
         return Ok(());
     };
-    let c = |name: &str| t.col(name);
+    let c = |name: &str| t.column(name);
     let (point, o_col, m_col) = (c("point")?, c("outcome")?, c("measure")?);
     let (mean, low, high) = (c("mean")?, c("ci_low")?, c("ci_high")?);
     let keys: Vec<usize> = (point + 1..o_col).collect();
@@ -992,7 +938,7 @@ fn sweep_results(cx: &Context<'_>, out: &mut String) -> Result<(), OutputError> 
         count(window, "month")
     );
     let mut outcomes = strings(cx.manifest, "outcomes");
-    for o in t.rows.iter().filter_map(|r| r.get(o_col)) {
+    for o in t.rows().iter().filter_map(|r| r.get(o_col)) {
         if !outcomes.contains(o) {
             outcomes.push(o.clone());
         }
@@ -1000,25 +946,21 @@ fn sweep_results(cx: &Context<'_>, out: &mut String) -> Result<(), OutputError> 
     for o in &outcomes {
         out.push_str(&metric_heading(o));
         let mut points: Vec<&str> = Vec::new();
-        for r in &t.rows {
+        for r in t.rows() {
             let p = r.get(point).map(String::as_str).unwrap_or("");
             if r.get(o_col) == Some(o) && !points.contains(&p) {
                 points.push(p);
             }
         }
         let find = |p: &str, measure: &str| {
-            t.rows.iter().find(|r| {
+            t.rows().iter().find(|r| {
                 r.get(point).map(String::as_str) == Some(p)
                     && r.get(o_col).map(String::as_str) == Some(o.as_str())
                     && r.get(m_col).map(String::as_str) == Some(measure)
             })
         };
         let cell = |r: Option<&Vec<String>>| match r {
-            Some(r) => mean_ci(
-                Table::number(r, mean),
-                Table::number(r, low),
-                Table::number(r, high),
-            ),
+            Some(r) => mean_ci(number(r, mean), number(r, low), number(r, high)),
             None => "—".into(),
         };
         let rows: Vec<Vec<String>> = points
@@ -1039,7 +981,7 @@ fn sweep_results(cx: &Context<'_>, out: &mut String) -> Result<(), OutputError> 
         let mut header = vec!["point".to_string()];
         header.extend(
             keys.iter()
-                .map(|&k| format!("<code>{}</code>", escape(&t.header[k]))),
+                .map(|&k| format!("<code>{}</code>", escape(&t.header()[k]))),
         );
         header.push("final month".into());
         header.push(escape(&format!("last {}", count(window, "month"))));
@@ -1056,7 +998,7 @@ fn sweep_results(cx: &Context<'_>, out: &mut String) -> Result<(), OutputError> 
 
 /// A sweep's `sensitivity.csv`.
 fn sensitivity_table(t: &Table, out: &mut String) -> Result<(), OutputError> {
-    let c = |name: &str| t.col(name);
+    let c = |name: &str| t.column(name);
     let cols = [
         c("outcome")?,
         c("measure")?,
@@ -1067,7 +1009,7 @@ fn sensitivity_table(t: &Table, out: &mut String) -> Result<(), OutputError> {
     ];
     out.push_str("<h3 id=\"sensitivity\">Sensitivity of the point means to the swept keys</h3>\n<p class=\"note\">Spearman's rank correlation ρ, the standardised regression coefficient (SRC) of each key, and the R² of the linear regression on all keys (<code>sensitivity.csv</code>). An R² well below 1 means the response is not linear in the keys; read the SRCs with care then.</p>\n");
     let rows: Vec<Vec<String>> = t
-        .rows
+        .rows()
         .iter()
         .map(|r| {
             cols.iter()
@@ -1077,7 +1019,7 @@ fn sensitivity_table(t: &Table, out: &mut String) -> Result<(), OutputError> {
                     match i {
                         0 | 2 => format!("<code>{}</code>", escape(raw)),
                         1 => escape(raw),
-                        _ => escape(&num(Table::number(r, k))),
+                        _ => escape(&num(number(r, k))),
                     }
                 })
                 .collect()

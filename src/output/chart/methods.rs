@@ -697,6 +697,7 @@ impl Figure for Pairs {
     }
 }
 
+figure_enum! {
 /// Any chart of a sensitivity analysis or a calibration.
 #[derive(Debug, Clone, PartialEq)]
 pub enum MethodFigure {
@@ -707,27 +708,6 @@ pub enum MethodFigure {
     /// A calibration's posterior.
     Pairs(Pairs),
 }
-
-impl Figure for MethodFigure {
-    fn height_pt(&self, width_pt: f64) -> f64 {
-        match self {
-            MethodFigure::Morris(f) => f.height_pt(width_pt),
-            MethodFigure::Sobol(f) => f.height_pt(width_pt),
-            MethodFigure::Pairs(f) => f.height_pt(width_pt),
-        }
-    }
-
-    fn draw<DB: DrawingBackend>(
-        &self,
-        area: &DrawingArea<DB, Shift>,
-        frame: &Frame,
-    ) -> Result<(), String> {
-        match self {
-            MethodFigure::Morris(f) => f.draw(area, frame),
-            MethodFigure::Sobol(f) => f.draw(area, frame),
-            MethodFigure::Pairs(f) => f.draw(area, frame),
-        }
-    }
 }
 
 #[cfg(test)]

@@ -12,6 +12,38 @@
 //! first-page figure of panels), [`sweep`] (heatmaps, lines, scatter and
 //! tornado charts of sweeps), [`methods`] (sensitivity and calibration).
 
+/// Declare an enum of figures that is itself a [`Figure`], each variant
+/// holding one kind of chart (a study's charts, or every chart of a
+/// directory), so callers draw any of them through one type.
+macro_rules! figure_enum {
+    ($(#[$meta:meta])* $vis:vis enum $name:ident {
+        $( $(#[$vmeta:meta])* $variant:ident($ty:ty), )*
+    }) => {
+        $(#[$meta])* $vis enum $name {
+            $( $(#[$vmeta])* $variant($ty), )*
+        }
+
+        impl $crate::output::chart::Figure for $name {
+            fn height_pt(&self, width_pt: f64) -> f64 {
+                match self {
+                    $( $name::$variant(f) => f.height_pt(width_pt), )*
+                }
+            }
+
+            fn draw<DB: plotters::prelude::DrawingBackend>(
+                &self,
+                area: &plotters::prelude::DrawingArea<DB, plotters::coord::Shift>,
+                frame: &$crate::output::chart::Frame,
+            ) -> Result<(), String> {
+                match self {
+                    $( $name::$variant(f) => f.draw(area, frame), )*
+                }
+            }
+        }
+    };
+}
+pub(crate) use figure_enum;
+
 pub mod dashboard;
 pub mod distribution;
 pub mod forest;

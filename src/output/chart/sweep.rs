@@ -989,6 +989,7 @@ impl Figure for Tornado {
     }
 }
 
+figure_enum! {
 /// Any chart of a sweep.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SweepFigure {
@@ -1001,29 +1002,6 @@ pub enum SweepFigure {
     /// Sensitivity coefficients.
     Tornado(Tornado),
 }
-
-impl Figure for SweepFigure {
-    fn height_pt(&self, width_pt: f64) -> f64 {
-        match self {
-            SweepFigure::Heatmap(f) => f.height_pt(width_pt),
-            SweepFigure::Line(f) => f.height_pt(width_pt),
-            SweepFigure::Scatter(f) => f.height_pt(width_pt),
-            SweepFigure::Tornado(f) => f.height_pt(width_pt),
-        }
-    }
-
-    fn draw<DB: DrawingBackend>(
-        &self,
-        area: &DrawingArea<DB, Shift>,
-        frame: &Frame,
-    ) -> Result<(), String> {
-        match self {
-            SweepFigure::Heatmap(f) => f.draw(area, frame),
-            SweepFigure::Line(f) => f.draw(area, frame),
-            SweepFigure::Scatter(f) => f.draw(area, frame),
-            SweepFigure::Tornado(f) => f.draw(area, frame),
-        }
-    }
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ mod sweep;
 mod table;
 
 use super::OutputError;
-use super::chart::{self, ChartOptions, Figure};
+use super::chart::{self, ChartOptions};
 use super::files::AtomicFile;
 use serde_json::Value;
 use std::path::Path;
@@ -87,7 +87,7 @@ pub fn charts(
     };
     for (stem, figure) in figures {
         let stem = format!("{prefix}_{stem}{suffix}");
-        let files = figure.write(&charts_dir, &stem, &options.chart)?;
+        let files = chart::write(&charts_dir, &stem, &figure, &options.chart)?;
         for (file, format) in files.into_iter().zip(&options.chart.formats) {
             drawn.push(Drawn {
                 file,
@@ -98,44 +98,15 @@ pub fn charts(
     Ok(drawn)
 }
 
-/// Any of the figures a directory's charts are.
-enum AnyFigure {
-    Distribution(chart::distribution::DistributionChart),
-    Series(chart::timeseries::TimeSeries),
-    Forest(chart::forest::Forest),
-    Dashboard(chart::dashboard::Dashboard),
-    Sweep(chart::sweep::SweepFigure),
-    Methods(chart::methods::MethodFigure),
-}
-
-impl AnyFigure {
-    fn write(
-        &self,
-        dir: &Path,
-        stem: &str,
-        options: &ChartOptions,
-    ) -> Result<Vec<AtomicFile>, OutputError> {
-        match self {
-            AnyFigure::Distribution(f) => chart::write(dir, stem, f, options),
-            AnyFigure::Series(f) => chart::write(dir, stem, f, options),
-            AnyFigure::Forest(f) => chart::write(dir, stem, f, options),
-            AnyFigure::Dashboard(f) => chart::write(dir, stem, f, options),
-            AnyFigure::Sweep(f) => chart::write(dir, stem, f, options),
-            AnyFigure::Methods(f) => chart::write(dir, stem, f, options),
-        }
-    }
-
-    /// Its height for a given width (for tests and reports).
-    #[allow(dead_code)]
-    fn height_pt(&self, width_pt: f64) -> f64 {
-        match self {
-            AnyFigure::Distribution(f) => f.height_pt(width_pt),
-            AnyFigure::Series(f) => f.height_pt(width_pt),
-            AnyFigure::Forest(f) => f.height_pt(width_pt),
-            AnyFigure::Dashboard(f) => f.height_pt(width_pt),
-            AnyFigure::Sweep(f) => f.height_pt(width_pt),
-            AnyFigure::Methods(f) => f.height_pt(width_pt),
-        }
+chart::figure_enum! {
+    /// Any of the figures a directory's charts are.
+    enum AnyFigure {
+        Distribution(chart::distribution::DistributionChart),
+        Series(chart::timeseries::TimeSeries),
+        Forest(chart::forest::Forest),
+        Dashboard(chart::dashboard::Dashboard),
+        Sweep(chart::sweep::SweepFigure),
+        Methods(chart::methods::MethodFigure),
     }
 }
 
