@@ -85,7 +85,11 @@ fn compare_detects_a_known_difference_and_writes_tidy_files() {
         "--out",
         out.to_str().unwrap(),
     ]);
-    assert!(stdout.contains("difference from baseline"), "{stdout}");
+    assert!(stdout.contains("difference from the baseline"), "{stdout}");
+    assert!(
+        stdout.contains("Holm") && stdout.contains("have a 95 % CI that excludes 0"),
+        "{stdout}"
+    );
     let rows = csv_rows(&out.join("comparison.csv"));
     assert_eq!(
         rows.len(),
@@ -98,7 +102,21 @@ fn compare_detects_a_known_difference_and_writes_tidy_files() {
         "formalism falls, CI excludes 0: {strong:?}"
     );
     assert!(num(strong, "p_value") < 0.05);
-    assert!(num(strong, "effect_size") < -1.0);
+    assert_eq!(
+        strong["test"], "paired",
+        "common random numbers: paired test"
+    );
+    assert!(num(strong, "p_holm") >= num(strong, "p_value") && num(strong, "p_holm") < 0.05);
+    let base_formalism = num(row(&rows, "baseline", "formalism_index", "window"), "mean");
+    assert!(
+        (num(strong, "diff_percent") - 100.0 * num(strong, "diff") / base_formalism.abs()).abs()
+            < 1e-9,
+        "relative difference in % of the baseline's mean: {strong:?}"
+    );
+    assert!(
+        !rows[0].contains_key("effect_size"),
+        "Cohen's d of county means is not reported"
+    );
     assert_eq!(
         strong["per_extra_cost"], "",
         "cost is not among this study's outcomes"
@@ -341,13 +359,17 @@ fn a_killed_sweep_resumes_to_the_same_files() {
 fn uncertainty_reports_robustness_across_environments() {
     let (_t, dir) = temp();
     let out = dir.join("r");
-    ok(&[
+    let stdout = ok(&[
         "compare",
         &data("robust_small.toml"),
-        "-q",
         "--out",
         out.to_str().unwrap(),
     ]);
+    assert!(
+        stdout.contains("across 4 sampled environments")
+            && stdout.contains("formalism_index            better in 4 of 4, worse in 0"),
+        "{stdout}"
+    );
     let envs = csv_rows(&out.join("environments.csv"));
     assert_eq!(envs.len(), 4);
     let rows = csv_rows(&out.join("robustness.csv"));
@@ -360,6 +382,14 @@ fn uncertainty_reports_robustness_across_environments() {
         num(r, "share_better"),
         1.0,
         "less formalism in every environment: {r:?}"
+    );
+    assert_eq!(num(r, "share_worse"), 0.0);
+    assert_eq!(num(r, "meaningful_difference"), 0.01, "the default");
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        report.contains("## Robustness across 4 sampled environments")
+            && report.contains("| 4 of 4 | 0 |"),
+        "{report}"
     );
     assert!(num(r, "max_diff") < 0.0);
 }

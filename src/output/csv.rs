@@ -227,8 +227,11 @@ fn per_extra_cost(
 }
 
 /// `comparison.csv`: one row per variant, outcome and measure, with the
-/// difference from the baseline (Welch and paired CIs, p-value, effect size,
-/// cost-effectiveness); empty differences for the baseline itself.
+/// difference from the baseline: relative difference (%), Welch and paired
+/// CIs, the test the p-value comes from (paired with common random numbers,
+/// else Welch), the p-value and its Holm adjustment over the variants ×
+/// outcomes of the measure, and cost-effectiveness; empty differences for the
+/// baseline itself.
 pub fn comparison<W: Write>(w: &mut Csv<W>, plan: &Plan, results: &Results) -> csv::Result<()> {
     w.write_record([
         "variant",
@@ -240,16 +243,21 @@ pub fn comparison<W: Write>(w: &mut Csv<W>, plan: &Plan, results: &Results) -> c
         "ci_low",
         "ci_high",
         "diff",
+        "diff_percent",
         "diff_ci_low",
         "diff_ci_high",
         "paired_ci_low",
         "paired_ci_high",
+        "test",
         "p_value",
-        "effect_size",
+        "p_holm",
         "per_extra_cost",
     ])?;
     let acc = &results.outcomes;
     let cost = plan.outcomes.iter().position(|o| o == "cost");
+    let contrasts: Vec<_> = (0..MEASURES.len())
+        .map(|m| acc.contrasts(m, plan.common_random_numbers))
+        .collect();
     for (a, variant) in plan.variants.iter().enumerate() {
         let versus = |x: Option<f64>| x.filter(|_| a != 0);
         for (o, outcome) in plan.outcomes.iter().enumerate() {
@@ -257,6 +265,7 @@ pub fn comparison<W: Write>(w: &mut Csv<W>, plan: &Plan, results: &Results) -> c
                 let w_am = acc.pooled(a, o, m);
                 let s = w_am.summary();
                 let d = acc.difference(a, o, m);
+                let c = contrasts[m][a][o];
                 let paired = acc
                     .paired_ci(a, o, m)
                     .filter(|_| a != 0 && plan.common_random_numbers);
@@ -268,12 +277,14 @@ pub fn comparison<W: Write>(w: &mut Csv<W>, plan: &Plan, results: &Results) -> c
                 ];
                 let tail = [
                     number(Some(d.diff)),
+                    number(c.and_then(|c| c.relative).map(|r| 100.0 * r)),
                     number(versus(d.ci.map(|c| c.0))),
                     number(versus(d.ci.map(|c| c.1))),
                     number(paired.map(|c| c.0)),
                     number(paired.map(|c| c.1)),
-                    number(versus(d.p_value)),
-                    number(versus(d.effect_size)),
+                    c.map(|c| c.test.name().to_string()).unwrap_or_default(),
+                    number(c.and_then(|c| c.p_value)),
+                    number(c.and_then(|c| c.p_holm)),
                     number(
                         cost.filter(|c| a != 0 && *c != o)
                             .and_then(|c| per_extra_cost(acc, a, c, m, d.diff)),
@@ -317,14 +328,17 @@ pub fn summary_over_time<W: Write>(
 }
 
 /// `robustness.csv` (with `[uncertainty]`): per variant, outcome and
-/// measure, the share of environments in which the variant beats the baseline.
+/// measure, the share of environments in which the variant is better, and
+/// worse, than the baseline by more than `[compare] meaningful_difference`.
 pub fn robustness<W: Write>(w: &mut Csv<W>, plan: &Plan, results: &Results) -> csv::Result<()> {
     w.write_record([
         "variant",
         "outcome",
         "measure",
         "environments",
+        "meaningful_difference",
         "share_better",
+        "share_worse",
         "mean_diff",
         "min_diff",
         "max_diff",
@@ -332,19 +346,24 @@ pub fn robustness<W: Write>(w: &mut Csv<W>, plan: &Plan, results: &Results) -> c
     for (a, variant) in plan.variants.iter().enumerate().skip(1) {
         for (o, outcome) in plan.outcomes.iter().enumerate() {
             for (m, measure) in MEASURES.iter().enumerate() {
-                let (n, share, mean, min, max) =
-                    results
-                        .outcomes
-                        .robustness(a, o, m, crate::metrics::larger_is_better(outcome));
+                let r = results.outcomes.robustness(
+                    a,
+                    o,
+                    m,
+                    crate::metrics::larger_is_better(outcome),
+                    plan.meaningful_difference,
+                );
                 w.write_record([
                     variant.name.clone(),
                     outcome.clone(),
                     measure.to_string(),
-                    n.to_string(),
-                    number(share),
-                    number(Some(mean)),
-                    number(Some(min)),
-                    number(Some(max)),
+                    r.environments.to_string(),
+                    number(Some(plan.meaningful_difference)),
+                    number(r.share_better),
+                    number(r.share_worse),
+                    number(Some(r.mean)),
+                    number(Some(r.min)),
+                    number(Some(r.max)),
                 ])?;
             }
         }

@@ -729,7 +729,7 @@ fn compare_results(cx: &Context<'_>, out: &mut String) -> Result<(), OutputError
         .unwrap_or(0);
     let _ = writeln!(
         out,
-        "<p class=\"note\">Per outcome: each variant's mean {} over the last {} [95 % CI] and its difference from the baseline (first row). All rows, measures and further columns (effect size, cost-effectiveness) are in <code>comparison.csv</code>.</p>",
+        "<p class=\"note\">Per outcome: each variant's mean {} over the last {} [95 % CI] and its difference from the baseline (first row). The difference, its interval, p and the * mark come from one test: paired with common random numbers, Welch's otherwise; p (Holm) is adjusted for every variant × outcome compared at once. All rows, measures and further columns (both intervals, cost-effectiveness) are in <code>comparison.csv</code>.</p>",
         cx.across(),
         count(window, "month")
     );
@@ -776,6 +776,7 @@ fn comparison_table(
         t.column("paired_ci_low").ok(),
         t.column("paired_ci_high").ok(),
     );
+    let (percent, holm) = (t.column("diff_percent").ok(), t.column("p_holm").ok());
     let rows: Vec<&Vec<String>> = t
         .rows()
         .iter()
@@ -808,6 +809,7 @@ fn comparison_table(
                 "—".into(),
                 String::new(),
                 String::new(),
+                String::new(),
             ]);
             continue;
         }
@@ -829,9 +831,14 @@ fn comparison_table(
             Some((lo, hi)) if lo > 0.0 || hi < 0.0 => "<span class=\"sig\">*</span>",
             _ => "",
         };
-        let relative = match (d, base_mean) {
-            (Some(d), Some(b)) if b != 0.0 => format!("{} %", escape(&num(Some(100.0 * d / b)))),
-            _ => "—".into(),
+        let relative = match percent.and_then(|i| number(r, i)) {
+            Some(pc) => escape(&super::report::percent(Some(pc / 100.0))),
+            None => match (d, base_mean) {
+                (Some(d), Some(b)) if b != 0.0 => {
+                    escape(&super::report::percent(Some(d / b.abs())))
+                }
+                _ => "—".into(),
+            },
         };
         body.push(vec![
             name,
@@ -839,6 +846,7 @@ fn comparison_table(
             mean_ci(d, ci.map(|c| c.0), ci.map(|c| c.1)),
             relative,
             p_value(number(r, p)),
+            p_value(holm.and_then(|i| number(r, i))),
             mark.into(),
         ]);
     }
@@ -854,10 +862,16 @@ fn comparison_table(
         format!("difference{ci_words}"),
         "relative difference".into(),
         "p".into(),
+        "p (Holm)".into(),
         String::new(),
     ];
     let header: Vec<String> = header.iter().map(|h| escape(h)).collect();
-    html_table(out, &header, &[false, true, true, true, true, false], &body);
+    html_table(
+        out,
+        &header,
+        &[false, true, true, true, true, true, false],
+        &body,
+    );
     Ok(())
 }
 
@@ -872,14 +886,29 @@ fn robustness_table(t: &Table, out: &mut String) -> Result<(), OutputError> {
         c("min_diff")?,
         c("max_diff")?,
     );
-    out.push_str("<h3 id=\"robustness\">Robustness across environments</h3>\n<p class=\"note\">For each variant and outcome (window measure): in how many of the sampled environments it beats the baseline (in the direction the metric counts as better; empty for neutral metrics), and the smallest, mean and largest difference across environments (<code>robustness.csv</code>).</p>\n");
+    let worse = t.column("share_worse").ok();
+    let meaningful = t
+        .column("meaningful_difference")
+        .ok()
+        .and_then(|i| t.rows().first().and_then(|r| number(r, i)));
+    let counted = match meaningful {
+        Some(m) => format!(
+            ", counting only differences larger than {} of the baseline's mean in that environment (<code>[compare] meaningful_difference</code>)",
+            escape(super::report::percent(Some(m)).trim_start_matches('+'))
+        ),
+        None => String::new(),
+    };
+    let _ = writeln!(
+        out,
+        "<h3 id=\"robustness\">Robustness across environments</h3>\n<p class=\"note\">For each variant and outcome (window measure): in how many of the sampled environments it is better, and worse, than the baseline (in the direction the metric counts as better; empty for neutral metrics){counted}; and the smallest, mean and largest difference across environments (<code>robustness.csv</code>).</p>"
+    );
     let rows: Vec<Vec<String>> = t
         .rows()
         .iter()
         .filter(|r| r.get(measure).map(String::as_str) == Some("window"))
         .map(|r| {
             let cell = |i: usize| escape(r.get(i).map_or("", String::as_str));
-            let share = match (number(r, share), number(r, envs)) {
+            let of = |share: Option<f64>| match (share, number(r, envs)) {
                 (Some(s), Some(n)) => format!("{} of {}", (s * n).round(), n),
                 _ => String::new(),
             };
@@ -887,7 +916,8 @@ fn robustness_table(t: &Table, out: &mut String) -> Result<(), OutputError> {
                 cell(variant),
                 format!("<code>{}</code>", cell(outcome)),
                 cell(envs),
-                share,
+                of(number(r, share)),
+                of(worse.and_then(|i| number(r, i))),
                 escape(&num(number(r, min))),
                 escape(&num(number(r, mean))),
                 escape(&num(number(r, max))),
@@ -899,6 +929,7 @@ fn robustness_table(t: &Table, out: &mut String) -> Result<(), OutputError> {
         "outcome",
         "environments",
         "better in",
+        "worse in",
         "min difference",
         "mean difference",
         "max difference",
@@ -909,7 +940,7 @@ fn robustness_table(t: &Table, out: &mut String) -> Result<(), OutputError> {
     html_table(
         out,
         &header,
-        &[false, false, true, true, true, true, true],
+        &[false, false, true, true, true, true, true, true],
         &rows,
     );
     Ok(())

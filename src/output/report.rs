@@ -4,7 +4,7 @@
 use crate::metrics::{Role, with_role};
 use crate::scenario::Scenario;
 use crate::study::MonthSummary;
-use crate::study::analysis::{CompareAccumulator, WINDOW};
+use crate::study::analysis::{CompareAccumulator, Contrast, Robustness, WINDOW};
 use crate::study::plan::Plan;
 
 /// A number with four significant digits (fixed notation).
@@ -86,8 +86,131 @@ pub fn run_report(
     md
 }
 
+/// A p-value for reading: "< 0.0001" below that, else four significant digits.
+pub fn p_text(p: Option<f64>) -> String {
+    match p {
+        Some(p) if p < 1e-4 => "< 0.0001".into(),
+        Some(p) => sig4(p),
+        None => String::new(),
+    }
+}
+
+/// A relative difference as a signed percentage ("+21.6 %"), "—" without one.
+pub fn percent(relative: Option<f64>) -> String {
+    match relative {
+        Some(r) if r.is_finite() => {
+            let p = 100.0 * r;
+            let digits = if p.abs() >= 10.0 { 0 } else { 1 };
+            format!("{p:+.digits$} %")
+        }
+        _ => "—".into(),
+    }
+}
+
+/// A difference with its CI, relative size and mark: "0.0219 [0.0175, 0.0263] +21.6 % *".
+pub fn contrast_cell(c: &Contrast) -> String {
+    let star = if c.excludes_zero() { " *" } else { "" };
+    let ci = match c.ci {
+        Some((lo, hi)) => format!(" [{}, {}]", sig4(lo), sig4(hi)),
+        None => String::new(),
+    };
+    format!("{}{ci} {}{star}", sig4(c.diff), percent(c.relative))
+}
+
+/// What the intervals, marks and p-values of a comparison's report are,
+/// in one sentence.
+pub fn contrast_legend(plan: &Plan, acc: &CompareAccumulator) -> String {
+    let interval = if plan.common_random_numbers {
+        "paired 95 % CI of the per-replicate differences (common random numbers)"
+    } else {
+        "Welch 95 % CI"
+    };
+    format!(
+        "difference from the baseline [{interval}], relative to the baseline's mean; * the CI excludes 0; p adjusted by Holm's method over {}",
+        count(acc.family_size() as u64, "comparison")
+    )
+}
+
+/// How many differences are marked, and how many survive Holm's adjustment,
+/// with what chance alone would mark.
+pub fn significance_summary(plan: &Plan, acc: &CompareAccumulator) -> String {
+    let contrasts = acc.contrasts(WINDOW, plan.common_random_numbers);
+    let all: Vec<&Contrast> = contrasts.iter().flatten().flatten().collect();
+    let marked = all.iter().filter(|c| c.excludes_zero()).count();
+    let holm = all
+        .iter()
+        .filter(|c| c.p_holm.is_some_and(|p| p < 0.05))
+        .count();
+    let n = acc.family_size();
+    format!(
+        "{marked} of {} have a 95 % CI that excludes 0; {holm} keep p < 0.05 after Holm's adjustment for {n} (`p_holm` in comparison.csv). Without any real effect, about {:.0} in {n} would be marked by chance alone.",
+        count(n as u64, "difference"),
+        0.05 * n as f64
+    )
+}
+
+/// The robustness of every variant and outcome (window measure) across the
+/// sampled environments, for outcomes with a direction: (variant, outcome,
+/// robustness). Empty without `[uncertainty]`.
+pub fn robustness_rows(plan: &Plan, acc: &CompareAccumulator) -> Vec<(String, String, Robustness)> {
+    if plan.environments.len() < 2 {
+        return vec![];
+    }
+    let mut rows = vec![];
+    for (a, variant) in plan.variants.iter().enumerate().skip(1) {
+        for (o, outcome) in plan.outcomes.iter().enumerate() {
+            let direction = crate::metrics::larger_is_better(outcome);
+            if direction.is_none() {
+                continue;
+            }
+            let r = acc.robustness(a, o, WINDOW, direction, plan.meaningful_difference);
+            rows.push((variant.name.clone(), outcome.clone(), r));
+        }
+    }
+    rows
+}
+
+/// "better in 7 of 10, worse in 1" for a robustness row.
+pub fn robustness_words(r: &Robustness) -> String {
+    format!(
+        "better in {} of {}, worse in {}",
+        r.count(r.share_better),
+        r.environments,
+        r.count(r.share_worse)
+    )
+}
+
+/// The robustness section of a comparison's report.md (empty without
+/// `[uncertainty]`).
+fn robustness_section(plan: &Plan, acc: &CompareAccumulator) -> String {
+    let rows = robustness_rows(plan, acc);
+    if rows.is_empty() {
+        return String::new();
+    }
+    let mut md = format!(
+        "## Robustness across {} sampled environments\n\nIn how many environments each variant is better, and worse, than the baseline over the last {} months, counting only differences larger than {} of the baseline's mean (`[compare] meaningful_difference`); smallest and largest difference across environments (robustness.csv).\n\n| variant | outcome | better | worse | smallest difference | largest difference |\n|---|---|---|---|---|---|\n",
+        plan.environments.len(),
+        plan.window_months,
+        percent(Some(plan.meaningful_difference)).trim_start_matches('+')
+    );
+    for (variant, outcome, r) in rows {
+        md.push_str(&format!(
+            "| {variant} | `{outcome}` | {} of {} | {} | {} | {} |\n",
+            r.count(r.share_better),
+            r.environments,
+            r.count(r.share_worse),
+            sig4(r.min),
+            sig4(r.max)
+        ));
+    }
+    md.push('\n');
+    md
+}
+
 /// The report of a comparison: each variant's difference from the baseline
-/// over the window, with Welch CIs, and the charts.
+/// over the window (paired CIs with common random numbers, else Welch), with
+/// relative differences, a count of marked and Holm-significant differences,
+/// robustness across environments (with `[uncertainty]`), and the charts.
 pub fn compare_report(plan: &Plan, acc: &CompareAccumulator, charts: &[String]) -> String {
     let mut md = format!(
         "# {}{}\n\nScenario files: {}. {} besides the baseline, {} per variant{}, common random numbers: {}.\n\n",
@@ -111,9 +234,12 @@ pub fn compare_report(plan: &Plan, acc: &CompareAccumulator, charts: &[String]) 
         }
     );
     md.push_str(&format!(
-        "Mean over the last {} months. First row: the baseline's mean; other rows: difference from the baseline [95 % Welch CI]; * the CI excludes 0.\n\n",
-        plan.window_months
+        "Mean over the last {} months. First row: the baseline's mean; other rows: {}.\n\n{}\n\n",
+        plan.window_months,
+        contrast_legend(plan, acc),
+        significance_summary(plan, acc)
     ));
+    let contrasts = acc.contrasts(WINDOW, plan.common_random_numbers);
     md.push_str("| variant |");
     for o in &plan.outcomes {
         md.push_str(&format!(" `{o}` |"));
@@ -121,26 +247,19 @@ pub fn compare_report(plan: &Plan, acc: &CompareAccumulator, charts: &[String]) 
     md.push_str("\n|---|");
     md.push_str(&"---|".repeat(plan.outcomes.len()));
     md.push('\n');
-    for (a, variant) in plan.variants.iter().enumerate() {
+    for (a, (variant, row)) in plan.variants.iter().zip(&contrasts).enumerate() {
         md.push_str(&format!("| {} |", variant.name));
-        for o in 0..plan.outcomes.len() {
-            let cell = if a == 0 {
-                sig4(acc.pooled(a, o, WINDOW).mean())
-            } else {
-                let d = acc.difference(a, o, WINDOW);
-                match d.ci {
-                    Some((lo, hi)) => {
-                        let star = if d.excludes_zero() { " *" } else { "" };
-                        format!("{} [{}, {}]{star}", sig4(d.diff), sig4(lo), sig4(hi))
-                    }
-                    None => sig4(d.diff),
-                }
+        for (o, contrast) in row.iter().enumerate() {
+            let cell = match contrast {
+                Some(c) => contrast_cell(c),
+                None => sig4(acc.pooled(a, o, WINDOW).mean()),
             };
             md.push_str(&format!(" {cell} |"));
         }
         md.push('\n');
     }
     md.push('\n');
+    md.push_str(&robustness_section(plan, acc));
     for c in charts {
         md.push_str(&format!("![{c}]({c})\n\n"));
     }

@@ -157,6 +157,7 @@ const STUDY_TEMPLATE: &str = r#"
 # outcomes = ["realised_service", "share_met", "satisfaction_mean", "formalism_index"]
 # window_months = 12              # the window measure averages the last 12 months
 # common_random_numbers = true    # paired differences
+# meaningful_difference = 0.01    # robustness: wins must exceed 1 % of the baseline's mean
 
 # ── A sweep for `grassroots sweep` (docs/studies.md) ──
 # [sweep]

@@ -331,6 +331,7 @@ pub(super) fn plan_of(
         months: first.base.scenario.months,
         replicates: first.base.scenario.replicates,
         common_random_numbers: first.spec.compare.common_random_numbers,
+        meaningful_difference: first.spec.compare.meaningful_difference,
         scenarios: vec![],
         runs: vec![],
         model: crate::model_identity(),

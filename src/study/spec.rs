@@ -36,6 +36,9 @@ pub struct CompareSpec {
     pub window_months: u32,
     /// Whether all variants use the same random streams per replicate.
     pub common_random_numbers: bool,
+    /// Smallest difference, relative to the baseline's mean, that counts as
+    /// better or worse in `robustness.csv` (noise-level wins do not count).
+    pub meaningful_difference: f64,
 }
 
 /// The design of a parameter sweep.
@@ -78,6 +81,9 @@ pub struct StudySpec {
     pub calibration: Option<CalibrationSpec>,
 }
 
+/// Default `[compare] meaningful_difference`: 1 % of the baseline's mean.
+pub const DEFAULT_MEANINGFUL_DIFFERENCE: f64 = 0.01;
+
 impl Default for CompareSpec {
     fn default() -> Self {
         CompareSpec {
@@ -87,6 +93,7 @@ impl Default for CompareSpec {
                 .collect(),
             window_months: 12,
             common_random_numbers: true,
+            meaningful_difference: DEFAULT_MEANINGFUL_DIFFERENCE,
         }
     }
 }
@@ -464,15 +471,25 @@ fn read_compare(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>, out: &mut Compa
                     "expected true or false".into(),
                 ),
             },
+            "meaningful_difference" => match as_number(v.get_ref()) {
+                Some(x) if (0.0..=1.0).contains(&x) => out.meaningful_difference = x,
+                _ => ctx.error(
+                    at,
+                    Some("compare.meaningful_difference".into()),
+                    "expected a number in 0 – 1 (a share of the baseline's mean, e.g. 0.01 for 1 %)"
+                        .into(),
+                ),
+            },
             other => {
-                let hint = suggest(
-                    other,
-                    ["outcomes", "window_months", "common_random_numbers"].into_iter(),
-                )
-                .map(|s| format!("did you mean `{s}`?"))
-                .unwrap_or_else(|| {
-                    "valid keys are outcomes, window_months, common_random_numbers".into()
-                });
+                const KEYS: [&str; 4] = [
+                    "outcomes",
+                    "window_months",
+                    "common_random_numbers",
+                    "meaningful_difference",
+                ];
+                let hint = suggest(other, KEYS.into_iter())
+                    .map(|s| format!("did you mean `{s}`?"))
+                    .unwrap_or_else(|| format!("valid keys are {}", KEYS.join(", ")));
                 ctx.error(
                     k.span().start,
                     Some(format!("compare.{other}")),
