@@ -29,9 +29,6 @@ pub const REPORT_HTML: &str = "report.html";
 /// Rows of a table beyond which it is folded into a `<details>` block.
 const FOLD_ROWS: usize = 40;
 
-/// Months averaged for a run's "last months" column.
-const RUN_WINDOW: usize = 12;
-
 /// The page's style sheet: the browser's own sans-serif font, a readable
 /// column, tables that scroll sideways on narrow screens and charts that
 /// scale with the page.
@@ -236,6 +233,20 @@ impl Context<'_> {
     /// Months per run.
     fn months(&self) -> Option<u64> {
         self.manifest.get("months").and_then(Value::as_u64)
+    }
+
+    /// Months averaged for a run's last column: the last assessment period
+    /// (`incentive.assessment_period_months` of the resolved scenario, 12
+    /// when absent), or the whole run if shorter, as in the terminal and
+    /// report.md (`study::analysis::final_window`).
+    fn run_window(&self) -> usize {
+        let period = self
+            .scenario
+            .and_then(|s| s.get("incentive"))
+            .and_then(|i| i.get("assessment_period_months"))
+            .and_then(Value::as_u64)
+            .unwrap_or(12);
+        period.clamp(1, self.months().unwrap_or(period).max(1)) as usize
     }
 
     /// Replicates per variant (and environment).
@@ -495,12 +506,12 @@ fn guide(cx: &Context<'_>, out: &mut String) {
     }
     match cx.kind.as_str() {
         "run" => item(format!(
-            "Month 0 is the first recorded month, as in the CSVs; the last column averages each replicate over the last {} before taking the mean.",
-            count(RUN_WINDOW.min(cx.months().unwrap_or(RUN_WINDOW as u64) as usize) as u64, "month")
+            "Month 0 is the first recorded month, as in the CSVs; the last column averages each replicate over the last {} (one assessment period, so it holds one assessment month with its yearly spikes) before taking the mean.",
+            count(cx.run_window() as u64, "month")
         )),
         "compare" => {
             item("<b>Difference</b>: a variant's mean minus the baseline's. Its interval is the <b>paired</b> 95 % CI when the variants share random numbers (the mean of per-replicate differences, replicate <i>r</i> of a variant against replicate <i>r</i> of the baseline, which removes the noise they share), otherwise Welch's 95 % CI.".into());
-            item("<b>Relative difference</b>: the difference as a percentage of the baseline's mean. <b>p</b>: two-sided Welch t-test of the two means (unpaired). <span class=\"sig\">*</span> marks a difference whose 95 % CI excludes 0.".into());
+            item("<b>Relative difference</b>: the difference as a percentage of the baseline's mean. <b>p</b>: two-sided p-value of the same test as the interval (paired or Welch). <b>p (Holm)</b>: adjusted by Holm's method for every variant × outcome compared at once; with many comparisons about one in twenty is marked by chance alone, and Holm's adjustment keeps the chance of any false mark below 5 %. <span class=\"sig\">*</span> marks a difference whose 95 % CI excludes 0.".into());
         }
         "sweep" => item("Each point of the sweep is one set of values of the swept keys; <code>sensitivity.csv</code> relates the point means to the keys (Spearman's ρ, standardised regression coefficients and R²).".into()),
         _ => {}
@@ -676,7 +687,7 @@ fn window_means(cx: &Context<'_>) -> Result<Option<WindowMeans>, OutputError> {
     let Some(last) = last else {
         return Ok(None);
     };
-    let months = RUN_WINDOW.min(last + 1);
+    let months = cx.run_window().min(last + 1);
     let first = last + 1 - months;
     let mut out = std::collections::HashMap::new();
     for name in run_metrics() {

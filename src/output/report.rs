@@ -3,6 +3,7 @@
 
 use crate::metrics::{Role, with_role};
 use crate::scenario::Scenario;
+use crate::stats::Summary;
 use crate::study::MonthSummary;
 use crate::study::analysis::{CompareAccumulator, Contrast, Robustness, WINDOW};
 use crate::study::plan::Plan;
@@ -40,18 +41,22 @@ pub fn overrides_note(overrides: &[(String, String)]) -> String {
     format!(" (with {})", shown.join(", "))
 }
 
-/// The report of `grassroots run`: final month and last-year mean of the
-/// main metrics, with 95 % CIs, and the charts. `overrides` are the
-/// command-line overrides, shown in the title.
+/// The report of `grassroots run`: the main metrics at month 0, at the final
+/// month and over the final window (the last assessment period, see
+/// [`crate::study::analysis::final_window`]), with 95 % CIs across
+/// replicates, and the charts. `overrides` are the command-line overrides,
+/// shown in the title; `window` holds each metric's window summary.
 pub fn run_report(
     s: &Scenario,
     overrides: &[(String, String)],
     rows: &[MonthSummary],
+    window: &[(&str, Summary)],
     charts: &[String],
 ) -> String {
     let last = s.scenario.months.saturating_sub(1);
+    let months = crate::study::analysis::final_window(s);
     let mut md = format!(
-        "# {}{}\n\n{}\n\n{} × {} × {}, seed {}. Values: mean across replicates [95 % CI].\n\n",
+        "# {}{}\n\n{}\n\n{} × {} × {}, seed {}. Values: mean across replicates [95 % CI]. The last column averages each replicate over the last {} (one assessment period: a single month can be an assessment month, with its yearly spikes), then across replicates.\n\n",
         s.scenario.name,
         overrides_note(overrides),
         if s.scenario.description.is_empty() {
@@ -62,28 +67,44 @@ pub fn run_report(
         count(s.scenario.replicates, "replicate"),
         count(s.scenario.months, "month"),
         count(s.world.villages, "village"),
-        s.scenario.seed
+        s.scenario.seed,
+        count(months, "month"),
     );
-    md.push_str("| metric | month 0 | final month |\n|---|---|---|\n");
+    md.push_str(&format!(
+        "| metric | month 0 | final month ({last}) | last {} |\n|---|---|---|---|\n",
+        count(months, "month")
+    ));
     for metric in with_role(Role::Report) {
         let cell = |month: u32| {
             rows.iter()
                 .find(|r| r.month == month && r.metric == metric)
-                .map(|r| match (r.summary.ci_low, r.summary.ci_high) {
-                    (Some(lo), Some(hi)) => {
-                        format!("{} [{}, {}]", sig4(r.summary.mean), sig4(lo), sig4(hi))
-                    }
-                    _ => sig4(r.summary.mean),
-                })
+                .map(|r| mean_ci(&r.summary))
                 .unwrap_or_default()
         };
-        md.push_str(&format!("| `{metric}` | {} | {} |\n", cell(0), cell(last)));
+        let windowed = window
+            .iter()
+            .find(|(name, _)| *name == metric)
+            .map(|(_, s)| mean_ci(s))
+            .unwrap_or_default();
+        md.push_str(&format!(
+            "| `{metric}` | {} | {} | {windowed} |\n",
+            cell(0),
+            cell(last)
+        ));
     }
     md.push('\n');
     for c in charts {
         md.push_str(&format!("![{c}]({c})\n\n"));
     }
     md
+}
+
+/// "mean [low, high]" with four significant digits (the mean alone without a CI).
+pub fn mean_ci(s: &Summary) -> String {
+    match (s.ci_low, s.ci_high) {
+        (Some(lo), Some(hi)) => format!("{} [{}, {}]", sig4(s.mean), sig4(lo), sig4(hi)),
+        _ => sig4(s.mean),
+    }
 }
 
 /// A p-value for reading: "< 0.0001" below that, else four significant digits.
@@ -362,11 +383,7 @@ Scenario file: {}. {} × {}, swept: {}.
             md.push_str(&format!(" {v} |"));
         }
         for o in 0..plan.outcomes.len() {
-            let s = acc.pooled(a, o, WINDOW).summary();
-            let cell = match (s.ci_low, s.ci_high) {
-                (Some(lo), Some(hi)) => format!("{} [{}, {}]", sig4(s.mean), sig4(lo), sig4(hi)),
-                _ => sig4(s.mean),
-            };
+            let cell = mean_ci(&acc.pooled(a, o, WINDOW).summary());
             md.push_str(&format!(" {cell} |"));
         }
         md.push('\n');

@@ -93,6 +93,33 @@ pub fn outcome_values(months: &[MonthMetrics], outcomes: &[usize], window: u32) 
         .collect()
 }
 
+/// The final window of a run: its last assessment period
+/// (`incentive.assessment_period_months`, 12 by default), or the whole run
+/// if shorter. A single final month can be an assessment month, with its
+/// yearly spikes (cost, rewards); the window holds exactly one assessment.
+pub fn final_window(s: &crate::scenario::Scenario) -> u32 {
+    s.incentive
+        .assessment_period_months
+        .clamp(1, s.scenario.months.max(1))
+}
+
+/// Each metric's mean over the last `window` months of every replicate,
+/// summarised across replicates (mean and 95 % CI), in metric order.
+pub fn window_summaries(runs: &[super::ReplicateRun], window: u32) -> Vec<(&'static str, Summary)> {
+    let all: Vec<usize> = (0..crate::metrics::N_METRICS).collect();
+    let per_run: Vec<Vec<[f64; 2]>> = runs
+        .iter()
+        .map(|r| outcome_values(&r.months, &all, window))
+        .collect();
+    crate::metrics::names()
+        .enumerate()
+        .map(|(k, name)| {
+            let means: Vec<f64> = per_run.iter().map(|v| v[k][WINDOW]).collect();
+            (name, crate::stats::summarize(&means))
+        })
+        .collect()
+}
+
 /// Indices of outcome names (unknown names are skipped).
 pub fn outcome_indices(names: &[String]) -> Vec<usize> {
     names.iter().filter_map(|n| metric_index(n)).collect()
