@@ -93,6 +93,10 @@ pub struct Plan {
     /// plans differing in it are the same study).
     #[serde(default = "default_meaningful_difference")]
     pub meaningful_difference: f64,
+    /// `[compare] burn_in_policy`: under which policy variants are set up
+    /// and burnt in (already part of each cell's resolved scenario).
+    #[serde(default)]
+    pub burn_in_policy: super::spec::BurnInPolicy,
     /// The resolved scenario of every (variant, environment) cell, see [`Plan::cell`].
     pub scenarios: Vec<Scenario>,
     /// Every run, in assembly order (variant, environment, replicate).
@@ -594,6 +598,7 @@ mod tests {
             replicates,
             common_random_numbers: true,
             meaningful_difference: 0.01,
+            burn_in_policy: Default::default(),
             model: crate::model_identity(),
             overrides: vec![],
             sensitivity: None,
