@@ -78,7 +78,8 @@ pub fn new_scenario(name: &str, from: Option<(&Scenario, &str, &str)>) -> String
     out.push_str(
         "# Every key is optional: a commented key keeps its default. Uncomment and edit a key to\n\
          # change it. Check the file with `grassroots validate FILE`; docs/model.md §8 explains\n\
-         # every parameter and docs/studies.md the study sections at the end.\n",
+         # every parameter, docs/sources.md the source keys such as [Dynamics] §5, and\n\
+         # docs/studies.md the study sections at the end.\n",
     );
     for (section, title) in SECTIONS {
         out.push_str(&format!("\n# ── {title} ──\n[{section}]\n"));
