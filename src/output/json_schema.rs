@@ -147,7 +147,8 @@ fn study_sections(props: &mut Map<String, Value>) {
                 "outcomes": outcomes,
                 "window_months": {"type": "integer", "minimum": 1, "description": "the window measure averages the last N months"},
                 "common_random_numbers": {"type": "boolean", "description": "every arm uses the same replicate seeds (paired differences)"},
-                "meaningful_difference": {"type": "number", "minimum": 0, "maximum": 1, "default": 0.01, "description": "robustness.csv counts an environment as better or worse only when the difference exceeds this share of the baseline's mean"}
+                "meaningful_difference": {"type": "number", "minimum": 0, "maximum": 1, "default": 0.01, "description": "robustness.csv counts an environment as better or worse only when the difference exceeds this share of the baseline's mean"},
+                "burn_in_policy": {"enum": ["variant", "baseline"], "default": "variant", "description": "set up and burn in each variant under its own policy (variant) or under the base scenario, the variant's policy starting at month 0 (baseline)"}
             }
         }),
     );

@@ -159,6 +159,7 @@ const STUDY_TEMPLATE: &str = r#"
 # window_months = 12              # the window measure averages the last 12 months
 # common_random_numbers = true    # paired differences
 # meaningful_difference = 0.01    # robustness: wins must exceed 1 % of the baseline's mean
+# burn_in_policy = "variant"      # or "baseline": burn in under the base scenario, variants start at month 0
 
 # ── A sweep for `grassroots sweep` (docs/studies.md) ──
 # [sweep]
