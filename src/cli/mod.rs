@@ -477,6 +477,13 @@ impl Shared {
     }
 }
 
+/// Print a progress line on stderr; a closed stderr (`2>&-`, a reader gone)
+/// is ignored rather than stopping the work.
+fn say(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
+}
+
 /// The display thread: redraws the bar, or prints a plain line when the
 /// interval has passed and the work advanced by [`LINE_STEP`] (or at all,
 /// after [`QUIET_INTERVALS`] intervals).
@@ -503,7 +510,7 @@ fn display(shared: &Shared) {
                     && (advanced >= LINE_STEP
                         || (advanced > 0.0 && since >= *interval * QUIET_INTERVALS))
                 {
-                    eprintln!("{}", shared.line(false));
+                    say(&shared.line(false));
                     last = (std::time::Instant::now(), fraction);
                 }
             }
@@ -613,7 +620,7 @@ impl Meter {
                 let s = &self.shared;
                 let total = s.items_total.load(std::sync::atomic::Ordering::Relaxed);
                 if total > 0 {
-                    eprintln!("{}", s.line(true));
+                    say(&s.line(true));
                 }
             }
             Mode::Hidden => {}
