@@ -174,7 +174,7 @@ fn a_study_counts_runs_and_an_adaptive_one_says_and_shows_its_growth() {
     assert!(o.status.success(), "{err}");
     assert!(err.contains("plan: 12 runs; "), "{err}");
     assert_eq!(
-        err.lines().filter_map(|l| parse(l, name)).last(),
+        err.lines().filter_map(|l| parse(l, name)).next_back(),
         Some((8, 8, 100)),
         "{err}"
     );
