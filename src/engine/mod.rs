@@ -77,10 +77,10 @@ impl Simulation {
         }
     }
 
-    /// Add one to `counter` for every village-month this simulation steps,
-    /// as each village finishes its month (for a progress display: a run of
-    /// one replicate advances smoothly). The adds are relaxed atomic adds
-    /// that nothing in the model reads: results are the same with or
+    /// Add to `counter` every village-month this simulation steps, as each
+    /// month's villages have stepped (for a progress display: a run of one
+    /// replicate advances month by month). It is one relaxed atomic add per
+    /// month that nothing in the model reads: results are the same with or
     /// without a counter, at any thread count.
     pub fn counting(mut self, counter: Arc<AtomicU64>) -> Self {
         self.counter = Some(counter);
@@ -129,17 +129,15 @@ impl Simulation {
             adoption: &self.adoption,
             contacts: &self.contacts,
         };
-        let counter = self.counter.as_deref();
         self.villages
             .par_iter_mut()
-            .map(|v| {
-                let tally = step_village(v, &ctx);
-                if let Some(c) = counter {
-                    c.fetch_add(1, Ordering::Relaxed);
-                }
-                tally
-            })
+            .map(|v| step_village(v, &ctx))
             .collect_into_vec(&mut self.tallies);
+        // One add per month, after the villages' parallel step: nothing in
+        // the loop over villages changes.
+        if let Some(c) = &self.counter {
+            c.fetch_add(self.villages.len() as u64, Ordering::Relaxed);
+        }
         let mut county = CountyTally::default();
         for t in &self.tallies {
             county.add(t);
