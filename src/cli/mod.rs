@@ -346,7 +346,8 @@ pub fn progress(unit: &'static str, name: &str, quiet: bool) -> Meter {
     let mode = if quiet {
         Mode::Hidden
     } else if std::io::stderr().is_terminal() {
-        let bar = ProgressBar::new(0);
+        // Hidden until its first state is set (`display`).
+        let bar = ProgressBar::with_draw_target(Some(0), indicatif::ProgressDrawTarget::hidden());
         bar.set_style(
             ProgressStyle::with_template(
                 "{spinner} {msg} [{bar:30}] {percent:>3} %, {elapsed} (ETA {eta})",
@@ -491,9 +492,22 @@ fn display(shared: &Shared) {
     match &shared.mode {
         Mode::Hidden => {}
         Mode::Bar(bar) => {
-            bar.enable_steady_tick(std::time::Duration::from_millis(100));
+            // Drawn once there is work: an empty bar would show 100 %.
+            let mut ticking = false;
             while !shared.stopped_after(std::time::Duration::from_millis(100)) {
+                if shared
+                    .items_total
+                    .load(std::sync::atomic::Ordering::Relaxed)
+                    == 0
+                {
+                    continue;
+                }
                 shared.draw(bar);
+                if !ticking {
+                    bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+                    bar.enable_steady_tick(std::time::Duration::from_millis(100));
+                    ticking = true;
+                }
             }
         }
         Mode::Lines(interval) => {
