@@ -67,6 +67,21 @@ fn run_writes_timeseries_summary_manifest_and_charts() {
         "defaults are resolved"
     );
     assert_eq!(manifest["replicate_seeds"].as_array().unwrap().len(), 3);
+    // Seeds are written as exact text (`0x` + 16 hex digits), the same as
+    // the manifest's, replicate by replicate.
+    for (replicate, seed) in manifest["replicate_seeds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .enumerate()
+    {
+        let seed = seed.as_u64().unwrap();
+        let prefix = format!("{replicate},{},", grassroots::output::csv::seed_text(seed));
+        assert!(
+            ts.lines().filter(|l| l.starts_with(&prefix)).count() == 24,
+            "replicate {replicate}'s seed {seed} is not {prefix} in timeseries.csv"
+        );
+    }
     assert!(manifest["wall_time_seconds"].as_f64().unwrap() >= 0.0);
 
     let report = std::fs::read_to_string(out.join("report.md")).unwrap();

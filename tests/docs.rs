@@ -217,3 +217,230 @@ fn citation_changelog_and_model_description_name_the_current_model() {
         assert!(read(license).len() > 500, "{license}");
     }
 }
+
+/// Text files of the repository that cite sources: `docs/`, `src/`,
+/// `scenarios/`, the README, the changelog and CITATION.cff.
+fn citing_files() -> Vec<std::path::PathBuf> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| {
+                ["md", "rs", "toml", "json", "cff"].contains(&&*e.to_string_lossy())
+            }) {
+                out.push(path);
+            }
+        }
+    }
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    for dir in ["docs", "src", "scenarios"] {
+        walk(&root.join(dir), &mut files);
+    }
+    for file in ["README.md", "CHANGELOG.md", "CITATION.cff"] {
+        files.push(root.join(file));
+    }
+    files.sort();
+    files
+}
+
+/// The citation keys of the source studies defined in docs/sources.md: the
+/// `[Key]` in the first cell of a table row.
+fn defined_study_keys(sources: &str) -> Vec<String> {
+    let mut keys: Vec<String> = sources
+        .lines()
+        .filter_map(|l| l.strip_prefix("| `["))
+        .filter_map(|l| l.split_once("]` |"))
+        .map(|(key, _)| format!("[{key}]"))
+        .collect();
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
+/// Positions of old-style citations of the source studies in `line`: a file
+/// number 000–004 standing alone ("000 §5", "(003)", "seeds 002, 003"), not
+/// part of a longer number ("0.003", "20 000", "1 000 001").
+fn bare_study_numbers(line: &str) -> Vec<usize> {
+    let b = line.as_bytes();
+    let word = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c == b'.' || c == b',';
+    (0..b.len().saturating_sub(2))
+        .filter(|&i| b[i] == b'0' && b[i + 1] == b'0' && (b'0'..=b'4').contains(&b[i + 2]))
+        .filter(|&i| i == 0 || !(word(b[i - 1]) || b[i - 1] >= 0x80))
+        .filter(|&i| {
+            // digit groups: "20 000", with a space or a (thin) no-break space
+            let before = line[..i].trim_end_matches([' ', '\u{a0}', '\u{202f}']);
+            before.len() == i || !before.ends_with(|c: char| c.is_ascii_digit())
+        })
+        .filter(|&i| match b.get(i + 3) {
+            None => true,
+            Some(b'.' | b',') => !b.get(i + 4).is_some_and(u8::is_ascii_digit),
+            Some(&c) => !word(c),
+        })
+        .collect()
+}
+
+/// The parts of a line of Rust source that are comment or string literal
+/// (a citation key cannot be code; `&[Village]` is a slice type).
+fn rust_text(line: &str) -> String {
+    let mut out = String::new();
+    let mut in_string = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        if !in_string && c == '/' && chars.peek() == Some(&'/') {
+            out.extend(std::iter::once(c).chain(chars));
+            break;
+        }
+        if c == '"' {
+            in_string = !in_string;
+        } else if in_string {
+            if c == '\\' {
+                chars.next();
+            }
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Bracketed capitalised words (`[Dynamics]`) in `text` that are not
+/// Markdown links or images (`[text](url)`, `[text][ref]`).
+fn bracketed_keys(text: &str) -> Vec<String> {
+    let mut keys = Vec::new();
+    let mut rest = text;
+    while let Some(open) = rest.find('[') {
+        let after = &rest[open + 1..];
+        let Some(close) = after.find(']') else { break };
+        let word = &after[..close];
+        let next = after[close + 1..].chars().next();
+        if word.starts_with(|c: char| c.is_ascii_uppercase())
+            && word.chars().all(|c| c.is_ascii_alphanumeric())
+            && !matches!(next, Some('(' | '['))
+        {
+            keys.push(format!("[{word}]"));
+        }
+        rest = after;
+    }
+    keys
+}
+
+/// The five source studies are cited by their keys in docs/sources.md
+/// (`[Dynamics] §5`), never by the file numbers of a copy outside the
+/// repository ("000 §5", "seeds 002, 003") or by the model brief that a
+/// clone does not contain; and every key used anywhere is defined there.
+#[test]
+fn sources_are_cited_by_keys_that_docs_sources_md_defines() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let sources =
+        std::fs::read_to_string(format!("{root}/docs/sources.md")).expect("docs/sources.md exists");
+    let keys = defined_study_keys(&sources);
+    assert_eq!(
+        keys.len(),
+        5,
+        "docs/sources.md defines five study keys, found {keys:?}"
+    );
+    let brief = ["MODEL", "_BRIEF"].concat();
+    let mut problems = Vec::new();
+    let files = citing_files();
+    assert!(files.len() > 50, "only {} files", files.len());
+    for path in &files {
+        let shown = path.strip_prefix(root).unwrap().display().to_string();
+        let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{shown}: {e}"));
+        for (n, line) in text.lines().enumerate() {
+            let at = format!("{shown}:{}", n + 1);
+            if line.contains(&brief) || line.to_lowercase().contains("model brief") {
+                problems.push(format!(
+                    "{at}: cites the model brief, which is not in the repository: {line}"
+                ));
+            }
+            for i in bare_study_numbers(line) {
+                problems.push(format!(
+                    "{at}: cites a source study by file number \"{}\"; use its key from docs/sources.md: {line}",
+                    &line[i..i + 3]
+                ));
+            }
+            let cited = if shown.ends_with(".rs") {
+                rust_text(line)
+            } else {
+                line.to_string()
+            };
+            for key in bracketed_keys(&cited) {
+                if !keys.contains(&key) {
+                    problems.push(format!(
+                        "{at}: {key} is not a source key in docs/sources.md (a Rust intra-doc link is written [`{}`])",
+                        &key[1..key.len() - 1]
+                    ));
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// Every source of a parameter (`grassroots params`) is a source key of
+/// docs/sources.md with a section, literature listed in its second table by
+/// the same author–year key, or an assumption, calibration or design choice.
+#[test]
+fn parameter_sources_are_listed_in_docs_sources_md() {
+    let sources = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/sources.md"))
+        .expect("docs/sources.md exists");
+    let study_keys = defined_study_keys(&sources);
+    let works: Vec<&str> = sources
+        .lines()
+        .filter_map(|l| l.strip_prefix("| `"))
+        .filter(|l| !l.starts_with('['))
+        .filter_map(|l| l.split_once("` |"))
+        .map(|(key, _)| key)
+        .collect();
+    assert!(
+        works.len() >= 30,
+        "docs/sources.md lists only {} works",
+        works.len()
+    );
+    let mut problems = Vec::new();
+    let mut cited = 0;
+    for p in grassroots::scenario::schema::PARAMS {
+        // split at `;` outside parentheses
+        let (mut depth, mut start, mut parts) = (0, 0, Vec::new());
+        for (i, c) in p.source.char_indices() {
+            match c {
+                '(' => depth += 1,
+                ')' => depth -= 1,
+                ';' if depth == 0 => {
+                    parts.push(&p.source[start..i]);
+                    start = i + 1;
+                }
+                _ => {}
+            }
+        }
+        parts.push(&p.source[start..]);
+        for part in parts.iter().map(|s| s.trim()) {
+            let head = part.split(" (").next().unwrap().trim();
+            let ok = if part.starts_with('[') {
+                let key = &part[..=part.find(']').unwrap_or(0)];
+                cited += 1;
+                study_keys.iter().any(|k| k == key)
+            } else {
+                [
+                    "—",
+                    "assumption (",
+                    "calibrated (",
+                    "range ",
+                    "design choice",
+                ]
+                .iter()
+                .any(|s| part.starts_with(s))
+                    || works.contains(&head)
+            };
+            if !ok {
+                problems.push(format!(
+                    "{}: \"{part}\" in its source is not in docs/sources.md",
+                    p.key
+                ));
+            }
+        }
+    }
+    assert!(cited >= 100, "only {cited} citations of the source studies");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

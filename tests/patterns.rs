@@ -69,7 +69,7 @@ fn a_campaign_raises_real_effort_only_while_it_lasts() {
     println!("inspection campaign: real effort {before} → {during} → {after}");
     assert!(during > before + 0.01, "{before} {during}");
     assert!(after < during - 0.01, "{during} {after}");
-    // The same campaign run with meetings, "sports and activities" (000 §5)
+    // The same campaign run with meetings, "sports and activities" ([Dynamics] §5)
     // turns time into formal activity while it lasts.
     s.supervision.campaign_activity_time = 0.1;
     let during = mean(&s, "formalism_index", 15, 18);
@@ -102,7 +102,7 @@ fn educated(from: u32, to: u32, months: u32, iota: f64) -> Scenario {
 
 #[test]
 fn motivation_gained_from_education_fades_toward_a_raised_disposition() {
-    // 000 §4 and conclusion: education makes service last. What it adds
+    // [Dynamics] §4 and conclusion: education makes service last. What it adds
     // above the lasting disposition θ̂ still fades once it stops, but part of
     // it has been internalised (§7.12), so motivation fades toward a raised
     // disposition, not back to where it was.
@@ -134,7 +134,7 @@ fn motivation_gained_from_education_fades_toward_a_raised_disposition() {
 
 #[test]
 fn pressure_gains_fade_while_internalised_education_lasts() {
-    // 000 conclusion, 001 §3: pressure alone gives gains that fade;
+    // [Dynamics] conclusion, [VillageLevel] §3: pressure alone gives gains that fade;
     // education makes them last. A 12-month inspection campaign (months
     // 12–23) against 12 months of education (months 12–23), each followed
     // by none, read a year after it ended (months 36–47).
@@ -185,7 +185,7 @@ fn switching_a_mechanism_off_removes_its_traces() {
 
 #[test]
 fn democratic_assessment_selects_better_secretaries_only_when_households_see_talent() {
-    // 001 §4 (Pingchuan direct election), 004 ("survival of the fittest"):
+    // [VillageLevel] §4 (Pingchuan direct election), [LearnServeInnovate] ("survival of the fittest"):
     // ten years of yearly assessment replacing the bottom fifth by election.
     let ten_years = |appraisal: Option<f64>| {
         let mut s = small();
@@ -292,7 +292,7 @@ fn switching_the_programme_off_leaves_no_adoption() {
 
 #[test]
 fn industry_branches_put_members_away_to_work_only_where_members_are_away() {
-    // 001 §4: branches set up along industries and cooperatives include
+    // [VillageLevel] §4: branches set up along industries and cooperatives include
     // members the village branch has lost. Their gain comes from members
     // away: without migration there is nothing to include.
     let with = |industry: bool, migration: bool| {

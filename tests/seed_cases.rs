@@ -1,5 +1,6 @@
-//! The shipped case scenarios reproduce what their seed texts report.
-//! `scenarios/z_town.toml` encodes the problems seed 003 lists for Z town
+//! The shipped case scenarios reproduce what their source studies report
+//! (`docs/sources.md`).
+//! `scenarios/z_town.toml` encodes the problems [ZTown] lists for Z town
 //! (services that are mere forms, coverage not in place, deficient service
 //! capacity of the backbone ranks, weak supervision, an unreasonable
 //! evaluation system, unsound selection, lack of funds); run against

@@ -75,6 +75,46 @@ fn num(r: &BTreeMap<String, String>, k: &str) -> f64 {
     r[k].parse().unwrap_or_else(|_| panic!("{k} = {:?}", r[k]))
 }
 
+/// Every CSV table in `dir` encodes the final month and the window mean
+/// one way: a `measure` column with the values `final` and `window` (no
+/// `final`/`window` columns, no `<outcome>_window` columns); returns the
+/// tables with a `measure` column.
+fn one_measure_encoding(dir: &Path) -> Vec<String> {
+    let mut with_measure = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if !name.ends_with(".csv") {
+            continue;
+        }
+        let header = csv::Reader::from_path(&path)
+            .unwrap()
+            .headers()
+            .unwrap()
+            .clone();
+        for column in &header {
+            assert!(
+                column != "final" && column != "window" && !column.ends_with("_window"),
+                "{name} has a column `{column}`: measures belong in a `measure` column"
+            );
+        }
+        if header.iter().any(|h| h == "measure") {
+            let measures: std::collections::BTreeSet<String> = csv_rows(&path)
+                .into_iter()
+                .map(|r| r["measure"].clone())
+                .collect();
+            assert_eq!(
+                measures,
+                ["final", "window"].map(String::from).into(),
+                "{name}"
+            );
+            with_measure.push(name);
+        }
+    }
+    with_measure.sort();
+    with_measure
+}
+
 #[test]
 fn compare_detects_a_known_difference_and_writes_tidy_files() {
     let (_t, dir) = temp();
@@ -85,7 +125,11 @@ fn compare_detects_a_known_difference_and_writes_tidy_files() {
         "--out",
         out.to_str().unwrap(),
     ]);
-    assert!(stdout.contains("difference from baseline"), "{stdout}");
+    assert!(stdout.contains("difference from the baseline"), "{stdout}");
+    assert!(
+        stdout.contains("Holm") && stdout.contains("have a 95 % CI that excludes 0"),
+        "{stdout}"
+    );
     let rows = csv_rows(&out.join("comparison.csv"));
     assert_eq!(
         rows.len(),
@@ -98,7 +142,21 @@ fn compare_detects_a_known_difference_and_writes_tidy_files() {
         "formalism falls, CI excludes 0: {strong:?}"
     );
     assert!(num(strong, "p_value") < 0.05);
-    assert!(num(strong, "effect_size") < -1.0);
+    assert_eq!(
+        strong["test"], "paired",
+        "common random numbers: paired test"
+    );
+    assert!(num(strong, "p_holm") >= num(strong, "p_value") && num(strong, "p_holm") < 0.05);
+    let base_formalism = num(row(&rows, "baseline", "formalism_index", "window"), "mean");
+    assert!(
+        (num(strong, "diff_percent") - 100.0 * num(strong, "diff") / base_formalism.abs()).abs()
+            < 1e-9,
+        "relative difference in % of the baseline's mean: {strong:?}"
+    );
+    assert!(
+        !rows[0].contains_key("effect_size"),
+        "Cohen's d of county means is not reported"
+    );
     assert_eq!(
         strong["per_extra_cost"], "",
         "cost is not among this study's outcomes"
@@ -126,7 +184,33 @@ fn compare_detects_a_known_difference_and_writes_tidy_files() {
     );
     assert_eq!(num(base, "n"), 4.0);
     let runs = csv_rows(&out.join("runs.csv"));
-    assert_eq!(runs.len(), 3 * 4 * 3, "variants × replicates × outcomes");
+    assert_eq!(
+        runs.len(),
+        3 * 4 * 3 * 2,
+        "variants × replicates × outcomes × measures"
+    );
+    // The per-run rows pool to the comparison's means, measure by measure.
+    for measure in ["final", "window"] {
+        let values: Vec<f64> = runs
+            .iter()
+            .filter(|r| {
+                r["variant"] == "mass_evaluation"
+                    && r["outcome"] == "formalism_index"
+                    && r["measure"] == measure
+            })
+            .map(|r| num(r, "value"))
+            .collect();
+        assert_eq!(values.len(), 4);
+        let mean = values.iter().sum::<f64>() / 4.0;
+        let pooled = num(
+            row(&rows, "mass_evaluation", "formalism_index", measure),
+            "mean",
+        );
+        assert!(
+            (mean - pooled).abs() < 1e-12,
+            "{measure}: {mean} vs {pooled}"
+        );
+    }
     let summary = std::fs::read_to_string(out.join("summary.csv")).unwrap();
     assert!(summary.starts_with("variant,month,metric,mean,sd,ci_low,ci_high,n\n"));
     assert!(
@@ -145,7 +229,34 @@ fn compare_detects_a_known_difference_and_writes_tidy_files() {
         manifest["variants"][1]["overrides"][0][0],
         "incentive.formal_weight"
     );
-    assert!(manifest["runs"][0]["seed"].is_u64());
+    // Each run's seed in runs.csv is its seed in the manifest and the plan,
+    // exactly: hexadecimal text, which no CSV reader turns into a float.
+    let plan: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("plan.json")).unwrap()).unwrap();
+    let mut big = false;
+    for (i, described) in manifest["runs"].as_array().unwrap().iter().enumerate() {
+        let seed = described["seed"].as_u64().unwrap();
+        assert_eq!(plan["runs"][i]["seed"].as_u64(), Some(seed));
+        big |= seed > 1 << 53;
+        let variant = described["variant"].as_str().unwrap();
+        let replicate = described["replicate"].as_u64().unwrap().to_string();
+        let written: Vec<&String> = runs
+            .iter()
+            .filter(|r| r["variant"] == variant && r["replicate"] == replicate)
+            .map(|r| &r["seed"])
+            .collect();
+        assert_eq!(written.len(), 3 * 2);
+        for text in written {
+            assert_eq!(
+                grassroots::output::csv::parse_seed(text),
+                Some(seed),
+                "{text}"
+            );
+            assert_eq!(*text, format!("0x{seed:016x}"));
+        }
+    }
+    assert!(big, "some seed is beyond 2^53, where floats lose digits");
+    assert_eq!(one_measure_encoding(&out), ["comparison.csv", "runs.csv"]);
 }
 
 #[test]
@@ -260,10 +371,18 @@ fn a_killed_sweep_resumes_to_the_same_files() {
         whole.to_str().unwrap(),
     ]);
     let rows = csv_rows(&whole.join("sweep_runs.csv"));
-    assert_eq!(rows.len(), 24 * 2, "one row per point and replicate");
+    assert_eq!(
+        rows.len(),
+        24 * 2 * 2 * 2,
+        "one row per point, replicate, outcome and measure"
+    );
     assert_eq!(rows[0]["supervision.mass_supervision"], "0.0");
     let summary = csv_rows(&whole.join("sweep_summary.csv"));
     assert_eq!(summary.len(), 24 * 2 * 2, "points × outcomes × measures");
+    assert_eq!(
+        one_measure_encoding(&whole),
+        ["sensitivity.csv", "sweep_runs.csv", "sweep_summary.csv"]
+    );
     let sens = csv_rows(&whole.join("sensitivity.csv"));
     let formal = sens
         .iter()
@@ -341,13 +460,17 @@ fn a_killed_sweep_resumes_to_the_same_files() {
 fn uncertainty_reports_robustness_across_environments() {
     let (_t, dir) = temp();
     let out = dir.join("r");
-    ok(&[
+    let stdout = ok(&[
         "compare",
         &data("robust_small.toml"),
-        "-q",
         "--out",
         out.to_str().unwrap(),
     ]);
+    assert!(
+        stdout.contains("across 4 sampled environments")
+            && stdout.contains("formalism_index            better in 4 of 4, worse in 0"),
+        "{stdout}"
+    );
     let envs = csv_rows(&out.join("environments.csv"));
     assert_eq!(envs.len(), 4);
     let rows = csv_rows(&out.join("robustness.csv"));
@@ -361,7 +484,19 @@ fn uncertainty_reports_robustness_across_environments() {
         1.0,
         "less formalism in every environment: {r:?}"
     );
+    assert_eq!(num(r, "share_worse"), 0.0);
+    assert_eq!(num(r, "meaningful_difference"), 0.01, "the default");
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        report.contains("## Robustness across 4 sampled environments")
+            && report.contains("| 4 of 4 | 0 |"),
+        "{report}"
+    );
     assert!(num(r, "max_diff") < 0.0);
+    assert_eq!(
+        one_measure_encoding(&out),
+        ["comparison.csv", "robustness.csv", "runs.csv"]
+    );
 }
 
 #[test]
@@ -408,7 +543,7 @@ fn target_ci_adds_replicates_until_reached_or_capped() {
         stdout.contains("replicate cap reached: 8 replicates"),
         "{stdout}"
     );
-    assert_eq!(csv_rows(&tight.join("runs.csv")).len(), 3 * 8 * 3);
+    assert_eq!(csv_rows(&tight.join("runs.csv")).len(), 3 * 8 * 3 * 2);
     // The same as asking for 8 replicates directly.
     let direct = dir.join("direct");
     ok(&[

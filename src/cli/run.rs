@@ -6,10 +6,11 @@ use super::{
 };
 use anyhow::Result;
 use grassroots::metrics::{self, Role};
-use grassroots::output::report::count;
+use grassroots::output::report::{count, mean_ci};
 use grassroots::output::{self, StagedDir, manifest};
 use grassroots::scenario::Scenario;
-use grassroots::study::{self, MonthSummary, plan::estimate_run_memory};
+use grassroots::study::analysis::{final_window, window_summaries};
+use grassroots::study::{self, MonthSummary, ReplicateRun, plan::estimate_run_memory};
 use std::path::Path;
 use std::time::Instant;
 
@@ -88,7 +89,7 @@ pub fn run(file: &Path, common: &Common, per_village: bool) -> Result<()> {
     staged.commit()?;
     if !common.quiet {
         let note = output::report::overrides_note(&question);
-        report(&s, &note, &summaries, &out, wall, threads);
+        report(&s, &note, &summaries, &runs, &out, wall, threads);
         let mut studies: Vec<String> = Vec::new();
         if !spec.variants.is_empty() {
             studies.push(format!(
@@ -115,9 +116,20 @@ pub fn run(file: &Path, common: &Common, per_village: bool) -> Result<()> {
     Ok(())
 }
 
-/// A short plain-text report of the final month.
-fn report(s: &Scenario, note: &str, rows: &[MonthSummary], out: &Path, wall: f64, threads: usize) {
+/// A short plain-text report: the main metrics at month 0, at the final
+/// month and over the final window (the last assessment period).
+fn report(
+    s: &Scenario,
+    note: &str,
+    rows: &[MonthSummary],
+    runs: &[ReplicateRun],
+    out: &Path,
+    wall: f64,
+    threads: usize,
+) {
     let last = s.scenario.months - 1;
+    let months = final_window(s);
+    let window = window_summaries(runs, months);
     println!(
         "{}{note}: {} × {} × {} in {:.2} s on {}",
         s.scenario.name,
@@ -127,16 +139,35 @@ fn report(s: &Scenario, note: &str, rows: &[MonthSummary], out: &Path, wall: f64
         wall,
         count(threads as u64, "thread")
     );
-    println!("final month (mean, 95 % CI across replicates):");
+    println!(
+        "mean across replicates [95 % CI]; the last column averages each replicate over its last {} (one assessment period):",
+        count(months, "month")
+    );
+    let header = format!("last {}", count(months, "month"));
+    println!(
+        "  {:<18} {:>28} {:>28} {:>28}",
+        "metric",
+        "month 0",
+        format!("final month ({last})"),
+        header
+    );
     for name in metrics::with_role(Role::Summary) {
-        let Some(r) = rows.iter().find(|r| r.month == last && r.metric == name) else {
-            continue;
+        let cell = |month: u32| {
+            rows.iter()
+                .find(|r| r.month == month && r.metric == name)
+                .map(|r| mean_ci(&r.summary))
+                .unwrap_or_default()
         };
-        let sm = &r.summary;
-        match (sm.ci_low, sm.ci_high) {
-            (Some(lo), Some(hi)) => println!("  {name:<18} {:>12.4}  [{lo:.4}, {hi:.4}]", sm.mean),
-            _ => println!("  {name:<18} {:>12.4}", sm.mean),
-        }
+        let windowed = window
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, s)| mean_ci(s))
+            .unwrap_or_default();
+        println!(
+            "  {name:<18} {:>28} {:>28} {windowed:>28}",
+            cell(0),
+            cell(last)
+        );
     }
     println!("wrote {}", out.display());
 }

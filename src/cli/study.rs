@@ -10,7 +10,7 @@ use super::{
 };
 use anyhow::Result;
 use grassroots::output::merge::MergeError;
-use grassroots::output::report::{count, sig4};
+use grassroots::output::report::{self, count, sig4};
 use grassroots::output::study::{self, Store};
 use grassroots::output::{OutputError, claim_study_dir};
 use grassroots::study::analysis::WINDOW;
@@ -19,7 +19,6 @@ use grassroots::study::plan::{Plan, StudyKind, StudySize, estimate_memory};
 use grassroots::study::runner::{
     Outline, Progress, Results, RunError, Study, StudyFile, target_ci,
 };
-use grassroots::study::spec::BASELINE;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -569,24 +568,43 @@ fn report(plan: &Plan, results: &Results) {
         }
         return;
     }
-    println!(
-        "difference from {} over the last {} months (95 % Welch CI; * excludes 0):",
-        BASELINE, plan.window_months
-    );
     let acc = &results.outcomes;
+    println!(
+        "over the last {}: {}",
+        count(plan.window_months, "month"),
+        report::contrast_legend(plan, acc)
+    );
+    let contrasts = acc.contrasts(WINDOW, plan.common_random_numbers);
     for (a, variant) in plan.variants.iter().enumerate().skip(1) {
         for (o, outcome) in plan.outcomes.iter().enumerate() {
-            let d = acc.difference(a, o, WINDOW);
-            let star = if d.excludes_zero() { "*" } else { " " };
+            let Some(c) = contrasts[a][o] else { continue };
+            let star = if c.excludes_zero() { "*" } else { " " };
             // sig4 leaves a missing or infinite bound empty.
-            let (lo, hi) = d.ci.unwrap_or((f64::NAN, f64::NAN));
+            let (lo, hi) = c.ci.unwrap_or((f64::NAN, f64::NAN));
             println!(
-                "  {:<24} {:<26} {:>11} [{}, {}] {star}",
+                "  {:<24} {:<26} {:>11} [{}, {}] {:>8} {star}  p_holm {}",
                 variant.name,
                 outcome,
-                sig4(d.diff),
+                sig4(c.diff),
                 sig4(lo),
-                sig4(hi)
+                sig4(hi),
+                report::percent(c.relative),
+                report::p_text(c.p_holm)
+            );
+        }
+    }
+    println!("{}", report::significance_summary(plan, acc));
+    let robust = report::robustness_rows(plan, acc);
+    if !robust.is_empty() {
+        println!(
+            "across {} sampled environments (differences above {} of the baseline count; robustness.csv):",
+            plan.environments.len(),
+            report::percent(Some(plan.meaningful_difference)).trim_start_matches('+')
+        );
+        for (variant, outcome, r) in robust {
+            println!(
+                "  {variant:<24} {outcome:<26} {}",
+                report::robustness_words(&r)
             );
         }
     }

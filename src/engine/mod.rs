@@ -285,6 +285,53 @@ mod tests {
     }
 
     #[test]
+    fn a_change_at_month_0_takes_effect_after_the_burn_in() {
+        use crate::scenario::Change;
+        let mut s = small();
+        s.scenario.burn_in_months = 12;
+        let k = metric_index("formalism_index").unwrap();
+        let set = vec![
+            ("incentive.formal_weight".to_string(), "0.0".to_string()),
+            (
+                "incentive.mass_evaluation_weight".to_string(),
+                "0.8".to_string(),
+            ),
+        ];
+        // The reform from the start (burn-in included) ...
+        let always = Simulation::new(&s.with_overrides(&set), 3);
+        // ... and the reform as a change at month 0, after the burn-in.
+        s.changes = vec![Change { month: 0, set }];
+        let mut after = Simulation::new(&s, 3);
+        let mut before = Simulation::new(
+            &{
+                let mut plain = s.clone();
+                plain.changes.clear();
+                plain
+            },
+            3,
+        );
+        let mut always = always;
+        let run = |sim: &mut Simulation| (0..24).map(|_| sim.step()[k]).collect::<Vec<f64>>();
+        let (always, after, before) = (run(&mut always), run(&mut after), run(&mut before));
+        // Burn-in ran under the status quo: month 0 starts from the status
+        // quo's state, not from a county already reformed for 12 months ...
+        assert!(
+            (after[0] - before[0]).abs() < (after[0] - always[0]).abs() / 10.0,
+            "formalism at month 0: reformed throughout {}, reformed at month 0 {}, never {}",
+            always[0],
+            after[0],
+            before[0]
+        );
+        // ... and the reform is in force from month 0 on.
+        assert!(
+            after[23] < before[23] - 0.1,
+            "month 23: {} against {}",
+            after[23],
+            before[23]
+        );
+    }
+
+    #[test]
     fn campaigns_and_assessments_keep_to_recorded_months_after_burn_in() {
         let mut s = small();
         s.scenario.burn_in_months = 5;

@@ -39,6 +39,24 @@ pub fn number(x: Option<f64>) -> String {
     }
 }
 
+/// A replicate seed as CSV text: `0x` and 16 hexadecimal digits
+/// (`0x00000000000000ff`), exact in every reader. Seeds go up to 1.8 × 10¹⁹,
+/// beyond the 2⁵³ that a floating-point number holds exactly, so a decimal
+/// seed would lose digits in readers that parse numbers as floats (R, Excel);
+/// no reader parses this text as a number. `u64::from_str_radix(&s[2..], 16)`,
+/// Python's `int(s, 16)` and R's `bit64`/`gmp` read it back exactly.
+pub fn seed_text(seed: u64) -> String {
+    format!("0x{seed:016x}")
+}
+
+/// A replicate seed written by [`seed_text`], read back.
+pub fn parse_seed(text: &str) -> Option<u64> {
+    let digits = text.strip_prefix("0x")?;
+    (digits.len() == 16)
+        .then(|| u64::from_str_radix(digits, 16).ok())
+        .flatten()
+}
+
 /// The `mean, sd, ci_low, ci_high` cells of a summary.
 pub fn summary_cells(s: &crate::stats::Summary) -> [String; 4] {
     [
@@ -59,7 +77,7 @@ pub fn timeseries<W: Write>(w: &mut Csv<W>, runs: &[ReplicateRun]) -> csv::Resul
         for (month, values) in run.months.iter().enumerate() {
             row.clear();
             row.push(run.replicate.to_string());
-            row.push(run.seed.to_string());
+            row.push(seed_text(run.seed));
             row.push(month.to_string());
             row.extend(values.iter().map(|&x| number(Some(x))));
             w.write_record(&row)?;
@@ -85,7 +103,7 @@ pub fn villages<W: Write>(
             let (month, village) = (i / per_month.max(1), (i % per_month.max(1)) as u32);
             row.clear();
             row.push(run.replicate.to_string());
-            row.push(run.seed.to_string());
+            row.push(seed_text(run.seed));
             row.push(month.to_string());
             row.push(village.to_string());
             row.push((village / villages_per_township.max(1)).to_string());
@@ -184,13 +202,13 @@ pub fn runs_header<W: Write>(w: &mut Csv<W>) -> csv::Result<()> {
         "replicate",
         "seed",
         "outcome",
-        "final",
-        "window",
+        "measure",
+        "value",
     ])
 }
 
-/// The rows of one run in a comparison's `runs.csv`: one per outcome, with
-/// its (final, window) values.
+/// The rows of one run in a comparison's `runs.csv`: one per outcome and
+/// measure (`final`, `window`: [`MEASURES`]), with its value.
 pub fn runs_rows<W: Write>(
     w: &mut Csv<W>,
     plan: &Plan,
@@ -198,16 +216,19 @@ pub fn runs_rows<W: Write>(
     values: &[[f64; 2]],
 ) -> csv::Result<()> {
     let variant = &plan.variants[run.variant as usize].name;
+    let seed = seed_text(run.seed);
     for (o, v) in values.iter().enumerate() {
-        w.write_record([
-            variant.clone(),
-            run.environment.to_string(),
-            run.replicate.to_string(),
-            run.seed.to_string(),
-            plan.outcomes[o].clone(),
-            number(Some(v[0])),
-            number(Some(v[1])),
-        ])?;
+        for (measure, x) in MEASURES.iter().zip(v) {
+            w.write_record([
+                variant.as_str(),
+                &run.environment.to_string(),
+                &run.replicate.to_string(),
+                &seed,
+                &plan.outcomes[o],
+                measure,
+                &number(Some(*x)),
+            ])?;
+        }
     }
     Ok(())
 }
@@ -227,8 +248,11 @@ fn per_extra_cost(
 }
 
 /// `comparison.csv`: one row per variant, outcome and measure, with the
-/// difference from the baseline (Welch and paired CIs, p-value, effect size,
-/// cost-effectiveness); empty differences for the baseline itself.
+/// difference from the baseline: relative difference (%), Welch and paired
+/// CIs, the test the p-value comes from (paired with common random numbers,
+/// else Welch), the p-value and its Holm adjustment over the variants ×
+/// outcomes of the measure, and cost-effectiveness; empty differences for the
+/// baseline itself.
 pub fn comparison<W: Write>(w: &mut Csv<W>, plan: &Plan, results: &Results) -> csv::Result<()> {
     w.write_record([
         "variant",
@@ -240,16 +264,21 @@ pub fn comparison<W: Write>(w: &mut Csv<W>, plan: &Plan, results: &Results) -> c
         "ci_low",
         "ci_high",
         "diff",
+        "diff_percent",
         "diff_ci_low",
         "diff_ci_high",
         "paired_ci_low",
         "paired_ci_high",
+        "test",
         "p_value",
-        "effect_size",
+        "p_holm",
         "per_extra_cost",
     ])?;
     let acc = &results.outcomes;
     let cost = plan.outcomes.iter().position(|o| o == "cost");
+    let contrasts: Vec<_> = (0..MEASURES.len())
+        .map(|m| acc.contrasts(m, plan.common_random_numbers))
+        .collect();
     for (a, variant) in plan.variants.iter().enumerate() {
         let versus = |x: Option<f64>| x.filter(|_| a != 0);
         for (o, outcome) in plan.outcomes.iter().enumerate() {
@@ -257,6 +286,7 @@ pub fn comparison<W: Write>(w: &mut Csv<W>, plan: &Plan, results: &Results) -> c
                 let w_am = acc.pooled(a, o, m);
                 let s = w_am.summary();
                 let d = acc.difference(a, o, m);
+                let c = contrasts[m][a][o];
                 let paired = acc
                     .paired_ci(a, o, m)
                     .filter(|_| a != 0 && plan.common_random_numbers);
@@ -268,12 +298,14 @@ pub fn comparison<W: Write>(w: &mut Csv<W>, plan: &Plan, results: &Results) -> c
                 ];
                 let tail = [
                     number(Some(d.diff)),
+                    number(c.and_then(|c| c.relative).map(|r| 100.0 * r)),
                     number(versus(d.ci.map(|c| c.0))),
                     number(versus(d.ci.map(|c| c.1))),
                     number(paired.map(|c| c.0)),
                     number(paired.map(|c| c.1)),
-                    number(versus(d.p_value)),
-                    number(versus(d.effect_size)),
+                    c.map(|c| c.test.name().to_string()).unwrap_or_default(),
+                    number(c.and_then(|c| c.p_value)),
+                    number(c.and_then(|c| c.p_holm)),
                     number(
                         cost.filter(|c| a != 0 && *c != o)
                             .and_then(|c| per_extra_cost(acc, a, c, m, d.diff)),
@@ -317,14 +349,17 @@ pub fn summary_over_time<W: Write>(
 }
 
 /// `robustness.csv` (with `[uncertainty]`): per variant, outcome and
-/// measure, the share of environments in which the variant beats the baseline.
+/// measure, the share of environments in which the variant is better, and
+/// worse, than the baseline by more than `[compare] meaningful_difference`.
 pub fn robustness<W: Write>(w: &mut Csv<W>, plan: &Plan, results: &Results) -> csv::Result<()> {
     w.write_record([
         "variant",
         "outcome",
         "measure",
         "environments",
+        "meaningful_difference",
         "share_better",
+        "share_worse",
         "mean_diff",
         "min_diff",
         "max_diff",
@@ -332,19 +367,24 @@ pub fn robustness<W: Write>(w: &mut Csv<W>, plan: &Plan, results: &Results) -> c
     for (a, variant) in plan.variants.iter().enumerate().skip(1) {
         for (o, outcome) in plan.outcomes.iter().enumerate() {
             for (m, measure) in MEASURES.iter().enumerate() {
-                let (n, share, mean, min, max) =
-                    results
-                        .outcomes
-                        .robustness(a, o, m, crate::metrics::larger_is_better(outcome));
+                let r = results.outcomes.robustness(
+                    a,
+                    o,
+                    m,
+                    crate::metrics::larger_is_better(outcome),
+                    plan.meaningful_difference,
+                );
                 w.write_record([
                     variant.name.clone(),
                     outcome.clone(),
                     measure.to_string(),
-                    n.to_string(),
-                    number(share),
-                    number(Some(mean)),
-                    number(Some(min)),
-                    number(Some(max)),
+                    r.environments.to_string(),
+                    number(Some(plan.meaningful_difference)),
+                    number(r.share_better),
+                    number(r.share_worse),
+                    number(Some(r.mean)),
+                    number(Some(r.min)),
+                    number(Some(r.max)),
                 ])?;
             }
         }
@@ -384,17 +424,16 @@ pub fn point_values(plan: &Plan, point: usize) -> Vec<String> {
 }
 
 /// The header of `sweep_runs.csv`: `point`, the swept keys, `replicate,
-/// seed`, each outcome's final value and `<outcome>_window`.
+/// seed, outcome, measure, value`.
 pub fn sweep_runs_header<W: Write>(w: &mut Csv<W>, plan: &Plan) -> csv::Result<()> {
     let mut header = vec!["point".to_string()];
     header.extend(plan.parameters.iter().cloned());
-    header.extend(["replicate".to_string(), "seed".to_string()]);
-    header.extend(plan.outcomes.iter().cloned());
-    header.extend(plan.outcomes.iter().map(|o| format!("{o}_window")));
+    header.extend(["replicate", "seed", "outcome", "measure", "value"].map(String::from));
     w.write_record(&header)
 }
 
-/// The row of one run in `sweep_runs.csv`.
+/// The rows of one run in `sweep_runs.csv`: one per outcome and measure
+/// (`final`, `window`: [`MEASURES`]), as in `runs.csv`.
 pub fn sweep_runs_row<W: Write>(
     w: &mut Csv<W>,
     plan: &Plan,
@@ -402,12 +441,20 @@ pub fn sweep_runs_row<W: Write>(
     values: &[[f64; 2]],
 ) -> csv::Result<()> {
     let point = run.variant as usize;
-    let mut row = vec![plan.variants[point].name.clone()];
-    row.extend(point_values(plan, point));
-    row.extend([run.replicate.to_string(), run.seed.to_string()]);
-    row.extend(values.iter().map(|v| number(Some(v[0]))));
-    row.extend(values.iter().map(|v| number(Some(v[1]))));
-    w.write_record(&row)
+    let mut head = vec![plan.variants[point].name.clone()];
+    head.extend(point_values(plan, point));
+    head.extend([run.replicate.to_string(), seed_text(run.seed)]);
+    for (o, v) in values.iter().enumerate() {
+        for (measure, x) in MEASURES.iter().zip(v) {
+            let tail = [
+                plan.outcomes[o].clone(),
+                measure.to_string(),
+                number(Some(*x)),
+            ];
+            w.write_record(head.iter().chain(&tail))?;
+        }
+    }
+    Ok(())
 }
 
 /// `sweep_summary.csv`: one row per point, outcome and measure.
@@ -497,4 +544,39 @@ pub fn sensitivity<W: Write>(
 /// The comparison table of a study as CSV text (see [`comparison`]).
 pub fn comparison_table(plan: &Plan, results: &Results) -> csv::Result<String> {
     to_string(|w| comparison(w, plan, results))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seeds_are_sixteen_hex_digits_that_read_back_exactly() {
+        for seed in [0, 1, 255, 1 << 53, (1 << 53) + 1, u64::MAX - 1, u64::MAX] {
+            let text = seed_text(seed);
+            assert_eq!(text.len(), 18, "{text}");
+            assert!(text.starts_with("0x"), "{text}");
+            assert!(
+                text.parse::<f64>().is_err(),
+                "{text} must not read as a number"
+            );
+            assert_eq!(parse_seed(&text), Some(seed));
+        }
+        assert_eq!(seed_text(255), "0x00000000000000ff");
+        assert_eq!(parse_seed("255"), None);
+        assert_eq!(parse_seed("0xff"), None);
+        assert_eq!(parse_seed("0x00000000000000fg"), None);
+    }
+
+    #[test]
+    fn numbers_are_shortest_round_trip_and_empty_when_missing() {
+        assert_eq!(number(Some(0.1)), "0.1");
+        assert_eq!(number(Some(2.0 / 3.0)), "0.6666666666666666");
+        assert_eq!(number(Some(24.0)), "24");
+        assert_eq!(number(Some(f64::NAN)), "");
+        assert_eq!(number(None), "");
+        for x in [0.1 + 0.2, 1e-300, 123456.789, -0.0036] {
+            assert_eq!(number(Some(x)).parse::<f64>().unwrap(), x);
+        }
+    }
 }

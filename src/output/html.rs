@@ -29,9 +29,6 @@ pub const REPORT_HTML: &str = "report.html";
 /// Rows of a table beyond which it is folded into a `<details>` block.
 const FOLD_ROWS: usize = 40;
 
-/// Months averaged for a run's "last months" column.
-const RUN_WINDOW: usize = 12;
-
 /// The page's style sheet: the browser's own sans-serif font, a readable
 /// column, tables that scroll sideways on narrow screens and charts that
 /// scale with the page.
@@ -236,6 +233,20 @@ impl Context<'_> {
     /// Months per run.
     fn months(&self) -> Option<u64> {
         self.manifest.get("months").and_then(Value::as_u64)
+    }
+
+    /// Months averaged for a run's last column: the last assessment period
+    /// (`incentive.assessment_period_months` of the resolved scenario, 12
+    /// when absent), or the whole run if shorter, as in the terminal and
+    /// report.md (`study::analysis::final_window`).
+    fn run_window(&self) -> usize {
+        let period = self
+            .scenario
+            .and_then(|s| s.get("incentive"))
+            .and_then(|i| i.get("assessment_period_months"))
+            .and_then(Value::as_u64)
+            .unwrap_or(12);
+        period.clamp(1, self.months().unwrap_or(period).max(1)) as usize
     }
 
     /// Replicates per variant (and environment).
@@ -495,12 +506,12 @@ fn guide(cx: &Context<'_>, out: &mut String) {
     }
     match cx.kind.as_str() {
         "run" => item(format!(
-            "Month 0 is the first recorded month, as in the CSVs; the last column averages each replicate over the last {} before taking the mean.",
-            count(RUN_WINDOW.min(cx.months().unwrap_or(RUN_WINDOW as u64) as usize) as u64, "month")
+            "Month 0 is the first recorded month, as in the CSVs; the last column averages each replicate over the last {} (one assessment period, so it holds one assessment month with its yearly spikes) before taking the mean.",
+            count(cx.run_window() as u64, "month")
         )),
         "compare" => {
             item("<b>Difference</b>: a variant's mean minus the baseline's. Its interval is the <b>paired</b> 95 % CI when the variants share random numbers (the mean of per-replicate differences, replicate <i>r</i> of a variant against replicate <i>r</i> of the baseline, which removes the noise they share), otherwise Welch's 95 % CI.".into());
-            item("<b>Relative difference</b>: the difference as a percentage of the baseline's mean. <b>p</b>: two-sided Welch t-test of the two means (unpaired). <span class=\"sig\">*</span> marks a difference whose 95 % CI excludes 0.".into());
+            item("<b>Relative difference</b>: the difference as a percentage of the baseline's mean. <b>p</b>: two-sided p-value of the same test as the interval (paired or Welch). <b>p (Holm)</b>: adjusted by Holm's method for every variant × outcome compared at once; with many comparisons about one in twenty is marked by chance alone, and Holm's adjustment keeps the chance of any false mark below 5 %. <span class=\"sig\">*</span> marks a difference whose 95 % CI excludes 0.".into());
         }
         "sweep" => item("Each point of the sweep is one set of values of the swept keys; <code>sensitivity.csv</code> relates the point means to the keys (Spearman's ρ, standardised regression coefficients and R²).".into()),
         _ => {}
@@ -676,7 +687,7 @@ fn window_means(cx: &Context<'_>) -> Result<Option<WindowMeans>, OutputError> {
     let Some(last) = last else {
         return Ok(None);
     };
-    let months = RUN_WINDOW.min(last + 1);
+    let months = cx.run_window().min(last + 1);
     let first = last + 1 - months;
     let mut out = std::collections::HashMap::new();
     for name in run_metrics() {
@@ -729,7 +740,7 @@ fn compare_results(cx: &Context<'_>, out: &mut String) -> Result<(), OutputError
         .unwrap_or(0);
     let _ = writeln!(
         out,
-        "<p class=\"note\">Per outcome: each variant's mean {} over the last {} [95 % CI] and its difference from the baseline (first row). All rows, measures and further columns (effect size, cost-effectiveness) are in <code>comparison.csv</code>.</p>",
+        "<p class=\"note\">Per outcome: each variant's mean {} over the last {} [95 % CI] and its difference from the baseline (first row). The difference, its interval, p and the * mark come from one test: paired with common random numbers, Welch's otherwise; p (Holm) is adjusted for every variant × outcome compared at once. All rows, measures and further columns (both intervals, cost-effectiveness) are in <code>comparison.csv</code>.</p>",
         cx.across(),
         count(window, "month")
     );
@@ -776,6 +787,7 @@ fn comparison_table(
         t.column("paired_ci_low").ok(),
         t.column("paired_ci_high").ok(),
     );
+    let (percent, holm) = (t.column("diff_percent").ok(), t.column("p_holm").ok());
     let rows: Vec<&Vec<String>> = t
         .rows()
         .iter()
@@ -808,6 +820,7 @@ fn comparison_table(
                 "—".into(),
                 String::new(),
                 String::new(),
+                String::new(),
             ]);
             continue;
         }
@@ -829,9 +842,14 @@ fn comparison_table(
             Some((lo, hi)) if lo > 0.0 || hi < 0.0 => "<span class=\"sig\">*</span>",
             _ => "",
         };
-        let relative = match (d, base_mean) {
-            (Some(d), Some(b)) if b != 0.0 => format!("{} %", escape(&num(Some(100.0 * d / b)))),
-            _ => "—".into(),
+        let relative = match percent.and_then(|i| number(r, i)) {
+            Some(pc) => escape(&super::report::percent(Some(pc / 100.0))),
+            None => match (d, base_mean) {
+                (Some(d), Some(b)) if b != 0.0 => {
+                    escape(&super::report::percent(Some(d / b.abs())))
+                }
+                _ => "—".into(),
+            },
         };
         body.push(vec![
             name,
@@ -839,6 +857,7 @@ fn comparison_table(
             mean_ci(d, ci.map(|c| c.0), ci.map(|c| c.1)),
             relative,
             p_value(number(r, p)),
+            p_value(holm.and_then(|i| number(r, i))),
             mark.into(),
         ]);
     }
@@ -854,10 +873,16 @@ fn comparison_table(
         format!("difference{ci_words}"),
         "relative difference".into(),
         "p".into(),
+        "p (Holm)".into(),
         String::new(),
     ];
     let header: Vec<String> = header.iter().map(|h| escape(h)).collect();
-    html_table(out, &header, &[false, true, true, true, true, false], &body);
+    html_table(
+        out,
+        &header,
+        &[false, true, true, true, true, true, false],
+        &body,
+    );
     Ok(())
 }
 
@@ -872,14 +897,29 @@ fn robustness_table(t: &Table, out: &mut String) -> Result<(), OutputError> {
         c("min_diff")?,
         c("max_diff")?,
     );
-    out.push_str("<h3 id=\"robustness\">Robustness across environments</h3>\n<p class=\"note\">For each variant and outcome (window measure): in how many of the sampled environments it beats the baseline (in the direction the metric counts as better; empty for neutral metrics), and the smallest, mean and largest difference across environments (<code>robustness.csv</code>).</p>\n");
+    let worse = t.column("share_worse").ok();
+    let meaningful = t
+        .column("meaningful_difference")
+        .ok()
+        .and_then(|i| t.rows().first().and_then(|r| number(r, i)));
+    let counted = match meaningful {
+        Some(m) => format!(
+            ", counting only differences larger than {} of the baseline's mean in that environment (<code>[compare] meaningful_difference</code>)",
+            escape(super::report::percent(Some(m)).trim_start_matches('+'))
+        ),
+        None => String::new(),
+    };
+    let _ = writeln!(
+        out,
+        "<h3 id=\"robustness\">Robustness across environments</h3>\n<p class=\"note\">For each variant and outcome (window measure): in how many of the sampled environments it is better, and worse, than the baseline (in the direction the metric counts as better; empty for neutral metrics){counted}; and the smallest, mean and largest difference across environments (<code>robustness.csv</code>).</p>"
+    );
     let rows: Vec<Vec<String>> = t
         .rows()
         .iter()
         .filter(|r| r.get(measure).map(String::as_str) == Some("window"))
         .map(|r| {
             let cell = |i: usize| escape(r.get(i).map_or("", String::as_str));
-            let share = match (number(r, share), number(r, envs)) {
+            let of = |share: Option<f64>| match (share, number(r, envs)) {
                 (Some(s), Some(n)) => format!("{} of {}", (s * n).round(), n),
                 _ => String::new(),
             };
@@ -887,7 +927,8 @@ fn robustness_table(t: &Table, out: &mut String) -> Result<(), OutputError> {
                 cell(variant),
                 format!("<code>{}</code>", cell(outcome)),
                 cell(envs),
-                share,
+                of(number(r, share)),
+                of(worse.and_then(|i| number(r, i))),
                 escape(&num(number(r, min))),
                 escape(&num(number(r, mean))),
                 escape(&num(number(r, max))),
@@ -899,6 +940,7 @@ fn robustness_table(t: &Table, out: &mut String) -> Result<(), OutputError> {
         "outcome",
         "environments",
         "better in",
+        "worse in",
         "min difference",
         "mean difference",
         "max difference",
@@ -909,7 +951,7 @@ fn robustness_table(t: &Table, out: &mut String) -> Result<(), OutputError> {
     html_table(
         out,
         &header,
-        &[false, false, true, true, true, true, true],
+        &[false, false, true, true, true, true, true, true],
         &rows,
     );
     Ok(())

@@ -146,7 +146,8 @@ fn study_sections(props: &mut Map<String, Value>) {
             "properties": {
                 "outcomes": outcomes,
                 "window_months": {"type": "integer", "minimum": 1, "description": "the window measure averages the last N months"},
-                "common_random_numbers": {"type": "boolean", "description": "every arm uses the same replicate seeds (paired differences)"}
+                "common_random_numbers": {"type": "boolean", "description": "every arm uses the same replicate seeds (paired differences)"},
+                "meaningful_difference": {"type": "number", "minimum": 0, "maximum": 1, "default": 0.01, "description": "robustness.csv counts an environment as better or worse only when the difference exceeds this share of the baseline's mean"}
             }
         }),
     );

@@ -3,8 +3,9 @@
 
 use crate::metrics::{Role, with_role};
 use crate::scenario::Scenario;
+use crate::stats::Summary;
 use crate::study::MonthSummary;
-use crate::study::analysis::{CompareAccumulator, WINDOW};
+use crate::study::analysis::{CompareAccumulator, Contrast, Robustness, WINDOW};
 use crate::study::plan::Plan;
 
 /// A number with four significant digits (fixed notation).
@@ -40,18 +41,22 @@ pub fn overrides_note(overrides: &[(String, String)]) -> String {
     format!(" (with {})", shown.join(", "))
 }
 
-/// The report of `grassroots run`: final month and last-year mean of the
-/// main metrics, with 95 % CIs, and the charts. `overrides` are the
-/// command-line overrides, shown in the title.
+/// The report of `grassroots run`: the main metrics at month 0, at the final
+/// month and over the final window (the last assessment period, see
+/// [`crate::study::analysis::final_window`]), with 95 % CIs across
+/// replicates, and the charts. `overrides` are the command-line overrides,
+/// shown in the title; `window` holds each metric's window summary.
 pub fn run_report(
     s: &Scenario,
     overrides: &[(String, String)],
     rows: &[MonthSummary],
+    window: &[(&str, Summary)],
     charts: &[String],
 ) -> String {
     let last = s.scenario.months.saturating_sub(1);
+    let months = crate::study::analysis::final_window(s);
     let mut md = format!(
-        "# {}{}\n\n{}\n\n{} × {} × {}, seed {}. Values: mean across replicates [95 % CI].\n\n",
+        "# {}{}\n\n{}\n\n{} × {} × {}, seed {}. Values: mean across replicates [95 % CI]. The last column averages each replicate over the last {} (one assessment period: a single month can be an assessment month, with its yearly spikes), then across replicates.\n\n",
         s.scenario.name,
         overrides_note(overrides),
         if s.scenario.description.is_empty() {
@@ -62,22 +67,30 @@ pub fn run_report(
         count(s.scenario.replicates, "replicate"),
         count(s.scenario.months, "month"),
         count(s.world.villages, "village"),
-        s.scenario.seed
+        s.scenario.seed,
+        count(months, "month"),
     );
-    md.push_str("| metric | month 0 | final month |\n|---|---|---|\n");
+    md.push_str(&format!(
+        "| metric | month 0 | final month ({last}) | last {} |\n|---|---|---|---|\n",
+        count(months, "month")
+    ));
     for metric in with_role(Role::Report) {
         let cell = |month: u32| {
             rows.iter()
                 .find(|r| r.month == month && r.metric == metric)
-                .map(|r| match (r.summary.ci_low, r.summary.ci_high) {
-                    (Some(lo), Some(hi)) => {
-                        format!("{} [{}, {}]", sig4(r.summary.mean), sig4(lo), sig4(hi))
-                    }
-                    _ => sig4(r.summary.mean),
-                })
+                .map(|r| mean_ci(&r.summary))
                 .unwrap_or_default()
         };
-        md.push_str(&format!("| `{metric}` | {} | {} |\n", cell(0), cell(last)));
+        let windowed = window
+            .iter()
+            .find(|(name, _)| *name == metric)
+            .map(|(_, s)| mean_ci(s))
+            .unwrap_or_default();
+        md.push_str(&format!(
+            "| `{metric}` | {} | {} | {windowed} |\n",
+            cell(0),
+            cell(last)
+        ));
     }
     md.push('\n');
     for c in charts {
@@ -86,8 +99,139 @@ pub fn run_report(
     md
 }
 
+/// "mean [low, high]" with four significant digits (the mean alone without a CI).
+pub fn mean_ci(s: &Summary) -> String {
+    match (s.ci_low, s.ci_high) {
+        (Some(lo), Some(hi)) => format!("{} [{}, {}]", sig4(s.mean), sig4(lo), sig4(hi)),
+        _ => sig4(s.mean),
+    }
+}
+
+/// A p-value for reading: "< 0.0001" below that, else four significant digits.
+pub fn p_text(p: Option<f64>) -> String {
+    match p {
+        Some(p) if p < 1e-4 => "< 0.0001".into(),
+        Some(p) => sig4(p),
+        None => String::new(),
+    }
+}
+
+/// A relative difference as a signed percentage ("+21.6 %"), "—" without one.
+pub fn percent(relative: Option<f64>) -> String {
+    match relative {
+        Some(r) if r.is_finite() => {
+            let p = 100.0 * r;
+            let digits = if p.abs() >= 10.0 { 0 } else { 1 };
+            format!("{p:+.digits$} %")
+        }
+        _ => "—".into(),
+    }
+}
+
+/// A difference with its CI, relative size and mark: "0.0219 [0.0175, 0.0263] +21.6 % *".
+pub fn contrast_cell(c: &Contrast) -> String {
+    let star = if c.excludes_zero() { " *" } else { "" };
+    let ci = match c.ci {
+        Some((lo, hi)) => format!(" [{}, {}]", sig4(lo), sig4(hi)),
+        None => String::new(),
+    };
+    format!("{}{ci} {}{star}", sig4(c.diff), percent(c.relative))
+}
+
+/// What the intervals, marks and p-values of a comparison's report are,
+/// in one sentence.
+pub fn contrast_legend(plan: &Plan, acc: &CompareAccumulator) -> String {
+    let interval = if plan.common_random_numbers {
+        "paired 95 % CI of the per-replicate differences (common random numbers)"
+    } else {
+        "Welch 95 % CI"
+    };
+    format!(
+        "difference from the baseline [{interval}], relative to the baseline's mean; * the CI excludes 0; p adjusted by Holm's method over {}",
+        count(acc.family_size() as u64, "comparison")
+    )
+}
+
+/// How many differences are marked, and how many survive Holm's adjustment,
+/// with what chance alone would mark.
+pub fn significance_summary(plan: &Plan, acc: &CompareAccumulator) -> String {
+    let contrasts = acc.contrasts(WINDOW, plan.common_random_numbers);
+    let all: Vec<&Contrast> = contrasts.iter().flatten().flatten().collect();
+    let marked = all.iter().filter(|c| c.excludes_zero()).count();
+    let holm = all
+        .iter()
+        .filter(|c| c.p_holm.is_some_and(|p| p < 0.05))
+        .count();
+    let n = acc.family_size();
+    format!(
+        "{marked} of {} have a 95 % CI that excludes 0; {holm} keep p < 0.05 after Holm's adjustment for {n} (`p_holm` in comparison.csv). Without any real effect, about {:.0} in {n} would be marked by chance alone.",
+        count(n as u64, "difference"),
+        0.05 * n as f64
+    )
+}
+
+/// The robustness of every variant and outcome (window measure) across the
+/// sampled environments, for outcomes with a direction: (variant, outcome,
+/// robustness). Empty without `[uncertainty]`.
+pub fn robustness_rows(plan: &Plan, acc: &CompareAccumulator) -> Vec<(String, String, Robustness)> {
+    if plan.environments.len() < 2 {
+        return vec![];
+    }
+    let mut rows = vec![];
+    for (a, variant) in plan.variants.iter().enumerate().skip(1) {
+        for (o, outcome) in plan.outcomes.iter().enumerate() {
+            let direction = crate::metrics::larger_is_better(outcome);
+            if direction.is_none() {
+                continue;
+            }
+            let r = acc.robustness(a, o, WINDOW, direction, plan.meaningful_difference);
+            rows.push((variant.name.clone(), outcome.clone(), r));
+        }
+    }
+    rows
+}
+
+/// "better in 7 of 10, worse in 1" for a robustness row.
+pub fn robustness_words(r: &Robustness) -> String {
+    format!(
+        "better in {} of {}, worse in {}",
+        r.count(r.share_better),
+        r.environments,
+        r.count(r.share_worse)
+    )
+}
+
+/// The robustness section of a comparison's report.md (empty without
+/// `[uncertainty]`).
+fn robustness_section(plan: &Plan, acc: &CompareAccumulator) -> String {
+    let rows = robustness_rows(plan, acc);
+    if rows.is_empty() {
+        return String::new();
+    }
+    let mut md = format!(
+        "## Robustness across {} sampled environments\n\nIn how many environments each variant is better, and worse, than the baseline over the last {} months, counting only differences larger than {} of the baseline's mean (`[compare] meaningful_difference`); smallest and largest difference across environments (robustness.csv).\n\n| variant | outcome | better | worse | smallest difference | largest difference |\n|---|---|---|---|---|---|\n",
+        plan.environments.len(),
+        plan.window_months,
+        percent(Some(plan.meaningful_difference)).trim_start_matches('+')
+    );
+    for (variant, outcome, r) in rows {
+        md.push_str(&format!(
+            "| {variant} | `{outcome}` | {} of {} | {} | {} | {} |\n",
+            r.count(r.share_better),
+            r.environments,
+            r.count(r.share_worse),
+            sig4(r.min),
+            sig4(r.max)
+        ));
+    }
+    md.push('\n');
+    md
+}
+
 /// The report of a comparison: each variant's difference from the baseline
-/// over the window, with Welch CIs, and the charts.
+/// over the window (paired CIs with common random numbers, else Welch), with
+/// relative differences, a count of marked and Holm-significant differences,
+/// robustness across environments (with `[uncertainty]`), and the charts.
 pub fn compare_report(plan: &Plan, acc: &CompareAccumulator, charts: &[String]) -> String {
     let mut md = format!(
         "# {}{}\n\nScenario files: {}. {} besides the baseline, {} per variant{}, common random numbers: {}.\n\n",
@@ -111,9 +255,12 @@ pub fn compare_report(plan: &Plan, acc: &CompareAccumulator, charts: &[String]) 
         }
     );
     md.push_str(&format!(
-        "Mean over the last {} months. First row: the baseline's mean; other rows: difference from the baseline [95 % Welch CI]; * the CI excludes 0.\n\n",
-        plan.window_months
+        "Mean over the last {} months. First row: the baseline's mean; other rows: {}.\n\n{}\n\n",
+        plan.window_months,
+        contrast_legend(plan, acc),
+        significance_summary(plan, acc)
     ));
+    let contrasts = acc.contrasts(WINDOW, plan.common_random_numbers);
     md.push_str("| variant |");
     for o in &plan.outcomes {
         md.push_str(&format!(" `{o}` |"));
@@ -121,26 +268,19 @@ pub fn compare_report(plan: &Plan, acc: &CompareAccumulator, charts: &[String]) 
     md.push_str("\n|---|");
     md.push_str(&"---|".repeat(plan.outcomes.len()));
     md.push('\n');
-    for (a, variant) in plan.variants.iter().enumerate() {
+    for (a, (variant, row)) in plan.variants.iter().zip(&contrasts).enumerate() {
         md.push_str(&format!("| {} |", variant.name));
-        for o in 0..plan.outcomes.len() {
-            let cell = if a == 0 {
-                sig4(acc.pooled(a, o, WINDOW).mean())
-            } else {
-                let d = acc.difference(a, o, WINDOW);
-                match d.ci {
-                    Some((lo, hi)) => {
-                        let star = if d.excludes_zero() { " *" } else { "" };
-                        format!("{} [{}, {}]{star}", sig4(d.diff), sig4(lo), sig4(hi))
-                    }
-                    None => sig4(d.diff),
-                }
+        for (o, contrast) in row.iter().enumerate() {
+            let cell = match contrast {
+                Some(c) => contrast_cell(c),
+                None => sig4(acc.pooled(a, o, WINDOW).mean()),
             };
             md.push_str(&format!(" {cell} |"));
         }
         md.push('\n');
     }
     md.push('\n');
+    md.push_str(&robustness_section(plan, acc));
     for c in charts {
         md.push_str(&format!("![{c}]({c})\n\n"));
     }
@@ -243,11 +383,7 @@ Scenario file: {}. {} × {}, swept: {}.
             md.push_str(&format!(" {v} |"));
         }
         for o in 0..plan.outcomes.len() {
-            let s = acc.pooled(a, o, WINDOW).summary();
-            let cell = match (s.ci_low, s.ci_high) {
-                (Some(lo), Some(hi)) => format!("{} [{}, {}]", sig4(s.mean), sig4(lo), sig4(hi)),
-                _ => sig4(s.mean),
-            };
+            let cell = mean_ci(&acc.pooled(a, o, WINDOW).summary());
             md.push_str(&format!(" {cell} |"));
         }
         md.push('\n');

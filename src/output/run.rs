@@ -57,7 +57,15 @@ pub fn write(
         drawn.file.commit()?;
         written.push(drawn.name);
     }
-    let markdown = report::run_report(s, &info.overrides, out.summaries, &chart::pngs(&written));
+    let window =
+        crate::study::analysis::window_summaries(out.runs, crate::study::analysis::final_window(s));
+    let markdown = report::run_report(
+        s,
+        &info.overrides,
+        out.summaries,
+        &window,
+        &chart::pngs(&written),
+    );
     write_atomic(&dir.join("report.md"), markdown.as_bytes())?;
     written.push("report.md".into());
     written.push(super::html::REPORT_HTML.into());

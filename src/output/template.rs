@@ -78,7 +78,8 @@ pub fn new_scenario(name: &str, from: Option<(&Scenario, &str, &str)>) -> String
     out.push_str(
         "# Every key is optional: a commented key keeps its default. Uncomment and edit a key to\n\
          # change it. Check the file with `grassroots validate FILE`; docs/model.md §8 explains\n\
-         # every parameter and docs/studies.md the study sections at the end.\n",
+         # every parameter, docs/sources.md the source keys such as [Dynamics] §5, and\n\
+         # docs/studies.md the study sections at the end.\n",
     );
     for (section, title) in SECTIONS {
         out.push_str(&format!("\n# ── {title} ──\n[{section}]\n"));
@@ -157,6 +158,7 @@ const STUDY_TEMPLATE: &str = r#"
 # outcomes = ["realised_service", "share_met", "satisfaction_mean", "formalism_index"]
 # window_months = 12              # the window measure averages the last 12 months
 # common_random_numbers = true    # paired differences
+# meaningful_difference = 0.01    # robustness: wins must exceed 1 % of the baseline's mean
 
 # ── A sweep for `grassroots sweep` (docs/studies.md) ──
 # [sweep]

@@ -44,7 +44,7 @@ pub fn after_reward(m: &mut Member, s: &Scenario) {
 }
 
 /// After an assessment at which the member, who expected a reward with
-/// chance `expected`, was not rewarded (002 §2.4: passed over, drive lost).
+/// chance `expected`, was not rewarded (`[Implementing]` §2.4: passed over, drive lost).
 pub fn after_passed_over(m: &mut Member, s: &Scenario, expected: f32) {
     let c = &s.crowding;
     if c.enabled && c.passed_over > 0.0 {

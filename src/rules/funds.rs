@@ -1,5 +1,5 @@
-//! Service funds (`docs/model.md` §7.17; 003: "construction funds lack";
-//! 002 §2.2: misuse of resources).
+//! Service funds (`docs/model.md` §7.17; `[ZTown]`: "construction funds lack";
+//! `[Implementing]` §2.2: misuse of resources).
 //!
 //! With funds on, each branch is allotted the guarantee g_F every month.
 //! The county tops the balance F up to at most (K + 1)·g_F, K =

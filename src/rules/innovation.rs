@@ -1,4 +1,4 @@
-//! Service innovation (`docs/model.md` §7.18; 004), a Bass diffusion.
+//! Service innovation (`docs/model.md` §7.18; `[LearnServeInnovate]`), a Bass diffusion.
 //!
 //! A branch that has not adopted a new service mode adopts it in a month with
 //! probability 2ℓ_eff·(p + q·F)/12, where p and q are Bass's yearly
@@ -25,7 +25,7 @@ pub fn productivity(v: &Village, s: &Scenario) -> f64 {
 }
 
 /// 1 + w_I·ρ_sec: how much harder the secretary looks for a new service
-/// mode when the assessment rewards innovation (004, "three-level joint
+/// mode when the assessment rewards innovation (`[LearnServeInnovate]`, "three-level joint
 /// innovation"): w_I is the score it adds and ρ_sec the secretary's value of
 /// one more unit of score in the reward contest (eq. 7.4.4); 1 without an
 /// active secretary or with w_I = 0.

@@ -1,6 +1,6 @@
 //! The service team (`docs/model.md` §7.16): party-internal care, mutual
 //! help, fixed-point contact assignment, and joint branches across village
-//! boundaries (001 §4).
+//! boundaries (`[VillageLevel]` §4).
 //!
 //! - **Care**: a member in difficulty recovers with extra probability ρ_C.
 //! - **Mutual help**: each active member closes a share τ_M of the skill gap to

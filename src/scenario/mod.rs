@@ -269,8 +269,11 @@ impl Scenario {
             .expect("validated overrides keep the scenario valid")
     }
 
-    /// The scenario in force from each month on: (first month, scenario
-    /// without changes), starting at month 0, changes applied cumulatively.
+    /// The scenario in force from each month on: (first recorded month,
+    /// scenario without changes), changes applied cumulatively. The first
+    /// phase is the scenario before any change, and burn-in runs under it;
+    /// a change at month 0 is a phase of its own that takes effect at recorded
+    /// month 0, after the burn-in (`docs/model.md` §3.5).
     pub fn phases(&self) -> Vec<(u32, Scenario)> {
         let mut base = self.clone();
         base.changes.clear();
@@ -278,13 +281,11 @@ impl Scenario {
         let mut changes = self.changes.clone();
         changes.sort_by_key(|c| c.month);
         for c in changes {
-            let next = phases
-                .last()
-                .expect("at least one phase")
-                .1
-                .with_overrides(&c.set);
-            if c.month == 0 {
-                phases[0].1 = next;
+            let last = phases.last().expect("at least one phase");
+            let next = last.1.with_overrides(&c.set);
+            // Changes of one month make one phase (never the first one).
+            if phases.len() > 1 && last.0 == c.month {
+                *phases.last_mut().expect("at least one phase") = (c.month, next);
             } else {
                 phases.push((c.month, next));
             }

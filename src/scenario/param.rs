@@ -89,7 +89,8 @@ pub struct Param {
     pub default: &'static str,
     /// What the parameter means, with its unit.
     pub meaning: &'static str,
-    /// Seed passage (`000 §5`) or literature the parameter rests on.
+    /// Source-study passage (`[Dynamics] §5`; keys in `docs/sources.md`) or
+    /// literature the parameter rests on.
     pub source: &'static str,
 }
 

@@ -1,5 +1,6 @@
 //! The scenario schema: every parameter a scenario file may set, with its
-//! default, valid range, meaning and the seed passage or literature it rests on.
+//! default, valid range, meaning and the source-study passage (`docs/sources.md`) or literature it
+//! rests on.
 //!
 //! This table is the single source of truth. Each section is declared once
 //! with `section!` (`scenario/param.rs`), which yields the section's struct
@@ -34,7 +35,7 @@ section! {
             "—";
         months: u32 = 120, int(1, 1200),
             "Length of a run in monthly steps",
-            "MODEL_BRIEF: time step one month";
+            "design choice (one step is a month)";
         replicates: u32 = 10, int(1, 100_000),
             "Independent replicates (seeded runs)",
             "—";
@@ -71,37 +72,37 @@ section! {
     World [world] "Size and initial state of the county" {
         villages: u32 = 40, int(1, 1_000_000),
             "Villages (each with one branch) in the county",
-            "MODEL_BRIEF entities; assumption (20–100: model scale, results are read per village)";
+            "[VillageLevel] §2 (village branches under a township committee); assumption (20–100: model scale, results are read per village)";
         villages_per_township: u32 = 10, int(1, 1_000_000),
             "Villages per township (reach of township-level rules)",
-            "MODEL_BRIEF entities; assumption (5–20)";
+            "[VillageLevel] §2 (village branches under a township committee); assumption (5–20)";
         households_per_village: CountSpec = 150, Kind::Count { min: 1, max: 60_000 },
             "Households per village",
-            "001 §2";
+            "[VillageLevel] §2";
         members_per_village: CountSpec = 25, Kind::Count { min: 1, max: 5_000 },
             "Party members per village branch",
-            "001 §2";
+            "[VillageLevel] §2";
         share_left_behind: f64 = 0.25, UNIT,
             "Share of households that are left-behind elderly or children",
-            "002 §2.4; assumption (0.15–0.4)";
+            "[Implementing] §2.4; assumption (0.15–0.4)";
         share_business: f64 = 0.10, UNIT,
             "Share of business or cooperative households",
-            "000 §2; assumption (0.05–0.2)";
+            "[Dynamics] §2; assumption (0.05–0.2)";
         share_difficulty: f64 = 0.10, UNIT,
             "Share of households in difficulty",
-            "001 §4; assumption (0.05–0.2)";
+            "[VillageLevel] §4; assumption (0.05–0.2)";
         contact_coverage: f64 = 0.60, UNIT,
             "Share of households given a fixed-point contact member at the start",
-            "000 §5; 003 (coverage gaps); assumption (0.4–0.8: no figure on contact coverage found)";
+            "[Dynamics] §5; [ZTown] (coverage gaps); assumption (0.4–0.8: no figure on contact coverage found)";
         motivation_mean: f64 = 0.50, UNIT,
             "Mean intrinsic public-service motivation θ of members",
-            "000 §4; Buurman & Dur; assumption (0.3–0.7)";
+            "[Dynamics] §4; Buurman & Dur; assumption (0.3–0.7)";
         motivation_sd: f64 = 0.15, real(0.0, 0.5),
             "Spread of θ (normal, clamped to [0, 1])",
             "assumption (0.1–0.25)";
         skill_mean: f64 = 0.50, UNIT,
             "Mean service skill s of members",
-            "002 §2.2; assumption (0.3–0.7)";
+            "[Implementing] §2.2; assumption (0.3–0.7)";
         skill_sd: f64 = 0.15, real(0.0, 0.5),
             "Spread of s (normal, clamped to [0, 1])",
             "assumption (0.1–0.25)";
@@ -113,7 +114,7 @@ section! {
             "assumption (0.4–0.7)";
         share_working_age: f64 = 0.60, UNIT,
             "Share of members of working age (able to migrate)",
-            "002 §2.4; assumption (0.5–0.75: 28 percent of all Party members are over 60, more in hollowed-out villages)";
+            "[Implementing] §2.4; assumption (0.5–0.75: 28 percent of all Party members are over 60, more in hollowed-out villages)";
     }
 }
 
@@ -122,43 +123,43 @@ section! {
     Environment [environment] "Need arrival (the environmental driving force)" {
         need_rate: f64 = 0.10, real(0.0, 20.0),
             "New needs per ordinary household per month at M = 0 (Poisson mean λ)",
-            "000 §2; 001 §2; calibrated (0.065–0.16: 90 % credible interval, docs/model.md §9.2)";
+            "[Dynamics] §2; [VillageLevel] §2; calibrated (0.065–0.16: 90 % credible interval, docs/model.md §9.2)";
         multiplier_left_behind: f64 = 1.50, real(0.0, 20.0),
             "Need-rate multiplier for left-behind households",
-            "002 §2.4; assumption (1.2–2)";
+            "[Implementing] §2.4; assumption (1.2–2)";
         multiplier_business: f64 = 1.30, real(0.0, 20.0),
             "Need-rate multiplier for business households",
-            "000 §2; assumption (1.1–1.6)";
+            "[Dynamics] §2; assumption (1.1–1.6)";
         multiplier_difficulty: f64 = 2.00, real(0.0, 20.0),
             "Need-rate multiplier for households in difficulty",
-            "001 §4; assumption (1.5–3)";
+            "[VillageLevel] §4; assumption (1.5–3)";
         abandon_rate: f64 = 0.15, UNIT,
             "Monthly probability that an unresolved need is given up",
             "assumption (0.05–0.3)";
         market_development: f64 = 0.30, UNIT,
             "Initial market development M of a village (mean)",
-            "000 §2; assumption (0.2–0.5)";
+            "[Dynamics] §2; assumption (0.2–0.5)";
         market_development_sd: f64 = 0.10, real(0.0, 0.5),
             "Spread of initial M and D across villages (normal, clamped)",
             "assumption (0.05–0.2)";
         market_growth: f64 = 0.02, real(0.0, 1.0),
             "Yearly increase of M (and of D by differentiation_growth)",
-            "000 §2; assumption (0.01–0.04)";
+            "[Dynamics] §2; assumption (0.01–0.04)";
         need_growth: f64 = 1.0, real(0.0, 10.0),
             "β_M: need rate multiplier is 1 + β_M·M",
-            "000 §2; 001 §2; assumption (0.5–2)";
+            "[Dynamics] §2; [VillageLevel] §2; assumption (0.5–2)";
         differentiation: f64 = 0.30, UNIT,
             "Initial social differentiation D (diversity of needs), mean",
-            "000 §2; assumption (0.2–0.5)";
+            "[Dynamics] §2; assumption (0.2–0.5)";
         differentiation_growth: f64 = 0.02, real(0.0, 1.0),
             "Yearly increase of D",
-            "000 §2; assumption (0.01–0.04)";
+            "[Dynamics] §2; assumption (0.01–0.04)";
         diversity_cost: f64 = 0.30, real(0.0, 10.0),
             "δ_D: capacity is divided by 1 + δ_D·D·(1 − platform reach)",
-            "001 §2; assumption (0.1–0.6)";
+            "[VillageLevel] §2; assumption (0.1–0.6)";
         expectation_growth: f64 = 0.03, real(0.0, 1.0),
             "Yearly rise of household expectation E per unit of M",
-            "000 §2; assumption (0.01–0.06)";
+            "[Dynamics] §2; assumption (0.01–0.06)";
         expectation_max: f64 = 2.0, real(1.0, 10.0),
             "Ceiling of household expectation E",
             "assumption (1.5–3)";
@@ -170,10 +171,10 @@ section! {
     Service [service] "Service delivery by members" {
         needs_per_member_month: f64 = 8.0, real(0.0, 1000.0),
             "κ: needs a member of skill 1 resolves per month on full-time real service",
-            "001 §4; assumption (4–12)";
+            "[VillageLevel] §4; assumption (4–12)";
         uncovered_efficiency: f64 = 0.50, UNIT,
             "Efficiency of spare capacity on households without a contact member",
-            "000 §5 (fixed-point contact); 003; assumption (0.3–0.7)";
+            "[Dynamics] §5 (fixed-point contact); [ZTown]; assumption (0.3–0.7)";
     }
 }
 
@@ -182,13 +183,13 @@ section! {
     Households [households] "Household satisfaction and trust" {
         satisfaction_rate: f64 = 0.20, UNIT,
             "α_S: speed at which satisfaction follows the month's experience",
-            "000 §5 (mass evaluation); assumption (0.1–0.4)";
+            "[Dynamics] §5 (mass evaluation); assumption (0.1–0.4)";
         trust_rate: f64 = 0.05, UNIT,
             "α_T: speed at which trust follows satisfaction",
-            "000 §5; assumption (0.02–0.1)";
+            "[Dynamics] §5; assumption (0.02–0.1)";
         visit_weight: f64 = 0.50, real(0.0, 10.0),
             "γ: weight of a contact member's visit, counted like a served need",
-            "000 §5 (fixed-point contact); assumption (0.2–1)";
+            "[Dynamics] §5 (fixed-point contact); assumption (0.2–1)";
     }
 }
 
@@ -200,7 +201,7 @@ section! {
             "Buurman & Dur; Braganza 2022 (g); assumption (0.5–2: sets the scale of the other returns)";
         private_return: f64 = 0.80, real(0.0, 10.0),
             "π: return on private work (farm, business, casual labour)",
-            "002 §2.4 (cadre pay); assumption (0.6–1.2: private work pays about as much as cadre work)";
+            "[Implementing] §2.4 (cadre pay); assumption (0.6–1.2: private work pays about as much as cadre work)";
         adjustment_rate: f64 = 0.30, UNIT,
             "λ: share of the gap to the best split closed each month (habit)",
             "assumption (0.1–0.5)";
@@ -212,7 +213,7 @@ section! {
             "Baum 1974, 1979 (generalized matching law: sensitivity of time allocation ≤ 1, undermatching common); Duflo, Hanna & Ryan 2012 (effort elasticity to pay ≈ 0.3); assumption (0.3–1)";
         mandated_formal: f64 = 0.10, UNIT,
             "m₀: share of a member's time taken by mandated meetings and records whatever the incentives",
-            "000 §5; 002 §2.1; 003; assumption (0.05–0.2)";
+            "[Dynamics] §5; [Implementing] §2.1; [ZTown]; assumption (0.05–0.2)";
         attention: f64 = 0.15, UNIT,
             "α_A: monthly share of the gap closed between the score weights in force and the weights members act on (limited attention to the rules)",
             "assumption (0.05–0.5)";
@@ -234,22 +235,22 @@ section! {
     Incentive [incentive] "Assessment and rewards (the incentive system)" {
         enabled: bool = true, Kind::Switch,
             "Whether the county assesses and rewards members",
-            "000 §5; 002 §2.4";
+            "[Dynamics] §5; [Implementing] §2.4";
         assessment_period_months: u32 = 12, int(1, 120),
             "Months between assessments (honours, models)",
-            "000 §5 (Yangpu yearly evaluation); assumption (6–24)";
+            "[Dynamics] §5 (Yangpu yearly evaluation); assumption (6–24)";
         formal_weight: f64 = 0.60, UNIT,
             "w_F: score weight on formal activity (meetings, records)",
-            "002 §2.1, §2.4; 003; assumption (0.4–0.8)";
+            "[Implementing] §2.1, §2.4; [ZTown]; assumption (0.4–0.8)";
         outcome_weight: f64 = 0.30, UNIT,
             "w_O: score weight on needs resolved",
-            "000 §5; assumption (0.1–0.5)";
+            "[Dynamics] §5; assumption (0.1–0.5)";
         mass_evaluation_weight: f64 = 0.10, UNIT,
             "w_M: score weight on households' satisfaction",
-            "000 §5 (\"highlight the weight of mass evaluation\"); assumption (0.05–0.3)";
+            "[Dynamics] §5 (\"highlight the weight of mass evaluation\"); assumption (0.05–0.3)";
         sanction_points: f64 = 0.10, UNIT,
             "Score deducted per sanction in the period",
-            "000 §5; assumption (0.05–0.2)";
+            "[Dynamics] §5; assumption (0.05–0.2)";
         reward_rule: RewardRule = "rank", Kind::Choice(&["rank", "threshold"]),
             "Who is rewarded: the top share county-wide, or all above a threshold",
             "Lazear & Rosen 1981";
@@ -261,22 +262,22 @@ section! {
             "assumption (0.3–0.7)";
         material_reward: f64 = 0.30, real(0.0, 10.0),
             "Value to a member of the material part of a reward",
-            "000 §5 (material incentives); assumption (0.1–0.6)";
+            "[Dynamics] §5 (material incentives); assumption (0.1–0.6)";
         political_reward: f64 = 0.20, real(0.0, 10.0),
             "Value of the political part (promotion prospects)",
-            "000 §5 (political incentives); Li & Zhou 2005; assumption (0.05–0.4)";
+            "[Dynamics] §5 (political incentives); Li & Zhou 2005; assumption (0.05–0.4)";
         spiritual_reward: f64 = 0.10, real(0.0, 10.0),
             "Value of the spiritual part (honour, recognition)",
-            "000 §5 (spiritual incentives); assumption (0.05–0.3)";
+            "[Dynamics] §5 (spiritual incentives); assumption (0.05–0.3)";
         material_reward_cost: f64 = 2.0, real(0.0, 1000.0),
             "Cost in thousand yuan of one material reward",
-            "003 (funds); assumption (1–3: one county pays 1 to 2 thousand yuan per honour)";
+            "[ZTown] (funds); assumption (1–3: one county pays 1 to 2 thousand yuan per honour)";
         economic_weight: f64 = 0.0, UNIT,
             "w_E: score weight on economic indicators (\"two skins\")",
-            "002 §2.3; assumption (0–0.3)";
+            "[Implementing] §2.3; assumption (0–0.3)";
         innovation_weight: f64 = 0.0, UNIT,
             "w_I: score added to every member of a branch that has adopted a new service mode (the assessment rewards innovation)",
-            "004 (\"three-level joint innovation\"); assumption (0–0.2)";
+            "[LearnServeInnovate] (\"three-level joint innovation\"); assumption (0–0.2)";
         contest_noise: f64 = 0.10, real(0.001, 10.0),
             "K_R: how noisy members think the ranking is: P = 1/(1 + exp(−(score − c)/K_R)), c set so that the chances add up to the rewards",
             "Lazear & Rosen 1981; assumption (0.02–0.3)";
@@ -288,16 +289,16 @@ section! {
     Supervision [supervision] "Inspection and mass supervision (the binding system)" {
         enabled: bool = true, Kind::Switch,
             "Whether inspection and mass supervision operate",
-            "000 §5; 003";
+            "[Dynamics] §5; [ZTown]";
         inspection_rate: f64 = 0.03, UNIT,
             "I: monthly probability that a member is inspected from above",
-            "000 §5; Olken 2007; assumption (0.01–0.06: Olken's baseline audit chance of 4 percent was per project, not per month)";
+            "[Dynamics] §5; Olken 2007; assumption (0.01–0.06: Olken's baseline audit chance of 4 percent was per project, not per month)";
         inspection_sees_formalism: f64 = 0.30, UNIT,
             "χ: probability that an inspection sees through formal activity",
-            "003 (poor supervision); assumption (0.1–0.5)";
+            "[ZTown] (poor supervision); assumption (0.1–0.5)";
         mass_supervision: f64 = 0.05, UNIT,
             "μ: monthly probability that a household with unmet needs and full trust reports its contact member",
-            "000 §5; Hammond 2000; assumption (0.01–0.1)";
+            "[Dynamics] §5; Hammond 2000; assumption (0.01–0.1)";
         report_threshold: u32 = 2, int(1, 1000),
             "M: reports in a month that trigger an investigation",
             "Hammond 2000; assumption (1–5)";
@@ -315,22 +316,22 @@ section! {
             "assumption (0.02–0.1)";
         campaign_inspection_rate: f64 = 0.0, UNIT,
             "Extra inspection probability during a campaign",
-            "000 §5 (campaign-style mode); assumption (0–0.1)";
+            "[Dynamics] §5 (campaign-style mode); assumption (0–0.1)";
         campaign_start_month: u32 = 24, int(0, 1200),
             "First month of the first campaign",
-            "000 §5; assumption (12–48)";
+            "[Dynamics] §5; assumption (12–48)";
         campaign_months: u32 = 0, int(0, 1200),
             "Length of a campaign in months (0: no campaign)",
-            "000 §5; assumption (0–12)";
+            "[Dynamics] §5; assumption (0–12)";
         campaign_every_months: u32 = 0, int(0, 1200),
             "Months between campaign starts (0: one campaign only)",
-            "000 §5; assumption (0–36)";
+            "[Dynamics] §5; assumption (0–36)";
         campaign_activity_time: f64 = 0.10, UNIT,
             "Share of members' time taken by a campaign's meetings, \"sports and activities\" while it lasts",
-            "000 §5; assumption (0.05–0.2)";
+            "[Dynamics] §5; assumption (0.05–0.2)";
         records_check: f64 = 0.50, UNIT,
             "r_C: share of an inspection's finding of shirking that visible records avert (inspections check paperwork)",
-            "003 (poor supervision); assumption (0.2–0.8)";
+            "[ZTown] (poor supervision); assumption (0.2–0.8)";
     }
 }
 
@@ -351,16 +352,16 @@ section! {
     Exemplary [exemplary] "Exemplary models and mentoring" {
         enabled: bool = false, Kind::Switch,
             "Whether models are designated, imitated and mentor others",
-            "000 §4 (Huairen); 001 §4; 004";
+            "[Dynamics] §4 (Huairen); [VillageLevel] §4; [LearnServeInnovate]";
         model_share: f64 = 0.05, UNIT,
             "Share of members designated models at each assessment, per reach group",
-            "000 §4; assumption (0.02–0.1)";
+            "[Dynamics] §4; assumption (0.02–0.1)";
         reach: Reach = "township", Kind::Choice(&["branch", "township", "county"]),
             "Within what group models are designated and imitated",
-            "000 §4";
+            "[Dynamics] §4";
         imitation_rate: f64 = 0.01, UNIT,
             "r_M: monthly probability that a non-adopter meets a publicised model of their reach group",
-            "Mesoudi; 000 §4 (\"propaganda of advanced models\"); assumption (0–0.2)";
+            "Mesoudi; [Dynamics] §4 (\"propaganda of advanced models\"); assumption (0–0.2)";
         imitation_temperature: f64 = 0.10, real(0.001, 10.0),
             "K: noise of the Fermi comparison of payoffs",
             "Szabó & Tőke 1998; assumption (0.02–0.5: payoffs here are on another scale than in evolutionary games)";
@@ -369,16 +370,16 @@ section! {
             "assumption (0.2–0.8)";
         mentoring_rate: f64 = 0.01, UNIT,
             "τ: monthly share of the skill gap to the branch's own models closed by mentoring",
-            "000 §4 (\"helping and exceeding\"); 001 §4; assumption (0.005–0.03)";
+            "[Dynamics] §4 (\"helping and exceeding\"); [VillageLevel] §4; assumption (0.005–0.03)";
         branch_contact_rate: f64 = 0.30, UNIT,
             "r_B: monthly probability that a non-adopter talks practice with a random fellow member of their branch",
-            "000 §4 (\"point-to-point, face-to-face\"); assumption (0–0.5)";
+            "[Dynamics] §4 (\"point-to-point, face-to-face\"); assumption (0–0.5)";
         township_contact_rate: f64 = 0.05, UNIT,
             "r_T: monthly probability that a non-adopter meets a random member of their township (meetings, training)",
             "Granovetter 1973 (weak ties); assumption (0–0.2)";
         mentoring_contact_rate: f64 = 0.05, UNIT,
             "r_H: monthly probability that a mentee meets one of the branch's active models",
-            "000 §4 (\"helping\"); assumption (0–0.3)";
+            "[Dynamics] §4 (\"helping\"); assumption (0–0.3)";
         abandonment_rate: f64 = 0.02, UNIT,
             "δ: monthly probability that an adopter who is not a model abandons the practice",
             "Rogers 2003 (discontinuance); assumption (0–0.1)";
@@ -393,37 +394,37 @@ section! {
     Migration [migration] "Hollowing out: migration, difficulty and the pay gap" {
         enabled: bool = true, Kind::Switch,
             "Whether members and households migrate and members fall into difficulty",
-            "002 §2.4";
+            "[Implementing] §2.4";
         wage_ratio: f64 = 1.5, real(0.0, 20.0),
             "w: migrant wage / cadre income",
-            "002 §2.4; assumption (1.2–2: NBS 2023 migrant income over a secretary's pay at twice rural income is about 1.5)";
+            "[Implementing] §2.4; assumption (1.2–2: NBS 2023 migrant income over a secretary's pay at twice rural income is about 1.5)";
         member_hazard: f64 = 0.06, UNIT,
             "h₀: monthly migration hazard of a working-age member at w = 1, θ = 0",
-            "002 §2.4; Buurman & Dur; calibrated (0.034–0.078: 90 % credible interval, docs/model.md §9.2; about a third of village members away)";
+            "[Implementing] §2.4; Buurman & Dur; calibrated (0.034–0.078: 90 % credible interval, docs/model.md §9.2; about a third of village members away)";
         wage_elasticity: f64 = 1.0, real(0.0, 10.0),
             "ε: hazard multiplier exp(ε·(w − 1))",
-            "002 §2.4; assumption (0.5–2)";
+            "[Implementing] §2.4; assumption (0.5–2)";
         motivation_retention: f64 = 2.0, real(0.0, 20.0),
             "ψ: hazard multiplier exp(−ψ·θ): motivated members stay",
             "Buurman & Dur; assumption (1–3)";
         return_rate: f64 = 0.025, UNIT,
             "Monthly probability that a migrated member returns",
-            "002 §2.4; calibrated (0.0096–0.046: 90 % credible interval, docs/model.md §9.2; jointly with member_hazard)";
+            "[Implementing] §2.4; calibrated (0.0096–0.046: 90 % credible interval, docs/model.md §9.2; jointly with member_hazard)";
         household_hazard: f64 = 0.002, UNIT,
             "Monthly hazard at w = 1 that an ordinary household's working members leave (it becomes left-behind)",
-            "002 §2.4; assumption (0.001–0.005)";
+            "[Implementing] §2.4; assumption (0.001–0.005)";
         household_return_rate: f64 = 0.01, UNIT,
             "Monthly probability that a left-behind household's migrants return",
             "assumption (0.005–0.02)";
         pay_gap_erosion: f64 = 0.001, UNIT,
             "φ: monthly loss of motivation per unit of pay gap (w − 1)",
-            "002 §2.4; assumption (0–0.003)";
+            "[Implementing] §2.4; assumption (0–0.003)";
         difficulty_hazard: f64 = 0.002, UNIT,
             "Monthly probability that an active member falls into difficulty (illness, age)",
-            "001 §4; 002 §2.4; assumption (0.001–0.005)";
+            "[VillageLevel] §4; [Implementing] §2.4; assumption (0.001–0.005)";
         recovery_rate: f64 = 0.01, UNIT,
             "Monthly probability that a member in difficulty becomes active again, without care",
-            "001 §4; assumption (0.005–0.03)";
+            "[VillageLevel] §4; assumption (0.005–0.03)";
     }
 }
 
@@ -432,16 +433,16 @@ section! {
     Leadership [leadership] "Main traction: the secretary's leadership and the promotion tournament" {
         strength: f64 = 0.30, UNIT,
             "α_L: branch capacity multiplier is L = 1 + α_L·(2ℓ − 1)",
-            "000 §3; assumption (0.1–0.5)";
+            "[Dynamics] §3; assumption (0.1–0.5)";
         talent_sd: f64 = 0.10, real(0.0, 0.5),
             "Noise of a member's leadership talent ℓ around (s + θ)/2",
-            "000 §3; assumption (0.05–0.2)";
+            "[Dynamics] §3; assumption (0.05–0.2)";
         higher_guidance: f64 = 0.0, UNIT,
             "g_H: leadership added by higher-level guidance",
-            "000 §3; assumption (0–0.2)";
+            "[Dynamics] §3; assumption (0–0.2)";
         tournament: bool = false, Kind::Switch,
             "Whether secretaries compete county-wide for promotion",
-            "000 §3; Lazear & Rosen 1981; Li & Zhou 2005";
+            "[Dynamics] §3; Lazear & Rosen 1981; Li & Zhou 2005";
         promotion_share: f64 = 0.05, UNIT,
             "Share of secretaries promoted at each assessment (they leave the village)",
             "Li & Zhou 2005; assumption (0.02–0.1)";
@@ -465,25 +466,25 @@ section! {
     Spiritual [spiritual] "Spiritual guidance: ideological education and motivation dynamics" {
         enabled: bool = false, Kind::Switch,
             "Whether branches hold ideological education",
-            "000 §4; 001 §3";
+            "[Dynamics] §4; [VillageLevel] §3";
         education_intensity: f64 = 1.0, real(0.0, 10.0),
             "G: sessions per month (democratic life meetings, \"three sessions and one lesson\")",
-            "001 §3; assumption (0.5–2)";
+            "[VillageLevel] §3–4; assumption (0.5–2)";
         education_effect: f64 = 0.003, UNIT,
             "γ_G: share of the gap to θ = 1 closed per session",
-            "000 §4; assumption (0.001–0.01): ten years of monthly sessions with online media raise mean θ by about one standard deviation (0.15)";
+            "[Dynamics] §4; assumption (0.001–0.01): ten years of monthly sessions with online media raise mean θ by about one standard deviation (0.15)";
         online_media: f64 = 0.0, real(0.0, 10.0),
             "Extra reach of education through online media (multiplier 1 + this)",
-            "000 abstract; 001 §3; assumption (0–2)";
+            "[Dynamics] abstract; [VillageLevel] §3; assumption (0–2)";
         motivation_fade: f64 = 0.02, UNIT,
             "δ: monthly fade of θ toward the member's lasting disposition θ̂ (always on)",
-            "000 §4 and conclusion; assumption (0.01–0.05)";
+            "[Dynamics] §4 and conclusion; assumption (0.01–0.05)";
         education_cost: f64 = 0.01, real(0.0, 1000.0),
             "Cost in thousand yuan per member and session",
             "assumption (0.005–0.02)";
         session_time: f64 = 0.02, UNIT,
             "Share of a member's monthly time taken by one education session (online media take none)",
-            "001 §3; assumption (0.01–0.05)";
+            "[VillageLevel] §3; assumption (0.01–0.05)";
         internalisation: f64 = 0.30, UNIT,
             "ι: share of the motivation above θ̂ absorbed into θ̂ in a month of full autonomy support (0 = off)",
             "Ryan & Deci 2000; Deci et al. 1994; assumption (0–0.5)";
@@ -510,7 +511,7 @@ section! {
             "Deci, Koestner & Ryan 1999 (d ≈ +0.33)";
         passed_over: f64 = 0.05, UNIT,
             "c_P: share of θ lost at an assessment by a member not rewarded, times the chance of reward they expected",
-            "002 §2.4; Gill et al. 2019; assumption (0–0.1)";
+            "[Implementing] §2.4; Gill et al. 2019; assumption (0–0.1)";
     }
 }
 
@@ -551,22 +552,22 @@ section! {
     Selection [selection] "Democratic assessment and selection of secretaries" {
         enabled: bool = false, Kind::Switch,
             "Whether secretaries are democratically assessed and replaced",
-            "001 §4; 004";
+            "[VillageLevel] §4; [LearnServeInnovate]";
         evaluation: Evaluation = "appraisal", Kind::Choice(&["appraisal", "mass", "score"]),
             "What the assessment of a secretary reads: households' appraisal of the secretary's own talent, the village's mean satisfaction, or the branch score",
-            "000 §5; 004; Besley 2005";
+            "[Dynamics] §5; [LearnServeInnovate]; Besley 2005";
         rule: ReplacementRule = "bottom_share", Kind::Choice(&["threshold", "bottom_share"]),
             "Replace below a threshold, or the bottom share county-wide",
-            "004 (\"survival of the fittest\")";
+            "[LearnServeInnovate] (\"survival of the fittest\")";
         threshold: f64 = 0.35, UNIT,
             "Evaluation below which a secretary is replaced (threshold rule)",
-            "004; assumption (0.2–0.5)";
+            "[LearnServeInnovate]; assumption (0.2–0.5)";
         bottom_share: f64 = 0.10, UNIT,
             "Share of secretaries replaced (bottom_share rule)",
-            "004; assumption (0.05–0.1: counties list 5 to 10 percent of branches as weak each year)";
+            "[LearnServeInnovate]; assumption (0.05–0.1: counties list 5 to 10 percent of branches as weak each year)";
         successor: Successor = "appointment", Kind::Choice(&["appointment", "election"]),
             "How a new secretary is chosen: appointed by measured score, or elected on households' appraisal",
-            "001 §4 (Pingchuan); Martinez-Bravo et al. 2022";
+            "[VillageLevel] §4 (Pingchuan); Martinez-Bravo et al. 2022";
         vote_noise: f64 = 0.05, real(0.0, 5.0),
             "σ_A: noise of the appointing body's reading of each candidate's score (appointment)",
             "assumption (0–0.2)";
@@ -575,7 +576,7 @@ section! {
             "assumption (0.1–1); Besley 2005";
         appraisal_horizon: u32 = 12, int(1, 120),
             "H: months of observation households' appraisal averages (its noise is σ_H/√H)",
-            "assumption (6–36); 001 §4";
+            "assumption (6–36); [VillageLevel] §4";
     }
 }
 
@@ -584,22 +585,22 @@ section! {
     Training [training] "Knowledge: training and skill" {
         enabled: bool = false, Kind::Switch,
             "Whether members are trained",
-            "000 abstract; 001 §4";
+            "[Dynamics] abstract; [VillageLevel] §4";
         rate: f64 = 0.05, UNIT,
             "Monthly probability that an active member is trained",
-            "001 §4; assumption (0.02–0.1)";
+            "[VillageLevel] §4; assumption (0.02–0.1)";
         learning_rate: f64 = 0.05, UNIT,
             "Share of the gap to s = 1 closed by one training (learning curve)",
-            "001 §4; assumption (0.02–0.1)";
+            "[VillageLevel] §4; assumption (0.02–0.1)";
         cost: f64 = 0.3, real(0.0, 1000.0),
             "Cost in thousand yuan per training",
             "assumption (0.1–0.6)";
         skill_decay: f64 = 0.01, UNIT,
             "d_s: monthly loss of skill as needs change (always on)",
-            "000 §2; assumption (0.005–0.02: skills halve in 3–12 years without practice)";
+            "[Dynamics] §2; assumption (0.005–0.02: skills halve in 3–12 years without practice)";
         learning_by_doing: f64 = 0.02, UNIT,
             "ℓ_D: monthly share of the gap to s = 1 closed per unit of real output √e_R (always on)",
-            "001 §4 (learning in service); assumption (0.01–0.04), set with d_s so that mean skill stays near its initial 0.5";
+            "[VillageLevel] §4 (learning in service); assumption (0.01–0.04), set with d_s so that mean skill stays near its initial 0.5";
         time: f64 = 0.10, UNIT,
             "t_T: share of the month a trained member spends in training instead of service",
             "assumption (0.05–0.2; about three days)";
@@ -611,13 +612,13 @@ section! {
     Technology [technology] "Technology: the service platform" {
         platform: bool = false, Kind::Switch,
             "Whether branches have a service platform",
-            "000 abstract; 001 §3–4";
+            "[Dynamics] abstract; [VillageLevel] §3–4";
         platform_productivity: f64 = 0.20, real(0.0, 10.0),
             "Capacity multiplier 1 + this",
-            "001 §4; assumption (0.1–0.4)";
+            "[VillageLevel] §4; assumption (0.1–0.4)";
         platform_reach: f64 = 0.30, UNIT,
             "Share of the gap to 1 closed in reaching uncovered households, and of the diversity cost removed",
-            "001 §4; assumption (0.1–0.5)";
+            "[VillageLevel] §4; assumption (0.1–0.5)";
         platform_cost: f64 = 0.5, real(0.0, 1000.0),
             "Cost in thousand yuan per village and month",
             "assumption (0.2–1)";
@@ -629,46 +630,46 @@ section! {
     ServiceTeam [service_team] "Service team: care, mutual help, contact assignment, joint branches" {
         mutual_help_rate: f64 = 0.0, UNIT,
             "τ_M: monthly share of the skill gap to the mean of the branch's more skilled members closed by mutual help",
-            "001 §4; Mas & Moretti 2009; assumption (0–0.05)";
+            "[VillageLevel] §4; Mas & Moretti 2009; assumption (0–0.05)";
         mutual_help_time: f64 = 0.05, UNIT,
             "t_M: share of every active member's month spent on mutual help while it runs",
             "assumption (0.02–0.1)";
         care_rate: f64 = 0.0, UNIT,
             "Extra monthly recovery probability of members in difficulty through party-internal care",
-            "001 §4; 002 §2.4; assumption (0–0.05)";
+            "[VillageLevel] §4; [Implementing] §2.4; assumption (0–0.05)";
         contact_assignment: bool = false, Kind::Switch,
             "Whether households without an active contact are assigned one each month",
-            "000 §5; 003";
+            "[Dynamics] §5; [ZTown]";
         max_households_per_member: u32 = 15, int(1, 60_000),
             "Most households a member is assigned",
             "assumption (10–30)";
         joint_branch: bool = false, Kind::Switch,
             "Whether villages with too few active members are joined with a township neighbour",
-            "001 §4 (set-up across boundaries)";
+            "[VillageLevel] §4 (set-up across boundaries)";
         joint_branch_min_active: u32 = 8, int(0, 5_000),
             "Active members below which a village is joined",
-            "001 §4; assumption (5–12)";
+            "[VillageLevel] §4; assumption (5–12)";
         joint_branch_share: f64 = 0.50, UNIT,
             "Share of the partner's spare capacity lent to the joined village",
             "assumption (0.3–0.7)";
         joint_committee: bool = false, Kind::Switch,
             "Whether the branch serves jointly with the village committee (\"two committees\")",
-            "001 §4";
+            "[VillageLevel] §4";
         committee_capacity: f64 = 4.0, real(0.0, 1000.0),
             "C_J: needs per month the village committee's cadres resolve for households without a contact, in joint service",
-            "001 §4; assumption (2–8: half a full-time member of skill 1)";
+            "[VillageLevel] §4; assumption (2–8: half a full-time member of skill 1)";
         committee_meeting_time: f64 = 0.03, UNIT,
             "t_J: share of every active member's time taken by joint meetings with the committee (coordination cost)",
-            "001 §4; 000 §5; assumption (0.01–0.06)";
+            "[VillageLevel] §4; [Dynamics] §5; assumption (0.01–0.06)";
         industry_branch: bool = false, Kind::Switch,
             "Party branches set up along industries and cooperatives, across village boundaries: they include members away, who serve their home township's business and cooperative households' production needs (county phase)",
-            "001 §4";
+            "[VillageLevel] §4";
         local_share: f64 = 0.40, UNIT,
             "ω_L: share of members away whom an industry or cooperative branch reaches",
-            "001 §4; assumption (0.2–0.6)";
+            "[VillageLevel] §4; assumption (0.2–0.6)";
         industry_time: f64 = 0.20, UNIT,
             "h_I: share of a month a fully motivated member reached gives to the industry branch's service (θ·h_I at motivation θ)",
-            "001 §4; assumption (0.1–0.3: a day a week beside work)";
+            "[VillageLevel] §4; assumption (0.1–0.3: a day a week beside work)";
     }
 }
 
@@ -677,22 +678,22 @@ section! {
     Funds [funds] "Service funds" {
         enabled: bool = true, Kind::Switch,
             "Whether resolving needs draws on a branch service fund that can run out",
-            "003 (funds)";
+            "[ZTown] (funds)";
         monthly_guarantee: f64 = 3.0, real(0.0, 10_000.0),
             "Service funds allocated per branch and month, thousand yuan",
-            "003; assumption (1.5–6)";
+            "[ZTown]; assumption (1.5–6)";
         initial: f64 = 5.0, real(0.0, 100_000.0),
             "Fund balance at the start, thousand yuan",
             "assumption (0–10)";
         cost_per_need: f64 = 0.05, real(0.0, 1000.0),
             "c_F: mean cost of a resolved need, thousand yuan (costs vary exponentially; the cheapest are paid for first)",
-            "003; assumption (0.02–0.1)";
+            "[ZTown]; assumption (0.02–0.1)";
         carryover_months: f64 = 12.0, real(0.0, 1200.0),
             "K: months of guarantee a branch may carry over; the county tops the balance up to (K + 1) months and keeps the rest of its budget",
             "assumption (6–24)";
         diversion: f64 = 0.28, UNIT,
             "d₀: share of the guarantee diverted (elite capture) without any audit",
-            "002 §2.2; Olken 2007 (about a quarter of road funds missing where audits were rare); range 0.1–0.3";
+            "[Implementing] §2.2; Olken 2007 (about a quarter of road funds missing where audits were rare); range 0.1–0.3";
         audit_effect: f64 = 0.32, UNIT,
             "ω_A: share of diversion prevented by a certain yearly audit",
             "Olken 2007 (audits from 4 % to 100 % probability cut missing funds by about 8 of about 25 points)";
@@ -704,19 +705,19 @@ section! {
     Innovation [innovation] "Service innovation (Bass diffusion)" {
         enabled: bool = false, Kind::Switch,
             "Whether branches adopt new service modes",
-            "004";
+            "[LearnServeInnovate]";
         external: f64 = 0.03, UNIT,
             "Bass p: yearly adoption hazard from outside",
             "Bass 1969; assumption (0.01–0.05: mean p of 0.03 over consumer products in Sultan, Farley & Lehmann 1990)";
         imitation: f64 = 0.38, real(0.0, 10.0),
             "Bass q: yearly hazard per adopted share of the township",
-            "Bass 1969; 004; assumption (0.2–0.6: mean q of 0.38 over consumer products in Sultan, Farley & Lehmann 1990)";
+            "Bass 1969; [LearnServeInnovate]; assumption (0.2–0.6: mean q of 0.38 over consumer products in Sultan, Farley & Lehmann 1990)";
         exemplary_weight: f64 = 1.0, real(0.0, 10.0),
             "Extra weight of branches with exemplary models among adopters",
-            "004; assumption (0–2)";
+            "[LearnServeInnovate]; assumption (0–2)";
         productivity: f64 = 0.20, real(0.0, 10.0),
             "Capacity multiplier 1 + this for adopters",
-            "004; assumption (0.1–0.4)";
+            "[LearnServeInnovate]; assumption (0.1–0.4)";
     }
 }
 
@@ -863,7 +864,7 @@ mod tests {
         let cases: &[(&str, Option<(f64, f64)>)] = &[
             ("assumption (0.05–0.2)", Some((0.05, 0.2))),
             (
-                "000 §2; assumption (0.005–0.02: skills halve in 3–12 years)",
+                "[Dynamics] §2; assumption (0.005–0.02: skills halve in 3–12 years)",
                 Some((0.005, 0.02)),
             ),
             ("assumption (0.05–0.2; about three days)", Some((0.05, 0.2))),
@@ -874,7 +875,7 @@ mod tests {
             ("assumption (0.5–0.2)", None),
             ("assumption (5 %–10 %)", None),
             (
-                "002 §2.4; calibrated (0.034–0.078: 90 % credible interval)",
+                "[Implementing] §2.4; calibrated (0.034–0.078: 90 % credible interval)",
                 Some((0.034, 0.078)),
             ),
         ];
@@ -882,7 +883,7 @@ mod tests {
             assert_eq!(with(source).assumption_range(), *expected, "{source}");
         }
         assert!(cites_year("Lazear & Rosen 1981"));
-        assert!(!cites_year("000 §5; 003"));
+        assert!(!cites_year("[Dynamics] §5; [ZTown]"));
         assert!(!cites_year("assumption (12–48)"));
     }
 

@@ -3,8 +3,8 @@
 //!
 //! Outcomes are measured two ways per run: `final` (the last month) and
 //! `window` (the mean over the last `window_months` months). Differences from
-//! the baseline use Welch's t interval; the effect size is Cohen's d with the
-//! average of the two variances.
+//! the baseline use the paired t interval with common random numbers and
+//! Welch's otherwise; p-values are Holm-adjusted over a report's family.
 
 use crate::metrics::{MonthMetrics, metric_index};
 use crate::stats::{Summary, t_975};
@@ -93,6 +93,33 @@ pub fn outcome_values(months: &[MonthMetrics], outcomes: &[usize], window: u32) 
         .collect()
 }
 
+/// The final window of a run: its last assessment period
+/// (`incentive.assessment_period_months`, 12 by default), or the whole run
+/// if shorter. A single final month can be an assessment month, with its
+/// yearly spikes (cost, rewards); the window holds exactly one assessment.
+pub fn final_window(s: &crate::scenario::Scenario) -> u32 {
+    s.incentive
+        .assessment_period_months
+        .clamp(1, s.scenario.months.max(1))
+}
+
+/// Each metric's mean over the last `window` months of every replicate,
+/// summarised across replicates (mean and 95 % CI), in metric order.
+pub fn window_summaries(runs: &[super::ReplicateRun], window: u32) -> Vec<(&'static str, Summary)> {
+    let all: Vec<usize> = (0..crate::metrics::N_METRICS).collect();
+    let per_run: Vec<Vec<[f64; 2]>> = runs
+        .iter()
+        .map(|r| outcome_values(&r.months, &all, window))
+        .collect();
+    crate::metrics::names()
+        .enumerate()
+        .map(|(k, name)| {
+            let means: Vec<f64> = per_run.iter().map(|v| v[k][WINDOW]).collect();
+            (name, crate::stats::summarize(&means))
+        })
+        .collect()
+}
+
 /// Indices of outcome names (unknown names are skipped).
 pub fn outcome_indices(names: &[String]) -> Vec<usize> {
     names.iter().filter_map(|n| metric_index(n)).collect()
@@ -107,8 +134,6 @@ pub struct Difference {
     pub ci: Option<(f64, f64)>,
     /// Two-sided Welch p-value.
     pub p_value: Option<f64>,
-    /// Cohen's d: diff / √((s²_a + s²_b)/2).
-    pub effect_size: Option<f64>,
 }
 
 impl Difference {
@@ -126,19 +151,15 @@ pub fn welch(a: &Welford, b: &Welford) -> Difference {
             diff,
             ci: None,
             p_value: None,
-            effect_size: None,
         };
     };
     let (na, nb) = (a.n() as f64, b.n() as f64);
     let se2 = va / na + vb / nb;
-    let pooled = ((va + vb) / 2.0).sqrt();
-    let effect_size = (pooled > 0.0).then(|| diff / pooled);
     if se2 <= 0.0 {
         return Difference {
             diff,
             ci: Some((diff, diff)),
             p_value: Some(if diff == 0.0 { 1.0 } else { 0.0 }),
-            effect_size,
         };
     }
     let df = se2 * se2 / ((va / na).powi(2) / (na - 1.0) + (vb / nb).powi(2) / (nb - 1.0));
@@ -153,8 +174,89 @@ pub fn welch(a: &Welford, b: &Welford) -> Difference {
         diff,
         ci: Some((diff - half, diff + half)),
         p_value,
-        effect_size,
     }
+}
+
+/// How a difference from the baseline was tested.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Test {
+    /// Paired t on the per-replicate differences (common random numbers).
+    Paired,
+    /// Welch's unequal-variance t on the two groups of runs.
+    Welch,
+}
+
+impl Test {
+    /// The name written in `comparison.csv` (`paired`, `welch`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Test::Paired => "paired",
+            Test::Welch => "welch",
+        }
+    }
+}
+
+/// A variant's difference from the baseline as reported (`docs/studies.md`,
+/// "Reading a comparison"): the interval, p-value and `*` mark all come from
+/// one test, paired when the study uses common random numbers and Welch's
+/// otherwise.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Contrast {
+    /// Variant mean minus baseline mean.
+    pub diff: f64,
+    /// `diff` / |baseline mean| (`None` when the baseline mean is 0).
+    pub relative: Option<f64>,
+    /// 95 % CI of the difference, from `test`.
+    pub ci: Option<(f64, f64)>,
+    /// Two-sided p-value of `test` (survival function, so tiny values keep
+    /// their digits).
+    pub p_value: Option<f64>,
+    /// `p_value` adjusted by Holm's step-down method over every variant ×
+    /// outcome of the same measure (the family a report shows at once).
+    pub p_holm: Option<f64>,
+    /// The test behind `ci` and `p_value`.
+    pub test: Test,
+}
+
+impl Contrast {
+    /// Whether the 95 % CI lies wholly on one side of 0 (the `*` of reports).
+    pub fn excludes_zero(&self) -> bool {
+        self.ci.is_some_and(|(lo, hi)| lo > 0.0 || hi < 0.0)
+    }
+}
+
+/// One-sample t test of mean 0 on per-replicate differences: (95 % CI,
+/// two-sided p), `None` below two differences.
+fn paired_test(d: &Welford) -> Option<((f64, f64), f64)> {
+    let var = d.variance()?;
+    let n = d.n() as f64;
+    let mean = d.mean();
+    let se = (var / n).sqrt();
+    if se <= 0.0 {
+        return Some(((mean, mean), if mean == 0.0 { 1.0 } else { 0.0 }));
+    }
+    let half = t_975(n - 1.0) * se;
+    let p = StudentsT::new(0.0, 1.0, n - 1.0)
+        .ok()
+        .map(|t| 2.0 * t.sf((mean / se).abs()))?;
+    Some(((mean - half, mean + half), p))
+}
+
+/// Holm's step-down adjustment of a family of p-values (`None`s are left out
+/// of the family and stay `None`): the i-th smallest of m becomes
+/// max over j ≤ i of min(1, (m − j + 1)·p₍ⱼ₎).
+pub fn holm(p: &[Option<f64>]) -> Vec<Option<f64>> {
+    let mut order: Vec<usize> = (0..p.len()).filter(|&i| p[i].is_some()).collect();
+    order.sort_by(|&a, &b| p[a].unwrap_or(1.0).total_cmp(&p[b].unwrap_or(1.0)));
+    let m = order.len();
+    let mut out = vec![None; p.len()];
+    let mut running = 0.0f64;
+    for (rank, &i) in order.iter().enumerate() {
+        let adjusted = ((m - rank) as f64 * p[i].unwrap_or(1.0)).min(1.0);
+        running = running.max(adjusted);
+        out[i] = Some(running);
+    }
+    out
 }
 
 /// Accumulators of a comparison: per variant, environment, outcome and measure.
@@ -231,6 +333,71 @@ impl CompareAccumulator {
         )
     }
 
+    /// The reported difference of variant `variant` from the baseline for one
+    /// outcome and measure, without the Holm adjustment (`contrasts` adds it):
+    /// paired when `paired` (common random numbers) and pairs exist, else Welch.
+    pub fn contrast(
+        &self,
+        variant: usize,
+        outcome: usize,
+        measure: usize,
+        paired: bool,
+    ) -> Contrast {
+        let welch = self.difference(variant, outcome, measure);
+        let base = self.pooled(0, outcome, measure).mean();
+        let relative = (base != 0.0 && base.is_finite()).then(|| welch.diff / base.abs());
+        let pairs = &self.paired[(variant * self.outcomes + outcome) * 2 + measure];
+        match paired.then(|| paired_test(pairs)).flatten() {
+            Some((ci, p)) => Contrast {
+                diff: welch.diff,
+                relative,
+                ci: Some(ci),
+                p_value: Some(p),
+                p_holm: None,
+                test: Test::Paired,
+            },
+            None => Contrast {
+                diff: welch.diff,
+                relative,
+                ci: welch.ci,
+                p_value: welch.p_value,
+                p_holm: None,
+                test: Test::Welch,
+            },
+        }
+    }
+
+    /// Every variant's contrast for one measure, `[variant][outcome]`, with
+    /// Holm-adjusted p-values over the family of all variants (but the
+    /// baseline) × outcomes. Row 0, the baseline, is all `None`.
+    pub fn contrasts(&self, measure: usize, paired: bool) -> Vec<Vec<Option<Contrast>>> {
+        let mut rows: Vec<Vec<Option<Contrast>>> = (0..self.variants)
+            .map(|a| {
+                (0..self.outcomes)
+                    .map(|o| (a != 0).then(|| self.contrast(a, o, measure, paired)))
+                    .collect()
+            })
+            .collect();
+        let ps: Vec<Option<f64>> = rows
+            .iter()
+            .flatten()
+            .map(|c| c.and_then(|c| c.p_value))
+            .collect();
+        let adjusted = holm(&ps);
+        for (c, p) in rows.iter_mut().flatten().zip(adjusted) {
+            if let Some(c) = c {
+                c.p_holm = p;
+            }
+        }
+        rows
+    }
+
+    /// Number of comparisons in a Holm family (variants but the baseline ×
+    /// outcomes).
+    pub fn family_size(&self) -> usize {
+        self.variants.saturating_sub(1) * self.outcomes
+    }
+
     /// Pooled (over environments) statistics of a variant's outcome.
     pub fn pooled(&self, variant: usize, outcome: usize, measure: usize) -> &Welford {
         &self.pooled[(variant * self.outcomes + outcome) * 2 + measure]
@@ -282,33 +449,72 @@ impl CompareAccumulator {
         Some(widest)
     }
 
-    /// Robustness of variant `variant` against variant 0 for an outcome and measure:
-    /// (environments, share in which the variant is better, mean, min and max difference).
+    /// Robustness of variant `variant` against variant 0 for an outcome and
+    /// measure across sampled environments. A difference counts as better
+    /// (or worse) only when it exceeds `meaningful` × |the baseline's mean in
+    /// that environment| in the direction `larger_better`, so noise-level
+    /// wins do not count.
     pub fn robustness(
         &self,
         variant: usize,
         outcome: usize,
         measure: usize,
         larger_better: Option<bool>,
-    ) -> (usize, Option<f64>, f64, f64, f64) {
-        let diffs: Vec<f64> = (0..self.environments)
+        meaningful: f64,
+    ) -> Robustness {
+        let pairs: Vec<(f64, f64)> = (0..self.environments)
             .map(|e| {
-                self.in_environment(variant, e, outcome, measure).mean()
-                    - self.in_environment(0, e, outcome, measure).mean()
+                let base = self.in_environment(0, e, outcome, measure).mean();
+                let diff = self.in_environment(variant, e, outcome, measure).mean() - base;
+                (diff, base)
             })
             .collect();
-        let n = diffs.len();
-        let better = larger_better.map(|up| {
-            diffs
-                .iter()
-                .filter(|d| if up { **d > 0.0 } else { **d < 0.0 })
-                .count() as f64
-                / n as f64
-        });
-        let mean = diffs.iter().sum::<f64>() / n as f64;
-        let min = diffs.iter().copied().fold(f64::INFINITY, f64::min);
-        let max = diffs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        (n, better, mean, min, max)
+        let n = pairs.len();
+        let share = |sign: f64| {
+            larger_better.map(|up| {
+                let dir = if up { sign } else { -sign };
+                pairs
+                    .iter()
+                    .filter(|(d, b)| dir * d > meaningful * b.abs() && *d != 0.0)
+                    .count() as f64
+                    / n as f64
+            })
+        };
+        let diffs = || pairs.iter().map(|p| p.0);
+        Robustness {
+            environments: n,
+            share_better: share(1.0),
+            share_worse: share(-1.0),
+            mean: diffs().sum::<f64>() / n as f64,
+            min: diffs().fold(f64::INFINITY, f64::min),
+            max: diffs().fold(f64::NEG_INFINITY, f64::max),
+        }
+    }
+}
+
+/// How a variant fares against the baseline across sampled environments
+/// (`robustness.csv`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Robustness {
+    /// Sampled environments.
+    pub environments: usize,
+    /// Share of environments where the variant is better by more than the
+    /// meaningful difference (`None` for a neutral metric).
+    pub share_better: Option<f64>,
+    /// Share where it is worse by more than the meaningful difference.
+    pub share_worse: Option<f64>,
+    /// Mean difference across environments.
+    pub mean: f64,
+    /// Smallest difference.
+    pub min: f64,
+    /// Largest difference.
+    pub max: f64,
+}
+
+impl Robustness {
+    /// A share as a number of environments (0 for a neutral metric's `None`).
+    pub fn count(&self, share: Option<f64>) -> usize {
+        (share.unwrap_or(0.0) * self.environments as f64).round() as usize
     }
 }
 
@@ -342,7 +548,7 @@ mod tests {
         }
         let d = welch(&a, &b);
         let (lo, hi) = d.ci.unwrap();
-        assert!(lo > 0.0 && hi > lo && d.p_value.unwrap() < 0.001 && d.effect_size.unwrap() > 1.0);
+        assert!(lo > 0.0 && hi > lo && d.p_value.unwrap() < 0.001);
         let d = welch(&c, &b);
         let (lo, hi) = d.ci.unwrap();
         assert!(lo < 0.0 && hi > 0.0, "{lo} {hi}");
@@ -406,10 +612,70 @@ mod tests {
             acc.add(0, env, &[[base, base]]);
             acc.add(1, env, &[[variant, variant]]);
         }
-        let (n, share, mean, min, max) = acc.robustness(1, 0, 0, Some(true));
-        assert_eq!(n, 3);
-        assert!((share.unwrap() - 2.0 / 3.0).abs() < 1e-12);
-        assert!((mean - 2.5 / 3.0).abs() < 1e-12 && min == -0.5 && max == 2.0);
+        let r = acc.robustness(1, 0, 0, Some(true), 0.0);
+        assert_eq!(r.environments, 3);
+        assert!((r.share_better.unwrap() - 2.0 / 3.0).abs() < 1e-12);
+        assert!((r.share_worse.unwrap() - 1.0 / 3.0).abs() < 1e-12);
+        assert!((r.mean - 2.5 / 3.0).abs() < 1e-12 && r.min == -0.5 && r.max == 2.0);
+        // For a metric where smaller is better the shares swap.
+        let r = acc.robustness(1, 0, 0, Some(false), 0.0);
+        assert!((r.share_better.unwrap() - 1.0 / 3.0).abs() < 1e-12);
+        assert_eq!(acc.robustness(1, 0, 0, None, 0.0).share_better, None);
+    }
+
+    #[test]
+    fn noise_level_wins_do_not_count_as_better() {
+        let mut acc = CompareAccumulator::new(2, 3, 1);
+        // +0.5 % and +0.2 % are noise at a 1 % meaningful difference; +20 % is not.
+        for (env, (base, variant)) in [(100.0, 100.5), (100.0, 100.2), (100.0, 120.0)]
+            .into_iter()
+            .enumerate()
+        {
+            acc.add(0, env, &[[base, base]]);
+            acc.add(1, env, &[[variant, variant]]);
+        }
+        let all = acc.robustness(1, 0, 0, Some(true), 0.0);
+        assert_eq!(all.share_better, Some(1.0));
+        let meaningful = acc.robustness(1, 0, 0, Some(true), 0.01);
+        assert!((meaningful.share_better.unwrap() - 1.0 / 3.0).abs() < 1e-12);
+        assert_eq!(meaningful.share_worse, Some(0.0));
+    }
+
+    #[test]
+    fn holm_multiplies_the_smallest_p_by_the_family_size_and_keeps_order() {
+        let p = [Some(0.01), Some(0.04), None, Some(0.03), Some(0.5)];
+        let h = holm(&p);
+        // m = 4: 0.01·4 = 0.04; 0.03·3 = 0.09; 0.04·2 = 0.08 → raised to 0.09; 0.5·1.
+        let want = [Some(0.04), Some(0.09), None, Some(0.09), Some(0.5)];
+        for (got, want) in h.iter().zip(want) {
+            match (got, want) {
+                (Some(g), Some(w)) => assert!((g - w).abs() < 1e-12, "{h:?}"),
+                (g, w) => assert_eq!(*g, w),
+            }
+        }
+        assert_eq!(holm(&[Some(0.6), Some(0.7)]), vec![Some(1.0), Some(1.0)]);
+    }
+
+    #[test]
+    fn contrasts_use_the_paired_test_with_common_random_numbers() {
+        let mut acc = CompareAccumulator::new(2, 1, 2);
+        for (r, (base, variant)) in [(1.0, 1.5), (3.0, 3.6), (5.0, 5.4)].into_iter().enumerate() {
+            acc.add_run(0, 0, r as u32, &[[base, base], [base, base]]);
+            acc.add_run(1, 0, r as u32, &[[variant, variant], [base, base]]);
+        }
+        let paired = acc.contrasts(0, true);
+        let c = paired[1][0].unwrap();
+        assert_eq!(c.test, Test::Paired);
+        assert!(c.excludes_zero() && c.p_value.unwrap() < 0.05, "{c:?}");
+        assert!((c.relative.unwrap() - 0.5 / 3.0).abs() < 1e-12);
+        // Two comparisons in the family: Holm doubles the smaller p.
+        let same = paired[1][1].unwrap();
+        assert_eq!(same.p_value, Some(1.0));
+        assert!((c.p_holm.unwrap() - 2.0 * c.p_value.unwrap()).abs() < 1e-12);
+        assert!(paired[0].iter().all(Option::is_none));
+        let welch = acc.contrasts(0, false)[1][0].unwrap();
+        assert_eq!(welch.test, Test::Welch);
+        assert!(!welch.excludes_zero(), "{welch:?}");
     }
 }
 

@@ -56,6 +56,10 @@ pub struct Run {
     pub key: String,
 }
 
+fn default_meaningful_difference() -> f64 {
+    super::spec::DEFAULT_MEANINGFUL_DIFFERENCE
+}
+
 /// A complete study plan.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
@@ -84,6 +88,15 @@ pub struct Plan {
     pub replicates: u32,
     /// Whether variants share random streams.
     pub common_random_numbers: bool,
+    /// `[compare] meaningful_difference`: the share of the baseline's mean a
+    /// difference must exceed to count in `robustness.csv` (analysis only:
+    /// plans differing in it are the same study).
+    #[serde(default = "default_meaningful_difference")]
+    pub meaningful_difference: f64,
+    /// `[compare] burn_in_policy`: under which policy variants are set up
+    /// and burnt in (already part of each cell's resolved scenario).
+    #[serde(default)]
+    pub burn_in_policy: super::spec::BurnInPolicy,
     /// The resolved scenario of every (variant, environment) cell, see [`Plan::cell`].
     pub scenarios: Vec<Scenario>,
     /// Every run, in assembly order (variant, environment, replicate).
@@ -584,6 +597,8 @@ mod tests {
             months: s.scenario.months,
             replicates,
             common_random_numbers: true,
+            meaningful_difference: 0.01,
+            burn_in_policy: Default::default(),
             model: crate::model_identity(),
             overrides: vec![],
             sensitivity: None,

@@ -32,7 +32,7 @@ use crate::engine::Simulation;
 use crate::metrics::{Distributions, N_METRICS};
 use crate::scenario::{BaseLoader, Scenario, ScenarioErrors};
 use crate::study::StoredRun;
-use crate::study::spec::{BASELINE, StudySpec, check_with_scenario, parse_spec};
+use crate::study::spec::{BASELINE, BurnInPolicy, StudySpec, check_with_scenario, parse_spec};
 use rayon::prelude::*;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -348,6 +348,8 @@ pub(super) fn plan_of(
         months: first.base.scenario.months,
         replicates: first.base.scenario.replicates,
         common_random_numbers: first.spec.compare.common_random_numbers,
+        meaningful_difference: first.spec.compare.meaningful_difference,
+        burn_in_policy: first.spec.compare.burn_in_policy,
         scenarios: vec![],
         runs: vec![],
         model: crate::model_identity(),
@@ -485,6 +487,37 @@ impl Outline {
     }
 }
 
+/// A cell set up and burnt in under its file's base scenario (with the
+/// environment, the variant's `[world]` keys and the command line), the
+/// variant's other overrides taking effect at month 0 as a change before
+/// the file's own changes (`BurnInPolicy::Baseline`). A command-line
+/// override keeps precedence over the variant's value of the same key.
+fn burnt_in_under_base(
+    base: &Scenario,
+    env: &[(String, String)],
+    variant: &[(String, String)],
+    cli: &[(String, String)],
+    origin: &str,
+) -> Result<Scenario, StudyError> {
+    let (world, policy): (Vec<_>, Vec<_>) = variant
+        .iter()
+        .cloned()
+        .partition(|(k, _)| k.starts_with("world."));
+    let setup: Vec<(String, String)> = env.iter().chain(&world).chain(cli).cloned().collect();
+    let mut cell = base
+        .with_checked_overrides(&setup, origin)
+        .map_err(StudyError::Scenario)?;
+    let set: Vec<(String, String)> = policy
+        .into_iter()
+        .filter(|(k, _)| !cli.iter().any(|(c, _)| c == k))
+        .collect();
+    if !set.is_empty() {
+        cell.changes
+            .insert(0, crate::scenario::Change { month: 0, set });
+    }
+    Ok(cell)
+}
+
 /// The overrides a plan holds in its variants and environments.
 pub fn plan_overrides(plan: &Plan) -> u64 {
     let variants: usize = plan.variants.iter().map(|a| a.overrides.len()).sum();
@@ -527,11 +560,16 @@ fn resolve_cells(
             } else {
                 format!("{} ({word} `{}`)", src.shown, variant.name)
             };
-            cells.push(
-                src.base
-                    .with_checked_overrides(&all, &origin)
-                    .map_err(StudyError::Scenario)?,
-            );
+            let cell = src
+                .base
+                .with_checked_overrides(&all, &origin)
+                .map_err(StudyError::Scenario)?;
+            cells.push(match plan.burn_in_policy {
+                BurnInPolicy::Variant => cell,
+                BurnInPolicy::Baseline => {
+                    burnt_in_under_base(&src.base, env, &variant.overrides, overrides, &origin)?
+                }
+            });
         }
     }
     if let Some(bad) = cells

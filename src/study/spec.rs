@@ -36,6 +36,37 @@ pub struct CompareSpec {
     pub window_months: u32,
     /// Whether all variants use the same random streams per replicate.
     pub common_random_numbers: bool,
+    /// Smallest difference, relative to the baseline's mean, that counts as
+    /// better or worse in `robustness.csv` (noise-level wins do not count).
+    pub meaningful_difference: f64,
+    /// Under which policy the county is set up and burnt in.
+    pub burn_in_policy: BurnInPolicy,
+}
+
+/// Under which policy a study's variants are set up and burnt in
+/// (`[compare] burn_in_policy`, `docs/studies.md`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BurnInPolicy {
+    /// Each variant from the start: its county is set up and burnt in under
+    /// its own policy, so variants already differ at month 0.
+    #[default]
+    Variant,
+    /// Every variant is set up and burnt in under the base scenario of its
+    /// file (the status quo); its own overrides take effect at month 0, as a
+    /// `[[changes]]` at month 0, so month 0 reads the status quo in every
+    /// variant and before/after readings compare like with like.
+    Baseline,
+}
+
+impl BurnInPolicy {
+    /// The name written in scenario files.
+    pub fn name(self) -> &'static str {
+        match self {
+            BurnInPolicy::Variant => "variant",
+            BurnInPolicy::Baseline => "baseline",
+        }
+    }
 }
 
 /// The design of a parameter sweep.
@@ -78,6 +109,9 @@ pub struct StudySpec {
     pub calibration: Option<CalibrationSpec>,
 }
 
+/// Default `[compare] meaningful_difference`: 1 % of the baseline's mean.
+pub const DEFAULT_MEANINGFUL_DIFFERENCE: f64 = 0.01;
+
 impl Default for CompareSpec {
     fn default() -> Self {
         CompareSpec {
@@ -87,6 +121,8 @@ impl Default for CompareSpec {
                 .collect(),
             window_months: 12,
             common_random_numbers: true,
+            meaningful_difference: DEFAULT_MEANINGFUL_DIFFERENCE,
+            burn_in_policy: BurnInPolicy::Variant,
         }
     }
 }
@@ -464,15 +500,35 @@ fn read_compare(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>, out: &mut Compa
                     "expected true or false".into(),
                 ),
             },
+            "meaningful_difference" => match as_number(v.get_ref()) {
+                Some(x) if (0.0..=1.0).contains(&x) => out.meaningful_difference = x,
+                _ => ctx.error(
+                    at,
+                    Some("compare.meaningful_difference".into()),
+                    "expected a number in 0 – 1 (a share of the baseline's mean, e.g. 0.01 for 1 %)"
+                        .into(),
+                ),
+            },
+            "burn_in_policy" => match v.get_ref().as_str() {
+                Some("variant") => out.burn_in_policy = BurnInPolicy::Variant,
+                Some("baseline") => out.burn_in_policy = BurnInPolicy::Baseline,
+                _ => ctx.error(
+                    at,
+                    Some("compare.burn_in_policy".into()),
+                    "expected \"variant\" (set up and burn in each variant under its own policy) or \"baseline\" (under the base scenario; the variant's policy starts at month 0)".into(),
+                ),
+            },
             other => {
-                let hint = suggest(
-                    other,
-                    ["outcomes", "window_months", "common_random_numbers"].into_iter(),
-                )
-                .map(|s| format!("did you mean `{s}`?"))
-                .unwrap_or_else(|| {
-                    "valid keys are outcomes, window_months, common_random_numbers".into()
-                });
+                const KEYS: [&str; 5] = [
+                    "outcomes",
+                    "window_months",
+                    "common_random_numbers",
+                    "meaningful_difference",
+                    "burn_in_policy",
+                ];
+                let hint = suggest(other, KEYS.into_iter())
+                    .map(|s| format!("did you mean `{s}`?"))
+                    .unwrap_or_else(|| format!("valid keys are {}", KEYS.join(", ")));
                 ctx.error(
                     k.span().start,
                     Some(format!("compare.{other}")),

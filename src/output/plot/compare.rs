@@ -242,7 +242,7 @@ fn forest_panels(
                 value: d,
                 lo: l,
                 hi: h,
-                relative: baseline.filter(|b| *b != 0.0).map(|b| d / b),
+                relative: baseline.filter(|b| *b != 0.0).map(|b| d / b.abs()),
             });
         }
         let unit = metric_unit(o);
