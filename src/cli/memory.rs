@@ -5,7 +5,7 @@
 //! The parsing is in pure functions of the files' contents, tested on
 //! samples; only [`memory_limit`] reads the files.
 
-use super::{Common, InputError};
+use super::{Common, InputError, TargetCi};
 use anyhow::Result;
 
 /// Where a memory limit comes from, for messages.
@@ -231,6 +231,9 @@ pub struct Estimate {
     pub simulations: u64,
     /// The study's plan (0 for `run`).
     pub plan: u64,
+    /// An adaptive study (`--target-ci`): the most runs it may grow to, and
+    /// its target (said on the plan line).
+    pub adaptive: Option<(u64, TargetCi)>,
 }
 
 /// Refuse to start when the estimate exceeds the limit; say the figures.
@@ -258,8 +261,15 @@ pub fn check_memory(estimate: Estimate, runs: usize, common: &Common) -> Result<
         LimitSource::Cgroup(path) => format!("cgroup limit {path}"),
     };
     if !common.quiet {
+        let grows = match estimate.adaptive {
+            Some((most, target)) if most > runs as u64 => format!(
+                " (adaptive: may grow to {} until every 95 % CI half-width ≤ {target})",
+                grassroots::output::report::count(most, "run")
+            ),
+            _ => String::new(),
+        };
         eprintln!(
-            "plan: {}; estimated peak memory {}{parts}{}",
+            "plan: {}{grows}; estimated peak memory {}{parts}{}",
             grassroots::output::report::count(runs as u64, "run"),
             human(total),
             limit

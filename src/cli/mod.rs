@@ -284,20 +284,385 @@ pub fn pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
     b.build().context("could not start worker threads")
 }
 
-/// A progress bar on stderr when it is a terminal and not `quiet`.
-pub fn progress(total: u64, what: &str, message: &str, quiet: bool) -> ProgressBar {
-    if quiet || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(total);
-    let template = format!(
-        "{{spinner}} {{msg}} [{{bar:30}}] {{pos}}/{{len}} {what}, {{elapsed}} (ETA {{eta}})"
-    );
-    bar.set_style(
-        ProgressStyle::with_template(&template)
+/// The environment variable setting the least interval between plain
+/// progress lines, in milliseconds ([`DEFAULT_INTERVAL_MS`] if unset).
+pub const INTERVAL_VAR: &str = "GRASSROOTS_PROGRESS_INTERVAL_MS";
+
+/// The least interval between plain progress lines: 10 s.
+pub const DEFAULT_INTERVAL_MS: u64 = 10_000;
+
+/// How far the work must advance between two plain lines (a long run still
+/// prints a line after [`QUIET_INTERVALS`] intervals if it advanced at all).
+const LINE_STEP: f64 = 0.10;
+
+/// After this many intervals without a line, a line is printed if the work
+/// advanced at all (5 minutes by default).
+const QUIET_INTERVALS: u32 = 30;
+
+/// Progress on stderr, as the work advances: a bar on a terminal, plain
+/// lines otherwise (a log of Slurm, nohup or CI), nothing with `--quiet`
+/// ([`progress`]).
+///
+/// It counts items (runs, replicates) and, for the share done and the ETA,
+/// the village-months the engine steps ([`Meter::steps`]), so that a run of
+/// one replicate advances smoothly. Totals add up as work is announced: a
+/// study that grows (`--target-ci`, calibration generations) grows its
+/// total instead of starting again from zero.
+pub struct Meter {
+    shared: std::sync::Arc<Shared>,
+    /// The display thread, until the meter finishes.
+    ticker: std::sync::Mutex<Option<std::thread::JoinHandle<()>>>,
+}
+
+/// What the meter's display thread and the workers share.
+struct Shared {
+    name: String,
+    unit: &'static str,
+    /// The most items the work may grow to (an adaptive study), shown beside the total.
+    ceiling: std::sync::atomic::AtomicU64,
+    items: std::sync::atomic::AtomicU64,
+    items_total: std::sync::atomic::AtomicU64,
+    steps: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    steps_total: std::sync::atomic::AtomicU64,
+    started: std::time::Instant,
+    mode: Mode,
+    /// Set when the meter finishes, to stop the display thread at once.
+    stop: std::sync::Mutex<bool>,
+    wake: std::sync::Condvar,
+}
+
+/// How the meter shows progress.
+enum Mode {
+    Hidden,
+    Bar(ProgressBar),
+    /// Plain lines at least this far apart.
+    Lines(std::time::Duration),
+}
+
+/// Progress of the work named `name`, counted in `unit` (`runs`,
+/// `replicates`): a bar on stderr when it is a terminal, plain lines (no
+/// terminal codes) at intervals when it is not, nothing when `quiet`.
+pub fn progress(unit: &'static str, name: &str, quiet: bool) -> Meter {
+    let mode = if quiet {
+        Mode::Hidden
+    } else if std::io::stderr().is_terminal() {
+        // Hidden until its first state is set (`display`).
+        let bar = ProgressBar::with_draw_target(Some(0), indicatif::ProgressDrawTarget::hidden());
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{spinner} {msg} [{bar:30}] {percent:>3} %, {elapsed} (ETA {eta})",
+            )
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> "),
-    );
-    bar.set_message(message.to_string());
-    bar
+        );
+        Mode::Bar(bar)
+    } else {
+        Mode::Lines(line_interval())
+    };
+    Meter::new(unit, name, mode)
+}
+
+/// The interval between plain lines: [`INTERVAL_VAR`] or the default.
+fn line_interval() -> std::time::Duration {
+    let ms = match std::env::var(INTERVAL_VAR) {
+        Err(_) => DEFAULT_INTERVAL_MS,
+        Ok(v) => v.trim().parse::<u64>().unwrap_or_else(|_| {
+            eprintln!(
+                "warning: {INTERVAL_VAR}={v} is not a whole number of milliseconds; progress lines every {} s",
+                DEFAULT_INTERVAL_MS / 1000
+            );
+            DEFAULT_INTERVAL_MS
+        }),
+    };
+    std::time::Duration::from_millis(ms)
+}
+
+/// A duration as people read it: `12.3 s`, `4 min 05 s`, `2 h 03 min`.
+pub fn human_duration(seconds: f64) -> String {
+    if !seconds.is_finite() || seconds < 0.0 {
+        return "unknown".into();
+    }
+    if seconds < 60.0 {
+        return format!("{seconds:.1} s");
+    }
+    let whole = seconds.round() as u64;
+    if whole < 3600 {
+        format!("{} min {:02} s", whole / 60, whole % 60)
+    } else {
+        format!("{} h {:02} min", whole / 3600, whole % 3600 / 60)
+    }
+}
+
+impl Shared {
+    /// The share of the work done, from village-months where counted.
+    fn fraction(&self) -> f64 {
+        use std::sync::atomic::Ordering::Relaxed;
+        let (done, total) = match self.steps_total.load(Relaxed) {
+            0 => (self.items.load(Relaxed), self.items_total.load(Relaxed)),
+            t => (self.steps.load(Relaxed), t),
+        };
+        if total == 0 {
+            0.0
+        } else {
+            (done as f64 / total as f64).min(1.0)
+        }
+    }
+
+    /// `NAME: 40/120 runs`, then `(33 %)` if `percent` is given, with an
+    /// adaptive study's ceiling: `(33 %, may grow to 6400 runs)`.
+    fn counts(&self, percent: Option<u64>) -> String {
+        use std::sync::atomic::Ordering::Relaxed;
+        let total = self.items_total.load(Relaxed);
+        let ceiling = self.ceiling.load(Relaxed);
+        let mut notes = Vec::new();
+        if let Some(p) = percent {
+            notes.push(format!("{p} %"));
+        }
+        if ceiling > total {
+            notes.push(format!("may grow to {ceiling} {}", self.unit));
+        }
+        let notes = match notes.is_empty() {
+            true => String::new(),
+            false => format!(" ({})", notes.join(", ")),
+        };
+        format!(
+            "{}: {}/{total} {}{notes}",
+            self.name,
+            self.items.load(Relaxed),
+            self.unit
+        )
+    }
+
+    /// A plain progress line: `[grassroots] NAME: 40/120 runs (33 %), 12.3 s
+    /// elapsed, ETA 24 s` (`done` at the end instead of the ETA).
+    fn line(&self, finished: bool) -> String {
+        let fraction = self.fraction();
+        let elapsed = self.started.elapsed().as_secs_f64();
+        let eta = if finished {
+            "done".to_string()
+        } else if fraction > 0.0 {
+            format!(
+                "ETA {}",
+                human_duration(elapsed * (1.0 - fraction) / fraction)
+            )
+        } else {
+            "ETA unknown".to_string()
+        };
+        format!(
+            "[grassroots] {}, {} elapsed, {eta}",
+            self.counts(Some((fraction * 100.0).floor() as u64)),
+            human_duration(elapsed)
+        )
+    }
+
+    /// Bring the bar up to date.
+    fn draw(&self, bar: &ProgressBar) {
+        use std::sync::atomic::Ordering::Relaxed;
+        let (done, total) = match self.steps_total.load(Relaxed) {
+            0 => (self.items.load(Relaxed), self.items_total.load(Relaxed)),
+            t => (self.steps.load(Relaxed).min(t), t),
+        };
+        bar.set_length(total);
+        bar.set_position(done);
+        bar.set_message(self.counts(None));
+    }
+
+    /// Wait up to `wait`; whether the meter was stopped.
+    fn stopped_after(&self, wait: std::time::Duration) -> bool {
+        let stop = self.stop.lock().unwrap_or_else(|e| e.into_inner());
+        let (stop, _) = self
+            .wake
+            .wait_timeout_while(stop, wait, |s| !*s)
+            .unwrap_or_else(|e| e.into_inner());
+        *stop
+    }
+}
+
+/// Print a progress line on stderr; a closed stderr (`2>&-`, a reader gone)
+/// is ignored rather than stopping the work.
+fn say(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
+}
+
+/// The display thread: redraws the bar, or prints a plain line when the
+/// interval has passed and the work advanced by [`LINE_STEP`] (or at all,
+/// after [`QUIET_INTERVALS`] intervals).
+fn display(shared: &Shared) {
+    match &shared.mode {
+        Mode::Hidden => {}
+        Mode::Bar(bar) => {
+            // Drawn once there is work: an empty bar would show 100 %.
+            let mut ticking = false;
+            while !shared.stopped_after(std::time::Duration::from_millis(100)) {
+                if shared
+                    .items_total
+                    .load(std::sync::atomic::Ordering::Relaxed)
+                    == 0
+                {
+                    continue;
+                }
+                shared.draw(bar);
+                if !ticking {
+                    bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+                    bar.enable_steady_tick(std::time::Duration::from_millis(100));
+                    ticking = true;
+                }
+            }
+        }
+        Mode::Lines(interval) => {
+            let tick = (*interval).clamp(
+                std::time::Duration::from_millis(20),
+                std::time::Duration::from_millis(200),
+            );
+            let mut last = (std::time::Instant::now(), 0.0);
+            while !shared.stopped_after(tick) {
+                let fraction = shared.fraction();
+                let since = last.0.elapsed();
+                let advanced = fraction - last.1;
+                if since >= *interval
+                    && (advanced >= LINE_STEP
+                        || (advanced > 0.0 && since >= *interval * QUIET_INTERVALS))
+                {
+                    say(&shared.line(false));
+                    last = (std::time::Instant::now(), fraction);
+                }
+            }
+        }
+    }
+}
+
+impl Meter {
+    fn new(unit: &'static str, name: &str, mode: Mode) -> Meter {
+        let shared = std::sync::Arc::new(Shared {
+            name: name.to_string(),
+            unit,
+            ceiling: Default::default(),
+            items: Default::default(),
+            items_total: Default::default(),
+            steps: Default::default(),
+            steps_total: Default::default(),
+            started: std::time::Instant::now(),
+            mode,
+            stop: std::sync::Mutex::new(false),
+            wake: std::sync::Condvar::new(),
+        });
+        let ticker = match shared.mode {
+            Mode::Hidden => None,
+            _ => {
+                let s = shared.clone();
+                std::thread::Builder::new()
+                    .name("progress".into())
+                    .spawn(move || display(&s))
+                    .ok()
+            }
+        };
+        Meter {
+            shared,
+            ticker: std::sync::Mutex::new(ticker),
+        }
+    }
+
+    /// `items` more items, stepping `village_months` more village-months, are to run.
+    pub fn add_work(&self, items: u64, village_months: u64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.shared.items_total.fetch_add(items, Relaxed);
+        self.shared.steps_total.fetch_add(village_months, Relaxed);
+    }
+
+    /// `items` more items are to run.
+    pub fn add_items(&self, items: u64) {
+        self.add_work(items, 0);
+    }
+
+    /// `village_months` more village-months are to be stepped.
+    pub fn add_steps(&self, village_months: u64) {
+        self.add_work(0, village_months);
+    }
+
+    /// The work may grow to `items` items in all (an adaptive study).
+    pub fn set_ceiling(&self, items: u64) {
+        self.shared
+            .ceiling
+            .store(items, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// The counter of village-months stepped, for the engine
+    /// (`Simulation::counting`).
+    pub fn steps(&self) -> std::sync::Arc<std::sync::atomic::AtomicU64> {
+        self.shared.steps.clone()
+    }
+
+    /// One item finished.
+    pub fn item_done(&self) {
+        self.shared
+            .items
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Run `f` (which prints) without the bar drawn over its output.
+    pub fn suspend<R>(&self, f: impl FnOnce() -> R) -> R {
+        match &self.shared.mode {
+            Mode::Bar(bar) => bar.suspend(f),
+            _ => f(),
+        }
+    }
+
+    /// Stop the display thread; whether it was running.
+    fn stop(&self) -> bool {
+        *self.shared.stop.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        self.shared.wake.notify_all();
+        let ticker = self.ticker.lock().unwrap_or_else(|e| e.into_inner()).take();
+        match ticker {
+            Some(t) => {
+                let _ = t.join();
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The work is done: clear the bar, or print the final plain line (if
+    /// there was any work). Only the first call does anything.
+    pub fn finish(&self) {
+        if !self.stop() {
+            return;
+        }
+        match &self.shared.mode {
+            Mode::Bar(bar) => bar.finish_and_clear(),
+            Mode::Lines(_) => {
+                let s = &self.shared;
+                let total = s.items_total.load(std::sync::atomic::Ordering::Relaxed);
+                if total > 0 {
+                    say(&s.line(true));
+                }
+            }
+            Mode::Hidden => {}
+        }
+    }
+}
+
+impl grassroots::study::runner::Progress for Meter {
+    fn start(&self, runs: usize) {
+        self.add_items(runs as u64);
+    }
+    fn start_steps(&self, village_months: u64) {
+        self.add_steps(village_months);
+    }
+    fn steps(&self) -> Option<std::sync::Arc<std::sync::atomic::AtomicU64>> {
+        Some(Meter::steps(self))
+    }
+    fn done(&self) {
+        self.item_done();
+    }
+}
+
+impl Drop for Meter {
+    /// On an error: stop the display and clear the bar, without a final line.
+    fn drop(&mut self) {
+        self.stop();
+        if let Mode::Bar(bar) = &self.shared.mode {
+            bar.finish_and_clear();
+        }
+    }
 }

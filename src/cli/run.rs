@@ -46,6 +46,7 @@ pub fn run(file: &Path, common: &Common, per_village: bool) -> Result<()> {
         Estimate {
             simulations: estimate_run_memory(&s, concurrent, per_village),
             plan: 0,
+            adaptive: None,
         },
         s.scenario.replicates as usize,
         common,
@@ -58,19 +59,14 @@ pub fn run(file: &Path, common: &Common, per_village: bool) -> Result<()> {
         common.force,
         &command_text(),
     )?;
-    let bar = progress(
-        u64::from(s.scenario.replicates),
-        "replicates",
-        &s.scenario.name,
-        common.quiet,
-    );
+    // Counted in village-months: a run of one replicate advances smoothly.
+    let meter = progress("replicates", &s.scenario.name, common.quiet);
     let started = Instant::now();
-    let on_done = || bar.inc(1);
     let runs = pool.install(|| {
-        study::run_replicates_detailed(&s, 0, s.scenario.replicates, per_village, &on_done)
+        study::run_replicates_detailed(&s, 0, s.scenario.replicates, per_village, &meter)
     });
     let wall = started.elapsed().as_secs_f64();
-    bar.finish_and_clear();
+    meter.finish();
     let summaries = study::summarize_runs(&runs);
     let question = super::question_overrides(&given);
     let info = manifest::RunInfo {

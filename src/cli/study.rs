@@ -19,7 +19,6 @@ use grassroots::study::plan::{Plan, StudyKind, StudySize, estimate_memory};
 use grassroots::study::runner::{
     Outline, Progress, Results, RunError, Study, StudyFile, target_ci,
 };
-use indicatif::ProgressBar;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -76,6 +75,7 @@ fn check_plan_memory(outline: &Outline, size: &StudySize, common: &Common) -> Re
             Estimate {
                 simulations: 0,
                 plan: needed,
+                adaptive: None,
             },
             size.runs as usize,
             common,
@@ -135,7 +135,7 @@ pub fn calibrate(file: &Path, common: &Common, shard: Option<Shard>) -> Result<(
         cells: plan.variants.len() as u64,
         runs: per_generation as u64,
     };
-    check_study_memory(plan, &size, threads, per_generation, common)?;
+    check_study_memory(plan, &size, threads, per_generation, None, common)?;
     let shown = out.clone();
     let (_lock, out, store) = open_study_dir(plan, &out, common)?;
     let started = Instant::now();
@@ -161,11 +161,14 @@ pub fn calibrate(file: &Path, common: &Common, shard: Option<Shard>) -> Result<(
         );
     }
     let bar = Bar {
-        bar: progress(0, "runs", &plan.name, common.quiet),
+        meter: progress("runs", &plan.name, common.quiet),
         store: &store,
         damaged: Default::default(),
     };
-    let line = bar.bar.clone();
+    // Generations are run as they come: the total grows by each one's runs.
+    bar.meter
+        .set_ceiling(u64::from(spec.generations) * per_generation as u64);
+    let line = &bar.meter;
     let quiet = common.quiet;
     let total = spec.generations;
     let generations = pool
@@ -189,7 +192,7 @@ pub fn calibrate(file: &Path, common: &Common, shard: Option<Shard>) -> Result<(
             CalibrationError::Run(e) => run_error(e),
             e @ CalibrationError::NoFiniteSummary { .. } => InputError(e.to_string()).into(),
         })?;
-    bar.bar.finish_and_clear();
+    bar.finish();
     let files = study::replace_results(plan, &out, &command_line(), || {
         grassroots::output::calibration::write(plan, &source.base, spec, &generations, &out)
     })?;
@@ -221,12 +224,14 @@ pub fn calibrate(file: &Path, common: &Common, shard: Option<Shard>) -> Result<(
 }
 
 /// The pre-run memory check of a study: the largest cell's simulation on
-/// each thread that will be busy with the `planned` runs, and the plan.
+/// each thread that will be busy with the `planned` runs, and the plan;
+/// `adaptive`: the most runs an adaptive study may grow to, and its target.
 fn check_study_memory(
     plan: &Plan,
     size: &StudySize,
     threads: usize,
     planned: usize,
+    adaptive: Option<(u64, TargetCi)>,
     common: &Common,
 ) -> Result<()> {
     let biggest = plan
@@ -242,6 +247,7 @@ fn check_study_memory(
                 size,
                 grassroots::study::runner::plan_overrides(plan),
             ),
+            adaptive,
         },
         planned,
         common,
@@ -298,9 +304,10 @@ fn run_shard(
     Ok(())
 }
 
-/// A progress bar and warnings on the terminal, as the library reports.
+/// Progress (a bar, or plain lines without a terminal) and warnings on
+/// stderr, as the library reports.
 struct Bar<'a> {
-    bar: ProgressBar,
+    meter: super::Meter,
     store: &'a Store,
     /// Damaged stored runs reported so far.
     damaged: std::sync::atomic::AtomicUsize,
@@ -315,7 +322,7 @@ impl Progress for Bar<'_> {
             .damaged
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         if seen < DAMAGED_NAMED {
-            self.bar.suspend(|| {
+            self.meter.suspend(|| {
                 eprintln!(
                     "warning: {}: damaged stored run ({why}); running it again",
                     self.store.path(key).display()
@@ -324,11 +331,24 @@ impl Progress for Bar<'_> {
         }
     }
     fn start(&self, runs: usize) {
-        self.bar.set_length(runs as u64);
-        self.bar.set_position(0);
+        self.meter.start(runs);
+    }
+    fn start_steps(&self, village_months: u64) {
+        self.meter.start_steps(village_months);
+    }
+    fn steps(&self) -> Option<std::sync::Arc<std::sync::atomic::AtomicU64>> {
+        Progress::steps(&self.meter)
     }
     fn done(&self) {
-        self.bar.inc(1);
+        self.meter.done();
+    }
+}
+
+impl Bar<'_> {
+    /// The work is done: clear the bar or print the final line (the count
+    /// of damaged runs beyond those named follows on drop).
+    fn finish(&self) {
+        self.meter.finish();
     }
 }
 
@@ -357,12 +377,12 @@ fn run_missing(
     common: &Common,
 ) -> Result<usize> {
     let bar = Bar {
-        bar: progress(0, "runs", &study.plan.name, common.quiet),
+        meter: progress("runs", &study.plan.name, common.quiet),
         store,
         damaged: Default::default(),
     };
     let ran = pool.install(|| study.run_missing(store, shard, None, &bar));
-    bar.bar.finish_and_clear();
+    bar.finish();
     ran.map_err(run_error)
 }
 
@@ -393,7 +413,10 @@ fn run_study(
         Some(s) => study.plan.shard(s.k, s.n).count(),
         None => study.plan.runs.len(),
     };
-    check_study_memory(&study.plan, size, threads, planned, common)?;
+    // An adaptive study says how far it may grow (its memory is estimated
+    // at that size).
+    let adaptive = target.map(|(t, _)| (size.runs, t));
+    check_study_memory(&study.plan, size, threads, planned, adaptive, common)?;
     let shown = out.clone();
     let (_lock, out, store) = open_study_dir(&study.plan, &out, common)?;
     let started = Instant::now();
@@ -413,10 +436,16 @@ fn run_study(
         None => run_missing(&study, &store, None, &pool, common)?,
         Some((target, cap)) => {
             let bar = Bar {
-                bar: progress(0, "runs", &study.plan.name, common.quiet),
+                meter: progress("runs", &study.plan.name, common.quiet),
                 store: &store,
                 damaged: Default::default(),
             };
+            // Each round's runs add to the total, up to the cap (in distinct
+            // runs: variants identical under common random numbers share theirs).
+            let distinct = study.keys().len() as u64;
+            let planned = (study.plan.runs.len() as u64).max(1);
+            bar.meter
+                .set_ceiling(size.runs.saturating_mul(distinct) / planned);
             let outcome = pool
                 .install(|| {
                     target_ci(&mut study, &store, target, cap, None, &bar, &mut |plan| {
@@ -424,7 +453,7 @@ fn run_study(
                     })
                 })
                 .map_err(run_error)?;
-            bar.bar.finish_and_clear();
+            bar.finish();
             study::write_plan(&out, &study.plan)?;
             if !common.quiet {
                 let replicates = study.plan.replicates;

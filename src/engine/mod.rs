@@ -22,6 +22,8 @@ use crate::rules::{
 };
 use crate::scenario::Scenario;
 use rayon::prelude::*;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// One replicate of a scenario, advanced month by month.
 #[derive(Debug)]
@@ -38,6 +40,8 @@ pub struct Simulation {
     tallies: Vec<Tally>,
     adoption: Vec<f64>,
     assessment_score: f64,
+    /// Village-months stepped are added here, if given ([`Simulation::counting`]).
+    counter: Option<Arc<AtomicU64>>,
 }
 
 /// One village-month: every step of [`SCHEDULE`] in order
@@ -69,7 +73,25 @@ impl Simulation {
             tallies: Vec::new(),
             adoption: Vec::new(),
             assessment_score: 0.0,
+            counter: None,
         }
+    }
+
+    /// Add to `counter` every village-month this simulation steps, as each
+    /// month's villages have stepped (for a progress display: a run of one
+    /// replicate advances month by month). It is one relaxed atomic add per
+    /// month that nothing in the model reads: results are the same with or
+    /// without a counter, at any thread count.
+    pub fn counting(mut self, counter: Arc<AtomicU64>) -> Self {
+        self.counter = Some(counter);
+        self
+    }
+
+    /// The village-months a full run of `scenario` steps
+    /// ([`Simulation::run_detailed`]): villages × (burn-in + recorded months).
+    pub fn village_months(scenario: &Scenario) -> u64 {
+        u64::from(scenario.world.villages)
+            * (u64::from(scenario.scenario.burn_in_months) + u64::from(scenario.scenario.months))
     }
 
     /// The villages in their current state.
@@ -111,6 +133,11 @@ impl Simulation {
             .par_iter_mut()
             .map(|v| step_village(v, &ctx))
             .collect_into_vec(&mut self.tallies);
+        // One add per month, after the villages' parallel step: nothing in
+        // the loop over villages changes.
+        if let Some(c) = &self.counter {
+            c.fetch_add(self.villages.len() as u64, Ordering::Relaxed);
+        }
         let mut county = CountyTally::default();
         for t in &self.tallies {
             county.add(t);
@@ -359,6 +386,22 @@ mod tests {
         }
         // The run records the same.
         assert_eq!(Simulation::new(&s, 4).run_detailed(false).distributions, d);
+    }
+
+    #[test]
+    fn the_village_month_counter_reaches_its_total_and_changes_nothing() {
+        let mut s = small();
+        s.scenario.burn_in_months = 5;
+        let counter = Arc::new(AtomicU64::new(0));
+        let counted = Simulation::new(&s, 7)
+            .counting(counter.clone())
+            .run_detailed(true);
+        assert_eq!(Simulation::village_months(&s), 6 * (5 + 24));
+        assert_eq!(
+            counter.load(Ordering::Relaxed),
+            Simulation::village_months(&s)
+        );
+        assert_eq!(counted, Simulation::new(&s, 7).run_detailed(true));
     }
 
     #[test]

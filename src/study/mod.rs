@@ -57,17 +57,33 @@ pub fn run_replicates(
     n: u32,
     on_done: &(dyn Fn() + Sync),
 ) -> Vec<ReplicateRun> {
-    run_replicates_detailed(s, variant, n, false, on_done)
+    run_replicates_detailed(s, variant, n, false, &OnDone(on_done))
 }
 
-/// [`run_replicates`], also keeping every village's rows when `per_village`.
+/// A closure called as each run finishes, as a [`runner::Progress`].
+struct OnDone<'a>(&'a (dyn Fn() + Sync));
+
+impl runner::Progress for OnDone<'_> {
+    fn done(&self) {
+        (self.0)()
+    }
+}
+
+/// [`run_replicates`], also keeping every village's rows when `per_village`;
+/// `progress` hears of the `n` replicates and their village-months
+/// ([`Simulation::village_months`]) before they start, is given each
+/// village-month as it is stepped if it asks ([`runner::Progress::steps`]),
+/// and hears of each replicate as it finishes. Results do not depend on it.
 pub fn run_replicates_detailed(
     s: &Scenario,
     variant: u64,
     n: u32,
     per_village: bool,
-    on_done: &(dyn Fn() + Sync),
+    progress: &dyn runner::Progress,
 ) -> Vec<ReplicateRun> {
+    progress.start(n as usize);
+    progress.start_steps(u64::from(n) * Simulation::village_months(s));
+    let steps = progress.steps();
     let mut out = Vec::with_capacity(n as usize);
     // At most one replicate per worker thread is alive at a time: without the
     // chunks, a thread waiting inside a replicate's parallel village loop
@@ -78,8 +94,12 @@ pub fn run_replicates_detailed(
             .into_par_iter()
             .map(|replicate| {
                 let seed = rng::replicate_seed(s.scenario.seed, variant, u64::from(replicate));
-                let recorded = Simulation::new(s, seed).run_detailed(per_village);
-                on_done();
+                let mut sim = Simulation::new(s, seed);
+                if let Some(c) = &steps {
+                    sim = sim.counting(c.clone());
+                }
+                let recorded = sim.run_detailed(per_village);
+                progress.done();
                 ReplicateRun {
                     replicate,
                     seed,

@@ -35,6 +35,8 @@ use crate::study::StoredRun;
 use crate::study::spec::{BASELINE, BurnInPolicy, StudySpec, check_with_scenario, parse_spec};
 use rayon::prelude::*;
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 
 /// A study's inputs are invalid: each message says where and what to do.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -268,11 +270,26 @@ pub trait RunStore: Sync {
 
 /// What a study reports while it runs (a progress bar, warnings); `()`
 /// reports nothing.
+///
+/// A study that grows — [`target_ci`] adding replicates, a calibration's
+/// generations — announces each further batch with [`Progress::start`] and
+/// [`Progress::start_steps`] again: the announcements add up to the work of
+/// the study so far.
 pub trait Progress: Sync {
     /// A stored run is damaged (`why`) and will be run again.
     fn damaged(&self, _key: &str, _why: &str) {}
     /// `runs` runs are about to run.
     fn start(&self, _runs: usize) {}
+    /// The runs just announced by [`Progress::start`] will step
+    /// `village_months` village-months in all (see
+    /// [`Simulation::village_months`]).
+    fn start_steps(&self, _village_months: u64) {}
+    /// A counter the engine adds each village-month it steps to
+    /// ([`Simulation::counting`]), so that a study of few large runs shows
+    /// progress within its runs; `None` (the default): not counted.
+    fn steps(&self) -> Option<Arc<AtomicU64>> {
+        None
+    }
     /// One run finished.
     fn done(&self) {}
 }
@@ -681,6 +698,15 @@ impl Study {
         }
         let todo: Vec<&Run> = todo.into_iter().map(|(r, _)| r).collect();
         progress.start(todo.len());
+        progress.start_steps(
+            todo.iter()
+                .map(|r| {
+                    Simulation::village_months(
+                        &self.plan.scenarios[self.plan.cell(r.variant, r.environment)],
+                    )
+                })
+                .sum(),
+        );
         let run = || self.run(&todo, store, progress);
         match threads {
             None => run(),
@@ -702,12 +728,17 @@ impl Study {
     ) -> Result<usize, S::Error> {
         // At most one run per worker thread is alive at a time (see
         // `study::run_replicates`), so memory follows the estimate.
+        let steps = progress.steps();
         for batch in todo.chunks(rayon::current_num_threads().max(1)) {
             let results: Vec<Result<(), S::Error>> = batch
                 .par_iter()
                 .map(|r| {
                     let s = &self.plan.scenarios[self.plan.cell(r.variant, r.environment)];
-                    let recorded = Simulation::new(s, r.seed).run_detailed(false);
+                    let mut sim = Simulation::new(s, r.seed);
+                    if let Some(c) = &steps {
+                        sim = sim.counting(c.clone());
+                    }
+                    let recorded = sim.run_detailed(false);
                     let result = store.write(
                         &r.key,
                         &StoredRun {
