@@ -123,6 +123,36 @@ fn a_baseline_burn_in_makes_month_0_read_the_status_quo_in_every_variant() {
 }
 
 #[test]
+fn a_baseline_burn_in_keeps_set_up_keys_in_the_set_up() {
+    let (_t, dir) = temp();
+    let file = write_study(&dir, Some("baseline"));
+    let mut text = std::fs::read_to_string(&file).unwrap();
+    text.push_str("\n[[variants]]\nname = \"richer\"\n\"environment.market_development\" = 0.9\n");
+    std::fs::write(&file, text).unwrap();
+    let out = dir.join("out");
+    ok(&["compare", &file, "-q", "--out", out.to_str().unwrap()]);
+    let summary = csv_rows(&out.join("summary.csv"));
+    // The initial market development is read only at set-up: as a change at
+    // month 0 it would do nothing, so it stays in the set-up and the richer
+    // county differs from month 0 on.
+    let gap = |m| {
+        at(&summary, "richer", "realised_service", m)
+            - at(&summary, "baseline", "realised_service", m)
+    };
+    assert!(
+        gap(0).abs() > 1e-6 && gap(23).abs() > 1e-6,
+        "{} {}",
+        gap(0),
+        gap(23)
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["burn_in_policy"], "baseline");
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(report.contains("burn_in_policy = \"baseline\""), "{report}");
+}
+
+#[test]
 fn a_bad_burn_in_policy_names_the_key_and_the_choices() {
     let (_t, dir) = temp();
     let file = write_study(&dir, Some("status_quo"));

@@ -570,26 +570,33 @@ fn report(plan: &Plan, results: &Results) {
     }
     let acc = &results.outcomes;
     println!(
-        "over the last {}: {}",
+        "over the last {}: {}; p_holm: p adjusted by Holm's method over {}",
         count(plan.window_months, "month"),
-        report::contrast_legend(plan, acc)
+        report::contrast_legend(plan),
+        count(
+            acc.family_size(WINDOW, plan.common_random_numbers) as u64,
+            "comparison"
+        )
     );
     let contrasts = acc.contrasts(WINDOW, plan.common_random_numbers);
     for (a, variant) in plan.variants.iter().enumerate().skip(1) {
         for (o, outcome) in plan.outcomes.iter().enumerate() {
             let Some(c) = contrasts[a][o] else { continue };
             let star = if c.excludes_zero() { "*" } else { " " };
-            // sig4 leaves a missing or infinite bound empty.
-            let (lo, hi) = c.ci.unwrap_or((f64::NAN, f64::NAN));
+            let ci = match c.ci {
+                Some((lo, hi)) => format!("[{}, {}]", sig4(lo), sig4(hi)),
+                None => "(no CI)".into(),
+            };
             println!(
-                "  {:<24} {:<26} {:>11} [{}, {}] {:>8} {star}  p_holm {}",
+                "  {:<24} {:<26} {:>11} {ci} {:>8} {star}  p_holm {}",
                 variant.name,
                 outcome,
                 sig4(c.diff),
-                sig4(lo),
-                sig4(hi),
                 report::percent(c.relative),
-                report::p_text(c.p_holm)
+                match c.p_holm {
+                    Some(_) => report::p_text(c.p_holm),
+                    None => "—".into(),
+                }
             );
         }
     }

@@ -303,7 +303,9 @@ pub fn comparison<W: Write>(w: &mut Csv<W>, plan: &Plan, results: &Results) -> c
                     number(versus(d.ci.map(|c| c.1))),
                     number(paired.map(|c| c.0)),
                     number(paired.map(|c| c.1)),
-                    c.map(|c| c.test.name().to_string()).unwrap_or_default(),
+                    c.filter(|c| c.p_value.is_some())
+                        .map(|c| c.test.name().to_string())
+                        .unwrap_or_default(),
                     number(c.and_then(|c| c.p_value)),
                     number(c.and_then(|c| c.p_holm)),
                     number(

@@ -235,18 +235,16 @@ impl Context<'_> {
         self.manifest.get("months").and_then(Value::as_u64)
     }
 
-    /// Months averaged for a run's last column: the last assessment period
-    /// (`incentive.assessment_period_months` of the resolved scenario, 12
-    /// when absent), or the whole run if shorter, as in the terminal and
-    /// report.md (`study::analysis::final_window`).
+    /// Months averaged for a run's last column: the manifest's
+    /// `window_months` (the last assessment period,
+    /// `study::analysis::final_window`), 12 for a manifest without one.
     fn run_window(&self) -> usize {
-        let period = self
-            .scenario
-            .and_then(|s| s.get("incentive"))
-            .and_then(|i| i.get("assessment_period_months"))
+        let months = self.months().unwrap_or(12).max(1);
+        self.manifest
+            .get("window_months")
             .and_then(Value::as_u64)
-            .unwrap_or(12);
-        period.clamp(1, self.months().unwrap_or(period).max(1)) as usize
+            .unwrap_or(12)
+            .clamp(1, months) as usize
     }
 
     /// Replicates per variant (and environment).

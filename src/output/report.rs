@@ -119,6 +119,7 @@ pub fn p_text(p: Option<f64>) -> String {
 /// A relative difference as a signed percentage ("+21.6 %"), "—" without one.
 pub fn percent(relative: Option<f64>) -> String {
     match relative {
+        Some(r) if r == 0.0 => "0 %".into(),
         Some(r) if r.is_finite() => {
             let p = 100.0 * r;
             let digits = if p.abs() >= 10.0 { 0 } else { 1 };
@@ -138,23 +139,26 @@ pub fn contrast_cell(c: &Contrast) -> String {
     format!("{}{ci} {}{star}", sig4(c.diff), percent(c.relative))
 }
 
-/// What the intervals, marks and p-values of a comparison's report are,
+/// What the differences, intervals and marks of a comparison's report are,
 /// in one sentence.
-pub fn contrast_legend(plan: &Plan, acc: &CompareAccumulator) -> String {
+pub fn contrast_legend(plan: &Plan) -> String {
     let interval = if plan.common_random_numbers {
         "paired 95 % CI of the per-replicate differences (common random numbers)"
     } else {
         "Welch 95 % CI"
     };
     format!(
-        "difference from the baseline [{interval}], relative to the baseline's mean; * the CI excludes 0; p adjusted by Holm's method over {}",
-        count(acc.family_size() as u64, "comparison")
+        "difference from the baseline [{interval}] and in % of the baseline's mean (its absolute value); * the CI excludes 0"
     )
 }
 
-/// How many differences are marked, and how many survive Holm's adjustment,
-/// with what chance alone would mark.
+/// How many differences are marked, and how many keep p < 0.05 after Holm's
+/// adjustment, with what chance alone would mark.
 pub fn significance_summary(plan: &Plan, acc: &CompareAccumulator) -> String {
+    let n = acc.family_size(WINDOW, plan.common_random_numbers);
+    if n == 0 {
+        return "No difference could be tested: an interval and a p-value need at least 2 replicates.".into();
+    }
     let contrasts = acc.contrasts(WINDOW, plan.common_random_numbers);
     let all: Vec<&Contrast> = contrasts.iter().flatten().flatten().collect();
     let marked = all.iter().filter(|c| c.excludes_zero()).count();
@@ -162,11 +166,12 @@ pub fn significance_summary(plan: &Plan, acc: &CompareAccumulator) -> String {
         .iter()
         .filter(|c| c.p_holm.is_some_and(|p| p < 0.05))
         .count();
-    let n = acc.family_size();
     format!(
-        "{marked} of {} have a 95 % CI that excludes 0; {holm} keep p < 0.05 after Holm's adjustment for {n} (`p_holm` in comparison.csv). Without any real effect, about {:.0} in {n} would be marked by chance alone.",
+        "{marked} of {} have a 95 % CI that excludes 0; {holm} keep p < 0.05 after Holm's adjustment for all {n} at once (`p_holm` in comparison.csv). Without any real effect, about {} in {n} would be marked by chance alone.",
         count(n as u64, "difference"),
-        0.05 * n as f64
+        sig4((0.05 * n as f64).max(0.0))
+            .trim_end_matches('0')
+            .trim_end_matches('.')
     )
 }
 
@@ -254,10 +259,13 @@ pub fn compare_report(plan: &Plan, acc: &CompareAccumulator, charts: &[String]) 
             "no"
         }
     );
+    if plan.burn_in_policy == crate::study::spec::BurnInPolicy::Baseline {
+        md.push_str("Every variant was set up and burnt in under its file's base scenario; its own policy takes effect at month 0 (`burn_in_policy = \"baseline\"`).\n\n");
+    }
     md.push_str(&format!(
         "Mean over the last {} months. First row: the baseline's mean; other rows: {}.\n\n{}\n\n",
         plan.window_months,
-        contrast_legend(plan, acc),
+        contrast_legend(plan),
         significance_summary(plan, acc)
     ));
     let contrasts = acc.contrasts(WINDOW, plan.common_random_numbers);

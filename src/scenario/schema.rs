@@ -731,6 +731,25 @@ pub const SECTIONS: &[(&str, &str)] = &titles::<{ ALL.len() }>(ALL);
 /// Every parameter, grouped by section in the order of [`SECTIONS`].
 pub const PARAMS: &[Param] = &flatten::<{ count_params(ALL) }>(ALL);
 
+/// Keys outside `[world]` that are read only when the county is set up
+/// (`engine::setup`: the initial market development and differentiation of
+/// villages, the spread of secretaries' talent, the initial service funds).
+/// Like `[world]` keys they cannot change during a run (`[[changes]]`), and
+/// a study burnt in under its base scenario keeps them in the set-up.
+pub const SET_UP_KEYS: &[&str] = &[
+    "environment.market_development",
+    "environment.differentiation",
+    "environment.market_development_sd",
+    "leadership.talent_sd",
+    "funds.initial",
+];
+
+/// Whether `key` only sets the county up: a `[world]` key or one of
+/// [`SET_UP_KEYS`].
+pub fn sets_up(key: &str) -> bool {
+    key.starts_with("world.") || SET_UP_KEYS.contains(&key)
+}
+
 /// Top-level sections that describe studies rather than parameters.
 pub const STUDY_SECTIONS: &[&str] = &[
     "variants",

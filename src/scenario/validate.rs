@@ -897,11 +897,16 @@ fn parse_changes(
         };
         let mut set = Vec::new();
         for (at, key, literal) in sorted_overrides(&mut ctx, table, &["month"]) {
-            if key.starts_with("world.") {
+            if schema::sets_up(&key) {
+                let what = if key.starts_with("world.") {
+                    "[world] keys set the county up".to_string()
+                } else {
+                    format!("`{key}` is read only when the county is set up")
+                };
                 ctx.error(
                     at,
                     Some(key),
-                    "[world] keys set the county up; they cannot change during a run".into(),
+                    format!("{what}; they cannot change during a run"),
                 );
             } else {
                 set.push((key, literal));
@@ -1181,6 +1186,13 @@ mod tests {
         );
         let e = err("[[changes]]\nmonth = 3\n\"world.villages\" = 5\n");
         assert!(e.contains("cannot change during a run"), "{e}");
+        for key in schema::SET_UP_KEYS {
+            let e = err(&format!("[[changes]]\nmonth = 3\n\"{key}\" = 0.5\n"));
+            assert!(
+                e.contains(&format!("`{key}` is read only when the county is set up")),
+                "{e}"
+            );
+        }
         let e = err("[[changes]]\nmonth = 3\n\"incentive.formal_weigth\" = 0.2\n");
         assert!(e.contains("did you mean `incentive.formal_weight`"), "{e}");
     }

@@ -98,9 +98,14 @@ pub fn outcome_values(months: &[MonthMetrics], outcomes: &[usize], window: u32) 
 /// if shorter. A single final month can be an assessment month, with its
 /// yearly spikes (cost, rewards); the window holds exactly one assessment.
 pub fn final_window(s: &crate::scenario::Scenario) -> u32 {
-    s.incentive
-        .assessment_period_months
-        .clamp(1, s.scenario.months.max(1))
+    // The period in force at the end of the run: a `[[changes]]` may set it.
+    let period = s
+        .phases()
+        .last()
+        .map_or(s.incentive.assessment_period_months, |p| {
+            p.1.incentive.assessment_period_months
+        });
+    period.clamp(1, s.scenario.months.max(1))
 }
 
 /// Each metric's mean over the last `window` months of every replicate,
@@ -169,7 +174,8 @@ pub fn welch(a: &Welford, b: &Welford) -> Difference {
     // instead of cancelling to exactly 0.
     let p_value = StudentsT::new(0.0, 1.0, df)
         .ok()
-        .map(|t| 2.0 * t.sf((diff / se).abs()));
+        .map(|t| 2.0 * t.sf((diff / se).abs()))
+        .filter(|p| p.is_finite());
     Difference {
         diff,
         ci: Some((diff - half, diff + half)),
@@ -238,7 +244,8 @@ fn paired_test(d: &Welford) -> Option<((f64, f64), f64)> {
     let half = t_975(n - 1.0) * se;
     let p = StudentsT::new(0.0, 1.0, n - 1.0)
         .ok()
-        .map(|t| 2.0 * t.sf((mean / se).abs()))?;
+        .map(|t| 2.0 * t.sf((mean / se).abs()))
+        .filter(|p| p.is_finite())?;
     Some(((mean - half, mean + half), p))
 }
 
@@ -246,6 +253,9 @@ fn paired_test(d: &Welford) -> Option<((f64, f64), f64)> {
 /// of the family and stay `None`): the i-th smallest of m becomes
 /// max over j ≤ i of min(1, (m − j + 1)·p₍ⱼ₎).
 pub fn holm(p: &[Option<f64>]) -> Vec<Option<f64>> {
+    // A p-value that is not a number (from an outcome that is not) is no
+    // test: it stays out of the family instead of turning every value to 1.
+    let p: Vec<Option<f64>> = p.iter().map(|x| x.filter(|x| x.is_finite())).collect();
     let mut order: Vec<usize> = (0..p.len()).filter(|&i| p[i].is_some()).collect();
     order.sort_by(|&a, &b| p[a].unwrap_or(1.0).total_cmp(&p[b].unwrap_or(1.0)));
     let m = order.len();
@@ -392,10 +402,16 @@ impl CompareAccumulator {
         rows
     }
 
-    /// Number of comparisons in a Holm family (variants but the baseline ×
-    /// outcomes).
-    pub fn family_size(&self) -> usize {
-        self.variants.saturating_sub(1) * self.outcomes
+    /// Number of comparisons in the Holm family of a measure: the variants
+    /// (but the baseline) × outcomes that have a p-value (none below two
+    /// replicates).
+    pub fn family_size(&self, measure: usize, paired: bool) -> usize {
+        self.contrasts(measure, paired)
+            .iter()
+            .flatten()
+            .flatten()
+            .filter(|c| c.p_holm.is_some())
+            .count()
     }
 
     /// Pooled (over environments) statistics of a variant's outcome.
@@ -475,7 +491,7 @@ impl CompareAccumulator {
                 let dir = if up { sign } else { -sign };
                 pairs
                     .iter()
-                    .filter(|(d, b)| dir * d > meaningful * b.abs() && *d != 0.0)
+                    .filter(|(d, b)| dir * d > meaningful * b.abs())
                     .count() as f64
                     / n as f64
             })
@@ -654,6 +670,10 @@ mod tests {
             }
         }
         assert_eq!(holm(&[Some(0.6), Some(0.7)]), vec![Some(1.0), Some(1.0)]);
+        // A NaN p is no test: the others are adjusted as a family of two.
+        let h = holm(&[Some(0.01), Some(-f64::NAN), Some(0.02)]);
+        assert_eq!(h[1], None);
+        assert!((h[0].unwrap() - 0.02).abs() < 1e-12 && (h[2].unwrap() - 0.02).abs() < 1e-12);
     }
 
     #[test]

@@ -349,7 +349,12 @@ pub(super) fn plan_of(
         replicates: first.base.scenario.replicates,
         common_random_numbers: first.spec.compare.common_random_numbers,
         meaningful_difference: first.spec.compare.meaningful_difference,
-        burn_in_policy: first.spec.compare.burn_in_policy,
+        // Only a comparison has a status quo to burn in under; sweeps,
+        // sensitivity designs and calibrations burn in each point as it is.
+        burn_in_policy: match kind {
+            StudyKind::Compare => first.spec.compare.burn_in_policy,
+            _ => BurnInPolicy::Variant,
+        },
         scenarios: vec![],
         runs: vec![],
         model: crate::model_identity(),
@@ -488,7 +493,8 @@ impl Outline {
 }
 
 /// A cell set up and burnt in under its file's base scenario (with the
-/// environment, the variant's `[world]` keys and the command line), the
+/// environment, the variant's set-up keys — `[world]` and
+/// `schema::SET_UP_KEYS` — and the command line), the
 /// variant's other overrides taking effect at month 0 as a change before
 /// the file's own changes (`BurnInPolicy::Baseline`). A command-line
 /// override keeps precedence over the variant's value of the same key.
@@ -502,7 +508,7 @@ fn burnt_in_under_base(
     let (world, policy): (Vec<_>, Vec<_>) = variant
         .iter()
         .cloned()
-        .partition(|(k, _)| k.starts_with("world."));
+        .partition(|(k, _)| crate::scenario::schema::sets_up(k));
     let setup: Vec<(String, String)> = env.iter().chain(&world).chain(cli).cloned().collect();
     let mut cell = base
         .with_checked_overrides(&setup, origin)

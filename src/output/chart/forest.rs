@@ -17,18 +17,22 @@ pub struct Estimate {
     pub label: String,
     /// Difference from the baseline.
     pub value: f64,
-    /// Lower end of its 95 % CI.
-    pub lo: f64,
-    /// Upper end of its 95 % CI.
-    pub hi: f64,
+    /// Its 95 % CI (lower, upper), `None` without one (below two
+    /// replicates): drawn as a hollow point without a bar.
+    pub ci: Option<(f64, f64)>,
     /// The difference relative to the baseline mean, when that is not zero.
     pub relative: Option<f64>,
 }
 
 impl Estimate {
-    /// Whether the CI excludes zero.
+    /// Whether there is a CI and it excludes zero.
     pub fn excludes_zero(&self) -> bool {
-        self.lo > 0.0 || self.hi < 0.0
+        self.ci.is_some_and(|(lo, hi)| lo > 0.0 || hi < 0.0)
+    }
+
+    /// The CI, or the point itself without one.
+    fn span(&self) -> (f64, f64) {
+        self.ci.unwrap_or((self.value, self.value))
     }
 
     /// The label at the right of the row: the relative difference ("+21.6 %")
@@ -81,12 +85,12 @@ impl ForestPanel {
         let lo = self
             .rows
             .iter()
-            .map(|r| r.lo.min(r.value))
+            .map(|r| r.span().0.min(r.value))
             .fold(0.0, f64::min);
         let hi = self
             .rows
             .iter()
-            .map(|r| r.hi.max(r.value))
+            .map(|r| r.span().1.max(r.value))
             .fold(0.0, f64::max);
         let (x0, x1) = padded(lo, hi);
         // `padded` snaps a near-zero lower end to zero; a forest wants room
@@ -135,12 +139,14 @@ impl ForestPanel {
         for (i, r) in self.rows.iter().enumerate() {
             let y = n - 0.5 - i as f64;
             let line = ink.stroke_width(frame.upx(1.0));
-            chart
-                .draw_series(std::iter::once(PathElement::new(
-                    vec![(r.lo, y), (r.hi, y)],
-                    line,
-                )))
-                .drawn()?;
+            if let Some((lo, hi)) = r.ci {
+                chart
+                    .draw_series(std::iter::once(PathElement::new(
+                        vec![(lo, y), (hi, y)],
+                        line,
+                    )))
+                    .drawn()?;
+            }
             let radius = frame.px(2.4);
             let point = if r.excludes_zero() {
                 Circle::new((r.value, y), radius, ink.filled())
@@ -239,8 +245,7 @@ mod tests {
         Estimate {
             label: label.into(),
             value,
-            lo: value - 0.1,
-            hi: value + 0.1,
+            ci: Some((value - 0.1, value + 0.1)),
             relative,
         }
     }
@@ -269,5 +274,10 @@ mod tests {
         assert_eq!(row("a", 0.25, None).annotation(), "+0.2500");
         assert!(row("a", 0.2, None).excludes_zero());
         assert!(!row("a", 0.05, None).excludes_zero());
+        let no_ci = Estimate {
+            ci: None,
+            ..row("a", 0.2, None)
+        };
+        assert!(!no_ci.excludes_zero(), "no interval, no mark");
     }
 }

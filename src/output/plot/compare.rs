@@ -233,15 +233,14 @@ fn forest_panels(
             };
             let paired = (table.number(r, plo)?, table.number(r, phi)?);
             let welch = (table.number(r, lo)?, table.number(r, hi)?);
-            let (l, h) = match (paired, welch) {
-                ((Some(l), Some(h)), _) | (_, (Some(l), Some(h))) => (l, h),
-                _ => (d, d),
+            let ci = match (paired, welch) {
+                ((Some(l), Some(h)), _) | (_, (Some(l), Some(h))) => Some((l, h)),
+                _ => None,
             };
             estimates.push(Estimate {
                 label: r[variant].clone(),
                 value: d,
-                lo: l,
-                hi: h,
+                ci,
                 relative: baseline.filter(|b| *b != 0.0).map(|b| d / b.abs()),
             });
         }
