@@ -119,7 +119,7 @@ pub fn p_text(p: Option<f64>) -> String {
 /// A relative difference as a signed percentage ("+21.6 %"), "—" without one.
 pub fn percent(relative: Option<f64>) -> String {
     match relative {
-        Some(r) if r == 0.0 => "0 %".into(),
+        Some(0.0) => "0 %".into(),
         Some(r) if r.is_finite() => {
             let p = 100.0 * r;
             let digits = if p.abs() >= 10.0 { 0 } else { 1 };
