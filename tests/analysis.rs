@@ -281,14 +281,19 @@ fn the_recipes_of_docs_analysis_md_run_and_reproduce_the_readme_table() {
             + "\ntable.to_csv(\"readme_table_python.csv\", index_label=\"scenario\")\n";
         run_recipes(&dir, "python3", "recipes.py", script);
         check_against_readme(&dir.join("readme_table_python.csv"), "Python");
-        assert!(std::fs::metadata(dir.join("share_met.png")).unwrap().len() > 10_000);
+        assert!(
+            std::fs::metadata(dir.join("output/share_met.png"))
+                .unwrap()
+                .len()
+                > 10_000
+        );
     }
     if r {
         let script = blocks(&doc, "r").join("\n") + "\nwrite_csv(table, \"readme_table_r.csv\")\n";
         run_recipes(&dir, "Rscript", "recipes.R", script);
         check_against_readme(&dir.join("readme_table_r.csv"), "R");
         assert!(
-            std::fs::metadata(dir.join("share_met_r.png"))
+            std::fs::metadata(dir.join("output/share_met_r.png"))
                 .unwrap()
                 .len()
                 > 5_000

@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 /// Options shared by `run`, `compare` and `sweep`.
 #[derive(Args, Debug, Clone)]
 pub struct Common {
-    /// Output directory [default: output/<scenario name>, with _compare or _sweep].
+    /// Output directory [default: output/<scenario name> for run (output/<scenario name>.set-<hash> with --set), with _compare or _sweep for studies].
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Override `scenario.seed`.

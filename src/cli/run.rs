@@ -9,7 +9,7 @@ use grassroots::metrics::{self, Role};
 use grassroots::output::report::{count, mean_ci};
 use grassroots::output::{self, StagedDir, manifest};
 use grassroots::scenario::Scenario;
-use grassroots::study::analysis::{final_window, window_summaries};
+use grassroots::study::analysis::{final_window, final_window_words, window_summaries};
 use grassroots::study::{self, MonthSummary, ReplicateRun, plan::estimate_run_memory};
 use std::path::Path;
 use std::time::Instant;
@@ -140,13 +140,15 @@ fn report(
         count(threads as u64, "thread")
     );
     println!(
-        "mean across replicates [95 % CI]; the last column averages each replicate over its last {} (one assessment period):",
-        count(months, "month")
+        "mean across replicates [95 % CI]; the last column averages each replicate over its last {} ({}):",
+        count(months, "month"),
+        final_window_words(s)
     );
     let header = format!("last {}", count(months, "month"));
     println!(
-        "  {:<18} {:>28} {:>28} {:>28}",
+        "  {:<18} {:<22} {:>28} {:>28} {:>28}",
         "metric",
+        "unit",
         "month 0",
         format!("final month ({last})"),
         header
@@ -163,8 +165,9 @@ fn report(
             .find(|(n, _)| *n == name)
             .map(|(_, s)| mean_ci(s))
             .unwrap_or_default();
+        let unit = metrics::metric(name).map_or("", |m| m.unit);
         println!(
-            "  {name:<18} {:>28} {:>28} {windowed:>28}",
+            "  {name:<18} {unit:<22} {:>28} {:>28} {windowed:>28}",
             cell(0),
             cell(last)
         );

@@ -504,7 +504,7 @@ fn guide(cx: &Context<'_>, out: &mut String) {
     }
     match cx.kind.as_str() {
         "run" => item(format!(
-            "Month 0 is the first recorded month, as in the CSVs; the last column averages each replicate over the last {} (one assessment period, so it holds one assessment month with its yearly spikes) before taking the mean.",
+            "Month 0 is the first recorded month, as in the CSVs; the last column averages each replicate over the last {} (the last assessment period, so it holds one assessment month with its yearly spikes; the whole run if that is shorter) before taking the mean.",
             count(cx.run_window() as u64, "month")
         )),
         "compare" => {

@@ -56,7 +56,7 @@ pub fn run_report(
     let last = s.scenario.months.saturating_sub(1);
     let months = crate::study::analysis::final_window(s);
     let mut md = format!(
-        "# {}{}\n\n{}\n\n{} × {} × {}, seed {}. Values: mean across replicates [95 % CI]. The last column averages each replicate over the last {} (one assessment period: a single month can be an assessment month, with its yearly spikes), then across replicates.\n\n",
+        "# {}{}\n\n{}\n\n{} × {} × {}, seed {}. Values: mean across replicates [95 % CI]. The last column averages each replicate over the last {} ({}: a single month can be an assessment month, with its yearly spikes), then across replicates.\n\n",
         s.scenario.name,
         overrides_note(overrides),
         if s.scenario.description.is_empty() {
@@ -69,6 +69,7 @@ pub fn run_report(
         count(s.world.villages, "village"),
         s.scenario.seed,
         count(months, "month"),
+        crate::study::analysis::final_window_words(s),
     );
     md.push_str(&format!(
         "| metric | month 0 | final month ({last}) | last {} |\n|---|---|---|---|\n",

@@ -98,14 +98,28 @@ pub fn outcome_values(months: &[MonthMetrics], outcomes: &[usize], window: u32) 
 /// if shorter. A single final month can be an assessment month, with its
 /// yearly spikes (cost, rewards); the window holds exactly one assessment.
 pub fn final_window(s: &crate::scenario::Scenario) -> u32 {
-    // The period in force at the end of the run: a `[[changes]]` may set it.
-    let period = s
-        .phases()
+    assessment_period(s).clamp(1, s.scenario.months.max(1))
+}
+
+/// The assessment period in force at the end of a run (a `[[changes]]` may
+/// set it), in months.
+pub fn assessment_period(s: &crate::scenario::Scenario) -> u32 {
+    s.phases()
         .last()
         .map_or(s.incentive.assessment_period_months, |p| {
             p.1.incentive.assessment_period_months
-        });
-    period.clamp(1, s.scenario.months.max(1))
+        })
+}
+
+/// Words for what the final window is: "one assessment period", or "the
+/// whole run, shorter than one assessment period of 12 months".
+pub fn final_window_words(s: &crate::scenario::Scenario) -> String {
+    let period = assessment_period(s);
+    if final_window(s) < period {
+        format!("the whole run, shorter than one assessment period of {period} months")
+    } else {
+        "one assessment period".into()
+    }
 }
 
 /// Each metric's mean over the last `window` months of every replicate,
