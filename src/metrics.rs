@@ -253,7 +253,7 @@ pub const DIST_BINS: usize = 20;
 
 /// Fine bins of a [`Tally`] histogram in one bin of a [`Distributions`].
 const FINE_PER_BIN: usize = BINS / DIST_BINS;
-const _: () = assert!(BINS % DIST_BINS == 0);
+const _: () = assert!(BINS.is_multiple_of(DIST_BINS));
 
 /// Whose values a recorded distribution counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -94,10 +94,10 @@ fn reliability_doc_cites_tests_that_exist() {
         .expect("docs/reliability.md exists");
     let mut cited = Vec::new();
     for piece in doc.split('`').skip(1).step_by(2) {
-        if let Some((file, name)) = piece.split_once(".rs::") {
-            if file.starts_with("tests/") || file.starts_with("src/") {
-                cited.push((format!("{file}.rs"), name.to_string()));
-            }
+        if let Some((file, name)) = piece.split_once(".rs::")
+            && (file.starts_with("tests/") || file.starts_with("src/"))
+        {
+            cited.push((format!("{file}.rs"), name.to_string()));
         }
     }
     assert!(cited.len() >= 20, "only {} tests cited", cited.len());

@@ -421,10 +421,10 @@ fn sibling_cycles(files: &[(String, String)]) -> Vec<(String, String)> {
         let code = code_only(src);
         let mut targets = BTreeSet::new();
         for import in imports(path, src) {
-            if import.module == module {
-                if let Some(sub) = import.submodule {
-                    targets.insert(format!("{dir}/{sub}.rs"));
-                }
+            if import.module == module
+                && let Some(sub) = import.submodule
+            {
+                targets.insert(format!("{dir}/{sub}.rs"));
             }
         }
         for (_, path) in paths_after(&code, "super::") {

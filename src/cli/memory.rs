@@ -142,10 +142,10 @@ pub fn cgroup_limit(
             );
             loop {
                 let candidate = format!("{}/{file}", dir.trim_end_matches('/'));
-                if let Some(bytes) = read(&candidate).and_then(|t| parse_limit(&t)) {
-                    if best.as_ref().is_none_or(|(b, _)| bytes < *b) {
-                        best = Some((bytes, candidate));
-                    }
+                if let Some(bytes) = read(&candidate).and_then(|t| parse_limit(&t))
+                    && best.as_ref().is_none_or(|(b, _)| bytes < *b)
+                {
+                    best = Some((bytes, candidate));
                 }
                 let top = mount.point.trim_end_matches('/');
                 let here = dir.trim_end_matches('/');

@@ -35,14 +35,14 @@ pub fn new(args: &NewArgs) -> Result<()> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from(format!("{name}.toml")));
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        if !parent.is_dir() {
-            return Err(super::InputError(format!(
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty())
+        && !parent.is_dir()
+    {
+        return Err(super::InputError(format!(
                 "new: the folder {} does not exist; nothing was written — create it first or choose another --out",
                 parent.display()
             ))
             .into());
-        }
     }
     if path.exists() {
         return Err(super::InputError(format!(

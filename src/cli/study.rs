@@ -43,14 +43,14 @@ pub fn compare(
     }
     let cli = overrides(common)?;
     let sources = load_files(files, &cli)?;
-    if let [only] = sources.as_slice() {
-        if only.spec.variants.is_empty() {
-            return Err(InputError(format!(
+    if let [only] = sources.as_slice()
+        && only.spec.variants.is_empty()
+    {
+        return Err(InputError(format!(
                 "{}: nothing to compare — the file has no [[variants]]; add [[variants]] (docs/studies.md), or give several scenario files (grassroots compare A.toml B.toml), or use `grassroots run` for one scenario",
                 only.shown
             ))
             .into());
-        }
     }
     let outline = Outline::compare(&sources, &cli).map_err(invalid)?;
     // --target-ci adds replicates up to --max-replicates, within the cap on runs.

@@ -258,10 +258,9 @@ impl Scenario {
                 validate::override_value(key, literal).expect("overrides are validated when read");
             if let (Some((section, name)), Some(table)) =
                 (key.split_once('.'), value.as_table_mut())
+                && let Some(toml::Value::Table(t)) = table.get_mut(section)
             {
-                if let Some(toml::Value::Table(t)) = table.get_mut(section) {
-                    t.insert(name.to_string(), v);
-                }
+                t.insert(name.to_string(), v);
             }
         }
         value

@@ -320,13 +320,13 @@ fn syntax_message(text: &str, offset: usize, message: &str) -> String {
             .rfind('\n')
             .map_or(0, |i| i + 1);
         let line = text[start..].lines().next().unwrap_or("").trim();
-        if let Some(header) = line.strip_prefix('[').and_then(|l| l.split(']').next()) {
-            if !header.starts_with('[') {
-                let name = header.trim();
-                return format!(
-                    "TOML syntax error: section [{name}] appears twice; write all its keys under one [{name}] (only [[variants]], [[changes]] and [[calibration.targets]] repeat)"
-                );
-            }
+        if let Some(header) = line.strip_prefix('[').and_then(|l| l.split(']').next())
+            && !header.starts_with('[')
+        {
+            let name = header.trim();
+            return format!(
+                "TOML syntax error: section [{name}] appears twice; write all its keys under one [{name}] (only [[variants]], [[changes]] and [[calibration.targets]] repeat)"
+            );
         }
         let key = line.split('=').next().unwrap_or("").trim();
         if !key.is_empty() {
@@ -812,11 +812,11 @@ fn read_overrides(
         } else {
             format!("{prefix}.{name}")
         };
-        if schema::find(&key).is_none() {
-            if let Some(inner) = v.get_ref().as_table() {
-                read_overrides(ctx, inner, &key, &[], out);
-                continue;
-            }
+        if schema::find(&key).is_none()
+            && let Some(inner) = v.get_ref().as_table()
+        {
+            read_overrides(ctx, inner, &key, &[], out);
+            continue;
         }
         if key.starts_with("scenario.") {
             ctx.error(

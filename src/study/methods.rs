@@ -116,10 +116,10 @@ impl CalibrationSpec {
     pub fn arms(&self) -> Vec<String> {
         let mut arms = vec![BASELINE.to_string()];
         for t in &self.targets {
-            if let Some(v) = &t.variant {
-                if !arms.contains(v) {
-                    arms.push(v.clone());
-                }
+            if let Some(v) = &t.variant
+                && !arms.contains(v)
+            {
+                arms.push(v.clone());
             }
         }
         arms

@@ -172,7 +172,7 @@ pub fn morris_design(factors: usize, trajectories: u32, levels: u32, seed: u64) 
         "Morris design: no factors or trajectories"
     );
     assert!(
-        levels >= 2 && levels % 2 == 0,
+        levels >= 2 && levels.is_multiple_of(2),
         "Morris design: levels = {levels}, expected an even number ≥ 2"
     );
     let top = f64::from(levels - 1);

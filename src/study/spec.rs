@@ -330,18 +330,18 @@ pub fn check_with_scenario(
         None => spec.compare.window_months = spec.compare.window_months.min(months),
     }
     let replicates = scenario.scenario.replicates;
-    if let Some(design) = &spec.sweep {
-        if let Err(message) = study_size(Shape::Sweep(design), replicates) {
-            let (key, at) = match design {
-                SweepDesign::Grid(_) => ("sweep.grid", find(doc, &["sweep", "grid"]).map(|f| f.0)),
-                SweepDesign::LatinHypercube { .. } => (
-                    "sweep.samples",
-                    find(doc, &["sweep", "samples"]).map(|f| f.1),
-                ),
-            };
-            let at = at.or_else(|| find(doc, &["sweep"]).map(|f| f.0));
-            ctx.error(at.unwrap_or(0), Some(key.into()), message);
-        }
+    if let Some(design) = &spec.sweep
+        && let Err(message) = study_size(Shape::Sweep(design), replicates)
+    {
+        let (key, at) = match design {
+            SweepDesign::Grid(_) => ("sweep.grid", find(doc, &["sweep", "grid"]).map(|f| f.0)),
+            SweepDesign::LatinHypercube { .. } => (
+                "sweep.samples",
+                find(doc, &["sweep", "samples"]).map(|f| f.1),
+            ),
+        };
+        let at = at.or_else(|| find(doc, &["sweep"]).map(|f| f.0));
+        ctx.error(at.unwrap_or(0), Some(key.into()), message);
     }
     if !spec.variants.is_empty() || spec.uncertainty.is_some() {
         let shape = Shape::Compare {
@@ -887,15 +887,15 @@ fn read_sensitivity(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>) -> Option<S
     let method = if method == "morris" {
         let trajectories = integer_in(ctx, table, "sensitivity", "trajectories", (2, 100_000), 10);
         let mut levels = integer_in(ctx, table, "sensitivity", "levels", (2, 100), 4);
-        if let (Some(p), Some(v)) = (levels, table.get("levels")) {
-            if p % 2 == 1 {
-                ctx.error(
+        if let (Some(p), Some(v)) = (levels, table.get("levels"))
+            && p % 2 == 1
+        {
+            ctx.error(
                     v.span().start,
                     Some("sensitivity.levels".into()),
                     format!("{p} levels: give an even number (the step Δ = p / (2 (p − 1)) must be a whole number of grid steps), e.g. 4"),
                 );
-                levels = None;
-            }
+            levels = None;
         }
         if let Some(v) = table.get("samples") {
             ctx.error(
@@ -1349,10 +1349,11 @@ fn check_with_months(ctx: &mut Ctx<'_>, spec: &StudySpec, months: u32, replicate
             })
             .unwrap_or_default();
         for (i, t) in c.targets.iter().enumerate() {
-            if let Some((_, last)) = t.months {
-                if last >= months {
-                    let offset = spans.get(i).copied().flatten();
-                    ctx.error(
+            if let Some((_, last)) = t.months
+                && last >= months
+            {
+                let offset = spans.get(i).copied().flatten();
+                ctx.error(
                         offset.unwrap_or_else(|| at(&["calibration"])),
                         Some("calibration.targets.months".into()),
                         format!(
@@ -1361,7 +1362,6 @@ fn check_with_months(ctx: &mut Ctx<'_>, spec: &StudySpec, months: u32, replicate
                             months.saturating_sub(1)
                         ),
                     );
-                }
             }
         }
     }

@@ -451,7 +451,7 @@ pub fn tick_label(x: f64, decimals: usize) -> String {
         let digits: Vec<char> = int.chars().collect();
         let mut grouped = String::new();
         for (i, c) in digits.iter().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
                 grouped.push('\u{2009}');
             }
             grouped.push(*c);
@@ -616,15 +616,15 @@ pub fn spread(targets: &[i32], gap: i32, (lo, hi): (i32, i32)) -> Vec<i32> {
     for k in 1..placed.len() {
         placed[k] = placed[k].max(placed[k - 1] + gap);
     }
-    if let Some(&last) = placed.last() {
-        if last > hi {
-            let shift = last - hi;
-            for p in placed.iter_mut() {
-                *p -= shift;
-            }
-            for k in (0..placed.len().saturating_sub(1)).rev() {
-                placed[k] = placed[k].min(placed[k + 1] - gap);
-            }
+    if let Some(&last) = placed.last()
+        && last > hi
+    {
+        let shift = last - hi;
+        for p in placed.iter_mut() {
+            *p -= shift;
+        }
+        for k in (0..placed.len().saturating_sub(1)).rev() {
+            placed[k] = placed[k].min(placed[k + 1] - gap);
         }
     }
     let mut out = vec![0; targets.len()];

@@ -200,16 +200,16 @@ fn check_names(
     requested: &Option<Vec<String>>,
     valid: &[String],
 ) -> Result<(), OutputError> {
-    if let Some(requested) = requested {
-        if let Some(bad) = requested.iter().find(|r| !valid.contains(r)) {
-            return Err(OutputError::Refused {
-                path: dir.to_path_buf(),
-                why: format!(
-                    "no {what} `{bad}` in these results; valid: {}",
-                    valid.join(", ")
-                ),
-            });
-        }
+    if let Some(requested) = requested
+        && let Some(bad) = requested.iter().find(|r| !valid.contains(r))
+    {
+        return Err(OutputError::Refused {
+            path: dir.to_path_buf(),
+            why: format!(
+                "no {what} `{bad}` in these results; valid: {}",
+                valid.join(", ")
+            ),
+        });
     }
     Ok(())
 }
