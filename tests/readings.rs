@@ -5,23 +5,9 @@
 
 mod common;
 
-use common::{data, ok, run, temp};
+use common::{csv_rows, data, ok, run, temp};
 use std::collections::BTreeMap;
 use std::path::Path;
-
-fn csv_rows(path: &Path) -> Vec<BTreeMap<String, String>> {
-    let mut r = csv::Reader::from_path(path).unwrap();
-    let headers = r.headers().unwrap().clone();
-    r.records()
-        .map(|rec| {
-            headers
-                .iter()
-                .zip(rec.unwrap().iter())
-                .map(|(h, v)| (h.to_string(), v.to_string()))
-                .collect()
-        })
-        .collect()
-}
 
 /// Mean of `metric` at `month` for `variant` in a comparison's summary.csv.
 fn at(rows: &[BTreeMap<String, String>], variant: &str, metric: &str, month: u32) -> f64 {

@@ -2,7 +2,7 @@
 //! shards, determinism, confidence intervals, the memory check.
 
 mod common;
-use common::{bin, data, ok, run, temp};
+use common::{bin, csv_rows, data, ok, run, temp};
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -44,20 +44,6 @@ fn results(dir: &Path) -> BTreeMap<String, Vec<u8>> {
         }
     }
     out
-}
-
-fn csv_rows(path: &Path) -> Vec<BTreeMap<String, String>> {
-    let mut r = csv::Reader::from_path(path).unwrap();
-    let headers = r.headers().unwrap().clone();
-    r.records()
-        .map(|rec| {
-            headers
-                .iter()
-                .zip(rec.unwrap().iter())
-                .map(|(h, v)| (h.to_string(), v.to_string()))
-                .collect()
-        })
-        .collect()
 }
 
 fn row<'a>(

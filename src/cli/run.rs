@@ -6,7 +6,7 @@ use super::{
 };
 use anyhow::Result;
 use grassroots::metrics::{self, Role};
-use grassroots::output::report::{count, mean_ci};
+use grassroots::output::report::{count, run_readings};
 use grassroots::output::{self, StagedDir, manifest};
 use grassroots::scenario::Scenario;
 use grassroots::study::analysis::{final_window, final_window_words, window_summaries};
@@ -154,23 +154,9 @@ fn report(
         header
     );
     for name in metrics::with_role(Role::Summary) {
-        let cell = |month: u32| {
-            rows.iter()
-                .find(|r| r.month == month && r.metric == name)
-                .map(|r| mean_ci(&r.summary))
-                .unwrap_or_default()
-        };
-        let windowed = window
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, s)| mean_ci(s))
-            .unwrap_or_default();
+        let [first, fin, windowed] = run_readings(name, rows, &window, last);
         let unit = metrics::metric(name).map_or("", |m| m.unit);
-        println!(
-            "  {name:<18} {unit:<22} {:>28} {:>28} {windowed:>28}",
-            cell(0),
-            cell(last)
-        );
+        println!("  {name:<18} {unit:<22} {first:>28} {fin:>28} {windowed:>28}");
     }
     println!("wrote {}", out.display());
 }

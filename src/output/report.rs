@@ -76,28 +76,36 @@ pub fn run_report(
         count(months, "month")
     ));
     for metric in with_role(Role::Report) {
-        let cell = |month: u32| {
-            rows.iter()
-                .find(|r| r.month == month && r.metric == metric)
-                .map(|r| mean_ci(&r.summary))
-                .unwrap_or_default()
-        };
-        let windowed = window
-            .iter()
-            .find(|(name, _)| *name == metric)
-            .map(|(_, s)| mean_ci(s))
-            .unwrap_or_default();
-        md.push_str(&format!(
-            "| `{metric}` | {} | {} | {windowed} |\n",
-            cell(0),
-            cell(last)
-        ));
+        let [first, fin, windowed] = run_readings(metric, rows, window, last);
+        md.push_str(&format!("| `{metric}` | {first} | {fin} | {windowed} |\n"));
     }
     md.push('\n');
     for c in charts {
         md.push_str(&format!("![{c}]({c})\n\n"));
     }
     md
+}
+
+/// A run's three readings of `metric`, each "mean [low, high]": month 0, the
+/// final month `last` and the final window (empty where missing).
+pub fn run_readings(
+    metric: &str,
+    rows: &[MonthSummary],
+    window: &[(&str, Summary)],
+    last: u32,
+) -> [String; 3] {
+    let cell = |month: u32| {
+        rows.iter()
+            .find(|r| r.month == month && r.metric == metric)
+            .map(|r| mean_ci(&r.summary))
+            .unwrap_or_default()
+    };
+    let windowed = window
+        .iter()
+        .find(|(name, _)| *name == metric)
+        .map(|(_, s)| mean_ci(s))
+        .unwrap_or_default();
+    [cell(0), cell(last), windowed]
 }
 
 /// "mean [low, high]" with four significant digits (the mean alone without a CI).

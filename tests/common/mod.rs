@@ -53,3 +53,18 @@ pub fn last_year_mean(s: &grassroots::scenario::Scenario, metric: &str, replicat
         .sum();
     total / (runs.len() * 12) as f64
 }
+
+/// The rows of a CSV file as column → value maps.
+pub fn csv_rows(path: &Path) -> Vec<std::collections::BTreeMap<String, String>> {
+    let mut r = csv::Reader::from_path(path).unwrap();
+    let headers = r.headers().unwrap().clone();
+    r.records()
+        .map(|rec| {
+            headers
+                .iter()
+                .zip(rec.unwrap().iter())
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect()
+        })
+        .collect()
+}
