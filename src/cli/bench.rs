@@ -98,6 +98,8 @@ struct Measurement {
     output_seconds: f64,
     output_bytes: f64,
     peak_rss_bytes: f64,
+    /// CPU time (user + system, all threads) of set-up and simulation.
+    cpu_seconds: f64,
 }
 
 impl Measurement {
@@ -116,6 +118,7 @@ impl Measurement {
             ("output_seconds", self.output_seconds),
             ("output_bytes", self.output_bytes),
             ("peak_rss_bytes", self.peak_rss_bytes),
+            ("cpu_seconds", self.cpu_seconds),
         ]
     }
 
@@ -145,6 +148,7 @@ impl Measurement {
         m.output_seconds = get("output_seconds")?;
         m.output_bytes = get("output_bytes")?;
         m.peak_rss_bytes = get("peak_rss_bytes")?;
+        m.cpu_seconds = get("cpu_seconds")?;
         Ok(m)
     }
 
@@ -170,6 +174,27 @@ fn peak_rss_bytes() -> Result<u64> {
     let status = std::fs::read_to_string("/proc/self/status")
         .context("peak memory is read from /proc/self/status, which is Linux only")?;
     parse_vm_hwm(&status).context("/proc/self/status has no VmHWM line")
+}
+
+/// CPU time (user + system) of this process so far, all its threads, in
+/// seconds, from `/proc/self/stat` (Linux; clock ticks of 1/100 s).
+fn cpu_seconds() -> Result<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat")
+        .context("CPU time is read from /proc/self/stat, which is Linux only")?;
+    parse_cpu_ticks(&stat)
+        .map(|ticks| ticks as f64 / 100.0)
+        .context("/proc/self/stat has no utime and stime")
+}
+
+/// utime + stime (fields 14 and 15) of a `/proc/PID/stat` line, in ticks.
+fn parse_cpu_ticks(stat: &str) -> Option<u64> {
+    // The command name (field 2) is in parentheses and may hold spaces.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // rest starts at field 3 (state): utime is field 14, stime field 15.
+    let utime: u64 = fields.get(11)?.parse().ok()?;
+    let stime: u64 = fields.get(12)?.parse().ok()?;
+    Some(utime + stime)
 }
 
 /// The `VmHWM:  123456 kB` line of `/proc/self/status`, in bytes.
@@ -206,7 +231,9 @@ pub fn measure(args: &MeasureArgs) -> Result<()> {
     let (s, _) = load(&text, &shown, &given)?;
     let pool = pool(Some(args.threads))?;
     let threads = pool.current_num_threads();
+    let cpu_before = cpu_seconds()?;
     let (runs, t) = pool.install(|| timing::time_replicates(&s, 0, s.scenario.replicates));
+    let cpu = cpu_seconds()? - cpu_before;
     // Output: what `grassroots run` writes (CSVs, charts, manifest), into a
     // fresh temporary directory that is removed afterwards.
     let started = Instant::now();
@@ -249,6 +276,7 @@ pub fn measure(args: &MeasureArgs) -> Result<()> {
         output_seconds,
         output_bytes: output_bytes as f64,
         peak_rss_bytes: peak_rss_bytes()? as f64,
+        cpu_seconds: cpu,
     };
     let mut lines = String::new();
     for (k, v) in m.lines() {
@@ -386,6 +414,11 @@ pub fn bench(args: &BenchArgs) -> Result<()> {
         grouped(many.rate() / many.threads),
     );
     row(
+        "CPU busy during set-up + simulation (cores)",
+        format!("{:.2}", one.cpu_seconds / (one.setup_seconds + one.simulation_seconds)),
+        format!("{:.2}", many.cpu_seconds / (many.setup_seconds + many.simulation_seconds)),
+    );
+    row(
         "peak RSS, whole process (MB)",
         format!("{:.1}", one.peak_rss_bytes / 1e6),
         format!("{:.1}", many.peak_rss_bytes / 1e6),
@@ -448,6 +481,13 @@ mod tests {
     }
 
     #[test]
+    fn cpu_ticks_are_utime_plus_stime() {
+        let stat = "4242 (grass roots) R 1 2 3 4 5 6 7 8 9 10 250 30 0 0 20 0 3 0";
+        assert_eq!(parse_cpu_ticks(stat), Some(280));
+        assert_eq!(parse_cpu_ticks("4242 (x) R 1"), None);
+    }
+
+    #[test]
     fn a_measurement_reads_back_what_it_printed() {
         let m = Measurement {
             threads: 2.0,
@@ -462,6 +502,7 @@ mod tests {
             output_seconds: 0.25,
             output_bytes: 1e4,
             peak_rss_bytes: 1e6,
+            cpu_seconds: 3.5,
         };
         let text: String = m.lines().iter().map(|(k, v)| format!("{k}: {v}\n")).collect();
         let back = Measurement::parse(&text).unwrap();
