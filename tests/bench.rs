@@ -30,6 +30,7 @@ const KEYS: &[&str] = &[
     "bytes_per_member",
     "setup_seconds",
     "output_seconds",
+    "household_steps_per_cpu_second_1t",
     "household_struct_bytes",
     "member_struct_bytes",
 ];
