@@ -69,7 +69,10 @@ fn bench_prints_every_key_with_a_positive_number_and_leaves_nothing() {
     let o = bench(cwd.path(), tmp.path(), &["tiny.toml", "--threads", "2"]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     let out = text(&o.stdout);
-    assert!(out.contains("1 thread") && out.contains("2 threads"), "{out}");
+    assert!(
+        out.contains("1 thread") && out.contains("2 threads"),
+        "{out}"
+    );
     let found: BTreeMap<&str, &str> = out
         .lines()
         .filter_map(|l| l.split_once(": "))

@@ -336,7 +336,10 @@ fn child(file: &Path, threads: usize, args: &BenchArgs) -> Result<Measurement> {
         .output()
         .context("could not start the measurement process")?;
     if !out.status.success() {
-        bail!("the measurement at {threads} thread(s) failed ({})", out.status);
+        bail!(
+            "the measurement at {threads} thread(s) failed ({})",
+            out.status
+        );
     }
     Measurement::parse(&String::from_utf8_lossy(&out.stdout))
 }
@@ -437,8 +440,14 @@ pub fn bench(args: &BenchArgs) -> Result<()> {
     );
     row(
         "CPU busy during set-up + simulation (cores)",
-        format!("{:.2}", one.cpu_seconds / (one.setup_seconds + one.simulation_seconds)),
-        format!("{:.2}", many.cpu_seconds / (many.setup_seconds + many.simulation_seconds)),
+        format!(
+            "{:.2}",
+            one.cpu_seconds / (one.setup_seconds + one.simulation_seconds)
+        ),
+        format!(
+            "{:.2}",
+            many.cpu_seconds / (many.setup_seconds + many.simulation_seconds)
+        ),
     );
     row(
         "household-steps per CPU-second",
@@ -505,7 +514,8 @@ mod tests {
 
     #[test]
     fn vm_hwm_is_read_in_bytes() {
-        let status = "Name:\tgrassroots\nVmPeak:\t  200 kB\nVmHWM:\t  172032 kB\nVmRSS:\t 1000 kB\n";
+        let status =
+            "Name:\tgrassroots\nVmPeak:\t  200 kB\nVmHWM:\t  172032 kB\nVmRSS:\t 1000 kB\n";
         assert_eq!(parse_vm_hwm(status), Some(172032 * 1024));
         assert_eq!(parse_vm_hwm("VmRSS: 5 kB\n"), None);
         assert_eq!(parse_vm_hwm("VmHWM: 5 MB\n"), None);
@@ -535,7 +545,11 @@ mod tests {
             peak_rss_bytes: 1e6,
             cpu_seconds: 3.5,
         };
-        let text: String = m.lines().iter().map(|(k, v)| format!("{k}: {v}\n")).collect();
+        let text: String = m
+            .lines()
+            .iter()
+            .map(|(k, v)| format!("{k}: {v}\n"))
+            .collect();
         let back = Measurement::parse(&text).unwrap();
         assert_eq!(back.lines(), m.lines());
         assert_eq!(back.rate(), 3000.0 * 24.0 / 2.0);
