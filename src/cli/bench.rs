@@ -344,17 +344,16 @@ fn child(file: &Path, threads: usize, args: &BenchArgs) -> Result<Measurement> {
     Measurement::parse(&String::from_utf8_lossy(&out.stdout))
 }
 
-/// Digits grouped by thousands with thin spaces: `2 971 234`.
+/// Digits grouped by thousands with spaces: `2 971 234`.
 fn grouped(x: f64) -> String {
     let digits = format!("{:.0}", x.max(0.0));
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(' ');
-        }
-        out.push(c);
-    }
-    out
+    let groups: Vec<&str> = digits
+        .as_bytes()
+        .rchunks(3)
+        .rev()
+        .map(|g| std::str::from_utf8(g).unwrap_or("?"))
+        .collect();
+    groups.join(" ")
 }
 
 /// `grassroots bench`.
