@@ -136,6 +136,13 @@ enum Command {
         /// Scenario file (TOML).
         file: PathBuf,
     },
+    /// Measure throughput (household-steps per second), parallel efficiency
+    /// and memory per household of a scenario's run, at 1 thread and at all
+    /// threads (docs/performance.md).
+    Bench(cli::bench::BenchArgs),
+    /// One measurement of `bench`, in a fresh process (internal).
+    #[command(name = "bench-measure", hide = true)]
+    BenchMeasure(cli::bench::MeasureArgs),
     /// Print the parameter table (a data dictionary), as in docs/model.md §8.
     Params {
         /// md (Markdown, as in docs/model.md), csv or json.
@@ -186,6 +193,8 @@ fn main() -> ExitCode {
         Command::Report { dir } => cli::report::report(&dir),
         Command::Validate { file } => cli::validate(&file),
         Command::New(args) => cli::new::new(&args),
+        Command::Bench(args) => cli::bench::bench(&args),
+        Command::BenchMeasure(args) => cli::bench::measure(&args),
         Command::Schema => emit(&grassroots::output::json_schema::scenario_schema_text()),
         Command::Params { format } => emit(&grassroots::output::dictionary::params(format)),
         Command::Metrics { format } => emit(&grassroots::output::dictionary::metrics(format)),

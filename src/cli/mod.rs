@@ -2,6 +2,7 @@
 //! bars and the memory check. Everything here is I/O or presentation; the
 //! model and the statistics live in the library.
 
+pub mod bench;
 pub mod memory;
 pub mod new;
 pub mod plot;

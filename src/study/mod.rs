@@ -153,5 +153,6 @@ pub mod plan;
 pub mod runner;
 pub mod sensitivity;
 pub mod spec;
+pub mod timing;
 
 pub use runner::{Study, StudyFile, target_ci};
