@@ -417,13 +417,16 @@ fn free_params() -> Vec<&'static Param> {
     PARAMS.iter().filter(|p| p.key != "scenario.base").collect()
 }
 
-/// Keys that may change during a run or between variants (not `[world]`,
-/// not `[scenario]`; the household-type shares stay at their defaults so
-/// that variants cannot push their sum over 1).
+/// Keys that may change during a run or between variants (not the keys
+/// that only set the county up — `[world]` and `SET_UP_KEYS` — and not
+/// `[scenario]`; the household-type shares stay at their defaults so that
+/// variants cannot push their sum over 1).
 fn lever_params() -> Vec<&'static Param> {
     PARAMS
         .iter()
-        .filter(|p| !p.key.starts_with("world.") && !p.key.starts_with("scenario."))
+        .filter(|p| {
+            !grassroots::scenario::schema::sets_up(p.key) && !p.key.starts_with("scenario.")
+        })
         .collect()
 }
 
