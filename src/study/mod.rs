@@ -29,6 +29,20 @@ pub struct ReplicateRun {
     pub distributions: Distributions,
 }
 
+impl ReplicateRun {
+    /// The replicate `replicate`, seeded `seed`, from what its simulation
+    /// recorded.
+    pub fn recorded(replicate: u32, seed: u64, recorded: crate::engine::Recorded) -> Self {
+        ReplicateRun {
+            replicate,
+            seed,
+            months: recorded.months,
+            villages: recorded.villages,
+            distributions: recorded.distributions,
+        }
+    }
+}
+
 /// What a study keeps of a run in its run store
 /// ([`runner::RunStore`]): the metrics of every month and the final month's
 /// distributions.
@@ -100,13 +114,7 @@ pub fn run_replicates_detailed(
                 }
                 let recorded = sim.run_detailed(per_village);
                 progress.done();
-                ReplicateRun {
-                    replicate,
-                    seed,
-                    months: recorded.months,
-                    villages: recorded.villages,
-                    distributions: recorded.distributions,
-                }
+                ReplicateRun::recorded(replicate, seed, recorded)
             })
             .collect();
         out.extend(batch);

@@ -96,14 +96,7 @@ pub fn time_replicates(s: &Scenario, variant: u64, n: u32) -> (Vec<ReplicateRun>
         let batch: Vec<ReplicateRun> = built
             .into_par_iter()
             .map(|(replicate, seed, sim)| {
-                let recorded = sim.run_detailed(false);
-                ReplicateRun {
-                    replicate,
-                    seed,
-                    months: recorded.months,
-                    villages: recorded.villages,
-                    distributions: recorded.distributions,
-                }
+                ReplicateRun::recorded(replicate, seed, sim.run_detailed(false))
             })
             .collect();
         timings.simulation += started.elapsed();
