@@ -159,7 +159,15 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // `--version` names the model too (`0.1.0+model.6`), as every manifest does.
+    let identity: &'static str = Box::leak(grassroots::model_identity().into_boxed_str());
+    let matches = <Cli as clap::CommandFactory>::command()
+        .version(identity)
+        .get_matches();
+    let cli = match <Cli as clap::FromArgMatches>::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     let result = match cli.command {
         Command::Run {
             file,

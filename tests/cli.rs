@@ -22,6 +22,18 @@ fn text(bytes: &[u8]) -> String {
 }
 
 #[test]
+fn version_names_the_model_and_unknown_commands_exit_2() {
+    let o = run(&["--version"]);
+    assert!(o.status.success());
+    assert_eq!(
+        text(&o.stdout).trim(),
+        format!("grassroots {}", grassroots::model_identity())
+    );
+    let o = run(&["bogus"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+}
+
+#[test]
 fn run_writes_timeseries_summary_manifest_and_charts() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("small");
