@@ -34,6 +34,40 @@ fn version_names_the_model_and_unknown_commands_exit_2() {
 }
 
 #[test]
+fn a_key_set_twice_on_the_command_line_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("twice");
+    let o = run(&[
+        "run",
+        data("small.toml").to_str().unwrap(),
+        "--set",
+        "incentive.formal_weight=0.2",
+        "--set",
+        "incentive.formal_weight=0.3",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("incentive.formal_weight is given twice on the command line (0.2 and 0.3)"),
+        "{err}"
+    );
+    assert!(!out.exists(), "nothing written");
+    let o = run(&[
+        "run",
+        data("small.toml").to_str().unwrap(),
+        "--seed",
+        "3",
+        "--set",
+        "scenario.seed=4",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+}
+
+#[test]
 fn run_writes_timeseries_summary_manifest_and_charts() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("small");

@@ -127,6 +127,15 @@ pub fn overrides(common: &Common) -> Result<Vec<(String, String)>> {
     if let Some(r) = common.replicates {
         out.push(("scenario.replicates".into(), r.to_string()));
     }
+    // A key given twice would leave the reader guessing which value won.
+    for (i, (k, v)) in out.iter().enumerate() {
+        if let Some((_, first)) = out[..i].iter().find(|(key, _)| key == k) {
+            return Err(InputError(format!(
+                "{k} is given twice on the command line ({first} and {v}); give it once (--seed sets scenario.seed, --replicates scenario.replicates)"
+            ))
+            .into());
+        }
+    }
     Ok(out)
 }
 
