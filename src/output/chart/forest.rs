@@ -3,8 +3,8 @@
 //! relative difference; one panel per outcome.
 
 use super::{
-    Drawn, Figure, Frame, GREY, Ticked, colour, house_mesh, nice_ticks, note_height_pt, padded,
-    size, tick_label, titled, with_note,
+    Drawn, Figure, Frame, GREY, Ticked, colour, nice_ticks, note_height_pt, padded, row_axes, size,
+    tick_label, titled, with_note,
 };
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -121,19 +121,7 @@ impl ForestPanel {
             .y_label_area_size(frame.px(label_pt))
             .build_cartesian_2d(Ticked::new(x0, x1, ticks), 0.0..n)
             .drawn()?;
-        house_mesh(&mut chart, frame)
-            .y_labels(0)
-            .disable_y_mesh()
-            .x_desc(&self.axis)
-            .x_label_formatter(&|x| tick_label(*x, dec))
-            .draw()
-            .drawn()?;
-        chart
-            .draw_series(std::iter::once(PathElement::new(
-                vec![(0.0, 0.0), (0.0, n)],
-                GREY.stroke_width(frame.upx(0.8)),
-            )))
-            .drawn()?;
+        row_axes(&mut chart, frame, &self.axis, dec, n)?;
         let base = area.get_base_pixel();
         let ink = colour(1);
         for (i, r) in self.rows.iter().enumerate() {

@@ -5,7 +5,7 @@
 use super::sweep::{TITLE_PT, X_AXIS_PT, fit_pt, round_up, tick_count, widest_pt, y_axis_pt};
 use super::{
     Drawn, Figure, Frame, GREY, Ticked, colour, dashed_vertical, house_mesh, nice_ticks,
-    note_height_pt, padded, size, tick_label, titled, with_note,
+    note_height_pt, padded, row_axes, size, tick_label, titled, with_note,
 };
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -424,19 +424,7 @@ impl Figure for Sobol {
             .y_label_area_size(frame.px(label_pt))
             .build_cartesian_2d(Ticked::new(x0, x1, ticks), 0.0..n)
             .drawn()?;
-        house_mesh(&mut chart, frame)
-            .y_labels(0)
-            .disable_y_mesh()
-            .x_desc(&self.axis)
-            .x_label_formatter(&|x| tick_label(*x, dec))
-            .draw()
-            .drawn()?;
-        chart
-            .draw_series(std::iter::once(PathElement::new(
-                vec![(0.0, 0.0), (0.0, n)],
-                GREY.stroke_width(frame.upx(0.8)),
-            )))
-            .drawn()?;
+        row_axes(&mut chart, frame, &self.axis, dec, n)?;
         let base = plot.get_base_pixel();
         for (i, b) in self.bars.iter().enumerate() {
             let row = n - 1.0 - i as f64;

@@ -407,6 +407,32 @@ where
     mesh
 }
 
+/// The axes of a chart of rows against one value (forest plot, tornado
+/// chart, Sobol bars): the house mesh with x ticks (`decimals` decimals) and
+/// description only, and a grey zero line across the `n` rows.
+pub fn row_axes<DB: DrawingBackend>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<Ticked, plotters::coord::types::RangedCoordf64>>,
+    frame: &Frame,
+    desc: &str,
+    decimals: usize,
+    n: f64,
+) -> Result<(), String> {
+    house_mesh(chart, frame)
+        .y_labels(0)
+        .disable_y_mesh()
+        .x_desc(desc)
+        .x_label_formatter(&|x| tick_label(*x, decimals))
+        .draw()
+        .drawn()?;
+    chart
+        .draw_series(std::iter::once(PathElement::new(
+            vec![(0.0, 0.0), (0.0, n)],
+            GREY.stroke_width(frame.upx(0.8)),
+        )))
+        .drawn()?;
+    Ok(())
+}
+
 /// Round, evenly spaced ticks covering `lo..=hi` (about `n` of them), and
 /// the decimals they need so all read alike ("0.10, 0.15, 0.20", "1250").
 pub fn nice_ticks(lo: f64, hi: f64, n: usize) -> (Vec<f64>, usize) {

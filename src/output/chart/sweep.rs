@@ -7,7 +7,7 @@
 
 use super::{
     Drawn, Figure, Frame, GREY, GRID, Ticked, colour, house_mesh, nice_ticks, note_height_pt,
-    padded, size, tick_label, titled, with_note,
+    padded, row_axes, size, tick_label, titled, with_note,
 };
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -853,19 +853,13 @@ impl Tornado {
             .y_label_area_size(frame.px(label_pt))
             .build_cartesian_2d(Ticked::new(-reach, reach, ticks), 0.0..n)
             .drawn()?;
-        house_mesh(&mut chart, frame)
-            .y_labels(0)
-            .disable_y_mesh()
-            .x_desc(if last { self.axis.as_str() } else { "" })
-            .x_label_formatter(&|x| tick_label(*x, dec))
-            .draw()
-            .drawn()?;
-        chart
-            .draw_series(std::iter::once(PathElement::new(
-                vec![(0.0, 0.0), (0.0, n)],
-                GREY.stroke_width(frame.upx(0.8)),
-            )))
-            .drawn()?;
+        row_axes(
+            &mut chart,
+            frame,
+            if last { self.axis.as_str() } else { "" },
+            dec,
+            n,
+        )?;
         let base = area.get_base_pixel();
         for (i, b) in panel.bars.iter().enumerate() {
             let y = n - 0.5 - i as f64;
