@@ -4,7 +4,7 @@
 
 use super::forest::ForestPanel;
 use super::timeseries::TimeSeries;
-use super::{Figure, Frame, note_height_pt, size, titled, with_note};
+use super::{Figure, Frame, framed, note_height_pt, size};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -49,8 +49,7 @@ impl Figure for Dashboard {
         area: &DrawingArea<DB, Shift>,
         frame: &Frame,
     ) -> Result<(), String> {
-        let body = titled(area, frame, &self.title, size::TITLE)?;
-        let grid = with_note(&body, frame, &self.note)?;
+        let grid = framed(area, frame, &self.title, &self.note)?;
         let cols = self.columns();
         let rows = self.panels.len().max(1).div_ceil(cols);
         for (panel, cell) in self.panels.iter().zip(grid.split_evenly((rows, cols))) {

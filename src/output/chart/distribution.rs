@@ -6,8 +6,8 @@
 //! active members) and one across villages (each village's mean).
 
 use super::{
-    Drawn, Figure, Frame, GREY, Ticked, colour, house_mesh, note_height_pt, size, tick_label,
-    titled, with_note,
+    Drawn, Figure, Frame, GREY, Ticked, colour, framed, house_mesh, note_height_pt, size,
+    tick_label,
 };
 use crate::output::OutputError;
 use crate::output::files::AtomicFile;
@@ -384,8 +384,7 @@ impl Figure for DistributionChart {
         area: &DrawingArea<DB, Shift>,
         frame: &Frame,
     ) -> Result<(), String> {
-        let body = titled(area, frame, &self.title, size::TITLE)?;
-        let plot = with_note(&body, frame, &self.note)?;
+        let plot = framed(area, frame, &self.title, &self.note)?;
         let panels = plot.split_evenly((self.panels.len().max(1), 1));
         for (panel, cell) in self.panels.iter().zip(&panels) {
             panel.draw(cell, frame)?;

@@ -3,8 +3,8 @@
 //! relative difference; one panel per outcome.
 
 use super::{
-    Drawn, Figure, Frame, GREY, Ticked, colour, nice_ticks, note_height_pt, padded, row_axes, size,
-    tick_label, titled, with_note,
+    Drawn, Figure, Frame, GREY, Ticked, colour, framed, nice_ticks, note_height_pt, padded,
+    row_axes, size, tick_label,
 };
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -210,8 +210,7 @@ impl Figure for Forest {
         area: &DrawingArea<DB, Shift>,
         frame: &Frame,
     ) -> Result<(), String> {
-        let body = titled(area, frame, &self.title, size::TITLE)?;
-        let mut rest = with_note(&body, frame, &self.note)?;
+        let mut rest = framed(area, frame, &self.title, &self.note)?;
         let cols = self.columns();
         for (row, height) in self.panels.chunks(cols).zip(self.row_heights()) {
             let (this, below) = rest.split_vertically(frame.px(height));

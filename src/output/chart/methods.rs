@@ -4,8 +4,8 @@
 
 use super::sweep::{TITLE_PT, X_AXIS_PT, fit_pt, round_up, tick_count, widest_pt, y_axis_pt};
 use super::{
-    Drawn, Figure, Frame, GREY, Ticked, colour, dashed_vertical, house_mesh, nice_ticks,
-    note_height_pt, padded, row_axes, size, tick_label, titled, with_note,
+    Drawn, Figure, Frame, GREY, Ticked, colour, dashed_vertical, framed, house_mesh, nice_ticks,
+    note_height_pt, padded, row_axes, size, tick_label,
 };
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -87,8 +87,7 @@ impl Figure for Morris {
         area: &DrawingArea<DB, Shift>,
         frame: &Frame,
     ) -> Result<(), String> {
-        let body = titled(area, frame, &self.title, size::TITLE)?;
-        let body = with_note(&body, frame, &self.note)?;
+        let body = framed(area, frame, &self.title, &self.note)?;
         let y_hi = self
             .points
             .iter()
@@ -375,8 +374,7 @@ impl Figure for Sobol {
         area: &DrawingArea<DB, Shift>,
         frame: &Frame,
     ) -> Result<(), String> {
-        let body = titled(area, frame, &self.title, size::TITLE)?;
-        let body = with_note(&body, frame, &self.note)?;
+        let body = framed(area, frame, &self.title, &self.note)?;
         let (legend, plot) = body.split_vertically(frame.px(size::LABEL * 2.0));
         let kinds = [("first-order index", colour(1)), ("total index", colour(2))];
         {
@@ -554,8 +552,7 @@ impl Figure for Pairs {
         if k == 0 || self.theta.is_empty() || self.theta.iter().any(|t| t.len() != k) {
             return Err("no particles to draw".into());
         }
-        let body = titled(area, frame, &self.title, size::TITLE)?;
-        let body = with_note(&body, frame, &self.note)?;
+        let body = framed(area, frame, &self.title, &self.note)?;
         let body = body.margin(frame.px(4.0), 0, 0, frame.px(8.0));
         let (w, h) = body.dim_in_pixel();
         let y_axis = frame.px(self.y_axis_pt());

@@ -592,6 +592,17 @@ pub fn with_note<DB: DrawingBackend>(
     Ok(body)
 }
 
+/// The area of a figure under its title (chart type size) and above its
+/// note: [`titled`], then [`with_note`].
+pub fn framed<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    frame: &Frame,
+    title: &str,
+    note: &str,
+) -> Result<DrawingArea<DB, Shift>, String> {
+    with_note(&titled(area, frame, title, size::TITLE)?, frame, note)
+}
+
 /// Draw a title centred at the top of `area`; returns the area below it.
 pub fn titled<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,

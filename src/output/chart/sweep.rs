@@ -6,8 +6,8 @@
 //! coefficients of `sensitivity.csv`.
 
 use super::{
-    Drawn, Figure, Frame, GREY, GRID, Ticked, colour, house_mesh, nice_ticks, note_height_pt,
-    padded, row_axes, size, tick_label, titled, with_note,
+    Drawn, Figure, Frame, GREY, GRID, Ticked, colour, framed, house_mesh, nice_ticks,
+    note_height_pt, padded, row_axes, size, tick_label,
 };
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -226,8 +226,7 @@ impl Figure for Heatmap {
         {
             return Err("a heatmap needs one value per grid cell".into());
         }
-        let body = titled(area, frame, &self.title, size::TITLE)?;
-        let body = with_note(&body, frame, &self.note)?;
+        let body = framed(area, frame, &self.title, &self.note)?;
         let (w, _) = body.dim_in_pixel();
         let (main, bar) = body.split_horizontally(w as i32 - frame.px(self.bar_pt()));
         let (lo, hi) = self.range();
@@ -529,8 +528,7 @@ impl Figure for SweepLine {
         if self.points.is_empty() {
             return Err("no sweep points to draw".into());
         }
-        let body = titled(area, frame, &self.title, size::TITLE)?;
-        let body = with_note(&body, frame, &self.note)?;
+        let body = framed(area, frame, &self.title, &self.note)?;
         let (y0, y1) = self.y_range();
         let (x0, x1) = self.x_range();
         let (y_ticks, y_dec) = nice_ticks(y0, y1, 6);
@@ -662,8 +660,7 @@ impl Figure for Scatter {
         area: &DrawingArea<DB, Shift>,
         frame: &Frame,
     ) -> Result<(), String> {
-        let body = titled(area, frame, &self.title, size::TITLE)?;
-        let body = with_note(&body, frame, &self.note)?;
+        let body = framed(area, frame, &self.title, &self.note)?;
         let width_pt = f64::from(frame.width) / frame.px_per_pt;
         let (rows, cols) = self.grid(width_pt);
         let (y0, y1) = self.y_range();
@@ -938,8 +935,7 @@ impl Figure for Tornado {
         area: &DrawingArea<DB, Shift>,
         frame: &Frame,
     ) -> Result<(), String> {
-        let body = titled(area, frame, &self.title, size::TITLE)?;
-        let mut rest = with_note(&body, frame, &self.note)?;
+        let mut rest = framed(area, frame, &self.title, &self.note)?;
         if !self.marker_label.is_empty() {
             let (legend, below) = rest.split_vertically(frame.px(size::LABEL * 1.8));
             let (w, h) = legend.dim_in_pixel();

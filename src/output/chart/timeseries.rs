@@ -5,8 +5,8 @@
 //! each variant against the baseline in grey.
 
 use super::{
-    Drawn, Figure, Frame, GREY, Ticked, colour, dashed_vertical, house_mesh, nice_ticks,
-    note_height_pt, padded, size, spread, tick_label, titled, with_note,
+    Drawn, Figure, Frame, GREY, Ticked, colour, dashed_vertical, framed, house_mesh, nice_ticks,
+    note_height_pt, padded, size, spread, tick_label,
 };
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -319,8 +319,7 @@ impl Figure for TimeSeries {
         area: &DrawingArea<DB, Shift>,
         frame: &Frame,
     ) -> Result<(), String> {
-        let body = titled(area, frame, &self.title, size::TITLE)?;
-        let plot = with_note(&body, frame, &self.full_note())?;
+        let plot = framed(area, frame, &self.title, &self.full_note())?;
         if self.small_multiples() {
             let width_pt = f64::from(frame.width) / frame.px_per_pt;
             let (rows, cols) = self.grid(width_pt);
