@@ -8,7 +8,7 @@
 
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use rand_distr::{Bernoulli, Binomial, Distribution, Poisson, StandardNormal};
+use rand_distr::{Binomial, Distribution, Poisson, StandardNormal};
 
 /// Stream number of the county-level (cross-village) phase.
 pub const COUNTY_STREAM: u64 = 1 << 63;
@@ -44,13 +44,84 @@ pub fn uniform(rng: &mut ChaCha8Rng) -> f64 {
 /// Bernoulli (one 64-bit draw).
 #[inline]
 pub fn bernoulli(rng: &mut ChaCha8Rng, p: f64) -> bool {
-    if p.is_nan() || p <= 0.0 {
-        return false;
+    Chance::new(p).draw(rng)
+}
+
+/// A Bernoulli chance prepared once and drawn many times: the same draws
+/// and outcomes as [`bernoulli`] with the same `p` (no draw when `p` is not
+/// in (0, 1); otherwise one 64-bit draw compared with ⌊p·2⁶⁴⌋, as `rand`'s
+/// `Bernoulli`), without redoing the set-up for every draw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Chance {
+    /// Probability 0 (or NaN): `false`, no draw.
+    Never,
+    /// Probability 1: `true`, no draw.
+    Always,
+    /// `true` when a 64-bit draw is below this threshold.
+    Below(u64),
+}
+
+impl Chance {
+    /// The chance `p`.
+    #[inline]
+    pub fn new(p: f64) -> Self {
+        if p.is_nan() || p <= 0.0 {
+            Chance::Never
+        } else if p >= 1.0 {
+            Chance::Always
+        } else {
+            // rand's Bernoulli::new: p_int = (p · 2⁶⁴) as u64.
+            Chance::Below((p * 2.0 * (1u64 << 63) as f64) as u64)
+        }
     }
-    if p >= 1.0 {
-        return true;
+
+    /// Draw it.
+    #[inline]
+    pub fn draw(self, rng: &mut ChaCha8Rng) -> bool {
+        match self {
+            Chance::Never => false,
+            Chance::Always => true,
+            Chance::Below(threshold) => rng.random::<u64>() < threshold,
+        }
     }
-    Bernoulli::new(p).is_ok_and(|d| d.sample(rng))
+}
+
+/// A Poisson law prepared once and drawn many times: the same draws as
+/// [`poisson`] with the same mean.
+#[derive(Debug, Clone, Copy)]
+pub struct PoissonLaw(Option<Poisson<f64>>, bool);
+
+impl PoissonLaw {
+    /// The Poisson law with mean `lambda` (0 draws nothing when `lambda`
+    /// is not positive).
+    pub fn new(lambda: f64) -> Self {
+        if lambda.is_nan() || lambda <= 0.0 {
+            PoissonLaw(None, false)
+        } else {
+            match Poisson::new(lambda) {
+                Ok(d) => PoissonLaw(Some(d), false),
+                Err(_) => PoissonLaw(None, true),
+            }
+        }
+    }
+
+    /// Draw a count.
+    #[inline]
+    pub fn draw(&self, rng: &mut ChaCha8Rng) -> u32 {
+        match self {
+            PoissonLaw(Some(d), _) => {
+                let k: f64 = d.sample(rng);
+                k.min(f64::from(u32::MAX)) as u32
+            }
+            PoissonLaw(None, too_large) => {
+                if *too_large {
+                    u32::MAX
+                } else {
+                    0
+                }
+            }
+        }
+    }
 }
 
 /// A uniform index in `0..n` (`n > 0`).
@@ -70,16 +141,7 @@ pub fn standard_normal(rng: &mut ChaCha8Rng) -> f64 {
 /// sampling for large ones); 0 when `lambda` is not positive.
 #[inline]
 pub fn poisson(rng: &mut ChaCha8Rng, lambda: f64) -> u32 {
-    if lambda.is_nan() || lambda <= 0.0 {
-        return 0;
-    }
-    match Poisson::new(lambda) {
-        Ok(d) => {
-            let k: f64 = d.sample(rng);
-            k.min(f64::from(u32::MAX)) as u32
-        }
-        Err(_) => u32::MAX,
-    }
+    PoissonLaw::new(lambda).draw(rng)
 }
 
 /// A draw from Binomial(n, p) (exact: `rand_distr`'s binomial sampler,
@@ -112,6 +174,52 @@ mod tests {
         assert_ne!(uniform(&mut s0), uniform(&mut s1));
         assert_ne!(replicate_seed(1, 0, 0), replicate_seed(1, 0, 1));
         assert_ne!(replicate_seed(1, 0, 0), replicate_seed(1, 1, 0));
+    }
+
+    #[test]
+    fn prepared_laws_draw_exactly_as_rand_does() {
+        use rand_distr::Bernoulli;
+        let ps = [
+            -0.5,
+            0.0,
+            1e-12,
+            0.001,
+            0.3,
+            0.5,
+            0.999_999,
+            1.0 - f64::EPSILON,
+            1.0,
+            2.0,
+            f64::NAN,
+        ];
+        for &p in &ps {
+            let (mut a, mut b) = (stream(11, 0), stream(11, 0));
+            for _ in 0..2000 {
+                let expected = if p.is_nan() || p <= 0.0 {
+                    false
+                } else if p >= 1.0 {
+                    true
+                } else {
+                    Bernoulli::new(p).unwrap().sample(&mut b)
+                };
+                assert_eq!(Chance::new(p).draw(&mut a), expected, "p = {p}");
+            }
+            assert_eq!(uniform(&mut a), uniform(&mut b), "p = {p}: streams in step");
+        }
+        for lambda in [0.0, 0.05, 0.7, 3.0, 11.9, 12.5, 40.0] {
+            let (mut a, mut b) = (stream(12, 0), stream(12, 0));
+            let law = PoissonLaw::new(lambda);
+            for _ in 0..2000 {
+                let expected = if lambda > 0.0 {
+                    let k: f64 = Poisson::new(lambda).unwrap().sample(&mut b);
+                    k as u32
+                } else {
+                    0
+                };
+                assert_eq!(law.draw(&mut a), expected, "lambda = {lambda}");
+            }
+            assert_eq!(uniform(&mut a), uniform(&mut b), "lambda = {lambda}");
+        }
     }
 
     #[test]

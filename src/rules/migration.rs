@@ -12,7 +12,7 @@
 
 use crate::metrics::VillageTally;
 use crate::model::{HouseholdType, MemberStatus, Village};
-use crate::random::bernoulli;
+use crate::random::{Chance, bernoulli};
 use crate::rules::MonthContext;
 use crate::scenario::Scenario;
 
@@ -77,12 +77,11 @@ pub fn move_people(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageT
     }
     v.release_contacts_of(&left);
     let leave = (m.household_hazard * (m.wage_elasticity * (m.wage_ratio - 1.0)).exp()).min(1.0);
+    let (leave, back) = (Chance::new(leave), Chance::new(m.household_return_rate));
     for h in &mut v.households {
         match h.kind {
-            HouseholdType::Ordinary if bernoulli(&mut v.rng, leave) => {
-                h.kind = HouseholdType::LeftBehind
-            }
-            HouseholdType::LeftBehind if bernoulli(&mut v.rng, m.household_return_rate) => {
+            HouseholdType::Ordinary if leave.draw(&mut v.rng) => h.kind = HouseholdType::LeftBehind,
+            HouseholdType::LeftBehind if back.draw(&mut v.rng) => {
                 h.kind = HouseholdType::Ordinary
             }
             _ => {}

@@ -6,7 +6,7 @@
 
 use crate::metrics::VillageTally;
 use crate::model::{HouseholdType, Village};
-use crate::random::{poisson, uniform};
+use crate::random::{PoissonLaw, uniform};
 use crate::rules::{MonthContext, environment};
 use crate::scenario::Scenario;
 
@@ -35,16 +35,17 @@ pub fn rate(s: &Scenario, kind: HouseholdType) -> f64 {
 pub fn arrive(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTally) {
     let s = ctx.policy;
     let growth = environment::need_multiplier(v, s);
-    let rates = [
-        growth * rate(s, HouseholdType::Ordinary),
-        growth * rate(s, HouseholdType::LeftBehind),
-        growth * rate(s, HouseholdType::Business),
-        growth * rate(s, HouseholdType::Difficulty),
-    ];
+    let laws = [
+        HouseholdType::Ordinary,
+        HouseholdType::LeftBehind,
+        HouseholdType::Business,
+        HouseholdType::Difficulty,
+    ]
+    .map(|kind| PoissonLaw::new(growth * rate(s, kind)));
     let rng = &mut v.rng;
     for h in &mut v.households {
         let k = h.kind as usize;
-        let n = poisson(rng, rates[k]);
+        let n = laws[k].draw(rng);
         // A household holds at most u16::MAX open needs per category (only
         // reachable at the extremes of the valid ranges); needs beyond that
         // are not recorded, and not counted as arrived, so that the backlog

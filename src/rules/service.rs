@@ -20,7 +20,7 @@
 
 use crate::metrics::VillageTally;
 use crate::model::{HouseholdType, PRODUCTION, Village};
-use crate::random::{bernoulli, binomial};
+use crate::random::{Chance, binomial};
 use crate::rules::{MonthContext, environment, funds, innovation, service_team, technology};
 use crate::scenario::Scenario;
 
@@ -60,19 +60,17 @@ pub fn deliver(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTally
         m.assigned_backlog = 0.0;
     }
     let mut uncovered_backlog = 0.0f64;
+    let mut open_before = 0u64;
     for h in &v.households {
-        let open = h.open_total() as f32;
+        let open = h.open_total();
+        open_before += u64::from(open);
         if h.is_covered() {
-            v.members[h.contact as usize].assigned_backlog += open;
+            v.members[h.contact as usize].assigned_backlog += open as f32;
         } else {
-            uncovered_backlog += f64::from(open);
+            uncovered_backlog += f64::from(open as f32);
         }
     }
-    tally.open_before_service += v
-        .households
-        .iter()
-        .map(|h| u64::from(h.open_total()))
-        .sum::<u64>();
+    tally.open_before_service += open_before;
 
     let mut spare_total = 0.0f64;
     for m in &v.members {
@@ -128,11 +126,27 @@ pub fn deliver(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTally
     let money = funds::affordable(v, s, expected);
     let scale = money.share;
 
-    let abandon = s.environment.abandon_rate;
+    let abandon = Chance::new(s.environment.abandon_rate);
+    // q_i of every member, computed once (as `branch_q` would per household).
+    let mut on_stack = [0.0f64; 64];
+    let mut on_heap = Vec::new();
+    let member_q: &mut [f64] = if v.members.len() <= on_stack.len() {
+        &mut on_stack[..v.members.len()]
+    } else {
+        on_heap.resize(v.members.len(), 0.0);
+        &mut on_heap
+    };
+    for (q, m) in member_q.iter_mut().zip(&v.members) {
+        *q = member_q_of(m);
+    }
     let rng = &mut v.rng;
     let mut resolved_uncovered_own = 0.0f64;
     for h in &mut v.households {
-        let q_branch = branch_q(&v.members, q_uncovered, h);
+        let q_branch = if h.is_covered() {
+            member_q[h.contact as usize]
+        } else {
+            q_uncovered
+        };
         let q = q_branch * scale;
         // Production needs of a business household: resolved by its branch
         // or, failing that, by the industry branch (7.16.2).
@@ -152,36 +166,37 @@ pub fn deliver(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTally
             0.0
         };
         let mut by_industry = 0.0f64;
+        let chances = [Chance::new(q_production), Chance::new(q)];
         for (category, open) in h.open_needs.iter_mut().enumerate() {
-            let q = if category == PRODUCTION {
-                q_production
+            let n = *open;
+            if n == 0 {
+                continue;
+            }
+            let (q, chance) = if category == PRODUCTION {
+                (q_production, chances[0])
             } else {
-                q
+                (q, chances[1])
             };
             let before = resolved;
-            let n = *open;
             if n > COUNTED_ABOVE {
                 let r = binomial(rng, u32::from(n), q);
-                let a = binomial(rng, u32::from(n) - r, abandon);
+                let a = binomial(rng, u32::from(n) - r, s.environment.abandon_rate);
                 resolved += r;
                 abandoned += a;
                 *open = n - (r + a) as u16;
-                if category == PRODUCTION {
-                    by_industry = f64::from(r) * industry_part;
+            } else {
+                let mut left = 0u16;
+                for _ in 0..n {
+                    if chance.draw(rng) {
+                        resolved += 1;
+                    } else if abandon.draw(rng) {
+                        abandoned += 1;
+                    } else {
+                        left += 1;
+                    }
                 }
-                continue;
+                *open = left;
             }
-            let mut left = 0u16;
-            for _ in 0..n {
-                if bernoulli(rng, q) {
-                    resolved += 1;
-                } else if bernoulli(rng, abandon) {
-                    abandoned += 1;
-                } else {
-                    left += 1;
-                }
-            }
-            *open = left;
             if category == PRODUCTION {
                 by_industry = f64::from(resolved - before) * industry_part;
             }
@@ -222,14 +237,18 @@ fn branch_q(
     h: &crate::model::Household,
 ) -> f64 {
     if h.is_covered() {
-        let m = &members[h.contact as usize];
-        if m.assigned_backlog > 0.0 {
-            f64::from((m.capacity / m.assigned_backlog).min(1.0))
-        } else {
-            0.0
-        }
+        member_q_of(&members[h.contact as usize])
     } else {
         q_uncovered
+    }
+}
+
+/// q_i = min(1, c_i / B_i) of a member (0 without a backlog), eq. 7.2.2.
+fn member_q_of(m: &crate::model::Member) -> f64 {
+    if m.assigned_backlog > 0.0 {
+        f64::from((m.capacity / m.assigned_backlog).min(1.0))
+    } else {
+        0.0
     }
 }
 
