@@ -25,6 +25,10 @@ use rayon::prelude::*;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+/// Villages stepped in parallel between two merges of their tallies
+/// ([`Simulation::step`]).
+const TALLY_BLOCK: usize = 1024;
+
 /// One replicate of a scenario, advanced month by month.
 #[derive(Debug)]
 pub struct Simulation {
@@ -37,7 +41,10 @@ pub struct Simulation {
     contacts: TownshipContacts,
     month: u32,
     clock: i64,
+    /// Every village's tally of the month last stepped, if kept.
     tallies: Vec<Tally>,
+    /// The distributions of the month last stepped, if recorded.
+    distributions: Distributions,
     adoption: Vec<f64>,
     assessment_score: f64,
     /// Village-months stepped are added here, if given ([`Simulation::counting`]).
@@ -71,6 +78,7 @@ impl Simulation {
             month: 0,
             clock: -i64::from(scenario.scenario.burn_in_months),
             tallies: Vec::new(),
+            distributions: Distributions::default(),
             adoption: Vec::new(),
             assessment_score: 0.0,
             counter: None,
@@ -109,8 +117,18 @@ impl Simulation {
         self.clock
     }
 
-    /// Advance one month and return its metrics.
+    /// Advance one month and return its metrics; the villages' tallies of
+    /// the month stay for [`Simulation::distributions`] and
+    /// [`Simulation::village_metrics`].
     pub fn step(&mut self) -> MonthMetrics {
+        self.step_keeping(true, true)
+    }
+
+    /// Advance one month; keep every village's tally of the month only if
+    /// `keep_tallies` (otherwise one block's at a time: a tally is ≈1.5 kB,
+    /// a province's worth ≈10 bytes per household), and the month's
+    /// distributions only if `distributions`.
+    fn step_keeping(&mut self, keep_tallies: bool, distributions: bool) -> MonthMetrics {
         while self
             .phases
             .get(self.phase + 1)
@@ -129,18 +147,34 @@ impl Simulation {
             adoption: &self.adoption,
             contacts: &self.contacts,
         };
-        self.villages
-            .par_iter_mut()
-            .map(|v| step_village(v, &ctx))
-            .collect_into_vec(&mut self.tallies);
+        // Villages step in parallel, a block at a time; their tallies are
+        // merged in village order, so sums do not depend on threads.
+        let mut county = CountyTally::default();
+        self.tallies.clear();
+        let mut block_tallies = Vec::new();
+        let mut month_distributions = Distributions::default();
+        for block in self.villages.chunks_mut(TALLY_BLOCK) {
+            block
+                .par_iter_mut()
+                .map(|v| step_village(v, &ctx))
+                .collect_into_vec(&mut block_tallies);
+            for t in &block_tallies {
+                county.add(t);
+            }
+            if distributions {
+                month_distributions.add(&Distributions::of_villages(&block_tallies));
+            }
+            if keep_tallies {
+                self.tallies.append(&mut block_tallies);
+            }
+        }
+        if distributions {
+            self.distributions = month_distributions;
+        }
         // One add per month, after the villages' parallel step: nothing in
         // the loop over villages changes.
         if let Some(c) = &self.counter {
             c.fetch_add(self.villages.len() as u64, Ordering::Relaxed);
-        }
-        let mut county = CountyTally::default();
-        for t in &self.tallies {
-            county.add(t);
         }
         // Monthly county phase: joint branches, industry branches and
         // innovation shares for next month.
@@ -200,7 +234,7 @@ impl Simulation {
     /// last stepped, over households, active members and villages (from the
     /// villages' tallies of that month).
     pub fn distributions(&self) -> Distributions {
-        Distributions::of_villages(&self.tallies)
+        self.distributions.clone()
     }
 
     /// Metrics of every village in the month last stepped, in village order.
@@ -219,13 +253,13 @@ impl Simulation {
     /// recorded month (month-major, village order).
     pub fn run_detailed(mut self, per_village: bool) -> Recorded {
         while self.clock < 0 {
-            self.step();
+            self.step_keeping(false, false);
         }
         let months = self.phases[0].1.scenario.months as usize;
         let mut county = Vec::with_capacity(months);
         let mut villages = Vec::new();
-        for _ in 0..months {
-            county.push(self.step());
+        for month in 0..months {
+            county.push(self.step_keeping(per_village, month + 1 == months));
             if per_village {
                 villages.extend(self.village_metrics());
             }
