@@ -87,20 +87,34 @@ impl Chance {
 }
 
 /// A Poisson law prepared once and drawn many times: the same draws as
-/// [`poisson`] with the same mean.
+/// [`poisson`] with the same mean. Means below 12 use Knuth's method as
+/// `rand_distr` does (multiply uniforms until the product falls to
+/// e^(−λ)), written out here so that a draw is a plain loop; larger means
+/// use `rand_distr`'s rejection sampler.
 #[derive(Debug, Clone, Copy)]
-pub struct PoissonLaw(Option<Poisson<f64>>, bool);
+pub enum PoissonLaw {
+    /// Mean 0 (or not positive, or NaN): always 0, no draw.
+    Zero,
+    /// Knuth's method with threshold e^(−λ).
+    Knuth(f64),
+    /// `rand_distr`'s sampler (means of 12 and more).
+    Sampler(Poisson<f64>),
+    /// A mean too large for the sampler: `u32::MAX`, no draw.
+    TooLarge,
+}
 
 impl PoissonLaw {
-    /// The Poisson law with mean `lambda` (0 draws nothing when `lambda`
-    /// is not positive).
+    /// The Poisson law with mean `lambda`.
     pub fn new(lambda: f64) -> Self {
         if lambda.is_nan() || lambda <= 0.0 {
-            PoissonLaw(None, false)
+            PoissonLaw::Zero
+        } else if lambda < 12.0 {
+            // rand_distr's KnuthMethod::new.
+            PoissonLaw::Knuth((-lambda).exp())
         } else {
             match Poisson::new(lambda) {
-                Ok(d) => PoissonLaw(Some(d), false),
-                Err(_) => PoissonLaw(None, true),
+                Ok(d) => PoissonLaw::Sampler(d),
+                Err(_) => PoissonLaw::TooLarge,
             }
         }
     }
@@ -108,18 +122,22 @@ impl PoissonLaw {
     /// Draw a count.
     #[inline]
     pub fn draw(&self, rng: &mut ChaCha8Rng) -> u32 {
-        match self {
-            PoissonLaw(Some(d), _) => {
+        match *self {
+            PoissonLaw::Zero => 0,
+            PoissonLaw::Knuth(threshold) => {
+                let mut count = 0u32;
+                let mut p = rng.random::<f64>();
+                while p > threshold {
+                    p *= rng.random::<f64>();
+                    count += 1;
+                }
+                count
+            }
+            PoissonLaw::Sampler(d) => {
                 let k: f64 = d.sample(rng);
                 k.min(f64::from(u32::MAX)) as u32
             }
-            PoissonLaw(None, too_large) => {
-                if *too_large {
-                    u32::MAX
-                } else {
-                    0
-                }
-            }
+            PoissonLaw::TooLarge => u32::MAX,
         }
     }
 }

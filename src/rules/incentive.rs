@@ -22,6 +22,7 @@ use crate::metrics::{CountyTally, VillageTally};
 use crate::model::Village;
 use crate::rules::{MonthContext, crowding};
 use crate::scenario::{RewardRule, Scenario};
+use rayon::prelude::*;
 
 /// Add this month to every active member's period record.
 pub fn record_month(v: &mut Village, ctx: &MonthContext<'_>, _tally: &mut VillageTally) {
@@ -129,6 +130,10 @@ pub fn award(villages: &mut [Village], s: &Scenario, tally: &mut CountyTally) {
     }
 }
 
+/// Members ranked in a county above which [`rank_cutoff`] computes its
+/// terms in parallel.
+const PARALLEL_ABOVE: usize = 16_384;
+
 /// c: the cut-off at which the members' chances of reward (eq. 7.4.4) add
 /// up to the `winners` actually rewarded, found by bisection (60 halvings
 /// of [min − 40·K_R, max + 40·K_R]); none if nobody is rewarded.
@@ -136,11 +141,29 @@ pub fn rank_cutoff(scores: &[f64], winners: usize, noise: f64) -> Option<f64> {
     if winners == 0 || scores.is_empty() {
         return None;
     }
-    let expected = |c: f64| -> f64 {
-        scores
-            .iter()
-            .map(|&x| 1.0 / (1.0 + (-(x - c) / noise).exp()))
-            .sum()
+    // Σ chances at cut-off c. In a large county (a province has ~10⁶
+    // members) the terms are computed in parallel and then summed in order,
+    // so the sum is the same at any thread count.
+    let mut terms = vec![
+        0.0f64;
+        if scores.len() >= PARALLEL_ABOVE {
+            scores.len()
+        } else {
+            0
+        }
+    ];
+    let mut expected = |c: f64| -> f64 {
+        let chance = |x: f64| 1.0 / (1.0 + (-(x - c) / noise).exp());
+        if terms.is_empty() {
+            scores.iter().map(|&x| chance(x)).sum()
+        } else {
+            terms
+                .par_iter_mut()
+                .zip(scores.par_iter())
+                .with_min_len(4096)
+                .for_each(|(t, &x)| *t = chance(x));
+            terms.iter().sum()
+        }
     };
     let lowest = scores.iter().copied().fold(f64::INFINITY, f64::min);
     let highest = scores.iter().copied().fold(f64::NEG_INFINITY, f64::max);
@@ -183,6 +206,44 @@ pub fn close_period(v: &mut Village, s: &Scenario) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The bisection of eq. 7.4.4 summed sequentially (the reference).
+    fn sequential_cutoff(scores: &[f64], winners: usize, noise: f64) -> f64 {
+        let expected = |c: f64| -> f64 {
+            scores
+                .iter()
+                .map(|&x| 1.0 / (1.0 + (-(x - c) / noise).exp()))
+                .sum()
+        };
+        let lowest = scores.iter().copied().fold(f64::INFINITY, f64::min);
+        let highest = scores.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let (mut lo, mut hi) = (lowest - 40.0 * noise, highest + 40.0 * noise);
+        for _ in 0..60 {
+            let mid = 0.5 * (lo + hi);
+            if expected(mid) > winners as f64 {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        0.5 * (lo + hi)
+    }
+
+    #[test]
+    fn a_large_county_finds_the_same_cutoff_at_any_thread_count() {
+        let scores: Vec<f64> = (0..40_000u32)
+            .map(|i| f64::from((i.wrapping_mul(2_654_435_761) >> 8) % 1000) / 1000.0)
+            .collect();
+        let reference = sequential_cutoff(&scores, 4000, 0.05);
+        for threads in [1, 2, 3] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            let c = pool.install(|| rank_cutoff(&scores, 4000, 0.05)).unwrap();
+            assert_eq!(c.to_bits(), reference.to_bits(), "{threads} threads");
+        }
+    }
     use crate::engine::build_village;
     use crate::model::EffortSplit;
 
