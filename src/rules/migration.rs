@@ -81,9 +81,7 @@ pub fn move_people(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageT
     for h in &mut v.households {
         match h.kind {
             HouseholdType::Ordinary if leave.draw(&mut v.rng) => h.kind = HouseholdType::LeftBehind,
-            HouseholdType::LeftBehind if back.draw(&mut v.rng) => {
-                h.kind = HouseholdType::Ordinary
-            }
+            HouseholdType::LeftBehind if back.draw(&mut v.rng) => h.kind = HouseholdType::Ordinary,
             _ => {}
         }
     }
