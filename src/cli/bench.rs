@@ -54,10 +54,11 @@ pub struct BenchArgs {
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
     /// Also measure N runs of the scenario (FILE, needed here, with the
-    /// --set values) as `grassroots sweep` runs them — planning, run store,
-    /// result files and charts, into a temporary directory — against
-    /// simulating the same N runs alone: the share of time spent simulating
-    /// and the overhead per run. The county: `grassroots bench
+    /// --set values; --replicates is the main measurement's only) as
+    /// `grassroots sweep` runs them — planning, run store, result files and
+    /// charts, into a temporary directory — against simulating the same N
+    /// runs alone: the share of time spent simulating and the overhead per
+    /// run. E.g. 1000 runs of a 24-village county: `grassroots bench
     /// scenarios/baseline.toml --small-runs 1000 --set world.villages=24`.
     #[arg(long, value_name = "N")]
     pub small_runs: Option<u32>,
@@ -675,7 +676,7 @@ pub fn bench(args: &BenchArgs) -> Result<()> {
         }
         if args.file.is_none() {
             return Err(InputError(format!(
-                "--small-runs needs a scenario file (its runs are of that scenario, not of {DEFAULT_SCENARIO}); the issue's county: grassroots bench scenarios/baseline.toml --small-runs 1000 --set world.villages=24"
+                "--small-runs needs a scenario file (its runs are of that scenario, not of {DEFAULT_SCENARIO}); e.g. 1000 runs of a 24-village county: grassroots bench scenarios/baseline.toml --small-runs 1000 --set world.villages=24"
             ))
             .into());
         }
