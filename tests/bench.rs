@@ -35,6 +35,19 @@ const KEYS: &[&str] = &[
     "member_struct_bytes",
 ];
 
+/// The key lines `--small-runs` adds.
+const SMALL_RUN_KEYS: &[&str] = &[
+    "small_runs",
+    "small_runs_seconds_1t",
+    "small_runs_simulating_seconds_1t",
+    "small_runs_simulating_share_1t",
+    "small_runs_overhead_ms_per_run_1t",
+    "small_runs_seconds_all",
+    "small_runs_simulating_seconds_all",
+    "small_runs_simulating_share_all",
+    "small_runs_overhead_ms_per_run_all",
+];
+
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
@@ -105,6 +118,73 @@ fn bench_prints_every_key_with_a_positive_number_and_leaves_nothing() {
 }
 
 #[test]
+fn bench_small_runs_prints_every_key_with_a_sane_number_and_leaves_nothing() {
+    let cwd = tempfile::tempdir().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(cwd.path().join("tiny.toml"), TINY).unwrap();
+    let o = bench(
+        cwd.path(),
+        tmp.path(),
+        &[
+            "tiny.toml",
+            "--threads",
+            "2",
+            "--small-runs",
+            "4",
+            "--set",
+            "world.villages=6",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    assert!(
+        out.contains("many small runs: 4 runs of bench_tiny")
+            && out.contains("one point (world.villages = 6) × 4 replicates"),
+        "{out}"
+    );
+    let found: BTreeMap<&str, f64> = out
+        .lines()
+        .filter_map(|l| l.split_once(": "))
+        .filter(|(k, _)| SMALL_RUN_KEYS.contains(k))
+        .map(|(k, v)| {
+            let x: f64 = v
+                .trim()
+                .parse()
+                .unwrap_or_else(|_| panic!("`{k}: {v}` is not a number"));
+            assert!(x.is_finite(), "`{k}: {v}`");
+            (k, x)
+        })
+        .collect();
+    for key in SMALL_RUN_KEYS {
+        assert!(found.contains_key(key), "no `{key}: …` line in\n{out}");
+    }
+    assert_eq!(found["small_runs"], 4.0);
+    for suffix in ["1t", "all"] {
+        let get = |what: &str| found[format!("small_runs_{what}_{suffix}").as_str()];
+        let (sweep, alone) = (get("seconds"), get("simulating_seconds"));
+        assert!(sweep > 0.0 && alone > 0.0, "{suffix}: {sweep} {alone}");
+        let share = get("simulating_share");
+        assert!(share > 0.0 && share <= 1.5, "share {suffix}: {share}");
+        assert!(
+            (share - alone / sweep).abs() < 1e-3,
+            "{share} ≠ {alone}/{sweep}"
+        );
+        // The overhead is (sweep − simulation) / runs, in ms: it may be
+        // negative on a noisy machine, but it is that difference.
+        let overhead = get("overhead_ms_per_run");
+        assert!(
+            (overhead - (sweep - alone) / 4.0 * 1e3).abs() < 1e-2,
+            "overhead {suffix}: {overhead}"
+        );
+    }
+    // The main measurement's keys are still there.
+    assert!(out.contains("\nparallel_efficiency: "), "{out}");
+    // Nothing left: neither the sweep's directory nor anything else.
+    assert_eq!(names(cwd.path()), vec!["tiny.toml".to_string()]);
+    assert_eq!(names(tmp.path()), Vec::<String>::new());
+}
+
+#[test]
 fn bench_without_a_scenario_outside_the_repository_says_what_to_give() {
     let cwd = tempfile::tempdir().unwrap();
     let o = bench(cwd.path(), cwd.path(), &[]);
@@ -126,6 +206,12 @@ fn bench_refuses_bad_options_before_measuring() {
         (&["tiny.toml", "--replicates", "0"][..], "--replicates"),
         (&["tiny.toml", "--set", "world.villages"][..], "KEY=VALUE"),
         (&["missing.toml"][..], "missing.toml"),
+        (&["tiny.toml", "--small-runs", "0"][..], "--small-runs 0"),
+        (
+            &["tiny.toml", "--small-runs", "100001"][..],
+            "at most 100000",
+        ),
+        (&["--small-runs", "4"][..], "needs a scenario file"),
     ] {
         let o = bench(cwd.path(), cwd.path(), args);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", text(&o.stderr));

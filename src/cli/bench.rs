@@ -9,12 +9,23 @@
 //! directory that it then removes (output), reads its peak RSS (`VmHWM` in
 //! `/proc/self/status`) and prints its figures as `key: value` lines, which
 //! the parent reads and turns into a table and the summary key lines.
+//!
+//! With `--small-runs N` it also measures many small runs, four more
+//! children: N runs of the scenario as `grassroots sweep` runs them (the
+//! same code: planning, run store, result files and charts, into a
+//! temporary directory), and the simulation alone of the same N runs
+//! (`study::timing::time_runs`), each at 1 thread and at all threads. The
+//! sweep is one point (`world.villages` at the scenario's own value) × N
+//! replicates, so its runs are those the timing path simulates: same
+//! scenario, same seeds.
 
 use super::{InputError, load, pool, read_text};
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use grassroots::model::{Household, Member};
 use grassroots::output::{self, manifest};
+use grassroots::scenario::param::Kind;
+use grassroots::study::spec::SweepDesign;
 use grassroots::study::{self, timing};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -42,6 +53,15 @@ pub struct BenchArgs {
     /// Set any parameter: `--set world.villages=1000` (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
+    /// Also measure N runs of the scenario (FILE, needed here, with the
+    /// --set values; --replicates is the main measurement's only) as
+    /// `grassroots sweep` runs them — planning, run store, result files and
+    /// charts, into a temporary directory — against simulating the same N
+    /// runs alone: the share of time spent simulating and the overhead per
+    /// run. E.g. 1000 runs of a 24-village county: `grassroots bench
+    /// scenarios/baseline.toml --small-runs 1000 --set world.villages=24`.
+    #[arg(long, value_name = "N")]
+    pub small_runs: Option<u32>,
 }
 
 /// Options of the hidden `bench-measure` subcommand: one measurement.
@@ -58,6 +78,40 @@ pub struct MeasureArgs {
     /// Set any parameter (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
+    /// Measure N small runs (replicates of the scenario) instead: their
+    /// simulation alone, or with --sweep the sweep of them.
+    #[arg(long, value_name = "N")]
+    pub small_runs: Option<u32>,
+    /// With --small-runs: run them as `grassroots sweep` does.
+    #[arg(long, requires = "small_runs")]
+    pub sweep: bool,
+}
+
+/// The most small runs: the most replicates a scenario may have (they are
+/// the replicates of one sweep point).
+fn most_small_runs() -> u32 {
+    match grassroots::scenario::schema::find("scenario.replicates").map(|p| p.kind) {
+        Some(Kind::Integer { max, .. }) => u32::try_from(max).unwrap_or(u32::MAX),
+        _ => u32::MAX,
+    }
+}
+
+/// `--set` without `scenario.replicates` (the small runs set their own),
+/// as `--set` options.
+fn small_run_set(set: &[String]) -> Vec<String> {
+    set.iter()
+        .filter(|s| s.split_once('=').map(|(k, _)| k.trim()) != Some("scenario.replicates"))
+        .cloned()
+        .collect()
+}
+
+/// The sweep of the small runs of `s`: one point, `world.villages` at the
+/// scenario's own value, so the point's scenario is `s` itself.
+fn small_run_design(s: &grassroots::scenario::Scenario) -> SweepDesign {
+    SweepDesign::Grid(vec![(
+        "world.villages".to_string(),
+        vec![s.world.villages.to_string()],
+    )])
 }
 
 /// `--set` and `--replicates` as overrides.
@@ -124,18 +178,9 @@ impl Measurement {
 
     /// Read a child's output back; every key must be there.
     fn parse(text: &str) -> Result<Measurement> {
-        let found: BTreeMap<&str, f64> = text
-            .lines()
-            .filter_map(|l| l.split_once(": "))
-            .filter_map(|(k, v)| v.trim().parse::<f64>().ok().map(|v| (k.trim(), v)))
-            .collect();
+        let found = key_values(text);
         let mut m = Measurement::default();
-        let get = |key: &str| -> Result<f64> {
-            found
-                .get(key)
-                .copied()
-                .with_context(|| format!("the measurement did not report `{key}`"))
-        };
+        let get = |key: &str| reported(&found, key);
         m.threads = get("threads")?;
         m.replicates = get("replicates")?;
         m.months = get("months")?;
@@ -175,6 +220,73 @@ impl Measurement {
     }
 }
 
+/// The `key: value` lines of a child's output whose value is a number.
+fn key_values(text: &str) -> BTreeMap<&str, f64> {
+    text.lines()
+        .filter_map(|l| l.split_once(": "))
+        .filter_map(|(k, v)| v.trim().parse::<f64>().ok().map(|v| (k.trim(), v)))
+        .collect()
+}
+
+/// The value of `key` in a child's output, which must be there.
+fn reported(found: &BTreeMap<&str, f64>, key: &str) -> Result<f64> {
+    found
+        .get(key)
+        .copied()
+        .with_context(|| format!("the measurement did not report `{key}`"))
+}
+
+/// One measurement of small runs, as the child prints it: the sweep of
+/// them, or their simulation alone.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct SmallRuns {
+    threads: f64,
+    runs: f64,
+    /// Wall time: the whole sweep, or set-up plus simulation.
+    seconds: f64,
+    /// CPU time (all threads) over the same span.
+    cpu_seconds: f64,
+    /// Bytes the sweep wrote (0 for the simulation alone).
+    output_bytes: f64,
+    peak_rss_bytes: f64,
+    /// Households of all runs together and months each stepped (0 for the
+    /// sweep, which does not count them).
+    households: f64,
+    months: f64,
+}
+
+impl SmallRuns {
+    /// The `key: value` lines of a child, in order.
+    fn lines(&self) -> Vec<(&'static str, f64)> {
+        vec![
+            ("threads", self.threads),
+            ("runs", self.runs),
+            ("seconds", self.seconds),
+            ("cpu_seconds", self.cpu_seconds),
+            ("output_bytes", self.output_bytes),
+            ("peak_rss_bytes", self.peak_rss_bytes),
+            ("households", self.households),
+            ("months", self.months),
+        ]
+    }
+
+    /// Read a child's output back; every key must be there.
+    fn parse(text: &str) -> Result<SmallRuns> {
+        let found = key_values(text);
+        let get = |key: &str| reported(&found, key);
+        Ok(SmallRuns {
+            threads: get("threads")?,
+            runs: get("runs")?,
+            seconds: get("seconds")?,
+            cpu_seconds: get("cpu_seconds")?,
+            output_bytes: get("output_bytes")?,
+            peak_rss_bytes: get("peak_rss_bytes")?,
+            households: get("households")?,
+            months: get("months")?,
+        })
+    }
+}
+
 /// Peak resident set size of this process in bytes (`VmHWM`, Linux).
 fn peak_rss_bytes() -> Result<u64> {
     let status = std::fs::read_to_string("/proc/self/status")
@@ -188,9 +300,18 @@ fn peak_rss_bytes() -> Result<u64> {
 /// ticks of 1/100 s). Linux only. The worker pool's threads stay alive
 /// through a measurement, so no thread's time is lost.
 fn cpu_seconds() -> Result<f64> {
-    if let Some(ns) = schedstat_ns() {
-        return Ok(ns as f64 / 1e9);
+    match schedstat_ns() {
+        Some(ns) => Ok(ns as f64 / 1e9),
+        None => process_cpu_seconds(),
     }
+}
+
+/// CPU time of this process so far, in seconds, threads that have ended
+/// included: user + system time of the whole process (`/proc/self/stat`,
+/// clock ticks of 1/100 s). Linux only. For the small runs, whose sweep
+/// starts and ends its own worker pool, so that [`cpu_seconds`] (live
+/// threads only) would miss its workers' time.
+fn process_cpu_seconds() -> Result<f64> {
     let stat = std::fs::read_to_string("/proc/self/stat")
         .context("CPU time is read from /proc/self/stat, which is Linux only")?;
     parse_cpu_ticks(&stat)
@@ -248,6 +369,9 @@ fn bytes_under(dir: &Path) -> u64 {
 /// The hidden `bench-measure` subcommand: one measurement, printed as
 /// `key: value` lines for the parent `bench`.
 pub fn measure(args: &MeasureArgs) -> Result<()> {
+    if let Some(n) = args.small_runs {
+        return measure_small_runs(args, n);
+    }
     let (text, shown) = read_text(&args.file)?;
     let given = overrides(&args.set, args.replicates)?;
     let (s, _) = load(&text, &shown, &given)?;
@@ -307,6 +431,72 @@ pub fn measure(args: &MeasureArgs) -> Result<()> {
     print_out(&lines)
 }
 
+/// `bench-measure --small-runs N [--sweep]`: N runs of the scenario as a
+/// sweep (`grassroots sweep`'s own code, `--quiet`, into a temporary
+/// directory that is removed afterwards), or their simulation alone.
+fn measure_small_runs(args: &MeasureArgs, n: u32) -> Result<()> {
+    let set = small_run_set(&args.set);
+    let m = if args.sweep {
+        let (text, shown) = read_text(&args.file)?;
+        let (s, _) = load(&text, &shown, &overrides(&set, Some(n))?)?;
+        let design = small_run_design(&s);
+        let tmp = tempfile::Builder::new()
+            .prefix("grassroots-bench-")
+            .tempdir()
+            .context("could not create a temporary directory for the sweep")?;
+        let common = super::Common {
+            out: Some(tmp.path().join("sweep")),
+            seed: None,
+            replicates: Some(n),
+            threads: Some(args.threads),
+            set,
+            max_memory: None,
+            quiet: true,
+            force: false,
+        };
+        let cpu_before = process_cpu_seconds()?;
+        let started = Instant::now();
+        super::study::sweep_with_design(&args.file, &common, &design)?;
+        let seconds = started.elapsed().as_secs_f64();
+        let cpu = process_cpu_seconds()? - cpu_before;
+        let output_bytes = bytes_under(tmp.path());
+        tmp.close()
+            .context("could not remove the benchmark's temporary directory")?;
+        SmallRuns {
+            threads: args.threads as f64,
+            runs: f64::from(n),
+            seconds,
+            cpu_seconds: cpu,
+            output_bytes: output_bytes as f64,
+            peak_rss_bytes: peak_rss_bytes()? as f64,
+            households: 0.0,
+            months: 0.0,
+        }
+    } else {
+        let (text, shown) = read_text(&args.file)?;
+        let (s, _) = load(&text, &shown, &overrides(&set, Some(n))?)?;
+        let pool = pool(Some(args.threads))?;
+        let cpu_before = process_cpu_seconds()?;
+        let t = pool.install(|| timing::time_runs(&s, 0, n));
+        let cpu = process_cpu_seconds()? - cpu_before;
+        SmallRuns {
+            threads: pool.current_num_threads() as f64,
+            runs: f64::from(n),
+            seconds: t.total_seconds(),
+            cpu_seconds: cpu,
+            output_bytes: 0.0,
+            peak_rss_bytes: peak_rss_bytes()? as f64,
+            households: t.households as f64,
+            months: t.months as f64,
+        }
+    };
+    let mut lines = String::new();
+    for (k, v) in m.lines() {
+        lines.push_str(&format!("{k}: {v}\n"));
+    }
+    print_out(&lines)
+}
+
 /// Print to stdout; a reader that closes the pipe early is not an error.
 fn print_out(text: &str) -> Result<()> {
     use std::io::Write;
@@ -318,18 +508,42 @@ fn print_out(text: &str) -> Result<()> {
 
 /// Run one measurement in a child process of this binary.
 fn child(file: &Path, threads: usize, args: &BenchArgs) -> Result<Measurement> {
+    let mut extra = Vec::new();
+    if let Some(r) = args.replicates {
+        extra.extend(["--replicates".to_string(), r.to_string()]);
+    }
+    Measurement::parse(&run_child(file, threads, &args.set, &extra)?)
+}
+
+/// Run one measurement of `n` small runs (their sweep if `sweep`, else
+/// their simulation alone) in a child process of this binary.
+fn small_child(
+    file: &Path,
+    threads: usize,
+    args: &BenchArgs,
+    n: u32,
+    sweep: bool,
+) -> Result<SmallRuns> {
+    let mut extra = vec!["--small-runs".to_string(), n.to_string()];
+    if sweep {
+        extra.push("--sweep".into());
+    }
+    SmallRuns::parse(&run_child(file, threads, &args.set, &extra)?)
+}
+
+/// Run `bench-measure FILE --threads T --set … EXTRA…` and return what it
+/// printed.
+fn run_child(file: &Path, threads: usize, set: &[String], extra: &[String]) -> Result<String> {
     let exe = std::env::current_exe().context("cannot find the grassroots binary to re-run")?;
     let mut cmd = Command::new(exe);
     cmd.arg(MEASURE_COMMAND)
         .arg(file)
         .arg("--threads")
         .arg(threads.to_string());
-    if let Some(r) = args.replicates {
-        cmd.arg("--replicates").arg(r.to_string());
-    }
-    for s in &args.set {
+    for s in set {
         cmd.arg("--set").arg(s);
     }
+    cmd.args(extra);
     let out = cmd
         .stdin(Stdio::null())
         .stderr(Stdio::inherit())
@@ -341,7 +555,7 @@ fn child(file: &Path, threads: usize, args: &BenchArgs) -> Result<Measurement> {
             out.status
         );
     }
-    Measurement::parse(&String::from_utf8_lossy(&out.stdout))
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 /// Digits grouped by thousands with spaces: `2 971 234`.
@@ -356,8 +570,117 @@ fn grouped(x: f64) -> String {
     groups.join(" ")
 }
 
+/// The small runs at one thread count: their sweep and their simulation
+/// alone.
+struct SmallPair {
+    sweep: SmallRuns,
+    alone: SmallRuns,
+}
+
+impl SmallPair {
+    /// The share of the sweep's wall time that simulating the runs takes.
+    fn share(&self) -> f64 {
+        self.alone.seconds / self.sweep.seconds
+    }
+
+    /// Wall time of the sweep beyond simulating, per run, in milliseconds.
+    fn overhead_ms_per_run(&self) -> f64 {
+        (self.sweep.seconds - self.alone.seconds) / self.sweep.runs.max(1.0) * 1e3
+    }
+
+    /// [`SmallPair::share`] in CPU time.
+    fn cpu_share(&self) -> f64 {
+        self.alone.cpu_seconds / self.sweep.cpu_seconds
+    }
+
+    /// [`SmallPair::overhead_ms_per_run`] in CPU time.
+    fn cpu_overhead_ms_per_run(&self) -> f64 {
+        (self.sweep.cpu_seconds - self.alone.cpu_seconds) / self.sweep.runs.max(1.0) * 1e3
+    }
+}
+
+/// The table of the small runs (`--small-runs`): `pairs` at 1 thread and
+/// at all threads.
+fn print_small_runs(n: u32, s: &grassroots::scenario::Scenario, shown: &str, pairs: &[SmallPair]) {
+    let (Some(one), Some(many)) = (pairs.first(), pairs.last()) else {
+        return;
+    };
+    println!(
+        "many small runs: {} runs of {} ({shown}) as a sweep of one point (world.villages = {}) × {} replicates; each run {} villages × {} months stepped ({} burn-in + {} recorded)",
+        grouped(f64::from(n)),
+        s.scenario.name,
+        s.world.villages,
+        grouped(f64::from(n)),
+        s.world.villages,
+        one.alone.months,
+        s.scenario.burn_in_months,
+        s.scenario.months,
+    );
+    println!(
+        "  {} households over all runs; household-steps = {}",
+        grouped(one.alone.households),
+        grouped(one.alone.households * one.alone.months),
+    );
+    println!();
+    let head_many = format!("{} threads", many.sweep.threads);
+    println!("  {:<44} {:>14} {:>14}", "", "1 thread", head_many);
+    let row = |label: &str, f: &dyn Fn(&SmallPair) -> String| {
+        println!("  {label:<44} {:>14} {:>14}", f(one), f(many))
+    };
+    row("sweep, as grassroots sweep runs it (s)", &|p| {
+        format!("{:.3}", p.sweep.seconds)
+    });
+    row("simulation alone, set-up + stepping (s)", &|p| {
+        format!("{:.3}", p.alone.seconds)
+    });
+    row("share of the sweep spent simulating", &|p| {
+        format!("{:.3}", p.share())
+    });
+    row("overhead per run (ms)", &|p| {
+        format!("{:.2}", p.overhead_ms_per_run())
+    });
+    row("CPU seconds, sweep", &|p| {
+        format!("{:.3}", p.sweep.cpu_seconds)
+    });
+    row("CPU seconds, simulation alone", &|p| {
+        format!("{:.3}", p.alone.cpu_seconds)
+    });
+    row("share of the sweep's CPU time simulating", &|p| {
+        format!("{:.3}", p.cpu_share())
+    });
+    row("overhead per run, CPU time (ms)", &|p| {
+        format!("{:.2}", p.cpu_overhead_ms_per_run())
+    });
+    row("files the sweep wrote (MB)", &|p| {
+        format!("{:.2}", p.sweep.output_bytes / 1e6)
+    });
+    row("peak RSS, sweep process (MB)", &|p| {
+        format!("{:.1}", p.sweep.peak_rss_bytes / 1e6)
+    });
+    println!();
+    println!(
+        "  (the sweep is `grassroots sweep --quiet` with that one point: planning, run store, result files and charts, in a temporary directory; the simulation alone is the same runs without them; each cell is a fresh process)"
+    );
+    println!();
+}
+
 /// `grassroots bench`.
 pub fn bench(args: &BenchArgs) -> Result<()> {
+    if let Some(n) = args.small_runs {
+        let most = most_small_runs();
+        if n == 0 || n > most {
+            return Err(InputError(format!(
+                "--small-runs {n}: give between 1 and {most} runs (they are the replicates of one sweep point, and scenario.replicates allows at most {most})"
+            ))
+            .into());
+        }
+        if args.file.is_none() {
+            return Err(InputError(format!(
+                "--small-runs needs a scenario file (its runs are of that scenario, not of {DEFAULT_SCENARIO}); e.g. 1000 runs of a 24-village county: grassroots bench scenarios/baseline.toml --small-runs 1000 --set world.villages=24"
+            ))
+            .into());
+        }
+    }
     let file = match &args.file {
         Some(f) => f.clone(),
         None => {
@@ -376,12 +699,39 @@ pub fn bench(args: &BenchArgs) -> Result<()> {
     let (text, shown) = read_text(&file)?;
     let given = overrides(&args.set, args.replicates)?;
     let (s, _) = load(&text, &shown, &given)?;
+    let small_scenario = match args.small_runs {
+        Some(n) => Some((
+            n,
+            load(
+                &text,
+                &shown,
+                &overrides(&small_run_set(&args.set), Some(n))?,
+            )?
+            .0,
+        )),
+        None => None,
+    };
     let all = pool(args.threads)?.current_num_threads();
 
     eprintln!("bench: measuring {shown} at 1 thread…");
     let one = child(&file, 1, args)?;
     eprintln!("bench: measuring {shown} at {all} threads…");
     let many = child(&file, all, args)?;
+    let small = match small_scenario {
+        None => None,
+        Some((n, small)) => {
+            let mut pairs = Vec::new();
+            for threads in [1, all] {
+                let word = if threads == 1 { "thread" } else { "threads" };
+                eprintln!("bench: {n} small runs as a sweep at {threads} {word}…");
+                let sweep = small_child(&file, threads, args, n, true)?;
+                eprintln!("bench: {n} small runs, simulation alone, at {threads} {word}…");
+                let alone = small_child(&file, threads, args, n, false)?;
+                pairs.push(SmallPair { sweep, alone });
+            }
+            Some((n, small, pairs))
+        }
+    };
 
     let efficiency = (one.setup_seconds + one.simulation_seconds)
         / (many.threads * (many.setup_seconds + many.simulation_seconds));
@@ -478,6 +828,9 @@ pub fn bench(args: &BenchArgs) -> Result<()> {
         "  (each column is a fresh process; output time is not in the rates; see docs/performance.md)"
     );
     println!();
+    if let Some((n, small, pairs)) = &small {
+        print_small_runs(*n, small, &shown, pairs);
+    }
     let keys: [(&str, String); 11] = [
         ("household_steps_per_sec_1t", format!("{:.0}", one.rate())),
         ("household_steps_per_sec_all", format!("{:.0}", many.rate())),
@@ -503,6 +856,22 @@ pub fn bench(args: &BenchArgs) -> Result<()> {
     let mut text = String::new();
     for (k, v) in keys {
         text.push_str(&format!("{k}: {v}\n"));
+    }
+    if let Some((n, _, pairs)) = &small {
+        text.push_str(&format!("small_runs: {n}\n"));
+        for (pair, suffix) in pairs.iter().zip(["1t", "all"]) {
+            for (what, value) in [
+                ("seconds", format!("{:.6}", pair.sweep.seconds)),
+                ("simulating_seconds", format!("{:.6}", pair.alone.seconds)),
+                ("simulating_share", format!("{:.4}", pair.share())),
+                (
+                    "overhead_ms_per_run",
+                    format!("{:.3}", pair.overhead_ms_per_run()),
+                ),
+            ] {
+                text.push_str(&format!("small_runs_{what}_{suffix}: {value}\n"));
+            }
+        }
     }
     print_out(&text)
 }
@@ -553,6 +922,66 @@ mod tests {
         assert_eq!(back.lines(), m.lines());
         assert_eq!(back.rate(), 3000.0 * 24.0 / 2.0);
         assert!(Measurement::parse("threads: 2\n").is_err());
+    }
+
+    #[test]
+    fn small_runs_read_back_what_they_printed() {
+        let m = SmallRuns {
+            threads: 2.0,
+            runs: 4.0,
+            seconds: 1.25,
+            cpu_seconds: 2.0,
+            output_bytes: 1e5,
+            peak_rss_bytes: 3e7,
+            households: 600.0,
+            months: 36.0,
+        };
+        let text: String = m
+            .lines()
+            .iter()
+            .map(|(k, v)| format!("{k}: {v}\n"))
+            .collect();
+        assert_eq!(SmallRuns::parse(&text).unwrap(), m);
+        assert!(SmallRuns::parse("runs: 4\n").is_err());
+        let alone = SmallRuns {
+            seconds: 1.0,
+            cpu_seconds: 1.5,
+            ..m.clone()
+        };
+        let pair = SmallPair { sweep: m, alone };
+        assert_eq!(pair.share(), 0.8);
+        assert_eq!(pair.overhead_ms_per_run(), 62.5);
+        assert_eq!(pair.cpu_share(), 0.75);
+        assert_eq!(pair.cpu_overhead_ms_per_run(), 125.0);
+    }
+
+    #[test]
+    fn the_small_runs_sweep_runs_the_scenario_with_the_timing_seeds() {
+        // One point at the scenario's own village count: its scenario is
+        // the scenario, and replicate r has the seed the timing path gives
+        // replicate r of variant 0.
+        use grassroots::study::runner::{Outline, StudyFile};
+        let text = "[scenario]\nname = \"t\"\nseed = 11\nmonths = 6\nreplicates = 2\n[world]\nvillages = 3\n";
+        let cli = vec![
+            ("world.villages".to_string(), "2".to_string()),
+            ("scenario.replicates".to_string(), "5".to_string()),
+        ];
+        let mut file = StudyFile::parse(text, "t.toml", &cli, None).unwrap();
+        file.spec.sweep = Some(small_run_design(&file.base));
+        let study = Outline::sweep(&file, &cli)
+            .unwrap()
+            .resolve(std::slice::from_ref(&file), &cli)
+            .unwrap();
+        assert_eq!(study.plan.scenarios, vec![file.base.clone()]);
+        let seeds: Vec<u64> = study.plan.runs.iter().map(|r| r.seed).collect();
+        let timing: Vec<u64> = (0..5)
+            .map(|r| grassroots::random::replicate_seed(11, 0, r))
+            .collect();
+        assert_eq!(seeds, timing);
+        assert_eq!(
+            small_run_set(&["a.b=1".into(), " scenario.replicates = 3".into()]),
+            vec!["a.b=1".to_string()]
+        );
     }
 
     #[test]

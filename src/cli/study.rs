@@ -19,6 +19,7 @@ use grassroots::study::plan::{Plan, StudyKind, StudySize, estimate_memory};
 use grassroots::study::runner::{
     Outline, Progress, Results, RunError, Study, StudyFile, target_ci,
 };
+use grassroots::study::spec::SweepDesign;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -87,6 +88,17 @@ fn check_plan_memory(outline: &Outline, size: &StudySize, common: &Common) -> Re
 /// `grassroots sweep FILE`.
 pub fn sweep(file: &Path, common: &Common, shard: Option<Shard>) -> Result<()> {
     one_file_study(file, common, shard, Outline::sweep)
+}
+
+/// `grassroots sweep FILE` with `design` in place of the file's own
+/// `[sweep]` (the file need not have one): the same planning, run store and
+/// result files (`grassroots bench --small-runs`).
+pub fn sweep_with_design(file: &Path, common: &Common, design: &SweepDesign) -> Result<()> {
+    one_file_study(file, common, None, |f, cli| {
+        let mut f = f.clone();
+        f.spec.sweep = Some(design.clone());
+        Outline::sweep(&f, cli)
+    })
 }
 
 /// `grassroots sensitivity FILE`.

@@ -31,6 +31,7 @@ use crate::metrics::{DIST_BINS, DISTRIBUTIONS, Distributions, MonthMetrics, N_ME
 use crate::study::StoredRun;
 pub use crate::study::runner::RunState;
 use crate::study::runner::RunStore;
+use std::fmt::Write as _;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -84,12 +85,23 @@ impl Store {
     pub fn write(&self, key: &str, run: &StoredRun) -> Result<(), OutputError> {
         let path = self.path(key);
         let months = &run.months;
-        let mut table = String::with_capacity((months.len() + 1) * N_METRICS * 12 + 512);
-        table.push_str(&crate::metrics::names().collect::<Vec<_>>().join(","));
+        // Cells are formatted straight into the table (no string per cell):
+        // the same text, written once per run of every study.
+        let mut table = String::with_capacity((months.len() + 1) * N_METRICS * 20 + 1024);
+        for (i, name) in crate::metrics::names().enumerate() {
+            if i > 0 {
+                table.push(',');
+            }
+            table.push_str(name);
+        }
         table.push('\n');
         for row in months {
-            let cells: Vec<String> = row.iter().map(|x| format!("{x}")).collect();
-            table.push_str(&cells.join(","));
+            for (i, x) in row.iter().enumerate() {
+                if i > 0 {
+                    table.push(',');
+                }
+                let _ = write!(table, "{x}");
+            }
             table.push('\n');
         }
         table.push_str(DISTRIBUTIONS_LINE);
@@ -99,7 +111,7 @@ impl Store {
             table.push(',');
             table.push_str(quantity.name());
             for c in counts {
-                table.push_str(&format!(",{c}"));
+                let _ = write!(table, ",{c}");
             }
             table.push('\n');
         }

@@ -59,6 +59,22 @@ impl Timings {
 /// set-up of each batch and its simulation apart. The runs are the same as
 /// [`super::run_replicates`]'s, in replicate order.
 pub fn time_replicates(s: &Scenario, variant: u64, n: u32) -> (Vec<ReplicateRun>, Timings) {
+    let mut out = Vec::with_capacity(n as usize);
+    let timings = timed(s, variant, n, &mut |batch| out.extend(batch));
+    (out, timings)
+}
+
+/// [`time_replicates`] without keeping the runs: each batch's runs are
+/// dropped once it is done (after its time is taken), as a study drops each
+/// run once it is stored, so memory does not grow with `n`. For timing many
+/// small runs (`grassroots bench --small-runs`).
+pub fn time_runs(s: &Scenario, variant: u64, n: u32) -> Timings {
+    timed(s, variant, n, &mut drop)
+}
+
+/// The timed runs of [`time_replicates`], each batch handed to `keep` in
+/// replicate order.
+fn timed(s: &Scenario, variant: u64, n: u32, keep: &mut dyn FnMut(Vec<ReplicateRun>)) -> Timings {
     let mut timings = Timings {
         replicates: n,
         months: u64::from(s.scenario.burn_in_months) + u64::from(s.scenario.months),
@@ -69,7 +85,6 @@ pub fn time_replicates(s: &Scenario, variant: u64, n: u32) -> (Vec<ReplicateRun>
         setup: Duration::ZERO,
         simulation: Duration::ZERO,
     };
-    let mut out = Vec::with_capacity(n as usize);
     let chunk = rayon::current_num_threads().max(1) as u32;
     for start in (0..n).step_by(chunk as usize) {
         let started = Instant::now();
@@ -100,9 +115,9 @@ pub fn time_replicates(s: &Scenario, variant: u64, n: u32) -> (Vec<ReplicateRun>
             })
             .collect();
         timings.simulation += started.elapsed();
-        out.extend(batch);
+        keep(batch);
     }
-    (out, timings)
+    timings
 }
 
 #[cfg(test)]
@@ -134,5 +149,15 @@ mod tests {
         assert_eq!(t.members_alive, 2 * 6 * 9);
         assert_eq!(t.household_steps(), 3 * 6 * 40 * 8);
         assert!(t.total_seconds() > 0.0);
+        // Without the runs kept: the same counts.
+        let kept_none = pool.install(|| time_runs(&s, 3, 3));
+        assert_eq!(
+            (
+                kept_none.households,
+                kept_none.members_alive,
+                kept_none.months
+            ),
+            (t.households, t.members_alive, t.months)
+        );
     }
 }
