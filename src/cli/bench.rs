@@ -54,7 +54,8 @@ pub struct BenchArgs {
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
     /// Also measure N runs of the scenario (FILE, needed here, with the
-    /// --set values; --replicates is the main measurement's only) as
+    /// --set values; --replicates applies to the main measurement only; the
+    /// file's own [sweep] or [uncertainty] is not used) as
     /// `grassroots sweep` runs them — planning, run store, result files and
     /// charts, into a temporary directory — against simulating the same N
     /// runs alone: the share of time spent simulating and the overhead per
@@ -112,6 +113,15 @@ fn small_run_design(s: &grassroots::scenario::Scenario) -> SweepDesign {
         "world.villages".to_string(),
         vec![s.world.villages.to_string()],
     )])
+}
+
+/// The heading of the all-threads column: "2 threads", "1 thread".
+fn threads_heading(threads: f64) -> String {
+    if threads == 1.0 {
+        "1 thread".to_string()
+    } else {
+        format!("{threads} threads")
+    }
 }
 
 /// `--set` and `--replicates` as overrides.
@@ -622,7 +632,7 @@ fn print_small_runs(n: u32, s: &grassroots::scenario::Scenario, shown: &str, pai
         grouped(one.alone.households * one.alone.months),
     );
     println!();
-    let head_many = format!("{} threads", many.sweep.threads);
+    let head_many = threads_heading(many.sweep.threads);
     println!("  {:<44} {:>14} {:>14}", "", "1 thread", head_many);
     let row = |label: &str, f: &dyn Fn(&SmallPair) -> String| {
         println!("  {label:<44} {:>14} {:>14}", f(one), f(many))
@@ -715,7 +725,10 @@ pub fn bench(args: &BenchArgs) -> Result<()> {
 
     eprintln!("bench: measuring {shown} at 1 thread…");
     let one = child(&file, 1, args)?;
-    eprintln!("bench: measuring {shown} at {all} threads…");
+    eprintln!(
+        "bench: measuring {shown} at {}…",
+        threads_heading(all as f64)
+    );
     let many = child(&file, all, args)?;
     let small = match small_scenario {
         None => None,
@@ -754,7 +767,7 @@ pub fn bench(args: &BenchArgs) -> Result<()> {
         grouped(many.household_steps()),
     );
     println!();
-    let head_many = format!("{} threads", many.threads);
+    let head_many = threads_heading(many.threads);
     println!("  {:<44} {:>14} {:>14}", "", "1 thread", head_many);
     let row = |label: &str, a: String, b: String| println!("  {label:<44} {a:>14} {b:>14}");
     row(

@@ -206,6 +206,7 @@ pub fn close_period(v: &mut Village, s: &Scenario) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::build_village;
 
     /// The bisection of eq. 7.4.4 summed sequentially (the reference).
     fn sequential_cutoff(scores: &[f64], winners: usize, noise: f64) -> f64 {
@@ -244,7 +245,6 @@ mod tests {
             assert_eq!(c.to_bits(), reference.to_bits(), "{threads} threads");
         }
     }
-    use crate::engine::build_village;
     use crate::model::EffortSplit;
 
     fn scored(formal_weight: f64) -> (f32, f32) {
