@@ -152,7 +152,7 @@ pub fn rank_cutoff(scores: &[f64], winners: usize, noise: f64) -> Option<f64> {
             0
         }
     ];
-    let mut expected = |c: f64| -> f64 {
+    let expected = |c: f64| -> f64 {
         let chance = |x: f64| 1.0 / (1.0 + (-(x - c) / noise).exp());
         if terms.is_empty() {
             scores.iter().map(|&x| chance(x)).sum()
@@ -165,6 +165,17 @@ pub fn rank_cutoff(scores: &[f64], winners: usize, noise: f64) -> Option<f64> {
             terms.iter().sum()
         }
     };
+    Some(bisect_cutoff(scores, winners, noise, expected))
+}
+
+/// The bisection of [`rank_cutoff`]: 60 halvings of [min − 40·K_R,
+/// max + 40·K_R], `expected(c)` being Σ chances at cut-off c.
+fn bisect_cutoff(
+    scores: &[f64],
+    winners: usize,
+    noise: f64,
+    mut expected: impl FnMut(f64) -> f64,
+) -> f64 {
     let lowest = scores.iter().copied().fold(f64::INFINITY, f64::min);
     let highest = scores.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let (mut lo, mut hi) = (lowest - 40.0 * noise, highest + 40.0 * noise);
@@ -176,7 +187,7 @@ pub fn rank_cutoff(scores: &[f64], winners: usize, noise: f64) -> Option<f64> {
             hi = mid;
         }
     }
-    Some(0.5 * (lo + hi))
+    0.5 * (lo + hi)
 }
 
 /// P = 1/(1 + exp(−(score − c)/K_R)): the chance of reward a member with
@@ -208,26 +219,15 @@ mod tests {
     use super::*;
     use crate::engine::build_village;
 
-    /// The bisection of eq. 7.4.4 summed sequentially (the reference).
+    /// The bisection of eq. 7.4.4 with its sum taken sequentially (the
+    /// reference).
     fn sequential_cutoff(scores: &[f64], winners: usize, noise: f64) -> f64 {
-        let expected = |c: f64| -> f64 {
+        bisect_cutoff(scores, winners, noise, |c| {
             scores
                 .iter()
                 .map(|&x| 1.0 / (1.0 + (-(x - c) / noise).exp()))
                 .sum()
-        };
-        let lowest = scores.iter().copied().fold(f64::INFINITY, f64::min);
-        let highest = scores.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        let (mut lo, mut hi) = (lowest - 40.0 * noise, highest + 40.0 * noise);
-        for _ in 0..60 {
-            let mid = 0.5 * (lo + hi);
-            if expected(mid) > winners as f64 {
-                lo = mid;
-            } else {
-                hi = mid;
-            }
-        }
-        0.5 * (lo + hi)
+        })
     }
 
     #[test]
