@@ -370,6 +370,8 @@ pub fn estimate_memory(s: &Scenario, concurrent: usize) -> u64 {
         + mean(&s.world.members_per_village, "world.members_per_village")
             * std::mem::size_of::<Member>() as f64
         + std::mem::size_of::<Village>() as f64
+        // A month's tally per village: held only with per-village rows (the
+        // engine otherwise holds one block's), counted here as an upper bound.
         + std::mem::size_of::<crate::metrics::Tally>() as f64;
     let results = f64::from(s.scenario.months) * (crate::metrics::N_METRICS * 8) as f64;
     ((villages * per_village + results) * concurrent as f64 * 1.25) as u64
