@@ -657,7 +657,17 @@ impl grassroots::study::runner::Progress for Meter {
         self.add_items(runs as u64);
     }
     fn start_steps(&self, village_months: u64) {
+        let grows = self
+            .shared
+            .steps_total
+            .load(std::sync::atomic::Ordering::Relaxed)
+            > 0;
         self.add_steps(village_months);
+        // An adaptive study's new round says so at once in plain lines
+        // (however fast the rounds before it ran).
+        if grows && matches!(self.shared.mode, Mode::Lines(_)) {
+            say(&self.shared.line(false));
+        }
     }
     fn steps(&self) -> Option<std::sync::Arc<std::sync::atomic::AtomicU64>> {
         Some(Meter::steps(self))
