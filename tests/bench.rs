@@ -22,6 +22,7 @@ members_per_village = { uniform = [15, 35] }
 "#;
 
 const KEYS: &[&str] = &[
+    "repeats",
     "household_steps_per_sec_1t",
     "household_steps_per_sec_all",
     "threads",
@@ -79,12 +80,24 @@ fn bench_prints_every_key_with_a_positive_number_and_leaves_nothing() {
     let cwd = tempfile::tempdir().unwrap();
     let tmp = tempfile::tempdir().unwrap();
     std::fs::write(cwd.path().join("tiny.toml"), TINY).unwrap();
-    let o = bench(cwd.path(), tmp.path(), &["tiny.toml", "--threads", "2"]);
+    let o = bench(
+        cwd.path(),
+        tmp.path(),
+        &["tiny.toml", "--threads", "2", "--repeat", "2"],
+    );
     assert!(o.status.success(), "{}", text(&o.stderr));
     let out = text(&o.stdout);
     assert!(
-        out.contains("1 thread") && out.contains("2 threads"),
+        out.contains("1 thread") && out.contains("2 threads") && out.contains("the fastest of 2"),
         "{out}"
+    );
+    // Two measurements at each thread count, alternating.
+    let err = text(&o.stderr);
+    let measuring: Vec<&str> = err.lines().filter(|l| l.contains("measuring")).collect();
+    assert_eq!(measuring.len(), 4, "{err}");
+    assert!(
+        measuring[0].contains("1 thread (1 of 2)") && measuring[3].contains("2 threads (2 of 2)"),
+        "{err}"
     );
     let found: BTreeMap<&str, &str> = out
         .lines()
@@ -102,6 +115,7 @@ fn bench_prints_every_key_with_a_positive_number_and_leaves_nothing() {
         assert!(x.is_finite() && x > 0.0, "`{key}: {value}` is not positive");
     }
     assert_eq!(found["threads"].trim(), "2");
+    assert_eq!(found["repeats"].trim(), "2");
     let efficiency: f64 = found["parallel_efficiency"].trim().parse().unwrap();
     assert!(
         efficiency > 0.0 && efficiency <= 1.5,
@@ -212,6 +226,7 @@ fn bench_refuses_bad_options_before_measuring() {
             "at most 100000",
         ),
         (&["--small-runs", "4"][..], "needs a scenario file"),
+        (&["tiny.toml", "--repeat", "0"][..], "--repeat 0"),
     ] {
         let o = bench(cwd.path(), cwd.path(), args);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", text(&o.stderr));

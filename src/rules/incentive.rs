@@ -93,7 +93,9 @@ pub fn award(villages: &mut [Village], s: &Scenario, tally: &mut CountyTally) {
                 .map(move |(i, m)| (m.score, v.id, i as u16))
         })
         .collect();
-    ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    // (village, member) is unique, so the order is total and the same
+    // however the parallel sort splits the work.
+    ranked.par_sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
     // The winners are a prefix of the ranking under either rule.
     let (winners, cutoff) = match inc.reward_rule {
         RewardRule::Rank => {
