@@ -23,6 +23,7 @@ use super::{InputError, load, pool, read_text};
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use grassroots::model::{Household, Member};
+use grassroots::output::report::count;
 use grassroots::output::{self, manifest};
 use grassroots::scenario::param::Kind;
 use grassroots::study::spec::SweepDesign;
@@ -122,15 +123,6 @@ fn small_run_design(s: &grassroots::scenario::Scenario) -> SweepDesign {
 
 /// The most measurements `--repeat` takes at each thread count.
 const MAX_REPEAT: u32 = 100;
-
-/// The heading of the all-threads column: "2 threads", "1 thread".
-fn threads_heading(threads: f64) -> String {
-    if threads == 1.0 {
-        "1 thread".to_string()
-    } else {
-        format!("{threads} threads")
-    }
-}
 
 /// `--set` and `--replicates` as overrides.
 fn overrides(set: &[String], replicates: Option<u32>) -> Result<Vec<(String, String)>> {
@@ -651,7 +643,7 @@ fn print_small_runs(n: u32, s: &grassroots::scenario::Scenario, shown: &str, pai
         grouped(one.alone.households * one.alone.months),
     );
     println!();
-    let head_many = threads_heading(many.sweep.threads);
+    let head_many = count(many.sweep.threads as u64, "thread");
     println!("  {:<44} {:>14} {:>14}", "", "1 thread", head_many);
     let row = |label: &str, f: &dyn Fn(&SmallPair) -> String| {
         println!("  {label:<44} {:>14} {:>14}", f(one), f(many))
@@ -760,7 +752,7 @@ pub fn bench(args: &BenchArgs) -> Result<()> {
         let one = child(&file, 1, args)?;
         eprintln!(
             "bench: measuring {shown} at {}{of}…",
-            threads_heading(all as f64)
+            count(all as u64, "thread")
         );
         let many = child(&file, all, args)?;
         best = Some(match best {
@@ -774,10 +766,10 @@ pub fn bench(args: &BenchArgs) -> Result<()> {
         Some((n, small)) => {
             let mut pairs = Vec::new();
             for threads in [1, all] {
-                let word = if threads == 1 { "thread" } else { "threads" };
-                eprintln!("bench: {n} small runs as a sweep at {threads} {word}…");
+                let at = count(threads as u64, "thread");
+                eprintln!("bench: {n} small runs as a sweep at {at}…");
                 let sweep = small_child(&file, threads, args, n, true)?;
-                eprintln!("bench: {n} small runs, simulation alone, at {threads} {word}…");
+                eprintln!("bench: {n} small runs, simulation alone, at {at}…");
                 let alone = small_child(&file, threads, args, n, false)?;
                 pairs.push(SmallPair { sweep, alone });
             }
@@ -806,7 +798,7 @@ pub fn bench(args: &BenchArgs) -> Result<()> {
         grouped(many.household_steps()),
     );
     println!();
-    let head_many = threads_heading(many.threads);
+    let head_many = count(many.threads as u64, "thread");
     println!("  {:<44} {:>14} {:>14}", "", "1 thread", head_many);
     let row = |label: &str, a: String, b: String| println!("  {label:<44} {a:>14} {b:>14}");
     row(

@@ -19,7 +19,7 @@
 //! Needs still open are given up with probability a (abandon rate).
 
 use crate::metrics::VillageTally;
-use crate::model::{HouseholdType, PRODUCTION, Village};
+use crate::model::{Household, HouseholdType, PRODUCTION, Village};
 use crate::random::{Chance, binomial};
 use crate::rules::{MonthContext, environment, funds, innovation, service_team, technology};
 use crate::scenario::Scenario;
@@ -88,6 +88,28 @@ pub fn deliver(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTally
     } else {
         0.0
     };
+    // q_i of every member, computed once (eq. 7.2.2).
+    let mut on_stack = [0.0f64; 64];
+    let mut on_heap = Vec::new();
+    let member_q: &mut [f64] = if v.members.len() <= on_stack.len() {
+        &mut on_stack[..v.members.len()]
+    } else {
+        on_heap.resize(v.members.len(), 0.0);
+        &mut on_heap
+    };
+    for (q, m) in member_q.iter_mut().zip(&v.members) {
+        *q = member_q_of(m);
+    }
+    let member_q: &[f64] = member_q;
+    // The branch's chance for each open need of a household: its contact's
+    // q_i (7.2.2), or q_0 (7.2.3) without a contact.
+    let branch_q = |h: &Household| {
+        if h.is_covered() {
+            member_q[h.contact as usize]
+        } else {
+            q_uncovered
+        }
+    };
     // Industry branch (§7.16): a second chance for the production needs of
     // business and cooperative households, from the township's members away.
     let industry_backlog = if v.branch.industry_capacity > 0.0 {
@@ -108,7 +130,7 @@ pub fn deliver(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTally
             .iter()
             .filter(|h| h.kind == HouseholdType::Business)
             .map(|h| {
-                let q = branch_q(&v.members, q_uncovered, h);
+                let q = branch_q(h);
                 f64::from(h.open_needs[PRODUCTION]) * (1.0 - q) * q_industry
             })
             .sum()
@@ -127,26 +149,10 @@ pub fn deliver(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTally
     let scale = money.share;
 
     let abandon = Chance::new(s.environment.abandon_rate);
-    // q_i of every member, computed once (as `branch_q` would per household).
-    let mut on_stack = [0.0f64; 64];
-    let mut on_heap = Vec::new();
-    let member_q: &mut [f64] = if v.members.len() <= on_stack.len() {
-        &mut on_stack[..v.members.len()]
-    } else {
-        on_heap.resize(v.members.len(), 0.0);
-        &mut on_heap
-    };
-    for (q, m) in member_q.iter_mut().zip(&v.members) {
-        *q = member_q_of(m);
-    }
     let rng = &mut v.rng;
     let mut resolved_uncovered_own = 0.0f64;
     for h in &mut v.households {
-        let q_branch = if h.is_covered() {
-            member_q[h.contact as usize]
-        } else {
-            q_uncovered
-        };
+        let q_branch = branch_q(h);
         let q = q_branch * scale;
         // Production needs of a business household: resolved by its branch
         // or, failing that, by the industry branch (7.16.2).
@@ -227,20 +233,6 @@ pub fn deliver(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTally
     let resolved = tally.needs_resolved;
     funds::spend(v, s, resolved, money.cost_factor, tally);
     technology::charge(s, tally);
-}
-
-/// The branch's chance of resolving each open need of household `h`:
-/// its contact's q_i (7.2.2), or q_0 (7.2.3) without a contact.
-fn branch_q(
-    members: &[crate::model::Member],
-    q_uncovered: f64,
-    h: &crate::model::Household,
-) -> f64 {
-    if h.is_covered() {
-        member_q_of(&members[h.contact as usize])
-    } else {
-        q_uncovered
-    }
 }
 
 /// q_i = min(1, c_i / B_i) of a member (0 without a backlog), eq. 7.2.2.
