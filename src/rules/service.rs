@@ -152,6 +152,13 @@ pub fn deliver(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTally
     let rng = &mut v.rng;
     let mut resolved_uncovered_own = 0.0f64;
     for h in &mut v.households {
+        if h.open_needs == [0; 4] {
+            // Nothing to resolve or give up, and nothing to credit (adding
+            // zero changes no sum): most households in most months.
+            h.resolved_this_month = 0;
+            h.abandoned_this_month = 0;
+            continue;
+        }
         let q_branch = branch_q(h);
         let q = q_branch * scale;
         // Production needs of a business household: resolved by its branch
