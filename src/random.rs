@@ -8,7 +8,7 @@
 
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use rand_distr::{Binomial, Distribution, Poisson, StandardNormal};
+use rand_distr::{Binomial, Distribution, Exp1, Geometric, Poisson, StandardNormal};
 
 /// Stream number of the county-level (cross-village) phase.
 pub const COUNTY_STREAM: u64 = 1 << 63;
@@ -140,6 +140,105 @@ impl PoissonLaw {
             PoissonLaw::TooLarge => u32::MAX,
         }
     }
+}
+
+/// Bernoulli trials taken by skipping: instead of one draw per trial, the
+/// number of failures before the next success, Geometric(p) (`rand_distr`'s
+/// exact sampler), drawn once per success. The same law as a trial per
+/// item with [`Chance`], at a cost that grows with the successes, not the
+/// trials (`docs/model.md` §3.3).
+#[derive(Debug, Clone, Copy)]
+pub enum Skips {
+    /// Probability 0 (or NaN): no success ever, no draw.
+    Never,
+    /// Probability 1: every trial succeeds, no draw.
+    Always,
+    /// Failures before the next success ~ Geometric(p).
+    Law(Geometric),
+}
+
+impl Skips {
+    /// Trials that succeed with probability `p` (clamped to [0, 1]).
+    pub fn new(p: f64) -> Self {
+        if p.is_nan() || p <= 0.0 {
+            Skips::Never
+        } else if p >= 1.0 {
+            Skips::Always
+        } else {
+            match Geometric::new(p) {
+                Ok(law) => Skips::Law(law),
+                Err(_) => Skips::Never,
+            }
+        }
+    }
+
+    /// The number of failing trials before the next success (`u64::MAX`
+    /// for never).
+    #[inline]
+    pub fn draw(&self, rng: &mut ChaCha8Rng) -> u64 {
+        match self {
+            Skips::Never => u64::MAX,
+            Skips::Always => 0,
+            Skips::Law(law) => law.sample(rng),
+        }
+    }
+}
+
+/// The fates of open needs, one uniform draw u on [0, 1) each (53 bits,
+/// [`uniform`]): a need is resolved if u < q, given up if not and
+/// u < q + (1 − q)·a, and stays open otherwise; so it is resolved with
+/// probability q and given up with probability (1 − q)·a, as a Bernoulli(q)
+/// trial followed, if it fails, by a Bernoulli(a) trial (`docs/model.md`
+/// §7.2). q and a are clamped to [0, 1]; when every need's fate is certain
+/// (q = 1; q = 0 and a = 0 or 1) nothing is drawn.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Fates {
+    /// q.
+    resolved_below: f64,
+    /// q + (1 − q)·a.
+    closed_below: f64,
+}
+
+impl Fates {
+    /// Needs resolved with probability `q`, and those not resolved given up
+    /// with probability `a`.
+    pub fn new(q: f64, a: f64) -> Self {
+        let clamp = |p: f64| if p.is_nan() { 0.0 } else { p.clamp(0.0, 1.0) };
+        let (q, a) = (clamp(q), clamp(a));
+        Fates {
+            resolved_below: q,
+            closed_below: (q + (1.0 - q) * a).clamp(q, 1.0),
+        }
+    }
+
+    /// The fates of `n` needs: (resolved, given up); the rest stay open.
+    #[inline]
+    pub fn draw(self, rng: &mut ChaCha8Rng, n: u16) -> (u16, u16) {
+        // Certain fates draw nothing.
+        if self.resolved_below >= 1.0 {
+            return (n, 0);
+        }
+        if self.closed_below <= 0.0 {
+            return (0, 0);
+        }
+        if self.resolved_below <= 0.0 && self.closed_below >= 1.0 {
+            return (0, n);
+        }
+        let (mut resolved, mut closed) = (0u16, 0u16);
+        for _ in 0..n {
+            let u = uniform(rng);
+            resolved += u16::from(u < self.resolved_below);
+            closed += u16::from(u < self.closed_below);
+        }
+        (resolved, closed - resolved)
+    }
+}
+
+/// A unit-rate exponential draw (`rand_distr`'s ziggurat `Exp1`): the gap
+/// between two points of a Poisson process of rate 1.
+#[inline]
+pub fn exponential(rng: &mut ChaCha8Rng) -> f64 {
+    rng.sample(Exp1)
 }
 
 /// A uniform index in `0..n` (`n > 0`).
@@ -276,5 +375,74 @@ mod tests {
         let m = xs.iter().sum::<f64>() / xs.len() as f64;
         let v = xs.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / xs.len() as f64;
         assert!(m.abs() < 0.03 && (v - 1.0).abs() < 0.05, "{m} {v}");
+    }
+
+    /// Skipping gives each trial the chance p, independently: the share
+    /// of successes is p, and so is the chance of success right after a
+    /// success (no clustering).
+    #[test]
+    fn skipping_succeeds_as_often_as_trial_by_trial() {
+        for p in [0.002, 0.01, 0.3, 0.7] {
+            let law = Skips::new(p);
+            let mut rng = stream(21, 0);
+            let trials = 400_000u64;
+            let (mut successes, mut after_success, mut next) = (0u64, 0u64, law.draw(&mut rng));
+            let mut previous = false;
+            for _ in 0..trials {
+                let success = next == 0;
+                if success {
+                    successes += 1;
+                    after_success += u64::from(previous);
+                    next = law.draw(&mut rng);
+                } else {
+                    next -= 1;
+                }
+                previous = success;
+            }
+            let share = successes as f64 / trials as f64;
+            let sd = (p * (1.0 - p) / trials as f64).sqrt();
+            assert!((share - p).abs() < 5.0 * sd, "p = {p}: {share}");
+            let again = after_success as f64 / successes as f64;
+            assert!((again - p).abs() < 5.0 * (p * (1.0 - p) / successes as f64).sqrt() + 1e-3,
+                "p = {p}: {again}");
+        }
+        let mut rng = stream(21, 1);
+        assert_eq!(Skips::new(0.0).draw(&mut rng), u64::MAX);
+        assert_eq!(Skips::new(f64::NAN).draw(&mut rng), u64::MAX);
+        assert_eq!(Skips::new(1.0).draw(&mut rng), 0);
+    }
+
+    #[test]
+    fn exponential_has_unit_mean_and_variance() {
+        let mut rng = stream(22, 0);
+        let xs: Vec<f64> = (0..40_000).map(|_| exponential(&mut rng)).collect();
+        assert!(xs.iter().all(|&x| x >= 0.0));
+        let m = xs.iter().sum::<f64>() / xs.len() as f64;
+        let v = xs.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / xs.len() as f64;
+        assert!((m - 1.0).abs() < 0.03 && (v - 1.0).abs() < 0.06, "{m} {v}");
+    }
+
+    #[test]
+    fn fates_resolve_and_give_up_at_their_chances() {
+        for (q, a) in [(0.3, 0.15), (0.9, 0.5), (0.0, 0.15), (0.05, 1.0)] {
+            let fates = Fates::new(q, a);
+            let mut rng = stream(23, 0);
+            let (mut resolved, mut given_up) = (0u32, 0u32);
+            for _ in 0..2_000 {
+                let (r, g) = fates.draw(&mut rng, 100);
+                assert!(r + g <= 100);
+                resolved += u32::from(r);
+                given_up += u32::from(g);
+            }
+            let n = 200_000.0;
+            let (r, g) = (f64::from(resolved) / n, f64::from(given_up) / n);
+            assert!((r - q).abs() < 0.004, "q {q}, a {a}: resolved {r}");
+            assert!((g - (1.0 - q) * a).abs() < 0.004, "q {q}, a {a}: given up {g}");
+        }
+        let mut rng = stream(23, 1);
+        assert_eq!(Fates::new(1.0, 0.3).draw(&mut rng, 50), (50, 0));
+        assert_eq!(Fates::new(0.0, 0.0).draw(&mut rng, 50), (0, 0));
+        assert_eq!(Fates::new(0.0, 1.0).draw(&mut rng, 50), (0, 50));
+        assert_eq!(Fates::new(f64::NAN, 2.0).draw(&mut rng, 50), (0, 50));
     }
 }

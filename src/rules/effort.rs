@@ -133,7 +133,19 @@ pub fn poisson_tail(mean: f64, k: u32) -> f64 {
 /// The discretionary split for given marginal values: e_k ∝ max(A_k, 0)^ε
 /// (eq. 7.3.4); all private if no task has a positive value.
 pub fn split_for(values: [f64; 3], elasticity: f64) -> EffortSplit {
-    let weight = values.map(|a| if a > 0.0 { a.powf(elasticity) } else { 0.0 });
+    noisy_split(values, [0.0; 3], elasticity)
+}
+
+/// The discretionary split when member noise multiplies each marginal
+/// value by exp(n_k): e_k ∝ (max(A_k, 0)·exp(n_k))^ε, each weight computed
+/// as exp(ε·(ln A_k + n_k)) (eq. 7.3.4).
+pub fn noisy_split(values: [f64; 3], log_noise: [f64; 3], elasticity: f64) -> EffortSplit {
+    let mut weight = [0.0f64; 3];
+    for ((w, &a), &n) in weight.iter_mut().zip(&values).zip(&log_noise) {
+        if a > 0.0 {
+            *w = (elasticity * (a.ln() + n)).exp();
+        }
+    }
     let total: f64 = weight.iter().sum();
     if total <= 0.0 || !total.is_finite() {
         return EffortSplit {
@@ -212,13 +224,15 @@ pub fn choose(v: &mut Village, ctx: &MonthContext<'_>, _tally: &mut VillageTally
     let practice_on = s.exemplary.enabled && s.exemplary.practice_weight > 0.0;
     let practice_weight = s.exemplary.practice_weight as f32;
     for m in v.members.iter_mut().filter(|m| m.is_active()) {
-        let mut values = marginal_values(s, m, ctx.inspection, &weights);
+        let values = marginal_values(s, m, ctx.inspection, &weights);
+        let mut noise = [0.0f64; 3];
         if sigma > 0.0 {
-            for a in &mut values {
-                *a *= (sigma * standard_normal(&mut v.rng)).exp();
+            for n in &mut noise {
+                *n = sigma * standard_normal(&mut v.rng);
             }
         }
-        let mut target = with_mandate(split_for(values, s.effort.elasticity), mandated);
+        let discretionary = noisy_split(values, noise, s.effort.elasticity);
+        let mut target = with_mandate(discretionary, mandated);
         if let Some(practice) = m.practice.filter(|_| practice_on) {
             target.move_toward(&practice.split, practice_weight);
         }

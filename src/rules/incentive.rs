@@ -137,59 +137,81 @@ pub fn award(villages: &mut [Village], s: &Scenario, tally: &mut CountyTally) {
 const PARALLEL_ABOVE: usize = 16_384;
 
 /// c: the cut-off at which the members' chances of reward (eq. 7.4.4) add
-/// up to the `winners` actually rewarded, found by bisection (60 halvings
-/// of [min − 40·K_R, max + 40·K_R]); none if nobody is rewarded.
+/// up to the `winners` actually rewarded, found by Newton's method kept
+/// inside a bisection bracket ([`solve_cutoff`]); none if nobody is
+/// rewarded.
 pub fn rank_cutoff(scores: &[f64], winners: usize, noise: f64) -> Option<f64> {
     if winners == 0 || scores.is_empty() {
         return None;
     }
-    // Σ chances at cut-off c. In a large county (a province has ~10⁶
-    // members) the terms are computed in parallel and then summed in order,
-    // so the sum is the same at any thread count.
+    // Σ P and Σ P(1 − P) at cut-off c. In a large county (a province has
+    // ~10⁶ members) the terms are computed in parallel and then summed in
+    // order, so the sums are the same at any thread count.
     let mut terms = vec![
-        0.0f64;
+        (0.0f64, 0.0f64);
         if scores.len() >= PARALLEL_ABOVE {
             scores.len()
         } else {
             0
         }
     ];
-    let expected = |c: f64| -> f64 {
-        let chance = |x: f64| 1.0 / (1.0 + (-(x - c) / noise).exp());
+    let chance = move |x: f64, c: f64| {
+        let p = 1.0 / (1.0 + (-(x - c) / noise).exp());
+        (p, p * (1.0 - p))
+    };
+    let sums = |c: f64| -> (f64, f64) {
+        let add = |(a, b): (f64, f64), (p, d): (f64, f64)| (a + p, b + d);
         if terms.is_empty() {
-            scores.iter().map(|&x| chance(x)).sum()
+            scores.iter().map(|&x| chance(x, c)).fold((0.0, 0.0), add)
         } else {
             terms
                 .par_iter_mut()
                 .zip(scores.par_iter())
                 .with_min_len(4096)
-                .for_each(|(t, &x)| *t = chance(x));
-            terms.iter().sum()
+                .for_each(|(t, &x)| *t = chance(x, c));
+            terms.iter().copied().fold((0.0, 0.0), add)
         }
     };
-    Some(bisect_cutoff(scores, winners, noise, expected))
+    Some(solve_cutoff(scores, winners, noise, sums))
 }
 
-/// The bisection of [`rank_cutoff`]: 60 halvings of [min − 40·K_R,
-/// max + 40·K_R], `expected(c)` being Σ chances at cut-off c.
-fn bisect_cutoff(
+/// The search of [`rank_cutoff`] (`docs/model.md` §7.4): from the midpoint
+/// of [min − 40·K_R, max + 40·K_R], Newton steps c ← c + K_R·(Σ P − W)/Σ P(1 − P)
+/// on the decreasing Σ P(c), each kept inside the bracket that the signs so
+/// far leave (a bisection step when it would leave it), until a step is
+/// at most 10⁻⁹·K_R or after 60 steps. `sums(c)` gives (Σ P, Σ P(1 − P)).
+fn solve_cutoff(
     scores: &[f64],
     winners: usize,
     noise: f64,
-    mut expected: impl FnMut(f64) -> f64,
+    mut sums: impl FnMut(f64) -> (f64, f64),
 ) -> f64 {
     let lowest = scores.iter().copied().fold(f64::INFINITY, f64::min);
     let highest = scores.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let (mut lo, mut hi) = (lowest - 40.0 * noise, highest + 40.0 * noise);
+    let target = winners as f64;
+    let mut c = 0.5 * (lo + hi);
     for _ in 0..60 {
-        let mid = 0.5 * (lo + hi);
-        if expected(mid) > winners as f64 {
-            lo = mid;
+        let (sum, slope) = sums(c);
+        let excess = sum - target;
+        if excess > 0.0 {
+            lo = c;
         } else {
-            hi = mid;
+            hi = c;
+        }
+        let newton = c + noise * excess / slope;
+        let next = if slope > 0.0 && newton > lo && newton < hi {
+            newton
+        } else {
+            0.5 * (lo + hi)
+        };
+        let step = (next - c).abs();
+        c = next;
+        if step <= 1e-9 * noise {
+            break;
         }
     }
-    0.5 * (lo + hi)
+    c
 }
 
 /// P = 1/(1 + exp(−(score − c)/K_R)): the chance of reward a member with
@@ -221,15 +243,38 @@ mod tests {
     use super::*;
     use crate::engine::build_village;
 
-    /// The bisection of eq. 7.4.4 with its sum taken sequentially (the
+    /// The search of eq. 7.4.4 with its sums taken sequentially (the
     /// reference).
     fn sequential_cutoff(scores: &[f64], winners: usize, noise: f64) -> f64 {
-        bisect_cutoff(scores, winners, noise, |c| {
+        solve_cutoff(scores, winners, noise, |c| {
             scores
                 .iter()
-                .map(|&x| 1.0 / (1.0 + (-(x - c) / noise).exp()))
-                .sum()
+                .map(|&x| {
+                    let p = 1.0 / (1.0 + (-(x - c) / noise).exp());
+                    (p, p * (1.0 - p))
+                })
+                .fold((0.0, 0.0), |(a, b), (p, d)| (a + p, b + d))
         })
+    }
+
+    /// The cut-off makes the chances add up to the winners, for precise
+    /// and noisy rankings, few and many winners.
+    #[test]
+    fn the_cutoff_gives_as_many_expected_winners_as_rewards() {
+        let scores: Vec<f64> = (0..2_000u32)
+            .map(|i| f64::from((i.wrapping_mul(2_654_435_761) >> 8) % 1000) / 1000.0)
+            .collect();
+        for noise in [0.001, 0.05, 0.5, 5.0] {
+            for winners in [1, 20, 200, 1000, 1999] {
+                let c = rank_cutoff(&scores, winners, noise).unwrap();
+                let expected: f64 = scores.iter().map(|&x| 1.0 / (1.0 + (-(x - c) / noise).exp())).sum();
+                assert!(
+                    (expected - winners as f64).abs() < 1e-6 * winners as f64,
+                    "noise {noise}, winners {winners}: {expected}"
+                );
+            }
+        }
+        assert_eq!(rank_cutoff(&scores, 0, 0.05), None);
     }
 
     #[test]

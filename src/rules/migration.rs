@@ -12,7 +12,7 @@
 
 use crate::metrics::VillageTally;
 use crate::model::{HouseholdType, MemberStatus, Village};
-use crate::random::{Chance, bernoulli};
+use crate::random::{Skips, bernoulli};
 use crate::rules::MonthContext;
 use crate::scenario::Scenario;
 
@@ -77,11 +77,31 @@ pub fn move_people(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageT
     }
     v.release_contacts_of(&left);
     let leave = (m.household_hazard * (m.wage_elasticity * (m.wage_ratio - 1.0)).exp()).min(1.0);
-    let (leave, back) = (Chance::new(leave), Chance::new(m.household_return_rate));
+    // Each ordinary household leaves with chance `leave` and each
+    // left-behind one's migrants return with chance r_H, drawn by skipping:
+    // the number of households of the kind passed over before the next
+    // change (`docs/model.md` §7.10).
+    let (leave, back) = (Skips::new(leave), Skips::new(m.household_return_rate));
+    let mut until_leave = leave.draw(&mut v.rng);
+    let mut until_back = back.draw(&mut v.rng);
     for h in &mut v.households {
         match h.kind {
-            HouseholdType::Ordinary if leave.draw(&mut v.rng) => h.kind = HouseholdType::LeftBehind,
-            HouseholdType::LeftBehind if back.draw(&mut v.rng) => h.kind = HouseholdType::Ordinary,
+            HouseholdType::Ordinary => {
+                if until_leave == 0 {
+                    h.kind = HouseholdType::LeftBehind;
+                    until_leave = leave.draw(&mut v.rng);
+                } else {
+                    until_leave -= 1;
+                }
+            }
+            HouseholdType::LeftBehind => {
+                if until_back == 0 {
+                    h.kind = HouseholdType::Ordinary;
+                    until_back = back.draw(&mut v.rng);
+                } else {
+                    until_back -= 1;
+                }
+            }
             _ => {}
         }
     }
@@ -140,5 +160,46 @@ mod tests {
         move_people(&mut v, &MonthContext::at_start(&s), &mut t);
         assert_eq!(v.active_members(), 0);
         assert!(v.households.iter().all(|h| !h.is_covered()));
+    }
+
+    /// Households leave and return by skipping with the chances of
+    /// eq. §7.10: a month's share of ordinary households that become
+    /// left-behind is min(1, h_H·exp(ε·(w − 1))), and of left-behind ones that
+    /// return r_H.
+    #[test]
+    fn households_leave_and_return_at_their_chances() {
+        let mut s = Scenario::defaults();
+        s.migration.wage_ratio = 1.0;
+        s.migration.household_hazard = 0.03;
+        s.migration.household_return_rate = 0.2;
+        let mut v = build_village(&s, 0, 3);
+        let (mut left, mut returned, mut ordinary, mut behind) = (0u32, 0u32, 0u32, 0u32);
+        for month in 0..2000 {
+            for (i, h) in v.households.iter_mut().enumerate() {
+                h.kind = if (i + month) % 2 == 0 {
+                    HouseholdType::Ordinary
+                } else {
+                    HouseholdType::LeftBehind
+                };
+            }
+            let kinds: Vec<HouseholdType> = v.households.iter().map(|h| h.kind).collect();
+            move_people(&mut v, &MonthContext::at_start(&s), &mut VillageTally::default());
+            for (before, h) in kinds.iter().zip(&v.households) {
+                match before {
+                    HouseholdType::Ordinary => {
+                        ordinary += 1;
+                        left += u32::from(h.kind == HouseholdType::LeftBehind);
+                    }
+                    _ => {
+                        behind += 1;
+                        returned += u32::from(h.kind == HouseholdType::Ordinary);
+                    }
+                }
+            }
+        }
+        let leave_share = f64::from(left) / f64::from(ordinary);
+        let return_share = f64::from(returned) / f64::from(behind);
+        assert!((leave_share - 0.03).abs() < 0.002, "{leave_share}");
+        assert!((return_share - 0.2).abs() < 0.004, "{return_share}");
     }
 }

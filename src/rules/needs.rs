@@ -2,11 +2,15 @@
 //!
 //! Each household receives N ~ Poisson(λ·m_type·(1 + β_M·M)) new needs a
 //! month (M the village's market development, §7.9); each need
-//! falls in a category drawn from the household type's category mix.
+//! falls in a category drawn from the household type's category mix. The
+//! needs are drawn as the points of one Poisson process of rate 1 along the
+//! village's households laid end to end, each household an interval as
+//! long as its rate and split by its category mix: the same law, with
+//! draws for the needs that arrive rather than for every household.
 
 use crate::metrics::VillageTally;
 use crate::model::{HouseholdType, Village};
-use crate::random::{PoissonLaw, uniform};
+use crate::random::exponential;
 use crate::rules::{MonthContext, environment};
 use crate::scenario::Scenario;
 
@@ -32,40 +36,55 @@ pub fn rate(s: &Scenario, kind: HouseholdType) -> f64 {
 }
 
 /// Add this month's new needs to every household's open needs.
+///
+/// Household h is the interval [Λ_h, Λ_h + λ_h) of the village's
+/// cumulative rate, split into its categories in the order of
+/// [`CATEGORY_MIX`]; arrivals are the points of a Poisson process of rate 1
+/// (exponential gaps), so the counts of each household and category are
+/// independent Poisson(λ_h·p_c), as in eq. 7.1.1 (`docs/model.md` §7.1).
 pub fn arrive(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTally) {
     let s = ctx.policy;
     let growth = environment::need_multiplier(v, s);
-    let laws = [
+    let rates = [
         HouseholdType::Ordinary,
         HouseholdType::LeftBehind,
         HouseholdType::Business,
         HouseholdType::Difficulty,
     ]
-    .map(|kind| PoissonLaw::new(growth * rate(s, kind)));
+    .map(|kind| (growth * rate(s, kind)).max(0.0));
     let rng = &mut v.rng;
+    // The next arrival's position along the cumulative rate.
+    let mut next = exponential(rng);
+    let mut start = 0.0f64;
     for h in &mut v.households {
         let k = h.kind as usize;
-        let n = laws[k].draw(rng);
-        // A household holds at most u16::MAX open needs per category (only
-        // reachable at the extremes of the valid ranges); needs beyond that
-        // are not recorded, and not counted as arrived, so that the backlog
-        // stays last month's plus arrivals minus closures.
-        let before = h.open_total();
-        for _ in 0..n {
-            let u = uniform(rng);
+        let end = start + rates[k];
+        if next < end {
+            // A household holds at most u16::MAX open needs per category
+            // (only reachable at the extremes of the valid ranges); needs
+            // beyond that are not recorded, and not counted as arrived, so
+            // that the backlog stays last month's plus arrivals minus
+            // closures.
+            let before = h.open_total();
             let mix = &CATEGORY_MIX[k];
-            let c = if u < mix[0] {
-                0
-            } else if u < mix[1] {
-                1
-            } else if u < mix[2] {
-                2
-            } else {
-                3
-            };
-            h.open_needs[c] = h.open_needs[c].saturating_add(1);
+            while next < end {
+                // Where in the household's interval: uniform, given the point falls in it.
+                let u = (next - start) / rates[k];
+                let c = if u < mix[0] {
+                    0
+                } else if u < mix[1] {
+                    1
+                } else if u < mix[2] {
+                    2
+                } else {
+                    3
+                };
+                h.open_needs[c] = h.open_needs[c].saturating_add(1);
+                next += exponential(rng);
+            }
+            tally.needs_arrived += u64::from(h.open_total() - before);
         }
-        tally.needs_arrived += u64::from(h.open_total() - before);
+        start = end;
     }
 }
 
@@ -116,5 +135,46 @@ mod tests {
     fn households_in_difficulty_need_more() {
         let s = Scenario::defaults();
         assert!(rate(&s, HouseholdType::Difficulty) > rate(&s, HouseholdType::Ordinary));
+    }
+
+    /// The process along the households gives each household a Poisson
+    /// count (mean = variance = its rate, P(0) = e^(−rate)), categories in
+    /// the type's mix, and neighbours independent of each other.
+    #[test]
+    fn arrivals_are_poisson_by_household_with_the_category_mix() {
+        let mut s = Scenario::defaults();
+        s.environment.need_rate = 0.7;
+        s.environment.need_growth = 0.0;
+        let mut v = build_village(&s, 0, 5);
+        for h in &mut v.households {
+            h.kind = HouseholdType::Ordinary;
+        }
+        let (mut counts, mut by_category) = (Vec::new(), [0u64; 4]);
+        for _ in 0..400 {
+            for h in &mut v.households {
+                h.open_needs = [0; 4];
+            }
+            arrive(&mut v, &MonthContext::at_start(&s), &mut VillageTally::default());
+            for h in &v.households {
+                counts.push(f64::from(h.open_total()));
+                for (c, &n) in h.open_needs.iter().enumerate() {
+                    by_category[c] += u64::from(n);
+                }
+            }
+        }
+        let n = counts.len() as f64;
+        let mean = counts.iter().sum::<f64>() / n;
+        let var = counts.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / n;
+        let zero = counts.iter().filter(|&&x| x == 0.0).count() as f64 / n;
+        assert!((mean - 0.7).abs() < 0.02, "{mean}");
+        assert!((var - 0.7).abs() < 0.04, "{var}");
+        assert!((zero - (-0.7f64).exp()).abs() < 0.01, "{zero}");
+        let total: u64 = by_category.iter().sum();
+        let shares = by_category.map(|k| k as f64 / total as f64);
+        for (share, expected) in shares.iter().zip([0.40, 0.30, 0.15, 0.15]) {
+            assert!((share - expected).abs() < 0.01, "{shares:?}");
+        }
+        let pairs = counts.windows(2).map(|w| (w[0] - mean) * (w[1] - mean)).sum::<f64>() / n;
+        assert!((pairs / var).abs() < 0.02, "neighbours correlated: {}", pairs / var);
     }
 }

@@ -20,7 +20,7 @@
 
 use crate::metrics::VillageTally;
 use crate::model::{Household, HouseholdType, PRODUCTION, Village};
-use crate::random::{Chance, binomial};
+use crate::random::{Fates, binomial};
 use crate::rules::{MonthContext, environment, funds, innovation, service_team, technology};
 use crate::scenario::Scenario;
 
@@ -148,7 +148,6 @@ pub fn deliver(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTally
     let money = funds::affordable(v, s, expected);
     let scale = money.share;
 
-    let abandon = Chance::new(s.environment.abandon_rate);
     let rng = &mut v.rng;
     let mut resolved_uncovered_own = 0.0f64;
     for h in &mut v.households {
@@ -179,16 +178,19 @@ pub fn deliver(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTally
             0.0
         };
         let mut by_industry = 0.0f64;
-        let chances = [Chance::new(q_production), Chance::new(q)];
+        let fates = [
+            Fates::new(q_production, s.environment.abandon_rate),
+            Fates::new(q, s.environment.abandon_rate),
+        ];
         for (category, open) in h.open_needs.iter_mut().enumerate() {
             let n = *open;
             if n == 0 {
                 continue;
             }
-            let (q, chance) = if category == PRODUCTION {
-                (q_production, chances[0])
+            let (q, fates) = if category == PRODUCTION {
+                (q_production, fates[0])
             } else {
-                (q, chances[1])
+                (q, fates[1])
             };
             let before = resolved;
             if n > COUNTED_ABOVE {
@@ -198,17 +200,10 @@ pub fn deliver(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTally
                 abandoned += a;
                 *open = n - (r + a) as u16;
             } else {
-                let mut left = 0u16;
-                for _ in 0..n {
-                    if chance.draw(rng) {
-                        resolved += 1;
-                    } else if abandon.draw(rng) {
-                        abandoned += 1;
-                    } else {
-                        left += 1;
-                    }
-                }
-                *open = left;
+                let (r, a) = fates.draw(rng, n);
+                resolved += u32::from(r);
+                abandoned += u32::from(a);
+                *open = n - r - a;
             }
             if category == PRODUCTION {
                 by_industry = f64::from(resolved - before) * industry_part;
