@@ -34,10 +34,10 @@ pub mod study;
 /// stored runs carry it in their key, so runs of an older model are never
 /// reused. `tests/model_version.rs` fails when a pinned run's output changes
 /// while this number stays the same (`docs/reliability.md`).
-pub const MODEL_VERSION: u32 = 6;
+pub const MODEL_VERSION: u32 = 7;
 
 /// The identity of the model that produces results: the crate version and
-/// [`MODEL_VERSION`], e.g. `0.1.0+model.6`. Part of every stored run's key.
+/// [`MODEL_VERSION`], e.g. `0.1.0+model.7`. Part of every stored run's key.
 pub fn model_identity() -> String {
     format!("{}+model.{MODEL_VERSION}", env!("CARGO_PKG_VERSION"))
 }

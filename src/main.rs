@@ -159,7 +159,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    // `--version` names the model too (`0.1.0+model.6`), as every manifest does.
+    // `--version` names the model too (`0.1.0+model.7`), as every manifest does.
     let identity: &'static str = Box::leak(grassroots::model_identity().into_boxed_str());
     let matches = <Cli as clap::CommandFactory>::command()
         .version(identity)

@@ -5,6 +5,10 @@ use grassroots::metrics::metric_index;
 use grassroots::scenario::{CountSpec, Scenario};
 use grassroots::study::run_replicates;
 
+/// Replicates behind each [`mean`]: with 4, two comparisons of small
+/// effects (education a year later, noisy appraisal) held or failed by the
+/// draws of the seed.
+const REPS: u32 = 16;
 fn small() -> Scenario {
     let mut s = Scenario::defaults();
     s.world.villages = 8;
@@ -14,10 +18,10 @@ fn small() -> Scenario {
     s
 }
 
-/// Mean across 4 replicates of a metric, averaged over months `from..to`.
+/// Mean across [`REPS`] replicates of a metric, averaged over months `from..to`.
 fn mean(s: &Scenario, metric: &str, from: usize, to: usize) -> f64 {
     let k = metric_index(metric).unwrap();
-    let runs = run_replicates(s, 0, 4, &|| {});
+    let runs = run_replicates(s, 0, REPS, &|| {});
     let total: f64 = runs
         .iter()
         .map(|r| r.months[from..to].iter().map(|m| m[k]).sum::<f64>())

@@ -273,20 +273,23 @@ mod tests {
             let mut s = Scenario::defaults();
             s.environment.need_rate = 1.0;
             s.world.share_business = 0.5;
-            let mut v = build_village(&s, 0, 4);
-            v.members.iter_mut().for_each(|m| m.effort.real = 0.05);
-            v.branch.industry_capacity = industry;
-            let mut t = VillageTally::default();
-            needs::arrive(&mut v, &MonthContext::at_start(&s), &mut t);
-            let before: Vec<[u16; 4]> = v.households.iter().map(|h| h.open_needs).collect();
-            deliver(&mut v, &MonthContext::at_start(&s), &mut t);
             let mut out = [[0.0f64; 2]; 2]; // [business?][category]
             let mut open = [[0.0f64; 2]; 2];
-            for (h, b) in v.households.iter().zip(&before) {
-                let k = usize::from(h.kind == HouseholdType::Business);
-                for c in 0..2 {
-                    open[k][c] += f64::from(b[c]);
-                    out[k][c] += f64::from(b[c] - h.open_needs[c]);
+            // Forty villages, so that each share counts hundreds of needs.
+            for village in 0..40 {
+                let mut v = build_village(&s, village, 4);
+                v.members.iter_mut().for_each(|m| m.effort.real = 0.05);
+                v.branch.industry_capacity = industry;
+                let mut t = VillageTally::default();
+                needs::arrive(&mut v, &MonthContext::at_start(&s), &mut t);
+                let before: Vec<[u16; 4]> = v.households.iter().map(|h| h.open_needs).collect();
+                deliver(&mut v, &MonthContext::at_start(&s), &mut t);
+                for (h, b) in v.households.iter().zip(&before) {
+                    let k = usize::from(h.kind == HouseholdType::Business);
+                    for c in 0..2 {
+                        open[k][c] += f64::from(b[c]);
+                        out[k][c] += f64::from(b[c] - h.open_needs[c]);
+                    }
                 }
             }
             let share = |k: usize, c: usize| out[k][c] / open[k][c];
