@@ -179,8 +179,11 @@ pub type VillageTally = Tally;
 /// The county's tally.
 pub type CountyTally = Tally;
 
+/// The bin of x in [0, 1]: ⌊x·BINS⌋, at most BINS − 1; values below 0 (and
+/// NaN) fall in the first bin, values above 1 in the last. (The saturating
+/// cast does the clamping: the same bins as clamping x to [0, 1] first.)
 fn bin(x: f32) -> usize {
-    ((x.clamp(0.0, 1.0) * BINS as f32) as usize).min(BINS - 1)
+    ((x * BINS as f32) as u32).min(BINS as u32 - 1) as usize
 }
 
 impl Tally {
@@ -861,6 +864,30 @@ impl Tally {
 
 #[cfg(test)]
 mod tests {
+    /// The cast-based bin is the bin of x clamped to [0, 1] first, for
+    /// every kind of value.
+    #[test]
+    fn bins_clamp_as_the_definition_says() {
+        let reference = |x: f32| ((x.clamp(0.0, 1.0) * BINS as f32) as usize).min(BINS - 1);
+        let mut xs = vec![
+            f32::NAN,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            -0.0,
+            0.0,
+            1.0,
+            -1e-30,
+            1.0 + f32::EPSILON,
+            f32::MAX,
+            f32::MIN,
+        ];
+        xs.extend((0..=200_000).map(|i| i as f32 / 100_000.0 - 0.5));
+        xs.extend((0..=1000).map(|i| 0.99 + i as f32 * 1e-5));
+        for x in xs {
+            assert_eq!(bin(x), reference(x), "{x}");
+        }
+    }
+
     use super::*;
 
     #[test]
