@@ -138,12 +138,17 @@ pub fn split_for(values: [f64; 3], elasticity: f64) -> EffortSplit {
 
 /// The discretionary split when member noise multiplies each marginal
 /// value by exp(n_k): e_k ∝ (max(A_k, 0)·exp(n_k))^ε, each weight computed
-/// as exp(ε·(ln A_k + n_k)) (eq. 7.3.4).
+/// as exp(ε·(ln A_k + n_k)), or as √A_k·exp(n_k/2) when ε = ½ (the
+/// default), eq. 7.3.4.
 pub fn noisy_split(values: [f64; 3], log_noise: [f64; 3], elasticity: f64) -> EffortSplit {
     let mut weight = [0.0f64; 3];
     for ((w, &a), &n) in weight.iter_mut().zip(&values).zip(&log_noise) {
         if a > 0.0 {
-            *w = (elasticity * (a.ln() + n)).exp();
+            *w = if elasticity == 0.5 {
+                a.sqrt() * (0.5 * n).exp()
+            } else {
+                (elasticity * (a.ln() + n)).exp()
+            };
         }
     }
     let total: f64 = weight.iter().sum();

@@ -12,7 +12,7 @@
 
 use crate::metrics::VillageTally;
 use crate::model::{HouseholdType, MemberStatus, Village};
-use crate::random::{Skips, bernoulli};
+use crate::random::{Chance, Skips, bernoulli};
 use crate::rules::MonthContext;
 use crate::scenario::Scenario;
 
@@ -36,6 +36,8 @@ pub fn move_people(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageT
     let erosion = (m.pay_gap_erosion * (m.wage_ratio - 1.0).max(0.0)).min(1.0) as f32;
     // Contacts of the members who leave are released together after the
     // loop (nothing in it reads them): one pass over the households.
+    let difficulty = Chance::new(m.difficulty_hazard);
+    let (member_return, recovery) = (Chance::new(m.return_rate), Chance::new(m.recovery_rate));
     let mut left = Vec::new();
     for i in 0..v.members.len() {
         let member = &v.members[i];
@@ -45,20 +47,20 @@ pub fn move_people(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageT
                 {
                     tally.migrations += 1;
                     Some(MemberStatus::Migrated)
-                } else if bernoulli(&mut v.rng, m.difficulty_hazard) {
+                } else if difficulty.draw(&mut v.rng) {
                     Some(MemberStatus::Inactive)
                 } else {
                     None
                 }
             }
             MemberStatus::Migrated => {
-                if bernoulli(&mut v.rng, m.return_rate) {
+                if member_return.draw(&mut v.rng) {
                     v.members[i].status = MemberStatus::Active;
                 }
                 None
             }
             MemberStatus::Inactive => {
-                if bernoulli(&mut v.rng, m.recovery_rate) {
+                if recovery.draw(&mut v.rng) {
                     v.members[i].status = MemberStatus::Active;
                 }
                 None
