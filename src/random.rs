@@ -403,8 +403,10 @@ mod tests {
             let sd = (p * (1.0 - p) / trials as f64).sqrt();
             assert!((share - p).abs() < 5.0 * sd, "p = {p}: {share}");
             let again = after_success as f64 / successes as f64;
-            assert!((again - p).abs() < 5.0 * (p * (1.0 - p) / successes as f64).sqrt() + 1e-3,
-                "p = {p}: {again}");
+            assert!(
+                (again - p).abs() < 5.0 * (p * (1.0 - p) / successes as f64).sqrt() + 1e-3,
+                "p = {p}: {again}"
+            );
         }
         let mut rng = stream(21, 1);
         assert_eq!(Skips::new(0.0).draw(&mut rng), u64::MAX);
@@ -437,7 +439,10 @@ mod tests {
             let n = 200_000.0;
             let (r, g) = (f64::from(resolved) / n, f64::from(given_up) / n);
             assert!((r - q).abs() < 0.004, "q {q}, a {a}: resolved {r}");
-            assert!((g - (1.0 - q) * a).abs() < 0.004, "q {q}, a {a}: given up {g}");
+            assert!(
+                (g - (1.0 - q) * a).abs() < 0.004,
+                "q {q}, a {a}: given up {g}"
+            );
         }
         let mut rng = stream(23, 1);
         assert_eq!(Fates::new(1.0, 0.3).draw(&mut rng, 50), (50, 0));

@@ -267,7 +267,10 @@ mod tests {
         for noise in [0.001, 0.05, 0.5, 5.0] {
             for winners in [1, 20, 200, 1000, 1999] {
                 let c = rank_cutoff(&scores, winners, noise).unwrap();
-                let expected: f64 = scores.iter().map(|&x| 1.0 / (1.0 + (-(x - c) / noise).exp())).sum();
+                let expected: f64 = scores
+                    .iter()
+                    .map(|&x| 1.0 / (1.0 + (-(x - c) / noise).exp()))
+                    .sum();
                 assert!(
                     (expected - winners as f64).abs() < 1e-6 * winners as f64,
                     "noise {noise}, winners {winners}: {expected}"

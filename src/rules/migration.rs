@@ -185,7 +185,11 @@ mod tests {
                 };
             }
             let kinds: Vec<HouseholdType> = v.households.iter().map(|h| h.kind).collect();
-            move_people(&mut v, &MonthContext::at_start(&s), &mut VillageTally::default());
+            move_people(
+                &mut v,
+                &MonthContext::at_start(&s),
+                &mut VillageTally::default(),
+            );
             for (before, h) in kinds.iter().zip(&v.households) {
                 match before {
                     HouseholdType::Ordinary => {

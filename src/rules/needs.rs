@@ -154,7 +154,11 @@ mod tests {
             for h in &mut v.households {
                 h.open_needs = [0; 4];
             }
-            arrive(&mut v, &MonthContext::at_start(&s), &mut VillageTally::default());
+            arrive(
+                &mut v,
+                &MonthContext::at_start(&s),
+                &mut VillageTally::default(),
+            );
             for h in &v.households {
                 counts.push(f64::from(h.open_total()));
                 for (c, &n) in h.open_needs.iter().enumerate() {
@@ -174,7 +178,15 @@ mod tests {
         for (share, expected) in shares.iter().zip([0.40, 0.30, 0.15, 0.15]) {
             assert!((share - expected).abs() < 0.01, "{shares:?}");
         }
-        let pairs = counts.windows(2).map(|w| (w[0] - mean) * (w[1] - mean)).sum::<f64>() / n;
-        assert!((pairs / var).abs() < 0.02, "neighbours correlated: {}", pairs / var);
+        let pairs = counts
+            .windows(2)
+            .map(|w| (w[0] - mean) * (w[1] - mean))
+            .sum::<f64>()
+            / n;
+        assert!(
+            (pairs / var).abs() < 0.02,
+            "neighbours correlated: {}",
+            pairs / var
+        );
     }
 }
