@@ -61,6 +61,13 @@ impl Household {
     pub fn is_covered(&self) -> bool {
         self.contact != NO_CONTACT
     }
+    /// The household's slot among a village's `members` members plus one:
+    /// its contact's index, or `members` without a contact (a select, not a
+    /// branch; `rules::with_contact_slots`).
+    #[inline]
+    pub fn contact_slot(&self, members: usize) -> usize {
+        std::hint::select_unpredictable(self.is_covered(), usize::from(self.contact), members)
+    }
 }
 
 /// Effort split of a member: shares of working time, summing to 1 (`docs/model.md` §7.3).

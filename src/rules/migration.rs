@@ -86,25 +86,20 @@ pub fn move_people(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageT
     let (leave, back) = (Skips::new(leave), Skips::new(m.household_return_rate));
     let mut until_leave = leave.draw(&mut v.rng);
     let mut until_back = back.draw(&mut v.rng);
+    // The counts fall without a branch on the household's type (random
+    // data); only a change, which is rare, branches.
     for h in &mut v.households {
-        match h.kind {
-            HouseholdType::Ordinary => {
-                if until_leave == 0 {
-                    h.kind = HouseholdType::LeftBehind;
-                    until_leave = leave.draw(&mut v.rng);
-                } else {
-                    until_leave -= 1;
-                }
-            }
-            HouseholdType::LeftBehind => {
-                if until_back == 0 {
-                    h.kind = HouseholdType::Ordinary;
-                    until_back = back.draw(&mut v.rng);
-                } else {
-                    until_back -= 1;
-                }
-            }
-            _ => {}
+        let ordinary = h.kind == HouseholdType::Ordinary;
+        let left_behind = h.kind == HouseholdType::LeftBehind;
+        if ordinary & (until_leave == 0) {
+            h.kind = HouseholdType::LeftBehind;
+            until_leave = leave.draw(&mut v.rng);
+        } else if left_behind & (until_back == 0) {
+            h.kind = HouseholdType::Ordinary;
+            until_back = back.draw(&mut v.rng);
+        } else {
+            until_leave -= u64::from(ordinary);
+            until_back -= u64::from(left_behind);
         }
     }
 }

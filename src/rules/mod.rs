@@ -94,3 +94,26 @@ impl<'a> MonthContext<'a> {
         self.adoption.get(township as usize).copied().unwrap_or(0.0)
     }
 }
+
+/// Per-contact slots for a pass over a village's households: one slot per
+/// member and one more, at index `members`, for households without a
+/// contact ([`crate::model::Household::contact_slot`]). A pass adds to its
+/// household's slot without a branch on whether the household has a
+/// contact: such branches on random data cost a household-step more time
+/// than anything else (`docs/performance.md`). The slots start at
+/// `T::default()`; up to 64 members they live on the stack.
+pub fn with_contact_slots<T: Copy + Default, R>(
+    members: usize,
+    pass: impl FnOnce(&mut [T]) -> R,
+) -> R {
+    const ON_STACK: usize = 65;
+    let mut on_stack = [T::default(); ON_STACK];
+    let mut on_heap = Vec::new();
+    let slots: &mut [T] = if members < ON_STACK {
+        &mut on_stack[..=members]
+    } else {
+        on_heap.resize(members + 1, T::default());
+        &mut on_heap
+    };
+    pass(slots)
+}

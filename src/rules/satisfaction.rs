@@ -11,7 +11,7 @@
 
 use crate::metrics::VillageTally;
 use crate::model::Village;
-use crate::rules::MonthContext;
+use crate::rules::{MonthContext, with_contact_slots};
 
 /// Update every household's satisfaction and trust.
 pub fn update(v: &mut Village, ctx: &MonthContext<'_>, _tally: &mut VillageTally) {
@@ -19,50 +19,54 @@ pub fn update(v: &mut Village, ctx: &MonthContext<'_>, _tally: &mut VillageTally
     let gamma = s.households.visit_weight as f32;
     let alpha_s = s.households.satisfaction_rate as f32;
     let alpha_t = s.households.trust_rate as f32;
-    for h in &mut v.households {
-        let r = f32::from(h.resolved_this_month);
-        let unmet = h.open_total() as f32 + f32::from(h.abandoned_this_month);
-        let (visit, weight) = if h.is_covered() {
-            let m = &v.members[h.contact as usize];
+    let n = v.members.len();
+    // (V, γ) of each contact, once per member; (0, 0) without a contact.
+    with_contact_slots(n, |seen: &mut [(f32, f32)]| {
+        for (slot, m) in seen.iter_mut().zip(&v.members) {
             let visit = if m.is_active() {
                 m.effort.real_output()
             } else {
                 0.0
             };
-            (visit, gamma)
-        } else {
-            (0.0, 0.0)
-        };
-        if r + unmet > 0.0 {
-            let x = (r + weight * visit) / (r + unmet + weight * visit);
-            let felt = (x / h.expectation.max(1e-6)).min(1.0);
-            h.satisfaction += alpha_s * (felt - h.satisfaction);
+            *slot = (visit, gamma);
         }
-        h.trust += alpha_t * (h.satisfaction - h.trust);
-        h.satisfaction = h.satisfaction.clamp(0.0, 1.0);
-        h.trust = h.trust.clamp(0.0, 1.0);
-    }
+        for h in &mut v.households {
+            let r = f32::from(h.resolved_this_month);
+            let unmet = h.open_total() as f32 + f32::from(h.abandoned_this_month);
+            let (visit, weight) = seen[h.contact_slot(n)];
+            if r + unmet > 0.0 {
+                let x = (r + weight * visit) / (r + unmet + weight * visit);
+                let felt = (x / h.expectation.max(1e-6)).min(1.0);
+                h.satisfaction += alpha_s * (felt - h.satisfaction);
+            }
+            h.trust += alpha_t * (h.satisfaction - h.trust);
+            h.satisfaction = h.satisfaction.clamp(0.0, 1.0);
+            h.trust = h.trust.clamp(0.0, 1.0);
+        }
+    });
 }
 
 /// Refresh what each member knows of their households (mean trust, mean
 /// satisfaction, share with unmet needs): used by the effort choice next
 /// month and as the member's mass evaluation.
 pub fn refresh_contact_views(v: &mut Village, _ctx: &MonthContext<'_>, _tally: &mut VillageTally) {
-    for m in &mut v.members {
-        m.contact_trust = 0.0;
-        m.contact_satisfaction = 0.0;
-        m.unmet_share = 0.0;
-    }
-    for h in &v.households {
-        if h.is_covered() {
-            let m = &mut v.members[h.contact as usize];
-            m.contact_trust += h.trust;
-            m.contact_satisfaction += h.satisfaction;
-            if h.open_total() > 0 || h.abandoned_this_month > 0 {
-                m.unmet_share += 1.0;
-            }
+    let n = v.members.len();
+    // Sums of trust, satisfaction and households with unmet needs by
+    // contact, household by household (the last slot: no contact).
+    with_contact_slots(n, |sums: &mut [(f32, f32, f32)]| {
+        for h in &v.households {
+            let sum = &mut sums[h.contact_slot(n)];
+            sum.0 += h.trust;
+            sum.1 += h.satisfaction;
+            let unmet = (h.open_total() > 0) | (h.abandoned_this_month > 0);
+            sum.2 += f32::from(u8::from(unmet));
         }
-    }
+        for (m, &(trust, satisfaction, unmet)) in v.members.iter_mut().zip(sums.iter()) {
+            m.contact_trust = trust;
+            m.contact_satisfaction = satisfaction;
+            m.unmet_share = unmet;
+        }
+    });
     let branch_mean = v.mean_satisfaction();
     for m in &mut v.members {
         if m.assigned > 0 {

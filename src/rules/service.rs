@@ -21,7 +21,9 @@
 use crate::metrics::VillageTally;
 use crate::model::{Household, HouseholdType, PRODUCTION, Village};
 use crate::random::{Fates, binomial};
-use crate::rules::{MonthContext, environment, funds, innovation, service_team, technology};
+use crate::rules::{
+    MonthContext, environment, funds, innovation, service_team, technology, with_contact_slots,
+};
 use crate::scenario::Scenario;
 
 /// Π: the branch's productivity multiplier on members' service.
@@ -56,20 +58,23 @@ pub const COUNTED_ABOVE: u16 = 256;
 pub fn deliver(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTally) {
     let s = ctx.policy;
     set_capacities(v, s);
-    for m in &mut v.members {
-        m.assigned_backlog = 0.0;
-    }
-    let mut uncovered_backlog = 0.0f64;
+    // B_i of every member (summed in f32, household by household) and B_0
+    // (a sum of whole numbers, exact in u64 and in f64).
+    let mut uncovered_open = 0u64;
     let mut open_before = 0u64;
-    for h in &v.households {
-        let open = h.open_total();
-        open_before += u64::from(open);
-        if h.is_covered() {
-            v.members[h.contact as usize].assigned_backlog += open as f32;
-        } else {
-            uncovered_backlog += f64::from(open as f32);
+    let n = v.members.len();
+    with_contact_slots(n, |backlog: &mut [f32]| {
+        for h in &v.households {
+            let open = h.open_total();
+            open_before += u64::from(open);
+            backlog[h.contact_slot(n)] += open as f32;
+            uncovered_open += u64::from(open) * u64::from(!h.is_covered());
         }
-    }
+        for (m, &b) in v.members.iter_mut().zip(backlog.iter()) {
+            m.assigned_backlog = b;
+        }
+    });
+    let uncovered_backlog = uncovered_open as f64;
     tally.open_before_service += open_before;
 
     let mut spare_total = 0.0f64;
