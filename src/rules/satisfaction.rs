@@ -34,11 +34,15 @@ pub fn update(v: &mut Village, ctx: &MonthContext<'_>, _tally: &mut VillageTally
             let r = f32::from(h.resolved_this_month);
             let unmet = h.open_total() as f32 + f32::from(h.abandoned_this_month);
             let (visit, weight) = seen[h.contact_slot(n)];
-            if r + unmet > 0.0 {
-                let x = (r + weight * visit) / (r + unmet + weight * visit);
-                let felt = (x / h.expectation.max(1e-6)).min(1.0);
-                h.satisfaction += alpha_s * (felt - h.satisfaction);
-            }
+            // Computed for every household and kept only in a month with
+            // needs, without a branch (whether a household had needs is
+            // random). Without needs the denominator may be 0: its floor
+            // keeps x finite (0 or 1), and a zero step leaves S as it was.
+            let served = r + weight * visit;
+            let x = served / (r + unmet + weight * visit).max(f32::MIN_POSITIVE);
+            let felt = (x / h.expectation.max(1e-6)).min(1.0);
+            let step = alpha_s * (felt - h.satisfaction);
+            h.satisfaction += std::hint::select_unpredictable(r + unmet > 0.0, step, 0.0);
             h.trust += alpha_t * (h.satisfaction - h.trust);
             h.satisfaction = h.satisfaction.clamp(0.0, 1.0);
             h.trust = h.trust.clamp(0.0, 1.0);
