@@ -471,4 +471,31 @@ mod tests {
         assert!((poisson_tail(2.0, 2) - (1.0 - 3.0 * (-2.0f64).exp())).abs() < 1e-12);
         assert_eq!(poisson_tail(0.0, 1), 0.0);
     }
+
+    /// The weights of the noisy split are (A·eⁿ)^ε, computed as exp and ln
+    /// or, at ε = ½, as a square root: the split of the noisy values.
+    #[test]
+    fn the_noisy_split_is_the_split_of_the_noisy_values() {
+        let values = [0.3, 0.05, 0.8];
+        let noise = [0.4, -1.2, 0.1];
+        for eps in [0.3, 0.5, 1.0, 2.0] {
+            let noisy = noisy_split(values, noise, eps);
+            let mut scaled = values;
+            for (a, n) in scaled.iter_mut().zip(noise) {
+                *a *= f64::exp(n);
+            }
+            let weights = scaled.map(|a| a.powf(eps));
+            let total: f64 = weights.iter().sum();
+            assert!(
+                (f64::from(noisy.real) - weights[0] / total).abs() < 1e-6,
+                "ε {eps}"
+            );
+            assert!(
+                (f64::from(noisy.formal) - weights[1] / total).abs() < 1e-6,
+                "ε {eps}"
+            );
+        }
+        let plain = noisy_split([0.3, 0.0, -0.2], [5.0, 5.0, 5.0], 0.5);
+        assert_eq!((plain.real, plain.formal, plain.private), (1.0, 0.0, 0.0));
+    }
 }

@@ -177,9 +177,10 @@ pub fn rank_cutoff(scores: &[f64], winners: usize, noise: f64) -> Option<f64> {
 
 /// The search of [`rank_cutoff`] (`docs/model.md` §7.4): from the midpoint
 /// of [min − 40·K_R, max + 40·K_R], Newton steps c ← c + K_R·(Σ P − W)/Σ P(1 − P)
-/// on the decreasing Σ P(c), each kept inside the bracket that the signs so
-/// far leave (a bisection step when it would leave it), until a step is
-/// at most 10⁻⁹·K_R or after 60 steps. `sums(c)` gives (Σ P, Σ P(1 − P)).
+/// on the decreasing Σ P(c), each kept strictly inside the bracket that the
+/// signs so far leave (the bracket's midpoint otherwise), until Σ P = W
+/// exactly, a step is at most 10⁻⁹·K_R, or 60 evaluations; the bracket's
+/// lower end when W ≥ N (no root). `sums(c)` gives (Σ P, Σ P(1 − P)).
 fn solve_cutoff(
     scores: &[f64],
     winners: usize,
@@ -189,11 +190,19 @@ fn solve_cutoff(
     let lowest = scores.iter().copied().fold(f64::INFINITY, f64::min);
     let highest = scores.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let (mut lo, mut hi) = (lowest - 40.0 * noise, highest + 40.0 * noise);
+    if winners >= scores.len() {
+        // Everyone is rewarded: Σ P < N at every c, no root; the bracket's
+        // lower end, where every chance is 1 − e^(−40) at least.
+        return lo;
+    }
     let target = winners as f64;
     let mut c = 0.5 * (lo + hi);
     for _ in 0..60 {
         let (sum, slope) = sums(c);
         let excess = sum - target;
+        if excess == 0.0 {
+            break;
+        }
         if excess > 0.0 {
             lo = c;
         } else {
@@ -278,6 +287,39 @@ mod tests {
             }
         }
         assert_eq!(rank_cutoff(&scores, 0, 0.05), None);
+    }
+
+    /// Hard cases: one member, ties, outliers, and everyone rewarded (no
+    /// root: the bracket's lower end, as the bisection gave).
+    #[test]
+    fn the_cutoff_handles_ties_outliers_and_everyone_rewarded() {
+        let expected = |scores: &[f64], c: f64, noise: f64| -> f64 {
+            scores
+                .iter()
+                .map(|&x| 1.0 / (1.0 + (-(x - c) / noise).exp()))
+                .sum()
+        };
+        let tied = vec![0.5; 100];
+        let c = rank_cutoff(&tied, 50, 0.05).unwrap();
+        assert!((expected(&tied, c, 0.05) - 50.0).abs() < 1e-9, "{c}");
+        let mut outliers: Vec<f64> = (0..200).map(|i| f64::from(i) / 200.0).collect();
+        outliers.extend([1000.0, -1000.0]);
+        for noise in [0.001, 0.05, 10.0] {
+            for winners in [1, 2, 101, 201] {
+                let c = rank_cutoff(&outliers, winners, noise).unwrap();
+                let sum = expected(&outliers, c, noise);
+                assert!(
+                    (sum - winners as f64).abs() < 1e-8 * winners as f64,
+                    "{noise} {winners}: {sum}"
+                );
+            }
+        }
+        let one = [0.3];
+        let c = rank_cutoff(&one, 1, 0.05).unwrap();
+        assert_eq!(c, 0.3 - 40.0 * 0.05);
+        assert!(expected(&one, c, 0.05) > 1.0 - 1e-17 * 1e3);
+        let c = rank_cutoff(&outliers, outliers.len(), 0.05).unwrap();
+        assert_eq!(c, -1000.0 - 40.0 * 0.05);
     }
 
     #[test]

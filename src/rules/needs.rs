@@ -41,7 +41,7 @@ pub fn rate(s: &Scenario, kind: HouseholdType) -> f64 {
 /// cumulative rate, split into its categories in the order of
 /// [`CATEGORY_MIX`]; arrivals are the points of a Poisson process of rate 1
 /// (exponential gaps), so the counts of each household and category are
-/// independent Poisson(λ_h·p_c), as in eq. 7.1.1 (`docs/model.md` §7.1).
+/// independent Poisson(λ_h·p_c), as `docs/model.md` §7.1 states.
 pub fn arrive(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTally) {
     let s = ctx.policy;
     let growth = environment::need_multiplier(v, s);
@@ -53,13 +53,14 @@ pub fn arrive(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTally)
     ]
     .map(|kind| (growth * rate(s, kind)).max(0.0));
     let rng = &mut v.rng;
-    // The next arrival's position along the cumulative rate.
+    // The next arrival's position along the cumulative rate, measured from
+    // the start of the current household's interval (so that positions do
+    // not grow with the village).
     let mut next = exponential(rng);
-    let mut start = 0.0f64;
     for h in &mut v.households {
         let k = h.kind as usize;
-        let end = start + rates[k];
-        if next < end {
+        let length = rates[k];
+        if next < length {
             // A household holds at most u16::MAX open needs per category
             // (only reachable at the extremes of the valid ranges); needs
             // beyond that are not recorded, and not counted as arrived, so
@@ -67,9 +68,9 @@ pub fn arrive(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTally)
             // closures.
             let before = h.open_total();
             let mix = &CATEGORY_MIX[k];
-            while next < end {
+            while next < length {
                 // Where in the household's interval: uniform, given the point falls in it.
-                let u = (next - start) / rates[k];
+                let u = next / length;
                 let c = if u < mix[0] {
                     0
                 } else if u < mix[1] {
@@ -84,7 +85,7 @@ pub fn arrive(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTally)
             }
             tally.needs_arrived += u64::from(h.open_total() - before);
         }
-        start = end;
+        next -= length;
     }
 }
 
@@ -138,19 +139,31 @@ mod tests {
     }
 
     /// The process along the households gives each household a Poisson
-    /// count (mean = variance = its rate, P(0) = e^(−rate)), categories in
-    /// the type's mix, and neighbours independent of each other.
+    /// count of its own type's rate (mean = variance = rate, P(0) =
+    /// e^(−rate)), categories in its type's mix, and neighbours independent
+    /// of each other; households of the four types alternate.
     #[test]
     fn arrivals_are_poisson_by_household_with_the_category_mix() {
         let mut s = Scenario::defaults();
         s.environment.need_rate = 0.7;
         s.environment.need_growth = 0.0;
+        s.environment.multiplier_left_behind = 2.0;
+        s.environment.multiplier_business = 0.5;
+        s.environment.multiplier_difficulty = 3.0;
+        let kinds = [
+            HouseholdType::Ordinary,
+            HouseholdType::LeftBehind,
+            HouseholdType::Business,
+            HouseholdType::Difficulty,
+        ];
         let mut v = build_village(&s, 0, 5);
-        for h in &mut v.households {
-            h.kind = HouseholdType::Ordinary;
+        for (i, h) in v.households.iter_mut().enumerate() {
+            h.kind = kinds[i % 4];
         }
-        let (mut counts, mut by_category) = (Vec::new(), [0u64; 4]);
-        for _ in 0..400 {
+        let mut counts: [Vec<f64>; 4] = Default::default();
+        let mut by_category = [[0u64; 4]; 4];
+        let mut all = Vec::new();
+        for _ in 0..800 {
             for h in &mut v.households {
                 h.open_needs = [0; 4];
             }
@@ -160,29 +173,55 @@ mod tests {
                 &mut VillageTally::default(),
             );
             for h in &v.households {
-                counts.push(f64::from(h.open_total()));
+                let k = h.kind as usize;
+                counts[k].push(f64::from(h.open_total()));
+                all.push(f64::from(h.open_total()));
                 for (c, &n) in h.open_needs.iter().enumerate() {
-                    by_category[c] += u64::from(n);
+                    by_category[k][c] += u64::from(n);
                 }
             }
         }
-        let n = counts.len() as f64;
-        let mean = counts.iter().sum::<f64>() / n;
-        let var = counts.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / n;
-        let zero = counts.iter().filter(|&&x| x == 0.0).count() as f64 / n;
-        assert!((mean - 0.7).abs() < 0.02, "{mean}");
-        assert!((var - 0.7).abs() < 0.04, "{var}");
-        assert!((zero - (-0.7f64).exp()).abs() < 0.01, "{zero}");
-        let total: u64 = by_category.iter().sum();
-        let shares = by_category.map(|k| k as f64 / total as f64);
-        for (share, expected) in shares.iter().zip([0.40, 0.30, 0.15, 0.15]) {
-            assert!((share - expected).abs() < 0.01, "{shares:?}");
+        for k in 0..4 {
+            let rate = rate(&s, kinds[k]);
+            let xs = &counts[k];
+            let n = xs.len() as f64;
+            let mean = xs.iter().sum::<f64>() / n;
+            let var = xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / n;
+            let zero = xs.iter().filter(|&&x| x == 0.0).count() as f64 / n;
+            let se = (rate / n).sqrt();
+            assert!(
+                (mean - rate).abs() < 5.0 * se,
+                "type {k}: mean {mean}, rate {rate}"
+            );
+            assert!(
+                (var - rate).abs() < 0.06 * rate + 0.02,
+                "type {k}: variance {var}"
+            );
+            assert!(
+                (zero - (-rate).exp()).abs() < 0.015,
+                "type {k}: P(0) {zero}"
+            );
+            let total: u64 = by_category[k].iter().sum();
+            let mix = CATEGORY_MIX[k];
+            let expected = [mix[0], mix[1] - mix[0], mix[2] - mix[1], 1.0 - mix[2]];
+            for c in 0..4 {
+                let share = by_category[k][c] as f64 / total as f64;
+                assert!(
+                    (share - expected[c]).abs() < 0.015,
+                    "type {k}, category {c}: {share} (mix {expected:?})"
+                );
+            }
         }
-        let pairs = counts
-            .windows(2)
-            .map(|w| (w[0] - mean) * (w[1] - mean))
-            .sum::<f64>()
-            / n;
+        // Neighbours: the correlation of adjacent households' counts, each
+        // less its type's rate.
+        let residuals: Vec<f64> = all
+            .iter()
+            .enumerate()
+            .map(|(i, &x)| x - rate(&s, kinds[i % v.households.len() % 4]))
+            .collect();
+        let n = residuals.len() as f64;
+        let var = residuals.iter().map(|r| r * r).sum::<f64>() / n;
+        let pairs = residuals.windows(2).map(|w| w[0] * w[1]).sum::<f64>() / n;
         assert!(
             (pairs / var).abs() < 0.02,
             "neighbours correlated: {}",
