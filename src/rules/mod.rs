@@ -99,8 +99,8 @@ impl<'a> MonthContext<'a> {
 /// member and one more, at index `members`, for households without a
 /// contact ([`crate::model::Household::contact_slot`]). A pass adds to its
 /// household's slot without a branch on whether the household has a
-/// contact: such branches on random data cost a household-step more time
-/// than anything else (`docs/performance.md`). The slots start at
+/// contact: mispredicted branches on random data are among the largest
+/// costs of a household-step (`docs/performance.md`). The slots start at
 /// `T::default()`; up to 64 members they live on the stack.
 pub fn with_contact_slots<T: Copy + Default, R>(
     members: usize,
