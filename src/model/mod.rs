@@ -63,7 +63,7 @@ impl Household {
     }
     /// The household's slot among a village's `members` members plus one:
     /// its contact's index, or `members` without a contact (a select, not a
-    /// branch; `rules::with_contact_slots`).
+    /// branch; `rules::ContactSlots`).
     #[inline]
     pub fn contact_slot(&self, members: usize) -> usize {
         std::hint::select_unpredictable(self.is_covered(), usize::from(self.contact), members)

@@ -102,18 +102,49 @@ impl<'a> MonthContext<'a> {
 /// contact: mispredicted branches on random data are among the largest
 /// costs of a household-step (`docs/performance.md`). The slots start at
 /// `T::default()`; up to 64 members they live on the stack.
-pub fn with_contact_slots<T: Copy + Default, R>(
-    members: usize,
-    pass: impl FnOnce(&mut [T]) -> R,
-) -> R {
-    const ON_STACK: usize = 65;
-    let mut on_stack = [T::default(); ON_STACK];
-    let mut on_heap = Vec::new();
-    let slots: &mut [T] = if members < ON_STACK {
-        &mut on_stack[..=members]
-    } else {
-        on_heap.resize(members + 1, T::default());
-        &mut on_heap
-    };
-    pass(slots)
+pub struct ContactSlots<T> {
+    on_stack: [T; SLOTS_ON_STACK],
+    on_heap: Vec<T>,
+    len: usize,
+}
+
+/// Slots a [`ContactSlots`] keeps on the stack: 64 members and the slot
+/// for households without a contact.
+const SLOTS_ON_STACK: usize = 65;
+
+impl<T: Copy + Default> ContactSlots<T> {
+    /// Slots for a village of `members` members.
+    pub fn new(members: usize) -> Self {
+        let len = members + 1;
+        ContactSlots {
+            on_stack: [T::default(); SLOTS_ON_STACK],
+            on_heap: if len > SLOTS_ON_STACK {
+                vec![T::default(); len]
+            } else {
+                Vec::new()
+            },
+            len,
+        }
+    }
+}
+
+impl<T> std::ops::Deref for ContactSlots<T> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
+        if self.len > SLOTS_ON_STACK {
+            &self.on_heap
+        } else {
+            &self.on_stack[..self.len]
+        }
+    }
+}
+
+impl<T> std::ops::DerefMut for ContactSlots<T> {
+    fn deref_mut(&mut self) -> &mut [T] {
+        if self.len > SLOTS_ON_STACK {
+            &mut self.on_heap
+        } else {
+            &mut self.on_stack[..self.len]
+        }
+    }
 }

@@ -11,7 +11,7 @@
 
 use crate::metrics::VillageTally;
 use crate::model::Village;
-use crate::rules::{MonthContext, with_contact_slots};
+use crate::rules::{ContactSlots, MonthContext};
 
 /// Update every household's satisfaction and trust.
 pub fn update(v: &mut Village, ctx: &MonthContext<'_>, _tally: &mut VillageTally) {
@@ -21,33 +21,32 @@ pub fn update(v: &mut Village, ctx: &MonthContext<'_>, _tally: &mut VillageTally
     let alpha_t = s.households.trust_rate as f32;
     let n = v.members.len();
     // (V, γ) of each contact, once per member; (0, 0) without a contact.
-    with_contact_slots(n, |seen: &mut [(f32, f32)]| {
-        for (slot, m) in seen.iter_mut().zip(&v.members) {
-            let visit = if m.is_active() {
-                m.effort.real_output()
-            } else {
-                0.0
-            };
-            *slot = (visit, gamma);
-        }
-        for h in &mut v.households {
-            let r = f32::from(h.resolved_this_month);
-            let unmet = h.open_total() as f32 + f32::from(h.abandoned_this_month);
-            let (visit, weight) = seen[h.contact_slot(n)];
-            // Computed for every household and kept only in a month with
-            // needs, without a branch (whether a household had needs is
-            // random). Without needs the denominator may be 0: its floor
-            // keeps x finite (0 or 1), and a zero step leaves S as it was.
-            let served = r + weight * visit;
-            let x = served / (r + unmet + weight * visit).max(f32::MIN_POSITIVE);
-            let felt = (x / h.expectation.max(1e-6)).min(1.0);
-            let step = alpha_s * (felt - h.satisfaction);
-            h.satisfaction += std::hint::select_unpredictable(r + unmet > 0.0, step, 0.0);
-            h.trust += alpha_t * (h.satisfaction - h.trust);
-            h.satisfaction = h.satisfaction.clamp(0.0, 1.0);
-            h.trust = h.trust.clamp(0.0, 1.0);
-        }
-    });
+    let mut seen = ContactSlots::<(f32, f32)>::new(n);
+    for (slot, m) in seen.iter_mut().zip(&v.members) {
+        let visit = if m.is_active() {
+            m.effort.real_output()
+        } else {
+            0.0
+        };
+        *slot = (visit, gamma);
+    }
+    for h in &mut v.households {
+        let r = f32::from(h.resolved_this_month);
+        let unmet = h.open_total() as f32 + f32::from(h.abandoned_this_month);
+        let (visit, weight) = seen[h.contact_slot(n)];
+        // Computed for every household and kept only in a month with
+        // needs, without a branch (whether a household had needs is
+        // random). Without needs the denominator may be 0: its floor
+        // keeps x finite (0 or 1), and a zero step leaves S as it was.
+        let served = r + weight * visit;
+        let x = served / (r + unmet + weight * visit).max(f32::MIN_POSITIVE);
+        let felt = (x / h.expectation.max(1e-6)).min(1.0);
+        let step = alpha_s * (felt - h.satisfaction);
+        h.satisfaction += std::hint::select_unpredictable(r + unmet > 0.0, step, 0.0);
+        h.trust += alpha_t * (h.satisfaction - h.trust);
+        h.satisfaction = h.satisfaction.clamp(0.0, 1.0);
+        h.trust = h.trust.clamp(0.0, 1.0);
+    }
 }
 
 /// Refresh what each member knows of their households (mean trust, mean
@@ -57,20 +56,19 @@ pub fn refresh_contact_views(v: &mut Village, _ctx: &MonthContext<'_>, _tally: &
     let n = v.members.len();
     // Sums of trust, satisfaction and households with unmet needs by
     // contact, household by household (the last slot: no contact).
-    with_contact_slots(n, |sums: &mut [(f32, f32, f32)]| {
-        for h in &v.households {
-            let sum = &mut sums[h.contact_slot(n)];
-            sum.0 += h.trust;
-            sum.1 += h.satisfaction;
-            let unmet = (h.open_total() > 0) | (h.abandoned_this_month > 0);
-            sum.2 += f32::from(u8::from(unmet));
-        }
-        for (m, &(trust, satisfaction, unmet)) in v.members.iter_mut().zip(sums.iter()) {
-            m.contact_trust = trust;
-            m.contact_satisfaction = satisfaction;
-            m.unmet_share = unmet;
-        }
-    });
+    let mut sums = ContactSlots::<(f32, f32, f32)>::new(n);
+    for h in &v.households {
+        let sum = &mut sums[h.contact_slot(n)];
+        sum.0 += h.trust;
+        sum.1 += h.satisfaction;
+        let unmet = (h.open_total() > 0) | (h.abandoned_this_month > 0);
+        sum.2 += f32::from(u8::from(unmet));
+    }
+    for (m, &(trust, satisfaction, unmet)) in v.members.iter_mut().zip(sums.iter()) {
+        m.contact_trust = trust;
+        m.contact_satisfaction = satisfaction;
+        m.unmet_share = unmet;
+    }
     let branch_mean = v.mean_satisfaction();
     for m in &mut v.members {
         if m.assigned > 0 {

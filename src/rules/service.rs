@@ -22,7 +22,7 @@ use crate::metrics::VillageTally;
 use crate::model::{Household, HouseholdType, PRODUCTION, Village};
 use crate::random::{Fates, binomial};
 use crate::rules::{
-    MonthContext, environment, funds, innovation, service_team, technology, with_contact_slots,
+    ContactSlots, MonthContext, environment, funds, innovation, service_team, technology,
 };
 use crate::scenario::Scenario;
 
@@ -63,17 +63,16 @@ pub fn deliver(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTally
     let mut uncovered_open = 0u64;
     let mut open_before = 0u64;
     let n = v.members.len();
-    with_contact_slots(n, |backlog: &mut [f32]| {
-        for h in &v.households {
-            let open = h.open_total();
-            open_before += u64::from(open);
-            backlog[h.contact_slot(n)] += open as f32;
-            uncovered_open += u64::from(open) * u64::from(!h.is_covered());
-        }
-        for (m, &b) in v.members.iter_mut().zip(backlog.iter()) {
-            m.assigned_backlog = b;
-        }
-    });
+    let mut backlog = ContactSlots::<f32>::new(n);
+    for h in &v.households {
+        let open = h.open_total();
+        open_before += u64::from(open);
+        backlog[h.contact_slot(n)] += open as f32;
+        uncovered_open += u64::from(open) * u64::from(!h.is_covered());
+    }
+    for (m, &b) in v.members.iter_mut().zip(backlog.iter()) {
+        m.assigned_backlog = b;
+    }
     let uncovered_backlog = uncovered_open as f64;
     tally.open_before_service += open_before;
 
@@ -93,28 +92,15 @@ pub fn deliver(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTally
     } else {
         0.0
     };
-    // q_i of every member, computed once (eq. 7.2.2).
-    let mut on_stack = [0.0f64; 64];
-    let mut on_heap = Vec::new();
-    let member_q: &mut [f64] = if v.members.len() <= on_stack.len() {
-        &mut on_stack[..v.members.len()]
-    } else {
-        on_heap.resize(v.members.len(), 0.0);
-        &mut on_heap
-    };
-    for (q, m) in member_q.iter_mut().zip(&v.members) {
+    // The branch's chance for each open need of a household, by its
+    // contact slot: the contact's q_i (7.2.2), computed once per member, or
+    // q_0 (7.2.3) in the last slot, for households without a contact.
+    let mut slot_q = ContactSlots::<f64>::new(n);
+    for (q, m) in slot_q.iter_mut().zip(&v.members) {
         *q = member_q_of(m);
     }
-    let member_q: &[f64] = member_q;
-    // The branch's chance for each open need of a household: its contact's
-    // q_i (7.2.2), or q_0 (7.2.3) without a contact.
-    let branch_q = |h: &Household| {
-        if h.is_covered() {
-            member_q[h.contact as usize]
-        } else {
-            q_uncovered
-        }
-    };
+    slot_q[n] = q_uncovered;
+    let branch_q = |h: &Household| slot_q[h.contact_slot(n)];
     // Industry branch (§7.16): a second chance for the production needs of
     // business and cooperative households, from the township's members away.
     let industry_backlog = if v.branch.industry_capacity > 0.0 {
