@@ -266,15 +266,18 @@ impl Village {
         if members.is_empty() {
             return;
         }
-        let mut leaving = vec![false; self.members.len()];
+        // One flag per member and one, never set, for households without a
+        // contact (their slot, `Household::contact_slot`): a lookup and a
+        // select for every household, no branch.
+        let n = self.members.len();
+        let mut leaving = vec![false; n + 1];
         for &i in members {
             leaving[i] = true;
             self.members[i].assigned = 0;
         }
         for h in &mut self.households {
-            if leaving.get(h.contact as usize).copied().unwrap_or(false) {
-                h.contact = NO_CONTACT;
-            }
+            let released = leaving[h.contact_slot(n)];
+            h.contact = std::hint::select_unpredictable(released, NO_CONTACT, h.contact);
         }
     }
 }

@@ -143,13 +143,15 @@ pub fn split_for(values: [f64; 3], elasticity: f64) -> EffortSplit {
 pub fn noisy_split(values: [f64; 3], log_noise: [f64; 3], elasticity: f64) -> EffortSplit {
     let mut weight = [0.0f64; 3];
     for ((w, &a), &n) in weight.iter_mut().zip(&values).zip(&log_noise) {
-        if a > 0.0 {
-            *w = if elasticity == 0.5 {
-                a.sqrt() * (0.5 * n).exp()
-            } else {
-                (elasticity * (a.ln() + n)).exp()
-            };
-        }
+        // Computed whatever the sign of A_k and kept only when it is
+        // positive (a select, not a branch: the sign of the formal task's
+        // value varies from member to member).
+        let positive = if elasticity == 0.5 {
+            a.sqrt() * (0.5 * n).exp()
+        } else {
+            (elasticity * (a.ln() + n)).exp()
+        };
+        *w = std::hint::select_unpredictable(a > 0.0, positive, 0.0);
     }
     let total: f64 = weight.iter().sum();
     if total <= 0.0 || !total.is_finite() {

@@ -148,3 +148,89 @@ impl<T> std::ops::DerefMut for ContactSlots<T> {
         }
     }
 }
+
+/// The households a pass picks out, as indices into the village's
+/// households in their order, gathered without a branch on the household:
+/// every index is written and the count advances only for the picked ones
+/// (whether a household has unmet needs is random, and a branch on it is
+/// mispredicted about as often as it is taken; `docs/performance.md`). A
+/// village holds at most 60 000 households (`world.households_per_village`),
+/// so an index fits in a `u16`; up to 512 households the indices live on
+/// the stack.
+pub struct Selection {
+    on_stack: [u16; SELECTION_ON_STACK],
+    on_heap: Vec<u16>,
+    len: usize,
+}
+
+/// Households a [`Selection`] keeps on the stack.
+const SELECTION_ON_STACK: usize = 512;
+
+impl Selection {
+    /// Room for a village of `households` households, none picked yet.
+    pub fn with_room(households: usize) -> Self {
+        Selection {
+            on_stack: [0; SELECTION_ON_STACK],
+            on_heap: if households > SELECTION_ON_STACK {
+                vec![0; households]
+            } else {
+                Vec::new()
+            },
+            len: 0,
+        }
+    }
+
+    /// Household `index` (the next after the last offered, in order) is
+    /// picked if `picked`.
+    #[inline]
+    pub fn offer(&mut self, index: usize, picked: bool) {
+        let room: &mut [u16] = if self.on_heap.is_empty() {
+            &mut self.on_stack
+        } else {
+            &mut self.on_heap
+        };
+        room[self.len] = index as u16;
+        self.len += usize::from(picked);
+    }
+
+    /// The picked households' indices, in order.
+    pub fn indices(&self) -> impl Iterator<Item = usize> + '_ {
+        let room: &[u16] = if self.on_heap.is_empty() {
+            &self.on_stack
+        } else {
+            &self.on_heap
+        };
+        room[..self.len].iter().map(|&i| usize::from(i))
+    }
+
+    /// How many households are picked.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether no household is picked.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_selection_keeps_the_picked_indices_in_order_on_the_stack_and_the_heap() {
+        for households in [0, 1, 7, SELECTION_ON_STACK, SELECTION_ON_STACK + 1, 60_000] {
+            let mut picked = Selection::with_room(households);
+            for i in 0..households {
+                picked.offer(i, i % 3 == 1 || i == households - 1);
+            }
+            let want: Vec<usize> = (0..households)
+                .filter(|&i| i % 3 == 1 || i == households - 1)
+                .collect();
+            assert_eq!(picked.indices().collect::<Vec<_>>(), want, "{households}");
+            assert_eq!(picked.len(), want.len());
+            assert_eq!(picked.is_empty(), want.is_empty());
+        }
+    }
+}

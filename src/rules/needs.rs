@@ -71,15 +71,10 @@ pub fn arrive(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTally)
             while next < length {
                 // Where in the household's interval: uniform, given the point falls in it.
                 let u = next / length;
-                let c = if u < mix[0] {
-                    0
-                } else if u < mix[1] {
-                    1
-                } else if u < mix[2] {
-                    2
-                } else {
-                    3
-                };
+                // The category: how many of the cumulative shares u
+                // reaches (counted, not branched on: it is random).
+                let c =
+                    usize::from(u >= mix[0]) + usize::from(u >= mix[1]) + usize::from(u >= mix[2]);
                 h.open_needs[c] = h.open_needs[c].saturating_add(1);
                 next += exponential(rng);
             }

@@ -22,7 +22,7 @@ use crate::metrics::VillageTally;
 use crate::model::{Household, HouseholdType, PRODUCTION, Village};
 use crate::random::{Fates, binomial};
 use crate::rules::{
-    ContactSlots, MonthContext, environment, funds, innovation, service_team, technology,
+    ContactSlots, MonthContext, Selection, environment, funds, innovation, service_team, technology,
 };
 use crate::scenario::Scenario;
 
@@ -64,11 +64,17 @@ pub fn deliver(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTally
     let mut open_before = 0u64;
     let n = v.members.len();
     let mut backlog = ContactSlots::<f32>::new(n);
-    for h in &v.households {
+    // Households with open needs, about a fifth of them in a month; the
+    // others resolve and give up nothing, and have nothing to draw or credit.
+    let mut with_needs = Selection::with_room(v.households.len());
+    for (i, h) in v.households.iter_mut().enumerate() {
         let open = h.open_total();
         open_before += u64::from(open);
         backlog[h.contact_slot(n)] += open as f32;
         uncovered_open += u64::from(open) * u64::from(!h.is_covered());
+        h.resolved_this_month = 0;
+        h.abandoned_this_month = 0;
+        with_needs.offer(i, open > 0);
     }
     for (m, &b) in v.members.iter_mut().zip(backlog.iter()) {
         m.assigned_backlog = b;
@@ -141,14 +147,8 @@ pub fn deliver(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTally
 
     let rng = &mut v.rng;
     let mut resolved_uncovered_own = 0.0f64;
-    for h in &mut v.households {
-        if h.open_needs == [0; 4] {
-            // Nothing to resolve or give up, and nothing to credit (adding
-            // zero changes no sum): most households in most months.
-            h.resolved_this_month = 0;
-            h.abandoned_this_month = 0;
-            continue;
-        }
+    for i in with_needs.indices() {
+        let h = &mut v.households[i];
         let q_branch = branch_q(h);
         let q = q_branch * scale;
         // Production needs of a business household: resolved by its branch

@@ -14,7 +14,7 @@
 use crate::metrics::VillageTally;
 use crate::model::Village;
 use crate::random::bernoulli;
-use crate::rules::{MonthContext, crowding};
+use crate::rules::{MonthContext, Selection, crowding};
 
 /// Run this month's reports, inspections, investigations and sanctions.
 pub fn supervise(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTally) {
@@ -29,19 +29,24 @@ pub fn supervise(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTal
     }
     let rng = &mut v.rng;
 
-    // 1. Mass reports.
+    // 1. Mass reports. The households that may report (covered, with
+    // unmet needs) are picked first and then drawn for in their order, the
+    // same draws as a branch on each household would make, without that
+    // branch (`Selection`).
     let mu = sup.mass_supervision;
-    for h in &mut v.households {
+    let mut may_report = Selection::with_room(v.households.len());
+    for (i, h) in v.households.iter_mut().enumerate() {
         h.reported = false;
-        if !h.is_covered() || (h.open_total() == 0 && h.abandoned_this_month == 0) {
-            continue;
-        }
-        if bernoulli(rng, mu * f64::from(h.trust)) {
-            h.reported = true;
-            let m = &mut v.members[h.contact as usize];
-            m.reports = m.reports.saturating_add(1);
-            tally.reports += 1;
-        }
+        let unmet = (h.open_total() > 0) | (h.abandoned_this_month > 0);
+        may_report.offer(i, h.is_covered() & unmet);
+    }
+    for i in may_report.indices() {
+        let h = &mut v.households[i];
+        let reported = bernoulli(rng, mu * f64::from(h.trust));
+        h.reported = reported;
+        let m = &mut v.members[h.contact as usize];
+        m.reports = m.reports.saturating_add(u16::from(reported));
+        tally.reports += u64::from(reported);
     }
 
     // 2. Inspections, investigations, sanctions.
@@ -69,16 +74,17 @@ pub fn supervise(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTal
         }
     }
 
-    // 3. Accountability feeds back on trust.
+    // 3. Accountability feeds back on trust: only households that may
+    // have reported did, and the others keep their trust (a select, not a
+    // branch).
     let (gain, loss) = (sup.trust_gain as f32, sup.trust_loss as f32);
-    for h in v.households.iter_mut().filter(|h| h.reported) {
+    for i in may_report.indices() {
+        let h = &mut v.households[i];
         let acted = v.members[h.contact as usize].sanctions_this_month > 0;
-        h.trust = if acted {
-            h.trust + gain
-        } else {
-            h.trust - loss
-        }
-        .clamp(0.0, 1.0);
+        // t − δ⁻ is t + (−δ⁻) exactly.
+        let answered =
+            (h.trust + std::hint::select_unpredictable(acted, gain, -loss)).clamp(0.0, 1.0);
+        h.trust = std::hint::select_unpredictable(h.reported, answered, h.trust);
         h.reported = false;
     }
 }
