@@ -232,6 +232,40 @@ impl Fates {
         }
         (resolved, closed - resolved)
     }
+
+    /// Whether every need's fate is certain, so that [`Fates::draw`] draws
+    /// nothing.
+    fn is_certain(self) -> bool {
+        self.resolved_below >= 1.0
+            || self.closed_below <= 0.0
+            || (self.resolved_below <= 0.0 && self.closed_below >= 1.0)
+    }
+
+    /// The fates of the open needs of four categories, `open[c]` needs with
+    /// fates `fates[c]`: (resolved, given up) for each. The same draws and
+    /// outcomes as [`Fates::draw`] for each category in turn; when no fate
+    /// is certain, one loop over all the needs in category order, each
+    /// need's category counted rather than branched on (how many needs a
+    /// household has of each category is random, and a loop per category
+    /// mispredicts its exits; `docs/performance.md`).
+    #[inline]
+    pub fn draw_each(fates: [Fates; 4], rng: &mut ChaCha8Rng, open: [u16; 4]) -> [(u16, u16); 4] {
+        if fates.iter().any(|f| f.is_certain()) {
+            return std::array::from_fn(|c| fates[c].draw(rng, open[c]));
+        }
+        let [n0, n1, n2, n3] = open.map(u32::from);
+        let ends = [n0, n0 + n1, n0 + n1 + n2];
+        let (mut resolved, mut closed) = ([0u16; 4], [0u16; 4]);
+        for k in 0..n0 + n1 + n2 + n3 {
+            let c =
+                usize::from(k >= ends[0]) + usize::from(k >= ends[1]) + usize::from(k >= ends[2]);
+            let f = fates[c];
+            let u = uniform(rng);
+            resolved[c] += u16::from(u < f.resolved_below);
+            closed[c] += u16::from(u < f.closed_below);
+        }
+        std::array::from_fn(|c| (resolved[c], closed[c] - resolved[c]))
+    }
 }
 
 /// A unit-rate exponential draw (`rand_distr`'s ziggurat `Exp1`): the gap
@@ -422,6 +456,60 @@ mod tests {
         let m = xs.iter().sum::<f64>() / xs.len() as f64;
         let v = xs.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / xs.len() as f64;
         assert!((m - 1.0).abs() < 0.03 && (v - 1.0).abs() < 0.06, "{m} {v}");
+    }
+
+    #[test]
+    fn fates_of_several_categories_are_drawn_as_category_by_category() {
+        let cases = [
+            [
+                Fates::new(0.3, 0.1),
+                Fates::new(0.6, 0.2),
+                Fates::new(0.6, 0.2),
+                Fates::new(0.6, 0.2),
+            ],
+            [
+                Fates::new(0.9, 0.0),
+                Fates::new(0.05, 0.5),
+                Fates::new(0.05, 0.5),
+                Fates::new(0.05, 0.5),
+            ],
+            // A certain fate in one category: drawn category by category.
+            [
+                Fates::new(1.0, 0.1),
+                Fates::new(0.4, 0.1),
+                Fates::new(0.4, 0.1),
+                Fates::new(0.4, 0.1),
+            ],
+            [
+                Fates::new(0.4, 0.1),
+                Fates::new(0.0, 0.0),
+                Fates::new(0.4, 0.1),
+                Fates::new(0.0, 1.0),
+            ],
+        ];
+        let opens = [
+            [0, 0, 0, 0],
+            [1, 0, 0, 0],
+            [0, 0, 0, 3],
+            [2, 0, 5, 1],
+            [7, 3, 1, 2],
+            [0, 9, 0, 0],
+        ];
+        for (i, fates) in cases.into_iter().enumerate() {
+            for (j, open) in opens.into_iter().enumerate() {
+                let mut a = stream(11 + i as u64, j as u64);
+                let mut b = a.clone();
+                let each = Fates::draw_each(fates, &mut a, open);
+                let one_by_one: [(u16, u16); 4] =
+                    std::array::from_fn(|c| fates[c].draw(&mut b, open[c]));
+                assert_eq!(each, one_by_one, "{i} {j}");
+                assert_eq!(
+                    uniform(&mut a).to_bits(),
+                    uniform(&mut b).to_bits(),
+                    "{i} {j}: draws used"
+                );
+            }
+        }
     }
 
     #[test]

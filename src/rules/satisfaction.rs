@@ -23,11 +23,7 @@ pub fn update(v: &mut Village, ctx: &MonthContext<'_>, _tally: &mut VillageTally
     // (V, γ) of each contact, once per member; (0, 0) without a contact.
     let mut seen = ContactSlots::<(f32, f32)>::new(n);
     for (slot, m) in seen.iter_mut().zip(&v.members) {
-        let visit = if m.is_active() {
-            m.effort.real_output()
-        } else {
-            0.0
-        };
+        let visit = std::hint::select_unpredictable(m.is_active(), m.effort.real_output(), 0.0);
         *slot = (visit, gamma);
     }
     for h in &mut v.households {
@@ -57,28 +53,37 @@ pub fn refresh_contact_views(v: &mut Village, _ctx: &MonthContext<'_>, _tally: &
     // Sums of trust, satisfaction and households with unmet needs by
     // contact, household by household (the last slot: no contact).
     let mut sums = ContactSlots::<(f32, f32, f32)>::new(n);
+    // The branch's mean satisfaction (`Village::mean_satisfaction`), summed
+    // in the same pass and the same order.
+    let mut all_satisfaction = 0.0f32;
     for h in &v.households {
         let sum = &mut sums[h.contact_slot(n)];
         sum.0 += h.trust;
         sum.1 += h.satisfaction;
         let unmet = (h.open_total() > 0) | (h.abandoned_this_month > 0);
         sum.2 += f32::from(u8::from(unmet));
+        all_satisfaction += h.satisfaction;
     }
     for (m, &(trust, satisfaction, unmet)) in v.members.iter_mut().zip(sums.iter()) {
         m.contact_trust = trust;
         m.contact_satisfaction = satisfaction;
         m.unmet_share = unmet;
     }
-    let branch_mean = v.mean_satisfaction();
+    let branch_mean = if v.households.is_empty() {
+        0.0
+    } else {
+        all_satisfaction / v.households.len() as f32
+    };
     for m in &mut v.members {
-        if m.assigned > 0 {
-            let n = f32::from(m.assigned);
-            m.contact_trust /= n;
-            m.contact_satisfaction /= n;
-            m.unmet_share /= n;
-        } else {
-            m.contact_satisfaction = branch_mean;
-        }
+        // Means over the member's households, or the branch's mean
+        // satisfaction for a member without households (selects, not
+        // branches; with no households the sums are 0 and stay so).
+        let assigned = m.assigned > 0;
+        let n = f32::from(m.assigned.max(1));
+        m.contact_trust /= n;
+        m.unmet_share /= n;
+        m.contact_satisfaction =
+            std::hint::select_unpredictable(assigned, m.contact_satisfaction / n, branch_mean);
     }
 }
 

@@ -38,12 +38,10 @@ pub fn set_capacities(v: &mut Village, s: &Scenario) {
     let productivity = productivity(v, s);
     let helping = service_team::mutual_help_time(s) as f32;
     for m in &mut v.members {
-        m.capacity = if m.is_active() {
-            let serving = (1.0 - m.time_off - helping).max(0.0);
-            kappa * productivity * m.skill * (m.effort.real * serving).max(0.0).sqrt()
-        } else {
-            0.0
-        };
+        // Computed for every member and kept for the active (a select).
+        let serving = (1.0 - m.time_off - helping).max(0.0);
+        let capacity = kappa * productivity * m.skill * (m.effort.real * serving).max(0.0).sqrt();
+        m.capacity = std::hint::select_unpredictable(m.is_active(), capacity, 0.0);
     }
 }
 
@@ -147,6 +145,14 @@ pub fn deliver(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTally
 
     let rng = &mut v.rng;
     let mut resolved_uncovered_own = 0.0f64;
+    // Needs resolved for each member's households, added to the member's
+    // period in household order as before; the last slot (no contact) is
+    // not read.
+    let members = n;
+    let mut credited = ContactSlots::<f32>::new(members);
+    for (c, m) in credited.iter_mut().zip(&v.members) {
+        *c = m.period.resolved;
+    }
     for i in with_needs.indices() {
         let h = &mut v.households[i];
         let q_branch = branch_q(h);
@@ -173,43 +179,58 @@ pub fn deliver(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTally
             Fates::new(q_production, s.environment.abandon_rate),
             Fates::new(q, s.environment.abandon_rate),
         ];
-        for (category, open) in h.open_needs.iter_mut().enumerate() {
-            let n = *open;
-            if n == 0 {
-                continue;
-            }
-            let (q, fates) = if category == PRODUCTION {
-                (q_production, fates[0])
-            } else {
-                (q, fates[1])
-            };
-            let before = resolved;
-            if n > COUNTED_ABOVE {
-                let r = binomial(rng, u32::from(n), q);
-                let a = binomial(rng, u32::from(n) - r, s.environment.abandon_rate);
-                resolved += r;
-                abandoned += a;
-                *open = n - (r + a) as u16;
-            } else {
-                let (r, a) = fates.draw(rng, n);
+        if h.open_needs.iter().all(|&n| n <= COUNTED_ABOVE) {
+            // Need by need, all categories in one loop (`Fates::draw_each`).
+            let outcomes =
+                Fates::draw_each([fates[0], fates[1], fates[1], fates[1]], rng, h.open_needs);
+            for (open, (r, a)) in h.open_needs.iter_mut().zip(outcomes) {
                 resolved += u32::from(r);
                 abandoned += u32::from(a);
-                *open = n - r - a;
+                *open -= r + a;
             }
-            if category == PRODUCTION {
-                by_industry = f64::from(resolved - before) * industry_part;
+            by_industry = f64::from(outcomes[PRODUCTION].0) * industry_part;
+        } else {
+            for (category, open) in h.open_needs.iter_mut().enumerate() {
+                let n = *open;
+                if n == 0 {
+                    continue;
+                }
+                let (q, fates) = if category == PRODUCTION {
+                    (q_production, fates[0])
+                } else {
+                    (q, fates[1])
+                };
+                let before = resolved;
+                if n > COUNTED_ABOVE {
+                    let r = binomial(rng, u32::from(n), q);
+                    let a = binomial(rng, u32::from(n) - r, s.environment.abandon_rate);
+                    resolved += r;
+                    abandoned += a;
+                    *open = n - (r + a) as u16;
+                } else {
+                    let (r, a) = fates.draw(rng, n);
+                    resolved += u32::from(r);
+                    abandoned += u32::from(a);
+                    *open = n - r - a;
+                }
+                if category == PRODUCTION {
+                    by_industry = f64::from(resolved - before) * industry_part;
+                }
             }
         }
         h.resolved_this_month = resolved.min(u32::from(u16::MAX)) as u16;
         h.abandoned_this_month = abandoned.min(u32::from(u16::MAX)) as u16;
-        if h.is_covered() {
-            v.members[h.contact as usize].period.resolved +=
-                (f64::from(resolved) - by_industry) as f32;
-        } else {
-            resolved_uncovered_own += f64::from(resolved) - by_industry;
-        }
+        // Credited to the contact (its slot), or to the pool's work for
+        // households without a contact (a select, not a branch; adding 0
+        // changes no sum).
+        let own_work = f64::from(resolved) - by_industry;
+        credited[h.contact_slot(members)] += own_work as f32;
+        resolved_uncovered_own += std::hint::select_unpredictable(h.is_covered(), 0.0, own_work);
         tally.needs_resolved += u64::from(resolved);
         tally.needs_abandoned += u64::from(abandoned);
+    }
+    for (m, &c) in v.members.iter_mut().zip(credited.iter()) {
+        m.period.resolved = c;
     }
     // Needs resolved from the pool are credited to members by their spare
     // capacity, for the members' own part of the pool only: what a partner
@@ -230,11 +251,9 @@ pub fn deliver(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTally
 
 /// q_i = min(1, c_i / B_i) of a member (0 without a backlog), eq. 7.2.2.
 fn member_q_of(m: &crate::model::Member) -> f64 {
-    if m.assigned_backlog > 0.0 {
-        f64::from((m.capacity / m.assigned_backlog).min(1.0))
-    } else {
-        0.0
-    }
+    // c/0 is not kept (a select, not a branch).
+    let q = f64::from((m.capacity / m.assigned_backlog).min(1.0));
+    std::hint::select_unpredictable(m.assigned_backlog > 0.0, q, 0.0)
 }
 
 #[cfg(test)]
