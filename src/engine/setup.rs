@@ -49,23 +49,26 @@ pub fn build_village(s: &Scenario, id: u32, replicate_seed: u64) -> Village {
     let mut next_contact = 0usize;
     let households = (0..n_households)
         .map(|_| {
+            // The type from one uniform: left-behind, business, difficulty
+            // or ordinary as u passes the cumulative shares (counted, not
+            // branched on: it is random).
             let u = uniform(&mut rng);
-            let kind = if u < cum[0] {
-                HouseholdType::LeftBehind
-            } else if u < cum[1] {
-                HouseholdType::Business
-            } else if u < cum[2] {
-                HouseholdType::Difficulty
-            } else {
-                HouseholdType::Ordinary
-            };
-            let contact = if bernoulli(&mut rng, w.contact_coverage) {
-                let c = next_contact % n_members;
-                next_contact += 1;
-                c as u16
-            } else {
-                NO_CONTACT
-            };
+            let passed =
+                usize::from(u >= cum[0]) + usize::from(u >= cum[1]) + usize::from(u >= cum[2]);
+            let kind = [
+                HouseholdType::LeftBehind,
+                HouseholdType::Business,
+                HouseholdType::Difficulty,
+                HouseholdType::Ordinary,
+            ][passed];
+            // Covered households take the members in turn (a select).
+            let covered = bernoulli(&mut rng, w.contact_coverage);
+            let contact = std::hint::select_unpredictable(
+                covered,
+                (next_contact % n_members) as u16,
+                NO_CONTACT,
+            );
+            next_contact += usize::from(covered);
             Household {
                 kind,
                 reported: false,
@@ -122,10 +125,14 @@ pub fn build_village(s: &Scenario, id: u32, replicate_seed: u64) -> Village {
             }
         })
         .collect::<Vec<_>>();
+    // Households per contact, counted in a slot per member and one, not
+    // read, for households without a contact (no branch).
+    let mut assigned = vec![0u16; n_members + 1];
     for h in &households {
-        if h.is_covered() {
-            members[h.contact as usize].assigned += 1;
-        }
+        assigned[h.contact_slot(n_members)] += 1;
+    }
+    for (m, &count) in members.iter_mut().zip(&assigned) {
+        m.assigned = count;
     }
     let secretary = members
         .iter()
