@@ -163,6 +163,30 @@ pub struct Selection {
     len: usize,
 }
 
+/// Offers households to a [`Selection`] in order. The count of picked
+/// households is a local value while offering, so that each offer does not
+/// wait for the last one's count to be stored and loaded again.
+pub struct Picker<'a> {
+    room: &'a mut [u16],
+    picked: usize,
+    len: &'a mut usize,
+}
+
+impl Picker<'_> {
+    /// Household `index` (the next after the last offered, in order) is
+    /// picked if `picked`.
+    #[inline]
+    pub fn offer(&mut self, index: usize, picked: bool) {
+        self.room[self.picked] = index as u16;
+        self.picked += usize::from(picked);
+    }
+
+    /// Put the picked households in the selection.
+    pub fn finish(self) {
+        *self.len = self.picked;
+    }
+}
+
 /// Households a [`Selection`] keeps on the stack.
 const SELECTION_ON_STACK: usize = 512;
 
@@ -180,17 +204,19 @@ impl Selection {
         }
     }
 
-    /// Household `index` (the next after the last offered, in order) is
-    /// picked if `picked`.
-    #[inline]
-    pub fn offer(&mut self, index: usize, picked: bool) {
-        let room: &mut [u16] = if self.on_heap.is_empty() {
-            &mut self.on_stack
+    /// A picker that offers the households one by one; the picked ones
+    /// are in the selection once [`Picker::finish`] is called.
+    pub fn picker(&mut self) -> Picker<'_> {
+        let (room, len): (&mut [u16], &mut usize) = if self.on_heap.is_empty() {
+            (&mut self.on_stack, &mut self.len)
         } else {
-            &mut self.on_heap
+            (&mut self.on_heap, &mut self.len)
         };
-        room[self.len] = index as u16;
-        self.len += usize::from(picked);
+        Picker {
+            picked: *len,
+            room,
+            len,
+        }
     }
 
     /// The picked households' indices, in order.
@@ -222,9 +248,11 @@ mod tests {
     fn a_selection_keeps_the_picked_indices_in_order_on_the_stack_and_the_heap() {
         for households in [0, 1, 7, SELECTION_ON_STACK, SELECTION_ON_STACK + 1, 60_000] {
             let mut picked = Selection::with_room(households);
+            let mut picker = picked.picker();
             for i in 0..households {
-                picked.offer(i, i % 3 == 1 || i == households - 1);
+                picker.offer(i, i % 3 == 1 || i == households - 1);
             }
+            picker.finish();
             let want: Vec<usize> = (0..households)
                 .filter(|&i| i % 3 == 1 || i == households - 1)
                 .collect();

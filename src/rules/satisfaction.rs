@@ -26,6 +26,7 @@ pub fn update(v: &mut Village, ctx: &MonthContext<'_>, _tally: &mut VillageTally
         let visit = std::hint::select_unpredictable(m.is_active(), m.effort.real_output(), 0.0);
         *slot = (visit, gamma);
     }
+    let seen: &[(f32, f32)] = &seen;
     for h in &mut v.households {
         let r = f32::from(h.resolved_this_month);
         let unmet = h.open_total() as f32 + f32::from(h.abandoned_this_month);
@@ -56,8 +57,9 @@ pub fn refresh_contact_views(v: &mut Village, _ctx: &MonthContext<'_>, _tally: &
     // The branch's mean satisfaction (`Village::mean_satisfaction`), summed
     // in the same pass and the same order.
     let mut all_satisfaction = 0.0f32;
+    let sums_of: &mut [(f32, f32, f32)] = &mut sums;
     for h in &v.households {
-        let sum = &mut sums[h.contact_slot(n)];
+        let sum = &mut sums_of[h.contact_slot(n)];
         sum.0 += h.trust;
         sum.1 += h.satisfaction;
         let unmet = (h.open_total() > 0) | (h.abandoned_this_month > 0);

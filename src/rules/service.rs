@@ -65,15 +65,18 @@ pub fn deliver(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTally
     // Households with open needs, about a fifth of them in a month; the
     // others resolve and give up nothing, and have nothing to draw or credit.
     let mut with_needs = Selection::with_room(v.households.len());
+    let mut picker = with_needs.picker();
+    let backlog_of: &mut [f32] = &mut backlog;
     for (i, h) in v.households.iter_mut().enumerate() {
         let open = h.open_total();
         open_before += u64::from(open);
-        backlog[h.contact_slot(n)] += open as f32;
+        backlog_of[h.contact_slot(n)] += open as f32;
         uncovered_open += u64::from(open) * u64::from(!h.is_covered());
         h.resolved_this_month = 0;
         h.abandoned_this_month = 0;
-        with_needs.offer(i, open > 0);
+        picker.offer(i, open > 0);
     }
+    picker.finish();
     for (m, &b) in v.members.iter_mut().zip(backlog.iter()) {
         m.assigned_backlog = b;
     }
@@ -104,6 +107,7 @@ pub fn deliver(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTally
         *q = member_q_of(m);
     }
     slot_q[n] = q_uncovered;
+    let slot_q: &[f64] = &slot_q;
     let branch_q = |h: &Household| slot_q[h.contact_slot(n)];
     // Industry branch (§7.16): a second chance for the production needs of
     // business and cooperative households, from the township's members away.
@@ -153,6 +157,7 @@ pub fn deliver(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTally
     for (c, m) in credited.iter_mut().zip(&v.members) {
         *c = m.period.resolved;
     }
+    let credited_to: &mut [f32] = &mut credited;
     for i in with_needs.indices() {
         let h = &mut v.households[i];
         let q_branch = branch_q(h);
@@ -224,7 +229,7 @@ pub fn deliver(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTally
         // households without a contact (a select, not a branch; adding 0
         // changes no sum).
         let own_work = f64::from(resolved) - by_industry;
-        credited[h.contact_slot(members)] += own_work as f32;
+        credited_to[h.contact_slot(members)] += own_work as f32;
         resolved_uncovered_own += std::hint::select_unpredictable(h.is_covered(), 0.0, own_work);
         tally.needs_resolved += u64::from(resolved);
         tally.needs_abandoned += u64::from(abandoned);

@@ -35,11 +35,13 @@ pub fn supervise(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTal
     // branch (`Selection`).
     let mu = sup.mass_supervision;
     let mut may_report = Selection::with_room(v.households.len());
+    let mut picker = may_report.picker();
     for (i, h) in v.households.iter_mut().enumerate() {
         h.reported = false;
         let unmet = (h.open_total() > 0) | (h.abandoned_this_month > 0);
-        may_report.offer(i, h.is_covered() & unmet);
+        picker.offer(i, h.is_covered() & unmet);
     }
+    picker.finish();
     for i in may_report.indices() {
         let h = &mut v.households[i];
         let reported = bernoulli(rng, mu * f64::from(h.trust));
