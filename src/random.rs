@@ -268,6 +268,15 @@ impl Fates {
     }
 }
 
+/// How many of the increasing cumulative shares `cumulative` the uniform
+/// `u` reaches: the index of the interval it falls in, of
+/// `[0, c₀), [c₀, c₁), [c₁, c₂), [c₂, 1)` (counted, not branched on: `u` is
+/// random).
+#[inline]
+pub fn interval_of(u: f64, cumulative: &[f64; 3]) -> usize {
+    cumulative.iter().map(|&c| usize::from(u >= c)).sum()
+}
+
 /// A unit-rate exponential draw (`rand_distr`'s ziggurat `Exp1`): the gap
 /// between two points of a Poisson process of rate 1.
 #[inline]
@@ -461,6 +470,14 @@ mod tests {
     #[test]
     fn fates_of_several_categories_are_drawn_as_category_by_category() {
         let cases = [
+            // Four different uncertain fates: each need must take its own
+            // category's.
+            [
+                Fates::new(0.1, 0.9),
+                Fates::new(0.5, 0.1),
+                Fates::new(0.8, 0.3),
+                Fates::new(0.3, 0.6),
+            ],
             [
                 Fates::new(0.3, 0.1),
                 Fates::new(0.6, 0.2),
@@ -510,6 +527,26 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_uniform_falls_in_the_interval_of_the_shares_it_reaches() {
+        let cum = [0.1, 0.7, 0.8];
+        let cases = [
+            (0.0, 0),
+            (0.0999, 0),
+            (0.1, 1),
+            (0.69, 1),
+            (0.7, 2),
+            (0.8, 3),
+            (0.99, 3),
+        ];
+        for (u, want) in cases {
+            assert_eq!(interval_of(u, &cum), want, "{u}");
+        }
+        // Empty intervals are skipped, as the if-chain they replace did.
+        assert_eq!(interval_of(0.5, &[0.5, 0.5, 0.9]), 2);
+        assert_eq!(interval_of(0.95, &[0.2, 0.9, 0.9]), 3);
     }
 
     #[test]

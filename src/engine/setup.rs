@@ -50,17 +50,13 @@ pub fn build_village(s: &Scenario, id: u32, replicate_seed: u64) -> Village {
     let households = (0..n_households)
         .map(|_| {
             // The type from one uniform: left-behind, business, difficulty
-            // or ordinary as u passes the cumulative shares (counted, not
-            // branched on: it is random).
-            let u = uniform(&mut rng);
-            let passed =
-                usize::from(u >= cum[0]) + usize::from(u >= cum[1]) + usize::from(u >= cum[2]);
+            // or ordinary as u passes the cumulative shares.
             let kind = [
                 HouseholdType::LeftBehind,
                 HouseholdType::Business,
                 HouseholdType::Difficulty,
                 HouseholdType::Ordinary,
-            ][passed];
+            ][rng::interval_of(uniform(&mut rng), &cum)];
             // Covered households take the members in turn (a select).
             let covered = bernoulli(&mut rng, w.contact_coverage);
             let contact = std::hint::select_unpredictable(

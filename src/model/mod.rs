@@ -57,6 +57,11 @@ impl Household {
     pub fn open_total(&self) -> u32 {
         self.open_needs.iter().map(|&n| u32::from(n)).sum()
     }
+    /// Whether the household had needs it did not see met this month: open
+    /// needs, or needs given up (`|` on both, not a branch).
+    pub fn has_unmet(&self) -> bool {
+        (self.open_total() > 0) | (self.abandoned_this_month > 0)
+    }
     /// Whether the household has a fixed-point contact member.
     pub fn is_covered(&self) -> bool {
         self.contact != NO_CONTACT

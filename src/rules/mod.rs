@@ -95,30 +95,22 @@ impl<'a> MonthContext<'a> {
     }
 }
 
-/// Per-contact slots for a pass over a village's households: one slot per
-/// member and one more, at index `members`, for households without a
-/// contact ([`crate::model::Household::contact_slot`]). A pass adds to its
-/// household's slot without a branch on whether the household has a
-/// contact: mispredicted branches on random data are among the largest
-/// costs of a household-step (`docs/performance.md`). The slots start at
-/// `T::default()`; up to 64 members they live on the stack.
-pub struct ContactSlots<T> {
-    on_stack: [T; SLOTS_ON_STACK],
+/// A pass's working values: a slice of `len` values starting at
+/// `T::default()`, on the stack up to `N` values (the common village) and on
+/// the heap beyond, so that a pass over an ordinary village allocates
+/// nothing.
+pub struct Scratch<T, const N: usize> {
+    on_stack: [T; N],
     on_heap: Vec<T>,
     len: usize,
 }
 
-/// Slots a [`ContactSlots`] keeps on the stack: 64 members and the slot
-/// for households without a contact.
-const SLOTS_ON_STACK: usize = 65;
-
-impl<T: Copy + Default> ContactSlots<T> {
-    /// Slots for a village of `members` members.
-    pub fn new(members: usize) -> Self {
-        let len = members + 1;
-        ContactSlots {
-            on_stack: [T::default(); SLOTS_ON_STACK],
-            on_heap: if len > SLOTS_ON_STACK {
+impl<T: Copy + Default, const N: usize> Scratch<T, N> {
+    /// `len` values, each `T::default()`.
+    pub fn new(len: usize) -> Self {
+        Scratch {
+            on_stack: [T::default(); N],
+            on_heap: if len > N {
                 vec![T::default(); len]
             } else {
                 Vec::new()
@@ -128,10 +120,10 @@ impl<T: Copy + Default> ContactSlots<T> {
     }
 }
 
-impl<T> std::ops::Deref for ContactSlots<T> {
+impl<T, const N: usize> std::ops::Deref for Scratch<T, N> {
     type Target = [T];
     fn deref(&self) -> &[T] {
-        if self.len > SLOTS_ON_STACK {
+        if self.len > N {
             &self.on_heap
         } else {
             &self.on_stack[..self.len]
@@ -139,9 +131,9 @@ impl<T> std::ops::Deref for ContactSlots<T> {
     }
 }
 
-impl<T> std::ops::DerefMut for ContactSlots<T> {
+impl<T, const N: usize> std::ops::DerefMut for Scratch<T, N> {
     fn deref_mut(&mut self) -> &mut [T] {
-        if self.len > SLOTS_ON_STACK {
+        if self.len > N {
             &mut self.on_heap
         } else {
             &mut self.on_stack[..self.len]
@@ -149,21 +141,37 @@ impl<T> std::ops::DerefMut for ContactSlots<T> {
     }
 }
 
+/// Per-contact slots for a pass over a village's households
+/// ([`ContactSlots::for_members`]): one slot per member and one more, at
+/// index `members`, for households without a contact
+/// ([`crate::model::Household::contact_slot`]). A pass adds to its
+/// household's slot without a branch on whether the household has a
+/// contact: mispredicted branches on random data are among the largest
+/// costs of a household-step (`docs/performance.md`). The slots start at
+/// `T::default()`; up to 64 members they live on the stack.
+pub type ContactSlots<T> = Scratch<T, 65>;
+
+impl<T: Copy + Default> ContactSlots<T> {
+    /// Slots for a village of `members` members.
+    pub fn for_members(members: usize) -> Self {
+        Scratch::new(members + 1)
+    }
+}
+
 /// The households a pass picks out, as indices into the village's
-/// households in their order, gathered without a branch on the household:
-/// every index is written and the count advances only for the picked ones
-/// (whether a household has unmet needs is random, and a branch on it is
-/// mispredicted about as often as it is taken; `docs/performance.md`). A
-/// village holds at most 60 000 households (`world.households_per_village`),
-/// so an index fits in a `u16`; up to 512 households the indices live on
-/// the stack.
-pub struct Selection {
-    on_stack: [u16; SELECTION_ON_STACK],
-    on_heap: Vec<u16>,
+/// households in their order, gathered without a branch on the household
+/// ([`Picker`]): every index is written and the count advances only for the
+/// picked ones (whether a household has unmet needs is random, and a branch
+/// on it is mispredicted about as often as it is taken;
+/// `docs/performance.md`). A village holds at most 60 000 households
+/// (`world.households_per_village`), so an index fits in a `u16`; up to 512
+/// households the indices live on the stack.
+pub struct Picked {
+    room: Scratch<u16, 512>,
     len: usize,
 }
 
-/// Offers households to a [`Selection`] in order. The count of picked
+/// Offers households to a [`Picked`] in order. The count of picked
 /// households is a local value while offering, so that each offer does not
 /// wait for the last one's count to be stored and loaded again.
 pub struct Picker<'a> {
@@ -181,52 +189,39 @@ impl Picker<'_> {
         self.picked += usize::from(picked);
     }
 
-    /// Put the picked households in the selection.
+    /// Put the picked households in the [`Picked`].
     pub fn finish(self) {
         *self.len = self.picked;
     }
 }
 
-/// Households a [`Selection`] keeps on the stack.
-const SELECTION_ON_STACK: usize = 512;
-
-impl Selection {
-    /// Room for a village of `households` households, none picked yet.
+impl Picked {
+    /// Room for a village of `households` households (at most 65 536, so
+    /// that every index fits in a `u16`), none picked yet.
     pub fn with_room(households: usize) -> Self {
-        Selection {
-            on_stack: [0; SELECTION_ON_STACK],
-            on_heap: if households > SELECTION_ON_STACK {
-                vec![0; households]
-            } else {
-                Vec::new()
-            },
+        assert!(
+            households <= usize::from(u16::MAX) + 1,
+            "{households} households: a village holds at most 60 000"
+        );
+        Picked {
+            room: Scratch::new(households),
             len: 0,
         }
     }
 
-    /// A picker that offers the households one by one; the picked ones
-    /// are in the selection once [`Picker::finish`] is called.
+    /// A picker that offers the households one by one, from the first;
+    /// the picked ones are here once [`Picker::finish`] is called.
     pub fn picker(&mut self) -> Picker<'_> {
-        let (room, len): (&mut [u16], &mut usize) = if self.on_heap.is_empty() {
-            (&mut self.on_stack, &mut self.len)
-        } else {
-            (&mut self.on_heap, &mut self.len)
-        };
         Picker {
-            picked: *len,
-            room,
-            len,
+            room: &mut self.room,
+            picked: 0,
+            len: &mut self.len,
         }
     }
 
     /// The picked households' indices, in order.
     pub fn indices(&self) -> impl Iterator<Item = usize> + '_ {
-        let room: &[u16] = if self.on_heap.is_empty() {
-            &self.on_stack
-        } else {
-            &self.on_heap
-        };
-        room[..self.len].iter().map(|&i| usize::from(i))
+        self.room[..self.len].iter().map(|&i| usize::from(i))
     }
 
     /// How many households are picked.
@@ -245,20 +240,46 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_selection_keeps_the_picked_indices_in_order_on_the_stack_and_the_heap() {
-        for households in [0, 1, 7, SELECTION_ON_STACK, SELECTION_ON_STACK + 1, 60_000] {
-            let mut picked = Selection::with_room(households);
-            let mut picker = picked.picker();
-            for i in 0..households {
-                picker.offer(i, i % 3 == 1 || i == households - 1);
+    fn picked_households_keep_their_order_on_the_stack_and_the_heap() {
+        // Which of `n` households the `i`-th is picked by.
+        type Rule = fn(usize, usize) -> bool;
+        let rules: [(&str, Rule); 4] = [
+            ("every third and the last", |i, n| i % 3 == 1 || i + 1 == n),
+            ("all", |_, _| true),
+            ("none", |_, _| false),
+            ("all but the first", |i, _| i > 0),
+        ];
+        for households in [0, 1, 7, 511, 512, 513, 60_000] {
+            for (name, rule) in rules {
+                let mut picked = Picked::with_room(households);
+                let mut picker = picked.picker();
+                for i in 0..households {
+                    picker.offer(i, rule(i, households));
+                }
+                picker.finish();
+                let want: Vec<usize> = (0..households).filter(|&i| rule(i, households)).collect();
+                assert_eq!(
+                    picked.indices().collect::<Vec<_>>(),
+                    want,
+                    "{households} {name}"
+                );
+                assert_eq!(picked.len(), want.len());
+                assert_eq!(picked.is_empty(), want.is_empty());
             }
-            picker.finish();
-            let want: Vec<usize> = (0..households)
-                .filter(|&i| i % 3 == 1 || i == households - 1)
-                .collect();
-            assert_eq!(picked.indices().collect::<Vec<_>>(), want, "{households}");
-            assert_eq!(picked.len(), want.len());
-            assert_eq!(picked.is_empty(), want.is_empty());
+        }
+    }
+
+    #[test]
+    fn scratch_values_start_at_the_default_on_the_stack_and_the_heap() {
+        for len in [0, 1, 65, 66, 1000] {
+            let mut slots = ContactSlots::<f32>::new(len);
+            assert_eq!(slots.len(), len);
+            assert!(slots.iter().all(|&x| x == 0.0));
+            for (i, x) in slots.iter_mut().enumerate() {
+                *x = i as f32;
+            }
+            assert!(slots.iter().enumerate().all(|(i, &x)| x == i as f32));
+            assert_eq!(ContactSlots::<u8>::for_members(len).len(), len + 1);
         }
     }
 }

@@ -10,7 +10,7 @@
 
 use crate::metrics::VillageTally;
 use crate::model::{HouseholdType, Village};
-use crate::random::exponential;
+use crate::random::{exponential, interval_of};
 use crate::rules::{MonthContext, environment};
 use crate::scenario::Scenario;
 
@@ -71,10 +71,7 @@ pub fn arrive(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTally)
             while next < length {
                 // Where in the household's interval: uniform, given the point falls in it.
                 let u = next / length;
-                // The category: how many of the cumulative shares u
-                // reaches (counted, not branched on: it is random).
-                let c =
-                    usize::from(u >= mix[0]) + usize::from(u >= mix[1]) + usize::from(u >= mix[2]);
+                let c = interval_of(u, mix);
                 h.open_needs[c] = h.open_needs[c].saturating_add(1);
                 next += exponential(rng);
             }

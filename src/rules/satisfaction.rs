@@ -21,7 +21,7 @@ pub fn update(v: &mut Village, ctx: &MonthContext<'_>, _tally: &mut VillageTally
     let alpha_t = s.households.trust_rate as f32;
     let n = v.members.len();
     // (V, γ) of each contact, once per member; (0, 0) without a contact.
-    let mut seen = ContactSlots::<(f32, f32)>::new(n);
+    let mut seen = ContactSlots::<(f32, f32)>::for_members(n);
     for (slot, m) in seen.iter_mut().zip(&v.members) {
         let visit = std::hint::select_unpredictable(m.is_active(), m.effort.real_output(), 0.0);
         *slot = (visit, gamma);
@@ -53,17 +53,17 @@ pub fn refresh_contact_views(v: &mut Village, _ctx: &MonthContext<'_>, _tally: &
     let n = v.members.len();
     // Sums of trust, satisfaction and households with unmet needs by
     // contact, household by household (the last slot: no contact).
-    let mut sums = ContactSlots::<(f32, f32, f32)>::new(n);
+    let mut sums = ContactSlots::<(f32, f32, f32)>::for_members(n);
     // The branch's mean satisfaction (`Village::mean_satisfaction`), summed
-    // in the same pass and the same order.
-    let mut all_satisfaction = 0.0f32;
+    // in the same pass, in the same order and from the same start (−0, as
+    // `Sum` for `f32` starts).
+    let mut all_satisfaction = -0.0f32;
     let sums_of: &mut [(f32, f32, f32)] = &mut sums;
     for h in &v.households {
         let sum = &mut sums_of[h.contact_slot(n)];
         sum.0 += h.trust;
         sum.1 += h.satisfaction;
-        let unmet = (h.open_total() > 0) | (h.abandoned_this_month > 0);
-        sum.2 += f32::from(u8::from(unmet));
+        sum.2 += f32::from(u8::from(h.has_unmet()));
         all_satisfaction += h.satisfaction;
     }
     for (m, &(trust, satisfaction, unmet)) in v.members.iter_mut().zip(sums.iter()) {
@@ -216,5 +216,31 @@ mod tests {
         );
         assert!(v.households.iter().all(|h| h.satisfaction == 0.7));
         assert!(v.households.iter().any(|h| h.is_covered()));
+    }
+
+    #[test]
+    fn a_member_without_households_sees_the_branch_mean_to_the_bit() {
+        let s = Scenario::defaults();
+        for zero in [0.0f32, -0.0] {
+            let mut v = build_village(&s, 0, 2);
+            v.release_contacts_of(&[0]);
+            for (i, h) in v.households.iter_mut().enumerate() {
+                h.satisfaction = if zero.is_sign_negative() {
+                    -0.0
+                } else {
+                    0.1 + (i % 7) as f32 * 0.13
+                };
+            }
+            refresh_contact_views(
+                &mut v,
+                &MonthContext::at_start(&s),
+                &mut VillageTally::default(),
+            );
+            assert_eq!(v.members[0].assigned, 0);
+            assert_eq!(
+                v.members[0].contact_satisfaction.to_bits(),
+                v.mean_satisfaction().to_bits()
+            );
+        }
     }
 }

@@ -22,7 +22,7 @@ use crate::metrics::VillageTally;
 use crate::model::{Household, HouseholdType, PRODUCTION, Village};
 use crate::random::{Fates, binomial};
 use crate::rules::{
-    ContactSlots, MonthContext, Selection, environment, funds, innovation, service_team, technology,
+    ContactSlots, MonthContext, Picked, environment, funds, innovation, service_team, technology,
 };
 use crate::scenario::Scenario;
 
@@ -61,10 +61,10 @@ pub fn deliver(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTally
     let mut uncovered_open = 0u64;
     let mut open_before = 0u64;
     let n = v.members.len();
-    let mut backlog = ContactSlots::<f32>::new(n);
+    let mut backlog = ContactSlots::<f32>::for_members(n);
     // Households with open needs, about a fifth of them in a month; the
     // others resolve and give up nothing, and have nothing to draw or credit.
-    let mut with_needs = Selection::with_room(v.households.len());
+    let mut with_needs = Picked::with_room(v.households.len());
     let mut picker = with_needs.picker();
     let backlog_of: &mut [f32] = &mut backlog;
     for (i, h) in v.households.iter_mut().enumerate() {
@@ -102,7 +102,7 @@ pub fn deliver(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTally
     // The branch's chance for each open need of a household, by its
     // contact slot: the contact's q_i (7.2.2), computed once per member, or
     // q_0 (7.2.3) in the last slot, for households without a contact.
-    let mut slot_q = ContactSlots::<f64>::new(n);
+    let mut slot_q = ContactSlots::<f64>::for_members(n);
     for (q, m) in slot_q.iter_mut().zip(&v.members) {
         *q = member_q_of(m);
     }
@@ -153,7 +153,7 @@ pub fn deliver(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTally
     // period in household order as before; the last slot (no contact) is
     // not read.
     let members = n;
-    let mut credited = ContactSlots::<f32>::new(members);
+    let mut credited = ContactSlots::<f32>::for_members(members);
     for (c, m) in credited.iter_mut().zip(&v.members) {
         *c = m.period.resolved;
     }

@@ -14,7 +14,7 @@
 use crate::metrics::VillageTally;
 use crate::model::Village;
 use crate::random::bernoulli;
-use crate::rules::{MonthContext, Selection, crowding};
+use crate::rules::{MonthContext, Picked, crowding};
 
 /// Run this month's reports, inspections, investigations and sanctions.
 pub fn supervise(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTally) {
@@ -32,14 +32,13 @@ pub fn supervise(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTal
     // 1. Mass reports. The households that may report (covered, with
     // unmet needs) are picked first and then drawn for in their order, the
     // same draws as a branch on each household would make, without that
-    // branch (`Selection`).
+    // branch (`rules::Picked`).
     let mu = sup.mass_supervision;
-    let mut may_report = Selection::with_room(v.households.len());
+    let mut may_report = Picked::with_room(v.households.len());
     let mut picker = may_report.picker();
     for (i, h) in v.households.iter_mut().enumerate() {
         h.reported = false;
-        let unmet = (h.open_total() > 0) | (h.abandoned_this_month > 0);
-        picker.offer(i, h.is_covered() & unmet);
+        picker.offer(i, h.is_covered() & h.has_unmet());
     }
     picker.finish();
     for i in may_report.indices() {
