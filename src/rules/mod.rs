@@ -95,6 +95,30 @@ impl<'a> MonthContext<'a> {
     }
 }
 
+/// `if chosen { a } else { b }` for `f32` without a branch: the choice is
+/// made on the bits, in integer registers. (x86-64's float registers have
+/// no conditional move, so a select of floats on a condition that is not a
+/// float comparison of its own compiles to a branch, which on random data
+/// is mispredicted; `docs/performance.md`.)
+#[inline]
+pub fn select_f32(chosen: bool, a: f32, b: f32) -> f32 {
+    f32::from_bits(std::hint::select_unpredictable(
+        chosen,
+        a.to_bits(),
+        b.to_bits(),
+    ))
+}
+
+/// `if chosen { a } else { b }` for `f64` without a branch ([`select_f32`]).
+#[inline]
+pub fn select_f64(chosen: bool, a: f64, b: f64) -> f64 {
+    f64::from_bits(std::hint::select_unpredictable(
+        chosen,
+        a.to_bits(),
+        b.to_bits(),
+    ))
+}
+
 /// A pass's working values: a slice of `len` values starting at
 /// `T::default()`, on the stack up to `N` values (the common village) and on
 /// the heap beyond, so that a pass over an ordinary village allocates

@@ -11,7 +11,7 @@
 
 use crate::metrics::VillageTally;
 use crate::model::Village;
-use crate::rules::{ContactSlots, MonthContext};
+use crate::rules::{ContactSlots, MonthContext, select_f32};
 
 /// Update every household's satisfaction and trust.
 pub fn update(v: &mut Village, ctx: &MonthContext<'_>, _tally: &mut VillageTally) {
@@ -23,7 +23,7 @@ pub fn update(v: &mut Village, ctx: &MonthContext<'_>, _tally: &mut VillageTally
     // (V, γ) of each contact, once per member; (0, 0) without a contact.
     let mut seen = ContactSlots::<(f32, f32)>::for_members(n);
     for (slot, m) in seen.iter_mut().zip(&v.members) {
-        let visit = std::hint::select_unpredictable(m.is_active(), m.effort.real_output(), 0.0);
+        let visit = select_f32(m.is_active(), m.effort.real_output(), 0.0);
         *slot = (visit, gamma);
     }
     let seen: &[(f32, f32)] = &seen;
@@ -84,8 +84,7 @@ pub fn refresh_contact_views(v: &mut Village, _ctx: &MonthContext<'_>, _tally: &
         let n = f32::from(m.assigned.max(1));
         m.contact_trust /= n;
         m.unmet_share /= n;
-        m.contact_satisfaction =
-            std::hint::select_unpredictable(assigned, m.contact_satisfaction / n, branch_mean);
+        m.contact_satisfaction = select_f32(assigned, m.contact_satisfaction / n, branch_mean);
     }
 }
 

@@ -22,7 +22,8 @@ use crate::metrics::VillageTally;
 use crate::model::{Household, HouseholdType, PRODUCTION, Village};
 use crate::random::{Fates, binomial};
 use crate::rules::{
-    ContactSlots, MonthContext, Picked, environment, funds, innovation, service_team, technology,
+    ContactSlots, MonthContext, Picked, environment, funds, innovation, select_f32, select_f64,
+    service_team, technology,
 };
 use crate::scenario::Scenario;
 
@@ -41,7 +42,7 @@ pub fn set_capacities(v: &mut Village, s: &Scenario) {
         // Computed for every member and kept for the active (a select).
         let serving = (1.0 - m.time_off - helping).max(0.0);
         let capacity = kappa * productivity * m.skill * (m.effort.real * serving).max(0.0).sqrt();
-        m.capacity = std::hint::select_unpredictable(m.is_active(), capacity, 0.0);
+        m.capacity = select_f32(m.is_active(), capacity, 0.0);
     }
 }
 
@@ -230,7 +231,7 @@ pub fn deliver(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTally
         // changes no sum).
         let own_work = f64::from(resolved) - by_industry;
         credited_to[h.contact_slot(members)] += own_work as f32;
-        resolved_uncovered_own += std::hint::select_unpredictable(h.is_covered(), 0.0, own_work);
+        resolved_uncovered_own += select_f64(h.is_covered(), 0.0, own_work);
         tally.needs_resolved += u64::from(resolved);
         tally.needs_abandoned += u64::from(abandoned);
     }

@@ -14,7 +14,7 @@
 use crate::metrics::VillageTally;
 use crate::model::Village;
 use crate::random::bernoulli;
-use crate::rules::{MonthContext, Picked, crowding};
+use crate::rules::{MonthContext, Picked, crowding, select_f32};
 
 /// Run this month's reports, inspections, investigations and sanctions.
 pub fn supervise(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTally) {
@@ -83,9 +83,8 @@ pub fn supervise(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTal
         let h = &mut v.households[i];
         let acted = v.members[h.contact as usize].sanctions_this_month > 0;
         // t − δ⁻ is t + (−δ⁻) exactly.
-        let answered =
-            (h.trust + std::hint::select_unpredictable(acted, gain, -loss)).clamp(0.0, 1.0);
-        h.trust = std::hint::select_unpredictable(h.reported, answered, h.trust);
+        let answered = (h.trust + select_f32(acted, gain, -loss)).clamp(0.0, 1.0);
+        h.trust = select_f32(h.reported, answered, h.trust);
         h.reported = false;
     }
 }
