@@ -214,15 +214,8 @@ impl Fates {
     /// The fates of `n` needs: (resolved, given up); the rest stay open.
     #[inline]
     pub fn draw(self, rng: &mut ChaCha8Rng, n: u16) -> (u16, u16) {
-        // Certain fates draw nothing.
-        if self.resolved_below >= 1.0 {
-            return (n, 0);
-        }
-        if self.closed_below <= 0.0 {
-            return (0, 0);
-        }
-        if self.resolved_below <= 0.0 && self.closed_below >= 1.0 {
-            return (0, n);
+        if let Some(outcome) = self.certain(n) {
+            return outcome;
         }
         let (mut resolved, mut closed) = (0u16, 0u16);
         for _ in 0..n {
@@ -233,12 +226,19 @@ impl Fates {
         (resolved, closed - resolved)
     }
 
-    /// Whether every need's fate is certain, so that [`Fates::draw`] draws
-    /// nothing.
-    fn is_certain(self) -> bool {
-        self.resolved_below >= 1.0
-            || self.closed_below <= 0.0
-            || (self.resolved_below <= 0.0 && self.closed_below >= 1.0)
+    /// The outcome for `n` needs when every fate is certain (all resolved,
+    /// all left open, or all given up), which draws nothing; `None` when
+    /// fates must be drawn.
+    fn certain(self, n: u16) -> Option<(u16, u16)> {
+        if self.resolved_below >= 1.0 {
+            Some((n, 0))
+        } else if self.closed_below <= 0.0 {
+            Some((0, 0))
+        } else if self.resolved_below <= 0.0 && self.closed_below >= 1.0 {
+            Some((0, n))
+        } else {
+            None
+        }
     }
 
     /// The fates of the open needs of four categories, `open[c]` needs with
@@ -250,7 +250,7 @@ impl Fates {
     /// mispredicts its exits; `docs/performance.md`).
     #[inline]
     pub fn draw_each(fates: [Fates; 4], rng: &mut ChaCha8Rng, open: [u16; 4]) -> [(u16, u16); 4] {
-        if fates.iter().any(|f| f.is_certain()) {
+        if fates.iter().any(|f| f.certain(0).is_some()) {
             return std::array::from_fn(|c| fates[c].draw(rng, open[c]));
         }
         let [n0, n1, n2, n3] = open.map(u32::from);

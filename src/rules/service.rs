@@ -153,8 +153,7 @@ pub fn deliver(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTally
     // Needs resolved for each member's households, added to the member's
     // period in household order as before; the last slot (no contact) is
     // not read.
-    let members = n;
-    let mut credited = ContactSlots::<f32>::for_members(members);
+    let mut credited = ContactSlots::<f32>::for_members(n);
     for (c, m) in credited.iter_mut().zip(&v.members) {
         *c = m.period.resolved;
     }
@@ -185,7 +184,7 @@ pub fn deliver(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTally
             Fates::new(q_production, s.environment.abandon_rate),
             Fates::new(q, s.environment.abandon_rate),
         ];
-        if h.open_needs.iter().all(|&n| n <= COUNTED_ABOVE) {
+        if h.open_needs.iter().all(|&needs| needs <= COUNTED_ABOVE) {
             // Need by need, all categories in one loop (`Fates::draw_each`).
             let outcomes =
                 Fates::draw_each([fates[0], fates[1], fates[1], fates[1]], rng, h.open_needs);
@@ -197,8 +196,8 @@ pub fn deliver(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTally
             by_industry = f64::from(outcomes[PRODUCTION].0) * industry_part;
         } else {
             for (category, open) in h.open_needs.iter_mut().enumerate() {
-                let n = *open;
-                if n == 0 {
+                let needs = *open;
+                if needs == 0 {
                     continue;
                 }
                 let (q, fates) = if category == PRODUCTION {
@@ -207,17 +206,17 @@ pub fn deliver(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTally
                     (q, fates[1])
                 };
                 let before = resolved;
-                if n > COUNTED_ABOVE {
-                    let r = binomial(rng, u32::from(n), q);
-                    let a = binomial(rng, u32::from(n) - r, s.environment.abandon_rate);
+                if needs > COUNTED_ABOVE {
+                    let r = binomial(rng, u32::from(needs), q);
+                    let a = binomial(rng, u32::from(needs) - r, s.environment.abandon_rate);
                     resolved += r;
                     abandoned += a;
-                    *open = n - (r + a) as u16;
+                    *open = needs - (r + a) as u16;
                 } else {
-                    let (r, a) = fates.draw(rng, n);
+                    let (r, a) = fates.draw(rng, needs);
                     resolved += u32::from(r);
                     abandoned += u32::from(a);
-                    *open = n - r - a;
+                    *open = needs - r - a;
                 }
                 if category == PRODUCTION {
                     by_industry = f64::from(resolved - before) * industry_part;
@@ -230,7 +229,7 @@ pub fn deliver(v: &mut Village, ctx: &MonthContext<'_>, tally: &mut VillageTally
         // households without a contact (a select, not a branch; adding 0
         // changes no sum).
         let own_work = f64::from(resolved) - by_industry;
-        credited_to[h.contact_slot(members)] += own_work as f32;
+        credited_to[h.contact_slot(n)] += own_work as f32;
         resolved_uncovered_own += select_f64(h.is_covered(), 0.0, own_work);
         tally.needs_resolved += u64::from(resolved);
         tally.needs_abandoned += u64::from(abandoned);
