@@ -198,6 +198,91 @@ fn bench_small_runs_prints_every_key_with_a_sane_number_and_leaves_nothing() {
     assert_eq!(names(tmp.path()), Vec::<String>::new());
 }
 
+/// The key lines `--baseline` adds.
+const BASELINE_KEYS: &[&str] = &[
+    "baseline_household_steps_per_sec_1t",
+    "baseline_household_steps_per_sec_all",
+    "speedup_1t",
+    "speedup_all",
+];
+
+#[test]
+fn bench_against_a_baseline_alternates_the_builds_and_prints_the_speed_up() {
+    let cwd = tempfile::tempdir().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(cwd.path().join("tiny.toml"), TINY).unwrap();
+    // The baseline is this very binary, under a name of its own in the
+    // working directory (given bare: a file there, not a command in PATH).
+    let copy = cwd.path().join("old-grassroots");
+    std::fs::copy(env!("CARGO_BIN_EXE_grassroots"), &copy).unwrap();
+    let o = bench(
+        cwd.path(),
+        tmp.path(),
+        &[
+            "tiny.toml",
+            "--threads",
+            "2",
+            "--repeat",
+            "2",
+            "--baseline",
+            "old-grassroots",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let err = text(&o.stderr);
+    let measuring: Vec<&str> = err.lines().filter(|l| l.contains("measuring")).collect();
+    // Two rounds of (this, baseline) at 1 thread and at 2; the baseline
+    // goes second in the first round and first in the second.
+    let baseline_at: Vec<bool> = measuring
+        .iter()
+        .map(|l| l.contains("with the baseline"))
+        .collect();
+    assert_eq!(
+        baseline_at,
+        [false, true, false, true, true, false, true, false],
+        "{err}"
+    );
+    let out = text(&o.stdout);
+    assert!(
+        out.contains("against the baseline")
+            && out.contains("old-grassroots")
+            && out.contains("speed-up"),
+        "{out}"
+    );
+    let found: BTreeMap<&str, f64> = out
+        .lines()
+        .filter_map(|l| l.split_once(": "))
+        .filter(|(k, _)| KEYS.contains(k) || BASELINE_KEYS.contains(k))
+        .map(|(k, v)| (k, v.trim().parse().unwrap()))
+        .collect();
+    for key in KEYS.iter().chain(BASELINE_KEYS) {
+        let x = found
+            .get(key)
+            .unwrap_or_else(|| panic!("no `{key}: …` line in\n{out}"));
+        assert!(x.is_finite() && *x > 0.0, "`{key}: {x}` is not positive");
+    }
+    // The speed-up is this build's rate over the baseline's.
+    for (speedup, this, baseline) in [
+        (
+            "speedup_1t",
+            "household_steps_per_sec_1t",
+            "baseline_household_steps_per_sec_1t",
+        ),
+        (
+            "speedup_all",
+            "household_steps_per_sec_all",
+            "baseline_household_steps_per_sec_all",
+        ),
+    ] {
+        let ratio = found[this] / found[baseline];
+        assert!((found[speedup] - ratio).abs() < 1e-3 * ratio, "{out}");
+    }
+    let mut left = names(cwd.path());
+    left.sort();
+    assert_eq!(left, ["old-grassroots", "tiny.toml"]);
+    assert_eq!(names(tmp.path()), Vec::<String>::new());
+}
+
 #[test]
 fn bench_without_a_scenario_outside_the_repository_says_what_to_give() {
     let cwd = tempfile::tempdir().unwrap();
@@ -227,6 +312,14 @@ fn bench_refuses_bad_options_before_measuring() {
         ),
         (&["--small-runs", "4"][..], "needs a scenario file"),
         (&["tiny.toml", "--repeat", "0"][..], "--repeat 0"),
+        (
+            &["tiny.toml", "--baseline", "missing-binary"][..],
+            "missing-binary: no such file",
+        ),
+        (
+            &["tiny.toml", "--baseline", "tiny.toml"][..],
+            "not a grassroots binary",
+        ),
     ] {
         let o = bench(cwd.path(), cwd.path(), args);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", text(&o.stderr));

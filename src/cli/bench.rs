@@ -69,6 +69,13 @@ pub struct BenchArgs {
     /// machine, other load only ever slows a measurement down.
     #[arg(long, value_name = "K", default_value_t = 1)]
     pub repeat: u32,
+    /// Another grassroots binary, e.g. a build of an earlier commit, measured
+    /// alternately with this one (same scenario, options and thread counts,
+    /// each measurement a fresh process of its own binary): both are printed
+    /// with this build's speed-up. It must have `bench` (any build since
+    /// `bench` was added).
+    #[arg(long, value_name = "GRASSROOTS")]
+    pub baseline: Option<PathBuf>,
 }
 
 /// Options of the hidden `bench-measure` subcommand: one measurement.
@@ -527,13 +534,19 @@ fn print_out(text: &str) -> Result<()> {
     }
 }
 
-/// Run one measurement in a child process of this binary.
-fn child(file: &Path, threads: usize, args: &BenchArgs) -> Result<Measurement> {
+/// Run one measurement in a child process of `exe` (this binary, or the
+/// baseline of `--baseline`).
+fn child(exe: &Path, file: &Path, threads: usize, args: &BenchArgs) -> Result<Measurement> {
     let mut extra = Vec::new();
     if let Some(r) = args.replicates {
         extra.extend(["--replicates".to_string(), r.to_string()]);
     }
-    Measurement::parse(&run_child(file, threads, &args.set, &extra)?)
+    Measurement::parse(&run_child(exe, file, threads, &args.set, &extra)?)
+}
+
+/// This binary, which measurements re-run.
+fn this_binary() -> Result<PathBuf> {
+    std::env::current_exe().context("cannot find the grassroots binary to re-run")
 }
 
 /// Run one measurement of `n` small runs (their sweep if `sweep`, else
@@ -549,13 +562,24 @@ fn small_child(
     if sweep {
         extra.push("--sweep".into());
     }
-    SmallRuns::parse(&run_child(file, threads, &args.set, &extra)?)
+    SmallRuns::parse(&run_child(
+        &this_binary()?,
+        file,
+        threads,
+        &args.set,
+        &extra,
+    )?)
 }
 
-/// Run `bench-measure FILE --threads T --set … EXTRA…` and return what it
-/// printed.
-fn run_child(file: &Path, threads: usize, set: &[String], extra: &[String]) -> Result<String> {
-    let exe = std::env::current_exe().context("cannot find the grassroots binary to re-run")?;
+/// Run `EXE bench-measure FILE --threads T --set … EXTRA…` and return what
+/// it printed.
+fn run_child(
+    exe: &Path,
+    file: &Path,
+    threads: usize,
+    set: &[String],
+    extra: &[String],
+) -> Result<String> {
     let mut cmd = Command::new(exe);
     cmd.arg(MEASURE_COMMAND)
         .arg(file)
@@ -569,10 +593,11 @@ fn run_child(file: &Path, threads: usize, set: &[String], extra: &[String]) -> R
         .stdin(Stdio::null())
         .stderr(Stdio::inherit())
         .output()
-        .context("could not start the measurement process")?;
+        .with_context(|| format!("could not start the measurement process {}", exe.display()))?;
     if !out.status.success() {
         bail!(
-            "the measurement at {threads} thread(s) failed ({})",
+            "the measurement at {threads} thread(s) by {} failed ({})",
+            exe.display(),
             out.status
         );
     }
@@ -685,6 +710,101 @@ fn print_small_runs(n: u32, s: &grassroots::scenario::Scenario, shown: &str, pai
     println!();
 }
 
+/// Keep the faster of a measurement and the best so far.
+fn keep_faster(best: &mut Option<Measurement>, new: Measurement) {
+    *best = Some(match best.take() {
+        None => new,
+        Some(old) => old.faster(new),
+    });
+}
+
+/// What `BASELINE --version` says (`grassroots 0.1.0+model.7`), checking
+/// that the baseline is a grassroots binary that runs.
+fn baseline_identity(path: &Path) -> Result<String> {
+    if !path.is_file() {
+        return Err(InputError(format!(
+            "--baseline {}: no such file; give a grassroots binary, e.g. one built from an earlier commit: \
+             git worktree add ../old COMMIT && cargo build --release --manifest-path ../old/Cargo.toml, \
+             then --baseline ../old/target/release/grassroots",
+            path.display()
+        ))
+        .into());
+    }
+    let said = Command::new(path)
+        .arg("--version")
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .filter(|v| v.starts_with("grassroots "));
+    said.ok_or_else(|| {
+        InputError(format!(
+            "--baseline {}: not a grassroots binary (`{} --version` did not say `grassroots …`)",
+            path.display(),
+            path.display()
+        ))
+        .into()
+    })
+}
+
+/// The table of this build against the baseline (`--baseline`).
+fn print_against(
+    path: &Path,
+    identity: &str,
+    this: [&Measurement; 2],
+    baseline: [&Measurement; 2],
+) {
+    println!(
+        "  against the baseline {} ({identity}); rates of set-up + simulation",
+        path.display()
+    );
+    println!(
+        "  {:<44} {:>14} {:>14}",
+        "",
+        "1 thread",
+        count(this[1].threads as u64, "thread")
+    );
+    let row = |label: &str, f: &dyn Fn(usize) -> String| {
+        println!("  {label:<44} {:>14} {:>14}", f(0), f(1));
+    };
+    row("this build: household-steps/s", &|k| {
+        grouped(this[k].rate())
+    });
+    row("baseline: household-steps/s", &|k| {
+        grouped(baseline[k].rate())
+    });
+    row("speed-up (this build ÷ baseline)", &|k| {
+        format!("{:.3}", this[k].rate() / baseline[k].rate())
+    });
+    row("this build: set-up + simulation (s)", &|k| {
+        format!("{:.3}", this[k].setup_seconds + this[k].simulation_seconds)
+    });
+    row("baseline: set-up + simulation (s)", &|k| {
+        format!(
+            "{:.3}",
+            baseline[k].setup_seconds + baseline[k].simulation_seconds
+        )
+    });
+    row("baseline: peak RSS per household (bytes)", &|k| {
+        format!(
+            "{:.1}",
+            baseline[k].peak_rss_bytes / baseline[k].households_alive.max(1.0)
+        )
+    });
+    if this[0].households != baseline[0].households || this[0].months != baseline[0].months {
+        println!(
+            "  (the builds set up different counties: {} against {} households, {} against {} months; rates are per household-step)",
+            grouped(this[0].households),
+            grouped(baseline[0].households),
+            this[0].months,
+            baseline[0].months
+        );
+    }
+    println!();
+}
+
 /// `grassroots bench`.
 pub fn bench(args: &BenchArgs) -> Result<()> {
     if let Some(n) = args.small_runs {
@@ -741,26 +861,46 @@ pub fn bench(args: &BenchArgs) -> Result<()> {
         ))
         .into());
     }
-    let mut best: Option<(Measurement, Measurement)> = None;
+    let exe = this_binary()?;
+    let baseline = match &args.baseline {
+        Some(path) => {
+            // Absolute, so that a bare file name is not looked up in PATH.
+            let path = std::path::absolute(path).unwrap_or_else(|_| path.clone());
+            let identity = baseline_identity(&path)?;
+            Some((path, identity))
+        }
+        None => None,
+    };
+    // The fastest measurement of this build and of the baseline at 1 and at
+    // all threads.
+    let mut best: [Option<Measurement>; 2] = [None, None];
+    let mut best_baseline: [Option<Measurement>; 2] = [None, None];
     for round in 1..=args.repeat {
         let of = if args.repeat > 1 {
             format!(" ({round} of {})", args.repeat)
         } else {
             String::new()
         };
-        eprintln!("bench: measuring {shown} at 1 thread{of}…");
-        let one = child(&file, 1, args)?;
-        eprintln!(
-            "bench: measuring {shown} at {}{of}…",
-            count(all as u64, "thread")
-        );
-        let many = child(&file, all, args)?;
-        best = Some(match best {
-            None => (one, many),
-            Some((a, b)) => (a.faster(one), b.faster(many)),
-        });
+        for (k, threads) in [1, all].into_iter().enumerate() {
+            let at = count(threads as u64, "thread");
+            // With a baseline, the two builds take turns going first, so
+            // that neither always runs right after the other's load.
+            let baseline_first = round % 2 == 0;
+            if let (Some((path, _)), true) = (&baseline, baseline_first) {
+                eprintln!("bench: measuring {shown} with the baseline at {at}{of}…");
+                keep_faster(&mut best_baseline[k], child(path, &file, threads, args)?);
+            }
+            eprintln!("bench: measuring {shown} at {at}{of}…");
+            keep_faster(&mut best[k], child(&exe, &file, threads, args)?);
+            if let (Some((path, _)), false) = (&baseline, baseline_first) {
+                eprintln!("bench: measuring {shown} with the baseline at {at}{of}…");
+                keep_faster(&mut best_baseline[k], child(path, &file, threads, args)?);
+            }
+        }
     }
-    let (one, many) = best.expect("at least one measurement");
+    let [Some(one), Some(many)] = best else {
+        unreachable!("--repeat is at least 1")
+    };
     let small = match small_scenario {
         None => None,
         Some((n, small)) => {
@@ -880,6 +1020,13 @@ pub fn bench(args: &BenchArgs) -> Result<()> {
     if let Some((n, small, pairs)) = &small {
         print_small_runs(*n, small, &shown, pairs);
     }
+    let against = match (&baseline, best_baseline) {
+        (Some((path, identity)), [Some(base_one), Some(base_many)]) => {
+            print_against(path, identity, [&one, &many], [&base_one, &base_many]);
+            Some([base_one, base_many])
+        }
+        _ => None,
+    };
     let keys: [(&str, String); 12] = [
         ("repeats", format!("{}", args.repeat)),
         ("household_steps_per_sec_1t", format!("{:.0}", one.rate())),
@@ -906,6 +1053,20 @@ pub fn bench(args: &BenchArgs) -> Result<()> {
     let mut text = String::new();
     for (k, v) in keys {
         text.push_str(&format!("{k}: {v}\n"));
+    }
+    if let Some([base_one, base_many]) = &against {
+        for (what, value) in [
+            ("baseline_household_steps_per_sec_1t", base_one.rate()),
+            ("baseline_household_steps_per_sec_all", base_many.rate()),
+        ] {
+            text.push_str(&format!("{what}: {value:.0}\n"));
+        }
+        for (what, value) in [
+            ("speedup_1t", one.rate() / base_one.rate()),
+            ("speedup_all", many.rate() / base_many.rate()),
+        ] {
+            text.push_str(&format!("{what}: {value:.4}\n"));
+        }
     }
     if let Some((n, _, pairs)) = &small {
         text.push_str(&format!("small_runs: {n}\n"));
