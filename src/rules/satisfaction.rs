@@ -29,9 +29,12 @@ pub fn update(v: &mut Village, ctx: &MonthContext<'_>, _tally: &mut VillageTally
     let seen: &[(f32, f32)] = &seen;
     // Households in blocks of [`BLOCK`]: each block's inputs are gathered
     // into arrays, the arithmetic runs lane by lane over the arrays (the
-    // compiler issues it as vector instructions, four or eight households
-    // per division; each lane's operations and rounding are those of one
-    // household alone) and the results are written back.
+    // compiler issues it as vector instructions, four households per
+    // division in the default x86-64 build, eight with AVX; each lane's
+    // operations and rounding are those of one household alone, so the
+    // results are those of a household-by-household loop, NaN payloads
+    // aside, which Rust leaves unspecified) and the results are written
+    // back.
     let mut blocks = v.households.chunks_exact_mut(BLOCK);
     for block in &mut blocks {
         update_block(block, seen, n, alpha_s, alpha_t);
@@ -53,6 +56,7 @@ fn update_block(
     alpha_s: f32,
     alpha_t: f32,
 ) {
+    debug_assert!(households.len() <= BLOCK);
     let mut r = [0.0f32; BLOCK];
     let mut unmet = [0.0f32; BLOCK];
     let mut visit = [0.0f32; BLOCK];
@@ -239,8 +243,10 @@ mod tests {
         );
     }
 
-    /// Eqs. 7.6.1–7.6.3 for one household, as written in `docs/model.md`:
-    /// the reference the blocks of [`update`] must match to the bit.
+    /// Eqs. 7.6.1–7.6.3 for one household (`docs/model.md` §7.6), with the
+    /// code's floors of the denominators (`f32::MIN_POSITIVE`, 1e-6) and
+    /// a branch for the month without needs: the reference the blocks of
+    /// [`update`] must match to the bit.
     fn one_household(h: &mut Household, visit: f32, s: &Scenario) {
         let gamma = s.households.visit_weight as f32;
         let r = f32::from(h.resolved_this_month);
@@ -260,13 +266,14 @@ mod tests {
         use crate::random::{index, stream, uniform};
         let s = Scenario::defaults();
         let mut rng = stream(11, 0);
-        // Village sizes around the block size: no full block, whole
+        // Village sizes around the block size: none, no full block, whole
         // blocks, and whole blocks with a remainder.
-        for households in [1, 7, 8, 9, 16, 23, 150] {
+        for households in [0, 1, 7, 8, 9, 16, 23, 150] {
             let mut v = build_village(&s, 0, 2);
-            v.households.truncate(households.min(v.households.len()));
+            let first = v.households[0];
+            v.households.truncate(households);
             while v.households.len() < households {
-                v.households.push(v.households[0]);
+                v.households.push(first);
             }
             v.members[1].status = crate::model::MemberStatus::Migrated;
             for h in &mut v.households {
@@ -280,6 +287,16 @@ mod tests {
                     0 => crate::model::NO_CONTACT,
                     _ => index(&mut rng, v.members.len()) as u16,
                 };
+                // Now and then values outside their ranges, where the
+                // clamps bind (trust must follow S before S is clamped),
+                // an expectation under its floor, and the largest counts.
+                match index(&mut rng, 6) {
+                    0 => h.satisfaction = 1.5,
+                    1 => h.trust = -0.25,
+                    2 => h.expectation = 0.0,
+                    3 => h.open_needs[0] = u16::MAX,
+                    _ => {}
+                }
             }
             let mut expected = v.households.clone();
             for h in &mut expected {
