@@ -283,6 +283,35 @@ fn bench_against_a_baseline_alternates_the_builds_and_prints_the_speed_up() {
     assert_eq!(names(tmp.path()), Vec::<String>::new());
 }
 
+/// A baseline that says it is grassroots but cannot measure (a build
+/// before `bench`, say) stops the benchmark with a message naming it.
+#[cfg(unix)]
+#[test]
+fn a_baseline_that_cannot_measure_is_named() {
+    use std::os::unix::fs::PermissionsExt;
+    let cwd = tempfile::tempdir().unwrap();
+    std::fs::write(cwd.path().join("tiny.toml"), TINY).unwrap();
+    let fake = cwd.path().join("fake-grassroots");
+    std::fs::write(
+        &fake,
+        "#!/bin/sh\nif [ \"$1\" = --version ]; then echo 'grassroots 0.0.1'; exit 0; fi\necho \"error: unrecognized subcommand '$1'\" >&2\nexit 2\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let o = bench(
+        cwd.path(),
+        cwd.path(),
+        &["tiny.toml", "--baseline", "fake-grassroots"],
+    );
+    assert!(!o.status.success());
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("fake-grassroots")
+            && err.contains("must be a grassroots build that has `bench`"),
+        "{err}"
+    );
+}
+
 #[test]
 fn bench_without_a_scenario_outside_the_repository_says_what_to_give() {
     let cwd = tempfile::tempdir().unwrap();

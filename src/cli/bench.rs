@@ -73,7 +73,7 @@ pub struct BenchArgs {
     /// alternately with this one (same scenario, options and thread counts,
     /// each measurement a fresh process of its own binary): both are printed
     /// with this build's speed-up. It must have `bench` (any build since
-    /// `bench` was added).
+    /// `bench` was added). `--small-runs` measures this build only.
     #[arg(long, value_name = "GRASSROOTS")]
     pub baseline: Option<PathBuf>,
 }
@@ -544,6 +544,22 @@ fn child(exe: &Path, file: &Path, threads: usize, args: &BenchArgs) -> Result<Me
     Measurement::parse(&run_child(exe, file, threads, &args.set, &extra)?)
 }
 
+/// One measurement by the baseline of `--baseline`: an error says which
+/// binary failed and what it must be.
+fn baseline_child(
+    exe: &Path,
+    file: &Path,
+    threads: usize,
+    args: &BenchArgs,
+) -> Result<Measurement> {
+    child(exe, file, threads, args).with_context(|| {
+        format!(
+            "--baseline {}: no measurement this build can read (it must be a grassroots build that has `bench`)",
+            exe.display()
+        )
+    })
+}
+
 /// This binary, which measurements re-run.
 fn this_binary() -> Result<PathBuf> {
     std::env::current_exe().context("cannot find the grassroots binary to re-run")
@@ -888,13 +904,19 @@ pub fn bench(args: &BenchArgs) -> Result<()> {
             let baseline_first = round % 2 == 0;
             if let (Some((path, _)), true) = (&baseline, baseline_first) {
                 eprintln!("bench: measuring {shown} with the baseline at {at}{of}…");
-                keep_faster(&mut best_baseline[k], child(path, &file, threads, args)?);
+                keep_faster(
+                    &mut best_baseline[k],
+                    baseline_child(path, &file, threads, args)?,
+                );
             }
             eprintln!("bench: measuring {shown} at {at}{of}…");
             keep_faster(&mut best[k], child(&exe, &file, threads, args)?);
             if let (Some((path, _)), false) = (&baseline, baseline_first) {
                 eprintln!("bench: measuring {shown} with the baseline at {at}{of}…");
-                keep_faster(&mut best_baseline[k], child(path, &file, threads, args)?);
+                keep_faster(
+                    &mut best_baseline[k],
+                    baseline_child(path, &file, threads, args)?,
+                );
             }
         }
     }
