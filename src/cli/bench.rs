@@ -72,8 +72,8 @@ pub struct BenchArgs {
     /// Another grassroots binary, e.g. a build of an earlier commit, measured
     /// alternately with this one (same scenario, options and thread counts,
     /// each measurement a fresh process of its own binary): both are printed
-    /// with this build's speed-up. It must have `bench` (any build since
-    /// `bench` was added). `--small-runs` measures this build only.
+    /// with this build's speed-up. It must have `bench` (checked before
+    /// measuring). `--small-runs` measures this build only.
     #[arg(long, value_name = "GRASSROOTS")]
     pub baseline: Option<PathBuf>,
 }
@@ -544,8 +544,7 @@ fn child(exe: &Path, file: &Path, threads: usize, args: &BenchArgs) -> Result<Me
     Measurement::parse(&run_child(exe, file, threads, &args.set, &extra)?)
 }
 
-/// One measurement by the baseline of `--baseline`: an error says which
-/// binary failed and what it must be.
+/// One measurement by the baseline of `--baseline`: an error names it.
 fn baseline_child(
     exe: &Path,
     file: &Path,
@@ -554,8 +553,9 @@ fn baseline_child(
 ) -> Result<Measurement> {
     child(exe, file, threads, args).with_context(|| {
         format!(
-            "--baseline {}: no measurement this build can read (it must be a grassroots build that has `bench`)",
-            exe.display()
+            "--baseline '{}': its measurement at {} failed",
+            exe.display(),
+            count(threads as u64, "thread")
         )
     })
 }
@@ -726,6 +726,17 @@ fn print_small_runs(n: u32, s: &grassroots::scenario::Scenario, shown: &str, pai
     println!();
 }
 
+/// With one thread in all (`--threads 1`, or one core) both columns are
+/// the same setting: each shows the fastest of all its measurements.
+fn pooled_at_one_thread(all: usize, one: Measurement, many: Measurement) -> [Measurement; 2] {
+    if all == 1 {
+        let fastest = one.faster(many);
+        [fastest.clone(), fastest]
+    } else {
+        [one, many]
+    }
+}
+
 /// Keep the faster of a measurement and the best so far.
 fn keep_faster(best: &mut Option<Measurement>, new: Measurement) {
     *best = Some(match best.take() {
@@ -734,35 +745,62 @@ fn keep_faster(best: &mut Option<Measurement>, new: Measurement) {
     });
 }
 
-/// What `BASELINE --version` says (`grassroots 0.1.0+model.7`), checking
-/// that the baseline is a grassroots binary that runs.
+/// How to get a baseline, for the messages that refuse one.
+const BASELINE_HOWTO: &str = "give a grassroots binary, e.g. one built from an earlier commit: \
+     git worktree add ../old COMMIT && cargo build --release --manifest-path ../old/Cargo.toml, \
+     then --baseline ../old/target/release/grassroots";
+
+/// What `BASELINE --version` says (`grassroots 0.1.0+model.7`), after
+/// checking, before anything is measured, that the baseline is a grassroots
+/// binary that runs and has the measurement subcommand.
 fn baseline_identity(path: &Path) -> Result<String> {
-    if !path.is_file() {
-        return Err(InputError(format!(
-            "--baseline {}: no such file; give a grassroots binary, e.g. one built from an earlier commit: \
-             git worktree add ../old COMMIT && cargo build --release --manifest-path ../old/Cargo.toml, \
-             then --baseline ../old/target/release/grassroots",
-            path.display()
-        ))
-        .into());
+    let shown = path.display();
+    let refuse = |why: String| -> anyhow::Error {
+        InputError(format!("--baseline '{shown}': {why}; {BASELINE_HOWTO}")).into()
+    };
+    if path.is_dir() {
+        let inside = path.join("target/release/grassroots");
+        let hint = if inside.is_file() {
+            format!(" (did you mean '{}'?)", inside.display())
+        } else {
+            String::new()
+        };
+        return Err(refuse(format!("is a directory{hint}")));
     }
-    let said = Command::new(path)
-        .arg("--version")
-        .stdin(Stdio::null())
-        .stderr(Stdio::null())
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-        .filter(|v| v.starts_with("grassroots "));
-    said.ok_or_else(|| {
-        InputError(format!(
-            "--baseline {}: not a grassroots binary (`{} --version` did not say `grassroots …`)",
-            path.display(),
-            path.display()
-        ))
-        .into()
-    })
+    if !path.is_file() {
+        return Err(refuse("no such file".into()));
+    }
+    let run = |args: &[&str]| {
+        Command::new(path)
+            .args(args)
+            .stdin(Stdio::null())
+            .stderr(Stdio::null())
+            .output()
+    };
+    let version = match run(&["--version"]) {
+        Ok(o) => o,
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+            return Err(refuse(format!(
+                "cannot run it ({e}); make it executable (chmod +x)"
+            )));
+        }
+        Err(e) => return Err(refuse(format!("cannot run it ({e})"))),
+    };
+    let said = String::from_utf8_lossy(&version.stdout).trim().to_string();
+    if !version.status.success() || !said.starts_with("grassroots ") {
+        let printed = said.lines().next().unwrap_or("").chars().take(60);
+        return Err(refuse(format!(
+            "not a grassroots binary (`--version` printed '{}', not `grassroots …`)",
+            printed.collect::<String>()
+        )));
+    }
+    // Builds before `bench` have no measurement subcommand.
+    if !run(&[MEASURE_COMMAND, "--help"]).is_ok_and(|o| o.status.success()) {
+        return Err(refuse(format!(
+            "{said} has no `{MEASURE_COMMAND}` (it is older than `grassroots bench`)"
+        )));
+    }
+    Ok(said)
 }
 
 /// The table of this build against the baseline (`--baseline`).
@@ -809,7 +847,10 @@ fn print_against(
             baseline[k].peak_rss_bytes / baseline[k].households_alive.max(1.0)
         )
     });
-    if this[0].households != baseline[0].households || this[0].months != baseline[0].months {
+    let same = |k: usize| {
+        this[k].households == baseline[k].households && this[k].months == baseline[k].months
+    };
+    if !(same(0) && same(1)) {
         println!(
             "  (the builds set up different counties: {} against {} households, {} against {} months; rates are per household-step)",
             grouped(this[0].households),
@@ -923,6 +964,7 @@ pub fn bench(args: &BenchArgs) -> Result<()> {
     let [Some(one), Some(many)] = best else {
         unreachable!("--repeat is at least 1")
     };
+    let [one, many] = pooled_at_one_thread(all, one, many);
     let small = match small_scenario {
         None => None,
         Some((n, small)) => {
@@ -1039,16 +1081,17 @@ pub fn bench(args: &BenchArgs) -> Result<()> {
         }
     );
     println!();
-    if let Some((n, small, pairs)) = &small {
-        print_small_runs(*n, small, &shown, pairs);
-    }
     let against = match (&baseline, best_baseline) {
         (Some((path, identity)), [Some(base_one), Some(base_many)]) => {
+            let [base_one, base_many] = pooled_at_one_thread(all, base_one, base_many);
             print_against(path, identity, [&one, &many], [&base_one, &base_many]);
             Some([base_one, base_many])
         }
         _ => None,
     };
+    if let Some((n, small, pairs)) = &small {
+        print_small_runs(*n, small, &shown, pairs);
+    }
     let keys: [(&str, String); 12] = [
         ("repeats", format!("{}", args.repeat)),
         ("household_steps_per_sec_1t", format!("{:.0}", one.rate())),
