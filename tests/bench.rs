@@ -65,6 +65,14 @@ fn bench(cwd: &Path, tmp: &Path, args: &[&str]) -> Output {
         .expect("binary runs")
 }
 
+/// A working directory holding `tiny.toml`, and an empty directory for
+/// `TMPDIR`.
+fn tiny_dirs() -> (tempfile::TempDir, tempfile::TempDir) {
+    let cwd = tempfile::tempdir().unwrap();
+    std::fs::write(cwd.path().join("tiny.toml"), TINY).unwrap();
+    (cwd, tempfile::tempdir().unwrap())
+}
+
 /// Names in a directory, sorted.
 fn names(dir: &Path) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(dir)
@@ -77,9 +85,7 @@ fn names(dir: &Path) -> Vec<String> {
 
 #[test]
 fn bench_prints_every_key_with_a_positive_number_and_leaves_nothing() {
-    let cwd = tempfile::tempdir().unwrap();
-    let tmp = tempfile::tempdir().unwrap();
-    std::fs::write(cwd.path().join("tiny.toml"), TINY).unwrap();
+    let (cwd, tmp) = tiny_dirs();
     let o = bench(
         cwd.path(),
         tmp.path(),
@@ -133,9 +139,7 @@ fn bench_prints_every_key_with_a_positive_number_and_leaves_nothing() {
 
 #[test]
 fn bench_small_runs_prints_every_key_with_a_sane_number_and_leaves_nothing() {
-    let cwd = tempfile::tempdir().unwrap();
-    let tmp = tempfile::tempdir().unwrap();
-    std::fs::write(cwd.path().join("tiny.toml"), TINY).unwrap();
+    let (cwd, tmp) = tiny_dirs();
     let o = bench(
         cwd.path(),
         tmp.path(),
@@ -208,9 +212,7 @@ const BASELINE_KEYS: &[&str] = &[
 
 #[test]
 fn bench_against_a_baseline_alternates_the_builds_and_prints_the_speed_up() {
-    let cwd = tempfile::tempdir().unwrap();
-    let tmp = tempfile::tempdir().unwrap();
-    std::fs::write(cwd.path().join("tiny.toml"), TINY).unwrap();
+    let (cwd, tmp) = tiny_dirs();
     // The baseline is this very binary, under a name of its own in the
     // working directory (given bare: a file there, not a command in PATH).
     let copy = cwd.path().join("old-grassroots");
@@ -339,9 +341,7 @@ cpu_seconds: %s
 #[cfg(unix)]
 #[test]
 fn the_baseline_measures_the_same_runs_and_its_fastest_is_kept() {
-    let cwd = tempfile::tempdir().unwrap();
-    let tmp = tempfile::tempdir().unwrap();
-    std::fs::write(cwd.path().join("tiny.toml"), TINY).unwrap();
+    let (cwd, tmp) = tiny_dirs();
     fake_baseline(cwd.path(), u32::MAX);
     let o = bench(
         cwd.path(),
@@ -391,9 +391,7 @@ fn the_baseline_measures_the_same_runs_and_its_fastest_is_kept() {
 #[cfg(unix)]
 #[test]
 fn baselines_that_cannot_measure_are_refused_or_named() {
-    let cwd = tempfile::tempdir().unwrap();
-    let tmp = tempfile::tempdir().unwrap();
-    std::fs::write(cwd.path().join("tiny.toml"), TINY).unwrap();
+    let (cwd, tmp) = tiny_dirs();
     script(cwd.path(), "other-tool", "echo 'other-tool 1.0'\n");
     script(
         cwd.path(),
