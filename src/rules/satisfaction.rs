@@ -39,7 +39,10 @@ pub fn update(v: &mut Village, ctx: &MonthContext<'_>, _tally: &mut VillageTally
     for block in &mut blocks {
         update_block(block, seen, n, alpha_s, alpha_t);
     }
-    update_block(blocks.into_remainder(), seen, n, alpha_s, alpha_t);
+    let rest = blocks.into_remainder();
+    if !rest.is_empty() {
+        update_block(rest, seen, n, alpha_s, alpha_t);
+    }
 }
 
 /// Households per block of [`update`].
