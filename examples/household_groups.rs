@@ -221,6 +221,18 @@ mod tests {
         assert_eq!(groups(&households, COLUMNS[1].1), 2);
         assert_eq!(groups(&households, COLUMNS[6].1), 1);
         assert_eq!(groups(&households, COLUMNS[0].1), 1);
+        // Another type: apart in every column.
+        households[1].kind = HouseholdType::Business;
+        // (The third household has another contact, and its trust is on
+        // the first one's 0.05 step.)
+        let apart = COLUMNS.map(|(_, alike)| groups(&households, alike));
+        assert_eq!(apart, [2, 3, 3, 3, 3, 3, 2]);
+        households[1].kind = HouseholdType::Ordinary;
+        // Another expectation: apart wherever the state counts.
+        households[1].expectation = 1.1;
+        assert_eq!(groups(&households, to_05), 3);
+        assert_eq!(groups(&households, COLUMNS[6].1), 2);
+        assert_eq!(groups(&households, COLUMNS[1].1), 2);
         // Other open needs: apart in every column.
         households[0].open_needs = [0, 0, 0, 0];
         for (name, alike) in COLUMNS {

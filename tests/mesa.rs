@@ -2,8 +2,10 @@
 //! the speed comparison of `docs/performance.md`) runs and prints what the
 //! page reads from it.
 //!
-//! It needs Python with Mesa 3.3 (`python3 -m pip install mesa==3.3.1`).
-//! Without it the test is skipped with the reason printed, unless
+//! It needs the `python3` on the PATH to import Mesa 3.3 (`python3 -m pip
+//! install mesa==3.3.1`; the script's README uses a virtual environment,
+//! which must then be activated). Without it the test is skipped with the
+//! reason printed, unless
 //! `GRASSROOTS_REQUIRE_MESA=1` (set by `.ci/run` once it has installed
 //! Mesa), which makes skipping a failure.
 
@@ -43,10 +45,13 @@ fn number(lines: &HashMap<String, String>, key: &str) -> f64 {
         .unwrap_or_else(|e| panic!("{key}: {e}"))
 }
 
-/// Whether Python with Mesa is here; a failure instead of a skip when
+/// Whether Python with Mesa 3.3 is here; a failure instead of a skip when
 /// `GRASSROOTS_REQUIRE_MESA=1`.
 fn mesa_available() -> bool {
-    let check = match Command::new("python3").args(["-c", "import mesa"]).output() {
+    let import = "import mesa, sys
+if not mesa.__version__.startswith('3.3'):
+    sys.exit(f'Mesa {mesa.__version__} is installed, the script is written for 3.3')";
+    let check = match Command::new("python3").args(["-c", import]).output() {
         Ok(o) if o.status.success() => Ok(()),
         Ok(o) => Err(String::from_utf8_lossy(&o.stderr)
             .lines()
@@ -92,10 +97,12 @@ fn the_mesa_subset_runs_a_small_county_and_reports_its_speed() {
         (rate * seconds - households * 4.0).abs() <= rate * 0.001 + 1.0,
         "{lines:?}"
     );
-    for key in ["final_mean_satisfaction", "final_real_effort"] {
-        let x = number(&lines, key);
-        assert!(x > 0.0 && x < 1.0, "{key}: {x}");
-    }
+    let satisfaction = number(&lines, "final_mean_satisfaction");
+    assert!(satisfaction > 0.0 && satisfaction < 1.0, "{satisfaction}");
+    // Members' real effort settles within a few months at the defaults'
+    // level: 0.256 in the engine set to the same subset (benches/mesa/README.md).
+    let real_effort = number(&lines, "final_real_effort");
+    assert!((0.24..0.27).contains(&real_effort), "{real_effort}");
     assert!(number(&lines, "final_backlog_per_household") >= 0.0);
     // The same seed gives the same county and months; another seed another.
     let state = |l: &HashMap<String, String>| {

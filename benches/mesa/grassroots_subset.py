@@ -20,22 +20,16 @@ funds, education, skill dynamics, supervision draws and sanctions, the
 assessment and rewards, exemplary models, mutual help, innovation and the
 county phase.
 
-Why the speed is an upper bound. Each omitted mechanism is another pass over a
-village's households or members, with draws. Only one omission makes this
-program do more work than the full model: with no migration every member stays
-active, so the effort choice (26 % of the time here) also runs for the third
-of members who would be away. That is at most about 9 % of the time. Minimal
-stand-ins for five omitted passes cost more, about 10 % together:
-- expectation growth, §7.9, one pass over the households: 6 %;
-- migration draws, §7.10: 1 %;
-- skill, §7.15: 1 %;
-- reports and inspections, §7.5: 1.5 %;
-- the month's record, §7.4: 1 %.
-The real mechanisms do more than these stand-ins. Funds, succession,
-investigations and the county phase are not counted at all. Other omissions
-make this program cheaper still. Without funds and migration, capacity is
-ample: few needs stay open (0.013 per household, against ≈ 0.5 in the
-baseline), and most are resolved with certainty, without a draw.
+Why its speed very likely bounds a full Mesa version's from above. Each omitted
+mechanism would be another pass over a village's households or members, with
+draws. One omission makes this program do more work than the full model: with
+no migration every member stays active, so the effort choice also runs for the
+members who would be away or in difficulty (44 % of them in the final month of
+the engine's baseline). Other omissions make it cheaper still: without funds,
+migration, market growth and diversity, capacity is ample, few needs stay open
+(0.013 per household, against about 0.5 in the baseline), and most are resolved
+with certainty, without a draw. docs/performance.md also compares it with the
+engine run on the same subset (the settings are in benches/mesa/README.md).
 
 How it is written. It is written as Mesa models are written. Villages,
 households and members are `mesa.Agent`s with methods. The model steps its
@@ -43,22 +37,21 @@ villages through `model.agents_by_type[Village].do("step", ...)`. Every random
 number comes from the model's `self.random` (stdlib `random.Random`, seeded by
 Mesa). It is NOT vectorised with numpy across agents: agents with their own
 state and behaviour are what Mesa is for, and a model vectorised over arrays
-would not use Mesa at all. The same holds for the Mesa figure quoted in issue
-15 (≈ 0.29 million household-steps per second). Nor is it slowed down on
-purpose. State is plain Python floats and ints, and hot loops use local
-variables. A village keeps its households and members in plain lists and
-calls their methods directly: a per-village `AgentSet.do` costs about twice as
-much per call, because it follows weak references and looks the method up by
-name. Monthly totals are collected by hand, not by a `DataCollector`, into
-`model.records` (one `Tally` per month). They are summed village by village,
-as the engine sums its village tallies. Agent reporters would store a row per
-agent and month instead of the engine's sums.
+would not use Mesa at all. Nor is it slowed down on purpose. State is plain
+Python floats and ints, and hot loops use local variables. A village keeps its
+households and members in plain lists and calls their methods directly: a
+per-village `AgentSet.do` costs about twice as much per call, because it
+follows weak references and looks the method up by name. Monthly totals are
+collected by hand, not by a `DataCollector`, into `model.records` (one `Tally`
+per month). They are summed village by village, as the engine sums its village
+tallies. Agent reporters would store a row per agent and month instead of the
+engine's sums.
 
 Other differences from the engine:
 - Draws come from one model stream, not one per village (§3.3).
-- Arrivals are drawn per household: a Poisson count by Knuth's
-  multiplication method, then one uniform per need for its category. This is
-  the law of §7.1, drawn as up to model version 6.
+- Arrivals are drawn as §7.1 draws them, one Poisson process of rate 1 along
+  the village's households laid end to end (one exponential gap per need,
+  `random.expovariate`).
 - State is double precision, not f32.
 - Needs resolved are not credited to members' records (there is no
   assessment).
@@ -117,8 +110,9 @@ MAX_HOUSEHOLDS_PER_MEMBER = 15
 
 # Household types, in the order of Table 2.
 ORDINARY, LEFT_BEHIND, BUSINESS, DIFFICULTY = 0, 1, 2, 3
-# e^(−λ·m_k): Knuth's method stops once the product of uniforms falls below it.
-EXP_NEG_RATE = tuple(math.exp(-NEED_RATE * m) for m in MULTIPLIERS)
+# λ·m_k: a household's monthly need rate, its interval's length along the
+# village's arrival process (§7.1).
+RATES = tuple(NEED_RATE * m for m in MULTIPLIERS)
 # Table 2 as cumulative shares of production, livelihood, dispute (policy: the rest).
 CUMULATIVE_MIX = (
     (0.40, 0.70, 0.85),  # ordinary
@@ -187,24 +181,26 @@ class Household(mesa.Agent):
         self.trust = INITIAL_TRUST  # T
         self.expectation = 1.0  # E (no growth, §7.9 omitted)
 
-    def receive_needs(self):
-        """§7.1: Poisson(λ·m_k) new needs, each of a category drawn from
-        Table 2. Returns the number that arrived."""
-        rand = self.random.random
-        limit = EXP_NEG_RATE[self.kind]
+    def receive_needs(self, gap, next_gap):
+        """§7.1: the points of the village's arrival process (rate 1, along
+        its households laid end to end) that fall in this household's
+        interval of length λ·m_k, `gap` being the distance from the start of
+        the interval to the next point. Each point is a need of the category
+        whose part of the interval holds it (Table 2). Returns the distance
+        from the end of the interval to the next point, and the needs."""
+        length = RATES[self.kind]
+        if gap >= length:
+            return gap - length, 0
+        cum = CUMULATIVE_MIX[self.kind]
+        needs = self.open_needs
         k = 0
-        p = rand()
-        while p > limit:  # Knuth: count uniforms until their product ≤ e^(−mean)
+        while gap < length:
+            u = gap / length
+            needs[0 if u < cum[0] else 1 if u < cum[1] else 2 if u < cum[2] else 3] += 1
             k += 1
-            p *= rand()
-        if k:
-            cum = CUMULATIVE_MIX[self.kind]
-            needs = self.open_needs
-            for _ in range(k):
-                u = rand()
-                needs[0 if u < cum[0] else 1 if u < cum[1] else 2 if u < cum[2] else 3] += 1
-            self.n_open += k
-        return k
+            gap += next_gap(1.0)
+        self.n_open += k
+        return gap - length, k
 
     def resolve(self, q):
         """§7.2: each open need draws one uniform u: resolved if u < q, given
@@ -401,8 +397,11 @@ class Village(mesa.Agent):
         if CONTACT_ASSIGNMENT:  # step 6
             self.assign_contacts()
         arrived = 0
+        next_gap = self.random.expovariate
+        gap = next_gap(1.0)
         for h in self.households:  # step 8
-            arrived += h.receive_needs()
+            gap, k = h.receive_needs(gap, next_gap)
+            arrived += k
         tally.needs_arrived += arrived
         mandated = mandated_formal()
         for m in self.members:  # step 11 (every member is active)
@@ -530,6 +529,8 @@ def main():
     parser.add_argument("--months", type=int, default=24)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
+    if args.villages < 1 or args.months < 1:
+        parser.error("--villages and --months must be at least 1")
 
     start = time.perf_counter()
     model = GrassrootsSubset(villages=args.villages, seed=args.seed)
