@@ -15,7 +15,7 @@
 
 mod common;
 
-use common::{bin, temp};
+use common::{available, bin, optional, temp};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -178,37 +178,6 @@ fn check_against_readme(path: &Path, language: &str) {
     );
 }
 
-/// Whether `program args` runs and succeeds; otherwise why not.
-fn available(program: &str, args: &[&str]) -> Result<(), String> {
-    match Command::new(program).args(args).output() {
-        Ok(o) if o.status.success() => Ok(()),
-        Ok(o) => Err(String::from_utf8_lossy(&o.stderr)
-            .lines()
-            .last()
-            .unwrap_or("failed")
-            .to_string()),
-        Err(e) => Err(format!("{program}: {e}")),
-    }
-}
-
-/// A language's interpreter with its packages, or `None` (skip, printing
-/// why) — a failure instead when `require` is set to 1.
-fn interpreter(language: &str, require: &str, check: Result<(), String>) -> bool {
-    match check {
-        Ok(()) => true,
-        Err(why) => {
-            assert!(
-                std::env::var(require).map_or(true, |v| v != "1"),
-                "{require}=1 but {language} cannot run the recipes: {why}"
-            );
-            eprintln!(
-                "docs/analysis.md {language} recipes skipped: {why} (set {require}=1 to make this a failure)"
-            );
-            false
-        }
-    }
-}
-
 /// Run `script` (the page's blocks of one language plus `epilogue`) with
 /// `program` in `dir`.
 fn run_recipes(dir: &Path, program: &str, file: &str, script: String) {
@@ -254,13 +223,13 @@ fn the_page_has_recipes_in_both_languages_for_every_output_file() {
 
 #[test]
 fn the_recipes_of_docs_analysis_md_run_and_reproduce_the_readme_table() {
-    let python = interpreter(
-        "Python",
+    let python = optional(
+        "docs/analysis.md Python recipes",
         "GRASSROOTS_REQUIRE_PYTHON",
         available("python3", &["-c", "import pandas, matplotlib"]),
     );
-    let r = interpreter(
-        "R",
+    let r = optional(
+        "docs/analysis.md R recipes",
         "GRASSROOTS_REQUIRE_R",
         available(
             "Rscript",

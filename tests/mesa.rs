@@ -5,10 +5,12 @@
 //! It needs the `python3` on the PATH to import Mesa 3.3 (`python3 -m pip
 //! install mesa==3.3.1`; the script's README uses a virtual environment,
 //! which must then be activated). Without it the test is skipped with the
-//! reason printed, unless
-//! `GRASSROOTS_REQUIRE_MESA=1` (set by `.ci/run` once it has installed
-//! Mesa), which makes skipping a failure.
+//! reason printed, unless `GRASSROOTS_REQUIRE_MESA=1` (set by `.ci/run`
+//! once it has installed Mesa), which makes skipping a failure.
 
+mod common;
+
+use common::{available, optional};
 use std::collections::HashMap;
 use std::path::Path;
 use std::process::Command;
@@ -51,28 +53,11 @@ fn mesa_available() -> bool {
     let import = "import mesa, sys
 if not mesa.__version__.startswith('3.3'):
     sys.exit(f'Mesa {mesa.__version__} is installed, the script is written for 3.3')";
-    let check = match Command::new("python3").args(["-c", import]).output() {
-        Ok(o) if o.status.success() => Ok(()),
-        Ok(o) => Err(String::from_utf8_lossy(&o.stderr)
-            .lines()
-            .last()
-            .unwrap_or("failed")
-            .to_string()),
-        Err(e) => Err(format!("python3: {e}")),
-    };
-    match check {
-        Ok(()) => true,
-        Err(why) => {
-            assert!(
-                std::env::var("GRASSROOTS_REQUIRE_MESA").map_or(true, |v| v != "1"),
-                "GRASSROOTS_REQUIRE_MESA=1 but Mesa cannot run: {why}"
-            );
-            eprintln!(
-                "benches/mesa skipped: {why} (set GRASSROOTS_REQUIRE_MESA=1 to make this a failure)"
-            );
-            false
-        }
-    }
+    optional(
+        "Mesa version of the model's core (benches/mesa)",
+        "GRASSROOTS_REQUIRE_MESA",
+        available("python3", &["-c", import]),
+    )
 }
 
 #[test]

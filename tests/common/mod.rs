@@ -68,3 +68,35 @@ pub fn csv_rows(path: &Path) -> Vec<std::collections::BTreeMap<String, String>> 
         })
         .collect()
 }
+
+/// Whether `program args` runs and succeeds; otherwise why not (the last
+/// line of its stderr).
+pub fn available(program: &str, args: &[&str]) -> Result<(), String> {
+    match Command::new(program).args(args).output() {
+        Ok(o) if o.status.success() => Ok(()),
+        Ok(o) => Err(String::from_utf8_lossy(&o.stderr)
+            .lines()
+            .last()
+            .unwrap_or("failed")
+            .to_string()),
+        Err(e) => Err(format!("{program}: {e}")),
+    }
+}
+
+/// Whether a test that needs another program (`what`, e.g. "the Mesa
+/// version") can run, given `check` ([`available`]): if not, it is
+/// skipped with the reason printed, or fails when the environment variable
+/// `require` is 1 (set by `.ci/run` once it has installed the program).
+pub fn optional(what: &str, require: &str, check: Result<(), String>) -> bool {
+    match check {
+        Ok(()) => true,
+        Err(why) => {
+            assert!(
+                std::env::var(require).map_or(true, |v| v != "1"),
+                "{require}=1 but the {what} cannot run: {why}"
+            );
+            eprintln!("{what} skipped: {why} (set {require}=1 to make this a failure)");
+            false
+        }
+    }
+}
