@@ -26,8 +26,9 @@ use grassroots::scenario::Scenario;
 struct Alike {
     /// Also their contact member.
     contact: bool,
-    /// Also their expectation, and their satisfaction and trust rounded to
-    /// a grid of this step (`Some(0.0)`: exactly equal); `None`: not these.
+    /// Also their satisfaction and trust rounded to a grid of this step
+    /// (`Some(0.0)`: exactly equal); `None`: not these. (Their expectation
+    /// is their village's, the same for all, §7.9.)
     state: Option<f32>,
 }
 
@@ -85,7 +86,7 @@ const COLUMNS: [(&str, Alike); 7] = [
 ];
 
 /// What a household shares with those alike to it.
-type Key = (u8, [u16; 4], u16, u32, u32, u32);
+type Key = (u8, [u16; 4], u16, u32, u32);
 
 fn key(h: &Household, alike: Alike) -> Key {
     let on_grid = |x: f32, step: f32| {
@@ -96,22 +97,11 @@ fn key(h: &Household, alike: Alike) -> Key {
         }
     };
     let contact = if alike.contact { h.contact } else { 0 };
-    let (satisfaction, trust, expectation) = match alike.state {
-        Some(step) => (
-            on_grid(h.satisfaction, step),
-            on_grid(h.trust, step),
-            h.expectation.to_bits(),
-        ),
-        None => (0, 0, 0),
+    let (satisfaction, trust) = match alike.state {
+        Some(step) => (on_grid(h.satisfaction, step), on_grid(h.trust, step)),
+        None => (0, 0),
     };
-    (
-        h.kind as u8,
-        h.open_needs,
-        contact,
-        satisfaction,
-        trust,
-        expectation,
-    )
+    (h.kind as u8, h.open_needs, contact, satisfaction, trust)
 }
 
 /// Groups of alike households.
@@ -203,7 +193,6 @@ mod tests {
             h.contact = 4;
             h.satisfaction = 0.5;
             h.trust = 0.5;
-            h.expectation = 1.0;
         }
         let [exact, to_01, to_05] = [COLUMNS[2].1, COLUMNS[4].1, COLUMNS[5].1];
         assert_eq!(groups(&households, exact), 1);
@@ -228,8 +217,8 @@ mod tests {
         let apart = COLUMNS.map(|(_, alike)| groups(&households, alike));
         assert_eq!(apart, [2, 3, 3, 3, 3, 3, 2]);
         households[1].kind = HouseholdType::Ordinary;
-        // Another expectation: apart wherever the state counts.
-        households[1].expectation = 1.1;
+        // Satisfaction a grid step apart: apart wherever the state counts.
+        households[1].satisfaction = 0.56;
         assert_eq!(groups(&households, to_05), 3);
         assert_eq!(groups(&households, COLUMNS[6].1), 2);
         assert_eq!(groups(&households, COLUMNS[1].1), 2);

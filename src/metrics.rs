@@ -198,8 +198,13 @@ impl Tally {
             self.satisfaction_hist.record(h.satisfaction);
             self.trust_hist.record(h.trust);
             self.left_behind += u64::from(h.kind == crate::model::HouseholdType::LeftBehind);
-            self.expectation += f64::from(h.expectation);
         }
+        // Every household of the village has its expectation E: n·E, which
+        // is exact, as is every partial sum k·E of adding E household by
+        // household to the month's tally from 0 (E has 24 significant bits
+        // and n at most 16, within f64's 53).
+        debug_assert!(self.expectation == 0.0, "one observation per tally");
+        self.expectation += f64::from(v.expectation) * v.households.len() as f64;
         self.members += v.members.len() as u64;
         for m in &v.members {
             self.migrated_members += u64::from(m.status == crate::model::MemberStatus::Migrated);

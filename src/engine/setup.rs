@@ -74,7 +74,6 @@ pub fn build_village(s: &Scenario, id: u32, replicate_seed: u64) -> Village {
                 contact,
                 satisfaction: w.initial_satisfaction as f32,
                 trust: w.initial_trust as f32,
-                expectation: 1.0,
             }
         })
         .collect::<Vec<_>>();
@@ -170,6 +169,7 @@ pub fn build_village(s: &Scenario, id: u32, replicate_seed: u64) -> Village {
         },
         market,
         differentiation,
+        expectation: 1.0,
         rng,
     };
     let start = MonthContext::at_start(s);

@@ -48,8 +48,6 @@ pub struct Household {
     pub satisfaction: f32,
     /// Trust in the branch, in [0, 1].
     pub trust: f32,
-    /// Expectation level E: the share of needs met that feels fully satisfying (1 = all).
-    pub expectation: f32,
 }
 
 impl Household {
@@ -372,6 +370,11 @@ pub struct Village {
     pub market: f32,
     /// Social differentiation D in [0, 1] (diversity of needs).
     pub differentiation: f32,
+    /// Expectation level E of its households: the share of needs met that
+    /// feels fully satisfying (1 = all). Every household of a village has
+    /// the same: they start at 1 and rise together with M (§7.9), so it is
+    /// kept once per village, not in every household.
+    pub expectation: f32,
     /// This village's random stream, keyed by (seed, replicate, village).
     pub rng: ChaCha8Rng,
 }

@@ -11,7 +11,7 @@ use crate::model::Village;
 use crate::rules::MonthContext;
 use crate::scenario::Scenario;
 
-/// Advance the village's environment and its households' expectations by
+/// Advance the village's environment and its households' expectation by
 /// one month; nothing moves in a burn-in month (§3.4).
 pub fn evolve(v: &mut Village, ctx: &MonthContext<'_>, _tally: &mut VillageTally) {
     if ctx.burn_in {
@@ -25,9 +25,7 @@ pub fn evolve(v: &mut Village, ctx: &MonthContext<'_>, _tally: &mut VillageTally
     let rise = (e.expectation_growth / 12.0) as f32 * v.market;
     let cap = e.expectation_max as f32;
     if rise > 0.0 {
-        for h in &mut v.households {
-            h.expectation = (h.expectation + rise).min(cap);
-        }
+        v.expectation = (v.expectation + rise).min(cap);
     }
 }
 
@@ -66,7 +64,8 @@ mod tests {
             );
         }
         assert!(need_multiplier(&v, &s) > needs_before);
-        assert!(v.households.iter().all(|h| h.expectation > 1.0));
+        assert!(v.expectation > 1.0);
+        assert!(v.expectation <= s.environment.expectation_max as f32);
     }
 
     #[test]

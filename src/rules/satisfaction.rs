@@ -5,7 +5,7 @@
 //! a given up, and V = √e_R of its contact member (a visit, 0 without an
 //! active contact): the visit counts like a served need of weight γ·V, so it
 //! softens unmet needs and never lowers the experience. Felt experience is
-//! min(1, x / E) for expectation E. Satisfaction follows it:
+//! min(1, x / E) for the village's expectation E (§7.9). Satisfaction follows it:
 //! S ← S + α_S·(min(1, x/E) − S) (no update in a month without needs), and
 //! trust follows satisfaction slowly: T ← T + α_T·(S − T) (eqs. 7.6.1–7.6.3).
 
@@ -27,6 +27,7 @@ pub fn update(v: &mut Village, ctx: &MonthContext<'_>, _tally: &mut VillageTally
         *slot = (visit, gamma);
     }
     let seen: &[(f32, f32)] = &seen;
+    let expectation = v.expectation;
     // Households in blocks of [`BLOCK`]: each block's inputs are gathered
     // into arrays, the arithmetic runs lane by lane over the arrays (the
     // compiler issues it as vector instructions, four households per
@@ -36,45 +37,46 @@ pub fn update(v: &mut Village, ctx: &MonthContext<'_>, _tally: &mut VillageTally
     // aside, which Rust leaves unspecified) and the results are written
     // back.
     let mut blocks = v.households.chunks_exact_mut(BLOCK);
+    let rates = (alpha_s, alpha_t);
     for block in &mut blocks {
-        update_block(block, seen, n, alpha_s, alpha_t);
+        update_block(block, seen, n, expectation, rates);
     }
     let rest = blocks.into_remainder();
     if !rest.is_empty() {
-        update_block(rest, seen, n, alpha_s, alpha_t);
+        update_block(rest, seen, n, expectation, rates);
     }
 }
 
 /// Households per block of [`update`].
 const BLOCK: usize = 8;
 
-/// Eqs. 7.6.1–7.6.3 for up to [`BLOCK`] households, `seen` holding each
-/// contact slot's (V, γ); lanes beyond the households compute on neutral
-/// values and are not written back.
+/// Eqs. 7.6.1–7.6.3 for up to [`BLOCK`] households of a village with
+/// expectation E = `expectation`, `seen` holding each contact slot's
+/// (V, γ) and `rates` (α_S, α_T); lanes beyond the households compute on
+/// neutral values and are not written back.
 #[inline]
 fn update_block(
     households: &mut [Household],
     seen: &[(f32, f32)],
     n: usize,
-    alpha_s: f32,
-    alpha_t: f32,
+    expectation: f32,
+    (alpha_s, alpha_t): (f32, f32),
 ) {
     debug_assert!(households.len() <= BLOCK);
     let mut r = [0.0f32; BLOCK];
     let mut unmet = [0.0f32; BLOCK];
     let mut visit = [0.0f32; BLOCK];
     let mut weight = [0.0f32; BLOCK];
-    let mut expectation = [1.0f32; BLOCK];
     let mut satisfaction = [0.0f32; BLOCK];
     let mut trust = [0.0f32; BLOCK];
     for (h, k) in households.iter().zip(0..BLOCK) {
         r[k] = f32::from(h.resolved_this_month);
         unmet[k] = h.open_total() as f32 + f32::from(h.abandoned_this_month);
         (visit[k], weight[k]) = seen[h.contact_slot(n)];
-        expectation[k] = h.expectation;
         satisfaction[k] = h.satisfaction;
         trust[k] = h.trust;
     }
+    let expectation = expectation.max(1e-6);
     for k in 0..BLOCK {
         // Computed for every household and kept only in a month with
         // needs, without a branch (whether a household had needs is
@@ -82,7 +84,7 @@ fn update_block(
         // keeps x finite (0 or 1), and a zero step leaves S as it was.
         let served = r[k] + weight[k] * visit[k];
         let x = served / (r[k] + unmet[k] + weight[k] * visit[k]).max(f32::MIN_POSITIVE);
-        let felt = (x / expectation[k].max(1e-6)).min(1.0);
+        let felt = (x / expectation).min(1.0);
         let step = alpha_s * (felt - satisfaction[k]);
         let s = satisfaction[k] + select_f32(r[k] + unmet[k] > 0.0, step, 0.0);
         trust[k] = (trust[k] + alpha_t * (s - trust[k])).clamp(0.0, 1.0);
@@ -190,8 +192,8 @@ mod tests {
             ha.resolved_this_month = 1;
             ha.open_needs = [1, 0, 0, 0];
             *hb = *ha;
-            hb.expectation = 1.5;
         }
+        b.expectation = 1.5;
         update(
             &mut a,
             &MonthContext::at_start(&s),
@@ -209,11 +211,11 @@ mod tests {
     fn a_contacts_visit_softens_unmet_needs_and_never_lowers_satisfaction() {
         let s = Scenario::defaults();
         let mut v = build_village(&s, 0, 2);
+        v.expectation = 1.0;
         for (k, h) in v.households.iter_mut().enumerate() {
             h.satisfaction = 0.5;
             h.resolved_this_month = 1;
             h.open_needs = [1, 0, 0, 0];
-            h.expectation = 1.0;
             if k % 2 == 1 {
                 h.contact = crate::model::NO_CONTACT;
             }
@@ -228,11 +230,11 @@ mod tests {
         assert!(visited > alone, "{visited} {alone}");
         // All needs met: a visit adds nothing and takes nothing away.
         let mut w = build_village(&s, 0, 2);
+        w.expectation = 1.0;
         for h in &mut w.households {
             h.satisfaction = 0.5;
             h.resolved_this_month = 2;
             h.open_needs = [0; 4];
-            h.expectation = 1.0;
         }
         update(
             &mut w,
@@ -249,14 +251,14 @@ mod tests {
     /// Eqs. 7.6.1–7.6.3 for one household (`docs/model.md` §7.6), with the
     /// code's floors of the denominators (`f32::MIN_POSITIVE`, 1e-6) and
     /// a branch for the month without needs: the reference the blocks of
-    /// [`update`] must match to the bit.
-    fn one_household(h: &mut Household, visit: f32, s: &Scenario) {
+    /// [`update`] must match to the bit. `expectation` is the village's E.
+    fn one_household(h: &mut Household, visit: f32, expectation: f32, s: &Scenario) {
         let gamma = s.households.visit_weight as f32;
         let r = f32::from(h.resolved_this_month);
         let unmet = h.open_total() as f32 + f32::from(h.abandoned_this_month);
         if r + unmet > 0.0 {
             let x = (r + gamma * visit) / (r + unmet + gamma * visit).max(f32::MIN_POSITIVE);
-            let felt = (x / h.expectation.max(1e-6)).min(1.0);
+            let felt = (x / expectation.max(1e-6)).min(1.0);
             h.satisfaction += s.households.satisfaction_rate as f32 * (felt - h.satisfaction);
         }
         h.trust += s.households.trust_rate as f32 * (h.satisfaction - h.trust);
@@ -270,9 +272,15 @@ mod tests {
         let s = Scenario::defaults();
         let mut rng = stream(11, 0);
         // Village sizes around the block size: none, no full block, whole
-        // blocks, and whole blocks with a remainder.
-        for households in [0, 1, 7, 8, 9, 16, 23, 150] {
+        // blocks, and whole blocks with a remainder; each with an
+        // expectation in [0.5, 1.5), and once at 0, under its floor.
+        for (case, households) in [0, 1, 7, 8, 9, 16, 23, 150, 150].into_iter().enumerate() {
             let mut v = build_village(&s, 0, 2);
+            v.expectation = if case == 8 {
+                0.0
+            } else {
+                0.5 + uniform(&mut rng) as f32
+            };
             let first = v.households[0];
             v.households.truncate(households);
             while v.households.len() < households {
@@ -285,19 +293,17 @@ mod tests {
                 h.open_needs = [0, 1, 0, 2].map(|k| index(&mut rng, k + 1) as u16);
                 h.satisfaction = uniform(&mut rng) as f32;
                 h.trust = uniform(&mut rng) as f32;
-                h.expectation = 0.5 + uniform(&mut rng) as f32;
                 h.contact = match index(&mut rng, 3) {
                     0 => crate::model::NO_CONTACT,
                     _ => index(&mut rng, v.members.len()) as u16,
                 };
                 // Now and then values outside their ranges, where the
                 // clamps bind (trust must follow S before S is clamped),
-                // an expectation under its floor, and the largest counts.
-                match index(&mut rng, 6) {
+                // and the largest counts.
+                match index(&mut rng, 5) {
                     0 => h.satisfaction = 1.5,
                     1 => h.trust = -0.25,
-                    2 => h.expectation = 0.0,
-                    3 => h.open_needs[0] = u16::MAX,
+                    2 => h.open_needs[0] = u16::MAX,
                     _ => {}
                 }
             }
@@ -308,7 +314,7 @@ mod tests {
                     c if !v.members[usize::from(c)].is_active() => 0.0,
                     c => v.members[usize::from(c)].effort.real_output(),
                 };
-                one_household(h, visit, &s);
+                one_household(h, visit, v.expectation, &s);
             }
             update(
                 &mut v,
