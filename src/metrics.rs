@@ -199,11 +199,11 @@ impl Tally {
             self.trust_hist.record(h.trust);
             self.left_behind += u64::from(h.kind == crate::model::HouseholdType::LeftBehind);
         }
-        // Every household of the village has its expectation E: n·E, which
-        // is exact, as is every partial sum k·E of adding E household by
-        // household to the month's tally from 0 (E has 24 significant bits
-        // and n at most 16, within f64's 53).
-        debug_assert!(self.expectation == 0.0, "one observation per tally");
+        // Every household of the village has its expectation E: n·E. On the
+        // village's month tally, which starts at 0 (`engine::step_village`),
+        // this is the sum of adding E household by household, to the bit:
+        // n·E and every partial sum k·E are exact in f64 (E has 24
+        // significant bits, n ≤ 60 000 < 2¹⁶ households, §5).
         self.expectation += f64::from(v.expectation) * v.households.len() as f64;
         self.members += v.members.len() as u64;
         for m in &v.members {

@@ -370,9 +370,10 @@ pub struct Village {
     pub market: f32,
     /// Social differentiation D in [0, 1] (diversity of needs).
     pub differentiation: f32,
-    /// Expectation level E of its households: the share of needs met that
-    /// feels fully satisfying (1 = all). Every household of a village has
-    /// the same: they start at 1 and rise together with M (§7.9), so it is
+    /// Expectation level E of its households (≥ 1): a household's
+    /// experience of service is divided by E (§7.6), so the same service
+    /// satisfies less as E rises with M (§7.9). Every household of a
+    /// village has the same E (all start at 1 and rise together), so it is
     /// kept once per village, not in every household.
     pub expectation: f32,
     /// This village's random stream, keyed by (seed, replicate, village).

@@ -65,7 +65,40 @@ mod tests {
         }
         assert!(need_multiplier(&v, &s) > needs_before);
         assert!(v.expectation > 1.0);
-        assert!(v.expectation <= s.environment.expectation_max as f32);
+    }
+
+    /// One month of [`evolve`] in `s`, in burn-in or not.
+    fn month(v: &mut Village, s: &Scenario, burn_in: bool) {
+        let ctx = MonthContext {
+            burn_in,
+            ..MonthContext::at_start(s)
+        };
+        evolve(v, &ctx, &mut VillageTally::default());
+    }
+
+    #[test]
+    fn expectation_rises_to_its_cap_and_not_in_burn_in() {
+        let mut s = Scenario::defaults();
+        s.environment.market_growth = 1.0;
+        s.environment.expectation_growth = 1.0;
+        s.environment.expectation_max = 1.05;
+        let mut v = build_village(&s, 0, 1);
+        v.market = 0.5;
+        month(&mut v, &s, true);
+        assert_eq!((v.market, v.expectation), (0.5, 1.0), "burn-in");
+        for _ in 0..12 {
+            month(&mut v, &s, false);
+        }
+        assert_eq!(v.expectation, 1.05);
+        // A lower cap binds in the next month in which E moves (g_E·M > 0),
+        // not in a month in which it does not (docs/model.md §7.9).
+        s.environment.expectation_max = 1.02;
+        s.environment.expectation_growth = 0.0;
+        month(&mut v, &s, false);
+        assert_eq!(v.expectation, 1.05);
+        s.environment.expectation_growth = 1.0;
+        month(&mut v, &s, false);
+        assert_eq!(v.expectation, 1.02);
     }
 
     #[test]
