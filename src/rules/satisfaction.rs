@@ -5,9 +5,10 @@
 //! a given up, and V = √e_R of its contact member (a visit, 0 without an
 //! active contact): the visit counts like a served need of weight γ·V, so it
 //! softens unmet needs and never lowers the experience. Felt experience is
-//! min(1, x / E) for the village's expectation E (§7.9). Satisfaction follows it:
-//! S ← S + α_S·(min(1, x/E) − S) (no update in a month without needs), and
-//! trust follows satisfaction slowly: T ← T + α_T·(S − T) (eqs. 7.6.1–7.6.3).
+//! min(1, x / E) for the village's expectation E (§7.9). Satisfaction
+//! follows it: S ← S + α_S·(min(1, x/E) − S) (no update in a month without
+//! needs), and trust follows satisfaction slowly: T ← T + α_T·(S − T)
+//! (eqs. 7.6.1–7.6.3).
 
 use crate::metrics::VillageTally;
 use crate::model::{Household, Village};
