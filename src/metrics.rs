@@ -744,7 +744,7 @@ pub const METRICS: &[Metric] = &[
         "Share of households that are left-behind",
         |t, _| per_household(t.left_behind as f64, t),
     ),
-    Metric::new("expectation_mean", "0–1", Neither, "Mean household expectation E", |t, _| {
+    Metric::new("expectation_mean", "level ≥ 1", Neither, "Mean household expectation E", |t, _| {
         per_household(t.expectation, t)
     }),
     Metric::new(
