@@ -74,6 +74,25 @@ fn tiny_dirs() -> (tempfile::TempDir, tempfile::TempDir) {
 }
 
 /// Names in a directory, sorted.
+/// The numbers of `out`'s `key: value` lines for `keys`: each key must
+/// have a line, and its value must be a finite number.
+fn key_numbers<'k>(out: &str, keys: impl IntoIterator<Item = &'k str>) -> BTreeMap<&'k str, f64> {
+    let lines: BTreeMap<&str, &str> = out.lines().filter_map(|l| l.split_once(": ")).collect();
+    keys.into_iter()
+        .map(|key| {
+            let value = lines
+                .get(key)
+                .unwrap_or_else(|| panic!("no `{key}: …` line in\n{out}"));
+            let x: f64 = value
+                .trim()
+                .parse()
+                .unwrap_or_else(|_| panic!("`{key}: {value}` is not a number"));
+            assert!(x.is_finite(), "`{key}: {value}`");
+            (key, x)
+        })
+        .collect()
+}
+
 fn names(dir: &Path) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
@@ -105,31 +124,22 @@ fn bench_prints_every_key_with_a_positive_number_and_leaves_nothing() {
         measuring[0].contains("1 thread (1 of 2)") && measuring[3].contains("2 threads (2 of 2)"),
         "{err}"
     );
-    let found: BTreeMap<&str, &str> = out
-        .lines()
-        .filter_map(|l| l.split_once(": "))
-        .filter(|(k, _)| KEYS.contains(k))
-        .collect();
-    for key in KEYS {
-        let value = found
-            .get(key)
-            .unwrap_or_else(|| panic!("no `{key}: …` line in\n{out}"));
-        let x: f64 = value
-            .trim()
-            .parse()
-            .unwrap_or_else(|_| panic!("`{key}: {value}` is not a number"));
-        assert!(x.is_finite() && x > 0.0, "`{key}: {value}` is not positive");
+    let found = key_numbers(&out, KEYS.iter().copied());
+    for (key, x) in &found {
+        assert!(*x > 0.0, "`{key}: {x}` is not positive");
     }
-    assert_eq!(found["threads"].trim(), "2");
-    assert_eq!(found["repeats"].trim(), "2");
-    let efficiency: f64 = found["parallel_efficiency"].trim().parse().unwrap();
+    assert_eq!(found["threads"], 2.0);
+    assert_eq!(found["repeats"], 2.0);
+    let efficiency = found["parallel_efficiency"];
     assert!(
         efficiency > 0.0 && efficiency <= 1.5,
         "parallel efficiency {efficiency}"
     );
     // Peak RSS is the whole process: far above the household struct.
-    let per_household: f64 = found["bytes_per_household"].trim().parse().unwrap();
-    let size: f64 = found["household_struct_bytes"].trim().parse().unwrap();
+    let (per_household, size) = (
+        found["bytes_per_household"],
+        found["household_struct_bytes"],
+    );
     assert!(per_household > size, "{per_household} ≤ {size}");
     // Nothing left: the working directory holds only the scenario, and the
     // output written into the temporary directory is gone.
@@ -160,22 +170,7 @@ fn bench_small_runs_prints_every_key_with_a_sane_number_and_leaves_nothing() {
             && out.contains("one point (world.villages = 6) × 4 replicates"),
         "{out}"
     );
-    let found: BTreeMap<&str, f64> = out
-        .lines()
-        .filter_map(|l| l.split_once(": "))
-        .filter(|(k, _)| SMALL_RUN_KEYS.contains(k))
-        .map(|(k, v)| {
-            let x: f64 = v
-                .trim()
-                .parse()
-                .unwrap_or_else(|_| panic!("`{k}: {v}` is not a number"));
-            assert!(x.is_finite(), "`{k}: {v}`");
-            (k, x)
-        })
-        .collect();
-    for key in SMALL_RUN_KEYS {
-        assert!(found.contains_key(key), "no `{key}: …` line in\n{out}");
-    }
+    let found = key_numbers(&out, SMALL_RUN_KEYS.iter().copied());
     assert_eq!(found["small_runs"], 4.0);
     for suffix in ["1t", "all"] {
         let get = |what: &str| found[format!("small_runs_{what}_{suffix}").as_str()];
@@ -251,17 +246,9 @@ fn bench_against_a_baseline_alternates_the_builds_and_prints_the_speed_up() {
             && out.contains("speed-up"),
         "{out}"
     );
-    let found: BTreeMap<&str, f64> = out
-        .lines()
-        .filter_map(|l| l.split_once(": "))
-        .filter(|(k, _)| KEYS.contains(k) || BASELINE_KEYS.contains(k))
-        .map(|(k, v)| (k, v.trim().parse().unwrap()))
-        .collect();
-    for key in KEYS.iter().chain(BASELINE_KEYS) {
-        let x = found
-            .get(key)
-            .unwrap_or_else(|| panic!("no `{key}: …` line in\n{out}"));
-        assert!(x.is_finite() && *x > 0.0, "`{key}: {x}` is not positive");
+    let found = key_numbers(&out, KEYS.iter().chain(BASELINE_KEYS).copied());
+    for (key, x) in &found {
+        assert!(*x > 0.0, "`{key}: {x}` is not positive");
     }
     // The speed-up is this build's rate over the baseline's.
     for (speedup, this, baseline) in [

@@ -942,22 +942,26 @@ pub fn bench(args: &BenchArgs) -> Result<()> {
             let at = count(threads as u64, "thread");
             // With a baseline, the two builds take turns going first, so
             // that neither always runs right after the other's load.
-            let baseline_first = round % 2 == 0;
-            if let (Some((path, _)), true) = (&baseline, baseline_first) {
-                eprintln!("bench: measuring {shown} with the baseline at {at}{of}…");
-                keep_faster(
-                    &mut best_baseline[k],
-                    baseline_child(path, &file, threads, args)?,
-                );
-            }
-            eprintln!("bench: measuring {shown} at {at}{of}…");
-            keep_faster(&mut best[k], child(&exe, &file, threads, args)?);
-            if let (Some((path, _)), false) = (&baseline, baseline_first) {
-                eprintln!("bench: measuring {shown} with the baseline at {at}{of}…");
-                keep_faster(
-                    &mut best_baseline[k],
-                    baseline_child(path, &file, threads, args)?,
-                );
+            let turns = if round % 2 == 0 {
+                [true, false]
+            } else {
+                [false, true]
+            };
+            for is_baseline in turns {
+                match (&baseline, is_baseline) {
+                    (Some((path, _)), true) => {
+                        eprintln!("bench: measuring {shown} with the baseline at {at}{of}…");
+                        keep_faster(
+                            &mut best_baseline[k],
+                            baseline_child(path, &file, threads, args)?,
+                        );
+                    }
+                    (None, true) => {}
+                    (_, false) => {
+                        eprintln!("bench: measuring {shown} at {at}{of}…");
+                        keep_faster(&mut best[k], child(&exe, &file, threads, args)?);
+                    }
+                }
             }
         }
     }

@@ -28,7 +28,8 @@ pub fn update(v: &mut Village, ctx: &MonthContext<'_>, _tally: &mut VillageTally
         *slot = (visit, gamma);
     }
     let seen: &[(f32, f32)] = &seen;
-    let expectation = v.expectation;
+    // E, floored once per village (its floor keeps felt experience finite).
+    let expectation = v.expectation.max(1e-6);
     // Households in blocks of [`BLOCK`]: each block's inputs are gathered
     // into arrays, the arithmetic runs lane by lane over the arrays (the
     // compiler issues it as vector instructions, four households per
@@ -52,7 +53,7 @@ pub fn update(v: &mut Village, ctx: &MonthContext<'_>, _tally: &mut VillageTally
 const BLOCK: usize = 8;
 
 /// Eqs. 7.6.1–7.6.3 for up to [`BLOCK`] households of a village with
-/// expectation E = `expectation`, `seen` holding each contact slot's
+/// expectation E = `expectation` (already floored at 1e-6), `seen` holding each contact slot's
 /// (V, γ) and `rates` (α_S, α_T); lanes beyond the households compute on
 /// neutral values and are not written back.
 #[inline]
@@ -77,7 +78,6 @@ fn update_block(
         satisfaction[k] = h.satisfaction;
         trust[k] = h.trust;
     }
-    let expectation = expectation.max(1e-6);
     for k in 0..BLOCK {
         // Computed for every household and kept only in a month with
         // needs, without a branch (whether a household had needs is
