@@ -2,16 +2,14 @@
 //! (`docs/model.md` §3.3).
 //!
 //! Every draw comes from a ChaCha8 stream derived from (scenario seed,
-//! variant, replicate) and a unit: village `v` uses stream `v`, the
-//! county-level phase uses [`COUNTY_STREAM`]. A village's stream is used by
-//! one thread at a time, so results never depend on thread scheduling.
+//! variant, replicate) and a unit: village `v` uses stream `v`, and so do
+//! the county phase's draws for village `v` (§3.3). A village's stream is
+//! used by one thread at a time, so results never depend on thread
+//! scheduling.
 
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Binomial, Distribution, Exp1, Geometric, Poisson, StandardNormal};
-
-/// Stream number of the county-level (cross-village) phase.
-pub const COUNTY_STREAM: u64 = 1 << 63;
 
 /// SplitMix64 finaliser: a well-mixed 64-bit hash of `x`.
 pub fn mix64(mut x: u64) -> u64 {

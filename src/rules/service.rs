@@ -7,11 +7,11 @@
 //! diversity of needs (§7.9). Each open need of
 //! a household assigned to i is resolved with probability
 //! q_i = min(1, c_i / B_i), B_i being the open needs of i's households. Spare
-//! capacity u_i = max(0, c_i − B_i) is pooled, discounted by the efficiency
-//! η_u of reaching households without a contact member, and resolves their
-//! needs with probability q_0 = min(1, (η_u·(Σu_i − lent) + support) / B_0),
-//! where capacity lent to or borrowed from a joint-branch partner (§7.16)
-//! moves between pools. With funds on (§7.17), every q is scaled by the
+//! capacity u_i = max(0, c_i − B_i) is pooled with the capacity lent to or
+//! borrowed from a joint-branch partner and the village committee's cadres
+//! (§7.16), discounted by the efficiency η of reaching households without a
+//! contact member, and resolves their needs with probability
+//! q_0 = min(1, η·(Σu_i − lent + support + C_J) / B_0) (eq. 7.2.3). With funds on (§7.17), every q is scaled by the
 //! share φ of expected resolutions the balance pays for (cheapest needs
 //! first). With industry branches (§7.16), a business household's
 //! production needs that its branch does not resolve get a second chance
