@@ -281,13 +281,30 @@ fn a_study_refuses_another_study_in_its_directory_without_force() {
     let args = sweep(&[]);
     ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
     let before = results(&out);
+    let lock_before = std::fs::read(out.join(".grassroots.lock")).unwrap();
     let args = sweep(&["--seed", "5"]);
     let err = refused(&args.iter().map(String::as_str).collect::<Vec<_>>());
     assert!(
         err.contains("another study") && err.contains("--force"),
         "{err}"
     );
+    // The refusal describes the study the directory holds (a sweep without
+    // overrides), not the refused command's, and leaves even the lock file.
+    let err = refused(&[
+        "compare",
+        &data("compare_small.toml"),
+        "-q",
+        "--set",
+        "scenario.seed=5",
+        "--out",
+        s(&out),
+    ]);
+    assert!(err.contains("a sweep study, not a compare"), "{err}");
     assert_eq!(results(&out), before);
+    assert_eq!(
+        std::fs::read(out.join(".grassroots.lock")).unwrap(),
+        lock_before
+    );
     let args = sweep(&["--seed", "5", "--force"]);
     ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
     assert_ne!(results(&out), before);

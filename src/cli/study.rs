@@ -274,6 +274,10 @@ fn open_study_dir(
     out: &Path,
     common: &Common,
 ) -> Result<(grassroots::output::DirLock, PathBuf, Store)> {
+    // Refuse another study before taking the lock too, so a refusal leaves
+    // the directory as it was, lock file included; the check under the lock
+    // is the one that counts.
+    study::check_same_study(out, plan, Some(common.force))?;
     let (lock, out) = claim_study_dir(out, &command_text())?;
     if let Some(previous) = study::check_same_study(&out, plan, Some(common.force))? {
         eprintln!(

@@ -43,7 +43,9 @@ pub fn check_same_study(
         path: dir.to_path_buf(),
         why: format!("{e}; it is left alone — choose another --out"),
     })?;
-    if let Some(what) = previous.differs_from(plan) {
+    // Worded as what the directory holds: `plan.differs_from(previous)`
+    // describes `previous`.
+    if let Some(what) = plan.differs_from(&previous) {
         let hint = match force {
             Some(true) => None,
             Some(false) => Some(

@@ -123,10 +123,11 @@ impl Plan {
         variant as usize * self.environments.len() + environment as usize
     }
 
-    /// How this plan differs from `other` as a study (ignoring the replicate
+    /// How `other` differs from this plan as a study (ignoring the replicate
     /// count, the runs, the model version and how the scenario files' paths
-    /// were spelled — their resolved contents are compared), in words; `None`
-    /// if it is the same study, which may then share a directory and a run store.
+    /// were spelled — their resolved contents are compared), in words that
+    /// describe `other`; `None` if it is the same study, which may then share
+    /// a directory and a run store.
     pub fn differs_from(&self, other: &Plan) -> Option<String> {
         let normal = |p: &Plan| -> Vec<Scenario> {
             p.scenarios
