@@ -189,6 +189,45 @@ fn set_scenario_base_is_refused() {
     c.assert_only(&["tiny.toml", "other.toml"]);
 }
 
+#[test]
+fn a_base_named_from_elsewhere_suggests_the_path_that_exists() {
+    // The tests run in the repository, where `scenarios/baseline.toml` exists;
+    // a file in another folder naming `baseline.toml` is pointed to it.
+    let c = Case::new();
+    let mine = c.file("my_reform.toml", "[scenario]\nbase = \"baseline.toml\"\n");
+    let shipped = std::fs::canonicalize(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/baseline.toml"),
+    )
+    .unwrap();
+    let o = run(&["validate", &mine]);
+    refused(
+        &o,
+        &[
+            "cannot read base scenario",
+            "relative to the folder of the file naming it",
+            &format!("did you mean base = \"{}\"?", shipped.display()),
+        ],
+    );
+    c.assert_only(&["my_reform.toml"]);
+}
+
+#[test]
+fn set_takes_bare_words_and_names_the_section_left_out() {
+    let c = Case::new();
+    let tiny = c.file("tiny.toml", TINY);
+    let out = c.path("o");
+    let with = |set: &str| run(&["run", &tiny, "-q", "--set", set, "--out", &out]);
+    let o = with("mass_supervision=0.3");
+    refused(&o, &["did you mean `supervision.mass_supervision`?"]);
+    let o = with("supervision.mass_supervision=high");
+    refused(&o, &["expected a number in [0, 1], found `high`"]);
+    c.assert_only(&["tiny.toml"]);
+    let o = with("selection.successor=election");
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let manifest = std::fs::read_to_string(c.root.join("o/manifest.json")).unwrap();
+    assert!(manifest.contains("election"), "{manifest}");
+}
+
 #[cfg(unix)]
 #[test]
 fn a_fifo_is_refused_as_scenario_or_base_without_hanging() {

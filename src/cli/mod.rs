@@ -38,7 +38,8 @@ pub struct Common {
     /// Worker threads [default: RAYON_NUM_THREADS or all cores].
     #[arg(long)]
     pub threads: Option<usize>,
-    /// Set any parameter: `--set incentive.formal_weight=0.2` (repeatable).
+    /// Set any parameter: `--set incentive.formal_weight=0.2`,
+    /// `--set selection.successor=election` (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
     /// Memory limit in GiB for the pre-run check [default: the memory
@@ -220,7 +221,36 @@ fn read_base(base: &str, including: &str) -> std::result::Result<(String, String
     let shown = path.display().to_string();
     read_scenario_file(&path)
         .map(|text| (shown.clone(), text))
-        .map_err(|e| format!("cannot read base scenario {shown}: {e}"))
+        .map_err(|e| {
+            format!(
+                "cannot read base scenario {shown}: {e} (a base is read relative to the folder of the file naming it{})",
+                base_hint(base, dir, &path)
+            )
+        })
+}
+
+/// `; did you mean base = "…"?` when the base named exists from the working
+/// directory, as given or under `scenarios/` (a shipped scenario named from
+/// a file elsewhere), written as the including file would need it.
+fn base_hint(base: &str, dir: &Path, tried: &Path) -> String {
+    [
+        Path::new(base).to_path_buf(),
+        Path::new("scenarios").join(base),
+    ]
+    .into_iter()
+    .filter(|p| p.is_file() && p != tried)
+    .find_map(|p| {
+        let named = if dir.as_os_str().is_empty() {
+            p
+        } else {
+            std::fs::canonicalize(&p).ok()?
+        };
+        Some(format!(
+            "; did you mean base = {:?}?",
+            named.display().to_string()
+        ))
+    })
+    .unwrap_or_default()
 }
 
 /// `grassroots validate FILE`.

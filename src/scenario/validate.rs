@@ -491,6 +491,28 @@ fn literal_value(literal: &str) -> Option<Value> {
 /// Validate a `key = literal` override given outside the file.
 pub(crate) fn override_value(key: &str, literal: &str) -> Result<Value, String> {
     let Some(param) = schema::find(key) else {
+        // The right name in the wrong (or no) section: name the section.
+        let name = key.rsplit('.').next().unwrap_or(key);
+        let same_name: Vec<String> = PARAMS
+            .iter()
+            .filter(|p| p.name() == name)
+            .map(|p| format!("`{}`", p.key))
+            .collect();
+        match same_name.len() {
+            0 => {}
+            1..=3 => {
+                return Err(format!(
+                    "unknown key; did you mean {}?",
+                    same_name.join(" or ")
+                ));
+            }
+            n => {
+                return Err(format!(
+                    "unknown key; {n} sections have a key `{name}`, so give its section, e.g. {} (`grassroots params` lists them)",
+                    same_name[0]
+                ));
+            }
+        }
         let all = PARAMS.iter().map(|p| p.key);
         return Err(match suggest(key, all) {
             Some(s) => format!("unknown key; did you mean `{s}`?"),
@@ -498,8 +520,13 @@ pub(crate) fn override_value(key: &str, literal: &str) -> Result<Value, String> 
         });
     };
     let text = format!("v = {literal}");
-    let doc = DeTable::parse(&text)
-        .map_err(|e| format!("`{literal}` is not a TOML value: {}", e.message().trim()))?;
+    let doc = match DeTable::parse(&text) {
+        Ok(doc) => doc,
+        // A bare word (`--set selection.successor=election`, the shell having
+        // eaten any quotes) is read as the string it spells; for a key that
+        // takes no string, say what it takes.
+        Err(e) => return bare_word(param, literal, e.message().trim()),
+    };
     let value = doc
         .get_ref()
         .get("v")
@@ -513,6 +540,24 @@ pub(crate) fn override_value(key: &str, literal: &str) -> Result<Value, String> 
         ));
     }
     check_value(param, value).map_err(|(_, m)| m)
+}
+
+/// An override that is not a TOML literal, read as the string it spells:
+/// valid for a key that takes a string or a choice; otherwise the message
+/// says what the key takes (`parse_error` only if the string cannot be
+/// written as TOML either).
+fn bare_word(param: &Param, literal: &str, parse_error: &str) -> Result<Value, String> {
+    let quoted = format!("v = {}", Value::String(literal.to_string()));
+    let Ok(doc) = DeTable::parse(&quoted) else {
+        return Err(format!("`{literal}` is not a TOML value: {parse_error}"));
+    };
+    let Some(value) = doc.get_ref().get("v") else {
+        return Err(format!("`{literal}` is not a TOML value: {parse_error}"));
+    };
+    check_value(param, value).map_err(|(_, m)| match m.strip_suffix(", found a string") {
+        Some(expected) => format!("{expected}, found `{literal}`"),
+        None => m,
+    })
 }
 
 pub(crate) fn type_name(v: &DeValue<'_>) -> &'static str {
@@ -1036,6 +1081,34 @@ mod tests {
             assert!(e.contains("one value per --set"), "{e}");
         }
         assert!(override_value("effort.noise", "0.1 # comment").is_ok());
+    }
+
+    #[test]
+    fn a_bare_word_override_is_the_string_it_spells() {
+        assert_eq!(
+            override_value("selection.successor", "election"),
+            Ok(Value::String("election".into()))
+        );
+        assert_eq!(
+            override_value("selection.successor", "\"election\""),
+            Ok(Value::String("election".into()))
+        );
+        let e = override_value("selection.successor", "electon").unwrap_err();
+        assert!(e.contains("did you mean \"election\""), "{e}");
+        let e = override_value("supervision.mass_supervision", "30%").unwrap_err();
+        assert_eq!(e, "expected a number in [0, 1], found `30%`");
+        let e = override_value("funds.enabled", "yes").unwrap_err();
+        assert_eq!(e, "expected true or false, found `yes`");
+    }
+
+    #[test]
+    fn an_override_without_its_section_names_the_section() {
+        let e = override_value("mass_supervision", "0.3").unwrap_err();
+        assert!(e.contains("`supervision.mass_supervision`"), "{e}");
+        let e = override_value("funds.mass_supervision", "0.3").unwrap_err();
+        assert!(e.contains("`supervision.mass_supervision`"), "{e}");
+        let e = override_value("enabled", "true").unwrap_err();
+        assert!(e.contains("give its section"), "{e}");
     }
 
     #[test]
