@@ -157,15 +157,11 @@ fn a_run_of_other_inputs_needs_force_and_the_same_inputs_replace() {
     ok(&["run", &data_small(), "-q", "--out", s(&out)]);
     // Same question again, and with more replicates: replaced without --force.
     ok(&["run", &data_small(), "-q", "--out", s(&out)]);
-    ok(&[
-        "run",
-        &data_small(),
-        "-q",
-        "--replicates",
-        "4",
-        "--out",
-        s(&out),
-    ]);
+    let said = ok(&["run", &data_small(), "--replicates", "4", "--out", s(&out)]);
+    assert!(
+        said.contains("this replaced the previous results in"),
+        "a run of another replicate count says what it replaced: {said}"
+    );
     assert_eq!(manifest(&out)["replicates"], 4);
     // Other overrides or another seed: refused, then replaced with --force.
     let before = tree(&out);

@@ -85,11 +85,21 @@ pub fn run(file: &Path, common: &Common, per_village: bool) -> Result<()> {
         question: &question,
     };
     output::run::write(staged.path(), out_files, info)?;
+    let replaced = staged.replaces();
     // Said as the user gave it (the directory itself may be behind a link).
     staged.commit()?;
     if !common.quiet {
         let note = output::report::overrides_note(&question);
         report(&s, &note, &summaries, &runs, &out, wall, threads);
+        // A quick check with fewer replicates replaces a full run's results:
+        // say so, so that it is not a surprise later.
+        if let Some(before) = replaced.filter(|&n| n != u64::from(s.scenario.replicates)) {
+            println!(
+                "note: this replaced the previous results in {} ({}); pass --out to keep both",
+                out.display(),
+                count(before, "replicate")
+            );
+        }
         let mut studies: Vec<String> = Vec::new();
         if !spec.variants.is_empty() {
             studies.push(format!(

@@ -215,6 +215,7 @@ fn is_aside(file_name: &str, name: &str, what: &str) -> bool {
 pub struct StagedDir {
     staging: PathBuf,
     target: PathBuf,
+    replaces: Option<u64>,
     created_target: bool,
     committed: bool,
     _target_lock: DirLock,
@@ -262,16 +263,19 @@ impl StagedDir {
         }
         let created_target = !target.exists();
         let target_lock = DirLock::acquire(&target, command)?;
-        let claim = || -> Result<(), OutputError> {
+        let claim = || -> Result<Option<u64>, OutputError> {
             recover_leftovers(&parent, &name, &target)?;
             check_replaceable(&target, inputs, force)
         };
-        if let Err(e) = claim() {
-            if created_target {
-                remove_if_only_lock(&target);
+        let replaces = match claim() {
+            Ok(replaces) => replaces,
+            Err(e) => {
+                if created_target {
+                    remove_if_only_lock(&target);
+                }
+                return Err(e);
             }
-            return Err(e);
-        }
+        };
         let staging = parent.join(aside(&name, "partial", std::process::id()));
         if staging.exists() {
             fs::remove_dir_all(&staging).map_err(io_err(&staging))?;
@@ -280,6 +284,7 @@ impl StagedDir {
         Ok(StagedDir {
             staging,
             target,
+            replaces,
             created_target,
             committed: false,
             _target_lock: target_lock,
@@ -290,6 +295,12 @@ impl StagedDir {
     /// Where files are written until the commit.
     pub fn path(&self) -> &Path {
         &self.staging
+    }
+
+    /// The replicate count of the previous run the commit replaces (0 if
+    /// its manifest does not say), or `None` if the target held no run.
+    pub fn replaces(&self) -> Option<u64> {
+        self.replaces
     }
 
     /// Replace `target` with the staged directory. On Linux the two
@@ -405,10 +416,11 @@ fn recover_leftovers(parent: &Path, name: &str, target: &Path) -> Result<(), Out
 }
 
 /// Refuse to replace `target` unless it is empty or holds a previous run of
-/// the same inputs (or `force`) and nothing else.
-fn check_replaceable(target: &Path, inputs: &str, force: bool) -> Result<(), OutputError> {
+/// the same inputs (or `force`) and nothing else; the replicates of the run
+/// it holds, if any.
+fn check_replaceable(target: &Path, inputs: &str, force: bool) -> Result<Option<u64>, OutputError> {
     let manifest = match holding(target)? {
-        Holding::Nothing => return Ok(()),
+        Holding::Nothing => return Ok(None),
         Holding::Foreign(names) => {
             return Err(refused(
                 target,
@@ -466,7 +478,12 @@ fn check_replaceable(target: &Path, inputs: &str, force: bool) -> Result<(), Out
             ),
         ));
     }
-    Ok(())
+    Ok(Some(
+        manifest
+            .get("replicates")
+            .and_then(|r| r.as_u64())
+            .unwrap_or(0),
+    ))
 }
 
 /// The identity of a run's inputs: a hash of the resolved scenario (which
