@@ -444,3 +444,28 @@ fn parameter_sources_are_listed_in_docs_sources_md() {
     assert!(cited >= 100, "only {cited} citations of the source studies");
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+#[test]
+fn readme_lists_every_shipped_scenario() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("README.md exists");
+    let start = readme
+        .find("### Shipped scenarios")
+        .expect("README has a shipped-scenarios section");
+    let section = &readme[start..];
+    let section = &section[..section[4..].find("\n#").map_or(section.len(), |i| i + 4)];
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios");
+    let mut missing = Vec::new();
+    for sub in ["", "calibration/"] {
+        for entry in std::fs::read_dir(format!("{dir}/{sub}")).unwrap() {
+            let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+            if name.ends_with(".toml") && !section.contains(&format!("| `{sub}{name}` |")) {
+                missing.push(format!("{sub}{name}"));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "README's table of shipped scenarios lacks {missing:?}"
+    );
+}
