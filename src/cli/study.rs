@@ -274,10 +274,13 @@ fn open_study_dir(
     out: &Path,
     common: &Common,
 ) -> Result<(grassroots::output::DirLock, PathBuf, Store)> {
-    // Refuse another study before taking the lock too, so a refusal leaves
-    // the directory as it was, lock file included; the check under the lock
-    // is the one that counts.
-    study::check_same_study(out, plan, Some(common.force))?;
+    // Refuse another study before taking the lock too (under a shared lock,
+    // which writes nothing), so a refusal leaves the directory as it was,
+    // lock file included; the check under the lock is the one that counts.
+    // A directory in use is left to the claim, which names the holder.
+    if let Ok(_reading) = grassroots::output::DirLock::acquire_shared(out) {
+        study::check_same_study(out, plan, Some(common.force))?;
+    }
     let (lock, out) = claim_study_dir(out, &command_text())?;
     if let Some(previous) = study::check_same_study(&out, plan, Some(common.force))? {
         eprintln!(
@@ -473,14 +476,18 @@ fn run_study(
             study::write_plan(&out, &study.plan)?;
             if !common.quiet {
                 let replicates = study.plan.replicates;
+                // In the target's terms: a share of |mean| for a relative one.
+                let shown = |w: f64| match target {
+                    TargetCi::Relative(_) => format!("{:.2}% of |mean|", w * 100.0),
+                    TargetCi::Absolute(_) => format!("{w:.4}"),
+                };
                 match outcome.widest {
                     Some(w) if outcome.reached => println!(
-                        "target reached: every 95 % CI half-width ≤ {target} with {replicates} replicates (widest {w:.4})"
+                        "target reached: every 95 % CI half-width ≤ {target} with {replicates} replicates (widest {})",
+                        shown(w)
                     ),
                     widest => {
-                        let w = widest
-                            .map(|w| format!("{w:.4}"))
-                            .unwrap_or_else(|| "undefined".into());
+                        let w = widest.map(shown).unwrap_or_else(|| "undefined".into());
                         println!(
                             "replicate cap reached: {replicates} replicates, widest 95 % CI half-width {w} > target {target}"
                         );

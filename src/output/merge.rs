@@ -110,9 +110,13 @@ pub fn merge(
     // Lock the output first, then share every other shard's lock, so no
     // shard is still being written while it is merged.
     let created = !out.exists();
-    // Refused before the lock is taken as well, so the directory is left as
-    // it was, lock file included (the check under the lock counts).
-    study::check_same_study(&out, plan, None)?;
+    // Refused before the lock is taken as well (under a shared lock, which
+    // writes nothing), so the directory is left as it was, lock file
+    // included; the check under the lock counts, and a directory in use is
+    // left to the claim, which names the holder.
+    if let Ok(_reading) = DirLock::acquire_shared(&out) {
+        study::check_same_study(&out, plan, None)?;
+    }
     let (lock, out) = claim_study_dir(&out, command)?;
     let same = |d: &Path| d.canonicalize().ok() == out.canonicalize().ok();
     let gathered = (|| -> Result<usize, MergeError> {

@@ -554,7 +554,8 @@ fn bare_word(param: &Param, literal: &str, parse_error: &str) -> Result<Value, S
     let Some(value) = doc.get_ref().get("v") else {
         return Err(format!("`{literal}` is not a TOML value: {parse_error}"));
     };
-    check_value(param, value).map_err(|(_, m)| match m.strip_suffix(", found a string") {
+    let as_string = format!(", found a string {}", display_value(value.get_ref()));
+    check_value(param, value).map_err(|(_, m)| match m.strip_suffix(&as_string) {
         Some(expected) => format!("{expected}, found `{literal}`"),
         None => m,
     })
@@ -597,10 +598,7 @@ fn check_value(param: &Param, value: &Spanned<DeValue<'_>>) -> Check {
             let x = as_number(v).ok_or_else(|| {
                 (
                     at,
-                    format!(
-                        "expected a number in [{min}, {max}], found {}",
-                        type_name(v)
-                    ),
+                    format!("expected a number in [{min}, {max}], found {}", found(v)),
                 )
             })?;
             if !x.is_finite() || x < min || x > max {
@@ -612,10 +610,7 @@ fn check_value(param: &Param, value: &Spanned<DeValue<'_>>) -> Check {
             let i = as_integer(v).ok_or_else(|| {
                 (
                     at,
-                    format!(
-                        "expected an integer in {min} – {max}, found {}",
-                        type_name(v)
-                    ),
+                    format!("expected an integer in {min} – {max}, found {}", found(v)),
                 )
             })?;
             if i < min || i > max {
@@ -624,23 +619,18 @@ fn check_value(param: &Param, value: &Spanned<DeValue<'_>>) -> Check {
             Ok(Value::Integer(i))
         }
         Kind::Count { min, max } => check_count(v, at, min, max),
-        Kind::Switch => v.as_bool().map(Value::Boolean).ok_or_else(|| {
-            (
-                at,
-                format!("expected true or false, found {}", type_name(v)),
-            )
-        }),
+        Kind::Switch => v
+            .as_bool()
+            .map(Value::Boolean)
+            .ok_or_else(|| (at, format!("expected true or false, found {}", found(v)))),
         Kind::Text => v
             .as_str()
             .map(|s| Value::String(s.to_string()))
-            .ok_or_else(|| (at, format!("expected a string, found {}", type_name(v)))),
+            .ok_or_else(|| (at, format!("expected a string, found {}", found(v)))),
         Kind::Name => {
-            let s = v.as_str().ok_or_else(|| {
-                (
-                    at,
-                    format!("expected a quoted name, found {}", type_name(v)),
-                )
-            })?;
+            let s = v
+                .as_str()
+                .ok_or_else(|| (at, format!("expected a quoted name, found {}", found(v))))?;
             let ok = !s.is_empty()
                 && s.len() <= 100
                 && s.chars()
@@ -661,12 +651,9 @@ fn check_value(param: &Param, value: &Spanned<DeValue<'_>>) -> Check {
                 .map(|o| format!("\"{o}\""))
                 .collect::<Vec<_>>()
                 .join(", ");
-            let s = v.as_str().ok_or_else(|| {
-                (
-                    at,
-                    format!("expected one of {listed}, found {}", type_name(v)),
-                )
-            })?;
+            let s = v
+                .as_str()
+                .ok_or_else(|| (at, format!("expected one of {listed}, found {}", found(v))))?;
             if options.contains(&s) {
                 Ok(Value::String(s.to_string()))
             } else {
@@ -676,6 +663,15 @@ fn check_value(param: &Param, value: &Spanned<DeValue<'_>>) -> Check {
                 Err((at, format!("{shown} is not one of {listed}{hint}")))
             }
         }
+    }
+}
+
+/// What was found instead of a valid value: its type and, for a single
+/// value, the value (`a number 2.5`).
+fn found(v: &DeValue<'_>) -> String {
+    match v {
+        DeValue::Array(_) | DeValue::Table(_) | DeValue::Datetime(_) => type_name(v).to_string(),
+        _ => format!("{} {}", type_name(v), display_value(v)),
     }
 }
 
@@ -700,7 +696,7 @@ fn check_count(v: &DeValue<'_>, at: usize, min: i64, max: i64) -> Check {
         return Ok(Value::Integer(i));
     }
     let Some(table) = v.as_table() else {
-        return Err((at, format!("{valid}, found {}", type_name(v))));
+        return Err((at, format!("{valid}, found {}", found(v))));
     };
     if table.len() != 1 {
         return Err((at, format!("{valid}: give exactly one distribution")));
@@ -1021,7 +1017,13 @@ mod tests {
 
     #[test]
     fn wrong_type_and_bad_choice_are_explained() {
-        assert!(err("[incentive]\nenabled = 1\n").contains("expected true or false"));
+        let e = err("[incentive]\nenabled = 1\n");
+        assert!(
+            e.contains("expected true or false, found an integer 1"),
+            "{e}"
+        );
+        let e = err("[scenario]\nreplicates = 2.5\n");
+        assert!(e.contains("found a number 2.5"), "{e}");
         let e = err("[exemplary]\nreach = \"countyy\"\n");
         assert!(e.contains("did you mean \"county\"?"), "{e}");
     }

@@ -474,13 +474,13 @@ fn read_compare(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>, out: &mut Compa
                         ),
                     }
                 }
-                if outcomes.is_empty() {
+                if arr.is_empty() {
                     ctx.error(
                         at,
                         Some("compare.outcomes".into()),
                         "name at least one metric".into(),
                     );
-                } else {
+                } else if !outcomes.is_empty() {
                     out.outcomes = outcomes;
                 }
             }

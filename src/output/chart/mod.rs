@@ -515,6 +515,10 @@ pub fn metric_axis(metric: &str) -> String {
     }
 }
 
+/// The least span of a value axis, as a share of the largest magnitude it
+/// shows (see [`padded`]).
+pub const MIN_RELATIVE_SPAN: f64 = 0.05;
+
 /// A metric's unit from the metric table ("" when it has none).
 pub fn metric_unit(metric: &str) -> String {
     match crate::metrics::metric(metric) {
@@ -524,7 +528,10 @@ pub fn metric_unit(metric: &str) -> String {
 }
 
 /// A y range covering `lo..=hi` with a margin, starting at zero for
-/// non-negative data whose range reaches near zero.
+/// non-negative data whose range reaches near zero. The range spans at
+/// least [`MIN_RELATIVE_SPAN`] of the data's magnitude, so that a series
+/// that hardly moves (formalism at 0.600–0.602) is drawn nearly flat rather
+/// than stretched into what looks like a trend.
 pub fn padded(lo: f64, hi: f64) -> (f64, f64) {
     if !(lo.is_finite() && hi.is_finite()) {
         return (0.0, 1.0);
@@ -533,6 +540,19 @@ pub fn padded(lo: f64, hi: f64) -> (f64, f64) {
         let d = if lo == 0.0 { 1.0 } else { lo.abs() * 0.1 };
         return (lo - d, hi + d);
     }
+    let least = MIN_RELATIVE_SPAN * lo.abs().max(hi.abs());
+    let (lo, hi) = if hi - lo < least {
+        let widen = (least - (hi - lo)) / 2.0;
+        // Non-negative data stay non-negative.
+        let lo_wide = if lo >= 0.0 {
+            (lo - widen).max(0.0)
+        } else {
+            lo - widen
+        };
+        (lo_wide, lo_wide + least.max(hi - lo_wide))
+    } else {
+        (lo, hi)
+    };
     let pad = (hi - lo) * 0.06;
     let lo = if lo >= 0.0 && lo - pad < 0.0 {
         0.0
@@ -690,6 +710,22 @@ mod tests {
         assert_eq!(tick_label(12500.0, 0), "12\u{2009}500");
         assert_eq!(tick_label(-0.25, 2), "\u{2212}0.25");
         assert_eq!(tick_label(-0.0001, 2), "0.00");
+    }
+
+    #[test]
+    fn a_series_that_hardly_moves_gets_a_wide_enough_axis() {
+        // Formalism at 0.600–0.602: the axis spans at least 5 % of 0.6.
+        let (lo, hi) = padded(0.600, 0.602);
+        assert!(hi - lo >= 0.03 - 1e-12, "{lo} {hi}");
+        assert!(lo <= 0.600 && hi >= 0.602, "{lo} {hi}");
+        // A series that moves keeps its own range plus the 6 % margin.
+        let (lo, hi) = padded(0.3, 0.6);
+        assert!((lo - 0.282).abs() < 1e-12 && (hi - 0.618).abs() < 1e-12);
+        // Non-negative data near zero stay non-negative.
+        let (lo, hi) = padded(0.001, 0.00101);
+        assert!(lo >= 0.0 && hi >= 0.00101, "{lo} {hi}");
+        // Differences around zero are not widened.
+        assert_eq!(padded(-0.001, 0.002).0, -0.001 - 0.003 * 0.06);
     }
 
     #[test]
