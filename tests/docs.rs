@@ -454,13 +454,19 @@ fn readme_lists_every_shipped_scenario() {
         .expect("README has a shipped-scenarios section");
     let section = &readme[start..];
     let section = &section[..section[4..].find("\n#").map_or(section.len(), |i| i + 4)];
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios");
+    let root = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios"));
     let mut missing = Vec::new();
-    for sub in ["", "calibration/"] {
-        for entry in std::fs::read_dir(format!("{dir}/{sub}")).unwrap() {
-            let name = entry.unwrap().file_name().to_string_lossy().into_owned();
-            if name.ends_with(".toml") && !section.contains(&format!("| `{sub}{name}` |")) {
-                missing.push(format!("{sub}{name}"));
+    let mut folders = vec![root.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                folders.push(path);
+            } else if path.extension().is_some_and(|e| e == "toml") {
+                let name = path.strip_prefix(root).unwrap().display().to_string();
+                if !section.contains(&format!("| `{name}` |")) {
+                    missing.push(name);
+                }
             }
         }
     }

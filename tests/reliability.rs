@@ -301,6 +301,23 @@ fn a_study_refuses_another_study_in_its_directory_without_force() {
         std::fs::read(out.join(".grassroots.lock")).unwrap(),
         lock_before
     );
+    // A word for a choice and its quoted string are one override: the same
+    // study, which shares the directory.
+    let words = dir.join("w");
+    for spelling in [
+        "selection.successor=election",
+        "selection.successor=\"election\"",
+    ] {
+        ok(&[
+            "compare",
+            &data("compare_small.toml"),
+            "-q",
+            "--set",
+            spelling,
+            "--out",
+            s(&words),
+        ]);
+    }
     let args = sweep(&["--seed", "5", "--force"]);
     ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
     assert_ne!(results(&out), before);

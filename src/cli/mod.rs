@@ -113,7 +113,12 @@ pub fn overrides(common: &Common) -> Result<Vec<(String, String)>> {
     let mut out = Vec::new();
     for s in &common.set {
         match s.split_once('=') {
-            Some((k, v)) => out.push((k.trim().to_string(), v.trim().to_string())),
+            // A word for a choice is kept as its quoted string, so both
+            // spellings make one override (plans, directory names).
+            Some((k, v)) => out.push((
+                k.trim().to_string(),
+                grassroots::scenario::override_literal(k.trim(), v.trim()),
+            )),
             None => {
                 return Err(InputError(format!(
                     "--set {s}: expected KEY=VALUE, e.g. --set incentive.formal_weight=0.2"
@@ -222,35 +227,60 @@ fn read_base(base: &str, including: &str) -> std::result::Result<(String, String
     read_scenario_file(&path)
         .map(|text| (shown.clone(), text))
         .map_err(|e| {
-            format!(
-                "cannot read base scenario {shown}: {e} (a base is read relative to the folder of the file naming it{})",
-                base_hint(base, dir, &path)
-            )
+            // A missing file is most often a path written from the wrong folder.
+            let hint = if path.exists() {
+                String::new()
+            } else {
+                format!(
+                    " (a base is read relative to the folder of the file naming it{})",
+                    base_hint(base, dir)
+                )
+            };
+            format!("cannot read base scenario {shown}: {e}{hint}")
         })
 }
 
 /// `; did you mean base = "…"?` when the base named exists from the working
 /// directory, as given or under `scenarios/` (a shipped scenario named from
-/// a file elsewhere), written as the including file would need it.
-fn base_hint(base: &str, dir: &Path, tried: &Path) -> String {
+/// a file elsewhere), written relative to the including file's folder `dir`.
+fn base_hint(base: &str, dir: &Path) -> String {
+    let from = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let Ok(from) = std::fs::canonicalize(from) else {
+        return String::new();
+    };
     [
         Path::new(base).to_path_buf(),
         Path::new("scenarios").join(base),
     ]
     .into_iter()
-    .filter(|p| p.is_file() && p != tried)
+    .filter(|p| p.is_file())
     .find_map(|p| {
-        let named = if dir.as_os_str().is_empty() {
-            p
-        } else {
-            std::fs::canonicalize(&p).ok()?
-        };
+        let target = std::fs::canonicalize(&p).ok()?;
+        let named = relative_path(&from, &target);
         Some(format!(
             "; did you mean base = {:?}?",
             named.display().to_string()
         ))
     })
     .unwrap_or_default()
+}
+
+/// `target` written relative to the directory `from` (both absolute).
+fn relative_path(from: &Path, target: &Path) -> PathBuf {
+    let (from, to): (Vec<_>, Vec<_>) = (from.components().collect(), target.components().collect());
+    let shared = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    let mut out = PathBuf::new();
+    for _ in shared..from.len() {
+        out.push("..");
+    }
+    for c in &to[shared..] {
+        out.push(c);
+    }
+    out
 }
 
 /// `grassroots validate FILE`.

@@ -95,7 +95,7 @@ pub fn run(file: &Path, common: &Common, per_village: bool) -> Result<()> {
         // say so, so that it is not a surprise later.
         if let Some(before) = replaced.filter(|&n| n != u64::from(s.scenario.replicates)) {
             println!(
-                "note: this replaced the previous results in {} ({}); pass --out to keep both",
+                "note: this replaced the previous results in {} ({}); give each run its own --out to keep both",
                 out.display(),
                 count(before, "replicate")
             );

@@ -297,8 +297,8 @@ impl StagedDir {
         &self.staging
     }
 
-    /// The replicate count of the previous run the commit replaces (0 if
-    /// its manifest does not say), or `None` if the target held no run.
+    /// The replicate count of the previous run the commit replaces, or
+    /// `None` if the target held no run (or its manifest does not say).
     pub fn replaces(&self) -> Option<u64> {
         self.replaces
     }
@@ -416,8 +416,8 @@ fn recover_leftovers(parent: &Path, name: &str, target: &Path) -> Result<(), Out
 }
 
 /// Refuse to replace `target` unless it is empty or holds a previous run of
-/// the same inputs (or `force`) and nothing else; the replicates of the run
-/// it holds, if any.
+/// the same inputs (or `force`) and nothing else; the replicate count of the
+/// run it holds, if it holds one whose manifest records it.
 fn check_replaceable(target: &Path, inputs: &str, force: bool) -> Result<Option<u64>, OutputError> {
     let manifest = match holding(target)? {
         Holding::Nothing => return Ok(None),
@@ -478,12 +478,7 @@ fn check_replaceable(target: &Path, inputs: &str, force: bool) -> Result<Option<
             ),
         ));
     }
-    Ok(Some(
-        manifest
-            .get("replicates")
-            .and_then(|r| r.as_u64())
-            .unwrap_or(0),
-    ))
+    Ok(manifest.get("replicates").and_then(|r| r.as_u64()))
 }
 
 /// The identity of a run's inputs: a hash of the resolved scenario (which

@@ -140,7 +140,8 @@ pub(crate) fn parse(
     for (key, literal) in overrides {
         if key == "scenario.base" {
             ctx.errors.push(override_error(key, format!(
-                "the file a scenario builds on cannot be set with --set; write `base = {literal}` under [scenario] in a scenario file (relative to that file)"
+                "the file a scenario builds on cannot be set with --set; write `base = {}` under [scenario] in a scenario file (relative to that file)",
+                if literal.starts_with('"') { literal.clone() } else { Value::String(literal.clone()).to_string() }
             )));
             continue;
         }
@@ -498,17 +499,22 @@ pub(crate) fn override_value(key: &str, literal: &str) -> Result<Value, String> 
             .filter(|p| p.name() == name)
             .map(|p| format!("`{}`", p.key))
             .collect();
+        // `world.enabled`: say that [world] has none before naming others.
+        let given = key
+            .rsplit_once('.')
+            .map(|(section, _)| format!("[{section}] has no `{name}`; "))
+            .unwrap_or_default();
         match same_name.len() {
             0 => {}
             1..=3 => {
                 return Err(format!(
-                    "unknown key; did you mean {}?",
+                    "unknown key; {given}did you mean {}?",
                     same_name.join(" or ")
                 ));
             }
             n => {
                 return Err(format!(
-                    "unknown key; {n} sections have a key `{name}`, so give its section, e.g. {} (`grassroots params` lists them)",
+                    "unknown key; {given}{n} sections have a key `{name}`: give one of them, e.g. {} (`grassroots params` lists them)",
                     same_name[0]
                 ));
             }
@@ -542,17 +548,54 @@ pub(crate) fn override_value(key: &str, literal: &str) -> Result<Value, String> 
     check_value(param, value).map_err(|(_, m)| m)
 }
 
-/// An override that is not a TOML literal, read as the string it spells:
-/// valid for a key that takes a string or a choice; otherwise the message
-/// says what the key takes (`parse_error` only if the string cannot be
-/// written as TOML either).
+/// Whether an override is a plain word that the shell left unquoted
+/// (`election`, `30%`, `my run`): no line break, quote, bracket, brace, `=`
+/// or `#`, which would make it TOML gone wrong rather than a word.
+fn plain_word(literal: &str) -> bool {
+    !literal.is_empty()
+        && !literal
+            .chars()
+            .any(|c| c.is_control() || "\"'[]{}=#".contains(c))
+}
+
+/// The TOML literal an override stands for: a plain word that is not itself
+/// a TOML value, for a key that takes a string or a choice, is the quoted
+/// string it spells (`election` → `"election"`); anything else as given.
+/// Both spellings are then one override, in plans and directory names alike.
+pub fn override_literal(key: &str, literal: &str) -> String {
+    let takes_text = schema::find(key)
+        .is_some_and(|p| matches!(p.kind, Kind::Text | Kind::Name | Kind::Choice(_)));
+    if takes_text && plain_word(literal) && DeTable::parse(&format!("v = {literal}")).is_err() {
+        Value::String(literal.to_string()).to_string()
+    } else {
+        literal.to_string()
+    }
+}
+
+/// An override that is not a TOML literal: a plain word is read as the
+/// string it spells, valid for a key that takes a string or a choice, and
+/// for any other key the message says what it takes; anything else keeps
+/// the TOML error.
 fn bare_word(param: &Param, literal: &str, parse_error: &str) -> Result<Value, String> {
+    if literal.is_empty() {
+        return Err("no value after `=`".into());
+    }
+    if literal.contains(['\n', '\r']) {
+        return Err(format!(
+            "`{}` spans more than one line; give one value per --set",
+            literal.escape_debug()
+        ));
+    }
+    let not_toml = || format!("`{literal}` is not a TOML value: {parse_error}");
+    if !plain_word(literal) {
+        return Err(not_toml());
+    }
     let quoted = format!("v = {}", Value::String(literal.to_string()));
     let Ok(doc) = DeTable::parse(&quoted) else {
-        return Err(format!("`{literal}` is not a TOML value: {parse_error}"));
+        return Err(not_toml());
     };
     let Some(value) = doc.get_ref().get("v") else {
-        return Err(format!("`{literal}` is not a TOML value: {parse_error}"));
+        return Err(not_toml());
     };
     let as_string = format!(", found a string {}", display_value(value.get_ref()));
     check_value(param, value).map_err(|(_, m)| match m.strip_suffix(&as_string) {
@@ -1083,6 +1126,14 @@ mod tests {
             assert!(e.contains("one value per --set"), "{e}");
         }
         assert!(override_value("effort.noise", "0.1 # comment").is_ok());
+        // A free-text key takes no line break either, bare or quoted.
+        for literal in [
+            "x\n[incentive]\nenabled = false",
+            "\"x\"\n[incentive]\nenabled = false",
+        ] {
+            let e = override_value("scenario.description", literal).unwrap_err();
+            assert!(e.contains("one value per --set"), "{e}");
+        }
     }
 
     #[test]
@@ -1101,6 +1152,40 @@ mod tests {
         assert_eq!(e, "expected a number in [0, 1], found `30%`");
         let e = override_value("funds.enabled", "yes").unwrap_err();
         assert_eq!(e, "expected true or false, found `yes`");
+        // Only a plain word: TOML gone wrong keeps its TOML error.
+        let e = override_value("scenario.description", "\"unterminated").unwrap_err();
+        assert!(e.contains("is not a TOML value"), "{e}");
+        let e = override_value("world.households_per_village", "{poisson=3").unwrap_err();
+        assert!(e.contains("is not a TOML value"), "{e}");
+        let e = override_value("supervision.mass_supervision", "").unwrap_err();
+        assert_eq!(e, "no value after `=`");
+    }
+
+    #[test]
+    fn a_word_for_a_choice_is_written_as_its_quoted_string() {
+        assert_eq!(
+            override_literal("selection.successor", "election"),
+            "\"election\""
+        );
+        assert_eq!(
+            override_literal("selection.successor", "\"election\""),
+            "\"election\""
+        );
+        assert_eq!(
+            override_literal("scenario.description", "my run"),
+            "\"my run\""
+        );
+        // Keys that take no string, and TOML values, are left as given.
+        assert_eq!(
+            override_literal("supervision.mass_supervision", "high"),
+            "high"
+        );
+        assert_eq!(
+            override_literal("supervision.mass_supervision", "0.30"),
+            "0.30"
+        );
+        assert_eq!(override_literal("scenario.description", "x\ny"), "x\ny");
+        assert_eq!(override_literal("scenario.description", "true"), "true");
     }
 
     #[test]
@@ -1110,7 +1195,12 @@ mod tests {
         let e = override_value("funds.mass_supervision", "0.3").unwrap_err();
         assert!(e.contains("`supervision.mass_supervision`"), "{e}");
         let e = override_value("enabled", "true").unwrap_err();
-        assert!(e.contains("give its section"), "{e}");
+        assert!(e.contains("sections have a key `enabled`: give one"), "{e}");
+        let e = override_value("world.enabled", "true").unwrap_err();
+        assert!(
+            e.contains("[world] has no `enabled`; ") && e.contains("sections have a key"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -236,7 +236,8 @@ impl std::fmt::Display for TargetCi {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             TargetCi::Absolute(x) => write!(f, "{x}"),
-            TargetCi::Relative(x) => write!(f, "{}% of |mean|", x * 100.0),
+            // Rounded to a millionth of a per cent: `7%`, not `7.000000000000001%`.
+            TargetCi::Relative(x) => write!(f, "{}% of |mean|", (x * 1e8).round() / 1e6),
         }
     }
 }
@@ -949,5 +950,19 @@ pub fn target_ci<S: RunStore>(
         }
         study.plan.replicates = (study.plan.replicates * 2).min(cap);
         fill_runs(&mut study.plan);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_relative_target_reads_as_written() {
+        let t: TargetCi = "7%".parse().unwrap();
+        assert_eq!(t.to_string(), "7% of |mean|");
+        let t: TargetCi = "2.5%".parse().unwrap();
+        assert_eq!(t.to_string(), "2.5% of |mean|");
+        assert_eq!(TargetCi::Absolute(0.01).to_string(), "0.01");
     }
 }

@@ -536,20 +536,18 @@ pub fn padded(lo: f64, hi: f64) -> (f64, f64) {
     if !(lo.is_finite() && hi.is_finite()) {
         return (0.0, 1.0);
     }
-    if hi <= lo {
-        let d = if lo == 0.0 { 1.0 } else { lo.abs() * 0.1 };
-        return (lo - d, hi + d);
+    if hi < lo {
+        return padded(hi, lo);
     }
+    if hi == lo && lo == 0.0 {
+        return (-1.0, 1.0);
+    }
+    // Widened about the middle; for positive data widening needs
+    // lo > 0.95·hi, so it never crosses zero.
     let least = MIN_RELATIVE_SPAN * lo.abs().max(hi.abs());
     let (lo, hi) = if hi - lo < least {
         let widen = (least - (hi - lo)) / 2.0;
-        // Non-negative data stay non-negative.
-        let lo_wide = if lo >= 0.0 {
-            (lo - widen).max(0.0)
-        } else {
-            lo - widen
-        };
-        (lo_wide, lo_wide + least.max(hi - lo_wide))
+        (lo - widen, hi + widen)
     } else {
         (lo, hi)
     };
@@ -721,11 +719,13 @@ mod tests {
         // A series that moves keeps its own range plus the 6 % margin.
         let (lo, hi) = padded(0.3, 0.6);
         assert!((lo - 0.282).abs() < 1e-12 && (hi - 0.618).abs() < 1e-12);
-        // Non-negative data near zero stay non-negative.
-        let (lo, hi) = padded(0.001, 0.00101);
-        assert!(lo >= 0.0 && hi >= 0.00101, "{lo} {hi}");
-        // Differences around zero are not widened.
-        assert_eq!(padded(-0.001, 0.002).0, -0.001 - 0.003 * 0.06);
+        // A flat series gets the same least span, centred on it.
+        let (lo, hi) = padded(0.6, 0.6);
+        assert!(hi - lo >= 0.03 - 1e-12 && hi - lo < 0.04, "{lo} {hi}");
+        assert!(((lo + hi) / 2.0 - 0.6).abs() < 1e-12, "{lo} {hi}");
+        // Negative values are widened by their magnitude too.
+        let (lo, hi) = padded(-0.602, -0.600);
+        assert!(hi - lo >= 0.03 - 1e-12 && lo <= -0.602 && hi >= -0.600);
     }
 
     #[test]
