@@ -133,24 +133,14 @@ const MAX_REPEAT: u32 = 100;
 
 /// `--set` and `--replicates` as overrides.
 fn overrides(set: &[String], replicates: Option<u32>) -> Result<Vec<(String, String)>> {
-    let mut out = Vec::new();
-    for s in set {
-        match s.split_once('=') {
-            Some((k, v)) => out.push((k.trim().to_string(), v.trim().to_string())),
-            None => {
-                return Err(InputError(format!(
-                    "--set {s}: expected KEY=VALUE, e.g. --set world.villages=1000"
-                ))
-                .into());
-            }
-        }
-    }
+    let mut out = super::settings(set, "world.villages=1000")?;
     if let Some(r) = replicates {
         if r == 0 {
             return Err(InputError("--replicates must be at least 1".into()).into());
         }
         out.push(("scenario.replicates".into(), r.to_string()));
     }
+    super::given_once(&out)?;
     Ok(out)
 }
 

@@ -110,8 +110,22 @@ impl std::error::Error for InputError {}
 
 /// `KEY=VALUE` settings and the `--seed`/`--replicates` shortcuts as overrides.
 pub fn overrides(common: &Common) -> Result<Vec<(String, String)>> {
+    let mut out = settings(&common.set, "incentive.formal_weight=0.2")?;
+    if let Some(seed) = common.seed {
+        out.push(("scenario.seed".into(), seed.to_string()));
+    }
+    if let Some(r) = common.replicates {
+        out.push(("scenario.replicates".into(), r.to_string()));
+    }
+    given_once(&out)?;
+    Ok(out)
+}
+
+/// `--set KEY=VALUE` settings as (key, TOML literal) pairs; `example` shows
+/// the form in the message for one without `=`.
+pub fn settings(set: &[String], example: &str) -> Result<Vec<(String, String)>> {
     let mut out = Vec::new();
-    for s in &common.set {
+    for s in set {
         match s.split_once('=') {
             // A word for a choice is kept as its quoted string, so both
             // spellings make one override (plans, directory names).
@@ -121,28 +135,26 @@ pub fn overrides(common: &Common) -> Result<Vec<(String, String)>> {
             )),
             None => {
                 return Err(InputError(format!(
-                    "--set {s}: expected KEY=VALUE, e.g. --set incentive.formal_weight=0.2"
+                    "--set {s}: expected KEY=VALUE, e.g. --set {example}"
                 ))
                 .into());
             }
         }
     }
-    if let Some(seed) = common.seed {
-        out.push(("scenario.seed".into(), seed.to_string()));
-    }
-    if let Some(r) = common.replicates {
-        out.push(("scenario.replicates".into(), r.to_string()));
-    }
-    // A key given twice would leave the reader guessing which value won.
-    for (i, (k, v)) in out.iter().enumerate() {
-        if let Some((_, first)) = out[..i].iter().find(|(key, _)| key == k) {
+    Ok(out)
+}
+
+/// Refuse a key given twice: the reader would be left guessing which value won.
+pub fn given_once(overrides: &[(String, String)]) -> Result<()> {
+    for (i, (k, v)) in overrides.iter().enumerate() {
+        if let Some((_, first)) = overrides[..i].iter().find(|(key, _)| key == k) {
             return Err(InputError(format!(
                 "{k} is given twice on the command line ({first} and {v}); give it once (--seed sets scenario.seed, --replicates scenario.replicates)"
             ))
             .into());
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 /// The largest scenario file read (a base file too): 16 MiB, far more than
@@ -228,7 +240,9 @@ fn read_base(base: &str, including: &str) -> std::result::Result<(String, String
         .map(|text| (shown.clone(), text))
         .map_err(|e| {
             // A missing file is most often a path written from the wrong folder.
-            let hint = if path.exists() {
+            let missing =
+                std::fs::metadata(&path).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound);
+            let hint = if !missing {
                 String::new()
             } else {
                 format!(
@@ -269,10 +283,14 @@ fn base_hint(base: &str, dir: &Path) -> String {
     .unwrap_or_default()
 }
 
-/// `target` written relative to the directory `from` (both absolute).
+/// `target` written relative to the directory `from` (both absolute), or
+/// `target` itself when the two share nothing below the root.
 fn relative_path(from: &Path, target: &Path) -> PathBuf {
     let (from, to): (Vec<_>, Vec<_>) = (from.components().collect(), target.components().collect());
     let shared = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    if shared <= 1 {
+        return target.to_path_buf();
+    }
     let mut out = PathBuf::new();
     for _ in shared..from.len() {
         out.push("..");
@@ -744,5 +762,29 @@ impl Drop for Meter {
         if let Mode::Bar(bar) = &self.shared.mode {
             bar.finish_and_clear();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::relative_path;
+    use std::path::Path;
+
+    #[test]
+    fn a_base_is_suggested_relative_to_the_naming_folder() {
+        let rel = |from: &str, to: &str| relative_path(Path::new(from), Path::new(to));
+        assert_eq!(
+            rel("/work/p", "/work/p/scenarios/b.toml"),
+            Path::new("scenarios/b.toml")
+        );
+        assert_eq!(
+            rel("/work/p/mine", "/work/p/scenarios/b.toml"),
+            Path::new("../scenarios/b.toml")
+        );
+        // Sharing only the root: absolute, not a climb to the root.
+        assert_eq!(
+            rel("/tmp/x", "/work/p/scenarios/b.toml"),
+            Path::new("/work/p/scenarios/b.toml")
+        );
     }
 }

@@ -481,7 +481,10 @@ fn run_study(
                 let replicates = study.plan.replicates;
                 // In the target's terms: a share of |mean| for a relative one.
                 let shown = |w: f64| match target {
-                    TargetCi::Relative(_) => format!("{:.2}% of |mean|", w * 100.0),
+                    // Four decimals of a per cent: a miss never reads as the target.
+                    TargetCi::Relative(_) => {
+                        format!("{}% of |mean|", (w * 1e6).round() / 1e4)
+                    }
                     TargetCi::Absolute(_) => format!("{w:.4}"),
                 };
                 match outcome.widest {

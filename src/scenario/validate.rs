@@ -502,7 +502,13 @@ pub(crate) fn override_value(key: &str, literal: &str) -> Result<Value, String> 
         // `world.enabled`: say that [world] has none before naming others.
         let given = key
             .rsplit_once('.')
-            .map(|(section, _)| format!("[{section}] has no `{name}`; "))
+            .map(|(section, _)| {
+                if SECTIONS.iter().any(|(known, _)| *known == section) {
+                    format!("[{section}] has no `{name}`; ")
+                } else {
+                    format!("there is no section [{section}]; ")
+                }
+            })
             .unwrap_or_default();
         match same_name.len() {
             0 => {}
@@ -558,17 +564,27 @@ fn plain_word(literal: &str) -> bool {
             .any(|c| c.is_control() || "\"'[]{}=#".contains(c))
 }
 
-/// The TOML literal an override stands for: a plain word that is not itself
-/// a TOML value, for a key that takes a string or a choice, is the quoted
-/// string it spells (`election` → `"election"`); anything else as given.
-/// Both spellings are then one override, in plans and directory names alike.
+/// The TOML literal an override stands for: for a key that takes a string
+/// or a choice, a plain word that is not itself a TOML value is the quoted
+/// string it spells (`election` → `"election"`), and a TOML string is
+/// written one way (`'election'` → `"election"`); anything else as given.
+/// Every spelling is then one override, in plans and directory names alike.
 pub fn override_literal(key: &str, literal: &str) -> String {
     let takes_text = schema::find(key)
         .is_some_and(|p| matches!(p.kind, Kind::Text | Kind::Name | Kind::Choice(_)));
-    if takes_text && plain_word(literal) && DeTable::parse(&format!("v = {literal}")).is_err() {
-        Value::String(literal.to_string()).to_string()
-    } else {
-        literal.to_string()
+    if !takes_text {
+        return literal.to_string();
+    }
+    match DeTable::parse(&format!("v = {literal}")) {
+        // `'election'` and `"election"` alike: one way of writing it.
+        Ok(doc) => match doc.get_ref().get("v").map(|v| v.get_ref()) {
+            Some(DeValue::String(text)) if doc.get_ref().len() == 1 => {
+                Value::String(text.to_string()).to_string()
+            }
+            _ => literal.to_string(),
+        },
+        Err(_) if plain_word(literal) => Value::String(literal.to_string()).to_string(),
+        Err(_) => literal.to_string(),
     }
 }
 
@@ -577,8 +593,13 @@ pub fn override_literal(key: &str, literal: &str) -> String {
 /// for any other key the message says what it takes; anything else keeps
 /// the TOML error.
 fn bare_word(param: &Param, literal: &str, parse_error: &str) -> Result<Value, String> {
+    let takes_text = matches!(param.kind, Kind::Text | Kind::Name | Kind::Choice(_));
     if literal.is_empty() {
-        return Err("no value after `=`".into());
+        return Err(if takes_text {
+            "no value after `=` (an empty string is `\"\"`)".into()
+        } else {
+            "no value after `=`".into()
+        });
     }
     if literal.contains(['\n', '\r']) {
         return Err(format!(
@@ -586,7 +607,18 @@ fn bare_word(param: &Param, literal: &str, parse_error: &str) -> Result<Value, S
             literal.escape_debug()
         ));
     }
-    let not_toml = || format!("`{literal}` is not a TOML value: {parse_error}");
+    let not_toml = || {
+        let hint = if takes_text {
+            format!(
+                "; write it as a TOML string, {}={}, and quote the whole --set argument for your shell",
+                param.key,
+                Value::String(literal.to_string())
+            )
+        } else {
+            String::new()
+        };
+        format!("`{literal}` is not a TOML value: {parse_error}{hint}")
+    };
     if !plain_word(literal) {
         return Err(not_toml());
     }
@@ -1186,6 +1218,22 @@ mod tests {
         );
         assert_eq!(override_literal("scenario.description", "x\ny"), "x\ny");
         assert_eq!(override_literal("scenario.description", "true"), "true");
+        // A TOML literal string is written the one way too.
+        assert_eq!(
+            override_literal("selection.successor", "'election'"),
+            "\"election\""
+        );
+    }
+
+    #[test]
+    fn free_text_that_is_not_a_word_says_how_to_quote_it() {
+        let e = override_value("scenario.description", "Mary's run").unwrap_err();
+        assert!(e.contains("scenario.description=\"Mary's run\""), "{e}");
+        let e = override_value("scenario.description", "").unwrap_err();
+        assert!(e.contains("an empty string is `\"\"`"), "{e}");
+        let e = override_value("wrld.villages", "5").unwrap_err();
+        assert!(e.contains("there is no section [wrld]"), "{e}");
+        assert!(e.contains("`world.villages`"), "{e}");
     }
 
     #[test]
