@@ -492,44 +492,7 @@ fn literal_value(literal: &str) -> Option<Value> {
 /// Validate a `key = literal` override given outside the file.
 pub(crate) fn override_value(key: &str, literal: &str) -> Result<Value, String> {
     let Some(param) = schema::find(key) else {
-        // The right name in the wrong (or no) section: name the section.
-        let name = key.rsplit('.').next().unwrap_or(key);
-        let same_name: Vec<String> = PARAMS
-            .iter()
-            .filter(|p| p.name() == name)
-            .map(|p| format!("`{}`", p.key))
-            .collect();
-        // `world.enabled`: say that [world] has none before naming others.
-        let given = key
-            .rsplit_once('.')
-            .map(|(section, _)| {
-                if SECTIONS.iter().any(|(known, _)| *known == section) {
-                    format!("[{section}] has no `{name}`; ")
-                } else {
-                    format!("there is no section [{section}]; ")
-                }
-            })
-            .unwrap_or_default();
-        match same_name.len() {
-            0 => {}
-            1..=3 => {
-                return Err(format!(
-                    "unknown key; {given}did you mean {}?",
-                    same_name.join(" or ")
-                ));
-            }
-            n => {
-                return Err(format!(
-                    "unknown key; {given}{n} sections have a key `{name}`: give one of them, e.g. {} (`grassroots params` lists them)",
-                    same_name[0]
-                ));
-            }
-        }
-        let all = PARAMS.iter().map(|p| p.key);
-        return Err(match suggest(key, all) {
-            Some(s) => format!("unknown key; did you mean `{s}`?"),
-            None => "unknown key; `grassroots params` lists the valid keys".to_string(),
-        });
+        return Err(unknown_override(key));
     };
     let text = format!("v = {literal}");
     let doc = match DeTable::parse(&text) {
@@ -554,6 +517,55 @@ pub(crate) fn override_value(key: &str, literal: &str) -> Result<Value, String> 
     check_value(param, value).map_err(|(_, m)| m)
 }
 
+/// Why an override's key is unknown, and the key meant if it can tell:
+/// the right name in the wrong (or no, or an unknown) section, or a near
+/// spelling.
+fn unknown_override(key: &str) -> String {
+    // The right name in the wrong (or no) section: name the section.
+    let name = key.rsplit('.').next().unwrap_or(key);
+    let same_name: Vec<String> = PARAMS
+        .iter()
+        .filter(|p| p.name() == name)
+        .map(|p| format!("`{}`", p.key))
+        .collect();
+    // `world.enabled`: say that [world] has none before naming others.
+    let given = key
+        .rsplit_once('.')
+        .map(|(section, _)| {
+            if SECTIONS.iter().any(|(known, _)| *known == section) {
+                format!("[{section}] has no `{name}`; ")
+            } else {
+                format!("there is no section [{section}]; ")
+            }
+        })
+        .unwrap_or_default();
+    match same_name.len() {
+        0 => {}
+        1..=3 => {
+            return format!(
+                "unknown key; {given}did you mean {}?",
+                same_name.join(" or ")
+            );
+        }
+        n => {
+            return format!(
+                "unknown key; {given}{n} sections have a key `{name}`: give one of them, e.g. {} (`grassroots params` lists them)",
+                same_name[0]
+            );
+        }
+    }
+    let all = PARAMS.iter().map(|p| p.key);
+    match suggest(key, all) {
+        Some(s) => format!("unknown key; did you mean `{s}`?"),
+        None => "unknown key; `grassroots params` lists the valid keys".to_string(),
+    }
+}
+
+/// Whether a key of this kind takes a string (free text, a name or a choice).
+fn takes_text(kind: &Kind) -> bool {
+    matches!(kind, Kind::Text | Kind::Name | Kind::Choice(_))
+}
+
 /// Whether an override is a plain word that the shell left unquoted
 /// (`election`, `30%`, `my run`): no line break, quote, bracket, brace, `=`
 /// or `#`, which would make it TOML gone wrong rather than a word.
@@ -570,9 +582,7 @@ fn plain_word(literal: &str) -> bool {
 /// written one way (`'election'` → `"election"`); anything else as given.
 /// Every spelling is then one override, in plans and directory names alike.
 pub fn override_literal(key: &str, literal: &str) -> String {
-    let takes_text = schema::find(key)
-        .is_some_and(|p| matches!(p.kind, Kind::Text | Kind::Name | Kind::Choice(_)));
-    if !takes_text {
+    if !schema::find(key).is_some_and(|p| takes_text(&p.kind)) {
         return literal.to_string();
     }
     match DeTable::parse(&format!("v = {literal}")) {
@@ -593,7 +603,7 @@ pub fn override_literal(key: &str, literal: &str) -> String {
 /// for any other key the message says what it takes; anything else keeps
 /// the TOML error.
 fn bare_word(param: &Param, literal: &str, parse_error: &str) -> Result<Value, String> {
-    let takes_text = matches!(param.kind, Kind::Text | Kind::Name | Kind::Choice(_));
+    let takes_text = takes_text(&param.kind);
     if literal.is_empty() {
         return Err(if takes_text {
             "no value after `=` (an empty string is `\"\"`)".into()
