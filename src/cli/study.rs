@@ -274,16 +274,7 @@ fn open_study_dir(
     out: &Path,
     common: &Common,
 ) -> Result<(grassroots::output::DirLock, PathBuf, Store)> {
-    // Refuse another study before taking the lock too (`plan.json` is
-    // replaced atomically, so it reads whole without one), so a refusal
-    // leaves the directory as it was, lock file included; the check under
-    // the lock is the one that counts. A directory in use is left to the
-    // claim, whose refusal names the holder.
-    if let Err(refusal) = study::check_same_study(out, plan, Some(common.force))
-        && grassroots::output::DirLock::acquire_shared(out).is_ok()
-    {
-        return Err(refusal.into());
-    }
+    study::refuse_another_study_early(out, plan, Some(common.force))?;
     let (lock, out) = claim_study_dir(out, &command_text())?;
     if let Some(previous) = study::check_same_study(&out, plan, Some(common.force))? {
         eprintln!(

@@ -110,15 +110,7 @@ pub fn merge(
     // Lock the output first, then share every other shard's lock, so no
     // shard is still being written while it is merged.
     let created = !out.exists();
-    // Refused before the lock is taken as well (`plan.json` is replaced
-    // atomically, so it reads whole without one), so the directory is left
-    // as it was, lock file included; the check under the lock counts, and a
-    // directory in use is left to the claim, whose refusal names the holder.
-    if let Err(refusal) = study::check_same_study(&out, plan, None)
-        && DirLock::acquire_shared(&out).is_ok()
-    {
-        return Err(refusal.into());
-    }
+    study::refuse_another_study_early(&out, plan, None)?;
     let (lock, out) = claim_study_dir(&out, command)?;
     let same = |d: &Path| d.canonicalize().ok() == out.canonicalize().ok();
     let gathered = (|| -> Result<usize, MergeError> {

@@ -66,6 +66,22 @@ pub fn check_same_study(
     Ok((previous.model != plan.model).then_some(previous.model))
 }
 
+/// [`check_same_study`] before `dir`'s lock is taken, so that a refusal
+/// leaves the directory as it was, lock file included (`plan.json` is
+/// replaced atomically, so it reads whole without the lock). The check under
+/// the lock is the one that counts; a directory in use is left to the claim,
+/// whose refusal names the holder.
+pub fn refuse_another_study_early(
+    dir: &Path,
+    plan: &Plan,
+    force: Option<bool>,
+) -> Result<(), OutputError> {
+    match check_same_study(dir, plan, force) {
+        Err(refusal) if super::DirLock::acquire_shared(dir).is_ok() => Err(refusal),
+        _ => Ok(()),
+    }
+}
+
 /// What an assembly wrote, and the results it wrote them from.
 #[derive(Debug, Clone)]
 pub struct Assembled {
