@@ -98,6 +98,14 @@ fn a_run_of_one_replicate_prints_plain_lines_that_advance_within_it() {
     );
     // The share done never goes back.
     assert!(lines.windows(2).all(|w| w[0].2 <= w[1].2), "{err}");
+    // One replicate has values, not means with intervals.
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        report.contains("Values: one replicate's values (no 95 % CI")
+            && text(&o.stdout).starts_with("one_big")
+            && text(&o.stdout).contains("one replicate's values (no 95 % CI"),
+        "{report}"
+    );
 }
 
 #[test]

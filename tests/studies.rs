@@ -483,6 +483,129 @@ fn uncertainty_reports_robustness_across_environments() {
         one_measure_encoding(&out),
         ["comparison.csv", "robustness.csv", "runs.csv"]
     );
+    environments_are_the_unit(&out);
+    // --target-ci cannot narrow intervals across environments.
+    let refused = run(&[
+        "compare",
+        &data("robust_small.toml"),
+        "--target-ci",
+        "5%",
+        "--out",
+        dir.join("t").to_str().unwrap(),
+    ]);
+    assert_eq!(refused.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        err.contains("4 environments") && err.contains("[uncertainty] samples"),
+        "{err}"
+    );
+    assert!(!dir.join("t").exists());
+}
+
+/// With `[uncertainty]` a comparison's statistics are over environments:
+/// recomputed from `runs.csv`, each environment's mean over its replicates
+/// is one observation of a level, and each environment's mean difference
+/// one observation of a difference (t on n − 1 = 3 degrees of freedom).
+fn environments_are_the_unit(out: &Path) {
+    let runs = csv_rows(&out.join("runs.csv"));
+    let env_mean = |variant: &str, env: &str| {
+        let xs: Vec<f64> = runs
+            .iter()
+            .filter(|r| {
+                r["variant"] == variant
+                    && r["environment"] == env
+                    && r["outcome"] == "satisfaction_mean"
+                    && r["measure"] == "window"
+            })
+            .map(|r| num(r, "value"))
+            .collect();
+        assert_eq!(xs.len(), 2, "two replicates per environment");
+        xs.iter().sum::<f64>() / 2.0
+    };
+    let envs = ["0", "1", "2", "3"];
+    let t3 = 3.182_446_305_284_263; // t(0.975, 3)
+    let mean_sd = |xs: &[f64]| {
+        let m = xs.iter().sum::<f64>() / xs.len() as f64;
+        let v = xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (xs.len() - 1) as f64;
+        (m, v.sqrt())
+    };
+    let rows = csv_rows(&out.join("comparison.csv"));
+    let base: Vec<f64> = envs.iter().map(|e| env_mean("baseline", e)).collect();
+    let (m, sd) = mean_sd(&base);
+    let b = row(&rows, "baseline", "satisfaction_mean", "window");
+    assert_eq!(num(b, "n"), 4.0, "four environments, not eight runs");
+    assert!((num(b, "mean") - m).abs() < 1e-12);
+    assert!((num(b, "sd") - sd).abs() < 1e-12, "{b:?} {sd}");
+    assert!((num(b, "ci_high") - (m + t3 * sd / 2.0)).abs() < 1e-9);
+    let diffs: Vec<f64> = envs
+        .iter()
+        .zip(&base)
+        .map(|(e, b)| env_mean("mass_evaluation", e) - b)
+        .collect();
+    let (d, sd) = mean_sd(&diffs);
+    let v = row(&rows, "mass_evaluation", "satisfaction_mean", "window");
+    assert_eq!(v["test"], "environments");
+    assert!((num(v, "diff") - d).abs() < 1e-12);
+    assert!((num(v, "paired_ci_low") - (d - t3 * sd / 2.0)).abs() < 1e-9);
+    assert!((num(v, "paired_ci_high") - (d + t3 * sd / 2.0)).abs() < 1e-9);
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        report.contains("95 % CI across the 4 environments"),
+        "{report}"
+    );
+    // summary.csv: the same unit, month by month.
+    let summary = csv_rows(&out.join("summary.csv"));
+    let month = summary
+        .iter()
+        .find(|r| {
+            r["variant"] == "baseline" && r["month"] == "23" && r["metric"] == "satisfaction_mean"
+        })
+        .unwrap();
+    assert_eq!(num(month, "n"), 4.0);
+}
+
+#[test]
+fn files_with_different_seeds_are_compared_unpaired() {
+    let (_t, dir) = temp();
+    let a = dir.join("a.toml");
+    let b = dir.join("b.toml");
+    let text = "[scenario]\nname = \"a\"\nseed = 1\nmonths = 12\nreplicates = 3\n[world]\nvillages = 3\nhouseholds_per_village = 30\nmembers_per_village = 6\n";
+    std::fs::write(&a, text).unwrap();
+    std::fs::write(
+        &b,
+        text.replace("\"a\"", "\"b\"")
+            .replace("seed = 1", "seed = 2"),
+    )
+    .unwrap();
+    let out = dir.join("out");
+    ok(&[
+        "compare",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        "-q",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let rows = csv_rows(&out.join("comparison.csv"));
+    let tested: Vec<&str> = rows
+        .iter()
+        .filter(|r| r["variant"] == "b" && !r["test"].is_empty())
+        .map(|r| r["test"].as_str())
+        .collect();
+    assert!(
+        !tested.is_empty() && tested.iter().all(|t| *t == "welch"),
+        "{tested:?}"
+    );
+    assert!(rows.iter().all(|r| r["paired_ci_low"].is_empty()));
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["common_random_numbers"], true);
+    assert_eq!(manifest["paired_runs"], false);
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        report.contains("common random numbers: no (the files' seeds differ)"),
+        "{report}"
+    );
 }
 
 #[test]

@@ -6,7 +6,7 @@ use super::{
 };
 use anyhow::Result;
 use grassroots::metrics::{self, Role};
-use grassroots::output::report::{count, run_readings};
+use grassroots::output::report::{count, run_readings, values_words};
 use grassroots::output::{self, StagedDir, manifest};
 use grassroots::scenario::Scenario;
 use grassroots::study::analysis::{final_window, final_window_words, window_summaries};
@@ -150,7 +150,8 @@ fn report(
         count(threads as u64, "thread")
     );
     println!(
-        "mean across replicates [95 % CI]; the last column averages each replicate over its last {} ({}):",
+        "{}; the last column averages each replicate over its last {} ({}):",
+        values_words(s.scenario.replicates),
         count(months, "month"),
         final_window_words(s)
     );

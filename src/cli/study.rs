@@ -54,6 +54,13 @@ pub fn compare(
             .into());
     }
     let outline = Outline::compare(&sources, &cli).map_err(invalid)?;
+    let environments = outline.plan.environments.len();
+    if target_ci.is_some() && environments > 1 {
+        return Err(InputError(format!(
+            "--target-ci adds replicates, but this study has {environments} environments ([uncertainty]) and its intervals are across environments: more replicates only make each environment's mean more precise. Raise `[uncertainty] samples` for narrower intervals, or give --replicates (docs/studies.md, \"Reading a comparison\")"
+        ))
+        .into());
+    }
     // --target-ci adds replicates up to --max-replicates, within the cap on runs.
     let target = target_ci.map(|w| (w, outline.replicate_cap(max_replicates)));
     let eventual = outline.size_with(target.map_or(outline.plan.replicates, |t| t.1));
@@ -581,7 +588,7 @@ fn report(plan: &Plan, results: &Results) {
                 println!(
                     "  {:<24} {word:<5} {:>11}  {}",
                     outcome,
-                    sig4(acc.pooled(point, o, WINDOW).mean()),
+                    sig4(acc.level(point, o, WINDOW).mean()),
                     grassroots::output::report::point_label(plan, point)
                 );
             }
@@ -594,11 +601,11 @@ fn report(plan: &Plan, results: &Results) {
         count(plan.window_months, "month"),
         report::contrast_legend(plan),
         count(
-            acc.family_size(WINDOW, plan.common_random_numbers) as u64,
+            acc.family_size(WINDOW, plan.paired_runs()) as u64,
             "comparison"
         )
     );
-    let contrasts = acc.contrasts(WINDOW, plan.common_random_numbers);
+    let contrasts = acc.contrasts(WINDOW, plan.paired_runs());
     for (a, variant) in plan.variants.iter().enumerate().skip(1) {
         for (o, outcome) in plan.outcomes.iter().enumerate() {
             let Some(c) = contrasts[a][o] else { continue };

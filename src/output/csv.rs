@@ -9,7 +9,7 @@
 //! `sensitivity.csv` (`docs/studies.md`).
 
 use crate::metrics::{DISTRIBUTIONS, Distributions, dist_bin_edges};
-use crate::study::analysis::{self, CompareAccumulator, MEASURES};
+use crate::study::analysis::{self, CompareAccumulator, MEASURES, Unit};
 use crate::study::plan::{Plan, Run};
 use crate::study::runner::Results;
 use crate::study::{MonthSummary, ReplicateRun};
@@ -249,8 +249,8 @@ fn per_extra_cost(
 
 /// `comparison.csv`: one row per variant, outcome and measure, with the
 /// difference from the baseline: relative difference (%), Welch and paired
-/// CIs, the test the p-value comes from (paired with common random numbers,
-/// else Welch), the p-value and its Holm adjustment over the variants ×
+/// CIs, the test the p-value comes from (across environments with several,
+/// else paired with common random numbers, else Welch), the p-value and its Holm adjustment over the variants ×
 /// outcomes of the measure, and cost-effectiveness; empty differences for the
 /// baseline itself.
 pub fn comparison<W: Write>(w: &mut Csv<W>, plan: &Plan, results: &Results) -> csv::Result<()> {
@@ -277,19 +277,19 @@ pub fn comparison<W: Write>(w: &mut Csv<W>, plan: &Plan, results: &Results) -> c
     let acc = &results.outcomes;
     let cost = plan.outcomes.iter().position(|o| o == "cost");
     let contrasts: Vec<_> = (0..MEASURES.len())
-        .map(|m| acc.contrasts(m, plan.common_random_numbers))
+        .map(|m| acc.contrasts(m, plan.paired_runs()))
         .collect();
     for (a, variant) in plan.variants.iter().enumerate() {
         let versus = |x: Option<f64>| x.filter(|_| a != 0);
         for (o, outcome) in plan.outcomes.iter().enumerate() {
             for (m, measure) in MEASURES.iter().enumerate() {
-                let w_am = acc.pooled(a, o, m);
+                let w_am = acc.level(a, o, m);
                 let s = w_am.summary();
                 let d = acc.difference(a, o, m);
                 let c = contrasts[m][a][o];
                 let paired = acc
                     .paired_ci(a, o, m)
-                    .filter(|_| a != 0 && plan.common_random_numbers);
+                    .filter(|_| a != 0 && (plan.paired_runs() || acc.unit() == Unit::Environment));
                 let head = [
                     variant.name.clone(),
                     outcome.clone(),
@@ -469,7 +469,7 @@ pub fn sweep_summary<W: Write>(w: &mut Csv<W>, plan: &Plan, results: &Results) -
         let values = point_values(plan, a);
         for (o, outcome) in plan.outcomes.iter().enumerate() {
             for (m, measure) in MEASURES.iter().enumerate() {
-                let s = results.outcomes.pooled(a, o, m).summary();
+                let s = results.outcomes.level(a, o, m).summary();
                 let mut row = vec![point.name.clone()];
                 row.extend(values.iter().cloned());
                 row.extend([outcome.clone(), measure.to_string(), s.n.to_string()]);
@@ -525,7 +525,7 @@ pub fn sensitivity<W: Write>(
     for (o, outcome) in plan.outcomes.iter().enumerate() {
         for (m, measure) in MEASURES.iter().enumerate() {
             let y: Vec<f64> = (0..plan.variants.len())
-                .map(|a| results.outcomes.pooled(a, o, m).mean())
+                .map(|a| results.outcomes.level(a, o, m).mean())
                 .collect();
             let result = analysis::sensitivity(&x, &y);
             for (p, (key, _)) in columns.iter().enumerate() {

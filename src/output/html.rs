@@ -434,9 +434,17 @@ fn header(cx: &Context<'_>, out: &mut String) {
         );
     }
     if let Some(crn) = m.get("common_random_numbers").and_then(Value::as_bool) {
+        let paired = m.get("paired_runs").and_then(Value::as_bool);
         fact(
             "Common random numbers",
-            (if crn { "yes" } else { "no" }).into(),
+            (match (crn, paired) {
+                (true, Some(false)) => {
+                    "asked for, but the files' seeds differ, so their runs are not paired"
+                }
+                (true, _) => "yes",
+                (false, _) => "no",
+            })
+            .into(),
         );
     }
     let overrides = strings(m, "overrides");
@@ -738,7 +746,7 @@ fn compare_results(cx: &Context<'_>, out: &mut String) -> Result<(), OutputError
         .unwrap_or(0);
     let _ = writeln!(
         out,
-        "<p class=\"note\">Per outcome: each variant's mean {} over the last {} [95 % CI] and its difference from the baseline (first row). The difference, its interval, p and the * mark come from one test: paired with common random numbers, Welch's otherwise; p (Holm) is adjusted for every variant × outcome compared at once. All rows, measures and further columns (both intervals, cost-effectiveness) are in <code>comparison.csv</code>.</p>",
+        "<p class=\"note\">Per outcome: each variant's mean {} over the last {} [95 % CI] and its difference from the baseline (first row). The difference, its interval, p and the * mark come from one test: across environments with <code>[uncertainty]</code> (each environment's mean difference is one observation), else paired with common random numbers, Welch's otherwise; p (Holm) is adjusted for every variant × outcome compared at once. All rows, measures and further columns (both intervals, cost-effectiveness) are in <code>comparison.csv</code>.</p>",
         cx.across(),
         count(window, "month")
     );
@@ -786,6 +794,7 @@ fn comparison_table(
         t.column("paired_ci_high").ok(),
     );
     let (percent, holm) = (t.column("diff_percent").ok(), t.column("p_holm").ok());
+    let test = t.column("test").ok();
     let rows: Vec<&Vec<String>> = t
         .rows()
         .iter()
@@ -828,7 +837,11 @@ fn comparison_table(
             _ => None,
         };
         let welch_ci = number(r, d_lo).zip(number(r, d_hi));
+        let across = test
+            .and_then(|i| r.get(i))
+            .is_some_and(|t| t == "environments");
         let (ci, kind) = match (paired_ci, welch_ci) {
+            (Some(ci), _) if across => (Some(ci), "environments"),
             (Some(ci), _) => (Some(ci), "paired"),
             (None, Some(ci)) => (Some(ci), "Welch"),
             (None, None) => (None, ""),
@@ -862,6 +875,7 @@ fn comparison_table(
     let ci_words = match kinds.len() {
         0 => "",
         1 if kinds.contains("paired") => " [paired 95 % CI]",
+        1 if kinds.contains("environments") => " [95 % CI across environments]",
         1 => " [Welch 95 % CI]",
         _ => " [paired 95 % CI, Welch where no pairs]",
     };

@@ -112,6 +112,7 @@ pub fn of_study(plan: &Plan, files: &[String], command_line: &[String]) -> Value
         "months": plan.months,
         "replicates": plan.replicates,
         "common_random_numbers": plan.common_random_numbers,
+        "paired_runs": plan.paired_runs(),
         "meaningful_difference": plan.meaningful_difference,
         "burn_in_policy": plan.burn_in_policy,
         "files": files,

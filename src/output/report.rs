@@ -56,7 +56,7 @@ pub fn run_report(
     let last = s.scenario.months.saturating_sub(1);
     let months = crate::study::analysis::final_window(s);
     let mut md = format!(
-        "# {}{}\n\n{}\n\n{} × {} × {}, seed {}. Values: mean across replicates [95 % CI]. The last column averages each replicate over the last {} ({}: a single month can be an assessment month, with its yearly spikes), then across replicates.\n\n",
+        "# {}{}\n\n{}\n\n{} × {} × {}, seed {}. Values: {}. The last column averages each replicate over the last {} ({}: a single month can be an assessment month, with its yearly spikes), then across replicates.\n\n",
         s.scenario.name,
         overrides_note(overrides),
         if s.scenario.description.is_empty() {
@@ -68,6 +68,7 @@ pub fn run_report(
         count(s.scenario.months, "month"),
         count(s.world.villages, "village"),
         s.scenario.seed,
+        values_words(s.scenario.replicates),
         count(months, "month"),
         crate::study::analysis::final_window_words(s),
     );
@@ -138,6 +139,16 @@ pub fn percent(relative: Option<f64>) -> String {
     }
 }
 
+/// What a run's values are: "mean across replicates [95 % CI]", or for a
+/// single replicate its values, without an interval.
+pub fn values_words(replicates: u32) -> &'static str {
+    if replicates < 2 {
+        "one replicate's values (no 95 % CI: an interval needs 2 replicates or more)"
+    } else {
+        "mean across replicates [95 % CI]"
+    }
+}
+
 /// A difference with its CI, relative size and mark: "0.0219 [0.0175, 0.0263] +21.6 % *".
 pub fn contrast_cell(c: &Contrast) -> String {
     let star = if c.excludes_zero() { " *" } else { "" };
@@ -151,10 +162,17 @@ pub fn contrast_cell(c: &Contrast) -> String {
 /// What the differences, intervals and marks of a comparison's report are,
 /// in one sentence.
 pub fn contrast_legend(plan: &Plan) -> String {
-    let interval = if plan.common_random_numbers {
-        "paired 95 % CI of the per-replicate differences (common random numbers)"
+    let interval = if plan.environments.len() > 1 {
+        format!(
+            "95 % CI across the {} environments: t on each environment's mean difference (its replicates averaged)",
+            plan.environments.len()
+        )
+    } else if plan.paired_runs() {
+        "paired 95 % CI of the per-replicate differences (common random numbers)".into()
+    } else if plan.common_random_numbers {
+        "Welch 95 % CI; the files' seeds differ, so their runs are not paired".into()
     } else {
-        "Welch 95 % CI"
+        "Welch 95 % CI".into()
     };
     format!(
         "difference from the baseline [{interval}] and in % of the baseline's mean (its absolute value); * the CI excludes 0"
@@ -164,11 +182,11 @@ pub fn contrast_legend(plan: &Plan) -> String {
 /// How many differences are marked, and how many keep p < 0.05 after Holm's
 /// adjustment, with what chance alone would mark.
 pub fn significance_summary(plan: &Plan, acc: &CompareAccumulator) -> String {
-    let n = acc.family_size(WINDOW, plan.common_random_numbers);
+    let n = acc.family_size(WINDOW, plan.paired_runs());
     if n == 0 {
         return "No difference could be tested: an interval and a p-value need at least 2 replicates.".into();
     }
-    let contrasts = acc.contrasts(WINDOW, plan.common_random_numbers);
+    let contrasts = acc.contrasts(WINDOW, plan.paired_runs());
     let all: Vec<&Contrast> = contrasts.iter().flatten().flatten().collect();
     let marked = all.iter().filter(|c| c.excludes_zero()).count();
     let holm = all
@@ -262,8 +280,10 @@ pub fn compare_report(plan: &Plan, acc: &CompareAccumulator, charts: &[String]) 
         } else {
             String::new()
         },
-        if plan.common_random_numbers {
+        if plan.paired_runs() {
             "yes"
+        } else if plan.common_random_numbers {
+            "no (the files' seeds differ)"
         } else {
             "no"
         }
@@ -277,7 +297,7 @@ pub fn compare_report(plan: &Plan, acc: &CompareAccumulator, charts: &[String]) 
         contrast_legend(plan),
         significance_summary(plan, acc)
     ));
-    let contrasts = acc.contrasts(WINDOW, plan.common_random_numbers);
+    let contrasts = acc.contrasts(WINDOW, plan.paired_runs());
     md.push_str("| variant |");
     for o in &plan.outcomes {
         md.push_str(&format!(" `{o}` |"));
@@ -290,7 +310,7 @@ pub fn compare_report(plan: &Plan, acc: &CompareAccumulator, charts: &[String]) 
         for (o, contrast) in row.iter().enumerate() {
             let cell = match contrast {
                 Some(c) => contrast_cell(c),
-                None => sig4(acc.pooled(a, o, WINDOW).mean()),
+                None => sig4(acc.level(a, o, WINDOW).mean()),
             };
             md.push_str(&format!(" {cell} |"));
         }
@@ -313,7 +333,7 @@ pub fn sweep_extremes(plan: &Plan, acc: &CompareAccumulator) -> Vec<(String, usi
         .enumerate()
         .filter_map(|(o, outcome)| {
             let means: Vec<(usize, f64)> = (0..plan.variants.len())
-                .map(|a| (a, acc.pooled(a, o, WINDOW).mean()))
+                .map(|a| (a, acc.level(a, o, WINDOW).mean()))
                 .filter(|(_, m)| m.is_finite())
                 .collect();
             let hi = means.iter().max_by(|x, y| x.1.total_cmp(&y.1))?.0;
@@ -379,9 +399,9 @@ Scenario file: {}. {} × {}, swept: {}.
         md.push_str(&format!(
             "| `{outcome}` | {} | {} | {} | {} |\n",
             point_label(plan, best),
-            sig4(acc.pooled(best, o, WINDOW).mean()),
+            sig4(acc.level(best, o, WINDOW).mean()),
             point_label(plan, worst),
-            sig4(acc.pooled(worst, o, WINDOW).mean())
+            sig4(acc.level(worst, o, WINDOW).mean())
         ));
     }
     md.push_str("\n| point |");
@@ -400,7 +420,7 @@ Scenario file: {}. {} × {}, swept: {}.
             md.push_str(&format!(" {v} |"));
         }
         for o in 0..plan.outcomes.len() {
-            let cell = mean_ci(&acc.pooled(a, o, WINDOW).summary());
+            let cell = mean_ci(&acc.level(a, o, WINDOW).summary());
             md.push_str(&format!(" {cell} |"));
         }
         md.push('\n');

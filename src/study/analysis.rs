@@ -204,6 +204,18 @@ pub enum Test {
     Paired,
     /// Welch's unequal-variance t on the two groups of runs.
     Welch,
+    /// One-sample t on the per-environment mean differences, with several
+    /// environments (`[uncertainty]`): the environment is the unit.
+    Environments,
+}
+
+/// What a study's statistics count as one observation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    /// A replicate run (one environment).
+    Replicate,
+    /// An environment of `[uncertainty]`, the mean of its replicates.
+    Environment,
 }
 
 impl Test {
@@ -212,6 +224,7 @@ impl Test {
         match self {
             Test::Paired => "paired",
             Test::Welch => "welch",
+            Test::Environments => "environments",
         }
     }
 }
@@ -242,6 +255,12 @@ impl Contrast {
     /// Whether the 95 % CI lies wholly on one side of 0 (the `*` of reports).
     pub fn excludes_zero(&self) -> bool {
         self.ci.is_some_and(|(lo, hi)| lo > 0.0 || hi < 0.0)
+    }
+
+    /// Whether the variant and the baseline are equal in every pair (or
+    /// every run): a difference of exactly 0 with an interval of width 0.
+    pub fn is_identical(&self) -> bool {
+        self.diff == 0.0 && self.ci == Some((0.0, 0.0))
     }
 }
 
@@ -341,25 +360,62 @@ impl CompareAccumulator {
         }
     }
 
-    /// 95 % CI of the mean per-replicate difference from the baseline
-    /// (paired t interval; meaningful with common random numbers).
+    /// What a study's statistics count as one observation: a replicate, or
+    /// with several environments (`[uncertainty]`) an environment, whose
+    /// value is the mean of its replicates (docs/studies.md, "Reading a
+    /// comparison"). Replicates of one environment share its parameters, so
+    /// they are not independent draws of the average over environments.
+    pub fn unit(&self) -> Unit {
+        if self.environments > 1 {
+            Unit::Environment
+        } else {
+            Unit::Replicate
+        }
+    }
+
+    /// Per-unit differences from the baseline: each replicate's (paired with
+    /// the baseline's replicate of the same environment), or with several
+    /// environments each environment's mean difference.
+    fn paired_units(&self, variant: usize, outcome: usize, measure: usize) -> Welford {
+        match self.unit() {
+            Unit::Replicate => self.paired[(variant * self.outcomes + outcome) * 2 + measure],
+            Unit::Environment => {
+                let mut w = Welford::default();
+                for e in 0..self.environments {
+                    let (v, b) = (
+                        self.in_environment(variant, e, outcome, measure),
+                        self.in_environment(0, e, outcome, measure),
+                    );
+                    if v.n() > 0 && b.n() > 0 {
+                        w.add(v.mean() - b.mean());
+                    }
+                }
+                w
+            }
+        }
+    }
+
+    /// 95 % CI of the mean per-unit difference from the baseline (paired t
+    /// interval; meaningful with common random numbers, or across
+    /// environments, which every variant shares).
     pub fn paired_ci(&self, variant: usize, outcome: usize, measure: usize) -> Option<(f64, f64)> {
-        let s = self.paired[(variant * self.outcomes + outcome) * 2 + measure].summary();
+        let s = self.paired_units(variant, outcome, measure).summary();
         Some((s.ci_low?, s.ci_high?))
     }
 
-    /// Welch comparison of a variant's pooled outcome with the baseline's
-    /// (variant 0), for one measure.
+    /// Welch comparison of a variant's outcome with the baseline's (variant
+    /// 0) over the study's units, for one measure.
     pub fn difference(&self, variant: usize, outcome: usize, measure: usize) -> Difference {
         welch(
-            self.pooled(variant, outcome, measure),
-            self.pooled(0, outcome, measure),
+            &self.level(variant, outcome, measure),
+            &self.level(0, outcome, measure),
         )
     }
 
     /// The reported difference of variant `variant` from the baseline for one
     /// outcome and measure, without the Holm adjustment (`contrasts` adds it):
-    /// paired when `paired` (common random numbers) and pairs exist, else Welch.
+    /// across environments when there are several, else paired when `paired`
+    /// (the runs share common random numbers) and pairs exist, else Welch.
     pub fn contrast(
         &self,
         variant: usize,
@@ -368,17 +424,22 @@ impl CompareAccumulator {
         paired: bool,
     ) -> Contrast {
         let welch = self.difference(variant, outcome, measure);
-        let base = self.pooled(0, outcome, measure).mean();
+        let base = self.level(0, outcome, measure).mean();
         let relative = (base != 0.0 && base.is_finite()).then(|| welch.diff / base.abs());
-        let pairs = &self.paired[(variant * self.outcomes + outcome) * 2 + measure];
-        match paired.then(|| paired_test(pairs)).flatten() {
+        let test = match self.unit() {
+            Unit::Environment => Test::Environments,
+            Unit::Replicate if paired => Test::Paired,
+            Unit::Replicate => Test::Welch,
+        };
+        let pairs = self.paired_units(variant, outcome, measure);
+        match (test != Test::Welch).then(|| paired_test(&pairs)).flatten() {
             Some((ci, p)) => Contrast {
                 diff: welch.diff,
                 relative,
                 ci: Some(ci),
                 p_value: Some(p),
                 p_holm: None,
-                test: Test::Paired,
+                test,
             },
             None => Contrast {
                 diff: welch.diff,
@@ -393,7 +454,12 @@ impl CompareAccumulator {
 
     /// Every variant's contrast for one measure, `[variant][outcome]`, with
     /// Holm-adjusted p-values over the family of all variants (but the
-    /// baseline) × outcomes. Row 0, the baseline, is all `None`.
+    /// baseline) × outcomes that are tests. Row 0, the baseline, is all
+    /// `None`. A difference that is exactly 0 with an interval of width 0
+    /// (the variant does not touch the outcome: every pair is equal) is no
+    /// test: it keeps its p of 1 and stays out of the family (`p_holm`
+    /// `None`), so it neither makes the others' adjustment stricter nor
+    /// counts among the comparisons that could be marked by chance.
     pub fn contrasts(&self, measure: usize, paired: bool) -> Vec<Vec<Option<Contrast>>> {
         let mut rows: Vec<Vec<Option<Contrast>>> = (0..self.variants)
             .map(|a| {
@@ -405,7 +471,7 @@ impl CompareAccumulator {
         let ps: Vec<Option<f64>> = rows
             .iter()
             .flatten()
-            .map(|c| c.and_then(|c| c.p_value))
+            .map(|c| c.filter(|c| !c.is_identical()).and_then(|c| c.p_value))
             .collect();
         let adjusted = holm(&ps);
         for (c, p) in rows.iter_mut().flatten().zip(adjusted) {
@@ -418,7 +484,7 @@ impl CompareAccumulator {
 
     /// Number of comparisons in the Holm family of a measure: the variants
     /// (but the baseline) × outcomes that have a p-value (none below two
-    /// replicates).
+    /// units) and are not identical by construction.
     pub fn family_size(&self, measure: usize, paired: bool) -> usize {
         self.contrasts(measure, paired)
             .iter()
@@ -428,8 +494,31 @@ impl CompareAccumulator {
             .count()
     }
 
-    /// Pooled (over environments) statistics of a variant's outcome.
-    pub fn pooled(&self, variant: usize, outcome: usize, measure: usize) -> &Welford {
+    /// Statistics of a variant's outcome over the study's units
+    /// ([`CompareAccumulator::unit`]): over its replicates, or with several
+    /// environments over the environments' means. With equal replicates in
+    /// every environment the mean is the mean of all its runs either way;
+    /// `n`, the sd and the interval are those of the units.
+    pub fn level(&self, variant: usize, outcome: usize, measure: usize) -> Welford {
+        match self.unit() {
+            Unit::Replicate => self.pooled[(variant * self.outcomes + outcome) * 2 + measure],
+            Unit::Environment => {
+                let mut w = Welford::default();
+                for e in 0..self.environments {
+                    let cell = self.in_environment(variant, e, outcome, measure);
+                    if cell.n() > 0 {
+                        w.add(cell.mean());
+                    }
+                }
+                w
+            }
+        }
+    }
+
+    /// Statistics of a variant's outcome over all its runs, as if they were
+    /// independent (the per-replicate spread, also with several
+    /// environments).
+    pub fn runs(&self, variant: usize, outcome: usize, measure: usize) -> &Welford {
         &self.pooled[(variant * self.outcomes + outcome) * 2 + measure]
     }
 
@@ -451,7 +540,7 @@ impl CompareAccumulator {
         for a in 0..self.variants {
             for o in 0..self.outcomes {
                 for m in 0..2 {
-                    widest = widest.max(self.pooled(a, o, m).ci_half_width()?);
+                    widest = widest.max(self.level(a, o, m).ci_half_width()?);
                 }
             }
         }
@@ -465,7 +554,7 @@ impl CompareAccumulator {
         for a in 0..self.variants {
             for o in 0..self.outcomes {
                 for m in 0..2 {
-                    let w = self.pooled(a, o, m);
+                    let w = self.level(a, o, m);
                     let half = w.ci_half_width()?;
                     let relative = if half == 0.0 {
                         0.0
@@ -627,12 +716,48 @@ mod tests {
         }
         let (lo, hi) = acc.paired_ci(1, 0, 0).unwrap();
         assert!(lo > 0.0 && hi < 1.0, "differences 0.5, 0.6, 0.4: {lo} {hi}");
-        let welch = welch(acc.pooled(1, 0, 0), acc.pooled(0, 0, 0)).ci.unwrap();
+        let welch = welch(&acc.level(1, 0, 0), &acc.level(0, 0, 0)).ci.unwrap();
         assert!(
             welch.0 < 0.0,
             "the unpaired interval cannot see it: {welch:?}"
         );
         assert!(acc.paired_ci(0, 0, 0).is_none());
+    }
+
+    #[test]
+    fn with_several_environments_the_environment_is_the_unit() {
+        // Two environments far apart, three replicates each, a variant 1.0
+        // better in the first and 0.2 in the second, with little noise
+        // within an environment.
+        let mut acc = CompareAccumulator::new(2, 2, 1);
+        for (env, level, effect) in [(0, 10.0, 1.0), (1, 20.0, 0.2)] {
+            for (r, noise) in [0.0, 0.01, -0.01].into_iter().enumerate() {
+                let base = level + noise;
+                acc.add_run(0, env, r as u32, &[[base, base]]);
+                acc.add_run(1, env, r as u32, &[[base + effect, base + effect]]);
+            }
+        }
+        assert_eq!(acc.unit(), Unit::Environment);
+        let level = acc.level(0, 0, 0);
+        assert_eq!(level.n(), 2, "two environments, not six runs");
+        assert!((level.mean() - 15.0).abs() < 1e-12);
+        assert_eq!(acc.runs(0, 0, 0).n(), 6);
+        // Six runs treated as independent would give 5 degrees of freedom
+        // and a narrow interval; the two environments' differences (1.0,
+        // 0.2) give 1 degree of freedom and an interval that spans 0.
+        let c = acc.contrast(1, 0, 0, true);
+        assert_eq!(c.test, Test::Environments);
+        assert!((c.diff - 0.6).abs() < 1e-12);
+        let (lo, hi) = c.ci.unwrap();
+        let half = t_975(1.0) * (0.32f64).sqrt() / 2f64.sqrt();
+        assert!((lo - (0.6 - half)).abs() < 1e-9 && (hi - (0.6 + half)).abs() < 1e-9);
+        assert!(lo < 0.0, "{lo}");
+        assert_eq!(acc.paired_ci(1, 0, 0), Some((lo, hi)));
+        // With one environment the replicate stays the unit.
+        let mut one = CompareAccumulator::new(2, 1, 1);
+        one.add_run(0, 0, 0, &[[1.0, 1.0]]);
+        one.add_run(0, 0, 1, &[[2.0, 2.0]]);
+        assert_eq!((one.unit(), one.level(0, 0, 0).n()), (Unit::Replicate, 2));
     }
 
     #[test]
@@ -702,10 +827,13 @@ mod tests {
         assert_eq!(c.test, Test::Paired);
         assert!(c.excludes_zero() && c.p_value.unwrap() < 0.05, "{c:?}");
         assert!((c.relative.unwrap() - 0.5 / 3.0).abs() < 1e-12);
-        // Two comparisons in the family: Holm doubles the smaller p.
+        // The second outcome is the same in every pair: no test, so it stays
+        // out of Holm's family and the first's p is not adjusted upwards.
         let same = paired[1][1].unwrap();
         assert_eq!(same.p_value, Some(1.0));
-        assert!((c.p_holm.unwrap() - 2.0 * c.p_value.unwrap()).abs() < 1e-12);
+        assert!(same.is_identical() && same.p_holm.is_none());
+        assert_eq!(c.p_holm, c.p_value);
+        assert_eq!(acc.family_size(0, true), 1);
         assert!(paired[0].iter().all(Option::is_none));
         let welch = acc.contrasts(0, false)[1][0].unwrap();
         assert_eq!(welch.test, Test::Welch);

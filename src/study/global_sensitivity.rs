@@ -228,7 +228,7 @@ pub fn analyse(plan: &Plan, results: &Results) -> Result<SensitivityResults, Str
     let mean = |point: usize, arm: usize, outcome: usize| {
         let w = results
             .outcomes
-            .pooled(variant_index(spec, point, arm), outcome, WINDOW);
+            .runs(variant_index(spec, point, arm), outcome, WINDOW);
         if w.n() == 0 { f64::NAN } else { w.mean() }
     };
     let mut quantities = Vec::new();

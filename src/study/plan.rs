@@ -118,6 +118,28 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// Whether each variant's replicate r shares its random streams with the
+    /// baseline's replicate r of the same environment, so that differences
+    /// can be paired by replicate: common random numbers are on and the
+    /// seeds agree (files compared side by side share streams only when they
+    /// share `scenario.seed`).
+    pub fn paired_runs(&self) -> bool {
+        if !self.common_random_numbers {
+            return false;
+        }
+        let baseline: std::collections::HashMap<(u32, u32), u64> = self
+            .runs
+            .iter()
+            .filter(|r| r.variant == 0)
+            .map(|r| ((r.environment, r.replicate), r.seed))
+            .collect();
+        self.runs.iter().all(|r| {
+            baseline
+                .get(&(r.environment, r.replicate))
+                .is_none_or(|&seed| seed == r.seed)
+        })
+    }
+
     /// Index of the resolved scenario of (variant, environment).
     pub fn cell(&self, variant: u32, environment: u32) -> usize {
         variant as usize * self.environments.len() + environment as usize

@@ -131,6 +131,12 @@ pub enum RunError<E: std::error::Error + 'static> {
     /// The run store failed.
     #[error(transparent)]
     Store(E),
+    /// [`target_ci`] on a study with several environments: its intervals
+    /// are across environments, which more replicates do not narrow.
+    #[error(
+        "a target for the confidence intervals cannot be reached by adding replicates when the study has {0} environments ([uncertainty]): its intervals are across environments, and more replicates only make each environment's mean more precise; raise `[uncertainty] samples` instead, or give the replicates"
+    )]
+    TargetAcrossEnvironments(usize),
 }
 
 /// A scenario file of a study: its resolved base scenario and its study
@@ -804,7 +810,34 @@ impl Study {
             true => vec![Welford::default(); n_variants * months * N_METRICS],
             false => vec![],
         };
-        for r in &plan.runs {
+        // With several environments the unit of `summary.csv` is the
+        // environment (as for the outcomes, `CompareAccumulator::unit`): the
+        // month's metrics are summed over a cell's replicates and their mean
+        // added once the cell's runs are done. A cell's runs are read
+        // together: in the plan's order, which `fill_runs` groups by
+        // (variant, environment), or grouped so here if a plan is not.
+        let by_environment = !over_time.is_empty() && n_env > 1;
+        let mut order: Vec<&Run> = plan.runs.iter().collect();
+        order.sort_by_key(|r| (r.variant, r.environment));
+        let mut cell_sums = vec![
+            0.0f64;
+            if by_environment {
+                months * N_METRICS
+            } else {
+                0
+            }
+        ];
+        let mut cell: Option<(usize, u32)> = None;
+        let flush = |over_time: &mut [Welford], sums: &mut [f64], cell: (usize, u32)| {
+            let per_month = over_time.chunks_mut(N_METRICS).skip(cell.0 * months);
+            for (row, cells) in sums.chunks_mut(N_METRICS).zip(per_month) {
+                for (x, c) in row.iter_mut().zip(cells) {
+                    c.add(*x / f64::from(cell.1));
+                    *x = 0.0;
+                }
+            }
+        };
+        for r in order {
             let stored = store.read(&r.key, plan.months)?;
             let data = &stored.months;
             if let Some(d) = distributions.get_mut(r.variant as usize) {
@@ -814,17 +847,43 @@ impl Study {
             let (variant, env) = (r.variant as usize, r.environment as usize);
             if compare {
                 acc.add_run(variant, env, r.replicate, &values);
-                // Empty (nothing to add) unless asked for.
-                let per_month = over_time.chunks_mut(N_METRICS).skip(variant * months);
-                for (row, cells) in data.iter().take(months).zip(per_month) {
-                    for (x, cell) in row.iter().zip(cells) {
-                        cell.add(*x);
+                if by_environment {
+                    match cell {
+                        Some((c, _)) if c == variant * n_env + env => {}
+                        Some((c, n)) => {
+                            flush(&mut over_time, &mut cell_sums, (c / n_env, n));
+                            cell = Some((variant * n_env + env, 0));
+                        }
+                        None => cell = Some((variant * n_env + env, 0)),
+                    }
+                    if let Some((_, n)) = cell.as_mut() {
+                        *n += 1;
+                    }
+                    for (row, sums) in data
+                        .iter()
+                        .take(months)
+                        .zip(cell_sums.chunks_mut(N_METRICS))
+                    {
+                        for (x, sum) in row.iter().zip(sums) {
+                            *sum += *x;
+                        }
+                    }
+                } else {
+                    // Empty (nothing to add) unless asked for.
+                    let per_month = over_time.chunks_mut(N_METRICS).skip(variant * months);
+                    for (row, cells) in data.iter().take(months).zip(per_month) {
+                        for (x, cell) in row.iter().zip(cells) {
+                            cell.add(*x);
+                        }
                     }
                 }
             } else {
                 acc.add(variant, env, &values);
             }
             on_run(r, &values)?;
+        }
+        if let Some((c, n)) = cell {
+            flush(&mut over_time, &mut cell_sums, (c / n_env, n));
         }
         Ok(Results {
             outcomes: acc,
@@ -917,7 +976,8 @@ pub struct TargetOutcome {
 /// until every outcome's 95 % CI half-width — every variant, outcome and
 /// measure — is at most `target`, or the study has `cap` replicates. The
 /// study's plan then holds the replicates reached: the result equals asking
-/// for that many replicates. `on_round` sees the plan before each round's
+/// for that many replicates. Refused for a study with several environments
+/// ([`RunError::TargetAcrossEnvironments`]). `on_round` sees the plan before each round's
 /// runs (the CLI keeps `plan.json` current with it, so a study killed in
 /// the loop says how far it had grown).
 pub fn target_ci<S: RunStore>(
@@ -929,6 +989,11 @@ pub fn target_ci<S: RunStore>(
     progress: &dyn Progress,
     on_round: &mut dyn FnMut(&Plan) -> Result<(), S::Error>,
 ) -> Result<TargetOutcome, RunError<S::Error>> {
+    if study.plan.environments.len() > 1 {
+        return Err(RunError::TargetAcrossEnvironments(
+            study.plan.environments.len(),
+        ));
+    }
     let mut ran = 0;
     loop {
         on_round(&study.plan).map_err(RunError::Store)?;

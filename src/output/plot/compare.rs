@@ -118,18 +118,10 @@ pub(super) fn figures(
             (o.clone(), AnyFigure::Series(chart))
         })
         .collect();
-    let crn = manifest
-        .get("common_random_numbers")
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
     let forest_note = format!(
         "points: difference from {} in the mean of {period}; bars: {} 95 % CI; filled: the CI excludes 0; labels: difference relative to the baseline",
         variants.first().map_or("the baseline", String::as_str),
-        if crn {
-            "paired (common random numbers)"
-        } else {
-            "Welch"
-        }
+        interval_words(&comparison_tests(dir)?)
     );
     if panels.iter().any(|p| !p.rows.is_empty()) {
         figures.push((
@@ -194,6 +186,31 @@ pub(super) fn figures(
         ));
     }
     Ok(figures)
+}
+
+/// The tests of `comparison.csv`'s differences (its `test` column).
+fn comparison_tests(dir: &Path) -> Result<std::collections::BTreeSet<String>, OutputError> {
+    let table = Table::read(&dir.join("comparison.csv"))?;
+    let Ok(test) = table.column("test") else {
+        return Ok(Default::default());
+    };
+    Ok(table
+        .rows()
+        .iter()
+        .map(|r| r[test].clone())
+        .filter(|t| !t.is_empty())
+        .collect())
+}
+
+/// The intervals of a forest chart in words, from the tests behind them.
+fn interval_words(tests: &std::collections::BTreeSet<String>) -> &'static str {
+    if tests.contains("environments") {
+        "across environments (paired by environment)"
+    } else if tests.contains("paired") {
+        "paired (common random numbers)"
+    } else {
+        "Welch"
+    }
 }
 
 /// One forest panel per outcome, from `comparison.csv`: each shown variant's
