@@ -318,7 +318,17 @@ fn a_study_refuses_another_study_in_its_directory_without_force() {
             s(&words),
         ]);
     }
+    // --force replaces the study's own files only: a file it did not write
+    // is reported and left, with everything else.
+    std::fs::write(out.join("notes.txt"), "mine").unwrap();
     let args = sweep(&["--seed", "5", "--force"]);
+    let err = refused(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(
+        err.contains("files it did not write (notes.txt)") && err.contains("nothing was changed"),
+        "{err}"
+    );
+    std::fs::remove_file(out.join("notes.txt")).unwrap();
+    assert_eq!(results(&out), before);
     ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
     assert_ne!(results(&out), before);
     // A comparison never shares a run's directory.

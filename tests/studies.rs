@@ -757,3 +757,49 @@ fn a_sweep_reports_every_point_and_the_best_and_worst_on_the_terminal_and_in_rep
     let manifest = std::fs::read_to_string(out.join("manifest.json")).unwrap();
     assert!(manifest.contains("\"report.md\""));
 }
+
+#[test]
+fn a_set_of_a_key_the_study_varies_is_refused() {
+    let (_t, dir) = temp();
+    let cases = [
+        (
+            "sweep",
+            "sweep_small.toml",
+            "incentive.formal_weight=0.5",
+            "[sweep]",
+        ),
+        (
+            "compare",
+            "compare_small.toml",
+            "incentive.mass_evaluation_weight=0.1",
+            "the variant `mass_evaluation` of [[variants]]",
+        ),
+        (
+            "compare",
+            "robust_small.toml",
+            "migration.wage_ratio=2",
+            "[uncertainty]",
+        ),
+    ];
+    for (i, (command, file, set, section)) in cases.into_iter().enumerate() {
+        let out = dir.join(i.to_string());
+        let o = run(&[
+            command,
+            &data(file),
+            "--set",
+            set,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{command} {file}: {err}");
+        let key = set.split('=').next().unwrap();
+        assert!(
+            err.contains(&format!(
+                "--set {key}=… fixes a parameter that {section} varies"
+            )),
+            "{err}"
+        );
+        assert!(!out.exists(), "nothing written for {command} {file}");
+    }
+}

@@ -118,6 +118,50 @@ pub(crate) fn read_manifest(dir: &Path) -> Result<Option<serde_json::Value>, Out
     }
 }
 
+/// Files at the top of a study directory and in its `charts/` that the
+/// study's manifest (`manifest.json`, or the previous one set aside while
+/// its results are replaced) does not list: files grassroots did not write
+/// there. Its bookkeeping (`plan.json`, the manifests, the run store
+/// `runs/`) and hidden files (the lock, files being written) are not
+/// counted. At most six names, sorted.
+pub(crate) fn unlisted_study_files(dir: &Path) -> Result<Vec<String>, OutputError> {
+    let manifest = read_manifest(dir)?.or_else(|| {
+        fs::read(dir.join("manifest.json.previous"))
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+    });
+    let listed = manifest.as_ref().map(listed_files).unwrap_or_default();
+    let mut out = Vec::new();
+    for (sub, prefix) in [(dir.to_path_buf(), ""), (dir.join("charts"), "charts/")] {
+        let entries = match fs::read_dir(&sub) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(io_err(&sub)(e)),
+        };
+        for entry in entries {
+            let entry = entry.map_err(io_err(&sub))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let own = name.starts_with('.')
+                || (prefix.is_empty()
+                    && [
+                        "plan.json",
+                        "manifest.json",
+                        "manifest.json.previous",
+                        "runs",
+                        "charts",
+                    ]
+                    .contains(&name.as_str()));
+            let rel = format!("{prefix}{name}");
+            if !own && !listed.contains(&rel) {
+                out.push(rel);
+            }
+        }
+    }
+    out.sort();
+    out.truncate(6);
+    Ok(out)
+}
+
 /// What a previous output wrote into its directory, from its manifest.
 pub(crate) fn listed_files(manifest: &serde_json::Value) -> Vec<String> {
     strings(manifest, "files")

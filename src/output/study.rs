@@ -62,6 +62,19 @@ pub fn check_same_study(
                 ),
             });
         }
+        // --force replaces the study's own result files; the new study may
+        // write files of the same names as files the old one did not write.
+        let foreign = super::ownership::unlisted_study_files(dir)?;
+        if !foreign.is_empty() {
+            return Err(OutputError::Refused {
+                path: dir.to_path_buf(),
+                why: format!(
+                    "holds another study `{}` and files it did not write ({}); --force replaces only a study's own files, and nothing was changed — move those files, or choose another --out",
+                    previous.name,
+                    foreign.join(", ")
+                ),
+            });
+        }
     }
     Ok((previous.model != plan.model).then_some(previous.model))
 }

@@ -89,6 +89,38 @@ impl Ctx<'_> {
         }
     }
 
+    /// Report every key given more than once (e.g. as `"a.b" = …` and as a
+    /// dotted `a.b = …`, which TOML keeps apart) in `section`; returns, per
+    /// key in order, whether to keep it (its first appearance).
+    pub(crate) fn first_of_each<'k>(
+        &mut self,
+        keys: impl IntoIterator<Item = (&'k str, usize)>,
+        section: &str,
+    ) -> Vec<bool> {
+        let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        let mut keep = Vec::new();
+        for (key, at) in keys {
+            match seen.get(key) {
+                Some(&first) => {
+                    let line = self.location(first).line;
+                    self.error(
+                        at,
+                        Some(key.to_string()),
+                        format!(
+                            "`{key}` is given twice in {section} (first on line {line}); give each key once (a quoted \"{key}\" and a dotted {key} are the same key)"
+                        ),
+                    );
+                    keep.push(false);
+                }
+                None => {
+                    seen.insert(key, at);
+                    keep.push(true);
+                }
+            }
+        }
+        keep
+    }
+
     pub(crate) fn error(&mut self, offset: usize, key: Option<String>, message: String) {
         let location = self.location(offset);
         self.errors.push((
@@ -913,11 +945,17 @@ pub(crate) fn sorted_overrides(
     ctx: &mut Ctx<'_>,
     table: &DeTable<'_>,
     skip: &[&str],
+    section: &str,
 ) -> Vec<(usize, String, String)> {
     let mut found = Vec::new();
     read_overrides(ctx, table, "", skip, &mut found);
     found.sort_by_key(|f| f.0);
+    let keep = ctx.first_of_each(found.iter().map(|f| (f.1.as_str(), f.0)), section);
     found
+        .into_iter()
+        .zip(keep)
+        .filter_map(|(f, keep)| keep.then_some(f))
+        .collect()
 }
 
 /// Collect `key = value` settings, flattening dotted keys, as validated overrides.
@@ -1022,7 +1060,7 @@ fn parse_changes(
             }
         };
         let mut set = Vec::new();
-        for (at, key, literal) in sorted_overrides(&mut ctx, table, &["month"]) {
+        for (at, key, literal) in sorted_overrides(&mut ctx, table, &["month"], "a [[changes]]") {
             if schema::sets_up(&key) {
                 let what = if key.starts_with("world.") {
                     "[world] keys set the county up".to_string()

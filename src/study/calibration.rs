@@ -63,6 +63,12 @@ impl<'a> Calibration<'a> {
             });
         };
         super::runner::refuse_overridden_factors(overrides, &spec.parameters, "calibration")?;
+        super::runner::refuse_overridden_variants(
+            overrides,
+            file,
+            &spec.arms(),
+            "variant of [calibration] targets",
+        )?;
         let priors = spec
             .parameters
             .iter()

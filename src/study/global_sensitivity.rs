@@ -87,6 +87,12 @@ impl Outline {
             });
         };
         super::runner::refuse_overridden_factors(overrides, &spec.ranges, "sensitivity")?;
+        super::runner::refuse_overridden_variants(
+            overrides,
+            file,
+            &spec.policies,
+            "policy of [sensitivity]",
+        )?;
         let design =
             Design::of(spec, file.base.scenario.seed).map_err(|why| StudyError::TooLarge {
                 file: file.shown.clone(),

@@ -32,7 +32,9 @@ use crate::engine::Simulation;
 use crate::metrics::{Distributions, N_METRICS};
 use crate::scenario::{BaseLoader, Scenario, ScenarioErrors};
 use crate::study::StoredRun;
-use crate::study::spec::{BASELINE, BurnInPolicy, StudySpec, check_with_scenario, parse_spec};
+use crate::study::spec::{
+    BASELINE, BurnInPolicy, StudySpec, SweepDesign, check_with_scenario, parse_spec,
+};
 use rayon::prelude::*;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -91,16 +93,53 @@ pub enum StudyError {
     /// `compare` without a scenario file (or a variant whose file is not given).
     #[error("a comparison needs a scenario file")]
     NoFile,
-    /// A command-line override sets a parameter the analysis varies.
+    /// A command-line override sets a parameter the study varies.
     #[error(
-        "--set {key}=… fixes a parameter that [{section}] varies; remove the --set, or remove `{key}` from [{section}]"
+        "--set {key}=… fixes a parameter that {section} varies, so the study would label its results with values its runs did not use; remove the --set, or remove `{key}` from {section}"
     )]
     OverridesFactor {
         /// The dotted key.
         key: String,
-        /// `sensitivity` or `calibration`.
-        section: &'static str,
+        /// Where it is varied: `[sensitivity]`, `[calibration]`, `[sweep]`,
+        /// `[uncertainty]` or a variant of `[[variants]]`.
+        section: String,
     },
+}
+
+/// Refuse command-line overrides of parameters a study section varies
+/// (`section` as shown, e.g. `[sweep]`).
+pub(super) fn refuse_overridden_keys<'a>(
+    overrides: &[(String, String)],
+    varied: impl IntoIterator<Item = &'a str>,
+    section: &str,
+) -> Result<(), StudyError> {
+    let varied: Vec<&str> = varied.into_iter().collect();
+    match overrides.iter().find(|(k, _)| varied.contains(&k.as_str())) {
+        Some((key, _)) => Err(StudyError::OverridesFactor {
+            key: key.clone(),
+            section: section.to_string(),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Refuse command-line overrides of parameters that the variants named
+/// `used` set (`role`: how the section uses them, e.g. "policy of
+/// [sensitivity]"): the variant would silently lose its override.
+pub(super) fn refuse_overridden_variants(
+    overrides: &[(String, String)],
+    file: &StudyFile,
+    used: &[String],
+    role: &str,
+) -> Result<(), StudyError> {
+    for v in file.spec.variants.iter().filter(|v| used.contains(&v.name)) {
+        refuse_overridden_keys(
+            overrides,
+            v.overrides.iter().map(|(k, _)| k.as_str()),
+            &format!("the {role} `{}`", v.name),
+        )?;
+    }
+    Ok(())
 }
 
 /// Refuse command-line overrides of parameters a `[section]` varies.
@@ -109,16 +148,11 @@ pub(super) fn refuse_overridden_factors(
     varied: &[super::methods::ParamRange],
     section: &'static str,
 ) -> Result<(), StudyError> {
-    match overrides
-        .iter()
-        .find(|(k, _)| varied.iter().any(|r| &r.key == k))
-    {
-        Some((key, _)) => Err(StudyError::OverridesFactor {
-            key: key.clone(),
-            section,
-        }),
-        None => Ok(()),
-    }
+    refuse_overridden_keys(
+        overrides,
+        varied.iter().map(|r| r.key.as_str()),
+        &format!("[{section}]"),
+    )
 }
 
 /// Running a study failed: the worker threads could not start, or the store
@@ -405,7 +439,17 @@ impl Outline {
         if let Some(twice) = variants.iter().find(|a| !names.insert(a.name.as_str())) {
             return Err(StudyError::DuplicateVariant(twice.name.clone()));
         }
+        for v in &variants {
+            refuse_overridden_keys(
+                overrides,
+                v.overrides.iter().map(|(k, _)| k.as_str()),
+                &format!("the variant `{}` of [[variants]]", v.name),
+            )?;
+        }
         let uncertainty = first.spec.uncertainty.as_ref();
+        if let Some(u) = uncertainty {
+            refuse_overridden_factors(overrides, &u.ranges, "uncertainty")?;
+        }
         let size = size(
             Shape::Compare {
                 variants: variants.len() as u64,
@@ -437,6 +481,23 @@ impl Outline {
         let Some(design) = &file.spec.sweep else {
             return Err(StudyError::NoSweep(file.shown.clone()));
         };
+        // A key the grid holds at the --set value alone (as `bench
+        // --small-runs` builds it) labels its runs rightly.
+        let pinned = |key: &str| match design {
+            SweepDesign::Grid(axes) => axes.iter().any(|(k, values)| {
+                k == key
+                    && overrides
+                        .iter()
+                        .any(|(o, literal)| o == key && values.iter().all(|v| v == literal))
+            }),
+            SweepDesign::LatinHypercube { .. } => false,
+        };
+        let swept = sweep_parameters(design);
+        refuse_overridden_keys(
+            overrides,
+            swept.iter().map(String::as_str).filter(|k| !pinned(k)),
+            "[sweep]",
+        )?;
         let size = size(
             Shape::Sweep(design),
             file.base.scenario.replicates,

@@ -427,7 +427,7 @@ fn read_variants(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>, out: &mut Vec<
                 continue;
             }
         };
-        let overrides = sorted_overrides(ctx, table, &["name", "description"])
+        let overrides = sorted_overrides(ctx, table, &["name", "description"], "a [[variants]]")
             .into_iter()
             .map(|(_, k, l)| (k, l))
             .collect();
@@ -454,6 +454,11 @@ fn read_compare(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>, out: &mut Compa
                 let mut outcomes = Vec::new();
                 for o in arr.iter() {
                     match o.get_ref().as_str() {
+                        Some(name) if outcomes.iter().any(|x| x == name) => ctx.error(
+                            o.span().start,
+                            Some("compare.outcomes".into()),
+                            format!("`{name}` is listed twice; list each outcome once (a repeat would be reported, and counted in Holm's adjustment, twice)"),
+                        ),
                         Some(name) if metric_index(name).is_some() => {
                             outcomes.push(name.to_string())
                         }
@@ -574,8 +579,7 @@ fn read_ranges(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>, section: &str) -
     let Some(table) = table_of(ctx, value, section) else {
         return out;
     };
-    let mut flat = Vec::new();
-    flatten(table, "", &mut flat);
+    let flat = flatten_once(ctx, table, &format!("[{section}]"));
     for (key, key_at, v) in flat {
         let at = v.span().start;
         let Some(param) = varying_param(ctx, &key, key_at) else {
@@ -648,6 +652,22 @@ fn read_ranges(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>, section: &str) -
     out
 }
 
+/// The keys of a table of parameters, flattened in file order, each once
+/// (a key given twice is reported and its second value dropped).
+fn flatten_once<'a, 'i>(
+    ctx: &mut Ctx<'_>,
+    table: &'a DeTable<'i>,
+    section: &str,
+) -> Vec<(String, usize, &'a Spanned<DeValue<'i>>)> {
+    let mut flat = Vec::new();
+    flatten(table, "", &mut flat);
+    let keep = ctx.first_of_each(flat.iter().map(|f| (f.0.as_str(), f.1)), section);
+    flat.into_iter()
+        .zip(keep)
+        .filter_map(|(f, keep)| keep.then_some(f))
+        .collect()
+}
+
 fn flatten<'a, 'i>(
     table: &'a DeTable<'i>,
     prefix: &str,
@@ -701,8 +721,7 @@ fn read_sweep(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>) -> Option<SweepDe
             return None;
         };
         let grid_table = table_of(ctx, grid, "sweep.grid")?;
-        let mut flat = Vec::new();
-        flatten(grid_table, "", &mut flat);
+        let flat = flatten_once(ctx, grid_table, "[sweep.grid]");
         let mut axes = Vec::new();
         for (key, key_at, v) in flat {
             if varying_param(ctx, &key, key_at).is_none() {
