@@ -1,5 +1,17 @@
 //! The `grassroots` command line: a thin layer over the library.
 
+/// `println!` for the command's report on stdout, which never panics: a
+/// reader that closes the pipe early (`grassroots calibrate FILE | head -1`)
+/// or a full disk must not stop a command before its result files are
+/// written, so a failed write to stdout is ignored (the result files are
+/// what a command is for; they report their own errors).
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 mod cli;
 
 use clap::{Parser, Subcommand};

@@ -460,6 +460,16 @@ fn bench_refuses_bad_options_before_measuring() {
             &["tiny.toml", "--baseline", "missing-binary"][..],
             "missing-binary': no such file",
         ),
+        (
+            &[
+                "tiny.toml",
+                "--set",
+                "world.villages=100000",
+                "--max-memory",
+                "0.1",
+            ][..],
+            "but the limit is 102.4 MiB (--max-memory)",
+        ),
     ] {
         let o = bench(cwd.path(), cwd.path(), args);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", text(&o.stderr));
@@ -467,4 +477,62 @@ fn bench_refuses_bad_options_before_measuring() {
         assert!(err.contains(said), "{args:?}: {err}");
         assert!(!err.contains("measuring"), "{args:?} measured: {err}");
     }
+}
+
+/// Process ids of `bench-measure` children whose temporary directory is
+/// `tmp` (read from /proc: the environment is private to each process).
+#[cfg(target_os = "linux")]
+fn measurements_in(tmp: &Path) -> Vec<u32> {
+    let wanted = format!("TMPDIR={}", tmp.display());
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+        let environ = std::fs::read(entry.path().join("environ")).unwrap_or_default();
+        let has = |bytes: &[u8], s: &str| bytes.split(|b| *b == 0).any(|w| w == s.as_bytes());
+        if has(&cmdline, "bench-measure") && has(&environ, &wanted) {
+            found.push(pid);
+        }
+    }
+    found
+}
+
+/// Killing `bench` (Ctrl-C or `kill` reach only it) stops its measurement
+/// too, and the measurement removes its temporary directory.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_killed_bench_leaves_no_measurement_running() {
+    use std::time::{Duration, Instant};
+    let (cwd, tmp) = tiny_dirs();
+    let mut bench = Command::new(env!("CARGO_BIN_EXE_grassroots"))
+        .args(["bench", "tiny.toml", "--small-runs", "20000"])
+        .current_dir(cwd.path())
+        .env("TMPDIR", tmp.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while measurements_in(tmp.path()).is_empty() {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no measurement started"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    bench.kill().unwrap();
+    bench.wait().unwrap();
+    let killed = Instant::now();
+    while !measurements_in(tmp.path()).is_empty() {
+        assert!(
+            killed.elapsed() < Duration::from_secs(10),
+            "the measurement runs on after its bench was killed"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // Its temporary directory goes with it (give the exit a moment).
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(names(tmp.path()), Vec::<String>::new());
 }

@@ -491,9 +491,12 @@ fn new_writes_a_commented_scenario_that_validates_and_keeps_a_source_scenario() 
     ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o.stderr).contains("does not exist; nothing was written"));
-    let o = run(&["new", "my file"]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(text(&o.stderr).contains("not a valid scenario name"));
+    // The rule `validate` applies: a name of 101 letters is refused here too.
+    for name in ["my file", &"a".repeat(101)] {
+        let o = run(&["new", name]);
+        assert_eq!(o.status.code(), Some(2));
+        assert!(text(&o.stderr).contains("not a valid scenario name"));
+    }
 }
 
 #[test]
@@ -515,4 +518,31 @@ fn params_and_metrics_print_a_data_dictionary_in_three_formats() {
     let o = run(&["params", "--format", "xml"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o.stderr).contains("valid: md, csv, json"));
+}
+
+/// A command's report on stdout is not what it is for: when stdout cannot
+/// be written (closed early by `| head`, or a full disk: `/dev/full`), the
+/// command still writes its result files and exits 0, instead of panicking
+/// halfway.
+#[test]
+fn an_unwritable_stdout_does_not_stop_a_command() {
+    let Ok(full) = std::fs::File::create("/dev/full") else {
+        return; // not Linux: no /dev/full to write to
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("c");
+    let o = bin()
+        .args([
+            "compare",
+            data("compare_small.toml").to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .stdout(full)
+        .output()
+        .unwrap();
+    let err = text(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(out.join("manifest.json").is_file() && out.join("comparison.csv").is_file());
 }

@@ -256,8 +256,11 @@ fn calibration_recovers_known_parameters_and_resumes() {
     ] {
         assert!(out.join(f).is_file(), "{f}");
     }
-    // Resuming replays the same proposals and finds every run stored.
+    // Resuming replays the same proposals and finds every run stored; the
+    // files are the same however the calibration was produced.
     let posterior = read(&out.join("posterior.csv"));
+    let generations = read(&out.join("generations.csv"));
+    let report = read(&out.join("report.md"));
     let again = ok(&[
         "calibrate",
         file.to_str().unwrap(),
@@ -268,6 +271,8 @@ fn calibration_recovers_known_parameters_and_resumes() {
     ]);
     assert!(again.contains("(0 new)"), "{again}");
     assert_eq!(posterior, read(&out.join("posterior.csv")));
+    assert_eq!(generations, read(&out.join("generations.csv")));
+    assert_eq!(report, read(&out.join("report.md")));
     // An interrupted calibration (runs lost) resumes to the same posterior.
     let runs: Vec<_> = std::fs::read_dir(out.join("runs"))
         .unwrap()

@@ -76,6 +76,10 @@ pub struct BenchArgs {
     /// measuring). `--small-runs` measures this build only.
     #[arg(long, value_name = "GRASSROOTS")]
     pub baseline: Option<PathBuf>,
+    /// Memory limit in GiB for the check before measuring [default: the
+    /// memory available, or the cgroup's limit if lower].
+    #[arg(long, value_name = "GIB", value_parser = super::memory::parse_gib)]
+    pub max_memory: Option<f64>,
 }
 
 /// Options of the hidden `bench-measure` subcommand: one measurement.
@@ -387,6 +391,7 @@ fn bytes_under(dir: &Path) -> u64 {
 /// The hidden `bench-measure` subcommand: one measurement, printed as
 /// `key: value` lines for the parent `bench`.
 pub fn measure(args: &MeasureArgs) -> Result<()> {
+    stop_when_orphaned();
     if let Some(n) = args.small_runs {
         return measure_small_runs(args, n);
     }
@@ -402,10 +407,7 @@ pub fn measure(args: &MeasureArgs) -> Result<()> {
     // fresh temporary directory that is removed afterwards.
     let started = Instant::now();
     let summaries = study::summarize_runs(&runs);
-    let tmp = tempfile::Builder::new()
-        .prefix("grassroots-bench-")
-        .tempdir()
-        .context("could not create a temporary directory for the output")?;
+    let tmp = measurement_dir("output")?;
     let info = manifest::RunInfo {
         scenario_file: shown.clone(),
         threads,
@@ -452,16 +454,51 @@ pub fn measure(args: &MeasureArgs) -> Result<()> {
 /// `bench-measure --small-runs N [--sweep]`: N runs of the scenario as a
 /// sweep (`grassroots sweep`'s own code, `--quiet`, into a temporary
 /// directory that is removed afterwards), or their simulation alone.
+/// The temporary directory a measurement writes into, removed by
+/// [`stop_when_orphaned`] if the measurement stops early.
+static MEASUREMENT_DIR: std::sync::Mutex<Option<PathBuf>> = std::sync::Mutex::new(None);
+
+/// A fresh temporary directory for a measurement's files, remembered in
+/// [`MEASUREMENT_DIR`].
+fn measurement_dir(what: &str) -> Result<tempfile::TempDir> {
+    let tmp = tempfile::Builder::new()
+        .prefix("grassroots-bench-")
+        .tempdir()
+        .with_context(|| format!("could not create a temporary directory for the {what}"))?;
+    if let Ok(mut dir) = MEASUREMENT_DIR.lock() {
+        *dir = Some(tmp.path().to_path_buf());
+    }
+    Ok(tmp)
+}
+
+/// A measurement whose `bench` is gone (killed with Ctrl-C or `kill`, which
+/// reach only the `bench` process) stops within a quarter of a second and
+/// removes its temporary directory, instead of running on unseen.
+fn stop_when_orphaned() {
+    #[cfg(unix)]
+    {
+        let parent = std::os::unix::process::parent_id();
+        std::thread::spawn(move || {
+            loop {
+                std::thread::sleep(std::time::Duration::from_millis(250));
+                if std::os::unix::process::parent_id() != parent {
+                    if let Some(dir) = MEASUREMENT_DIR.lock().ok().and_then(|d| d.clone()) {
+                        let _ = std::fs::remove_dir_all(dir);
+                    }
+                    std::process::exit(130);
+                }
+            }
+        });
+    }
+}
+
 fn measure_small_runs(args: &MeasureArgs, n: u32) -> Result<()> {
     let set = small_run_set(&args.set);
     let m = if args.sweep {
         let (text, shown) = read_text(&args.file)?;
         let (s, _) = load(&text, &shown, &overrides(&set, Some(n))?)?;
         let design = small_run_design(&s);
-        let tmp = tempfile::Builder::new()
-            .prefix("grassroots-bench-")
-            .tempdir()
-            .context("could not create a temporary directory for the sweep")?;
+        let tmp = measurement_dir("sweep")?;
         let common = super::Common {
             out: Some(tmp.path().join("sweep")),
             seed: None,
@@ -657,7 +694,7 @@ fn print_small_runs(n: u32, s: &grassroots::scenario::Scenario, shown: &str, pai
     let (Some(one), Some(many)) = (pairs.first(), pairs.last()) else {
         return;
     };
-    println!(
+    say!(
         "many small runs: {} runs of {} ({shown}) as a sweep of one point (world.villages = {}) × {} replicates; each run {} villages × {} months stepped ({} burn-in + {} recorded)",
         grouped(f64::from(n)),
         s.scenario.name,
@@ -668,16 +705,16 @@ fn print_small_runs(n: u32, s: &grassroots::scenario::Scenario, shown: &str, pai
         s.scenario.burn_in_months,
         s.scenario.months,
     );
-    println!(
+    say!(
         "  {} households over all runs; household-steps = {}",
         grouped(one.alone.households),
         grouped(one.alone.households * one.alone.months),
     );
-    println!();
+    say!();
     let head_many = count(many.sweep.threads as u64, "thread");
-    println!("  {:<44} {:>14} {:>14}", "", "1 thread", head_many);
+    say!("  {:<44} {:>14} {:>14}", "", "1 thread", head_many);
     let row = |label: &str, f: &dyn Fn(&SmallPair) -> String| {
-        println!("  {label:<44} {:>14} {:>14}", f(one), f(many))
+        say!("  {label:<44} {:>14} {:>14}", f(one), f(many))
     };
     row("sweep, as grassroots sweep runs it (s)", &|p| {
         format!("{:.3}", p.sweep.seconds)
@@ -709,11 +746,11 @@ fn print_small_runs(n: u32, s: &grassroots::scenario::Scenario, shown: &str, pai
     row("peak RSS, sweep process (MB)", &|p| {
         format!("{:.1}", p.sweep.peak_rss_bytes / 1e6)
     });
-    println!();
-    println!(
+    say!();
+    say!(
         "  (the sweep is `grassroots sweep --quiet` with that one point: planning, run store, result files and charts, in a temporary directory; the simulation alone is the same runs without them; each cell is a fresh process)"
     );
-    println!();
+    say!();
 }
 
 /// With one thread in all (`--threads 1`, or one core) both columns are
@@ -800,18 +837,18 @@ fn print_against(
     this: [&Measurement; 2],
     baseline: [&Measurement; 2],
 ) {
-    println!(
+    say!(
         "  against the baseline {} ({identity}); rates of set-up + simulation",
         path.display()
     );
-    println!(
+    say!(
         "  {:<44} {:>14} {:>14}",
         "",
         "1 thread",
         count(this[1].threads as u64, "thread")
     );
     let row = |label: &str, f: &dyn Fn(usize) -> String| {
-        println!("  {label:<44} {:>14} {:>14}", f(0), f(1));
+        say!("  {label:<44} {:>14} {:>14}", f(0), f(1));
     };
     row("this build: household-steps/s", &|k| {
         grouped(this[k].rate())
@@ -841,7 +878,7 @@ fn print_against(
         this[k].households == baseline[k].households && this[k].months == baseline[k].months
     };
     if !(same(0) && same(1)) {
-        println!(
+        say!(
             "  (the builds set up different counties: {} against {} households, {} against {} months; rates are per household-step)",
             grouped(this[0].households),
             grouped(baseline[0].households),
@@ -849,7 +886,7 @@ fn print_against(
             baseline[0].months
         );
     }
-    println!();
+    say!();
 }
 
 /// `grassroots bench`.
@@ -900,6 +937,28 @@ pub fn bench(args: &BenchArgs) -> Result<()> {
         None => None,
     };
     let all = pool(args.threads)?.current_num_threads();
+    // The memory check of `run`, before any measurement starts: a scenario
+    // too large for this machine is refused with the estimate, not aborted
+    // by the allocator in a child process.
+    let concurrent = all.min(s.scenario.replicates as usize);
+    super::check_memory(
+        super::Estimate {
+            simulations: grassroots::study::plan::estimate_run_memory(&s, concurrent, false),
+            plan: 0,
+            adaptive: None,
+        },
+        s.scenario.replicates as usize,
+        &super::Common {
+            out: None,
+            seed: None,
+            replicates: None,
+            threads: Some(all),
+            set: vec![],
+            max_memory: args.max_memory,
+            quiet: true,
+            force: false,
+        },
+    )?;
 
     if !(1..=MAX_REPEAT).contains(&args.repeat) {
         return Err(InputError(format!(
@@ -980,7 +1039,7 @@ pub fn bench(args: &BenchArgs) -> Result<()> {
     let bytes_per_household = many.peak_rss_bytes / many.households_alive.max(1.0);
     let bytes_per_member = many.peak_rss_bytes / many.members_alive.max(1.0);
 
-    println!(
+    say!(
         "{} ({shown}): {} replicate(s) × {} months stepped ({} burn-in + {} recorded) × {} villages",
         s.scenario.name,
         many.replicates,
@@ -989,16 +1048,16 @@ pub fn bench(args: &BenchArgs) -> Result<()> {
         s.scenario.months,
         grouped(f64::from(s.world.villages)),
     );
-    println!(
+    say!(
         "  {} households and {} members over all replicates; household-steps = households × months stepped = {}",
         grouped(many.households),
         grouped(many.members),
         grouped(many.household_steps()),
     );
-    println!();
+    say!();
     let head_many = count(many.threads as u64, "thread");
-    println!("  {:<44} {:>14} {:>14}", "", "1 thread", head_many);
-    let row = |label: &str, a: String, b: String| println!("  {label:<44} {a:>14} {b:>14}");
+    say!("  {:<44} {:>14} {:>14}", "", "1 thread", head_many);
+    let row = |label: &str, a: String, b: String| say!("  {label:<44} {a:>14} {b:>14}");
     row(
         "set-up, building villages (s)",
         format!("{:.3}", one.setup_seconds),
@@ -1060,13 +1119,13 @@ pub fn bench(args: &BenchArgs) -> Result<()> {
         format!("{:.1}", one.output_bytes / 1e3),
         format!("{:.1}", many.output_bytes / 1e3),
     );
-    println!();
-    println!(
+    say!();
+    say!(
         "  parallel efficiency (set-up + simulation): {efficiency:.3}; state: Household = {} bytes, Member = {} bytes",
         std::mem::size_of::<Household>(),
         std::mem::size_of::<Member>()
     );
-    println!(
+    say!(
         "  (each column is a fresh process{}; output time is not in the rates; see docs/performance.md)",
         if args.repeat > 1 {
             format!(", the fastest of {}", args.repeat)
@@ -1074,7 +1133,7 @@ pub fn bench(args: &BenchArgs) -> Result<()> {
             String::new()
         }
     );
-    println!();
+    say!();
     let against = match (&baseline, best_baseline) {
         (Some((path, identity)), [Some(base_one), Some(base_many)]) => {
             let [base_one, base_many] = pooled_at_one_thread(all, base_one, base_many);

@@ -326,7 +326,7 @@ pub fn validate(file: &Path) -> Result<()> {
     if e.calibration.is_some() {
         extra.push_str(", a calibration");
     }
-    println!(
+    say!(
         "{shown}: ok — scenario `{}`, {}, {}, {}{extra}",
         s.scenario.name,
         count(s.world.villages, "village"),

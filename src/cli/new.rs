@@ -21,13 +21,9 @@ pub struct NewArgs {
 /// Run `new`.
 pub fn new(args: &NewArgs) -> Result<()> {
     let name = &args.name;
-    if name.is_empty()
-        || !name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-    {
+    if !grassroots::scenario::is_valid_name(name) {
         return Err(super::InputError(format!(
-            "new: `{name}` is not a valid scenario name; use letters, digits, - and _"
+            "new: `{name}` is not a valid scenario name; use 1–100 letters, digits, - and _ (it names the file and the output directory)"
         ))
         .into());
     }
@@ -60,7 +56,7 @@ pub fn new(args: &NewArgs) -> Result<()> {
         None => grassroots::output::template::new_scenario(name, None),
     };
     grassroots::output::files::write_atomic(&path, text.as_bytes())?;
-    println!(
+    say!(
         "wrote {}; check it with `grassroots validate {}`",
         path.display(),
         path.display()

@@ -54,7 +54,7 @@ pub fn plot(args: &PlotArgs) -> Result<()> {
     }
     let written = redraw(&args.dir, &options, &super::command_text())?;
     if !args.quiet {
-        println!(
+        say!(
             "wrote {} charts in {}",
             written.len(),
             args.dir.join("charts").display()

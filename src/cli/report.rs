@@ -86,6 +86,6 @@ pub fn report(dir: &Path) -> Result<()> {
         manifest::write(dir, &listed)?;
     }
     write_atomic(&target, page.as_bytes())?;
-    println!("wrote {}", target.display());
+    say!("wrote {}", target.display());
     Ok(())
 }

@@ -94,7 +94,7 @@ pub fn run(file: &Path, common: &Common, per_village: bool) -> Result<()> {
         // A quick check with fewer replicates replaces a full run's results:
         // say so, so that it is not a surprise later.
         if let Some(before) = replaced.filter(|&n| n != u64::from(s.scenario.replicates)) {
-            println!(
+            say!(
                 "note: this replaced the previous results in {} ({}); give each run its own --out to keep both",
                 out.display(),
                 count(before, "replicate")
@@ -117,7 +117,7 @@ pub fn run(file: &Path, common: &Common, per_village: bool) -> Result<()> {
             }
         }
         if !studies.is_empty() {
-            println!(
+            say!(
                 "note: {shown} also defines {}; `run` ran its base scenario only",
                 studies.join(", ")
             );
@@ -140,7 +140,7 @@ fn report(
     let last = s.scenario.months - 1;
     let months = final_window(s);
     let window = window_summaries(runs, months);
-    println!(
+    say!(
         "{}{note}: {} × {} × {} in {:.2} s on {}",
         s.scenario.name,
         count(s.scenario.replicates, "replicate"),
@@ -149,14 +149,14 @@ fn report(
         wall,
         count(threads as u64, "thread")
     );
-    println!(
+    say!(
         "{}; the last column averages each replicate over its last {} ({}):",
         values_words(s.scenario.replicates),
         count(months, "month"),
         final_window_words(s)
     );
     let header = format!("last {}", count(months, "month"));
-    println!(
+    say!(
         "  {:<18} {:<22} {:>28} {:>28} {:>28}",
         "metric",
         "unit",
@@ -167,7 +167,7 @@ fn report(
     for name in metrics::with_role(Role::Summary) {
         let [first, fin, windowed] = run_readings(name, rows, &window, last);
         let unit = metrics::metric(name).map_or("", |m| m.unit);
-        println!("  {name:<18} {unit:<22} {first:>28} {fin:>28} {windowed:>28}");
+        say!("  {name:<18} {unit:<22} {first:>28} {fin:>28} {windowed:>28}");
     }
-    println!("wrote {}", out.display());
+    say!("wrote {}", out.display());
 }

@@ -168,7 +168,7 @@ pub fn calibrate(file: &Path, common: &Common, shard: Option<Shard>) -> Result<(
         return run_shard(&identity, &store, s, &pool, common, started, &what, &next);
     }
     if !common.quiet {
-        println!(
+        say!(
             "{}: {} × {} × {} × {} = up to {} on {}",
             plan.name,
             count(spec.generations, "generation"),
@@ -202,7 +202,7 @@ pub fn calibrate(file: &Path, common: &Common, shard: Option<Shard>) -> Result<(
                     done.ran
                 );
                 if !quiet {
-                    line.suspend(|| println!("{text}"));
+                    line.suspend(|| say!("{text}"));
                 }
             })
         })
@@ -218,7 +218,7 @@ pub fn calibrate(file: &Path, common: &Common, shard: Option<Shard>) -> Result<(
     if !common.quiet {
         let ran: usize = generations.iter().map(|g| g.ran).sum();
         let runs: usize = generations.iter().map(|g| g.runs).sum();
-        println!(
+        say!(
             "{}: {runs} runs ({ran} new) in {:.1} s; posterior medians [90 % credible interval]:",
             plan.name,
             started.elapsed().as_secs_f64()
@@ -226,7 +226,7 @@ pub fn calibrate(file: &Path, common: &Common, shard: Option<Shard>) -> Result<(
         if let Some(last) = generations.last() {
             let marginals = grassroots::study::abc::marginals(&last.population);
             for (r, m) in spec.parameters.iter().zip(&marginals) {
-                println!(
+                say!(
                     "  {:<40} {} [{}, {}]  (prior {} – {})",
                     r.key,
                     sig4(m.median),
@@ -237,7 +237,7 @@ pub fn calibrate(file: &Path, common: &Common, shard: Option<Shard>) -> Result<(
                 );
             }
         }
-        println!("wrote {}: {}", shown.display(), files.join(", "));
+        say!("wrote {}: {}", shown.display(), files.join(", "));
     }
     Ok(())
 }
@@ -311,7 +311,7 @@ fn run_shard(
     let runs = study.plan.shard(s.k, s.n).count();
     let ran = run_missing(study, store, Some(s), pool, common)?;
     if !common.quiet {
-        println!(
+        say!(
             "shard {}/{} of {what}: {} of its {} runs done now ({} were already stored) in {:.1} s; when all shards are done: grassroots merge DIR...{next}",
             s.k,
             s.n,
@@ -486,13 +486,13 @@ fn run_study(
                     TargetCi::Absolute(_) => format!("{w:.4}"),
                 };
                 match outcome.widest {
-                    Some(w) if outcome.reached => println!(
+                    Some(w) if outcome.reached => say!(
                         "target reached: every 95 % CI half-width ≤ {target} with {replicates} replicates (widest {})",
                         shown(w)
                     ),
                     widest => {
                         let w = widest.map(shown).unwrap_or_else(|| "undefined".into());
-                        println!(
+                        say!(
                             "replicate cap reached: {replicates} replicates, widest 95 % CI half-width {w} > target {target}"
                         );
                     }
@@ -504,7 +504,7 @@ fn run_study(
     let assembled = study::assemble(&study, &store, &out, &command_line())?;
     let plan = &study.plan;
     if !common.quiet {
-        println!(
+        say!(
             "{}: {} ({} new, {} reused from {}) in {:.1} s on {}",
             plan.name,
             count(plan.runs.len() as u64, "run"),
@@ -515,7 +515,7 @@ fn run_study(
             count(threads as u64, "thread")
         );
         report(plan, &assembled.results);
-        println!("wrote {}: {}", shown.display(), assembled.files.join(", "));
+        say!("wrote {}: {}", shown.display(), assembled.files.join(", "));
     }
     Ok(())
 }
@@ -528,7 +528,7 @@ pub fn merge(dirs: &[PathBuf], out: Option<PathBuf>, quiet: bool) -> Result<()> 
             MergeError::Output(e) => anyhow::Error::from(e),
         })?;
     if !quiet {
-        println!(
+        say!(
             "merged {} shard directories ({} runs copied) into {}",
             merged.shards,
             merged.copied,
@@ -537,13 +537,13 @@ pub fn merge(dirs: &[PathBuf], out: Option<PathBuf>, quiet: bool) -> Result<()> 
         match &merged.assembled {
             Some(assembled) => {
                 report(&merged.plan, &assembled.results);
-                println!(
+                say!(
                     "wrote {}: {}",
                     merged.out.display(),
                     assembled.files.join(", ")
                 );
             }
-            None => println!(
+            None => say!(
                 "the first (rejection) generation of calibration {} is complete; finish it with: grassroots calibrate {} --out {}",
                 merged.plan.name,
                 merged.plan.sources.first().map_or("FILE", |s| s.as_str()),
@@ -560,18 +560,18 @@ pub fn merge(dirs: &[PathBuf], out: Option<PathBuf>, quiet: bool) -> Result<()> 
 fn report(plan: &Plan, results: &Results) {
     if plan.kind == StudyKind::Sensitivity {
         if let Ok(a) = grassroots::study::global_sensitivity::analyse(plan, results) {
-            println!("most influential factors (indices.csv has all):");
+            say!("most influential factors (indices.csv has all):");
             for (q, row) in a.quantities.iter().zip(&a.indices) {
                 let ranked = grassroots::output::sensitivity::ranking(row, &a.factors);
                 for (factor, shown) in ranked.iter().take(3) {
-                    println!("  {:<36} {:<36} {shown}", q.label(), factor);
+                    say!("  {:<36} {:<36} {shown}", q.label(), factor);
                 }
             }
         }
         return;
     }
     if plan.kind == StudyKind::Sweep {
-        println!(
+        say!(
             "{} × {}; mean over the last {} months, best and worst point (every point: report.md, sweep_summary.csv):",
             count(plan.variants.len() as u64, "point"),
             count(plan.replicates, "replicate"),
@@ -585,7 +585,7 @@ fn report(plan: &Plan, results: &Results) {
                 .position(|x| *x == outcome)
                 .unwrap_or(0);
             for (word, point) in [("best", best), ("worst", worst)] {
-                println!(
+                say!(
                     "  {:<24} {word:<5} {:>11}  {}",
                     outcome,
                     sig4(acc.level(point, o, WINDOW).mean()),
@@ -596,7 +596,7 @@ fn report(plan: &Plan, results: &Results) {
         return;
     }
     let acc = &results.outcomes;
-    println!(
+    say!(
         "over the last {}: {}; p_holm: p adjusted by Holm's method over {}",
         count(plan.window_months, "month"),
         report::contrast_legend(plan),
@@ -614,7 +614,7 @@ fn report(plan: &Plan, results: &Results) {
                 Some((lo, hi)) => format!("[{}, {}]", sig4(lo), sig4(hi)),
                 None => "(no CI)".into(),
             };
-            println!(
+            say!(
                 "  {:<24} {:<26} {:>11} {ci} {:>8} {star}  p_holm {}",
                 variant.name,
                 outcome,
@@ -627,16 +627,16 @@ fn report(plan: &Plan, results: &Results) {
             );
         }
     }
-    println!("{}", report::significance_summary(plan, acc));
+    say!("{}", report::significance_summary(plan, acc));
     let robust = report::robustness_rows(plan, acc);
     if !robust.is_empty() {
-        println!(
+        say!(
             "across {} sampled environments (differences above {} of the baseline count; robustness.csv):",
             plan.environments.len(),
             report::percent(Some(plan.meaningful_difference)).trim_start_matches('+')
         );
         for (variant, outcome, r) in robust {
-            println!(
+            say!(
                 "  {variant:<24} {outcome:<26} {}",
                 report::robustness_words(&r)
             );

@@ -67,7 +67,6 @@ pub fn write(
             "generation",
             "proposals",
             "runs",
-            "runs_new",
             "epsilon",
             "effective_sample_size",
         ])?;
@@ -76,7 +75,6 @@ pub fn write(
                 g.to_string(),
                 gen_.proposals.to_string(),
                 gen_.runs.to_string(),
-                gen_.ran.to_string(),
                 num(gen_.population.epsilon),
                 num(effective_sample_size(&gen_.population.weights)),
             ])?;
@@ -295,14 +293,13 @@ fn report(
             t.source
         ));
     }
-    out.push_str("\n## Generations\n\n| generation | tolerance ε | effective sample size | runs (new) |\n|---|---|---|---|\n");
+    out.push_str("\n## Generations\n\n| generation | tolerance ε | effective sample size | runs |\n|---|---|---|---|\n");
     for (g, gen_) in generations.iter().enumerate() {
         out.push_str(&format!(
-            "| {g} | {} | {} | {} ({}) |\n",
+            "| {g} | {} | {} | {} |\n",
             sig4(gen_.population.epsilon),
             sig4(effective_sample_size(&gen_.population.weights)),
             gen_.runs,
-            gen_.ran
         ));
     }
     if last.is_some() {

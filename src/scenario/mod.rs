@@ -18,7 +18,9 @@ pub use schema::{
     RewardRule, Selection, Service, ServiceTeam, Spiritual, Successor, Supervision, Technology,
     Training, World,
 };
-pub use validate::{BaseLoader, Location, ScenarioError, ScenarioErrors, override_literal};
+pub use validate::{
+    BaseLoader, Location, ScenarioError, ScenarioErrors, is_valid_name, override_literal,
+};
 
 /// Declares the [`Scenario`] and [`schema::ALL`] from one list of its
 /// sections (each declared by `section!` in `schema.rs`), so that a new

@@ -134,6 +134,15 @@ impl Ctx<'_> {
     }
 }
 
+/// Whether `s` can name a scenario or a variant: 1–100 ASCII letters,
+/// digits, `-` or `_` (it names output directories and files).
+pub fn is_valid_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 100
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
 /// Reads the scenario a file builds on: given the `base` value and the
 /// including file's name, returns the base's display name and text.
 pub type BaseLoader<'a> = &'a dyn Fn(&str, &str) -> Result<(String, String), String>;
@@ -748,11 +757,7 @@ fn check_value(param: &Param, value: &Spanned<DeValue<'_>>) -> Check {
             let s = v
                 .as_str()
                 .ok_or_else(|| (at, format!("expected a quoted name, found {}", found(v))))?;
-            let ok = !s.is_empty()
-                && s.len() <= 100
-                && s.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-            if !ok {
+            if !is_valid_name(s) {
                 return Err((
                     at,
                     format!(

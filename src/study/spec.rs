@@ -400,11 +400,7 @@ fn read_variants(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>, out: &mut Vec<
             .map(|n| (n.get_ref().as_str(), n.span().start))
         {
             Some((Some(n), at)) => {
-                let ok = !n.is_empty()
-                    && n.len() <= 100
-                    && n.chars()
-                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-                if !ok {
+                if !crate::scenario::is_valid_name(n) {
                     ctx.error(
                         at,
                         Some("variants.name".into()),
