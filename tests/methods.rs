@@ -131,6 +131,17 @@ fn sensitivity_writes_indices_charts_and_report_identically_at_any_thread_count(
         report.contains("## realised_service: effect of mass_evaluation"),
         "{report}"
     );
+    // Each quantity's replicate noise, the same on each of its rows, a
+    // share of its variance across the design.
+    for r in &indices {
+        let share = num(r, "noise_share");
+        assert!((0.0..=1.0).contains(&share), "{r:?}");
+        let same = indices
+            .iter()
+            .filter(|x| x["outcome"] == r["outcome"] && x["policy"] == r["policy"]);
+        assert!(same.clone().all(|x| x["noise_share"] == r["noise_share"]));
+    }
+    assert!(report.contains("Replicate noise: "), "{report}");
 }
 
 #[test]

@@ -561,11 +561,22 @@ fn report(plan: &Plan, results: &Results) {
     if plan.kind == StudyKind::Sensitivity {
         if let Ok(a) = grassroots::study::global_sensitivity::analyse(plan, results) {
             say!("most influential factors (indices.csv has all):");
-            for (q, row) in a.quantities.iter().zip(&a.indices) {
+            let mut noisy = Vec::new();
+            for (i, (q, row)) in a.quantities.iter().zip(&a.indices).enumerate() {
                 let ranked = grassroots::output::sensitivity::ranking(row, &a.factors);
                 for (factor, shown) in ranked.iter().take(3) {
                     say!("  {:<36} {:<36} {shown}", q.label(), factor);
                 }
+                let share = a.noise_share(i);
+                if share > grassroots::study::global_sensitivity::NOISY {
+                    noisy.push(format!("{} ({:.0} %)", q.label(), 100.0 * share));
+                }
+            }
+            if !noisy.is_empty() {
+                say!(
+                    "caution: replicate noise is up to this share of the variance across the design, so these indices partly rank noise (more replicates or villages shrink it; noise_share in indices.csv): {}",
+                    noisy.join(", ")
+                );
             }
         }
         return;

@@ -5,7 +5,7 @@
 use super::files::{self, write_atomic};
 use super::report::sig4;
 use super::{OutputError, chart};
-use crate::study::global_sensitivity::{FactorIndex, SensitivityResults, analyse};
+use crate::study::global_sensitivity::{FactorIndex, NOISY, SensitivityResults, analyse};
 use crate::study::methods::SensitivityMethod;
 use crate::study::plan::Plan;
 use crate::study::runner::{Results, Study};
@@ -31,6 +31,29 @@ pub fn write(study: &Study, results: &Results, dir: &Path) -> Result<Vec<String>
     write_atomic(&dir.join("report.md"), markdown.as_bytes())?;
     written.push("report.md".into());
     Ok(written)
+}
+
+/// A quantity's replicate noise in words, with a caution above
+/// [`NOISY`].
+pub fn noise_words(share: f64, replicates: u32) -> String {
+    if !share.is_finite() {
+        return format!(
+            "Replicate noise: not estimated ({}).",
+            if replicates < 2 {
+                "it needs 2 replicates or more"
+            } else {
+                "no variance across the design"
+            }
+        );
+    }
+    let percent = format!("{:.0} %", 100.0 * share);
+    if share > NOISY {
+        format!(
+            "**Replicate noise: up to {percent} of that variance** — the indices partly rank noise (it raises total indices and lowers first-order ones); more replicates or villages shrink it."
+        )
+    } else {
+        format!("Replicate noise: up to {percent} of that variance.")
+    }
 }
 
 fn num(x: f64) -> String {
@@ -64,8 +87,9 @@ fn indices_csv<W: std::io::Write>(
         ]
         .as_slice()
     });
+    header.push("noise_share");
     w.write_record(&header)?;
-    for (q, row) in a.quantities.iter().zip(&a.indices) {
+    for (i, (q, row)) in a.quantities.iter().zip(&a.indices).enumerate() {
         for (factor, index) in a.factors.iter().zip(row) {
             let mut record = vec![
                 q.outcome.clone(),
@@ -87,6 +111,7 @@ fn indices_csv<W: std::io::Write>(
                     .map(num),
                 ),
             }
+            record.push(num(a.noise_share(i)));
             w.write_record(&record)?;
         }
     }
@@ -202,11 +227,12 @@ fn report(plan: &Plan, a: &SensitivityResults, charts: &[String]) -> String {
             sig4(r.high)
         ));
     }
-    for (q, row) in a.quantities.iter().zip(&a.indices) {
+    for (i, (q, row)) in a.quantities.iter().zip(&a.indices).enumerate() {
         out.push_str(&format!(
-            "\n## {}\n\nVariance across the design: {}.\n\n| factor | indices |\n|---|---|\n",
+            "\n## {}\n\nVariance across the design: {}. {}\n\n| factor | indices |\n|---|---|\n",
             q.label(),
-            sig4(a.variance[a.quantities.iter().position(|x| x == q).unwrap_or(0)])
+            sig4(a.variance[i]),
+            noise_words(a.noise_share(i), plan.replicates)
         ));
         for (factor, shown) in ranking(row, &a.factors) {
             out.push_str(&format!("| `{factor}` | {shown} |\n"));

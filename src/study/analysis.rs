@@ -310,9 +310,14 @@ pub struct CompareAccumulator {
     outcomes: usize,
     cells: Vec<Welford>,
     pooled: Vec<Welford>,
-    /// Baseline outcome values by (environment, replicate), for pairing.
-    baseline: std::collections::HashMap<(usize, u32), Vec<[f64; 2]>>,
-    /// Per-replicate differences from the baseline (paired).
+    /// Each variant's reference, which its runs are paired with: the
+    /// baseline (variant 0) in a comparison; in a sensitivity analysis the
+    /// baseline arm of the variant's design point.
+    reference: Vec<usize>,
+    /// Outcome values of the references' runs by (variant, environment,
+    /// replicate), for pairing.
+    baseline: std::collections::HashMap<(usize, usize, u32), Vec<[f64; 2]>>,
+    /// Per-replicate differences from the reference (paired).
     paired: Vec<Welford>,
 }
 
@@ -325,9 +330,18 @@ impl CompareAccumulator {
             outcomes,
             cells: vec![Welford::default(); variants * environments * outcomes * 2],
             pooled: vec![Welford::default(); variants * outcomes * 2],
+            reference: vec![0; variants],
             baseline: std::collections::HashMap::new(),
             paired: vec![Welford::default(); variants * outcomes * 2],
         }
+    }
+
+    /// Pair each variant's runs with those of `reference[variant]` (which
+    /// must come first, in variant order) instead of the baseline's.
+    pub fn with_references(mut self, reference: Vec<usize>) -> Self {
+        debug_assert_eq!(reference.len(), self.variants);
+        self.reference = reference;
+        self
     }
 
     fn cell(&self, variant: usize, env: usize, outcome: usize, measure: usize) -> usize {
@@ -345,13 +359,16 @@ impl CompareAccumulator {
         }
     }
 
-    /// Add one run and pair it with the baseline run of the same environment
-    /// and replicate (baseline runs, variant 0, must come first).
+    /// Add one run and pair it with its reference's run (the baseline's,
+    /// see [`CompareAccumulator::with_references`]) of the same environment
+    /// and replicate (the reference's runs must come first).
     pub fn add_run(&mut self, variant: usize, env: usize, replicate: u32, values: &[[f64; 2]]) {
         self.add(variant, env, values);
-        if variant == 0 {
-            self.baseline.insert((env, replicate), values.to_vec());
-        } else if let Some(base) = self.baseline.get(&(env, replicate)) {
+        let reference = self.reference.get(variant).copied().unwrap_or(0);
+        if reference == variant {
+            self.baseline
+                .insert((variant, env, replicate), values.to_vec());
+        } else if let Some(base) = self.baseline.get(&(reference, env, replicate)) {
             for (o, (v, b)) in values.iter().zip(base).enumerate() {
                 for m in 0..2 {
                     self.paired[(variant * self.outcomes + o) * 2 + m].add(v[m] - b[m]);
@@ -520,6 +537,12 @@ impl CompareAccumulator {
     /// environments).
     pub fn runs(&self, variant: usize, outcome: usize, measure: usize) -> &Welford {
         &self.pooled[(variant * self.outcomes + outcome) * 2 + measure]
+    }
+
+    /// Statistics of a variant's per-replicate differences from its
+    /// reference's runs (empty for a reference itself).
+    pub fn paired_runs(&self, variant: usize, outcome: usize, measure: usize) -> &Welford {
+        &self.paired[(variant * self.outcomes + outcome) * 2 + measure]
     }
 
     /// Statistics of a variant's outcome in one environment.

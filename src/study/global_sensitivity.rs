@@ -206,7 +206,35 @@ pub struct SensitivityResults {
     pub values: Vec<Vec<f64>>,
     /// Per quantity, its variance across design points.
     pub variance: Vec<f64>,
+    /// Per quantity, the variance of a point's value that replicate noise
+    /// alone gives it: the mean over points of the variance between its
+    /// replicates (for an effect, of its per-replicate paired differences)
+    /// divided by the replicates (NaN below two replicates).
+    pub noise: Vec<f64>,
 }
+
+impl SensitivityResults {
+    /// The share of quantity `q`'s variance across the design that
+    /// replicate noise could account for: `noise / variance`, at most 1
+    /// (NaN when either is unknown). Replicate noise inflates every total
+    /// index and deflates every first-order one (and adds to Morris's
+    /// μ* and σ); common random numbers make it partly cancel between
+    /// points, so this is an upper bound of its share.
+    pub fn noise_share(&self, q: usize) -> f64 {
+        let (noise, variance) = (self.noise[q], self.variance[q]);
+        if noise.is_finite() && variance.is_finite() && variance > 0.0 {
+            (noise / variance).min(1.0)
+        } else if noise == 0.0 {
+            0.0
+        } else {
+            f64::NAN
+        }
+    }
+}
+
+/// Above this share of replicate noise ([`SensitivityResults::noise_share`])
+/// a quantity's indices are flagged in reports: they may rank noise.
+pub const NOISY: f64 = 0.1;
 
 /// Estimate the indices of a sensitivity plan from its accumulated results;
 /// `Err` says why the plan's design does not match its runs (a hand-edited
@@ -237,14 +265,35 @@ pub fn analyse(plan: &Plan, results: &Results) -> Result<SensitivityResults, Str
             .runs(variant_index(spec, point, arm), outcome, WINDOW);
         if w.n() == 0 { f64::NAN } else { w.mean() }
     };
+    // The variance replicate noise gives a point's value: the variance
+    // between its replicates over their number, averaged over points.
+    let noise = |arm: usize, outcome: usize| {
+        let per_point: Vec<f64> = (0..points)
+            .filter_map(|i| {
+                let v = variant_index(spec, i, arm);
+                let w = match arm {
+                    0 => results.outcomes.runs(v, outcome, WINDOW),
+                    _ => results.outcomes.paired_runs(v, outcome, WINDOW),
+                };
+                w.variance().map(|var| var / w.n() as f64)
+            })
+            .filter(|x| x.is_finite())
+            .collect();
+        match per_point.len() {
+            0 => f64::NAN,
+            n => per_point.iter().sum::<f64>() / n as f64,
+        }
+    };
     let mut quantities = Vec::new();
     let mut values = Vec::new();
+    let mut noises = Vec::new();
     for (o, outcome) in plan.outcomes.iter().enumerate() {
         quantities.push(Quantity {
             outcome: outcome.clone(),
             policy: None,
         });
         values.push((0..points).map(|i| mean(i, 0, o)).collect::<Vec<f64>>());
+        noises.push(noise(0, o));
     }
     for (a, policy) in spec.policies.iter().enumerate() {
         for (o, outcome) in plan.outcomes.iter().enumerate() {
@@ -257,6 +306,7 @@ pub fn analyse(plan: &Plan, results: &Results) -> Result<SensitivityResults, Str
                     .map(|i| mean(i, a + 1, o) - mean(i, 0, o))
                     .collect(),
             );
+            noises.push(noise(a + 1, o));
         }
     }
     let bootstrap_seed = mix64(seed ^ 0xB007_5742);
@@ -288,6 +338,7 @@ pub fn analyse(plan: &Plan, results: &Results) -> Result<SensitivityResults, Str
         indices,
         values,
         variance,
+        noise: noises,
     })
 }
 
@@ -362,6 +413,35 @@ mod tests {
         assert!((s(0, 0).0 - 1.0).abs() < 0.05 && (s(0, 0).1 - 1.0).abs() < 0.05);
         assert!(s(0, 1).1.abs() < 1e-9, "{:?}", s(0, 1));
         assert!(s(1, 0).1.abs() < 1e-9 && (s(1, 1).1 - 1.0).abs() < 0.05);
+    }
+
+    #[test]
+    fn replicate_noise_is_estimated_per_quantity_and_cancels_in_paired_effects() {
+        // Two replicates per point: the level is 3 x₁ ± e (the same ± for
+        // both arms, as common random numbers give), the policy adds 0.4 x₁
+        // and a noise ± d of its own.
+        let (e, d) = (0.05, 0.01);
+        let text = "[scenario]\nmonths = 12\nreplicates = 2\n[world]\nvillages = 1\n[[variants]]\nname = \"p\"\n\"incentive.formal_weight\" = 0.1\n[compare]\noutcomes = [\"share_met\"]\n[sensitivity]\nmethod = \"morris\"\ntrajectories = 4\npolicies = [\"p\"]\nbootstrap = 50\n[sensitivity.ranges]\n\"effort.noise\" = [0.0, 0.5]\n";
+        let file = StudyFile::parse(text, "s.toml", &[], None).unwrap();
+        let plan = Study::sensitivity(&file, &[]).unwrap().plan;
+        let mut acc = CompareAccumulator::new(plan.variants.len(), 1, 1)
+            .with_references((0..plan.variants.len()).map(|v| v / 2 * 2).collect());
+        for (v, variant) in plan.variants.iter().enumerate() {
+            let (_, lit) = &variant.overrides[0];
+            let x: f64 = lit.parse().unwrap();
+            for (r, sign) in [(0u32, 1.0), (1, -1.0)] {
+                let y = 3.0 * x + sign * e + if v % 2 == 1 { 0.4 * x + sign * d } else { 0.0 };
+                acc.add_run(v, 0, r, &[[y, y]]);
+            }
+        }
+        let a = analyse(&plan, &Results::from_outcomes(acc, 12)).unwrap();
+        // Level: the two replicates differ by 2e, variance 2e², over 2: e².
+        assert!((a.noise[0] - e * e).abs() < 1e-12, "{:?}", a.noise);
+        // Effect: the shared ±e cancels in the pairs; ±d is left.
+        assert!((a.noise[1] - d * d).abs() < 1e-12, "{:?}", a.noise);
+        assert!((a.noise_share(0) - e * e / a.variance[0]).abs() < 1e-12);
+        assert!((a.noise_share(1) - d * d / a.variance[1]).abs() < 1e-12);
+        assert!(a.noise_share(1) > 0.0 && a.noise_share(1) < 1.0);
     }
 
     #[test]

@@ -863,6 +863,12 @@ impl Study {
         let (n_variants, n_env) = (plan.variants.len(), plan.environments.len());
         let months = plan.months as usize;
         let mut acc = CompareAccumulator::new(n_variants, n_env, outcomes.len());
+        // A sensitivity analysis pairs each policy's runs with the baseline
+        // arm of the same design point (its replicate noise, `analyse`).
+        let arms = plan.sensitivity.as_ref().map(|s| 1 + s.policies.len());
+        if let Some(arms) = arms {
+            acc = acc.with_references((0..n_variants).map(|v| v / arms * arms).collect());
+        }
         let mut distributions = match over_time {
             true => vec![Distributions::default(); n_variants],
             false => vec![],
@@ -938,6 +944,8 @@ impl Study {
                         }
                     }
                 }
+            } else if arms.is_some() {
+                acc.add_run(variant, env, r.replicate, &values);
             } else {
                 acc.add(variant, env, &values);
             }
