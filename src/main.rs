@@ -75,7 +75,7 @@ enum Command {
         #[arg(long, value_name = "W")]
         target_ci: Option<TargetCi>,
         /// Cap on replicates for --target-ci.
-        #[arg(long, default_value_t = 640)]
+        #[arg(long, default_value_t = 640, requires = "target_ci", value_parser = clap::value_parser!(u32).range(1..))]
         max_replicates: u32,
     },
     /// Run the [sweep] of a scenario file (grid or Latin hypercube).

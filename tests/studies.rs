@@ -333,6 +333,33 @@ fn shards_merged_equal_the_unsharded_study() {
     ]);
     assert_eq!(partial.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&partial.stderr).contains("runs are missing"));
+    // A shard of another planning is refused, saying how it differs.
+    let other = dir.join("other");
+    ok(&[
+        "compare",
+        &data("compare_small.toml"),
+        "--shard",
+        "2/3",
+        "--replicates",
+        "5",
+        "-q",
+        "--out",
+        other.to_str().unwrap(),
+    ]);
+    let mixed = run(&[
+        "merge",
+        shards[0].to_str().unwrap(),
+        other.to_str().unwrap(),
+        shards[2].to_str().unwrap(),
+        "--out",
+        dir.join("mixed").to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&mixed.stderr);
+    assert_eq!(mixed.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("hold different studies (4 replicates against 5: was each shard given the same --replicates?)"),
+        "{err}"
+    );
     let merged = dir.join("merged");
     let args: Vec<&str> = ["merge"]
         .into_iter()

@@ -77,9 +77,18 @@ pub fn merge(
             && p.replicates == plans[0].replicates
             && p.runs == plans[0].runs
     };
-    if let Some((i, _)) = plans.iter().enumerate().find(|(_, p)| !same(p)) {
+    if let Some((i, p)) = plans.iter().enumerate().find(|(_, p)| !same(p)) {
+        // How the second differs, in the words of a refused study.
+        let how = match p.differs_from(&plans[0]) {
+            Some(what) => format!("{} holds {what}", dirs[0].display()),
+            None if p.replicates != plans[0].replicates => format!(
+                "{} replicates against {}: was each shard given the same --replicates?",
+                plans[0].replicates, p.replicates
+            ),
+            None => "other runs".into(),
+        };
         return Err(MergeError::Refused(format!(
-            "{} and {} hold different studies (their plan.json differ); merge only shards of one study",
+            "{} and {} hold different studies ({how}); merge only shards of one study, planned with the same file, --set, --seed and --replicates",
             dirs[0].display(),
             dirs[i].display()
         )));

@@ -147,8 +147,9 @@ pub fn is_valid_name(s: &str) -> bool {
 /// including file's name, returns the base's display name and text.
 pub type BaseLoader<'a> = &'a dyn Fn(&str, &str) -> Result<(String, String), String>;
 
-/// How many `base` files may be chained (guards against cycles).
-const MAX_BASE_DEPTH: usize = 8;
+/// How many `base` files may be chained (a cycle is caught by name first;
+/// this catches one whose files are named in different ways).
+const MAX_BASE_DEPTH: usize = 32;
 
 /// Parse, validate and resolve scenario text.
 pub(crate) fn parse(
@@ -157,7 +158,7 @@ pub(crate) fn parse(
     overrides: &[(String, String)],
     loader: Option<BaseLoader<'_>>,
 ) -> Result<Scenario, ScenarioErrors> {
-    let mut user = layered(text, file, loader, 0)?;
+    let mut user = layered(text, file, loader, &mut Vec::new())?;
     let mut ctx = Ctx {
         text,
         file,
@@ -325,8 +326,9 @@ fn layered(
     text: &str,
     file: &str,
     loader: Option<BaseLoader<'_>>,
-    depth: usize,
+    chain: &mut Vec<String>,
 ) -> Result<Table, ScenarioErrors> {
+    chain.push(file.to_string());
     let (user, base) = overlay(text, file)?;
     let Some((base, offset)) = base.filter(|(b, _)| !b.is_empty()) else {
         return Ok(user);
@@ -340,16 +342,23 @@ fn layered(
         ctx.error(offset, Some("scenario.base".into()), message);
         finish(ctx)
     };
-    if depth >= MAX_BASE_DEPTH {
+    if chain.len() > MAX_BASE_DEPTH {
         return Err(fail(format!(
-            "more than {MAX_BASE_DEPTH} base files chained; is there a cycle?"
+            "more than {MAX_BASE_DEPTH} base files chained ({} → …); is there a cycle?",
+            chain[..3].join(" → ")
         )));
     }
     let Some(load) = loader else {
         return Err(fail("a base file cannot be read here".into()));
     };
     let (base_name, base_text) = load(&base, file).map_err(fail)?;
-    let mut merged = layered(&base_text, &base_name, loader, depth + 1)?;
+    if let Some(first) = chain.iter().position(|f| *f == base_name) {
+        return Err(fail(format!(
+            "the base files form a cycle: {} → {base_name}; remove one of their `base` lines",
+            chain[first..].join(" → ")
+        )));
+    }
+    let mut merged = layered(&base_text, &base_name, loader, chain)?;
     merge(&mut merged, user);
     Ok(merged)
 }
@@ -1422,7 +1431,10 @@ mod tests {
         let e = with_base("[scenario]\nbase = \"broken.toml\"\n").unwrap_err();
         assert!(e.starts_with("dir/broken.toml:2:12: world.villages"), "{e}");
         let e = with_base("[scenario]\nbase = \"loop.toml\"\n").unwrap_err();
-        assert!(e.contains("is there a cycle?"), "{e}");
+        assert!(
+            e.contains("the base files form a cycle: dir/loop.toml → dir/loop.toml"),
+            "{e}"
+        );
         let e = Scenario::from_toml("[scenario]\nbase = \"base.toml\"\n", "s.toml").unwrap_err();
         assert!(e.to_string().contains("cannot be read here"));
     }
