@@ -830,3 +830,26 @@ fn a_set_of_a_key_the_study_varies_is_refused() {
         assert!(!out.exists(), "nothing written for {command} {file}");
     }
 }
+
+#[test]
+fn identical_variants_share_their_runs_and_say_so() {
+    let (_t, dir) = temp();
+    let file = dir.join("same.toml");
+    // The variant sets the default: its runs are the baseline's.
+    std::fs::write(
+        &file,
+        "[scenario]\nname = \"same\"\nmonths = 6\nreplicates = 2\n[world]\nvillages = 2\nhouseholds_per_village = 20\nmembers_per_village = 5\n[[variants]]\nname = \"default\"\n\"incentive.formal_weight\" = 0.6\n",
+    )
+    .unwrap();
+    let stdout = ok(&[
+        "compare",
+        file.to_str().unwrap(),
+        "--out",
+        dir.join("o").to_str().unwrap(),
+    ]);
+    assert!(
+        stdout.contains("4 runs (2 new, 0 reused from")
+            && stdout.contains("2 the same as another run of the plan"),
+        "{stdout}"
+    );
+}

@@ -127,6 +127,12 @@ pub fn settings(set: &[String], example: &str) -> Result<Vec<(String, String)>> 
     let mut out = Vec::new();
     for s in set {
         match s.split_once('=') {
+            Some((k, _)) if k.trim().is_empty() => {
+                return Err(InputError(format!(
+                    "--set {s}: no key before `=`; expected KEY=VALUE, e.g. --set {example}"
+                ))
+                .into());
+            }
             // A word for a choice is kept as its quoted string, so both
             // spellings make one override (plans, directory names).
             Some((k, v)) => out.push((

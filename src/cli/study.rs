@@ -504,13 +504,29 @@ fn run_study(
     let assembled = study::assemble(&study, &store, &out, &command_line())?;
     let plan = &study.plan;
     if !common.quiet {
+        // Runs with the same key (identical variants under common random
+        // numbers) are one stored run: "shared", not "reused".
+        let distinct = plan
+            .runs
+            .iter()
+            .map(|r| r.key.as_str())
+            .collect::<std::collections::HashSet<_>>()
+            .len();
+        let shared = plan.runs.len() - distinct;
         say!(
-            "{}: {} ({} new, {} reused from {}) in {:.1} s on {}",
+            "{}: {} ({} new, {} reused from {}{}) in {:.1} s on {}",
             plan.name,
             count(plan.runs.len() as u64, "run"),
             ran,
-            plan.runs.len().saturating_sub(ran),
+            distinct.saturating_sub(ran),
             shown.join("runs").display(),
+            if shared > 0 {
+                format!(
+                    ", {shared} the same as another run of the plan (identical variants share their runs)"
+                )
+            } else {
+                String::new()
+            },
             started.elapsed().as_secs_f64(),
             count(threads as u64, "thread")
         );

@@ -36,7 +36,7 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
     /// A file-system operation failed.
-    #[error("{path}: {source}")]
+    #[error("{}", io_message(path, source))]
     Io {
         /// The path concerned.
         path: PathBuf,
@@ -113,10 +113,74 @@ impl OutputError {
     }
 }
 
+/// A failed file-system operation in words: the path, the error, and for
+/// the two a user can mend (no permission; a broken symbolic link in the
+/// way) what to do. Grassroots' own hidden files (a directory being
+/// assembled, the lock) are named by the folder they were to be made in.
+fn io_message(path: &Path, source: &std::io::Error) -> String {
+    let hidden = path
+        .file_name()
+        .is_some_and(|n| n.to_string_lossy().starts_with('.'));
+    let shown = match (hidden, path.parent()) {
+        (true, Some(parent)) if !parent.as_os_str().is_empty() => parent,
+        _ => path,
+    };
+    match source.kind() {
+        std::io::ErrorKind::PermissionDenied => format!(
+            "{}: permission denied — this user cannot write there; choose another --out, or check the folder's permissions",
+            shown.display()
+        ),
+        std::io::ErrorKind::AlreadyExists
+            if path.symlink_metadata().is_ok_and(|m| m.is_symlink()) && !path.exists() =>
+        {
+            format!(
+                "{}: is a symbolic link to something that does not exist; remove the link, or choose another --out",
+                path.display()
+            )
+        }
+        _ => format!("{}: {source}", path.display()),
+    }
+}
+
 /// Helper: attach a path to an I/O error.
 pub fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
     move |source| OutputError::Io {
         path: path.to_path_buf(),
         source,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn io_errors_a_user_can_mend_say_what_to_do() {
+        let denied = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+        // A hidden file of grassroots' own is named by its folder.
+        let m = io_message(Path::new("out/.r.partial-12"), &denied);
+        assert!(
+            m.starts_with("out: permission denied — this user cannot write there"),
+            "{m}"
+        );
+        let m = io_message(Path::new("out/report.md"), &denied);
+        assert!(m.starts_with("out/report.md: permission denied"), "{m}");
+        #[cfg(unix)]
+        {
+            let dir = tempfile::tempdir().unwrap();
+            let link = dir.path().join("link");
+            std::os::unix::fs::symlink(dir.path().join("nowhere"), &link).unwrap();
+            let exists = std::io::Error::from(std::io::ErrorKind::AlreadyExists);
+            let m = io_message(&link, &exists);
+            assert!(
+                m.contains("is a symbolic link to something that does not exist"),
+                "{m}"
+            );
+        }
+        let other = std::io::Error::from(std::io::ErrorKind::NotFound);
+        assert_eq!(
+            io_message(Path::new("a/b.csv"), &other),
+            format!("a/b.csv: {other}")
+        );
     }
 }

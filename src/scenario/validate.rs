@@ -584,6 +584,10 @@ fn unknown_override(key: &str) -> String {
         .map(|(section, _)| {
             if SECTIONS.iter().any(|(known, _)| *known == section) {
                 format!("[{section}] has no `{name}`; ")
+            } else if STUDY_SECTIONS.contains(&section) {
+                format!(
+                    "[{section}] describes a study, which `--set` cannot change (edit the file); "
+                )
             } else {
                 format!("there is no section [{section}]; ")
             }
@@ -962,7 +966,12 @@ pub(crate) fn sorted_overrides(
     section: &str,
 ) -> Vec<(usize, String, String)> {
     let mut found = Vec::new();
-    read_overrides(ctx, table, "", skip, &mut found);
+    let scenario_keys = if section.contains("[[changes]]") {
+        "[scenario] keys cannot change during a run"
+    } else {
+        "[scenario] keys cannot vary between runs of one study"
+    };
+    read_overrides(ctx, table, "", skip, scenario_keys, &mut found);
     found.sort_by_key(|f| f.0);
     let keep = ctx.first_of_each(found.iter().map(|f| (f.1.as_str(), f.0)), section);
     found
@@ -978,6 +987,7 @@ fn read_overrides(
     table: &DeTable<'_>,
     prefix: &str,
     skip: &[&str],
+    scenario_keys: &str,
     out: &mut Vec<(usize, String, String)>,
 ) {
     for (k, v) in table.iter() {
@@ -993,15 +1003,11 @@ fn read_overrides(
         if schema::find(&key).is_none()
             && let Some(inner) = v.get_ref().as_table()
         {
-            read_overrides(ctx, inner, &key, &[], out);
+            read_overrides(ctx, inner, &key, &[], scenario_keys, out);
             continue;
         }
         if key.starts_with("scenario.") {
-            ctx.error(
-                k.span().start,
-                Some(key),
-                "[scenario] keys cannot vary between runs of one study".into(),
-            );
+            ctx.error(k.span().start, Some(key), scenario_keys.into());
             continue;
         }
         let literal = ctx.text[v.span()].trim().to_string();
