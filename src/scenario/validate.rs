@@ -359,6 +359,15 @@ fn layered(
         )));
     }
     let mut merged = layered(&base_text, &base_name, loader, chain)?;
+    // A description says what its own file is about: not inherited, so a
+    // reform built on the baseline is not described as the baseline.
+    let described = user
+        .get("scenario")
+        .and_then(Value::as_table)
+        .is_some_and(|t| t.contains_key("description"));
+    if !described && let Some(Value::Table(scenario)) = merged.get_mut("scenario") {
+        scenario.remove("description");
+    }
     merge(&mut merged, user);
     Ok(merged)
 }
@@ -1402,6 +1411,11 @@ mod tests {
                 "dir/base.toml".into(),
                 "[scenario]\nname = \"base\"\nmonths = 36\n[world]\nvillages = 7\n".into(),
             )),
+            "described.toml" => Ok((
+                "dir/described.toml".into(),
+                "[scenario]\nname = \"base\"\ndescription = \"The status quo\"\nmonths = 36\n"
+                    .into(),
+            )),
             "loop.toml" => Ok((
                 "dir/loop.toml".into(),
                 "[scenario]\nbase = \"loop.toml\"\n".into(),
@@ -1425,6 +1439,15 @@ mod tests {
         assert_eq!(s.scenario.months, 36, "inherited from the base");
         assert_eq!(s.world.villages, 9, "the including file wins");
         assert_eq!(s.world.villages_per_township, 10, "defaults fill the rest");
+        // The base's description is its own, not inherited.
+        let s = with_base("[scenario]\nbase = \"described.toml\"\nname = \"reform\"\n").unwrap();
+        assert_eq!(
+            (s.scenario.months, s.scenario.description.as_str()),
+            (36, "")
+        );
+        let s =
+            with_base("[scenario]\nbase = \"described.toml\"\ndescription = \"Mine\"\n").unwrap();
+        assert_eq!(s.scenario.description, "Mine");
     }
 
     #[test]

@@ -754,11 +754,14 @@ fn read_sweep(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>) -> Option<SweepDe
         let samples = read_samples(ctx, table, "sweep");
         let ranges = required_ranges(ctx, table, value, "sweep", "a Latin-hypercube sweep")?;
         let Some(samples) = samples else {
-            ctx.error(
-                value.span().start,
-                Some("sweep.samples".into()),
-                "a Latin-hypercube sweep needs `samples = N`".into(),
-            );
+            // A `samples` that is there but wrong has had its own error.
+            if !table.contains_key("samples") {
+                ctx.error(
+                    value.span().start,
+                    Some("sweep.samples".into()),
+                    "a Latin-hypercube sweep needs `samples = N`".into(),
+                );
+            }
             return None;
         };
         (!ranges.is_empty()).then_some(SweepDesign::LatinHypercube { samples, ranges })
