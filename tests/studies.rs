@@ -601,11 +601,12 @@ fn files_with_different_seeds_are_compared_unpaired() {
     std::fs::write(
         &b,
         text.replace("\"a\"", "\"b\"")
-            .replace("seed = 1", "seed = 2"),
+            .replace("seed = 1", "seed = 2")
+            .replace("replicates = 3", "replicates = 5"),
     )
     .unwrap();
     let out = dir.join("out");
-    ok(&[
+    let o = run(&[
         "compare",
         a.to_str().unwrap(),
         b.to_str().unwrap(),
@@ -613,6 +614,13 @@ fn files_with_different_seeds_are_compared_unpaired() {
         "--out",
         out.to_str().unwrap(),
     ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    // The second file's replicates are not used, and that is said.
+    assert!(
+        err.contains("b.toml's scenario.replicates = 5 is not used"),
+        "{err}"
+    );
     let rows = csv_rows(&out.join("comparison.csv"));
     let tested: Vec<&str> = rows
         .iter()

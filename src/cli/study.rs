@@ -53,6 +53,7 @@ pub fn compare(
             ))
             .into());
     }
+    note_unused_settings(&sources);
     let outline = Outline::compare(&sources, &cli).map_err(invalid)?;
     let environments = outline.plan.environments.len();
     if target_ci.is_some() && environments > 1 {
@@ -67,6 +68,49 @@ pub fn compare(
     check_plan_memory(&outline, &eventual, common)?;
     let study = outline.resolve(&sources, &cli).map_err(invalid)?;
     run_study(study, common, shard, target, &eventual)
+}
+
+/// Files compared side by side share the first file's study settings:
+/// say which of a later file's own are not used, rather than drop them
+/// silently.
+fn note_unused_settings(sources: &[StudyFile]) {
+    let Some((first, rest)) = sources.split_first() else {
+        return;
+    };
+    for src in rest {
+        let mut unused = Vec::new();
+        if src.base.scenario.replicates != first.base.scenario.replicates {
+            unused.push(format!(
+                "scenario.replicates = {}",
+                src.base.scenario.replicates
+            ));
+        }
+        if src.spec.compare != first.spec.compare {
+            unused.push("[compare]".to_string());
+        }
+        if src.spec.uncertainty.is_some() && src.spec.uncertainty != first.spec.uncertainty {
+            unused.push("[uncertainty]".to_string());
+        }
+        for section in [
+            ("[sweep]", src.spec.sweep.is_some()),
+            ("[sensitivity]", src.spec.sensitivity.is_some()),
+            ("[calibration]", src.spec.calibration.is_some()),
+        ]
+        .iter()
+        .filter(|(_, given)| *given)
+        {
+            unused.push(section.0.to_string());
+        }
+        if !unused.is_empty() {
+            eprintln!(
+                "note: {}'s {} {} not used: files compared side by side take their study settings from the first file, {} (its base scenario and [[variants]] are compared)",
+                src.shown,
+                unused.join(", "),
+                if unused.len() == 1 { "is" } else { "are" },
+                first.shown
+            );
+        }
+    }
 }
 
 /// Before the cells are resolved: refuse when the plan alone would not fit.
