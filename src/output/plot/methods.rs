@@ -81,6 +81,23 @@ pub(super) fn sensitivity(
             format!("the effect of {p} on {}", metric_name(&o))
         };
         let unit = in_unit(&o);
+        // The quantity's replicate noise (the same on each of its rows;
+        // absent from files of builds before it).
+        let noise = match table.column("noise_share") {
+            Ok(col) => match rows.first().map(|r| table.number(r, col)).transpose()? {
+                Some(Some(share)) => format!(
+                    "; replicate noise: up to {:.0} % of the variance across the design{}",
+                    100.0 * share,
+                    if share > crate::study::global_sensitivity::NOISY {
+                        ", so the indices partly rank noise"
+                    } else {
+                        ""
+                    }
+                ),
+                _ => String::new(),
+            },
+            Err(_) => String::new(),
+        };
         if morris {
             let (mu_star, lo, hi, sigma) = (
                 c("mu_star")?,
@@ -107,7 +124,7 @@ pub(super) fn sensitivity(
                     y_label: format!("σ{unit}"),
                     points,
                     note: format!(
-                        "points: each factor's μ* (mean absolute elementary effect: the change in {quantity} over {period} when the factor moves across its whole range) and σ (the spread of those effects); bars: 95 % bootstrap CI of μ*; dashed: σ = μ* (above it, the effect is non-linear or depends on the other factors)"
+                        "points: each factor's μ* (mean absolute elementary effect: the change in {quantity} over {period} when the factor moves across its whole range) and σ (the spread of those effects); bars: 95 % bootstrap CI of μ*; dashed: σ = μ* (above it, the effect is non-linear or depends on the other factors){noise}"
                     ),
                 })),
             ));
@@ -141,7 +158,7 @@ pub(super) fn sensitivity(
                         axis: "Sobol index (share of the variance across the design)".into(),
                         bars,
                         note: format!(
-                            "bars: share of the variance of {quantity} over {period} explained by each factor alone (first order) and with its interactions (total); lines: 95 % bootstrap CI"
+                            "bars: share of the variance of {quantity} over {period} explained by each factor alone (first order) and with its interactions (total); lines: 95 % bootstrap CI{noise}"
                         ),
                     }
                     .sorted(),
