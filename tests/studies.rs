@@ -589,6 +589,14 @@ fn environments_are_the_unit(out: &Path) {
         })
         .unwrap();
     assert_eq!(num(month, "n"), 4.0);
+    // Its last month is the `final` measure.
+    let last = row(&rows, "baseline", "satisfaction_mean", "final");
+    for k in ["mean", "sd", "ci_low", "ci_high"] {
+        assert!(
+            (num(month, k) - num(last, k)).abs() < 1e-12,
+            "{k}: {month:?} {last:?}"
+        );
+    }
 }
 
 #[test]
@@ -860,4 +868,77 @@ fn identical_variants_share_their_runs_and_say_so() {
             && stdout.contains("2 the same as another run of the plan"),
         "{stdout}"
     );
+}
+
+#[test]
+fn cost_effectiveness_across_environments_and_sets_that_erase_a_difference() {
+    let (_t, dir) = temp();
+    // Across environments, per_extra_cost rests on the reported interval of
+    // the extra cost (paired by environment), as without [uncertainty].
+    let out = dir.join("robust");
+    let file =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/policy_robustness.toml");
+    ok(&[
+        "compare",
+        file.to_str().unwrap(),
+        "--set",
+        "world.villages=4",
+        "--replicates",
+        "2",
+        "-q",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let rows = csv_rows(&out.join("comparison.csv"));
+    let cost = row(&rows, "mutual_help", "cost", "window");
+    assert_eq!(cost["test"], "environments");
+    assert!(num(cost, "paired_ci_low") > 0.0, "{cost:?}");
+    let service = row(&rows, "mutual_help", "realised_service", "window");
+    let expected = num(service, "diff") / num(cost, "diff");
+    assert!(
+        (num(service, "per_extra_cost") - expected).abs() < 1e-12,
+        "{service:?}"
+    );
+    // A --set of a key on which files compared side by side differ would
+    // make them alike under their names: refused, naming both values.
+    let a = dir.join("fa.toml");
+    let b = dir.join("fb.toml");
+    let text = "[scenario]\nname = \"fa\"\nmonths = 6\nreplicates = 2\n[world]\nvillages = 2\nhouseholds_per_village = 20\nmembers_per_village = 5\n";
+    std::fs::write(&a, text).unwrap();
+    std::fs::write(
+        &b,
+        format!(
+            "{}[incentive]\nformal_weight = 0.1\n",
+            text.replace("fa", "fb")
+        ),
+    )
+    .unwrap();
+    let refused = run(&[
+        "compare",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        "--set",
+        "incentive.formal_weight=0.3",
+        "--out",
+        dir.join("ab").to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("fixes a parameter on which the files compared differ")
+            && err.contains("has 0.1"),
+        "{err}"
+    );
+    assert!(!dir.join("ab").exists());
+    // A key they share may be set.
+    ok(&[
+        "compare",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        "--set",
+        "effort.noise=0.3",
+        "-q",
+        "--out",
+        dir.join("ab").to_str().unwrap(),
+    ]);
 }

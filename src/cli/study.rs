@@ -53,6 +53,7 @@ pub fn compare(
             ))
             .into());
     }
+    refuse_sets_that_erase_differences(files, &sources, &cli)?;
     note_unused_settings(&sources);
     let outline = Outline::compare(&sources, &cli).map_err(invalid)?;
     let environments = outline.plan.environments.len();
@@ -68,6 +69,43 @@ pub fn compare(
     check_plan_memory(&outline, &eventual, common)?;
     let study = outline.resolve(&sources, &cli).map_err(invalid)?;
     run_study(study, common, shard, target, &eventual)
+}
+
+/// Refuse a `--set` of a parameter on which files compared side by side
+/// differ: it would set them all alike, and the comparison would report
+/// differences of 0 under the files' names (the same rule as for a key a
+/// variant sets). `[scenario]` keys (`--seed`, replicates) are the study's.
+fn refuse_sets_that_erase_differences(
+    files: &[PathBuf],
+    sources: &[StudyFile],
+    cli: &[(String, String)],
+) -> Result<()> {
+    if sources.len() < 2 || cli.iter().all(|(k, _)| k.starts_with("scenario.")) {
+        return Ok(());
+    }
+    let plain = load_files(files, &[])?;
+    let values: Vec<serde_json::Value> = plain
+        .iter()
+        .map(|f| serde_json::to_value(&f.base).unwrap_or_default())
+        .collect();
+    for (key, _) in cli.iter().filter(|(k, _)| !k.starts_with("scenario.")) {
+        let Some((section, name)) = key.split_once('.') else {
+            continue;
+        };
+        let at = |v: &serde_json::Value| v.get(section).and_then(|s| s.get(name)).cloned();
+        if let Some(i) = (1..values.len()).find(|&i| at(&values[i]) != at(&values[0])) {
+            let shown = |v: &serde_json::Value| at(v).map_or("—".to_string(), |x| x.to_string());
+            return Err(InputError(format!(
+                "--set {key}=… fixes a parameter on which the files compared differ ({} has {}, {} has {}), so the comparison would report no difference under their names; remove the --set, or edit the files",
+                plain[0].shown,
+                shown(&values[0]),
+                plain[i].shown,
+                shown(&values[i])
+            ))
+            .into());
+        }
+    }
+    Ok(())
 }
 
 /// Files compared side by side share the first file's study settings:

@@ -234,16 +234,17 @@ pub fn runs_rows<W: Write>(
 }
 
 /// A variant's cost-effectiveness: its difference in an outcome divided by
-/// its extra cost (same measure), only where the extra cost's 95 % Welch CI
-/// excludes 0.
+/// its extra cost (same measure), only where the extra cost's 95 % CI — of
+/// the test its difference is reported with — excludes 0.
 fn per_extra_cost(
     acc: &CompareAccumulator,
     a: usize,
     cost: usize,
     m: usize,
     diff: f64,
+    paired: bool,
 ) -> Option<f64> {
-    let extra = acc.difference(a, cost, m);
+    let extra = acc.contrast(a, cost, m, paired);
     extra.excludes_zero().then(|| diff / extra.diff)
 }
 
@@ -276,8 +277,9 @@ pub fn comparison<W: Write>(w: &mut Csv<W>, plan: &Plan, results: &Results) -> c
     ])?;
     let acc = &results.outcomes;
     let cost = plan.outcomes.iter().position(|o| o == "cost");
+    let paired_runs = plan.paired_runs();
     let contrasts: Vec<_> = (0..MEASURES.len())
-        .map(|m| acc.contrasts(m, plan.paired_runs()))
+        .map(|m| acc.contrasts(m, paired_runs))
         .collect();
     for (a, variant) in plan.variants.iter().enumerate() {
         let versus = |x: Option<f64>| x.filter(|_| a != 0);
@@ -289,7 +291,7 @@ pub fn comparison<W: Write>(w: &mut Csv<W>, plan: &Plan, results: &Results) -> c
                 let c = contrasts[m][a][o];
                 let paired = acc
                     .paired_ci(a, o, m)
-                    .filter(|_| a != 0 && (plan.paired_runs() || acc.unit() == Unit::Environment));
+                    .filter(|_| a != 0 && (paired_runs || acc.unit() == Unit::Environment));
                 let head = [
                     variant.name.clone(),
                     outcome.clone(),
@@ -310,7 +312,7 @@ pub fn comparison<W: Write>(w: &mut Csv<W>, plan: &Plan, results: &Results) -> c
                     number(c.and_then(|c| c.p_holm)),
                     number(
                         cost.filter(|c| a != 0 && *c != o)
-                            .and_then(|c| per_extra_cost(acc, a, c, m, d.diff)),
+                            .and_then(|c| per_extra_cost(acc, a, c, m, d.diff, paired_runs)),
                     ),
                 ];
                 w.write_record(head.into_iter().chain(summary_cells(&s)).chain(tail))?;

@@ -877,6 +877,9 @@ fn comparison_table(
         1 if kinds.contains("paired") => " [paired 95 % CI]",
         1 if kinds.contains("environments") => " [95 % CI across environments]",
         1 => " [Welch 95 % CI]",
+        _ if kinds.contains("environments") => {
+            " [95 % CI across environments, Welch where an outcome has none]"
+        }
         _ => " [paired 95 % CI, Welch where no pairs]",
     };
     let header = [

@@ -183,10 +183,20 @@ pub fn contrast_legend(plan: &Plan) -> String {
 /// adjustment, with what chance alone would mark.
 pub fn significance_summary(plan: &Plan, acc: &CompareAccumulator) -> String {
     let n = acc.family_size(WINDOW, plan.paired_runs());
-    if n == 0 {
-        return "No difference could be tested: an interval and a p-value need at least 2 replicates.".into();
-    }
     let contrasts = acc.contrasts(WINDOW, plan.paired_runs());
+    if n == 0 {
+        let identical = contrasts
+            .iter()
+            .flatten()
+            .flatten()
+            .any(Contrast::is_identical);
+        return if identical {
+            "No difference could be tested: every variant equals the baseline in every pair (its overrides do not touch these outcomes)."
+        } else {
+            "No difference could be tested: an interval and a p-value need at least 2 replicates (with [uncertainty], 2 environments)."
+        }
+        .into();
+    }
     let all: Vec<&Contrast> = contrasts.iter().flatten().flatten().collect();
     let marked = all.iter().filter(|c| c.excludes_zero()).count();
     let holm = all

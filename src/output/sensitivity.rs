@@ -42,7 +42,7 @@ pub fn noise_words(share: f64, replicates: u32) -> String {
             if replicates < 2 {
                 "it needs 2 replicates or more"
             } else {
-                "no variance across the design"
+                "no finite values to estimate it from"
             }
         );
     }
