@@ -4,7 +4,9 @@
 //! Outcomes are measured two ways per run: `final` (the last month) and
 //! `window` (the mean over the last `window_months` months). Differences from
 //! the baseline use the paired t interval with common random numbers and
-//! Welch's otherwise; p-values are Holm-adjusted over a report's family.
+//! Welch's otherwise; with several environments (`[uncertainty]`) each
+//! environment's mean is one observation ([`CompareAccumulator::unit`]).
+//! p-values are Holm-adjusted over a report's family.
 
 use crate::metrics::{MonthMetrics, metric_index};
 use crate::stats::{Summary, t_975};
