@@ -83,7 +83,17 @@ fn refuse_sets_that_erase_differences(
     if sources.len() < 2 || cli.iter().all(|(k, _)| k.starts_with("scenario.")) {
         return Ok(());
     }
-    let plain = load_files(files, &[])?;
+    // The files as they read with only the study's own overrides (--seed,
+    // --replicates: a file may need them to be valid); if they do not read
+    // so, there is nothing to tell apart.
+    let study_keys: Vec<(String, String)> = cli
+        .iter()
+        .filter(|(k, _)| k.starts_with("scenario."))
+        .cloned()
+        .collect();
+    let Ok(plain) = load_files(files, &study_keys) else {
+        return Ok(());
+    };
     let values: Vec<serde_json::Value> = plain
         .iter()
         .map(|f| serde_json::to_value(&f.base).unwrap_or_default())
