@@ -266,6 +266,8 @@ pub fn comparison<W: Write>(w: &mut Csv<W>, plan: &Plan, results: &Results) -> c
         "ci_high",
         "diff",
         "diff_percent",
+        "diff_percent_low",
+        "diff_percent_high",
         "diff_ci_low",
         "diff_ci_high",
         "paired_ci_low",
@@ -301,6 +303,8 @@ pub fn comparison<W: Write>(w: &mut Csv<W>, plan: &Plan, results: &Results) -> c
                 let tail = [
                     number(Some(d.diff)),
                     number(c.and_then(|c| c.relative).map(|r| 100.0 * r)),
+                    number(c.and_then(|c| c.relative_ci).map(|r| 100.0 * r.0)),
+                    number(c.and_then(|c| c.relative_ci).map(|r| 100.0 * r.1)),
                     number(versus(d.ci.map(|c| c.0))),
                     number(versus(d.ci.map(|c| c.1))),
                     number(paired.map(|c| c.0)),

@@ -71,6 +71,31 @@ impl Welford {
     }
 }
 
+/// Running means and co-moment of pairs (x, y), for the covariance of a
+/// paired difference with its baseline.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Comoment {
+    n: u64,
+    mean_x: f64,
+    mean_y: f64,
+    c: f64,
+}
+
+impl Comoment {
+    /// Add one pair.
+    pub fn add(&mut self, x: f64, y: f64) {
+        self.n += 1;
+        let dx = x - self.mean_x;
+        self.mean_x += dx / self.n as f64;
+        self.mean_y += (y - self.mean_y) / self.n as f64;
+        self.c += dx * (y - self.mean_y);
+    }
+    /// Sample covariance (n − 1), `None` below two pairs.
+    pub fn covariance(&self) -> Option<f64> {
+        (self.n >= 2).then(|| self.c / (self.n - 1) as f64)
+    }
+}
+
 /// The two measures of an outcome.
 pub const MEASURES: [&str; 2] = ["final", "window"];
 
@@ -241,6 +266,11 @@ pub struct Contrast {
     pub diff: f64,
     /// `diff` / |baseline mean| (`None` when the baseline mean is 0).
     pub relative: Option<f64>,
+    /// 95 % CI of `relative` by the delta method, from the same units as
+    /// `test` (with the paired covariance of difference and baseline): it
+    /// counts the uncertainty of the baseline's mean too, which the
+    /// difference's interval over |baseline mean| would leave out.
+    pub relative_ci: Option<(f64, f64)>,
     /// 95 % CI of the difference, from `test`.
     pub ci: Option<(f64, f64)>,
     /// Two-sided p-value of `test` (survival function, so tiny values keep
@@ -321,6 +351,10 @@ pub struct CompareAccumulator {
     baseline: std::collections::HashMap<(usize, usize, u32), Vec<[f64; 2]>>,
     /// Per-replicate differences from the reference (paired).
     paired: Vec<Welford>,
+    /// The reference's values in those pairs, and their co-moment with the
+    /// differences (for the interval of the relative difference).
+    paired_base: Vec<Welford>,
+    paired_cov: Vec<Comoment>,
 }
 
 impl CompareAccumulator {
@@ -335,6 +369,8 @@ impl CompareAccumulator {
             reference: vec![0; variants],
             baseline: std::collections::HashMap::new(),
             paired: vec![Welford::default(); variants * outcomes * 2],
+            paired_base: vec![Welford::default(); variants * outcomes * 2],
+            paired_cov: vec![Comoment::default(); variants * outcomes * 2],
         }
     }
 
@@ -380,7 +416,10 @@ impl CompareAccumulator {
         } else if let Some(base) = self.baseline.get(&(reference, env, replicate)) {
             for (o, (v, b)) in values.iter().zip(base).enumerate() {
                 for m in 0..2 {
-                    self.paired[(variant * self.outcomes + o) * 2 + m].add(v[m] - b[m]);
+                    let i = (variant * self.outcomes + o) * 2 + m;
+                    self.paired[i].add(v[m] - b[m]);
+                    self.paired_base[i].add(b[m]);
+                    self.paired_cov[i].add(v[m] - b[m], b[m]);
                 }
             }
         }
@@ -462,6 +501,7 @@ impl CompareAccumulator {
             Some((ci, p)) => Contrast {
                 diff: welch.diff,
                 relative,
+                relative_ci: self.relative_ci(variant, outcome, measure, test),
                 ci: Some(ci),
                 p_value: Some(p),
                 p_holm: None,
@@ -470,12 +510,93 @@ impl CompareAccumulator {
             None => Contrast {
                 diff: welch.diff,
                 relative,
+                relative_ci: self.relative_ci(variant, outcome, measure, Test::Welch),
                 ci: welch.ci,
                 p_value: welch.p_value,
                 p_holm: None,
                 test: Test::Welch,
             },
         }
+    }
+
+    /// 95 % interval of diff / |baseline mean| by the delta method, over the
+    /// units of `test`: with pairs (d, b) of difference and baseline value,
+    /// r = d̄ / b̄ has variance (Var d̄ − 2 r Cov(d̄, b̄) + r² Var b̄) / b̄²;
+    /// without (Welch), (Var v̄ + (1 + r)² Var b̄) / b̄², v the variant's
+    /// values. `None` where the baseline's mean is 0 or an interval needs
+    /// more units.
+    fn relative_ci(
+        &self,
+        variant: usize,
+        outcome: usize,
+        measure: usize,
+        test: Test,
+    ) -> Option<(f64, f64)> {
+        let i = (variant * self.outcomes + outcome) * 2 + measure;
+        // (mean difference, baseline mean, variance of r·b̄, degrees of freedom)
+        let (d, b, var, df) = match test {
+            Test::Paired => {
+                let (dw, bw) = (&self.paired[i], &self.paired_base[i]);
+                let n = dw.n() as f64;
+                let (d, b) = (dw.mean(), bw.mean());
+                let r = d / b;
+                let var = (dw.variance()? - 2.0 * r * self.paired_cov[i].covariance()?
+                    + r * r * bw.variance()?)
+                    / n;
+                (d, b, var, n - 1.0)
+            }
+            Test::Environments => {
+                let mut dw = Welford::default();
+                let mut bw = Welford::default();
+                let mut cov = Comoment::default();
+                for e in 0..self.environments {
+                    let (v, base) = (
+                        self.in_environment(variant, e, outcome, measure),
+                        self.in_environment(0, e, outcome, measure),
+                    );
+                    if v.n() > 0 && base.n() > 0 {
+                        let d = v.mean() - base.mean();
+                        dw.add(d);
+                        bw.add(base.mean());
+                        cov.add(d, base.mean());
+                    }
+                }
+                let n = dw.n() as f64;
+                let (d, b) = (dw.mean(), bw.mean());
+                let r = d / b;
+                let var =
+                    (dw.variance()? - 2.0 * r * cov.covariance()? + r * r * bw.variance()?) / n;
+                (d, b, var, n - 1.0)
+            }
+            Test::Welch => {
+                let (vw, bw) = (
+                    self.level(variant, outcome, measure),
+                    self.level(0, outcome, measure),
+                );
+                let (b, d) = (bw.mean(), vw.mean() - bw.mean());
+                let r = d / b;
+                let (va, vb) = (
+                    vw.variance()? / vw.n() as f64,
+                    bw.variance()? / bw.n() as f64,
+                );
+                let var = va + (1.0 + r) * (1.0 + r) * vb;
+                // Welch–Satterthwaite for the two terms.
+                let (ta, tb) = (va, (1.0 + r) * (1.0 + r) * vb);
+                let df = (ta + tb).powi(2)
+                    / (ta * ta / (vw.n() as f64 - 1.0) + tb * tb / (bw.n() as f64 - 1.0));
+                (d, b, var, df)
+            }
+        };
+        if b == 0.0 || !b.is_finite() || !var.is_finite() {
+            return None;
+        }
+        let r = d / b.abs();
+        let se = var.max(0.0).sqrt() / b.abs();
+        if se == 0.0 {
+            return Some((r, r));
+        }
+        let half = t_975(df.max(1.0)) * se;
+        Some((r - half, r + half))
     }
 
     /// Every variant's contrast for one measure, `[variant][outcome]`, with
@@ -754,6 +875,55 @@ mod tests {
             "the unpaired interval cannot see it: {welch:?}"
         );
         assert!(acc.paired_ci(0, 0, 0).is_none());
+    }
+
+    #[test]
+    fn the_relative_difference_has_a_delta_method_interval() {
+        // Paired: baseline 10, 12, 14, 16; variant 1.1 × baseline + noise.
+        let base = [10.0, 12.0, 14.0, 16.0];
+        let variant = [11.2, 13.1, 15.5, 17.6];
+        let mut acc = CompareAccumulator::new(2, 1, 1);
+        for (r, (b, v)) in base.iter().zip(&variant).enumerate() {
+            acc.add_run(0, 0, r as u32, &[[*b, *b]]);
+            acc.add_run(1, 0, r as u32, &[[*v, *v]]);
+        }
+        let d: Vec<f64> = variant.iter().zip(&base).map(|(v, b)| v - b).collect();
+        let mean = |x: &[f64]| x.iter().sum::<f64>() / x.len() as f64;
+        let (md, mb) = (mean(&d), mean(&base));
+        let cov = |x: &[f64], y: &[f64]| {
+            let (mx, my) = (mean(x), mean(y));
+            x.iter()
+                .zip(y)
+                .map(|(a, b)| (a - mx) * (b - my))
+                .sum::<f64>()
+                / 3.0
+        };
+        let r = md / mb;
+        let var = (cov(&d, &d) - 2.0 * r * cov(&d, &base) + r * r * cov(&base, &base)) / 4.0;
+        let half = t_975(3.0) * var.sqrt() / mb;
+        let c = acc.contrast(1, 0, 0, true);
+        let (lo, hi) = c.relative_ci.unwrap();
+        assert!((lo - (r - half)).abs() < 1e-12 && (hi - (r + half)).abs() < 1e-12);
+        assert!(lo > 0.0 && (c.relative.unwrap() - r).abs() < 1e-12);
+        // Unpaired (Welch): the baseline's own spread widens the interval
+        // beyond the difference's interval over |baseline mean|.
+        let w = acc.contrast(1, 0, 0, false);
+        assert_eq!(w.test, Test::Welch);
+        let (wlo, whi) = w.relative_ci.unwrap();
+        let (dlo, dhi) = w.ci.unwrap();
+        assert!(
+            wlo < dlo / mb && whi > dhi / mb,
+            "{wlo} {whi} vs {} {}",
+            dlo / mb,
+            dhi / mb
+        );
+        // A zero baseline has no relative difference.
+        let mut zero = CompareAccumulator::new(2, 1, 1);
+        for r in 0..3 {
+            zero.add_run(0, 0, r, &[[0.0, 0.0]]);
+            zero.add_run(1, 0, r, &[[f64::from(r), f64::from(r)]]);
+        }
+        assert_eq!(zero.contrast(1, 0, 0, true).relative_ci, None);
     }
 
     #[test]
