@@ -9,7 +9,7 @@
 //! `sensitivity.csv` (`docs/studies.md`).
 
 use crate::metrics::{DISTRIBUTIONS, Distributions, dist_bin_edges};
-use crate::study::analysis::{self, CompareAccumulator, MEASURES, Unit};
+use crate::study::analysis::{self, Contrast, MEASURES, Unit};
 use crate::study::plan::{Plan, Run};
 use crate::study::runner::Results;
 use crate::study::{MonthSummary, ReplicateRun};
@@ -234,17 +234,9 @@ pub fn runs_rows<W: Write>(
 }
 
 /// A variant's cost-effectiveness: its difference in an outcome divided by
-/// its extra cost (same measure), only where the extra cost's 95 % CI — of
-/// the test its difference is reported with — excludes 0.
-fn per_extra_cost(
-    acc: &CompareAccumulator,
-    a: usize,
-    cost: usize,
-    m: usize,
-    diff: f64,
-    paired: bool,
-) -> Option<f64> {
-    let extra = acc.contrast(a, cost, m, paired);
+/// its extra cost `extra` (same measure), only where the extra cost's 95 %
+/// CI — of the test its difference is reported with — excludes 0.
+fn per_extra_cost(extra: &Contrast, diff: f64) -> Option<f64> {
     extra.excludes_zero().then(|| diff / extra.diff)
 }
 
@@ -316,7 +308,8 @@ pub fn comparison<W: Write>(w: &mut Csv<W>, plan: &Plan, results: &Results) -> c
                     number(c.and_then(|c| c.p_holm)),
                     number(
                         cost.filter(|c| a != 0 && *c != o)
-                            .and_then(|c| per_extra_cost(acc, a, c, m, d.diff, paired_runs)),
+                            .and_then(|c| contrasts[m][a][c].as_ref())
+                            .and_then(|extra| per_extra_cost(extra, d.diff)),
                     ),
                 ];
                 w.write_record(head.into_iter().chain(summary_cells(&s)).chain(tail))?;

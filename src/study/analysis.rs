@@ -349,6 +349,8 @@ pub struct CompareAccumulator {
     /// Outcome values of the references' runs by (variant, environment,
     /// replicate), for pairing.
     baseline: std::collections::HashMap<(usize, usize, u32), Vec<[f64; 2]>>,
+    /// The reference whose runs `baseline` holds.
+    current_reference: Option<usize>,
     /// Per-replicate differences from the reference (paired).
     paired: Vec<Welford>,
     /// The reference's values in those pairs, and their co-moment with the
@@ -368,6 +370,7 @@ impl CompareAccumulator {
             pooled: vec![Welford::default(); variants * outcomes * 2],
             reference: vec![0; variants],
             baseline: std::collections::HashMap::new(),
+            current_reference: None,
             paired: vec![Welford::default(); variants * outcomes * 2],
             paired_base: vec![Welford::default(); variants * outcomes * 2],
             paired_cov: vec![Comoment::default(); variants * outcomes * 2],
@@ -408,8 +411,9 @@ impl CompareAccumulator {
             // only until the next reference starts: keep memory flat in the
             // number of design points (the comparison's one reference, the
             // baseline, is kept throughout).
-            if !self.baseline.keys().any(|k| k.0 == variant) {
+            if self.current_reference != Some(variant) {
                 self.baseline.clear();
+                self.current_reference = Some(variant);
             }
             self.baseline
                 .insert((variant, env, replicate), values.to_vec());
@@ -446,18 +450,29 @@ impl CompareAccumulator {
             Unit::Replicate => self.paired[(variant * self.outcomes + outcome) * 2 + measure],
             Unit::Environment => {
                 let mut w = Welford::default();
-                for e in 0..self.environments {
-                    let (v, b) = (
-                        self.in_environment(variant, e, outcome, measure),
-                        self.in_environment(0, e, outcome, measure),
-                    );
-                    if v.n() > 0 && b.n() > 0 {
-                        w.add(v.mean() - b.mean());
-                    }
+                for (d, _) in self.environment_pairs(variant, outcome, measure) {
+                    w.add(d);
                 }
                 w
             }
         }
+    }
+
+    /// Per environment where both ran: the variant's mean difference from
+    /// the baseline, and the baseline's mean.
+    fn environment_pairs(
+        &self,
+        variant: usize,
+        outcome: usize,
+        measure: usize,
+    ) -> impl Iterator<Item = (f64, f64)> + '_ {
+        (0..self.environments).filter_map(move |e| {
+            let (v, b) = (
+                self.in_environment(variant, e, outcome, measure),
+                self.in_environment(0, e, outcome, measure),
+            );
+            (v.n() > 0 && b.n() > 0).then(|| (v.mean() - b.mean(), b.mean()))
+        })
     }
 
     /// 95 % CI of the mean per-unit difference from the baseline (paired t
@@ -535,32 +550,20 @@ impl CompareAccumulator {
         let i = (variant * self.outcomes + outcome) * 2 + measure;
         // (mean difference, baseline mean, variance of r·b̄, degrees of freedom)
         let (d, b, var, df) = match test {
-            Test::Paired => {
-                let (dw, bw) = (&self.paired[i], &self.paired_base[i]);
-                let n = dw.n() as f64;
-                let (d, b) = (dw.mean(), bw.mean());
-                let r = d / b;
-                let var = (dw.variance()? - 2.0 * r * self.paired_cov[i].covariance()?
-                    + r * r * bw.variance()?)
-                    / n;
-                (d, b, var, n - 1.0)
-            }
-            Test::Environments => {
-                let mut dw = Welford::default();
-                let mut bw = Welford::default();
-                let mut cov = Comoment::default();
-                for e in 0..self.environments {
-                    let (v, base) = (
-                        self.in_environment(variant, e, outcome, measure),
-                        self.in_environment(0, e, outcome, measure),
-                    );
-                    if v.n() > 0 && base.n() > 0 {
-                        let d = v.mean() - base.mean();
-                        dw.add(d);
-                        bw.add(base.mean());
-                        cov.add(d, base.mean());
+            Test::Paired | Test::Environments => {
+                // The pairs (d, b): the replicates' (accumulated as they
+                // came) or the environments' means.
+                let (dw, bw, cov) = if test == Test::Paired {
+                    (self.paired[i], self.paired_base[i], self.paired_cov[i])
+                } else {
+                    let mut acc = (Welford::default(), Welford::default(), Comoment::default());
+                    for (d, b) in self.environment_pairs(variant, outcome, measure) {
+                        acc.0.add(d);
+                        acc.1.add(b);
+                        acc.2.add(d, b);
                     }
-                }
+                    acc
+                };
                 let n = dw.n() as f64;
                 let (d, b) = (dw.mean(), bw.mean());
                 let r = d / b;
@@ -575,16 +578,12 @@ impl CompareAccumulator {
                 );
                 let (b, d) = (bw.mean(), vw.mean() - bw.mean());
                 let r = d / b;
-                let (va, vb) = (
-                    vw.variance()? / vw.n() as f64,
-                    bw.variance()? / bw.n() as f64,
-                );
-                let var = va + (1.0 + r) * (1.0 + r) * vb;
-                // Welch–Satterthwaite for the two terms.
-                let (ta, tb) = (va, (1.0 + r) * (1.0 + r) * vb);
+                // The two terms, and Welch–Satterthwaite degrees of freedom.
+                let ta = vw.variance()? / vw.n() as f64;
+                let tb = (1.0 + r) * (1.0 + r) * bw.variance()? / bw.n() as f64;
                 let df = (ta + tb).powi(2)
                     / (ta * ta / (vw.n() as f64 - 1.0) + tb * tb / (bw.n() as f64 - 1.0));
-                (d, b, var, df)
+                (d, b, ta + tb, df)
             }
         };
         if b == 0.0 || !b.is_finite() || !var.is_finite() {
