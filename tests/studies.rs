@@ -600,6 +600,44 @@ fn environments_are_the_unit(out: &Path) {
 }
 
 #[test]
+fn only_a_later_files_own_compare_section_is_noted_as_unused() {
+    let (_t, dir) = temp();
+    let text = "[scenario]\nname = \"a\"\nmonths = 12\nreplicates = 2\n[world]\nvillages = 3\nhouseholds_per_village = 30\nmembers_per_village = 6\n";
+    let a = dir.join("a.toml");
+    let b = dir.join("b.toml");
+    let c = dir.join("c.toml");
+    std::fs::write(
+        &a,
+        format!("{text}[compare]\noutcomes = [\"realised_service\"]\n"),
+    )
+    .unwrap();
+    std::fs::write(&b, text.replace("\"a\"", "\"b\"")).unwrap();
+    std::fs::write(
+        &c,
+        format!(
+            "{}[compare]\noutcomes = [\"share_met\"]\n",
+            text.replace("\"a\"", "\"c\"")
+        ),
+    )
+    .unwrap();
+    let out = dir.join("out");
+    let o = run(&[
+        "compare",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        c.to_str().unwrap(),
+        "-q",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    // b has no [compare] of its own; c's is not used, and that is said.
+    assert!(!err.contains("b.toml's [compare]"), "{err}");
+    assert!(err.contains("c.toml's [compare] is not used"), "{err}");
+}
+
+#[test]
 fn files_with_different_seeds_are_compared_unpaired() {
     let (_t, dir) = temp();
     let a = dir.join("a.toml");
@@ -629,6 +667,8 @@ fn files_with_different_seeds_are_compared_unpaired() {
         err.contains("b.toml's scenario.replicates = 5 is not used"),
         "{err}"
     );
+    // Neither file has a `[compare]`: no section of b's goes unused.
+    assert!(!err.contains("[compare]"), "{err}");
     let rows = csv_rows(&out.join("comparison.csv"));
     let tested: Vec<&str> = rows
         .iter()

@@ -133,7 +133,11 @@ fn note_unused_settings(sources: &[StudyFile]) {
                 src.base.scenario.replicates
             ));
         }
-        if src.spec.compare != first.spec.compare {
+        // A file without `[compare]` has the defaults: nothing of its own
+        // goes unused.
+        if src.spec.compare != first.spec.compare
+            && src.spec.compare != grassroots::study::spec::CompareSpec::default()
+        {
             unused.push("[compare]".to_string());
         }
         if src.spec.uncertainty.is_some() && src.spec.uncertainty != first.spec.uncertainty {
