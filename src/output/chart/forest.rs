@@ -3,7 +3,7 @@
 //! relative difference; one panel per outcome.
 
 use super::{
-    Drawn, Figure, Frame, GREY, Ticked, colour, framed, nice_ticks, note_height_pt, padded,
+    Drawn, Figure, Frame, GREY, Ticked, colour, fitting_ticks, framed, note_height_pt, padded,
     row_axes, size, tick_label,
 };
 use plotters::coord::Shift;
@@ -97,8 +97,6 @@ impl ForestPanel {
         // on both sides of the zero line.
         let pad = (x1 - x0) * 0.04;
         let (x0, x1) = (x0.min(-pad), x1.max(pad));
-        let narrow = area.dim_in_pixel().0 < frame.upx(300.0);
-        let (ticks, dec) = nice_ticks(x0, x1, if narrow { 3 } else { 5 });
         let label_pt = self
             .rows
             .iter()
@@ -111,6 +109,10 @@ impl ForestPanel {
             .map(|r| Frame::text_width_pt(&r.annotation(), size::LABEL))
             .fold(0.0, f64::max)
             + 8.0;
+        // The x axis is what the row labels and annotations leave.
+        let axis_pt = f64::from(area.dim_in_pixel().0) / frame.px_per_pt - label_pt - note_pt - 4.0;
+        let most = if axis_pt < 150.0 { 3 } else { 5 };
+        let (ticks, dec) = fitting_ticks(x0, x1, axis_pt, most);
         let mut chart = ChartBuilder::on(area)
             .caption(&self.title, frame.font(size::PANEL, BLACK))
             .margin_top(frame.px(4.0))

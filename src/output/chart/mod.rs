@@ -446,6 +446,11 @@ pub fn nice_ticks(lo: f64, hi: f64, n: usize) -> (Vec<f64>, usize) {
         .map(|m| m * magnitude)
         .find(|s| *s >= raw)
         .unwrap_or(10.0 * magnitude);
+    ticks_at(lo, hi, step)
+}
+
+/// The multiples of `step` in `lo..=hi`, and the decimals they need.
+fn ticks_at(lo: f64, hi: f64, step: f64) -> (Vec<f64>, usize) {
     // A relative slack keeps ticks at the ends that floating point puts a
     // hair outside (0.3 / 0.1 < 3).
     let first = (lo / step - 1e-9).ceil();
@@ -466,6 +471,54 @@ pub fn nice_ticks(lo: f64, hi: f64, n: usize) -> (Vec<f64>, usize) {
             .unwrap_or(9) as usize
     };
     (ticks, decimals)
+}
+
+/// Ticks as [`nice_ticks`] with at most `most` of them, but only as many as
+/// an axis `length_pt` long holds without its tick labels touching: long
+/// labels on a short axis ("−0.0025") get a wider step, keeping at least
+/// two ticks where the range allows.
+pub fn fitting_ticks(lo: f64, hi: f64, length_pt: f64, most: usize) -> (Vec<f64>, usize) {
+    let (ticks, dec) = nice_ticks(lo, hi, most);
+    let Some(start) = ticks.get(1).map(|t| t - ticks[0]) else {
+        return (ticks, dec);
+    };
+    let magnitude = 10f64.powf(start.log10().floor());
+    let steps = (0..4).flat_map(|e| {
+        [1.0, 2.0, 2.5, 5.0]
+            .into_iter()
+            .map(move |m| m * magnitude * 10f64.powi(e))
+    });
+    let fits = |ticks: &[f64], dec: usize, step: f64| {
+        let widest = ticks
+            .iter()
+            .map(|t| Frame::text_width_pt(&tick_label(*t, dec), size::TICK))
+            .fold(0.0, f64::max);
+        widest + 6.0 <= length_pt * step / (hi - lo)
+    };
+    let mut widest_two = (ticks, dec, start);
+    for step in steps.filter(|s| *s >= start * (1.0 - 1e-9)) {
+        let (ticks, dec) = ticks_at(lo, hi, step);
+        if ticks.len() < 2 {
+            break;
+        }
+        if fits(&ticks, dec, step) {
+            return (ticks, dec);
+        }
+        widest_two = (ticks, dec, step);
+    }
+    // No round step leaves two ticks with room: keep every k-th tick of the
+    // widest step that left two (zero's line is drawn anyway).
+    let (ticks, dec, step) = widest_two;
+    for k in 2..ticks.len() {
+        for offset in 0..k {
+            let kept: Vec<f64> = ticks.iter().skip(offset).step_by(k).copied().collect();
+            if kept.len() >= 2 && fits(&kept, dec, step * k as f64) {
+                return (kept, dec);
+            }
+        }
+    }
+    let ends = vec![ticks[0], ticks[ticks.len() - 1]];
+    (ends, dec)
 }
 
 /// A tick label with `decimals` decimals; thousands grouped by a thin space
@@ -692,6 +745,29 @@ pub fn spread(targets: &[i32], gap: i32, (lo, hi): (i32, i32)) -> Vec<i32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ticks_fit_their_labels_on_a_short_axis() {
+        // A forest panel of realised service beside long variant names:
+        // five ticks of "−0.0025" do not fit in 90 pt, fewer do.
+        let (lo, hi) = (-0.0031, 0.0029);
+        let fits = |t: &[f64], d: usize| {
+            let widest = t
+                .iter()
+                .map(|x| Frame::text_width_pt(&tick_label(*x, d), size::TICK))
+                .fold(0.0, f64::max);
+            widest + 6.0 <= 90.0 * (t[1] - t[0]) / (hi - lo)
+        };
+        let (crowded, cd) = nice_ticks(lo, hi, 5);
+        assert!(!fits(&crowded, cd), "{crowded:?}");
+        let (t, d) = fitting_ticks(lo, hi, 90.0, 5);
+        assert!(t.len() >= 2 && fits(&t, d), "{t:?}");
+        // Three ticks never fit in 60 pt: the outer two do.
+        let (t, d) = fitting_ticks(-0.0036, 0.0034, 60.0, 5);
+        assert_eq!(t, vec![-0.0025, 0.0025], "{t:?} {d}");
+        // A long axis keeps the ticks it asks for.
+        assert_eq!(fitting_ticks(lo, hi, 600.0, 5).0, crowded);
+    }
 
     #[test]
     fn ticks_are_round_and_read_alike() {
