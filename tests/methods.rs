@@ -91,6 +91,13 @@ fn sensitivity_writes_indices_charts_and_report_identically_at_any_thread_count(
             "{f} differs by threads"
         );
     }
+    // The page counts design points, not runs of a point's two arms.
+    let points = read(&one.join("design.csv")).lines().count() - 1;
+    let page = read(&one.join("report.html"));
+    assert!(
+        page.contains(&format!("{points} design points × 2 arms")),
+        "{points} points"
+    );
     for chart in [
         "morris_realised_service",
         "morris_satisfaction_mean_effect_of_mass_evaluation",

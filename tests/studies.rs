@@ -511,6 +511,29 @@ fn uncertainty_reports_robustness_across_environments() {
         ["comparison.csv", "robustness.csv", "runs.csv"]
     );
     environments_are_the_unit(&out);
+    // The page and the charts say the environment is the unit.
+    let page = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        page.contains("t test across environments")
+            && page.contains("paired by environment")
+            && !page.contains("replicate <i>r</i> of a variant"),
+        "the reading guide describes the test used"
+    );
+    let chart = std::fs::read_dir(out.join("charts"))
+        .unwrap()
+        .flatten()
+        .find(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .ends_with("formalism_index.svg")
+        })
+        .unwrap();
+    let svg = std::fs::read_to_string(chart.path()).unwrap();
+    assert!(
+        svg.contains("in each of 4 environments per variant")
+            && svg.contains("across the 4 sampled"),
+        "the series note counts the runs behind a line"
+    );
     // --target-ci cannot narrow intervals across environments.
     let refused = run(&[
         "compare",

@@ -255,7 +255,7 @@ impl Context<'_> {
     /// The words for what a CI is taken across.
     fn across(&self) -> &'static str {
         if self.environments > 1 {
-            "across replicates and sampled environments"
+            "across the sampled environments (each environment's mean of its replicates one observation)"
         } else {
             "across replicates"
         }
@@ -364,13 +364,27 @@ fn header(cx: &Context<'_>, out: &mut String) {
     }
     let mut size = Vec::new();
     if let Some(v) = m.get("variants").and_then(Value::as_array) {
-        let (noun, n) = match cx.kind.as_str() {
-            "compare" => ("variant", v.len()),
-            "sweep" => ("point", v.len()),
-            _ => ("design point", v.len()),
-        };
-        if cx.kind != "calibration" {
-            size.push(count(n as u64, noun));
+        match cx.kind.as_str() {
+            "compare" => size.push(count(v.len() as u64, "variant")),
+            "sweep" => size.push(count(v.len() as u64, "point")),
+            "calibration" => {}
+            _ => {
+                // A sensitivity design runs each point alone and with each
+                // policy ("7" and "7.reform"): count the points.
+                let points: std::collections::BTreeSet<&str> = v
+                    .iter()
+                    .filter_map(|x| x.get("name")?.as_str())
+                    .map(|n| n.split('.').next().unwrap_or(n))
+                    .collect();
+                size.push(count(points.len() as u64, "design point"));
+                let arms = v.len() / points.len().max(1);
+                if arms > 1 {
+                    size.push(format!(
+                        "{} (alone and with each policy)",
+                        count(arms as u64, "arm")
+                    ));
+                }
+            }
         }
     }
     if cx.environments > 1 {
@@ -497,6 +511,9 @@ fn guide(cx: &Context<'_>, out: &mut String) {
         let _ = writeln!(out, "<li>{html}</li>");
     };
     match cx.kind.as_str() {
+        "run" | "compare" | "sweep" if cx.environments > 1 => item(
+            "Values are means over the sampled environments, each environment's mean of its replicates one observation; brackets and shaded bands in the charts are 95 % confidence intervals of the mean (Student t across the environments). They include the spread between environments as well as replicate noise; they do not say how uncertain the real world is beyond the sampled ranges.".into()
+        ),
         "run" | "compare" | "sweep" => item(format!(
             "Values are means {across}; brackets and shaded bands in the charts are 95 % confidence intervals of the mean (Student t {across}). They say how precisely the replicates pin the model's mean, not how uncertain the real world is."
         )),
@@ -506,7 +523,7 @@ fn guide(cx: &Context<'_>, out: &mut String) {
     }
     if cx.environments > 1 {
         item(format!(
-            "The study samples {} environments of the uncertain parameters (<code>environments.csv</code>); pooled intervals include the spread between environments.",
+            "The study samples {} environments of the uncertain parameters (<code>environments.csv</code>); the unit of every interval and test is the environment, since the replicates of one environment share its parameters.",
             cx.environments
         ));
     }
@@ -515,9 +532,13 @@ fn guide(cx: &Context<'_>, out: &mut String) {
             "Month 0 is the first recorded month, as in the CSVs; the last column averages each replicate over the last {} (the last assessment period, so it holds one assessment month with its yearly spikes; the whole run if that is shorter) before taking the mean.",
             count(cx.run_window() as u64, "month")
         )),
+        "compare" if cx.environments > 1 => {
+            item("<b>Difference</b>: a variant's mean minus the baseline's. Its interval is the 95 % CI of the mean of the environments' differences (each environment's variant mean against its baseline mean, paired by environment), so it includes how the effect varies between environments.".into());
+            item("<b>Relative difference</b>: the difference as a percentage of the baseline's mean (its 95 % interval is <code>diff_percent_low/high</code> in <code>comparison.csv</code>). <b>p</b>: two-sided p-value of the same test as the interval (a t test across environments). <b>p (Holm)</b>: adjusted by Holm's method for every variant × outcome compared at once. <span class=\"sig\">*</span> marks a difference whose 95 % CI excludes 0.".into());
+        }
         "compare" => {
             item("<b>Difference</b>: a variant's mean minus the baseline's. Its interval is the <b>paired</b> 95 % CI when the variants share random numbers (the mean of per-replicate differences, replicate <i>r</i> of a variant against replicate <i>r</i> of the baseline, which removes the noise they share), otherwise Welch's 95 % CI.".into());
-            item("<b>Relative difference</b>: the difference as a percentage of the baseline's mean. <b>p</b>: two-sided p-value of the same test as the interval (paired or Welch). <b>p (Holm)</b>: adjusted by Holm's method for every variant × outcome compared at once; with many comparisons about one in twenty is marked by chance alone, and Holm's adjustment keeps the chance of any false mark below 5 %. <span class=\"sig\">*</span> marks a difference whose 95 % CI excludes 0.".into());
+            item("<b>Relative difference</b>: the difference as a percentage of the baseline's mean (its 95 % interval is <code>diff_percent_low/high</code> in <code>comparison.csv</code>). <b>p</b>: two-sided p-value of the same test as the interval (paired or Welch). <b>p (Holm)</b>: adjusted by Holm's method for every variant × outcome compared at once; with many comparisons about one in twenty is marked by chance alone, and Holm's adjustment keeps the chance of any false mark below 5 %. <span class=\"sig\">*</span> marks a difference whose 95 % CI excludes 0.".into());
         }
         "sweep" => item("Each point of the sweep is one set of values of the swept keys; <code>sensitivity.csv</code> relates the point means to the keys (Spearman's ρ, standardised regression coefficients and R²).".into()),
         _ => {}

@@ -65,10 +65,7 @@ pub(super) fn figures(
         .and_then(Value::as_array)
         .map_or(1, Vec::len);
     let across = if environments > 1 {
-        format!(
-            "replicates and {} sampled environments (pooled)",
-            environments
-        )
+        format!("the {environments} sampled environments' means")
     } else {
         "replicates".into()
     };
@@ -84,9 +81,16 @@ pub(super) fn figures(
         months.saturating_sub(1)
     );
     let marks = markers(first);
-    let series_note = format!(
-        "lines: mean of {} per variant; bands: 95 % CI of the mean across {across}; months from 0 as in the CSV files",
+    let runs = if environments > 1 {
+        format!(
+            "{} in each of {environments} environments",
+            count(replicates, "replicate")
+        )
+    } else {
         count(replicates, "replicate")
+    };
+    let series_note = format!(
+        "lines: mean of {runs} per variant; bands: 95 % CI of the mean across {across}; months from 0 as in the CSV files"
     );
     let time_series = |outcome: &str, lines_of: &[String], title: String, y_label: String| {
         let lines = lines_of
