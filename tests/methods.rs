@@ -243,6 +243,24 @@ fn calibration_recovers_known_parameters_and_resumes() {
         out.to_str().unwrap(),
     ]);
     assert!(printed.contains("generation 5/5"), "{printed}");
+    // The fit of the targets is a posterior predictive: the 30 kept
+    // particles simulated again (2 replicates each) on fresh seeds, not the
+    // simulations they were selected on.
+    assert!(
+        printed.contains("posterior predictive 60 runs (60 new)"),
+        "{printed}"
+    );
+    let posterior = rows(&out.join("posterior.csv"));
+    let selected: f64 = posterior
+        .iter()
+        .map(|r| num(r, "weight") * num(r, "simulated:realised_service"))
+        .sum();
+    let fit = rows(&out.join("target_fit.csv"));
+    let predictive = num(&fit[0], "posterior_mean");
+    assert!(
+        (predictive - selected).abs() > 1e-9 && (predictive - service).abs() < 0.05,
+        "{predictive} {selected}"
+    );
     let summary = rows(&out.join("posterior_summary.csv"));
     for (key, value) in at {
         let row = summary.iter().find(|r| r["parameter"] == key).unwrap();
@@ -257,12 +275,14 @@ fn calibration_recovers_known_parameters_and_resumes() {
             "{key}: posterior not narrower than the prior: {row:?}"
         );
     }
-    // Tolerances shrink from generation to generation.
+    // Tolerances shrink over the generations (each is the quantile of a
+    // fresh batch's distances, so one generation may end a little above
+    // the one before where simulation noise dominates).
     let eps: Vec<f64> = rows(&out.join("generations.csv"))
         .iter()
         .map(|r| num(r, "epsilon"))
         .collect();
-    assert!(eps.windows(2).all(|w| w[1] <= w[0]), "{eps:?}");
+    assert!(eps[eps.len() - 1] < 0.75 * eps[0], "{eps:?}");
     // The calibrated scenario is a valid scenario with the medians.
     let calibrated = out.join("calibrated.toml");
     ok(&["validate", calibrated.to_str().unwrap()]);

@@ -263,15 +263,19 @@ pub fn calibrate(file: &Path, common: &Common, shard: Option<Shard>) -> Result<(
         );
         return run_shard(&identity, &store, s, &pool, common, started, &what, &next);
     }
+    // The posterior predictive check runs the kept particles once more.
+    let predictive =
+        u64::from(spec.particles) * spec.arms().len() as u64 * u64::from(plan.replicates);
     if !common.quiet {
         say!(
-            "{}: {} × {} × {} × {} = up to {} on {}",
+            "{}: {} × {} × {} × {} = up to {}, and {} for the posterior predictive, on {}",
             plan.name,
             count(spec.generations, "generation"),
             count(spec.proposals(), "proposal"),
             count(spec.arms().len() as u64, "variant"),
             count(plan.replicates, "replicate"),
             count(u64::from(spec.generations) * per_generation as u64, "run"),
+            count(predictive, "run"),
             count(threads as u64, "thread")
         );
     }
@@ -282,14 +286,14 @@ pub fn calibrate(file: &Path, common: &Common, shard: Option<Shard>) -> Result<(
     };
     // Generations are run as they come: the total grows by each one's runs.
     bar.meter
-        .set_ceiling(u64::from(spec.generations) * per_generation as u64);
+        .set_ceiling(u64::from(spec.generations) * per_generation as u64 + predictive);
     let line = &bar.meter;
     let quiet = common.quiet;
     let total = spec.generations;
     let generations = pool
         .install(|| {
             calibration.run(&store, &bar, &mut |g, done| {
-                let text = format!(
+                let mut text = format!(
                     "generation {}/{total}: tolerance ε = {}, effective sample size {:.0}, {} runs ({} new)",
                     g + 1,
                     sig4(done.population.epsilon),
@@ -297,6 +301,12 @@ pub fn calibrate(file: &Path, common: &Common, shard: Option<Shard>) -> Result<(
                     done.runs,
                     done.ran
                 );
+                if done.predictive_runs > 0 {
+                    text.push_str(&format!(
+                        "; posterior predictive {} runs ({} new)",
+                        done.predictive_runs, done.predictive_ran
+                    ));
+                }
                 if !quiet {
                     line.suspend(|| say!("{text}"));
                 }
@@ -312,8 +322,8 @@ pub fn calibrate(file: &Path, common: &Common, shard: Option<Shard>) -> Result<(
         grassroots::output::calibration::write(plan, &source.base, spec, &generations, &out)
     })?;
     if !common.quiet {
-        let ran: usize = generations.iter().map(|g| g.ran).sum();
-        let runs: usize = generations.iter().map(|g| g.runs).sum();
+        let ran: usize = generations.iter().map(|g| g.ran + g.predictive_ran).sum();
+        let runs: usize = generations.iter().map(|g| g.runs + g.predictive_runs).sum();
         say!(
             "{}: {runs} runs ({ran} new) in {:.1} s; posterior medians [90 % credible interval]:",
             plan.name,

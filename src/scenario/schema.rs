@@ -123,7 +123,7 @@ section! {
     Environment [environment] "Need arrival (the environmental driving force)" {
         need_rate: f64 = 0.10, real(0.0, 20.0),
             "New needs per ordinary household per month at M = 0 (Poisson mean λ)",
-            "[Dynamics] §2; [VillageLevel] §2; calibrated (0.065–0.16: 90 % credible interval, docs/model.md §9.2)";
+            "[Dynamics] §2; [VillageLevel] §2; calibrated (0.065–0.16: model 5's 90 % credible interval; model 7's re-run pins it only jointly with needs_per_member_month, docs/model.md §9.2)";
         multiplier_left_behind: f64 = 1.50, real(0.0, 20.0),
             "Need-rate multiplier for left-behind households",
             "[Implementing] §2.4; assumption (1.2–2)";
@@ -400,7 +400,7 @@ section! {
             "[Implementing] §2.4; assumption (1.2–2: NBS 2023 migrant income over a secretary's pay at twice rural income is about 1.5)";
         member_hazard: f64 = 0.06, UNIT,
             "h₀: monthly migration hazard of a working-age member at w = 1, θ = 0",
-            "[Implementing] §2.4; Buurman & Dur; calibrated (0.034–0.078: 90 % credible interval, docs/model.md §9.2; about a third of village members away)";
+            "[Implementing] §2.4; Buurman & Dur; calibrated (0.034–0.078: model 5's 90 % credible interval, docs/model.md §9.2; about a third of village members away)";
         wage_elasticity: f64 = 1.0, real(0.0, 10.0),
             "ε: hazard multiplier exp(ε·(w − 1))",
             "[Implementing] §2.4; assumption (0.5–2)";
@@ -409,7 +409,7 @@ section! {
             "Buurman & Dur; assumption (1–3)";
         return_rate: f64 = 0.025, UNIT,
             "Monthly probability that a migrated member returns",
-            "[Implementing] §2.4; calibrated (0.0096–0.046: 90 % credible interval, docs/model.md §9.2; jointly with member_hazard)";
+            "[Implementing] §2.4; calibrated (0.0096–0.046: model 5's 90 % credible interval, docs/model.md §9.2; jointly with member_hazard)";
         household_hazard: f64 = 0.002, UNIT,
             "Monthly hazard at w = 1 that an ordinary household's working members leave (it becomes left-behind)",
             "[Implementing] §2.4; assumption (0.001–0.005)";

@@ -5,8 +5,9 @@
 //! where it stopped.
 //!
 //! A proposal is run under the baseline and under every variant a target
-//! names, with common random numbers (the same replicate seeds for every
-//! proposal and arm). Its simulated summary of a target is the mean over
+//! names, its arms with common random numbers (the same replicate seeds),
+//! each proposal on seeds of its own (generation and index), so that no
+//! noise draw is shared by every particle. Its simulated summary of a target is the mean over
 //! replicates of the metric's mean over the target's months (for a policy
 //! target, the variant's minus the baseline's). Proposals of generation t
 //! depend only on the seed and on generation t − 1, so re-running the same
@@ -44,8 +45,17 @@ pub struct Generation {
     /// Runs of the generation.
     pub runs: usize,
     /// The simulated summary of every target at each kept particle, in the
-    /// population's order.
+    /// population's order: the simulations the particles were selected on.
     pub summaries: Vec<Vec<f64>>,
+    /// Of the last generation only (empty before): every target's summary at
+    /// each kept particle simulated again on fresh seeds, in the population's
+    /// order — the posterior predictive, which is not selected to be near
+    /// the targets as `summaries` are.
+    pub predictive: Vec<Vec<f64>>,
+    /// Runs of the posterior predictive check, and how many were made now.
+    pub predictive_runs: usize,
+    /// See `predictive_runs`.
+    pub predictive_ran: usize,
 }
 
 impl<'a> Calibration<'a> {
@@ -157,7 +167,17 @@ impl<'a> Calibration<'a> {
         plan.outcomes = outcomes;
         plan.common_random_numbers = true;
         plan.calibration = Some(self.spec.clone());
-        Outline { plan, size }.resolve(std::slice::from_ref(self.file), self.overrides)
+        let mut study =
+            Outline { plan, size }.resolve(std::slice::from_ref(self.file), self.overrides)?;
+        // Each proposal draws its own noise: with the same replicate seeds
+        // for every proposal, every particle's summary would carry one
+        // shared noise draw, and the posterior would shift to make up for
+        // it. Its arms share streams, so a policy target's difference is
+        // paired.
+        super::plan::seed_by_group(&mut study.plan, arms.len(), |i| {
+            mix64((u64::from(g) << 32) ^ i as u64 ^ 0xCA11_5EED_0000_0000)
+        });
+        Ok(study)
     }
 
     /// The simulated summary of every target for each proposal of a
@@ -260,13 +280,28 @@ impl<'a> Calibration<'a> {
                         .unwrap_or_default()
                 })
                 .collect();
-            let generation = Generation {
+            let mut generation = Generation {
                 population,
                 proposals: proposals.len(),
                 ran,
                 runs: study.plan.runs.len(),
                 summaries: kept,
+                predictive: Vec::new(),
+                predictive_runs: 0,
+                predictive_ran: 0,
             };
+            if g + 1 == self.spec.generations {
+                // The posterior predictive check: the kept particles again,
+                // on seeds no generation used (those of generation G).
+                let check = self.generation(g + 1, &generation.population.theta)?;
+                generation.predictive_ran = check
+                    .run_missing(store, None, None, progress)
+                    .map_err(CalibrationError::Run)?;
+                generation.predictive_runs = check.plan.runs.len();
+                generation.predictive = self
+                    .summaries(&check, store)
+                    .map_err(|e| CalibrationError::Run(RunError::Store(e)))?;
+            }
             on_generation(g, &generation);
             done.push(generation);
         }
@@ -329,6 +364,40 @@ mod tests {
         fn write(&self, _: &str, _: &crate::study::StoredRun) -> Result<(), std::io::Error> {
             Ok(())
         }
+    }
+
+    #[test]
+    fn each_proposal_has_its_own_seeds_and_its_arms_share_them() {
+        let text = "[scenario]\nmonths = 6\nreplicates = 2\n[[variants]]\nname = \"p\"\n\"incentive.formal_weight\" = 0.1\n[calibration]\n[calibration.parameters]\n\"effort.noise\" = [0.0, 0.5]\n[[calibration.targets]]\nmetric = \"share_met\"\nvariant = \"p\"\nvalue = 1.0\nsd = 0.1\n";
+        let file = StudyFile::parse(text, "c.toml", &[], None).unwrap();
+        let cal = Calibration::new(&file, &[]).unwrap();
+        let seed = |study: &Study, variant: u32, replicate: u32| {
+            study
+                .plan
+                .runs
+                .iter()
+                .find(|r| r.variant == variant && r.replicate == replicate)
+                .unwrap()
+                .seed
+        };
+        let g0 = cal.generation(0, &[vec![0.1], vec![0.3]]).unwrap();
+        let g1 = cal.generation(1, &[vec![0.1], vec![0.3]]).unwrap();
+        for r in 0..2 {
+            // Proposal 0 is variants 0 (baseline) and 1 (policy arm).
+            assert_eq!(seed(&g0, 0, r), seed(&g0, 1, r));
+            assert_eq!(seed(&g0, 2, r), seed(&g0, 3, r));
+            assert_ne!(seed(&g0, 0, r), seed(&g0, 2, r));
+            assert_ne!(seed(&g0, 0, r), seed(&g1, 0, r));
+        }
+        assert_ne!(seed(&g0, 0, 0), seed(&g0, 0, 1));
+        // The same generation and proposals give the same runs (resuming).
+        assert_eq!(
+            g0.plan.runs,
+            cal.generation(0, &[vec![0.1], vec![0.3]])
+                .unwrap()
+                .plan
+                .runs
+        );
     }
 
     #[test]

@@ -464,6 +464,26 @@ pub fn fill_runs(plan: &mut Plan) {
     }
 }
 
+/// Give each group of `group` consecutive variants its own random streams:
+/// replicate r of every variant of group k runs on the seed of stream
+/// `stream_of(k)` (within a group, common random numbers; between groups,
+/// independent draws). Calibration uses it so that each proposal's summary
+/// has noise of its own, while its arms (baseline and policy variants) share
+/// streams for the difference. Keys follow the seeds.
+pub fn seed_by_group(plan: &mut Plan, group: usize, stream_of: impl Fn(usize) -> u64) {
+    let cells: Vec<String> = plan.scenarios.iter().map(cell_text).collect();
+    for i in 0..plan.runs.len() {
+        let r = &plan.runs[i];
+        let cell = plan.cell(r.variant, r.environment);
+        let s = &plan.scenarios[cell];
+        let stream = stream_of(r.variant as usize / group.max(1));
+        let seed = crate::random::replicate_seed(s.scenario.seed, stream, u64::from(r.replicate));
+        let key = key_of(&cells[cell], seed);
+        plan.runs[i].seed = seed;
+        plan.runs[i].key = key;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
