@@ -94,6 +94,11 @@ fn a_run_draws_print_sized_time_series_and_a_dashboard_that_plot_redraws() {
     ] {
         let (w, h, colours) = png_facts(&charts.join(format!("{stem}.png")));
         assert_eq!(w, 1890, "{stem}: 16 cm at 300 dpi");
+        // Its pHYs chunk says 300 dpi (11 811 pixels per metre), so word
+        // processors place it 16 cm wide.
+        let png = std::fs::read(charts.join(format!("{stem}.png"))).unwrap();
+        assert_eq!(&png[37..41], b"pHYs", "{stem}");
+        assert_eq!(&png[41..45], &11811u32.to_be_bytes(), "{stem}");
         assert!(h > 600 && h < 3000, "{stem}: height {h}");
         assert!(colours > 20, "{stem}: not blank ({colours} colours)");
         let svg = charts.join(format!("{stem}.svg"));
