@@ -28,19 +28,43 @@ pub struct Dashboard {
     pub note: String,
 }
 
+/// Narrower than this (in points, about 14 cm), a dashboard stacks its
+/// panels in one column: side by side they would leave axes too short to
+/// read.
+const TWO_COLUMNS_PT: f64 = 400.0;
+
 impl Dashboard {
-    fn columns(&self) -> usize {
-        if self.panels.len() > 1 { 2 } else { 1 }
+    fn columns(&self, width_pt: f64) -> usize {
+        if self.panels.len() > 1 && width_pt >= TWO_COLUMNS_PT {
+            2
+        } else {
+            1
+        }
+    }
+
+    /// The height in points of each row of panels: a panel's share of the
+    /// width, or what a forest panel's rows need if that is more.
+    fn row_pt(&self, width_pt: f64) -> f64 {
+        let cols = self.columns(width_pt);
+        let forest = self
+            .panels
+            .iter()
+            .filter_map(|p| match p {
+                Panel::Forest(f) => Some(f.height_pt() + 8.0),
+                Panel::Series(_) => None,
+            })
+            .fold(0.0, f64::max);
+        ((width_pt / cols as f64) * 0.8).max(forest)
     }
 }
 
 impl Figure for Dashboard {
     fn height_pt(&self, width_pt: f64) -> f64 {
-        let cols = self.columns();
+        let cols = self.columns(width_pt);
         let rows = self.panels.len().max(1).div_ceil(cols);
         size::TITLE * 2.4
             + 8.0
-            + rows as f64 * (width_pt / cols as f64) * 0.8
+            + rows as f64 * self.row_pt(width_pt)
             + note_height_pt(&self.note, width_pt)
     }
 
@@ -50,7 +74,8 @@ impl Figure for Dashboard {
         frame: &Frame,
     ) -> Result<(), String> {
         let grid = framed(area, frame, &self.title, &self.note)?;
-        let cols = self.columns();
+        let width_pt = f64::from(area.dim_in_pixel().0) / frame.px_per_pt;
+        let cols = self.columns(width_pt);
         let rows = self.panels.len().max(1).div_ceil(cols);
         for (panel, cell) in self.panels.iter().zip(grid.split_evenly((rows, cols))) {
             let cell = cell.margin(frame.px(4.0), frame.px(4.0), frame.px(4.0), frame.px(4.0));

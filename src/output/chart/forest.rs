@@ -71,7 +71,26 @@ impl ForestPanel {
         self
     }
 
-    fn height_pt(&self) -> f64 {
+    /// Widths in points of the row labels' area (left) and of the
+    /// annotations' (right): what the x axis does not get.
+    fn margins_pt(&self) -> (f64, f64) {
+        let label_pt = self
+            .rows
+            .iter()
+            .map(|r| Frame::text_width_pt(&r.label, size::LABEL))
+            .fold(0.0, f64::max)
+            + 6.0;
+        let note_pt = self
+            .rows
+            .iter()
+            .map(|r| Frame::text_width_pt(&r.annotation(), size::LABEL))
+            .fold(0.0, f64::max)
+            + 8.0;
+        (label_pt, note_pt)
+    }
+
+    /// The height in points the panel's rows, title and axis need.
+    pub(super) fn height_pt(&self) -> f64 {
         size::PANEL * 2.0 + self.rows.len().max(1) as f64 * ROW_PT + size::TICK + size::LABEL + 14.0
     }
 
@@ -97,18 +116,7 @@ impl ForestPanel {
         // on both sides of the zero line.
         let pad = (x1 - x0) * 0.04;
         let (x0, x1) = (x0.min(-pad), x1.max(pad));
-        let label_pt = self
-            .rows
-            .iter()
-            .map(|r| Frame::text_width_pt(&r.label, size::LABEL))
-            .fold(0.0, f64::max)
-            + 6.0;
-        let note_pt = self
-            .rows
-            .iter()
-            .map(|r| Frame::text_width_pt(&r.annotation(), size::LABEL))
-            .fold(0.0, f64::max)
-            + 8.0;
+        let (label_pt, note_pt) = self.margins_pt();
         // The x axis is what the row labels and annotations leave.
         let axis_pt = f64::from(area.dim_in_pixel().0) / frame.px_per_pt - label_pt - note_pt - 4.0;
         let most = if axis_pt < 150.0 { 3 } else { 5 };
@@ -185,15 +193,29 @@ pub struct Forest {
 }
 
 impl Forest {
-    /// Panels side by side: two columns from three outcomes on.
-    fn columns(&self) -> usize {
-        if self.panels.len() > 2 { 2 } else { 1 }
+    /// Panels side by side: two columns from three outcomes on, where half
+    /// the width leaves each panel's x axis at least 100 pt beside its row
+    /// labels and annotations; one column on a narrow chart.
+    fn columns(&self, width_pt: f64) -> usize {
+        let margins = self
+            .panels
+            .iter()
+            .map(|p| {
+                let (l, n) = p.margins_pt();
+                l + n
+            })
+            .fold(0.0, f64::max);
+        if self.panels.len() > 2 && width_pt / 2.0 - margins - 4.0 >= 100.0 {
+            2
+        } else {
+            1
+        }
     }
 
     /// The height in points of each row of panels.
-    fn row_heights(&self) -> Vec<f64> {
+    fn row_heights(&self, width_pt: f64) -> Vec<f64> {
         self.panels
-            .chunks(self.columns())
+            .chunks(self.columns(width_pt))
             .map(|row| row.iter().map(ForestPanel::height_pt).fold(0.0, f64::max))
             .collect()
     }
@@ -203,7 +225,7 @@ impl Figure for Forest {
     fn height_pt(&self, width_pt: f64) -> f64 {
         size::TITLE * 2.4
             + 8.0
-            + self.row_heights().iter().sum::<f64>()
+            + self.row_heights(width_pt).iter().sum::<f64>()
             + note_height_pt(&self.note, width_pt)
     }
 
@@ -213,8 +235,9 @@ impl Figure for Forest {
         frame: &Frame,
     ) -> Result<(), String> {
         let mut rest = framed(area, frame, &self.title, &self.note)?;
-        let cols = self.columns();
-        for (row, height) in self.panels.chunks(cols).zip(self.row_heights()) {
+        let width_pt = f64::from(area.dim_in_pixel().0) / frame.px_per_pt;
+        let cols = self.columns(width_pt);
+        for (row, height) in self.panels.chunks(cols).zip(self.row_heights(width_pt)) {
             let (this, below) = rest.split_vertically(frame.px(height));
             let cells = this.split_evenly((1, cols));
             for (panel, cell) in row.iter().zip(&cells) {
@@ -237,6 +260,24 @@ mod tests {
             ci: Some((value - 0.1, value + 0.1)),
             relative,
         }
+    }
+
+    #[test]
+    fn a_narrow_forest_stacks_its_panels() {
+        let panel = ForestPanel {
+            title: "t".into(),
+            axis: "a".into(),
+            rows: vec![row("training_technology", 0.1, Some(0.445))],
+        };
+        let forest = Forest {
+            title: "f".into(),
+            panels: vec![panel.clone(), panel.clone(), panel],
+            note: String::new(),
+        };
+        // 16 cm is 453.5 pt: two columns leave each axis over 100 pt.
+        assert_eq!(forest.columns(453.5), 2);
+        // 8 cm: side by side the axes would vanish.
+        assert_eq!(forest.columns(226.8), 1);
     }
 
     #[test]

@@ -741,6 +741,15 @@ pub fn titled<DB: DrawingBackend>(
     if title.is_empty() {
         return Ok(area.clone());
     }
+    // A title longer than the chart is wide (a narrow chart, or one naming
+    // its overrides) is set smaller, down to 6 pt, rather than clipped.
+    let width_pt = f64::from(area.dim_in_pixel().0) / frame.px_per_pt;
+    let needed = Frame::text_width_pt(title, pt);
+    let pt = if needed > width_pt - 8.0 {
+        (pt * (width_pt - 8.0) / needed).max(6.0)
+    } else {
+        pt
+    };
     let area = area.margin(frame.px(4.0), 0, 0, 0);
     let below = area.titled(title, frame.font(pt, BLACK)).drawn()?;
     Ok(below.margin(frame.px(4.0), 0, 0, 0))

@@ -185,7 +185,10 @@ pub(super) fn figures(
                     shown[0]
                 ),
                 panels: dash,
-                note: forest_note,
+                note: format!(
+                    "first panel: {}; the others: {forest_note}",
+                    series_note.replace("; months from 0 as in the CSV files", "")
+                ),
             }),
         ));
     }
