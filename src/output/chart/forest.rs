@@ -194,7 +194,7 @@ pub struct Forest {
 
 impl Forest {
     /// Panels side by side: two columns from three outcomes on, where half
-    /// the width leaves each panel's x axis at least 100 pt beside its row
+    /// the width leaves each panel's x axis at least 50 pt beside its row
     /// labels and annotations; one column on a narrow chart.
     fn columns(&self, width_pt: f64) -> usize {
         let margins = self
@@ -205,7 +205,7 @@ impl Forest {
                 l + n
             })
             .fold(0.0, f64::max);
-        if self.panels.len() > 2 && width_pt / 2.0 - margins - 4.0 >= 100.0 {
+        if self.panels.len() > 2 && width_pt / 2.0 - margins - 4.0 >= 50.0 {
             2
         } else {
             1
@@ -274,7 +274,7 @@ mod tests {
             panels: vec![panel.clone(), panel.clone(), panel],
             note: String::new(),
         };
-        // 16 cm is 453.5 pt: two columns leave each axis over 100 pt.
+        // 16 cm is 453.5 pt: two columns leave each axis over 50 pt.
         assert_eq!(forest.columns(453.5), 2);
         // 8 cm: side by side the axes would vanish.
         assert_eq!(forest.columns(226.8), 1);
