@@ -748,11 +748,11 @@ fn report(plan: &Plan, results: &Results) {
                 None => "(no CI)".into(),
             };
             say!(
-                "  {:<24} {:<26} {:>11} {ci} {:>8} {star}  p_holm {}",
+                "  {:<24} {:<26} {:>11} {ci} {star} {:>22}  p_holm {}",
                 variant.name,
                 outcome,
                 sig4(c.diff),
-                report::percent(c.relative),
+                report::percent_with_ci(c.relative, c.relative_ci),
                 match c.p_holm {
                     Some(_) => report::p_text(c.p_holm),
                     None => "—".into(),

@@ -534,11 +534,11 @@ fn guide(cx: &Context<'_>, out: &mut String) {
         )),
         "compare" if cx.environments > 1 => {
             item("<b>Difference</b>: a variant's mean minus the baseline's. Its interval is the 95 % CI of the mean of the environments' differences (each environment's variant mean against its baseline mean, paired by environment), so it includes how the effect varies between environments.".into());
-            item("<b>Relative difference</b>: the difference as a percentage of the baseline's mean (its 95 % interval is <code>diff_percent_low/high</code> in <code>comparison.csv</code>). <b>p</b>: two-sided p-value of the same test as the interval (a t test across environments). <b>p (Holm)</b>: adjusted by Holm's method for every variant × outcome compared at once. <span class=\"sig\">*</span> marks a difference whose 95 % CI excludes 0.".into());
+            item("<b>Relative difference</b>: the difference as a percentage of the baseline's mean, with its 95 % interval (delta method, which also counts the uncertainty of the baseline's mean; <code>diff_percent_low/high</code> in <code>comparison.csv</code>). <b>p</b>: two-sided p-value of the same test as the interval (a t test across environments). <b>p (Holm)</b>: adjusted by Holm's method for every variant × outcome compared at once. <span class=\"sig\">*</span> after a difference marks a 95 % CI that excludes 0 (not Holm's verdict).".into());
         }
         "compare" => {
             item("<b>Difference</b>: a variant's mean minus the baseline's. Its interval is the <b>paired</b> 95 % CI when the variants share random numbers (the mean of per-replicate differences, replicate <i>r</i> of a variant against replicate <i>r</i> of the baseline, which removes the noise they share), otherwise Welch's 95 % CI.".into());
-            item("<b>Relative difference</b>: the difference as a percentage of the baseline's mean (its 95 % interval is <code>diff_percent_low/high</code> in <code>comparison.csv</code>). <b>p</b>: two-sided p-value of the same test as the interval (paired or Welch). <b>p (Holm)</b>: adjusted by Holm's method for every variant × outcome compared at once; with many comparisons about one in twenty is marked by chance alone, and Holm's adjustment keeps the chance of any false mark below 5 %. <span class=\"sig\">*</span> marks a difference whose 95 % CI excludes 0.".into());
+            item("<b>Relative difference</b>: the difference as a percentage of the baseline's mean, with its 95 % interval (delta method, which also counts the uncertainty of the baseline's mean; <code>diff_percent_low/high</code> in <code>comparison.csv</code>). <b>p</b>: two-sided p-value of the same test as the interval (paired or Welch). <b>p (Holm)</b>: adjusted by Holm's method for every variant × outcome compared at once; with many comparisons about one in twenty is marked by chance alone, and Holm's adjustment keeps the chance of any false mark below 5 %. <span class=\"sig\">*</span> after a difference marks a 95 % CI that excludes 0 (not Holm's verdict).".into());
         }
         "sweep" => item("Each point of the sweep is one set of values of the swept keys; <code>sensitivity.csv</code> relates the point means to the keys (Spearman's ρ, standardised regression coefficients and R²).".into()),
         _ => {}
@@ -815,6 +815,10 @@ fn comparison_table(
         t.column("paired_ci_high").ok(),
     );
     let (percent, holm) = (t.column("diff_percent").ok(), t.column("p_holm").ok());
+    let relative_bounds = (
+        t.column("diff_percent_low").ok(),
+        t.column("diff_percent_high").ok(),
+    );
     let test = t.column("test").ok();
     let rows: Vec<&Vec<String>> = t
         .rows()
@@ -848,7 +852,6 @@ fn comparison_table(
                 "—".into(),
                 String::new(),
                 String::new(),
-                String::new(),
             ]);
             continue;
         }
@@ -874,8 +877,17 @@ fn comparison_table(
             Some((lo, hi)) if lo > 0.0 || hi < 0.0 => "<span class=\"sig\">*</span>",
             _ => "",
         };
+        let relative_ci = match relative_bounds {
+            (Some(lo), Some(hi)) => number(r, lo)
+                .zip(number(r, hi))
+                .map(|(lo, hi)| (lo / 100.0, hi / 100.0)),
+            _ => None,
+        };
         let relative = match percent.and_then(|i| number(r, i)) {
-            Some(pc) => escape(&super::report::percent(Some(pc / 100.0))),
+            Some(pc) => escape(&super::report::percent_with_ci(
+                Some(pc / 100.0),
+                relative_ci,
+            )),
             None => match (d, base_mean) {
                 (Some(d), Some(b)) if b != 0.0 => {
                     escape(&super::report::percent(Some(d / b.abs())))
@@ -886,11 +898,10 @@ fn comparison_table(
         body.push(vec![
             name,
             m,
-            mean_ci(d, ci.map(|c| c.0), ci.map(|c| c.1)),
+            format!("{}{mark}", mean_ci(d, ci.map(|c| c.0), ci.map(|c| c.1))),
             relative,
             p_value(number(r, p)),
             p_value(holm.and_then(|i| number(r, i))),
-            mark.into(),
         ]);
     }
     let ci_words = match kinds.len() {
@@ -907,18 +918,12 @@ fn comparison_table(
         "variant".to_string(),
         "mean [95 % CI]".into(),
         format!("difference{ci_words}"),
-        "relative difference".into(),
+        "relative difference [95 %]".into(),
         "p".into(),
         "p (Holm)".into(),
-        String::new(),
     ];
     let header: Vec<String> = header.iter().map(|h| escape(h)).collect();
-    html_table(
-        out,
-        &header,
-        &[false, true, true, true, true, true, false],
-        &body,
-    );
+    html_table(out, &header, &[false, true, true, true, true, true], &body);
     Ok(())
 }
 
@@ -1047,9 +1052,9 @@ fn sweep_results(cx: &Context<'_>, out: &mut String) -> Result<(), OutputError> 
                 let any = find(p, "window").or_else(|| find(p, "final"));
                 let mut row = vec![escape(p)];
                 for &k in &keys {
-                    row.push(escape(
+                    row.push(escape(&super::report::shown_value(
                         any.and_then(|r| r.get(k)).map_or("", String::as_str),
-                    ));
+                    )));
                 }
                 row.push(cell(find(p, "final")));
                 row.push(cell(find(p, "window")));

@@ -132,10 +132,39 @@ pub fn percent(relative: Option<f64>) -> String {
         Some(0.0) => "0 %".into(),
         Some(r) if r.is_finite() => {
             let p = 100.0 * r;
-            let digits = if p.abs() >= 10.0 { 0 } else { 1 };
-            format!("{p:+.digits$} %")
+            let digits = if p.abs() >= 100.0 { 0 } else { 1 };
+            let text = format!("{p:+.digits$}");
+            // A difference that rounds to zero has no sign ("-0.0").
+            if text
+                .trim_start_matches(['+', '-'])
+                .chars()
+                .all(|c| c == '0' || c == '.')
+            {
+                format!("{} %", text.trim_start_matches(['+', '-']))
+            } else {
+                format!("{text} %")
+            }
         }
         _ => "—".into(),
+    }
+}
+
+/// A relative difference with its 95 % interval, in percent:
+/// "+21.6 % [+17.2, +25.8]"; without an interval as [`percent`].
+pub fn percent_with_ci(relative: Option<f64>, ci: Option<(f64, f64)>) -> String {
+    let point = percent(relative);
+    match (relative, ci) {
+        (Some(r), Some((lo, hi)))
+            if r.is_finite() && lo.is_finite() && hi.is_finite() && (lo, hi) != (0.0, 0.0) =>
+        {
+            let digits = if (100.0 * r).abs() >= 100.0 { 0 } else { 1 };
+            format!(
+                "{point} [{:+.digits$}, {:+.digits$}]",
+                100.0 * lo,
+                100.0 * hi
+            )
+        }
+        _ => point,
     }
 }
 
@@ -149,14 +178,19 @@ pub fn values_words(replicates: u32) -> &'static str {
     }
 }
 
-/// A difference with its CI, relative size and mark: "0.0219 [0.0175, 0.0263] +21.6 % *".
+/// A difference with its CI and mark, then its relative size with the
+/// relative interval: "0.0219 [0.0175, 0.0263] * +21.6 % [+17.2, +25.8]".
 pub fn contrast_cell(c: &Contrast) -> String {
     let star = if c.excludes_zero() { " *" } else { "" };
     let ci = match c.ci {
         Some((lo, hi)) => format!(" [{}, {}]", sig4(lo), sig4(hi)),
         None => String::new(),
     };
-    format!("{}{ci} {}{star}", sig4(c.diff), percent(c.relative))
+    format!(
+        "{}{ci}{star} {}",
+        sig4(c.diff),
+        percent_with_ci(c.relative, c.relative_ci)
+    )
 }
 
 /// What the differences, intervals and marks of a comparison's report are,
@@ -175,7 +209,7 @@ pub fn contrast_legend(plan: &Plan) -> String {
         "Welch 95 % CI".into()
     };
     format!(
-        "difference from the baseline [{interval}] and in % of the baseline's mean (its absolute value); * the CI excludes 0"
+        "difference from the baseline [{interval}], * when that CI excludes 0; then in % of the baseline's mean (its absolute value) [95 % interval of the relative difference, delta method]"
     )
 }
 
@@ -358,12 +392,27 @@ pub fn sweep_extremes(plan: &Plan, acc: &CompareAccumulator) -> Vec<(String, usi
         .collect()
 }
 
+/// A swept value as shown in a report: a number with more than six
+/// significant digits (a Latin hypercube's 0.12490494694804778) to four, as
+/// [`sig4`]; anything else as written. The CSV files keep every digit.
+pub fn shown_value(v: &str) -> String {
+    let digits = v
+        .trim_start_matches(['-', '+'])
+        .chars()
+        .filter(char::is_ascii_digit)
+        .count();
+    match v.parse::<f64>() {
+        Ok(x) if x.is_finite() && digits > 6 && !v.contains(['e', 'E']) => sig4(x),
+        _ => v.to_string(),
+    }
+}
+
 /// A sweep point's parameter values as `key=value, ...`.
 pub fn point_label(plan: &Plan, point: usize) -> String {
     plan.parameters
         .iter()
         .zip(super::csv::point_values(plan, point))
-        .map(|(k, v)| format!("{k}={v}"))
+        .map(|(k, v)| format!("{k}={}", shown_value(&v)))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -427,7 +476,7 @@ Scenario file: {}. {} × {}, swept: {}.
     for a in 0..plan.variants.len() {
         md.push_str(&format!("| {a} |"));
         for v in super::csv::point_values(plan, a) {
-            md.push_str(&format!(" {v} |"));
+            md.push_str(&format!(" {} |", shown_value(&v)));
         }
         for o in 0..plan.outcomes.len() {
             let cell = mean_ci(&acc.level(a, o, WINDOW).summary());
@@ -445,6 +494,35 @@ Scenario file: {}. {} × {}, swept: {}.
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn relative_differences_carry_their_interval() {
+        assert_eq!(
+            percent_with_ci(Some(0.216), Some((0.172, 0.258))),
+            "+21.6 % [+17.2, +25.8]"
+        );
+        assert_eq!(
+            percent_with_ci(Some(1.87), Some((1.5, 2.2))),
+            "+187 % [+150, +220]"
+        );
+        assert_eq!(percent_with_ci(Some(0.0), Some((0.0, 0.0))), "0 %");
+        assert_eq!(
+            percent_with_ci(Some(0.049), Some((-0.006, 0.104))),
+            "+4.9 % [-0.6, +10.4]"
+        );
+        assert_eq!(percent_with_ci(Some(0.049), None), "+4.9 %");
+        assert_eq!(percent(Some(-0.0002)), "0.0 %");
+        assert_eq!(percent_with_ci(None, Some((0.1, 0.2))), "—");
+    }
+
+    #[test]
+    fn long_swept_values_are_shown_to_four_digits() {
+        assert_eq!(shown_value("0.12490494694804778"), "0.1249");
+        assert_eq!(shown_value("1234.5678901"), "1235");
+        assert_eq!(shown_value("0.2"), "0.2");
+        assert_eq!(shown_value("12"), "12");
+        assert_eq!(shown_value("election"), "election");
+    }
 
     #[test]
     fn four_significant_digits() {
