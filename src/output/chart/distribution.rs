@@ -238,6 +238,18 @@ impl DistributionPanel {
             .iter()
             .all(|v| Frame::text_width_pt(&v.label, size::TICK) < slot_pt - 2.0);
         let label_rows = if fits { 1.0 } else { 2.0 };
+        // Alternating rows give each label two slots; longer ones are set
+        // smaller rather than run into their neighbours.
+        let label_pt = if fits {
+            size::TICK
+        } else {
+            super::sweep::fit_pt(
+                self.violins.iter().map(|v| v.label.clone()),
+                2.0 * slot_pt - 6.0,
+                size::TICK,
+            )
+        };
+        let area_w = area.dim_in_pixel().0 as i32;
         let under_pt = (label_rows + 1.0) * size::TICK * 1.3 + 6.0;
         let mut chart = ChartBuilder::on(area)
             .caption(&self.caption, frame.font(size::PANEL, BLACK))
@@ -305,11 +317,15 @@ impl DistributionPanel {
             let (x, y) = (at.0 - base.0, at.1 - base.1 + frame.px(3.0));
             let row = if fits { 0.0 } else { (i % 2) as f64 };
             let line = frame.px(size::TICK * 1.3);
+            // Black, not the variant's colour (yellow and sky blue are faint
+            // on white), and kept inside the chart at its ends.
+            let half = frame.px(Frame::text_width_pt(&v.label, label_pt) / 2.0);
+            let label_x = x.clamp(half.min(area_w / 2), (area_w - half).max(area_w / 2));
             area.draw(&Text::new(
                 v.label.clone(),
-                (x, y + (row * f64::from(line)) as i32),
+                (label_x, y + (row * f64::from(line)) as i32),
                 frame
-                    .font(size::TICK, v.colour)
+                    .font(label_pt, BLACK)
                     .pos(Pos::new(HPos::Center, VPos::Top)),
             ))
             .drawn()?;

@@ -4,8 +4,8 @@
 
 use super::sweep::{TITLE_PT, X_AXIS_PT, fit_pt, round_up, tick_count, widest_pt, y_axis_pt};
 use super::{
-    Drawn, Figure, Frame, GREY, Ticked, colour, dashed_vertical, framed, house_mesh, nice_ticks,
-    note_height_pt, padded, row_axes, size, tick_label,
+    Drawn, Figure, Frame, GREY, Ticked, colour, dashed_vertical, fitting_ticks, framed, house_mesh,
+    nice_ticks, note_height_pt, padded, row_axes, size, tick_label,
 };
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -98,7 +98,8 @@ impl Figure for Morris {
             probe.iter().map(|t| tick_label(*t, probe_dec + 1)),
             size::TICK,
         );
-        let right_pt = 10.0;
+        // Room for half of the last x tick label, centred on the axis end.
+        let right_pt = 16.0;
         let width_pt = f64::from(frame.width) / frame.px_per_pt;
         let plot_w = width_pt - y_axis_pt(tick_w) - right_pt - 2.0;
         let font_pt = fit_pt(
@@ -564,8 +565,12 @@ impl Figure for Pairs {
         let cells = body.split_by_breakpoints(xs, ys);
         let max_w = self.weights.iter().copied().fold(0.0, f64::max).max(1e-12);
         let cell_pt = f64::from(cell_w.max(1)) / frame.px_per_pt;
-        let name_pt = |name: &str| {
-            (cell_pt * 0.95 / (name.chars().count().max(1) as f64 * 0.58)).min(size::LABEL)
+        let cell_h_pt = f64::from(cell_h.max(1)) / frame.px_per_pt;
+        // A parameter's name fits its cell: under the cell (x) or along
+        // it (y, rotated).
+        let name_pt = |name: &str, room_pt: f64| {
+            let per_pt = Frame::text_width_pt(name, 1.0).max(1.0);
+            (room_pt * 0.95 / per_pt).min(size::LABEL)
         };
         let ink = colour(1);
         let tick_pt = (0..k)
@@ -578,12 +583,13 @@ impl Figure for Pairs {
         for (c, cell) in cells.iter().enumerate() {
             let (row, col) = (c / k, c % k);
             let (x0, x1) = self.span(col);
-            let (xt, xd) = nice_ticks(x0, x1, 3);
             let bottom = row == k - 1;
             let left = col == 0;
             // Room between cells for the end ticks' labels of neighbours.
             let gap = frame.px(5.0);
             let side = frame.px(tick_pt / 2.0 + 3.0);
+            let axis_pt = cell_pt - 2.0 * (tick_pt / 2.0 + 3.0);
+            let (xt, xd) = fitting_ticks(x0, x1, axis_pt, 3);
             let x_area = if bottom { x_axis } else { 0 };
             let y_area = if left { y_axis } else { 0 };
             if col > row {
@@ -626,7 +632,7 @@ impl Figure for Pairs {
                     .x_desc(x_name)
                     .x_label_formatter(&|x| tick_label(*x, xd))
                     .label_style(frame.font(size::TICK, BLACK))
-                    .axis_desc_style(frame.font(name_pt(x_name), BLACK))
+                    .axis_desc_style(frame.font(name_pt(x_name, cell_pt), BLACK))
                     .set_all_tick_mark_size(frame.px(2.0))
                     .draw()
                     .drawn()?;
@@ -667,7 +673,10 @@ impl Figure for Pairs {
                     .y_desc(y_name)
                     .x_label_formatter(&|x| tick_label(*x, xd))
                     .y_label_formatter(&|y| tick_label(*y, yd))
-                    .axis_desc_style(frame.font(name_pt(x_name).min(name_pt(y_name)), BLACK))
+                    .axis_desc_style(frame.font(
+                        name_pt(x_name, cell_pt).min(name_pt(y_name, cell_h_pt)),
+                        BLACK,
+                    ))
                     .draw()
                     .drawn()?;
                 chart

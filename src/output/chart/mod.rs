@@ -171,6 +171,13 @@ impl ChartOptions {
             width: (self.width_pt() * px_per_pt).round() as u32,
             height: (height_pt * px_per_pt).round().max(1.0) as u32,
             px_per_pt,
+            font_scale: match format {
+                // The bitmap backend sizes a font by its height (ascender
+                // to descender: 2384 units of DejaVu Sans's 2048-unit em).
+                Format::Png => 2384.0 / 2048.0,
+                // The SVG backend writes font-size as the size / 1.24.
+                Format::Svg => 1.24,
+            },
         }
     }
 
@@ -190,6 +197,9 @@ pub struct Frame {
     pub height: u32,
     /// Pixels per point.
     pub px_per_pt: f64,
+    /// What the backend's font size must be multiplied by for the type to
+    /// come out at its size in points (an em of `pt` points).
+    pub font_scale: f64,
 }
 
 impl Frame {
@@ -203,17 +213,39 @@ impl Frame {
         (pt * self.px_per_pt).round().max(1.0) as u32
     }
 
-    /// The embedded font at `pt` points, in `colour`.
+    /// The embedded font at `pt` points (its em is `pt` points), in `colour`.
     pub fn font(&self, pt: f64, colour: RGBColor) -> TextStyle<'static> {
-        ("sans-serif", pt * self.px_per_pt)
+        ("sans-serif", pt * self.px_per_pt * self.font_scale)
             .into_font()
             .color(&colour)
     }
 
-    /// Approximate width in points of `text` at `pt` points (DejaVu Sans
-    /// averages 0.55 em per character), for reserving label space.
+    /// Width in points of `text` at `pt` points, from DejaVu Sans's advance
+    /// widths (in ems; upper-case and other letters at their usual
+    /// average), for reserving label space.
     pub fn text_width_pt(text: &str, pt: f64) -> f64 {
-        text.chars().count() as f64 * pt * 0.58
+        const LOWER: [f64; 26] = [
+            0.613, 0.635, 0.550, 0.635, 0.615, 0.352, 0.635, 0.634, 0.278, 0.278, 0.579, 0.278,
+            0.974, 0.634, 0.612, 0.635, 0.635, 0.411, 0.521, 0.392, 0.634, 0.592, 0.818, 0.592,
+            0.592, 0.525,
+        ];
+        let em: f64 = text
+            .chars()
+            .map(|c| match c {
+                'a'..='z' => LOWER[c as usize - 'a' as usize],
+                '0'..='9' => 0.636,
+                ' ' | '.' | ',' | ':' | ';' | '\'' | '|' | '\u{2009}' => 0.317,
+                '(' | ')' | '[' | ']' | '-' => 0.39,
+                '+' | '=' | '<' | '>' | '\u{2212}' | '×' | '±' => 0.838,
+                '%' => 0.950,
+                '_' => 0.5,
+                '/' => 0.337,
+                'A'..='Z' => 0.70,
+                '—' => 1.0,
+                _ => 0.65,
+            })
+            .sum();
+        em * pt
     }
 }
 
