@@ -33,6 +33,15 @@ pub fn write(study: &Study, results: &Results, dir: &Path) -> Result<Vec<String>
     Ok(written)
 }
 
+/// A share of variance in words: "24 %", or "under 1 %" rather than "0 %".
+pub fn share_text(share: f64) -> String {
+    if share < 0.005 {
+        "under 1 %".into()
+    } else {
+        format!("{:.0} %", 100.0 * share)
+    }
+}
+
 /// A quantity's replicate noise in words, with a caution above
 /// [`NOISY`].
 pub fn noise_words(share: f64, replicates: u32) -> String {
@@ -46,7 +55,7 @@ pub fn noise_words(share: f64, replicates: u32) -> String {
             }
         );
     }
-    let percent = format!("{:.0} %", 100.0 * share);
+    let percent = share_text(share);
     if share > NOISY {
         format!(
             "**Replicate noise: up to {percent} of that variance** — the indices partly rank noise (it raises total indices and lowers first-order ones); more replicates or villages shrink it."

@@ -86,8 +86,8 @@ pub(super) fn sensitivity(
         let noise = match table.column("noise_share") {
             Ok(col) => match rows.first().map(|r| table.number(r, col)).transpose()? {
                 Some(Some(share)) => format!(
-                    "; replicate noise: up to {:.0} % of the variance across the design{}",
-                    100.0 * share,
+                    "; replicate noise: up to {} of the variance across the design{}",
+                    crate::output::sensitivity::share_text(share),
                     if share > crate::study::global_sensitivity::NOISY {
                         ", so the indices partly rank noise"
                     } else {
