@@ -286,6 +286,12 @@ fn calibration_recovers_known_parameters_and_resumes() {
     // The calibrated scenario is a valid scenario with the medians.
     let calibrated = out.join("calibrated.toml");
     ok(&["validate", calibrated.to_str().unwrap()]);
+    let header = read(&calibrated);
+    assert!(
+        header.contains("parameter by parameter")
+            && header.contains("replicates = 2 is the calibration's own"),
+        "{header}"
+    );
     for f in [
         "posterior.csv",
         "target_fit.csv",

@@ -205,6 +205,26 @@ pub fn write(
             sig4(r.high)
         ));
     }
+    toml.push_str(
+        "# The medians are taken parameter by parameter: where the posterior ties\n\
+         # parameters together (a ridge in the pairs chart), this point can fit the\n\
+         # targets less well than the particles do; check it with `grassroots run`.\n",
+    );
+    toml.push_str(&format!(
+        "# replicates = {} is the calibration's own; raise it for a run.\n",
+        calibrated.scenario.replicates
+    ));
+    if !plan.overrides.is_empty() {
+        let shown: Vec<String> = plan
+            .overrides
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        toml.push_str(&format!(
+            "# It includes the calibration's command-line overrides: {}.\n",
+            shown.join(", ")
+        ));
+    }
     toml.push('\n');
     toml.push_str(&calibrated.to_toml());
     let mut written = files::commit_all(dir, tables)?;
