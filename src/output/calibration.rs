@@ -265,10 +265,18 @@ fn target_fit(spec: &CalibrationSpec, last: &Generation, _months: u32) -> Vec<(f
                     .filter(|(x, _)| x.is_finite())
                     .map(|(_, w)| w)
                     .sum::<f64>();
+            // Fresh runs may leave a summary undefined (a metric without
+            // values in its window): quantiles over the finite ones.
+            let (fx, fw): (Vec<f64>, Vec<f64>) = xs
+                .iter()
+                .zip(w)
+                .filter(|(x, _)| x.is_finite())
+                .map(|(x, w)| (*x, *w))
+                .unzip();
             (
                 mean,
-                weighted_quantile(&xs, w, 0.05),
-                weighted_quantile(&xs, w, 0.95),
+                weighted_quantile(&fx, &fw, 0.05),
+                weighted_quantile(&fx, &fw, 0.95),
             )
         })
         .collect()

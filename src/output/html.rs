@@ -452,6 +452,9 @@ fn header(cx: &Context<'_>, out: &mut String) {
         fact(
             "Common random numbers",
             (match (crn, paired) {
+                (true, _) if cx.kind == "calibration" => {
+                    "each proposal on seeds of its own, its baseline and policy arms on the same ones"
+                }
                 (true, Some(false)) => {
                     "asked for, but the files' seeds differ, so their runs are not paired"
                 }

@@ -130,22 +130,30 @@ pub fn p_text(p: Option<f64>) -> String {
 pub fn percent(relative: Option<f64>) -> String {
     match relative {
         Some(0.0) => "0 %".into(),
-        Some(r) if r.is_finite() => {
-            let p = 100.0 * r;
-            let digits = if p.abs() >= 100.0 { 0 } else { 1 };
-            let text = format!("{p:+.digits$}");
-            // A difference that rounds to zero has no sign ("-0.0").
-            if text
-                .trim_start_matches(['+', '-'])
-                .chars()
-                .all(|c| c == '0' || c == '.')
-            {
-                format!("{} %", text.trim_start_matches(['+', '-']))
-            } else {
-                format!("{text} %")
-            }
-        }
+        Some(r) if r.is_finite() => format!("{} %", signed_percent(100.0 * r, percent_digits(r))),
         _ => "—".into(),
+    }
+}
+
+/// Decimals of a relative difference in percent: one below 100 % (as it
+/// rounds), none from there on.
+fn percent_digits(relative: f64) -> usize {
+    if (100.0 * relative).abs() >= 99.95 {
+        0
+    } else {
+        1
+    }
+}
+
+/// `p` with a sign and `digits` decimals; one that rounds to zero has no
+/// sign ("0.0", not "-0.0").
+fn signed_percent(p: f64, digits: usize) -> String {
+    let text = format!("{p:+.digits$}");
+    let unsigned = text.trim_start_matches(['+', '-']);
+    if unsigned.chars().all(|c| c == '0' || c == '.') {
+        unsigned.to_string()
+    } else {
+        text
     }
 }
 
@@ -157,11 +165,11 @@ pub fn percent_with_ci(relative: Option<f64>, ci: Option<(f64, f64)>) -> String 
         (Some(r), Some((lo, hi)))
             if r.is_finite() && lo.is_finite() && hi.is_finite() && (lo, hi) != (0.0, 0.0) =>
         {
-            let digits = if (100.0 * r).abs() >= 100.0 { 0 } else { 1 };
+            let digits = percent_digits(r);
             format!(
-                "{point} [{:+.digits$}, {:+.digits$}]",
-                100.0 * lo,
-                100.0 * hi
+                "{point} [{}, {}]",
+                signed_percent(100.0 * lo, digits),
+                signed_percent(100.0 * hi, digits)
             )
         }
         _ => point,
@@ -396,8 +404,10 @@ pub fn sweep_extremes(plan: &Plan, acc: &CompareAccumulator) -> Vec<(String, usi
 /// significant digits (a Latin hypercube's 0.12490494694804778) to four, as
 /// [`sig4`]; anything else as written. The CSV files keep every digit.
 pub fn shown_value(v: &str) -> String {
+    // Significant digits: leading zeros ("0.000", "007") do not count.
     let digits = v
         .trim_start_matches(['-', '+'])
+        .trim_start_matches(['0', '.'])
         .chars()
         .filter(char::is_ascii_digit)
         .count();
@@ -512,6 +522,11 @@ mod tests {
         );
         assert_eq!(percent_with_ci(Some(0.049), None), "+4.9 %");
         assert_eq!(percent(Some(-0.0002)), "0.0 %");
+        assert_eq!(percent(Some(0.99962)), "+100 %");
+        assert_eq!(
+            percent_with_ci(Some(-0.003), Some((-0.005, -0.0004))),
+            "-0.3 % [-0.5, 0.0]"
+        );
         assert_eq!(percent_with_ci(None, Some((0.1, 0.2))), "—");
     }
 
@@ -520,6 +535,8 @@ mod tests {
         assert_eq!(shown_value("0.12490494694804778"), "0.1249");
         assert_eq!(shown_value("1234.5678901"), "1235");
         assert_eq!(shown_value("0.2"), "0.2");
+        assert_eq!(shown_value("0.0000001234"), "0.0000001234");
+        assert_eq!(shown_value("0.00012345678"), "0.000123");
         assert_eq!(shown_value("12"), "12");
         assert_eq!(shown_value("election"), "election");
     }

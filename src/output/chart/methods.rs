@@ -490,7 +490,7 @@ impl Pairs {
     fn y_axis_pt(&self) -> f64 {
         let ticks = (0..self.names.len()).flat_map(|j| {
             let (lo, hi) = self.span(j);
-            let (t, d) = nice_ticks(lo, hi, 3);
+            let (t, d) = fitting_ticks(lo, hi, 1e9, 3);
             t.into_iter().map(move |x| tick_label(x, d))
         });
         y_axis_pt(widest_pt(ticks, size::TICK))
@@ -568,15 +568,33 @@ impl Figure for Pairs {
         let cell_h_pt = f64::from(cell_h.max(1)) / frame.px_per_pt;
         // A parameter's name fits its cell: under the cell (x) or along
         // it (y, rotated).
-        let name_pt = |name: &str, room_pt: f64| {
-            let per_pt = Frame::text_width_pt(name, 1.0).max(1.0);
-            (room_pt * 0.95 / per_pt).min(size::LABEL)
+        // A parameter's name and its size to fit `room_pt`: below 6 pt the
+        // section in brackets is dropped ("needs per member month"), and
+        // nothing is set below 5 pt.
+        let fitted = |name: &str, room_pt: f64| -> (String, f64) {
+            let fit = |text: &str| {
+                let per_pt = Frame::text_width_pt(text, 1.0).max(1.0);
+                (room_pt * 0.95 / per_pt).min(size::LABEL)
+            };
+            let full = fit(name);
+            match name.split_once(" (") {
+                Some((short, _)) if full < 6.0 => (short.to_string(), fit(short).max(5.0)),
+                _ => (name.to_string(), full.max(5.0)),
+            }
         };
+        // Every name at one size: the smallest any of them needs.
+        let x_fit: Vec<(String, f64)> = self.names.iter().map(|n| fitted(n, cell_pt)).collect();
+        let y_fit: Vec<(String, f64)> = self.names.iter().map(|n| fitted(n, cell_h_pt)).collect();
+        let name_pt = x_fit
+            .iter()
+            .chain(&y_fit)
+            .map(|(_, pt)| *pt)
+            .fold(size::LABEL, f64::min);
         let ink = colour(1);
         let tick_pt = (0..k)
             .map(|j| {
                 let (lo, hi) = self.span(j);
-                let (t, d) = nice_ticks(lo, hi, 3);
+                let (t, d) = fitting_ticks(lo, hi, 1e9, 3);
                 widest_pt(t.into_iter().map(|x| tick_label(x, d)), size::TICK)
             })
             .fold(0.0, f64::max);
@@ -607,7 +625,11 @@ impl Figure for Pairs {
                 }
                 continue;
             }
-            let x_name = if bottom { self.names[col].as_str() } else { "" };
+            let (x_name, x_pt) = if bottom {
+                (x_fit[col].0.clone(), name_pt)
+            } else {
+                (String::new(), size::LABEL)
+            };
             if row == col {
                 let mut bins = [0.0; BINS];
                 for (t, w) in self.theta.iter().zip(&self.weights) {
@@ -629,10 +651,10 @@ impl Figure for Pairs {
                     .disable_mesh()
                     .axis_style(GREY.stroke_width(frame.upx(0.6)))
                     .y_labels(0)
-                    .x_desc(x_name)
+                    .x_desc(&x_name)
                     .x_label_formatter(&|x| tick_label(*x, xd))
                     .label_style(frame.font(size::TICK, BLACK))
-                    .axis_desc_style(frame.font(name_pt(x_name, cell_pt), BLACK))
+                    .axis_desc_style(frame.font(x_pt, BLACK))
                     .set_all_tick_mark_size(frame.px(2.0))
                     .draw()
                     .drawn()?;
@@ -657,8 +679,12 @@ impl Figure for Pairs {
                 }
             } else {
                 let (y0, y1) = self.span(row);
-                let (yt, yd) = nice_ticks(y0, y1, 3);
-                let y_name = if left { self.names[row].as_str() } else { "" };
+                let (yt, yd) = fitting_ticks(y0, y1, 1e9, 3);
+                let (y_name, y_pt) = if left {
+                    (y_fit[row].0.clone(), name_pt)
+                } else {
+                    (String::new(), size::LABEL)
+                };
                 let mut chart = ChartBuilder::on(cell)
                     .margin_top(gap)
                     .margin_bottom(gap)
@@ -669,14 +695,11 @@ impl Figure for Pairs {
                     .build_cartesian_2d(Ticked::new(x0, x1, xt), Ticked::new(y0, y1, yt))
                     .drawn()?;
                 house_mesh(&mut chart, frame)
-                    .x_desc(x_name)
-                    .y_desc(y_name)
+                    .x_desc(&x_name)
+                    .y_desc(&y_name)
                     .x_label_formatter(&|x| tick_label(*x, xd))
                     .y_label_formatter(&|y| tick_label(*y, yd))
-                    .axis_desc_style(frame.font(
-                        name_pt(x_name, cell_pt).min(name_pt(y_name, cell_h_pt)),
-                        BLACK,
-                    ))
+                    .axis_desc_style(frame.font(x_pt.min(y_pt), BLACK))
                     .draw()
                     .drawn()?;
                 chart

@@ -567,7 +567,22 @@ fn ticks_at(lo: f64, hi: f64, step: f64) -> (Vec<f64>, usize) {
 /// labels on a short axis ("−0.0025") get a wider step, keeping at least
 /// two ticks where the range allows.
 pub fn fitting_ticks(lo: f64, hi: f64, length_pt: f64, most: usize) -> (Vec<f64>, usize) {
-    let (ticks, dec) = nice_ticks(lo, hi, most);
+    let (mut ticks, mut dec) = nice_ticks(lo, hi, most);
+    // A round step that leaves one tick (0.05 on 0.001–0.08): step down the
+    // 1, 2, 2.5, 5 ladder until two ticks fall in the range.
+    if ticks.len() < 2 && lo.is_finite() && hi.is_finite() && hi > lo {
+        let mut magnitude = 10f64.powf((hi - lo).log10().floor());
+        'down: for _ in 0..4 {
+            for m in [5.0, 2.5, 2.0, 1.0] {
+                let (t, d) = ticks_at(lo, hi, m * magnitude);
+                if t.len() >= 2 {
+                    (ticks, dec) = (t, d);
+                    break 'down;
+                }
+            }
+            magnitude /= 10.0;
+        }
+    }
     let Some(start) = ticks.get(1).map(|t| t - ticks[0]) else {
         return (ticks, dec);
     };
@@ -774,11 +789,12 @@ pub fn titled<DB: DrawingBackend>(
         return Ok(area.clone());
     }
     // A title longer than the chart is wide (a narrow chart, or one naming
-    // its overrides) is set smaller, down to 6 pt, rather than clipped.
+    // its overrides) is set smaller, down to 5 pt (beyond that a very long
+    // title is still clipped at its ends).
     let width_pt = f64::from(area.dim_in_pixel().0) / frame.px_per_pt;
     let needed = Frame::text_width_pt(title, pt);
     let pt = if needed > width_pt - 8.0 {
-        (pt * (width_pt - 8.0) / needed).max(6.0)
+        (pt * (width_pt - 8.0) / needed).max(5.0)
     } else {
         pt
     };
@@ -884,6 +900,9 @@ mod tests {
         assert!(!fits(&crowded, cd), "{crowded:?}");
         let (t, d) = fitting_ticks(lo, hi, 90.0, 5);
         assert!(t.len() >= 2 && fits(&t, d), "{t:?}");
+        // A round step that leaves one tick steps down until two fall in.
+        assert!(fitting_ticks(0.001, 0.08, 100.0, 3).0.len() >= 2);
+        assert!(fitting_ticks(-0.37, 0.39, 70.0, 3).0.len() >= 2);
         // Three ticks never fit in 60 pt: the outer two do.
         let (t, d) = fitting_ticks(-0.0036, 0.0034, 60.0, 5);
         assert_eq!(t, vec![-0.0025, 0.0025], "{t:?} {d}");
