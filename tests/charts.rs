@@ -261,10 +261,40 @@ fn plot_refuses_what_it_cannot_draw_and_says_what_is_valid() {
             vec!["--format", "gif"],
             "`gif` is not a chart format; valid: png, svg",
         ),
+        (vec!["--metrics", ""], "--metrics has an empty name"),
+        (
+            vec!["--metrics", "share_met,"],
+            "--metrics has an empty name",
+        ),
     ] {
         let o = bin().arg("plot").arg(&out).args(&args).output().unwrap();
         assert_eq!(o.status.code(), Some(2), "{args:?}");
         let err = String::from_utf8_lossy(&o.stderr);
         assert!(err.contains(says), "{args:?}: {err}");
     }
+    // A comparison's selection must name a variant besides the baseline.
+    let cmp = tmp.path().join("cmp");
+    run(&[
+        "compare",
+        data("compare_small.toml").to_str().unwrap(),
+        "--out",
+        cmp.to_str().unwrap(),
+        "-q",
+    ]);
+    let o = bin()
+        .args(["plot", cmp.to_str().unwrap(), "--variants", "baseline"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("names only the baseline"), "{err}");
+    // A format given twice is drawn once.
+    let count = |format: &str| {
+        let o = bin()
+            .args(["plot", out.to_str().unwrap(), "--format", format])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    assert_eq!(count("png,png"), count("png"));
 }

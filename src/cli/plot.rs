@@ -40,11 +40,30 @@ fn parse_format(text: &str) -> Result<Format, String> {
 
 /// Run `plot`.
 pub fn plot(args: &PlotArgs) -> Result<()> {
+    // A format or name given twice is drawn once; an empty name (`--metrics
+    // ""`, a trailing comma) is refused by name.
+    let mut unique = Vec::new();
+    for f in args.format.iter().copied() {
+        if !unique.contains(&f) {
+            unique.push(f);
+        }
+    }
+    for (flag, list) in [("--metrics", &args.metrics), ("--variants", &args.variants)] {
+        if list
+            .as_ref()
+            .is_some_and(|l| l.iter().any(|n| n.trim().is_empty()))
+        {
+            return Err(super::InputError(format!(
+                "plot: {flag} has an empty name (an empty list or a stray comma); give names separated by commas"
+            ))
+            .into());
+        }
+    }
     let options = PlotOptions {
         chart: ChartOptions {
             width_cm: args.width_cm,
             dpi: args.dpi,
-            formats: args.format.clone(),
+            formats: unique,
         },
         metrics: args.metrics.clone(),
         variants: args.variants.clone(),

@@ -37,6 +37,23 @@ pub(super) fn figures(
     let outcomes = names(manifest, "outcomes");
     check_names(dir, "outcome", &options.metrics, &outcomes)?;
     check_names(dir, "variant", &options.variants, &variants)?;
+    // The baseline is always drawn: a selection must name another variant.
+    if let Some(chosen) = &options.variants
+        && chosen.iter().all(|v| Some(v) == variants.first())
+    {
+        return Err(OutputError::Refused {
+            path: dir.to_path_buf(),
+            why: format!(
+                "--variants names only the baseline, which is always drawn; name at least one of {}",
+                variants
+                    .iter()
+                    .skip(1)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        });
+    }
     let outcomes = options.metrics.clone().unwrap_or(outcomes);
     let shown: Vec<String> = variants
         .iter()
