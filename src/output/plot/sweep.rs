@@ -131,6 +131,30 @@ fn read_summary(dir: &Path, keys: &[String]) -> Result<Summary, OutputError> {
 
 /// A swept value as a number, the way `sensitivity.csv` reads it (booleans
 /// as 0 and 1).
+/// A heatmap's colours span its cell means: where a cell's ± is typically
+/// more than half that span, say that much of the pattern is noise.
+fn noise_caution(cells: &[Vec<Option<Cell>>]) -> String {
+    let means: Vec<f64> = cells.iter().flatten().flatten().map(|c| c.mean).collect();
+    let mut widths: Vec<f64> = cells
+        .iter()
+        .flatten()
+        .flatten()
+        .filter_map(|c| c.half_width)
+        .filter(|w| w.is_finite())
+        .collect();
+    widths.sort_by(f64::total_cmp);
+    let span = means.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+        - means.iter().copied().fold(f64::INFINITY, f64::min);
+    match widths.get(widths.len() / 2) {
+        Some(&typical) if span.is_finite() && typical > span / 2.0 => format!(
+            "; the colours span {} while a cell's ± is typically {}: much of the pattern is replicate noise",
+            crate::output::report::sig4(span),
+            crate::output::report::sig4(typical)
+        ),
+        _ => String::new(),
+    }
+}
+
 fn numeric(v: &str) -> Option<f64> {
     match v {
         "true" => Some(1.0),
@@ -254,6 +278,7 @@ pub(super) fn figures(
                             .collect()
                     })
                     .collect();
+                let caution = noise_caution(&cells);
                 figures.push((
                     o.clone(),
                     figure(SweepFigure::Heatmap(Heatmap {
@@ -265,7 +290,7 @@ pub(super) fn figures(
                         cells,
                         value_label: metric_axis(o),
                         note: format!(
-                            "cells: mean of {period} at each grid point across {across}; below it (±): half-width of its 95 % CI"
+                            "cells: mean of {period} at each grid point across {across}; below it (±): half-width of its 95 % CI{caution}"
                         ),
                     })),
                 ));
@@ -439,5 +464,36 @@ fn tornado(
                 "bars: Spearman rank correlation of the point means of {period} with each swept key (too few points for a linear model on all keys); from sensitivity.csv"
             ),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cell(mean: f64, half_width: f64) -> Option<Cell> {
+        Some(Cell {
+            mean,
+            half_width: Some(half_width),
+        })
+    }
+
+    #[test]
+    fn a_heatmap_of_noise_says_so() {
+        // Means 0.10–0.11, intervals ±0.01: the pattern is noise.
+        let noisy = vec![
+            vec![cell(0.10, 0.01), cell(0.11, 0.012)],
+            vec![cell(0.105, 0.01), None],
+        ];
+        assert!(noise_caution(&noisy).contains("much of the pattern is replicate noise"));
+        // Means 0.2–0.6, intervals ±0.01: the pattern is real.
+        let clear = vec![vec![cell(0.2, 0.01), cell(0.6, 0.01)]];
+        assert_eq!(noise_caution(&clear), "");
+        // Without intervals (one replicate) nothing is said.
+        let bare = vec![vec![Some(Cell {
+            mean: 0.1,
+            half_width: None,
+        })]];
+        assert_eq!(noise_caution(&bare), "");
     }
 }
