@@ -89,6 +89,13 @@ impl ForestPanel {
         (label_pt, note_pt)
     }
 
+    /// The length in points of the x axis in a cell `width_pt` wide: what
+    /// the row labels and annotations leave.
+    fn axis_pt(&self, width_pt: f64) -> f64 {
+        let (label_pt, note_pt) = self.margins_pt();
+        width_pt - label_pt - note_pt - 4.0
+    }
+
     /// The height in points the panel's rows, title and axis need.
     pub(super) fn height_pt(&self) -> f64 {
         size::PANEL * 2.0 + self.rows.len().max(1) as f64 * ROW_PT + size::TICK + size::LABEL + 14.0
@@ -117,8 +124,7 @@ impl ForestPanel {
         let pad = (x1 - x0) * 0.04;
         let (x0, x1) = (x0.min(-pad), x1.max(pad));
         let (label_pt, note_pt) = self.margins_pt();
-        // The x axis is what the row labels and annotations leave.
-        let axis_pt = f64::from(area.dim_in_pixel().0) / frame.px_per_pt - label_pt - note_pt - 4.0;
+        let axis_pt = self.axis_pt(f64::from(area.dim_in_pixel().0) / frame.px_per_pt);
         let most = if axis_pt < 150.0 { 3 } else { 5 };
         let (ticks, dec) = fitting_ticks(x0, x1, axis_pt, most);
         let mut chart = ChartBuilder::on(area)
@@ -197,15 +203,12 @@ impl Forest {
     /// the width leaves each panel's x axis at least 50 pt beside its row
     /// labels and annotations; one column on a narrow chart.
     fn columns(&self, width_pt: f64) -> usize {
-        let margins = self
+        let shortest = self
             .panels
             .iter()
-            .map(|p| {
-                let (l, n) = p.margins_pt();
-                l + n
-            })
-            .fold(0.0, f64::max);
-        if self.panels.len() > 2 && width_pt / 2.0 - margins - 4.0 >= 50.0 {
+            .map(|p| p.axis_pt(width_pt / 2.0))
+            .fold(f64::INFINITY, f64::min);
+        if self.panels.len() > 2 && shortest >= 50.0 {
             2
         } else {
             1

@@ -5,7 +5,7 @@
 use super::sweep::{TITLE_PT, X_AXIS_PT, fit_pt, round_up, tick_count, widest_pt, y_axis_pt};
 use super::{
     Drawn, Figure, Frame, GREY, Ticked, colour, dashed_vertical, fitting_ticks, framed, house_mesh,
-    nice_ticks, note_height_pt, padded, row_axes, size, tick_label,
+    nice_ticks, note_height_pt, padded, row_axes, size, tick_label, two_or_more_ticks,
 };
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -490,7 +490,7 @@ impl Pairs {
     fn y_axis_pt(&self) -> f64 {
         let ticks = (0..self.names.len()).flat_map(|j| {
             let (lo, hi) = self.span(j);
-            let (t, d) = fitting_ticks(lo, hi, 1e9, 3);
+            let (t, d) = two_or_more_ticks(lo, hi, 3);
             t.into_iter().map(move |x| tick_label(x, d))
         });
         y_axis_pt(widest_pt(ticks, size::TICK))
@@ -566,9 +566,8 @@ impl Figure for Pairs {
         let max_w = self.weights.iter().copied().fold(0.0, f64::max).max(1e-12);
         let cell_pt = f64::from(cell_w.max(1)) / frame.px_per_pt;
         let cell_h_pt = f64::from(cell_h.max(1)) / frame.px_per_pt;
-        // A parameter's name fits its cell: under the cell (x) or along
-        // it (y, rotated).
-        // A parameter's name and its size to fit `room_pt`: below 6 pt the
+        // A parameter's name and its size to fit `room_pt` (under the cell
+        // for x, along it for the rotated y): below 6 pt the
         // section in brackets is dropped ("needs per member month"), and
         // nothing is set below 5 pt.
         let fitted = |name: &str, room_pt: f64| -> (String, f64) {
@@ -594,7 +593,7 @@ impl Figure for Pairs {
         let tick_pt = (0..k)
             .map(|j| {
                 let (lo, hi) = self.span(j);
-                let (t, d) = fitting_ticks(lo, hi, 1e9, 3);
+                let (t, d) = two_or_more_ticks(lo, hi, 3);
                 widest_pt(t.into_iter().map(|x| tick_label(x, d)), size::TICK)
             })
             .fold(0.0, f64::max);
@@ -679,7 +678,7 @@ impl Figure for Pairs {
                 }
             } else {
                 let (y0, y1) = self.span(row);
-                let (yt, yd) = fitting_ticks(y0, y1, 1e9, 3);
+                let (yt, yd) = two_or_more_ticks(y0, y1, 3);
                 let (y_name, y_pt) = if left {
                     (y_fit[row].0.clone(), name_pt)
                 } else {

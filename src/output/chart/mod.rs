@@ -562,27 +562,33 @@ fn ticks_at(lo: f64, hi: f64, step: f64) -> (Vec<f64>, usize) {
     (ticks, decimals)
 }
 
-/// Ticks as [`nice_ticks`] with at most `most` of them, but only as many as
+/// Ticks as [`nice_ticks`], but where its round step leaves one tick (0.05
+/// on 0.001–0.08) the step goes down the 1, 2, 2.5, 5 ladder until two
+/// ticks fall in the range.
+pub fn two_or_more_ticks(lo: f64, hi: f64, n: usize) -> (Vec<f64>, usize) {
+    let found = nice_ticks(lo, hi, n);
+    if found.0.len() >= 2 || !(lo.is_finite() && hi.is_finite() && hi > lo) {
+        return found;
+    }
+    let mut magnitude = 10f64.powf((hi - lo).log10().floor());
+    for _ in 0..4 {
+        for m in [5.0, 2.5, 2.0, 1.0] {
+            let (t, d) = ticks_at(lo, hi, m * magnitude);
+            if t.len() >= 2 {
+                return (t, d);
+            }
+        }
+        magnitude /= 10.0;
+    }
+    found
+}
+
+/// Ticks as [`two_or_more_ticks`] with at most `most` of them, but only as many as
 /// an axis `length_pt` long holds without its tick labels touching: long
 /// labels on a short axis ("−0.0025") get a wider step, keeping at least
 /// two ticks where the range allows.
 pub fn fitting_ticks(lo: f64, hi: f64, length_pt: f64, most: usize) -> (Vec<f64>, usize) {
-    let (mut ticks, mut dec) = nice_ticks(lo, hi, most);
-    // A round step that leaves one tick (0.05 on 0.001–0.08): step down the
-    // 1, 2, 2.5, 5 ladder until two ticks fall in the range.
-    if ticks.len() < 2 && lo.is_finite() && hi.is_finite() && hi > lo {
-        let mut magnitude = 10f64.powf((hi - lo).log10().floor());
-        'down: for _ in 0..4 {
-            for m in [5.0, 2.5, 2.0, 1.0] {
-                let (t, d) = ticks_at(lo, hi, m * magnitude);
-                if t.len() >= 2 {
-                    (ticks, dec) = (t, d);
-                    break 'down;
-                }
-            }
-            magnitude /= 10.0;
-        }
-    }
+    let (ticks, dec) = two_or_more_ticks(lo, hi, most);
     let Some(start) = ticks.get(1).map(|t| t - ticks[0]) else {
         return (ticks, dec);
     };

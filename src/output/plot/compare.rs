@@ -106,9 +106,9 @@ pub(super) fn figures(
     } else {
         count(replicates, "replicate")
     };
-    let series_note = format!(
-        "lines: mean of {runs} per variant; bands: 95 % CI of the mean across {across}; months from 0 as in the CSV files"
-    );
+    let series_marks =
+        format!("lines: mean of {runs} per variant; bands: 95 % CI of the mean across {across}");
+    let series_note = format!("{series_marks}; months from 0 as in the CSV files");
     let time_series = |outcome: &str, lines_of: &[String], title: String, y_label: String| {
         let lines = lines_of
             .iter()
@@ -202,10 +202,7 @@ pub(super) fn figures(
                     shown[0]
                 ),
                 panels: dash,
-                note: format!(
-                    "first panel: {}; the others: {forest_note}",
-                    series_note.replace("; months from 0 as in the CSV files", "")
-                ),
+                note: format!("first panel: {series_marks}; the others: {forest_note}"),
             }),
         ));
     }
