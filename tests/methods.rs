@@ -418,6 +418,69 @@ fn sections_are_refused_where_they_are_wrong() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("no [sensitivity] section"));
 }
 
+/// The commands `calibrate --shard` and `merge` print to continue a sharded
+/// calibration carry its overrides and replicates: copied, they find the
+/// first generation stored instead of being refused as another study.
+#[test]
+fn the_printed_next_commands_of_a_sharded_calibration_continue_it() {
+    let (_t, dir) = temp();
+    let file = &variant_of(
+        &dir,
+        "calibration_small.toml",
+        (
+            "particles = 30\ngenerations = 5",
+            "particles = 6\ngenerations = 2",
+        ),
+        "\n[[calibration.targets]]\nmetric = \"realised_service\"\nvalue = 0.2\nsd = 0.02\n",
+        "c.toml",
+    );
+    let [a, b, merged] = ["a", "b", "merged"].map(|d| dir.join(d));
+    let given = [
+        "--seed",
+        "11",
+        "--set",
+        "funds.monthly_guarantee=2.5",
+        "--replicates",
+        "1",
+    ];
+    let mut said = String::new();
+    for (k, out) in [("1/2", &a), ("2/2", &b)] {
+        let mut args = vec![
+            "calibrate",
+            file,
+            "--shard",
+            k,
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        args.extend(given);
+        said = ok(&args);
+    }
+    let next = said.split("then ").last().unwrap().trim();
+    assert_eq!(
+        next,
+        format!(
+            "grassroots calibrate {file} --out MERGED --set funds.monthly_guarantee=2.5 --seed 11 --replicates 1"
+        ),
+        "{said}"
+    );
+    let said = ok(&[
+        "merge",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        "--out",
+        merged.to_str().unwrap(),
+    ]);
+    let hint = said.split("finish it with: ").nth(1).expect(&said).trim();
+    let words: Vec<&str> = hint.split_whitespace().collect();
+    assert_eq!(words[..2], ["grassroots", "calibrate"], "{hint}");
+    let finished = ok(&words[1..]);
+    assert!(
+        finished.contains("generation 1/2") && finished.contains("(0 new)"),
+        "{hint}\n{finished}"
+    );
+}
+
 #[test]
 fn a_calibrations_rejection_generation_shards_and_merges() {
     let (_t, dir) = temp();

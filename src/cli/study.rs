@@ -258,8 +258,13 @@ pub fn calibrate(file: &Path, common: &Common, shard: Option<Shard>) -> Result<(
         // The first generation is fixed by the file: it shards like a sweep.
         let what = format!("the first (rejection) generation of {}", plan.name);
         let next = format!(
-            ", then grassroots calibrate {} --out MERGED",
-            file.display()
+            ", then {}",
+            calibrate_command(
+                &file.display().to_string(),
+                "MERGED",
+                &plan.overrides,
+                common.replicates
+            )
         );
         return run_shard(&identity, &store, s, &pool, common, started, &what, &next);
     }
@@ -666,14 +671,64 @@ pub fn merge(dirs: &[PathBuf], out: Option<PathBuf>, quiet: bool) -> Result<()> 
                 );
             }
             None => say!(
-                "the first (rejection) generation of calibration {} is complete; finish it with: grassroots calibrate {} --out {}",
+                "the first (rejection) generation of calibration {} is complete; finish it with: {}",
                 merged.plan.name,
-                merged.plan.sources.first().map_or("FILE", |s| s.as_str()),
-                merged.out.display()
+                calibrate_command(
+                    merged.plan.sources.first().map_or("FILE", |s| s.as_str()),
+                    &merged.out.display().to_string(),
+                    &merged.plan.overrides,
+                    // The plan does not record whether the count came from
+                    // the file or from --replicates: name it.
+                    Some(merged.plan.replicates)
+                )
             ),
         }
     }
     Ok(())
+}
+
+/// The `grassroots calibrate` command that continues a calibration whose
+/// first generation was sharded: the same file, overrides and replicates
+/// (without them the plan differs and the stored runs are not reused),
+/// each word quoted for a POSIX shell where it needs it.
+fn calibrate_command(
+    source: &str,
+    out: &str,
+    overrides: &[(String, String)],
+    replicates: Option<u32>,
+) -> String {
+    let mut words = vec![
+        "grassroots".to_string(),
+        "calibrate".into(),
+        shell_word(source),
+        "--out".into(),
+        shell_word(out),
+    ];
+    for (key, value) in overrides {
+        if key == "scenario.seed" {
+            words.extend(["--seed".into(), shell_word(value)]);
+        } else {
+            words.extend(["--set".into(), shell_word(&format!("{key}={value}"))]);
+        }
+    }
+    if let Some(r) = replicates {
+        words.extend(["--replicates".into(), r.to_string()]);
+    }
+    words.join(" ")
+}
+
+/// `word` as one word of a POSIX shell command: as it is when it holds only
+/// characters no shell treats specially, otherwise in single quotes.
+fn shell_word(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-./=:,+@%".contains(c));
+    if plain {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
 }
 
 /// A short report: for comparisons, each variant's difference from the
@@ -774,5 +829,30 @@ fn report(plan: &Plan, results: &Results) {
                 report::robustness_words(&r)
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shell_words_are_quoted_only_where_a_shell_would_split_or_expand_them() {
+        assert_eq!(shell_word("out/c_calibration"), "out/c_calibration");
+        assert_eq!(shell_word("my runs"), "'my runs'");
+        assert_eq!(
+            shell_word("selection.rule=\"election\""),
+            "'selection.rule=\"election\"'"
+        );
+        assert_eq!(shell_word("it's"), "'it'\\''s'");
+        assert_eq!(shell_word(""), "''");
+        let overrides = [
+            ("scenario.seed".to_string(), "3".to_string()),
+            ("world.villages".to_string(), "6".to_string()),
+        ];
+        assert_eq!(
+            calibrate_command("c.toml", "my dir", &overrides, None),
+            "grassroots calibrate c.toml --out 'my dir' --seed 3 --set world.villages=6"
+        );
     }
 }

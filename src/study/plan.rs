@@ -165,7 +165,7 @@ impl Plan {
             format!("a {:?} study, not a {:?}", other.kind, self.kind).to_lowercase()
         } else if self.sources.len() != other.sources.len() {
             format!("scenario files {}", other.sources.join(", "))
-        } else if self.overrides != other.overrides {
+        } else if sorted(&self.overrides) != sorted(&other.overrides) {
             let shown: Vec<String> = other
                 .overrides
                 .iter()
@@ -218,6 +218,14 @@ impl Plan {
             .filter(move |(i, _)| *i as u64 % u64::from(n) == u64::from(k - 1))
             .map(|(_, r)| r)
     }
+}
+
+/// Command-line overrides in key order: each key is given once, so the order
+/// they were typed in changes no run.
+fn sorted(overrides: &[(String, String)]) -> Vec<&(String, String)> {
+    let mut sorted: Vec<_> = overrides.iter().collect();
+    sorted.sort();
+    sorted
 }
 
 /// A sensitivity section without the settings that change no run (the
@@ -690,6 +698,18 @@ mod tests {
         let mut d = plan(2);
         d.overrides = vec![("scenario.seed".into(), "9".into())];
         assert!(a.differs_from(&d).unwrap().contains("scenario.seed=9"));
+        let set = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        let (mut typed, mut retyped) = (plan(2), plan(2));
+        typed.overrides = set(&[("world.villages", "3"), ("scenario.months", "14")]);
+        retyped.overrides = set(&[("scenario.months", "14"), ("world.villages", "3")]);
+        assert_eq!(typed.differs_from(&retyped), None, "the order typed");
+        retyped.overrides = set(&[("scenario.months", "14"), ("world.villages", "4")]);
+        assert!(typed.differs_from(&retyped).is_some());
         let mut e = plan(2);
         e.variants.pop();
         assert_eq!(
