@@ -394,7 +394,12 @@ fn a_killed_sweep_resumes_to_the_same_files() {
     assert_eq!(summary.len(), 24 * 2 * 2, "points × outcomes × measures");
     assert_eq!(
         one_measure_encoding(&whole),
-        ["sensitivity.csv", "sweep_runs.csv", "sweep_summary.csv"]
+        [
+            "sensitivity.csv",
+            "sweep_differences.csv",
+            "sweep_runs.csv",
+            "sweep_summary.csv"
+        ]
     );
     let sens = csv_rows(&whole.join("sensitivity.csv"));
     let formal = sens
@@ -862,6 +867,104 @@ fn a_sweep_reports_every_point_and_the_best_and_worst_on_the_terminal_and_in_rep
     assert!(report.contains("| outcome | best point | mean | worst point | mean |"));
     let manifest = std::fs::read_to_string(out.join("manifest.json")).unwrap();
     assert!(manifest.contains("\"report.md\""));
+}
+
+/// With shared seeds a sweep writes the noise in differences between points
+/// (the point × replicate residual) and best − worst paired by replicate,
+/// recomputed here from `sweep_runs.csv`; without shared seeds it does not.
+#[test]
+fn a_sweep_on_shared_seeds_reports_differences_between_points_paired_by_replicate() {
+    let (_t, dir) = temp();
+    let out = dir.join("shared");
+    ok(&[
+        "sweep",
+        &data("sweep_small.toml"),
+        "-q",
+        "--replicates",
+        "3",
+        "--set",
+        "world.villages=4",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    // value[(point, replicate)] of share_met over the window.
+    let mut value: BTreeMap<(usize, usize), f64> = BTreeMap::new();
+    for r in csv_rows(&out.join("sweep_runs.csv")) {
+        if r["outcome"] == "share_met" && r["measure"] == "window" {
+            let key = (r["point"].parse().unwrap(), r["replicate"].parse().unwrap());
+            value.insert(key, r["value"].parse().unwrap());
+        }
+    }
+    let (p, n) = (24usize, 3usize);
+    assert_eq!(value.len(), p * n);
+    let y = |i: usize, j: usize| value[&(i, j)];
+    let point = |i: usize| (0..n).map(|j| y(i, j)).sum::<f64>() / n as f64;
+    let replicate = |j: usize| (0..p).map(|i| y(i, j)).sum::<f64>() / p as f64;
+    let grand = (0..p).map(point).sum::<f64>() / p as f64;
+    let ss: f64 = (0..p)
+        .flat_map(|i| (0..n).map(move |j| (i, j)))
+        .map(|(i, j)| (y(i, j) - point(i) - replicate(j) + grand).powi(2))
+        .sum();
+    let residual_sd = (ss / ((p - 1) * (n - 1)) as f64).sqrt();
+    let rows = csv_rows(&out.join("sweep_differences.csv"));
+    let row = rows
+        .iter()
+        .find(|r| r["outcome"] == "share_met" && r["measure"] == "window")
+        .unwrap();
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * b.abs().max(1e-12);
+    let got = |k: &str| row[k].parse::<f64>().unwrap();
+    assert!(
+        close(got("residual_sd"), residual_sd),
+        "{row:?} {residual_sd}"
+    );
+    // t(46 df) = 2.0129 for (24 − 1)(3 − 1) degrees of freedom.
+    let half = got("difference_half_width") / (residual_sd * (2.0f64 / 3.0).sqrt());
+    assert!((half - 2.0129).abs() < 1e-3, "{half}");
+    // Best − worst: share_met is better larger.
+    let (best, worst): (usize, usize) = (
+        row["best_point"].parse().unwrap(),
+        row["worst_point"].parse().unwrap(),
+    );
+    let maximum = (0..p).map(point).fold(f64::MIN, f64::max);
+    let minimum = (0..p).map(point).fold(f64::MAX, f64::min);
+    assert!(close(point(best), maximum) && close(point(worst), minimum));
+    assert!(close(got("best_minus_worst"), maximum - minimum));
+    let d: Vec<f64> = (0..n).map(|j| y(best, j) - y(worst, j)).collect();
+    let sd = (d
+        .iter()
+        .map(|x| (x - (maximum - minimum)).powi(2))
+        .sum::<f64>()
+        / 2.0)
+        .sqrt();
+    // t(2 df) = 4.3027.
+    let paired = 4.3027 * sd / 3f64.sqrt();
+    assert!((got("ci_high") - got("ci_low") - 2.0 * paired).abs() < 1e-3 * paired);
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        report.contains("| best − worst [95 % CI] | ± of a difference |"),
+        "{report}"
+    );
+    // Independent points: each point's own interval is the one to compare.
+    let file = dir.join("independent.toml");
+    let text = std::fs::read_to_string(data("sweep_small.toml")).unwrap();
+    std::fs::write(
+        &file,
+        text.replace("[compare]\n", "[compare]\ncommon_random_numbers = false\n"),
+    )
+    .unwrap();
+    let out = dir.join("independent");
+    ok(&[
+        "sweep",
+        file.to_str().unwrap(),
+        "-q",
+        "--set",
+        "world.villages=4",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!out.join("sweep_differences.csv").exists());
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(!report.contains("best − worst"), "{report}");
 }
 
 #[test]

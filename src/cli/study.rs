@@ -780,6 +780,13 @@ fn report(plan: &Plan, results: &Results) {
                     grassroots::output::report::point_label(plan, point)
                 );
             }
+            if let Some(t) = results.points.as_ref().filter(|_| plan.replicates >= 2) {
+                say!(
+                    "  {:<24} best − worst {}, paired by replicate",
+                    "",
+                    report::mean_ci(&t.difference(best, worst, o, WINDOW))
+                );
+            }
         }
         return;
     }

@@ -480,6 +480,63 @@ pub fn sweep_summary<W: Write>(w: &mut Csv<W>, plan: &Plan, results: &Results) -
     Ok(())
 }
 
+/// `sweep_differences.csv` of a sweep whose points share seeds: per outcome
+/// and measure, the replicate noise in a difference between two points (the
+/// point × replicate residual) and the best point's difference from the
+/// worst, paired by replicate (docs/studies.md, "Differences between
+/// points").
+pub fn sweep_differences<W: Write>(
+    w: &mut Csv<W>,
+    plan: &Plan,
+    results: &Results,
+) -> csv::Result<()> {
+    w.write_record([
+        "outcome",
+        "measure",
+        "replicates",
+        "residual_sd",
+        "difference_half_width",
+        "best_point",
+        "worst_point",
+        "best_minus_worst",
+        "ci_low",
+        "ci_high",
+    ])?;
+    let Some(table) = &results.points else {
+        return Ok(());
+    };
+    for (m, measure) in MEASURES.iter().enumerate() {
+        let extremes = analysis::sweep_extremes(plan, &results.outcomes, m);
+        for (o, outcome) in plan.outcomes.iter().enumerate() {
+            let Some(noise) = table.noise(o, m) else {
+                continue;
+            };
+            let mut row = vec![
+                outcome.clone(),
+                measure.to_string(),
+                noise.replicates.to_string(),
+                number(Some(noise.residual_sd)),
+                number(Some(noise.difference_half_width)),
+            ];
+            match extremes.iter().find(|(x, _, _)| x == outcome) {
+                Some(&(_, best, worst)) => {
+                    let d = table.difference(best, worst, o, m);
+                    row.extend([
+                        plan.variants[best].name.clone(),
+                        plan.variants[worst].name.clone(),
+                        number(Some(d.mean)),
+                        number(d.ci_low),
+                        number(d.ci_high),
+                    ]);
+                }
+                None => row.extend(std::iter::repeat_n(String::new(), 5)),
+            }
+            w.write_record(&row)?;
+        }
+    }
+    Ok(())
+}
+
 /// The numeric swept keys (booleans as 0/1), each with its value at every
 /// point; keys with a value that is not a number are left out.
 pub fn numeric_parameters(plan: &Plan) -> Vec<(String, Vec<f64>)> {

@@ -1076,9 +1076,54 @@ fn sweep_results(cx: &Context<'_>, out: &mut String) -> Result<(), OutputError> 
         numeric.extend([true, true]);
         html_table(out, &header, &numeric, &rows);
     }
+    if let Some(d) = cx.table("sweep_differences.csv")? {
+        differences_table(&d, out)?;
+    }
     if let Some(s) = cx.table("sensitivity.csv")? {
         sensitivity_table(&s, out)?;
     }
+    Ok(())
+}
+
+/// A sweep's `sweep_differences.csv` (points on shared seeds).
+fn differences_table(t: &Table, out: &mut String) -> Result<(), OutputError> {
+    let c = |name: &str| t.column(name);
+    let (outcome, measure, half) = (c("outcome")?, c("measure")?, c("difference_half_width")?);
+    let (best, worst, d, lo, hi) = (
+        c("best_point")?,
+        c("worst_point")?,
+        c("best_minus_worst")?,
+        c("ci_low")?,
+        c("ci_high")?,
+    );
+    out.push_str("<h3 id=\"differences\">Differences between points</h3>\n<p class=\"note\">Every point ran on the same replicate seeds, so a difference between two points is known more precisely than each point's own interval suggests. ± of a difference: the half-width of the 95 % CI of any two points' difference, from the point × replicate residuals; best − worst: paired by replicate, with its 95 % CI. Best and worst are picked by their means, so with points that are much alike their difference is biased away from zero (<code>sweep_differences.csv</code>).</p>\n");
+    let text = |r: &Vec<String>, k: usize| r.get(k).map_or("", String::as_str).to_string();
+    let rows: Vec<Vec<String>> = t
+        .rows()
+        .iter()
+        .map(|r| {
+            vec![
+                format!("<code>{}</code>", escape(&text(r, outcome))),
+                escape(&text(r, measure)),
+                escape(&format!("± {}", num(number(r, half)))),
+                escape(&text(r, best)),
+                escape(&text(r, worst)),
+                mean_ci(number(r, d), number(r, lo), number(r, hi)),
+            ]
+        })
+        .collect();
+    let header: Vec<String> = [
+        "outcome",
+        "measure",
+        "± of a difference",
+        "best point",
+        "worst point",
+        "best − worst [95 % CI]",
+    ]
+    .iter()
+    .map(|h| escape(h))
+    .collect();
+    html_table(out, &header, &[false, false, true, true, true, true], &rows);
     Ok(())
 }
 
@@ -1093,7 +1138,7 @@ fn sensitivity_table(t: &Table, out: &mut String) -> Result<(), OutputError> {
         c("src")?,
         c("r2")?,
     ];
-    out.push_str("<h3 id=\"sensitivity\">Sensitivity of the point means to the swept keys</h3>\n<p class=\"note\">Spearman's rank correlation ρ, the standardised regression coefficient (SRC) of each key, and the R² of the linear regression on all keys (<code>sensitivity.csv</code>). An R² well below 1 means the response is not linear in the keys; read the SRCs with care then.</p>\n");
+    out.push_str("<h3 id=\"sensitivity\">Sensitivity of the point means to the swept keys</h3>\n<p class=\"note\">Spearman's rank correlation ρ, the standardised regression coefficient (SRC) of each key, and the R² of the linear regression on all keys (<code>sensitivity.csv</code>). An R² well below 1 means the response is not linear in the keys, or that replicate noise dominates the point means (compare the points' intervals); read the SRCs with care then.</p>\n");
     let rows: Vec<Vec<String>> = t
         .rows()
         .iter()

@@ -5,7 +5,7 @@ use crate::metrics::{Role, with_role};
 use crate::scenario::Scenario;
 use crate::stats::Summary;
 use crate::study::MonthSummary;
-use crate::study::analysis::{CompareAccumulator, Contrast, Robustness, WINDOW};
+use crate::study::analysis::{CompareAccumulator, Contrast, PointReplicates, Robustness, WINDOW};
 use crate::study::plan::Plan;
 
 /// A number with four significant digits (fixed notation).
@@ -380,24 +380,7 @@ pub fn compare_report(plan: &Plan, acc: &CompareAccumulator, charts: &[String]) 
 /// over the window (by the metric's direction; largest and smallest for a
 /// neutral metric): (outcome, best point, worst point).
 pub fn sweep_extremes(plan: &Plan, acc: &CompareAccumulator) -> Vec<(String, usize, usize)> {
-    plan.outcomes
-        .iter()
-        .enumerate()
-        .filter_map(|(o, outcome)| {
-            let means: Vec<(usize, f64)> = (0..plan.variants.len())
-                .map(|a| (a, acc.level(a, o, WINDOW).mean()))
-                .filter(|(_, m)| m.is_finite())
-                .collect();
-            let hi = means.iter().max_by(|x, y| x.1.total_cmp(&y.1))?.0;
-            let lo = means.iter().min_by(|x, y| x.1.total_cmp(&y.1))?.0;
-            let larger = crate::metrics::larger_is_better(outcome).unwrap_or(true);
-            Some(if larger {
-                (outcome.clone(), hi, lo)
-            } else {
-                (outcome.clone(), lo, hi)
-            })
-        })
-        .collect()
+    crate::study::analysis::sweep_extremes(plan, acc, WINDOW)
 }
 
 /// A swept value as shown in a report: a number with more than six
@@ -430,7 +413,12 @@ pub fn point_label(plan: &Plan, point: usize) -> String {
 /// The report of `grassroots sweep`: each point's mean of every outcome over
 /// the window with its 95 % CI, the best and worst point per outcome, and
 /// the charts.
-pub fn sweep_report(plan: &Plan, acc: &CompareAccumulator, charts: &[String]) -> String {
+pub fn sweep_report(
+    plan: &Plan,
+    acc: &CompareAccumulator,
+    points: Option<&PointReplicates>,
+    charts: &[String],
+) -> String {
     let mut md = format!(
         "# {}{}
 
@@ -454,11 +442,23 @@ Scenario file: {}. {} × {}, swept: {}.
 ",
         plan.window_months
     ));
-    md.push_str(
-        "| outcome | best point | mean | worst point | mean |
+    // Points sharing seeds: differences paired by replicate.
+    let paired = points.filter(|_| plan.replicates >= 2);
+    if paired.is_some() {
+        md.push_str(
+            "Every point ran on the same replicate seeds, so a difference between two points is known more precisely than each point's own interval suggests: *best − worst* is paired by replicate, and *± of a difference* is the half-width of the 95 % CI of any two points' difference, from the point × replicate residuals (`sweep_differences.csv`). Best and worst are picked by their means, so with points that are much alike their difference is biased away from zero.
+
+| outcome | best point | mean | worst point | mean | best − worst [95 % CI] | ± of a difference |
+|---|---|---|---|---|---|---|
+",
+        );
+    } else {
+        md.push_str(
+            "| outcome | best point | mean | worst point | mean |
 |---|---|---|---|---|
 ",
-    );
+        );
+    }
     for (outcome, best, worst) in sweep_extremes(plan, acc) {
         let o = plan
             .outcomes
@@ -466,12 +466,22 @@ Scenario file: {}. {} × {}, swept: {}.
             .position(|x| *x == outcome)
             .unwrap_or(0);
         md.push_str(&format!(
-            "| `{outcome}` | {} | {} | {} | {} |\n",
+            "| `{outcome}` | {} | {} | {} | {} |",
             point_label(plan, best),
             sig4(acc.level(best, o, WINDOW).mean()),
             point_label(plan, worst),
             sig4(acc.level(worst, o, WINDOW).mean())
         ));
+        if let Some(t) = paired {
+            let noise = t.noise(o, WINDOW).map_or_else(String::new, |n| {
+                format!("± {}", sig4(n.difference_half_width))
+            });
+            md.push_str(&format!(
+                " {} | {noise} |",
+                mean_ci(&t.difference(best, worst, o, WINDOW))
+            ));
+        }
+        md.push('\n');
     }
     md.push_str("\n| point |");
     for p in &plan.parameters {

@@ -268,6 +268,11 @@ fn assemble_sweep(
             csv::study_distributions(w, plan, &results)
         })?,
     ];
+    if results.points.is_some() && plan.replicates >= 2 && plan.variants.len() >= 2 {
+        tables.push(files::write_csv(&dir.join("sweep_differences.csv"), |w| {
+            csv::sweep_differences(w, plan, &results)
+        })?);
+    }
     let columns = csv::numeric_parameters(plan);
     if plan.variants.len() >= 3 && !columns.is_empty() {
         tables.push(files::write_csv(&dir.join("sensitivity.csv"), |w| {
@@ -276,7 +281,12 @@ fn assemble_sweep(
     }
     let mut written = files::commit_all(dir, tables)?;
     written.extend(super::plot::commit_study_charts(plan, dir)?);
-    let markdown = report::sweep_report(plan, &results.outcomes, &chart::pngs(&written));
+    let markdown = report::sweep_report(
+        plan,
+        &results.outcomes,
+        results.points.as_ref(),
+        &chart::pngs(&written),
+    );
     write_atomic(&dir.join("report.md"), markdown.as_bytes())?;
     written.push("report.md".into());
     Ok((written, results))

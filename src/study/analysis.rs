@@ -789,10 +789,190 @@ impl Robustness {
     }
 }
 
+/// For each outcome of a sweep, the point with the best and the worst mean
+/// of `measure` (an index of [`MEASURES`]; by the metric's direction,
+/// largest and smallest for a neutral metric): (outcome, best point, worst
+/// point).
+pub fn sweep_extremes(
+    plan: &crate::study::plan::Plan,
+    acc: &CompareAccumulator,
+    measure: usize,
+) -> Vec<(String, usize, usize)> {
+    plan.outcomes
+        .iter()
+        .enumerate()
+        .filter_map(|(o, outcome)| {
+            let means: Vec<(usize, f64)> = (0..plan.variants.len())
+                .map(|a| (a, acc.level(a, o, measure).mean()))
+                .filter(|(_, m)| m.is_finite())
+                .collect();
+            let hi = means.iter().max_by(|x, y| x.1.total_cmp(&y.1))?.0;
+            let lo = means.iter().min_by(|x, y| x.1.total_cmp(&y.1))?.0;
+            let larger = crate::metrics::larger_is_better(outcome).unwrap_or(true);
+            Some(if larger {
+                (outcome.clone(), hi, lo)
+            } else {
+                (outcome.clone(), lo, hi)
+            })
+        })
+        .collect()
+}
+
+/// Every (point, replicate)'s outcome values of a sweep whose points share
+/// their replicates' seeds (common random numbers): differences between
+/// points paired by replicate, and the replicate noise left in them
+/// (docs/studies.md, "Differences between points").
+#[derive(Debug, Clone, PartialEq)]
+pub struct PointReplicates {
+    points: usize,
+    replicates: usize,
+    outcomes: usize,
+    /// `[final, window]` at `(point × replicates + replicate) × outcomes +
+    /// outcome`; NaN where no run was added.
+    values: Vec<[f64; 2]>,
+}
+
+/// The replicate noise in differences between a sweep's points, from the
+/// point × replicate residuals of a two-way layout (the part of a run's
+/// value that neither its point's mean nor its replicate's mean explains).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DifferenceNoise {
+    /// Replicates present at every point (the others are left out).
+    pub replicates: usize,
+    /// Residual standard deviation.
+    pub residual_sd: f64,
+    /// Its degrees of freedom, (points − 1)(replicates − 1).
+    pub df: f64,
+    /// Half-width of the 95 % CI of the difference between two points'
+    /// means: t × residual sd × √(2 / replicates).
+    pub difference_half_width: f64,
+}
+
+impl DifferenceNoise {
+    /// How far one point's mean is typically off relative to the others: the
+    /// 95 % half-width t × residual sd / √replicates (a difference's ÷ √2).
+    pub fn point_half_width(&self) -> f64 {
+        self.difference_half_width / std::f64::consts::SQRT_2
+    }
+}
+
+impl PointReplicates {
+    /// Room for `points` × `replicates` runs of `outcomes` outcomes.
+    pub fn new(points: usize, replicates: usize, outcomes: usize) -> Self {
+        PointReplicates {
+            points,
+            replicates,
+            outcomes,
+            values: vec![[f64::NAN; 2]; points * replicates * outcomes],
+        }
+    }
+
+    /// Add the run of `point` and `replicate` (ignored outside the table).
+    pub fn add(&mut self, point: usize, replicate: usize, values: &[[f64; 2]]) {
+        if point >= self.points || replicate >= self.replicates {
+            return;
+        }
+        let at = (point * self.replicates + replicate) * self.outcomes;
+        for (slot, v) in self.values[at..at + self.outcomes].iter_mut().zip(values) {
+            *slot = *v;
+        }
+    }
+
+    fn value(&self, point: usize, replicate: usize, outcome: usize, measure: usize) -> f64 {
+        self.values[(point * self.replicates + replicate) * self.outcomes + outcome][measure]
+    }
+
+    /// The replicates with a finite value at every point.
+    fn complete(&self, outcome: usize, measure: usize) -> Vec<usize> {
+        (0..self.replicates)
+            .filter(|&r| (0..self.points).all(|p| self.value(p, r, outcome, measure).is_finite()))
+            .collect()
+    }
+
+    /// Point `a`'s mean minus point `b`'s, with the paired 95 % CI of the
+    /// per-replicate differences (replicates where both are finite).
+    pub fn difference(&self, a: usize, b: usize, outcome: usize, measure: usize) -> Summary {
+        let mut w = Welford::default();
+        for r in 0..self.replicates {
+            let d = self.value(a, r, outcome, measure) - self.value(b, r, outcome, measure);
+            if d.is_finite() {
+                w.add(d);
+            }
+        }
+        w.summary()
+    }
+
+    /// The replicate noise in differences between points; `None` below two
+    /// points or two complete replicates.
+    pub fn noise(&self, outcome: usize, measure: usize) -> Option<DifferenceNoise> {
+        let reps = self.complete(outcome, measure);
+        let (p, r) = (self.points, reps.len());
+        if p < 2 || r < 2 {
+            return None;
+        }
+        let y = |i: usize, j: usize| self.value(i, reps[j], outcome, measure);
+        let point_means: Vec<f64> = (0..p)
+            .map(|i| (0..r).map(|j| y(i, j)).sum::<f64>() / r as f64)
+            .collect();
+        let replicate_means: Vec<f64> = (0..r)
+            .map(|j| (0..p).map(|i| y(i, j)).sum::<f64>() / p as f64)
+            .collect();
+        let grand = point_means.iter().sum::<f64>() / p as f64;
+        let mut ss = 0.0;
+        for (i, pm) in point_means.iter().enumerate() {
+            for (j, rm) in replicate_means.iter().enumerate() {
+                ss += (y(i, j) - pm - rm + grand).powi(2);
+            }
+        }
+        let df = ((p - 1) * (r - 1)) as f64;
+        let residual_sd = (ss / df).sqrt();
+        Some(DifferenceNoise {
+            replicates: r,
+            residual_sd,
+            df,
+            difference_half_width: t_975(df) * residual_sd * (2.0 / r as f64).sqrt(),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::stats::summarize;
+
+    #[test]
+    fn shared_replicate_effects_leave_differences_between_points_precise() {
+        // Two points 0.1 apart; each replicate shifts both by the same large
+        // amount, plus a small interaction: levels are noisy, differences not.
+        let shifts = [-0.3, 0.1, 0.25, -0.05];
+        let wiggle = [0.004, -0.002, -0.003, 0.001];
+        let mut t = PointReplicates::new(2, 4, 1);
+        for r in 0..4 {
+            t.add(0, r, &[[0.0, 0.5 + shifts[r]]]);
+            t.add(1, r, &[[0.0, 0.6 + shifts[r] + wiggle[r]]]);
+        }
+        let d = t.difference(1, 0, 0, WINDOW);
+        assert!((d.mean - 0.1).abs() < 1e-12);
+        let half = (d.ci_high.unwrap() - d.ci_low.unwrap()) / 2.0;
+        assert!(half < 0.01, "{half}");
+        let noise = t.noise(0, WINDOW).unwrap();
+        assert_eq!((noise.replicates, noise.df), (4, 3.0));
+        // With two points the pooled residual gives the paired interval.
+        assert!((noise.difference_half_width - half).abs() < 1e-12);
+        assert!((noise.point_half_width() * 2f64.sqrt() - half).abs() < 1e-12);
+        let mut level = Welford::default();
+        for s in shifts {
+            level.add(0.5 + s);
+        }
+        assert!(level.ci_half_width().unwrap() > 30.0 * half);
+        // A replicate missing at one point is left out; one replicate is too few.
+        let mut gap = PointReplicates::new(2, 3, 1);
+        gap.add(0, 0, &[[1.0, 1.0]]);
+        gap.add(1, 0, &[[2.0, 2.0]]);
+        gap.add(0, 1, &[[1.5, 1.5]]);
+        assert_eq!(gap.noise(0, WINDOW), None);
+        assert_eq!(gap.difference(1, 0, 0, WINDOW).n, 1);
+    }
 
     #[test]
     fn welford_matches_the_two_pass_summary() {

@@ -678,6 +678,9 @@ pub struct Results {
     months: usize,
     /// Every variant's final-month distributions, pooled over its runs.
     distributions: Vec<Distributions>,
+    /// A sweep whose points share seeds: every run's outcome values, for
+    /// differences between points paired by replicate.
+    pub points: Option<analysis::PointReplicates>,
 }
 
 impl Results {
@@ -689,6 +692,7 @@ impl Results {
             over_time: vec![],
             months,
             distributions: vec![],
+            points: None,
         }
     }
 
@@ -863,6 +867,9 @@ impl Study {
         let (n_variants, n_env) = (plan.variants.len(), plan.environments.len());
         let months = plan.months as usize;
         let mut acc = CompareAccumulator::new(n_variants, n_env, outcomes.len());
+        let mut points = (plan.kind == StudyKind::Sweep && plan.paired_runs()).then(|| {
+            analysis::PointReplicates::new(n_variants, plan.replicates as usize, outcomes.len())
+        });
         // A sensitivity analysis pairs each policy's runs with the baseline
         // arm of the same design point (its replicate noise, `analyse`).
         let arms = plan.sensitivity.as_ref().map(|s| 1 + s.policies.len());
@@ -948,6 +955,9 @@ impl Study {
                 acc.add_run(variant, env, r.replicate, &values);
             } else {
                 acc.add(variant, env, &values);
+                if let Some(t) = points.as_mut() {
+                    t.add(variant, r.replicate as usize, &values);
+                }
             }
             on_run(r, &values)?;
         }
@@ -959,6 +969,7 @@ impl Study {
             over_time,
             months,
             distributions,
+            points,
         })
     }
 }

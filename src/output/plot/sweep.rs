@@ -131,9 +131,13 @@ fn read_summary(dir: &Path, keys: &[String]) -> Result<Summary, OutputError> {
 
 /// A swept value as a number, the way `sensitivity.csv` reads it (booleans
 /// as 0 and 1).
-/// A heatmap's colours span its cell means: where a cell's ± is typically
-/// more than half that span, say that much of the pattern is noise.
-fn noise_caution(cells: &[Vec<Option<Cell>>]) -> String {
+/// A heatmap's colours span its cell means: where a cell is typically off by
+/// more than half that span, say that much of the pattern is noise. How far
+/// a cell is off relative to the others is its own ± when points ran on
+/// seeds of their own; when they shared seeds it is the point × replicate
+/// noise (`difference`: the ± of a difference between two cells, from
+/// `sweep_differences.csv`, ÷ √2), usually much less, and the note says so.
+fn noise_caution(cells: &[Vec<Option<Cell>>], difference: Option<f64>) -> String {
     let means: Vec<f64> = cells.iter().flatten().flatten().map(|c| c.mean).collect();
     let mut widths: Vec<f64> = cells
         .iter()
@@ -145,14 +149,57 @@ fn noise_caution(cells: &[Vec<Option<Cell>>]) -> String {
     widths.sort_by(f64::total_cmp);
     let span = means.iter().copied().fold(f64::NEG_INFINITY, f64::max)
         - means.iter().copied().fold(f64::INFINITY, f64::min);
+    let sig4 = crate::output::report::sig4;
+    if let Some(d) = difference.filter(|d| d.is_finite()) {
+        let off = d / std::f64::consts::SQRT_2;
+        let shared = format!(
+            "; all cells ran on the same seeds, so two cells' difference is known to ± {}",
+            sig4(d)
+        );
+        return if span.is_finite() && off > span / 2.0 {
+            format!(
+                "{shared}, while the colours span {}: much of the pattern is replicate noise",
+                sig4(span)
+            )
+        } else {
+            shared
+        };
+    }
     match widths.get(widths.len() / 2) {
         Some(&typical) if span.is_finite() && typical > span / 2.0 => format!(
             "; the colours span {} while a cell's ± is typically {}: much of the pattern is replicate noise",
-            crate::output::report::sig4(span),
-            crate::output::report::sig4(typical)
+            sig4(span),
+            sig4(typical)
         ),
         _ => String::new(),
     }
+}
+
+/// `sweep_differences.csv`'s ± of a difference between two points over the
+/// window, by outcome: only for a sweep whose points shared seeds (an older
+/// study's directory may not have the file; then nothing).
+fn read_differences(dir: &Path, manifest: &Value) -> Result<HashMap<String, f64>, OutputError> {
+    let path = dir.join("sweep_differences.csv");
+    let shared = manifest
+        .get("common_random_numbers")
+        .and_then(Value::as_bool)
+        == Some(true);
+    if !shared || !path.is_file() {
+        return Ok(HashMap::new());
+    }
+    let table = Table::read(&path)?;
+    let (outcome, measure, half) = (
+        table.column("outcome")?,
+        table.column("measure")?,
+        table.column("difference_half_width")?,
+    );
+    let mut out = HashMap::new();
+    for row in table.rows().iter().filter(|r| r[measure] == "window") {
+        if let Some(h) = table.number(row, half)? {
+            out.insert(row[outcome].clone(), h);
+        }
+    }
+    Ok(out)
 }
 
 fn numeric(v: &str) -> Option<f64> {
@@ -210,6 +257,7 @@ pub(super) fn figures(
     let figure = |f: SweepFigure| AnyFigure::Sweep(f);
     let mut figures = Vec::new();
     if keys.len() == 1 {
+        let differences = read_differences(dir, manifest)?;
         let (values, labels) = axis_values(&summary.points, 0);
         let xs: Option<Vec<f64>> = values.iter().map(|v| v.parse::<f64>().ok()).collect();
         for o in &outcomes {
@@ -241,7 +289,11 @@ pub(super) fn figures(
                     points,
                     categorical: xs.is_none(),
                     note: format!(
-                        "markers: mean of {period} at each sweep point across {across}; {shape}: 95 % CI of the mean"
+                        "markers: mean of {period} at each sweep point across {across}; {shape}: 95 % CI of the mean{}",
+                        differences.get(o).map_or_else(String::new, |d| format!(
+                            "; all points ran on the same seeds, so two points' difference is known to ± {}",
+                            crate::output::report::sig4(*d)
+                        ))
                     ),
                 })),
             ));
@@ -258,6 +310,7 @@ pub(super) fn figures(
                     .all(|c| summary.points.iter().any(|p| p[0] == *r && p[1] == *c))
             });
         if complete {
+            let differences = read_differences(dir, manifest)?;
             for o in &outcomes {
                 let cells: Vec<Vec<Option<Cell>>> = rows
                     .iter()
@@ -278,7 +331,7 @@ pub(super) fn figures(
                             .collect()
                     })
                     .collect();
-                let caution = noise_caution(&cells);
+                let caution = noise_caution(&cells, differences.get(o).copied());
                 figures.push((
                     o.clone(),
                     figure(SweepFigure::Heatmap(Heatmap {
@@ -485,15 +538,25 @@ mod tests {
             vec![cell(0.10, 0.01), cell(0.11, 0.012)],
             vec![cell(0.105, 0.01), None],
         ];
-        assert!(noise_caution(&noisy).contains("much of the pattern is replicate noise"));
+        assert!(noise_caution(&noisy, None).contains("much of the pattern is replicate noise"));
+        // The same cells on shared seeds: differences known to ± 0.002.
+        let paired = noise_caution(&noisy, Some(0.002));
+        assert!(
+            paired.contains("known to ± 0.002") && !paired.contains("noise"),
+            "{paired}"
+        );
+        // ... or to ± 0.02: the pattern is noise after all.
+        assert!(
+            noise_caution(&noisy, Some(0.02)).contains("much of the pattern is replicate noise")
+        );
         // Means 0.2–0.6, intervals ±0.01: the pattern is real.
         let clear = vec![vec![cell(0.2, 0.01), cell(0.6, 0.01)]];
-        assert_eq!(noise_caution(&clear), "");
+        assert_eq!(noise_caution(&clear, None), "");
         // Without intervals (one replicate) nothing is said.
         let bare = vec![vec![Some(Cell {
             mean: 0.1,
             half_width: None,
         })]];
-        assert_eq!(noise_caution(&bare), "");
+        assert_eq!(noise_caution(&bare, None), "");
     }
 }
