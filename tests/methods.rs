@@ -479,6 +479,15 @@ fn the_printed_next_commands_of_a_sharded_calibration_continue_it() {
         finished.contains("generation 1/2") && finished.contains("(0 new)"),
         "{hint}\n{finished}"
     );
+    // Without --replicates 1 it would be another calibration: refused, and
+    // the finished one is left as it was.
+    let posterior = read(&merged.join("posterior.csv"));
+    let without: Vec<&str> = words[1..words.len() - 2].to_vec();
+    let o = run(&without);
+    assert_eq!(o.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(e.contains("1 replicate per proposal, not 2"), "{e}");
+    assert_eq!(read(&merged.join("posterior.csv")), posterior);
 }
 
 #[test]

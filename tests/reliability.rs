@@ -520,22 +520,30 @@ fn leftovers_of_killed_processes_are_removed_on_the_next_start() {
     let out = dir.join("study");
     assert!(small_sweep(&out, &[]).status.success());
     let leftovers = [
-        out.join("sweep_runs.csv.4242.0.partial"),
-        out.join("runs/0123.csv.4242.1.partial"),
-        out.join("charts/share_met.4242.2.partial.png"),
+        out.join("sweep_runs.csv.grassroots-4242-0.partial"),
+        out.join("runs/0123.csv.grassroots-4242-1.partial"),
+        out.join("charts/share_met.grassroots-4242-2.partial.png"),
     ];
     for l in &leftovers {
         fs::write(l, "half").unwrap();
     }
-    fs::write(out.join("my.partial.notes"), "mine").unwrap();
+    // The user's files, some named like partial files of other tools.
+    let mine = [
+        out.join("my.partial.notes"),
+        out.join("interviews.2024.06.partial"),
+        out.join("draft.1.2.partial.docx"),
+        out.join("charts/fig.3.4.partial.png"),
+    ];
+    for m in &mine {
+        fs::write(m, "mine").unwrap();
+    }
     assert!(small_sweep(&out, &[]).status.success());
     for l in &leftovers {
         assert!(!l.exists(), "{} left", l.display());
     }
-    assert!(
-        out.join("my.partial.notes").exists(),
-        "only our partials are removed"
-    );
+    for m in &mine {
+        assert!(m.exists(), "only our partials are removed: {}", m.display());
+    }
 
     // Beside a run's output: a staging directory of a killed run, and a
     // previous result moved aside just before the kill.

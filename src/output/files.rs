@@ -18,12 +18,13 @@ fn unique() -> u64 {
 }
 
 /// The name of a file being written aside before it is renamed to `target`:
-/// `<target>.<pid>.<n>.partial`, or with `keep_extension` (for tools that
-/// choose a format by the extension, such as the chart backends)
-/// `<stem>.<pid>.<n>.partial.<ext>`. Only names of these forms are ever
-/// removed as leftovers ([`is_partial_name`]).
+/// `<target>.grassroots-<pid>-<n>.partial`, or with `keep_extension` (for
+/// tools that choose a format by the extension, such as the chart backends)
+/// `<stem>.grassroots-<pid>-<n>.partial.<ext>`. Only names of these forms
+/// are ever removed as leftovers ([`is_partial_name`]); the word
+/// `grassroots` keeps a user's `notes.2024.06.partial` from matching.
 pub fn partial_path(target: &Path, keep_extension: bool) -> PathBuf {
-    let tag = format!("{}.{}.partial", std::process::id(), unique());
+    let tag = format!("grassroots-{}-{}.partial", std::process::id(), unique());
     let name = match (keep_extension, target.file_stem(), target.extension()) {
         (true, Some(stem), Some(ext)) => {
             format!("{}.{tag}.{}", stem.to_string_lossy(), ext.to_string_lossy())
@@ -42,9 +43,15 @@ pub fn is_partial_name(name: &str) -> bool {
     let Some(p) = parts.iter().rposition(|s| *s == "partial") else {
         return false;
     };
-    // `partial` is last, or followed by one extension; preceded by pid and counter.
+    // `partial` is last, or followed by one extension; preceded by
+    // `grassroots-<pid>-<counter>` and a name.
     let tail_ok = p + 1 == parts.len() || p + 2 == parts.len();
-    tail_ok && p >= 3 && parts[p - 1].parse::<u64>().is_ok() && parts[p - 2].parse::<u32>().is_ok()
+    let tag_ok = p >= 2
+        && parts[p - 1]
+            .strip_prefix("grassroots-")
+            .and_then(|t| t.split_once('-'))
+            .is_some_and(|(pid, n)| pid.parse::<u32>().is_ok() && n.parse::<u64>().is_ok());
+    tail_ok && tag_ok
 }
 
 /// Remove the partial files ([`is_partial_name`]) directly inside `dir`.
@@ -211,15 +218,23 @@ mod tests {
         assert!(is_partial_name(&p.file_name().unwrap().to_string_lossy()));
         let p = partial_path(Path::new("/x/charts/speed.png"), true);
         let name = p.file_name().unwrap().to_string_lossy().into_owned();
-        assert!(name.starts_with("speed.") && name.ends_with(".partial.png"));
+        assert!(name.starts_with("speed.grassroots-") && name.ends_with(".partial.png"));
         assert!(is_partial_name(&name));
-        assert!(is_partial_name("speed.123.4.partial.png"));
+        assert!(is_partial_name("speed.grassroots-123-4.partial.png"));
+        assert!(is_partial_name("summary.csv.grassroots-123-4.partial"));
+        // A user's files that merely look like partial files are not.
         for name in [
             "notes.txt",
             "partial",
             "a.partial",
             "x.y.partial",
             "summary.csv",
+            "interviews.2024.06.partial",
+            "draft.1.2.partial.docx",
+            "fig.3.4.partial.png",
+            "x.grassroots-1-2.partial.tar.gz",
+            "x.grassroots-a-2.partial",
+            "grassroots-1-2.partial",
         ] {
             assert!(!is_partial_name(name), "{name}");
         }

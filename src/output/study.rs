@@ -129,6 +129,16 @@ pub fn assemble(
             total: plan.runs.len(),
         });
     }
+    let calibration = || {
+        OutputError::Refused {
+        path: dir.to_path_buf(),
+        why: "holds a calibration, whose generations follow one another: run `grassroots calibrate` on its scenario file with this --out, and the options it was started with, to continue or finish it".into(),
+    }
+    };
+    if plan.kind == StudyKind::Calibration {
+        // Before anything is moved: the directory stays as it was.
+        return Err(calibration());
+    }
     // While result files are replaced one by one, the directory has no
     // manifest.json: a reader (or a kill) never sees a manifest beside a
     // mixture of old and new files. The previous manifest is kept aside as
@@ -146,12 +156,7 @@ pub fn assemble(
             let results = study.results(store, |_, _| Ok::<(), OutputError>(()))?;
             (super::sensitivity::write(study, &results, dir)?, results)
         }
-        StudyKind::Calibration => {
-            return Err(OutputError::Refused {
-                path: dir.to_path_buf(),
-                why: "holds a calibration, whose generations follow one another: run `grassroots calibrate` on its scenario file with this --out to continue or finish it".into(),
-            });
-        }
+        StudyKind::Calibration => return Err(calibration()),
     };
     let files = finish_study(plan, dir, files, command_line)?;
     Ok(Assembled { files, results })

@@ -146,7 +146,7 @@ impl Plan {
     }
 
     /// How `other` differs from this plan as a study (ignoring the replicate
-    /// count, the runs, the model version and how the scenario files' paths
+    /// count except for a calibration's, the runs, the model version and how the scenario files' paths
     /// were spelled — their resolved contents are compared), in words that
     /// describe `other`; `None` if it is the same study, which may then share
     /// a directory and a run store.
@@ -176,6 +176,17 @@ impl Plan {
             } else {
                 format!("command-line overrides {}", shown.join(" "))
             }
+        } else if self.kind == StudyKind::Calibration && self.replicates != other.replicates {
+            // A proposal's summary is the mean of its replicates: another
+            // count is another calibration, not a more precise one.
+            format!(
+                "{} per proposal, not {}",
+                match other.replicates {
+                    1 => "1 replicate".to_string(),
+                    n => format!("{n} replicates"),
+                },
+                self.replicates
+            )
         } else if self.variants != other.variants {
             "other variants or sweep points".into()
         } else if self.environments != other.environments {
@@ -708,6 +719,15 @@ mod tests {
         typed.overrides = set(&[("world.villages", "3"), ("scenario.months", "14")]);
         retyped.overrides = set(&[("scenario.months", "14"), ("world.villages", "3")]);
         assert_eq!(typed.differs_from(&retyped), None, "the order typed");
+        // A calibration's replicates make its summaries: another count is
+        // another study.
+        let (mut two, mut one) = (plan(2), plan(1));
+        two.kind = StudyKind::Calibration;
+        one.kind = StudyKind::Calibration;
+        assert_eq!(
+            two.differs_from(&one).as_deref(),
+            Some("1 replicate per proposal, not 2")
+        );
         retyped.overrides = set(&[("scenario.months", "14"), ("world.villages", "4")]);
         assert!(typed.differs_from(&retyped).is_some());
         let mut e = plan(2);
