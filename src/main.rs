@@ -74,9 +74,11 @@ enum Command {
         /// W (a number in the outcome's units, or a percentage of |mean| such as 5%).
         #[arg(long, value_name = "W")]
         target_ci: Option<TargetCi>,
-        /// Cap on replicates for --target-ci.
-        #[arg(long, default_value_t = 640, requires = "target_ci", value_parser = clap::value_parser!(u32).range(1..))]
-        max_replicates: u32,
+        /// Cap on replicates for --target-ci [default: 640, or the replicates
+        /// the study starts with if more]; at least 2 (an interval needs two)
+        /// and at least the replicates it starts with.
+        #[arg(long, requires = "target_ci", value_parser = clap::value_parser!(u32).range(2..=100_000))]
+        max_replicates: Option<u32>,
     },
     /// Run the [sweep] of a scenario file (grid or Latin hypercube).
     Sweep {

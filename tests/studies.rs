@@ -779,6 +779,33 @@ fn target_ci_adds_replicates_until_reached_or_capped() {
         std::fs::read(tight.join("comparison.csv")).unwrap(),
         std::fs::read(direct.join("comparison.csv")).unwrap()
     );
+    // A cap below the replicates the study starts with could add none, and
+    // one replicate gives no interval: both refused before anything runs.
+    for (cap, says) in [
+        (
+            "2",
+            "--max-replicates 2 is below the 4 replicates the study starts with",
+        ),
+        ("1", "1 is not in 2..=100000"),
+    ] {
+        let out = dir.join(format!("cap{cap}"));
+        let o = run(&[
+            "compare",
+            &data("compare_small.toml"),
+            "--replicates",
+            "4",
+            "--target-ci",
+            "1%",
+            "--max-replicates",
+            cap,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(says), "{err}");
+        assert!(!out.exists());
+    }
 }
 
 #[test]

@@ -31,13 +31,17 @@ fn invalid(e: grassroots::study::runner::StudyError) -> anyhow::Error {
     InputError(e.to_string()).into()
 }
 
+/// `--max-replicates` when not given (raised to the replicates a study
+/// starts with, if more).
+const DEFAULT_MAX_REPLICATES: u32 = 640;
+
 /// `grassroots compare FILE...`.
 pub fn compare(
     files: &[PathBuf],
     common: &Common,
     shard: Option<Shard>,
     target_ci: Option<TargetCi>,
-    max_replicates: u32,
+    max_replicates: Option<u32>,
 ) -> Result<()> {
     if target_ci.is_some() && shard.is_some() {
         return Err(InputError("--target-ci decides the number of replicates as it goes, so it cannot be split with --shard; give --replicates instead".into()).into());
@@ -63,8 +67,20 @@ pub fn compare(
         ))
         .into());
     }
+    let start = outline.plan.replicates;
+    if let Some(most) = max_replicates.filter(|&m| m < start) {
+        return Err(InputError(format!(
+            "--max-replicates {most} is below the {start} replicates the study starts with (scenario.replicates or --replicates), so no replicate could be added; give --max-replicates of at least {start}, or start with fewer (--replicates 2)"
+        ))
+        .into());
+    }
     // --target-ci adds replicates up to --max-replicates, within the cap on runs.
-    let target = target_ci.map(|w| (w, outline.replicate_cap(max_replicates)));
+    let target = target_ci.map(|w| {
+        (
+            w,
+            outline.replicate_cap(max_replicates.unwrap_or(DEFAULT_MAX_REPLICATES)),
+        )
+    });
     let eventual = outline.size_with(target.map_or(outline.plan.replicates, |t| t.1));
     check_plan_memory(&outline, &eventual, common)?;
     let study = outline.resolve(&sources, &cli).map_err(invalid)?;

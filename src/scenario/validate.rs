@@ -1046,6 +1046,9 @@ fn parse_changes(
         errors: Vec::new(),
     };
     let mut out = Vec::new();
+    // Where each (month, key) was first set: a second setting would win
+    // without a word.
+    let mut first: Vec<(u32, String, usize)> = Vec::new();
     let Ok(doc) = DeTable::parse(text) else {
         return Ok(out);
     };
@@ -1101,7 +1104,17 @@ fn parse_changes(
                     Some(key),
                     format!("{what}; they cannot change during a run"),
                 );
+            } else if let Some((_, _, line)) =
+                first.iter().find(|(m, k, _)| *m == month && *k == key)
+            {
+                let line = *line;
+                ctx.error(
+                    at,
+                    Some(key),
+                    format!("set twice for month {month} (first on line {line}); keep one"),
+                );
             } else {
+                first.push((month, key.clone(), ctx.location(at).line));
                 set.push((key, literal));
             }
         }
@@ -1128,6 +1141,16 @@ mod tests {
             Scenario::from_toml("[scenario]\nname = \"tiny\"\nmonths = 12\n", "s.toml").unwrap();
         assert_eq!(s.scenario.months, 12);
         assert_eq!(s.world.villages, 40);
+    }
+
+    #[test]
+    fn a_key_changed_twice_in_one_month_is_refused() {
+        let text = "[scenario]\nmonths = 12\n[[changes]]\nmonth = 2\n\"incentive.formal_weight\" = 0.1\n[[changes]]\nmonth = 2\n\"incentive.formal_weight\" = 0.3\n[[changes]]\nmonth = 3\n\"incentive.formal_weight\" = 0.3\n";
+        let e = parse_changes(text, "s.toml", 12).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "s.toml:8:1: incentive.formal_weight: set twice for month 2 (first on line 5); keep one"
+        );
     }
 
     #[test]

@@ -692,7 +692,13 @@ impl CompareAccumulator {
         for a in 0..self.variants {
             for o in 0..self.outcomes {
                 for m in 0..2 {
-                    widest = widest.max(self.level(a, o, m).ci_half_width()?);
+                    // A NaN (an outcome undefined in some run) is never
+                    // "narrow enough": `max` would skip it.
+                    let half = self.level(a, o, m).ci_half_width()?;
+                    if half.is_nan() {
+                        return None;
+                    }
+                    widest = widest.max(half);
                 }
             }
         }
@@ -713,6 +719,9 @@ impl CompareAccumulator {
                     } else {
                         half / w.mean().abs()
                     };
+                    if relative.is_nan() {
+                        return None;
+                    }
                     widest = widest.max(relative);
                 }
             }
@@ -939,6 +948,18 @@ impl PointReplicates {
 mod tests {
     use super::*;
     use crate::stats::summarize;
+
+    #[test]
+    fn an_undefined_outcome_never_meets_a_target() {
+        let mut acc = CompareAccumulator::new(1, 1, 1);
+        for x in [1.0, 1.1, 0.9] {
+            acc.add(0, 0, &[[x, x]]);
+        }
+        assert!(acc.widest_ci().unwrap() > 0.0);
+        acc.add(0, 0, &[[f64::NAN, 1.0]]);
+        assert_eq!(acc.widest_ci(), None);
+        assert_eq!(acc.widest_relative_ci(), None);
+    }
 
     #[test]
     fn shared_replicate_effects_leave_differences_between_points_precise() {

@@ -584,11 +584,17 @@ fn read_ranges(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>, section: &str) -
         let integer = match param.kind {
             Kind::Real { .. } => false,
             Kind::Integer { .. } => true,
-            _ => {
+            kind => {
+                let what = match kind {
+                    Kind::Count { .. } => "a count per village (a number or a distribution)",
+                    Kind::Switch => "true or false",
+                    Kind::Choice(_) => "a choice of words",
+                    _ => "text",
+                };
                 ctx.error(
                     key_at,
                     Some(key),
-                    "only numeric parameters can be sampled from a range".into(),
+                    format!("only real and integer parameters can be sampled from [low, high], and this one is {what}; list its values in a [sweep.grid] (or as [[variants]]) instead"),
                 );
                 continue;
             }
@@ -623,10 +629,21 @@ fn read_ranges(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>, section: &str) -
             ctx.error(
                 at,
                 Some(key),
-                "expected [low, high] with low ≤ high, or \"assumption\" for the range in `grassroots params`".into(),
+                "expected [low, high] with low < high, or \"assumption\" for the range in `grassroots params`".into(),
             );
             continue;
         };
+        if low == high {
+            ctx.error(
+                at,
+                Some(key),
+                format!(
+                    "the {}range [{low}, {high}] is empty; give low < high (to fix the parameter, set it in the scenario instead)",
+                    if section.starts_with("calibration") { "prior " } else { "" }
+                ),
+            );
+            continue;
+        }
         let range = ParamRange {
             key: key.clone(),
             low,
@@ -694,6 +711,18 @@ fn read_sweep(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>) -> Option<SweepDe
         &["method", "samples", "grid", "ranges"],
     );
     let method = match table.get("method") {
+        None if table.contains_key("samples") || table.contains_key("ranges") => {
+            let at = table
+                .get("ranges")
+                .or_else(|| table.get("samples"))
+                .map_or(value.span().start, |v| v.span().start);
+            ctx.error(
+                at,
+                Some("sweep.method".into()),
+                "`samples` and [sweep.ranges] belong to a Latin-hypercube sweep: add `method = \"lhs\"` to [sweep], or list values in [sweep.grid] for a grid".into(),
+            );
+            return None;
+        }
         None => "grid".to_string(),
         Some(m) => match m.get_ref().as_str() {
             Some(s @ ("grid" | "lhs")) => s.to_string(),
@@ -707,6 +736,21 @@ fn read_sweep(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>) -> Option<SweepDe
             }
         },
     };
+    // A table of the other method would be ignored without a word.
+    let foreign: &[&str] = if method == "grid" {
+        &["samples", "ranges"]
+    } else {
+        &["grid"]
+    };
+    for name in foreign {
+        if let Some(v) = table.get(*name) {
+            ctx.error(
+                v.span().start,
+                Some(format!("sweep.{name}")),
+                format!("`{name}` is not read by method = \"{method}\"; remove it, or set the method that uses it (grid: [sweep.grid]; lhs: samples and [sweep.ranges])"),
+            );
+        }
+    }
     if method == "grid" {
         let Some(grid) = table.get("grid") else {
             ctx.error(
@@ -732,10 +776,19 @@ fn read_sweep(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>) -> Option<SweepDe
                 continue;
             };
             let mut literals = Vec::new();
+            let mut seen: Vec<toml::Value> = Vec::new();
             for x in values.iter() {
                 let literal = ctx.text[x.span()].trim().to_string();
                 match override_value(&key, &literal) {
-                    Ok(_) => literals.push(literal),
+                    Ok(v) if seen.contains(&v) => ctx.error(
+                        x.span().start,
+                        Some(key.clone()),
+                        format!("{literal} is listed twice; list each value once (a repeated point would count twice in sensitivity.csv)"),
+                    ),
+                    Ok(v) => {
+                        seen.push(v);
+                        literals.push(literal);
+                    }
                     Err(m) => ctx.error(x.span().start, Some(key.clone()), m),
                 }
             }
@@ -764,6 +817,16 @@ fn read_sweep(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>) -> Option<SweepDe
             }
             return None;
         };
+        if ranges.is_empty() && !has_entries(table, "ranges") {
+            let at = table
+                .get("ranges")
+                .map_or(value.span().start, |v| v.span().start);
+            ctx.error(
+                at,
+                Some("sweep.ranges".into()),
+                "name at least one parameter to vary, with [low, high] or \"assumption\"".into(),
+            );
+        }
         (!ranges.is_empty()).then_some(SweepDesign::LatinHypercube { samples, ranges })
     }
 }
@@ -782,6 +845,16 @@ fn read_uncertainty(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>) -> Option<U
     }
     let samples = read_samples(ctx, table, "uncertainty").unwrap_or(10);
     let ranges = required_ranges(ctx, table, value, "uncertainty", "[uncertainty]")?;
+    if ranges.is_empty() && !has_entries(table, "ranges") {
+        let at = table
+            .get("ranges")
+            .map_or(value.span().start, |v| v.span().start);
+        ctx.error(
+            at,
+            Some("uncertainty.ranges".into()),
+            "name at least one uncertain parameter, with [low, high] or \"assumption\"".into(),
+        );
+    }
     (!ranges.is_empty()).then_some(UncertaintySpec { samples, ranges })
 }
 
@@ -1462,6 +1535,49 @@ mod tests {
         assert!(e.contains("must be in [0, 1]"), "{e}");
     }
 
+    /// What a sweep would otherwise ignore or run twice is refused, at its line.
+    #[test]
+    fn sweeps_refuse_what_they_would_ignore_or_repeat() {
+        let cases = [
+            (
+                "[sweep]\nmethod = \"lhs\"\nsamples = 5\n[sweep.ranges]\n",
+                "e.toml:4:1: sweep.ranges: name at least one parameter to vary",
+            ),
+            (
+                "[sweep]\nmethod = \"lhs\"\nsamples = 5\n[sweep.ranges]\n\"effort.noise\" = [0.1, 0.3]\n[sweep.grid]\n\"effort.noise\" = [0.1]\n",
+                "e.toml:6:1: sweep.grid: `grid` is not read by method = \"lhs\"",
+            ),
+            (
+                "[sweep]\nmethod = \"grid\"\nsamples = 3\n[sweep.grid]\n\"effort.noise\" = [0.1, 0.2]\n",
+                "e.toml:3:11: sweep.samples: `samples` is not read by method = \"grid\"",
+            ),
+            (
+                "[sweep]\nsamples = 5\n[sweep.ranges]\n\"effort.noise\" = [0.1, 0.3]\n",
+                "sweep.method: `samples` and [sweep.ranges] belong to a Latin-hypercube sweep: add `method = \"lhs\"`",
+            ),
+            (
+                "[sweep.grid]\n\"effort.noise\" = [0.1, 0.10, 0.2]\n",
+                "e.toml:2:24: effort.noise: 0.10 is listed twice",
+            ),
+            (
+                "[sweep]\nmethod = \"lhs\"\nsamples = 4\n[sweep.ranges]\n\"effort.noise\" = [0.2, 0.2]\n",
+                "e.toml:5:18: effort.noise: the range [0.2, 0.2] is empty; give low < high",
+            ),
+            (
+                "[sweep]\nmethod = \"lhs\"\nsamples = 4\n[sweep.ranges]\n\"selection.successor\" = [0, 1]\n",
+                "this one is a choice of words; list its values in a [sweep.grid]",
+            ),
+            (
+                "[[variants]]\nname = \"x\"\n\"effort.noise\" = 0.2\n[uncertainty]\nsamples = 3\n[uncertainty.ranges]\n",
+                "e.toml:6:1: uncertainty.ranges: name at least one uncertain parameter",
+            ),
+        ];
+        for (text, expected) in cases {
+            let e = spec(text).unwrap_err();
+            assert!(e.contains(expected), "{text}\n{e}");
+        }
+    }
+
     #[test]
     fn compare_settings_are_checked() {
         let s = spec("[compare]\noutcomes = [\"share_met\"]\nwindow_months = 6\ncommon_random_numbers = false\n").unwrap();
@@ -1516,7 +1632,8 @@ mod tests {
         ];
         let mut grid = String::from("[sweep.grid]\n");
         for k in keys {
-            grid.push_str(&format!("\"{k}\" = [{}]\n", ["0.5"; 10].join(", ")));
+            let values: Vec<String> = (0..10).map(|i| format!("0.0{i}")).collect();
+            grid.push_str(&format!("\"{k}\" = [{}]\n", values.join(", ")));
         }
         let e = checked(&grid).unwrap_err();
         assert!(e.starts_with("e.toml:1:8: sweep.grid: the sweep has 1000000 points (10 × 10 × 10 × 10 × 10 × 10 values of 6 keys)"), "{e}");
