@@ -748,10 +748,15 @@ fn target_ci_adds_replicates_until_reached_or_capped() {
         stdout.contains("≤ 1000% of |mean| with 4 replicates"),
         "{stdout}"
     );
+    let manifest = std::fs::read_to_string(relative.join("manifest.json")).unwrap();
+    assert!(manifest.contains("\"reached\": true"), "{manifest}");
     let tight = dir.join("tight");
-    let stdout = ok(&[
+    // A missed target is said even with -q, and kept in the manifest and
+    // the reports.
+    let o = run(&[
         "compare",
         &data("compare_small.toml"),
+        "-q",
         "--target-ci",
         "0.000001",
         "--max-replicates",
@@ -759,10 +764,21 @@ fn target_ci_adds_replicates_until_reached_or_capped() {
         "--out",
         tight.to_str().unwrap(),
     ]);
+    assert!(o.status.success());
+    let stderr = String::from_utf8_lossy(&o.stderr);
     assert!(
-        stdout.contains("replicate cap reached: 8 replicates"),
-        "{stdout}"
+        stderr.contains("warning: replicate cap reached: 8 replicates"),
+        "{stderr}"
     );
+    let manifest = std::fs::read_to_string(tight.join("manifest.json")).unwrap();
+    assert!(manifest.contains("\"reached\": false"), "{manifest}");
+    for page in ["report.md", "report.html"] {
+        let text = std::fs::read_to_string(tight.join(page)).unwrap();
+        assert!(
+            text.contains("NOT reached: the cap of 8 replicates was hit"),
+            "{page}"
+        );
+    }
     assert_eq!(csv_rows(&tight.join("runs.csv")).len(), 3 * 8 * 3 * 2);
     // The same as asking for 8 replicates directly.
     let direct = dir.join("direct");

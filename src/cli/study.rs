@@ -602,27 +602,19 @@ fn run_study(
                 .map_err(run_error)?;
             bar.finish();
             study::write_plan(&out, &study.plan)?;
-            if !common.quiet {
-                let replicates = study.plan.replicates;
-                // In the target's terms: a share of |mean| for a relative one.
-                let shown = |w: f64| match target {
-                    // Four decimals of a per cent: a miss never reads as the target.
-                    TargetCi::Relative(_) => {
-                        format!("{}% of |mean|", (w * 1e6).round() / 1e4)
-                    }
-                    TargetCi::Absolute(_) => format!("{w:.4}"),
-                };
-                match outcome.widest {
-                    Some(w) if outcome.reached => say!(
-                        "target reached: every 95 % CI half-width ≤ {target} with {replicates} replicates (widest {})",
-                        shown(w)
-                    ),
-                    widest => {
-                        let w = widest.map(shown).unwrap_or_else(|| "undefined".into());
-                        say!(
-                            "replicate cap reached: {replicates} replicates, widest 95 % CI half-width {w} > target {target}"
-                        );
-                    }
+            if let Some(record) = &study.plan.target_ci {
+                let widest = record.widest.as_deref().unwrap_or("undefined");
+                if record.reached && !common.quiet {
+                    say!(
+                        "target reached: every 95 % CI half-width ≤ {target} with {} replicates (widest {widest})",
+                        record.replicates
+                    );
+                } else if !record.reached {
+                    // Said even with -q: the result is not what was asked.
+                    eprintln!(
+                        "warning: replicate cap reached: {} replicates, widest 95 % CI half-width {widest} > target {target} (recorded in manifest.json and the reports)",
+                        record.replicates
+                    );
                 }
             }
             outcome.ran

@@ -43,6 +43,7 @@ h3 { font-size: 1.08rem; margin: 1.4rem 0 0.3rem; }
 p.lead { color: #444; margin: 0 0 1rem; }
 p.command { font-size: 0.9rem; color: #444; overflow-wrap: anywhere; margin: 0 0 1rem; }
 p.note, .muted { color: #555; font-size: 0.92rem; }
+p.warning { color: #7a2e00; background: #fff4e5; border-left: 3px solid #d55e00; padding: 0.3rem 0.6rem; font-size: 0.92rem; }
 code { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 0.9em;
   background: #f3f3f3; padding: 0 0.2em; border-radius: 3px; word-break: break-word; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 0.25rem 1rem; margin: 0.8rem 0; }
@@ -774,6 +775,14 @@ fn compare_results(cx: &Context<'_>, out: &mut String) -> Result<(), OutputError
         cx.across(),
         count(window, "month")
     );
+    let stopping = cx
+        .manifest
+        .get("target_ci")
+        .and_then(|t| serde_json::from_value::<crate::study::plan::StoppingRecord>(t.clone()).ok());
+    if let Some(t) = stopping {
+        let class = if t.reached { "note" } else { "warning" };
+        let _ = writeln!(out, "<p class=\"{class}\">{}</p>", escape(&t.sentence()));
+    }
     let outcome = table.column("outcome")?;
     let mut outcomes: Vec<String> = strings(cx.manifest, "outcomes");
     for o in table.rows().iter().filter_map(|r| r.get(outcome)) {

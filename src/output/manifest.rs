@@ -122,6 +122,9 @@ pub fn of_study(plan: &Plan, files: &[String], command_line: &[String]) -> Value
     if let Value::Object(rest) = rest {
         m.extend(rest);
     }
+    if let Some(t) = &plan.target_ci {
+        m.insert("target_ci".into(), json!(t));
+    }
     Value::Object(m)
 }
 

@@ -340,6 +340,10 @@ pub fn compare_report(plan: &Plan, acc: &CompareAccumulator, charts: &[String]) 
             "no"
         }
     );
+    if let Some(t) = &plan.target_ci {
+        md.push_str(&t.sentence());
+        md.push_str("\n\n");
+    }
     if plan.burn_in_policy == crate::study::spec::BurnInPolicy::Baseline {
         md.push_str("Every variant was set up and burnt in under its file's base scenario; its own policy takes effect at month 0 (`burn_in_policy = \"baseline\"`).\n\n");
     }

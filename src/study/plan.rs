@@ -115,6 +115,50 @@ pub struct Plan {
     /// The calibration of a [`StudyKind::Calibration`] plan.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calibration: Option<super::methods::CalibrationSpec>,
+    /// How `--target-ci` chose the replicates, when it did (a record, not
+    /// part of what the study is: [`Plan::differs_from`] ignores it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_ci: Option<StoppingRecord>,
+}
+
+/// How `--target-ci` chose a comparison's replicates (docs/studies.md,
+/// "Enough replicates"): kept in `plan.json` and `manifest.json` and said in
+/// the reports, so a missed target is not lost once the terminal is closed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoppingRecord {
+    /// The target as written (`0.01`, `5% of |mean|`).
+    pub target: String,
+    /// Whether every half-width reached it (otherwise the cap was reached).
+    pub reached: bool,
+    /// The widest 95 % CI half-width in the target's terms; `None` where an
+    /// interval could not be computed.
+    pub widest: Option<String>,
+    /// Replicates the study stopped at.
+    pub replicates: u32,
+    /// The cap (`--max-replicates`, within the cap on runs).
+    pub max_replicates: u32,
+}
+
+impl StoppingRecord {
+    /// One sentence for a report.
+    pub fn sentence(&self) -> String {
+        let widest = self.widest.as_deref().unwrap_or("undefined");
+        let outcome = if self.reached {
+            format!(
+                "reached with {} replicates (widest 95 % CI half-width {widest})",
+                self.replicates
+            )
+        } else {
+            format!(
+                "NOT reached: the cap of {} replicates was hit with the widest 95 % CI half-width {widest}, so some intervals are wider than asked",
+                self.max_replicates
+            )
+        };
+        format!(
+            "Replicates chosen by --target-ci (every 95 % CI half-width ≤ {}): {outcome}. A stopping rule that looks at the spread makes intervals cover a little less often than 95 %; for a report, run this many replicates afresh with another --seed (docs/studies.md, \"Enough replicates\").",
+            self.target
+        )
+    }
 }
 
 impl Plan {
@@ -639,6 +683,7 @@ mod tests {
     fn plan(replicates: u32) -> Plan {
         let s = Scenario::defaults();
         let mut p = Plan {
+            target_ci: None,
             kind: StudyKind::Compare,
             name: "t".into(),
             sources: vec!["t.toml".into()],

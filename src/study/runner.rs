@@ -272,6 +272,18 @@ impl FromStr for TargetCi {
     }
 }
 
+impl TargetCi {
+    /// A half-width in the target's terms: a share of |mean| to four
+    /// decimals of a per cent for a relative target (a miss never reads as
+    /// the target), four decimals for an absolute one.
+    pub fn shown(&self, w: f64) -> String {
+        match self {
+            TargetCi::Relative(_) => format!("{}% of |mean|", (w * 1e6).round() / 1e4),
+            TargetCi::Absolute(_) => format!("{w:.4}"),
+        }
+    }
+}
+
 impl std::fmt::Display for TargetCi {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -378,6 +390,7 @@ pub(super) fn plan_of(
 ) -> Plan {
     let first = &files[0];
     Plan {
+        target_ci: None,
         kind,
         name,
         sources: files.iter().map(|s| s.shown.clone()).collect(),
@@ -1087,6 +1100,13 @@ pub fn target_ci<S: RunStore>(
         };
         let reached = widest.is_some_and(|w| w <= width);
         if reached || study.plan.replicates >= cap {
+            study.plan.target_ci = Some(super::plan::StoppingRecord {
+                target: target.to_string(),
+                reached,
+                widest: widest.map(|w| target.shown(w)),
+                replicates: study.plan.replicates,
+                max_replicates: cap,
+            });
             return Ok(TargetOutcome {
                 reached,
                 widest,
