@@ -2,6 +2,8 @@
 //! schema's own rendering, its Table 1 the engine's schedule, and it
 //! documents every metric.
 
+mod common;
+
 use grassroots::scenario::schema::markdown_table;
 
 fn model_md() -> String {
@@ -228,7 +230,8 @@ fn citing_files() -> Vec<std::path::PathBuf> {
                 walk(&path, out);
             } else if path.extension().is_some_and(|e| {
                 ["md", "rs", "toml", "json", "cff"].contains(&&*e.to_string_lossy())
-            }) {
+            }) && common::is_shipped(&path)
+            {
                 out.push(path);
             }
         }
@@ -462,7 +465,7 @@ fn readme_lists_every_shipped_scenario() {
             let path = entry.unwrap().path();
             if path.is_dir() {
                 folders.push(path);
-            } else if path.extension().is_some_and(|e| e == "toml") {
+            } else if path.extension().is_some_and(|e| e == "toml") && common::is_shipped(&path) {
                 let name = path.strip_prefix(root).unwrap().display().to_string();
                 if !section.contains(&format!("| `{name}` |")) {
                     missing.push(name);

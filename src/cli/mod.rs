@@ -23,10 +23,11 @@ use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
-/// Options shared by `run`, `compare` and `sweep`.
+/// Options shared by `run` and the studies (`compare`, `sweep`,
+/// `sensitivity`, `calibrate`).
 #[derive(Args, Debug, Clone)]
 pub struct Common {
-    /// Output directory [default: output/<scenario name> for run (output/<scenario name>.set-<hash> with --set), with _compare or _sweep for studies].
+    /// Output directory [default: output/<scenario name> for run, with _compare, _sweep, _sensitivity or _calibration for studies; with --set or --seed a suffix .set-<hash of them> is added].
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Override `scenario.seed`.

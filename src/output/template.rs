@@ -85,6 +85,9 @@ pub fn new_scenario(name: &str, from: Option<(&Scenario, &str, &str)>) -> String
         out.push_str(&format!("\n# ── {title} ──\n[{section}]\n"));
         for p in PARAMS.iter().filter(|p| p.section() == *section) {
             if p.key == "scenario.base" {
+                if from.is_none() {
+                    out.push_str(BASE_TEMPLATE);
+                }
                 continue;
             }
             out.push('\n');
@@ -100,6 +103,22 @@ pub fn new_scenario(name: &str, from: Option<(&Scenario, &str, &str)>) -> String
             );
             let value = if p.key == "scenario.name" {
                 Some(format!("{:?}", name))
+            } else if p.key == "scenario.description" {
+                // Another file's description would describe that file in
+                // this one's reports: say what it was, and leave it out.
+                if let Some(d) = resolved_table
+                    .as_ref()
+                    .and_then(|t| resolved(t, p.key))
+                    .filter(|v| !same(v, p.default))
+                {
+                    comment(
+                        &format!(
+                            "the description of the file this one started from: {d}; write this scenario's own"
+                        ),
+                        &mut out,
+                    );
+                }
+                None
             } else {
                 resolved_table
                     .as_ref()
@@ -137,6 +156,17 @@ pub fn new_scenario(name: &str, from: Option<(&Scenario, &str, &str)>) -> String
     }
     out
 }
+
+/// The commented `base` key of a new scenario written from the defaults.
+const BASE_TEMPLATE: &str = r#"
+# Start from another scenario file, a path relative to this file's folder (the shipped baseline
+# is scenarios/baseline.toml from the project folder): its values stand in for the defaults and
+# this file changes only what it sets — the best way to write a reform. Without `base` every
+# commented key takes its default: a generic county (seed 1, no burn-in, ample funds), not the
+# baseline's status quo, so a reform written here and compared with baseline.toml differs from
+# it by more than the reform (README, "Writing a scenario").
+# base = "scenarios/baseline.toml"
+"#;
 
 /// Commented examples of the study sections, for a new scenario.
 const STUDY_TEMPLATE: &str = r#"

@@ -368,6 +368,24 @@ fn size(shape: Shape<'_>, replicates: u32, shown: &str) -> Result<StudySize, Stu
     })
 }
 
+/// The name of a comparison of `files`: the first file's scenario name, and
+/// with several files the others' too (`a_vs_b`), so comparisons of the
+/// baseline with different reforms get directories of their own; past 80
+/// characters, `a_vs_N_others`.
+fn compared_name(files: &[StudyFile]) -> String {
+    let names: Vec<&str> = files
+        .iter()
+        .map(|f| f.base.scenario.name.as_str())
+        .collect();
+    let joined = names.join("_vs_");
+    match names.len() {
+        0 => String::new(),
+        1 => joined,
+        _ if joined.len() <= 80 => joined,
+        n => format!("{}_vs_{}_others", names[0], n - 1),
+    }
+}
+
 /// The overrides that change a run's or study's question: `--set` and
 /// `--seed`, not `--replicates` (which only changes its precision).
 pub fn question_overrides(overrides: &[(String, String)]) -> Vec<(String, String)> {
@@ -475,7 +493,7 @@ impl Outline {
             Some(u) => latin_hypercube(&u.ranges, u.samples, first.base.scenario.seed, 2),
             None => vec![vec![]],
         };
-        let name = format!("{}_compare", first.base.scenario.name);
+        let name = format!("{}_compare", compared_name(files));
         let plan = plan_of(
             StudyKind::Compare,
             name,

@@ -100,3 +100,33 @@ pub fn optional(what: &str, require: &str, check: Result<(), String>) -> bool {
         }
     }
 }
+
+/// Whether `path` (under the project root) ships with the project: tracked
+/// by git when the tests run in a git checkout — a researcher's own scenario
+/// saved in `scenarios/`, as the README suggests, is theirs and not checked
+/// as a shipped one — and every file otherwise (a source archive).
+pub fn is_shipped(path: &Path) -> bool {
+    use std::collections::HashSet;
+    use std::sync::OnceLock;
+    static TRACKED: OnceLock<Option<HashSet<PathBuf>>> = OnceLock::new();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let tracked = TRACKED.get_or_init(|| {
+        let o = Command::new("git")
+            .args(["ls-files", "-z"])
+            .current_dir(root)
+            .output()
+            .ok()
+            .filter(|o| o.status.success() && !o.stdout.is_empty())?;
+        Some(
+            o.stdout
+                .split(|&b| b == 0)
+                .filter(|p| !p.is_empty())
+                .map(|p| root.join(String::from_utf8_lossy(p).as_ref()))
+                .collect(),
+        )
+    });
+    match tracked {
+        Some(files) => files.contains(&root.join(path.strip_prefix(root).unwrap_or(path))),
+        None => true,
+    }
+}

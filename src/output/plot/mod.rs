@@ -112,8 +112,18 @@ chart::figure_enum! {
 
 /// The scenario's own name: a run's `name`; for a study the name in its
 /// first resolved scenario ("policy_comparison", not the folder's
-/// "policy_comparison_compare").
+/// "policy_comparison_compare"); for several files compared, their names
+/// joined ("baseline_vs_my_reform").
 pub fn scenario_name(manifest: &Value) -> String {
+    // Several files compared: the study's name joins theirs (`a_vs_b`).
+    let sources = manifest
+        .get("sources")
+        .and_then(Value::as_array)
+        .map_or(0, Vec::len);
+    if sources > 1 {
+        let name = text(manifest, "name");
+        return name.strip_suffix("_compare").unwrap_or(name).to_string();
+    }
     manifest
         .get("scenarios")
         .and_then(Value::as_array)
