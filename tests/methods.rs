@@ -479,6 +479,18 @@ fn the_printed_next_commands_of_a_sharded_calibration_continue_it() {
         finished.contains("generation 1/2") && finished.contains("(0 new)"),
         "{hint}\n{finished}"
     );
+    // A calibration writes at its top only names the overwrite guard knows.
+    let manifest: serde_json::Value =
+        serde_json::from_str(&read(&merged.join("manifest.json"))).unwrap();
+    for f in manifest["files"].as_array().unwrap() {
+        let f = f.as_str().unwrap();
+        assert!(
+            f.contains('/')
+                || ["manifest.json", "plan.json"].contains(&f)
+                || grassroots::output::STUDY_RESULT_FILES.contains(&f),
+            "calibrate writes {f}, which STUDY_RESULT_FILES lacks"
+        );
+    }
     // Without --replicates 1 it would be another calibration: refused, and
     // the finished one is left as it was.
     let posterior = read(&merged.join("posterior.csv"));

@@ -511,6 +511,106 @@ fn a_study_of_an_older_model_is_run_again_not_reused() {
     assert!(stdout.contains("0 new, 24 reused"), "{stdout}");
 }
 
+/// A run replacing its --out keeps the folder's permissions (a shared
+/// group's setgid folder stays shared).
+#[cfg(unix)]
+#[test]
+fn a_replaced_run_folder_keeps_its_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+    let (_t, dir) = temp();
+    let out = dir.join("shared");
+    fs::create_dir(&out).unwrap();
+    fs::set_permissions(&out, fs::Permissions::from_mode(0o2770)).unwrap();
+    ok(&["run", &data_small(), "-q", "--out", s(&out)]);
+    let mode = fs::metadata(&out).unwrap().permissions().mode() & 0o7777;
+    assert_eq!(mode, 0o2770, "{mode:o}");
+    // And again, replacing a previous run.
+    ok(&[
+        "run",
+        &data_small(),
+        "-q",
+        "--out",
+        s(&out),
+        "--replicates",
+        "1",
+    ]);
+    let mode = fs::metadata(&out).unwrap().permissions().mode() & 0o7777;
+    assert_eq!(mode, 0o2770, "{mode:o}");
+}
+
+/// Files with a result's name that no manifest lists are the user's: a
+/// study into that directory (here a merge into a shard directory, which has
+/// no manifest yet) is refused before it overwrites them.
+#[test]
+fn a_study_never_overwrites_result_named_files_it_did_not_write() {
+    let (_t, dir) = temp();
+    let shards = two_shards(&dir);
+    fs::write(shards[0].join("report.md"), "MY OWN NOTES").unwrap();
+    fs::create_dir_all(shards[0].join("charts")).unwrap();
+    fs::write(shards[0].join("charts/figure.png"), "mine").unwrap();
+    let o = run(&["merge", s(&shards[0]), s(&shards[1]), "-q"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("holds charts/figure.png, report.md, which no grassroots manifest lists"),
+        "{err}"
+    );
+    assert_eq!(
+        fs::read_to_string(shards[0].join("report.md")).unwrap(),
+        "MY OWN NOTES"
+    );
+    // Moved away, the merge goes ahead; other files of the user's stay.
+    fs::remove_file(shards[0].join("charts/figure.png")).unwrap();
+    fs::rename(shards[0].join("report.md"), shards[0].join("notes.md")).unwrap();
+    let o = run(&["merge", s(&shards[0]), s(&shards[1]), "-q"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        fs::read_to_string(shards[0].join("notes.md")).unwrap(),
+        "MY OWN NOTES"
+    );
+    assert!(!shards[0].join(".grassroots.assembling").exists());
+    // An interrupted assembly's own files (its marker still there) are not
+    // the user's: the same study resumes over them.
+    let whole = dir.join("whole");
+    assert!(small_sweep(&whole, &[]).status.success());
+    fs::rename(whole.join("manifest.json"), dir.join("aside.json")).unwrap();
+    fs::write(whole.join(".grassroots.assembling"), "").unwrap();
+    assert!(small_sweep(&whole, &[]).status.success());
+    assert!(whole.join("manifest.json").is_file());
+    assert!(!whole.join(".grassroots.assembling").exists());
+}
+
+/// Every kind of study writes at its top only the names
+/// `STUDY_RESULT_FILES` lists (which the guard above relies on).
+#[test]
+fn studies_write_only_the_result_names_the_guard_knows() {
+    let (_t, dir) = temp();
+    let known = grassroots::output::STUDY_RESULT_FILES;
+    let cases: [(&str, String, &[&str]); 3] = [
+        ("compare", data("compare_small.toml"), &[]),
+        ("sweep", SWEEP.to_string(), &["--replicates", "2"]),
+        ("sensitivity", data("sensitivity_small.toml"), &[]),
+    ];
+    for (command, file, extra) in cases {
+        let out = dir.join(command);
+        let mut args = vec![command, file.as_str(), "-q", "--out", s(&out)];
+        args.extend_from_slice(extra);
+        ok(&args);
+        let manifest: serde_json::Value =
+            serde_json::from_slice(&fs::read(out.join("manifest.json")).unwrap()).unwrap();
+        for f in manifest["files"].as_array().unwrap() {
+            let f = f.as_str().unwrap();
+            assert!(
+                f.starts_with("charts/")
+                    || f.starts_with("runs/")
+                    || ["manifest.json", "plan.json"].contains(&f)
+                    || known.contains(&f),
+                "{command} writes {f}, which STUDY_RESULT_FILES lacks"
+            );
+        }
+    }
+}
+
 // -------------------------------------------------------------- leftovers
 
 #[test]
@@ -532,7 +632,8 @@ fn leftovers_of_killed_processes_are_removed_on_the_next_start() {
         out.join("my.partial.notes"),
         out.join("interviews.2024.06.partial"),
         out.join("draft.1.2.partial.docx"),
-        out.join("charts/fig.3.4.partial.png"),
+        out.join("fig.3.4.partial.png"),
+        out.join("charts/fig.3.4.partial.txt"),
     ];
     for m in &mine {
         fs::write(m, "mine").unwrap();

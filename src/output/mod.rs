@@ -28,7 +28,7 @@ pub mod study;
 pub mod template;
 
 pub use lock::DirLock;
-pub use ownership::{StagedDir, claim_study_dir, inputs_identity};
+pub use ownership::{STUDY_RESULT_FILES, StagedDir, claim_study_dir, inputs_identity};
 
 use std::path::{Path, PathBuf};
 

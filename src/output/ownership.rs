@@ -125,6 +125,66 @@ pub(crate) fn read_manifest(dir: &Path) -> Result<Option<serde_json::Value>, Out
 /// `runs/`) and hidden files (the lock, files being written) are not
 /// counted. At most six names, sorted.
 pub(crate) fn unlisted_study_files(dir: &Path) -> Result<Vec<String>, OutputError> {
+    let mut out = unlisted(dir)?;
+    out.truncate(6);
+    Ok(out)
+}
+
+/// A hidden marker written before a study's first result file and removed
+/// after its manifest: while it is there, result files in the directory are
+/// an interrupted assembly's, not the user's.
+pub(crate) const ASSEMBLING: &str = ".grassroots.assembling";
+
+/// Every name a study writes at the top of its directory (besides
+/// `charts/`, `runs/`, `plan.json` and the manifest); `tests/reliability.rs`
+/// checks that each kind of study writes no other.
+pub const STUDY_RESULT_FILES: &[&str] = &[
+    "calibrated.toml",
+    "comparison.csv",
+    "design.csv",
+    "distributions.csv",
+    "environments.csv",
+    "generations.csv",
+    "indices.csv",
+    "posterior.csv",
+    "posterior_summary.csv",
+    "report.html",
+    "report.md",
+    "robustness.csv",
+    "runs.csv",
+    "sensitivity.csv",
+    "summary.csv",
+    "sweep_differences.csv",
+    "sweep_runs.csv",
+    "sweep_summary.csv",
+    "target_fit.csv",
+    "timeseries.csv",
+];
+
+/// Files of a study directory that no manifest lists but that the study's
+/// results would overwrite: the names it writes at the top, and images in
+/// `charts/` (at most six, sorted) — none while an interrupted assembly's
+/// marker ([`ASSEMBLING`]) says the files there are its own.
+pub(crate) fn overwritable_study_files(dir: &Path) -> Result<Vec<String>, OutputError> {
+    if dir.join(ASSEMBLING).exists() {
+        return Ok(vec![]);
+    }
+    let mut out: Vec<String> = unlisted(dir)?
+        .into_iter()
+        .filter(|f| {
+            // Partial files of a dead process are ours, removed once locked.
+            let name = f.rsplit('/').next().unwrap_or(f);
+            let chart = f.starts_with("charts/") && (f.ends_with(".png") || f.ends_with(".svg"));
+            !super::files::is_partial_name(name)
+                && (chart || STUDY_RESULT_FILES.contains(&f.as_str()))
+        })
+        .collect();
+    out.truncate(6);
+    Ok(out)
+}
+
+/// [`unlisted_study_files`], all of them.
+fn unlisted(dir: &Path) -> Result<Vec<String>, OutputError> {
     let manifest = read_manifest(dir)?.or_else(|| {
         fs::read(dir.join("manifest.json.previous"))
             .ok()
@@ -158,7 +218,6 @@ pub(crate) fn unlisted_study_files(dir: &Path) -> Result<Vec<String>, OutputErro
         }
     }
     out.sort();
-    out.truncate(6);
     Ok(out)
 }
 
@@ -305,6 +364,15 @@ impl StagedDir {
                 ),
             ));
         }
+        if is_mount_point(&target, &parent) {
+            return Err(refused(
+                &target,
+                format!(
+                    "is a mount point (another file system than its folder): a run is written beside its --out and swapped into place, which a mount point cannot be; nothing was changed — give --out a folder inside it, e.g. {}",
+                    target.join(&name).display()
+                ),
+            ));
+        }
         let created_target = !target.exists();
         let target_lock = DirLock::acquire(&target, command)?;
         let claim = || -> Result<Option<u64>, OutputError> {
@@ -354,6 +422,16 @@ impl StagedDir {
     /// system without the exchange) the old directory is moved aside as
     /// `.NAME.old-PID`, the new one renamed into place, the old one removed.
     pub fn commit(mut self) -> Result<PathBuf, OutputError> {
+        // The new directory takes the old one's permissions (a shared
+        // group's setgid folder stays shared) and, where allowed, its group.
+        #[cfg(unix)]
+        if !self.created_target {
+            use std::os::unix::fs::MetadataExt;
+            if let Ok(old) = fs::metadata(&self.target) {
+                let _ = fs::set_permissions(&self.staging, old.permissions());
+                let _ = std::os::unix::fs::chown(&self.staging, None, Some(old.gid()));
+            }
+        }
         if exchange(&self.staging, &self.target) {
             self.committed = true;
             fs::remove_dir_all(&self.staging).map_err(io_err(&self.staging))?;
@@ -378,6 +456,24 @@ impl StagedDir {
         self.committed = true;
         fs::remove_dir_all(&old).map_err(io_err(&old))?;
         Ok(self.target.clone())
+    }
+}
+
+/// Whether `dir` exists and is on another file system than `parent` (a
+/// mount point, which cannot be renamed).
+fn is_mount_point(dir: &Path, parent: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (fs::metadata(dir), fs::metadata(parent)) {
+            (Ok(d), Ok(p)) => d.is_dir() && d.dev() != p.dev(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (dir, parent);
+        false
     }
 }
 
@@ -601,6 +697,18 @@ pub fn claim_study_dir(dir: &Path, command: &str) -> Result<(DirLock, PathBuf), 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_mount_point_is_told_from_a_folder() {
+        if Path::new("/proc/self").exists() {
+            assert!(is_mount_point(Path::new("/proc"), Path::new("/")));
+        }
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir(dir.path().join("a")).unwrap();
+        assert!(!is_mount_point(&dir.path().join("a"), dir.path()));
+        assert!(!is_mount_point(&dir.path().join("missing"), dir.path()));
+    }
 
     #[test]
     fn aside_names_are_recognised_and_stay_short() {

@@ -76,6 +76,18 @@ pub fn check_same_study(
             });
         }
     }
+    // The same study: its results may still overwrite files no manifest
+    // lists (a shard directory has none yet, and `merge` may write into it).
+    let at_risk = super::ownership::overwritable_study_files(dir)?;
+    if !at_risk.is_empty() {
+        return Err(OutputError::Refused {
+            path: dir.to_path_buf(),
+            why: format!(
+                "holds {}, which no grassroots manifest lists and which this study's results would overwrite; nothing was changed — move them away, or choose another --out",
+                at_risk.join(", ")
+            ),
+        });
+    }
     Ok((previous.model != plan.model).then_some(previous.model))
 }
 
@@ -139,6 +151,7 @@ pub fn assemble(
         // Before anything is moved: the directory stays as it was.
         return Err(calibration());
     }
+    mark_assembling(dir)?;
     // While result files are replaced one by one, the directory has no
     // manifest.json: a reader (or a kill) never sees a manifest beside a
     // mixture of old and new files. The previous manifest is kept aside as
@@ -177,6 +190,7 @@ pub fn replace_results(
         let aside = dir.join(PREVIOUS_MANIFEST);
         fs::rename(&manifest, &aside).map_err(io_err(&aside))?;
     }
+    mark_assembling(dir)?;
     let files = write()?;
     finish_study(plan, dir, files, command_line)
 }
@@ -297,6 +311,13 @@ fn assemble_sweep(
     Ok((written, results))
 }
 
+/// Mark `dir` as being assembled ([`super::ownership::ASSEMBLING`]) before
+/// its first result file is written.
+fn mark_assembling(dir: &Path) -> Result<(), OutputError> {
+    let marker = dir.join(super::ownership::ASSEMBLING);
+    fs::write(&marker, b"").map_err(io_err(&marker))
+}
+
 /// Remove the result files of a previous assembly that this one did not
 /// write, write the manifest last, and return every file written.
 fn finish_study(
@@ -327,6 +348,10 @@ fn finish_study(
     let described = manifest::of_study(plan, &files, command_line);
     super::html::write(dir, &described)?;
     manifest::write(dir, &described)?;
+    let marker = dir.join(super::ownership::ASSEMBLING);
+    if marker.exists() {
+        fs::remove_file(&marker).map_err(io_err(&marker))?;
+    }
     if aside.exists() {
         fs::remove_file(&aside).map_err(io_err(&aside))?;
     }
