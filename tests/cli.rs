@@ -455,9 +455,18 @@ fn new_writes_a_commented_scenario_that_validates_and_keeps_a_source_scenario() 
     }
     // A file from the defaults points to `base`, and says why.
     assert!(
-        written.contains("# base = \"scenarios/baseline.toml\"\n")
-            && written.contains("not the\n# baseline's status quo"),
+        written.contains("scenarios/baseline.toml\"\n")
+            && written.contains("\n# base = \"")
+            && written.contains("not the baseline's status quo"),
         "{written}"
+    );
+    // Its example path, uncommented, reaches the shipped baseline.
+    let based = dir.path().join("based.toml");
+    std::fs::write(&based, written.replace("\n# base = \"", "\nbase = \"")).unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    assert_eq!(
+        resolve_file(&based).world,
+        resolve_file(&root.join("scenarios/baseline.toml")).world
     );
     let o = run(&["validate", plain.to_str().unwrap()]);
     assert!(o.status.success(), "{}", text(&o.stderr));

@@ -368,11 +368,19 @@ fn io_errors_name_the_os_error_once() {
         &format!("{TINY}[[variants]]\nname = \"v\"\n\"effort.noise\" = 0.2\n"),
     );
     for (cmd, file) in [("run", &tiny), ("compare", &variant)] {
+        // Below a file: refused before any work, saying why.
         let o = run(&[cmd, file, "-q", "--out", &format!("{blocker}/sub")]);
         let err = text(&o.stderr);
-        assert_eq!(o.status.code(), Some(1), "{err}");
-        assert_eq!(err.matches("(os error").count(), 1, "{cmd}: {err}");
-        assert!(err.contains("not_a_dir"), "{err}");
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(err.contains("not_a_dir is a file, not a folder"), "{err}");
+        // A folder the system will not create: the OS error, named once.
+        if cfg!(target_os = "linux") && std::path::Path::new("/proc/self").exists() {
+            let o = run(&[cmd, file, "-q", "--out", "/proc/no_such_folder/sub"]);
+            let err = text(&o.stderr);
+            assert_eq!(o.status.code(), Some(1), "{err}");
+            assert_eq!(err.matches("(os error").count(), 1, "{cmd}: {err}");
+            assert!(err.contains("/proc/no_such_folder"), "{err}");
+        }
     }
 }
 

@@ -524,6 +524,12 @@ fn a_replaced_run_folder_keeps_its_permissions() {
     ok(&["run", &data_small(), "-q", "--out", s(&out)]);
     let mode = fs::metadata(&out).unwrap().permissions().mode() & 0o7777;
     assert_eq!(mode, 0o2770, "{mode:o}");
+    // Set before the files were written: its folders inherit the setgid bit.
+    let charts = fs::metadata(out.join("charts"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_ne!(charts & 0o2000, 0, "{charts:o}");
     // And again, replacing a previous run.
     ok(&[
         "run",
@@ -547,12 +553,21 @@ fn a_study_never_overwrites_result_named_files_it_did_not_write() {
     let shards = two_shards(&dir);
     fs::write(shards[0].join("report.md"), "MY OWN NOTES").unwrap();
     fs::create_dir_all(shards[0].join("charts")).unwrap();
-    fs::write(shards[0].join("charts/figure.png"), "mine").unwrap();
+    // Named as the study's charts are (`sweep_small_…`), and not.
+    fs::write(shards[0].join("charts/sweep_small_share_met.png"), "mine").unwrap();
+    fs::write(shards[0].join("charts/my_figure.png"), "mine").unwrap();
+    fs::write(
+        shards[0].join("charts/sweep_small_cost.4242.7.partial.png"),
+        "old",
+    )
+    .unwrap();
     let o = run(&["merge", s(&shards[0]), s(&shards[1]), "-q"]);
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
-        err.contains("holds charts/figure.png, report.md, which no grassroots manifest lists"),
+        err.contains(
+            "holds charts/sweep_small_share_met.png, report.md, which no grassroots manifest lists"
+        ),
         "{err}"
     );
     assert_eq!(
@@ -560,7 +575,7 @@ fn a_study_never_overwrites_result_named_files_it_did_not_write() {
         "MY OWN NOTES"
     );
     // Moved away, the merge goes ahead; other files of the user's stay.
-    fs::remove_file(shards[0].join("charts/figure.png")).unwrap();
+    fs::remove_file(shards[0].join("charts/sweep_small_share_met.png")).unwrap();
     fs::rename(shards[0].join("report.md"), shards[0].join("notes.md")).unwrap();
     let o = run(&["merge", s(&shards[0]), s(&shards[1]), "-q"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
@@ -568,6 +583,7 @@ fn a_study_never_overwrites_result_named_files_it_did_not_write() {
         fs::read_to_string(shards[0].join("notes.md")).unwrap(),
         "MY OWN NOTES"
     );
+    assert!(shards[0].join("charts/my_figure.png").exists());
     assert!(!shards[0].join(".grassroots.assembling").exists());
     // An interrupted assembly's own files (its marker still there) are not
     // the user's: the same study resumes over them.
@@ -840,6 +856,20 @@ fn odd_out_paths_are_resolved_or_refused_before_any_work() {
             .is_symlink()
     );
     assert_eq!(manifest(&real)["seed"], 5);
+    // Below a file: refused at once, for a run and for a study.
+    let file = dir.join("a_file");
+    fs::write(&file, "x").unwrap();
+    for command in ["run", "sweep"] {
+        let input = if command == "run" {
+            data_small()
+        } else {
+            SWEEP.to_string()
+        };
+        let o = run(&[command, &input, "-q", "--out", s(&file.join("x/y"))]);
+        assert_eq!(o.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("a_file is a file, not a folder"), "{err}");
+    }
     // A bare relative name, new and then existing, from the working directory.
     for _ in 0..2 {
         let o = bin()

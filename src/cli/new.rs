@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 use clap::Args;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Options of `new`.
 #[derive(Args, Debug, Clone)]
@@ -47,13 +47,18 @@ pub fn new(args: &NewArgs) -> Result<()> {
         ))
         .into());
     }
+    let base = base_example(&path);
     let text = match &args.from {
         Some(from) => {
             let (text, shown) = super::read_text(from)?;
             let scenario = super::resolve(&text, &shown, &[])?;
-            grassroots::output::template::new_scenario(name, Some((&scenario, &text, &shown)))
+            grassroots::output::template::new_scenario(
+                name,
+                Some((&scenario, &text, &shown)),
+                &base,
+            )
         }
-        None => grassroots::output::template::new_scenario(name, None),
+        None => grassroots::output::template::new_scenario(name, None, &base),
     };
     grassroots::output::files::write_atomic(&path, text.as_bytes())?;
     say!(
@@ -62,4 +67,34 @@ pub fn new(args: &NewArgs) -> Result<()> {
         path.display()
     );
     Ok(())
+}
+
+/// The shipped baseline as a path from the folder of the file written at
+/// `path` (`baseline.toml` for a file in `scenarios/`), when the working
+/// directory is the project's; `scenarios/baseline.toml` otherwise.
+fn base_example(path: &Path) -> String {
+    let fallback = "scenarios/baseline.toml".to_string();
+    let Ok(baseline) = std::fs::canonicalize("scenarios/baseline.toml") else {
+        return fallback;
+    };
+    let folder = match path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        Some(p) => std::fs::canonicalize(p),
+        None => std::env::current_dir(),
+    };
+    let Ok(folder) = folder else {
+        return fallback;
+    };
+    let common = folder
+        .components()
+        .zip(baseline.components())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let mut relative = PathBuf::new();
+    for _ in folder.components().skip(common) {
+        relative.push("..");
+    }
+    for c in baseline.components().skip(common) {
+        relative.push(c);
+    }
+    relative.to_string_lossy().replace('\\', "/")
 }

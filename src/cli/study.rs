@@ -279,7 +279,9 @@ pub fn calibrate(file: &Path, common: &Common, shard: Option<Shard>) -> Result<(
                 &file.display().to_string(),
                 "MERGED",
                 &plan.overrides,
-                common.replicates
+                // Given by --replicates or by --set scenario.replicates=N (which
+                // the overrides leave out), or the file's: name it.
+                Some(plan.replicates)
             )
         );
         return run_shard(&identity, &store, s, &pool, common, started, &what, &next);
@@ -609,6 +611,11 @@ fn run_study(
                         "target reached: every 95 % CI half-width ≤ {target} with {} replicates (widest {widest})",
                         record.replicates
                     );
+                } else if record.undefined {
+                    eprintln!(
+                        "warning: --target-ci stopped at {} replicates: an outcome is undefined (NaN) in some run, so no interval of it can reach the target (recorded in manifest.json and the reports)",
+                        record.replicates
+                    );
                 } else if !record.reached {
                     // Said even with -q: the result is not what was asked.
                     eprintln!(
@@ -788,7 +795,7 @@ fn report(plan: &Plan, results: &Results) {
                     grassroots::output::report::point_label(plan, point)
                 );
             }
-            if let Some(t) = results.points.as_ref().filter(|_| plan.replicates >= 2) {
+            if let Some(t) = &results.points {
                 say!(
                     "  {:<24} best − worst {}, paired by replicate",
                     "",

@@ -480,7 +480,8 @@ pub fn sweep_summary<W: Write>(w: &mut Csv<W>, plan: &Plan, results: &Results) -
     Ok(())
 }
 
-/// `sweep_differences.csv` of a sweep whose points share seeds: per outcome
+/// `sweep_differences.csv` of a sweep whose points share seeds (two points
+/// and two replicates at least: `Results::points`): per outcome
 /// and measure, the replicate noise in a difference between two points (the
 /// point × replicate residual) and the best point's difference from the
 /// worst, paired by replicate (docs/studies.md, "Differences between

@@ -163,24 +163,29 @@ pub const STUDY_RESULT_FILES: &[&str] = &[
 
 /// Files of a study directory that no manifest lists but that the study's
 /// results would overwrite: the names it writes at the top, and images in
-/// `charts/` (at most six, sorted) — none while an interrupted assembly's
-/// marker ([`ASSEMBLING`]) says the files there are its own.
-pub(crate) fn overwritable_study_files(dir: &Path) -> Result<Vec<String>, OutputError> {
+/// `charts/` named as its charts are (`chart_prefix`, `<scenario>_`); none
+/// while an interrupted assembly's marker ([`ASSEMBLING`]) says the files
+/// there are its own. Sorted, all of them.
+pub(crate) fn overwritable_study_files(
+    dir: &Path,
+    chart_prefix: &str,
+) -> Result<Vec<String>, OutputError> {
     if dir.join(ASSEMBLING).exists() {
         return Ok(vec![]);
     }
-    let mut out: Vec<String> = unlisted(dir)?
+    Ok(unlisted(dir)?
         .into_iter()
         .filter(|f| {
-            // Partial files of a dead process are ours, removed once locked.
-            let name = f.rsplit('/').next().unwrap_or(f);
-            let chart = f.starts_with("charts/") && (f.ends_with(".png") || f.ends_with(".svg"));
-            !super::files::is_partial_name(name)
-                && (chart || STUDY_RESULT_FILES.contains(&f.as_str()))
+            // Partial files (of any build) are never a result's name.
+            if f.contains(".partial") {
+                return false;
+            }
+            let chart = f.strip_prefix("charts/").is_some_and(|name| {
+                name.starts_with(chart_prefix) && (name.ends_with(".png") || name.ends_with(".svg"))
+            });
+            chart || STUDY_RESULT_FILES.contains(&f.as_str())
         })
-        .collect();
-    out.truncate(6);
-    Ok(out)
+        .collect())
 }
 
 /// [`unlisted_study_files`], all of them.
@@ -275,6 +280,21 @@ fn resolve_out(target: &Path) -> Result<PathBuf, OutputError> {
         return Err(refused(
             target,
             "is the root of the file system; choose another --out",
+        ));
+    }
+    // A folder cannot be made below a file: say so before any work.
+    if let Some(file) = resolved
+        .ancestors()
+        .skip(1)
+        .find(|a| a.exists())
+        .filter(|a| !a.is_dir())
+    {
+        return Err(refused(
+            target,
+            format!(
+                "cannot be made: {} is a file, not a folder; nothing was changed — choose another --out",
+                file.display()
+            ),
         ));
     }
     Ok(resolved)
@@ -393,6 +413,18 @@ impl StagedDir {
             fs::remove_dir_all(&staging).map_err(io_err(&staging))?;
         }
         let staging_lock = DirLock::acquire(&staging, command)?;
+        // The new directory takes the old one's group, where allowed, and
+        // permissions before anything is written into it, so its files and
+        // folders inherit them (a shared group's setgid folder stays shared
+        // throughout). The group first: changing it may clear the setgid bit.
+        #[cfg(unix)]
+        if !created_target {
+            use std::os::unix::fs::MetadataExt;
+            if let Ok(old) = fs::metadata(&target) {
+                let _ = std::os::unix::fs::chown(&staging, None, Some(old.gid()));
+                let _ = fs::set_permissions(&staging, old.permissions());
+            }
+        }
         Ok(StagedDir {
             staging,
             target,
@@ -422,16 +454,6 @@ impl StagedDir {
     /// system without the exchange) the old directory is moved aside as
     /// `.NAME.old-PID`, the new one renamed into place, the old one removed.
     pub fn commit(mut self) -> Result<PathBuf, OutputError> {
-        // The new directory takes the old one's permissions (a shared
-        // group's setgid folder stays shared) and, where allowed, its group.
-        #[cfg(unix)]
-        if !self.created_target {
-            use std::os::unix::fs::MetadataExt;
-            if let Ok(old) = fs::metadata(&self.target) {
-                let _ = fs::set_permissions(&self.staging, old.permissions());
-                let _ = std::os::unix::fs::chown(&self.staging, None, Some(old.gid()));
-            }
-        }
         if exchange(&self.staging, &self.target) {
             self.committed = true;
             fs::remove_dir_all(&self.staging).map_err(io_err(&self.staging))?;

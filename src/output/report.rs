@@ -446,8 +446,9 @@ Scenario file: {}. {} × {}, swept: {}.
 ",
         plan.window_months
     ));
-    // Points sharing seeds: differences paired by replicate.
-    let paired = points.filter(|_| plan.replicates >= 2);
+    // Points sharing seeds: differences paired by replicate (two points and
+    // two replicates at least, else there are none).
+    let paired = points;
     if paired.is_some() {
         md.push_str(
             "Every point ran on the same replicate seeds, so a difference between two points is known more precisely than each point's own interval suggests: *best − worst* is paired by replicate, and *± of a difference* is the half-width of the 95 % CI of any two points' difference, from the point × replicate residuals (`sweep_differences.csv`). Best and worst are picked by their means, so with points that are much alike their difference is biased away from zero.

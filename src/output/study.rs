@@ -78,13 +78,22 @@ pub fn check_same_study(
     }
     // The same study: its results may still overwrite files no manifest
     // lists (a shard directory has none yet, and `merge` may write into it).
-    let at_risk = super::ownership::overwritable_study_files(dir)?;
+    let prefix = super::plot::chart_prefix(&manifest::of_study(plan, &[], &[]));
+    let at_risk = super::ownership::overwritable_study_files(dir, &prefix)?;
     if !at_risk.is_empty() {
+        let mut named = at_risk
+            .iter()
+            .take(6)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ");
+        if at_risk.len() > 6 {
+            named.push_str(&format!(" and {} more", at_risk.len() - 6));
+        }
         return Err(OutputError::Refused {
             path: dir.to_path_buf(),
             why: format!(
-                "holds {}, which no grassroots manifest lists and which this study's results would overwrite; nothing was changed — move them away, or choose another --out",
-                at_risk.join(", ")
+                "holds {named}, which no grassroots manifest lists and which this study's results would overwrite; nothing was changed — move them away (if an interrupted run of an older grassroots wrote them, remove them: they are written again), or choose another --out"
             ),
         });
     }
@@ -287,7 +296,7 @@ fn assemble_sweep(
             csv::study_distributions(w, plan, &results)
         })?,
     ];
-    if results.points.is_some() && plan.replicates >= 2 && plan.variants.len() >= 2 {
+    if results.points.is_some() {
         tables.push(files::write_csv(&dir.join("sweep_differences.csv"), |w| {
             csv::sweep_differences(w, plan, &results)
         })?);

@@ -62,7 +62,13 @@ fn comment(text: &str, out: &mut String) {
 /// resolved scenario and the text of its file) every value of that scenario
 /// — keys that differ from the default are set, the others left commented —
 /// with its `[[changes]]` and study sections.
-pub fn new_scenario(name: &str, from: Option<(&Scenario, &str, &str)>) -> String {
+/// `base_example` is the path, from the new file's folder, that its
+/// commented `base` key shows (the shipped baseline).
+pub fn new_scenario(
+    name: &str,
+    from: Option<(&Scenario, &str, &str)>,
+    base_example: &str,
+) -> String {
     let resolved_table: Option<toml::Table> =
         from.and_then(|(s, _, _)| toml::Table::try_from(s).ok());
     let mut out = String::new();
@@ -87,6 +93,7 @@ pub fn new_scenario(name: &str, from: Option<(&Scenario, &str, &str)>) -> String
             if p.key == "scenario.base" {
                 if from.is_none() {
                     out.push_str(BASE_TEMPLATE);
+                    out.push_str(&format!("# base = {base_example:?}\n"));
                 }
                 continue;
             }
@@ -159,13 +166,12 @@ pub fn new_scenario(name: &str, from: Option<(&Scenario, &str, &str)>) -> String
 
 /// The commented `base` key of a new scenario written from the defaults.
 const BASE_TEMPLATE: &str = r#"
-# Start from another scenario file, a path relative to this file's folder (the shipped baseline
-# is scenarios/baseline.toml from the project folder): its values stand in for the defaults and
-# this file changes only what it sets — the best way to write a reform. Without `base` every
-# commented key takes its default: a generic county (seed 1, no burn-in, ample funds), not the
-# baseline's status quo, so a reform written here and compared with baseline.toml differs from
-# it by more than the reform (README, "Writing a scenario").
-# base = "scenarios/baseline.toml"
+# Start from another scenario file, a path relative to this file's folder (below: the shipped
+# baseline): its values stand in for the defaults and this file changes only what it sets — the
+# best way to write a reform. Without `base` every commented key takes its default: a generic
+# county (seed 1, no burn-in, ample funds), not the baseline's status quo, so a reform written
+# here and compared with baseline.toml differs from it by more than the reform (README,
+# "Writing a scenario").
 "#;
 
 /// Commented examples of the study sections, for a new scenario.

@@ -686,17 +686,19 @@ impl CompareAccumulator {
     }
 
     /// Largest 95 % CI half-width over every variant, outcome and measure
-    /// (`None` if some CI cannot be computed yet).
+    /// (`None` if some CI cannot be computed yet; NaN if some outcome is
+    /// undefined in a run, which more replicates cannot mend).
     pub fn widest_ci(&self) -> Option<f64> {
         let mut widest = 0.0f64;
         for a in 0..self.variants {
             for o in 0..self.outcomes {
                 for m in 0..2 {
                     // A NaN (an outcome undefined in some run) is never
-                    // "narrow enough": `max` would skip it.
+                    // "narrow enough" and stays NaN: returned as such, where
+                    // `max` would skip it.
                     let half = self.level(a, o, m).ci_half_width()?;
                     if half.is_nan() {
-                        return None;
+                        return Some(f64::NAN);
                     }
                     widest = widest.max(half);
                 }
@@ -706,7 +708,9 @@ impl CompareAccumulator {
     }
 
     /// Largest 95 % CI half-width relative to the absolute mean, over every
-    /// variant, outcome and measure (`None` if some CI cannot be computed yet).
+    /// variant, outcome and measure (`None` if some CI cannot be computed yet;
+    /// NaN if some outcome is undefined in a run, which more replicates
+    /// cannot mend).
     pub fn widest_relative_ci(&self) -> Option<f64> {
         let mut widest = 0.0f64;
         for a in 0..self.variants {
@@ -720,7 +724,7 @@ impl CompareAccumulator {
                         half / w.mean().abs()
                     };
                     if relative.is_nan() {
-                        return None;
+                        return Some(f64::NAN);
                     }
                     widest = widest.max(relative);
                 }
@@ -957,8 +961,12 @@ mod tests {
         }
         assert!(acc.widest_ci().unwrap() > 0.0);
         acc.add(0, 0, &[[f64::NAN, 1.0]]);
-        assert_eq!(acc.widest_ci(), None);
-        assert_eq!(acc.widest_relative_ci(), None);
+        assert!(acc.widest_ci().unwrap().is_nan());
+        assert!(acc.widest_relative_ci().unwrap().is_nan());
+        // Below two replicates there is no interval yet: None.
+        let mut one = CompareAccumulator::new(1, 1, 1);
+        one.add(0, 0, &[[1.0, 1.0]]);
+        assert_eq!(one.widest_ci(), None);
     }
 
     #[test]

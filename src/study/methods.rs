@@ -106,9 +106,9 @@ pub struct CalibrationSpec {
 
 impl CalibrationSpec {
     /// Proposals simulated per generation.
-    pub fn proposals(&self) -> u32 {
+    pub fn proposals(&self) -> u64 {
         // As `abc::AbcSettings::batch_size`.
-        (f64::from(self.particles) / self.quantile - 1e-9).ceil() as u32
+        (f64::from(self.particles) / self.quantile - 1e-9).ceil() as u64
     }
 
     /// Variants each proposal runs: the baseline and every variant a target

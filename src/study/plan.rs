@@ -137,13 +137,21 @@ pub struct StoppingRecord {
     pub replicates: u32,
     /// The cap (`--max-replicates`, within the cap on runs).
     pub max_replicates: u32,
+    /// Whether it stopped because an outcome is undefined (NaN) in some run.
+    #[serde(default)]
+    pub undefined: bool,
 }
 
 impl StoppingRecord {
     /// One sentence for a report.
     pub fn sentence(&self) -> String {
         let widest = self.widest.as_deref().unwrap_or("undefined");
-        let outcome = if self.reached {
+        let outcome = if self.undefined {
+            format!(
+                "NOT reached: stopped at {} replicates because an outcome is undefined (NaN) in some run, and more replicates cannot give it an interval",
+                self.replicates
+            )
+        } else if self.reached {
             format!(
                 "reached with {} replicates (widest 95 % CI half-width {widest})",
                 self.replicates
@@ -224,12 +232,13 @@ impl Plan {
             // A proposal's summary is the mean of its replicates: another
             // count is another calibration, not a more precise one.
             format!(
-                "{} per proposal, not {}",
+                "{} per proposal, not {}: give --replicates {} to continue it",
                 match other.replicates {
                     1 => "1 replicate".to_string(),
                     n => format!("{n} replicates"),
                 },
-                self.replicates
+                self.replicates,
+                other.replicates
             )
         } else if self.variants != other.variants {
             "other variants or sweep points".into()
@@ -771,7 +780,7 @@ mod tests {
         one.kind = StudyKind::Calibration;
         assert_eq!(
             two.differs_from(&one).as_deref(),
-            Some("1 replicate per proposal, not 2")
+            Some("1 replicate per proposal, not 2: give --replicates 1 to continue it")
         );
         retyped.overrides = set(&[("scenario.months", "14"), ("world.villages", "4")]);
         assert!(typed.differs_from(&retyped).is_some());

@@ -279,7 +279,16 @@ impl TargetCi {
     pub fn shown(&self, w: f64) -> String {
         match self {
             TargetCi::Relative(_) => format!("{}% of |mean|", (w * 1e6).round() / 1e4),
-            TargetCi::Absolute(_) => format!("{w:.4}"),
+            // Four significant digits at least: 0.00014 against 0.0001 never
+            // reads as the target.
+            TargetCi::Absolute(_) => {
+                let digits = if w > 0.0 && w.is_finite() {
+                    (3 - w.log10().floor() as i32).max(4) as usize
+                } else {
+                    4
+                };
+                format!("{w:.digits$}")
+            }
         }
     }
 }
@@ -898,7 +907,12 @@ impl Study {
         let (n_variants, n_env) = (plan.variants.len(), plan.environments.len());
         let months = plan.months as usize;
         let mut acc = CompareAccumulator::new(n_variants, n_env, outcomes.len());
-        let mut points = (plan.kind == StudyKind::Sweep && plan.paired_runs()).then(|| {
+        // Differences between points need two points and two replicates.
+        let paired_sweep = plan.kind == StudyKind::Sweep
+            && plan.paired_runs()
+            && n_variants >= 2
+            && plan.replicates >= 2;
+        let mut points = paired_sweep.then(|| {
             analysis::PointReplicates::new(n_variants, plan.replicates as usize, outcomes.len())
         });
         // A sensitivity analysis pairs each policy's runs with the baseline
@@ -1117,13 +1131,17 @@ pub fn target_ci<S: RunStore>(
             TargetCi::Relative(w) => (results.outcomes.widest_relative_ci(), w),
         };
         let reached = widest.is_some_and(|w| w <= width);
-        if reached || study.plan.replicates >= cap {
+        // An outcome undefined (NaN) in some run: more replicates cannot
+        // give it an interval, so stop now rather than at the cap.
+        let undefined = widest.is_some_and(f64::is_nan);
+        if reached || undefined || study.plan.replicates >= cap {
             study.plan.target_ci = Some(super::plan::StoppingRecord {
                 target: target.to_string(),
                 reached,
-                widest: widest.map(|w| target.shown(w)),
+                widest: widest.filter(|w| !w.is_nan()).map(|w| target.shown(w)),
                 replicates: study.plan.replicates,
                 max_replicates: cap,
+                undefined,
             });
             return Ok(TargetOutcome {
                 reached,
@@ -1147,5 +1165,8 @@ mod tests {
         let t: TargetCi = "2.5%".parse().unwrap();
         assert_eq!(t.to_string(), "2.5% of |mean|");
         assert_eq!(TargetCi::Absolute(0.01).to_string(), "0.01");
+        let a = TargetCi::Absolute(0.0001);
+        assert_eq!(a.shown(0.00014), "0.0001400");
+        assert_eq!(a.shown(45.06), "45.0600");
     }
 }

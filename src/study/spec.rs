@@ -591,10 +591,16 @@ fn read_ranges(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>, section: &str) -
                     Kind::Choice(_) => "a choice of words",
                     _ => "text",
                 };
+                let instead = if section.starts_with("sweep") || section.starts_with("sensitivity")
+                {
+                    "list its values in a [sweep.grid] instead"
+                } else {
+                    "set it in the scenario, or compare its values as [[variants]]"
+                };
                 ctx.error(
                     key_at,
                     Some(key),
-                    format!("only real and integer parameters can be sampled from [low, high], and this one is {what}; list its values in a [sweep.grid] (or as [[variants]]) instead"),
+                    format!("only real and integer parameters can be sampled from [low, high], and this one is {what}; {instead}"),
                 );
                 continue;
             }
@@ -1411,7 +1417,7 @@ fn check_with_months(ctx: &mut Ctx<'_>, spec: &StudySpec, months: u32, replicate
         );
     }
     if let Some(c) = &spec.calibration {
-        let cells = u64::from(c.proposals()) * c.arms().len() as u64;
+        let cells = c.proposals().saturating_mul(c.arms().len() as u64);
         cap(
             ctx,
             "calibration generation",
@@ -1565,7 +1571,7 @@ mod tests {
             ),
             (
                 "[sweep]\nmethod = \"lhs\"\nsamples = 4\n[sweep.ranges]\n\"selection.successor\" = [0, 1]\n",
-                "this one is a choice of words; list its values in a [sweep.grid]",
+                "this one is a choice of words; list its values in a [sweep.grid] instead",
             ),
             (
                 "[[variants]]\nname = \"x\"\n\"effort.noise\" = 0.2\n[uncertainty]\nsamples = 3\n[uncertainty.ranges]\n",
@@ -1637,6 +1643,9 @@ mod tests {
         }
         let e = checked(&grid).unwrap_err();
         assert!(e.starts_with("e.toml:1:8: sweep.grid: the sweep has 1000000 points (10 × 10 × 10 × 10 × 10 × 10 values of 6 keys)"), "{e}");
+        // Counted in full, not stopped at u32::MAX.
+        let e = checked("[calibration]\nparticles = 100000\nquantile = 0.000001\n[calibration.parameters]\n\"effort.noise\" = [0.0, 0.3]\n[[calibration.targets]]\nmetric = \"share_met\"\nvalue = 0.7\nsd = 0.05\n").unwrap_err();
+        assert!(e.contains("has 100000000000 cells"), "{e}");
         let e = checked("[scenario]\nreplicates = 2\n[sweep]\nmethod = \"lhs\"\nsamples = 600000\n[sweep.ranges]\n\"effort.noise\" = [0, 1]\n").unwrap_err();
         assert!(
             e.starts_with("e.toml:5:11: sweep.samples: the sweep has 600000 points"),

@@ -135,6 +135,12 @@ pub fn scenario_name(manifest: &Value) -> String {
         .to_string()
 }
 
+/// The start of the file names of a study's or run's charts (`<scenario>_`),
+/// from its manifest.
+pub fn chart_prefix(manifest: &Value) -> String {
+    format!("{}_", file_safe(&scenario_name(manifest)))
+}
+
 /// `name` with every character that is not a letter, digit, `-`, `_` or `.`
 /// replaced by `_`, for file names.
 fn file_safe(name: &str) -> String {

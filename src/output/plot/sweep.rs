@@ -180,10 +180,7 @@ fn noise_caution(cells: &[Vec<Option<Cell>>], difference: Option<f64>) -> String
 /// study's directory may not have the file; then nothing).
 fn read_differences(dir: &Path, manifest: &Value) -> Result<HashMap<String, f64>, OutputError> {
     let path = dir.join("sweep_differences.csv");
-    let shared = manifest
-        .get("common_random_numbers")
-        .and_then(Value::as_bool)
-        == Some(true);
+    let shared = manifest.get("paired_runs").and_then(Value::as_bool) == Some(true);
     if !shared || !path.is_file() {
         return Ok(HashMap::new());
     }
