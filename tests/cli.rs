@@ -311,6 +311,24 @@ fn every_shipped_scenario_validates() {
 }
 
 #[test]
+fn validate_notes_a_file_that_sets_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, content) in [("empty.toml", ""), ("comments.toml", "# only a comment\n")] {
+        let file = dir.path().join(name);
+        std::fs::write(&file, content).unwrap();
+        let o = run(&["validate", file.to_str().unwrap()]);
+        assert!(o.status.success());
+        assert!(
+            text(&o.stderr).contains("sets no keys"),
+            "{}",
+            text(&o.stderr)
+        );
+    }
+    let o = run(&["validate", data("small.toml").to_str().unwrap()]);
+    assert!(!text(&o.stderr).contains("sets no keys"));
+}
+
+#[test]
 fn params_prints_the_schema_table() {
     let o = run(&["params"]);
     assert!(o.status.success());

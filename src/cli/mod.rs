@@ -333,6 +333,13 @@ pub fn validate(file: &Path) -> Result<()> {
     if e.calibration.is_some() {
         extra.push_str(", a calibration");
     }
+    // An empty file (or only comments) is valid — every key has a default —
+    // but more likely the wrong file or a truncated one: say so.
+    if toml::from_str::<toml::Table>(&text).is_ok_and(|t| t.is_empty()) {
+        eprintln!(
+            "note: {shown} sets no keys, so every parameter takes its default (a generic county, not the baseline); is it the file you meant?"
+        );
+    }
     say!(
         "{shown}: ok — scenario `{}`, {}, {}, {}{extra}",
         s.scenario.name,
