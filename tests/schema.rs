@@ -88,3 +88,32 @@ fn the_documented_copy_is_current() {
         "docs/scenario.schema.json is stale: cargo run --release -- schema > docs/scenario.schema.json"
     );
 }
+
+/// Keys the tool refuses to vary are not offered by the schema either (an
+/// editor would otherwise complete them): `[scenario]` keys in a grid or a
+/// variant, a count per village in a range, a set-up key in `[[changes]]`.
+#[test]
+fn the_schema_offers_no_key_the_tool_refuses_to_vary() {
+    let v = validator();
+    let dir = tempfile::tempdir().unwrap();
+    for (i, text) in [
+        "[sweep.grid]\n\"scenario.seed\" = [1, 2]\n",
+        "[[variants]]\nname = \"x\"\n\"scenario.months\" = 12\n",
+        "[[variants]]\nname = \"x\"\n\"effort.noise\" = 0.1\n[uncertainty]\nsamples = 2\n[uncertainty.ranges]\n\"world.households_per_village\" = [10, 20]\n",
+        "[[changes]]\nmonth = 2\n\"world.villages\" = 3\n",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let table: toml::Table = toml::from_str(text).unwrap();
+        let doc = serde_json::to_value(table).unwrap();
+        assert!(!v.is_valid(&doc), "the schema accepts:\n{text}");
+        let file = dir.path().join(format!("{i}.toml"));
+        std::fs::write(&file, text).unwrap();
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_grassroots"))
+            .args(["validate", file.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2), "the tool accepts:\n{text}");
+    }
+}

@@ -61,11 +61,13 @@ fn default_value(literal: &str) -> Option<Value> {
     serde_json::to_value(table.get("v")?).ok()
 }
 
-/// Every parameter's dotted key with its value schema: what `[[variants]]`,
-/// `[[changes]]` and `--set` accept.
-fn dotted_keys() -> Map<String, Value> {
+/// The dotted keys, with their value schemas, of the parameters `keep`
+/// accepts: `[[variants]]` take every key but `[scenario]`'s, `[[changes]]`
+/// also none that set the county up (as the tool reads them).
+fn dotted_keys(keep: impl Fn(&str) -> bool) -> Map<String, Value> {
     PARAMS
         .iter()
+        .filter(|p| keep(p.key))
         .map(|p| (p.key.to_string(), reference(p)))
         .collect()
 }
@@ -78,14 +80,21 @@ fn reference(p: &Param) -> Value {
 
 /// Dotted keys of numeric parameters (those a range can vary).
 fn numeric_keys() -> Vec<&'static str> {
+    // As the tool reads ranges: real and integer parameters, not a count per
+    // village (a number or a distribution) nor a `[scenario]` key.
     PARAMS
         .iter()
-        .filter(|p| {
-            matches!(
-                p.kind,
-                Kind::Real { .. } | Kind::Integer { .. } | Kind::Count { .. }
-            )
-        })
+        .filter(|p| matches!(p.kind, Kind::Real { .. } | Kind::Integer { .. }))
+        .filter(|p| !p.key.starts_with("scenario."))
+        .map(|p| p.key)
+        .collect()
+}
+
+/// Keys a study may vary (every parameter but the `[scenario]` keys).
+fn varying_keys() -> Vec<&'static str> {
+    PARAMS
+        .iter()
+        .filter(|p| !p.key.starts_with("scenario."))
         .map(|p| p.key)
         .collect()
 }
@@ -112,7 +121,7 @@ fn metric_names() -> Vec<&'static str> {
 
 /// The study sections (`docs/studies.md`, `docs/experiments.md`).
 fn study_sections(props: &mut Map<String, Value>) {
-    let mut variant = dotted_keys();
+    let mut variant = dotted_keys(|k| !k.starts_with("scenario."));
     variant.insert("name".into(), json!({"type": "string", "pattern": "^[A-Za-z0-9_-]+$", "description": "the variant's name (letters, digits, - and _)"}));
     variant.insert("description".into(), json!({"type": "string"}));
     props.insert(
@@ -123,7 +132,8 @@ fn study_sections(props: &mut Map<String, Value>) {
             "items": {"type": "object", "required": ["name"], "additionalProperties": false, "properties": variant}
         }),
     );
-    let mut change = dotted_keys();
+    let mut change =
+        dotted_keys(|k| !k.starts_with("scenario.") && !crate::scenario::schema::sets_up(k));
     change.insert(
         "month".into(),
         json!({"type": "integer", "minimum": 0, "description": "the month (from 0) from which the overrides apply"}),
@@ -163,7 +173,7 @@ fn study_sections(props: &mut Map<String, Value>) {
                 "samples": {"type": "integer", "minimum": 1, "description": "points of a Latin hypercube"},
                 "grid": {
                     "type": "object",
-                    "propertyNames": {"enum": PARAMS.iter().map(|p| p.key).collect::<Vec<_>>()},
+                    "propertyNames": {"enum": varying_keys()},
                     "additionalProperties": {"type": "array", "minItems": 1},
                     "description": "dotted key → list of values; every combination is run"
                 },
