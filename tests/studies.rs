@@ -360,6 +360,33 @@ fn shards_merged_equal_the_unsharded_study() {
         err.contains("hold different studies (4 replicates against 5: was each shard given the same --replicates?)"),
         "{err}"
     );
+    // Another --seed: both sides named.
+    let seeded = dir.join("seeded");
+    ok(&[
+        "compare",
+        &data("compare_small.toml"),
+        "--shard",
+        "2/3",
+        "--seed",
+        "7",
+        "-q",
+        "--out",
+        seeded.to_str().unwrap(),
+    ]);
+    let o = run(&[
+        "merge",
+        shards[0].to_str().unwrap(),
+        seeded.to_str().unwrap(),
+        "--out",
+        dir.join("mixed2").to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("holds no command-line overrides;")
+            && err.contains("holds command-line overrides scenario.seed=7"),
+        "{err}"
+    );
     let merged = dir.join("merged");
     let args: Vec<&str> = ["merge"]
         .into_iter()

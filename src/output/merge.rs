@@ -79,13 +79,19 @@ pub fn merge(
     };
     if let Some((i, p)) = plans.iter().enumerate().find(|(_, p)| !same(p)) {
         // How the second differs, in the words of a refused study.
-        let how = match p.differs_from(&plans[0]) {
-            Some(what) => format!("{} holds {what}", dirs[0].display()),
-            None if p.replicates != plans[0].replicates => format!(
+        let how = match (p.differs_from(&plans[0]), plans[0].differs_from(p)) {
+            // Both sides: "a holds command-line overrides X; b holds Y".
+            (Some(first), Some(other)) => format!(
+                "{} holds {first}; {} holds {other}",
+                dirs[0].display(),
+                dirs[i].display()
+            ),
+            (Some(what), None) => format!("{} holds {what}", dirs[0].display()),
+            (None, _) if p.replicates != plans[0].replicates => format!(
                 "{} replicates against {}: was each shard given the same --replicates?",
                 plans[0].replicates, p.replicates
             ),
-            None => "other runs".into(),
+            (None, _) => "other runs".into(),
         };
         return Err(MergeError::Refused(format!(
             "{} and {} hold different studies ({how}); merge only shards of one study, planned with the same file, --set, --seed and --replicates",
