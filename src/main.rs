@@ -247,9 +247,22 @@ fn main() -> ExitCode {
 /// which is also its source) is not repeated.
 fn chain(e: &anyhow::Error) -> String {
     let mut out = String::new();
+    let mut parent: Option<&(dyn std::error::Error + 'static)> = None;
     for cause in e.chain() {
+        // An output error says its I/O cause in its own words (what to do
+        // about a full disk, say): the raw cause would repeat it.
+        let said = parent
+            .and_then(|p| p.downcast_ref::<grassroots::output::OutputError>())
+            .is_some_and(|o| {
+                matches!(
+                    o,
+                    grassroots::output::OutputError::Io { .. }
+                        | grassroots::output::OutputError::Csv { .. }
+                )
+            });
+        parent = Some(cause);
         let text = cause.to_string();
-        if out.contains(&text) {
+        if said || out.contains(&text) {
             continue;
         }
         if !out.is_empty() {

@@ -37,6 +37,28 @@ pub fn partial_path(target: &Path, keep_extension: bool) -> PathBuf {
     target.with_file_name(name)
 }
 
+/// The file a partial file ([`partial_path`]) is written for: `path` itself
+/// when it is not one. For messages, which name the file the user will see.
+pub fn target_of_partial(path: &Path) -> PathBuf {
+    let Some(name) = path.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+        return path.to_path_buf();
+    };
+    if !is_partial_name(&name) {
+        return path.to_path_buf();
+    }
+    let parts: Vec<&str> = name.split('.').collect();
+    let Some(p) = parts.iter().rposition(|s| *s == "partial") else {
+        return path.to_path_buf();
+    };
+    // Drop `grassroots-<pid>-<n>` and `partial`, keep what is around them.
+    let kept: Vec<&str> = parts[..p - 1]
+        .iter()
+        .chain(parts[p + 1..].iter())
+        .copied()
+        .collect();
+    path.with_file_name(kept.join("."))
+}
+
 /// Whether a file name is one [`partial_path`] makes.
 pub fn is_partial_name(name: &str) -> bool {
     let parts: Vec<&str> = name.split('.').collect();
@@ -121,11 +143,13 @@ impl AtomicFile {
 }
 
 impl Write for AtomicFile {
+    // On the file itself: `NamedTempFile`'s own errors repeat its path, which
+    // the caller names already.
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.file.write(buf)
+        self.file.as_file_mut().write(buf)
     }
     fn flush(&mut self) -> std::io::Result<()> {
-        self.file.flush()
+        self.file.as_file_mut().flush()
     }
 }
 
@@ -238,6 +262,18 @@ mod tests {
         ] {
             assert!(!is_partial_name(name), "{name}");
         }
+    }
+
+    #[test]
+    fn a_partial_file_names_its_target() {
+        for (target, keep) in [("/x/runs/abc.csv", false), ("/x/charts/speed.png", true)] {
+            let p = partial_path(Path::new(target), keep);
+            assert_eq!(target_of_partial(&p), Path::new(target));
+        }
+        assert_eq!(
+            target_of_partial(Path::new("/x/a.csv")),
+            Path::new("/x/a.csv")
+        );
     }
 
     #[test]

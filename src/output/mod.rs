@@ -44,7 +44,7 @@ pub enum OutputError {
         source: std::io::Error,
     },
     /// Serialising a CSV table failed.
-    #[error("{path}: {source}")]
+    #[error("{}", csv_message(path, source))]
     Csv {
         /// The table.
         path: PathBuf,
@@ -125,6 +125,16 @@ fn io_message(path: &Path, source: &std::io::Error) -> String {
         (true, Some(parent)) if !parent.as_os_str().is_empty() => parent,
         _ => path,
     };
+    // A partial file is named by the file it is written for.
+    let target = files::target_of_partial(path);
+    let path = target.as_path();
+    // ENOSPC, EDQUOT: the user can mend these too.
+    if matches!(source.raw_os_error(), Some(28) | Some(122)) {
+        return format!(
+            "{}: no space left on the device (or the disk quota is used up) — free some space or choose another --out, then run the same command again (a study resumes from the runs it stored)",
+            path.display()
+        );
+    }
     match source.kind() {
         std::io::ErrorKind::PermissionDenied => format!(
             "{}: permission denied — this user cannot write there; choose another --out, or check the folder's permissions",
@@ -142,6 +152,14 @@ fn io_message(path: &Path, source: &std::io::Error) -> String {
     }
 }
 
+/// A failed CSV write in words: an I/O failure as [`io_message`] says it.
+fn csv_message(path: &Path, source: &::csv::Error) -> String {
+    match source.kind() {
+        ::csv::ErrorKind::Io(e) => io_message(path, e),
+        _ => format!("{}: {source}", path.display()),
+    }
+}
+
 /// Helper: attach a path to an I/O error.
 pub fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
     move |source| OutputError::Io {
@@ -153,6 +171,18 @@ pub fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_full_disk_is_said_with_what_to_do_and_names_the_target() {
+        let full = std::io::Error::from_raw_os_error(28);
+        let partial = files::partial_path(Path::new("out/summary.csv"), false);
+        let m = io_message(&partial, &full);
+        assert!(
+            m.starts_with("out/summary.csv: no space left on the device"),
+            "{m}"
+        );
+        assert!(m.contains("free some space or choose another --out"), "{m}");
+    }
 
     #[test]
     fn io_errors_a_user_can_mend_say_what_to_do() {

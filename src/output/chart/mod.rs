@@ -317,8 +317,13 @@ pub fn render(
         }
     };
     drawn.map_err(|message| OutputError::Chart {
-        path: path.to_path_buf(),
-        message,
+        path: crate::output::files::target_of_partial(path),
+        // A full disk reaches us inside the backend's error text.
+        message: if message.contains("os error 28") || message.contains("os error 122") {
+            "no space left on the device (or the disk quota is used up) — free some space or choose another --out, then run the same command again".into()
+        } else {
+            message
+        },
     })
 }
 
