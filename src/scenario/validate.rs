@@ -393,6 +393,41 @@ fn syntax_message(text: &str, offset: usize, message: &str) -> String {
             return format!("TOML syntax error: `{key}` is set twice in this section; keep one");
         }
     }
+    if message.starts_with("string values must be quoted") {
+        let start = text[..offset.min(text.len())]
+            .rfind('\n')
+            .map_or(0, |i| i + 1);
+        let line = text[start..].lines().next().unwrap_or("");
+        if let Some((key, value)) = line.split_once('=') {
+            let key = key.trim();
+            let value = value.split('#').next().unwrap_or("").trim();
+            let number = |v: &str| v.parse::<f64>().ok();
+            if value.is_empty() {
+                return format!(
+                    "TOML syntax error: `{key}` has no value after `=`; give one (a number, true or false, or a word in quotes)"
+                );
+            }
+            if let Some(x) = value.strip_suffix('%').and_then(|v| number(v.trim())) {
+                return format!(
+                    "TOML syntax error: `{key} = {value}`: write a share as a plain number, without %: {key} = {}",
+                    x / 100.0
+                );
+            }
+            if let Some((first, _)) = value.split_once(char::is_whitespace)
+                && number(first).is_some()
+            {
+                return format!(
+                    "TOML syntax error: `{key} = {value}` holds more than one value; give one (a list is written [{}])",
+                    value.split_whitespace().collect::<Vec<_>>().join(", ")
+                );
+            }
+            if !value.starts_with(['"', '\'', '[', '{']) {
+                return format!(
+                    "TOML syntax error: string values must be quoted: write {key} = \"{value}\""
+                );
+            }
+        }
+    }
     format!("TOML syntax error: {message}")
 }
 
@@ -1151,6 +1186,33 @@ mod tests {
             e,
             "s.toml:8:1: incentive.formal_weight: set twice for month 2 (first on line 5); keep one"
         );
+    }
+
+    #[test]
+    fn common_syntax_slips_are_said_in_words() {
+        let cases = [
+            (
+                "[environment]\nneed_rate =\n",
+                "`need_rate` has no value after `=`",
+            ),
+            (
+                "[environment]\nneed_rate = 0.1 0.2\n",
+                "holds more than one value; give one (a list is written [0.1, 0.2])",
+            ),
+            (
+                "[incentive]\nmass_evaluation_weight = 40%\n",
+                "without %: mass_evaluation_weight = 0.4",
+            ),
+            (
+                "[scenario]\nname = baseline\n",
+                "string values must be quoted: write name = \"baseline\"",
+            ),
+        ];
+        for (text, expected) in cases {
+            let e = err(text);
+            assert!(e.contains(expected), "{text}\n{e}");
+            assert!(e.starts_with("s.toml:2:"), "{e}");
+        }
     }
 
     #[test]
