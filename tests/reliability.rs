@@ -163,6 +163,34 @@ fn a_run_of_other_inputs_needs_force_and_the_same_inputs_replace() {
         "a run of another replicate count says what it replaced: {said}"
     );
     assert_eq!(manifest(&out)["replicates"], 4);
+    // Fewer replicates would replace a fuller run with less precise results:
+    // refused, then replaced with --force.
+    let before = tree(&out);
+    let err = refused(&[
+        "run",
+        &data_small(),
+        "-q",
+        "--replicates",
+        "2",
+        "--out",
+        s(&out),
+    ]);
+    assert!(
+        err.contains("with 4 replicates; this one has 2") && err.contains("--force"),
+        "{err}"
+    );
+    assert_eq!(tree(&out), before);
+    ok(&[
+        "run",
+        &data_small(),
+        "-q",
+        "--replicates",
+        "2",
+        "--force",
+        "--out",
+        s(&out),
+    ]);
+    assert_eq!(manifest(&out)["replicates"], 2);
     // Other overrides or another seed: refused, then replaced with --force.
     let before = tree(&out);
     let err = refused(&["run", &data_small(), "-q", "--seed", "99", "--out", s(&out)]);
@@ -530,7 +558,7 @@ fn a_replaced_run_folder_keeps_its_permissions() {
         .permissions()
         .mode();
     assert_ne!(charts & 0o2000, 0, "{charts:o}");
-    // And again, replacing a previous run.
+    // And again, replacing a previous run (more replicates: no --force needed).
     ok(&[
         "run",
         &data_small(),
@@ -538,7 +566,7 @@ fn a_replaced_run_folder_keeps_its_permissions() {
         "--out",
         s(&out),
         "--replicates",
-        "1",
+        "4",
     ]);
     let mode = fs::metadata(&out).unwrap().permissions().mode() & 0o7777;
     assert_eq!(mode, 0o2770, "{mode:o}");

@@ -59,6 +59,20 @@ pub fn run(file: &Path, common: &Common, per_village: bool) -> Result<()> {
         common.force,
         &command_text(),
     )?;
+    // A quick check with fewer replicates would replace a fuller run of the
+    // same inputs with less precise results: only when asked.
+    if let Some(before) = staged
+        .replaces()
+        .filter(|&n| n > u64::from(s.scenario.replicates) && !common.force)
+    {
+        return Err(super::InputError(format!(
+            "{}: holds a run of the same inputs with {}; this one has {} and would replace it with less precise results; nothing was changed — give this run its own --out, or add --force to replace it",
+            out.display(),
+            count(before, "replicate"),
+            count(u64::from(s.scenario.replicates), "replicate")
+        ))
+        .into());
+    }
     // Counted in village-months: a run of one replicate advances smoothly.
     let meter = progress("replicates", &s.scenario.name, common.quiet);
     let started = Instant::now();
@@ -91,8 +105,8 @@ pub fn run(file: &Path, common: &Common, per_village: bool) -> Result<()> {
     if !common.quiet {
         let note = output::report::overrides_note(&question);
         report(&s, &note, &summaries, &runs, &out, wall, threads);
-        // A quick check with fewer replicates replaces a full run's results:
-        // say so, so that it is not a surprise later.
+        // Another replicate count replaced the previous results (more, or
+        // fewer with --force): say so, so that it is not a surprise later.
         if let Some(before) = replaced.filter(|&n| n != u64::from(s.scenario.replicates)) {
             say!(
                 "note: this replaced the previous results in {} ({}); give each run its own --out to keep both",
