@@ -313,7 +313,11 @@ fn every_shipped_scenario_validates() {
 #[test]
 fn validate_notes_a_file_that_sets_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    for (name, content) in [("empty.toml", ""), ("comments.toml", "# only a comment\n")] {
+    for (name, content) in [
+        ("empty.toml", ""),
+        ("comments.toml", "# only a comment\n"),
+        ("headers.toml", "[world]\n[scenario]\n"),
+    ] {
         let file = dir.path().join(name);
         std::fs::write(&file, content).unwrap();
         let o = run(&["validate", file.to_str().unwrap()]);

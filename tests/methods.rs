@@ -498,7 +498,10 @@ fn the_printed_next_commands_of_a_sharded_calibration_continue_it() {
     let o = run(&without);
     assert_eq!(o.status.code(), Some(2));
     let e = String::from_utf8_lossy(&o.stderr);
-    assert!(e.contains("1 replicate per proposal, not 2"), "{e}");
+    assert!(
+        e.contains("1 replicate per proposal, not 2); nothing was changed — give --replicates 1 to continue it"),
+        "{e}"
+    );
     assert_eq!(read(&merged.join("posterior.csv")), posterior);
 }
 

@@ -335,7 +335,10 @@ pub fn validate(file: &Path) -> Result<()> {
     }
     // An empty file (or only comments) is valid — every key has a default —
     // but more likely the wrong file or a truncated one: say so.
-    if toml::from_str::<toml::Table>(&text).is_ok_and(|t| t.is_empty()) {
+    fn sets_nothing(t: &toml::Table) -> bool {
+        t.values().all(|v| v.as_table().is_some_and(sets_nothing))
+    }
+    if toml::from_str::<toml::Table>(&text).is_ok_and(|t| sets_nothing(&t)) {
         eprintln!(
             "note: {shown} sets no keys, so every parameter takes its default (a generic county, not the baseline); is it the file you meant?"
         );

@@ -40,6 +40,22 @@ pub fn partial_path(target: &Path, keep_extension: bool) -> PathBuf {
 /// The file a partial file ([`partial_path`]) is written for: `path` itself
 /// when it is not one. For messages, which name the file the user will see.
 pub fn target_of_partial(path: &Path) -> PathBuf {
+    // A `run`'s staging folder `.NAME.partial-PID` stands for NAME.
+    let path: PathBuf = path
+        .components()
+        .map(|c| {
+            let text = c.as_os_str().to_string_lossy();
+            match text
+                .strip_prefix('.')
+                .and_then(|t| t.rsplit_once(".partial-"))
+                .filter(|(_, pid)| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
+            {
+                Some((name, _)) => std::ffi::OsString::from(name),
+                None => c.as_os_str().to_os_string(),
+            }
+        })
+        .collect();
+    let path = path.as_path();
     let Some(name) = path.file_name().map(|n| n.to_string_lossy().into_owned()) else {
         return path.to_path_buf();
     };
@@ -273,6 +289,15 @@ mod tests {
         assert_eq!(
             target_of_partial(Path::new("/x/a.csv")),
             Path::new("/x/a.csv")
+        );
+        // In a run's staging folder: named as in its --out.
+        assert_eq!(
+            target_of_partial(Path::new("/x/.r.partial-123/charts/a.png")),
+            Path::new("/x/r/charts/a.png")
+        );
+        assert_eq!(
+            target_of_partial(Path::new("/x/.r.partial-/a.csv")),
+            Path::new("/x/.r.partial-/a.csv")
         );
     }
 

@@ -80,7 +80,9 @@ pub fn merge(
     if let Some((i, p)) = plans.iter().enumerate().find(|(_, p)| !same(p)) {
         // How the second differs, in the words of a refused study.
         let how = match (p.differs_from(&plans[0]), plans[0].differs_from(p)) {
-            // Both sides: "a holds command-line overrides X; b holds Y".
+            // Both sides: "a holds command-line overrides X; b holds Y",
+            // once where the words are the same ("other variants").
+            (Some(first), Some(other)) if first == other => format!("they hold {first}"),
             (Some(first), Some(other)) => format!(
                 "{} holds {first}; {} holds {other}",
                 dirs[0].display(),

@@ -129,7 +129,14 @@ fn io_message(path: &Path, source: &std::io::Error) -> String {
     let target = files::target_of_partial(path);
     let path = target.as_path();
     // ENOSPC, EDQUOT: the user can mend these too.
-    if matches!(source.raw_os_error(), Some(28) | Some(122)) {
+    // By kind as well: an error wrapped with its path (by `tempfile`) keeps
+    // the kind but not the OS code.
+    if matches!(source.raw_os_error(), Some(28) | Some(122))
+        || matches!(
+            source.kind(),
+            std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
+        )
+    {
         return format!(
             "{}: no space left on the device (or the disk quota is used up) — free some space or choose another --out, then run the same command again (a study resumes from the runs it stored)",
             path.display()
@@ -182,6 +189,8 @@ mod tests {
             "{m}"
         );
         assert!(m.contains("free some space or choose another --out"), "{m}");
+        let wrapped = std::io::Error::new(std::io::ErrorKind::StorageFull, "at path x");
+        assert!(io_message(Path::new("a.csv"), &wrapped).contains("no space left"));
     }
 
     #[test]

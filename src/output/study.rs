@@ -54,10 +54,20 @@ pub fn check_same_study(
             None => Some("choose another --out"),
         };
         if let Some(hint) = hint {
+            // A calibration is continued with the replicates it began with.
+            let continued =
+                if plan.kind == StudyKind::Calibration && plan.replicates != previous.replicates {
+                    format!(
+                        "give --replicates {} to continue it, or ",
+                        previous.replicates
+                    )
+                } else {
+                    String::new()
+                };
             return Err(OutputError::Refused {
                 path: dir.to_path_buf(),
                 why: format!(
-                    "holds another study `{}` ({what}); nothing was changed — {hint}",
+                    "holds another study `{}` ({what}); nothing was changed — {continued}{hint}",
                     previous.name
                 ),
             });

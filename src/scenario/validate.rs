@@ -393,42 +393,88 @@ fn syntax_message(text: &str, offset: usize, message: &str) -> String {
             return format!("TOML syntax error: `{key}` is set twice in this section; keep one");
         }
     }
-    if message.starts_with("string values must be quoted") {
-        let start = text[..offset.min(text.len())]
-            .rfind('\n')
-            .map_or(0, |i| i + 1);
-        let line = text[start..].lines().next().unwrap_or("");
-        if let Some((key, value)) = line.split_once('=') {
-            let key = key.trim();
-            let value = value.split('#').next().unwrap_or("").trim();
-            let number = |v: &str| v.parse::<f64>().ok();
-            if value.is_empty() {
-                return format!(
-                    "TOML syntax error: `{key}` has no value after `=`; give one (a number, true or false, or a word in quotes)"
-                );
-            }
-            if let Some(x) = value.strip_suffix('%').and_then(|v| number(v.trim())) {
-                return format!(
-                    "TOML syntax error: `{key} = {value}`: write a share as a plain number, without %: {key} = {}",
-                    x / 100.0
-                );
-            }
-            if let Some((first, _)) = value.split_once(char::is_whitespace)
-                && number(first).is_some()
-            {
-                return format!(
-                    "TOML syntax error: `{key} = {value}` holds more than one value; give one (a list is written [{}])",
-                    value.split_whitespace().collect::<Vec<_>>().join(", ")
-                );
-            }
-            if !value.starts_with(['"', '\'', '[', '{']) {
-                return format!(
-                    "TOML syntax error: string values must be quoted: write {key} = \"{value}\""
-                );
-            }
-        }
+    if message.starts_with("string values must be quoted")
+        && let Some(advice) = slip_advice(text, offset)
+    {
+        return format!("TOML syntax error: {advice}");
     }
     format!("TOML syntax error: {message}")
+}
+
+/// What to write instead, for the parser's "string values must be quoted"
+/// at `offset`, when its line is a plain `key = value`: no value, two
+/// values, a number with a unit or a %, a bare word (advised by the key's
+/// kind where the key is known). `None` where it cannot tell.
+fn slip_advice(text: &str, offset: usize) -> Option<String> {
+    let offset = offset.min(text.len());
+    let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let line = text[start..].lines().next().unwrap_or("");
+    // The `=` nearest before the error, and a plain key before it.
+    let eq = line[..(offset - start).min(line.len())].rfind('=')?;
+    let key = line[..eq].trim();
+    let bare = !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+    let quoted = key.len() >= 2
+        && key.starts_with('"')
+        && key.ends_with('"')
+        && !key[1..key.len() - 1].contains('"');
+    if !bare && !quoted {
+        return None;
+    }
+    let value = line[eq + 1..].split('#').next().unwrap_or("").trim();
+    let number = |v: &str| v.parse::<f64>().ok().filter(|x| x.is_finite());
+    let tokens: Vec<&str> = value.split_whitespace().collect();
+    if value.is_empty() {
+        return Some(format!(
+            "`{key}` has no value after `=`; give one (a number, true or false, or a word in quotes)"
+        ));
+    }
+    if let Some(x) = value.strip_suffix('%').and_then(|v| number(v.trim())) {
+        let share = format!("{:.10}", x / 100.0);
+        let share = share.trim_end_matches('0').trim_end_matches('.');
+        return Some(format!(
+            "`{key} = {value}`: write a share as a plain number, without %: {key} = {share}"
+        ));
+    }
+    if tokens.len() > 1 && number(tokens[0]).is_some() {
+        return Some(if tokens.iter().all(|t| number(t).is_some()) {
+            format!(
+                "`{key} = {value}` holds more than one value; give one (a list is written [{}])",
+                tokens.join(", ")
+            )
+        } else {
+            format!(
+                "`{key} = {value}`: a number is written without a unit or spaces: {key} = {}",
+                tokens[0]
+            )
+        });
+    }
+    if value.starts_with(['"', '\'', '[', '{']) {
+        return None;
+    }
+    // A bare word: quoting helps only a key that takes words.
+    let dotted = key.trim_matches('"');
+    let section = text[..start]
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.starts_with('['))
+        .map(|l| l.trim_matches(['[', ']']).trim().to_string());
+    let param = schema::find(dotted).or_else(|| {
+        section
+            .as_deref()
+            .and_then(|s| schema::find(&format!("{s}.{dotted}")))
+    });
+    Some(match param.map(|p| &p.kind) {
+        Some(Kind::Real { .. } | Kind::Integer { .. } | Kind::Count { .. }) => format!(
+            "`{key}` takes a number ({}), not `{value}`",
+            param.map(|p| p.kind.range_text()).unwrap_or_default()
+        ),
+        Some(Kind::Switch) => format!("`{key}` takes true or false, not `{value}`"),
+        _ => format!("string values must be quoted: write {key} = \"{value}\""),
+    })
 }
 
 /// The validated values written in one file, and its `base` (value, offset).
@@ -1201,18 +1247,42 @@ mod tests {
             ),
             (
                 "[incentive]\nmass_evaluation_weight = 40%\n",
-                "without %: mass_evaluation_weight = 0.4",
+                "without %: mass_evaluation_weight = 0.4\n",
+            ),
+            (
+                "[incentive]\nmass_evaluation_weight = 1.1 %\n",
+                "without %: mass_evaluation_weight = 0.011\n",
             ),
             (
                 "[scenario]\nname = baseline\n",
                 "string values must be quoted: write name = \"baseline\"",
             ),
+            (
+                "[scenario]\nmonths = 3 months\n",
+                "a number is written without a unit or spaces: months = 3",
+            ),
+            (
+                "[scenario]\nmonths = bad\n",
+                "`months` takes a number (1 – ",
+            ),
+            (
+                "[training]\nenabled = yes\n",
+                "`enabled` takes true or false, not `yes`",
+            ),
         ];
         for (text, expected) in cases {
-            let e = err(text);
+            let e = err(text) + "\n";
             assert!(e.contains(expected), "{text}\n{e}");
             assert!(e.starts_with("s.toml:2:"), "{e}");
         }
+        // A quoted key holding `=`: the `=` nearest the value counts.
+        let e = err("[scenario]\n\"na=me\" = bar\n");
+        assert!(e.contains("write \"na=me\" = \"bar\""), "{e}");
+        // Where the line is not a plain `key = value`, the parser's words.
+        let text =
+            "changes = [\n  { month = 3, \"supervision.campaign_inspection_rate\" = high },\n]\n";
+        let e = err(text);
+        assert!(!e.contains("write"), "{text}\n{e}");
     }
 
     #[test]

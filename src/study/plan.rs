@@ -232,13 +232,12 @@ impl Plan {
             // A proposal's summary is the mean of its replicates: another
             // count is another calibration, not a more precise one.
             format!(
-                "{} per proposal, not {}: give --replicates {} to continue it",
+                "{} per proposal, not {}",
                 match other.replicates {
                     1 => "1 replicate".to_string(),
                     n => format!("{n} replicates"),
                 },
-                self.replicates,
-                other.replicates
+                self.replicates
             )
         } else if self.variants != other.variants {
             "other variants or sweep points".into()
@@ -780,7 +779,7 @@ mod tests {
         one.kind = StudyKind::Calibration;
         assert_eq!(
             two.differs_from(&one).as_deref(),
-            Some("1 replicate per proposal, not 2: give --replicates 1 to continue it")
+            Some("1 replicate per proposal, not 2")
         );
         retyped.overrides = set(&[("scenario.months", "14"), ("world.villages", "4")]);
         assert!(typed.differs_from(&retyped).is_some());

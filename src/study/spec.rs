@@ -823,14 +823,14 @@ fn read_sweep(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>) -> Option<SweepDe
             }
             return None;
         };
-        if ranges.is_empty() && !has_entries(table, "ranges") {
-            let at = table
-                .get("ranges")
-                .map_or(value.span().start, |v| v.span().start);
-            ctx.error(
-                at,
-                Some("sweep.ranges".into()),
-                "name at least one parameter to vary, with [low, high] or \"assumption\"".into(),
+        if ranges.is_empty() {
+            none_named(
+                ctx,
+                table,
+                value,
+                "sweep",
+                "ranges",
+                "parameter to vary, with [low, high] or \"assumption\"",
             );
         }
         (!ranges.is_empty()).then_some(SweepDesign::LatinHypercube { samples, ranges })
@@ -851,14 +851,14 @@ fn read_uncertainty(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>) -> Option<U
     }
     let samples = read_samples(ctx, table, "uncertainty").unwrap_or(10);
     let ranges = required_ranges(ctx, table, value, "uncertainty", "[uncertainty]")?;
-    if ranges.is_empty() && !has_entries(table, "ranges") {
-        let at = table
-            .get("ranges")
-            .map_or(value.span().start, |v| v.span().start);
-        ctx.error(
-            at,
-            Some("uncertainty.ranges".into()),
-            "name at least one uncertain parameter, with [low, high] or \"assumption\"".into(),
+    if ranges.is_empty() {
+        none_named(
+            ctx,
+            table,
+            value,
+            "uncertainty",
+            "ranges",
+            "uncertain parameter, with [low, high] or \"assumption\"",
         );
     }
     (!ranges.is_empty()).then_some(UncertaintySpec { samples, ranges })
@@ -1042,17 +1042,15 @@ fn read_sensitivity(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>) -> Option<S
             format!("`{p}` is named twice; name each policy once"),
         );
     }
-    if ranges.is_empty() && has_entries(table, "ranges") {
-        return None; // each range has its own error
-    }
     if ranges.is_empty() {
-        let at = table
-            .get("ranges")
-            .map_or(value.span().start, |v| v.span().start);
-        ctx.error(
-            at,
-            Some("sensitivity.ranges".into()),
-            "name at least one parameter to vary, with [low, high] or \"assumption\"".into(),
+        // Each range given had its own error; none given is this one.
+        none_named(
+            ctx,
+            table,
+            value,
+            "sensitivity",
+            "ranges",
+            "parameter to vary, with [low, high] or \"assumption\"",
         );
         return None;
     }
@@ -1125,14 +1123,14 @@ fn read_calibration(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>) -> Option<C
             return None;
         }
     };
-    if parameters.is_empty() && !has_entries(table, "parameters") {
-        let at = table
-            .get("parameters")
-            .map_or(value.span().start, |v| v.span().start);
-        ctx.error(
-            at,
-            Some("calibration.parameters".into()),
-            "name at least one parameter to calibrate, with its prior range [low, high]".into(),
+    if parameters.is_empty() {
+        none_named(
+            ctx,
+            table,
+            value,
+            "calibration",
+            "parameters",
+            "parameter to calibrate, with its prior range [low, high]",
         );
     }
     for r in &parameters {
@@ -1470,6 +1468,30 @@ fn quoted_key_at(ctx: &Ctx<'_>, key: &str, fallback: usize) -> usize {
 }
 
 /// Whether `table.key` is a table with at least one entry.
+/// Report `[section.key]` naming nothing ("name at least one {what}"), at
+/// its line (or the section's, if it is missing): unless it has entries,
+/// each of which had its own error.
+fn none_named(
+    ctx: &mut Ctx<'_>,
+    table: &DeTable<'_>,
+    value: &Spanned<DeValue<'_>>,
+    section: &str,
+    key: &str,
+    what: &str,
+) {
+    if has_entries(table, key) {
+        return;
+    }
+    let at = table
+        .get(key)
+        .map_or(value.span().start, |v| v.span().start);
+    ctx.error(
+        at,
+        Some(format!("{section}.{key}")),
+        format!("name at least one {what}"),
+    );
+}
+
 fn has_entries(table: &DeTable<'_>, key: &str) -> bool {
     table
         .get(key)
