@@ -88,7 +88,14 @@ pub fn check_same_study(
     }
     // The same study: its results may still overwrite files no manifest
     // lists (a shard directory has none yet, and `merge` may write into it).
-    let prefix = super::plot::chart_prefix(&manifest::of_study(plan, &[], &[]));
+    // As the manifest names the charts; only the fields that name them (a
+    // plan's runs may be many).
+    let naming = serde_json::json!({
+        "name": plan.name,
+        "sources": plan.sources,
+        "scenarios": plan.scenarios.first().map(std::slice::from_ref).unwrap_or_default(),
+    });
+    let prefix = super::plot::chart_prefix(&naming);
     let at_risk = super::ownership::overwritable_study_files(dir, &prefix)?;
     if !at_risk.is_empty() {
         let mut named = at_risk
@@ -160,15 +167,9 @@ pub fn assemble(
             total: plan.runs.len(),
         });
     }
-    let calibration = || {
-        OutputError::Refused {
-        path: dir.to_path_buf(),
-        why: "holds a calibration, whose generations follow one another: run `grassroots calibrate` on its scenario file with this --out, and the options it was started with, to continue or finish it".into(),
-    }
-    };
     if plan.kind == StudyKind::Calibration {
         // Before anything is moved: the directory stays as it was.
-        return Err(calibration());
+        return Err(calibration_refusal(dir));
     }
     mark_assembling(dir)?;
     // While result files are replaced one by one, the directory has no
@@ -188,7 +189,7 @@ pub fn assemble(
             let results = study.results(store, |_, _| Ok::<(), OutputError>(()))?;
             (super::sensitivity::write(study, &results, dir)?, results)
         }
-        StudyKind::Calibration => return Err(calibration()),
+        StudyKind::Calibration => return Err(calibration_refusal(dir)),
     };
     let files = finish_study(plan, dir, files, command_line)?;
     Ok(Assembled { files, results })
@@ -328,6 +329,14 @@ fn assemble_sweep(
     write_atomic(&dir.join("report.md"), markdown.as_bytes())?;
     written.push("report.md".into());
     Ok((written, results))
+}
+
+/// Why a calibration's directory is not assembled as other studies are.
+fn calibration_refusal(dir: &Path) -> OutputError {
+    OutputError::Refused {
+        path: dir.to_path_buf(),
+        why: "holds a calibration, whose generations follow one another: run `grassroots calibrate` on its scenario file with this --out, and the options it was started with, to continue or finish it".into(),
+    }
 }
 
 /// Mark `dir` as being assembled ([`super::ownership::ASSEMBLING`]) before

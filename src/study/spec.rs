@@ -1467,7 +1467,6 @@ fn quoted_key_at(ctx: &Ctx<'_>, key: &str, fallback: usize) -> usize {
     ctx.text.find(&format!("\"{key}\"")).unwrap_or(fallback)
 }
 
-/// Whether `table.key` is a table with at least one entry.
 /// Report `[section.key]` naming nothing ("name at least one {what}"), at
 /// its line (or the section's, if it is missing): unless it has entries,
 /// each of which had its own error.
@@ -1492,6 +1491,7 @@ fn none_named(
     );
 }
 
+/// Whether `table.key` is a table with at least one entry.
 fn has_entries(table: &DeTable<'_>, key: &str) -> bool {
     table
         .get(key)
