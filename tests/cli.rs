@@ -311,6 +311,24 @@ fn every_shipped_scenario_validates() {
 }
 
 #[test]
+fn validate_refuses_what_run_could_not_hold_in_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("huge.toml");
+    std::fs::write(
+        &file,
+        "[world]\nvillages = 1000000\nhouseholds_per_village = 60000\n",
+    )
+    .unwrap();
+    let o = run(&["validate", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("valid, but `grassroots run` would need about"),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
+#[test]
 fn validate_notes_a_file_that_sets_nothing() {
     let dir = tempfile::tempdir().unwrap();
     for (name, content) in [

@@ -215,7 +215,7 @@ fn read_small(path: &str) -> Option<String> {
 }
 
 /// Bytes for people: GiB from 1 GiB on, MiB below.
-fn human(bytes: u64) -> String {
+pub fn human(bytes: u64) -> String {
     let mib = bytes as f64 / (1024.0 * 1024.0);
     if mib >= 1024.0 {
         format!("{:.2} GiB", mib / 1024.0)

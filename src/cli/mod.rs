@@ -333,6 +333,21 @@ pub fn validate(file: &Path) -> Result<()> {
     if e.calibration.is_some() {
         extra.push_str(", a calibration");
     }
+    // Valid, but too large for `run` on this machine: say so here rather
+    // than let `run` refuse it later (at all cores, as `run` uses them).
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let concurrent = threads.min(s.scenario.replicates as usize);
+    let need = grassroots::study::plan::estimate_run_memory(&s, concurrent, false);
+    if let Some(limit) = memory::memory_limit().filter(|l| need > l.bytes) {
+        return Err(InputError(format!(
+            "{shown}: valid, but `grassroots run` would need about {} of memory ({} replicates at once on {}), more than the {} this machine has free; use fewer villages or households, or run fewer replicates at once (`run --threads N`); `run --max-memory GIB` overrides the limit",
+            memory::human(need),
+            concurrent,
+            count(threads as u64, "thread"),
+            memory::human(limit.bytes)
+        ))
+        .into());
+    }
     // An empty file (or only comments) is valid — every key has a default —
     // but more likely the wrong file or a truncated one: say so.
     fn sets_nothing(t: &toml::Table) -> bool {
