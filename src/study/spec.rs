@@ -811,7 +811,14 @@ fn read_sweep(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>) -> Option<SweepDe
         Some(SweepDesign::Grid(axes))
     } else {
         let samples = read_samples(ctx, table, "sweep");
-        let ranges = required_ranges(ctx, table, value, "sweep", "a Latin-hypercube sweep")?;
+        let ranges = required_ranges(
+            ctx,
+            table,
+            value,
+            "sweep",
+            "a Latin-hypercube sweep",
+            "parameter to vary, with [low, high] or \"assumption\"",
+        )?;
         let Some(samples) = samples else {
             // A `samples` that is there but wrong has had its own error.
             if !table.contains_key("samples") {
@@ -823,16 +830,6 @@ fn read_sweep(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>) -> Option<SweepDe
             }
             return None;
         };
-        if ranges.is_empty() {
-            none_named(
-                ctx,
-                table,
-                value,
-                "sweep",
-                "ranges",
-                "parameter to vary, with [low, high] or \"assumption\"",
-            );
-        }
         (!ranges.is_empty()).then_some(SweepDesign::LatinHypercube { samples, ranges })
     }
 }
@@ -850,31 +847,36 @@ fn read_uncertainty(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>) -> Option<U
         }
     }
     let samples = read_samples(ctx, table, "uncertainty").unwrap_or(10);
-    let ranges = required_ranges(ctx, table, value, "uncertainty", "[uncertainty]")?;
-    if ranges.is_empty() {
-        none_named(
-            ctx,
-            table,
-            value,
-            "uncertainty",
-            "ranges",
-            "uncertain parameter, with [low, high] or \"assumption\"",
-        );
-    }
+    let ranges = required_ranges(
+        ctx,
+        table,
+        value,
+        "uncertainty",
+        "[uncertainty]",
+        "uncertain parameter, with [low, high] or \"assumption\"",
+    )?;
     (!ranges.is_empty()).then_some(UncertaintySpec { samples, ranges })
 }
 
-/// The `[<section>.ranges]` table, which `who` needs.
+/// The `[<section>.ranges]` table, which `who` needs, naming at least one
+/// `what` (an empty table is reported here; each bad entry has its own error).
 fn required_ranges(
     ctx: &mut Ctx<'_>,
     table: &DeTable<'_>,
     value: &Spanned<DeValue<'_>>,
     section: &str,
     who: &str,
+    what: &str,
 ) -> Option<Vec<ParamRange>> {
     let key = format!("{section}.ranges");
     match table.get("ranges") {
-        Some(r) => Some(read_ranges(ctx, r, &key)),
+        Some(r) => {
+            let ranges = read_ranges(ctx, r, &key);
+            if ranges.is_empty() {
+                none_named(ctx, table, value, section, "ranges", what);
+            }
+            Some(ranges)
+        }
         None => {
             ctx.error(
                 value.span().start,
@@ -1026,7 +1028,14 @@ fn read_sensitivity(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>) -> Option<S
         None => vec![],
     };
     // Read on after a bad method setting, so every problem is reported at once.
-    let ranges = required_ranges(ctx, table, value, "sensitivity", "[sensitivity]")?;
+    let ranges = required_ranges(
+        ctx,
+        table,
+        value,
+        "sensitivity",
+        "[sensitivity]",
+        "parameter to vary, with [low, high] or \"assumption\"",
+    )?;
     if let Some(p) = policies
         .iter()
         .enumerate()
@@ -1043,15 +1052,6 @@ fn read_sensitivity(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>) -> Option<S
         );
     }
     if ranges.is_empty() {
-        // Each range given had its own error; none given is this one.
-        none_named(
-            ctx,
-            table,
-            value,
-            "sensitivity",
-            "ranges",
-            "parameter to vary, with [low, high] or \"assumption\"",
-        );
         return None;
     }
     if matches!(method, Some(SensitivityMethod::Morris { .. })) {
