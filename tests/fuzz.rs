@@ -495,14 +495,13 @@ fn valid_scenario() -> BoxedStrategy<String> {
                 }
             }
         }
+        // A key is set once per month (twice is refused), across changes.
+        let mut seen = std::collections::HashSet::new();
         for (at, set) in changes {
-            text.push_str(&format!(
-                "[[changes]]\nmonth = {}\n",
-                u32::from(at) % months
-            ));
-            let mut seen = std::collections::HashSet::new();
+            let month = u32::from(at) % months;
+            text.push_str(&format!("[[changes]]\nmonth = {month}\n"));
             for (k, v) in set {
-                if seen.insert(k) {
+                if seen.insert((month, k)) {
                     text.push_str(&format!("\"{k}\" = {v}\n"));
                 }
             }
