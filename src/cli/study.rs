@@ -753,16 +753,19 @@ fn report(plan: &Plan, results: &Results) {
     if plan.kind == StudyKind::Sensitivity {
         if let Ok(a) = grassroots::study::global_sensitivity::analyse(plan, results) {
             say!("most influential factors (indices.csv has all):");
-            let mut noisy = Vec::new();
+            let (mut noisy, mut rows) = (Vec::new(), Vec::new());
             for (i, (q, row)) in a.quantities.iter().zip(&a.indices).enumerate() {
                 let ranked = grassroots::output::sensitivity::ranking(row, &a.factors);
-                for (factor, shown) in ranked.iter().take(3) {
-                    say!("  {:<36} {:<36} {shown}", q.label(), factor);
+                for (factor, shown) in ranked.into_iter().take(3) {
+                    rows.push([q.label(), factor.to_string(), shown]);
                 }
                 let share = a.noise_share(i);
                 if share > grassroots::study::global_sensitivity::NOISY {
                     noisy.push(format!("{} ({:.0} %)", q.label(), 100.0 * share));
                 }
+            }
+            for line in aligned_rows(&rows, &[false; 3]) {
+                say!("  {line}");
             }
             if !noisy.is_empty() {
                 say!(
@@ -816,26 +819,30 @@ fn report(plan: &Plan, results: &Results) {
         )
     );
     let contrasts = acc.contrasts(WINDOW, plan.paired_runs());
+    let mut rows = Vec::new();
     for (a, variant) in plan.variants.iter().enumerate().skip(1) {
         for (o, outcome) in plan.outcomes.iter().enumerate() {
             let Some(c) = contrasts[a][o] else { continue };
-            let star = if c.excludes_zero() { "*" } else { " " };
             let ci = match c.ci {
                 Some((lo, hi)) => format!("[{}, {}]", sig4(lo), sig4(hi)),
                 None => "(no CI)".into(),
             };
-            say!(
-                "  {:<24} {:<26} {:>11} {ci} {star} {:>22}  p_holm {}",
-                variant.name,
-                outcome,
+            rows.push([
+                variant.name.clone(),
+                outcome.clone(),
                 sig4(c.diff),
+                ci,
+                if c.excludes_zero() { "*" } else { "" }.into(),
                 report::percent_with_ci(c.relative, c.relative_ci),
                 match c.p_holm {
-                    Some(_) => report::p_text(c.p_holm),
-                    None => "—".into(),
-                }
-            );
+                    Some(_) => format!("p_holm {}", report::p_text(c.p_holm)),
+                    None => "p_holm —".into(),
+                },
+            ]);
         }
+    }
+    for line in aligned_rows(&rows, &[false, false, true, false, false, true, false]) {
+        say!("  {line}");
     }
     say!("{}", report::significance_summary(plan, acc));
     let robust = report::robustness_rows(plan, acc);
@@ -845,18 +852,68 @@ fn report(plan: &Plan, results: &Results) {
             plan.environments.len(),
             report::percent(Some(plan.meaningful_difference)).trim_start_matches('+')
         );
-        for (variant, outcome, r) in robust {
-            say!(
-                "  {variant:<24} {outcome:<26} {}",
-                report::robustness_words(&r)
-            );
+        let rows: Vec<[String; 3]> = robust
+            .into_iter()
+            .map(|(variant, outcome, r)| {
+                [variant.into(), outcome.into(), report::robustness_words(&r)]
+            })
+            .collect();
+        for line in aligned_rows(&rows, &[false; 3]) {
+            say!("  {line}");
         }
     }
+}
+
+/// Rows of cells as lines with every column as wide as its widest cell
+/// (counted in characters), two blanks apart, right-aligned where `right`
+/// says so; trailing blanks trimmed.
+fn aligned_rows<const N: usize>(rows: &[[String; N]], right: &[bool; N]) -> Vec<String> {
+    let mut widths = [0usize; N];
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    rows.iter()
+        .map(|row| {
+            let cells: Vec<String> = row
+                .iter()
+                .zip(widths.iter().zip(right))
+                .map(|(cell, (&w, &r))| {
+                    if r {
+                        format!("{cell:>w$}")
+                    } else {
+                        format!("{cell:<w$}")
+                    }
+                })
+                .collect();
+            cells.join("  ").trim_end().to_string()
+        })
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn aligned_rows_line_up_columns_of_any_width() {
+        let rows = [
+            ["mass_evaluation".to_string(), "0.5".into(), "*".into()],
+            ["a".to_string(), "-12.25".into(), "".into()],
+        ];
+        let lines = aligned_rows(&rows, &[false, true, false]);
+        assert_eq!(
+            lines,
+            ["mass_evaluation     0.5  *", "a                -12.25"]
+        );
+        // Characters, not bytes: a cell with "−" or "—" lines up too.
+        let dash = [
+            ["—".to_string(), "x".into()],
+            ["ab".to_string(), "y".into()],
+        ];
+        assert_eq!(aligned_rows(&dash, &[false; 2]), ["—   x", "ab  y"]);
+    }
 
     #[test]
     fn shell_words_are_quoted_only_where_a_shell_would_split_or_expand_them() {
