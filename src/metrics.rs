@@ -583,7 +583,7 @@ pub const METRICS: &[Metric] = &[
         "response_time",
         "months",
         Lower,
-        "Mean months a need stays open, by Little's law: backlog / needs closed (resolved + given up)",
+        "Mean months a need stays open, by Little's law: backlog / needs closed (resolved + given up; at least 1, so the backlog itself in a month when none closes)",
         |t, _| {
             ratio(
                 t.backlog as f64,
@@ -629,7 +629,7 @@ pub const METRICS: &[Metric] = &[
         "formalism_index",
         "share",
         Lower,
-        "Formal share of public effort: Σe_F / Σ(e_R + e_F)",
+        "Formal share of public effort: Σe_F / Σ(e_R + e_F) over active members",
         |t, _| ratio(t.formal_effort, t.formal_effort + t.real_effort),
     )
     .headline(6, CHARTED | OUTCOME | SUMMARY | REPORT),
@@ -727,7 +727,7 @@ pub const METRICS: &[Metric] = &[
         "members_away",
         "share",
         Lower,
-        "Share of the branches' members away as migrant workers",
+        "Share of the branches' members away as migrant workers, of every member on their rolls (those in difficulty and those promoted to a township post included)",
         |t, _| ratio(t.migrated_members as f64, t.members as f64),
     ),
     Metric::new(

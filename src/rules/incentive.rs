@@ -9,7 +9,7 @@
 //! score = w_F·F̄ + w_O·Ō + w_M·M̄ + w_E·Ē − p_S·(sanctions in the period),
 //!
 //! F̄ the mean monthly formal output, Ē the mean monthly private (economic)
-//! output ("two skins", `[Implementing]` §2.3), Ō = min(1, resolved / (κ·P)), M̄ the mean
+//! output ("two skins", `[Implementing]` §2.3), Ō = min(1, resolved / (κ·months recorded in the period)), M̄ the mean
 //! satisfaction of the member's households (the branch's if none). If the
 //! incentive system is on, the top share (rank rule) or everyone at or above
 //! the threshold (threshold rule) is rewarded. A member's payoff for the

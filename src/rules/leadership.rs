@@ -1,9 +1,11 @@
 //! Main traction: the secretary's leadership (`docs/model.md` §7.11).
 //!
 //! The branch's capacity multiplier is L = 1 + α_L·(2ℓ_eff − 1), with
-//! ℓ_eff = clamp(ℓ_sec + g_H + β_P·4P(1 − P), 0, 1): the secretary's talent,
-//! higher-level guidance, and the pull of the promotion tournament, strongest
-//! when the promotion chance P is near one half (Lazear & Rosen). A branch
+//! ℓ_eff = clamp(ℓ_sec − κ_X·max(0, 1 − τ/T_X) + g_H + β_P·4P(1 − P)·[tournament], 0, 1)
+//! (eq. 7.11.1): the secretary's talent less their inexperience in their
+//! τ-th month in office, higher-level guidance, and, with the tournament on,
+//! its pull, strongest when the promotion chance P is near one half (Lazear
+//! & Rosen). A branch
 //! without an active secretary has ℓ_eff = 0. At each assessment, with the
 //! tournament on, the top share of branches by score see their secretary
 //! promoted out of the village; every branch's chance is then

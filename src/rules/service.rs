@@ -1,7 +1,8 @@
 //! Service delivery (`docs/model.md` §7.2).
 //!
-//! Member i can resolve c_i = κ·Π·s_i·√(e_R,i·(1 − t_i)) needs a month, t_i
-//! being the share of the month spent in training and mutual help, where the
+//! Member i can resolve c_i = κ·Π·s_i·√(e_R,i·(1 − t_i − t_M,i)) needs a
+//! month, t_i and t_M,i being the shares of the month spent in training and
+//! in mutual help, where the
 //! branch productivity Π = L·(1 + π_P)·(1 + π_I) / (1 + δ_D·D·(1 − r_P))
 //! combines leadership (§7.11), platform (§7.15), innovation (§7.18) and the
 //! diversity of needs (§7.9). Each open need of

@@ -306,7 +306,7 @@ section! {
             "f: utility cost of one sanction to a member",
             "Becker 1968; assumption (0.2–1)";
         trust_gain: f64 = 0.05, UNIT,
-            "Trust gained by a household whose report led to a sanction",
+            "Trust gained by a household that reported when its contact member was sanctioned that month (after its report or any inspection)",
             "Ostrom 1990; assumption (0.02–0.1)";
         trust_loss: f64 = 0.03, UNIT,
             "Trust lost by a household whose report led to nothing",
@@ -641,7 +641,7 @@ section! {
             "Whether households without an active contact are assigned one each month",
             "[Dynamics] §5; [ZTown]";
         max_households_per_member: u32 = 15, int(1, 60_000),
-            "Most households a member is assigned",
+            "Most households a member is assigned by the monthly contact assignment (§7.16; set-up's round-robin ignores it)",
             "assumption (10–30)";
         joint_branch: bool = false, Kind::Switch,
             "Whether villages with too few active members are joined with a township neighbour",
@@ -692,7 +692,7 @@ section! {
             "K: months of guarantee a branch may carry over; the county tops the balance up to (K + 1) months and keeps the rest of its budget",
             "assumption (6–24)";
         diversion: f64 = 0.28, UNIT,
-            "d₀: share of the guarantee diverted (elite capture) without any audit",
+            "d₀: share of each guarantee payment diverted (elite capture) without any audit",
             "[Implementing] §2.2; Olken 2007 (about a quarter of road funds missing where audits were rare); range 0.1–0.3";
         audit_effect: f64 = 0.32, UNIT,
             "ω_A: share of diversion prevented by a certain yearly audit",
