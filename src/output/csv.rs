@@ -577,6 +577,7 @@ pub fn sensitivity<W: Write>(
         "spearman_rho",
         "src",
         "r2",
+        "r2_adjusted",
     ])?;
     let x: Vec<Vec<f64>> = columns.iter().map(|(_, xs)| xs.clone()).collect();
     for (o, outcome) in plan.outcomes.iter().enumerate() {
@@ -593,6 +594,7 @@ pub fn sensitivity<W: Write>(
                     number(result.spearman[p]),
                     number(result.src.as_ref().map(|b| b[p])),
                     number(result.r2),
+                    number(result.r2_adjusted),
                 ])?;
             }
         }

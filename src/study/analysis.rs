@@ -1257,10 +1257,17 @@ pub struct Sensitivity {
     /// Spearman rank correlation of each parameter with the outcome.
     pub spearman: Vec<Option<f64>>,
     /// Standardised regression coefficients (linear model on standardised
-    /// parameters and outcome), `None` if the design is degenerate.
+    /// parameters and outcome; NaN for a parameter constant over the
+    /// points, which is left out of the model), `None` if there is no
+    /// model: a constant outcome, no varying parameter, or too few points
+    /// (at least the varying parameters + 2, so that the model is not
+    /// saturated).
     pub src: Option<Vec<f64>>,
     /// R² of that linear model.
     pub r2: Option<f64>,
+    /// R² adjusted for the number of parameters in the model:
+    /// 1 − (1 − R²)(n − 1)/(n − k − 1).
+    pub r2_adjusted: Option<f64>,
 }
 
 fn ranks(xs: &[f64]) -> Vec<f64> {
@@ -1332,17 +1339,23 @@ fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Option<Vec<f64>> {
 pub fn sensitivity(x: &[Vec<f64>], y: &[f64]) -> Sensitivity {
     let ry = ranks(y);
     let spearman = x.iter().map(|col| pearson(&ranks(col), &ry)).collect();
-    let fit = || -> Option<(Vec<f64>, f64)> {
+    let fit = || -> Option<(Vec<f64>, f64, f64)> {
         let zy = standardise(y)?;
-        let zx: Vec<Vec<f64>> = x.iter().map(|c| standardise(c)).collect::<Option<_>>()?;
-        let k = zx.len();
-        if y.len() <= k {
+        // A parameter constant over the points (an integer key whose range
+        // rounds to one value) has no coefficient; the others keep theirs.
+        let columns: Vec<Option<Vec<f64>>> = x.iter().map(|c| standardise(c)).collect();
+        let used: Vec<usize> = (0..columns.len()).filter(|&i| columns[i].is_some()).collect();
+        let zx: Vec<&Vec<f64>> = used.iter().filter_map(|&i| columns[i].as_ref()).collect();
+        let (k, n) = (zx.len(), y.len());
+        // Standardising spends a degree of freedom on the intercept: with n
+        // ≤ k + 1 points the model fits exactly whatever the outcome.
+        if k == 0 || n < k + 2 {
             return None;
         }
         let xtx: Vec<Vec<f64>> = (0..k)
             .map(|i| {
                 (0..k)
-                    .map(|j| zx[i].iter().zip(&zx[j]).map(|(a, b)| a * b).sum())
+                    .map(|j| zx[i].iter().zip(zx[j]).map(|(a, b)| a * b).sum())
                     .collect()
             })
             .collect();
@@ -1350,22 +1363,30 @@ pub fn sensitivity(x: &[Vec<f64>], y: &[f64]) -> Sensitivity {
             .map(|i| zx[i].iter().zip(&zy).map(|(a, b)| a * b).sum())
             .collect();
         let beta = solve(xtx, xty)?;
-        let sse: f64 = (0..y.len())
+        let sse: f64 = (0..n)
             .map(|p| (zy[p] - (0..k).map(|i| beta[i] * zx[i][p]).sum::<f64>()).powi(2))
             .sum();
         let sst: f64 = zy.iter().map(|v| v * v).sum();
-        Some((beta, 1.0 - sse / sst))
+        let r2 = 1.0 - sse / sst;
+        let adjusted = 1.0 - (1.0 - r2) * (n - 1) as f64 / (n - k - 1) as f64;
+        let mut src = vec![f64::NAN; x.len()];
+        for (&i, b) in used.iter().zip(beta) {
+            src[i] = b;
+        }
+        Some((src, r2, adjusted))
     };
     match fit() {
-        Some((src, r2)) => Sensitivity {
+        Some((src, r2, adjusted)) => Sensitivity {
             spearman,
             src: Some(src),
             r2: Some(r2),
+            r2_adjusted: Some(adjusted),
         },
         None => Sensitivity {
             spearman,
             src: None,
             r2: None,
+            r2_adjusted: None,
         },
     }
 }
@@ -1401,6 +1422,29 @@ mod sensitivity_tests {
         assert!(src[2].abs() < 0.05, "{src:?}");
         assert!((s.r2.unwrap() - 1.0).abs() < 1e-9);
         assert!(s.spearman[0].unwrap() > 0.9 && s.spearman[1].unwrap() < 0.0);
+    }
+
+    #[test]
+    fn a_saturated_model_reports_no_fit_and_a_constant_key_is_left_out() {
+        // Three points and two keys: a plane fits any three values exactly,
+        // so R² = 1 says nothing; no model is reported.
+        let (a, b) = (vec![0.0, 1.0, 2.0], vec![1.0, 0.0, 2.0]);
+        let s = sensitivity(&[a.clone(), b.clone()], &[0.3, 0.1, 0.7]);
+        assert_eq!((s.src, s.r2, s.r2_adjusted), (None, None, None));
+        assert!(s.spearman[0].is_some());
+        // Four points: one residual degree of freedom, a model.
+        let s = sensitivity(
+            &[vec![0.0, 1.0, 2.0, 3.0], vec![1.0, 0.0, 2.0, 2.0]],
+            &[0.3, 0.1, 0.7, 0.8],
+        );
+        let (r2, adjusted) = (s.r2.unwrap(), s.r2_adjusted.unwrap());
+        assert!(r2 < 1.0 && (adjusted - (1.0 - (1.0 - r2) * 3.0)).abs() < 1e-12);
+        // A constant key gets no coefficient; the others keep theirs.
+        let y: Vec<f64> = (0..6).map(|i| 2.0 * i as f64 + [0.1, -0.1, 0.0, 0.2, -0.2, 0.0][i]).collect();
+        let s = sensitivity(&[(0..6).map(f64::from).collect(), vec![3.0; 6]], &y);
+        let src = s.src.unwrap();
+        assert!(src[0] > 0.99 && src[1].is_nan(), "{src:?}");
+        assert!(s.r2.unwrap() > 0.99 && s.spearman[1].is_none());
     }
 
     #[test]
