@@ -149,6 +149,26 @@ fn sensitivity_writes_indices_charts_and_report_identically_at_any_thread_count(
         assert!(same.clone().all(|x| x["noise_share"] == r["noise_share"]));
     }
     assert!(report.contains("Replicate noise: "), "{report}");
+    // Each factor's noise floor: the μ* replicate noise alone would give.
+    // A factor without effect moves no run (common random numbers), so its
+    // floor is 0; need arrival's effect on satisfaction stands far above
+    // its floor (on realised service, in this small county, it does not).
+    let floor = |outcome: &str, factor: &str| {
+        let r = indices
+            .iter()
+            .find(|r| r["outcome"] == outcome && r["policy"].is_empty() && r["parameter"] == factor)
+            .unwrap();
+        num(r, "mu_star_noise")
+    };
+    assert!(indices.iter().all(|r| num(r, "mu_star_noise") >= 0.0));
+    assert_eq!(floor("realised_service", "effort.attention"), 0.0);
+    let satisfaction = mu("satisfaction_mean", "", "environment.need_rate").0;
+    let need_floor = floor("satisfaction_mean", "environment.need_rate");
+    assert!(
+        satisfaction > 5.0 * need_floor && need_floor > 0.0,
+        "{satisfaction} {need_floor}"
+    );
+    assert!(report.contains("within noise"), "{report}");
 }
 
 #[test]

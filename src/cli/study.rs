@@ -753,11 +753,14 @@ fn report(plan: &Plan, results: &Results) {
     if plan.kind == StudyKind::Sensitivity {
         if let Ok(a) = grassroots::study::global_sensitivity::analyse(plan, results) {
             say!("most influential factors (indices.csv has all):");
-            let (mut noisy, mut rows) = (Vec::new(), Vec::new());
+            let (mut noisy, mut rows, mut caveats) = (Vec::new(), Vec::new(), Vec::new());
             for (i, (q, row)) in a.quantities.iter().zip(&a.indices).enumerate() {
-                let ranked = grassroots::output::sensitivity::ranking(row, &a.factors);
+                let ranked = grassroots::output::sensitivity::ranking(&a, i);
                 for (factor, shown) in ranked.into_iter().take(3) {
                     rows.push([q.label(), factor.to_string(), shown]);
+                }
+                if grassroots::output::sensitivity::sobol_caveat(row).is_some() {
+                    caveats.push(q.label());
                 }
                 let share = a.noise_share(i);
                 if share > grassroots::study::global_sensitivity::NOISY {
@@ -767,10 +770,20 @@ fn report(plan: &Plan, results: &Results) {
             for line in aligned_rows(&rows, &[false; 3]) {
                 say!("  {line}");
             }
-            if !noisy.is_empty() {
+            if plan.replicates < 2 {
                 say!(
-                    "caution: replicate noise is up to this share of the variance across the design, so these indices partly rank noise (more replicates or villages shrink it; noise_share in indices.csv): {}",
+                    "caution: with 1 replicate, replicate noise is not estimated, and the indices may rank noise (above all a policy's effects): give --replicates 2 or more"
+                );
+            } else if !noisy.is_empty() {
+                say!(
+                    "caution: replicate noise is about this share of the variance across the design, so these indices partly rank noise (more replicates or villages shrink it; noise_share in indices.csv): {}",
                     noisy.join(", ")
+                );
+            }
+            if !caveats.is_empty() {
+                say!(
+                    "caution: Sobol estimates outside what true indices can be (below 0, S above S_T, above 1, or ΣS above 1; report.md says which), so they carry sampling error or noise (raise samples or replicates): {}",
+                    caveats.join(", ")
                 );
             }
         }

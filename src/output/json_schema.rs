@@ -170,7 +170,7 @@ fn study_sections(props: &mut Map<String, Value>) {
             "additionalProperties": false,
             "properties": {
                 "method": {"enum": ["grid", "lhs"], "default": "grid"},
-                "samples": {"type": "integer", "minimum": 1, "description": "points of a Latin hypercube"},
+                "samples": {"type": "integer", "minimum": 2, "description": "points of a Latin hypercube"},
                 "grid": {
                     "type": "object",
                     "propertyNames": {"enum": varying_keys()},
@@ -189,7 +189,7 @@ fn study_sections(props: &mut Map<String, Value>) {
             "additionalProperties": false,
             "required": ["ranges"],
             "properties": {
-                "samples": {"type": "integer", "minimum": 1},
+                "samples": {"type": "integer", "minimum": 2},
                 "ranges": ranges("dotted key → [low, high] or \"assumption\"")
             }
         }),
@@ -205,8 +205,8 @@ fn study_sections(props: &mut Map<String, Value>) {
                 "method": {"enum": ["morris", "sobol"]},
                 "trajectories": {"type": "integer", "minimum": 2, "description": "Morris: trajectories"},
                 "levels": {"type": "integer", "minimum": 2, "description": "Morris: an even number of grid levels"},
-                "samples": {"type": "integer", "minimum": 1, "description": "Sobol: base samples N"},
-                "bootstrap": {"type": "integer", "minimum": 0, "description": "resamples for the 95 % intervals"},
+                "samples": {"type": "integer", "minimum": 2, "description": "Sobol: base samples N"},
+                "bootstrap": {"type": "integer", "minimum": 100, "description": "resamples for the 95 % intervals"},
                 "policies": {"type": "array", "items": {"type": "string"}, "description": "variants whose effects are analysed too"},
                 "ranges": ranges("dotted key → [low, high] or \"assumption\"")
             }

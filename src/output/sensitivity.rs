@@ -5,7 +5,9 @@
 use super::files::{self, write_atomic};
 use super::report::sig4;
 use super::{OutputError, chart};
-use crate::study::global_sensitivity::{FactorIndex, NOISY, SensitivityResults, analyse};
+use crate::study::global_sensitivity::{
+    FactorIndex, NOISY, SensitivityResults, WITHIN_NOISE, analyse,
+};
 use crate::study::methods::SensitivityMethod;
 use crate::study::plan::Plan;
 use crate::study::runner::{Results, Study};
@@ -56,12 +58,17 @@ pub fn noise_words(share: f64, replicates: u32) -> String {
         );
     }
     let percent = share_text(share);
+    let all = if share >= 1.0 {
+        " (as much as the variance itself)"
+    } else {
+        ""
+    };
     if share > NOISY {
         format!(
-            "**Replicate noise: up to {percent} of that variance** — the indices partly rank noise (it raises total indices and lowers first-order ones); more replicates or villages shrink it."
+            "**Replicate noise: about {percent} of that variance{all}** — the indices partly rank noise (it raises total indices and lowers first-order ones); more replicates or villages shrink it."
         )
     } else {
-        format!("Replicate noise: up to {percent} of that variance.")
+        format!("Replicate noise: about {percent} of that variance.")
     }
 }
 
@@ -96,10 +103,15 @@ fn indices_csv<W: std::io::Write>(
         ]
         .as_slice()
     });
+    header.push(if morris {
+        "mu_star_noise"
+    } else {
+        "total_noise"
+    });
     header.push("noise_share");
     w.write_record(&header)?;
     for (i, (q, row)) in a.quantities.iter().zip(&a.indices).enumerate() {
-        for (factor, index) in a.factors.iter().zip(row) {
+        for (f, (factor, index)) in a.factors.iter().zip(row).enumerate() {
             let mut record = vec![
                 q.outcome.clone(),
                 q.policy.clone().unwrap_or_default(),
@@ -120,6 +132,7 @@ fn indices_csv<W: std::io::Write>(
                     .map(num),
                 ),
             }
+            record.push(num(a.noise_floor[i][f]));
             record.push(num(a.noise_share(i)));
             w.write_record(&record)?;
         }
@@ -160,23 +173,26 @@ fn design_csv<W: std::io::Write>(
     Ok(())
 }
 
-/// The factors of one quantity in decreasing order of importance (μ* or the
-/// total index), with the figures shown in reports.
-pub fn ranking(row: &[FactorIndex], factors: &[String]) -> Vec<(String, String)> {
+/// The factors of quantity `q` in decreasing order of importance (μ* or
+/// the total index), with the figures shown in reports; a factor whose
+/// index replicate noise alone could give (below [`WITHIN_NOISE`] times
+/// its noise floor) is marked "within noise".
+pub fn ranking(a: &SensitivityResults, q: usize) -> Vec<(String, String)> {
+    let row = &a.indices[q];
     let key = |i: &FactorIndex| match i {
         FactorIndex::Morris(m) => m.mu_star,
         FactorIndex::Sobol(s) => s.total,
     };
     let mut order: Vec<usize> = (0..row.len()).collect();
     // Largest first, undefined (NaN) last.
-    order.sort_by(|&a, &b| {
-        let (x, y) = (key(&row[a]), key(&row[b]));
+    order.sort_by(|&x, &y| {
+        let (x, y) = (key(&row[x]), key(&row[y]));
         x.is_nan().cmp(&y.is_nan()).then(y.total_cmp(&x))
     });
     order
         .into_iter()
         .map(|i| {
-            let shown = match &row[i] {
+            let mut shown = match &row[i] {
                 FactorIndex::Morris(m) => format!(
                     "μ* {} [{}, {}], σ {}",
                     sig4(m.mu_star),
@@ -194,9 +210,66 @@ pub fn ranking(row: &[FactorIndex], factors: &[String]) -> Vec<(String, String)>
                     sig4(s.total_ci.1)
                 ),
             };
-            (factors[i].clone(), shown)
+            if a.within_noise(q, i) {
+                shown.push_str(&format!(
+                    " — within noise (noise alone gives {} {})",
+                    if matches!(row[i], FactorIndex::Morris(_)) {
+                        "μ*"
+                    } else {
+                        "S_T"
+                    },
+                    sig4(a.noise_floor[q][i])
+                ));
+            }
+            (a.factors[i].clone(), shown)
         })
         .collect()
+}
+
+/// What is off about a quantity's Sobol estimates, in words: first-order
+/// indices below 0, above their total index or above 1, or summing to more
+/// than 1 — none possible for the true indices, all signs of sampling error
+/// (too few base samples) or replicate noise. `None` when nothing is.
+pub fn sobol_caveat(row: &[FactorIndex]) -> Option<String> {
+    let sobol: Vec<&crate::study::sensitivity::SobolIndex> = row
+        .iter()
+        .filter_map(|i| match i {
+            FactorIndex::Sobol(s) => Some(s),
+            FactorIndex::Morris(_) => None,
+        })
+        .collect();
+    if sobol.is_empty() {
+        return None;
+    }
+    // Estimates this close to a bound are on it, not across it.
+    const SLACK: f64 = 1e-9;
+    let mut found = Vec::new();
+    if sobol.iter().any(|s| s.first < -SLACK) {
+        found.push("a first-order index below 0");
+    }
+    if sobol.iter().any(|s| s.first > s.total + SLACK) {
+        found.push("a first-order index above its total index");
+    }
+    if sobol
+        .iter()
+        .any(|s| s.first > 1.0 + SLACK || s.total > 1.0 + SLACK)
+    {
+        found.push("an index above 1");
+    }
+    let sum: f64 = sobol
+        .iter()
+        .map(|s| s.first)
+        .filter(|x| x.is_finite())
+        .sum();
+    if sum > 1.0 + SLACK {
+        found.push("first-order indices summing to more than 1");
+    }
+    (!found.is_empty()).then(|| {
+        format!(
+            "{}: impossible for the true indices, so these estimates carry sampling error (raise `samples`) or replicate noise (raise replicates); read the intervals, not the points",
+            found.join(", ")
+        )
+    })
 }
 
 fn report(plan: &Plan, a: &SensitivityResults, charts: &[String]) -> String {
@@ -243,8 +316,11 @@ fn report(plan: &Plan, a: &SensitivityResults, charts: &[String]) -> String {
             sig4(a.variance[i]),
             noise_words(a.noise_share(i), plan.replicates)
         ));
-        for (factor, shown) in ranking(row, &a.factors) {
+        for (factor, shown) in ranking(a, i) {
             out.push_str(&format!("| `{factor}` | {shown} |\n"));
+        }
+        if let Some(caveat) = sobol_caveat(row) {
+            out.push_str(&format!("\n**Caution:** {caveat}.\n"));
         }
         let name = super::plot::stem(
             if matches!(row.first(), Some(FactorIndex::Morris(_))) {
@@ -260,6 +336,36 @@ fn report(plan: &Plan, a: &SensitivityResults, charts: &[String]) -> String {
             out.push_str(&format!("\n![{}]({c})\n", q.label()));
         }
     }
-    out.push_str("\nReading: μ* ranks factors by their average effect over the whole range (in units of the outcome per full range of the factor); σ above μ* means the effect changes with the other factors or is non-linear. A first-order Sobol index is the share of the variance a factor explains alone; the total index adds its interactions; a total index near 0 means the factor can be fixed anywhere in its range.\n");
+    out.push_str(&format!("\nReading: μ* ranks factors by their average effect over the whole range (in units of the outcome per full range of the factor); σ above μ* means the effect changes with the other factors or is non-linear — but replicate noise alone also gives σ near or above μ*, so read σ only for factors well above their noise floor. A first-order Sobol index is the share of the variance a factor explains alone; the total index adds its interactions; a total index near 0 means the factor can be fixed anywhere in its range. A factor marked \"within noise\" has a μ* or S_T below {WITHIN_NOISE} times what replicate noise alone would give it (`mu_star_noise`, `total_noise` in indices.csv): its rank is not evidence of influence.\n"));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::study::sensitivity::SobolIndex;
+
+    fn sobol(first: f64, total: f64) -> FactorIndex {
+        FactorIndex::Sobol(SobolIndex {
+            first,
+            first_ci: (first, first),
+            total,
+            total_ci: (total, total),
+        })
+    }
+
+    #[test]
+    fn impossible_sobol_estimates_are_named() {
+        assert_eq!(sobol_caveat(&[sobol(0.5, 0.6), sobol(0.2, 0.3)]), None);
+        let said = |row: &[FactorIndex]| sobol_caveat(row).unwrap();
+        assert!(
+            said(&[sobol(-0.01, 0.1), sobol(0.5, 0.6)]).starts_with("a first-order index below 0:")
+        );
+        assert!(said(&[sobol(0.4, 0.3)]).starts_with("a first-order index above its total index:"));
+        assert!(said(&[sobol(0.9, 1.2)]).contains("an index above 1"));
+        assert!(
+            said(&[sobol(0.6, 0.7), sobol(0.5, 0.6)])
+                .starts_with("first-order indices summing to more than 1")
+        );
+    }
 }

@@ -891,7 +891,14 @@ impl PointReplicates {
         }
     }
 
-    fn value(&self, point: usize, replicate: usize, outcome: usize, measure: usize) -> f64 {
+    /// Replicates in the table.
+    pub fn replicates(&self) -> usize {
+        self.replicates
+    }
+
+    /// The run of `point` and `replicate`: its value of `outcome` in
+    /// `measure` (NaN where no run was added).
+    pub fn value(&self, point: usize, replicate: usize, outcome: usize, measure: usize) -> f64 {
         self.values[(point * self.replicates + replicate) * self.outcomes + outcome][measure]
     }
 
@@ -1344,7 +1351,9 @@ pub fn sensitivity(x: &[Vec<f64>], y: &[f64]) -> Sensitivity {
         // A parameter constant over the points (an integer key whose range
         // rounds to one value) has no coefficient; the others keep theirs.
         let columns: Vec<Option<Vec<f64>>> = x.iter().map(|c| standardise(c)).collect();
-        let used: Vec<usize> = (0..columns.len()).filter(|&i| columns[i].is_some()).collect();
+        let used: Vec<usize> = (0..columns.len())
+            .filter(|&i| columns[i].is_some())
+            .collect();
         let zx: Vec<&Vec<f64>> = used.iter().filter_map(|&i| columns[i].as_ref()).collect();
         let (k, n) = (zx.len(), y.len());
         // Standardising spends a degree of freedom on the intercept: with n
@@ -1440,7 +1449,9 @@ mod sensitivity_tests {
         let (r2, adjusted) = (s.r2.unwrap(), s.r2_adjusted.unwrap());
         assert!(r2 < 1.0 && (adjusted - (1.0 - (1.0 - r2) * 3.0)).abs() < 1e-12);
         // A constant key gets no coefficient; the others keep theirs.
-        let y: Vec<f64> = (0..6).map(|i| 2.0 * i as f64 + [0.1, -0.1, 0.0, 0.2, -0.2, 0.0][i]).collect();
+        let y: Vec<f64> = (0..6)
+            .map(|i| 2.0 * i as f64 + [0.1, -0.1, 0.0, 0.2, -0.2, 0.0][i])
+            .collect();
         let s = sensitivity(&[(0..6).map(f64::from).collect(), vec![3.0; 6]], &y);
         let src = s.src.unwrap();
         assert!(src[0] > 0.99 && src[1].is_nan(), "{src:?}");

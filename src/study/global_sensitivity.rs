@@ -211,15 +211,33 @@ pub struct SensitivityResults {
     /// replicates (for an effect, of its per-replicate paired differences)
     /// divided by the replicates (NaN below two replicates).
     pub noise: Vec<f64>,
+    /// Per quantity, each factor's noise floor: the μ* (Morris) or total
+    /// index S_T (Sobol) that replicate noise alone would give it
+    /// ([`super::sensitivity::morris_noise`],
+    /// [`super::sensitivity::sobol_noise`]); NaN below two replicates.
+    pub noise_floor: Vec<Vec<f64>>,
 }
 
 impl SensitivityResults {
+    /// Whether factor `f`'s index for quantity `q` (μ* or S_T) is within
+    /// [`WITHIN_NOISE`] times its noise floor: replicate noise alone could
+    /// give most of it.
+    pub fn within_noise(&self, q: usize, f: usize) -> bool {
+        let floor = self.noise_floor[q][f];
+        let index = match &self.indices[q][f] {
+            FactorIndex::Morris(m) => m.mu_star,
+            FactorIndex::Sobol(s) => s.total,
+        };
+        floor.is_finite() && index.is_finite() && index < WITHIN_NOISE * floor
+    }
+
     /// The share of quantity `q`'s variance across the design that
     /// replicate noise could account for: `noise / variance`, at most 1
     /// (NaN when either is unknown). Replicate noise inflates every total
     /// index and deflates every first-order one (and adds to Morris's
-    /// μ* and σ); common random numbers make it partly cancel between
-    /// points, so this is an upper bound of its share.
+    /// μ* and σ). An estimate: where common random numbers correlate
+    /// points' noise positively it partly cancels between them, and
+    /// it is capped at 1 (noise as large as the variance or larger).
     pub fn noise_share(&self, q: usize) -> f64 {
         let (noise, variance) = (self.noise[q], self.variance[q]);
         if noise.is_finite() && variance.is_finite() && variance > 0.0 {
@@ -231,6 +249,10 @@ impl SensitivityResults {
         }
     }
 }
+
+/// A factor whose μ* or S_T is below this multiple of its noise floor is
+/// flagged as within noise ([`SensitivityResults::within_noise`]).
+pub const WITHIN_NOISE: f64 = 2.0;
 
 /// Above this share of replicate noise ([`SensitivityResults::noise_share`])
 /// a quantity's indices are flagged in reports: they may rank noise.
@@ -332,6 +354,29 @@ pub fn analyse(plan: &Plan, results: &Results) -> Result<SensitivityResults, Str
                 .map_or(f64::NAN, |s| s * s)
         })
         .collect();
+    // Each quantity's value at a design point in one replicate (a policy's
+    // effect paired with the baseline's run of the same replicate).
+    let table = results.points.as_ref();
+    let replicates = table.map_or(0, |t| t.replicates());
+    let n_outcomes = plan.outcomes.len();
+    let noise_floor = values
+        .iter()
+        .enumerate()
+        .map(|(q, y)| {
+            let (arm, o) = (q / n_outcomes, q % n_outcomes);
+            let value = |point: usize, r: usize| match table {
+                None => f64::NAN,
+                Some(t) => {
+                    let at = |arm| t.value(variant_index(spec, point, arm), r, o, WINDOW);
+                    if arm == 0 { at(0) } else { at(arm) - at(0) }
+                }
+            };
+            match &design {
+                Design::Morris(d) => super::sensitivity::morris_noise(d, replicates, value),
+                Design::Sobol(d) => super::sensitivity::sobol_noise(d, y, replicates, value),
+            }
+        })
+        .collect();
     Ok(SensitivityResults {
         quantities,
         factors: spec.ranges.iter().map(|r| r.key.clone()).collect(),
@@ -339,6 +384,7 @@ pub fn analyse(plan: &Plan, results: &Results) -> Result<SensitivityResults, Str
         values,
         variance,
         noise: noises,
+        noise_floor,
     })
 }
 
@@ -361,7 +407,7 @@ mod tests {
     /// and analysis agree on the design and on the variant layout.
     fn analysed(method: &str, f: impl Fn(&[f64], usize) -> f64) -> SensitivityResults {
         let text = format!(
-            "[scenario]\nmonths = 12\nreplicates = 1\n[world]\nvillages = 1\n[[variants]]\nname = \"p\"\n\"incentive.formal_weight\" = 0.1\n[compare]\noutcomes = [\"share_met\"]\n[sensitivity]\n{method}\npolicies = [\"p\"]\nbootstrap = 50\n[sensitivity.ranges]\n\"effort.noise\" = [0.0, 0.5]\n\"training.skill_decay\" = [0.0, 0.02]\n"
+            "[scenario]\nmonths = 12\nreplicates = 1\n[world]\nvillages = 1\n[[variants]]\nname = \"p\"\n\"incentive.formal_weight\" = 0.1\n[compare]\noutcomes = [\"share_met\"]\n[sensitivity]\n{method}\npolicies = [\"p\"]\nbootstrap = 100\n[sensitivity.ranges]\n\"effort.noise\" = [0.0, 0.5]\n\"training.skill_decay\" = [0.0, 0.02]\n"
         );
         let file = StudyFile::parse(&text, "s.toml", &[], None).unwrap();
         let study = Study::sensitivity(&file, &[]).unwrap();
@@ -421,7 +467,7 @@ mod tests {
         // both arms, as common random numbers give), the policy adds 0.4 x₁
         // and a noise ± d of its own.
         let (e, d) = (0.05, 0.01);
-        let text = "[scenario]\nmonths = 12\nreplicates = 2\n[world]\nvillages = 1\n[[variants]]\nname = \"p\"\n\"incentive.formal_weight\" = 0.1\n[compare]\noutcomes = [\"share_met\"]\n[sensitivity]\nmethod = \"morris\"\ntrajectories = 4\npolicies = [\"p\"]\nbootstrap = 50\n[sensitivity.ranges]\n\"effort.noise\" = [0.0, 0.5]\n";
+        let text = "[scenario]\nmonths = 12\nreplicates = 2\n[world]\nvillages = 1\n[[variants]]\nname = \"p\"\n\"incentive.formal_weight\" = 0.1\n[compare]\noutcomes = [\"share_met\"]\n[sensitivity]\nmethod = \"morris\"\ntrajectories = 4\npolicies = [\"p\"]\nbootstrap = 100\n[sensitivity.ranges]\n\"effort.noise\" = [0.0, 0.5]\n";
         let file = StudyFile::parse(text, "s.toml", &[], None).unwrap();
         let plan = Study::sensitivity(&file, &[]).unwrap().plan;
         let mut acc = CompareAccumulator::new(plan.variants.len(), 1, 1)

@@ -718,8 +718,9 @@ pub struct Results {
     months: usize,
     /// Every variant's final-month distributions, pooled over its runs.
     distributions: Vec<Distributions>,
-    /// A sweep whose points share seeds: every run's outcome values, for
-    /// differences between points paired by replicate.
+    /// A sweep whose points share seeds, or a sensitivity analysis: every
+    /// run's outcome values, for differences between points (design points)
+    /// paired by replicate.
     pub points: Option<analysis::PointReplicates>,
 }
 
@@ -908,7 +909,7 @@ impl Study {
         let months = plan.months as usize;
         let mut acc = CompareAccumulator::new(n_variants, n_env, outcomes.len());
         // Differences between points need two points and two replicates.
-        let paired_sweep = plan.kind == StudyKind::Sweep
+        let paired_sweep = matches!(plan.kind, StudyKind::Sweep | StudyKind::Sensitivity)
             && plan.paired_runs()
             && n_variants >= 2
             && plan.replicates >= 2;
@@ -998,6 +999,9 @@ impl Study {
                 }
             } else if arms.is_some() {
                 acc.add_run(variant, env, r.replicate, &values);
+                if let Some(t) = points.as_mut() {
+                    t.add(variant, r.replicate as usize, &values);
+                }
             } else {
                 acc.add(variant, env, &values);
                 if let Some(t) = points.as_mut() {

@@ -291,6 +291,118 @@ pub fn morris_indices(
         .collect()
 }
 
+/// The variance of the mean of the finite per-replicate differences
+/// `a(r) − b(r)` over `replicates` replicates (`s² / n`, unbiased) and
+/// their number n, or NaN below two.
+fn paired_noise(
+    replicates: usize,
+    a: impl Fn(usize) -> f64,
+    b: impl Fn(usize) -> f64,
+) -> (f64, usize) {
+    let d: Vec<f64> = (0..replicates)
+        .map(|r| a(r) - b(r))
+        .filter(|d| d.is_finite())
+        .collect();
+    if d.len() < 2 {
+        return (f64::NAN, d.len());
+    }
+    let n = d.len() as f64;
+    let mean = d.iter().sum::<f64>() / n;
+    let variance = d.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0) / n;
+    (variance, d.len())
+}
+
+/// c₄(n) = E[s] / σ for a normal sample of n: √(2/(n−1))·Γ(n/2)/Γ((n−1)/2)
+/// (0.798 at n = 2, 0.921 at 4, 0.973 at 10), so s / c₄ is unbiased.
+fn c4(n: usize) -> f64 {
+    use statrs::function::gamma::ln_gamma;
+    let n = n as f64;
+    (2.0 / (n - 1.0)).sqrt() * (ln_gamma(n / 2.0) - ln_gamma((n - 1.0) / 2.0)).exp()
+}
+
+/// Mean of the finite values (NaN when there are none).
+fn finite_mean(xs: impl Iterator<Item = f64>) -> f64 {
+    let (sum, n) = xs
+        .filter(|x| x.is_finite())
+        .fold((0.0, 0u32), |(s, n), x| (s + x, n + 1));
+    if n == 0 { f64::NAN } else { sum / f64::from(n) }
+}
+
+/// The μ* each factor would get from replicate noise alone (its noise
+/// floor, `docs/experiments.md`, "Replicate noise"): an elementary effect
+/// whose true value is 0 is a normal variable of standard error
+/// SE = √(s²/R) / Δ (s² the variance of the per-replicate differences
+/// between the trajectory's two points, R replicates; s divided by c₄(R)
+/// to be unbiased), whose absolute value has mean SE·√(2/π); averaged
+/// over trajectories. `value(point, r)`
+/// is the quantity at a design point in replicate r. NaN below two
+/// replicates.
+pub fn morris_noise(
+    design: &MorrisDesign,
+    replicates: usize,
+    value: impl Fn(usize, usize) -> f64,
+) -> Vec<f64> {
+    let k = design.factors;
+    let mut floors = vec![Vec::new(); k];
+    for (t, steps) in design.steps.chunks(k).enumerate() {
+        for (j, &(i, delta)) in steps.iter().enumerate() {
+            let at = t * (k + 1) + j;
+            let (variance, n) = paired_noise(replicates, |r| value(at + 1, r), |r| value(at, r));
+            // SE from s is biased low by c₄ (a fifth at 2 replicates).
+            let se = variance.sqrt() / c4(n) / delta.abs();
+            floors[i].push(se * std::f64::consts::FRAC_2_PI.sqrt());
+        }
+    }
+    floors
+        .into_iter()
+        .map(|f| finite_mean(f.into_iter()))
+        .collect()
+}
+
+/// The total index each factor would get from replicate noise alone (its
+/// noise floor): Jansen's S_Ti with every squared difference f(A)_j −
+/// f(AB_i)_j replaced by its expectation under noise only, the variance of
+/// the mean of the per-replicate differences, over 2V (V as in
+/// [`sobol_indices`], from the point means `y`). `value(point, r)` is the
+/// quantity at a design point in replicate r. NaN below two replicates.
+pub fn sobol_noise(
+    design: &SaltelliDesign,
+    y: &[f64],
+    replicates: usize,
+    value: impl Fn(usize, usize) -> f64,
+) -> Vec<f64> {
+    let k = design.factors;
+    let step = k + 2;
+    // The base rows the indices use: every output finite.
+    let rows: Vec<usize> = (0..y.len() / step)
+        .filter(|&j| y[j * step..(j + 1) * step].iter().all(|v| v.is_finite()))
+        .collect();
+    let n = rows.len() as f64;
+    let mean = rows
+        .iter()
+        .map(|&j| y[j * step] + y[j * step + 1])
+        .sum::<f64>()
+        / (2.0 * n);
+    let variance = rows
+        .iter()
+        .map(|&j| (y[j * step] - mean).powi(2) + (y[j * step + 1] - mean).powi(2))
+        .sum::<f64>()
+        / (2.0 * n);
+    (0..k)
+        .map(|i| {
+            let noise = finite_mean(rows.iter().map(|&j| {
+                let (a, ab) = (j * step, j * step + 2 + i);
+                paired_noise(replicates, |r| value(a, r), |r| value(ab, r)).0
+            }));
+            if rows.len() < 2 || variance.is_nan() || variance <= 0.0 {
+                f64::NAN
+            } else {
+                noise / (2.0 * variance)
+            }
+        })
+        .collect()
+}
+
 /// Mean absolute value of the finite values (NaN when there are none).
 fn mean_abs(xs: impl Iterator<Item = f64>) -> f64 {
     let (sum, n) = xs
@@ -476,6 +588,73 @@ fn sobol_estimates<'a>(k: usize, rows: impl Iterator<Item = &'a Vec<f64>>) -> Ve
 mod tests {
     use super::*;
     use std::f64::consts::PI;
+
+    /// Per-replicate outputs of a design: `f(point)` plus independent
+    /// standard normal noise of sd `noise` in each of `replicates`
+    /// replicates; returns them and their means over replicates.
+    fn noisy_outputs(
+        points: &[Vec<f64>],
+        f: impl Fn(&[f64]) -> f64,
+        noise: f64,
+        replicates: usize,
+    ) -> (Vec<Vec<f64>>, Vec<f64>) {
+        let mut rng = random::stream(7, 3);
+        let runs: Vec<Vec<f64>> = points
+            .iter()
+            .map(|x| {
+                (0..replicates)
+                    .map(|_| f(x) + noise * random::standard_normal(&mut rng))
+                    .collect()
+            })
+            .collect();
+        let means = runs
+            .iter()
+            .map(|r| r.iter().sum::<f64>() / replicates as f64)
+            .collect();
+        (runs, means)
+    }
+
+    #[test]
+    fn the_morris_noise_floor_is_the_mu_star_of_noise_alone() {
+        let d = morris_design(3, 200, 4, 11);
+        // Pure noise: every μ* is about its floor.
+        let (runs, y) = noisy_outputs(&d.points, |_| 0.0, 0.5, 4);
+        let floor = morris_noise(&d, 4, |p, r| runs[p][r]);
+        for (m, f) in morris_indices(&d, &y, 0, 1).iter().zip(&floor) {
+            assert!(
+                (m.mu_star / f - 1.0).abs() < 0.15,
+                "μ* {} floor {f}",
+                m.mu_star
+            );
+        }
+        // A factor with a real slope stands far above its floor; the
+        // floor does not depend on the slope.
+        let (runs, y) = noisy_outputs(&d.points, |x| 5.0 * x[0], 0.5, 4);
+        let with_slope = morris_noise(&d, 4, |p, r| runs[p][r]);
+        let m = morris_indices(&d, &y, 0, 1);
+        assert!(m[0].mu_star > 5.0 * with_slope[0], "{m:?} {with_slope:?}");
+        assert!((with_slope[0] / floor[0] - 1.0).abs() < 0.2);
+        // One replicate: no floor.
+        assert!(morris_noise(&d, 1, |p, _| y[p]).iter().all(|f| f.is_nan()));
+    }
+
+    #[test]
+    fn the_sobol_noise_floor_is_the_total_index_of_a_noise_factor() {
+        let d = saltelli_design(3, 512, 5);
+        // Factor 0 matters, 1 and 2 do not: their S_T is noise alone.
+        let (runs, y) = noisy_outputs(&d.points, |x| 3.0 * x[0], 0.4, 3);
+        let floor = sobol_noise(&d, &y, 3, |p, r| runs[p][r]);
+        let s = sobol_indices(&d, &y, 0, 1);
+        for i in [1, 2] {
+            assert!(
+                (s[i].total / floor[i] - 1.0).abs() < 0.25,
+                "S_T {} floor {}",
+                s[i].total,
+                floor[i]
+            );
+        }
+        assert!(s[0].total > 5.0 * floor[0], "{s:?} {floor:?}");
+    }
 
     /// Ishigami & Homma (1990) function with a = 7, b = 0.1 on [−π, π]³.
     fn ishigami(x: &[f64]) -> f64 {

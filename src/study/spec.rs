@@ -540,9 +540,20 @@ fn read_compare(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>, out: &mut Compa
     }
 }
 
-fn read_samples(ctx: &mut Ctx<'_>, table: &DeTable<'_>, section: &str) -> Option<u32> {
-    table.get("samples")?;
-    integer_in(ctx, table, section, "samples", (1, 1_000_000), 0)
+/// `samples` of `[sweep]` or `[uncertainty]`: at least 2, since one sampled
+/// point is a single run at a random value, not a sweep or an uncertainty
+/// analysis (`one` says what it would be instead).
+fn read_samples(ctx: &mut Ctx<'_>, table: &DeTable<'_>, section: &str, one: &str) -> Option<u32> {
+    let v = table.get("samples")?;
+    if as_integer(v.get_ref()) == Some(1) {
+        ctx.error(
+            v.span().start,
+            Some(format!("{section}.samples")),
+            format!("expected an integer in 2 – 1000000: {one}"),
+        );
+        return None;
+    }
+    integer_in(ctx, table, section, "samples", (2, 1_000_000), 0)
 }
 
 /// The parameter of a key a study varies, or an error at the key:
@@ -810,7 +821,12 @@ fn read_sweep(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>) -> Option<SweepDe
         }
         Some(SweepDesign::Grid(axes))
     } else {
-        let samples = read_samples(ctx, table, "sweep");
+        let samples = read_samples(
+            ctx,
+            table,
+            "sweep",
+            "one point of a Latin hypercube is a single run at a random value of each key",
+        );
         let ranges = required_ranges(
             ctx,
             table,
@@ -846,7 +862,13 @@ fn read_uncertainty(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>) -> Option<U
             );
         }
     }
-    let samples = read_samples(ctx, table, "uncertainty").unwrap_or(10);
+    let samples = read_samples(
+        ctx,
+        table,
+        "uncertainty",
+        "one sampled environment runs every variant at a single random draw of the ranges, which propagates no uncertainty",
+    )
+    .unwrap_or(10);
     let ranges = required_ranges(
         ctx,
         table,
@@ -982,7 +1004,9 @@ fn read_sensitivity(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>) -> Option<S
             }
         },
     };
-    let bootstrap = integer_in(ctx, table, "sensitivity", "bootstrap", (0, 100_000), 200);
+    // A 95 % percentile interval from fewer resamples is little more than
+    // their extremes (and none at all from 0).
+    let bootstrap = integer_in(ctx, table, "sensitivity", "bootstrap", (100, 100_000), 200);
     let method = if method == "morris" {
         let trajectories = integer_in(ctx, table, "sensitivity", "trajectories", (2, 100_000), 10);
         let mut levels = integer_in(ctx, table, "sensitivity", "levels", (2, 100), 4);
@@ -1065,6 +1089,15 @@ fn read_sensitivity(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>) -> Option<S
         }
     }
     let method = method?;
+    if matches!(method, SensitivityMethod::Sobol { .. }) && ranges.len() == 1 {
+        let at = quoted_key_at(ctx, &ranges[0].key, value.span().start);
+        ctx.error(
+            at,
+            Some(ranges[0].key.clone()),
+            "a Sobol design of one factor says only that it explains all the variance (S = S_T = 1 by definition): name two factors or more, or show how the outcome depends on this one with a [sweep] grid".into(),
+        );
+        return None;
+    }
     let most = super::sensitivity::SOBOL_MAX_DIMS / 2;
     if matches!(method, SensitivityMethod::Sobol { .. }) && ranges.len() > most {
         let at = table
@@ -1698,10 +1731,10 @@ mod tests {
 
     #[test]
     fn sensitivity_and_calibration_sections_are_read_and_checked() {
-        let s = spec("[[variants]]\nname = \"p\"\n\"incentive.formal_weight\" = 0.1\n[sensitivity]\nmethod = \"sobol\"\nsamples = 8\npolicies = [\"p\"]\n[sensitivity.ranges]\n\"effort.noise\" = [0.0, 0.3]\n").unwrap();
+        let s = spec("[[variants]]\nname = \"p\"\n\"incentive.formal_weight\" = 0.1\n[sensitivity]\nmethod = \"sobol\"\nsamples = 8\npolicies = [\"p\"]\n[sensitivity.ranges]\n\"effort.noise\" = [0.0, 0.3]\n\"training.skill_decay\" = [0.0, 0.02]\n").unwrap();
         let sens = s.sensitivity.unwrap();
         assert_eq!(sens.method, SensitivityMethod::Sobol { samples: 8 });
-        assert_eq!((sens.bootstrap, sens.points()), (200, 24));
+        assert_eq!((sens.bootstrap, sens.points()), (200, 32));
         let e = spec(
             "[sensitivity]\nlevels = 5\n[sensitivity.ranges]\n\"effort.noise\" = [0.0, 0.3]\n",
         )
