@@ -131,8 +131,15 @@ fn sensitivity_writes_indices_charts_and_report_identically_at_any_thread_count(
         )
         .0 > 0.0
     );
-    // 6 trajectories × 4 points, a row each.
-    assert_eq!(rows(&one.join("design.csv")).len(), 24);
+    // 6 trajectories × 4 points, a row each, each with its place.
+    let design = rows(&one.join("design.csv"));
+    assert_eq!(design.len(), 24);
+    for (p, r) in design.iter().enumerate() {
+        assert_eq!(
+            (r["trajectory"].clone(), r["step"].clone()),
+            ((p / 4).to_string(), (p % 4).to_string())
+        );
+    }
     let report = read(&one.join("report.md"));
     assert!(
         report.contains("## realised_service: effect of mass_evaluation"),
@@ -199,6 +206,15 @@ fn sensitivity_shards_merge_into_the_same_results_and_sobol_runs() {
         read(&whole.join("indices.csv")),
         read(&merged.join("indices.csv"))
     );
+    // Sobol points: base rows of A, B, AB_1 … AB_3.
+    let design = rows(&whole.join("design.csv"));
+    let matrices: Vec<&str> = design
+        .iter()
+        .take(5)
+        .map(|r| r["matrix"].as_str())
+        .collect();
+    assert_eq!(matrices, ["A", "B", "AB_1", "AB_2", "AB_3"]);
+    assert_eq!(design[5]["base_row"], "1");
     let indices = rows(&whole.join("indices.csv"));
     let attention = indices
         .iter()

@@ -57,7 +57,10 @@ pub fn noise_words(share: f64, replicates: u32) -> String {
             }
         );
     }
-    let percent = share_text(share);
+    let percent = match share_text(share) {
+        small if share < 0.005 => small,
+        p => format!("about {p}"),
+    };
     let all = if share >= 1.0 {
         " (as much as the variance itself)"
     } else {
@@ -65,10 +68,10 @@ pub fn noise_words(share: f64, replicates: u32) -> String {
     };
     if share > NOISY {
         format!(
-            "**Replicate noise: about {percent} of that variance{all}** — the indices partly rank noise (it raises total indices and lowers first-order ones); more replicates or villages shrink it."
+            "**Replicate noise: {percent} of that variance{all}** — the indices partly rank noise (it raises total indices and lowers first-order ones); more replicates or villages shrink it."
         )
     } else {
-        format!("Replicate noise: about {percent} of that variance.")
+        format!("Replicate noise: {percent} of that variance.")
     }
 }
 
@@ -147,7 +150,36 @@ fn design_csv<W: std::io::Write>(
     a: &SensitivityResults,
 ) -> csv::Result<()> {
     let arms = 1 + plan.sensitivity.as_ref().map_or(0, |s| s.policies.len());
+    let k = a.factors.len();
+    let morris = matches!(
+        plan.sensitivity.as_ref().map(|s| &s.method),
+        Some(SensitivityMethod::Morris { .. })
+    );
+    // Where a point sits in its design: Morris trajectory and step (0 the
+    // start, j the point after the j-th move); Sobol base row and matrix
+    // (A, B, or AB_i: A with factor i's column from B, i counted from 1 in
+    // the order of the factor columns).
+    let place = |point: usize| -> [String; 2] {
+        if morris {
+            [(point / (k + 1)).to_string(), (point % (k + 1)).to_string()]
+        } else {
+            let matrix = match point % (k + 2) {
+                0 => "A".to_string(),
+                1 => "B".to_string(),
+                i => format!("AB_{}", i - 1),
+            };
+            [(point / (k + 2)).to_string(), matrix]
+        }
+    };
     let mut header = vec!["point".to_string()];
+    header.extend(
+        if morris {
+            ["trajectory", "step"]
+        } else {
+            ["base_row", "matrix"]
+        }
+        .map(String::from),
+    );
     header.extend(a.factors.iter().cloned());
     header.extend(a.quantities.iter().map(|q| match &q.policy {
         None => q.outcome.clone(),
@@ -157,6 +189,7 @@ fn design_csv<W: std::io::Write>(
     for point in 0..plan.variants.len() / arms {
         let variant = &plan.variants[point * arms];
         let mut record = vec![point.to_string()];
+        record.extend(place(point));
         for f in &a.factors {
             let value = variant
                 .overrides
@@ -290,12 +323,12 @@ fn report(plan: &Plan, a: &SensitivityResults, charts: &[String]) -> String {
         ),
     };
     let mut out = format!(
-        "# Sensitivity analysis: {}{}\n\n{method}, {design}: {} design points × {} arms × {} replicates, common random numbers; outcomes averaged over the last {} months. 95 % intervals are bootstrap percentiles over the design ({} resamples). Model {}.\n\n",
+        "# Sensitivity analysis: {}{}\n\n{method}, {design}: {} design points × {} × {}, common random numbers; outcomes averaged over the last {} months. 95 % intervals are bootstrap percentiles over the design ({} resamples). Model {}.\n\n",
         plan.name,
         super::report::overrides_note(&plan.overrides),
         plan.variants.len() / (1 + spec.policies.len()),
-        1 + spec.policies.len(),
-        plan.replicates,
+        super::report::count((1 + spec.policies.len()) as u64, "arm"),
+        super::report::count(plan.replicates, "replicate"),
         plan.window_months,
         spec.bootstrap,
         plan.model
