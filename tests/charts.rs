@@ -121,7 +121,8 @@ fn a_run_draws_print_sized_time_series_and_a_dashboard_that_plot_redraws() {
     run(&["plot", o, "-q"]);
     assert_eq!(chart_bytes(&out), before);
 
-    // Another size and resolution, one metric, one format.
+    // Another size and resolution, one metric (blanks around a name, as
+    // after a comma in prose, are not part of it), one format.
     run(&[
         "plot",
         o,
@@ -132,7 +133,7 @@ fn a_run_draws_print_sized_time_series_and_a_dashboard_that_plot_redraws() {
         "--format",
         "png",
         "--metrics",
-        "share_met",
+        " share_met",
         "-q",
     ]);
     let (w, _, _) = png_facts(&charts.join("reform_small_share_met_selected.png"));

@@ -38,6 +38,12 @@ fn parse_format(text: &str) -> Result<Format, String> {
     Format::parse(text).ok_or_else(|| format!("`{text}` is not a chart format; valid: png, svg"))
 }
 
+/// Each name of a comma-separated list without the blanks around it.
+fn trimmed(list: &Option<Vec<String>>) -> Option<Vec<String>> {
+    list.as_ref()
+        .map(|l| l.iter().map(|n| n.trim().to_string()).collect())
+}
+
 /// Run `plot`.
 pub fn plot(args: &PlotArgs) -> Result<()> {
     // A format or name given twice is drawn once; an empty name (`--metrics
@@ -65,8 +71,9 @@ pub fn plot(args: &PlotArgs) -> Result<()> {
             dpi: args.dpi,
             formats: unique,
         },
-        metrics: args.metrics.clone(),
-        variants: args.variants.clone(),
+        // "a, b" (a blank after the comma, as in prose) names `b`.
+        metrics: trimmed(&args.metrics),
+        variants: trimmed(&args.variants),
     };
     if let Err(why) = options.chart.check() {
         return Err(super::InputError(format!("plot: {why}")).into());

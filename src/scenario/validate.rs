@@ -699,9 +699,27 @@ fn unknown_override(key: &str) -> String {
         }
     }
     let all = PARAMS.iter().map(|p| p.key);
-    match suggest(key, all) {
-        Some(s) => format!("unknown key; did you mean `{s}`?"),
-        None => "unknown key; `grassroots params` lists the valid keys".to_string(),
+    if let Some(s) = suggest(key, all) {
+        return format!("unknown key; did you mean `{s}`?");
+    }
+    // A known section: name its keys (`training.frequency`: "[training]
+    // has no `frequency`; its keys are enabled, rate, …").
+    let section_keys: Vec<&str> = key
+        .rsplit_once('.')
+        .map(|(section, _)| {
+            PARAMS
+                .iter()
+                .filter_map(|p| p.key.strip_prefix(section)?.strip_prefix('.'))
+                .collect()
+        })
+        .unwrap_or_default();
+    if section_keys.is_empty() {
+        "unknown key; `grassroots params` lists the valid keys".to_string()
+    } else {
+        format!(
+            "unknown key; {given}its keys are {}",
+            section_keys.join(", ")
+        )
     }
 }
 
@@ -1479,6 +1497,12 @@ mod tests {
         let e = override_value("world.enabled", "true").unwrap_err();
         assert!(
             e.contains("[world] has no `enabled`; ") && e.contains("sections have a key"),
+            "{e}"
+        );
+        // No near spelling anywhere: the section's own keys.
+        let e = override_value("training.frequency", "2").unwrap_err();
+        assert!(
+            e.contains("[training] has no `frequency`; its keys are enabled, rate,"),
             "{e}"
         );
     }
