@@ -854,9 +854,7 @@ fn report(plan: &Plan, results: &Results) {
         );
         let rows: Vec<[String; 3]> = robust
             .into_iter()
-            .map(|(variant, outcome, r)| {
-                [variant.into(), outcome.into(), report::robustness_words(&r)]
-            })
+            .map(|(variant, outcome, r)| [variant, outcome, report::robustness_words(&r)])
             .collect();
         for line in aligned_rows(&rows, &[false; 3]) {
             say!("  {line}");
