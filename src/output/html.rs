@@ -169,6 +169,17 @@ fn pairs(v: Option<&Value>) -> Vec<(String, String)> {
         .unwrap_or_default()
 }
 
+/// The manifest's command-line overrides that change the question (`--set`,
+/// `--seed`) as `KEY=VALUE`: a manifest written by an older grassroots may
+/// also list a run's `scenario.replicates`, which only sizes it (the page
+/// gives the replicates with the size).
+fn question_overrides(m: &Value) -> Vec<String> {
+    strings(m, "overrides")
+        .into_iter()
+        .filter(|o| !o.starts_with("scenario.replicates="))
+        .collect()
+}
+
 /// A JSON value as compact text: strings bare (the empty string as `""`),
 /// everything else as JSON.
 fn value_text(v: &Value) -> String {
@@ -465,7 +476,7 @@ fn header(cx: &Context<'_>, out: &mut String) {
             .into(),
         );
     }
-    let overrides = strings(m, "overrides");
+    let overrides = question_overrides(m);
     fact(
         "Command-line overrides",
         if overrides.is_empty() {
@@ -1710,7 +1721,7 @@ fn parameters(cx: &Context<'_>, out: &mut String) {
             &rows,
         );
     }
-    let overrides = strings(m, "overrides");
+    let overrides = question_overrides(m);
     if !overrides.is_empty() {
         let shown: Vec<String> = overrides
             .iter()

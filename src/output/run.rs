@@ -59,13 +59,10 @@ pub fn write(
     }
     let window =
         crate::study::analysis::window_summaries(out.runs, crate::study::analysis::final_window(s));
-    let markdown = report::run_report(
-        s,
-        &info.overrides,
-        out.summaries,
-        &window,
-        &chart::pngs(&written),
-    );
+    // Titles name the overrides that change the question, as the manifest
+    // does (not `--replicates`).
+    let question = crate::study::runner::question_overrides(&info.overrides);
+    let markdown = report::run_report(s, &question, out.summaries, &window, &chart::pngs(&written));
     write_atomic(&dir.join("report.md"), markdown.as_bytes())?;
     written.push("report.md".into());
     written.push(super::html::REPORT_HTML.into());
