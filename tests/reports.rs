@@ -63,3 +63,96 @@ fn replicates_are_a_size_not_an_override_for_every_kind() {
         assert!(page.contains("2 replicates"), "{command}");
     }
 }
+
+/// The facts of `dir`'s manifest as report.md lists them and report.html's
+/// definition list shows them: both, and the same.
+fn facts_in_both(dir: &Path, what: &str) -> String {
+    let m = manifest(dir);
+    let md = read(&dir.join("report.md"));
+    let listed = grassroots::output::report::provenance_md(&m);
+    assert!(
+        md.contains(&listed),
+        "{what}: report.md lacks\n{listed}\n{md}"
+    );
+    let page = read(&dir.join("report.html"));
+    for fact in grassroots::output::report::provenance(&m) {
+        let term = format!("<dt>{}</dt><dd>", fact.term);
+        assert!(page.contains(&term), "{what}: report.html lacks {term}");
+    }
+    md
+}
+
+/// Every report.md states where its results come from, as report.html
+/// does: scenario and file, size, households, seed, window, policy changes,
+/// command-line overrides, model version and tool; a run's table gives each
+/// metric's unit.
+#[test]
+fn every_report_md_states_its_provenance_and_report_html_the_same() {
+    let (_t, dir) = temp();
+    let model = format!("- **Model version:** `{}`", grassroots::model_identity());
+    let changes = "- **Policy changes:** from month 12: `incentive.formal_weight = 0.1`, `incentive.mass_evaluation_weight = 0.6`";
+    let set = ["--set", "world.villages=3", "--replicates", "2"];
+
+    let run = dir.join("run");
+    let reform = data("reform_small.toml");
+    let out = run.to_str().unwrap();
+    let mut args = vec!["run", &reform, "-q", "--out", out];
+    args.extend(set);
+    ok(&args);
+    let md = facts_in_both(&run, "run");
+    for fact in [
+        "- **Scenario:** `reform_small`",
+        &format!("- **Scenario file:** `{reform}`"),
+        "- **Size:** 2 replicates × 24 months × 3 villages",
+        "- **Households per village:** 30",
+        "- **Seed:** 5",
+        "- **Window:** means over the last 12 months (months 12–23)",
+        changes,
+        "- **Command-line overrides:** `world.villages=3`",
+        &model,
+        "- **Tool:** grassroots ",
+    ] {
+        assert!(md.contains(fact), "run: {fact}\n{md}");
+    }
+    assert!(
+        md.contains("| metric | unit | month 0 | final month (23) | last 12 months |"),
+        "{md}"
+    );
+    let unit = grassroots::metrics::metric("cost").unwrap().unit;
+    assert!(md.contains(&format!("| `cost` | {unit} | ")), "{md}");
+
+    let compare = dir.join("compare");
+    let out = compare.to_str().unwrap();
+    let mut args = vec!["compare", &reform, "-q", "--out", out];
+    args.extend(set);
+    ok(&args);
+    let md = facts_in_both(&compare, "compare");
+    for fact in [
+        "- **Size:** 7 variants × 2 replicates each × 24 months × 3 villages",
+        "- **Seed:** 5",
+        "- **Window:** means over the last 6 months (months 18–23)",
+        "- **Common random numbers:** yes",
+        &format!("{changes} (in every variant)"),
+        &model,
+    ] {
+        assert!(md.contains(fact), "compare: {fact}\n{md}");
+    }
+
+    let sweep = dir.join("sweep");
+    let line = data("sweep_line_small.toml");
+    let out = sweep.to_str().unwrap();
+    let mut args = vec!["sweep", &line, "-q", "--out", out];
+    args.extend(set);
+    ok(&args);
+    let md = facts_in_both(&sweep, "sweep");
+    for fact in [
+        "- **Size:** 7 points × 2 replicates each × 24 months × 3 villages",
+        "- **Households per village:** 40",
+        "- **Seed:** 13",
+        "- **Swept keys:** `incentive.formal_weight`",
+        "- **Policy changes:** none",
+        &model,
+    ] {
+        assert!(md.contains(fact), "sweep: {fact}\n{md}");
+    }
+}

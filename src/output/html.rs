@@ -259,11 +259,6 @@ impl Context<'_> {
             .clamp(1, months) as usize
     }
 
-    /// Replicates per variant (and environment).
-    fn replicates(&self) -> Option<u64> {
-        self.manifest.get("replicates").and_then(Value::as_u64)
-    }
-
     /// The words for what a CI is taken across.
     fn across(&self) -> &'static str {
         if self.environments > 1 {
@@ -374,137 +369,16 @@ fn header(cx: &Context<'_>, out: &mut String) {
     if let Some(d) = description {
         let _ = writeln!(out, "<p class=\"lead\">{}</p>", escape(d));
     }
-    let mut size = Vec::new();
-    if let Some(v) = m.get("variants").and_then(Value::as_array) {
-        match cx.kind.as_str() {
-            "compare" => size.push(count(v.len() as u64, "variant")),
-            "sweep" => size.push(count(v.len() as u64, "point")),
-            "calibration" => {}
-            _ => {
-                // A sensitivity design runs each point alone and with each
-                // policy ("7" and "7.reform"): count the points.
-                let points: std::collections::BTreeSet<&str> = v
-                    .iter()
-                    .filter_map(|x| x.get("name")?.as_str())
-                    .map(|n| n.split('.').next().unwrap_or(n))
-                    .collect();
-                size.push(count(points.len() as u64, "design point"));
-                let arms = v.len() / points.len().max(1);
-                if arms > 1 {
-                    size.push(format!(
-                        "{} (alone and with each policy)",
-                        count(arms as u64, "arm")
-                    ));
-                }
-            }
-        }
-    }
-    if cx.environments > 1 {
-        size.push(count(cx.environments as u64, "sampled environment"));
-    }
-    if let Some(r) = cx.replicates() {
-        let each = if cx.kind == "run" { "" } else { " each" };
-        size.push(format!("{}{each}", count(r, "replicate")));
-    }
-    if let Some(months) = cx.months() {
-        size.push(count(months, "month"));
-    }
-    if let Some(v) = cx
-        .scenario
-        .and_then(|s| s.get("world")?.get("villages")?.as_u64())
-    {
-        size.push(count(v, "village"));
-    }
+    // The same facts as report.md's list.
     out.push_str("<dl class=\"facts\">\n");
-    let mut fact = |term: &str, html: String| {
-        let _ = writeln!(out, "<dt>{term}</dt><dd>{html}</dd>");
-    };
-    fact(
-        "Scenario",
-        format!("<code>{}</code>", escape(scenario_name)),
-    );
-    let sources = if cx.kind == "run" {
-        vec![text(m, "scenario_file").to_string()]
-    } else {
-        strings(m, "sources")
-    };
-    if !sources.is_empty() {
-        let shown: Vec<String> = sources
-            .iter()
-            .map(|s| format!("<code>{}</code>", escape(s)))
-            .collect();
-        let term = if shown.len() == 1 {
-            "Scenario file"
-        } else {
-            "Scenario files"
-        };
-        fact(term, shown.join(", "));
-    }
-    if !size.is_empty() {
-        fact("Size", escape(&size.join(" × ")));
-    }
-    if let Some(seed) = m.get("seed").or_else(|| cx.meta("seed")) {
-        fact("Seed", escape(&value_text(seed)));
-    }
-    let window = m
-        .get("window_months")
-        .and_then(Value::as_u64)
-        .filter(|_| cx.kind != "calibration" && cx.kind != "run");
-    if let Some(w) = window {
-        fact(
-            "Window",
-            escape(&format!(
-                "outcomes averaged over the last {}",
-                count(w, "month")
-            )),
+    for f in super::report::provenance(m) {
+        let _ = writeln!(
+            out,
+            "<dt>{}</dt><dd>{}</dd>",
+            escape(&f.term),
+            spans_html(&f.value)
         );
     }
-    if let Some(crn) = m.get("common_random_numbers").and_then(Value::as_bool) {
-        let paired = m.get("paired_runs").and_then(Value::as_bool);
-        fact(
-            "Common random numbers",
-            (match (crn, paired) {
-                (true, _) if cx.kind == "calibration" => {
-                    "each proposal on seeds of its own, its baseline and policy arms on the same ones"
-                }
-                (true, Some(false)) => {
-                    "asked for, but the files' seeds differ, so their runs are not paired"
-                }
-                (true, _) => "yes",
-                (false, _) => "no",
-            })
-            .into(),
-        );
-    }
-    let overrides = question_overrides(m);
-    fact(
-        "Command-line overrides",
-        if overrides.is_empty() {
-            "none".into()
-        } else {
-            overrides
-                .iter()
-                .map(|o| format!("<code>{}</code>", escape(o)))
-                .collect::<Vec<_>>()
-                .join(" ")
-        },
-    );
-    fact(
-        "Model version",
-        format!("<code>{}</code>", escape(text(m, "model"))),
-    );
-    fact(
-        "Tool",
-        format!(
-            "grassroots {}, commit <code>{}</code>",
-            escape(text(m, "version")),
-            escape(
-                m.get("git_commit")
-                    .and_then(Value::as_str)
-                    .unwrap_or("unknown")
-            )
-        ),
-    );
     out.push_str("</dl>\n");
     let command = strings(m, "command_line");
     if !command.is_empty() {
@@ -516,6 +390,17 @@ fn header(cx: &Context<'_>, out: &mut String) {
             escape(&shell_line(&command))
         );
     }
+}
+
+/// A provenance fact's value as HTML (code spans in `<code>`).
+fn spans_html(spans: &[super::report::Span]) -> String {
+    spans
+        .iter()
+        .map(|s| match s {
+            super::report::Span::Text(t) => escape(t),
+            super::report::Span::Code(c) => format!("<code>{}</code>", escape(c)),
+        })
+        .collect()
 }
 
 /// The short reading guide.
@@ -1488,12 +1373,14 @@ fn markdown_results(
     }
     let path = cx.dir.join("report.md");
     let md = std::fs::read_to_string(&path).map_err(io_err(&path))?;
-    // Its title says again what the page's title says.
+    // Its title says again what the page's title says, and its list of
+    // where the results come from what the page's facts say.
     let body = match md.split_once('\n') {
         Some((first, rest)) if first.starts_with("# ") => rest,
         _ => md.as_str(),
     };
-    out.push_str(&markdown(body, charts));
+    let body = body.replacen(&super::report::provenance_md(cx.manifest), "", 1);
+    out.push_str(&markdown(&body, charts));
     Ok(())
 }
 
@@ -1538,7 +1425,7 @@ fn md_cells(line: &str) -> Vec<String> {
 }
 
 /// The Markdown grassroots writes in its reports (headings, paragraphs,
-/// pipe tables, images, code spans) as HTML; headings one level down (the
+/// lists, pipe tables, images, code spans) as HTML; headings one level down (the
 /// page has its own title); an image of a chart becomes the inlined SVG of
 /// the same name.
 fn markdown(md: &str, charts: &mut Charts) -> String {
@@ -1580,6 +1467,16 @@ fn markdown(md: &str, charts: &mut Charts) -> String {
                 out.push_str(&fig);
             }
             i += 1;
+            continue;
+        }
+        if line.starts_with("- ") {
+            flush(&mut paragraph, &mut out);
+            out.push_str("<ul>\n");
+            while i < lines.len() && lines[i].starts_with("- ") {
+                let _ = writeln!(out, "<li>{}</li>", inline_md(lines[i][2..].trim()));
+                i += 1;
+            }
+            out.push_str("</ul>\n");
             continue;
         }
         if line.trim_start().starts_with('|') {
@@ -1696,11 +1593,17 @@ fn parameters(cx: &Context<'_>, out: &mut String) {
     if environments.len() > 1 {
         environments_table(&environments, out);
     }
+    // The changes of the table are the first cell's: said when the
+    // variants' differ (the facts at the top list each one's).
+    let groups = super::report::change_groups(m);
+    if groups.len() > 1 {
+        out.push_str("<h3 id=\"changes\">Policy changes during the run</h3>\n<p class=\"note\">They differ between the variants: see <i>Policy changes</i> at the top of the page.</p>\n");
+    }
     let changes = cx
         .scenario
         .and_then(|s| s.get("changes"))
         .and_then(Value::as_array)
-        .filter(|c| !c.is_empty());
+        .filter(|c| !c.is_empty() && groups.len() < 2);
     if let Some(changes) = changes {
         out.push_str("<h3 id=\"changes\">Policy changes during the run</h3>\n");
         let rows: Vec<Vec<String>> = changes

@@ -59,10 +59,14 @@ pub fn write(
     }
     let window =
         crate::study::analysis::window_summaries(out.runs, crate::study::analysis::final_window(s));
-    // Titles name the overrides that change the question, as the manifest
-    // does (not `--replicates`).
-    let question = crate::study::runner::question_overrides(&info.overrides);
-    let markdown = report::run_report(s, &question, out.summaries, &window, &chart::pngs(&written));
+    // The report's facts and title come from the manifest, as the page's do.
+    let markdown = report::run_report(
+        s,
+        &described,
+        out.summaries,
+        &window,
+        &chart::pngs(&written),
+    );
     write_atomic(&dir.join("report.md"), markdown.as_bytes())?;
     written.push("report.md".into());
     written.push(super::html::REPORT_HTML.into());
