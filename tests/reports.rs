@@ -156,3 +156,54 @@ fn every_report_md_states_its_provenance_and_report_html_the_same() {
         assert!(md.contains(fact), "sweep: {fact}\n{md}");
     }
 }
+
+/// `compare baseline.toml my_reform.toml`: report.html is headed by the
+/// comparison (the study's name, `baseline_vs_my_reform`), not by the
+/// baseline, and its lead — report.md's too — names both scenarios with
+/// their descriptions; the policy changes are said per file.
+#[test]
+fn a_comparison_of_two_files_is_named_by_both() {
+    let (_t, dir) = temp();
+    std::fs::write(
+        dir.join("baseline.toml"),
+        "[scenario]\nname = \"baseline\"\ndescription = \"Status quo.\"\nseed = 3\nmonths = 24\nreplicates = 2\n\n[world]\nvillages = 3\nhouseholds_per_village = 30\nmembers_per_village = 6\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("my_reform.toml"),
+        "[scenario]\nbase = \"baseline.toml\"\nname = \"my_reform\"\ndescription = \"Mass evaluation from month 12\"\n\n[[changes]]\nmonth = 12\n\"incentive.formal_weight\" = 0.10\n\"incentive.mass_evaluation_weight\" = 0.6\n",
+    )
+    .unwrap();
+    let out = dir.join("out");
+    ok(&[
+        "compare",
+        dir.join("baseline.toml").to_str().unwrap(),
+        dir.join("my_reform.toml").to_str().unwrap(),
+        "-q",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(manifest(&out)["name"], "baseline_vs_my_reform_compare");
+    let page = read(&out.join("report.html"));
+    assert!(page.contains("<h1>baseline_vs_my_reform</h1>"), "{page}");
+    let lead = "Compares <code>baseline</code> (the baseline: Status quo) with <code>my_reform</code> (Mass evaluation from month 12).";
+    assert!(
+        page.contains(&format!("<p class=\"lead\">{lead}</p>")),
+        "{page}"
+    );
+    let md = facts_in_both(&out, "compare of two files");
+    assert!(
+        md.contains("\n\nCompares `baseline` (the baseline: Status quo) with `my_reform` (Mass evaluation from month 12).\n\n"),
+        "{md}"
+    );
+    assert!(
+        md.contains("- **Scenarios:** `baseline`, `my_reform`\n"),
+        "{md}"
+    );
+    assert!(
+        md.contains("- **Policy changes:** `baseline`: none — `my_reform`: from month 12: `incentive.formal_weight = 0.1`, `incentive.mass_evaluation_weight = 0.6`\n"),
+        "{md}"
+    );
+    // The parameter table is the baseline's: it says the changes differ.
+    assert!(page.contains("They differ between the variants"), "{page}");
+}

@@ -355,19 +355,23 @@ fn kind_words(kind: &str) -> &'static str {
 fn header(cx: &Context<'_>, out: &mut String) {
     let m = cx.manifest;
     let name = text(m, "name");
-    let scenario_name = cx.meta("name").and_then(Value::as_str).unwrap_or(name);
+    // A comparison of several files is named by all of them (the study's
+    // name, `a_vs_b`, without its `_compare`), not by the baseline's
+    // scenario; anything else by its (first) scenario.
+    let title = if cx.kind == "compare" && strings(m, "sources").len() > 1 {
+        name.strip_suffix("_compare").unwrap_or(name)
+    } else {
+        cx.meta("name").and_then(Value::as_str).unwrap_or(name)
+    };
     let _ = writeln!(
         out,
         "<p class=\"muted\">grassroots report · {}</p>\n<h1>{}</h1>",
         kind_words(&cx.kind),
-        escape(scenario_name)
+        escape(title)
     );
-    let description = cx
-        .meta("description")
-        .and_then(Value::as_str)
-        .filter(|d| !d.trim().is_empty());
-    if let Some(d) = description {
-        let _ = writeln!(out, "<p class=\"lead\">{}</p>", escape(d));
+    let lead = super::report::lead(m);
+    if !lead.is_empty() {
+        let _ = writeln!(out, "<p class=\"lead\">{}</p>", spans_html(&lead));
     }
     // The same facts as report.md's list.
     out.push_str("<dl class=\"facts\">\n");

@@ -73,13 +73,7 @@ impl Fact {
 
     /// The value as Markdown (code spans in backticks).
     pub fn value_md(&self) -> String {
-        self.value
-            .iter()
-            .map(|s| match s {
-                Span::Text(t) => t.clone(),
-                Span::Code(c) => md_code(c),
-            })
-            .collect()
+        spans_md(&self.value)
     }
 }
 
@@ -639,6 +633,74 @@ pub fn provenance(m: &Value) -> Vec<Fact> {
     facts
 }
 
+/// What a run or study is, under its title: the scenario's description;
+/// for a comparison of several scenario files, which scenarios it compares
+/// (the first the baseline), each with its description. Empty when there
+/// is nothing to say.
+pub fn lead(m: &Value) -> Vec<Span> {
+    let described = |c: &Value| {
+        field(c.get("scenario").unwrap_or(c), "description")
+            .trim()
+            .to_string()
+    };
+    let sources = source_cells(m);
+    if sources.len() < 2 {
+        return sources
+            .first()
+            .map(|(_, c)| described(c))
+            .filter(|d| !d.is_empty())
+            .map(|d| vec![words(d)])
+            .unwrap_or_default();
+    }
+    let items: Vec<Vec<Span>> = sources
+        .iter()
+        .enumerate()
+        .map(|(i, (_, c))| {
+            let name = field(c.get("scenario").unwrap_or(c), "name");
+            let d = described(c);
+            let d = d.trim_end_matches('.');
+            let note = match (i, d.is_empty()) {
+                (0, true) => " (the baseline)".to_string(),
+                (0, false) => format!(" (the baseline: {d})"),
+                (_, true) => String::new(),
+                (_, false) => format!(" ({d})"),
+            };
+            vec![code(name), words(note)]
+        })
+        .collect();
+    let mut spans = vec![words("Compares ")];
+    let (first, rest) = items.split_at(1);
+    spans.extend(first[0].clone());
+    spans.push(words(" with "));
+    let n = rest.len();
+    for (i, item) in rest.iter().enumerate() {
+        if i > 0 {
+            spans.push(words(if i + 1 == n { " and " } else { ", " }));
+        }
+        spans.extend(item.clone());
+    }
+    let variants = m
+        .get("variants")
+        .and_then(Value::as_array)
+        .map_or(0, Vec::len);
+    if variants > sources.len() {
+        spans.push(words(", with their [[variants]]"));
+    }
+    spans.push(words("."));
+    spans
+}
+
+/// The markdown of spans (code spans in backticks).
+pub fn spans_md(spans: &[Span]) -> String {
+    spans
+        .iter()
+        .map(|s| match s {
+            Span::Text(t) => t.clone(),
+            Span::Code(c) => md_code(c),
+        })
+        .collect()
+}
+
 /// The provenance of a run or study ([`provenance`]) as report.md writes it:
 /// a list of facts, then a blank line.
 pub fn provenance_md(manifest: &Value) -> String {
@@ -948,12 +1010,12 @@ pub fn compare_report(
     acc: &CompareAccumulator,
     charts: &[String],
 ) -> String {
-    let mut md = format!(
-        "# {}{}\n\n{}",
-        plan.name,
-        overrides_note(&plan.overrides),
-        provenance_md(manifest)
-    );
+    let mut md = format!("# {}{}\n\n", plan.name, overrides_note(&plan.overrides));
+    let lead = lead(manifest);
+    if !lead.is_empty() {
+        md.push_str(&format!("{}\n\n", spans_md(&lead)));
+    }
+    md.push_str(&provenance_md(manifest));
     if let Some(t) = &plan.target_ci {
         md.push_str(&t.sentence());
         md.push_str("\n\n");
@@ -1040,13 +1102,16 @@ pub fn sweep_report(
     points: Option<&PointReplicates>,
     charts: &[String],
 ) -> String {
-    let mut md = format!(
-        "# {}{}\n\n{}Mean over the last {} months [95 % CI across replicates].\n\n",
-        plan.name,
-        overrides_note(&plan.overrides),
+    let mut md = format!("# {}{}\n\n", plan.name, overrides_note(&plan.overrides));
+    let lead = lead(manifest);
+    if !lead.is_empty() {
+        md.push_str(&format!("{}\n\n", spans_md(&lead)));
+    }
+    md.push_str(&format!(
+        "{}Mean over the last {} months [95 % CI across replicates].\n\n",
         provenance_md(manifest),
         plan.window_months
-    );
+    ));
     // Points sharing seeds: differences paired by replicate (two points and
     // two replicates at least, else there are none).
     let paired = points;
