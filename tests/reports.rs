@@ -207,3 +207,90 @@ fn a_comparison_of_two_files_is_named_by_both() {
     // The parameter table is the baseline's: it says the changes differ.
     assert!(page.contains("They differ between the variants"), "{page}");
 }
+
+/// A comparison's report.md has one small table per outcome — variant,
+/// mean [95 % CI], difference [CI] with its mark, relative difference, p and
+/// p (Holm) — with the values of comparison.csv's `window` rows, the
+/// baseline's CI included; no wide table of every outcome side by side.
+#[test]
+fn a_comparison_report_md_has_one_table_per_outcome_as_comparison_csv() {
+    use grassroots::output::report::{p_text, percent_with_ci, sig4};
+    let (_t, dir) = temp();
+    let out = dir.join("out");
+    ok(&[
+        "compare",
+        &data("compare_small.toml"),
+        "-q",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let md = read(&out.join("report.md"));
+    let rows = common::csv_rows(&out.join("comparison.csv"));
+    let num = |r: &std::collections::BTreeMap<String, String>, k: &str| -> Option<f64> {
+        r[k].parse::<f64>().ok()
+    };
+    let outcomes = ["formalism_index", "satisfaction_mean", "realised_service"];
+    for outcome in outcomes {
+        let unit = grassroots::metrics::metric(outcome).unwrap().unit;
+        let heading = format!("### `{outcome}` ({unit})\n");
+        let at = md
+            .find(&heading)
+            .unwrap_or_else(|| panic!("{heading} in\n{md}"));
+        let table: Vec<&str> = md[at..]
+            .lines()
+            .skip_while(|l| !l.starts_with('|'))
+            .take_while(|l| l.starts_with('|'))
+            .collect();
+        assert_eq!(
+            table[0],
+            "| variant | mean [95 % CI] | difference [paired 95 % CI] | relative difference [95 %] | p | p (Holm) |"
+        );
+        let window: Vec<_> = rows
+            .iter()
+            .filter(|r| r["outcome"] == outcome && r["measure"] == "window")
+            .collect();
+        assert_eq!(table.len(), 2 + window.len(), "{outcome}: {table:?}");
+        for (r, line) in window.iter().zip(&table[2..]) {
+            let mean = format!(
+                "{} [{}, {}]",
+                sig4(num(r, "mean").unwrap()),
+                sig4(num(r, "ci_low").unwrap()),
+                sig4(num(r, "ci_high").unwrap())
+            );
+            let expected = if r["variant"] == "baseline" {
+                format!("| baseline | {mean} | — | — |  |  |")
+            } else {
+                assert_eq!(r["test"], "paired", "{r:?}");
+                let (lo, hi) = (
+                    num(r, "paired_ci_low").unwrap(),
+                    num(r, "paired_ci_high").unwrap(),
+                );
+                let star = if lo > 0.0 || hi < 0.0 { " *" } else { "" };
+                let percent = |k: &str| num(r, k).map(|x| x / 100.0);
+                format!(
+                    "| {} | {mean} | {} [{}, {}]{star} | {} | {} | {} |",
+                    r["variant"],
+                    sig4(num(r, "diff").unwrap()),
+                    sig4(lo),
+                    sig4(hi),
+                    percent_with_ci(
+                        percent("diff_percent"),
+                        percent("diff_percent_low").zip(percent("diff_percent_high"))
+                    ),
+                    p_text(num(r, "p_value")),
+                    p_text(num(r, "p_holm"))
+                )
+            };
+            assert_eq!(*line, expected, "{outcome}");
+        }
+    }
+    // The mass-evaluation variant lowers formalism, marked.
+    assert!(md.contains("| mass_evaluation | "), "{md}");
+    let widest = md
+        .lines()
+        .filter(|l| l.starts_with('|'))
+        .map(|l| l.chars().count())
+        .max()
+        .unwrap();
+    assert!(widest < 160, "a table line of {widest} characters");
+}

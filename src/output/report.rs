@@ -871,19 +871,57 @@ pub fn values_words(replicates: u32) -> &'static str {
     }
 }
 
-/// A difference with its CI and mark, then its relative size with the
-/// relative interval: "0.0219 [0.0175, 0.0263] * +21.6 % [+17.2, +25.8]".
-pub fn contrast_cell(c: &Contrast) -> String {
+/// A difference with its CI and mark: "0.0219 [0.0175, 0.0263] *".
+pub fn difference_cell(c: &Contrast) -> String {
     let star = if c.excludes_zero() { " *" } else { "" };
-    let ci = match c.ci {
-        Some((lo, hi)) => format!(" [{}, {}]", sig4(lo), sig4(hi)),
-        None => String::new(),
-    };
-    format!(
-        "{}{ci}{star} {}",
-        sig4(c.diff),
-        percent_with_ci(c.relative, c.relative_ci)
-    )
+    match c.ci {
+        Some((lo, hi)) => format!("{} [{}, {}]{star}", sig4(c.diff), sig4(lo), sig4(hi)),
+        None => sig4(c.diff),
+    }
+}
+
+/// The interval of a column of differences, for its heading, by the tests
+/// behind them (as report.html says it): " [paired 95 % CI]", " [Welch 95 %
+/// CI]", " [95 % CI across environments]", or mixed.
+fn interval_words(column: &[Option<&Contrast>]) -> &'static str {
+    use crate::study::analysis::Test;
+    let tests: std::collections::BTreeSet<&str> = column
+        .iter()
+        .flatten()
+        .filter(|c| c.ci.is_some())
+        .map(|c| c.test.name())
+        .collect();
+    let has = |t: Test| tests.contains(t.name());
+    match tests.len() {
+        0 => "",
+        1 if has(Test::Paired) => " [paired 95 % CI]",
+        1 if has(Test::Environments) => " [95 % CI across environments]",
+        1 => " [Welch 95 % CI]",
+        _ if has(Test::Environments) => {
+            " [95 % CI across environments, Welch where an outcome has none]"
+        }
+        _ => " [paired 95 % CI, Welch where no pairs]",
+    }
+}
+
+/// An outcome's heading in a report: its name and unit, then what it means
+/// and which direction is better.
+fn outcome_heading(outcome: &str) -> String {
+    match crate::metrics::metric(outcome) {
+        Some(m) => {
+            let better = match m.better.larger() {
+                Some(true) => " Higher is better.",
+                Some(false) => " Lower is better.",
+                None => "",
+            };
+            format!(
+                "### `{outcome}` ({})\n\n{}.{better}\n\n",
+                m.unit,
+                m.meaning.trim_end_matches('.')
+            )
+        }
+        None => format!("### `{outcome}`\n\n"),
+    }
 }
 
 /// What the differences, intervals and marks of a comparison's report are,
@@ -1024,31 +1062,40 @@ pub fn compare_report(
         md.push_str("Every variant was set up and burnt in under its file's base scenario; its own policy takes effect at month 0 (`burn_in_policy = \"baseline\"`).\n\n");
     }
     md.push_str(&format!(
-        "Mean over the last {} months. First row: the baseline's mean; other rows: {}.\n\n{}\n\n",
+        "## Differences from the baseline\n\nPer outcome, each variant's mean over the last {} months [95 % CI {}] and its {}. p: the two-sided p-value of the same test; p (Holm): adjusted by Holm's method for every variant × outcome at once. Every value, with more digits and the final month too, is in comparison.csv.\n\n{}\n\n",
         plan.window_months,
+        if plan.environments.len() > 1 {
+            "across the sampled environments"
+        } else {
+            "across replicates"
+        },
         contrast_legend(plan),
         significance_summary(plan, acc)
     ));
     let contrasts = acc.contrasts(WINDOW, plan.paired_runs());
-    md.push_str("| variant |");
-    for o in &plan.outcomes {
-        md.push_str(&format!(" `{o}` |"));
-    }
-    md.push_str("\n|---|");
-    md.push_str(&"---|".repeat(plan.outcomes.len()));
-    md.push('\n');
-    for (a, (variant, row)) in plan.variants.iter().zip(&contrasts).enumerate() {
-        md.push_str(&format!("| {} |", variant.name));
-        for (o, contrast) in row.iter().enumerate() {
-            let cell = match contrast {
-                Some(c) => contrast_cell(c),
-                None => sig4(acc.level(a, o, WINDOW).mean()),
+    for (o, outcome) in plan.outcomes.iter().enumerate() {
+        md.push_str(&outcome_heading(outcome));
+        let column: Vec<Option<&Contrast>> = contrasts.iter().map(|row| row[o].as_ref()).collect();
+        md.push_str(&format!(
+            "| variant | mean [95 % CI] | difference{} | relative difference [95 %] | p | p (Holm) |\n|---|---|---|---|---|---|\n",
+            interval_words(&column)
+        ));
+        for (a, (variant, contrast)) in plan.variants.iter().zip(&column).enumerate() {
+            let mean = mean_ci(&acc.level(a, o, WINDOW).summary());
+            let row = match contrast {
+                Some(c) => format!(
+                    "{mean} | {} | {} | {} | {}",
+                    difference_cell(c),
+                    percent_with_ci(c.relative, c.relative_ci),
+                    p_text(c.p_value),
+                    p_text(c.p_holm)
+                ),
+                None => format!("{mean} | — | — |  | "),
             };
-            md.push_str(&format!(" {cell} |"));
+            md.push_str(&format!("| {} | {row} |\n", variant.name));
         }
         md.push('\n');
     }
-    md.push('\n');
     md.push_str(&robustness_section(plan, acc));
     for c in charts {
         md.push_str(&format!("![{c}]({c})\n\n"));
