@@ -294,3 +294,59 @@ fn a_comparison_report_md_has_one_table_per_outcome_as_comparison_csv() {
         .unwrap();
     assert!(widest < 160, "a table line of {widest} characters");
 }
+
+/// report.html's parameter table shows a value and its default alike
+/// (`0.1` beside `0.1`, not `0.10`; `scenario`, not `"scenario"`), so a row
+/// is highlighted exactly when the two read differently.
+#[test]
+fn report_html_shows_values_and_defaults_alike() {
+    let (_t, dir) = temp();
+    let out = dir.join("out");
+    ok(&[
+        "run",
+        &data("small.toml"),
+        "-q",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let page = read(&out.join("report.html"));
+    let table = &page[page.find("<table class=\"params\">").unwrap()..];
+    let table = &table[..table.find("</table>").unwrap()];
+    let mut rows = 0;
+    for row in table
+        .lines()
+        .filter(|l| l.starts_with("<tr") && l.contains("<td>"))
+    {
+        let cells: Vec<&str> = row
+            .split("<td>")
+            .skip(1)
+            .map(|c| c.split("</td>").next().unwrap())
+            .collect();
+        let (value, default) = (cells[1], cells[2]);
+        if default.is_empty() {
+            continue;
+        }
+        rows += 1;
+        assert_eq!(
+            row.starts_with("<tr class=\"set\">"),
+            value != default,
+            "highlighted exactly when value and default differ: {row}"
+        );
+        assert!(
+            !default.starts_with("<code>&quot;") || default == "<code>&quot;&quot;</code>",
+            "{row}"
+        );
+        assert!(
+            !default.ends_with("0</code>") || !default.contains('.'),
+            "no trailing zeros: {row}"
+        );
+    }
+    assert!(rows > 100, "{rows} rows");
+    for shown in [
+        "<td><code>name</code></td><td><code>small</code></td><td><code>scenario</code></td>",
+        "<td><code>share_business</code></td><td><code>0.1</code></td><td><code>0.1</code></td>",
+        "<td><code>households_per_village</code></td><td><code>{ uniform = [20, 40] }</code></td><td><code>150</code></td>",
+    ] {
+        assert!(table.contains(shown), "{shown}");
+    }
+}

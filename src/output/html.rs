@@ -14,7 +14,7 @@
 
 use super::files::write_atomic;
 use super::plot::Table;
-use super::report::{count, sig4};
+use super::report::{count, literal_text, setting_text, sig4, value_pairs as pairs, value_text};
 use super::{OutputError, io_err};
 use crate::metrics::{self, Role};
 use crate::scenario::schema;
@@ -152,23 +152,6 @@ fn strings(v: &Value, field: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// A list of `[key, value]` pairs (overrides of a variant, environment or change).
-fn pairs(v: Option<&Value>) -> Vec<(String, String)> {
-    v.and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|p| {
-                    let p = p.as_array()?;
-                    Some((
-                        p.first()?.as_str()?.to_string(),
-                        p.get(1)?.as_str()?.to_string(),
-                    ))
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 /// The manifest's command-line overrides that change the question (`--set`,
 /// `--seed`) as `KEY=VALUE`: a manifest written by an older grassroots may
 /// also list a run's `scenario.replicates`, which only sizes it (the page
@@ -178,16 +161,6 @@ fn question_overrides(m: &Value) -> Vec<String> {
         .into_iter()
         .filter(|o| !o.starts_with("scenario.replicates="))
         .collect()
-}
-
-/// A JSON value as compact text: strings bare (the empty string as `""`),
-/// everything else as JSON.
-fn value_text(v: &Value) -> String {
-    match v {
-        Value::String(s) if s.is_empty() => "\"\"".into(),
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
 }
 
 /// The command line as a shell would take it back (arguments with spaces or
@@ -1558,7 +1531,7 @@ fn parameters(cx: &Context<'_>, out: &mut String) {
                     "<span class=\"muted\">none</span>".to_string()
                 } else {
                     o.iter()
-                        .map(|(k, v)| format!("<code>{} = {}</code>", escape(k), escape(v)))
+                        .map(|(k, v)| format!("<code>{}</code>", escape(&setting_text(k, v))))
                         .collect::<Vec<_>>()
                         .join("<br>")
                 };
@@ -1616,7 +1589,7 @@ fn parameters(cx: &Context<'_>, out: &mut String) {
                 let month = c.get("month").map(value_text).unwrap_or_default();
                 let set: Vec<String> = pairs(c.get("set"))
                     .iter()
-                    .map(|(k, v)| format!("<code>{} = {}</code>", escape(k), escape(v)))
+                    .map(|(k, v)| format!("<code>{}</code>", escape(&setting_text(k, v))))
                     .collect();
                 vec![escape(&month), set.join("<br>")]
             })
@@ -1685,17 +1658,28 @@ fn environments_table(environments: &[Vec<(String, String)>], out: &mut String) 
     );
 }
 
-/// Whether a resolved value differs from a parameter's default (a TOML literal).
+/// Whether a resolved value differs from a parameter's default (a TOML
+/// literal): compared as values (numbers as numbers, `0.60` is `0.6`, an
+/// integer `2` is `2.0`), as the table shows them.
 fn differs_from_default(value: &Value, default: &str) -> bool {
-    let default = default.trim();
-    match value {
-        Value::Number(n) => match (n.as_f64(), default.replace('_', "").parse::<f64>()) {
-            (Some(a), Ok(b)) => a != b,
-            _ => true,
-        },
-        Value::Bool(b) => default != b.to_string(),
-        Value::String(s) => s != default.trim_matches('"'),
-        other => other.to_string().replace(' ', "") != default.replace(' ', "").replace('=', ":"),
+    fn same(a: &Value, b: &Value) -> bool {
+        match (a, b) {
+            (Value::Number(x), Value::Number(y)) => match (x.as_u64(), y.as_u64()) {
+                (Some(x), Some(y)) => x == y,
+                _ => x.as_f64() == y.as_f64(),
+            },
+            (Value::Array(x), Value::Array(y)) => {
+                x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same(a, b))
+            }
+            (Value::Object(x), Value::Object(y)) => {
+                x.len() == y.len() && x.iter().all(|(k, a)| y.get(k).is_some_and(|b| same(a, b)))
+            }
+            (a, b) => a == b,
+        }
+    }
+    match super::report::literal_value(default) {
+        Some(d) => !same(value, &d),
+        None => value_text(value) != default.trim(),
     }
 }
 
@@ -1759,7 +1743,7 @@ fn full_parameters(cx: &Context<'_>, s: &Value, varied: &BTreeSet<String>, out: 
             rows.push(vec![
                 key,
                 format!("<code>{}</code>", escape(&value_text(v))),
-                format!("<code>{}</code>", escape(p.default)),
+                format!("<code>{}</code>", escape(&literal_text(p.default))),
                 escape(p.meaning),
             ]);
             row_set.push(changed);
@@ -1934,5 +1918,11 @@ mod tests {
         assert!(!differs_from_default(&serde_json::json!(false), "false"));
         assert!(!differs_from_default(&serde_json::json!(150), "150"));
         assert!(!differs_from_default(&serde_json::json!(100000), "100_000"));
+        assert!(!differs_from_default(&serde_json::json!(2.0), "2"));
+        assert!(!differs_from_default(&serde_json::json!(""), "\"\""));
+        assert!(differs_from_default(&serde_json::json!("x"), "\"\""));
+        let drawn = serde_json::json!({"uniform": [100, 200]});
+        assert!(differs_from_default(&drawn, "150"));
+        assert!(!differs_from_default(&drawn, "{ uniform = [100, 200.0] }"));
     }
 }

@@ -1270,6 +1270,33 @@ mod tests {
     }
 
     #[test]
+    fn values_and_literals_are_shown_alike() {
+        use serde_json::json;
+        assert_eq!(literal_text("0.10"), "0.1");
+        assert_eq!(value_text(&json!(0.1)), "0.1");
+        assert_eq!(literal_text("2.00"), "2");
+        assert_eq!(value_text(&json!(2.0)), "2");
+        assert_eq!(literal_text("100_000"), "100000");
+        assert_eq!(literal_text("\"scenario\""), "scenario");
+        assert_eq!(value_text(&json!("scenario")), "scenario");
+        assert_eq!(literal_text("\"\""), "\"\"");
+        assert_eq!(value_text(&json!("")), "\"\"");
+        assert_eq!(literal_text("true"), "true");
+        assert_eq!(
+            value_text(&json!({"uniform": [100, 200]})),
+            "{ uniform = [100, 200] }"
+        );
+        assert_eq!(
+            literal_text("{ uniform = [100, 200] }"),
+            "{ uniform = [100, 200] }"
+        );
+        assert_eq!(value_text(&json!(["a", 1.5])), "[\"a\", 1.5]");
+        assert_eq!(value_text(&json!(u64::MAX)), u64::MAX.to_string());
+        assert_eq!(literal_text(" not toml "), "not toml");
+        assert_eq!(setting_text("a.b", "0.30"), "a.b = 0.3");
+    }
+
+    #[test]
     fn four_significant_digits() {
         assert_eq!(sig4(1234.567), "1235");
         assert_eq!(sig4(0.012345), "0.01235");
