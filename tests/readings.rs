@@ -36,7 +36,7 @@ fn run_reports_the_final_window_beside_month_0_and_the_final_month() {
     assert!(stdout.contains("last 12 months"), "{stdout}");
     let report = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(
-        report.contains("| metric | month 0 | final month (23) | last 12 months |"),
+        report.contains("| metric | unit | month 0 | final month (23) | last 12 months |"),
         "{report}"
     );
     // The window column is the mean over months 12–23 (each replicate's mean,
@@ -58,11 +58,11 @@ fn run_reports_the_final_window_beside_month_0_and_the_final_month() {
         .find(|l| l.starts_with("| `cost` |"))
         .unwrap();
     assert!(
-        line.split('|').nth(4).unwrap().trim().starts_with(&shown),
+        line.split('|').nth(5).unwrap().trim().starts_with(&shown),
         "window mean of cost {shown} in {line}"
     );
     // Month 23 is an assessment month: its cost is not the window's.
-    let final_cost = line.split('|').nth(3).unwrap().trim();
+    let final_cost = line.split('|').nth(4).unwrap().trim();
     assert!(!final_cost.starts_with(&shown), "{line}");
 }
 

@@ -745,7 +745,7 @@ fn files_with_different_seeds_are_compared_unpaired() {
     assert_eq!(manifest["paired_runs"], false);
     let report = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(
-        report.contains("common random numbers: no (the files' seeds differ)"),
+        report.contains("- **Common random numbers:** asked for, but the files' seeds differ, so their runs are not paired"),
         "{report}"
     );
 }

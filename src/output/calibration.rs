@@ -292,9 +292,10 @@ fn report(
 ) -> String {
     let last = generations.last();
     let mut out = format!(
-        "# Calibration: {}{}\n\nApproximate Bayesian computation (rejection, then sequential Monte Carlo with a tolerance set per generation; Beaumont et al. 2009): {} particles kept of {} proposals per generation, {} generations, {} replicates per proposal, each proposal on seeds of its own (its baseline and policy arms on common random numbers). Uniform priors on the ranges below. Model {}.\n\n## Posterior\n\n| parameter | prior | median | 90 % credible interval | its width / the prior's 90 % width |\n|---|---|---|---|---|\n",
+        "# Calibration: {}{}\n\n{}Approximate Bayesian computation (rejection, then sequential Monte Carlo with a tolerance set per generation; Beaumont et al. 2009): {} particles kept of {} proposals per generation, {} generations, {} replicates per proposal, each proposal on seeds of its own (its baseline and policy arms on common random numbers). Uniform priors on the ranges below. Model {}.\n\n## Posterior\n\n| parameter | prior | median | 90 % credible interval | its width / the prior's 90 % width |\n|---|---|---|---|---|\n",
         plan.name,
         super::report::overrides_note(&plan.overrides),
+        super::report::study_provenance(plan),
         spec.particles,
         spec.proposals(),
         generations.len(),

@@ -14,7 +14,7 @@
 
 use super::files::write_atomic;
 use super::plot::Table;
-use super::report::{count, sig4};
+use super::report::{count, literal_text, setting_text, sig4, value_pairs as pairs, value_text};
 use super::{OutputError, io_err};
 use crate::metrics::{self, Role};
 use crate::scenario::schema;
@@ -152,31 +152,15 @@ fn strings(v: &Value, field: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// A list of `[key, value]` pairs (overrides of a variant, environment or change).
-fn pairs(v: Option<&Value>) -> Vec<(String, String)> {
-    v.and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|p| {
-                    let p = p.as_array()?;
-                    Some((
-                        p.first()?.as_str()?.to_string(),
-                        p.get(1)?.as_str()?.to_string(),
-                    ))
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// A JSON value as compact text: strings bare (the empty string as `""`),
-/// everything else as JSON.
-fn value_text(v: &Value) -> String {
-    match v {
-        Value::String(s) if s.is_empty() => "\"\"".into(),
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
+/// The manifest's command-line overrides that change the question (`--set`,
+/// `--seed`) as `KEY=VALUE`: a manifest written by an older grassroots may
+/// also list a run's `scenario.replicates`, which only sizes it (the page
+/// gives the replicates with the size).
+fn question_overrides(m: &Value) -> Vec<String> {
+    strings(m, "overrides")
+        .into_iter()
+        .filter(|o| !o.starts_with("scenario.replicates="))
+        .collect()
 }
 
 /// The command line as a shell would take it back (arguments with spaces or
@@ -246,11 +230,6 @@ impl Context<'_> {
             .and_then(Value::as_u64)
             .unwrap_or(12)
             .clamp(1, months) as usize
-    }
-
-    /// Replicates per variant (and environment).
-    fn replicates(&self) -> Option<u64> {
-        self.manifest.get("replicates").and_then(Value::as_u64)
     }
 
     /// The words for what a CI is taken across.
@@ -349,151 +328,34 @@ fn kind_words(kind: &str) -> &'static str {
 fn header(cx: &Context<'_>, out: &mut String) {
     let m = cx.manifest;
     let name = text(m, "name");
-    let scenario_name = cx.meta("name").and_then(Value::as_str).unwrap_or(name);
+    // A comparison of several files is named by all of them (the study's
+    // name, `a_vs_b`, without its `_compare`), not by the baseline's
+    // scenario; anything else by its (first) scenario.
+    let title = if cx.kind == "compare" && strings(m, "sources").len() > 1 {
+        name.strip_suffix("_compare").unwrap_or(name)
+    } else {
+        cx.meta("name").and_then(Value::as_str).unwrap_or(name)
+    };
     let _ = writeln!(
         out,
         "<p class=\"muted\">grassroots report · {}</p>\n<h1>{}</h1>",
         kind_words(&cx.kind),
-        escape(scenario_name)
+        escape(title)
     );
-    let description = cx
-        .meta("description")
-        .and_then(Value::as_str)
-        .filter(|d| !d.trim().is_empty());
-    if let Some(d) = description {
-        let _ = writeln!(out, "<p class=\"lead\">{}</p>", escape(d));
+    let lead = super::report::lead(m);
+    if !lead.is_empty() {
+        let _ = writeln!(out, "<p class=\"lead\">{}</p>", spans_html(&lead));
     }
-    let mut size = Vec::new();
-    if let Some(v) = m.get("variants").and_then(Value::as_array) {
-        match cx.kind.as_str() {
-            "compare" => size.push(count(v.len() as u64, "variant")),
-            "sweep" => size.push(count(v.len() as u64, "point")),
-            "calibration" => {}
-            _ => {
-                // A sensitivity design runs each point alone and with each
-                // policy ("7" and "7.reform"): count the points.
-                let points: std::collections::BTreeSet<&str> = v
-                    .iter()
-                    .filter_map(|x| x.get("name")?.as_str())
-                    .map(|n| n.split('.').next().unwrap_or(n))
-                    .collect();
-                size.push(count(points.len() as u64, "design point"));
-                let arms = v.len() / points.len().max(1);
-                if arms > 1 {
-                    size.push(format!(
-                        "{} (alone and with each policy)",
-                        count(arms as u64, "arm")
-                    ));
-                }
-            }
-        }
-    }
-    if cx.environments > 1 {
-        size.push(count(cx.environments as u64, "sampled environment"));
-    }
-    if let Some(r) = cx.replicates() {
-        let each = if cx.kind == "run" { "" } else { " each" };
-        size.push(format!("{}{each}", count(r, "replicate")));
-    }
-    if let Some(months) = cx.months() {
-        size.push(count(months, "month"));
-    }
-    if let Some(v) = cx
-        .scenario
-        .and_then(|s| s.get("world")?.get("villages")?.as_u64())
-    {
-        size.push(count(v, "village"));
-    }
+    // The same facts as report.md's list.
     out.push_str("<dl class=\"facts\">\n");
-    let mut fact = |term: &str, html: String| {
-        let _ = writeln!(out, "<dt>{term}</dt><dd>{html}</dd>");
-    };
-    fact(
-        "Scenario",
-        format!("<code>{}</code>", escape(scenario_name)),
-    );
-    let sources = if cx.kind == "run" {
-        vec![text(m, "scenario_file").to_string()]
-    } else {
-        strings(m, "sources")
-    };
-    if !sources.is_empty() {
-        let shown: Vec<String> = sources
-            .iter()
-            .map(|s| format!("<code>{}</code>", escape(s)))
-            .collect();
-        let term = if shown.len() == 1 {
-            "Scenario file"
-        } else {
-            "Scenario files"
-        };
-        fact(term, shown.join(", "));
-    }
-    if !size.is_empty() {
-        fact("Size", escape(&size.join(" × ")));
-    }
-    if let Some(seed) = m.get("seed").or_else(|| cx.meta("seed")) {
-        fact("Seed", escape(&value_text(seed)));
-    }
-    let window = m
-        .get("window_months")
-        .and_then(Value::as_u64)
-        .filter(|_| cx.kind != "calibration" && cx.kind != "run");
-    if let Some(w) = window {
-        fact(
-            "Window",
-            escape(&format!(
-                "outcomes averaged over the last {}",
-                count(w, "month")
-            )),
+    for f in super::report::provenance(m) {
+        let _ = writeln!(
+            out,
+            "<dt>{}</dt><dd>{}</dd>",
+            escape(&f.term),
+            spans_html(&f.value)
         );
     }
-    if let Some(crn) = m.get("common_random_numbers").and_then(Value::as_bool) {
-        let paired = m.get("paired_runs").and_then(Value::as_bool);
-        fact(
-            "Common random numbers",
-            (match (crn, paired) {
-                (true, _) if cx.kind == "calibration" => {
-                    "each proposal on seeds of its own, its baseline and policy arms on the same ones"
-                }
-                (true, Some(false)) => {
-                    "asked for, but the files' seeds differ, so their runs are not paired"
-                }
-                (true, _) => "yes",
-                (false, _) => "no",
-            })
-            .into(),
-        );
-    }
-    let overrides = strings(m, "overrides");
-    fact(
-        "Command-line overrides",
-        if overrides.is_empty() {
-            "none".into()
-        } else {
-            overrides
-                .iter()
-                .map(|o| format!("<code>{}</code>", escape(o)))
-                .collect::<Vec<_>>()
-                .join(" ")
-        },
-    );
-    fact(
-        "Model version",
-        format!("<code>{}</code>", escape(text(m, "model"))),
-    );
-    fact(
-        "Tool",
-        format!(
-            "grassroots {}, commit <code>{}</code>",
-            escape(text(m, "version")),
-            escape(
-                m.get("git_commit")
-                    .and_then(Value::as_str)
-                    .unwrap_or("unknown")
-            )
-        ),
-    );
     out.push_str("</dl>\n");
     let command = strings(m, "command_line");
     if !command.is_empty() {
@@ -505,6 +367,17 @@ fn header(cx: &Context<'_>, out: &mut String) {
             escape(&shell_line(&command))
         );
     }
+}
+
+/// A provenance fact's value as HTML (code spans in `<code>`).
+fn spans_html(spans: &[super::report::Span]) -> String {
+    spans
+        .iter()
+        .map(|s| match s {
+            super::report::Span::Text(t) => escape(t),
+            super::report::Span::Code(c) => format!("<code>{}</code>", escape(c)),
+        })
+        .collect()
 }
 
 /// The short reading guide.
@@ -1477,12 +1350,14 @@ fn markdown_results(
     }
     let path = cx.dir.join("report.md");
     let md = std::fs::read_to_string(&path).map_err(io_err(&path))?;
-    // Its title says again what the page's title says.
+    // Its title says again what the page's title says, and its list of
+    // where the results come from what the page's facts say.
     let body = match md.split_once('\n') {
         Some((first, rest)) if first.starts_with("# ") => rest,
         _ => md.as_str(),
     };
-    out.push_str(&markdown(body, charts));
+    let body = body.replacen(&super::report::provenance_md(cx.manifest), "", 1);
+    out.push_str(&markdown(&body, charts));
     Ok(())
 }
 
@@ -1527,7 +1402,7 @@ fn md_cells(line: &str) -> Vec<String> {
 }
 
 /// The Markdown grassroots writes in its reports (headings, paragraphs,
-/// pipe tables, images, code spans) as HTML; headings one level down (the
+/// lists, pipe tables, images, code spans) as HTML; headings one level down (the
 /// page has its own title); an image of a chart becomes the inlined SVG of
 /// the same name.
 fn markdown(md: &str, charts: &mut Charts) -> String {
@@ -1569,6 +1444,16 @@ fn markdown(md: &str, charts: &mut Charts) -> String {
                 out.push_str(&fig);
             }
             i += 1;
+            continue;
+        }
+        if line.starts_with("- ") {
+            flush(&mut paragraph, &mut out);
+            out.push_str("<ul>\n");
+            while i < lines.len() && lines[i].starts_with("- ") {
+                let _ = writeln!(out, "<li>{}</li>", inline_md(lines[i][2..].trim()));
+                i += 1;
+            }
+            out.push_str("</ul>\n");
             continue;
         }
         if line.trim_start().starts_with('|') {
@@ -1646,7 +1531,7 @@ fn parameters(cx: &Context<'_>, out: &mut String) {
                     "<span class=\"muted\">none</span>".to_string()
                 } else {
                     o.iter()
-                        .map(|(k, v)| format!("<code>{} = {}</code>", escape(k), escape(v)))
+                        .map(|(k, v)| format!("<code>{}</code>", escape(&setting_text(k, v))))
                         .collect::<Vec<_>>()
                         .join("<br>")
                 };
@@ -1685,11 +1570,17 @@ fn parameters(cx: &Context<'_>, out: &mut String) {
     if environments.len() > 1 {
         environments_table(&environments, out);
     }
+    // The changes of the table are the first cell's: said when the
+    // variants' differ (the facts at the top list each one's).
+    let groups = super::report::change_groups(m);
+    if groups.len() > 1 {
+        out.push_str("<h3 id=\"changes\">Policy changes during the run</h3>\n<p class=\"note\">They differ between the variants: see <i>Policy changes</i> at the top of the page.</p>\n");
+    }
     let changes = cx
         .scenario
         .and_then(|s| s.get("changes"))
         .and_then(Value::as_array)
-        .filter(|c| !c.is_empty());
+        .filter(|c| !c.is_empty() && groups.len() < 2);
     if let Some(changes) = changes {
         out.push_str("<h3 id=\"changes\">Policy changes during the run</h3>\n");
         let rows: Vec<Vec<String>> = changes
@@ -1698,7 +1589,7 @@ fn parameters(cx: &Context<'_>, out: &mut String) {
                 let month = c.get("month").map(value_text).unwrap_or_default();
                 let set: Vec<String> = pairs(c.get("set"))
                     .iter()
-                    .map(|(k, v)| format!("<code>{} = {}</code>", escape(k), escape(v)))
+                    .map(|(k, v)| format!("<code>{}</code>", escape(&setting_text(k, v))))
                     .collect();
                 vec![escape(&month), set.join("<br>")]
             })
@@ -1710,7 +1601,7 @@ fn parameters(cx: &Context<'_>, out: &mut String) {
             &rows,
         );
     }
-    let overrides = strings(m, "overrides");
+    let overrides = question_overrides(m);
     if !overrides.is_empty() {
         let shown: Vec<String> = overrides
             .iter()
@@ -1767,17 +1658,28 @@ fn environments_table(environments: &[Vec<(String, String)>], out: &mut String) 
     );
 }
 
-/// Whether a resolved value differs from a parameter's default (a TOML literal).
+/// Whether a resolved value differs from a parameter's default (a TOML
+/// literal): compared as values (numbers as numbers, `0.60` is `0.6`, an
+/// integer `2` is `2.0`), as the table shows them.
 fn differs_from_default(value: &Value, default: &str) -> bool {
-    let default = default.trim();
-    match value {
-        Value::Number(n) => match (n.as_f64(), default.replace('_', "").parse::<f64>()) {
-            (Some(a), Ok(b)) => a != b,
-            _ => true,
-        },
-        Value::Bool(b) => default != b.to_string(),
-        Value::String(s) => s != default.trim_matches('"'),
-        other => other.to_string().replace(' ', "") != default.replace(' ', "").replace('=', ":"),
+    fn same(a: &Value, b: &Value) -> bool {
+        match (a, b) {
+            (Value::Number(x), Value::Number(y)) => match (x.as_u64(), y.as_u64()) {
+                (Some(x), Some(y)) => x == y,
+                _ => x.as_f64() == y.as_f64(),
+            },
+            (Value::Array(x), Value::Array(y)) => {
+                x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same(a, b))
+            }
+            (Value::Object(x), Value::Object(y)) => {
+                x.len() == y.len() && x.iter().all(|(k, a)| y.get(k).is_some_and(|b| same(a, b)))
+            }
+            (a, b) => a == b,
+        }
+    }
+    match super::report::literal_value(default) {
+        Some(d) => !same(value, &d),
+        None => value_text(value) != default.trim(),
     }
 }
 
@@ -1841,7 +1743,7 @@ fn full_parameters(cx: &Context<'_>, s: &Value, varied: &BTreeSet<String>, out: 
             rows.push(vec![
                 key,
                 format!("<code>{}</code>", escape(&value_text(v))),
-                format!("<code>{}</code>", escape(p.default)),
+                format!("<code>{}</code>", escape(&literal_text(p.default))),
                 escape(p.meaning),
             ]);
             row_set.push(changed);
@@ -2016,5 +1918,11 @@ mod tests {
         assert!(!differs_from_default(&serde_json::json!(false), "false"));
         assert!(!differs_from_default(&serde_json::json!(150), "150"));
         assert!(!differs_from_default(&serde_json::json!(100000), "100_000"));
+        assert!(!differs_from_default(&serde_json::json!(2.0), "2"));
+        assert!(!differs_from_default(&serde_json::json!(""), "\"\""));
+        assert!(differs_from_default(&serde_json::json!("x"), "\"\""));
+        let drawn = serde_json::json!({"uniform": [100, 200]});
+        assert!(differs_from_default(&drawn, "150"));
+        assert!(!differs_from_default(&drawn, "{ uniform = [100, 200.0] }"));
     }
 }

@@ -27,13 +27,24 @@ pub struct RunInfo {
     pub files: Vec<String>,
     /// The command line as typed.
     pub command_line: Vec<String>,
-    /// Overrides given on the command line (`--set`, `--seed`, `--replicates`).
+    /// Overrides given on the command line (`--set`, `--seed`, `--replicates`);
+    /// the manifest records those that change the question (`--set`,
+    /// `--seed`), as a study's does: the number of replicates is its own
+    /// field and in the command line.
     pub overrides: Vec<(String, String)>,
 }
 
-/// Overrides as `KEY=VALUE` strings.
+/// The overrides that change the question (`--set`, `--seed`; not
+/// `--replicates`, which only sizes a run or study) as `KEY=VALUE` strings.
+/// A study's plan never holds `--replicates` (it may be resumed with more,
+/// chosen by `--target-ci` or assembled by `merge`, whose command line has
+/// none), so a run's manifest leaves it out too: `overrides` means the same
+/// in every manifest.
 fn shown(overrides: &[(String, String)]) -> Vec<String> {
-    overrides.iter().map(|(k, v)| format!("{k}={v}")).collect()
+    crate::study::runner::question_overrides(overrides)
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect()
 }
 
 /// The fields every manifest has: the tool, its version, commit and model,

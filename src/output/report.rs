@@ -7,6 +7,7 @@ use crate::stats::Summary;
 use crate::study::MonthSummary;
 use crate::study::analysis::{CompareAccumulator, Contrast, PointReplicates, Robustness, WINDOW};
 use crate::study::plan::Plan;
+use serde_json::Value;
 
 /// A number with four significant digits (fixed notation).
 pub fn sig4(x: f64) -> String {
@@ -41,44 +42,728 @@ pub fn overrides_note(overrides: &[(String, String)]) -> String {
     format!(" (with {})", shown.join(", "))
 }
 
-/// The report of `grassroots run`: the main metrics at month 0, at the final
-/// month and over the final window (the last assessment period, see
-/// [`crate::study::analysis::final_window`]), with 95 % CIs across
-/// replicates, and the charts. `overrides` are the command-line overrides,
-/// shown in the title; `window` holds each metric's window summary.
+/// A piece of a provenance fact's value: words, or code (a name, path, key
+/// or value as typed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Span {
+    /// Words.
+    Text(String),
+    /// A name, path, key or value, shown as code.
+    Code(String),
+}
+
+/// One fact of where a run's or study's results come from: a term and its
+/// value. report.md writes the facts as a list ([`provenance_md`]),
+/// report.html as the definition list at its top, so both say the same.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fact {
+    /// What the fact is ("Seed", "Model version").
+    pub term: String,
+    /// Its value.
+    pub value: Vec<Span>,
+}
+
+impl Fact {
+    fn new(term: &str, value: Vec<Span>) -> Fact {
+        Fact {
+            term: term.into(),
+            value,
+        }
+    }
+
+    /// The value as Markdown (code spans in backticks).
+    pub fn value_md(&self) -> String {
+        spans_md(&self.value)
+    }
+}
+
+/// `text` as a Markdown code span (in double backticks if it holds one).
+fn md_code(text: &str) -> String {
+    if text.contains('`') {
+        format!("`` {text} ``")
+    } else {
+        format!("`{text}`")
+    }
+}
+
+fn words(text: impl Into<String>) -> Span {
+    Span::Text(text.into())
+}
+
+fn code(text: impl Into<String>) -> Span {
+    Span::Code(text.into())
+}
+
+/// `items` joined by `sep` (a `Span::Text`).
+fn joined(items: Vec<Vec<Span>>, sep: &str) -> Vec<Span> {
+    let mut out = Vec::new();
+    for (i, item) in items.into_iter().enumerate() {
+        if i > 0 {
+            out.push(words(sep));
+        }
+        out.extend(item);
+    }
+    out
+}
+
+/// A manifest's text field, empty if absent.
+fn field<'a>(v: &'a Value, name: &str) -> &'a str {
+    v.get(name).and_then(Value::as_str).unwrap_or("")
+}
+
+/// A manifest's list of strings.
+fn field_strings(v: &Value, name: &str) -> Vec<String> {
+    v.get(name)
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A list of `[key, value]` pairs (overrides of a variant, environment or change).
+pub fn value_pairs(v: Option<&Value>) -> Vec<(String, String)> {
+    v.and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|p| {
+                    let p = p.as_array()?;
+                    Some((
+                        p.first()?.as_str()?.to_string(),
+                        p.get(1)?.as_str()?.to_string(),
+                    ))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The manifest's command-line overrides that change the question (`--set`,
+/// `--seed`) as `KEY=VALUE`: a run's manifest written by an older
+/// grassroots may also list `scenario.replicates`, which only sizes it.
+pub fn manifest_overrides(m: &Value) -> Vec<String> {
+    field_strings(m, "overrides")
+        .into_iter()
+        .filter(|o| !o.starts_with("scenario.replicates="))
+        .collect()
+}
+
+/// The resolved scenarios a manifest describes: a run's one, or a study's
+/// cells (variant-major, then environment).
+pub fn manifest_cells(m: &Value) -> Vec<&Value> {
+    match m.get("scenario") {
+        Some(s) if field(m, "kind") == "run" => vec![s],
+        _ => m
+            .get("scenarios")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().collect())
+            .unwrap_or_default(),
+    }
+}
+
+/// Sampled environments of a study's manifest (1 without `[uncertainty]`).
+fn manifest_environments(m: &Value) -> usize {
+    m.get("environments")
+        .and_then(Value::as_array)
+        .map_or(1, |e| e.len().max(1))
+}
+
+/// Each variant's name and its resolved scenario in the first environment
+/// (a run: its name and scenario).
+fn variant_cells(m: &Value) -> Vec<(String, &Value)> {
+    let cells = manifest_cells(m);
+    let Some(variants) = m.get("variants").and_then(Value::as_array) else {
+        return cells
+            .into_iter()
+            .map(|c| (field(c.get("scenario").unwrap_or(c), "name").to_string(), c))
+            .collect();
+    };
+    let envs = manifest_environments(m);
+    variants
+        .iter()
+        .enumerate()
+        .filter_map(|(a, v)| Some((field(v, "name").to_string(), *cells.get(a * envs)?)))
+        .collect()
+}
+
+/// Each scenario file of a study (a run: its one file) with the resolved
+/// scenario of its first variant in the first environment.
+pub fn source_cells(m: &Value) -> Vec<(String, &Value)> {
+    if field(m, "kind") == "run" {
+        return m
+            .get("scenario")
+            .map(|s| vec![(field(m, "scenario_file").to_string(), s)])
+            .unwrap_or_default();
+    }
+    let cells = manifest_cells(m);
+    let envs = manifest_environments(m);
+    let variants: Vec<&Value> = m
+        .get("variants")
+        .and_then(Value::as_array)
+        .map(|v| v.iter().collect())
+        .unwrap_or_default();
+    field_strings(m, "sources")
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, source)| {
+            let a = variants
+                .iter()
+                .position(|v| v.get("source").and_then(Value::as_u64) == Some(i as u64))
+                .unwrap_or(0);
+            Some((source, *cells.get(a * envs)?))
+        })
+        .collect()
+}
+
+/// A field of a resolved scenario's `[section]`.
+fn setting<'a>(cell: &'a Value, section: &str, name: &str) -> Option<&'a Value> {
+    cell.get(section)?.get(name)
+}
+
+/// A per-village count as resolved (`150`, `{"uniform": [100, 200]}`, ...)
+/// in words: "150", "100–200 (uniform)", "normal, mean 150, sd 30",
+/// "Poisson, mean 150".
+fn count_words(spec: &Value) -> String {
+    let pair = |v: &Value| -> Option<(String, String)> {
+        let a = v.as_array()?;
+        Some((value_text(a.first()?), value_text(a.get(1)?)))
+    };
+    if let Some(n) = spec.as_u64() {
+        return n.to_string();
+    }
+    if let Some((a, b)) = spec.get("uniform").and_then(pair) {
+        return format!("{a}–{b} (uniform)");
+    }
+    if let Some((mean, sd)) = spec.get("normal").and_then(pair) {
+        return format!("normal, mean {mean}, sd {sd}");
+    }
+    if let Some(mean) = spec.get("poisson") {
+        return format!("Poisson, mean {}", value_text(mean));
+    }
+    value_text(spec)
+}
+
+/// A resolved value as text, formatted alike wherever a report shows one:
+/// strings bare (the empty string as `""`), integers as they are, other
+/// numbers in their shortest form that reads back exactly (`0.1`, `2`, not
+/// `0.10` or `2.0`), arrays and tables as TOML writes them inline
+/// (`[1, 2]`, `{ uniform = [100, 200] }`, strings quoted inside).
+pub fn value_text(v: &Value) -> String {
+    match v {
+        Value::String(s) if s.is_empty() => "\"\"".into(),
+        Value::String(s) => s.clone(),
+        other => inline_value(other),
+    }
+}
+
+/// A value as it would be written inline in TOML (strings quoted).
+fn inline_value(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => match (n.as_i64(), n.as_u64(), n.as_f64()) {
+            (Some(i), _, _) => i.to_string(),
+            (_, Some(u), _) => u.to_string(),
+            (_, _, Some(x)) => format!("{x}"),
+            _ => n.to_string(),
+        },
+        Value::String(s) => Value::String(s.clone()).to_string(),
+        Value::Array(a) => format!(
+            "[{}]",
+            a.iter().map(inline_value).collect::<Vec<_>>().join(", ")
+        ),
+        Value::Object(o) if o.is_empty() => "{}".into(),
+        Value::Object(o) => format!(
+            "{{ {} }}",
+            o.iter()
+                .map(|(k, v)| format!("{k} = {}", inline_value(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// A TOML literal (a parameter's default, an override's or a change's
+/// value) as [`value_text`] shows the value it stands for; the literal as
+/// written when it does not read as one.
+pub fn literal_text(literal: &str) -> String {
+    literal_value(literal).map_or_else(|| literal.trim().to_string(), |v| value_text(&v))
+}
+
+/// The value a TOML literal stands for, if it reads as one.
+pub fn literal_value(literal: &str) -> Option<Value> {
+    #[derive(serde::Deserialize)]
+    struct One {
+        v: Value,
+    }
+    toml::from_str::<One>(&format!("v = {}", literal.trim()))
+        .ok()
+        .map(|o| o.v)
+}
+
+/// `key = value` with the value as [`literal_text`] shows it.
+pub fn setting_text(key: &str, literal: &str) -> String {
+    format!("{key} = {}", literal_text(literal))
+}
+
+/// A resolved scenario's `[[changes]]`: (month, settings) in month order.
+fn changes_of(cell: &Value) -> Changes {
+    cell.get("changes")
+        .and_then(Value::as_array)
+        .map(|c| {
+            c.iter()
+                .map(|c| {
+                    (
+                        c.get("month").map(value_text).unwrap_or_default(),
+                        value_pairs(c.get("set")),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// `[[changes]]` in words: "from month 24: `a = 1`, `b = 2`; from month 36: …".
+fn changes_words(changes: &Changes) -> Vec<Span> {
+    if changes.is_empty() {
+        return vec![words("none")];
+    }
+    joined(
+        changes
+            .iter()
+            .map(|(month, set)| {
+                let mut spans = vec![words(format!("from month {month}: "))];
+                spans.extend(joined(
+                    set.iter()
+                        .map(|(k, v)| vec![code(setting_text(k, v))])
+                        .collect(),
+                    ", ",
+                ));
+                spans
+            })
+            .collect(),
+        "; ",
+    )
+}
+
+/// Names in words, the first three and how many more.
+fn some_names(names: &[String]) -> Vec<Span> {
+    let mut items: Vec<Vec<Span>> = names.iter().take(3).map(|n| vec![code(n)]).collect();
+    if names.len() > 3 {
+        items.push(vec![words(format!("{} more", names.len() - 3))]);
+    }
+    joined(items, ", ")
+}
+
+/// A resolved scenario's `[[changes]]`: (month, its settings) in order.
+pub type Changes = Vec<(String, Vec<(String, String)>)>;
+
+/// The `[[changes]]` of a run, or of each variant of a study (in its first
+/// environment), grouped: each distinct list of changes with the names of
+/// the variants that have it, in order of first appearance.
+pub fn change_groups(m: &Value) -> Vec<(Changes, Vec<String>)> {
+    let mut groups: Vec<(Changes, Vec<String>)> = Vec::new();
+    for (name, cell) in variant_cells(m) {
+        let changes = changes_of(cell);
+        match groups.iter_mut().find(|(c, _)| *c == changes) {
+            Some((_, names)) => names.push(name),
+            None => groups.push((changes, vec![name])),
+        }
+    }
+    groups
+}
+
+/// The policy changes during the run (`[[changes]]`): a run's, or a
+/// study's — the same in every variant, or per group of variants with the
+/// same changes.
+fn changes_fact(m: &Value) -> Vec<Span> {
+    let groups = change_groups(m);
+    match groups.as_slice() {
+        [] => vec![words("none")],
+        [(changes, names)] => {
+            let mut spans = changes_words(changes);
+            if !changes.is_empty() && names.len() > 1 {
+                spans.push(words(format!(" (in every {})", unit_word(m))));
+            }
+            spans
+        }
+        _ if groups.len() > 6 => vec![words(format!(
+            "they differ between the {}s; each one's are in manifest.json (`scenarios`)",
+            unit_word(m)
+        ))],
+        _ => joined(
+            groups
+                .iter()
+                .map(|(changes, names)| {
+                    let mut spans = some_names(names);
+                    spans.push(words(": "));
+                    spans.extend(changes_words(changes));
+                    spans
+                })
+                .collect(),
+            " — ",
+        ),
+    }
+}
+
+/// What a study's manifest calls one of its variants.
+fn unit_word(m: &Value) -> &'static str {
+    match field(m, "kind") {
+        "compare" => "variant",
+        "sweep" => "point",
+        "sensitivity" => "design point",
+        "calibration" => "proposal",
+        _ => "run",
+    }
+}
+
+/// Where the results of a run or study come from, from its manifest (as
+/// [`super::manifest::of_run`] and [`super::manifest::of_study`] make it;
+/// the list of files and the command line are not used): the scenario and
+/// its file(s), the size (variants or points, environments, replicates,
+/// months, villages), households per village, the seed, the window of the
+/// outcomes, whether runs share random numbers, the policy changes during
+/// the run (`[[changes]]`), the command-line overrides, the model version
+/// and the tool. report.md ([`provenance_md`]) and report.html show these
+/// same facts.
+pub fn provenance(m: &Value) -> Vec<Fact> {
+    let kind = field(m, "kind");
+    let cells = manifest_cells(m);
+    let first = cells.first().copied();
+    let meta = |name: &str| first.and_then(|c| setting(c, "scenario", name));
+    let mut facts = Vec::new();
+    let sources = source_cells(m);
+    let scenario_names: Vec<String> = sources
+        .iter()
+        .map(|(_, c)| field(c.get("scenario").unwrap_or(c), "name").to_string())
+        .collect();
+    if scenario_names.len() > 1 {
+        facts.push(Fact::new(
+            "Scenarios",
+            joined(scenario_names.iter().map(|n| vec![code(n)]).collect(), ", "),
+        ));
+    } else {
+        let name = meta("name")
+            .and_then(Value::as_str)
+            .unwrap_or(field(m, "name"));
+        facts.push(Fact::new("Scenario", vec![code(name)]));
+    }
+    let files: Vec<String> = if kind == "run" {
+        vec![field(m, "scenario_file").to_string()]
+    } else {
+        field_strings(m, "sources")
+    };
+    let files: Vec<String> = files.into_iter().filter(|f| !f.is_empty()).collect();
+    if !files.is_empty() {
+        facts.push(Fact::new(
+            if files.len() == 1 {
+                "Scenario file"
+            } else {
+                "Scenario files"
+            },
+            joined(files.iter().map(|f| vec![code(f)]).collect(), ", "),
+        ));
+    }
+    let mut size = Vec::new();
+    if let Some(v) = m.get("variants").and_then(Value::as_array) {
+        match kind {
+            "compare" => size.push(count(v.len() as u64, "variant")),
+            "sweep" => size.push(count(v.len() as u64, "point")),
+            "calibration" => {}
+            _ => {
+                // A sensitivity design runs each point alone and with each
+                // policy ("7" and "7.reform"): count the points.
+                let points: std::collections::BTreeSet<&str> = v
+                    .iter()
+                    .filter_map(|x| x.get("name")?.as_str())
+                    .map(|n| n.split('.').next().unwrap_or(n))
+                    .collect();
+                size.push(count(points.len() as u64, "design point"));
+                let arms = v.len() / points.len().max(1);
+                if arms > 1 {
+                    size.push(format!(
+                        "{} (alone and with each policy)",
+                        count(arms as u64, "arm")
+                    ));
+                }
+            }
+        }
+    }
+    let environments = manifest_environments(m);
+    if environments > 1 {
+        size.push(count(environments as u64, "sampled environment"));
+    }
+    if let Some(r) = m.get("replicates").and_then(Value::as_u64) {
+        let each = if kind == "run" { "" } else { " each" };
+        size.push(format!("{}{each}", count(r, "replicate")));
+    }
+    let months = m.get("months").and_then(Value::as_u64);
+    if let Some(months) = months {
+        size.push(count(months, "month"));
+    }
+    let villages: Vec<u64> = cells
+        .iter()
+        .filter_map(|c| setting(c, "world", "villages")?.as_u64())
+        .collect();
+    match (villages.iter().min(), villages.iter().max()) {
+        (Some(lo), Some(hi)) if lo == hi => size.push(count(*lo, "village")),
+        (Some(lo), Some(hi)) => size.push(format!("{lo}–{hi} villages")),
+        _ => {}
+    }
+    if !size.is_empty() {
+        facts.push(Fact::new("Size", vec![words(size.join(" × "))]));
+    }
+    let mut households: Vec<String> = Vec::new();
+    for c in &cells {
+        if let Some(h) = setting(c, "world", "households_per_village") {
+            let h = count_words(h);
+            if !households.contains(&h) {
+                households.push(h);
+            }
+        }
+    }
+    match households.as_slice() {
+        [] => {}
+        [one] => facts.push(Fact::new("Households per village", vec![words(one)])),
+        [first, ..] => facts.push(Fact::new(
+            "Households per village",
+            vec![words(format!(
+                "{first} in the first {}; it varies",
+                unit_word(m)
+            ))],
+        )),
+    }
+    let mut seeds: Vec<(String, String)> = Vec::new();
+    if let Some(seed) = m.get("seed") {
+        seeds.push((String::new(), value_text(seed)));
+    } else {
+        for ((_, c), name) in sources.iter().zip(&scenario_names) {
+            if let Some(seed) = setting(c, "scenario", "seed") {
+                seeds.push((name.clone(), value_text(seed)));
+            }
+        }
+    }
+    let all_alike = seeds
+        .iter()
+        .all(|(_, s)| Some(s) == seeds.first().map(|f| &f.1));
+    if all_alike {
+        if let Some((_, seed)) = seeds.first() {
+            facts.push(Fact::new("Seed", vec![words(seed)]));
+        }
+    } else {
+        facts.push(Fact::new(
+            "Seeds",
+            joined(
+                seeds
+                    .iter()
+                    .map(|(name, seed)| vec![words(format!("{seed} (")), code(name), words(")")])
+                    .collect(),
+                ", ",
+            ),
+        ));
+    }
+    if let (Some(w), Some(months), true) = (
+        m.get("window_months").and_then(Value::as_u64),
+        months,
+        kind != "calibration",
+    ) {
+        let w = w.clamp(1, months.max(1));
+        let range = if w == 1 {
+            format!("month {}", months.saturating_sub(1))
+        } else {
+            format!("months {}–{}", months - w, months - 1)
+        };
+        facts.push(Fact::new(
+            "Window",
+            vec![words(format!(
+                "means over the last {} ({range})",
+                count(w, "month")
+            ))],
+        ));
+    }
+    if let Some(crn) = m.get("common_random_numbers").and_then(Value::as_bool) {
+        let paired = m.get("paired_runs").and_then(Value::as_bool);
+        facts.push(Fact::new(
+            "Common random numbers",
+            vec![words(match (crn, paired) {
+                (true, _) if kind == "calibration" => {
+                    "each proposal on seeds of its own, its baseline and policy arms on the same ones"
+                }
+                (true, Some(false)) => {
+                    "asked for, but the files' seeds differ, so their runs are not paired"
+                }
+                (true, _) => "yes",
+                (false, _) => "no",
+            })],
+        ));
+    }
+    if kind == "sweep" {
+        let keys = field_strings(m, "parameters");
+        if !keys.is_empty() {
+            facts.push(Fact::new(
+                "Swept keys",
+                joined(keys.iter().map(|k| vec![code(k)]).collect(), ", "),
+            ));
+        }
+    }
+    facts.push(Fact::new("Policy changes", changes_fact(m)));
+    let overrides = manifest_overrides(m);
+    facts.push(Fact::new(
+        "Command-line overrides",
+        if overrides.is_empty() {
+            vec![words("none")]
+        } else {
+            joined(overrides.iter().map(|o| vec![code(o)]).collect(), ", ")
+        },
+    ));
+    facts.push(Fact::new("Model version", vec![code(field(m, "model"))]));
+    facts.push(Fact::new(
+        "Tool",
+        vec![
+            words(format!("grassroots {}, commit ", field(m, "version"))),
+            code(
+                m.get("git_commit")
+                    .and_then(Value::as_str)
+                    .unwrap_or("unknown"),
+            ),
+        ],
+    ));
+    facts
+}
+
+/// What a run or study is, under its title: the scenario's description;
+/// for a comparison of several scenario files, which scenarios it compares
+/// (the first the baseline), each with its description. Empty when there
+/// is nothing to say.
+pub fn lead(m: &Value) -> Vec<Span> {
+    let described = |c: &Value| {
+        field(c.get("scenario").unwrap_or(c), "description")
+            .trim()
+            .to_string()
+    };
+    let sources = source_cells(m);
+    if sources.len() < 2 {
+        return sources
+            .first()
+            .map(|(_, c)| described(c))
+            .filter(|d| !d.is_empty())
+            .map(|d| vec![words(d)])
+            .unwrap_or_default();
+    }
+    let items: Vec<Vec<Span>> = sources
+        .iter()
+        .enumerate()
+        .map(|(i, (_, c))| {
+            let name = field(c.get("scenario").unwrap_or(c), "name");
+            let d = described(c);
+            let d = d.trim_end_matches('.');
+            let note = match (i, d.is_empty()) {
+                (0, true) => " (the baseline)".to_string(),
+                (0, false) => format!(" (the baseline: {d})"),
+                (_, true) => String::new(),
+                (_, false) => format!(" ({d})"),
+            };
+            vec![code(name), words(note)]
+        })
+        .collect();
+    let mut spans = vec![words("Compares ")];
+    let (first, rest) = items.split_at(1);
+    spans.extend(first[0].clone());
+    spans.push(words(" with "));
+    let n = rest.len();
+    for (i, item) in rest.iter().enumerate() {
+        if i > 0 {
+            spans.push(words(if i + 1 == n { " and " } else { ", " }));
+        }
+        spans.extend(item.clone());
+    }
+    let variants = m
+        .get("variants")
+        .and_then(Value::as_array)
+        .map_or(0, Vec::len);
+    if variants > sources.len() {
+        spans.push(words(", with their [[variants]]"));
+    }
+    spans.push(words("."));
+    spans
+}
+
+/// The markdown of spans (code spans in backticks).
+pub fn spans_md(spans: &[Span]) -> String {
+    spans
+        .iter()
+        .map(|s| match s {
+            Span::Text(t) => t.clone(),
+            Span::Code(c) => md_code(c),
+        })
+        .collect()
+}
+
+/// The provenance of a run or study ([`provenance`]) as report.md writes it:
+/// a list of facts, then a blank line.
+pub fn provenance_md(manifest: &Value) -> String {
+    let mut md = String::new();
+    for f in provenance(manifest) {
+        md.push_str(&format!("- **{}:** {}\n", f.term, f.value_md()));
+    }
+    md.push('\n');
+    md
+}
+
+/// [`provenance_md`] of a study, from its plan (its manifest as
+/// [`super::manifest::of_study`] makes it; the facts do not depend on the
+/// files written or the command line).
+pub fn study_provenance(plan: &Plan) -> String {
+    provenance_md(&super::manifest::of_study(plan, &[], &[]))
+}
+
+/// The report of `grassroots run`: where its results come from
+/// ([`provenance_md`] of its manifest), then the main metrics with their
+/// units at month 0, at the final month and over the final window (the
+/// last assessment period, see [`crate::study::analysis::final_window`]),
+/// with 95 % CIs across replicates, and the charts. `manifest` is the run's
+/// ([`super::manifest::of_run`]), whose overrides the title names; `window`
+/// holds each metric's window summary.
 pub fn run_report(
     s: &Scenario,
-    overrides: &[(String, String)],
+    manifest: &Value,
     rows: &[MonthSummary],
     window: &[(&str, Summary)],
     charts: &[String],
 ) -> String {
     let last = s.scenario.months.saturating_sub(1);
     let months = crate::study::analysis::final_window(s);
+    let overrides = manifest_overrides(manifest);
     let mut md = format!(
-        "# {}{}\n\n{}\n\n{} × {} × {}, seed {}. Values: {}. The last column averages each replicate over the last {} ({}: a single month can be an assessment month, with its yearly spikes), then across replicates.\n\n",
+        "# {}{}\n\n{}\n\n{}Values: {}. The last column averages each replicate over the last {} ({}: a single month can be an assessment month, with its yearly spikes), then across replicates.\n\n",
         s.scenario.name,
-        overrides_note(overrides),
+        if overrides.is_empty() {
+            String::new()
+        } else {
+            format!(" (with {})", overrides.join(", "))
+        },
         if s.scenario.description.is_empty() {
             "—"
         } else {
             &s.scenario.description
         },
-        count(s.scenario.replicates, "replicate"),
-        count(s.scenario.months, "month"),
-        count(s.world.villages, "village"),
-        s.scenario.seed,
+        provenance_md(manifest),
         values_words(s.scenario.replicates),
         count(months, "month"),
         crate::study::analysis::final_window_words(s),
     );
     md.push_str(&format!(
-        "| metric | month 0 | final month ({last}) | last {} |\n|---|---|---|---|\n",
+        "| metric | unit | month 0 | final month ({last}) | last {} |\n|---|---|---|---|---|\n",
         count(months, "month")
     ));
     for metric in with_role(Role::Report) {
         let [first, fin, windowed] = run_readings(metric, rows, window, last);
-        md.push_str(&format!("| `{metric}` | {first} | {fin} | {windowed} |\n"));
+        let unit = crate::metrics::metric(metric).map_or("", |m| m.unit);
+        md.push_str(&format!(
+            "| `{metric}` | {unit} | {first} | {fin} | {windowed} |\n"
+        ));
     }
     md.push('\n');
     for c in charts {
@@ -186,19 +871,57 @@ pub fn values_words(replicates: u32) -> &'static str {
     }
 }
 
-/// A difference with its CI and mark, then its relative size with the
-/// relative interval: "0.0219 [0.0175, 0.0263] * +21.6 % [+17.2, +25.8]".
-pub fn contrast_cell(c: &Contrast) -> String {
+/// A difference with its CI and mark: "0.0219 [0.0175, 0.0263] *".
+pub fn difference_cell(c: &Contrast) -> String {
     let star = if c.excludes_zero() { " *" } else { "" };
-    let ci = match c.ci {
-        Some((lo, hi)) => format!(" [{}, {}]", sig4(lo), sig4(hi)),
-        None => String::new(),
-    };
-    format!(
-        "{}{ci}{star} {}",
-        sig4(c.diff),
-        percent_with_ci(c.relative, c.relative_ci)
-    )
+    match c.ci {
+        Some((lo, hi)) => format!("{} [{}, {}]{star}", sig4(c.diff), sig4(lo), sig4(hi)),
+        None => sig4(c.diff),
+    }
+}
+
+/// The interval of a column of differences, for its heading, by the tests
+/// behind them (as report.html says it): " [paired 95 % CI]", " [Welch 95 %
+/// CI]", " [95 % CI across environments]", or mixed.
+fn interval_words(column: &[Option<&Contrast>]) -> &'static str {
+    use crate::study::analysis::Test;
+    let tests: std::collections::BTreeSet<&str> = column
+        .iter()
+        .flatten()
+        .filter(|c| c.ci.is_some())
+        .map(|c| c.test.name())
+        .collect();
+    let has = |t: Test| tests.contains(t.name());
+    match tests.len() {
+        0 => "",
+        1 if has(Test::Paired) => " [paired 95 % CI]",
+        1 if has(Test::Environments) => " [95 % CI across environments]",
+        1 => " [Welch 95 % CI]",
+        _ if has(Test::Environments) => {
+            " [95 % CI across environments, Welch where an outcome has none]"
+        }
+        _ => " [paired 95 % CI, Welch where no pairs]",
+    }
+}
+
+/// An outcome's heading in a report: its name and unit, then what it means
+/// and which direction is better.
+fn outcome_heading(outcome: &str) -> String {
+    match crate::metrics::metric(outcome) {
+        Some(m) => {
+            let better = match m.better.larger() {
+                Some(true) => " Higher is better.",
+                Some(false) => " Lower is better.",
+                None => "",
+            };
+            format!(
+                "### `{outcome}` ({})\n\n{}.{better}\n\n",
+                m.unit,
+                m.meaning.trim_end_matches('.')
+            )
+        }
+        None => format!("### `{outcome}`\n\n"),
+    }
 }
 
 /// What the differences, intervals and marks of a comparison's report are,
@@ -312,34 +1035,25 @@ fn robustness_section(plan: &Plan, acc: &CompareAccumulator) -> String {
     md
 }
 
-/// The report of a comparison: each variant's difference from the baseline
-/// over the window (paired CIs with common random numbers, else Welch), with
-/// relative differences, a count of marked and Holm-significant differences,
-/// robustness across environments (with `[uncertainty]`), and the charts.
-pub fn compare_report(plan: &Plan, acc: &CompareAccumulator, charts: &[String]) -> String {
-    let mut md = format!(
-        "# {}{}\n\nScenario files: {}. {} besides the baseline, {} per variant{}, common random numbers: {}.\n\n",
-        plan.name,
-        overrides_note(&plan.overrides),
-        plan.sources.join(", "),
-        count(plan.variants.len() as u64 - 1, "variant"),
-        count(plan.replicates, "replicate"),
-        if plan.environments.len() > 1 {
-            format!(
-                " in each of {} sampled environments",
-                plan.environments.len()
-            )
-        } else {
-            String::new()
-        },
-        if plan.paired_runs() {
-            "yes"
-        } else if plan.common_random_numbers {
-            "no (the files' seeds differ)"
-        } else {
-            "no"
-        }
-    );
+/// The report of a comparison: where its results come from
+/// ([`provenance_md`] of `manifest`, the study's as
+/// [`super::manifest::of_study`] makes it), each variant's difference from
+/// the baseline over the window (paired CIs with common random numbers,
+/// else Welch), with relative differences, a count of marked and
+/// Holm-significant differences, robustness across environments (with
+/// `[uncertainty]`), and the charts.
+pub fn compare_report(
+    plan: &Plan,
+    manifest: &Value,
+    acc: &CompareAccumulator,
+    charts: &[String],
+) -> String {
+    let mut md = format!("# {}{}\n\n", plan.name, overrides_note(&plan.overrides));
+    let lead = lead(manifest);
+    if !lead.is_empty() {
+        md.push_str(&format!("{}\n\n", spans_md(&lead)));
+    }
+    md.push_str(&provenance_md(manifest));
     if let Some(t) = &plan.target_ci {
         md.push_str(&t.sentence());
         md.push_str("\n\n");
@@ -348,31 +1062,40 @@ pub fn compare_report(plan: &Plan, acc: &CompareAccumulator, charts: &[String]) 
         md.push_str("Every variant was set up and burnt in under its file's base scenario; its own policy takes effect at month 0 (`burn_in_policy = \"baseline\"`).\n\n");
     }
     md.push_str(&format!(
-        "Mean over the last {} months. First row: the baseline's mean; other rows: {}.\n\n{}\n\n",
+        "## Differences from the baseline\n\nPer outcome, each variant's mean over the last {} months [95 % CI {}] and its {}. p: the two-sided p-value of the same test; p (Holm): adjusted by Holm's method for every variant × outcome at once. Every value, with more digits and the final month too, is in comparison.csv.\n\n{}\n\n",
         plan.window_months,
+        if plan.environments.len() > 1 {
+            "across the sampled environments"
+        } else {
+            "across replicates"
+        },
         contrast_legend(plan),
         significance_summary(plan, acc)
     ));
     let contrasts = acc.contrasts(WINDOW, plan.paired_runs());
-    md.push_str("| variant |");
-    for o in &plan.outcomes {
-        md.push_str(&format!(" `{o}` |"));
-    }
-    md.push_str("\n|---|");
-    md.push_str(&"---|".repeat(plan.outcomes.len()));
-    md.push('\n');
-    for (a, (variant, row)) in plan.variants.iter().zip(&contrasts).enumerate() {
-        md.push_str(&format!("| {} |", variant.name));
-        for (o, contrast) in row.iter().enumerate() {
-            let cell = match contrast {
-                Some(c) => contrast_cell(c),
-                None => sig4(acc.level(a, o, WINDOW).mean()),
+    for (o, outcome) in plan.outcomes.iter().enumerate() {
+        md.push_str(&outcome_heading(outcome));
+        let column: Vec<Option<&Contrast>> = contrasts.iter().map(|row| row[o].as_ref()).collect();
+        md.push_str(&format!(
+            "| variant | mean [95 % CI] | difference{} | relative difference [95 %] | p | p (Holm) |\n|---|---|---|---|---|---|\n",
+            interval_words(&column)
+        ));
+        for (a, (variant, contrast)) in plan.variants.iter().zip(&column).enumerate() {
+            let mean = mean_ci(&acc.level(a, o, WINDOW).summary());
+            let row = match contrast {
+                Some(c) => format!(
+                    "{mean} | {} | {} | {} | {}",
+                    difference_cell(c),
+                    percent_with_ci(c.relative, c.relative_ci),
+                    p_text(c.p_value),
+                    p_text(c.p_holm)
+                ),
+                None => format!("{mean} | — | — |  | "),
             };
-            md.push_str(&format!(" {cell} |"));
+            md.push_str(&format!("| {} | {row} |\n", variant.name));
         }
         md.push('\n');
     }
-    md.push('\n');
     md.push_str(&robustness_section(plan, acc));
     for c in charts {
         md.push_str(&format!("![{c}]({c})\n\n"));
@@ -414,36 +1137,26 @@ pub fn point_label(plan: &Plan, point: usize) -> String {
         .join(", ")
 }
 
-/// The report of `grassroots sweep`: each point's mean of every outcome over
-/// the window with its 95 % CI, the best and worst point per outcome, and
-/// the charts.
+/// The report of `grassroots sweep`: where its results come from
+/// ([`provenance_md`] of `manifest`, the study's as
+/// [`super::manifest::of_study`] makes it), each point's mean of every
+/// outcome over the window with its 95 % CI, the best and worst point per
+/// outcome, and the charts.
 pub fn sweep_report(
     plan: &Plan,
+    manifest: &Value,
     acc: &CompareAccumulator,
     points: Option<&PointReplicates>,
     charts: &[String],
 ) -> String {
-    let mut md = format!(
-        "# {}{}
-
-Scenario file: {}. {} × {}, swept: {}.
-
-",
-        plan.name,
-        overrides_note(&plan.overrides),
-        plan.sources.join(", "),
-        count(plan.variants.len() as u64, "point"),
-        count(plan.replicates, "replicate"),
-        plan.parameters
-            .iter()
-            .map(|p| format!("`{p}`"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
+    let mut md = format!("# {}{}\n\n", plan.name, overrides_note(&plan.overrides));
+    let lead = lead(manifest);
+    if !lead.is_empty() {
+        md.push_str(&format!("{}\n\n", spans_md(&lead)));
+    }
     md.push_str(&format!(
-        "Mean over the last {} months [95 % CI across replicates].
-
-",
+        "{}Mean over the last {} months [95 % CI across replicates].\n\n",
+        provenance_md(manifest),
         plan.window_months
     ));
     // Points sharing seeds: differences paired by replicate (two points and
@@ -554,6 +1267,33 @@ mod tests {
         assert_eq!(shown_value("0.00012345678"), "0.000123");
         assert_eq!(shown_value("12"), "12");
         assert_eq!(shown_value("election"), "election");
+    }
+
+    #[test]
+    fn values_and_literals_are_shown_alike() {
+        use serde_json::json;
+        assert_eq!(literal_text("0.10"), "0.1");
+        assert_eq!(value_text(&json!(0.1)), "0.1");
+        assert_eq!(literal_text("2.00"), "2");
+        assert_eq!(value_text(&json!(2.0)), "2");
+        assert_eq!(literal_text("100_000"), "100000");
+        assert_eq!(literal_text("\"scenario\""), "scenario");
+        assert_eq!(value_text(&json!("scenario")), "scenario");
+        assert_eq!(literal_text("\"\""), "\"\"");
+        assert_eq!(value_text(&json!("")), "\"\"");
+        assert_eq!(literal_text("true"), "true");
+        assert_eq!(
+            value_text(&json!({"uniform": [100, 200]})),
+            "{ uniform = [100, 200] }"
+        );
+        assert_eq!(
+            literal_text("{ uniform = [100, 200] }"),
+            "{ uniform = [100, 200] }"
+        );
+        assert_eq!(value_text(&json!(["a", 1.5])), "[\"a\", 1.5]");
+        assert_eq!(value_text(&json!(u64::MAX)), u64::MAX.to_string());
+        assert_eq!(literal_text(" not toml "), "not toml");
+        assert_eq!(setting_text("a.b", "0.30"), "a.b = 0.3");
     }
 
     #[test]

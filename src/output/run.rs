@@ -59,9 +59,10 @@ pub fn write(
     }
     let window =
         crate::study::analysis::window_summaries(out.runs, crate::study::analysis::final_window(s));
+    // The report's facts and title come from the manifest, as the page's do.
     let markdown = report::run_report(
         s,
-        &info.overrides,
+        &described,
         out.summaries,
         &window,
         &chart::pngs(&written),

@@ -278,7 +278,8 @@ fn assemble_compare(
         drawn.file.commit()?;
         written.push(drawn.name);
     }
-    let markdown = report::compare_report(plan, &results.outcomes, &chart::pngs(&written));
+    let markdown =
+        report::compare_report(plan, &described, &results.outcomes, &chart::pngs(&written));
     write_atomic(&dir.join("report.md"), markdown.as_bytes())?;
     written.push("report.md".into());
     Ok((written, results))
@@ -322,6 +323,7 @@ fn assemble_sweep(
     written.extend(super::plot::commit_study_charts(plan, dir)?);
     let markdown = report::sweep_report(
         plan,
+        &manifest::of_study(plan, &[], &[]),
         &results.outcomes,
         results.points.as_ref(),
         &chart::pngs(&written),
