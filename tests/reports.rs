@@ -155,6 +155,23 @@ fn every_report_md_states_its_provenance_and_report_html_the_same() {
     ] {
         assert!(md.contains(fact), "sweep: {fact}\n{md}");
     }
+
+    let sensitivity = dir.join("sensitivity");
+    let small = data("sensitivity_small.toml");
+    let out = sensitivity.to_str().unwrap();
+    ok(&[
+        "sensitivity",
+        &small,
+        "-q",
+        "--out",
+        out,
+        "--set",
+        "world.villages=3",
+    ]);
+    let md = facts_in_both(&sensitivity, "sensitivity");
+    for fact in ["- **Seed:** 5", &model] {
+        assert!(md.contains(fact), "sensitivity: {fact}\n{md}");
+    }
 }
 
 /// `compare baseline.toml my_reform.toml`: report.html is headed by the

@@ -330,15 +330,15 @@ fn report(plan: &Plan, a: &SensitivityResults, charts: &[String]) -> String {
         ),
     };
     let mut out = format!(
-        "# Sensitivity analysis: {}{}\n\n{method}, {design}: {} design points × {} × {}, common random numbers; outcomes averaged over the last {} months. 95 % intervals are bootstrap percentiles over the design ({} resamples). Model {}.\n\n",
+        "# Sensitivity analysis: {}{}\n\n{}{method}, {design}: {} design points × {} × {}, common random numbers; outcomes averaged over the last {} months. 95 % intervals are bootstrap percentiles over the design ({} resamples).\n\n",
         plan.name,
         super::report::overrides_note(&plan.overrides),
+        super::report::study_provenance(plan),
         plan.variants.len() / (1 + spec.policies.len()),
         super::report::count((1 + spec.policies.len()) as u64, "arm"),
         super::report::count(plan.replicates, "replicate"),
         plan.window_months,
         spec.bootstrap,
-        plan.model
     );
     out.push_str("| factor | range |\n|---|---|\n");
     for r in &spec.ranges {
