@@ -345,8 +345,8 @@ fn report(plan: &Plan, a: &SensitivityResults, charts: &[String]) -> String {
         out.push_str(&format!(
             "| `{}` | {} – {} |\n",
             r.key,
-            sig4(r.low),
-            sig4(r.high)
+            r.low,
+            r.high
         ));
     }
     for (i, (q, row)) in a.quantities.iter().zip(&a.indices).enumerate() {
