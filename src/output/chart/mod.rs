@@ -241,11 +241,78 @@ impl Frame {
                 '_' => 0.5,
                 '/' => 0.337,
                 'A'..='Z' => 0.70,
-                '—' => 1.0,
+                '—' | '…' => 1.0,
                 _ => 0.65,
             })
             .sum();
         em * pt
+    }
+}
+
+/// `text` shortened to fit in `max_pt` points at `pt` points by an
+/// ellipsis in its middle ("mass_evalu…supervision"), keeping both ends,
+/// where variant names usually differ; as it is when it fits. The last
+/// resort of a label that cannot wrap or move.
+pub fn ellipsized(text: &str, max_pt: f64, pt: f64) -> String {
+    if Frame::text_width_pt(text, pt) <= max_pt {
+        return text.to_string();
+    }
+    let chars: Vec<char> = text.chars().collect();
+    // Drop characters from the middle until the rest and "…" fit.
+    for keep in (0..chars.len()).rev() {
+        let head = keep.div_ceil(2);
+        let tail = keep / 2;
+        let candidate: String = chars[..head]
+            .iter()
+            .chain(std::iter::once(&'…'))
+            .chain(&chars[chars.len() - tail..])
+            .collect();
+        if Frame::text_width_pt(&candidate, pt) <= max_pt {
+            return candidate;
+        }
+    }
+    "…".into()
+}
+
+/// A name (a variant's, with `_` or spaces between its words) set in
+/// `max_pt` points at `pt` points: one line if it fits, else two lines
+/// broken after an underscore, space or hyphen, as evenly as the breaks
+/// allow; a name that does not fit in two lines keeps its first line and
+/// ends its second in an ellipsis ([`ellipsized`]).
+pub fn wrapped_name(text: &str, max_pt: f64, pt: f64) -> Vec<String> {
+    let width = |s: &str| Frame::text_width_pt(s, pt);
+    if width(text) <= max_pt {
+        return vec![text.to_string()];
+    }
+    // Break after each separator; the second line never starts with a space.
+    let breaks: Vec<usize> = text
+        .char_indices()
+        .filter(|(i, c)| matches!(c, '_' | ' ' | '-') && *i + c.len_utf8() < text.len())
+        .map(|(i, c)| i + c.len_utf8())
+        .collect();
+    let split = |at: usize| (text[..at].trim_end().to_string(), text[at..].trim_start());
+    let balanced = breaks
+        .iter()
+        .map(|&at| split(at))
+        .filter(|(a, b)| width(a) <= max_pt && width(b) <= max_pt)
+        .min_by(|x, y| {
+            width(&x.0)
+                .max(width(x.1))
+                .total_cmp(&width(&y.0).max(width(y.1)))
+        });
+    if let Some((first, second)) = balanced {
+        return vec![first, second.to_string()];
+    }
+    // Too long for two lines: the longest first line that fits, the rest
+    // shortened.
+    match breaks
+        .iter()
+        .rev()
+        .map(|&at| split(at))
+        .find(|(a, _)| width(a) <= max_pt)
+    {
+        Some((first, second)) => vec![first, ellipsized(second, max_pt, pt)],
+        None => vec![ellipsized(text, max_pt, pt)],
     }
 }
 
@@ -511,13 +578,14 @@ pub fn row_axes<DB: DrawingBackend>(
     decimals: usize,
     n: f64,
 ) -> Result<(), String> {
-    house_mesh(chart, frame)
-        .y_labels(0)
-        .disable_y_mesh()
-        .x_desc(desc)
-        .x_label_formatter(&|x| tick_label(*x, decimals))
-        .draw()
-        .drawn()?;
+    let format = |x: &f64| tick_label(*x, decimals);
+    let mut mesh = house_mesh(chart, frame);
+    mesh.y_labels(0).disable_y_mesh().x_label_formatter(&format);
+    // An empty description is left out (the caller draws its own).
+    if !desc.is_empty() {
+        mesh.x_desc(desc);
+    }
+    mesh.draw().drawn()?;
     chart
         .draw_series(std::iter::once(PathElement::new(
             vec![(0.0, 0.0), (0.0, n)],
@@ -980,6 +1048,29 @@ mod tests {
         assert_eq!(p[3], 300);
         let p = spread(&[305, 306], 10, (0, 308));
         assert!(p.iter().all(|&x| x <= 308), "{p:?}");
+    }
+
+    #[test]
+    fn long_names_wrap_at_their_words_and_shorten_only_as_a_last_resort() {
+        let name = "mass_evaluation_with_strong_supervision";
+        let w = |s: &str| Frame::text_width_pt(s, size::LABEL);
+        assert_eq!(wrapped_name(name, 400.0, size::LABEL), vec![name]);
+        // Two lines, broken after an underscore, as even as the breaks allow.
+        let two = wrapped_name(name, 100.0, size::LABEL);
+        assert_eq!(two, vec!["mass_evaluation_with_", "strong_supervision"]);
+        assert!(two.iter().all(|l| w(l) <= 100.0));
+        // Too long for two lines: the second ends in an ellipsis.
+        let long = format!("{name}_{name}");
+        let cut = wrapped_name(&long, 100.0, size::LABEL);
+        assert_eq!(cut.len(), 2);
+        assert!(
+            cut[1].contains('…') && cut.iter().all(|l| w(l) <= 100.0),
+            "{cut:?}"
+        );
+        // A name without breaks is shortened in its middle, keeping its ends.
+        let short = ellipsized("abcdefghijklmnopqrstuvwxyz", 40.0, size::LABEL);
+        assert!(short.starts_with('a') && short.ends_with('z') && w(&short) <= 40.0);
+        assert_eq!(ellipsized("abc", 40.0, size::LABEL), "abc");
     }
 
     #[test]
