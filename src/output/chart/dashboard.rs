@@ -176,6 +176,7 @@ mod tests {
                 .enumerate()
                 .map(|(i, n)| Line {
                     label: n.clone(),
+                    index: i,
                     points: points(0.01 * i as f64),
                 })
                 .collect(),
@@ -187,8 +188,10 @@ mod tests {
             axis: "difference (needs/household/month)".into(),
             rows: names[1..]
                 .iter()
-                .map(|n| Estimate {
+                .enumerate()
+                .map(|(i, n)| Estimate {
                     label: n.clone(),
+                    index: i + 1,
                     value: 0.015,
                     ci: Some((-0.006, 0.037)),
                     relative: Some(0.165),

@@ -3,8 +3,8 @@
 //! relative difference; one panel per outcome.
 
 use super::{
-    Drawn, Figure, Frame, GREY, Ticked, colour, fitting_ticks, framed, note_height_pt, padded,
-    row_axes, size, tick_label, wrapped_name,
+    Drawn, Figure, Frame, GREY, Ticked, fitting_ticks, framed, note_height_pt, padded, row_axes,
+    size, tick_label, variant_colour, wrapped_name,
 };
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -15,6 +15,10 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 pub struct Estimate {
     /// Variant name.
     pub label: String,
+    /// The variant's place in its study (the baseline, 0, first), which
+    /// gives the colour of its point and bar ([`variant_colour`]), as in
+    /// the study's other charts.
+    pub index: usize,
     /// Difference from the baseline.
     pub value: f64,
     /// Its 95 % CI (lower, upper), `None` without one (below two
@@ -204,10 +208,10 @@ impl ForestPanel {
                 .pos(Pos::new(HPos::Center, VPos::Bottom)),
         ))
         .drawn()?;
-        let ink = colour(1);
         let line_pt = size::LABEL * 1.15;
         for (i, r) in self.rows.iter().enumerate() {
             let y = n - 0.5 - i as f64;
+            let ink = variant_colour(r.index);
             let line = ink.stroke_width(frame.upx(1.0));
             if let Some((lo, hi)) = r.ci {
                 chart
@@ -356,6 +360,7 @@ mod tests {
     fn row(label: &str, value: f64, relative: Option<f64>) -> Estimate {
         Estimate {
             label: label.into(),
+            index: 1,
             value,
             ci: Some((value - 0.1, value + 0.1)),
             relative,

@@ -498,6 +498,33 @@ pub fn colour(i: usize) -> RGBColor {
     PALETTE[i % PALETTE.len()]
 }
 
+/// The colour of the variant at place `index` of its study (the baseline,
+/// 0, first): black for the baseline, then the palette's other colours in
+/// turn, repeating after the eighth so that black stays the baseline's
+/// alone. Every chart of a study colours a variant by this, whatever the
+/// chart's order of variants (a dashboard's, a forest's) or the selection
+/// drawn (`plot --variants`), so a variant reads alike across its charts.
+pub fn variant_colour(index: usize) -> RGBColor {
+    match index {
+        0 => colour(0),
+        i => colour(1 + (i - 1) % (PALETTE.len() - 1)),
+    }
+}
+
+/// The colour to write a line's name in: its own, but a colour too light
+/// to read as text on white (the palette's yellow) darkened, so that the
+/// name stays legible while its hue still matches the line.
+pub fn text_colour(c: RGBColor) -> RGBColor {
+    let lum = |v: u8| f64::from(v) / 255.0;
+    let luminance = 0.2126 * lum(c.0) + 0.7152 * lum(c.1) + 0.0722 * lum(c.2);
+    if luminance > 0.75 {
+        let dark = |v: u8| (f64::from(v) * 0.6).round() as u8;
+        RGBColor(dark(c.0), dark(c.1), dark(c.2))
+    } else {
+        c
+    }
+}
+
 /// Grey for reference lines and secondary text.
 pub const GREY: RGBColor = RGBColor(120, 120, 120);
 /// Grid lines.
@@ -1071,6 +1098,21 @@ mod tests {
         let short = ellipsized("abcdefghijklmnopqrstuvwxyz", 40.0, size::LABEL);
         assert!(short.starts_with('a') && short.ends_with('z') && w(&short) <= 40.0);
         assert_eq!(ellipsized("abc", 40.0, size::LABEL), "abc");
+    }
+
+    #[test]
+    fn a_variant_has_one_colour_and_later_rounds_are_told_apart() {
+        assert_eq!(variant_colour(0), BLACK);
+        assert_eq!(variant_colour(1), PALETTE[1]);
+        assert_eq!(
+            variant_colour(8),
+            variant_colour(1),
+            "black stays the baseline's"
+        );
+        assert!(!timeseries::variant_dashed(7) && timeseries::variant_dashed(8));
+        // Only the yellow is darkened for its name.
+        assert_ne!(text_colour(PALETTE[7]), PALETTE[7]);
+        assert!(PALETTE[..7].iter().all(|&c| text_colour(c) == c));
     }
 
     #[test]

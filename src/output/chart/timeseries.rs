@@ -5,8 +5,8 @@
 //! each variant against the baseline in grey.
 
 use super::{
-    Drawn, Figure, Frame, GREY, Ticked, colour, dashed_vertical, framed, house_mesh, nice_ticks,
-    note_height_pt, padded, size, spread, tick_label, wrapped_name,
+    Drawn, Figure, Frame, GREY, Ticked, dashed_vertical, framed, house_mesh, nice_ticks,
+    note_height_pt, padded, size, spread, text_colour, tick_label, variant_colour, wrapped_name,
 };
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -30,6 +30,9 @@ pub struct Point {
 pub struct Line {
     /// Variant (or series) name.
     pub label: String,
+    /// The variant's place in its study (the baseline, 0, first), which
+    /// gives its colour ([`variant_colour`]) in every chart of the study.
+    pub index: usize,
     /// Points in order of x.
     pub points: Vec<Point>,
 }
@@ -126,11 +129,26 @@ struct PanelLayout {
     y_dec: usize,
 }
 
+/// Dashes and gaps of a dashed line, in points.
+const DASH_PT: f64 = 4.0;
+const GAP_PT: f64 = 2.0;
+
+/// Whether variant `index` of a study is drawn dashed in line charts: from
+/// the ninth on, the palette's colours come round again
+/// ([`variant_colour`]), and the dashes tell such a variant from the one
+/// of its colour before it.
+pub fn variant_dashed(index: usize) -> bool {
+    index >= super::PALETTE.len()
+}
+
 /// Which lines a panel shows and how.
 struct Shown {
     line: usize,
     colour: RGBColor,
     band: f64,
+    /// Dashed: a variant past the palette's first round of colours
+    /// ([`variant_dashed`]).
+    dashed: bool,
 }
 
 impl TimeSeries {
@@ -210,8 +228,9 @@ impl TimeSeries {
         (0..self.lines.len().min(8))
             .map(|i| Shown {
                 line: i,
-                colour: colour(i),
+                colour: variant_colour(self.lines[i].index),
                 band: 0.15,
+                dashed: variant_dashed(self.lines[i].index),
             })
             .collect()
     }
@@ -394,11 +413,19 @@ impl TimeSeries {
                 let x = left + (k % cols) as f64 * col_pt;
                 let top = 2.0 + legend_tops[k / cols];
                 let y = frame.px(top + 0.5 * LEGEND_ROW_PT);
-                foot.draw(&PathElement::new(
-                    vec![(frame.px(x), y), (frame.px(x + SWATCH_PT - 4.0), y)],
-                    s.colour.stroke_width(frame.upx(size::LINE * 1.5)),
-                ))
-                .drawn()?;
+                let swatch = vec![(frame.px(x), y), (frame.px(x + SWATCH_PT - 4.0), y)];
+                let style = s.colour.stroke_width(frame.upx(size::LINE * 1.5));
+                if s.dashed {
+                    foot.draw(&plotters::element::DashedPathElement::new(
+                        swatch,
+                        frame.upx(DASH_PT * 0.7),
+                        frame.upx(GAP_PT),
+                        style,
+                    ))
+                    .drawn()?;
+                } else {
+                    foot.draw(&PathElement::new(swatch, style)).drawn()?;
+                }
                 for (i, line) in lines.iter().enumerate() {
                     foot.draw(&Text::new(
                         line.clone(),
@@ -407,7 +434,7 @@ impl TimeSeries {
                             frame.px(top + (i as f64 + 0.5) * LEGEND_ROW_PT),
                         ),
                         frame
-                            .font(size::LABEL, s.colour)
+                            .font(size::LABEL, text_colour(s.colour))
                             .pos(Pos::new(HPos::Left, VPos::Center)),
                     ))
                     .drawn()?;
@@ -451,12 +478,20 @@ impl TimeSeries {
                     s.colour.mix(s.band).filled(),
                 )))
                 .drawn()?;
-            chart
-                .draw_series(LineSeries::new(
-                    line.points.iter().map(|p| (p.x, p.mean)),
-                    s.colour.stroke_width(frame.upx(size::LINE)),
-                ))
-                .drawn()?;
+            let style = s.colour.stroke_width(frame.upx(size::LINE));
+            let points = line.points.iter().map(|p| (p.x, p.mean));
+            if s.dashed {
+                chart
+                    .draw_series(DashedLineSeries::new(
+                        points,
+                        frame.upx(DASH_PT),
+                        frame.upx(GAP_PT),
+                        style,
+                    ))
+                    .drawn()?;
+            } else {
+                chart.draw_series(LineSeries::new(points, style)).drawn()?;
+            }
         }
         if end_labels {
             let base = area.get_base_pixel();
@@ -474,7 +509,7 @@ impl TimeSeries {
             for ((k, p), y) in ends.iter().zip(placed) {
                 let s = &shown[*k];
                 let style = frame
-                    .font(size::LABEL, s.colour)
+                    .font(size::LABEL, text_colour(s.colour))
                     .pos(Pos::new(HPos::Left, VPos::Center));
                 area.draw(&Text::new(
                     self.lines[s.line].label.clone(),
@@ -574,11 +609,13 @@ impl Figure for TimeSeries {
                         line: 0,
                         colour: GREY,
                         band: 0.12,
+                        dashed: false,
                     },
                     Shown {
                         line,
-                        colour: colour(1),
+                        colour: variant_colour(self.lines[line].index),
                         band: 0.2,
+                        dashed: variant_dashed(self.lines[line].index),
                     },
                 ];
                 let caption = self.lines[line].label.clone();
@@ -614,6 +651,7 @@ mod tests {
     fn names_too_long_for_the_ends_of_the_lines_go_under_the_plot() {
         let line = |label: &str| Line {
             label: label.into(),
+            index: 0,
             points: vec![
                 Point {
                     x: 0.0,

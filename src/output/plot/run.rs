@@ -56,6 +56,7 @@ pub(super) fn figures(
         y_label: metric_axis(metric),
         lines: vec![Line {
             label: name.clone(),
+            index: 0,
             points: series[&(String::new(), metric.to_string())].clone(),
         }],
         markers: marks.clone(),
@@ -77,7 +78,7 @@ pub(super) fn figures(
             Panel::Series(panel)
         })
         .collect();
-    figures.extend(super::distribution_figures(dir, &name, &[])?);
+    figures.extend(super::distribution_figures(dir, &name, &[], &[])?);
     if !panels.is_empty() {
         figures.push((
             "dashboard".into(),
