@@ -133,6 +133,38 @@ impl ForestPanel {
         }
     }
 
+    /// The x axis' range for an axis `axis_pt` points long: the intervals
+    /// with a margin. Differences all at or above zero start the axis at
+    /// zero, so its spine is the zero line; otherwise zero lies inside the
+    /// axis, at least [`ZERO_GAP_PT`] from its spine (a zero line a few
+    /// points from the spine read as a double line "||"), and a little
+    /// room is left right of zero when all differences are negative.
+    pub fn x_range(&self, axis_pt: f64) -> (f64, f64) {
+        let lo = self
+            .rows
+            .iter()
+            .map(|r| r.span().0.min(r.value))
+            .fold(0.0, f64::min);
+        let hi = self
+            .rows
+            .iter()
+            .map(|r| r.span().1.max(r.value))
+            .fold(0.0, f64::max);
+        let (x0, x1) = padded(lo, hi);
+        if lo >= 0.0 && hi > 0.0 {
+            return (0.0, x1);
+        }
+        // `padded` may snap a lower end near zero to zero; room on both
+        // sides of the zero line.
+        let pad = (x1 - x0) * 0.04;
+        let (x0, x1) = (x0.min(-pad), x1.max(pad));
+        // Zero at least ZERO_GAP_PT right of the spine: -x0 / (x1 - x0)
+        // at least `share`.
+        let share = (ZERO_GAP_PT / axis_pt.max(2.0 * ZERO_GAP_PT)).min(0.5);
+        let x0 = x0.min(-share * x1 / (1.0 - share));
+        (x0, x1)
+    }
+
     /// The height in points the panel's rows, title and axis need in a
     /// cell `width_pt` wide.
     pub(super) fn height_pt(&self, width_pt: f64) -> f64 {
@@ -150,23 +182,11 @@ impl ForestPanel {
         frame: &Frame,
     ) -> Result<(), String> {
         let n = self.rows.len().max(1) as f64;
-        let lo = self
-            .rows
-            .iter()
-            .map(|r| r.span().0.min(r.value))
-            .fold(0.0, f64::min);
-        let hi = self
-            .rows
-            .iter()
-            .map(|r| r.span().1.max(r.value))
-            .fold(0.0, f64::max);
-        let (x0, x1) = padded(lo, hi);
-        // `padded` snaps a near-zero lower end to zero; a forest wants room
-        // on both sides of the zero line.
-        let pad = (x1 - x0) * 0.04;
-        let (x0, x1) = (x0.min(-pad), x1.max(pad));
         let width_pt = f64::from(area.dim_in_pixel().0) / frame.px_per_pt;
         let layout = self.layout(width_pt);
+        let (x0, x1) = self.x_range(layout.axis_pt);
+        // Where the axis starts at zero, its spine is the zero line.
+        let zero_line = x0 < 0.0;
         let most = if layout.axis_pt < 150.0 { 3 } else { 5 };
         let (ticks, dec) = fitting_ticks(x0, x1, layout.axis_pt, most);
         let x_area_pt = size::TICK + size::LABEL + 10.0;
@@ -182,7 +202,7 @@ impl ForestPanel {
             .drawn()?;
         // The axis description is drawn here, not by plotters, so that a
         // long one stays inside the panel.
-        row_axes(&mut chart, frame, "", dec, n)?;
+        row_axes(&mut chart, frame, "", dec, n, zero_line)?;
         let base = area.get_base_pixel();
         let (w, h) = area.dim_in_pixel();
         let (left, _) = chart.backend_coord(&(x0, 0.0));
@@ -279,6 +299,10 @@ pub struct RowLayout {
 /// The least length of a forest panel's x axis in points: two columns of
 /// panels need it at half the width, and row labels wrap to keep it.
 pub const MIN_AXIS_PT: f64 = 50.0;
+
+/// The least distance in points between a forest axis' spine and its zero
+/// line (see [`ForestPanel::x_range`]).
+pub const ZERO_GAP_PT: f64 = 10.0;
 
 /// Height of a row with two-line labels, in points.
 const ROW_PT_TWO_LINES: f64 = size::LABEL * 1.15 * 2.0 + 4.0;
@@ -383,6 +407,34 @@ mod tests {
         assert_eq!(forest.columns(453.5), 2);
         // 8 cm: side by side the axes would vanish.
         assert_eq!(forest.columns(226.8), 1);
+    }
+
+    #[test]
+    fn the_zero_line_never_doubles_the_axis_spine() {
+        let panel = |rows: Vec<Estimate>| ForestPanel {
+            title: "t".into(),
+            axis: "a".into(),
+            rows,
+        };
+        // All differences above zero: the axis starts at zero, where its
+        // spine is the zero line.
+        let positive = panel(vec![row("a", 0.5, None), row("b", 0.2, None)]);
+        for axis_pt in [60.0, 130.0, 300.0] {
+            assert_eq!(positive.x_range(axis_pt).0, 0.0);
+        }
+        // Reaching just below zero: zero lies at least ZERO_GAP_PT inside,
+        // on a short axis too (before: 4 % of the range, 2.4 pt of 60).
+        let just_below = panel(vec![row("a", 0.5, None), row("b", 0.095, None)]);
+        for axis_pt in [60.0, 130.0, 300.0] {
+            let (x0, x1) = just_below.x_range(axis_pt);
+            let zero_pt = -x0 / (x1 - x0) * axis_pt;
+            assert!(zero_pt >= ZERO_GAP_PT - 1e-9, "{axis_pt}: {zero_pt}");
+            assert!(x1 >= 0.6 - 1e-12);
+        }
+        // All below zero: zero inside on the right.
+        let negative = panel(vec![row("a", -0.5, None)]);
+        let (x0, x1) = negative.x_range(100.0);
+        assert!(x0 <= -0.6 && x1 > 0.0, "{x0} {x1}");
     }
 
     #[test]

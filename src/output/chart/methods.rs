@@ -423,7 +423,7 @@ impl Figure for Sobol {
             .y_label_area_size(frame.px(label_pt))
             .build_cartesian_2d(Ticked::new(x0, x1, ticks), 0.0..n)
             .drawn()?;
-        row_axes(&mut chart, frame, &self.axis, dec, n)?;
+        row_axes(&mut chart, frame, &self.axis, dec, n, true)?;
         let base = plot.get_base_pixel();
         for (i, b) in self.bars.iter().enumerate() {
             let row = n - 1.0 - i as f64;

@@ -597,13 +597,15 @@ where
 
 /// The axes of a chart of rows against one value (forest plot, tornado
 /// chart, Sobol bars): the house mesh with x ticks (`decimals` decimals) and
-/// description only, and a grey zero line across the `n` rows.
+/// description only, and, with `zero_line`, a grey zero line across the `n`
+/// rows.
 pub fn row_axes<DB: DrawingBackend>(
     chart: &mut ChartContext<'_, DB, Cartesian2d<Ticked, plotters::coord::types::RangedCoordf64>>,
     frame: &Frame,
     desc: &str,
     decimals: usize,
     n: f64,
+    zero_line: bool,
 ) -> Result<(), String> {
     let format = |x: &f64| tick_label(*x, decimals);
     let mut mesh = house_mesh(chart, frame);
@@ -613,12 +615,14 @@ pub fn row_axes<DB: DrawingBackend>(
         mesh.x_desc(desc);
     }
     mesh.draw().drawn()?;
-    chart
-        .draw_series(std::iter::once(PathElement::new(
-            vec![(0.0, 0.0), (0.0, n)],
-            GREY.stroke_width(frame.upx(0.8)),
-        )))
-        .drawn()?;
+    if zero_line {
+        chart
+            .draw_series(std::iter::once(PathElement::new(
+                vec![(0.0, 0.0), (0.0, n)],
+                GREY.stroke_width(frame.upx(0.8)),
+            )))
+            .drawn()?;
+    }
     Ok(())
 }
 
