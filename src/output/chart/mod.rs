@@ -795,7 +795,10 @@ pub fn metric_unit(metric: &str) -> String {
 }
 
 /// A y range covering `lo..=hi` with a margin, starting at zero for
-/// non-negative data whose range reaches near zero. The range spans at
+/// non-negative data whose range comes near zero: its lowest value below
+/// [`ZERO_REACH`] of its highest (zero then adds at most a third of the
+/// data's span to the axis), or its margin reaching below zero. Cost at
+/// 7–68 thousand yuan started at 3.3, with no 0 tick. The range spans at
 /// least [`MIN_RELATIVE_SPAN`] of the data's magnitude, so that a series
 /// that hardly moves (formalism at 0.600–0.602) is drawn nearly flat rather
 /// than stretched into what looks like a trend.
@@ -819,13 +822,17 @@ pub fn padded(lo: f64, hi: f64) -> (f64, f64) {
         (lo, hi)
     };
     let pad = (hi - lo) * 0.06;
-    let lo = if lo >= 0.0 && lo - pad < 0.0 {
+    let lo = if lo >= 0.0 && (lo - pad < 0.0 || lo < ZERO_REACH * hi) {
         0.0
     } else {
         lo - pad
     };
     (lo, hi + pad)
 }
+
+/// Non-negative data whose lowest value is below this share of its highest
+/// gets an axis from zero ([`padded`]).
+pub const ZERO_REACH: f64 = 0.25;
 
 /// The lines of a note wrapped to `width_pt` points.
 pub fn note_lines(text: &str, width_pt: f64) -> Vec<String> {
@@ -1050,6 +1057,13 @@ mod tests {
         let (lo, hi) = padded(0.6, 0.6);
         assert!(hi - lo >= 0.03 - 1e-12 && hi - lo < 0.04, "{lo} {hi}");
         assert!(((lo + hi) / 2.0 - 0.6).abs() < 1e-12, "{lo} {hi}");
+        // Non-negative data coming near zero starts at zero: cost at 7–68
+        // (before: at 3.3, without a 0 tick), a share at 0.2–0.9.
+        assert_eq!(padded(7.05, 68.4).0, 0.0);
+        assert_eq!(padded(0.2, 0.9).0, 0.0);
+        // Far from zero it does not: the data keep the axis.
+        assert!(padded(0.45, 0.85).0 > 0.4);
+        assert!(padded(1100.0, 1480.0).0 > 1000.0);
         // Negative values are widened by their magnitude too.
         let (lo, hi) = padded(-0.602, -0.600);
         assert!(hi - lo >= 0.03 - 1e-12 && lo <= -0.602 && hi >= -0.600);
