@@ -101,12 +101,28 @@ impl Dashboard {
     }
 }
 
+impl Dashboard {
+    /// The note, with what its time-series panels' notes add: where a band
+    /// is drawn clipped to its metric's range.
+    fn full_note(&self) -> String {
+        let mut note = self.note.clone();
+        for p in &self.panels {
+            if let Panel::Series(ts) = p
+                && let Some(clip) = ts.clip_note()
+            {
+                note.push_str(&format!("; {}: {clip}", ts.title));
+            }
+        }
+        note
+    }
+}
+
 impl Figure for Dashboard {
     fn height_pt(&self, width_pt: f64) -> f64 {
         size::TITLE * 2.4
             + 8.0
             + self.row_heights(width_pt).iter().sum::<f64>()
-            + note_height_pt(&self.note, width_pt)
+            + note_height_pt(&self.full_note(), width_pt)
     }
 
     fn draw<DB: DrawingBackend>(
@@ -114,7 +130,7 @@ impl Figure for Dashboard {
         area: &DrawingArea<DB, Shift>,
         frame: &Frame,
     ) -> Result<(), String> {
-        let mut rest = framed(area, frame, &self.title, &self.note)?;
+        let mut rest = framed(area, frame, &self.title, &self.full_note())?;
         let width_pt = f64::from(area.dim_in_pixel().0) / frame.px_per_pt;
         let cols = self.columns(width_pt);
         let m = frame.px(CELL_MARGIN_PT);
@@ -182,6 +198,7 @@ mod tests {
                 .collect(),
             markers: Vec::new(),
             note: String::new(),
+            bounds: None,
         };
         let forest = ForestPanel {
             title: "realised service".into(),

@@ -794,6 +794,26 @@ pub fn metric_unit(metric: &str) -> String {
     }
 }
 
+/// The range a metric's values lie in, from its unit in the metric table:
+/// 0–1 for shares and indices; from 0 for counts, amounts and durations;
+/// `None` where the unit does not bound it (a score, a multiplier, an
+/// amount of funds).
+pub fn metric_bounds(metric: &str) -> Option<(f64, f64)> {
+    match crate::metrics::metric(metric)?.unit {
+        "share" | "0–1" | "share of time" => Some((0.0, 1.0)),
+        "needs/month"
+        | "needs/household/month"
+        | "needs"
+        | "months"
+        | "members"
+        | "members/month"
+        | "per month"
+        | "villages"
+        | "thousand yuan/month" => Some((0.0, f64::INFINITY)),
+        _ => None,
+    }
+}
+
 /// A y range covering `lo..=hi` with a margin, starting at zero for
 /// non-negative data whose range comes near zero: its lowest value below
 /// [`ZERO_REACH`] of its highest (zero then adds at most a third of the
@@ -1131,6 +1151,15 @@ mod tests {
         // Only the yellow is darkened for its name.
         assert_ne!(text_colour(PALETTE[7]), PALETTE[7]);
         assert!(PALETTE[..7].iter().all(|&c| text_colour(c) == c));
+    }
+
+    #[test]
+    fn metrics_are_bounded_by_their_units() {
+        assert_eq!(metric_bounds("share_met"), Some((0.0, 1.0)));
+        assert_eq!(metric_bounds("satisfaction_mean"), Some((0.0, 1.0)));
+        assert_eq!(metric_bounds("cost"), Some((0.0, f64::INFINITY)));
+        assert_eq!(metric_bounds("assessment_score"), None);
+        assert_eq!(metric_bounds("no_such_metric"), None);
     }
 
     #[test]

@@ -61,6 +61,11 @@ pub struct TimeSeries {
     pub markers: Vec<Marker>,
     /// The note under the chart (what lines and bands are).
     pub note: String,
+    /// The range the metric's values lie in ([`super::metric_bounds`]):
+    /// bands are drawn clipped to it, and the note says so where one
+    /// passes it (a 95 % t interval of few replicates can: a share's above
+    /// 1). `None`: drawn as they are.
+    pub bounds: Option<(f64, f64)>,
 }
 
 /// Above this many lines a chart becomes small multiples.
@@ -155,14 +160,53 @@ impl TimeSeries {
     /// The note, which for small multiples also says what the y axes and
     /// the grey line are (the panels have no room for them).
     fn full_note(&self) -> String {
+        let note = match self.clip_note() {
+            Some(clip) => format!("{}; {clip}", self.note),
+            None => self.note.clone(),
+        };
         if self.small_multiples() {
             format!(
-                "y axes: {}; grey: {}. {}",
-                self.y_label, self.lines[0].label, self.note
+                "y axes: {}; grey: {}. {note}",
+                self.y_label, self.lines[0].label
             )
         } else {
-            self.note.clone()
+            note
         }
+    }
+
+    /// A point's band, clipped to the metric's bounds.
+    fn band(&self, p: &Point) -> (f64, f64) {
+        match self.bounds {
+            Some((lo, hi)) => (p.lo.max(lo), p.hi.min(hi)),
+            None => (p.lo, p.hi),
+        }
+    }
+
+    /// What the note says where a band passes the metric's bounds and is
+    /// drawn clipped ("bands clipped to 0–1, …"); `None` where none does.
+    pub fn clip_note(&self) -> Option<String> {
+        let (lo, hi) = self.bounds?;
+        let passes = self
+            .lines
+            .iter()
+            .flat_map(|l| l.points.iter())
+            .any(|p| p.lo < lo || p.hi > hi);
+        if !passes {
+            return None;
+        }
+        let range = if hi.is_finite() {
+            format!("to {}–{}", tick_label(lo, 0), tick_label(hi, 0))
+        } else {
+            format!("at {}", tick_label(lo, 0))
+        };
+        let bands = if self.lines.len() > 1 {
+            "bands"
+        } else {
+            "band"
+        };
+        Some(format!(
+            "{bands} clipped {range}, the range of the values (with few replicates a 95 % t interval can pass it; the CSV files keep the whole interval)"
+        ))
     }
 
     fn small_multiples(&self) -> bool {
@@ -177,14 +221,14 @@ impl TimeSeries {
         (panels.div_ceil(cols), cols)
     }
 
-    /// The y range covering every band.
+    /// The y range covering every band (as drawn, clipped).
     fn y_range(&self) -> (f64, f64) {
         let all = || self.lines.iter().flat_map(|l| l.points.iter());
         let lo = all()
-            .map(|p| p.lo.min(p.mean))
+            .map(|p| self.band(p).0.min(p.mean))
             .fold(f64::INFINITY, f64::min);
         let hi = all()
-            .map(|p| p.hi.max(p.mean))
+            .map(|p| self.band(p).1.max(p.mean))
             .fold(f64::NEG_INFINITY, f64::max);
         padded(lo, hi)
     }
@@ -469,8 +513,8 @@ impl TimeSeries {
             let band: Vec<(f64, f64)> = line
                 .points
                 .iter()
-                .map(|p| (p.x, p.hi))
-                .chain(line.points.iter().rev().map(|p| (p.x, p.lo)))
+                .map(|p| (p.x, self.band(p).1))
+                .chain(line.points.iter().rev().map(|p| (p.x, self.band(p).0)))
                 .collect();
             chart
                 .draw_series(std::iter::once(Polygon::new(
@@ -648,6 +692,64 @@ mod tests {
     }
 
     #[test]
+    fn a_share_band_past_1_is_drawn_clipped_and_the_note_says_so() {
+        let point = |hi: f64| Point {
+            x: 0.0,
+            mean: 0.8,
+            lo: 0.6,
+            hi,
+        };
+        let chart = |hi: f64, bounds| TimeSeries {
+            title: "share met".into(),
+            x_label: "month".into(),
+            y_label: "share met (share)".into(),
+            lines: vec![Line {
+                label: "run".into(),
+                index: 0,
+                points: vec![
+                    point(hi),
+                    Point {
+                        x: 1.0,
+                        ..point(0.9)
+                    },
+                ],
+            }],
+            markers: Vec::new(),
+            note: "line: mean of 3 replicates".into(),
+            bounds,
+        };
+        let share = Some((0.0, 1.0));
+        // Three replicates: the t interval reaches 1.12.
+        let past = chart(1.12, share);
+        assert_eq!(past.band(&past.lines[0].points[0]), (0.6, 1.0));
+        assert!(past.y_range().1 < 1.07, "{:?}", past.y_range());
+        let note = past.full_note();
+        assert!(
+            note.starts_with("line: mean of 3 replicates; band clipped to 0–1"),
+            "{note}"
+        );
+        // Within bounds, or without any, nothing is clipped or said.
+        assert_eq!(chart(0.95, share).clip_note(), None);
+        let unbounded = chart(1.12, None);
+        assert_eq!(unbounded.clip_note(), None);
+        assert!(unbounded.y_range().1 > 1.12);
+        // Counts are bounded below only.
+        let count = chart(1.12, Some((0.0, f64::INFINITY)));
+        assert_eq!(count.clip_note(), None);
+        let below = TimeSeries {
+            lines: vec![Line {
+                points: vec![Point {
+                    lo: -0.5,
+                    ..point(0.9)
+                }],
+                ..count.lines[0].clone()
+            }],
+            ..count
+        };
+        assert!(below.clip_note().unwrap().starts_with("band clipped at 0,"));
+    }
+
+    #[test]
     fn names_too_long_for_the_ends_of_the_lines_go_under_the_plot() {
         let line = |label: &str| Line {
             label: label.into(),
@@ -674,6 +776,7 @@ mod tests {
             lines: names.iter().map(|n| line(n)).collect(),
             markers: Vec::new(),
             note: String::new(),
+            bounds: None,
         };
         let short = chart(&["baseline", "mass_evaluation"]);
         let (plot, legend) = short.panel_plot_pt(220.0);

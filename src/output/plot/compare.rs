@@ -8,7 +8,7 @@ use crate::output::OutputError;
 use crate::output::chart::dashboard::{Dashboard, Panel};
 use crate::output::chart::forest::{Estimate, Forest, ForestPanel};
 use crate::output::chart::timeseries::{Line, MAX_LINES_IN_ONE_PANEL, TimeSeries};
-use crate::output::chart::{metric_axis, metric_name, metric_unit};
+use crate::output::chart::{metric_axis, metric_bounds, metric_name, metric_unit};
 use crate::output::report::count;
 use serde_json::Value;
 use std::path::Path;
@@ -131,6 +131,7 @@ pub(super) fn figures(
             lines,
             markers: marks.clone(),
             note: series_note.clone(),
+            bounds: metric_bounds(outcome),
         }
     };
     let panels = forest_panels(dir, &outcomes, &shown, &variants)?;

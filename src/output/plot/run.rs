@@ -6,7 +6,7 @@ use crate::metrics::{Role, with_role};
 use crate::output::OutputError;
 use crate::output::chart::dashboard::{Dashboard, Panel};
 use crate::output::chart::timeseries::{Line, TimeSeries};
-use crate::output::chart::{metric_axis, metric_name, metric_unit};
+use crate::output::chart::{metric_axis, metric_bounds, metric_name, metric_unit};
 use crate::output::report::count;
 use serde_json::Value;
 use std::path::Path;
@@ -61,6 +61,7 @@ pub(super) fn figures(
         }],
         markers: marks.clone(),
         note: note.clone(),
+        bounds: metric_bounds(metric),
     };
     let mut figures: Vec<(String, AnyFigure)> = metrics
         .iter()
