@@ -226,6 +226,110 @@ fn a_comparison_draws_a_forest_plot_small_multiples_and_a_dashboard() {
     );
 }
 
+/// The fill colours of an SVG's `<text>` elements reading `text`.
+fn text_fills(path: &Path, text: &str) -> Vec<String> {
+    let svg = std::fs::read_to_string(path).unwrap();
+    svg.split("<text")
+        .skip(1)
+        .filter_map(|piece| {
+            let (attributes, body) = piece.split_once('>')?;
+            let body = body.split("</text>").next()?;
+            (body.trim() == text).then(|| attribute(attributes, "fill"))
+        })
+        .collect()
+}
+
+/// The value of `name="…"` among `attributes` ("" without one).
+fn attribute(attributes: &str, name: &str) -> String {
+    attributes
+        .split_once(&format!(" {name}=\""))
+        .and_then(|(_, rest)| rest.split_once('"'))
+        .map_or(String::new(), |(value, _)| value.to_string())
+}
+
+/// The stroke colours of an SVG's elements of kind `element` (`circle`,
+/// `polyline`, `polygon`).
+fn strokes(path: &Path, element: &str) -> std::collections::BTreeSet<String> {
+    let svg = std::fs::read_to_string(path).unwrap();
+    svg.split(&format!("<{element}"))
+        .skip(1)
+        .filter_map(|piece| piece.split_once('>'))
+        .map(|(attributes, _)| attribute(attributes, "stroke"))
+        .filter(|s| s.starts_with('#'))
+        .collect()
+}
+
+#[test]
+fn a_variant_keeps_its_colour_in_every_chart_of_a_study() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("cmp");
+    let o = out.to_str().unwrap();
+    run(&[
+        "compare",
+        data("reform_small.toml").to_str().unwrap(),
+        "--out",
+        o,
+        "-q",
+    ]);
+    // Okabe–Ito by the variant's place in the study, the baseline black.
+    let colours = [
+        ("training", "#0072B2"),
+        ("models", "#D55E00"),
+        ("spirit", "#009E73"),
+        ("funds", "#CC79A7"),
+        ("elect", "#E69F00"),
+        ("help", "#56B4E9"),
+    ];
+    let all: std::collections::BTreeSet<String> =
+        colours.iter().map(|(_, c)| c.to_string()).collect();
+    let charts = out.join("charts");
+    let chart = |stem: &str| charts.join(format!("reform_small_{stem}.svg"));
+    // The dashboard names the lines of the variants that differ most, each
+    // in its own colour (before, in the order of their difference).
+    let mut named = 0;
+    for (v, c) in colours {
+        for fill in text_fills(&chart("dashboard"), v) {
+            if fill != "#000000" {
+                assert_eq!(fill, c, "{v} on the dashboard");
+                named += 1;
+            }
+        }
+    }
+    assert_eq!(named, 4, "four variants beside the baseline");
+    // Forest points (before, all blue), small multiples and violins.
+    assert_eq!(strokes(&chart("forest"), "circle"), all);
+    let lines = strokes(&chart("realised_service"), "polyline");
+    assert!(lines.is_superset(&all), "{lines:?}");
+    let violins = strokes(&chart("distribution_satisfaction"), "polyline");
+    assert!(violins.is_superset(&all), "{violins:?}");
+
+    // A selection keeps the colours (before, the first chosen took blue).
+    run(&[
+        "plot",
+        o,
+        "--variants",
+        "spirit,help",
+        "--format",
+        "svg",
+        "-q",
+    ]);
+    let selected = |stem: &str| chart(&format!("{stem}_selected"));
+    // (The dashboard's forest panels name them in black too.)
+    let coloured = |stem: &str, v: &str| -> Vec<String> {
+        let fills = text_fills(&selected(stem), v);
+        fills.into_iter().filter(|f| f != "#000000").collect()
+    };
+    for stem in ["realised_service", "dashboard"] {
+        assert_eq!(coloured(stem, "spirit"), ["#009E73"], "{stem}");
+        assert_eq!(coloured(stem, "help"), ["#56B4E9"], "{stem}");
+    }
+    let pair: std::collections::BTreeSet<String> = ["#009E73", "#56B4E9"].map(String::from).into();
+    assert_eq!(strokes(&selected("forest"), "circle"), pair);
+    let violins = strokes(&selected("distribution_satisfaction"), "polyline");
+    assert!(violins.is_superset(&pair), "{violins:?}");
+    assert!(!violins.contains("#0072B2") && !violins.contains("#D55E00"));
+}
+
 #[test]
 fn plot_refuses_what_it_cannot_draw_and_says_what_is_valid() {
     let tmp = tempfile::tempdir().unwrap();

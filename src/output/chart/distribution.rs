@@ -6,8 +6,8 @@
 //! active members) and one across villages (each village's mean).
 
 use super::{
-    Drawn, Figure, Frame, GREY, Ticked, colour, framed, house_mesh, note_height_pt, size,
-    tick_label,
+    Drawn, Figure, Frame, GREY, Ticked, framed, house_mesh, note_height_pt, size, tick_label,
+    variant_colour,
 };
 use crate::output::OutputError;
 use crate::output::files::AtomicFile;
@@ -409,16 +409,6 @@ impl Figure for DistributionChart {
     }
 }
 
-/// The colour of the `i`-th variant drawn: the shared palette's, except
-/// that beyond eight variants the colours after black repeat, so black
-/// stays the baseline's alone.
-pub fn variant_colour(i: usize) -> RGBColor {
-    match i {
-        0 => colour(0),
-        i => colour(1 + (i - 1) % (super::PALETTE.len() - 1)),
-    }
-}
-
 /// What the values of `level` are, for captions and notes.
 fn across(level: &str) -> &'static str {
     match level {
@@ -431,13 +421,30 @@ fn across(level: &str) -> &'static str {
 /// The charts of `distributions` (read by [`read`]): one per quantity
 /// present, with its file stem (`distribution_<quantity>`), titled
 /// "`name` — <quantity> at the final month". `variants` chooses and orders
-/// the variants drawn (empty: all, in the order of the file); variant i of
-/// that order takes colour i of the shared palette, as in the other charts.
+/// the variants drawn (empty: all, in the order of the file). A variant
+/// takes the colour of its place in `study` (the study's variants, the
+/// baseline first: [`variant_colour`]), as in the study's other charts,
+/// whichever are drawn; a variant not in `study` (or with `study` empty)
+/// that of its place in the file.
 pub fn figures(
     name: &str,
     distributions: &[Distribution],
     variants: &[String],
+    study: &[String],
 ) -> Vec<(String, DistributionChart)> {
+    let mut in_file: Vec<&str> = Vec::new();
+    for d in distributions {
+        if !in_file.contains(&d.variant.as_str()) {
+            in_file.push(&d.variant);
+        }
+    }
+    let place = |variant: &str| {
+        study
+            .iter()
+            .position(|v| v == variant)
+            .or_else(|| in_file.iter().position(|v| *v == variant))
+            .unwrap_or(0)
+    };
     let mut order: Vec<&str> = Vec::new();
     if variants.is_empty() {
         for d in distributions {
@@ -455,14 +462,13 @@ pub fn figures(
             .filter_map(|&level| {
                 let violins: Vec<Violin> = order
                     .iter()
-                    .enumerate()
-                    .filter_map(|(i, &variant)| {
+                    .filter_map(|&variant| {
                         let d = distributions.iter().find(|d| {
                             d.variant == variant && d.level == level && d.quantity == quantity
                         })?;
                         Some(Violin {
                             label: variant.to_string(),
-                            colour: variant_colour(i),
+                            colour: variant_colour(place(variant)),
                             bins: d.bins.clone(),
                             shares: d.shares(),
                             mean: d.mean(),
@@ -491,7 +497,8 @@ pub fn figures(
     out
 }
 
-/// Draw the charts of `distributions` (see [`figures`]) into `dir`, each in
+/// Draw the charts of `distributions` (see [`figures`], which `variants`
+/// and `study` are passed to) into `dir`, each in
 /// every format of `options`, into partial files the caller commits.
 /// Returns each file with its name relative to `dir`
 /// (`distribution_<quantity>.<ext>`).
@@ -500,10 +507,11 @@ pub fn draw(
     name: &str,
     distributions: &[Distribution],
     variants: &[String],
+    study: &[String],
     options: &super::ChartOptions,
 ) -> Result<Vec<(String, AtomicFile)>, OutputError> {
     let mut out = Vec::new();
-    for (stem, figure) in figures(name, distributions, variants) {
+    for (stem, figure) in figures(name, distributions, variants, study) {
         let files = super::write(dir, &stem, &figure, options)?;
         for (file, format) in files.into_iter().zip(&options.formats) {
             out.push((format!("{stem}.{}", format.extension()), file));
@@ -515,6 +523,7 @@ pub fn draw(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::output::chart::colour;
 
     fn csv(text: &str) -> (tempfile::TempDir, std::path::PathBuf) {
         let dir = tempfile::tempdir().unwrap();
@@ -591,7 +600,7 @@ mod tests {
             dist("p", "villages", "trust", &[0, 0, 0, 1]),
             dist("p", "members", "motivation", &[0, 0, 0, 0]),
         ];
-        let figs = figures("s", &ds, &[]);
+        let figs = figures("s", &ds, &[], &[]);
         let stems: Vec<&str> = figs.iter().map(|(s, _)| s.as_str()).collect();
         assert_eq!(stems, ["distribution_trust", "distribution_motivation"]);
         let trust = &figs[0].1;
@@ -609,10 +618,17 @@ mod tests {
         // Beyond eight variants black is not repeated.
         assert_eq!(variant_colour(7), colour(7));
         assert_eq!(variant_colour(8), colour(1));
-        // Chosen variants, in the order chosen, keep their palette order.
-        let figs = figures("s", &ds, &["p".to_string(), "base".to_string()]);
+        // Chosen variants, in the order chosen, keep their own colours: a
+        // variant's place in the study, else in the file.
+        let chosen = ["p".to_string(), "base".to_string()];
+        let figs = figures("s", &ds, &chosen, &[]);
         let v = &figs[0].1.panels[0].violins;
-        assert_eq!((v[0].label.as_str(), v[0].colour), ("p", colour(0)));
+        assert_eq!((v[0].label.as_str(), v[0].colour), ("p", colour(1)));
+        assert_eq!((v[1].label.as_str(), v[1].colour), ("base", colour(0)));
+        let study = ["base", "q", "p"].map(String::from);
+        let figs = figures("s", &ds, &chosen[..1], &study);
+        let v = &figs[0].1.panels[0].violins;
+        assert_eq!((v.len(), v[0].colour), (1, variant_colour(2)));
     }
 
     #[test]
@@ -659,7 +675,7 @@ mod tests {
             dpi: 100,
             ..Default::default()
         };
-        let drawn = draw(dir.path(), "study", &ds, &[], &options).unwrap();
+        let drawn = draw(dir.path(), "study", &ds, &[], &[], &options).unwrap();
         let names: Vec<&str> = drawn.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(
             names,
@@ -689,7 +705,7 @@ mod tests {
         let width = u32::from_be_bytes(png[16..20].try_into().unwrap());
         assert_eq!(width, (8.0 / 2.54 * 100.0_f64).round() as u32);
         // Drawn into memory: the second variant's blue fills part of it.
-        let (_, figure) = &figures("study", &ds, &[])[0];
+        let (_, figure) = &figures("study", &ds, &[], &[])[0];
         let frame = options.frame(
             super::super::Format::Png,
             figure.height_pt(options.width_pt()),

@@ -3,8 +3,8 @@
 //! relative difference; one panel per outcome.
 
 use super::{
-    Drawn, Figure, Frame, GREY, Ticked, colour, fitting_ticks, framed, note_height_pt, padded,
-    row_axes, size, tick_label,
+    Drawn, Figure, Frame, GREY, Ticked, fitting_ticks, framed, note_height_pt, padded, row_axes,
+    size, tick_label, variant_colour, wrapped_name,
 };
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -15,6 +15,10 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 pub struct Estimate {
     /// Variant name.
     pub label: String,
+    /// The variant's place in its study (the baseline, 0, first), which
+    /// gives the colour of its point and bar ([`variant_colour`]), as in
+    /// the study's other charts.
+    pub index: usize,
     /// Difference from the baseline.
     pub value: f64,
     /// Its 95 % CI (lower, upper), `None` without one (below two
@@ -71,43 +75,71 @@ impl ForestPanel {
         self
     }
 
-    /// Widths in points of the row labels' area (left) and of the
-    /// annotations' (right): what the x axis does not get.
-    fn margins_pt(&self) -> (f64, f64) {
+    /// The annotations' width in points (right of the axis).
+    fn note_pt(&self) -> f64 {
+        self.rows
+            .iter()
+            .map(|r| Frame::text_width_pt(&r.annotation(), size::LABEL))
+            .fold(0.0, f64::max)
+            + 8.0
+    }
+
+    /// The length in points of the x axis in a cell `width_pt` wide with
+    /// the row labels on one line each: what they and the annotations
+    /// leave.
+    pub fn natural_axis_pt(&self, width_pt: f64) -> f64 {
         let label_pt = self
             .rows
             .iter()
             .map(|r| Frame::text_width_pt(&r.label, size::LABEL))
             .fold(0.0, f64::max)
             + 6.0;
-        let note_pt = self
+        width_pt - label_pt - self.note_pt() - 4.0
+    }
+
+    /// The panel's layout in a cell `width_pt` wide: row labels on one
+    /// line where that leaves the axis [`MIN_AXIS_PT`]; otherwise long
+    /// ones broken over two lines (after an underscore or space), and only
+    /// a name too long for two lines shortened by an ellipsis.
+    pub fn layout(&self, width_pt: f64) -> RowLayout {
+        let note_pt = self.note_pt();
+        let room = if self.natural_axis_pt(width_pt) >= MIN_AXIS_PT {
+            f64::INFINITY
+        } else {
+            (width_pt - note_pt - 4.0 - 6.0 - MIN_AXIS_PT).max(width_pt * 0.3)
+        };
+        let labels: Vec<Vec<String>> = self
             .rows
             .iter()
-            .map(|r| Frame::text_width_pt(&r.annotation(), size::LABEL))
+            .map(|r| wrapped_name(&r.label, room, size::LABEL))
+            .collect();
+        let label_pt = labels
+            .iter()
+            .flatten()
+            .map(|l| Frame::text_width_pt(l, size::LABEL))
             .fold(0.0, f64::max)
-            + 8.0;
-        (label_pt, note_pt)
+            + 6.0;
+        let row_pt = if labels.iter().any(|l| l.len() > 1) {
+            ROW_PT_TWO_LINES
+        } else {
+            ROW_PT
+        };
+        RowLayout {
+            axis_pt: width_pt - label_pt - note_pt - 4.0,
+            labels,
+            label_pt,
+            note_pt,
+            row_pt,
+        }
     }
 
-    /// The length in points of the x axis in a cell `width_pt` wide: what
-    /// the row labels and annotations leave.
-    fn axis_pt(&self, width_pt: f64) -> f64 {
-        let (label_pt, note_pt) = self.margins_pt();
-        width_pt - label_pt - note_pt - 4.0
-    }
-
-    /// The height in points the panel's rows, title and axis need.
-    pub(super) fn height_pt(&self) -> f64 {
-        size::PANEL * 2.0 + self.rows.len().max(1) as f64 * ROW_PT + size::TICK + size::LABEL + 14.0
-    }
-
-    /// Draw the panel on `area`.
-    pub fn draw<DB: DrawingBackend>(
-        &self,
-        area: &DrawingArea<DB, Shift>,
-        frame: &Frame,
-    ) -> Result<(), String> {
-        let n = self.rows.len().max(1) as f64;
+    /// The x axis' range for an axis `axis_pt` points long: the intervals
+    /// with a margin. Differences all at or above zero start the axis at
+    /// zero, so its spine is the zero line; otherwise zero lies inside the
+    /// axis, at least [`ZERO_GAP_PT`] from its spine (a zero line a few
+    /// points from the spine read as a double line "||"), and a little
+    /// room is left right of zero when all differences are negative.
+    pub fn x_range(&self, axis_pt: f64) -> (f64, f64) {
         let lo = self
             .rows
             .iter()
@@ -119,29 +151,87 @@ impl ForestPanel {
             .map(|r| r.span().1.max(r.value))
             .fold(0.0, f64::max);
         let (x0, x1) = padded(lo, hi);
-        // `padded` snaps a near-zero lower end to zero; a forest wants room
-        // on both sides of the zero line.
+        if lo >= 0.0 && hi > 0.0 {
+            return (0.0, x1);
+        }
+        // `padded` may snap a lower end near zero to zero; room on both
+        // sides of the zero line.
         let pad = (x1 - x0) * 0.04;
         let (x0, x1) = (x0.min(-pad), x1.max(pad));
-        let (label_pt, note_pt) = self.margins_pt();
-        let axis_pt = self.axis_pt(f64::from(area.dim_in_pixel().0) / frame.px_per_pt);
-        let most = if axis_pt < 150.0 { 3 } else { 5 };
-        let (ticks, dec) = fitting_ticks(x0, x1, axis_pt, most);
+        // Zero at least ZERO_GAP_PT right of the spine: -x0 / (x1 - x0)
+        // at least `share`.
+        let share = (ZERO_GAP_PT / axis_pt.max(2.0 * ZERO_GAP_PT)).min(0.5);
+        let x0 = x0.min(-share * x1 / (1.0 - share));
+        (x0, x1)
+    }
+
+    /// The height in points the panel's rows, title and axis need in a
+    /// cell `width_pt` wide.
+    pub(super) fn height_pt(&self, width_pt: f64) -> f64 {
+        size::PANEL * 2.0
+            + self.rows.len().max(1) as f64 * self.layout(width_pt).row_pt
+            + size::TICK
+            + size::LABEL
+            + 14.0
+    }
+
+    /// Draw the panel on `area`.
+    pub fn draw<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        frame: &Frame,
+    ) -> Result<(), String> {
+        let n = self.rows.len().max(1) as f64;
+        let width_pt = f64::from(area.dim_in_pixel().0) / frame.px_per_pt;
+        let layout = self.layout(width_pt);
+        let (x0, x1) = self.x_range(layout.axis_pt);
+        // Where the axis starts at zero, its spine is the zero line.
+        let zero_line = x0 < 0.0;
+        let most = if layout.axis_pt < 150.0 { 3 } else { 5 };
+        let (ticks, dec) = fitting_ticks(x0, x1, layout.axis_pt, most);
+        let x_area_pt = size::TICK + size::LABEL + 10.0;
         let mut chart = ChartBuilder::on(area)
             .caption(&self.title, frame.font(size::PANEL, BLACK))
             .margin_top(frame.px(4.0))
             .margin_left(frame.px(2.0))
-            .margin_right(frame.px(note_pt))
+            .margin_right(frame.px(layout.note_pt))
             .margin_bottom(frame.px(2.0))
-            .x_label_area_size(frame.px(size::TICK + size::LABEL + 10.0))
-            .y_label_area_size(frame.px(label_pt))
+            .x_label_area_size(frame.px(x_area_pt))
+            .y_label_area_size(frame.px(layout.label_pt))
             .build_cartesian_2d(Ticked::new(x0, x1, ticks), 0.0..n)
             .drawn()?;
-        row_axes(&mut chart, frame, &self.axis, dec, n)?;
+        // The axis description is drawn here, not by plotters, so that a
+        // long one stays inside the panel.
+        row_axes(&mut chart, frame, "", dec, n, zero_line)?;
         let base = area.get_base_pixel();
-        let ink = colour(1);
+        let (w, h) = area.dim_in_pixel();
+        let (left, _) = chart.backend_coord(&(x0, 0.0));
+        let (right, _) = chart.backend_coord(&(x1, 0.0));
+        let desc_pt = {
+            let needed = Frame::text_width_pt(&self.axis, size::LABEL);
+            if needed > width_pt - 4.0 {
+                (size::LABEL * (width_pt - 4.0) / needed).max(5.0)
+            } else {
+                size::LABEL
+            }
+        };
+        let half = frame.px(Frame::text_width_pt(&self.axis, desc_pt) / 2.0);
+        let centre = ((left + right) / 2 - base.0).clamp(
+            (half + frame.px(2.0)).min(w as i32 / 2),
+            (w as i32 - half - frame.px(2.0)).max(w as i32 / 2),
+        );
+        area.draw(&Text::new(
+            self.axis.clone(),
+            (centre, h as i32 - frame.px(2.0)),
+            frame
+                .font(desc_pt, BLACK)
+                .pos(Pos::new(HPos::Center, VPos::Bottom)),
+        ))
+        .drawn()?;
+        let line_pt = size::LABEL * 1.15;
         for (i, r) in self.rows.iter().enumerate() {
             let y = n - 0.5 - i as f64;
+            let ink = variant_colour(r.index);
             let line = ink.stroke_width(frame.upx(1.0));
             if let Some((lo, hi)) = r.ci {
                 chart
@@ -163,14 +253,21 @@ impl ForestPanel {
                 .drawn()?;
             let left = chart.backend_coord(&(x0, y));
             let right = chart.backend_coord(&(x1, y));
-            area.draw(&Text::new(
-                r.label.clone(),
-                (left.0 - base.0 - frame.px(4.0), left.1 - base.1),
-                frame
-                    .font(size::LABEL, BLACK)
-                    .pos(Pos::new(HPos::Right, VPos::Center)),
-            ))
-            .drawn()?;
+            let lines = &layout.labels[i];
+            for (k, text) in lines.iter().enumerate() {
+                let offset = (k as f64 - (lines.len() as f64 - 1.0) / 2.0) * line_pt;
+                area.draw(&Text::new(
+                    text.clone(),
+                    (
+                        left.0 - base.0 - frame.px(4.0),
+                        left.1 - base.1 + frame.px(offset),
+                    ),
+                    frame
+                        .font(size::LABEL, BLACK)
+                        .pos(Pos::new(HPos::Right, VPos::Center)),
+                ))
+                .drawn()?;
+            }
             area.draw(&Text::new(
                 r.annotation(),
                 (right.0 - base.0 + frame.px(4.0), right.1 - base.1),
@@ -183,6 +280,32 @@ impl ForestPanel {
         Ok(())
     }
 }
+
+/// A forest panel's layout in its cell (see [`ForestPanel::layout`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowLayout {
+    /// Each row's label, one line or two.
+    pub labels: Vec<Vec<String>>,
+    /// Width of the row labels' area, in points.
+    pub label_pt: f64,
+    /// Width of the annotations' area, in points.
+    pub note_pt: f64,
+    /// Length of the x axis, in points.
+    pub axis_pt: f64,
+    /// Height of a row, in points.
+    pub row_pt: f64,
+}
+
+/// The least length of a forest panel's x axis in points: two columns of
+/// panels need it at half the width, and row labels wrap to keep it.
+pub const MIN_AXIS_PT: f64 = 50.0;
+
+/// The least distance in points between a forest axis' spine and its zero
+/// line (see [`ForestPanel::x_range`]).
+pub const ZERO_GAP_PT: f64 = 10.0;
+
+/// Height of a row with two-line labels, in points.
+const ROW_PT_TWO_LINES: f64 = size::LABEL * 1.15 * 2.0 + 4.0;
 
 /// Height of a row in points.
 const ROW_PT: f64 = 13.0;
@@ -206,9 +329,9 @@ impl Forest {
         let shortest = self
             .panels
             .iter()
-            .map(|p| p.axis_pt(width_pt / 2.0))
+            .map(|p| p.natural_axis_pt(width_pt / 2.0))
             .fold(f64::INFINITY, f64::min);
-        if self.panels.len() > 2 && shortest >= 50.0 {
+        if self.panels.len() > 2 && shortest >= MIN_AXIS_PT {
             2
         } else {
             1
@@ -217,9 +340,11 @@ impl Forest {
 
     /// The height in points of each row of panels.
     fn row_heights(&self, width_pt: f64) -> Vec<f64> {
+        let cols = self.columns(width_pt);
+        let cell = width_pt / cols as f64;
         self.panels
-            .chunks(self.columns(width_pt))
-            .map(|row| row.iter().map(ForestPanel::height_pt).fold(0.0, f64::max))
+            .chunks(cols)
+            .map(|row| row.iter().map(|p| p.height_pt(cell)).fold(0.0, f64::max))
             .collect()
     }
 }
@@ -259,6 +384,7 @@ mod tests {
     fn row(label: &str, value: f64, relative: Option<f64>) -> Estimate {
         Estimate {
             label: label.into(),
+            index: 1,
             value,
             ci: Some((value - 0.1, value + 0.1)),
             relative,
@@ -281,6 +407,34 @@ mod tests {
         assert_eq!(forest.columns(453.5), 2);
         // 8 cm: side by side the axes would vanish.
         assert_eq!(forest.columns(226.8), 1);
+    }
+
+    #[test]
+    fn the_zero_line_never_doubles_the_axis_spine() {
+        let panel = |rows: Vec<Estimate>| ForestPanel {
+            title: "t".into(),
+            axis: "a".into(),
+            rows,
+        };
+        // All differences above zero: the axis starts at zero, where its
+        // spine is the zero line.
+        let positive = panel(vec![row("a", 0.5, None), row("b", 0.2, None)]);
+        for axis_pt in [60.0, 130.0, 300.0] {
+            assert_eq!(positive.x_range(axis_pt).0, 0.0);
+        }
+        // Reaching just below zero: zero lies at least ZERO_GAP_PT inside,
+        // on a short axis too (before: 4 % of the range, 2.4 pt of 60).
+        let just_below = panel(vec![row("a", 0.5, None), row("b", 0.095, None)]);
+        for axis_pt in [60.0, 130.0, 300.0] {
+            let (x0, x1) = just_below.x_range(axis_pt);
+            let zero_pt = -x0 / (x1 - x0) * axis_pt;
+            assert!(zero_pt >= ZERO_GAP_PT - 1e-9, "{axis_pt}: {zero_pt}");
+            assert!(x1 >= 0.6 - 1e-12);
+        }
+        // All below zero: zero inside on the right.
+        let negative = panel(vec![row("a", -0.5, None)]);
+        let (x0, x1) = negative.x_range(100.0);
+        assert!(x0 <= -0.6 && x1 > 0.0, "{x0} {x1}");
     }
 
     #[test]

@@ -75,11 +75,42 @@ impl Morris {
     }
 }
 
+impl MorrisPoint {
+    /// Whether the factor had no effect at all (μ* = σ = 0): it sits at the
+    /// origin, and the note names it instead of a label.
+    fn without_effect(&self) -> bool {
+        self.mu_star == 0.0 && self.sigma == 0.0
+    }
+}
+
+impl Morris {
+    /// The note, naming the factors without any effect, which share the
+    /// origin (a label for each would need a long leader through the
+    /// crowd of small factors).
+    fn full_note(&self) -> String {
+        let none: Vec<&str> = self
+            .points
+            .iter()
+            .filter(|p| p.without_effect())
+            .map(|p| p.factor.as_str())
+            .collect();
+        if none.is_empty() {
+            self.note.clone()
+        } else {
+            format!(
+                "{}; at the origin, without any effect: {}",
+                self.note,
+                none.join(", ")
+            )
+        }
+    }
+}
+
 impl Figure for Morris {
     fn height_pt(&self, width_pt: f64) -> f64 {
         // Tall enough for every label stacked, on narrow charts too.
         let labels = self.points.len() as f64 * size::LABEL * 1.3 + X_AXIS_PT + 16.0;
-        TITLE_PT + (width_pt * 0.58).max(labels) + note_height_pt(&self.note, width_pt)
+        TITLE_PT + (width_pt * 0.58).max(labels) + note_height_pt(&self.full_note(), width_pt)
     }
 
     fn draw<DB: DrawingBackend>(
@@ -87,7 +118,7 @@ impl Figure for Morris {
         area: &DrawingArea<DB, Shift>,
         frame: &Frame,
     ) -> Result<(), String> {
-        let body = framed(area, frame, &self.title, &self.note)?;
+        let body = framed(area, frame, &self.title, &self.full_note())?;
         let y_hi = self
             .points
             .iter()
@@ -125,7 +156,7 @@ impl Figure for Morris {
             .y_label_formatter(&|y| tick_label(*y, y_dec))
             .draw()
             .drawn()?;
-        // σ = μ*, dotted: above it, effects change sign or depend strongly on
+        // σ = μ*, dashed: above it, effects change sign or depend strongly on
         // the other factors.
         let edge = x1.min(y1);
         let dots = 60;
@@ -138,68 +169,102 @@ impl Figure for Morris {
                 PathElement::new(vec![(a, a), (b, b)], GREY.stroke_width(frame.upx(0.8)))
             }))
             .drawn()?;
-        let ink = colour(1);
-        for p in &self.points {
-            let (m, s) = (finite(p.mu_star), finite(p.sigma));
-            chart
-                .draw_series(std::iter::once(PathElement::new(
-                    vec![(finite(p.ci.0), s), (finite(p.ci.1), s)],
-                    ink.stroke_width(frame.upx(1.0)),
-                )))
-                .drawn()?;
-            chart
-                .draw_series(std::iter::once(Circle::new(
-                    (m, s),
-                    frame.px(2.6),
-                    ink.filled(),
-                )))
-                .drawn()?;
-        }
-        // Labels beside their points, the most influential placed first,
-        // each in the nearest free spot; a grey leader where one had to
-        // move away from its point.
         let base = body.get_base_pixel();
         let (w, _) = body.dim_in_pixel();
         let at = |x: f64, y: f64| {
             let (px, py) = chart.backend_coord(&(x, y));
             (px - base.0, py - base.1)
         };
-        let (left, top) = at(x0, y1);
-        let (_, bottom) = at(x0, y0);
         let anchors: Vec<(i32, i32)> = self
             .points
             .iter()
             .map(|p| at(finite(p.mu_star), finite(p.sigma)))
             .collect();
-        let radius = frame.px(2.6);
+        let spans: Vec<(i32, i32)> = self
+            .points
+            .iter()
+            .map(|p| {
+                let (a, _) = at(finite(p.ci.0), 0.0);
+                let (b, _) = at(finite(p.ci.1), 0.0);
+                (a.min(b), a.max(b))
+            })
+            .collect();
+        // Bars of factors with nearly the same σ and overlapping intervals
+        // are drawn a little apart, each still through its point.
+        let radius = frame.px(POINT_PT);
+        let bar_ys = dodge(
+            &anchors.iter().map(|a| a.1).collect::<Vec<_>>(),
+            &spans,
+            frame.px(BAR_SEPARATION_PT),
+            radius - frame.px(0.6),
+        );
+        let ink = colour(1);
+        let cap = frame.px(CAP_PT);
+        for ((&(a, b), &y), &(ax, ay)) in spans.iter().zip(&bar_ys).zip(&anchors) {
+            let line = ink.stroke_width(frame.upx(1.0));
+            body.draw(&PathElement::new(vec![(a, y), (b, y)], line))
+                .drawn()?;
+            for x in [a, b] {
+                body.draw(&PathElement::new(vec![(x, y - cap), (x, y + cap)], line))
+                    .drawn()?;
+            }
+            body.draw(&Circle::new((ax, ay), radius, ink.filled()))
+                .drawn()?;
+        }
+        // Labels beside their points, the most influential placed first,
+        // each in the nearest spot clear of the points, the bars, the
+        // dashed line and the labels placed before; a grey leader where one
+        // had to move away from its point.
+        let (left, top) = at(x0, y1);
+        let (_, bottom) = at(x0, y0);
+        let clear = frame.px(CLEARANCE_PT);
         let mut obstacles: Vec<Boxed> = anchors
             .iter()
             .map(|&(x, y)| (x - radius, y - radius, x + radius, y + radius))
             .collect();
-        obstacles.extend(self.points.iter().map(|p| {
-            let (a, y) = at(finite(p.ci.0), finite(p.sigma));
-            let (b, _) = at(finite(p.ci.1), finite(p.sigma));
-            (a, y - frame.px(0.8), b, y + frame.px(0.8))
-        }));
-        let sizes: Vec<(i32, i32)> = self
-            .points
-            .iter()
-            .map(|p| {
-                (
-                    frame.px(Frame::text_width_pt(&p.factor, font_pt)),
-                    frame.px(font_pt * 1.15),
-                )
-            })
+        obstacles.extend(
+            spans
+                .iter()
+                .zip(&bar_ys)
+                .map(|(&(a, b), &y)| (a - 1, y - cap, b + 1, y + cap)),
+        );
+        let obstacles: Vec<Boxed> = obstacles
+            .into_iter()
+            .map(|b| (b.0 - clear, b.1 - clear, b.2 + clear, b.3 + clear))
             .collect();
-        let mut order: Vec<usize> = (0..self.points.len()).collect();
+        let diagonal = (at(0.0, 0.0), at(edge, edge));
+        // Factors at the very same spot (without any effect, at the origin)
+        // share one label, a line each, the most influential first.
+        let mut order: Vec<usize> = (0..self.points.len())
+            .filter(|&i| !self.points[i].without_effect())
+            .collect();
         order.sort_by(|&a, &b| {
             finite(self.points[b].mu_star).total_cmp(&finite(self.points[a].mu_star))
         });
+        let mut groups: Vec<Vec<usize>> = Vec::new();
+        for &i in &order {
+            match groups.iter_mut().find(|g| anchors[g[0]] == anchors[i]) {
+                Some(g) => g.push(i),
+                None => groups.push(vec![i]),
+            }
+        }
+        let line_px = frame.px(font_pt * 1.15);
+        let sizes: Vec<(i32, i32)> = groups
+            .iter()
+            .map(|g| {
+                let widest = g
+                    .iter()
+                    .map(|&i| Frame::text_width_pt(&self.points[i].factor, font_pt))
+                    .fold(0.0, f64::max);
+                (frame.px(widest), line_px * g.len() as i32)
+            })
+            .collect();
+        let group_anchors: Vec<(i32, i32)> = groups.iter().map(|g| anchors[g[0]]).collect();
         let placed = place_labels(
-            &order,
-            &anchors,
+            &(0..groups.len()).collect::<Vec<_>>(),
+            &group_anchors,
             &sizes,
-            frame.px(3.0),
+            (radius + clear + 1, cap + clear + 1),
             (
                 left + frame.px(2.0),
                 top,
@@ -207,10 +272,11 @@ impl Figure for Morris {
                 bottom - frame.px(1.0),
             ),
             &obstacles,
+            &[(diagonal, clear + frame.px(0.5))],
         );
-        for ((p, &(ax, ay)), (b, moved)) in self.points.iter().zip(&anchors).zip(placed) {
+        for ((g, &(ax, ay)), (b, moved)) in groups.iter().zip(&group_anchors).zip(placed) {
             if moved {
-                let x = if b.0 >= ax { b.0 } else { b.2 };
+                let x = ax.clamp(b.0, b.2);
                 let y = ay.clamp(b.1, b.3);
                 body.draw(&PathElement::new(
                     vec![(ax, ay), (x, y)],
@@ -218,18 +284,30 @@ impl Figure for Morris {
                 ))
                 .drawn()?;
             }
-            body.draw(&Text::new(
-                p.factor.clone(),
-                (b.0, (b.1 + b.3) / 2),
-                frame
-                    .font(font_pt, BLACK)
-                    .pos(Pos::new(HPos::Left, VPos::Center)),
-            ))
-            .drawn()?;
+            for (k, &i) in g.iter().enumerate() {
+                body.draw(&Text::new(
+                    self.points[i].factor.clone(),
+                    (b.0, b.1 + line_px * k as i32 + line_px / 2),
+                    frame
+                        .font(font_pt, BLACK)
+                        .pos(Pos::new(HPos::Left, VPos::Center)),
+                ))
+                .drawn()?;
+            }
         }
         Ok(())
     }
 }
+
+/// Radius of a Morris point, in points.
+const POINT_PT: f64 = 2.6;
+/// Half the height of the caps at the ends of a CI bar, in points.
+const CAP_PT: f64 = 1.6;
+/// The least distance between two CI bars that overlap along μ*, in
+/// points ([`dodge`]).
+const BAR_SEPARATION_PT: f64 = 3.4;
+/// The room labels keep from points, bars and the dashed line, in points.
+const CLEARANCE_PT: f64 = 1.2;
 
 /// A box in pixels: left, top, right, bottom.
 type Boxed = (i32, i32, i32, i32);
@@ -238,54 +316,196 @@ fn overlaps(a: Boxed, b: Boxed) -> bool {
     a.0 < b.2 && b.0 < a.2 && a.1 < b.3 && b.1 < a.3
 }
 
-/// Place labels of `sizes` (width, height) beside their `anchors`, in the
-/// order `order` (most important first), each in the first free spot:
-/// right of its anchor (above it, then below it), left of it, then a line
-/// further away at a time; inside `bounds`, clear of `obstacles` and of the labels
-/// already placed. Returns each label's box and whether it moved away from
-/// its anchor (a leader line then shows whose it is); a label with no free
-/// spot goes beside its anchor.
+/// A line segment in pixels.
+type Segment = ((i32, i32), (i32, i32));
+
+/// What a label's spot (its box, and whether it moved) must meet.
+type Wish<'a> = dyn Fn(&Boxed, bool) -> bool + 'a;
+
+/// Whether the segment `s` passes through the box `b` grown by `pad` on
+/// every side (Liang–Barsky clipping).
+fn crosses(b: Boxed, s: Segment, pad: i32) -> bool {
+    let (x0, y0) = (f64::from(s.0.0), f64::from(s.0.1));
+    let (dx, dy) = (f64::from(s.1.0) - x0, f64::from(s.1.1) - y0);
+    let (l, t) = (f64::from(b.0 - pad), f64::from(b.1 - pad));
+    let (r, bt) = (f64::from(b.2 + pad), f64::from(b.3 + pad));
+    let (mut t0, mut t1) = (0.0_f64, 1.0_f64);
+    for (p, q) in [(-dx, x0 - l), (dx, r - x0), (-dy, y0 - t), (dy, bt - y0)] {
+        if p == 0.0 {
+            if q < 0.0 {
+                return false;
+            }
+        } else {
+            let u = q / p;
+            if p < 0.0 {
+                t0 = t0.max(u);
+            } else {
+                t1 = t1.min(u);
+            }
+            if t0 > t1 {
+                return false;
+            }
+        }
+    }
+    true
+}
+
+/// The pixel rows of horizontal bars at rows `ys` spanning `spans`: bars
+/// that overlap along the axis and lie closer than `gap` are spread apart
+/// about their middle, keeping their order, each moved at most `most`
+/// from its own row (so a bar still passes through its point).
+fn dodge(ys: &[i32], spans: &[(i32, i32)], gap: i32, most: i32) -> Vec<i32> {
+    let n = ys.len();
+    // Groups of bars linked by being too close: union–find.
+    let mut group: Vec<usize> = (0..n).collect();
+    fn root(group: &mut [usize], i: usize) -> usize {
+        let mut r = i;
+        while group[r] != r {
+            r = group[r];
+        }
+        group[i] = r;
+        r
+    }
+    for i in 0..n {
+        for j in i + 1..n {
+            let along = spans[i].0 <= spans[j].1 && spans[j].0 <= spans[i].1;
+            if along && (ys[i] - ys[j]).abs() < gap {
+                let (a, b) = (root(&mut group, i), root(&mut group, j));
+                group[a.max(b)] = a.min(b);
+            }
+        }
+    }
+    let mut out = ys.to_vec();
+    for r in 0..n {
+        let mut members: Vec<usize> = (0..n).filter(|&i| root(&mut group, i) == r).collect();
+        if members.len() < 2 {
+            continue;
+        }
+        members.sort_by_key(|&i| (ys[i], i));
+        let m = members.len() as i32;
+        let step = gap.min(2 * most / (m - 1)).max(1);
+        let middle = members.iter().map(|&i| ys[i]).sum::<i32>() / m;
+        for (k, &i) in members.iter().enumerate() {
+            let y = middle + (2 * k as i32 - (m - 1)) * step / 2;
+            out[i] = y.clamp(ys[i] - most, ys[i] + most);
+        }
+    }
+    out
+}
+
+/// Place labels of `sizes` (width, height) beside their `anchors`, `hgap`
+/// right or left of them and `vgap` above or below, in the
+/// order `order` (most important first), each in the nearest free spot:
+/// right of its anchor above it or below it, then left of it, then the
+/// spots nearest to it a line or a step sideways at a time; inside
+/// `bounds`, clear of `obstacles`, of the `lines` (each with the room
+/// given) and of the labels already placed. Returns each label's box and
+/// whether it moved away from its anchor (a leader line then shows whose it
+/// is). A leader crosses no label, and where possible no other point or
+/// bar; a label with no spot clear of everything takes the nearest clear of
+/// the other labels, or else goes beside its anchor.
 fn place_labels(
     order: &[usize],
     anchors: &[(i32, i32)],
     sizes: &[(i32, i32)],
-    gap: i32,
+    (hgap, vgap): (i32, i32),
     bounds: Boxed,
     obstacles: &[Boxed],
+    lines: &[(Segment, i32)],
 ) -> Vec<(Boxed, bool)> {
     let mut placed: Vec<Option<(Boxed, bool)>> = vec![None; anchors.len()];
+    let line = sizes.iter().map(|s| s.1).min().unwrap_or(1);
+    let mut leaders: Vec<Segment> = Vec::new();
     let mut taken: Vec<Boxed> = obstacles.to_vec();
+    let inside =
+        |b: &Boxed| b.0 >= bounds.0 && b.1 >= bounds.1 && b.2 <= bounds.2 && b.3 <= bounds.3;
     for &i in order {
         let ((ax, ay), (w, h)) = (anchors[i], sizes[i]);
-        let step = (h * 11 / 10).max(1);
+        // A line of the smallest label up or down, two sideways.
+        let step = (line * 11 / 10).max(1);
+        let across = 2 * step;
         let rows = ((bounds.3 - bounds.1) / step).max(1);
-        let above = ay - gap / 2 - h;
-        let below = ay + gap / 2;
-        let right = ax + gap;
-        let left = ax - gap - w;
-        // Right of the point above it, right below it, then left; then the
-        // same a line further away at a time.
-        let candidates = (0..=rows).flat_map(|k| {
-            [
-                (right, above - k * step),
-                (right, below + k * step),
-                (left, above - k * step),
-                (left, below + k * step),
-            ]
-            .map(move |(x, y)| ((x, y, x + w, y + h), k > 0))
-        });
-        let inside =
-            |b: &Boxed| b.0 >= bounds.0 && b.1 >= bounds.1 && b.2 <= bounds.2 && b.3 <= bounds.3;
-        // Clear of everything; else clear of the other labels at least.
-        let chosen = candidates
-            .clone()
-            .find(|(b, _)| inside(b) && !taken.iter().any(|t| overlaps(*b, *t)))
-            .or_else(|| {
-                candidates.clone().find(|(b, _)| {
-                    inside(b) && !taken[obstacles.len()..].iter().any(|t| overlaps(*b, *t))
-                })
+        let cols = ((bounds.2 - bounds.0) / across).max(1);
+        let above = ay - vgap - h;
+        let below = ay + vgap;
+        let right = ax + hgap;
+        let left = ax - hgap - w;
+        // Beside the point first (right above, right below, left above,
+        // left below); then every spot a whole number of lines up or down
+        // and of steps sideways, nearest first.
+        let beside = [(right, above), (right, below), (left, above), (left, below)]
+            .map(|(x, y)| ((x, y, x + w, y + h), false));
+        let distance = |b: &Boxed| {
+            let dx = f64::from((b.0 - ax).max(ax - b.2).max(0));
+            let dy = f64::from((b.1 - ay).max(ay - b.3).max(0));
+            dx.hypot(dy)
+        };
+        let mut further: Vec<(Boxed, bool)> = (-rows..=rows)
+            .flat_map(|k| (0..=cols).map(move |j| (k, j)))
+            .flat_map(|(k, j)| {
+                let y = if k < 0 {
+                    above + k * step
+                } else {
+                    below + k * step
+                };
+                [(right + j * across, y), (left - j * across, y)]
             })
+            .map(|(x, y)| ((x, y, x + w, y + h), true))
+            .filter(|(b, _)| inside(b))
+            .collect();
+        // Nearest first; the order of generation breaks ties, so the
+        // placement is the same on every run.
+        further.sort_by(|a, b| distance(&a.0).total_cmp(&distance(&b.0)));
+        let candidates = || beside.iter().chain(further.iter()).copied();
+        let clear_of_lines = |b: &Boxed| {
+            !lines
+                .iter()
+                .any(|&(segment, pad)| crosses(*b, segment, pad))
+        };
+        // A leader runs from the anchor to the box's nearest point; it
+        // should not cross a label placed before, nor a label cross it.
+        let leader = |b: &Boxed| ((ax, ay), (ax.clamp(b.0, b.2), ay.clamp(b.1, b.3)));
+        let clear_of_leaders = |b: &Boxed, moved: bool| {
+            !leaders.iter().any(|&l| crosses(*b, l, 1))
+                && (!moved
+                    || !taken[obstacles.len()..]
+                        .iter()
+                        .any(|t| crosses(*t, leader(b), 1)))
+        };
+        // Nor, preferably, cross a point or bar (but its own, which holds
+        // the anchor).
+        let leader_clear_of_marks = |b: &Boxed, moved: bool| {
+            !moved
+                || !obstacles.iter().any(|o| {
+                    let holds = o.0 <= ax && ax <= o.2 && o.1 <= ay && ay <= o.3;
+                    !holds && crosses(*o, leader(b), 0)
+                })
+        };
+        let clear_of_marks = |b: &Boxed| taken.iter().all(|t| !overlaps(*b, *t));
+        let clear_of_labels =
+            |b: &Boxed| taken[obstacles.len()..].iter().all(|t| !overlaps(*b, *t));
+        // The nearest spot meeting every wish; else one giving up, in turn,
+        // a leader clear of points and bars, a leader clear of labels, the
+        // box clear of the lines, and of points and bars.
+        let wishes: [&Wish; 5] = [
+            &|b, moved| {
+                clear_of_lines(b)
+                    && clear_of_marks(b)
+                    && clear_of_leaders(b, moved)
+                    && leader_clear_of_marks(b, moved)
+            },
+            &|b, moved| clear_of_lines(b) && clear_of_marks(b) && clear_of_leaders(b, moved),
+            &|b, _| clear_of_lines(b) && clear_of_marks(b),
+            &|b, _| clear_of_marks(b),
+            &|b, _| clear_of_labels(b),
+        ];
+        let chosen = wishes
+            .iter()
+            .find_map(|wish| candidates().find(|(b, moved)| inside(b) && wish(b, *moved)))
             .unwrap_or(((right, above, right + w, above + h), false));
+        if chosen.1 {
+            leaders.push(leader(&chosen.0));
+        }
         taken.push(chosen.0);
         placed[i] = Some(chosen);
     }
@@ -423,7 +643,7 @@ impl Figure for Sobol {
             .y_label_area_size(frame.px(label_pt))
             .build_cartesian_2d(Ticked::new(x0, x1, ticks), 0.0..n)
             .drawn()?;
-        row_axes(&mut chart, frame, &self.axis, dec, n)?;
+        row_axes(&mut chart, frame, &self.axis, dec, n, true)?;
         let base = plot.get_base_pixel();
         for (i, b) in self.bars.iter().enumerate() {
             let row = n - 1.0 - i as f64;
@@ -758,9 +978,10 @@ mod tests {
             &[0, 1, 2],
             &anchors,
             &sizes,
-            3,
+            (3, 1),
             (0, 0, 400, 300),
             &obstacles,
+            &[],
         );
         for (i, (a, _)) in placed.iter().enumerate() {
             assert!(!overlaps(*a, obstacles[0]), "{placed:?}");
@@ -770,10 +991,92 @@ mod tests {
             }
         }
         // Right below its point (the obstacle is above), the next left of
-        // its point, the third a line further down, with a leader.
+        // its point, the third moved away with a leader: not a line further
+        // down, where its leader would graze the first label, nor above the
+        // marker, which its leader would cross, but two lines down.
         assert_eq!(placed[0], ((103, 101, 163, 111), false));
         assert_eq!(placed[1], ((38, 101, 98, 111), false));
-        assert_eq!(placed[2], ((103, 113, 163, 123), true));
+        assert_eq!(placed[2], ((103, 124, 163, 134), true));
+        let (a, b) = ((100, 101), (103, 124));
+        assert!(!crosses(placed[0].0, (a, b), 1) && !crosses(placed[1].0, (a, b), 1));
+    }
+
+    #[test]
+    fn labels_keep_off_the_dashed_line_and_the_bars() {
+        // A point on the diagonal σ = μ*, with another factor's bar just
+        // above it (as "mandated formal" over "skill decay").
+        let anchors = [(200, 200)];
+        let sizes = [(80, 10)];
+        let diagonal: Segment = ((0, 400), (400, 0));
+        let bar = (150, 183, 260, 187);
+        let placed = place_labels(
+            &[0],
+            &anchors,
+            &sizes,
+            (3, 1),
+            (0, 0, 400, 400),
+            &[bar],
+            &[(diagonal, 1)],
+        );
+        let (b, _) = placed[0];
+        assert!(!crosses(b, diagonal, 1), "{b:?}");
+        assert!(!overlaps(b, bar), "{b:?}");
+        // Beside its point still: right below, under the line.
+        assert_eq!(placed[0], ((203, 201, 283, 211), false));
+    }
+
+    #[test]
+    fn factors_without_any_effect_are_named_in_the_note() {
+        let point = |f: &str, m: f64| MorrisPoint {
+            factor: f.into(),
+            mu_star: m,
+            ci: (m, m),
+            sigma: m / 2.0,
+        };
+        let morris = |points| Morris {
+            title: String::new(),
+            x_label: String::new(),
+            y_label: String::new(),
+            points,
+            note: "points: μ*".into(),
+        };
+        let m = morris(vec![point("a", 0.2), point("b", 0.0), point("c", 0.0)]);
+        assert_eq!(
+            m.full_note(),
+            "points: μ*; at the origin, without any effect: b, c"
+        );
+        assert_eq!(morris(vec![point("a", 0.2)]).full_note(), "points: μ*");
+    }
+
+    #[test]
+    fn segments_cross_boxes_they_pass_through() {
+        let b = (10, 10, 20, 20);
+        assert!(crosses(b, ((0, 0), (30, 30)), 0));
+        assert!(!crosses(b, ((0, 30), (5, 25)), 0));
+        // Near the corner: clear, unless the box keeps a margin.
+        assert!(!crosses(b, ((0, 15), (15, 0)), 0));
+        assert!(crosses(b, ((0, 15), (15, 0)), 3));
+        assert!(crosses(b, ((15, 0), (15, 40)), 0), "vertical");
+    }
+
+    #[test]
+    fn overlapping_bars_at_nearly_one_height_are_drawn_apart() {
+        // "passed over" and "records check": σ 2 px apart, intervals
+        // overlapping; a third bar at the same height but elsewhere along
+        // μ* stays where it is.
+        let ys = [100, 102, 101];
+        let spans = [(10, 80), (40, 90), (200, 260)];
+        let out = dodge(&ys, &spans, 14, 9);
+        assert!((out[0] - out[1]).abs() >= 14, "{out:?}");
+        assert!(out[0] < out[1], "order kept: {out:?}");
+        assert!((out[0] - 100).abs() <= 9 && (out[1] - 102).abs() <= 9);
+        assert_eq!(out[2], 101);
+        // Far enough apart already: unchanged.
+        assert_eq!(dodge(&[100, 130], &spans[..2], 14, 9), vec![100, 130]);
+        // Many at once stay within their points, in order.
+        let out = dodge(&[100; 5], &[(0, 50); 5], 14, 9);
+        assert!(out.windows(2).all(|w| w[0] < w[1]), "{out:?}");
+        assert!(out.iter().all(|y| (y - 100).abs() <= 9), "{out:?}");
     }
 
     #[test]

@@ -241,11 +241,78 @@ impl Frame {
                 '_' => 0.5,
                 '/' => 0.337,
                 'A'..='Z' => 0.70,
-                '—' => 1.0,
+                '—' | '…' => 1.0,
                 _ => 0.65,
             })
             .sum();
         em * pt
+    }
+}
+
+/// `text` shortened to fit in `max_pt` points at `pt` points by an
+/// ellipsis in its middle ("mass_evalu…supervision"), keeping both ends,
+/// where variant names usually differ; as it is when it fits. The last
+/// resort of a label that cannot wrap or move.
+pub fn ellipsized(text: &str, max_pt: f64, pt: f64) -> String {
+    if Frame::text_width_pt(text, pt) <= max_pt {
+        return text.to_string();
+    }
+    let chars: Vec<char> = text.chars().collect();
+    // Drop characters from the middle until the rest and "…" fit.
+    for keep in (0..chars.len()).rev() {
+        let head = keep.div_ceil(2);
+        let tail = keep / 2;
+        let candidate: String = chars[..head]
+            .iter()
+            .chain(std::iter::once(&'…'))
+            .chain(&chars[chars.len() - tail..])
+            .collect();
+        if Frame::text_width_pt(&candidate, pt) <= max_pt {
+            return candidate;
+        }
+    }
+    "…".into()
+}
+
+/// A name (a variant's, with `_` or spaces between its words) set in
+/// `max_pt` points at `pt` points: one line if it fits, else two lines
+/// broken after an underscore, space or hyphen, as evenly as the breaks
+/// allow; a name that does not fit in two lines keeps its first line and
+/// ends its second in an ellipsis ([`ellipsized`]).
+pub fn wrapped_name(text: &str, max_pt: f64, pt: f64) -> Vec<String> {
+    let width = |s: &str| Frame::text_width_pt(s, pt);
+    if width(text) <= max_pt {
+        return vec![text.to_string()];
+    }
+    // Break after each separator; the second line never starts with a space.
+    let breaks: Vec<usize> = text
+        .char_indices()
+        .filter(|(i, c)| matches!(c, '_' | ' ' | '-') && *i + c.len_utf8() < text.len())
+        .map(|(i, c)| i + c.len_utf8())
+        .collect();
+    let split = |at: usize| (text[..at].trim_end().to_string(), text[at..].trim_start());
+    let balanced = breaks
+        .iter()
+        .map(|&at| split(at))
+        .filter(|(a, b)| width(a) <= max_pt && width(b) <= max_pt)
+        .min_by(|x, y| {
+            width(&x.0)
+                .max(width(x.1))
+                .total_cmp(&width(&y.0).max(width(y.1)))
+        });
+    if let Some((first, second)) = balanced {
+        return vec![first, second.to_string()];
+    }
+    // Too long for two lines: the longest first line that fits, the rest
+    // shortened.
+    match breaks
+        .iter()
+        .rev()
+        .map(|&at| split(at))
+        .find(|(a, _)| width(a) <= max_pt)
+    {
+        Some((first, second)) => vec![first, ellipsized(second, max_pt, pt)],
+        None => vec![ellipsized(text, max_pt, pt)],
     }
 }
 
@@ -431,6 +498,33 @@ pub fn colour(i: usize) -> RGBColor {
     PALETTE[i % PALETTE.len()]
 }
 
+/// The colour of the variant at place `index` of its study (the baseline,
+/// 0, first): black for the baseline, then the palette's other colours in
+/// turn, repeating after the eighth so that black stays the baseline's
+/// alone. Every chart of a study colours a variant by this, whatever the
+/// chart's order of variants (a dashboard's, a forest's) or the selection
+/// drawn (`plot --variants`), so a variant reads alike across its charts.
+pub fn variant_colour(index: usize) -> RGBColor {
+    match index {
+        0 => colour(0),
+        i => colour(1 + (i - 1) % (PALETTE.len() - 1)),
+    }
+}
+
+/// The colour to write a line's name in: its own, but a colour too light
+/// to read as text on white (the palette's yellow) darkened, so that the
+/// name stays legible while its hue still matches the line.
+pub fn text_colour(c: RGBColor) -> RGBColor {
+    let lum = |v: u8| f64::from(v) / 255.0;
+    let luminance = 0.2126 * lum(c.0) + 0.7152 * lum(c.1) + 0.0722 * lum(c.2);
+    if luminance > 0.75 {
+        let dark = |v: u8| (f64::from(v) * 0.6).round() as u8;
+        RGBColor(dark(c.0), dark(c.1), dark(c.2))
+    } else {
+        c
+    }
+}
+
 /// Grey for reference lines and secondary text.
 pub const GREY: RGBColor = RGBColor(120, 120, 120);
 /// Grid lines.
@@ -503,27 +597,32 @@ where
 
 /// The axes of a chart of rows against one value (forest plot, tornado
 /// chart, Sobol bars): the house mesh with x ticks (`decimals` decimals) and
-/// description only, and a grey zero line across the `n` rows.
+/// description only, and, with `zero_line`, a grey zero line across the `n`
+/// rows.
 pub fn row_axes<DB: DrawingBackend>(
     chart: &mut ChartContext<'_, DB, Cartesian2d<Ticked, plotters::coord::types::RangedCoordf64>>,
     frame: &Frame,
     desc: &str,
     decimals: usize,
     n: f64,
+    zero_line: bool,
 ) -> Result<(), String> {
-    house_mesh(chart, frame)
-        .y_labels(0)
-        .disable_y_mesh()
-        .x_desc(desc)
-        .x_label_formatter(&|x| tick_label(*x, decimals))
-        .draw()
-        .drawn()?;
-    chart
-        .draw_series(std::iter::once(PathElement::new(
-            vec![(0.0, 0.0), (0.0, n)],
-            GREY.stroke_width(frame.upx(0.8)),
-        )))
-        .drawn()?;
+    let format = |x: &f64| tick_label(*x, decimals);
+    let mut mesh = house_mesh(chart, frame);
+    mesh.y_labels(0).disable_y_mesh().x_label_formatter(&format);
+    // An empty description is left out (the caller draws its own).
+    if !desc.is_empty() {
+        mesh.x_desc(desc);
+    }
+    mesh.draw().drawn()?;
+    if zero_line {
+        chart
+            .draw_series(std::iter::once(PathElement::new(
+                vec![(0.0, 0.0), (0.0, n)],
+                GREY.stroke_width(frame.upx(0.8)),
+            )))
+            .drawn()?;
+    }
     Ok(())
 }
 
@@ -695,8 +794,31 @@ pub fn metric_unit(metric: &str) -> String {
     }
 }
 
+/// The range a metric's values lie in, from its unit in the metric table:
+/// 0–1 for shares and indices; from 0 for counts, amounts and durations;
+/// `None` where the unit does not bound it (a score, a multiplier, an
+/// amount of funds).
+pub fn metric_bounds(metric: &str) -> Option<(f64, f64)> {
+    match crate::metrics::metric(metric)?.unit {
+        "share" | "0–1" | "share of time" => Some((0.0, 1.0)),
+        "needs/month"
+        | "needs/household/month"
+        | "needs"
+        | "months"
+        | "members"
+        | "members/month"
+        | "per month"
+        | "villages"
+        | "thousand yuan/month" => Some((0.0, f64::INFINITY)),
+        _ => None,
+    }
+}
+
 /// A y range covering `lo..=hi` with a margin, starting at zero for
-/// non-negative data whose range reaches near zero. The range spans at
+/// non-negative data whose range comes near zero: its lowest value below
+/// [`ZERO_REACH`] of its highest (zero then adds at most a third of the
+/// data's span to the axis), or its margin reaching below zero. Cost at
+/// 7–68 thousand yuan started at 3.3, with no 0 tick. The range spans at
 /// least [`MIN_RELATIVE_SPAN`] of the data's magnitude, so that a series
 /// that hardly moves (formalism at 0.600–0.602) is drawn nearly flat rather
 /// than stretched into what looks like a trend.
@@ -720,13 +842,17 @@ pub fn padded(lo: f64, hi: f64) -> (f64, f64) {
         (lo, hi)
     };
     let pad = (hi - lo) * 0.06;
-    let lo = if lo >= 0.0 && lo - pad < 0.0 {
+    let lo = if lo >= 0.0 && (lo - pad < 0.0 || lo < ZERO_REACH * hi) {
         0.0
     } else {
         lo - pad
     };
     (lo, hi + pad)
 }
+
+/// Non-negative data whose lowest value is below this share of its highest
+/// gets an axis from zero ([`padded`]).
+pub const ZERO_REACH: f64 = 0.25;
 
 /// The lines of a note wrapped to `width_pt` points.
 pub fn note_lines(text: &str, width_pt: f64) -> Vec<String> {
@@ -951,6 +1077,13 @@ mod tests {
         let (lo, hi) = padded(0.6, 0.6);
         assert!(hi - lo >= 0.03 - 1e-12 && hi - lo < 0.04, "{lo} {hi}");
         assert!(((lo + hi) / 2.0 - 0.6).abs() < 1e-12, "{lo} {hi}");
+        // Non-negative data coming near zero starts at zero: cost at 7–68
+        // (before: at 3.3, without a 0 tick), a share at 0.2–0.9.
+        assert_eq!(padded(7.05, 68.4).0, 0.0);
+        assert_eq!(padded(0.2, 0.9).0, 0.0);
+        // Far from zero it does not: the data keep the axis.
+        assert!(padded(0.45, 0.85).0 > 0.4);
+        assert!(padded(1100.0, 1480.0).0 > 1000.0);
         // Negative values are widened by their magnitude too.
         let (lo, hi) = padded(-0.602, -0.600);
         assert!(hi - lo >= 0.03 - 1e-12 && lo <= -0.602 && hi >= -0.600);
@@ -980,6 +1113,53 @@ mod tests {
         assert_eq!(p[3], 300);
         let p = spread(&[305, 306], 10, (0, 308));
         assert!(p.iter().all(|&x| x <= 308), "{p:?}");
+    }
+
+    #[test]
+    fn long_names_wrap_at_their_words_and_shorten_only_as_a_last_resort() {
+        let name = "mass_evaluation_with_strong_supervision";
+        let w = |s: &str| Frame::text_width_pt(s, size::LABEL);
+        assert_eq!(wrapped_name(name, 400.0, size::LABEL), vec![name]);
+        // Two lines, broken after an underscore, as even as the breaks allow.
+        let two = wrapped_name(name, 100.0, size::LABEL);
+        assert_eq!(two, vec!["mass_evaluation_with_", "strong_supervision"]);
+        assert!(two.iter().all(|l| w(l) <= 100.0));
+        // Too long for two lines: the second ends in an ellipsis.
+        let long = format!("{name}_{name}");
+        let cut = wrapped_name(&long, 100.0, size::LABEL);
+        assert_eq!(cut.len(), 2);
+        assert!(
+            cut[1].contains('…') && cut.iter().all(|l| w(l) <= 100.0),
+            "{cut:?}"
+        );
+        // A name without breaks is shortened in its middle, keeping its ends.
+        let short = ellipsized("abcdefghijklmnopqrstuvwxyz", 40.0, size::LABEL);
+        assert!(short.starts_with('a') && short.ends_with('z') && w(&short) <= 40.0);
+        assert_eq!(ellipsized("abc", 40.0, size::LABEL), "abc");
+    }
+
+    #[test]
+    fn a_variant_has_one_colour_and_later_rounds_are_told_apart() {
+        assert_eq!(variant_colour(0), BLACK);
+        assert_eq!(variant_colour(1), PALETTE[1]);
+        assert_eq!(
+            variant_colour(8),
+            variant_colour(1),
+            "black stays the baseline's"
+        );
+        assert!(!timeseries::variant_dashed(7) && timeseries::variant_dashed(8));
+        // Only the yellow is darkened for its name.
+        assert_ne!(text_colour(PALETTE[7]), PALETTE[7]);
+        assert!(PALETTE[..7].iter().all(|&c| text_colour(c) == c));
+    }
+
+    #[test]
+    fn metrics_are_bounded_by_their_units() {
+        assert_eq!(metric_bounds("share_met"), Some((0.0, 1.0)));
+        assert_eq!(metric_bounds("satisfaction_mean"), Some((0.0, 1.0)));
+        assert_eq!(metric_bounds("cost"), Some((0.0, f64::INFINITY)));
+        assert_eq!(metric_bounds("assessment_score"), None);
+        assert_eq!(metric_bounds("no_such_metric"), None);
     }
 
     #[test]

@@ -856,6 +856,7 @@ impl Tornado {
             if last { self.axis.as_str() } else { "" },
             dec,
             n,
+            true,
         )?;
         let base = area.get_base_pixel();
         for (i, b) in panel.bars.iter().enumerate() {

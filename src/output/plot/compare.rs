@@ -8,7 +8,7 @@ use crate::output::OutputError;
 use crate::output::chart::dashboard::{Dashboard, Panel};
 use crate::output::chart::forest::{Estimate, Forest, ForestPanel};
 use crate::output::chart::timeseries::{Line, MAX_LINES_IN_ONE_PANEL, TimeSeries};
-use crate::output::chart::{metric_axis, metric_name, metric_unit};
+use crate::output::chart::{metric_axis, metric_bounds, metric_name, metric_unit};
 use crate::output::report::count;
 use serde_json::Value;
 use std::path::Path;
@@ -109,6 +109,8 @@ pub(super) fn figures(
     let series_marks =
         format!("lines: mean of {runs} per variant; bands: 95 % CI of the mean across {across}");
     let series_note = format!("{series_marks}; months from 0 as in the CSV files");
+    // A variant's colour is that of its place in the study, in every chart.
+    let index = |v: &str| variants.iter().position(|x| x == v).unwrap_or(0);
     let time_series = |outcome: &str, lines_of: &[String], title: String, y_label: String| {
         let lines = lines_of
             .iter()
@@ -117,6 +119,7 @@ pub(super) fn figures(
                     .get(&(v.clone(), outcome.to_string()))
                     .map(|points| Line {
                         label: v.clone(),
+                        index: index(v),
                         points: points.clone(),
                     })
             })
@@ -128,9 +131,10 @@ pub(super) fn figures(
             lines,
             markers: marks.clone(),
             note: series_note.clone(),
+            bounds: metric_bounds(outcome),
         }
     };
-    let panels = forest_panels(dir, &outcomes, &shown)?;
+    let panels = forest_panels(dir, &outcomes, &shown, &variants)?;
     let mut figures: Vec<(String, AnyFigure)> = outcomes
         .iter()
         .map(|o| {
@@ -154,7 +158,7 @@ pub(super) fn figures(
             }),
         ));
     }
-    figures.extend(super::distribution_figures(dir, &name, &shown)?);
+    figures.extend(super::distribution_figures(dir, &name, &shown, &variants)?);
     // Dashboard: the first outcome over time (the baseline and the variants
     // that differ most), and the forest panels of the first three outcomes.
     if let Some(first_outcome) = outcomes.first() {
@@ -236,11 +240,13 @@ fn interval_words(tests: &std::collections::BTreeSet<String>) -> &'static str {
 
 /// One forest panel per outcome, from `comparison.csv`: each shown variant's
 /// difference from the baseline over the final window, with its paired CI
-/// where the study used common random numbers.
+/// where the study used common random numbers, coloured by its place in
+/// the study's `variants`.
 fn forest_panels(
     dir: &Path,
     outcomes: &[String],
     shown: &[String],
+    variants: &[String],
 ) -> Result<Vec<ForestPanel>, OutputError> {
     let table = Table::read(&dir.join("comparison.csv"))?;
     let c = |name: &str| table.column(name);
@@ -277,6 +283,7 @@ fn forest_panels(
             };
             estimates.push(Estimate {
                 label: r[variant].clone(),
+                index: variants.iter().position(|v| *v == r[variant]).unwrap_or(0),
                 value: d,
                 ci,
                 relative: baseline.filter(|b| *b != 0.0).map(|b| d / b.abs()),

@@ -302,21 +302,25 @@ pub fn redraw(
 
 /// The distribution charts of a directory with a `distributions.csv` (none
 /// without one: directories written before it existed), for `variants` (all
-/// when empty).
+/// when empty), each coloured by its place in `study` (the study's
+/// variants, the baseline first).
 fn distribution_figures(
     dir: &Path,
     name: &str,
     variants: &[String],
+    study: &[String],
 ) -> Result<Vec<(String, AnyFigure)>, OutputError> {
     let path = dir.join("distributions.csv");
     if !path.is_file() {
         return Ok(Vec::new());
     }
     let distributions = chart::distribution::read(&path)?;
-    Ok(chart::distribution::figures(name, &distributions, variants)
-        .into_iter()
-        .map(|(stem, f)| (stem, AnyFigure::Distribution(f)))
-        .collect())
+    Ok(
+        chart::distribution::figures(name, &distributions, variants, study)
+            .into_iter()
+            .map(|(stem, f)| (stem, AnyFigure::Distribution(f)))
+            .collect(),
+    )
 }
 
 /// Draw the charts of the study `plan` from the result files just committed

@@ -6,7 +6,7 @@ use crate::metrics::{Role, with_role};
 use crate::output::OutputError;
 use crate::output::chart::dashboard::{Dashboard, Panel};
 use crate::output::chart::timeseries::{Line, TimeSeries};
-use crate::output::chart::{metric_axis, metric_name, metric_unit};
+use crate::output::chart::{metric_axis, metric_bounds, metric_name, metric_unit};
 use crate::output::report::count;
 use serde_json::Value;
 use std::path::Path;
@@ -56,10 +56,12 @@ pub(super) fn figures(
         y_label: metric_axis(metric),
         lines: vec![Line {
             label: name.clone(),
+            index: 0,
             points: series[&(String::new(), metric.to_string())].clone(),
         }],
         markers: marks.clone(),
         note: note.clone(),
+        bounds: metric_bounds(metric),
     };
     let mut figures: Vec<(String, AnyFigure)> = metrics
         .iter()
@@ -77,7 +79,7 @@ pub(super) fn figures(
             Panel::Series(panel)
         })
         .collect();
-    figures.extend(super::distribution_figures(dir, &name, &[])?);
+    figures.extend(super::distribution_figures(dir, &name, &[], &[])?);
     if !panels.is_empty() {
         figures.push((
             "dashboard".into(),
