@@ -266,6 +266,37 @@ fn a_latin_hypercube_draws_scatter_plots_and_a_sorted_tornado_at_any_thread_coun
 }
 
 #[test]
+fn a_key_constant_over_the_points_is_left_out_of_the_tornado_model() {
+    // An integer key whose range rounds to one value: the other keys keep
+    // their regression coefficients, and the note names the constant one.
+    let tmp = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(data("sweep_lhs_small.toml"))
+        .unwrap()
+        .replace(
+            "\"environment.need_rate\" = [0.05, 0.2]",
+            "\"incentive.assessment_period_months\" = [12.0, 12.4]",
+        );
+    let file = tmp.path().join("constant.toml");
+    std::fs::write(&file, text).unwrap();
+    let out = tmp.path().join("out");
+    ok(&[
+        "sweep",
+        file.to_str().unwrap(),
+        "-q",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    check_chart(
+        &out,
+        "tornado",
+        &[
+            "standardised regression coefficient",
+            "no bar: assessment period months",
+        ],
+    );
+}
+
+#[test]
 fn charts_of_a_sweep_take_their_size_and_format_from_the_options() {
     let (_t, dir) = temp();
     let out = dir.join("line");

@@ -782,7 +782,7 @@ fn report(plan: &Plan, results: &Results) {
             }
             if !caveats.is_empty() {
                 say!(
-                    "caution: Sobol estimates outside what true indices can be, beyond their 95 % intervals (below 0, S above S_T, above 1, or ΣS above 1.1; report.md says which), so they carry sampling error or noise (raise samples or replicates): {}",
+                    "caution: Sobol estimates outside what true indices can be, beyond their 95 % intervals (clearly below 0, S above S_T, or above 1; report.md says which), so they carry sampling error or noise (raise samples or replicates): {}",
                     caveats.join(", ")
                 );
             }

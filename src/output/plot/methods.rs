@@ -86,8 +86,11 @@ pub(super) fn sensitivity(
         let noise = match table.column("noise_share") {
             Ok(col) => match rows.first().map(|r| table.number(r, col)).transpose()? {
                 Some(Some(share)) => format!(
-                    "; replicate noise: up to {} of the variance across the design{}",
-                    crate::output::sensitivity::share_text(share),
+                    "; replicate noise: {} of the variance across the design{}",
+                    match crate::output::sensitivity::share_text(share) {
+                        small if share < 0.005 => small,
+                        about => format!("about {about}"),
+                    },
                     if share > crate::study::global_sensitivity::NOISY {
                         ", so the indices partly rank noise"
                     } else {
@@ -105,6 +108,31 @@ pub(super) fn sensitivity(
                 c("mu_star_high")?,
                 c("sigma")?,
             );
+            // Factors whose μ* replicate noise alone could give (below
+            // WITHIN_NOISE times their floor; files of builds before the
+            // floor have none).
+            let mut within = Vec::new();
+            if let Ok(floor) = table.column("mu_star_noise") {
+                for r in &rows {
+                    let (m, f) = (n(r, mu_star)?, n(r, floor)?);
+                    if m.is_finite()
+                        && f.is_finite()
+                        && m < crate::study::global_sensitivity::WITHIN_NOISE * f
+                    {
+                        within.push(parameter_name(&r[parameter]));
+                    }
+                }
+            }
+            let within = match within.len() {
+                0 => String::new(),
+                1..=4 => format!(
+                    "; within noise (μ* below twice what noise alone gives, mu_star_noise in indices.csv): {}",
+                    within.join(", ")
+                ),
+                k => format!(
+                    "; {k} factors within noise (μ* below twice what noise alone gives, mu_star_noise in indices.csv)"
+                ),
+            };
             let points = rows
                 .iter()
                 .map(|r| {
@@ -124,7 +152,7 @@ pub(super) fn sensitivity(
                     y_label: format!("σ{unit}"),
                     points,
                     note: format!(
-                        "points: each factor's μ* (mean absolute elementary effect: the change in {quantity} over {period} when the factor moves across its whole range) and σ (the spread of those effects); bars: 95 % bootstrap CI of μ*; dashed: σ = μ* (above it, the effect is non-linear or depends on the other factors){noise}"
+                        "points: each factor's μ* (mean absolute elementary effect: the change in {quantity} over {period} when the factor moves across its whole range) and σ (the spread of those effects); bars: 95 % bootstrap CI of μ*; dashed: σ = μ* (above it, the effect is non-linear or depends on the other factors — or, for a factor near its noise floor, is replicate noise){noise}{within}"
                     ),
                 })),
             ));

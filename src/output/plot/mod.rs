@@ -221,10 +221,16 @@ fn check_names(
     {
         return Err(OutputError::Refused {
             path: dir.to_path_buf(),
-            why: format!(
-                "no {what} `{bad}` in these results; valid: {}",
-                valid.join(", ")
-            ),
+            why: match crate::scenario::validate::suggest(bad, valid.iter().map(String::as_str)) {
+                Some(near) => format!(
+                    "no {what} `{bad}` in these results; did you mean `{near}`? (valid: {})",
+                    valid.join(", ")
+                ),
+                None => format!(
+                    "no {what} `{bad}` in these results; valid: {}",
+                    valid.join(", ")
+                ),
+            },
         });
     }
     Ok(())

@@ -457,10 +457,12 @@ fn tornado(
     coefficients: &HashMap<(String, String), Coefficients>,
 ) -> Tornado {
     let get = |o: &String, i: usize| coefficients.get(&(o.clone(), keys[i].clone())).copied();
+    // A linear model for every outcome (a key constant over the points has
+    // no coefficient in it, and no bar).
     let fitted = outcomes.iter().all(|o| {
         numeric_keys
             .iter()
-            .all(|(i, _)| get(o, *i).is_some_and(|c| c.src.is_some()))
+            .any(|(i, _)| get(o, *i).is_some_and(|c| c.r2.is_some()))
     });
     let panels = outcomes
         .iter()
@@ -495,13 +497,31 @@ fn tornado(
         })
         .collect();
     if fitted {
+        // Keys without a coefficient: constant over the points.
+        let constant: Vec<String> = numeric_keys
+            .iter()
+            .filter(|(i, _)| {
+                outcomes
+                    .iter()
+                    .all(|o| get(o, *i).is_none_or(|c| c.src.is_none()))
+            })
+            .map(|(i, _)| parameter_name(&keys[*i]))
+            .collect();
+        let constant = if constant.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; no bar: {} (the same at every point, so left out of the model)",
+                constant.join(", ")
+            )
+        };
         Tornado {
             title: format!("{title} — sensitivity to the swept keys"),
             axis: "standardised regression coefficient".into(),
             marker_label: "Spearman's rank correlation ρ".into(),
             panels,
             note: format!(
-                "bars: coefficients of a linear model of the point means of {period} on all swept keys, each variable in units of its standard deviation (the change in the outcome, in SDs, per SD of the key); R²: the variance the model explains (low: non-linear effects or interactions, see the scatter plots); from sensitivity.csv"
+                "bars: coefficients of a linear model of the point means of {period} on all swept keys, each variable in units of its standard deviation (the change in the outcome, in SDs, per SD of the key); R²: the variance the model explains (low: non-linear effects or interactions, see the scatter plots){constant}; from sensitivity.csv"
             ),
         }
     } else {
