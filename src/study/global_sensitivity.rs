@@ -491,6 +491,74 @@ mod tests {
     }
 
     #[test]
+    fn noise_floors_belong_to_their_outcome_and_arm() {
+        // Two outcomes, one policy, two replicates. Outcome o's level has
+        // noise ±e_o whose sign alternates from point to point, and the
+        // policy adds its own ±d_o: each trajectory's two points then differ
+        // by a ± 2e_o in the two replicates, s² = 8e_o², s²/2 = 4e_o², and
+        // with c₄(2) = √(2/π) the floor is 2e_o/c₄/Δ·√(2/π) = 2e_o/Δ = 3e_o
+        // (Δ = 2/3 on 4 levels); for the effect, ±e_o cancels and 3d_o is left.
+        let (e, d) = ([0.05, 0.2], [0.01, 0.03]);
+        let text = "[scenario]\nmonths = 12\nreplicates = 2\n[world]\nvillages = 1\n[[variants]]\nname = \"p\"\n\"incentive.formal_weight\" = 0.1\n[compare]\noutcomes = [\"share_met\", \"satisfaction_mean\"]\n[sensitivity]\nmethod = \"morris\"\ntrajectories = 4\npolicies = [\"p\"]\nbootstrap = 100\n[sensitivity.ranges]\n\"effort.noise\" = [0.0, 0.5]\n";
+        let file = StudyFile::parse(text, "s.toml", &[], None).unwrap();
+        let plan = Study::sensitivity(&file, &[]).unwrap().plan;
+        let n = plan.variants.len();
+        let mut acc =
+            CompareAccumulator::new(n, 1, 2).with_references((0..n).map(|v| v / 2 * 2).collect());
+        let mut table = crate::study::analysis::PointReplicates::new(n, 2, 2);
+        for (v, variant) in plan.variants.iter().enumerate() {
+            let (_, lit) = &variant.overrides[0];
+            let x: f64 = lit.parse().unwrap();
+            let flip = if (v / 2) % 2 == 0 { 1.0 } else { -1.0 };
+            for (r, sign) in [(0u32, 1.0), (1, -1.0)] {
+                let y = |o: usize| {
+                    let level = (o as f64 + 1.0) * x + flip * sign * e[o];
+                    let y = level
+                        + if v % 2 == 1 {
+                            0.4 * x + flip * sign * d[o]
+                        } else {
+                            0.0
+                        };
+                    [y, y]
+                };
+                let values = [y(0), y(1)];
+                acc.add_run(v, 0, r, &values);
+                table.add(v, r as usize, &values);
+            }
+        }
+        let mut results = Results::from_outcomes(acc, 12);
+        results.points = Some(table);
+        let a = analyse(&plan, &results).unwrap();
+        let labels: Vec<String> = a.quantities.iter().map(Quantity::label).collect();
+        assert_eq!(
+            labels,
+            [
+                "share_met",
+                "satisfaction_mean",
+                "share_met: effect of p",
+                "satisfaction_mean: effect of p"
+            ]
+        );
+        let floors: Vec<f64> = a.noise_floor.iter().map(|f| f[0]).collect();
+        let want = [3.0 * e[0], 3.0 * e[1], 3.0 * d[0], 3.0 * d[1]];
+        for (got, want) in floors.iter().zip(want) {
+            assert!((got - want).abs() < 1e-12, "{floors:?} against {want}");
+        }
+        // Without the per-run table (one replicate, or an older plan): none.
+        let bare = analyse(
+            &plan,
+            &Results::from_outcomes(CompareAccumulator::new(n, 1, 2), 12),
+        );
+        assert!(
+            bare.unwrap()
+                .noise_floor
+                .iter()
+                .flatten()
+                .all(|f| f.is_nan())
+        );
+    }
+
+    #[test]
     fn a_plan_that_does_not_match_its_design_is_refused() {
         let text = "[compare]\noutcomes = [\"share_met\"]\n[sensitivity]\ntrajectories = 2\n[sensitivity.ranges]\n\"effort.noise\" = [0.0, 0.5]\n";
         let file = StudyFile::parse(text, "s.toml", &[], None).unwrap();
