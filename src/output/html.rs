@@ -137,19 +137,12 @@ fn number(row: &[String], col: usize) -> Option<f64> {
 
 /// A manifest's text field, empty if absent.
 fn text<'a>(v: &'a Value, field: &str) -> &'a str {
-    v.get(field).and_then(Value::as_str).unwrap_or("")
+    super::report::field(v, field)
 }
 
 /// A manifest's list of strings.
 fn strings(v: &Value, field: &str) -> Vec<String> {
-    v.get(field)
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|s| s.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
+    super::report::field_strings(v, field)
 }
 
 /// The manifest's command-line overrides that change the question (`--set`,

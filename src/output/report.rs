@@ -107,12 +107,12 @@ fn joined(items: Vec<Vec<Span>>, sep: &str) -> Vec<Span> {
 }
 
 /// A manifest's text field, empty if absent.
-fn field<'a>(v: &'a Value, name: &str) -> &'a str {
+pub(crate) fn field<'a>(v: &'a Value, name: &str) -> &'a str {
     v.get(name).and_then(Value::as_str).unwrap_or("")
 }
 
 /// A manifest's list of strings.
-fn field_strings(v: &Value, name: &str) -> Vec<String> {
+pub(crate) fn field_strings(v: &Value, name: &str) -> Vec<String> {
     v.get(name)
         .and_then(Value::as_array)
         .map(|a| {
@@ -1035,6 +1035,17 @@ fn robustness_section(plan: &Plan, acc: &CompareAccumulator) -> String {
     md
 }
 
+/// A study report's title (its name and overrides) and lead (what it
+/// compares or sweeps, [`lead`]), each followed by a blank line.
+fn study_heading(plan: &Plan, manifest: &Value) -> String {
+    let mut md = format!("# {}{}\n\n", plan.name, overrides_note(&plan.overrides));
+    let lead = lead(manifest);
+    if !lead.is_empty() {
+        md.push_str(&format!("{}\n\n", spans_md(&lead)));
+    }
+    md
+}
+
 /// The report of a comparison: where its results come from
 /// ([`provenance_md`] of `manifest`, the study's as
 /// [`super::manifest::of_study`] makes it), each variant's difference from
@@ -1048,11 +1059,7 @@ pub fn compare_report(
     acc: &CompareAccumulator,
     charts: &[String],
 ) -> String {
-    let mut md = format!("# {}{}\n\n", plan.name, overrides_note(&plan.overrides));
-    let lead = lead(manifest);
-    if !lead.is_empty() {
-        md.push_str(&format!("{}\n\n", spans_md(&lead)));
-    }
+    let mut md = study_heading(plan, manifest);
     md.push_str(&provenance_md(manifest));
     if let Some(t) = &plan.target_ci {
         md.push_str(&t.sentence());
@@ -1149,11 +1156,7 @@ pub fn sweep_report(
     points: Option<&PointReplicates>,
     charts: &[String],
 ) -> String {
-    let mut md = format!("# {}{}\n\n", plan.name, overrides_note(&plan.overrides));
-    let lead = lead(manifest);
-    if !lead.is_empty() {
-        md.push_str(&format!("{}\n\n", spans_md(&lead)));
-    }
+    let mut md = study_heading(plan, manifest);
     md.push_str(&format!(
         "{}Mean over the last {} months [95 % CI across replicates].\n\n",
         provenance_md(manifest),

@@ -355,14 +355,7 @@ impl TimeSeries {
     /// whether its lines are named in a legend under the plot (rather than
     /// at their ends, or not at all for a single line).
     pub fn panel_plot_pt(&self, width_pt: f64) -> (f64, bool) {
-        let layout = self.layout(
-            width_pt,
-            &self.one_panel_lines(),
-            self.y_range(),
-            true,
-            self.lines.len() > 1,
-            true,
-        );
+        let layout = self.panel_layout(width_pt);
         (layout.plot_pt, matches!(layout.names, Names::Legend { .. }))
     }
 
@@ -370,6 +363,11 @@ impl TimeSeries {
     /// captioned panel `width_pt` wide (0 when its lines are named at their
     /// ends), which a dashboard adds to the panel's height.
     pub fn panel_legend_pt(&self, width_pt: f64) -> f64 {
+        self.panel_layout(width_pt).names.legend_rows_pt().0
+    }
+
+    /// The layout of this chart drawn as one captioned panel `width_pt` wide.
+    fn panel_layout(&self, width_pt: f64) -> PanelLayout {
         self.layout(
             width_pt,
             &self.one_panel_lines(),
@@ -378,9 +376,6 @@ impl TimeSeries {
             self.lines.len() > 1,
             true,
         )
-        .names
-        .legend_rows_pt()
-        .0
     }
 
     #[allow(clippy::too_many_arguments)]
