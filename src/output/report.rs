@@ -496,7 +496,8 @@ pub fn provenance(m: &Value) -> Vec<Fact> {
         size.push(count(environments as u64, "sampled environment"));
     }
     if let Some(r) = m.get("replicates").and_then(Value::as_u64) {
-        let each = if kind == "run" { "" } else { " each" };
+        // "each" of the variants, points or environments counted before.
+        let each = if size.is_empty() { "" } else { " each" };
         size.push(format!("{}{each}", count(r, "replicate")));
     }
     let months = m.get("months").and_then(Value::as_u64);
