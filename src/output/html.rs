@@ -145,17 +145,6 @@ fn strings(v: &Value, field: &str) -> Vec<String> {
     super::report::field_strings(v, field)
 }
 
-/// The manifest's command-line overrides that change the question (`--set`,
-/// `--seed`) as `KEY=VALUE`: a manifest written by an older grassroots may
-/// also list a run's `scenario.replicates`, which only sizes it (the page
-/// gives the replicates with the size).
-fn question_overrides(m: &Value) -> Vec<String> {
-    strings(m, "overrides")
-        .into_iter()
-        .filter(|o| !o.starts_with("scenario.replicates="))
-        .collect()
-}
-
 /// The command line as a shell would take it back (arguments with spaces or
 /// shell characters in single quotes).
 fn shell_line(args: &[String]) -> String {
@@ -424,11 +413,7 @@ fn guide(cx: &Context<'_>, out: &mut String) {
 fn metric_heading(name: &str) -> String {
     match metrics::metric(name) {
         Some(m) => {
-            let better = match m.better.larger() {
-                Some(true) => " Higher is better.",
-                Some(false) => " Lower is better.",
-                None => "",
-            };
+            let better = super::report::better_sentence(m);
             format!(
                 "<h3 id=\"m-{}\"><code>{}</code> <span class=\"muted\">({})</span></h3>\n<p class=\"note\">{}.{better}</p>\n",
                 escape(name),
@@ -1594,7 +1579,7 @@ fn parameters(cx: &Context<'_>, out: &mut String) {
             &rows,
         );
     }
-    let overrides = question_overrides(m);
+    let overrides = super::report::manifest_overrides(m);
     if !overrides.is_empty() {
         let shown: Vec<String> = overrides
             .iter()

@@ -905,16 +905,22 @@ fn interval_words(column: &[Option<&Contrast>]) -> &'static str {
     }
 }
 
+/// Which direction of a metric is better, as a sentence after its meaning
+/// (" Higher is better."), empty when neither is.
+pub(crate) fn better_sentence(m: &crate::metrics::Metric) -> &'static str {
+    match m.better.larger() {
+        Some(true) => " Higher is better.",
+        Some(false) => " Lower is better.",
+        None => "",
+    }
+}
+
 /// An outcome's heading in a report: its name and unit, then what it means
 /// and which direction is better.
 fn outcome_heading(outcome: &str) -> String {
     match crate::metrics::metric(outcome) {
         Some(m) => {
-            let better = match m.better.larger() {
-                Some(true) => " Higher is better.",
-                Some(false) => " Lower is better.",
-                None => "",
-            };
+            let better = better_sentence(m);
             format!(
                 "### `{outcome}` ({})\n\n{}.{better}\n\n",
                 m.unit,
