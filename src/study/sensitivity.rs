@@ -405,10 +405,7 @@ pub fn sobol_noise(
 
 /// Mean absolute value of the finite values (NaN when there are none).
 fn mean_abs(xs: impl Iterator<Item = f64>) -> f64 {
-    let (sum, n) = xs
-        .filter(|x| x.is_finite())
-        .fold((0.0, 0u32), |(s, n), x| (s + x.abs(), n + 1));
-    if n == 0 { f64::NAN } else { sum / f64::from(n) }
+    finite_mean(xs.map(f64::abs))
 }
 
 /// The 2.5 % and 97.5 % quantiles (linear interpolation, Hyndman & Fan
