@@ -236,6 +236,43 @@ fn sensitivity_shards_merge_into_the_same_results_and_sobol_runs() {
     );
 }
 
+#[test]
+fn a_sobol_design_of_other_than_a_power_of_two_rows_gets_a_note() {
+    let (_t, dir) = temp();
+    let note = |samples: &str| {
+        let file = variant_of(
+            &dir,
+            "sensitivity_small.toml",
+            (
+                "method = \"morris\"\ntrajectories = 6\nlevels = 4",
+                &format!("method = \"sobol\"\nsamples = {samples}"),
+            ),
+            "",
+            &format!("sobol{samples}.toml"),
+        );
+        let out = dir.join(format!("out{samples}"));
+        let o = run(&[
+            "sensitivity",
+            &file,
+            "--replicates",
+            "1",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert!(out.join("indices.csv").is_file());
+        String::from_utf8_lossy(&o.stderr).into_owned()
+    };
+    let three = note("3");
+    assert!(
+        three.contains(
+            "[sensitivity] samples = 3 is not a power of two; the Sobol sequence is balanced in blocks of 2^m points, and 2 or 4 would use its balance fully"
+        ),
+        "{three}"
+    );
+    assert!(!note("4").contains("power of two"));
+}
+
 /// Mean of `metric` over months 24–35 across 10 replicates of the small
 /// calibration scenario at seed 1234 with `overrides`.
 fn truth(metric: &str, overrides: &[(&str, &str)]) -> f64 {

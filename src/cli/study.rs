@@ -222,7 +222,36 @@ pub fn sweep_with_design(file: &Path, common: &Common, design: &SweepDesign) -> 
 
 /// `grassroots sensitivity FILE`.
 pub fn sensitivity(file: &Path, common: &Common, shard: Option<Shard>) -> Result<()> {
-    one_file_study(file, common, shard, Outline::sensitivity)
+    one_file_study(file, common, shard, |f, cli| {
+        let outline = Outline::sensitivity(f, cli)?;
+        if let Some(note) = sobol_balance_note(f) {
+            if !common.quiet {
+                eprintln!("{note}");
+            }
+        }
+        Ok(outline)
+    })
+}
+
+/// A Sobol design whose base rows N are not a power of two: the sequence's
+/// points are balanced (a (t, m, s)-net) only in blocks of 2^m, so its
+/// estimates converge more slowly (SALib warns alike). Not an error: the
+/// indices stay valid, only less precise for the runs spent.
+fn sobol_balance_note(f: &StudyFile) -> Option<String> {
+    use grassroots::study::methods::SensitivityMethod;
+    let spec = f.spec.sensitivity.as_ref()?;
+    let SensitivityMethod::Sobol { samples } = spec.method else {
+        return None;
+    };
+    if samples.is_power_of_two() {
+        return None;
+    }
+    let below = 1u32 << (31 - samples.leading_zeros());
+    let above = below.saturating_mul(2);
+    Some(format!(
+        "note: {}: [sensitivity] samples = {samples} is not a power of two; the Sobol sequence is balanced in blocks of 2^m points, and {below} or {above} would use its balance fully (the indices stay valid, only less precise for the runs)",
+        f.shown
+    ))
 }
 
 /// A study of one scenario file whose design `outline` reads from it.
