@@ -447,6 +447,83 @@ mod tests {
     }
 
     #[test]
+    fn every_outcome_and_policy_gets_its_own_quantity() {
+        // Two outcomes, two policies: six quantities, each with its own
+        // slopes, so a mix-up of outcome, arm or order shows.
+        let text = "[scenario]\nmonths = 12\nreplicates = 1\n[world]\nvillages = 1\n[[variants]]\nname = \"p\"\n\"incentive.formal_weight\" = 0.1\n[[variants]]\nname = \"q\"\n\"incentive.formal_weight\" = 0.2\n[compare]\noutcomes = [\"share_met\", \"satisfaction_mean\"]\n[sensitivity]\nmethod = \"morris\"\ntrajectories = 4\npolicies = [\"q\", \"p\"]\nbootstrap = 100\n[sensitivity.ranges]\n\"effort.noise\" = [0.0, 0.5]\n\"training.skill_decay\" = [0.0, 0.02]\n";
+        let file = StudyFile::parse(text, "s.toml", &[], None).unwrap();
+        let study = Study::sensitivity(&file, &[]).unwrap();
+        let plan = &study.plan;
+        // Slopes (per unit of x₁, x₂) of each outcome's level and of each
+        // policy's effect on it.
+        let level = [[3.0, -50.0], [7.0, 20.0]];
+        let effect = |policy: &str, o: usize| match (policy, o) {
+            ("p", 0) => [0.4, 0.0],
+            ("p", _) => [0.0, 10.0],
+            ("q", 0) => [-1.0, 5.0],
+            _ => [2.0, -30.0],
+        };
+        let mut acc = CompareAccumulator::new(plan.variants.len(), 1, 2);
+        for (v, variant) in plan.variants.iter().enumerate() {
+            let value = |k: &str| -> Option<f64> {
+                let (_, lit) = variant.overrides.iter().find(|(key, _)| key == k)?;
+                Some(lit.parse().unwrap())
+            };
+            let x = [
+                value("effort.noise").unwrap(),
+                value("training.skill_decay").unwrap(),
+            ];
+            let policy = match value("incentive.formal_weight") {
+                None => None,
+                Some(w) if w == 0.1 => Some("p"),
+                Some(_) => Some("q"),
+            };
+            let y = |o: usize| {
+                let mut slopes = level[o];
+                if let Some(p) = policy {
+                    let e = effect(p, o);
+                    slopes = [slopes[0] + e[0], slopes[1] + e[1]];
+                }
+                slopes[0] * x[0] + slopes[1] * x[1]
+            };
+            acc.add(v, 0, &[[y(0), y(0)], [y(1), y(1)]]);
+        }
+        let a = analyse(plan, &Results::from_outcomes(acc, 12)).unwrap();
+        let named: Vec<(&str, Option<&str>)> = a
+            .quantities
+            .iter()
+            .map(|q| (q.outcome.as_str(), q.policy.as_deref()))
+            .collect();
+        assert_eq!(
+            named,
+            [
+                ("share_met", None),
+                ("satisfaction_mean", None),
+                ("share_met", Some("q")),
+                ("satisfaction_mean", Some("q")),
+                ("share_met", Some("p")),
+                ("satisfaction_mean", Some("p")),
+            ]
+        );
+        for (q, (outcome, policy)) in named.iter().enumerate() {
+            let o = usize::from(*outcome == "satisfaction_mean");
+            let slopes = policy.map_or(level[o], |p| effect(p, o));
+            // Per full range: x₁ spans 0.5, x₂ 0.02.
+            for (f, want) in [slopes[0] * 0.5, slopes[1] * 0.02].into_iter().enumerate() {
+                let FactorIndex::Morris(m) = &a.indices[q][f] else {
+                    unreachable!()
+                };
+                assert!(
+                    (m.mu - want).abs() < 1e-9 && m.sigma.abs() < 1e-9,
+                    "{outcome} {policy:?} factor {f}: μ {} σ {}, want {want}",
+                    m.mu,
+                    m.sigma
+                );
+            }
+        }
+    }
+
+    #[test]
     fn sobol_attributes_an_additive_model_to_its_factors() {
         // Only x₁ matters for the level, only x₂ for the effect.
         let a = analysed("method = \"sobol\"\nsamples = 64", |x, arm| {
