@@ -508,6 +508,28 @@ fn new_writes_a_commented_scenario_that_validates_and_keeps_a_source_scenario() 
         resolve_file(&based).world,
         resolve_file(&root.join("scenarios/baseline.toml")).world
     );
+    // Written from another folder than the project's, the example still
+    // reaches the shipped baseline (through the folder the binary was built
+    // from).
+    let elsewhere = dir.path().join("elsewhere");
+    std::fs::create_dir(&elsewhere).unwrap();
+    let o = bin()
+        .current_dir(&elsewhere)
+        .args(["new", "away"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let away = std::fs::read_to_string(elsewhere.join("away.toml")).unwrap();
+    std::fs::write(
+        elsewhere.join("away.toml"),
+        away.replace("\n# base = \"", "\nbase = \""),
+    )
+    .unwrap();
+    assert_eq!(
+        resolve_file(&elsewhere.join("away.toml")).world,
+        resolve_file(&root.join("scenarios/baseline.toml")).world,
+        "{away}"
+    );
     let o = run(&["validate", plain.to_str().unwrap()]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     let s = resolve_file(&plain);

@@ -55,10 +55,10 @@ pub fn new(args: &NewArgs) -> Result<()> {
             grassroots::output::template::new_scenario(
                 name,
                 Some((&scenario, &text, &shown)),
-                &base,
+                base.as_deref(),
             )
         }
-        None => grassroots::output::template::new_scenario(name, None, &base),
+        None => grassroots::output::template::new_scenario(name, None, base.as_deref()),
     };
     grassroots::output::files::write_atomic(&path, text.as_bytes())?;
     say!(
@@ -70,25 +70,35 @@ pub fn new(args: &NewArgs) -> Result<()> {
 }
 
 /// The shipped baseline as a path from the folder of the file written at
-/// `path` (`baseline.toml` for a file in `scenarios/`), when the working
-/// directory is the project's; `scenarios/baseline.toml` otherwise.
-fn base_example(path: &Path) -> String {
-    let fallback = "scenarios/baseline.toml".to_string();
-    let Ok(baseline) = std::fs::canonicalize("scenarios/baseline.toml") else {
-        return fallback;
-    };
+/// `path` (`baseline.toml` for a file in `scenarios/`): the project's
+/// `scenarios/baseline.toml` under the working directory, else under the
+/// folder this binary was built from. An absolute path when the two folders
+/// share nothing but the root; `None` when neither baseline exists.
+fn base_example(path: &Path) -> Option<String> {
+    let baseline = std::fs::canonicalize("scenarios/baseline.toml")
+        .or_else(|_| {
+            std::fs::canonicalize(
+                Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/baseline.toml"),
+            )
+        })
+        .ok()?;
     let folder = match path.parent().filter(|p| !p.as_os_str().is_empty()) {
         Some(p) => std::fs::canonicalize(p),
         None => std::env::current_dir(),
     };
     let Ok(folder) = folder else {
-        return fallback;
+        return Some(baseline.to_string_lossy().replace('\\', "/"));
     };
     let common = folder
         .components()
         .zip(baseline.components())
         .take_while(|(a, b)| a == b)
         .count();
+    // Only the root (or a drive) in common: `../../..` would be harder to
+    // read than the path itself.
+    if common <= 1 {
+        return Some(baseline.to_string_lossy().replace('\\', "/"));
+    }
     let mut relative = PathBuf::new();
     for _ in folder.components().skip(common) {
         relative.push("..");
@@ -96,5 +106,5 @@ fn base_example(path: &Path) -> String {
     for c in baseline.components().skip(common) {
         relative.push(c);
     }
-    relative.to_string_lossy().replace('\\', "/")
+    Some(relative.to_string_lossy().replace('\\', "/"))
 }

@@ -63,11 +63,12 @@ fn comment(text: &str, out: &mut String) {
 /// — keys that differ from the default are set, the others left commented —
 /// with its `[[changes]]` and study sections.
 /// `base_example` is the path, from the new file's folder, that its
-/// commented `base` key shows (the shipped baseline).
+/// commented `base` key shows (the shipped baseline); `None` when it was
+/// not found, which the comment then says.
 pub fn new_scenario(
     name: &str,
     from: Option<(&Scenario, &str, &str)>,
-    base_example: &str,
+    base_example: Option<&str>,
 ) -> String {
     let resolved_table: Option<toml::Table> =
         from.and_then(|(s, _, _)| toml::Table::try_from(s).ok());
@@ -93,7 +94,14 @@ pub fn new_scenario(
             if p.key == "scenario.base" {
                 if from.is_none() {
                     out.push_str(BASE_TEMPLATE);
-                    out.push_str(&format!("# base = {base_example:?}\n"));
+                    match base_example {
+                        Some(path) => out.push_str(&format!("# base = {path:?}\n")),
+                        None => out.push_str(
+                            "# (The shipped baseline, scenarios/baseline.toml of the grassroots folder, was not\n\
+                             # found from here: give its path.)\n\
+                             # base = \"scenarios/baseline.toml\"\n",
+                        ),
+                    }
                 }
                 continue;
             }
