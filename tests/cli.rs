@@ -632,3 +632,44 @@ fn an_unwritable_stdout_does_not_stop_a_command() {
     assert!(!err.contains("panicked"), "{err}");
     assert!(out.join("manifest.json").is_file() && out.join("comparison.csv").is_file());
 }
+
+#[test]
+fn a_scenario_that_loses_its_bases_changes_gets_a_note() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let base = root.join("scenarios/reform_after_two_years.toml");
+    let head = format!(
+        "[scenario]\nbase = {:?}\nname = \"mine\"\nmonths = 30\nburn_in_months = 0\nreplicates = 1\n[world]\nvillages = 1\nhouseholds_per_village = 20\nmembers_per_village = 4\n",
+        base.to_str().unwrap()
+    );
+    let plain = dir.path().join("mine.toml");
+    std::fs::write(&plain, &head).unwrap();
+    let note = "whose [[changes]] (month 24) are not inherited";
+    let o = run(&["validate", plain.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains(note), "{}", text(&o.stderr));
+    let out = dir.path().join("out");
+    let o = run(&[
+        "run",
+        plain.to_str().unwrap(),
+        "-q",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains(note), "{}", text(&o.stderr));
+    // With changes of its own, the file has said what it wants.
+    let own = dir.path().join("own.toml");
+    std::fs::write(
+        &own,
+        format!("{head}[[changes]]\nmonth = 12\n\"supervision.mass_supervision\" = 0.3\n"),
+    )
+    .unwrap();
+    let o = run(&["validate", own.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(
+        !text(&o.stderr).contains("not inherited"),
+        "{}",
+        text(&o.stderr)
+    );
+}

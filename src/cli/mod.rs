@@ -238,6 +238,44 @@ pub fn load_file(file: &Path, overrides: &[(String, String)]) -> Result<StudyFil
         .map_err(|e| InputError(e.to_string()).into())
 }
 
+/// A note when the file builds on a base whose `[[changes]]` are not
+/// inherited (the base's description and changes stay with it, README
+/// "Writing a scenario") and the file has none of its own: a reform that
+/// builds on `reform_after_two_years.toml` would otherwise lose the reform
+/// without a word.
+pub fn uninherited_changes_note(text: &str, shown: &str) -> Option<String> {
+    let table: toml::Table = toml::from_str(text).ok()?;
+    if table.get("changes").is_some() {
+        return None;
+    }
+    let base = table.get("scenario")?.get("base")?.as_str()?;
+    let (base_shown, base_text) = read_base(base, shown).ok()?;
+    let base_table: toml::Table = toml::from_str(&base_text).ok()?;
+    let changes = base_table.get("changes")?.as_array()?;
+    let mut months: Vec<String> = changes
+        .iter()
+        .filter_map(|c| c.get("month")?.as_integer().map(|m| m.to_string()))
+        .collect();
+    months.dedup();
+    if months.is_empty() {
+        return None;
+    }
+    let word = if months.len() == 1 { "month" } else { "months" };
+    Some(format!(
+        "note: {shown} builds on {base_shown}, whose [[changes]] ({word} {}) are not inherited: a base lends its values only, so this scenario has no policy changes; copy the [[changes]] into {shown} to keep them",
+        months.join(", ")
+    ))
+}
+
+/// [`uninherited_changes_note`] of a scenario file, printed on stderr.
+pub fn note_uninherited_changes(file: &Path) {
+    if let Ok((text, shown)) = read_text(file)
+        && let Some(note) = uninherited_changes_note(&text, &shown)
+    {
+        eprintln!("{note}");
+    }
+}
+
 /// Read the file a scenario builds on (`scenario.base`), relative to the including file.
 fn read_base(base: &str, including: &str) -> std::result::Result<(String, String), String> {
     let dir = Path::new(including).parent().unwrap_or(Path::new(""));
@@ -312,6 +350,9 @@ fn relative_path(from: &Path, target: &Path) -> PathBuf {
 pub fn validate(file: &Path) -> Result<()> {
     let (text, shown) = read_text(file)?;
     let (s, e) = load(&text, &shown, &[])?;
+    if let Some(note) = uninherited_changes_note(&text, &shown) {
+        eprintln!("{note}");
+    }
     let mut extra = String::new();
     if !s.changes.is_empty() {
         let months: Vec<String> = s.changes.iter().map(|c| c.month.to_string()).collect();

@@ -19,6 +19,9 @@ pub fn run(file: &Path, common: &Common, per_village: bool) -> Result<()> {
     let (text, shown) = read_text(file)?;
     let given = overrides(common)?;
     let (s, spec) = load(&text, &shown, &given)?;
+    if let Some(note) = super::uninherited_changes_note(&text, &shown) {
+        eprintln!("{note}");
+    }
     let out = match &common.out {
         Some(out) => out.clone(),
         None => {

@@ -27,6 +27,16 @@ fn load_files(files: &[PathBuf], cli: &[(String, String)]) -> Result<Vec<StudyFi
     files.iter().map(|f| load_file(f, cli)).collect()
 }
 
+/// [`load_files`], with a note for each file that loses its base's
+/// `[[changes]]` ([`super::uninherited_changes_note`]).
+fn load_files_noted(files: &[PathBuf], cli: &[(String, String)]) -> Result<Vec<StudyFile>> {
+    let sources = load_files(files, cli)?;
+    for f in files {
+        super::note_uninherited_changes(f);
+    }
+    Ok(sources)
+}
+
 fn invalid(e: grassroots::study::runner::StudyError) -> anyhow::Error {
     InputError(e.to_string()).into()
 }
@@ -47,7 +57,7 @@ pub fn compare(
         return Err(InputError("--target-ci decides the number of replicates as it goes, so it cannot be split with --shard; give --replicates instead".into()).into());
     }
     let cli = overrides(common)?;
-    let sources = load_files(files, &cli)?;
+    let sources = load_files_noted(files, &cli)?;
     if let [only] = sources.as_slice()
         && only.spec.variants.is_empty()
     {
@@ -265,7 +275,7 @@ fn one_file_study(
     ) -> Result<Outline, grassroots::study::runner::StudyError>,
 ) -> Result<()> {
     let cli = overrides(common)?;
-    let sources = load_files(&[file.to_path_buf()], &cli)?;
+    let sources = load_files_noted(&[file.to_path_buf()], &cli)?;
     let outline = outline(&sources[0], &cli).map_err(invalid)?;
     let size = outline.size;
     check_plan_memory(&outline, &size, common)?;
@@ -276,7 +286,7 @@ fn one_file_study(
 /// `grassroots calibrate FILE`.
 pub fn calibrate(file: &Path, common: &Common, shard: Option<Shard>) -> Result<()> {
     let cli = overrides(common)?;
-    let sources = load_files(&[file.to_path_buf()], &cli)?;
+    let sources = load_files_noted(&[file.to_path_buf()], &cli)?;
     let source = &sources[0];
     let calibration = Calibration::new(source, &cli).map_err(invalid)?;
     let identity = calibration.identity().map_err(invalid)?;
