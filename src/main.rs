@@ -175,9 +175,25 @@ enum Command {
 fn main() -> ExitCode {
     // `--version` names the model too (`0.1.0+model.7`), as every manifest does.
     let identity: &'static str = Box::leak(grassroots::model_identity().into_boxed_str());
-    let matches = <Cli as clap::CommandFactory>::command()
+    let matches = match <Cli as clap::CommandFactory>::command()
         .version(identity)
-        .get_matches();
+        .try_get_matches()
+    {
+        Ok(m) => m,
+        Err(e) => {
+            // `--villages 10`: clap's tip names the nearest option
+            // (`--per-village`); a parameter is set with --set, so say so.
+            let note = (e.kind() == clap::error::ErrorKind::UnknownArgument)
+                .then(|| e.get(clap::error::ContextKind::InvalidArg))
+                .flatten()
+                .and_then(|arg| cli::parameter_flag_note(&arg.to_string(), &cli::command_line()));
+            let _ = e.print();
+            if let Some(note) = note {
+                eprintln!("\n{note}");
+            }
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
     let cli = match <Cli as clap::FromArgMatches>::from_arg_matches(&matches) {
         Ok(cli) => cli,
         Err(e) => e.exit(),

@@ -673,3 +673,44 @@ fn a_scenario_that_loses_its_bases_changes_gets_a_note() {
         text(&o.stderr)
     );
 }
+
+#[test]
+fn an_option_that_names_a_parameter_points_to_set_and_counts_are_whole_numbers() {
+    let file = format!("{}/scenarios/baseline.toml", env!("CARGO_MANIFEST_DIR"));
+    let o = run(&["run", &file, "--villages", "10"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains(
+            "note: `villages` is a scenario parameter; set it with --set world.villages=10"
+        ),
+        "{}",
+        text(&o.stderr)
+    );
+    let o = run(&["compare", &file, "--need-rate=0.2"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("--set environment.need_rate=0.2"),
+        "{}",
+        text(&o.stderr)
+    );
+    // An option that is no parameter gets clap's message alone.
+    let o = run(&["run", &file, "--no-such-thing"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!text(&o.stderr).contains("note:"), "{}", text(&o.stderr));
+    // A negative count is a wrong value, not an option to pass after `--`.
+    for (flag, value) in [
+        ("--replicates", "-1"),
+        ("--seed", "1.5"),
+        ("--threads", "-2"),
+    ] {
+        let o = run(&["run", &file, flag, value]);
+        assert_eq!(o.status.code(), Some(2));
+        let err = text(&o.stderr);
+        assert!(
+            err.contains(&format!(
+                "expected a whole number (0, 1, 2, …), not `{value}`"
+            )) && !err.contains("use '--"),
+            "{err}"
+        );
+    }
+}

@@ -31,13 +31,13 @@ pub struct Common {
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Override `scenario.seed`.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = whole_number::<u64>)]
     pub seed: Option<u64>,
     /// Override `scenario.replicates`.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = whole_number::<u32>)]
     pub replicates: Option<u32>,
     /// Worker threads [default: RAYON_NUM_THREADS or all cores].
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = whole_number::<usize>)]
     pub threads: Option<usize>,
     /// Set any parameter: `--set incentive.formal_weight=0.2`,
     /// `--set selection.successor=election` (repeatable).
@@ -54,6 +54,59 @@ pub struct Common {
     /// write are still never touched).
     #[arg(long)]
     pub force: bool,
+}
+
+/// For an unknown option that names a scenario parameter (`--villages`,
+/// `--need-rate=0.2`, `--world.villages`), how to set it: `--set KEY=VALUE`,
+/// with the value given after it on the command line `args`, if any.
+pub fn parameter_flag_note(flag: &str, args: &[String]) -> Option<String> {
+    let (name, inline) = match flag.trim_start_matches('-').split_once('=') {
+        Some((n, v)) => (n, Some(v.to_string())),
+        None => (flag.trim_start_matches('-'), None),
+    };
+    let name = name.replace('-', "_");
+    if name.is_empty() {
+        return None;
+    }
+    let param = grassroots::scenario::schema::PARAMS
+        .iter()
+        .find(|p| p.key == name)
+        .or_else(|| {
+            let mut by_name = grassroots::scenario::schema::PARAMS
+                .iter()
+                .filter(|p| p.name() == name);
+            // Only a name that one parameter has: `rate` is in several sections.
+            match (by_name.next(), by_name.next()) {
+                (Some(p), None) => Some(p),
+                _ => None,
+            }
+        })?;
+    let value = inline
+        .or_else(|| {
+            // clap names `--need-rate=0.2` as `--need-rate`.
+            let given = format!("{flag}=");
+            args.iter()
+                .find_map(|a| a.strip_prefix(&given).map(str::to_string))
+        })
+        .or_else(|| {
+            let at = args.iter().position(|a| a == flag)?;
+            args.get(at + 1).filter(|v| !v.starts_with("--")).cloned()
+        })
+        .unwrap_or_else(|| "VALUE".to_string());
+    Some(format!(
+        "note: `{}` is a scenario parameter; set it with --set {}={value} (`grassroots params` lists every key)",
+        param.name(),
+        param.key
+    ))
+}
+
+/// A count or seed on the command line: a whole number, 0 or more (clap
+/// would otherwise read `--replicates -1` as an option `-1` and suggest
+/// `-- -1`).
+fn whole_number<T: std::str::FromStr>(text: &str) -> std::result::Result<T, String> {
+    text.trim()
+        .parse::<T>()
+        .map_err(|_| format!("expected a whole number (0, 1, 2, …), not `{text}`"))
 }
 
 /// The command line as typed, for manifests.
