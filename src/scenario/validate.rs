@@ -714,7 +714,7 @@ fn unknown_override(key: &str) -> String {
         })
         .unwrap_or_default();
     if section_keys.is_empty() {
-        "unknown key; `grassroots params` lists the valid keys".to_string()
+        format!("unknown key; {given}`grassroots params` lists the valid keys")
     } else {
         format!(
             "unknown key; {given}its keys are {}",
@@ -1505,6 +1505,14 @@ mod tests {
             e.contains("[training] has no `frequency`; its keys are enabled, rate,"),
             "{e}"
         );
+        // A study's key: `--set` cannot reach it, whatever its name.
+        let e = override_value("sensitivity.samples", "16").unwrap_err();
+        assert!(
+            e.contains("[sensitivity] describes a study, which `--set` cannot change"),
+            "{e}"
+        );
+        let e = override_value("foo.bar", "1").unwrap_err();
+        assert!(e.contains("there is no section [foo]"), "{e}");
     }
 
     #[test]
