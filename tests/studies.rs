@@ -754,7 +754,7 @@ fn files_with_different_seeds_are_compared_unpaired() {
 fn target_ci_adds_replicates_until_reached_or_capped() {
     let (_t, dir) = temp();
     let loose = dir.join("loose");
-    let stdout = ok(&[
+    let o = run(&[
         "compare",
         &data("compare_small.toml"),
         "--target-ci",
@@ -762,9 +762,18 @@ fn target_ci_adds_replicates_until_reached_or_capped() {
         "--out",
         loose.to_str().unwrap(),
     ]);
+    assert!(o.status.success());
+    let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(
         stdout.contains("target reached") && stdout.contains("with 4 replicates"),
         "{stdout}"
+    );
+    // A number without % is one half-width for outcomes of any scale.
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains("note: --target-ci 1000000 is a half-width in each outcome's own units")
+            && stderr.contains("write 1000000% for a half-width relative"),
+        "{stderr}"
     );
     let relative = dir.join("relative");
     let stdout = ok(&[

@@ -84,6 +84,18 @@ pub fn compare(
         ))
         .into());
     }
+    // An absolute half-width holds for every outcome in its own units: 5 is
+    // met at once by a share, never by a backlog in the thousands.
+    if let Some(TargetCi::Absolute(w)) = target_ci
+        && outline.plan.outcomes.len() > 1
+        && !common.quiet
+    {
+        eprintln!(
+            "note: --target-ci {w} is a half-width in each outcome's own units ({}), the same number for all; write {}% for a half-width relative to each outcome's mean",
+            outline.plan.outcomes.join(", "),
+            w
+        );
+    }
     // --target-ci adds replicates up to --max-replicates, within the cap on runs.
     let target = target_ci.map(|w| {
         (
