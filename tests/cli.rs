@@ -304,6 +304,23 @@ fn every_shipped_scenario_validates() {
                 path.display(),
                 text(&o.stderr)
             );
+            // A study's size, as its command would plan it.
+            let said = text(&o.stdout);
+            if path.ends_with("policy_comparison.toml") {
+                assert!(
+                    said.contains("(compare 120 runs at 10 replicates)"),
+                    "{said}"
+                );
+            }
+            if path.ends_with("sensitivity_sobol.toml") {
+                assert!(
+                    said.contains("sensitivity 3584 runs at 2 replicates)"),
+                    "{said}"
+                );
+            }
+            if path.ends_with("sweep_supervision_incentive.toml") {
+                assert!(said.contains("(sweep 80 runs at 5 replicates)"), "{said}");
+            }
             n += 1;
         }
     }

@@ -427,6 +427,33 @@ pub fn validate(file: &Path) -> Result<()> {
     if e.calibration.is_some() {
         extra.push_str(", a calibration");
     }
+    // The size of each study the file defines, as its command would plan it
+    // (and refuse it, if too large).
+    let mut sizes: Vec<String> = Vec::new();
+    if !e.variants.is_empty() || e.sweep.is_some() || e.sensitivity.is_some() {
+        use grassroots::study::runner::Outline;
+        let source = load_file(file, &[])?;
+        let invalid = |e: grassroots::study::runner::StudyError| InputError(e.to_string());
+        if !e.variants.is_empty() {
+            let o = Outline::compare(std::slice::from_ref(&source), &[]).map_err(invalid)?;
+            sizes.push(format!("compare {}", count(o.size.runs, "run")));
+        }
+        if e.sweep.is_some() {
+            let o = Outline::sweep(&source, &[]).map_err(invalid)?;
+            sizes.push(format!("sweep {}", count(o.size.runs, "run")));
+        }
+        if e.sensitivity.is_some() {
+            let o = Outline::sensitivity(&source, &[]).map_err(invalid)?;
+            sizes.push(format!("sensitivity {}", count(o.size.runs, "run")));
+        }
+    }
+    if !sizes.is_empty() {
+        extra.push_str(&format!(
+            " ({} at {})",
+            sizes.join(", "),
+            count(s.scenario.replicates, "replicate")
+        ));
+    }
     // Valid, but too large for `run` on this machine: say so here rather
     // than let `run` refuse it later (at all cores, as `run` uses them).
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
