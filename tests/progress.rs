@@ -180,7 +180,19 @@ fn a_study_counts_runs_and_an_adaptive_one_says_and_shows_its_growth() {
     ]);
     let err = text(&o.stderr);
     assert!(o.status.success(), "{err}");
-    assert!(err.contains("plan: 12 runs; "), "{err}");
+    assert!(err.contains("plan: 12 runs; stored runs up to "), "{err}");
+    // The estimate of a stored run's size is near what is stored.
+    let files: Vec<u64> = std::fs::read_dir(fixed.join("runs"))
+        .unwrap()
+        .map(|e| e.unwrap().metadata().unwrap().len())
+        .collect();
+    let mean = files.iter().sum::<u64>() as f64 / files.len() as f64;
+    let months = 24;
+    let estimate = grassroots::output::store::stored_run_bytes(months) as f64;
+    assert!(
+        (estimate / mean - 1.0).abs() < 0.3,
+        "estimate {estimate} against {mean} bytes per stored run"
+    );
     assert_eq!(
         err.lines().filter_map(|l| parse(l, name)).next_back(),
         Some((8, 8, 100)),

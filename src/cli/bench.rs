@@ -946,6 +946,7 @@ pub fn bench(args: &BenchArgs) -> Result<()> {
             simulations: grassroots::study::plan::estimate_run_memory(&s, concurrent, false),
             plan: 0,
             adaptive: None,
+            disk: 0,
         },
         s.scenario.replicates as usize,
         &super::Common {

@@ -234,6 +234,9 @@ pub struct Estimate {
     /// An adaptive study (`--target-ci`): the most runs it may grow to, and
     /// its target (said on the plan line).
     pub adaptive: Option<(u64, TargetCi)>,
+    /// A study's stored runs on disk at most (`runs/`; 0 for `run`, which
+    /// stores none), said on the plan line.
+    pub disk: u64,
 }
 
 /// Refuse to start when the estimate exceeds the limit; say the figures.
@@ -268,8 +271,13 @@ pub fn check_memory(estimate: Estimate, runs: usize, common: &Common) -> Result<
             ),
             _ => String::new(),
         };
+        let disk = if estimate.disk > 0 {
+            format!("; stored runs up to {} on disk", human(estimate.disk))
+        } else {
+            String::new()
+        };
         eprintln!(
-            "plan: {}{grows}; estimated peak memory {}{parts}{}",
+            "plan: {}{grows}{disk}; estimated peak memory {}{parts}{}",
             grassroots::output::report::count(runs as u64, "run"),
             human(total),
             limit

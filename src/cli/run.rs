@@ -50,6 +50,7 @@ pub fn run(file: &Path, common: &Common, per_village: bool) -> Result<()> {
             simulations: estimate_run_memory(&s, concurrent, per_village),
             plan: 0,
             adaptive: None,
+            disk: 0,
         },
         s.scenario.replicates as usize,
         common,

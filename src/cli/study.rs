@@ -218,6 +218,7 @@ fn check_plan_memory(outline: &Outline, size: &StudySize, common: &Common) -> Re
                 simulations: 0,
                 plan: needed,
                 adaptive: None,
+                disk: 0,
             },
             size.runs as usize,
             common,
@@ -246,10 +247,10 @@ pub fn sweep_with_design(file: &Path, common: &Common, design: &SweepDesign) -> 
 pub fn sensitivity(file: &Path, common: &Common, shard: Option<Shard>) -> Result<()> {
     one_file_study(file, common, shard, |f, cli| {
         let outline = Outline::sensitivity(f, cli)?;
-        if let Some(note) = sobol_balance_note(f) {
-            if !common.quiet {
-                eprintln!("{note}");
-            }
+        if let Some(note) = sobol_balance_note(f)
+            && !common.quiet
+        {
+            eprintln!("{note}");
         }
         Ok(outline)
     })
@@ -317,7 +318,10 @@ pub fn calibrate(file: &Path, common: &Common, shard: Option<Shard>) -> Result<(
         cells: plan.variants.len() as u64,
         runs: per_generation as u64,
     };
-    check_study_memory(plan, &size, threads, per_generation, None, common)?;
+    // Every generation's runs are stored (the predictive's few more are
+    // left out of the estimate).
+    let stored = (per_generation as u64).saturating_mul(u64::from(spec.generations));
+    check_study_memory(plan, &size, threads, per_generation, None, stored, common)?;
     let shown = out.clone();
     let (_lock, out, store) = open_study_dir(plan, &out, common)?;
     let started = Instant::now();
@@ -431,6 +435,7 @@ fn check_study_memory(
     threads: usize,
     planned: usize,
     adaptive: Option<(u64, TargetCi)>,
+    stored: u64,
     common: &Common,
 ) -> Result<()> {
     let biggest = plan
@@ -447,6 +452,7 @@ fn check_study_memory(
                 grassroots::study::runner::plan_overrides(plan),
             ),
             adaptive,
+            disk: stored.saturating_mul(grassroots::output::store::stored_run_bytes(plan.months)),
         },
         planned,
         common,
@@ -616,7 +622,17 @@ fn run_study(
     // An adaptive study says how far it may grow (its memory is estimated
     // at that size).
     let adaptive = target.map(|(t, _)| (size.runs, t));
-    check_study_memory(&study.plan, size, threads, planned, adaptive, common)?;
+    // The runs this command may store: an adaptive study's most, a shard's own.
+    let stored = adaptive.map_or(planned as u64, |(most, _)| most);
+    check_study_memory(
+        &study.plan,
+        size,
+        threads,
+        planned,
+        adaptive,
+        stored,
+        common,
+    )?;
     let shown = out.clone();
     let (_lock, out, store) = open_study_dir(&study.plan, &out, common)?;
     let started = Instant::now();
