@@ -433,7 +433,7 @@ pub fn calibrate(file: &Path, common: &Common, shard: Option<Shard>) -> Result<(
                 );
             }
             for w in &d.warnings {
-                say!("warning: {w}");
+                eprintln!("warning: {w}");
             }
         }
         say!("wrote {}: {}", shown.display(), files.join(", "));

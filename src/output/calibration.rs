@@ -283,19 +283,24 @@ fn report(
     let last = generations.last();
     let kept = if diagnosis.kept < spec.particles as usize {
         format!(
-            "{} particles kept (of {} configured: the other proposals gave a non-finite summary)",
-            diagnosis.kept, spec.particles
+            "{} particles kept in the last generation ({} configured: the other proposals gave a non-finite summary) of {} proposals per generation",
+            diagnosis.kept,
+            spec.particles,
+            spec.proposals()
         )
     } else {
-        format!("{} particles kept", diagnosis.kept)
+        format!(
+            "{} particles kept of {} proposals per generation",
+            diagnosis.kept,
+            spec.proposals()
+        )
     };
     let mut out = format!(
-        "# Calibration: {}{}\n\n{}Approximate Bayesian computation (rejection, then sequential Monte Carlo with a tolerance set per generation; Beaumont et al. 2009): {kept} of {} proposals per generation, {} generations, {} replicates per proposal, each proposal on seeds of its own (its baseline and policy arms on common random numbers). Uniform priors on the ranges below. Model {}.\n",
+        "# Calibration: {}{}\n\n{}Approximate Bayesian computation (rejection, then sequential Monte Carlo with a tolerance set per generation; Beaumont et al. 2009): {kept}, {}, {} replicates per proposal, each proposal on seeds of its own (its baseline and policy arms on common random numbers). Uniform priors on the ranges below. Model {}.\n",
         plan.name,
         super::report::overrides_note(&plan.overrides),
         super::report::study_provenance(plan),
-        spec.proposals(),
-        generations.len(),
+        super::report::count(generations.len() as u64, "generation"),
         plan.replicates,
         plan.model
     );
@@ -411,4 +416,58 @@ fn report(
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::study::abc::Population;
+    use crate::study::calibration::{Calibration, diagnose};
+    use crate::study::runner::StudyFile;
+
+    #[test]
+    fn the_header_counts_the_particles_kept_not_those_configured() {
+        let text = "[scenario]\nmonths = 6\n[calibration]\nparticles = 10\ngenerations = 1\n[calibration.parameters]\n\"effort.noise\" = [0.0, 1.0]\n[[calibration.targets]]\nmetric = \"share_met\"\nvalue = 0.5\nsd = 0.1\n";
+        let file = StudyFile::parse(text, "c.toml", &[], None).unwrap();
+        let cal = Calibration::new(&file, &[]).unwrap();
+        let plan = cal.identity().unwrap().plan;
+        // Nine particles: one proposal's summary was not finite.
+        let generation = |n: usize| Generation {
+            population: Population {
+                theta: (0..n).map(|i| vec![i as f64 / 10.0]).collect(),
+                weights: vec![1.0 / n as f64; n],
+                distances: vec![0.5; n],
+                epsilon: 0.5,
+                generation: 0,
+            },
+            proposals: 10,
+            ran: 0,
+            runs: 0,
+            summaries: vec![vec![0.55]; n],
+            proposal_summaries: vec![vec![0.55]; 10],
+            predictive: vec![vec![0.55]; n],
+            predictive_runs: 0,
+            predictive_ran: 0,
+        };
+        let gens = [generation(9)];
+        let d = diagnose(cal.spec, &gens, 1).unwrap();
+        let md = report(&plan, cal.spec, &gens, &d, None);
+        assert!(
+            md.contains("9 particles kept in the last generation (10 configured: the other proposals gave a non-finite summary) of 50 proposals per generation, 1 generation, "),
+            "{md}"
+        );
+        assert!(
+            md.contains("- 9 particles kept of the 10 configured"),
+            "{md}"
+        );
+        // ε = 0.5 < √1: the particles fit more closely than the sd.
+        assert!(md.contains("the interval reflects the tolerance, not the targets' errors"));
+        let gens = [generation(10)];
+        let d = diagnose(cal.spec, &gens, 1).unwrap();
+        let md = report(&plan, cal.spec, &gens, &d, None);
+        assert!(
+            md.contains(": 10 particles kept of 50 proposals per generation, 1 generation, "),
+            "{md}"
+        );
+    }
 }
