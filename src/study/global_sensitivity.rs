@@ -475,8 +475,7 @@ mod tests {
             ];
             let policy = match value("incentive.formal_weight") {
                 None => None,
-                Some(w) if w == 0.1 => Some("p"),
-                Some(_) => Some("q"),
+                Some(w) => Some(if w == 0.1 { "p" } else { "q" }),
             };
             let y = |o: usize| {
                 let mut slopes = level[o];
