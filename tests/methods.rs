@@ -470,10 +470,11 @@ fn an_unreachable_target_is_warned_of_on_the_terminal_and_in_the_report() {
     let report = read(&out.join("report.md"));
     assert!(
         report.contains("## Warnings\n\n- the final tolerance")
-            && report.contains("**the value is outside**")
+            && report.contains("(**outside the prior-predictive range**)")
             && report.contains("the particles do not fit the targets, and the posterior"),
         "{report}"
     );
+    assert!(read(&out.join("report.html")).contains("ABC credible intervals"));
     let fit = rows(&out.join("target_fit.csv"));
     assert_eq!(fit[0]["outside_prior_predictive"], "true");
     assert_eq!(num(&fit[0], "posterior_share_below"), 1.0);

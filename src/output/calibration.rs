@@ -357,7 +357,7 @@ fn report(
             sig4(f.prior_min),
             sig4(f.prior_max),
             if f.outside_prior {
-                ": **the value is outside**"
+                " (**outside the prior-predictive range**)"
             } else {
                 ""
             },
