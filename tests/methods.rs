@@ -418,6 +418,132 @@ fn calibration_recovers_known_parameters_and_resumes() {
     assert!(continued.contains("generation 6/6"), "{continued}");
 }
 
+/// The small calibration scenario, 10 particles and 2 generations, with
+/// `targets` appended, written as `dir/name`.
+fn small_calibration(dir: &Path, name: &str, targets: &str) -> String {
+    variant_of(
+        dir,
+        "calibration_small.toml",
+        (
+            "particles = 30\ngenerations = 5",
+            "particles = 10\ngenerations = 2",
+        ),
+        targets,
+        name,
+    )
+}
+
+#[test]
+fn an_unreachable_target_is_warned_of_on_the_terminal_and_in_the_report() {
+    let (_t, dir) = temp();
+    // The model's realised service is about 0.2: 5.0 is beyond every draw.
+    let file = small_calibration(
+        &dir,
+        "far.toml",
+        "\n[[calibration.targets]]\nmetric = \"realised_service\"\nmonths = [24, 35]\nvalue = 5.0\nsd = 0.015\n",
+    );
+    let out = dir.join("out");
+    let o = run(&["calibrate", &file, "--out", out.to_str().unwrap()]);
+    assert!(o.status.success());
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr),
+    );
+    // The fit table on the terminal, with the flag.
+    assert!(
+        stdout.contains("fit of the targets")
+            && stdout.contains("realised_service 24–35")
+            && stdout.contains("100 % below")
+            && stdout.contains("(outside the prior-predictive range)"),
+        "{stdout}"
+    );
+    for said in [
+        "warning: the final tolerance ε = ",
+        "the particles do not fit the targets",
+        "warning: target realised_service = 5.00 is outside the prior-predictive range",
+        "none of the 34 parameter sets drawn from the prior reached it",
+        "warning: effective sample size 10 of 10 particles is below 100",
+        "warning: environment.need_rate: q025",
+    ] {
+        assert!(stderr.contains(said), "{said}: {stderr}");
+    }
+    let report = read(&out.join("report.md"));
+    assert!(
+        report.contains("## Warnings\n\n- the final tolerance")
+            && report.contains("(**outside the prior-predictive range**)")
+            && report.contains("the particles do not fit the targets, and the posterior"),
+        "{report}"
+    );
+    assert!(read(&out.join("report.html")).contains("ABC credible intervals"));
+    let fit = rows(&out.join("target_fit.csv"));
+    assert_eq!(fit[0]["outside_prior_predictive"], "true");
+    assert_eq!(num(&fit[0], "posterior_share_below"), 1.0);
+    assert!(num(&fit[0], "prior_predictive_max") < 1.0, "{fit:?}");
+    let summary = rows(&out.join("posterior_summary.csv"));
+    assert!(summary[0]["clamped"].contains("q025"), "{summary:?}");
+    assert!(num(&summary[0], "median_se") > 0.0, "{summary:?}");
+    // With -q, nothing on the terminal; the report still says it.
+    let o = run(&["calibrate", &file, "-q", "--out", out.to_str().unwrap()]);
+    assert!(o.status.success() && o.stdout.is_empty(), "{o:?}");
+    assert!(
+        !String::from_utf8_lossy(&o.stderr).contains("warning"),
+        "{o:?}"
+    );
+    // A reachable target: no warning of the fit or the target.
+    let near = small_calibration(
+        &dir,
+        "near.toml",
+        "\n[[calibration.targets]]\nmetric = \"realised_service\"\nmonths = [24, 35]\nvalue = 0.17\nsd = 0.015\n",
+    );
+    let o = run(&[
+        "calibrate",
+        &near,
+        "--out",
+        dir.join("near").to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        o.status.success() && !stderr.contains("outside") && !stderr.contains("do not fit"),
+        "{stderr}"
+    );
+}
+
+/// A target's sd only weighs the targets against each other
+/// (docs/experiments.md): scaling every sd alike keeps every particle.
+#[test]
+fn scaling_every_target_sd_alike_changes_no_particle_only_epsilon() {
+    let (_t, dir) = temp();
+    let targets = |k: f64| {
+        format!(
+            "\n[[calibration.targets]]\nmetric = \"realised_service\"\nmonths = [24, 35]\nvalue = 0.17\nsd = {}\n\n[[calibration.targets]]\nmetric = \"skill_mean\"\nmonths = [24, 35]\nvalue = 0.5\nsd = {}\n",
+            0.015 * k,
+            0.01 * k
+        )
+    };
+    let mut posteriors = Vec::new();
+    for (k, name) in [(1.0, "one"), (4.0, "four")] {
+        let file = small_calibration(&dir, &format!("{name}.toml"), &targets(k));
+        let out = dir.join(name);
+        ok(&["calibrate", &file, "-q", "--out", out.to_str().unwrap()]);
+        posteriors.push((
+            rows(&out.join("posterior.csv")),
+            rows(&out.join("generations.csv")),
+        ));
+    }
+    let ((a, ga), (b, gb)) = (&posteriors[0], &posteriors[1]);
+    assert_eq!(a.len(), b.len());
+    for (x, y) in a.iter().zip(b) {
+        for col in ["environment.need_rate", "training.skill_decay", "weight"] {
+            assert_eq!(x[col], y[col], "{col}");
+        }
+        let (d1, d4) = (num(x, "distance"), num(y, "distance"));
+        assert!((d1 - 4.0 * d4).abs() < 1e-9 * d1, "{d1} {d4}");
+    }
+    for (x, y) in ga.iter().zip(gb) {
+        assert!((num(x, "epsilon") - 4.0 * num(y, "epsilon")).abs() < 1e-9 * num(x, "epsilon"));
+    }
+}
+
 #[test]
 fn calibration_targets_a_policy_difference() {
     let (_t, dir) = temp();

@@ -396,8 +396,16 @@ pub fn calibrate(file: &Path, common: &Common, shard: Option<Shard>) -> Result<(
             e @ CalibrationError::NoFiniteSummary { .. } => InputError(e.to_string()).into(),
         })?;
     bar.finish();
+    let diagnosis = calibration.diagnose(&generations);
     let files = study::replace_results(plan, &out, &command_line(), || {
-        grassroots::output::calibration::write(plan, &source.base, spec, &generations, &out)
+        grassroots::output::calibration::write(
+            plan,
+            &source.base,
+            spec,
+            &generations,
+            diagnosis.as_ref(),
+            &out,
+        )
     })?;
     if !common.quiet {
         let ran: usize = generations.iter().map(|g| g.ran + g.predictive_ran).sum();
@@ -407,9 +415,9 @@ pub fn calibrate(file: &Path, common: &Common, shard: Option<Shard>) -> Result<(
             plan.name,
             started.elapsed().as_secs_f64()
         );
-        if let Some(last) = generations.last() {
-            let marginals = grassroots::study::abc::marginals(&last.population);
-            for (r, m) in spec.parameters.iter().zip(&marginals) {
+        if let Some(d) = &diagnosis {
+            for (r, p) in spec.parameters.iter().zip(&d.parameters) {
+                let m = &p.marginal;
                 say!(
                     "  {:<40} {} [{}, {}]  (prior {} – {})",
                     r.key,
@@ -419,6 +427,39 @@ pub fn calibrate(file: &Path, common: &Common, shard: Option<Shard>) -> Result<(
                     sig4(r.low),
                     sig4(r.high)
                 );
+            }
+            say!(
+                "fit of the targets (posterior predictive mean [90 %], its share below the value; prior predictive range):"
+            );
+            let width = spec
+                .targets
+                .iter()
+                .map(|t| t.label().chars().count())
+                .max()
+                .unwrap_or(0);
+            for (t, f) in spec.targets.iter().zip(&d.targets) {
+                let (a, b) = t.window(plan.months);
+                let label = format!("{} {a}–{b}", t.label());
+                say!(
+                    "  {label:<w$} {} ± {}: {} [{}, {}], {:.0} % below; prior {} – {}{}",
+                    sig4(t.value),
+                    sig4(t.sd),
+                    sig4(f.mean),
+                    sig4(f.q05),
+                    sig4(f.q95),
+                    100.0 * f.share_below,
+                    sig4(f.prior_min),
+                    sig4(f.prior_max),
+                    if f.outside_prior {
+                        " (outside the prior-predictive range)"
+                    } else {
+                        ""
+                    },
+                    w = width + 7
+                );
+            }
+            for w in &d.warnings {
+                eprintln!("warning: {w}");
             }
         }
         say!("wrote {}: {}", shown.display(), files.join(", "));

@@ -7,8 +7,11 @@ use super::OutputError;
 use super::files::{self, write_atomic};
 use super::report::sig4;
 use crate::scenario::Scenario;
-use crate::study::abc::{Marginal, effective_sample_size, marginals, weighted_quantile};
-use crate::study::calibration::Generation;
+use crate::study::abc::{Marginal, effective_sample_size};
+use crate::study::calibration::{
+    BOOTSTRAP_RESAMPLES, Diagnosis, EDGE_SHARE, FEW_PARTICLES, FitLevel, Generation,
+    POOR_FIT_TIMES_ROOT_K,
+};
 use crate::study::methods::CalibrationSpec;
 use crate::study::plan::Plan;
 use std::path::Path;
@@ -52,13 +55,14 @@ pub fn write(
     base: &Scenario,
     spec: &CalibrationSpec,
     generations: &[Generation],
+    diagnosis: Option<&Diagnosis>,
     dir: &Path,
 ) -> Result<Vec<String>, OutputError> {
-    let Some(last) = generations.last() else {
+    let (Some(last), Some(diagnosis)) = (generations.last(), diagnosis) else {
         return Ok(vec![]);
     };
     let pop = &last.population;
-    let summary = marginals(pop);
+    let summary: Vec<Marginal> = diagnosis.parameters.iter().map(|p| p.marginal).collect();
     let months = plan.months;
     let names: Vec<String> = spec.parameters.iter().map(|r| r.key.clone()).collect();
     let mut tables = Vec::new();
@@ -125,9 +129,13 @@ pub fn write(
             "q025",
             "q975",
             "width90_over_prior",
+            "median_se",
+            "width90_over_prior_se",
+            "clamped",
+            "at_prior_edge",
         ])?;
-        for (r, m) in spec.parameters.iter().zip(&summary) {
-            let prior = 0.9 * (r.high - r.low);
+        for (r, p) in spec.parameters.iter().zip(&diagnosis.parameters) {
+            let m = &p.marginal;
             w.write_record([
                 r.key.clone(),
                 num(r.low),
@@ -139,17 +147,17 @@ pub fn write(
                 num(m.q95),
                 num(m.q025),
                 num(m.q975),
-                num(if prior > 0.0 {
-                    (m.q95 - m.q05) / prior
-                } else {
-                    f64::NAN
-                }),
+                num(p.width90_over_prior),
+                num(p.median_se),
+                num(p.width90_over_prior_se),
+                p.clamped.join(" "),
+                p.edge.unwrap_or_default().to_string(),
             ])?;
         }
         w.flush()?;
         Ok(())
     })?);
-    let fit = target_fit(spec, last, months);
+    let fit = &diagnosis.targets;
     tables.push(files::write_csv(&dir.join("target_fit.csv"), |w| {
         w.write_record([
             "target",
@@ -162,10 +170,15 @@ pub fn write(
             "posterior_mean",
             "posterior_q05",
             "posterior_q95",
+            "posterior_sd",
+            "posterior_share_below",
+            "prior_predictive_min",
+            "prior_predictive_max",
+            "outside_prior_predictive",
             "z",
             "source",
         ])?;
-        for (t, f) in spec.targets.iter().zip(&fit) {
+        for (t, f) in spec.targets.iter().zip(fit) {
             let (first, last) = t.window(months);
             w.write_record([
                 t.label(),
@@ -175,10 +188,15 @@ pub fn write(
                 last.to_string(),
                 num(t.value),
                 num(t.sd),
-                num(f.0),
-                num(f.1),
-                num(f.2),
-                num((f.0 - t.value) / t.sd),
+                num(f.mean),
+                num(f.q05),
+                num(f.q95),
+                num(f.sd),
+                num(f.share_below),
+                num(f.prior_min),
+                num(f.prior_max),
+                f.outside_prior.to_string(),
+                num(f.z),
                 t.source.clone(),
             ])?;
         }
@@ -236,107 +254,125 @@ pub fn write(
         .find(|c| c.ends_with("posterior_pairs.png"))
         .cloned();
     written.extend(charts);
-    let markdown = report(plan, spec, generations, &summary, &fit, pairs.as_deref());
+    let markdown = report(plan, spec, generations, diagnosis, pairs.as_deref());
     write_atomic(&dir.join("report.md"), markdown.as_bytes())?;
     written.push("report.md".into());
     Ok(written)
 }
 
-/// Each target's posterior predictive mean and 90 % interval over the kept
-/// particles (weighted), from their simulations on fresh seeds
-/// ([`Generation::predictive`]), not the simulations they were selected on.
-fn target_fit(spec: &CalibrationSpec, last: &Generation, _months: u32) -> Vec<(f64, f64, f64)> {
-    let w = &last.population.weights;
-    (0..spec.targets.len())
-        .map(|t| {
-            let xs: Vec<f64> = last
-                .predictive
-                .iter()
-                .map(|s| s.get(t).copied().unwrap_or(f64::NAN))
-                .collect();
-            let mean = xs
-                .iter()
-                .zip(w)
-                .filter(|(x, _)| x.is_finite())
-                .map(|(x, w)| x * w)
-                .sum::<f64>()
-                / xs.iter()
-                    .zip(w)
-                    .filter(|(x, _)| x.is_finite())
-                    .map(|(_, w)| w)
-                    .sum::<f64>();
-            // Fresh runs may leave a summary undefined (a metric without
-            // values in its window): quantiles over the finite ones.
-            let (fx, fw): (Vec<f64>, Vec<f64>) = xs
-                .iter()
-                .zip(w)
-                .filter(|(x, _)| x.is_finite())
-                .map(|(x, w)| (*x, *w))
-                .unzip();
-            (
-                mean,
-                weighted_quantile(&fx, &fw, 0.05),
-                weighted_quantile(&fx, &fw, 0.95),
-            )
-        })
-        .collect()
+/// A share as a whole percentage ("< 1 %" and "> 99 %" short of the ends).
+fn percent(x: f64) -> String {
+    if !x.is_finite() {
+        String::new()
+    } else if x > 0.0 && x < 0.005 {
+        "< 1 %".into()
+    } else if x < 1.0 && x > 0.995 {
+        "> 99 %".into()
+    } else {
+        format!("{:.0} %", 100.0 * x)
+    }
 }
 
 fn report(
     plan: &Plan,
     spec: &CalibrationSpec,
     generations: &[Generation],
-    summary: &[Marginal],
-    fit: &[(f64, f64, f64)],
+    diagnosis: &Diagnosis,
     pairs: Option<&str>,
 ) -> String {
     let last = generations.last();
+    let kept = if diagnosis.kept < spec.particles as usize {
+        format!(
+            "{} particles kept in the last generation ({} configured: the other proposals gave a non-finite summary) of {} proposals per generation",
+            diagnosis.kept,
+            spec.particles,
+            spec.proposals()
+        )
+    } else {
+        format!(
+            "{} particles kept of {} proposals per generation",
+            diagnosis.kept,
+            spec.proposals()
+        )
+    };
     let mut out = format!(
-        "# Calibration: {}{}\n\n{}Approximate Bayesian computation (rejection, then sequential Monte Carlo with a tolerance set per generation; Beaumont et al. 2009): {} particles kept of {} proposals per generation, {} generations, {} replicates per proposal, each proposal on seeds of its own (its baseline and policy arms on common random numbers). Uniform priors on the ranges below. Model {}.\n\n## Posterior\n\n| parameter | prior | median | 90 % credible interval | its width / the prior's 90 % width |\n|---|---|---|---|---|\n",
+        "# Calibration: {}{}\n\n{}Approximate Bayesian computation (rejection, then sequential Monte Carlo with a tolerance set per generation; Beaumont et al. 2009): {kept}, {}, {} replicates per proposal, each proposal on seeds of its own (its baseline and policy arms on common random numbers). Uniform priors on the ranges below. Model {}.\n",
         plan.name,
         super::report::overrides_note(&plan.overrides),
         super::report::study_provenance(plan),
-        spec.particles,
-        spec.proposals(),
-        generations.len(),
+        super::report::count(generations.len() as u64, "generation"),
         plan.replicates,
         plan.model
     );
-    for (r, m) in spec.parameters.iter().zip(summary) {
-        let prior = 0.9 * (r.high - r.low);
+    if !diagnosis.warnings.is_empty() {
+        out.push_str("\n## Warnings\n\n");
+        for w in &diagnosis.warnings {
+            out.push_str(&format!("- {w}\n"));
+        }
+    }
+    out.push_str("\n## Posterior\n\n| parameter | prior | median ± MC error | 90 % credible interval | 95 % credible interval | its width / the prior's 90 % width ± MC error |\n|---|---|---|---|---|---|\n");
+    // A clamped 2.5 % or 97.5 % quantile is left blank; a clamped 5 % or
+    // 95 % one (ten equal particles or fewer) is marked.
+    let end = |x: f64, clamped: bool, blank: bool| match (clamped, blank) {
+        (false, _) => sig4(x),
+        (true, true) => "—".to_string(),
+        (true, false) => format!("{}*", sig4(x)),
+    };
+    for (r, p) in spec.parameters.iter().zip(&diagnosis.parameters) {
+        let m = &p.marginal;
+        let c = |q: &str| p.clamped.contains(&q);
         out.push_str(&format!(
-            "| `{}` | {} – {} | {} | {} – {} | {} |\n",
+            "| `{}` | {} – {} | {} ± {} | {} – {} | {} – {} | {} ± {} |\n",
             r.key,
             sig4(r.low),
             sig4(r.high),
             sig4(m.median),
-            sig4(m.q05),
-            sig4(m.q95),
-            if prior > 0.0 {
-                sig4((m.q95 - m.q05) / prior)
-            } else {
-                String::new()
-            }
+            sig4(p.median_se),
+            end(m.q05, c("q05"), false),
+            end(m.q95, c("q95"), false),
+            end(m.q025, c("q025"), true),
+            end(m.q975, c("q975"), true),
+            sig4(p.width90_over_prior),
+            sig4(p.width90_over_prior_se),
         ));
     }
-    out.push_str("\n## Fit of each target\n\n| target | months | value ± sd | posterior predictive mean [90 %] | z | source |\n|---|---|---|---|---|---|\n");
-    for (t, f) in spec.targets.iter().zip(fit) {
+    out.push_str(&format!(
+        "\n± is the Monte Carlo error: the standard deviation over {BOOTSTRAP_RESAMPLES} bootstrap resamples of the final particles (drawn with replacement, each keeping its weight). It ignores the dependence sequential Monte Carlo leaves among particles, so the true error is larger. A difference in width ratio smaller than about twice this error is not a difference.\n"
+    ));
+    if diagnosis.parameters.iter().any(|p| !p.clamped.is_empty()) {
+        out.push_str("An interval end left blank (—, for 95 %) or marked * (for 90 %) is clamped to the outermost particle: the particles beyond that quantile carry less weight than it needs, so the number only says where that particle lies (`posterior_summary.csv` keeps it and names it in `clamped`).\n");
+    }
+    out.push_str("\n## Fit of each target\n\n| target | months | value ± sd | posterior predictive mean [90 %] | posterior predictive below the value | prior predictive range | source |\n|---|---|---|---|---|---|---|\n");
+    for (t, f) in spec.targets.iter().zip(&diagnosis.targets) {
         let (a, b) = t.window(plan.months);
         out.push_str(&format!(
-            "| {} | {a}–{b} | {} ± {} | {} [{}, {}] | {} | {} |\n",
+            "| {} | {a}–{b} | {} ± {} | {} [{}, {}] | {} | {} – {}{} | {} |\n",
             t.label(),
             sig4(t.value),
             sig4(t.sd),
-            sig4(f.0),
-            sig4(f.1),
-            sig4(f.2),
-            sig4((f.0 - t.value) / t.sd),
+            sig4(f.mean),
+            sig4(f.q05),
+            sig4(f.q95),
+            percent(f.share_below),
+            sig4(f.prior_min),
+            sig4(f.prior_max),
+            if f.outside_prior {
+                " (**outside the prior-predictive range**)"
+            } else {
+                ""
+            },
             t.source
         ));
     }
     if let Some(l) = last {
+        let draws = diagnosis
+            .targets
+            .iter()
+            .map(|f| f.prior_draws)
+            .max()
+            .unwrap_or(0);
         out.push_str(&format!(
-            "\nThe posterior predictive simulates each kept particle again on seeds no generation used ({} runs): the simulations the particles were selected on (`simulated:` columns of `posterior.csv`) lie closer to the targets by selection.\n",
+            "\nThe posterior predictive simulates each kept particle again on seeds no generation used ({} runs): the simulations the particles were selected on (`simulated:` columns of `posterior.csv`) lie closer to the targets by selection. \"Below the value\" is the weighted share of these simulations below the target's value: near 0 % or 100 %, the particles miss the target on one side. The prior predictive range is the smallest and largest simulated value over the {draws} parameter sets drawn from the prior (generation 0): a value outside it is one the model does not reach with these priors, whatever the posterior. (`target_fit.csv` also gives z = (predictive mean − value) / sd, the distance in the target's sd; it ignores the predictive spread and says nothing on its own about whether the model can reach the value.)\n",
             l.predictive_runs
         ));
     }
@@ -353,7 +389,85 @@ fn report(
         if let Some(chart) = pairs {
             out.push_str(&format!("\n![pairwise posterior]({chart})\n"));
         }
-        out.push_str("\n`calibrated.toml` is the scenario with the posterior medians. Reading: a posterior much narrower than its prior means the targets pin the parameter; one nearly as wide means they do not, and its value remains an assumption. A |z| above 2 means the model cannot reach that target with the others.\n");
+        let k = spec.targets.len();
+        let tolerance = match diagnosis.fit {
+            FitLevel::Closer => format!(
+                "The final tolerance ε = {} is below √k = {} (k = {}; distances are in sd units, and √k is about the distance a simulation would have if each sd were the standard error of a model that is right): the particles fit the targets more closely than the targets' own sd; the interval reflects the tolerance, not the targets' errors.",
+                sig4(diagnosis.epsilon),
+                sig4(diagnosis.root_k),
+                super::report::count(k as u64, "target")
+            ),
+            FitLevel::Within => format!(
+                "The final tolerance ε = {} lies between √k = {} and {POOR_FIT_TIMES_ROOT_K} √k (k = {}, distances in sd units): the particles fit the targets within a few of their sd.",
+                sig4(diagnosis.epsilon),
+                sig4(diagnosis.root_k),
+                super::report::count(k as u64, "target")
+            ),
+            FitLevel::Poor => format!(
+                "The final tolerance ε = {} is above {POOR_FIT_TIMES_ROOT_K} √k = {} (k = {}, distances in sd units): the particles do not fit the targets, and the posterior is the parameter values that come least far, not values consistent with the targets.",
+                sig4(diagnosis.epsilon),
+                sig4(POOR_FIT_TIMES_ROOT_K * diagnosis.root_k),
+                super::report::count(k as u64, "target")
+            ),
+        };
+        out.push_str(&format!(
+            "\n## Reading\n\n`calibrated.toml` is the scenario with the posterior medians.\n\nWhat the intervals mean. A target's sd only weighs the targets against each other: the particles kept are those closest to the targets, so multiplying every sd by the same factor changes no particle, only ε and z. The credible intervals are those of the ABC tolerance reached with this many particles and generations — they narrow with more computation, not with better data — and not those of a likelihood that treats each sd as the target's standard error. {tolerance}\n\nA posterior much narrower than its prior (width ratio well below 1, by more than its Monte Carlo error) means the targets pin the parameter; one nearly as wide means they do not, and its value remains an assumption. An interval piled against a prior bound means the prior, not the targets, bounds the parameter. A target the particles miss on one side (nearly all of the posterior predictive below or above it), and above all one outside the prior predictive range, is one the model does not reach with the others; the posterior then trades it against them.\n\nIts warnings use these rules of thumb: ε above {POOR_FIT_TIMES_ROOT_K} √k; a value outside the prior predictive range; a 5 % or 95 % quantile within {} % of the prior's width of a bound; an effective sample size below {FEW_PARTICLES}; a quantile clamped to the outermost particle.\n",
+            EDGE_SHARE * 100.0
+        ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::study::abc::Population;
+    use crate::study::calibration::{Calibration, diagnose};
+    use crate::study::runner::StudyFile;
+
+    #[test]
+    fn the_header_counts_the_particles_kept_not_those_configured() {
+        let text = "[scenario]\nmonths = 6\n[calibration]\nparticles = 10\ngenerations = 1\n[calibration.parameters]\n\"effort.noise\" = [0.0, 1.0]\n[[calibration.targets]]\nmetric = \"share_met\"\nvalue = 0.5\nsd = 0.1\n";
+        let file = StudyFile::parse(text, "c.toml", &[], None).unwrap();
+        let cal = Calibration::new(&file, &[]).unwrap();
+        let plan = cal.identity().unwrap().plan;
+        // Nine particles: one proposal's summary was not finite.
+        let generation = |n: usize| Generation {
+            population: Population {
+                theta: (0..n).map(|i| vec![i as f64 / 10.0]).collect(),
+                weights: vec![1.0 / n as f64; n],
+                distances: vec![0.5; n],
+                epsilon: 0.5,
+                generation: 0,
+            },
+            proposals: 10,
+            ran: 0,
+            runs: 0,
+            summaries: vec![vec![0.55]; n],
+            proposal_summaries: vec![vec![0.55]; 10],
+            predictive: vec![vec![0.55]; n],
+            predictive_runs: 0,
+            predictive_ran: 0,
+        };
+        let gens = [generation(9)];
+        let d = diagnose(cal.spec, &gens, 1).unwrap();
+        let md = report(&plan, cal.spec, &gens, &d, None);
+        assert!(
+            md.contains("9 particles kept in the last generation (10 configured: the other proposals gave a non-finite summary) of 50 proposals per generation, 1 generation, "),
+            "{md}"
+        );
+        assert!(
+            md.contains("- 9 particles kept of the 10 configured"),
+            "{md}"
+        );
+        // ε = 0.5 < √1: the particles fit more closely than the sd.
+        assert!(md.contains("the interval reflects the tolerance, not the targets' errors"));
+        let gens = [generation(10)];
+        let d = diagnose(cal.spec, &gens, 1).unwrap();
+        let md = report(&plan, cal.spec, &gens, &d, None);
+        assert!(
+            md.contains(": 10 particles kept of 50 proposals per generation, 1 generation, "),
+            "{md}"
+        );
+    }
 }

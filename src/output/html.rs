@@ -377,7 +377,7 @@ fn guide(cx: &Context<'_>, out: &mut String) {
             "Values are means {across}; brackets and shaded bands in the charts are 95 % confidence intervals of the mean (Student t {across}). They say how precisely the replicates pin the model's mean, not how uncertain the real world is."
         )),
         "sensitivity" => item("Each section says which indices it shows; their brackets are bootstrap percentile intervals over the design, not intervals across replicates.".into()),
-        "calibration" => item("Posterior intervals are credible intervals of the parameters given the targets; the fit of each target compares the posterior predictive mean with the target's value and sd.".into()),
+        "calibration" => item("Posterior intervals are ABC credible intervals: they reflect the tolerance reached with the particles and generations run, not the targets' sd read as standard errors, and their medians and widths carry the Monte Carlo error shown. The fit of each target gives the posterior predictive and whether the value lies within what the model gives over the priors (the prior-predictive range); the report's warnings say where the results cannot be read as a fit.".into()),
         _ => {}
     }
     if cx.environments > 1 {

@@ -388,6 +388,30 @@ pub fn weighted_quantile(xs: &[f64], weights: &[f64], p: f64) -> f64 {
     last.1
 }
 
+/// Whether [`weighted_quantile`] at `p` is clamped to the sample's smallest
+/// (or largest) value: `p` lies below the midpoint of the smallest value's
+/// weight (or above the largest's), so the quantile is that value whatever
+/// lies beyond it — with 20 equal weights or fewer, the 2.5 % quantile is the
+/// smallest value. False when no weight is positive.
+pub fn quantile_is_clamped(xs: &[f64], weights: &[f64], p: f64) -> bool {
+    let pts: Vec<(f64, f64)> = xs
+        .iter()
+        .zip(weights)
+        .filter(|(_, w)| **w > 0.0)
+        .map(|(&x, &w)| (x, w))
+        .collect();
+    let total: f64 = pts.iter().map(|(_, w)| w).sum();
+    if pts.is_empty() || total <= 0.0 {
+        return false;
+    }
+    let lo = pts.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
+    let hi = pts.iter().map(|p| p.0).fold(f64::NEG_INFINITY, f64::max);
+    // Hazen's midpoints: the smallest value sits at half its (tied) weight.
+    let at_lo: f64 = pts.iter().filter(|q| q.0 == lo).map(|q| q.1).sum();
+    let at_hi: f64 = pts.iter().filter(|q| q.0 == hi).map(|q| q.1).sum();
+    p <= at_lo / 2.0 / total || p >= 1.0 - at_hi / 2.0 / total
+}
+
 /// Effective sample size (Σ w)² / Σ w², which is 1 / Σ w² for normalised
 /// weights (Kong, Liu & Wong 1994).
 pub fn effective_sample_size(weights: &[f64]) -> f64 {
@@ -556,6 +580,26 @@ mod tests {
         assert!(weighted_quantile(&xs, &[0.0; 4], 0.5).is_nan());
         assert!((effective_sample_size(&[0.25; 4]) - 4.0).abs() < 1e-12);
         assert!((effective_sample_size(&[0.5, 0.5, 0.0]) - 2.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn quantiles_are_clamped_where_hazens_rule_stops_interpolating() {
+        let equal = |n: usize| ((0..n).map(|i| i as f64).collect::<Vec<_>>(), vec![1.0; n]);
+        // n equal weights: the smallest value sits at 1 / (2n).
+        let (xs, ws) = equal(20);
+        assert!(quantile_is_clamped(&xs, &ws, 0.025));
+        assert!(quantile_is_clamped(&xs, &ws, 0.975));
+        assert!(!quantile_is_clamped(&xs, &ws, 0.05));
+        assert_eq!(weighted_quantile(&xs, &ws, 0.025), 0.0);
+        let (xs, ws) = equal(21);
+        assert!(!quantile_is_clamped(&xs, &ws, 0.025));
+        assert!(weighted_quantile(&xs, &ws, 0.025) > 0.0);
+        // A heavy outermost particle clamps however many there are.
+        let (xs, mut ws) = equal(100);
+        ws[99] = 20.0;
+        assert!(quantile_is_clamped(&xs, &ws, 0.95));
+        assert!(!quantile_is_clamped(&xs, &ws, 0.05));
+        assert!(!quantile_is_clamped(&[], &[], 0.05));
     }
 
     #[test]

@@ -13,12 +13,12 @@
 //! depend only on the seed and on generation t − 1, so re-running the same
 //! file replays the same proposals and finds their runs stored.
 
-use super::abc::{self, AbcSettings, Population, Prior};
+use super::abc::{self, AbcSettings, Marginal, Population, Prior};
 use super::methods::CalibrationSpec;
 use super::plan::{StudyKind, Variant};
 use super::runner::{Outline, Progress, RunError, RunStore, Study, StudyError, StudyFile};
 use crate::metrics::metric_index;
-use crate::random::mix64;
+use crate::random::{self, mix64};
 
 /// A calibration of one scenario file.
 #[derive(Debug, Clone)]
@@ -47,6 +47,10 @@ pub struct Generation {
     /// The simulated summary of every target at each kept particle, in the
     /// population's order: the simulations the particles were selected on.
     pub summaries: Vec<Vec<f64>>,
+    /// The simulated summary of every target at every proposal of the
+    /// generation, kept or not, in proposal order. Generation 0's are the
+    /// prior predictive: what the model gives over the whole prior box.
+    pub proposal_summaries: Vec<Vec<f64>>,
     /// Of the last generation only (empty before): every target's summary at
     /// each kept particle simulated again on fresh seeds, in the population's
     /// order — the posterior predictive, which is not selected to be near
@@ -286,6 +290,7 @@ impl<'a> Calibration<'a> {
                 ran,
                 runs: study.plan.runs.len(),
                 summaries: kept,
+                proposal_summaries: summaries,
                 predictive: Vec::new(),
                 predictive_runs: 0,
                 predictive_ran: 0,
@@ -313,6 +318,467 @@ impl<'a> Calibration<'a> {
     pub fn identity(&self) -> Result<Study, StudyError> {
         self.generation(0, &self.proposals(0, None))
     }
+}
+
+/// Bootstrap resamples of the final particles behind the Monte Carlo
+/// standard errors of [`ParameterSummary`].
+pub const BOOTSTRAP_RESAMPLES: usize = 1000;
+/// A final tolerance ε above this many times √k (k targets, distances in sd
+/// units) is a poor fit: if each target's sd were the standard error of a
+/// model that is right, the squared distance would be χ²ₖ, which exceeds
+/// 9k with probability below 0.3 % (k = 1) and less for more targets.
+pub const POOR_FIT_TIMES_ROOT_K: f64 = 3.0;
+/// An effective sample size below this leaves the interval ends resting on a
+/// few particles.
+pub const FEW_PARTICLES: f64 = 100.0;
+/// A posterior 5 % or 95 % quantile within this share of the prior's width
+/// from a prior bound is piled at the prior's edge.
+pub const EDGE_SHARE: f64 = 0.02;
+/// A number with three significant digits (fixed notation), for warnings.
+fn sig3(x: f64) -> String {
+    if !x.is_finite() || x == 0.0 {
+        return format!("{x}");
+    }
+    let digits = (2 - x.abs().log10().floor() as i32).clamp(0, 6) as usize;
+    format!("{x:.digits$}")
+}
+
+/// Salt of the bootstrap stream (apart from the proposals' and the runs').
+const BOOTSTRAP_SALT: u64 = 0xB007_5742_CA11_0001;
+
+/// One parameter's posterior summary, with its Monte Carlo error.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParameterSummary {
+    /// Weighted mean, sd and quantiles of the final particles.
+    pub marginal: Marginal,
+    /// The 90 % credible interval's width over the prior's 90 % width.
+    pub width90_over_prior: f64,
+    /// Bootstrap standard error of the median: resampling the final
+    /// particles (uniformly, with replacement, each keeping its weight). It
+    /// ignores the dependence sequential Monte Carlo leaves among particles,
+    /// so it is a lower bound on the Monte Carlo error.
+    pub median_se: f64,
+    /// Bootstrap standard error of `width90_over_prior` (as `median_se`).
+    pub width90_over_prior_se: f64,
+    /// Which of q025, q05, q95, q975 are clamped to the smallest or largest
+    /// particle ([`abc::quantile_is_clamped`]): they say only where the
+    /// outermost particle lies.
+    pub clamped: Vec<&'static str>,
+    /// `Some("lower")` or `Some("upper")` when q05 or q95 lies within
+    /// [`EDGE_SHARE`] of the prior's width from that bound.
+    pub edge: Option<&'static str>,
+}
+
+/// One target's fit: the posterior predictive (the final particles simulated
+/// again on fresh seeds, weighted) and the prior predictive (every proposal
+/// of generation 0).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TargetFit {
+    /// Weighted mean of the posterior predictive summaries.
+    pub mean: f64,
+    /// Their weighted 5 % quantile.
+    pub q05: f64,
+    /// Their weighted 95 % quantile.
+    pub q95: f64,
+    /// Their weighted sd.
+    pub sd: f64,
+    /// Weighted share of them below the target's value (ties count half).
+    pub share_below: f64,
+    /// Smallest summary over generation 0's proposals (the prior
+    /// predictive), finite ones only.
+    pub prior_min: f64,
+    /// Largest of them.
+    pub prior_max: f64,
+    /// Generation 0's proposals with a finite summary.
+    pub prior_draws: usize,
+    /// The value lies beyond every generation-0 summary: the model does not
+    /// reach it with these priors.
+    pub outside_prior: bool,
+    /// (mean − value) / sd of the target: the predictive mean's distance in
+    /// the target's sd, ignoring the predictive spread.
+    pub z: f64,
+}
+
+/// How the final tolerance compares with √k (k targets).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FitLevel {
+    /// ε < √k: the particles fit the targets more closely than their sd.
+    Closer,
+    /// √k ≤ ε ≤ 3√k: within a few sd.
+    Within,
+    /// ε > 3√k: the particles do not fit the targets.
+    Poor,
+}
+
+/// Something a reader of a calibration's results must know; the core returns
+/// these, the command line prints them and `report.md` lists them.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CalibrationWarning {
+    /// The final ε is above [`POOR_FIT_TIMES_ROOT_K`] √k.
+    PoorFit {
+        /// Final tolerance.
+        epsilon: f64,
+        /// Number of targets.
+        targets: usize,
+    },
+    /// A target's value lies outside the prior-predictive range.
+    Unreachable {
+        /// The target's label.
+        target: String,
+        /// Its value.
+        value: f64,
+        /// The prior-predictive range.
+        min: f64,
+        /// See `min`.
+        max: f64,
+        /// Generation-0 proposals with a finite summary.
+        draws: usize,
+    },
+    /// A parameter's q05 or q95 lies at a prior bound.
+    AtPriorEdge {
+        /// Parameter key.
+        parameter: String,
+        /// "lower" or "upper".
+        side: &'static str,
+        /// The quantile (q05 or q95).
+        quantile: f64,
+        /// The bound.
+        bound: f64,
+    },
+    /// The final effective sample size is below [`FEW_PARTICLES`].
+    FewParticles {
+        /// Effective sample size.
+        ess: f64,
+        /// Particles kept.
+        kept: usize,
+    },
+    /// Quantiles clamped to the smallest or largest particle.
+    Clamped {
+        /// Parameter key.
+        parameter: String,
+        /// Which quantiles.
+        quantiles: Vec<&'static str>,
+    },
+    /// Fewer particles kept than configured (non-finite summaries).
+    Dropped {
+        /// Particles kept.
+        kept: usize,
+        /// Particles configured.
+        configured: usize,
+    },
+}
+
+impl std::fmt::Display for CalibrationWarning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let g = sig3;
+        match self {
+            Self::PoorFit { epsilon, targets } => write!(
+                f,
+                "the final tolerance ε = {} is above {POOR_FIT_TIMES_ROOT_K} √k = {} (k = {targets} target{}, distances in sd units): the particles do not fit the targets; the posterior is the parameter values that come least far, not values consistent with them",
+                g(*epsilon),
+                g(POOR_FIT_TIMES_ROOT_K * (*targets as f64).sqrt()),
+                if *targets == 1 { "" } else { "s" }
+            ),
+            Self::Unreachable {
+                target,
+                value,
+                min,
+                max,
+                draws,
+            } => write!(
+                f,
+                "target {target} = {} is outside the prior-predictive range {} – {} (none of the {draws} parameter sets drawn from the prior reached it): the model cannot reach it with these priors",
+                g(*value),
+                g(*min),
+                g(*max)
+            ),
+            Self::AtPriorEdge {
+                parameter,
+                side,
+                quantile,
+                bound,
+            } => write!(
+                f,
+                "{parameter}: the posterior's {} = {} lies within {} % of the prior's width of its {side} bound {}: piled at the prior's edge: not identified, the prior bounds it",
+                if *side == "lower" { "q05" } else { "q95" },
+                g(*quantile),
+                EDGE_SHARE * 100.0,
+                g(*bound)
+            ),
+            Self::FewParticles { ess, kept } => write!(
+                f,
+                "effective sample size {ess:.0} of {kept} particles is below {FEW_PARTICLES}: the medians and interval ends carry Monte Carlo error (see their bootstrap standard errors); more particles reduce it"
+            ),
+            Self::Clamped {
+                parameter,
+                quantiles,
+            } => write!(
+                f,
+                "{parameter}: {} clamped to the outermost particle (too few particles, or too little weight, beyond it): only says where that particle lies",
+                if quantiles.len() == 1 {
+                    format!("{} is", quantiles[0])
+                } else {
+                    format!("{} are", quantiles.join(", "))
+                }
+            ),
+            Self::Dropped { kept, configured } => write!(
+                f,
+                "{kept} particles kept of the {configured} configured: the others' proposals gave a non-finite summary of some target"
+            ),
+        }
+    }
+}
+
+/// What a finished calibration's results say beyond its particles: each
+/// parameter's summary with its Monte Carlo error, each target's fit, the
+/// final tolerance against √k, and the warnings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Diagnosis {
+    /// Per parameter, in the spec's order.
+    pub parameters: Vec<ParameterSummary>,
+    /// Per target, in the spec's order.
+    pub targets: Vec<TargetFit>,
+    /// Final tolerance ε (distances in sd units).
+    pub epsilon: f64,
+    /// √k.
+    pub root_k: f64,
+    /// ε against √k.
+    pub fit: FitLevel,
+    /// Effective sample size of the final particles.
+    pub ess: f64,
+    /// Particles kept in the last generation.
+    pub kept: usize,
+    /// Warnings, in the order: fit, targets, parameters, particles.
+    pub warnings: Vec<CalibrationWarning>,
+}
+
+impl Calibration<'_> {
+    /// The diagnosis of finished `generations` (`None` when there are none).
+    /// Deterministic: its bootstrap draws from a stream of the scenario's
+    /// seed.
+    pub fn diagnose(&self, generations: &[Generation]) -> Option<Diagnosis> {
+        diagnose(self.spec, generations, self.settings.seed)
+    }
+}
+
+/// See [`Calibration::diagnose`]; `seed` seeds the bootstrap.
+pub fn diagnose(
+    spec: &CalibrationSpec,
+    generations: &[Generation],
+    seed: u64,
+) -> Option<Diagnosis> {
+    let last = generations.last()?;
+    let first = generations.first()?;
+    let pop = &last.population;
+    let w = &pop.weights;
+    let marginals = abc::marginals(pop);
+    let ratio = |r: &super::methods::ParamRange, q05: f64, q95: f64| {
+        let prior = 0.9 * (r.high - r.low);
+        if prior > 0.0 {
+            (q95 - q05) / prior
+        } else {
+            f64::NAN
+        }
+    };
+    // Bootstrap: resample the particles uniformly, each keeping its weight.
+    let n = pop.theta.len();
+    let k = spec.parameters.len();
+    let mut medians = vec![Vec::with_capacity(BOOTSTRAP_RESAMPLES); k];
+    let mut widths = vec![Vec::with_capacity(BOOTSTRAP_RESAMPLES); k];
+    if n > 1 {
+        let mut rng = random::stream(mix64(seed ^ BOOTSTRAP_SALT), 0);
+        let mut xs = vec![0.0; n];
+        let mut ws = vec![0.0; n];
+        let mut picks = vec![0usize; n];
+        for _ in 0..BOOTSTRAP_RESAMPLES {
+            for p in picks.iter_mut() {
+                *p = random::index(&mut rng, n);
+            }
+            for (j, r) in spec.parameters.iter().enumerate() {
+                for (i, &p) in picks.iter().enumerate() {
+                    xs[i] = pop.theta[p][j];
+                    ws[i] = w[p];
+                }
+                medians[j].push(abc::weighted_quantile(&xs, &ws, 0.5));
+                widths[j].push(ratio(
+                    r,
+                    abc::weighted_quantile(&xs, &ws, 0.05),
+                    abc::weighted_quantile(&xs, &ws, 0.95),
+                ));
+            }
+        }
+    }
+    let se = |v: &[f64]| {
+        if v.len() < 2 {
+            return f64::NAN;
+        }
+        let m = v.iter().sum::<f64>() / v.len() as f64;
+        (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (v.len() - 1) as f64).sqrt()
+    };
+    let parameters: Vec<ParameterSummary> = spec
+        .parameters
+        .iter()
+        .zip(&marginals)
+        .enumerate()
+        .map(|(j, (r, m))| {
+            let xs: Vec<f64> = pop.theta.iter().map(|t| t[j]).collect();
+            let clamped = [
+                ("q025", 0.025),
+                ("q05", 0.05),
+                ("q95", 0.95),
+                ("q975", 0.975),
+            ]
+            .into_iter()
+            .filter(|(_, p)| abc::quantile_is_clamped(&xs, w, *p))
+            .map(|(name, _)| name)
+            .collect();
+            let near = EDGE_SHARE * (r.high - r.low);
+            let edge = if m.q05 - r.low <= near {
+                Some("lower")
+            } else if r.high - m.q95 <= near {
+                Some("upper")
+            } else {
+                None
+            };
+            ParameterSummary {
+                marginal: *m,
+                width90_over_prior: ratio(r, m.q05, m.q95),
+                median_se: se(&medians[j]),
+                width90_over_prior_se: se(&widths[j]),
+                clamped,
+                edge,
+            }
+        })
+        .collect();
+    let targets: Vec<TargetFit> = spec
+        .targets
+        .iter()
+        .enumerate()
+        .map(|(t, target)| {
+            // Fresh runs may leave a summary undefined (a metric without
+            // values in its window): the finite ones, weighted.
+            let (xs, ws): (Vec<f64>, Vec<f64>) = last
+                .predictive
+                .iter()
+                .zip(w)
+                .map(|(s, w)| (s.get(t).copied().unwrap_or(f64::NAN), *w))
+                .filter(|(x, _)| x.is_finite())
+                .unzip();
+            let total: f64 = ws.iter().sum();
+            let mean = xs.iter().zip(&ws).map(|(x, w)| x * w).sum::<f64>() / total;
+            let var = xs
+                .iter()
+                .zip(&ws)
+                .map(|(x, w)| w * (x - mean).powi(2))
+                .sum::<f64>()
+                / total;
+            let below = xs
+                .iter()
+                .zip(&ws)
+                .map(|(x, w)| {
+                    if *x < target.value {
+                        *w
+                    } else if *x == target.value {
+                        w / 2.0
+                    } else {
+                        0.0
+                    }
+                })
+                .sum::<f64>()
+                / total;
+            let prior: Vec<f64> = first
+                .proposal_summaries
+                .iter()
+                .filter_map(|s| s.get(t).copied())
+                .filter(|x| x.is_finite())
+                .collect();
+            let prior_min = prior.iter().copied().fold(f64::INFINITY, f64::min);
+            let prior_max = prior.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            TargetFit {
+                mean,
+                q05: abc::weighted_quantile(&xs, &ws, 0.05),
+                q95: abc::weighted_quantile(&xs, &ws, 0.95),
+                sd: var.sqrt(),
+                share_below: below,
+                prior_min,
+                prior_max,
+                prior_draws: prior.len(),
+                outside_prior: !prior.is_empty()
+                    && (target.value < prior_min || target.value > prior_max),
+                z: (mean - target.value) / target.sd,
+            }
+        })
+        .collect();
+    let epsilon = pop.epsilon;
+    let root_k = (spec.targets.len() as f64).sqrt();
+    let fit = if epsilon > POOR_FIT_TIMES_ROOT_K * root_k {
+        FitLevel::Poor
+    } else if epsilon < root_k {
+        FitLevel::Closer
+    } else {
+        FitLevel::Within
+    };
+    let ess = abc::effective_sample_size(w);
+    let mut warnings = Vec::new();
+    if fit == FitLevel::Poor {
+        warnings.push(CalibrationWarning::PoorFit {
+            epsilon,
+            targets: spec.targets.len(),
+        });
+    }
+    for (target, f) in spec.targets.iter().zip(&targets) {
+        if f.outside_prior {
+            warnings.push(CalibrationWarning::Unreachable {
+                target: target.label(),
+                value: target.value,
+                min: f.prior_min,
+                max: f.prior_max,
+                draws: f.prior_draws,
+            });
+        }
+    }
+    for (r, p) in spec.parameters.iter().zip(&parameters) {
+        if let Some(side) = p.edge {
+            let (quantile, bound) = if side == "lower" {
+                (p.marginal.q05, r.low)
+            } else {
+                (p.marginal.q95, r.high)
+            };
+            warnings.push(CalibrationWarning::AtPriorEdge {
+                parameter: r.key.clone(),
+                side,
+                quantile,
+                bound,
+            });
+        }
+    }
+    for (r, p) in spec.parameters.iter().zip(&parameters) {
+        if !p.clamped.is_empty() {
+            warnings.push(CalibrationWarning::Clamped {
+                parameter: r.key.clone(),
+                quantiles: p.clamped.clone(),
+            });
+        }
+    }
+    if ess < FEW_PARTICLES {
+        warnings.push(CalibrationWarning::FewParticles { ess, kept: n });
+    }
+    if n < spec.particles as usize {
+        warnings.push(CalibrationWarning::Dropped {
+            kept: n,
+            configured: spec.particles as usize,
+        });
+    }
+    Some(Diagnosis {
+        parameters,
+        targets,
+        epsilon,
+        root_k,
+        fit,
+        ess,
+        kept: n,
+        warnings,
+    })
 }
 
 /// A calibration could not run.
@@ -430,5 +896,157 @@ mod tests {
         assert!(close(s[0][1], 1.0) && close(s[1][1], 1.0), "{s:?}");
         // Distances use the targets' sd.
         assert!(close(cal.distance(&[0.6, 1.0]), 1.0));
+    }
+
+    /// A finished one-generation calibration of `particles` particles on
+    /// [0, 1] against one target `value` ± 0.1, the particles at `theta`
+    /// with `weights`, every summary `predictive`, the prior predictive the
+    /// proposals' `prior` summaries.
+    fn finished(
+        particles: u32,
+        value: f64,
+        theta: &[f64],
+        weights: &[f64],
+        predictive: &[f64],
+        prior: &[f64],
+    ) -> (CalibrationSpec, Vec<Generation>) {
+        let text = format!(
+            "[scenario]\nmonths = 6\n[calibration]\nparticles = {particles}\ngenerations = 1\n[calibration.parameters]\n\"effort.noise\" = [0.0, 1.0]\n[[calibration.targets]]\nmetric = \"share_met\"\nvalue = {value}\nsd = 0.1\n"
+        );
+        let file = StudyFile::parse(&text, "c.toml", &[], None).unwrap();
+        let spec = file.spec.calibration.clone().unwrap();
+        let distances: Vec<f64> = predictive.iter().map(|x| (x - value).abs() / 0.1).collect();
+        let generation = Generation {
+            population: Population {
+                theta: theta.iter().map(|t| vec![*t]).collect(),
+                weights: weights.to_vec(),
+                epsilon: distances.iter().copied().fold(0.0, f64::max),
+                distances,
+                generation: 0,
+            },
+            proposals: prior.len(),
+            ran: 0,
+            runs: 0,
+            summaries: predictive.iter().map(|x| vec![*x]).collect(),
+            proposal_summaries: prior.iter().map(|x| vec![*x]).collect(),
+            predictive: predictive.iter().map(|x| vec![*x]).collect(),
+            predictive_runs: 0,
+            predictive_ran: 0,
+        };
+        (spec, vec![generation])
+    }
+
+    #[test]
+    fn a_target_beyond_every_prior_draw_is_unreachable_and_the_fit_is_poor() {
+        let theta: Vec<f64> = (0..40).map(|i| (f64::from(i) + 0.5) / 40.0).collect();
+        let w = vec![1.0 / 40.0; 40];
+        let pred: Vec<f64> = (0..40).map(|i| 0.2 + f64::from(i) / 400.0).collect();
+        let prior: Vec<f64> = (0..100).map(|i| 0.1 + f64::from(i) / 500.0).collect();
+        // 5.0 lies above every prior draw (0.1 – 0.298): unreachable, and ε
+        // (48 sd) is far above 3 √1.
+        let (spec, gens) = finished(40, 5.0, &theta, &w, &pred, &prior);
+        let d = diagnose(&spec, &gens, 1).unwrap();
+        let f = &d.targets[0];
+        assert!(f.outside_prior && f.share_below == 1.0, "{f:?}");
+        assert_eq!((f.prior_min, f.prior_draws), (0.1, 100));
+        assert!((f.prior_max - 0.298).abs() < 1e-12);
+        assert_eq!(d.fit, FitLevel::Poor);
+        let text: Vec<String> = d.warnings.iter().map(|w| w.to_string()).collect();
+        assert!(
+            text[0].contains("the particles do not fit the targets"),
+            "{text:?}"
+        );
+        assert!(
+            text[1].contains("outside the prior-predictive range 0.100 – 0.298")
+                && text[1].contains("none of the 100 parameter sets"),
+            "{text:?}"
+        );
+        // 40 particles: ESS below 100 is said; none is clamped (1/40 < 0.05).
+        assert!(matches!(
+            d.warnings[2],
+            CalibrationWarning::FewParticles { .. }
+        ));
+        assert_eq!(d.warnings.len(), 3, "{text:?}");
+        // A value inside the prior draws, fitted within its sd: no warning
+        // about the fit or the target, and the share below is counted.
+        let (spec, gens) = finished(40, 0.25, &theta, &w, &pred, &prior);
+        let d = diagnose(&spec, &gens, 1).unwrap();
+        assert!(!d.targets[0].outside_prior);
+        // 20 below 0.25, one at it (counted half).
+        assert!(
+            (d.targets[0].share_below - 20.5 / 40.0).abs() < 1e-12,
+            "{:?}",
+            d.targets
+        );
+        assert_eq!(d.fit, FitLevel::Closer);
+        assert!(
+            d.warnings
+                .iter()
+                .all(|w| matches!(w, CalibrationWarning::FewParticles { .. })),
+            "{:?}",
+            d.warnings
+        );
+    }
+
+    #[test]
+    fn piled_clamped_and_dropped_particles_are_warned_of() {
+        // Ten particles near the lower bound, one of them dropped: q05 within
+        // 2 % of the prior's width of 0, the 2.5 % and 5 % quantiles clamped.
+        let theta: Vec<f64> = (0..9).map(|i| 0.001 + f64::from(i) * 0.002).collect();
+        let w = vec![1.0 / 9.0; 9];
+        let pred = vec![0.5; 9];
+        let (spec, gens) = finished(10, 0.5, &theta, &w, &pred, &[0.4, 0.6]);
+        let d = diagnose(&spec, &gens, 1).unwrap();
+        let p = &d.parameters[0];
+        assert_eq!(p.edge, Some("lower"));
+        assert_eq!(p.clamped, ["q025", "q05", "q95", "q975"]);
+        assert_eq!(d.kept, 9);
+        let text: Vec<String> = d.warnings.iter().map(|w| w.to_string()).collect();
+        assert!(
+            text.iter()
+                .any(|t| t.contains("piled at the prior's edge") && t.contains("lower bound 0")),
+            "{text:?}"
+        );
+        assert!(
+            text.iter()
+                .any(|t| t.contains("q025, q05, q95, q975 are clamped"))
+        );
+        assert!(
+            text.iter()
+                .any(|t| t.contains("9 particles kept of the 10 configured"))
+        );
+        // Spread over the prior, no edge and no clamping at 40 equal weights.
+        let theta: Vec<f64> = (0..40).map(|i| (f64::from(i) + 0.5) / 40.0).collect();
+        let (spec, gens) = finished(40, 0.5, &theta, &[0.025; 40], &[0.5; 40], &[0.4, 0.6]);
+        let d = diagnose(&spec, &gens, 1).unwrap();
+        assert_eq!(
+            (d.parameters[0].edge, d.parameters[0].clamped.len()),
+            (None, 0)
+        );
+    }
+
+    #[test]
+    fn the_bootstrap_error_is_deterministic_and_shrinks_with_particles() {
+        let sample = |n: u32| {
+            let theta: Vec<f64> = (0..n)
+                .map(|i| (f64::from(i) + 0.5) / f64::from(n))
+                .collect();
+            let w = vec![1.0 / f64::from(n); n as usize];
+            let pred = vec![0.5; n as usize];
+            finished(n, 0.5, &theta, &w, &pred, &[0.4, 0.6])
+        };
+        let (spec, gens) = sample(60);
+        let a = diagnose(&spec, &gens, 7).unwrap();
+        assert_eq!(a, diagnose(&spec, &gens, 7).unwrap());
+        assert_ne!(a, diagnose(&spec, &gens, 8).unwrap());
+        let p = &a.parameters[0];
+        // A uniform sample of 60: the median's SE ≈ √(1/4/60) ≈ 0.065, the
+        // width ratio's (0.9 of the prior) a few hundredths.
+        assert!((0.04..0.09).contains(&p.median_se), "{p:?}");
+        assert!((0.01..0.08).contains(&p.width90_over_prior_se), "{p:?}");
+        assert!((p.width90_over_prior - 1.0).abs() < 0.02, "{p:?}");
+        let (spec, gens) = sample(600);
+        let b = diagnose(&spec, &gens, 7).unwrap();
+        assert!(b.parameters[0].median_se < 0.5 * p.median_se, "{b:?}");
     }
 }

@@ -63,7 +63,12 @@ pub struct TargetSpec {
     pub months: Option<(u32, u32)>,
     /// Target value.
     pub value: f64,
-    /// Its standard error or tolerance: the scale of its distance.
+    /// Its scale in the distance (a standard error or tolerance). It only
+    /// weighs the targets against each other: the particles kept are those
+    /// closest, so multiplying every sd by the same factor changes no
+    /// particle, only ε and z. The posterior's width reflects the ABC
+    /// tolerance reached for the particles and generations run, not this sd
+    /// as a standard error (no likelihood is evaluated).
     pub sd: f64,
     /// A `[[variants]]` name: the target is that variant's value minus the
     /// baseline's, under common random numbers.

@@ -1273,7 +1273,11 @@ fn read_targets(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>) -> Option<Vec<T
                 Some(v) => match as_number(v.get_ref()) {
                     Some(x) if x.is_finite() && (!positive || x > 0.0) => Some(x),
                     _ => {
-                        let what = if positive { "a number > 0" } else { "a number" };
+                        let what = if positive {
+                            "a number > 0"
+                        } else {
+                            "a finite number"
+                        };
                         ctx.error(
                             v.span().start,
                             Some(format!("calibration.targets.{key}")),
