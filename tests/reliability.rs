@@ -999,3 +999,66 @@ fn merge_takes_each_shard_once_and_refuses_a_running_shard() {
         "a refused merge leaves no directory"
     );
 }
+
+/// Copy the directory `from` to `to`, recursively.
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for e in fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &to.join(e.file_name()));
+        } else {
+            fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+#[test]
+fn recovering_a_parked_run_never_overwrites_the_users_files() {
+    let (_t, dir) = temp();
+    let finished = dir.join("finished");
+    ok(&["run", &data_small(), "-q", "--out", s(&finished)]);
+    // A run parked by a commit killed between its two renames, and a
+    // directory of the user's own where the run was.
+    let parked = dir.join(".rx.old-99999");
+    copy_dir(&finished, &parked);
+    let parked_before = tree(&parked);
+    let target = dir.join("rx");
+    fs::create_dir_all(&target).unwrap();
+    fs::write(target.join("summary.csv"), "MY DATA").unwrap();
+    fs::write(target.join("notes.txt"), "mine").unwrap();
+    let before = tree(&target);
+    for extra in [&[][..], &["--force"][..]] {
+        let small = data_small();
+        let mut args = vec!["run", &small, "-q", "--out", s(&target)];
+        args.extend_from_slice(extra);
+        let err = refused(&args);
+        assert!(
+            err.contains(".rx.old-99999") && err.contains("notes.txt"),
+            "{err}"
+        );
+        assert_eq!(tree(&target), before, "the user's files are untouched");
+        assert_eq!(tree(&parked), parked_before, "the parked run is left");
+        assert!(!target.join(".grassroots.lock").exists(), "no lock file");
+    }
+    // Only a file the parked run holds too (it would be replaced).
+    fs::remove_file(target.join("notes.txt")).unwrap();
+    let err = refused(&["run", &data_small(), "-q", "--out", s(&target)]);
+    assert!(err.contains("summary.csv"), "{err}");
+    assert_eq!(
+        fs::read_to_string(target.join("summary.csv")).unwrap(),
+        "MY DATA"
+    );
+    assert_eq!(tree(&parked), parked_before);
+    // Once the user's file is moved away, the run is restored.
+    fs::remove_file(target.join("summary.csv")).unwrap();
+    ok(&["run", &data_small(), "-q", "--out", s(&target)]);
+    assert!(!parked.exists());
+    let csvs = |d: &Path| -> BTreeMap<String, String> {
+        tree(d)
+            .into_iter()
+            .filter(|(k, _)| k.ends_with(".csv"))
+            .collect()
+    };
+    assert_eq!(csvs(&target), csvs(&finished));
+}

@@ -375,14 +375,20 @@ impl StagedDir {
                 .flatten()
                 .any(|e| is_aside(&e.file_name().to_string_lossy(), &name, "old"))
         });
-        if let (false, Holding::Foreign(names)) = (parked, holding(&target)?) {
-            return Err(refused(
-                &target,
-                format!(
-                    "exists and is not a grassroots output directory (it holds {}); nothing was changed — choose another --out",
-                    foreign_list(&names)
-                ),
-            ));
+        match (parked, holding(&target)?) {
+            (false, Holding::Foreign(names)) => {
+                return Err(refused(
+                    &target,
+                    format!(
+                        "exists and is not a grassroots output directory (it holds {}); nothing was changed — choose another --out",
+                        foreign_list(&names)
+                    ),
+                ));
+            }
+            // Only what an interrupted restore already moved back may be
+            // there: anything else is the user's, and is never replaced.
+            (true, Holding::Foreign(_)) => check_restorable(&parent, &name, &target)?,
+            _ => {}
         }
         if is_mount_point(&target, &parent) {
             return Err(refused(
@@ -541,7 +547,11 @@ fn recover_leftovers(parent: &Path, name: &str, target: &Path) -> Result<(), Out
     let target_has_run = match holding(target)? {
         // A target without a manifest lost its result (or part of it, to an
         // interrupted restore): what is parked beside it is moved back.
-        Holding::Nothing | Holding::Foreign(_) => false,
+        Holding::Nothing => false,
+        Holding::Foreign(_) => {
+            check_restorable(parent, name, target)?;
+            false
+        }
         Holding::Run(_) => true,
         // Never touch what lies beside a study.
         Holding::Study(_) => return Ok(()),
@@ -568,13 +578,100 @@ fn recover_leftovers(parent: &Path, name: &str, target: &Path) -> Result<(), Out
             for f in entries {
                 if f.file_name() != lock::LOCK_FILE {
                     let to = target.join(f.file_name());
-                    fs::rename(f.path(), &to).map_err(io_err(&to))?;
+                    rename_no_replace(&f.path(), &to).map_err(|e| {
+                        if e.kind() == std::io::ErrorKind::AlreadyExists {
+                            parked_refusal(target, &path, &[f.file_name().to_string_lossy().into_owned()])
+                        } else {
+                            io_err(&to)(e)
+                        }
+                    })?;
                 }
             }
             fs::remove_dir_all(&path).map_err(io_err(&path))?;
         }
     }
     Ok(())
+}
+
+/// Check that what `target` holds beside a run parked as `.NAME.old-PID` is
+/// only what an interrupted restore of that run already moved back: each
+/// top-level entry must be absent from the parked directory and named by its
+/// manifest (a file it lists, or a folder of such files). Anything else is
+/// the user's: refused, naming the parked directory, which is left alone.
+fn check_restorable(parent: &Path, name: &str, target: &Path) -> Result<(), OutputError> {
+    let mut in_target: Vec<String> = Vec::new();
+    for entry in fs::read_dir(target).map_err(io_err(target))? {
+        let entry = entry.map_err(io_err(target))?;
+        let n = entry.file_name().to_string_lossy().into_owned();
+        if n != lock::LOCK_FILE {
+            in_target.push(n);
+        }
+    }
+    in_target.sort();
+    for entry in fs::read_dir(parent).map_err(io_err(parent))? {
+        let entry = entry.map_err(io_err(parent))?;
+        if !is_aside(&entry.file_name().to_string_lossy(), name, "old") {
+            continue;
+        }
+        let parked = entry.path();
+        let listed = read_manifest(&parked)?
+            .filter(|m| m.get("tool") == Some(&"grassroots".into()))
+            .map(|m| listed_files(&m))
+            .unwrap_or_default();
+        let foreign: Vec<String> = in_target
+            .iter()
+            .filter(|n| {
+                let named = listed
+                    .iter()
+                    .any(|f| f == *n || f.strip_prefix(n.as_str()).is_some_and(|r| r.starts_with('/')));
+                !named || parked.join(n).symlink_metadata().is_ok()
+            })
+            .cloned()
+            .collect();
+        if !foreign.is_empty() {
+            return Err(parked_refusal(target, &parked, &foreign));
+        }
+    }
+    Ok(())
+}
+
+/// The refusal of a target holding the user's `files` while a previous run
+/// waits in `parked` to be moved back into it.
+fn parked_refusal(target: &Path, parked: &Path, files: &[String]) -> OutputError {
+    refused(
+        target,
+        format!(
+            "holds files grassroots did not write ({}), while a previous run's output waits beside it in {} (moved aside by an interrupted `grassroots run`); nothing was changed — move your files out of {} and run the command again to restore that output, or remove {} if you no longer need it",
+            foreign_list(files),
+            parked.display(),
+            target.display(),
+            parked.display()
+        ),
+    )
+}
+
+/// Rename `from` to `to` unless `to` exists (`AlreadyExists` then): in one
+/// step where the file system can (`renameat2(RENAME_NOREPLACE)`), else by
+/// looking first (the caller holds the directory's lock).
+fn rename_no_replace(from: &Path, to: &Path) -> std::io::Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::fs::{CWD, RenameFlags, renameat_with};
+        match renameat_with(CWD, from, CWD, to, RenameFlags::NOREPLACE) {
+            Ok(()) => return Ok(()),
+            Err(rustix::io::Errno::EXIST) => {
+                return Err(std::io::ErrorKind::AlreadyExists.into());
+            }
+            // Not supported here (an older kernel, some network file
+            // systems): look first.
+            Err(rustix::io::Errno::INVAL | rustix::io::Errno::NOSYS) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if to.symlink_metadata().is_ok() {
+        return Err(std::io::ErrorKind::AlreadyExists.into());
+    }
+    fs::rename(from, to)
 }
 
 /// Refuse to replace `target` unless it is empty or holds a previous run of
