@@ -1062,3 +1062,45 @@ fn recovering_a_parked_run_never_overwrites_the_users_files() {
     };
     assert_eq!(csvs(&target), csvs(&finished));
 }
+
+#[test]
+fn a_study_or_merge_killed_before_its_plan_is_saved_leaves_a_usable_directory() {
+    let (_t, dir) = temp();
+    let compare = data("compare_small.toml");
+    // What a compare or merge killed at its first rename left (the plan
+    // being written, an empty run store from builds that made it first).
+    let killed = |d: &Path| {
+        fs::create_dir_all(d.join("runs")).unwrap();
+        fs::write(d.join(".grassroots.lock"), "").unwrap();
+        fs::write(d.join("plan.json.grassroots-25019-0.partial"), "{\"ki").unwrap();
+    };
+    let x = dir.join("x");
+    killed(&x);
+    ok(&["compare", &compare, "-q", "--replicates", "2", "--out", s(&x)]);
+    assert!(x.join("manifest.json").is_file());
+    assert!(!x.join("plan.json.grassroots-25019-0.partial").exists());
+    // A merge into such a directory.
+    let shards = two_shards(&dir);
+    let m = dir.join("m");
+    killed(&m);
+    ok(&["merge", s(&shards[0]), s(&shards[1]), "--out", s(&m), "-q"]);
+    assert!(m.join("manifest.json").is_file());
+    // A run killed while staging leaves its target holding only the lock
+    // (and its staging directory beside it): neither a study nor a run is
+    // refused there.
+    for (i, command) in ["compare", "run"].iter().enumerate() {
+        let r = dir.join(format!("r{i}"));
+        fs::create_dir_all(&r).unwrap();
+        fs::write(r.join(".grassroots.lock"), "").unwrap();
+        let staging = dir.join(format!(".r{i}.partial-4242"));
+        fs::create_dir_all(&staging).unwrap();
+        fs::write(staging.join("timeseries.csv"), "half").unwrap();
+        let input = if *command == "run" {
+            data_small()
+        } else {
+            compare.clone()
+        };
+        ok(&[command, &input, "-q", "--replicates", "2", "--out", s(&r)]);
+        assert!(r.join("manifest.json").is_file());
+    }
+}

@@ -448,8 +448,10 @@ fn open_study_dir(
             plan.model
         );
     }
-    let store = Store::open(&out, &lock)?;
+    // The plan first: a directory killed before it is saved holds only
+    // grassroots' partial files, not a `runs/` without a plan.
     study::write_plan(&out, plan)?;
+    let store = Store::open(&out, &lock)?;
     Ok((lock, out, store))
 }
 

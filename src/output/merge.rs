@@ -154,8 +154,10 @@ pub fn merge(
             }
         }
         let keys = study.keys();
-        let store = Store::open(&out, &lock)?;
+        // The plan first: a directory killed before it is saved holds only
+        // grassroots' partial files, not a `runs/` without a plan.
         study::write_plan(&out, plan)?;
+        let store = Store::open(&out, &lock)?;
         let mut copied = 0;
         for d in dirs.iter().filter(|d| !same(d)) {
             copied += store.absorb(&Store::open_read(d), keys.iter().copied(), plan.months)?;

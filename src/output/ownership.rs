@@ -6,7 +6,7 @@
 //! written by grassroots (`"tool": "grassroots"`), or only a lock file; any
 //! other non-empty directory is refused before anything is created in it.
 
-use super::files::remove_partials;
+use super::files::{is_partial_name, remove_partials};
 use super::lock::{self, DirLock};
 use super::{OutputError, io_err};
 use std::fs;
@@ -19,9 +19,11 @@ const MAX_FILES: usize = 100_000;
 /// What an output directory holds.
 #[derive(Debug)]
 enum Holding {
-    /// Missing, empty, or only a lock file.
+    /// Missing, empty, or only grassroots' leftovers: a lock file, partial
+    /// files, an empty `runs/`.
     Nothing,
-    /// A study (`plan.json`, or a study's manifest), of this kind.
+    /// A study (`plan.json`, or a study's manifest), of this kind (empty
+    /// when no manifest says).
     Study(String),
     /// A previous `run`, with its manifest.
     Run(serde_json::Value),
@@ -40,7 +42,12 @@ fn holding(dir: &Path) -> Result<Holding, OutputError> {
     for entry in entries {
         let entry = entry.map_err(io_err(dir))?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        if name != lock::LOCK_FILE {
+        // Grassroots' own leftovers of a killed command: the lock, partial
+        // files (removed once the lock is held), an empty run store.
+        let leftover = name == lock::LOCK_FILE
+            || is_partial_name(&name)
+            || (name == "runs" && is_empty_dir(&entry.path()));
+        if !leftover {
             names.push(name);
         }
     }
@@ -68,8 +75,15 @@ fn holding(dir: &Path) -> Result<Holding, OutputError> {
     }
 }
 
+/// Whether `dir` is a folder holding nothing at all.
+fn is_empty_dir(dir: &Path) -> bool {
+    fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir())
+        && fs::read_dir(dir).is_ok_and(|mut e| e.next().is_none())
+}
+
 /// Relative paths of every file under `dir` (recursively), `/`-separated,
-/// sorted; the lock file is left out. At most [`MAX_FILES`].
+/// and of every empty folder (`NAME/`), sorted; the lock file is left out.
+/// At most [`MAX_FILES`].
 fn files_under(dir: &Path) -> Result<Vec<String>, OutputError> {
     fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) -> Result<(), OutputError> {
         for entry in fs::read_dir(dir).map_err(io_err(dir))? {
