@@ -1104,3 +1104,61 @@ fn a_study_or_merge_killed_before_its_plan_is_saved_leaves_a_usable_directory() 
         assert!(r.join("manifest.json").is_file());
     }
 }
+
+#[test]
+fn force_after_a_study_killed_while_it_wrote_its_tables_replaces_it() {
+    let (_t, dir) = temp();
+    let compare = data("compare_small.toml");
+    let f = dir.join("f");
+    let study = |extra: &[&str]| {
+        let mut args = vec!["compare", &compare, "-q", "--replicates", "2", "--out", s(&f)];
+        args.extend_from_slice(extra);
+        run(&args)
+    };
+    assert!(study(&[]).status.success());
+    // The state a re-run killed while writing its tables leaves: the
+    // manifest set aside, the marker, a partial table.
+    fs::rename(f.join("manifest.json"), f.join("manifest.json.previous")).unwrap();
+    fs::write(f.join(".grassroots.assembling"), "").unwrap();
+    fs::write(f.join("comparison.csv.grassroots-25237-2.partial"), "half").unwrap();
+    let o = study(&["--seed", "5", "--force"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let plan: serde_json::Value =
+        serde_json::from_slice(&fs::read(f.join("plan.json")).unwrap()).unwrap();
+    assert_eq!(plan["scenarios"][0]["scenario"]["seed"], 5);
+    assert!(f.join("manifest.json").is_file());
+    assert!(!tree(&f).keys().any(|k| k.contains(".partial")));
+    // Killed in its first assembly: no manifest at all, only the marker
+    // saying the result files and charts are its own.
+    fs::remove_file(f.join("manifest.json")).unwrap();
+    fs::write(f.join(".grassroots.assembling"), "").unwrap();
+    fs::write(f.join("summary.csv.grassroots-25237-3.partial"), "half").unwrap();
+    let o = study(&["--force"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(!tree(&f).keys().any(|k| k.contains(".partial")));
+    // The user's files are still refused, all of them counted.
+    for i in 0..8 {
+        fs::write(f.join(format!("notes{i}.txt")), "mine").unwrap();
+    }
+    let mut args = vec!["compare", &compare, "-q", "--replicates", "2"];
+    args.extend(["--seed", "6", "--force", "--out", s(&f)]);
+    let err = refused(&args);
+    assert!(
+        err.contains("notes0.txt") && err.contains("and 2 more"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_damaged_manifest_in_a_study_directory_is_named() {
+    let (_t, dir) = temp();
+    let out = dir.join("study");
+    assert!(small_sweep(&out, &[]).status.success());
+    let text = fs::read(out.join("manifest.json")).unwrap();
+    fs::write(out.join("manifest.json"), &text[..text.len() / 2]).unwrap();
+    let o = small_sweep(&out, &[]);
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("manifest.json is damaged"), "{err}");
+    assert!(!err.contains("no grassroots manifest lists"), "{err}");
+}

@@ -132,16 +132,43 @@ pub(crate) fn read_manifest(dir: &Path) -> Result<Option<serde_json::Value>, Out
     }
 }
 
+/// Why `dir/manifest.json` is damaged, if it is there but does not parse
+/// (cut short by a full disk, say): then which files grassroots wrote there
+/// cannot be told.
+pub(crate) fn damaged_manifest(dir: &Path) -> Option<String> {
+    let bytes = fs::read(dir.join("manifest.json")).ok()?;
+    serde_json::from_slice::<serde_json::Value>(&bytes)
+        .err()
+        .map(|e| e.to_string())
+}
+
 /// Files at the top of a study directory and in its `charts/` that the
 /// study's manifest (`manifest.json`, or the previous one set aside while
 /// its results are replaced) does not list: files grassroots did not write
 /// there. Its bookkeeping (`plan.json`, the manifests, the run store
 /// `runs/`) and hidden files (the lock, files being written) are not
-/// counted. At most six names, sorted.
-pub(crate) fn unlisted_study_files(dir: &Path) -> Result<Vec<String>, OutputError> {
-    let mut out = unlisted(dir)?;
-    out.truncate(6);
-    Ok(out)
+/// counted, nor partial files (removed once the lock is held), nor, while an
+/// interrupted assembly's marker ([`ASSEMBLING`]) is there, the result files
+/// and charts (`chart_prefix`) it wrote. Sorted, all of them.
+pub(crate) fn unlisted_study_files(
+    dir: &Path,
+    chart_prefix: &str,
+) -> Result<Vec<String>, OutputError> {
+    let assembling = dir.join(ASSEMBLING).exists();
+    Ok(unlisted(dir)?
+        .into_iter()
+        .filter(|f| !(assembling && is_result_name(f, chart_prefix)))
+        .collect())
+}
+
+/// Whether `f` (relative to a study directory) is a name the study's results
+/// take: one of [`STUDY_RESULT_FILES`], or an image in `charts/` named as
+/// its charts are (`chart_prefix`).
+fn is_result_name(f: &str, chart_prefix: &str) -> bool {
+    let chart = f.strip_prefix("charts/").is_some_and(|name| {
+        name.starts_with(chart_prefix) && (name.ends_with(".png") || name.ends_with(".svg"))
+    });
+    chart || STUDY_RESULT_FILES.contains(&f)
 }
 
 /// A hidden marker written before a study's first result file and removed
@@ -189,16 +216,8 @@ pub(crate) fn overwritable_study_files(
     }
     Ok(unlisted(dir)?
         .into_iter()
-        .filter(|f| {
-            // Partial files (of any build) are never a result's name.
-            if f.contains(".partial") {
-                return false;
-            }
-            let chart = f.strip_prefix("charts/").is_some_and(|name| {
-                name.starts_with(chart_prefix) && (name.ends_with(".png") || name.ends_with(".svg"))
-            });
-            chart || STUDY_RESULT_FILES.contains(&f.as_str())
-        })
+        // Partial files (of any build) are never a result's name.
+        .filter(|f| !f.contains(".partial") && is_result_name(f, chart_prefix))
         .collect())
 }
 
@@ -221,6 +240,7 @@ fn unlisted(dir: &Path) -> Result<Vec<String>, OutputError> {
             let entry = entry.map_err(io_err(&sub))?;
             let name = entry.file_name().to_string_lossy().into_owned();
             let own = name.starts_with('.')
+                || is_partial_name(&name)
                 || (prefix.is_empty()
                     && [
                         "plan.json",
