@@ -1150,6 +1150,53 @@ fn force_after_a_study_killed_while_it_wrote_its_tables_replaces_it() {
 }
 
 #[test]
+fn merge_refuses_a_hand_edited_plan_naming_the_field() {
+    let (_t, dir) = temp();
+    let shards = two_shards(&dir);
+    let plans: Vec<String> = shards
+        .iter()
+        .map(|d| fs::read_to_string(d.join("plan.json")).unwrap())
+        .collect();
+    type Edit = fn(&mut serde_json::Value);
+    let edits: [(&str, Edit); 10] = [
+        ("runs[0]", |p| p["runs"][0]["variant"] = 99.into()),
+        ("runs[1]", |p| p["runs"][1]["environment"] = 7.into()),
+        ("variants", |p| p["variants"] = serde_json::json!([])),
+        ("environments", |p| p["environments"] = serde_json::json!([])),
+        ("outcomes", |p| {
+            p["outcomes"] = serde_json::json!(["no_such_metric"])
+        }),
+        ("runs", |p| p["runs"] = serde_json::json!([])),
+        ("window_months", |p| p["window_months"] = 0.into()),
+        ("replicates", |p| p["replicates"] = 0.into()),
+        ("scenarios", |p| p["scenarios"] = serde_json::json!([])),
+        ("runs[0].key", |p| {
+            let other = p["runs"][1]["key"].clone();
+            p["runs"][0]["key"] = other;
+        }),
+    ];
+    for (field, edit) in edits {
+        for (d, text) in shards.iter().zip(&plans) {
+            let mut plan: serde_json::Value = serde_json::from_str(text).unwrap();
+            edit(&mut plan);
+            fs::write(d.join("plan.json"), plan.to_string()).unwrap();
+        }
+        let out = dir.join("m");
+        let err = refused(&["merge", s(&shards[0]), s(&shards[1]), "--out", s(&out), "-q"]);
+        assert!(
+            err.contains("plan.json") && err.contains(&format!("({field}:")),
+            "{field}: {err}"
+        );
+        assert!(!out.exists(), "nothing written");
+    }
+    // Put back, the shards merge.
+    for (d, text) in shards.iter().zip(&plans) {
+        fs::write(d.join("plan.json"), text).unwrap();
+    }
+    ok(&["merge", s(&shards[0]), s(&shards[1]), "--out", s(&dir.join("m")), "-q"]);
+}
+
+#[test]
 fn a_damaged_manifest_in_a_study_directory_is_named() {
     let (_t, dir) = temp();
     let out = dir.join("study");

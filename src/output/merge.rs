@@ -52,9 +52,18 @@ pub fn merge(
     let plans = dirs
         .iter()
         .map(|d| {
-            study::read_plan(d).map_err(|e| {
+            let plan = study::read_plan(d).map_err(|e| {
                 MergeError::Refused(format!("{}: not a study directory ({e})", d.display()))
-            })
+            })?;
+            // A plan edited by hand is refused here, not found out by a
+            // panic or by wrong results.
+            plan.check().map_err(|why| {
+                MergeError::Refused(format!(
+                    "{}: not a plan grassroots wrote ({why}); merge refused — run that shard again with the same command",
+                    d.join("plan.json").display()
+                ))
+            })?;
+            Ok(plan)
         })
         .collect::<Result<Vec<Plan>, MergeError>>()?;
     if let Some((i, p)) = plans
