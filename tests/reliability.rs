@@ -1197,6 +1197,19 @@ fn merge_refuses_a_hand_edited_plan_naming_the_field() {
 }
 
 #[test]
+fn a_users_empty_folder_in_a_run_is_refused_like_a_file() {
+    let (_t, dir) = temp();
+    let r = dir.join("r");
+    ok(&["run", &data_small(), "-q", "--out", s(&r)]);
+    fs::create_dir_all(r.join("interviews/2024")).unwrap();
+    let err = refused(&["run", &data_small(), "-q", "--force", "--out", s(&r)]);
+    assert!(err.contains("did not write (interviews/2024/)"), "{err}");
+    assert!(r.join("interviews/2024").is_dir());
+    fs::remove_dir_all(r.join("interviews")).unwrap();
+    ok(&["run", &data_small(), "-q", "--out", s(&r)]);
+}
+
+#[test]
 fn a_damaged_manifest_in_a_study_directory_is_named() {
     let (_t, dir) = temp();
     let out = dir.join("study");

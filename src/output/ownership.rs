@@ -97,15 +97,23 @@ fn files_under(dir: &Path) -> Result<Vec<String>, OutputError> {
                     ),
                 });
             }
+            let rel = path.strip_prefix(root).unwrap_or(&path);
+            let rel = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect::<Vec<String>>()
+                .join("/");
             if entry.file_type().map_err(io_err(&path))?.is_dir() {
+                // An empty folder holds no file a manifest could list: it is
+                // recorded itself (`NAME/`), so a user's empty folder is
+                // never removed with the run. Only `charts/` is a folder a
+                // run makes.
+                if is_empty_dir(&path) && rel != "charts" {
+                    out.push(format!("{rel}/"));
+                }
                 walk(root, &path, out)?;
             } else {
-                let rel = path.strip_prefix(root).unwrap_or(&path);
-                let rel: Vec<String> = rel
-                    .components()
-                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                    .collect();
-                out.push(rel.join("/"));
+                out.push(rel);
             }
         }
         Ok(())
