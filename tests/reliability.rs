@@ -1210,6 +1210,20 @@ fn a_users_empty_folder_in_a_run_is_refused_like_a_file() {
 }
 
 #[test]
+fn a_failed_merge_removes_every_folder_it_made_and_names_the_missing_shard() {
+    let (_t, dir) = temp();
+    let shards = two_shards(&dir);
+    let out = dir.join("new1/deep/dir");
+    let err = refused(&["merge", s(&shards[0]), "--out", s(&out), "-q"]);
+    assert!(err.contains("runs are missing"), "{err}");
+    assert!(err.contains("shard 2/2 was not given"), "{err}");
+    assert!(!dir.join("new1").exists(), "no folder left behind");
+    let err = refused(&["merge", s(&shards[1]), "--out", s(&out), "-q"]);
+    assert!(err.contains("shard 1/2 was not given"), "{err}");
+    assert!(!dir.join("new1").exists());
+}
+
+#[test]
 fn a_damaged_manifest_in_a_study_directory_is_named() {
     let (_t, dir) = temp();
     let out = dir.join("study");

@@ -382,6 +382,8 @@ pub struct StagedDir {
     target: PathBuf,
     replaces: Option<u64>,
     created_target: bool,
+    /// Folders above the target this claim created, deepest first.
+    created_parents: Vec<PathBuf>,
     committed: bool,
     _target_lock: DirLock,
     _staging_lock: DirLock,
@@ -442,6 +444,7 @@ impl StagedDir {
             ));
         }
         let created_target = !target.exists();
+        let created_parents = missing_parents(&target);
         let target_lock = DirLock::acquire(&target, command)?;
         let claim = || -> Result<Option<u64>, OutputError> {
             recover_leftovers(&parent, &name, &target)?;
@@ -451,7 +454,7 @@ impl StagedDir {
             Ok(replaces) => replaces,
             Err(e) => {
                 if created_target {
-                    remove_if_only_lock(&target);
+                    remove_created(&target, &created_parents);
                 }
                 return Err(e);
             }
@@ -478,6 +481,7 @@ impl StagedDir {
             target,
             replaces,
             created_target,
+            created_parents,
             committed: false,
             _target_lock: target_lock,
             _staging_lock: staging_lock,
@@ -564,8 +568,36 @@ impl Drop for StagedDir {
         if !self.committed {
             let _ = fs::remove_dir_all(&self.staging);
             if self.created_target {
-                remove_if_only_lock(&self.target);
+                remove_created(&self.target, &self.created_parents);
             }
+        }
+    }
+}
+
+/// The folders above `dir` that do not exist yet, deepest first: creating
+/// `dir` creates them too ([`remove_created`] removes them again).
+pub(crate) fn missing_parents(dir: &Path) -> Vec<PathBuf> {
+    dir.ancestors()
+        .skip(1)
+        .take_while(|a| !a.as_os_str().is_empty() && a.symlink_metadata().is_err())
+        .filter(|a| {
+            matches!(
+                a.components().next_back(),
+                Some(std::path::Component::Normal(_))
+            )
+        })
+        .map(Path::to_path_buf)
+        .collect()
+}
+
+/// Undo the creation of `dir` and of its `parents` ([`missing_parents`]):
+/// `dir` is removed if it holds nothing but grassroots' leftovers, then each
+/// parent while it is empty.
+pub(crate) fn remove_created(dir: &Path, parents: &[PathBuf]) {
+    remove_if_only_lock(dir);
+    for p in parents {
+        if fs::remove_dir(p).is_err() {
+            break;
         }
     }
 }
@@ -824,6 +856,7 @@ pub fn claim_study_dir(dir: &Path, command: &str) -> Result<(DirLock, PathBuf), 
     };
     check(holding(&dir)?)?;
     let created = !dir.exists();
+    let created_parents = missing_parents(&dir);
     let lock = DirLock::acquire(&dir, command)?;
     let claimed = || -> Result<(), OutputError> {
         check(holding(&dir)?)?;
@@ -848,7 +881,7 @@ pub fn claim_study_dir(dir: &Path, command: &str) -> Result<(DirLock, PathBuf), 
     };
     if let Err(e) = claimed() {
         if created {
-            remove_if_only_lock(&dir);
+            remove_created(&dir, &created_parents);
         }
         return Err(e);
     }
