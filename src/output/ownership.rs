@@ -60,7 +60,7 @@ fn holding(dir: &Path) -> Result<Holding, OutputError> {
         let kind = manifest
             .as_ref()
             .and_then(|m| m.get("kind").and_then(|k| k.as_str()))
-            .unwrap_or("study");
+            .unwrap_or("");
         return Ok(Holding::Study(kind.to_string()));
     }
     match manifest {
@@ -764,10 +764,15 @@ fn check_replaceable(target: &Path, inputs: &str, force: bool) -> Result<Option<
             ));
         }
         Holding::Study(kind) => {
+            let kind = if kind.is_empty() {
+                String::new()
+            } else {
+                format!("{kind} ")
+            };
             return Err(refused(
                 target,
                 format!(
-                    "holds a {kind} study (plan.json, runs/); `run` never replaces a study — choose another --out"
+                    "holds a {kind}study (plan.json, runs/); `run` never replaces a study — choose another --out"
                 ),
             ));
         }
@@ -914,6 +919,27 @@ mod tests {
         let name = aside(&long, "partial", 4_000_000);
         assert!(name.len() < 255, "{}", name.len());
         assert!(is_aside(&name, &long, "partial"));
+    }
+
+    #[test]
+    fn a_study_without_a_manifest_is_named_once() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("plan.json"), "{}").unwrap();
+        let err = StagedDir::new(dir.path(), "x", true, "test").unwrap_err();
+        let message = err.to_string();
+        assert!(message.contains("holds a study (plan.json"), "{message}");
+        assert!(!message.contains("study study"), "{message}");
+    }
+
+    #[test]
+    fn only_grassroots_leftovers_leave_a_directory_free() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join(lock::LOCK_FILE), "").unwrap();
+        fs::write(dir.path().join("plan.json.grassroots-25019-0.partial"), "{").unwrap();
+        fs::create_dir(dir.path().join("runs")).unwrap();
+        assert!(matches!(holding(dir.path()).unwrap(), Holding::Nothing));
+        fs::write(dir.path().join("runs/x.csv"), "").unwrap();
+        assert!(matches!(holding(dir.path()).unwrap(), Holding::Foreign(_)));
     }
 
     #[test]
