@@ -224,10 +224,10 @@ pub fn sweep_with_design(file: &Path, common: &Common, design: &SweepDesign) -> 
 pub fn sensitivity(file: &Path, common: &Common, shard: Option<Shard>) -> Result<()> {
     one_file_study(file, common, shard, |f, cli| {
         let outline = Outline::sensitivity(f, cli)?;
-        if let Some(note) = sobol_balance_note(f) {
-            if !common.quiet {
-                eprintln!("{note}");
-            }
+        if let Some(note) = sobol_balance_note(f)
+            && !common.quiet
+        {
+            eprintln!("{note}");
         }
         Ok(outline)
     })

@@ -475,7 +475,7 @@ mod tests {
             ];
             let policy = match value("incentive.formal_weight") {
                 None => None,
-                Some(w) if w == 0.1 => Some("p"),
+                Some(0.1) => Some("p"),
                 Some(_) => Some("q"),
             };
             let y = |o: usize| {
