@@ -379,7 +379,10 @@ fn io_errors_name_the_os_error_once() {
             let o = run(&[cmd, file, "-q", "--out", "/proc/no_such_folder/sub"]);
             let err = text(&o.stderr);
             assert_eq!(o.status.code(), Some(2), "{err}");
-            assert!(err.contains("cannot be made") && err.contains("choose another --out"), "{err}");
+            assert!(
+                err.contains("cannot be made") && err.contains("choose another --out"),
+                "{err}"
+            );
             assert_eq!(err.matches("(os error").count(), 1, "{cmd}: {err}");
             assert!(err.contains("/proc/no_such_folder"), "{err}");
         }

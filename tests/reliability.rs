@@ -1076,7 +1076,15 @@ fn a_study_or_merge_killed_before_its_plan_is_saved_leaves_a_usable_directory() 
     };
     let x = dir.join("x");
     killed(&x);
-    ok(&["compare", &compare, "-q", "--replicates", "2", "--out", s(&x)]);
+    ok(&[
+        "compare",
+        &compare,
+        "-q",
+        "--replicates",
+        "2",
+        "--out",
+        s(&x),
+    ]);
     assert!(x.join("manifest.json").is_file());
     assert!(!x.join("plan.json.grassroots-25019-0.partial").exists());
     // A merge into such a directory.
@@ -1111,7 +1119,15 @@ fn force_after_a_study_killed_while_it_wrote_its_tables_replaces_it() {
     let compare = data("compare_small.toml");
     let f = dir.join("f");
     let study = |extra: &[&str]| {
-        let mut args = vec!["compare", &compare, "-q", "--replicates", "2", "--out", s(&f)];
+        let mut args = vec![
+            "compare",
+            &compare,
+            "-q",
+            "--replicates",
+            "2",
+            "--out",
+            s(&f),
+        ];
         args.extend_from_slice(extra);
         run(&args)
     };
@@ -1162,7 +1178,9 @@ fn merge_refuses_a_hand_edited_plan_naming_the_field() {
         ("runs[0]", |p| p["runs"][0]["variant"] = 99.into()),
         ("runs[1]", |p| p["runs"][1]["environment"] = 7.into()),
         ("variants", |p| p["variants"] = serde_json::json!([])),
-        ("environments", |p| p["environments"] = serde_json::json!([])),
+        ("environments", |p| {
+            p["environments"] = serde_json::json!([])
+        }),
         ("outcomes", |p| {
             p["outcomes"] = serde_json::json!(["no_such_metric"])
         }),
@@ -1182,7 +1200,14 @@ fn merge_refuses_a_hand_edited_plan_naming_the_field() {
             fs::write(d.join("plan.json"), plan.to_string()).unwrap();
         }
         let out = dir.join("m");
-        let err = refused(&["merge", s(&shards[0]), s(&shards[1]), "--out", s(&out), "-q"]);
+        let err = refused(&[
+            "merge",
+            s(&shards[0]),
+            s(&shards[1]),
+            "--out",
+            s(&out),
+            "-q",
+        ]);
         assert!(
             err.contains("plan.json") && err.contains(&format!("({field}:")),
             "{field}: {err}"
@@ -1193,7 +1218,14 @@ fn merge_refuses_a_hand_edited_plan_naming_the_field() {
     for (d, text) in shards.iter().zip(&plans) {
         fs::write(d.join("plan.json"), text).unwrap();
     }
-    ok(&["merge", s(&shards[0]), s(&shards[1]), "--out", s(&dir.join("m")), "-q"]);
+    ok(&[
+        "merge",
+        s(&shards[0]),
+        s(&shards[1]),
+        "--out",
+        s(&dir.join("m")),
+        "-q",
+    ]);
 }
 
 #[test]

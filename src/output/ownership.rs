@@ -654,7 +654,11 @@ fn recover_leftovers(parent: &Path, name: &str, target: &Path) -> Result<(), Out
                     let to = target.join(f.file_name());
                     rename_no_replace(&f.path(), &to).map_err(|e| {
                         if e.kind() == std::io::ErrorKind::AlreadyExists {
-                            parked_refusal(target, &path, &[f.file_name().to_string_lossy().into_owned()])
+                            parked_refusal(
+                                target,
+                                &path,
+                                &[f.file_name().to_string_lossy().into_owned()],
+                            )
                         } else {
                             io_err(&to)(e)
                         }
@@ -695,9 +699,11 @@ fn check_restorable(parent: &Path, name: &str, target: &Path) -> Result<(), Outp
         let foreign: Vec<String> = in_target
             .iter()
             .filter(|n| {
-                let named = listed
-                    .iter()
-                    .any(|f| f == *n || f.strip_prefix(n.as_str()).is_some_and(|r| r.starts_with('/')));
+                let named = listed.iter().any(|f| {
+                    f == *n
+                        || f.strip_prefix(n.as_str())
+                            .is_some_and(|r| r.starts_with('/'))
+                });
                 !named || parked.join(n).symlink_metadata().is_ok()
             })
             .cloned()

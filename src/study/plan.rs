@@ -345,12 +345,14 @@ impl Plan {
         let mut runs = self.runs.iter().enumerate();
         for variant in 0..n_var as u32 {
             for environment in 0..n_env as u32 {
-                let cell = ours.then(|| cell_text(&self.scenarios[self.cell(variant, environment)]));
+                let cell =
+                    ours.then(|| cell_text(&self.scenarios[self.cell(variant, environment)]));
                 for replicate in 0..self.replicates {
                     let Some((i, r)) = runs.next() else {
                         return Err(format!("runs: fewer than {expected}"));
                     };
-                    if (r.variant, r.environment, r.replicate) != (variant, environment, replicate) {
+                    if (r.variant, r.environment, r.replicate) != (variant, environment, replicate)
+                    {
                         return Err(format!(
                             "runs[{i}]: variant {}, environment {}, replicate {}; runs are in order, and this one is variant {variant}, environment {environment}, replicate {replicate}",
                             r.variant, r.environment, r.replicate
