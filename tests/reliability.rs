@@ -1268,3 +1268,36 @@ fn a_damaged_manifest_in_a_study_directory_is_named() {
     assert!(err.contains("manifest.json is damaged"), "{err}");
     assert!(!err.contains("no grassroots manifest lists"), "{err}");
 }
+
+#[test]
+fn a_study_replaced_by_one_with_fewer_replicates_says_so() {
+    let (_t, dir) = temp();
+    let compare = data("compare_small.toml");
+    let f = dir.join("f");
+    let study = |replicates: &str| {
+        let o = run(&[
+            "compare",
+            &compare,
+            "-q",
+            "--replicates",
+            replicates,
+            "--out",
+            s(&f),
+        ]);
+        let err = String::from_utf8_lossy(&o.stderr).into_owned();
+        assert!(o.status.success(), "{err}");
+        err
+    };
+    assert_eq!(study("4"), "");
+    let stored = stored_runs(&f);
+    let err = study("2");
+    assert!(
+        err.contains("held this study with 4 replicates")
+            && err.contains("with 2 replicates")
+            && err.contains("no --force is needed"),
+        "{err}"
+    );
+    // More replicates again: no note, and the stored runs are kept.
+    assert_eq!(study("4"), "");
+    assert_eq!(stored_runs(&f), stored);
+}
