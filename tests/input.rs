@@ -373,11 +373,16 @@ fn io_errors_name_the_os_error_once() {
         let err = text(&o.stderr);
         assert_eq!(o.status.code(), Some(2), "{err}");
         assert!(err.contains("not_a_dir is a file, not a folder"), "{err}");
-        // A folder the system will not create: the OS error, named once.
+        // A folder the system will not create: refused like any other
+        // unusable --out (exit 2, with what to do), the OS error named once.
         if cfg!(target_os = "linux") && std::path::Path::new("/proc/self").exists() {
             let o = run(&[cmd, file, "-q", "--out", "/proc/no_such_folder/sub"]);
             let err = text(&o.stderr);
-            assert_eq!(o.status.code(), Some(1), "{err}");
+            assert_eq!(o.status.code(), Some(2), "{err}");
+            assert!(
+                err.contains("cannot be made") && err.contains("choose another --out"),
+                "{err}"
+            );
             assert_eq!(err.matches("(os error").count(), 1, "{cmd}: {err}");
             assert!(err.contains("/proc/no_such_folder"), "{err}");
         }

@@ -999,3 +999,305 @@ fn merge_takes_each_shard_once_and_refuses_a_running_shard() {
         "a refused merge leaves no directory"
     );
 }
+
+/// Copy the directory `from` to `to`, recursively.
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for e in fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &to.join(e.file_name()));
+        } else {
+            fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+#[test]
+fn recovering_a_parked_run_never_overwrites_the_users_files() {
+    let (_t, dir) = temp();
+    let finished = dir.join("finished");
+    ok(&["run", &data_small(), "-q", "--out", s(&finished)]);
+    // A run parked by a commit killed between its two renames, and a
+    // directory of the user's own where the run was.
+    let parked = dir.join(".rx.old-99999");
+    copy_dir(&finished, &parked);
+    let parked_before = tree(&parked);
+    let target = dir.join("rx");
+    fs::create_dir_all(&target).unwrap();
+    fs::write(target.join("summary.csv"), "MY DATA").unwrap();
+    fs::write(target.join("notes.txt"), "mine").unwrap();
+    let before = tree(&target);
+    for extra in [&[][..], &["--force"][..]] {
+        let small = data_small();
+        let mut args = vec!["run", &small, "-q", "--out", s(&target)];
+        args.extend_from_slice(extra);
+        let err = refused(&args);
+        assert!(
+            err.contains(".rx.old-99999") && err.contains("notes.txt"),
+            "{err}"
+        );
+        assert_eq!(tree(&target), before, "the user's files are untouched");
+        assert_eq!(tree(&parked), parked_before, "the parked run is left");
+        assert!(!target.join(".grassroots.lock").exists(), "no lock file");
+    }
+    // Only a file the parked run holds too (it would be replaced).
+    fs::remove_file(target.join("notes.txt")).unwrap();
+    let err = refused(&["run", &data_small(), "-q", "--out", s(&target)]);
+    assert!(err.contains("summary.csv"), "{err}");
+    assert_eq!(
+        fs::read_to_string(target.join("summary.csv")).unwrap(),
+        "MY DATA"
+    );
+    assert_eq!(tree(&parked), parked_before);
+    // Once the user's file is moved away, the run is restored.
+    fs::remove_file(target.join("summary.csv")).unwrap();
+    ok(&["run", &data_small(), "-q", "--out", s(&target)]);
+    assert!(!parked.exists());
+    let csvs = |d: &Path| -> BTreeMap<String, String> {
+        tree(d)
+            .into_iter()
+            .filter(|(k, _)| k.ends_with(".csv"))
+            .collect()
+    };
+    assert_eq!(csvs(&target), csvs(&finished));
+}
+
+#[test]
+fn a_study_or_merge_killed_before_its_plan_is_saved_leaves_a_usable_directory() {
+    let (_t, dir) = temp();
+    let compare = data("compare_small.toml");
+    // What a compare or merge killed at its first rename left (the plan
+    // being written, an empty run store from builds that made it first).
+    let killed = |d: &Path| {
+        fs::create_dir_all(d.join("runs")).unwrap();
+        fs::write(d.join(".grassroots.lock"), "").unwrap();
+        fs::write(d.join("plan.json.grassroots-25019-0.partial"), "{\"ki").unwrap();
+    };
+    let x = dir.join("x");
+    killed(&x);
+    ok(&[
+        "compare",
+        &compare,
+        "-q",
+        "--replicates",
+        "2",
+        "--out",
+        s(&x),
+    ]);
+    assert!(x.join("manifest.json").is_file());
+    assert!(!x.join("plan.json.grassroots-25019-0.partial").exists());
+    // A merge into such a directory.
+    let shards = two_shards(&dir);
+    let m = dir.join("m");
+    killed(&m);
+    ok(&["merge", s(&shards[0]), s(&shards[1]), "--out", s(&m), "-q"]);
+    assert!(m.join("manifest.json").is_file());
+    // A run killed while staging leaves its target holding only the lock
+    // (and its staging directory beside it): neither a study nor a run is
+    // refused there.
+    for (i, command) in ["compare", "run"].iter().enumerate() {
+        let r = dir.join(format!("r{i}"));
+        fs::create_dir_all(&r).unwrap();
+        fs::write(r.join(".grassroots.lock"), "").unwrap();
+        let staging = dir.join(format!(".r{i}.partial-4242"));
+        fs::create_dir_all(&staging).unwrap();
+        fs::write(staging.join("timeseries.csv"), "half").unwrap();
+        let input = if *command == "run" {
+            data_small()
+        } else {
+            compare.clone()
+        };
+        ok(&[command, &input, "-q", "--replicates", "2", "--out", s(&r)]);
+        assert!(r.join("manifest.json").is_file());
+    }
+}
+
+#[test]
+fn force_after_a_study_killed_while_it_wrote_its_tables_replaces_it() {
+    let (_t, dir) = temp();
+    let compare = data("compare_small.toml");
+    let f = dir.join("f");
+    let study = |extra: &[&str]| {
+        let mut args = vec![
+            "compare",
+            &compare,
+            "-q",
+            "--replicates",
+            "2",
+            "--out",
+            s(&f),
+        ];
+        args.extend_from_slice(extra);
+        run(&args)
+    };
+    assert!(study(&[]).status.success());
+    // The state a re-run killed while writing its tables leaves: the
+    // manifest set aside, the marker, a partial table.
+    fs::rename(f.join("manifest.json"), f.join("manifest.json.previous")).unwrap();
+    fs::write(f.join(".grassroots.assembling"), "").unwrap();
+    fs::write(f.join("comparison.csv.grassroots-25237-2.partial"), "half").unwrap();
+    let o = study(&["--seed", "5", "--force"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let plan: serde_json::Value =
+        serde_json::from_slice(&fs::read(f.join("plan.json")).unwrap()).unwrap();
+    assert_eq!(plan["scenarios"][0]["scenario"]["seed"], 5);
+    assert!(f.join("manifest.json").is_file());
+    assert!(!tree(&f).keys().any(|k| k.contains(".partial")));
+    // Killed in its first assembly: no manifest at all, only the marker
+    // saying the result files and charts are its own.
+    fs::remove_file(f.join("manifest.json")).unwrap();
+    fs::write(f.join(".grassroots.assembling"), "").unwrap();
+    fs::write(f.join("summary.csv.grassroots-25237-3.partial"), "half").unwrap();
+    let o = study(&["--force"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(!tree(&f).keys().any(|k| k.contains(".partial")));
+    // The user's files are still refused, all of them counted.
+    for i in 0..8 {
+        fs::write(f.join(format!("notes{i}.txt")), "mine").unwrap();
+    }
+    let mut args = vec!["compare", &compare, "-q", "--replicates", "2"];
+    args.extend(["--seed", "6", "--force", "--out", s(&f)]);
+    let err = refused(&args);
+    assert!(
+        err.contains("notes0.txt") && err.contains("and 2 more"),
+        "{err}"
+    );
+}
+
+#[test]
+fn merge_refuses_a_hand_edited_plan_naming_the_field() {
+    let (_t, dir) = temp();
+    let shards = two_shards(&dir);
+    let plans: Vec<String> = shards
+        .iter()
+        .map(|d| fs::read_to_string(d.join("plan.json")).unwrap())
+        .collect();
+    type Edit = fn(&mut serde_json::Value);
+    let edits: [(&str, Edit); 10] = [
+        ("runs[0]", |p| p["runs"][0]["variant"] = 99.into()),
+        ("runs[1]", |p| p["runs"][1]["environment"] = 7.into()),
+        ("variants", |p| p["variants"] = serde_json::json!([])),
+        ("environments", |p| {
+            p["environments"] = serde_json::json!([])
+        }),
+        ("outcomes", |p| {
+            p["outcomes"] = serde_json::json!(["no_such_metric"])
+        }),
+        ("runs", |p| p["runs"] = serde_json::json!([])),
+        ("window_months", |p| p["window_months"] = 0.into()),
+        ("replicates", |p| p["replicates"] = 0.into()),
+        ("scenarios", |p| p["scenarios"] = serde_json::json!([])),
+        ("runs[0].key", |p| {
+            let other = p["runs"][1]["key"].clone();
+            p["runs"][0]["key"] = other;
+        }),
+    ];
+    for (field, edit) in edits {
+        for (d, text) in shards.iter().zip(&plans) {
+            let mut plan: serde_json::Value = serde_json::from_str(text).unwrap();
+            edit(&mut plan);
+            fs::write(d.join("plan.json"), plan.to_string()).unwrap();
+        }
+        let out = dir.join("m");
+        let err = refused(&[
+            "merge",
+            s(&shards[0]),
+            s(&shards[1]),
+            "--out",
+            s(&out),
+            "-q",
+        ]);
+        assert!(
+            err.contains("plan.json") && err.contains(&format!("({field}:")),
+            "{field}: {err}"
+        );
+        assert!(!out.exists(), "nothing written");
+    }
+    // Put back, the shards merge.
+    for (d, text) in shards.iter().zip(&plans) {
+        fs::write(d.join("plan.json"), text).unwrap();
+    }
+    ok(&[
+        "merge",
+        s(&shards[0]),
+        s(&shards[1]),
+        "--out",
+        s(&dir.join("m")),
+        "-q",
+    ]);
+}
+
+#[test]
+fn a_users_empty_folder_in_a_run_is_refused_like_a_file() {
+    let (_t, dir) = temp();
+    let r = dir.join("r");
+    ok(&["run", &data_small(), "-q", "--out", s(&r)]);
+    fs::create_dir_all(r.join("interviews/2024")).unwrap();
+    let err = refused(&["run", &data_small(), "-q", "--force", "--out", s(&r)]);
+    assert!(err.contains("did not write (interviews/2024/)"), "{err}");
+    assert!(r.join("interviews/2024").is_dir());
+    fs::remove_dir_all(r.join("interviews")).unwrap();
+    ok(&["run", &data_small(), "-q", "--out", s(&r)]);
+}
+
+#[test]
+fn a_failed_merge_removes_every_folder_it_made_and_names_the_missing_shard() {
+    let (_t, dir) = temp();
+    let shards = two_shards(&dir);
+    let out = dir.join("new1/deep/dir");
+    let err = refused(&["merge", s(&shards[0]), "--out", s(&out), "-q"]);
+    assert!(err.contains("runs are missing"), "{err}");
+    assert!(err.contains("shard 2/2 was not given"), "{err}");
+    assert!(!dir.join("new1").exists(), "no folder left behind");
+    let err = refused(&["merge", s(&shards[1]), "--out", s(&out), "-q"]);
+    assert!(err.contains("shard 1/2 was not given"), "{err}");
+    assert!(!dir.join("new1").exists());
+}
+
+#[test]
+fn a_damaged_manifest_in_a_study_directory_is_named() {
+    let (_t, dir) = temp();
+    let out = dir.join("study");
+    assert!(small_sweep(&out, &[]).status.success());
+    let text = fs::read(out.join("manifest.json")).unwrap();
+    fs::write(out.join("manifest.json"), &text[..text.len() / 2]).unwrap();
+    let o = small_sweep(&out, &[]);
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("manifest.json is damaged"), "{err}");
+    assert!(!err.contains("no grassroots manifest lists"), "{err}");
+}
+
+#[test]
+fn a_study_replaced_by_one_with_fewer_replicates_says_so() {
+    let (_t, dir) = temp();
+    let compare = data("compare_small.toml");
+    let f = dir.join("f");
+    let study = |replicates: &str| {
+        let o = run(&[
+            "compare",
+            &compare,
+            "-q",
+            "--replicates",
+            replicates,
+            "--out",
+            s(&f),
+        ]);
+        let err = String::from_utf8_lossy(&o.stderr).into_owned();
+        assert!(o.status.success(), "{err}");
+        err
+    };
+    assert_eq!(study("4"), "");
+    let stored = stored_runs(&f);
+    let err = study("2");
+    assert!(
+        err.contains("held this study with 4 replicates")
+            && err.contains("with 2 replicates")
+            && err.contains("no --force is needed"),
+        "{err}"
+    );
+    // More replicates again: no note, and the stored runs are kept.
+    assert_eq!(study("4"), "");
+    assert_eq!(stored_runs(&f), stored);
+}

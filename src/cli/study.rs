@@ -517,8 +517,10 @@ fn open_study_dir(
             plan.model
         );
     }
-    let store = Store::open(&out, &lock)?;
+    // The plan first: a directory killed before it is saved holds only
+    // grassroots' partial files, not a `runs/` without a plan.
     study::write_plan(&out, plan)?;
+    let store = Store::open(&out, &lock)?;
     Ok((lock, out, store))
 }
 
@@ -675,7 +677,25 @@ fn run_study(
         common,
     )?;
     let shown = out.clone();
+    // The replicates of the same study already there, if more than this
+    // one's: its results are replaced by less precise ones (said below).
+    let fewer = study::read_plan(&out).ok().filter(|before| {
+        target.is_none()
+            && shard.is_none()
+            && before.replicates > study.plan.replicates
+            && study.plan.differs_from(before).is_none()
+    });
     let (_lock, out, store) = open_study_dir(&study.plan, &out, common)?;
+    if let Some(before) = fewer {
+        // Said even with -q, as a run's count is: the results change.
+        eprintln!(
+            "note: {} held this study with {}; its result files are replaced by this one's with {} (its stored runs are kept: the same command with --replicates {} reuses them, so no --force is needed)",
+            out.display(),
+            count(u64::from(before.replicates), "replicate"),
+            count(u64::from(study.plan.replicates), "replicate"),
+            before.replicates
+        );
+    }
     let started = Instant::now();
     if let Some(s) = shard {
         return run_shard(

@@ -43,16 +43,9 @@ pub fn target_of_partial(path: &Path) -> PathBuf {
     // A `run`'s staging folder `.NAME.partial-PID` stands for NAME.
     let path: PathBuf = path
         .components()
-        .map(|c| {
-            let text = c.as_os_str().to_string_lossy();
-            match text
-                .strip_prefix('.')
-                .and_then(|t| t.rsplit_once(".partial-"))
-                .filter(|(_, pid)| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
-            {
-                Some((name, _)) => std::ffi::OsString::from(name),
-                None => c.as_os_str().to_os_string(),
-            }
+        .map(|c| match staging_target(&c.as_os_str().to_string_lossy()) {
+            Some(name) => std::ffi::OsString::from(name),
+            None => c.as_os_str().to_os_string(),
         })
         .collect();
     let path = path.as_path();
@@ -73,6 +66,19 @@ pub fn target_of_partial(path: &Path) -> PathBuf {
         .copied()
         .collect();
     path.with_file_name(kept.join("."))
+}
+
+/// NAME, if `name` is a `run`'s staging folder `.NAME.partial-PID`.
+fn staging_target(name: &str) -> Option<&str> {
+    name.strip_prefix('.')
+        .and_then(|t| t.rsplit_once(".partial-"))
+        .filter(|(_, pid)| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
+        .map(|(name, _)| name)
+}
+
+/// Whether `name` is a `run`'s staging folder (`.NAME.partial-PID`).
+pub fn is_staging_name(name: &str) -> bool {
+    staging_target(name).is_some()
 }
 
 /// Whether a file name is one [`partial_path`] makes.

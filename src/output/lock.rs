@@ -39,7 +39,7 @@ impl DirLock {
     /// Lock directory `dir` (created if missing) for `command` (a short
     /// description recorded for a second process to read).
     pub fn acquire(dir: &Path, command: &str) -> Result<DirLock, OutputError> {
-        fs::create_dir_all(dir).map_err(io_err(dir))?;
+        fs::create_dir_all(dir).map_err(|e| cannot_make(dir, e))?;
         let path = dir.join(LOCK_FILE);
         let mut file = fs::OpenOptions::new()
             .read(true)
@@ -93,6 +93,30 @@ impl DirLock {
     /// The locked directory.
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+}
+
+/// An output folder that cannot be made (a path below `/proc`, a read-only
+/// or forbidden place) is the user's to change, like any other unusable
+/// `--out`: refused (exit 2), the OS error named once. A full disk stays an
+/// I/O error, with its advice.
+fn cannot_make(dir: &Path, e: std::io::Error) -> OutputError {
+    let full = matches!(e.raw_os_error(), Some(28) | Some(122))
+        || matches!(
+            e.kind(),
+            std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
+        );
+    if full {
+        return io_err(dir)(e);
+    }
+    let hint = if e.kind() == std::io::ErrorKind::PermissionDenied {
+        "this user cannot create it; choose another --out, or check the folder's permissions"
+    } else {
+        "choose another --out"
+    };
+    OutputError::Refused {
+        path: dir.to_path_buf(),
+        why: format!("cannot be made as an output folder ({e}); nothing was changed — {hint}"),
     }
 }
 

@@ -52,9 +52,18 @@ pub fn merge(
     let plans = dirs
         .iter()
         .map(|d| {
-            study::read_plan(d).map_err(|e| {
+            let plan = study::read_plan(d).map_err(|e| {
                 MergeError::Refused(format!("{}: not a study directory ({e})", d.display()))
-            })
+            })?;
+            // A plan edited by hand is refused here, not found out by a
+            // panic or by wrong results.
+            plan.check().map_err(|why| {
+                MergeError::Refused(format!(
+                    "{}: not a plan grassroots wrote ({why}); merge refused — run that shard again with the same command",
+                    d.join("plan.json").display()
+                ))
+            })?;
+            Ok(plan)
         })
         .collect::<Result<Vec<Plan>, MergeError>>()?;
     if let Some((i, p)) = plans
@@ -127,6 +136,7 @@ pub fn merge(
     // Lock the output first, then share every other shard's lock, so no
     // shard is still being written while it is merged.
     let created = !out.exists();
+    let created_parents = super::ownership::missing_parents(&out);
     study::refuse_another_study_early(&out, plan, None)?;
     let (lock, out) = claim_study_dir(&out, command)?;
     let same = |d: &Path| d.canonicalize().ok() == out.canonicalize().ok();
@@ -148,14 +158,20 @@ pub fn merge(
                 )));
             }
             Err(ShardProblem::Missing { missing, total }) => {
+                let which = match missing_shards(plan, &shards) {
+                    Some(named) => format!(" ({named})"),
+                    None => String::new(),
+                };
                 return Err(MergeError::Refused(format!(
-                    "{missing} of {total} runs are missing from these shard directories; run the remaining shards, then merge all of them"
+                    "{missing} of {total} runs are missing from these shard directories{which}; run the remaining shards, then merge all of them"
                 )));
             }
         }
         let keys = study.keys();
-        let store = Store::open(&out, &lock)?;
+        // The plan first: a directory killed before it is saved holds only
+        // grassroots' partial files, not a `runs/` without a plan.
         study::write_plan(&out, plan)?;
+        let store = Store::open(&out, &lock)?;
         let mut copied = 0;
         for d in dirs.iter().filter(|d| !same(d)) {
             copied += store.absorb(&Store::open_read(d), keys.iter().copied(), plan.months)?;
@@ -170,7 +186,7 @@ pub fn merge(
                 // Only what this merge made and nothing else: stored runs
                 // already copied stay (they are verified, and a later merge
                 // reuses them).
-                super::ownership::remove_if_only_lock(&out);
+                super::ownership::remove_created(&out, &created_parents);
             }
             return Err(e);
         }
@@ -187,4 +203,43 @@ pub fn merge(
         plan: study.plan.clone(),
         assembled,
     })
+}
+
+/// Which shards (`--shard K/N`) are missing, when the given directories
+/// each hold exactly one shard's runs (every N-th run of the plan from the
+/// K-th on): "shard 2/4 was not given" or "shards 2/4, 4/4 were not given".
+/// `None` when that cannot be told (a directory holds runs of several
+/// shards, or a single run).
+fn missing_shards(plan: &Plan, shards: &[Store]) -> Option<String> {
+    let total = plan.runs.len();
+    let mut n = None;
+    let mut present = Vec::new();
+    for store in shards {
+        let held: Vec<usize> = (0..total)
+            .filter(|&i| store.path(&plan.runs[i].key).is_file())
+            .collect();
+        if held.is_empty() {
+            continue;
+        }
+        let step = *held.get(1)? - held[0];
+        let start = held[0];
+        let is_shard = start < step
+            && held.len() == (start..total).step_by(step).count()
+            && held.iter().enumerate().all(|(j, &i)| i == start + j * step);
+        if !is_shard || n.is_some_and(|n| n != step) {
+            return None;
+        }
+        n = Some(step);
+        present.push(start);
+    }
+    let n = n?;
+    let missing: Vec<String> = (0..n)
+        .filter(|r| !present.contains(r))
+        .map(|r| format!("{}/{n}", r + 1))
+        .collect();
+    match missing.len() {
+        0 => None,
+        1 => Some(format!("shard {} was not given", missing[0])),
+        _ => Some(format!("shards {} were not given", missing.join(", "))),
+    }
 }

@@ -125,6 +125,9 @@ fn io_message(path: &Path, source: &std::io::Error) -> String {
         (true, Some(parent)) if !parent.as_os_str().is_empty() => parent,
         _ => path,
     };
+    let in_run_staging = path
+        .components()
+        .any(|c| files::is_staging_name(&c.as_os_str().to_string_lossy()));
     // A partial file is named by the file it is written for.
     let target = files::target_of_partial(path);
     let path = target.as_path();
@@ -137,8 +140,14 @@ fn io_message(path: &Path, source: &std::io::Error) -> String {
             std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
         )
     {
+        // A `run` writes into its staging folder and stores no runs.
+        let resumes = if in_run_staging {
+            ""
+        } else {
+            " (a study resumes from the runs it stored)"
+        };
         return format!(
-            "{}: no space left on the device (or the disk quota is used up) — free some space or choose another --out, then run the same command again (a study resumes from the runs it stored)",
+            "{}: no space left on the device (or the disk quota is used up) — free some space or choose another --out, then run the same command again{resumes}",
             path.display()
         );
     }
@@ -191,6 +200,11 @@ mod tests {
         assert!(m.contains("free some space or choose another --out"), "{m}");
         let wrapped = std::io::Error::new(std::io::ErrorKind::StorageFull, "at path x");
         assert!(io_message(Path::new("a.csv"), &wrapped).contains("no space left"));
+        assert!(m.contains("a study resumes"), "{m}");
+        // A run's files, written in its staging folder: no runs are stored.
+        let m = io_message(Path::new("out/.r.partial-12/summary.csv"), &full);
+        assert!(m.starts_with("out/r/summary.csv: no space left"), "{m}");
+        assert!(!m.contains("study"), "{m}");
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! written by grassroots (`"tool": "grassroots"`), or only a lock file; any
 //! other non-empty directory is refused before anything is created in it.
 
-use super::files::remove_partials;
+use super::files::{is_partial_name, remove_partials};
 use super::lock::{self, DirLock};
 use super::{OutputError, io_err};
 use std::fs;
@@ -19,9 +19,11 @@ const MAX_FILES: usize = 100_000;
 /// What an output directory holds.
 #[derive(Debug)]
 enum Holding {
-    /// Missing, empty, or only a lock file.
+    /// Missing, empty, or only grassroots' leftovers: a lock file, partial
+    /// files, an empty `runs/`.
     Nothing,
-    /// A study (`plan.json`, or a study's manifest), of this kind.
+    /// A study (`plan.json`, or a study's manifest), of this kind (empty
+    /// when no manifest says).
     Study(String),
     /// A previous `run`, with its manifest.
     Run(serde_json::Value),
@@ -40,7 +42,12 @@ fn holding(dir: &Path) -> Result<Holding, OutputError> {
     for entry in entries {
         let entry = entry.map_err(io_err(dir))?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        if name != lock::LOCK_FILE {
+        // Grassroots' own leftovers of a killed command: the lock, partial
+        // files (removed once the lock is held), an empty run store.
+        let leftover = name == lock::LOCK_FILE
+            || is_partial_name(&name)
+            || (name == "runs" && is_empty_dir(&entry.path()));
+        if !leftover {
             names.push(name);
         }
     }
@@ -53,7 +60,7 @@ fn holding(dir: &Path) -> Result<Holding, OutputError> {
         let kind = manifest
             .as_ref()
             .and_then(|m| m.get("kind").and_then(|k| k.as_str()))
-            .unwrap_or("study");
+            .unwrap_or("");
         return Ok(Holding::Study(kind.to_string()));
     }
     match manifest {
@@ -68,8 +75,15 @@ fn holding(dir: &Path) -> Result<Holding, OutputError> {
     }
 }
 
+/// Whether `dir` is a folder holding nothing at all.
+fn is_empty_dir(dir: &Path) -> bool {
+    fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir())
+        && fs::read_dir(dir).is_ok_and(|mut e| e.next().is_none())
+}
+
 /// Relative paths of every file under `dir` (recursively), `/`-separated,
-/// sorted; the lock file is left out. At most [`MAX_FILES`].
+/// and of every empty folder (`NAME/`), sorted; the lock file is left out.
+/// At most [`MAX_FILES`].
 fn files_under(dir: &Path) -> Result<Vec<String>, OutputError> {
     fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) -> Result<(), OutputError> {
         for entry in fs::read_dir(dir).map_err(io_err(dir))? {
@@ -83,15 +97,23 @@ fn files_under(dir: &Path) -> Result<Vec<String>, OutputError> {
                     ),
                 });
             }
+            let rel = path.strip_prefix(root).unwrap_or(&path);
+            let rel = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect::<Vec<String>>()
+                .join("/");
             if entry.file_type().map_err(io_err(&path))?.is_dir() {
+                // An empty folder holds no file a manifest could list: it is
+                // recorded itself (`NAME/`), so a user's empty folder is
+                // never removed with the run. Only `charts/` is a folder a
+                // run makes.
+                if is_empty_dir(&path) && rel != "charts" {
+                    out.push(format!("{rel}/"));
+                }
                 walk(root, &path, out)?;
             } else {
-                let rel = path.strip_prefix(root).unwrap_or(&path);
-                let rel: Vec<String> = rel
-                    .components()
-                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                    .collect();
-                out.push(rel.join("/"));
+                out.push(rel);
             }
         }
         Ok(())
@@ -118,16 +140,43 @@ pub(crate) fn read_manifest(dir: &Path) -> Result<Option<serde_json::Value>, Out
     }
 }
 
+/// Why `dir/manifest.json` is damaged, if it is there but does not parse
+/// (cut short by a full disk, say): then which files grassroots wrote there
+/// cannot be told.
+pub(crate) fn damaged_manifest(dir: &Path) -> Option<String> {
+    let bytes = fs::read(dir.join("manifest.json")).ok()?;
+    serde_json::from_slice::<serde_json::Value>(&bytes)
+        .err()
+        .map(|e| e.to_string())
+}
+
 /// Files at the top of a study directory and in its `charts/` that the
 /// study's manifest (`manifest.json`, or the previous one set aside while
 /// its results are replaced) does not list: files grassroots did not write
 /// there. Its bookkeeping (`plan.json`, the manifests, the run store
 /// `runs/`) and hidden files (the lock, files being written) are not
-/// counted. At most six names, sorted.
-pub(crate) fn unlisted_study_files(dir: &Path) -> Result<Vec<String>, OutputError> {
-    let mut out = unlisted(dir)?;
-    out.truncate(6);
-    Ok(out)
+/// counted, nor partial files (removed once the lock is held), nor, while an
+/// interrupted assembly's marker ([`ASSEMBLING`]) is there, the result files
+/// and charts (`chart_prefix`) it wrote. Sorted, all of them.
+pub(crate) fn unlisted_study_files(
+    dir: &Path,
+    chart_prefix: &str,
+) -> Result<Vec<String>, OutputError> {
+    let assembling = dir.join(ASSEMBLING).exists();
+    Ok(unlisted(dir)?
+        .into_iter()
+        .filter(|f| !(assembling && is_result_name(f, chart_prefix)))
+        .collect())
+}
+
+/// Whether `f` (relative to a study directory) is a name the study's results
+/// take: one of [`STUDY_RESULT_FILES`], or an image in `charts/` named as
+/// its charts are (`chart_prefix`).
+fn is_result_name(f: &str, chart_prefix: &str) -> bool {
+    let chart = f.strip_prefix("charts/").is_some_and(|name| {
+        name.starts_with(chart_prefix) && (name.ends_with(".png") || name.ends_with(".svg"))
+    });
+    chart || STUDY_RESULT_FILES.contains(&f)
 }
 
 /// A hidden marker written before a study's first result file and removed
@@ -175,16 +224,8 @@ pub(crate) fn overwritable_study_files(
     }
     Ok(unlisted(dir)?
         .into_iter()
-        .filter(|f| {
-            // Partial files (of any build) are never a result's name.
-            if f.contains(".partial") {
-                return false;
-            }
-            let chart = f.strip_prefix("charts/").is_some_and(|name| {
-                name.starts_with(chart_prefix) && (name.ends_with(".png") || name.ends_with(".svg"))
-            });
-            chart || STUDY_RESULT_FILES.contains(&f.as_str())
-        })
+        // Partial files (of any build) are never a result's name.
+        .filter(|f| !f.contains(".partial") && is_result_name(f, chart_prefix))
         .collect())
 }
 
@@ -207,6 +248,7 @@ fn unlisted(dir: &Path) -> Result<Vec<String>, OutputError> {
             let entry = entry.map_err(io_err(&sub))?;
             let name = entry.file_name().to_string_lossy().into_owned();
             let own = name.starts_with('.')
+                || is_partial_name(&name)
                 || (prefix.is_empty()
                     && [
                         "plan.json",
@@ -340,6 +382,8 @@ pub struct StagedDir {
     target: PathBuf,
     replaces: Option<u64>,
     created_target: bool,
+    /// Folders above the target this claim created, deepest first.
+    created_parents: Vec<PathBuf>,
     committed: bool,
     _target_lock: DirLock,
     _staging_lock: DirLock,
@@ -375,14 +419,20 @@ impl StagedDir {
                 .flatten()
                 .any(|e| is_aside(&e.file_name().to_string_lossy(), &name, "old"))
         });
-        if let (false, Holding::Foreign(names)) = (parked, holding(&target)?) {
-            return Err(refused(
-                &target,
-                format!(
-                    "exists and is not a grassroots output directory (it holds {}); nothing was changed — choose another --out",
-                    foreign_list(&names)
-                ),
-            ));
+        match (parked, holding(&target)?) {
+            (false, Holding::Foreign(names)) => {
+                return Err(refused(
+                    &target,
+                    format!(
+                        "exists and is not a grassroots output directory (it holds {}); nothing was changed — choose another --out",
+                        foreign_list(&names)
+                    ),
+                ));
+            }
+            // Only what an interrupted restore already moved back may be
+            // there: anything else is the user's, and is never replaced.
+            (true, Holding::Foreign(_)) => check_restorable(&parent, &name, &target)?,
+            _ => {}
         }
         if is_mount_point(&target, &parent) {
             return Err(refused(
@@ -394,6 +444,7 @@ impl StagedDir {
             ));
         }
         let created_target = !target.exists();
+        let created_parents = missing_parents(&target);
         let target_lock = DirLock::acquire(&target, command)?;
         let claim = || -> Result<Option<u64>, OutputError> {
             recover_leftovers(&parent, &name, &target)?;
@@ -403,7 +454,7 @@ impl StagedDir {
             Ok(replaces) => replaces,
             Err(e) => {
                 if created_target {
-                    remove_if_only_lock(&target);
+                    remove_created(&target, &created_parents);
                 }
                 return Err(e);
             }
@@ -430,6 +481,7 @@ impl StagedDir {
             target,
             replaces,
             created_target,
+            created_parents,
             committed: false,
             _target_lock: target_lock,
             _staging_lock: staging_lock,
@@ -516,8 +568,36 @@ impl Drop for StagedDir {
         if !self.committed {
             let _ = fs::remove_dir_all(&self.staging);
             if self.created_target {
-                remove_if_only_lock(&self.target);
+                remove_created(&self.target, &self.created_parents);
             }
+        }
+    }
+}
+
+/// The folders above `dir` that do not exist yet, deepest first: creating
+/// `dir` creates them too ([`remove_created`] removes them again).
+pub(crate) fn missing_parents(dir: &Path) -> Vec<PathBuf> {
+    dir.ancestors()
+        .skip(1)
+        .take_while(|a| !a.as_os_str().is_empty() && a.symlink_metadata().is_err())
+        .filter(|a| {
+            matches!(
+                a.components().next_back(),
+                Some(std::path::Component::Normal(_))
+            )
+        })
+        .map(Path::to_path_buf)
+        .collect()
+}
+
+/// Undo the creation of `dir` and of its `parents` ([`missing_parents`]):
+/// `dir` is removed if it holds nothing but grassroots' leftovers, then each
+/// parent while it is empty.
+pub(crate) fn remove_created(dir: &Path, parents: &[PathBuf]) {
+    remove_if_only_lock(dir);
+    for p in parents {
+        if fs::remove_dir(p).is_err() {
+            break;
         }
     }
 }
@@ -541,7 +621,11 @@ fn recover_leftovers(parent: &Path, name: &str, target: &Path) -> Result<(), Out
     let target_has_run = match holding(target)? {
         // A target without a manifest lost its result (or part of it, to an
         // interrupted restore): what is parked beside it is moved back.
-        Holding::Nothing | Holding::Foreign(_) => false,
+        Holding::Nothing => false,
+        Holding::Foreign(_) => {
+            check_restorable(parent, name, target)?;
+            false
+        }
         Holding::Run(_) => true,
         // Never touch what lies beside a study.
         Holding::Study(_) => return Ok(()),
@@ -568,13 +652,106 @@ fn recover_leftovers(parent: &Path, name: &str, target: &Path) -> Result<(), Out
             for f in entries {
                 if f.file_name() != lock::LOCK_FILE {
                     let to = target.join(f.file_name());
-                    fs::rename(f.path(), &to).map_err(io_err(&to))?;
+                    rename_no_replace(&f.path(), &to).map_err(|e| {
+                        if e.kind() == std::io::ErrorKind::AlreadyExists {
+                            parked_refusal(
+                                target,
+                                &path,
+                                &[f.file_name().to_string_lossy().into_owned()],
+                            )
+                        } else {
+                            io_err(&to)(e)
+                        }
+                    })?;
                 }
             }
             fs::remove_dir_all(&path).map_err(io_err(&path))?;
         }
     }
     Ok(())
+}
+
+/// Check that what `target` holds beside a run parked as `.NAME.old-PID` is
+/// only what an interrupted restore of that run already moved back: each
+/// top-level entry must be absent from the parked directory and named by its
+/// manifest (a file it lists, or a folder of such files). Anything else is
+/// the user's: refused, naming the parked directory, which is left alone.
+fn check_restorable(parent: &Path, name: &str, target: &Path) -> Result<(), OutputError> {
+    let mut in_target: Vec<String> = Vec::new();
+    for entry in fs::read_dir(target).map_err(io_err(target))? {
+        let entry = entry.map_err(io_err(target))?;
+        let n = entry.file_name().to_string_lossy().into_owned();
+        if n != lock::LOCK_FILE {
+            in_target.push(n);
+        }
+    }
+    in_target.sort();
+    for entry in fs::read_dir(parent).map_err(io_err(parent))? {
+        let entry = entry.map_err(io_err(parent))?;
+        if !is_aside(&entry.file_name().to_string_lossy(), name, "old") {
+            continue;
+        }
+        let parked = entry.path();
+        let listed = read_manifest(&parked)?
+            .filter(|m| m.get("tool") == Some(&"grassroots".into()))
+            .map(|m| listed_files(&m))
+            .unwrap_or_default();
+        let foreign: Vec<String> = in_target
+            .iter()
+            .filter(|n| {
+                let named = listed.iter().any(|f| {
+                    f == *n
+                        || f.strip_prefix(n.as_str())
+                            .is_some_and(|r| r.starts_with('/'))
+                });
+                !named || parked.join(n).symlink_metadata().is_ok()
+            })
+            .cloned()
+            .collect();
+        if !foreign.is_empty() {
+            return Err(parked_refusal(target, &parked, &foreign));
+        }
+    }
+    Ok(())
+}
+
+/// The refusal of a target holding the user's `files` while a previous run
+/// waits in `parked` to be moved back into it.
+fn parked_refusal(target: &Path, parked: &Path, files: &[String]) -> OutputError {
+    refused(
+        target,
+        format!(
+            "holds files grassroots did not write ({}), while a previous run's output waits beside it in {} (moved aside by an interrupted `grassroots run`); nothing was changed — move your files out of {} and run the command again to restore that output, or remove {} if you no longer need it",
+            foreign_list(files),
+            parked.display(),
+            target.display(),
+            parked.display()
+        ),
+    )
+}
+
+/// Rename `from` to `to` unless `to` exists (`AlreadyExists` then): in one
+/// step where the file system can (`renameat2(RENAME_NOREPLACE)`), else by
+/// looking first (the caller holds the directory's lock).
+fn rename_no_replace(from: &Path, to: &Path) -> std::io::Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::fs::{CWD, RenameFlags, renameat_with};
+        match renameat_with(CWD, from, CWD, to, RenameFlags::NOREPLACE) {
+            Ok(()) => return Ok(()),
+            Err(rustix::io::Errno::EXIST) => {
+                return Err(std::io::ErrorKind::AlreadyExists.into());
+            }
+            // Not supported here (an older kernel, some network file
+            // systems): look first.
+            Err(rustix::io::Errno::INVAL | rustix::io::Errno::NOSYS) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if to.symlink_metadata().is_ok() {
+        return Err(std::io::ErrorKind::AlreadyExists.into());
+    }
+    fs::rename(from, to)
 }
 
 /// Refuse to replace `target` unless it is empty or holds a previous run of
@@ -593,10 +770,15 @@ fn check_replaceable(target: &Path, inputs: &str, force: bool) -> Result<Option<
             ));
         }
         Holding::Study(kind) => {
+            let kind = if kind.is_empty() {
+                String::new()
+            } else {
+                format!("{kind} ")
+            };
             return Err(refused(
                 target,
                 format!(
-                    "holds a {kind} study (plan.json, runs/); `run` never replaces a study — choose another --out"
+                    "holds a {kind}study (plan.json, runs/); `run` never replaces a study — choose another --out"
                 ),
             ));
         }
@@ -685,6 +867,7 @@ pub fn claim_study_dir(dir: &Path, command: &str) -> Result<(DirLock, PathBuf), 
     };
     check(holding(&dir)?)?;
     let created = !dir.exists();
+    let created_parents = missing_parents(&dir);
     let lock = DirLock::acquire(&dir, command)?;
     let claimed = || -> Result<(), OutputError> {
         check(holding(&dir)?)?;
@@ -709,7 +892,7 @@ pub fn claim_study_dir(dir: &Path, command: &str) -> Result<(DirLock, PathBuf), 
     };
     if let Err(e) = claimed() {
         if created {
-            remove_if_only_lock(&dir);
+            remove_created(&dir, &created_parents);
         }
         return Err(e);
     }
@@ -742,6 +925,27 @@ mod tests {
         let name = aside(&long, "partial", 4_000_000);
         assert!(name.len() < 255, "{}", name.len());
         assert!(is_aside(&name, &long, "partial"));
+    }
+
+    #[test]
+    fn a_study_without_a_manifest_is_named_once() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("plan.json"), "{}").unwrap();
+        let err = StagedDir::new(dir.path(), "x", true, "test").unwrap_err();
+        let message = err.to_string();
+        assert!(message.contains("holds a study (plan.json"), "{message}");
+        assert!(!message.contains("study study"), "{message}");
+    }
+
+    #[test]
+    fn only_grassroots_leftovers_leave_a_directory_free() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join(lock::LOCK_FILE), "").unwrap();
+        fs::write(dir.path().join("plan.json.grassroots-25019-0.partial"), "{").unwrap();
+        fs::create_dir(dir.path().join("runs")).unwrap();
+        assert!(matches!(holding(dir.path()).unwrap(), Holding::Nothing));
+        fs::write(dir.path().join("runs/x.csv"), "").unwrap();
+        assert!(matches!(holding(dir.path()).unwrap(), Holding::Foreign(_)));
     }
 
     #[test]

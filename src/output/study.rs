@@ -74,39 +74,25 @@ pub fn check_same_study(
         }
         // --force replaces the study's own result files; the new study may
         // write files of the same names as files the old one did not write.
-        let foreign = super::ownership::unlisted_study_files(dir)?;
+        let foreign = super::ownership::unlisted_study_files(dir, &chart_prefix(&previous))?;
         if !foreign.is_empty() {
+            damaged_manifest_refusal(dir, &foreign)?;
             return Err(OutputError::Refused {
                 path: dir.to_path_buf(),
                 why: format!(
                     "holds another study `{}` and files it did not write ({}); --force replaces only a study's own files, and nothing was changed — move those files, or choose another --out",
                     previous.name,
-                    foreign.join(", ")
+                    some_of(&foreign)
                 ),
             });
         }
     }
     // The same study: its results may still overwrite files no manifest
     // lists (a shard directory has none yet, and `merge` may write into it).
-    // As the manifest names the charts; only the fields that name them (a
-    // plan's runs may be many).
-    let naming = serde_json::json!({
-        "name": plan.name,
-        "sources": plan.sources,
-        "scenarios": plan.scenarios.first().map(std::slice::from_ref).unwrap_or_default(),
-    });
-    let prefix = super::plot::chart_prefix(&naming);
-    let at_risk = super::ownership::overwritable_study_files(dir, &prefix)?;
+    let at_risk = super::ownership::overwritable_study_files(dir, &chart_prefix(plan))?;
     if !at_risk.is_empty() {
-        let mut named = at_risk
-            .iter()
-            .take(6)
-            .cloned()
-            .collect::<Vec<_>>()
-            .join(", ");
-        if at_risk.len() > 6 {
-            named.push_str(&format!(" and {} more", at_risk.len() - 6));
-        }
+        damaged_manifest_refusal(dir, &at_risk)?;
+        let named = some_of(&at_risk);
         return Err(OutputError::Refused {
             path: dir.to_path_buf(),
             why: format!(
@@ -115,6 +101,41 @@ pub fn check_same_study(
         });
     }
     Ok((previous.model != plan.model).then_some(previous.model))
+}
+
+/// How `plan`'s charts are named, as its manifest names them; from only
+/// the fields that name them (a plan's runs may be many).
+fn chart_prefix(plan: &Plan) -> String {
+    let naming = serde_json::json!({
+        "name": plan.name,
+        "sources": plan.sources,
+        "scenarios": plan.scenarios.first().map(std::slice::from_ref).unwrap_or_default(),
+    });
+    super::plot::chart_prefix(&naming)
+}
+
+/// Refuse, saying so, when `files` seem the user's only because the
+/// directory's `manifest.json`, which lists the study's files, is damaged.
+fn damaged_manifest_refusal(dir: &Path, files: &[String]) -> Result<(), OutputError> {
+    match super::ownership::damaged_manifest(dir) {
+        None => Ok(()),
+        Some(why) => Err(OutputError::Refused {
+            path: dir.to_path_buf(),
+            why: format!(
+                "its manifest.json is damaged ({why}; cut short by a full disk?), so grassroots cannot tell which of its files it wrote ({}); nothing was changed — if they are this study's results, remove them and manifest.json and run the command again (the stored runs are reused); otherwise move them away, or choose another --out",
+                some_of(files)
+            ),
+        }),
+    }
+}
+
+/// The first six of `names`, and how many more there are.
+fn some_of(names: &[String]) -> String {
+    let mut named = names.iter().take(6).cloned().collect::<Vec<_>>().join(", ");
+    if names.len() > 6 {
+        named.push_str(&format!(" and {} more", names.len() - 6));
+    }
+    named
 }
 
 /// [`check_same_study`] before `dir`'s lock is taken, so that a refusal

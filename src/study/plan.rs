@@ -273,6 +273,107 @@ impl Plan {
         Some(what)
     }
 
+    /// Check a plan read from disk (`plan.json` may be edited by hand, and
+    /// `merge` trusts it): every index in range, a resolved scenario per
+    /// (variant, environment) cell, known outcomes, a window within the
+    /// run, at least one replicate, and every run of every cell and
+    /// replicate in order, under the key of its cell and seed
+    /// ([`run_key`]; checked only for plans of this model, whose keys this
+    /// build computes). The error names the field and what would be valid.
+    pub fn check(&self) -> Result<(), String> {
+        let (n_var, n_env) = (self.variants.len(), self.environments.len());
+        if n_var == 0 {
+            return Err("variants: empty; a study has at least one variant".into());
+        }
+        if n_env == 0 {
+            return Err(
+                "environments: empty; a study has at least one environment (`[[]]` without uncertainty)"
+                    .into(),
+            );
+        }
+        if self.scenarios.len() as u64 != n_var as u64 * n_env as u64 {
+            return Err(format!(
+                "scenarios: {} resolved scenarios; a plan of {n_var} variants × {n_env} environments has {}",
+                self.scenarios.len(),
+                n_var as u64 * n_env as u64
+            ));
+        }
+        if self.outcomes.is_empty() {
+            return Err("outcomes: empty; a study reports at least one outcome".into());
+        }
+        if let Some(o) = self
+            .outcomes
+            .iter()
+            .find(|o| crate::metrics::metric_index(o).is_none())
+        {
+            return Err(format!(
+                "outcomes: `{o}` is not a metric (`grassroots metrics` lists them)"
+            ));
+        }
+        if self.months == 0 {
+            return Err("months: 0; a run has at least one month".into());
+        }
+        if self.window_months == 0 || self.window_months > self.months {
+            return Err(format!(
+                "window_months: {}; give 1 to {} (months)",
+                self.window_months, self.months
+            ));
+        }
+        if let Some((i, s)) = self
+            .scenarios
+            .iter()
+            .enumerate()
+            .find(|(_, s)| s.scenario.months != self.months)
+        {
+            return Err(format!(
+                "scenarios[{i}].scenario.months: {}; the plan's runs have {} months",
+                s.scenario.months, self.months
+            ));
+        }
+        if self.replicates == 0 {
+            return Err("replicates: 0; a study has at least one replicate".into());
+        }
+        let expected = n_var as u64 * n_env as u64 * u64::from(self.replicates);
+        if self.runs.len() as u64 != expected {
+            return Err(format!(
+                "runs: {} runs; {n_var} variants × {n_env} environments × {} replicates make {expected}",
+                self.runs.len(),
+                self.replicates
+            ));
+        }
+        let ours = self.model == crate::model_identity();
+        let mut runs = self.runs.iter().enumerate();
+        for variant in 0..n_var as u32 {
+            for environment in 0..n_env as u32 {
+                let cell =
+                    ours.then(|| cell_text(&self.scenarios[self.cell(variant, environment)]));
+                for replicate in 0..self.replicates {
+                    let Some((i, r)) = runs.next() else {
+                        return Err(format!("runs: fewer than {expected}"));
+                    };
+                    if (r.variant, r.environment, r.replicate) != (variant, environment, replicate)
+                    {
+                        return Err(format!(
+                            "runs[{i}]: variant {}, environment {}, replicate {}; runs are in order, and this one is variant {variant}, environment {environment}, replicate {replicate}",
+                            r.variant, r.environment, r.replicate
+                        ));
+                    }
+                    if let Some(cell) = &cell
+                        && key_of(cell, r.seed) != r.key
+                    {
+                        return Err(format!(
+                            "runs[{i}].key: `{}` is not the key of its cell's parameters and seed {} (`{}`)",
+                            r.key,
+                            r.seed,
+                            key_of(cell, r.seed)
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// The runs of shard `k` of `n` (1-based `k`): every n-th run.
     pub fn shard(&self, k: u32, n: u32) -> impl Iterator<Item = &Run> {
         self.runs
