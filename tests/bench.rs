@@ -130,10 +130,14 @@ fn bench_prints_every_key_with_a_positive_number_and_leaves_nothing() {
     }
     assert_eq!(found["threads"], 2.0);
     assert_eq!(found["repeats"], 2.0);
+    // The efficiency is the all-threads rate over threads × the 1-thread
+    // rate (the same household-steps): a check of the formula, not of the
+    // machine (a tiny scenario on a busy machine may even look superlinear).
     let efficiency = found["parallel_efficiency"];
+    let ratio = found["household_steps_per_sec_all"] / (2.0 * found["household_steps_per_sec_1t"]);
     assert!(
-        efficiency > 0.0 && efficiency <= 1.5,
-        "parallel efficiency {efficiency}"
+        (efficiency / ratio - 1.0).abs() < 0.02,
+        "parallel efficiency {efficiency}, rates give {ratio}"
     );
     // Peak RSS is the whole process: far above the household struct.
     let (per_household, size) = (
@@ -177,7 +181,7 @@ fn bench_small_runs_prints_every_key_with_a_sane_number_and_leaves_nothing() {
         let (sweep, alone) = (get("seconds"), get("simulating_seconds"));
         assert!(sweep > 0.0 && alone > 0.0, "{suffix}: {sweep} {alone}");
         let share = get("simulating_share");
-        assert!(share > 0.0 && share <= 1.5, "share {suffix}: {share}");
+        assert!(share > 0.0, "share {suffix}: {share}");
         assert!(
             (share - alone / sweep).abs() < 1e-3,
             "{share} ≠ {alone}/{sweep}"
