@@ -198,6 +198,12 @@ fn a_run_of_other_inputs_needs_force_and_the_same_inputs_replace() {
         err.contains("other inputs") && err.contains("--force"),
         "{err}"
     );
+    // It says what differs, as resolved: the seed, not the replicates.
+    let seed = manifest(&out)["seed"].clone();
+    assert!(
+        err.contains(&format!("; it differs in scenario.seed: {seed} → 99)")),
+        "{err}"
+    );
     assert_eq!(tree(&out), before);
     ok(&[
         "run",

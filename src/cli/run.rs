@@ -57,12 +57,7 @@ pub fn run(file: &Path, common: &Common, per_village: bool) -> Result<()> {
     )?;
 
     // Claim the output directory first: a refusal comes before the work.
-    let staged = StagedDir::new(
-        &out,
-        &output::inputs_identity(&s),
-        common.force,
-        &command_text(),
-    )?;
+    let staged = StagedDir::new(&out, &s, common.force, &command_text())?;
     // A quick check with fewer replicates would replace a fuller run of the
     // same inputs with less precise results: only when asked.
     if let Some(before) = staged

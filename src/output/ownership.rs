@@ -9,6 +9,8 @@
 use super::files::{is_partial_name, remove_partials};
 use super::lock::{self, DirLock};
 use super::{OutputError, io_err};
+use serde_json::Value;
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -390,11 +392,11 @@ pub struct StagedDir {
 }
 
 impl StagedDir {
-    /// Claim `target` for the output of a `run` whose inputs have identity
-    /// `inputs` (see [`inputs_identity`]); `command` is recorded in the lock.
+    /// Claim `target` for the output of a `run` of `scenario` (its inputs'
+    /// identity is [`inputs_identity`]); `command` is recorded in the lock.
     pub fn new(
         target: &Path,
-        inputs: &str,
+        scenario: &crate::scenario::Scenario,
         force: bool,
         command: &str,
     ) -> Result<Self, OutputError> {
@@ -448,7 +450,7 @@ impl StagedDir {
         let target_lock = DirLock::acquire(&target, command)?;
         let claim = || -> Result<Option<u64>, OutputError> {
             recover_leftovers(&parent, &name, &target)?;
-            check_replaceable(&target, inputs, force)
+            check_replaceable(&target, scenario, force)
         };
         let replaces = match claim() {
             Ok(replaces) => replaces,
@@ -757,7 +759,13 @@ fn rename_no_replace(from: &Path, to: &Path) -> std::io::Result<()> {
 /// Refuse to replace `target` unless it is empty or holds a previous run of
 /// the same inputs (or `force`) and nothing else; the replicate count of the
 /// run it holds, if it holds one whose manifest records it.
-fn check_replaceable(target: &Path, inputs: &str, force: bool) -> Result<Option<u64>, OutputError> {
+fn check_replaceable(
+    target: &Path,
+    scenario: &crate::scenario::Scenario,
+    force: bool,
+) -> Result<Option<u64>, OutputError> {
+    let inputs = inputs_identity(scenario);
+    let inputs = inputs.as_str();
     let manifest = match holding(target)? {
         Holding::Nothing => return Ok(None),
         Holding::Foreign(names) => {
@@ -815,6 +823,17 @@ fn check_replaceable(target: &Path, inputs: &str, force: bool) -> Result<Option<
         } else {
             format!("a run of {file} with {}", overrides.join(" "))
         };
+        // Say what differs (a file edited since, another --set or seed).
+        let differences = manifest
+            .get("scenario")
+            .zip(serde_json::to_value(scenario).ok())
+            .map(|(before, now)| scenario_differences(before, &now))
+            .unwrap_or_default();
+        let what = if differences.is_empty() {
+            what
+        } else {
+            format!("{what}; it differs in {}", differences_text(&differences))
+        };
         return Err(refused(
             target,
             format!(
@@ -823,6 +842,61 @@ fn check_replaceable(target: &Path, inputs: &str, force: bool) -> Result<Option<
         ));
     }
     Ok(manifest.get("replicates").and_then(|r| r.as_u64()))
+}
+
+/// The resolved parameters in which two scenarios (as JSON) differ, as
+/// `section.key: before → after` in key order (a long value, such as the
+/// list of `[[changes]]`, as "changed"); the replicate count is not an
+/// input.
+fn scenario_differences(before: &Value, after: &Value) -> Vec<String> {
+    // `section.key` → value; a top-level value that is no section by its name.
+    fn parameters(v: &Value) -> BTreeMap<String, &Value> {
+        let mut out = BTreeMap::new();
+        for (section, x) in v.as_object().into_iter().flatten() {
+            match x.as_object() {
+                Some(keys) => {
+                    for (k, y) in keys {
+                        out.insert(format!("{section}.{k}"), y);
+                    }
+                }
+                None => {
+                    out.insert(section.clone(), x);
+                }
+            }
+        }
+        out
+    }
+    let (a, b) = (parameters(before), parameters(after));
+    let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+    let shown = |v: Option<&&Value>| match v {
+        None => "(none)".to_string(),
+        Some(v) => super::report::value_text(v),
+    };
+    keys.into_iter()
+        .filter(|k| k.as_str() != "scenario.replicates" && a.get(*k) != b.get(*k))
+        .map(|k| {
+            let (x, y) = (shown(a.get(k)), shown(b.get(k)));
+            if x.len() + y.len() > 80 {
+                format!("{k} (changed)")
+            } else {
+                format!("{k}: {x} → {y}")
+            }
+        })
+        .collect()
+}
+
+/// At most five differences, then how many more.
+fn differences_text(differences: &[String]) -> String {
+    let mut text = differences
+        .iter()
+        .take(5)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if differences.len() > 5 {
+        text.push_str(&format!(" and {} more", differences.len() - 5));
+    }
+    text
 }
 
 /// The identity of a run's inputs: a hash of the resolved scenario (which
@@ -928,10 +1002,42 @@ mod tests {
     }
 
     #[test]
+    fn differences_name_each_resolved_parameter_and_leave_out_replicates() {
+        let scenario = |text: &str| {
+            serde_json::to_value(crate::scenario::Scenario::from_toml(text, "s.toml").unwrap())
+                .unwrap()
+        };
+        let before = scenario(
+            "[scenario]\nreplicates = 2\n[world]\nhouseholds_per_village = { uniform = [100, 200] }\n",
+        );
+        let after = scenario(
+            "[scenario]\nreplicates = 9\n[world]\nhouseholds_per_village = 30\n[supervision]\nmass_supervision = 0.4\n",
+        );
+        let d = scenario_differences(&before, &after);
+        assert_eq!(
+            d,
+            [
+                "supervision.mass_supervision: 0.05 → 0.4".to_string(),
+                "world.households_per_village: { uniform = [100, 200] } → 30".to_string(),
+            ],
+            "{d:?}"
+        );
+        assert!(scenario_differences(&before, &before).is_empty());
+        let many: Vec<String> = (0..7).map(|i| i.to_string()).collect();
+        assert_eq!(differences_text(&many), "0, 1, 2, 3, 4 and 2 more");
+    }
+
+    #[test]
     fn a_study_without_a_manifest_is_named_once() {
         let dir = tempfile::tempdir().unwrap();
         fs::write(dir.path().join("plan.json"), "{}").unwrap();
-        let err = StagedDir::new(dir.path(), "x", true, "test").unwrap_err();
+        let err = StagedDir::new(
+            dir.path(),
+            &crate::scenario::Scenario::from_toml("", "s.toml").unwrap(),
+            true,
+            "test",
+        )
+        .unwrap_err();
         let message = err.to_string();
         assert!(message.contains("holds a study (plan.json"), "{message}");
         assert!(!message.contains("study study"), "{message}");
@@ -958,7 +1064,13 @@ mod tests {
         )
         .unwrap();
         assert!(matches!(holding(dir.path()).unwrap(), Holding::Foreign(_)));
-        let err = StagedDir::new(dir.path(), "x", true, "test").unwrap_err();
+        let err = StagedDir::new(
+            dir.path(),
+            &crate::scenario::Scenario::from_toml("", "s.toml").unwrap(),
+            true,
+            "test",
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("not a grassroots output"), "{err}");
         let err = claim_study_dir(dir.path(), "test").unwrap_err();
         assert!(err.to_string().contains("not a grassroots output"), "{err}");
