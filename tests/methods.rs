@@ -315,7 +315,7 @@ fn calibration_recovers_known_parameters_and_resumes() {
         "--out",
         out.to_str().unwrap(),
     ]);
-    assert!(printed.contains("generation 5/5"), "{printed}");
+    assert!(printed.contains("generation 4 (5 of 5)"), "{printed}");
     // The fit of the targets is a posterior predictive: the 30 kept
     // particles simulated again (2 replicates each) on fresh seeds, not the
     // simulations they were selected on.
@@ -415,7 +415,7 @@ fn calibration_recovers_known_parameters_and_resumes() {
         "--out",
         out.to_str().unwrap(),
     ]);
-    assert!(continued.contains("generation 6/6"), "{continued}");
+    assert!(continued.contains("generation 5 (6 of 6)"), "{continued}");
 }
 
 /// The small calibration scenario, 10 particles and 2 generations, with
@@ -675,7 +675,7 @@ fn the_printed_next_commands_of_a_sharded_calibration_continue_it() {
     assert_eq!(words[..2], ["grassroots", "calibrate"], "{hint}");
     let finished = ok(&words[1..]);
     assert!(
-        finished.contains("generation 1/2") && finished.contains("(0 new)"),
+        finished.contains("generation 0 (1 of 2)") && finished.contains("(0 new)"),
         "{hint}\n{finished}"
     );
     // A calibration writes at its top only names the overwrite guard knows.
@@ -760,7 +760,7 @@ fn a_calibrations_rejection_generation_shards_and_merges() {
     );
     let finished = ok(&["calibrate", file, "--out", merged.to_str().unwrap()]);
     assert!(
-        finished.contains("generation 1/2") && finished.contains("(0 new)"),
+        finished.contains("generation 0 (1 of 2)") && finished.contains("(0 new)"),
         "{finished}"
     );
     assert_eq!(

@@ -372,7 +372,8 @@ pub fn calibrate(file: &Path, common: &Common, shard: Option<Shard>) -> Result<(
         .install(|| {
             calibration.run(&store, &bar, &mut |g, done| {
                 let mut text = format!(
-                    "generation {}/{total}: tolerance ε = {}, effective sample size {:.0}, {} runs ({} new)",
+                    // Numbered from 0, as in generations.csv and report.md.
+                    "generation {g} ({} of {total}): tolerance ε = {}, effective sample size {:.0}, {} runs ({} new)",
                     g + 1,
                     sig4(done.population.epsilon),
                     grassroots::study::abc::effective_sample_size(&done.population.weights),
