@@ -870,7 +870,10 @@ fn scenario_differences(before: &Value, after: &Value) -> Vec<String> {
     let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
     let shown = |v: Option<&&Value>| match v {
         None => "(none)".to_string(),
-        Some(v) => super::report::value_text(v),
+        // As JSON (a distribution as `{"uniform":[100,200]}`), a string bare:
+        // the report's TOML-like form is a layer above.
+        Some(Value::String(text)) => text.clone(),
+        Some(v) => v.to_string(),
     };
     keys.into_iter()
         .filter(|k| k.as_str() != "scenario.replicates" && a.get(*k) != b.get(*k))
@@ -1018,7 +1021,7 @@ mod tests {
             d,
             [
                 "supervision.mass_supervision: 0.05 → 0.4".to_string(),
-                "world.households_per_village: { uniform = [100, 200] } → 30".to_string(),
+                "world.households_per_village: {\"uniform\":[100,200]} → 30".to_string(),
             ],
             "{d:?}"
         );
