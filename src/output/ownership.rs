@@ -22,7 +22,7 @@ const MAX_FILES: usize = 100_000;
 #[derive(Debug)]
 enum Holding {
     /// Missing, empty, or only grassroots' leftovers: a lock file, partial
-    /// files, an empty `runs/`.
+    /// files, an empty `runs/` beside the lock.
     Nothing,
     /// A study (`plan.json`, or a study's manifest), of this kind (empty
     /// when no manifest says).
@@ -41,17 +41,23 @@ fn holding(dir: &Path) -> Result<Holding, OutputError> {
         Err(e) => return Err(io_err(dir)(e)),
     };
     let mut names = Vec::new();
+    let mut locked = false;
     for entry in entries {
         let entry = entry.map_err(io_err(dir))?;
         let name = entry.file_name().to_string_lossy().into_owned();
         // Grassroots' own leftovers of a killed command: the lock, partial
-        // files (removed once the lock is held), an empty run store.
-        let leftover = name == lock::LOCK_FILE
-            || is_partial_name(&name)
-            || (name == "runs" && is_empty_dir(&entry.path()));
+        // files (removed once the lock is held).
+        locked |= name == lock::LOCK_FILE;
+        let leftover = name == lock::LOCK_FILE || is_partial_name(&name);
         if !leftover {
             names.push(name);
         }
+    }
+    // An empty run store is a killed study's (made by an older build before
+    // its plan) only beside that study's lock; otherwise it may be a user's
+    // empty folder, which is never taken for grassroots' own.
+    if locked && names.iter().any(|n| n == "runs") && is_empty_dir(&dir.join("runs")) {
+        names.retain(|n| n != "runs");
     }
     if names.is_empty() {
         return Ok(Holding::Nothing);
@@ -1044,6 +1050,22 @@ mod tests {
         let message = err.to_string();
         assert!(message.contains("holds a study (plan.json"), "{message}");
         assert!(!message.contains("study study"), "{message}");
+    }
+
+    #[test]
+    fn an_empty_runs_folder_without_a_lock_is_the_users() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir(dir.path().join("runs")).unwrap();
+        assert!(matches!(holding(dir.path()).unwrap(), Holding::Foreign(_)));
+        let err = StagedDir::new(
+            dir.path(),
+            &crate::scenario::Scenario::from_toml("", "s.toml").unwrap(),
+            true,
+            "test",
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("not a grassroots output"), "{err}");
+        assert!(dir.path().join("runs").is_dir());
     }
 
     #[test]
