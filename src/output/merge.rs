@@ -57,7 +57,14 @@ pub fn merge(
             })?;
             // A plan edited by hand is refused here, not found out by a
             // panic or by wrong results.
-            plan.check().map_err(|why| {
+            plan.check()
+                .and_then(|()| match plan.kind {
+                    crate::study::plan::StudyKind::Sensitivity => {
+                        crate::study::global_sensitivity::check_layout(&plan)
+                    }
+                    _ => Ok(()),
+                })
+                .map_err(|why| {
                 MergeError::Refused(format!(
                     "{}: not a plan grassroots wrote ({why}); merge refused — run that shard again with the same command",
                     d.join("plan.json").display()

@@ -258,10 +258,10 @@ pub const WITHIN_NOISE: f64 = 2.0;
 /// a quantity's indices are flagged in reports: they may rank noise.
 pub const NOISY: f64 = 0.1;
 
-/// Estimate the indices of a sensitivity plan from its accumulated results;
-/// `Err` says why the plan's design does not match its runs (a hand-edited
-/// `plan.json`).
-pub fn analyse(plan: &Plan, results: &Results) -> Result<SensitivityResults, String> {
+/// A sensitivity plan's section, seed and design, checked against its
+/// variants (design points × arms); `Err` says how they disagree (a
+/// hand-edited `plan.json`).
+fn layout(plan: &Plan) -> Result<(&SensitivitySpec, u64, Design), String> {
     let spec = plan
         .sensitivity
         .as_ref()
@@ -281,6 +281,21 @@ pub fn analyse(plan: &Plan, results: &Results) -> Result<SensitivityResults, Str
             plan.variants.len()
         ));
     }
+    Ok((spec, seed, design))
+}
+
+/// Whether a sensitivity plan's variants are its design's points × arms;
+/// `Err` says how they disagree (a hand-edited `plan.json`).
+pub fn check_layout(plan: &Plan) -> Result<(), String> {
+    layout(plan).map(|_| ())
+}
+
+/// Estimate the indices of a sensitivity plan from its accumulated results;
+/// `Err` says why the plan's design does not match its runs (a hand-edited
+/// `plan.json`).
+pub fn analyse(plan: &Plan, results: &Results) -> Result<SensitivityResults, String> {
+    let (spec, seed, design) = layout(plan)?;
+    let points = design.points().len();
     let mean = |point: usize, arm: usize, outcome: usize| {
         let w = results
             .outcomes

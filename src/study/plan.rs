@@ -285,6 +285,40 @@ impl Plan {
         if n_var == 0 {
             return Err("variants: empty; a study has at least one variant".into());
         }
+        // The kind and its section go together.
+        let kind_needs = |kind: StudyKind, section: &str, given: bool| {
+            if (self.kind == kind) != given {
+                Err(format!(
+                    "kind: {:?} with{} a `{section}` section; a {section} plan has one, and only it",
+                    self.kind,
+                    if given { "" } else { "out" }
+                ))
+            } else {
+                Ok(())
+            }
+        };
+        kind_needs(
+            StudyKind::Sensitivity,
+            "sensitivity",
+            self.sensitivity.is_some(),
+        )?;
+        kind_needs(
+            StudyKind::Calibration,
+            "calibration",
+            self.calibration.is_some(),
+        )?;
+        if let Some((i, v)) = self
+            .variants
+            .iter()
+            .enumerate()
+            .find(|(_, v)| v.source >= self.sources.len())
+        {
+            return Err(format!(
+                "variants[{i}].source: {}; the plan has {} scenario files (sources)",
+                v.source,
+                self.sources.len()
+            ));
+        }
         if n_env == 0 {
             return Err(
                 "environments: empty; a study has at least one environment (`[[]]` without uncertainty)"
