@@ -1020,6 +1020,28 @@ fn copy_dir(from: &Path, to: &Path) {
 }
 
 #[test]
+fn two_parked_runs_are_recovered_in_one_go() {
+    let (_t, dir) = temp();
+    let finished = dir.join("finished");
+    ok(&["run", &data_small(), "-q", "--out", s(&finished)]);
+    // Two interruptions, each leaving the run parked beside its place.
+    copy_dir(&finished, &dir.join(".px.old-11111"));
+    copy_dir(&finished, &dir.join(".px.old-22222"));
+    let target = dir.join("px");
+    ok(&["run", &data_small(), "-q", "--out", s(&target)]);
+    assert_eq!(
+        fs::read(target.join("summary.csv")).unwrap(),
+        fs::read(finished.join("summary.csv")).unwrap()
+    );
+    let left: Vec<String> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".px"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+#[test]
 fn recovering_a_parked_run_never_overwrites_the_users_files() {
     let (_t, dir) = temp();
     let finished = dir.join("finished");

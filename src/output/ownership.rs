@@ -626,7 +626,7 @@ pub(crate) fn remove_if_only_lock(dir: &Path) {
 /// manifest last, so an interrupted restore continues next time), and
 /// removed if the target holds a newer run.
 fn recover_leftovers(parent: &Path, name: &str, target: &Path) -> Result<(), OutputError> {
-    let target_has_run = match holding(target)? {
+    let mut target_has_run = match holding(target)? {
         // A target without a manifest lost its result (or part of it, to an
         // interrupted restore): what is parked beside it is moved back.
         Holding::Nothing => false,
@@ -674,6 +674,9 @@ fn recover_leftovers(parent: &Path, name: &str, target: &Path) -> Result<(), Out
                 }
             }
             fs::remove_dir_all(&path).map_err(io_err(&path))?;
+            // Restored: any other parked run (a second interruption) is
+            // an older copy, removed as beside any finished run.
+            target_has_run = true;
         }
     }
     Ok(())
