@@ -710,6 +710,16 @@ fn an_option_that_names_a_parameter_points_to_set_and_counts_are_whole_numbers()
         "{}",
         text(&o.stderr)
     );
+    // A command without --set gets no such note.
+    let o = run(&["report", "nowhere", "--seed", "3"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!text(&o.stderr).contains("note:"), "{}", text(&o.stderr));
+    let o = run(&["run", &file, "--replicates", "99999999999"]);
+    assert!(
+        text(&o.stderr).contains("`99999999999` is too large a number here"),
+        "{}",
+        text(&o.stderr)
+    );
     // An option that is no parameter gets clap's message alone.
     let o = run(&["run", &file, "--no-such-thing"]);
     assert_eq!(o.status.code(), Some(2));

@@ -219,8 +219,11 @@ pub fn human(bytes: u64) -> String {
     let mib = bytes as f64 / (1024.0 * 1024.0);
     if mib >= 1024.0 {
         format!("{:.2} GiB", mib / 1024.0)
-    } else {
+    } else if mib >= 0.1 {
         format!("{mib:.1} MiB")
+    } else {
+        // A shard's few runs: "0.0 MiB" would read as nothing.
+        format!("{:.0} KiB", (bytes as f64 / 1024.0).ceil())
     }
 }
 
@@ -316,6 +319,15 @@ pub fn parse_gib(s: &str) -> std::result::Result<f64, String> {
 mod tests {
     use super::*;
     use std::collections::HashMap;
+
+    #[test]
+    fn sizes_are_said_in_units_that_show_them() {
+        assert_eq!(human(3 * 1024 * 1024 * 1024), "3.00 GiB");
+        assert_eq!(human(300 * 1024 * 1024), "300.0 MiB");
+        assert_eq!(human(120_091), "0.1 MiB");
+        assert_eq!(human(60_000), "59 KiB");
+        assert_eq!(human(1), "1 KiB");
+    }
 
     fn reader(files: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + use<> {
         let files: HashMap<String, String> = files

@@ -60,6 +60,23 @@ pub struct Common {
 /// `--need-rate=0.2`, `--world.villages`), how to set it: `--set KEY=VALUE`,
 /// with the value given after it on the command line `args`, if any.
 pub fn parameter_flag_note(flag: &str, args: &[String]) -> Option<String> {
+    // Only where `--set` exists: the commands that run a scenario.
+    let with_set = [
+        "run",
+        "compare",
+        "sweep",
+        "sensitivity",
+        "calibrate",
+        "bench",
+    ];
+    if !args
+        .iter()
+        .skip(1)
+        .find(|a| !a.starts_with('-'))
+        .is_some_and(|command| with_set.contains(&command.as_str()))
+    {
+        return None;
+    }
     let (name, inline) = match flag.trim_start_matches('-').split_once('=') {
         Some((n, v)) => (n, Some(v.to_string())),
         None => (flag.trim_start_matches('-'), None),
@@ -104,9 +121,14 @@ pub fn parameter_flag_note(flag: &str, args: &[String]) -> Option<String> {
 /// would otherwise read `--replicates -1` as an option `-1` and suggest
 /// `-- -1`).
 fn whole_number<T: std::str::FromStr>(text: &str) -> std::result::Result<T, String> {
-    text.trim()
-        .parse::<T>()
-        .map_err(|_| format!("expected a whole number (0, 1, 2, …), not `{text}`"))
+    text.trim().parse::<T>().map_err(|_| {
+        let digits = text.trim();
+        if !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()) {
+            format!("`{text}` is too large a number here")
+        } else {
+            format!("expected a whole number (0, 1, 2, …), not `{text}`")
+        }
+    })
 }
 
 /// The command line as typed, for manifests.
@@ -430,7 +452,11 @@ pub fn validate(file: &Path) -> Result<()> {
     // The size of each study the file defines, as its command would plan it
     // (and refuse it, if too large).
     let mut sizes: Vec<String> = Vec::new();
-    if !e.variants.is_empty() || e.sweep.is_some() || e.sensitivity.is_some() {
+    if !e.variants.is_empty()
+        || e.sweep.is_some()
+        || e.sensitivity.is_some()
+        || e.calibration.is_some()
+    {
         use grassroots::study::runner::Outline;
         let source = load_file(file, &[])?;
         let invalid = |e: grassroots::study::runner::StudyError| InputError(e.to_string());
@@ -445,6 +471,17 @@ pub fn validate(file: &Path) -> Result<()> {
         if e.sensitivity.is_some() {
             let o = Outline::sensitivity(&source, &[]).map_err(invalid)?;
             sizes.push(format!("sensitivity {}", count(o.size.runs, "run")));
+        }
+        if e.calibration.is_some() {
+            use grassroots::study::calibration::Calibration;
+            let c = Calibration::new(&source, &[]).map_err(invalid)?;
+            let per_generation = c.identity().map_err(invalid)?.plan.runs.len() as u64;
+            sizes.push(format!(
+                "calibrate {} ({} × {})",
+                count(per_generation * u64::from(c.spec.generations), "run"),
+                count(c.spec.generations, "generation"),
+                per_generation
+            ));
         }
     }
     if !sizes.is_empty() {
