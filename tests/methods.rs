@@ -237,6 +237,35 @@ fn sensitivity_shards_merge_into_the_same_results_and_sobol_runs() {
 }
 
 #[test]
+fn merge_refuses_a_sensitivity_plan_whose_design_does_not_match_its_variants() {
+    let (_t, dir) = temp();
+    let file = data("sensitivity_small.toml");
+    let [_, a, b] = whole_and_shards(&dir, "sensitivity", &file);
+    for d in [&a, &b] {
+        let path = d.join("plan.json");
+        let mut plan: serde_json::Value = serde_json::from_str(&read(&path)).unwrap();
+        plan["sensitivity"]["method"]["trajectories"] = 5.into();
+        std::fs::write(&path, plan.to_string()).unwrap();
+    }
+    let merged = dir.join("merged");
+    let o = run(&[
+        "merge",
+        "-q",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        "--out",
+        merged.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("plan.json") && err.contains("points × 2 arms"),
+        "{err}"
+    );
+    assert!(!merged.exists(), "nothing written");
+}
+
+#[test]
 fn a_sobol_design_of_other_than_a_power_of_two_rows_gets_a_note() {
     let (_t, dir) = temp();
     let note = |samples: &str| {

@@ -1202,7 +1202,11 @@ fn merge_refuses_a_hand_edited_plan_naming_the_field() {
         .map(|d| fs::read_to_string(d.join("plan.json")).unwrap())
         .collect();
     type Edit = fn(&mut serde_json::Value);
-    let edits: [(&str, Edit); 10] = [
+    let edits: [(&str, Edit); 12] = [
+        ("kind", |p| p["kind"] = "calibration".into()),
+        ("variants[0].source", |p| {
+            p["variants"][0]["source"] = 5.into()
+        }),
         ("runs[0]", |p| p["runs"][0]["variant"] = 99.into()),
         ("runs[1]", |p| p["runs"][1]["environment"] = 7.into()),
         ("variants", |p| p["variants"] = serde_json::json!([])),

@@ -56,7 +56,11 @@ pub fn merge(
                 MergeError::Refused(format!("{}: not a study directory ({e})", d.display()))
             })?;
             // A plan edited by hand is refused here, not found out by a
-            // panic or by wrong results.
+            // panic or by wrong results. Another model's plan is refused
+            // below for what it is, whatever else it holds.
+            if plan.model != crate::model_identity() {
+                return Ok(plan);
+            }
             plan.check()
                 .and_then(|()| match plan.kind {
                     crate::study::plan::StudyKind::Sensitivity => {
