@@ -10,7 +10,7 @@ use crate::scenario::Scenario;
 use crate::study::abc::{Marginal, effective_sample_size};
 use crate::study::calibration::{
     BOOTSTRAP_RESAMPLES, Diagnosis, EDGE_SHARE, FEW_PARTICLES, FitLevel, Generation,
-    POOR_FIT_TIMES_ROOT_K,
+    POOR_FIT_QUANTILE,
 };
 use crate::study::methods::CalibrationSpec;
 use crate::study::plan::Plan;
@@ -261,6 +261,12 @@ pub fn write(
 }
 
 /// A share as a whole percentage ("< 1 %" and "> 99 %" short of the ends).
+/// `sig4`, or "—" for a number that is not finite (an error with too few
+/// particles to resample, a fit without fresh simulations).
+fn dash(x: f64) -> String {
+    if x.is_finite() { sig4(x) } else { "—".into() }
+}
+
 fn percent(x: f64) -> String {
     if !x.is_finite() {
         String::new()
@@ -390,28 +396,33 @@ fn report(
             out.push_str(&format!("\n![pairwise posterior]({chart})\n"));
         }
         let k = spec.targets.len();
-        let tolerance = match diagnosis.fit {
-            FitLevel::Closer => format!(
-                "The final tolerance ε = {} is below √k = {} (k = {}; distances are in sd units, and √k is about the distance a simulation would have if each sd were the standard error of a model that is right): the particles fit the targets more closely than the targets' own sd; the interval reflects the tolerance, not the targets' errors.",
-                sig4(diagnosis.epsilon),
-                sig4(diagnosis.root_k),
-                super::report::count(k as u64, "target")
-            ),
-            FitLevel::Within => format!(
-                "The final tolerance ε = {} lies between √k = {} and {POOR_FIT_TIMES_ROOT_K} √k (k = {}, distances in sd units): the particles fit the targets within a few of their sd.",
-                sig4(diagnosis.epsilon),
-                sig4(diagnosis.root_k),
-                super::report::count(k as u64, "target")
-            ),
-            FitLevel::Poor => format!(
-                "The final tolerance ε = {} is above {POOR_FIT_TIMES_ROOT_K} √k = {} (k = {}, distances in sd units): the particles do not fit the targets, and the posterior is the parameter values that come least far, not values consistent with the targets.",
-                sig4(diagnosis.epsilon),
-                sig4(POOR_FIT_TIMES_ROOT_K * diagnosis.root_k),
-                super::report::count(k as u64, "target")
-            ),
-        };
+        let d = diagnosis;
+        let targets = super::report::count(k as u64, "target");
+        let tolerance = format!(
+            "The final tolerance ε = {} (distances in sd units) compares with {}, the ε a model that is right would reach if each sd were its standard error: ε is the {} quantile of a generation's distances (the share of proposals kept), and the squared distance of such a model is χ² with k = {k} degrees of freedom, so its ε is √ of χ²'s {} quantile — always below √k = {}, so an ε below √k does not say the particles fit more closely than the targets' sd.",
+            sig4(d.epsilon),
+            sig4(d.epsilon_ideal),
+            d.quantile,
+            d.quantile,
+            sig4((k as f64).sqrt()),
+        );
+        let fit = format!(
+            "The fit is judged on the posterior predictive (fresh simulations, not selected for closeness): the weighted median of their squared distances D² is {}, against χ²'s median {} for such a model ({}), and {} of the posterior weight lies above χ²'s {} % quantile {}, which such a model exceeds in {} % of simulations. {}",
+            dash(d.predictive_d2_median),
+            sig4(d.chi2_median),
+            targets,
+            percent(d.predictive_share_far),
+            POOR_FIT_QUANTILE * 100.0,
+            sig4(d.chi2_poor),
+            sig4((1.0 - POOR_FIT_QUANTILE) * 100.0),
+            match d.fit {
+                FitLevel::Within => "The median lies within that quantile: no sign of a poor fit by this rule (the targets' sd are not standard errors, so this is a rule of thumb, not a test).",
+                FitLevel::Poor => "The median lies above that quantile: the particles do not fit the targets, and the posterior is the parameter values that come least far, not values consistent with the targets.",
+            }
+        );
         out.push_str(&format!(
-            "\n## Reading\n\n`calibrated.toml` is the scenario with the posterior medians.\n\nWhat the intervals mean. A target's sd only weighs the targets against each other: the particles kept are those closest to the targets, so multiplying every sd by the same factor changes no particle, only ε and z. The credible intervals are those of the ABC tolerance reached with this many particles and generations — they narrow with more computation, not with better data — and not those of a likelihood that treats each sd as the target's standard error. {tolerance}\n\nA posterior much narrower than its prior (width ratio well below 1, by more than its Monte Carlo error) means the targets pin the parameter; one nearly as wide means they do not, and its value remains an assumption. An interval piled against a prior bound means the prior, not the targets, bounds the parameter. A target the particles miss on one side (nearly all of the posterior predictive below or above it), and above all one outside the prior predictive range, is one the model does not reach with the others; the posterior then trades it against them.\n\nIts warnings use these rules of thumb: ε above {POOR_FIT_TIMES_ROOT_K} √k; a value outside the prior predictive range; a 5 % or 95 % quantile within {} % of the prior's width of a bound; an effective sample size below {FEW_PARTICLES}; a quantile clamped to the outermost particle.\n",
+            "\n## Reading\n\n`calibrated.toml` is the scenario with the posterior medians.\n\nWhat the intervals mean. A target's sd only weighs the targets against each other: the particles kept are those closest to the targets, so multiplying every sd by the same factor changes no particle, only ε and z. The credible intervals are those of the ABC tolerance reached with this many particles and generations — they narrow with more computation, not with better data — and not those of a likelihood that treats each sd as the target's standard error. {tolerance}\n\n{fit}\n\nA posterior much narrower than its prior (width ratio well below 1, by more than its Monte Carlo error) means the targets pin the parameter; one nearly as wide means they do not, and its value remains an assumption. An interval piled against a prior bound means the prior, not the targets, bounds the parameter. A target the particles miss on one side (nearly all of the posterior predictive below or above it), and above all one outside the prior predictive range, is one the model does not reach with the others; the posterior then trades it against them.\n\nIts warnings use these rules of thumb: the posterior predictive's median D² above χ²ₖ's {} % quantile; a value outside the prior predictive range; a 5 % or 95 % quantile within {} % of the prior's width of a bound; an effective sample size below {FEW_PARTICLES}; a quantile clamped to the outermost particle.\n",
+            POOR_FIT_QUANTILE * 100.0,
             EDGE_SHARE * 100.0
         ));
     }
@@ -460,8 +471,15 @@ mod tests {
             md.contains("- 9 particles kept of the 10 configured"),
             "{md}"
         );
-        // ε = 0.5 < √1: the particles fit more closely than the sd.
-        assert!(md.contains("the interval reflects the tolerance, not the targets' errors"));
+        // ε = 0.5 against √ of χ²₁'s 20 % quantile, 0.2533; the fresh
+        // simulations' D² (0.25) against χ²₁'s median 0.4549.
+        assert!(
+            md.contains("The final tolerance ε = 0.5000 (distances in sd units) compares with 0.2533,")
+                && md.contains("always below √k = 1, so an ε below √k does not say")
+                && md.contains("squared distances D² is 0.2500, against χ²'s median 0.4549")
+                && md.contains("no sign of a poor fit"),
+            "{md}"
+        );
         let gens = [generation(10)];
         let d = diagnose(cal.spec, &gens, 1).unwrap();
         let md = report(&plan, cal.spec, &gens, &d, None);

@@ -323,11 +323,119 @@ impl<'a> Calibration<'a> {
 /// Bootstrap resamples of the final particles behind the Monte Carlo
 /// standard errors of [`ParameterSummary`].
 pub const BOOTSTRAP_RESAMPLES: usize = 1000;
-/// A final tolerance ε above this many times √k (k targets, distances in sd
-/// units) is a poor fit: if each target's sd were the standard error of a
-/// model that is right, the squared distance would be χ²ₖ, which exceeds
-/// 9k with probability below 0.3 % (k = 1) and less for more targets.
-pub const POOR_FIT_TIMES_ROOT_K: f64 = 3.0;
+/// A fresh simulation of a model that is right, each target's sd its
+/// standard error, has a squared distance D² distributed as χ²ₖ (k targets),
+/// which exceeds this quantile with probability 0.3 % per simulation. The
+/// fit is poor when the weighted median of the posterior predictive's D² is
+/// above it: the typical fresh simulation of the particles lies where such a
+/// model would put one simulation in 330.
+pub const POOR_FIT_QUANTILE: f64 = 0.997;
+
+/// The regularized lower incomplete gamma function P(a, x) (a > 0, x ≥ 0):
+/// by its series below a + 1, by Lentz's continued fraction of Q above.
+pub fn regularized_gamma_p(a: f64, x: f64) -> f64 {
+    if x.is_nan() || a.is_nan() || a <= 0.0 {
+        return f64::NAN;
+    }
+    if x <= 0.0 {
+        return 0.0;
+    }
+    if x.is_infinite() {
+        return 1.0;
+    }
+    let log_front = a * x.ln() - x - ln_gamma(a);
+    if x < a + 1.0 {
+        let (mut term, mut sum, mut ap) = (1.0 / a, 1.0 / a, a);
+        for _ in 0..1000 {
+            ap += 1.0;
+            term *= x / ap;
+            sum += term;
+            if term.abs() < sum.abs() * 1e-16 {
+                break;
+            }
+        }
+        (sum.ln() + log_front).exp().min(1.0)
+    } else {
+        let tiny = 1e-300;
+        let mut b = x + 1.0 - a;
+        let mut c = 1.0 / tiny;
+        let mut d = 1.0 / b;
+        let mut h = d;
+        for i in 1..1000 {
+            let an = -f64::from(i) * (f64::from(i) - a);
+            b += 2.0;
+            d = an * d + b;
+            if d.abs() < tiny {
+                d = tiny;
+            }
+            c = b + an / c;
+            if c.abs() < tiny {
+                c = tiny;
+            }
+            d = 1.0 / d;
+            let delta = d * c;
+            h *= delta;
+            if (delta - 1.0).abs() < 1e-16 {
+                break;
+            }
+        }
+        (1.0 - (log_front.exp() * h)).max(0.0)
+    }
+}
+
+/// ln Γ(x) for x > 0 (Lanczos, g = 7, nine terms: about 15 digits).
+fn ln_gamma(x: f64) -> f64 {
+    const C: [f64; 9] = [
+        0.999_999_999_999_809_9,
+        676.520_368_121_885_1,
+        -1_259.139_216_722_402_8,
+        771.323_428_777_653_1,
+        -176.615_029_162_140_6,
+        12.507_343_278_686_905,
+        -0.138_571_095_265_720_12,
+        9.984_369_578_019_572e-6,
+        1.505_632_735_149_311_6e-7,
+    ];
+    if x < 0.5 {
+        // Reflection.
+        let pi = std::f64::consts::PI;
+        return (pi / (pi * x).sin()).ln() - ln_gamma(1.0 - x);
+    }
+    let x = x - 1.0;
+    let mut a = C[0];
+    let t = x + 7.5;
+    for (i, c) in C.iter().enumerate().skip(1) {
+        a += c / (x + i as f64);
+    }
+    0.5 * (2.0 * std::f64::consts::PI).ln() + (x + 0.5) * t.ln() - t + a.ln()
+}
+
+/// The `p` quantile of χ² with `k` degrees of freedom (0 < p < 1): the
+/// regularized gamma P(k/2, x/2) inverted by bisection.
+pub fn chi_square_quantile(k: usize, p: f64) -> f64 {
+    if k == 0 || !(0.0..1.0).contains(&p) || p == 0.0 {
+        return if p == 0.0 { 0.0 } else { f64::NAN };
+    }
+    let a = k as f64 / 2.0;
+    let mut high = (k as f64).max(1.0);
+    while regularized_gamma_p(a, high / 2.0) < p {
+        high *= 2.0;
+    }
+    let mut low = 0.0;
+    for _ in 0..200 {
+        let mid = 0.5 * (low + high);
+        if regularized_gamma_p(a, mid / 2.0) < p {
+            low = mid;
+        } else {
+            high = mid;
+        }
+        if high - low <= 1e-14 * high {
+            break;
+        }
+    }
+    0.5 * (low + high)
+}
+
 /// An effective sample size below this leaves the interval ends resting on a
 /// few particles.
 pub const FEW_PARTICLES: f64 = 100.0;
@@ -399,14 +507,15 @@ pub struct TargetFit {
     pub z: f64,
 }
 
-/// How the final tolerance compares with √k (k targets).
+/// How the posterior predictive's squared distances D² compare with χ²ₖ
+/// (k targets), the distribution of D² of a model that is right if each sd
+/// were its standard error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FitLevel {
-    /// ε < √k: the particles fit the targets more closely than their sd.
-    Closer,
-    /// √k ≤ ε ≤ 3√k: within a few sd.
+    /// The weighted median of D² is at most χ²ₖ's [`POOR_FIT_QUANTILE`]
+    /// quantile (or no fresh simulation has a finite D²).
     Within,
-    /// ε > 3√k: the particles do not fit the targets.
+    /// It is above: the particles do not fit the targets.
     Poor,
 }
 
@@ -414,10 +523,13 @@ pub enum FitLevel {
 /// these, the command line prints them and `report.md` lists them.
 #[derive(Debug, Clone, PartialEq)]
 pub enum CalibrationWarning {
-    /// The final ε is above [`POOR_FIT_TIMES_ROOT_K`] √k.
+    /// The posterior predictive's median D² is above χ²ₖ's
+    /// [`POOR_FIT_QUANTILE`] quantile.
     PoorFit {
-        /// Final tolerance.
-        epsilon: f64,
+        /// Weighted median of the posterior predictive's D².
+        median: f64,
+        /// χ²ₖ's [`POOR_FIT_QUANTILE`] quantile.
+        threshold: f64,
         /// Number of targets.
         targets: usize,
     },
@@ -472,12 +584,17 @@ impl std::fmt::Display for CalibrationWarning {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let g = sig3;
         match self {
-            Self::PoorFit { epsilon, targets } => write!(
+            Self::PoorFit {
+                median,
+                threshold,
+                targets,
+            } => write!(
                 f,
-                "the final tolerance ε = {} is above {POOR_FIT_TIMES_ROOT_K} √k = {} (k = {targets} target{}, distances in sd units): the particles do not fit the targets; the posterior is the parameter values that come least far, not values consistent with them",
-                g(*epsilon),
-                g(POOR_FIT_TIMES_ROOT_K * (*targets as f64).sqrt()),
-                if *targets == 1 { "" } else { "s" }
+                "the posterior predictive's median squared distance D² = {} (fresh simulations of the particles, sd units) is above {} = χ²({targets})'s {} % quantile, which a right model with these sd as standard errors exceeds in {} % of simulations: the particles do not fit the targets; the posterior is the parameter values that come least far, not values consistent with them",
+                g(*median),
+                g(*threshold),
+                POOR_FIT_QUANTILE * 100.0,
+                sig3((1.0 - POOR_FIT_QUANTILE) * 100.0),
             ),
             Self::Unreachable {
                 target,
@@ -531,7 +648,7 @@ impl std::fmt::Display for CalibrationWarning {
 
 /// What a finished calibration's results say beyond its particles: each
 /// parameter's summary with its Monte Carlo error, each target's fit, the
-/// final tolerance against √k, and the warnings.
+/// posterior predictive's distances against χ²ₖ, and the warnings.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Diagnosis {
     /// Per parameter, in the spec's order.
@@ -540,9 +657,25 @@ pub struct Diagnosis {
     pub targets: Vec<TargetFit>,
     /// Final tolerance ε (distances in sd units).
     pub epsilon: f64,
-    /// √k.
-    pub root_k: f64,
-    /// ε against √k.
+    /// The ε a right model would reach if each sd were its standard error:
+    /// √ of χ²ₖ's quantile at the share of proposals kept. ε is the
+    /// q-quantile of a batch's distances, so even such a model gives about
+    /// this, always below √k.
+    pub epsilon_ideal: f64,
+    /// Share of proposals kept (q).
+    pub quantile: f64,
+    /// Weighted median of the posterior predictive's squared distances D²
+    /// (NaN when none is finite).
+    pub predictive_d2_median: f64,
+    /// χ²ₖ's median: a right model's median D².
+    pub chi2_median: f64,
+    /// χ²ₖ's [`POOR_FIT_QUANTILE`] quantile.
+    pub chi2_poor: f64,
+    /// Weighted share of the posterior predictive's D² above `chi2_poor`.
+    pub predictive_share_far: f64,
+    /// Fresh simulations with a finite D².
+    pub predictive_draws: usize,
+    /// The posterior predictive's D² against χ²ₖ.
     pub fit: FitLevel,
     /// Effective sample size of the final particles.
     pub ess: f64,
@@ -710,11 +843,42 @@ pub fn diagnose(
         })
         .collect();
     let epsilon = pop.epsilon;
-    let root_k = (spec.targets.len() as f64).sqrt();
-    let fit = if epsilon > POOR_FIT_TIMES_ROOT_K * root_k {
+    let k_targets = spec.targets.len();
+    let epsilon_ideal = chi_square_quantile(k_targets, spec.quantile).sqrt();
+    let chi2_median = chi_square_quantile(k_targets, 0.5);
+    let chi2_poor = chi_square_quantile(k_targets, POOR_FIT_QUANTILE);
+    // Squared distances of the fresh simulations, those finite, weighted.
+    let (d2s, d2w): (Vec<f64>, Vec<f64>) = last
+        .predictive
+        .iter()
+        .zip(w)
+        .filter(|(s, _)| s.len() == k_targets)
+        .map(|(s, w)| {
+            let d2: f64 = s
+                .iter()
+                .zip(&spec.targets)
+                .map(|(x, t)| ((x - t.value) / t.sd).powi(2))
+                .sum();
+            (d2, *w)
+        })
+        .filter(|(d2, _)| d2.is_finite())
+        .unzip();
+    let d2_total: f64 = d2w.iter().sum();
+    let (predictive_d2_median, predictive_share_far) = if d2s.is_empty() || d2_total <= 0.0 {
+        (f64::NAN, f64::NAN)
+    } else {
+        (
+            abc::weighted_quantile(&d2s, &d2w, 0.5),
+            d2s.iter()
+                .zip(&d2w)
+                .filter(|(d2, _)| **d2 > chi2_poor)
+                .map(|(_, w)| w)
+                .sum::<f64>()
+                / d2_total,
+        )
+    };
+    let fit = if predictive_d2_median > chi2_poor {
         FitLevel::Poor
-    } else if epsilon < root_k {
-        FitLevel::Closer
     } else {
         FitLevel::Within
     };
@@ -722,8 +886,9 @@ pub fn diagnose(
     let mut warnings = Vec::new();
     if fit == FitLevel::Poor {
         warnings.push(CalibrationWarning::PoorFit {
-            epsilon,
-            targets: spec.targets.len(),
+            median: predictive_d2_median,
+            threshold: chi2_poor,
+            targets: k_targets,
         });
     }
     for (target, f) in spec.targets.iter().zip(&targets) {
@@ -773,7 +938,13 @@ pub fn diagnose(
         parameters,
         targets,
         epsilon,
-        root_k,
+        epsilon_ideal,
+        quantile: spec.quantile,
+        predictive_d2_median,
+        chi2_median,
+        chi2_poor,
+        predictive_share_far,
+        predictive_draws: d2s.len(),
         fit,
         ess,
         kept: n,
@@ -978,7 +1149,11 @@ mod tests {
             "{:?}",
             d.targets
         );
-        assert_eq!(d.fit, FitLevel::Closer);
+        assert_eq!(d.fit, FitLevel::Within);
+        // D² of the 40 fresh simulations (0.2 – 0.2975 against 0.25 ± 0.1):
+        // at most 0.25, none far; one target, q = 0.2 (the default).
+        assert!(d.predictive_d2_median < 0.1 && d.predictive_share_far == 0.0);
+        assert!((d.chi2_poor - 8.807468393511947).abs() < 1e-9, "{d:?}");
         assert!(
             d.warnings
                 .iter()
@@ -1023,6 +1198,31 @@ mod tests {
             (d.parameters[0].edge, d.parameters[0].clamped.len()),
             (None, 0)
         );
+    }
+
+    #[test]
+    fn chi_square_quantiles_match_known_values() {
+        // scipy.stats.chi2.ppf(p, k).
+        for (k, p, x) in [
+            (1, 0.2, 0.0641847546673016),
+            (1, 0.5, 0.454936423119572),
+            (2, 0.5, 1.386294361119891),
+            (4, 0.2, 1.648776618065969),
+            (4, 0.5, 3.3566939800333224),
+            (1, 0.997, 8.807468393511947),
+            (4, 0.997, 16.014326314940615),
+            (6, 0.2, 3.070088405289287),
+            (10, 0.95, 18.307038053275146),
+            (3, 0.01, 0.11483180189911707),
+        ] {
+            let q = chi_square_quantile(k, p);
+            assert!((q - x).abs() < 1e-9 * x.max(1.0), "χ²({k}) at {p}: {q} ≠ {x}");
+        }
+        // √ of the 20 % quantile for k = 1 … 6, always below √k.
+        let ideal: Vec<f64> = (1..=6)
+            .map(|k| (chi_square_quantile(k, 0.2).sqrt() * 100.0).round() / 100.0)
+            .collect();
+        assert_eq!(ideal, [0.25, 0.67, 1.0, 1.28, 1.53, 1.75]);
     }
 
     #[test]
