@@ -414,7 +414,7 @@ fn report(
             percent(d.predictive_share_far),
             POOR_FIT_QUANTILE * 100.0,
             sig4(d.chi2_poor),
-            sig4((1.0 - POOR_FIT_QUANTILE) * 100.0),
+            format!("{:.1}", (1.0 - POOR_FIT_QUANTILE) * 100.0),
             match d.fit {
                 FitLevel::Within => "The median lies within that quantile: no sign of a poor fit by this rule (the targets' sd are not standard errors, so this is a rule of thumb, not a test).",
                 FitLevel::Poor => "The median lies above that quantile: the particles do not fit the targets, and the posterior is the parameter values that come least far, not values consistent with the targets.",

@@ -874,7 +874,8 @@ pub fn diagnose(
                 .filter(|(d2, _)| **d2 > chi2_poor)
                 .map(|(_, w)| w)
                 .sum::<f64>()
-                / d2_total,
+                / d2_total
+                + 0.0, // an empty sum is −0
         )
     };
     let fit = if predictive_d2_median > chi2_poor {
