@@ -452,9 +452,12 @@ pub fn calibrate(file: &Path, common: &Common, shard: Option<Shard>) -> Result<(
                     sig4(f.prior_min),
                     sig4(f.prior_max),
                     if f.outside_prior {
-                        " (outside the prior-predictive range)"
+                        format!(
+                            " (outside the prior-predictive range by {} sd)",
+                            sig4(f.prior_gap_sd.abs())
+                        )
                     } else {
-                        ""
+                        String::new()
                     },
                     w = width + 7
                 );

@@ -10,7 +10,7 @@ use crate::scenario::Scenario;
 use crate::study::abc::{Marginal, effective_sample_size};
 use crate::study::calibration::{
     BOOTSTRAP_RESAMPLES, Diagnosis, EDGE_SHARE, FEW_PARTICLES, FitLevel, Generation,
-    POOR_FIT_QUANTILE,
+    POOR_FIT_QUANTILE, UNREACHABLE_SD,
 };
 use crate::study::methods::CalibrationSpec;
 use crate::study::plan::Plan;
@@ -175,6 +175,7 @@ pub fn write(
             "prior_predictive_min",
             "prior_predictive_max",
             "outside_prior_predictive",
+            "prior_predictive_gap_sd",
             "z",
             "source",
         ])?;
@@ -196,6 +197,7 @@ pub fn write(
                 num(f.prior_min),
                 num(f.prior_max),
                 f.outside_prior.to_string(),
+                num(f.prior_gap_sd),
                 num(f.z),
                 t.source.clone(),
             ])?;
@@ -363,9 +365,12 @@ fn report(
             sig4(f.prior_min),
             sig4(f.prior_max),
             if f.outside_prior {
-                " (**outside the prior-predictive range**)"
+                format!(
+                    " (**outside it by {} sd**)",
+                    super::report::sig4(f.prior_gap_sd.abs())
+                )
             } else {
-                ""
+                String::new()
             },
             t.source
         ));
@@ -378,7 +383,7 @@ fn report(
             .max()
             .unwrap_or(0);
         out.push_str(&format!(
-            "\nThe posterior predictive simulates each kept particle again on seeds no generation used ({} runs): the simulations the particles were selected on (`simulated:` columns of `posterior.csv`) lie closer to the targets by selection. \"Below the value\" is the weighted share of these simulations below the target's value: near 0 % or 100 %, the particles miss the target on one side. The prior predictive range is the smallest and largest simulated value over the {draws} parameter sets drawn from the prior (generation 0): a value outside it is one the model does not reach with these priors, whatever the posterior. (`target_fit.csv` also gives z = (predictive mean − value) / sd, the distance in the target's sd; it ignores the predictive spread and says nothing on its own about whether the model can reach the value.)\n",
+            "\nThe posterior predictive simulates each kept particle again on seeds no generation used ({} runs): the simulations the particles were selected on (`simulated:` columns of `posterior.csv`) lie closer to the targets by selection. \"Below the value\" is the weighted share of these simulations below the target's value: near 0 % or 100 %, the particles miss the target on one side. The prior predictive range is the smallest and largest simulated value over the {draws} parameter sets drawn from the prior (generation 0): a value outside it is one no parameter set drawn from the prior reached, and the table gives by how many of the target's sd (`prior_predictive_gap_sd` in `target_fit.csv`): beyond {UNREACHABLE_SD} sd the model cannot reach the value with these priors, whatever the posterior; within {UNREACHABLE_SD} sd the value is beyond every prior draw but within its stated uncertainty. (`target_fit.csv` also gives z = (predictive mean − value) / sd, the distance in the target's sd; it ignores the predictive spread and says nothing on its own about whether the model can reach the value.)\n",
             l.predictive_runs
         ));
     }
@@ -421,7 +426,7 @@ fn report(
             }
         );
         out.push_str(&format!(
-            "\n## Reading\n\n`calibrated.toml` is the scenario with the posterior medians.\n\nWhat the intervals mean. A target's sd only weighs the targets against each other: the particles kept are those closest to the targets, so multiplying every sd by the same factor changes no particle, only ε and z. The credible intervals are those of the ABC tolerance reached with this many particles and generations — they narrow with more computation, not with better data — and not those of a likelihood that treats each sd as the target's standard error. {tolerance}\n\n{fit}\n\nA posterior much narrower than its prior (width ratio well below 1, by more than its Monte Carlo error) means the targets pin the parameter; one nearly as wide means they do not, and its value remains an assumption. An interval piled against a prior bound means the prior, not the targets, bounds the parameter. A target the particles miss on one side (nearly all of the posterior predictive below or above it), and above all one outside the prior predictive range, is one the model does not reach with the others; the posterior then trades it against them.\n\nIts warnings use these rules of thumb: the posterior predictive's median D² above χ²ₖ's {} % quantile; a value outside the prior predictive range; a 5 % or 95 % quantile within {} % of the prior's width of a bound; an effective sample size below {FEW_PARTICLES}; a quantile clamped to the outermost particle.\n",
+            "\n## Reading\n\n`calibrated.toml` is the scenario with the posterior medians.\n\nWhat the intervals mean. A target's sd only weighs the targets against each other: the particles kept are those closest to the targets, so multiplying every sd by the same factor changes no particle, only ε and z. The credible intervals are those of the ABC tolerance reached with this many particles and generations — they narrow with more computation, not with better data — and not those of a likelihood that treats each sd as the target's standard error. {tolerance}\n\n{fit}\n\nA posterior much narrower than its prior (width ratio well below 1, by more than its Monte Carlo error) means the targets pin the parameter; one nearly as wide means they do not, and its value remains an assumption. An interval piled against a prior bound means the prior, not the targets, bounds the parameter. A target the particles miss on one side (nearly all of the posterior predictive below or above it), and above all one more than {UNREACHABLE_SD} sd outside the prior predictive range, is one the model does not reach with the others; the posterior then trades it against them.\n\nIts warnings use these rules of thumb: the posterior predictive's median D² above χ²ₖ's {} % quantile; a value outside the prior predictive range (out of reach when more than {UNREACHABLE_SD} of its sd outside); a 5 % or 95 % quantile within {} % of the prior's width of a bound; an effective sample size below {FEW_PARTICLES}; a quantile clamped to the outermost particle.\n",
             POOR_FIT_QUANTILE * 100.0,
             EDGE_SHARE * 100.0
         ));

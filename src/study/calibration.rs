@@ -436,6 +436,10 @@ pub fn chi_square_quantile(k: usize, p: f64) -> f64 {
     0.5 * (low + high)
 }
 
+/// A target beyond every prior-predictive draw by more than this many of its
+/// sd is one the model cannot reach with these priors; a smaller gap is
+/// within the target's own uncertainty.
+pub const UNREACHABLE_SD: f64 = 2.0;
 /// An effective sample size below this leaves the interval ends resting on a
 /// few particles.
 pub const FEW_PARTICLES: f64 = 100.0;
@@ -499,9 +503,14 @@ pub struct TargetFit {
     pub prior_max: f64,
     /// Generation 0's proposals with a finite summary.
     pub prior_draws: usize,
-    /// The value lies beyond every generation-0 summary: the model does not
-    /// reach it with these priors.
+    /// The value lies beyond every generation-0 summary.
     pub outside_prior: bool,
+    /// (value − the nearest prior-predictive extreme) / the target's sd when
+    /// the value lies beyond every generation-0 summary (negative below the
+    /// smallest), 0 inside the range: how far beyond in the target's sd.
+    /// Beyond [`UNREACHABLE_SD`], the model cannot reach the value with
+    /// these priors.
+    pub prior_gap_sd: f64,
     /// (mean − value) / sd of the target: the predictive mean's distance in
     /// the target's sd, ignoring the predictive spread.
     pub z: f64,
@@ -545,6 +554,8 @@ pub enum CalibrationWarning {
         max: f64,
         /// Generation-0 proposals with a finite summary.
         draws: usize,
+        /// (value − nearest extreme) / sd.
+        gap_sd: f64,
     },
     /// A parameter's q05 or q95 lies at a prior bound.
     AtPriorEdge {
@@ -602,12 +613,24 @@ impl std::fmt::Display for CalibrationWarning {
                 min,
                 max,
                 draws,
+                gap_sd,
             } => write!(
                 f,
-                "target {target} = {} is outside the prior-predictive range {} – {} (none of the {draws} parameter sets drawn from the prior reached it): the model cannot reach it with these priors",
+                "target {target} = {} is outside the prior-predictive range {} – {} (none of the {draws} parameter sets drawn from the prior reached it), {} of its sd {} the nearest: {}",
                 g(*value),
                 g(*min),
-                g(*max)
+                g(*max),
+                sig3(gap_sd.abs()),
+                if *gap_sd > 0.0 { "above" } else { "below" },
+                if gap_sd.abs() > UNREACHABLE_SD {
+                    format!(
+                        "more than {UNREACHABLE_SD} sd, so the model cannot reach it with these priors"
+                    )
+                } else {
+                    format!(
+                        "beyond every prior draw, but within {UNREACHABLE_SD} sd of the value, so within its stated uncertainty"
+                    )
+                }
             ),
             Self::AtPriorEdge {
                 parameter,
@@ -838,6 +861,15 @@ pub fn diagnose(
                 prior_draws: prior.len(),
                 outside_prior: !prior.is_empty()
                     && (target.value < prior_min || target.value > prior_max),
+                prior_gap_sd: if prior.is_empty() {
+                    f64::NAN
+                } else if target.value > prior_max {
+                    (target.value - prior_max) / target.sd
+                } else if target.value < prior_min {
+                    (target.value - prior_min) / target.sd
+                } else {
+                    0.0
+                },
                 z: (mean - target.value) / target.sd,
             }
         })
@@ -900,6 +932,7 @@ pub fn diagnose(
                 min: f.prior_min,
                 max: f.prior_max,
                 draws: f.prior_draws,
+                gap_sd: f.prior_gap_sd,
             });
         }
     }
@@ -1130,9 +1163,12 @@ mod tests {
         );
         assert!(
             text[1].contains("outside the prior-predictive range 0.100 – 0.298")
-                && text[1].contains("none of the 100 parameter sets"),
+                && text[1].contains("none of the 100 parameter sets")
+                && text[1].contains("47.0 of its sd above the nearest")
+                && text[1].contains("cannot reach it"),
             "{text:?}"
         );
+        assert!((f.prior_gap_sd - 47.02).abs() < 1e-9, "{f:?}");
         // 40 particles: ESS below 100 is said; none is clamped (1/40 < 0.05).
         assert!(matches!(
             d.warnings[2],
@@ -1143,7 +1179,7 @@ mod tests {
         // about the fit or the target, and the share below is counted.
         let (spec, gens) = finished(40, 0.25, &theta, &w, &pred, &prior);
         let d = diagnose(&spec, &gens, 1).unwrap();
-        assert!(!d.targets[0].outside_prior);
+        assert!(!d.targets[0].outside_prior && d.targets[0].prior_gap_sd == 0.0);
         // 20 below 0.25, one at it (counted half).
         assert!(
             (d.targets[0].share_below - 20.5 / 40.0).abs() < 1e-12,
@@ -1162,6 +1198,28 @@ mod tests {
             "{:?}",
             d.warnings
         );
+    }
+
+    #[test]
+    fn a_target_just_beyond_the_prior_draws_is_within_its_sd() {
+        // 0.33 lies 0.32 sd above the largest prior draw 0.298 and 0.3 sd
+        // below the smallest, 0.1 (negative gap): beyond, but not out of reach.
+        let theta: Vec<f64> = (0..40).map(|i| (f64::from(i) + 0.5) / 40.0).collect();
+        let w = vec![1.0 / 40.0; 40];
+        let prior: Vec<f64> = (0..100).map(|i| 0.1 + f64::from(i) / 500.0).collect();
+        for (value, gap, side) in [(0.33, 0.32, "above"), (0.07, -0.3, "below")] {
+            let (spec, gens) = finished(40, value, &theta, &w, &[value; 40], &prior);
+            let d = diagnose(&spec, &gens, 1).unwrap();
+            let f = &d.targets[0];
+            assert!(f.outside_prior && (f.prior_gap_sd - gap).abs() < 1e-9, "{f:?}");
+            let text = d.warnings[0].to_string();
+            assert!(
+                text.contains(&format!("of its sd {side} the nearest"))
+                    && text.contains("beyond every prior draw, but within 2 sd")
+                    && !text.contains("cannot reach"),
+                "{text}"
+            );
+        }
     }
 
     #[test]
