@@ -9,7 +9,7 @@ use super::report::sig4;
 use crate::scenario::Scenario;
 use crate::study::abc::{Marginal, effective_sample_size};
 use crate::study::calibration::{
-    BOOTSTRAP_RESAMPLES, Diagnosis, EDGE_SHARE, FEW_PARTICLES, FitLevel, Generation,
+    BOOTSTRAP_RESAMPLES, Diagnosis, EDGE_SHARE, EDGE_WEIGHT, FEW_PARTICLES, FitLevel, Generation,
     POOR_FIT_QUANTILE, UNREACHABLE_SD,
 };
 use crate::study::methods::CalibrationSpec;
@@ -133,6 +133,7 @@ pub fn write(
             "width90_over_prior_se",
             "clamped",
             "at_prior_edge",
+            "prior_edge_weight",
         ])?;
         for (r, p) in spec.parameters.iter().zip(&diagnosis.parameters) {
             let m = &p.marginal;
@@ -152,6 +153,7 @@ pub fn write(
                 num(p.width90_over_prior_se),
                 p.clamped.join(" "),
                 p.edge.unwrap_or_default().to_string(),
+                num(p.edge_weight),
             ])?;
         }
         w.flush()?;
@@ -426,8 +428,9 @@ fn report(
             }
         );
         out.push_str(&format!(
-            "\n## Reading\n\n`calibrated.toml` is the scenario with the posterior medians.\n\nWhat the intervals mean. A target's sd only weighs the targets against each other: the particles kept are those closest to the targets, so multiplying every sd by the same factor changes no particle, only ε and z. The credible intervals are those of the ABC tolerance reached with this many particles and generations — they narrow with more computation, not with better data — and not those of a likelihood that treats each sd as the target's standard error. {tolerance}\n\n{fit}\n\nA posterior much narrower than its prior (width ratio well below 1, by more than its Monte Carlo error) means the targets pin the parameter; one nearly as wide means they do not, and its value remains an assumption. An interval piled against a prior bound means the prior, not the targets, bounds the parameter. A target the particles miss on one side (nearly all of the posterior predictive below or above it), and above all one more than {UNREACHABLE_SD} sd outside the prior predictive range, is one the model does not reach with the others; the posterior then trades it against them.\n\nIts warnings use these rules of thumb: the posterior predictive's median D² above χ²ₖ's {} % quantile; a value outside the prior predictive range (out of reach when more than {UNREACHABLE_SD} of its sd outside); a 5 % or 95 % quantile within {} % of the prior's width of a bound; an effective sample size below {FEW_PARTICLES}; a quantile clamped to the outermost particle.\n",
+            "\n## Reading\n\n`calibrated.toml` is the scenario with the posterior medians.\n\nWhat the intervals mean. A target's sd only weighs the targets against each other: the particles kept are those closest to the targets, so multiplying every sd by the same factor changes no particle, only ε and z. The credible intervals are those of the ABC tolerance reached with this many particles and generations — they narrow with more computation, not with better data — and not those of a likelihood that treats each sd as the target's standard error. {tolerance}\n\n{fit}\n\nA posterior much narrower than its prior (width ratio well below 1, by more than its Monte Carlo error) means the targets pin the parameter; one nearly as wide means they do not, and its value remains an assumption. A posterior with much of its weight near a prior bound means the targets push toward it: that end of the interval is the prior's, and a wider prior would show more. A target the particles miss on one side (nearly all of the posterior predictive below or above it), and above all one more than {UNREACHABLE_SD} sd outside the prior predictive range, is one the model does not reach with the others; the posterior then trades it against them.\n\nIts warnings use these rules of thumb: the posterior predictive's median D² above χ²ₖ's {} % quantile; a value outside the prior predictive range (out of reach when more than {UNREACHABLE_SD} of its sd outside); more than {} % of the posterior weight within {} % of the prior's width of a bound; an effective sample size below {FEW_PARTICLES}; a quantile clamped to the outermost particle.\n",
             POOR_FIT_QUANTILE * 100.0,
+            EDGE_WEIGHT * 100.0,
             EDGE_SHARE * 100.0
         ));
     }

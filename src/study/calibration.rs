@@ -443,9 +443,13 @@ pub const UNREACHABLE_SD: f64 = 2.0;
 /// An effective sample size below this leaves the interval ends resting on a
 /// few particles.
 pub const FEW_PARTICLES: f64 = 100.0;
-/// A posterior 5 % or 95 % quantile within this share of the prior's width
-/// from a prior bound is piled at the prior's edge.
-pub const EDGE_SHARE: f64 = 0.02;
+/// The zone near a prior bound, as a share of the prior's width: a flat
+/// posterior puts [`EDGE_SHARE`] of its weight within it.
+pub const EDGE_SHARE: f64 = 0.1;
+/// More than this weighted share of the posterior within [`EDGE_SHARE`] of
+/// the prior's width from a bound (twice a flat posterior's) means the
+/// targets push toward that bound: that end of the interval is the prior's.
+pub const EDGE_WEIGHT: f64 = 0.2;
 /// A number with three significant digits (fixed notation), for warnings.
 fn sig3(x: f64) -> String {
     if !x.is_finite() || x == 0.0 {
@@ -476,9 +480,14 @@ pub struct ParameterSummary {
     /// particle ([`abc::quantile_is_clamped`]): they say only where the
     /// outermost particle lies.
     pub clamped: Vec<&'static str>,
-    /// `Some("lower")` or `Some("upper")` when q05 or q95 lies within
-    /// [`EDGE_SHARE`] of the prior's width from that bound.
+    /// `Some("lower")` or `Some("upper")` when more than [`EDGE_WEIGHT`] of
+    /// the posterior weight lies within [`EDGE_SHARE`] of the prior's width
+    /// from that bound (the side with more, if both).
     pub edge: Option<&'static str>,
+    /// The weighted share of the posterior within [`EDGE_SHARE`] of the
+    /// prior's width from the bound named by `edge`, or from the bound
+    /// nearer more of it when `edge` is `None`.
+    pub edge_weight: f64,
 }
 
 /// One target's fit: the posterior predictive (the final particles simulated
@@ -557,14 +566,15 @@ pub enum CalibrationWarning {
         /// (value − nearest extreme) / sd.
         gap_sd: f64,
     },
-    /// A parameter's q05 or q95 lies at a prior bound.
+    /// More than [`EDGE_WEIGHT`] of a parameter's posterior lies near a
+    /// prior bound.
     AtPriorEdge {
         /// Parameter key.
         parameter: String,
         /// "lower" or "upper".
         side: &'static str,
-        /// The quantile (q05 or q95).
-        quantile: f64,
+        /// The weighted share within [`EDGE_SHARE`] of the prior's width.
+        weight: f64,
         /// The bound.
         bound: f64,
     },
@@ -635,15 +645,16 @@ impl std::fmt::Display for CalibrationWarning {
             Self::AtPriorEdge {
                 parameter,
                 side,
-                quantile,
+                weight,
                 bound,
             } => write!(
                 f,
-                "{parameter}: the posterior's {} = {} lies within {} % of the prior's width of its {side} bound {}: piled at the prior's edge: not identified, the prior bounds it",
-                if *side == "lower" { "q05" } else { "q95" },
-                g(*quantile),
+                "{parameter}: {:.0} % of the posterior weight lies within {} % of the prior's width of its {side} bound {} (a flat posterior puts {} % there; the rule is more than {} %): the targets push toward the bound; this end of the interval is the prior's — widen the prior to see more",
+                weight * 100.0,
                 EDGE_SHARE * 100.0,
-                g(*bound)
+                g(*bound),
+                EDGE_SHARE * 100.0,
+                EDGE_WEIGHT * 100.0,
             ),
             Self::FewParticles { ess, kept } => write!(
                 f,
@@ -789,13 +800,23 @@ pub fn diagnose(
             .map(|(name, _)| name)
             .collect();
             let near = EDGE_SHARE * (r.high - r.low);
-            let edge = if m.q05 - r.low <= near {
-                Some("lower")
-            } else if r.high - m.q95 <= near {
-                Some("upper")
-            } else {
-                None
+            let total: f64 = w.iter().sum();
+            let share = |inside: &dyn Fn(f64) -> bool| {
+                xs.iter()
+                    .zip(w)
+                    .filter(|(x, _)| inside(**x))
+                    .map(|(_, w)| w)
+                    .sum::<f64>()
+                    / total
             };
+            let lower = share(&|x| x - r.low <= near);
+            let upper = share(&|x| r.high - x <= near);
+            let (side, edge_weight) = if upper > lower {
+                ("upper", upper)
+            } else {
+                ("lower", lower)
+            };
+            let edge = (edge_weight > EDGE_WEIGHT).then_some(side);
             ParameterSummary {
                 marginal: *m,
                 width90_over_prior: ratio(r, m.q05, m.q95),
@@ -803,6 +824,7 @@ pub fn diagnose(
                 width90_over_prior_se: se(&widths[j]),
                 clamped,
                 edge,
+                edge_weight,
             }
         })
         .collect();
@@ -938,16 +960,11 @@ pub fn diagnose(
     }
     for (r, p) in spec.parameters.iter().zip(&parameters) {
         if let Some(side) = p.edge {
-            let (quantile, bound) = if side == "lower" {
-                (p.marginal.q05, r.low)
-            } else {
-                (p.marginal.q95, r.high)
-            };
             warnings.push(CalibrationWarning::AtPriorEdge {
                 parameter: r.key.clone(),
                 side,
-                quantile,
-                bound,
+                weight: p.edge_weight,
+                bound: if side == "lower" { r.low } else { r.high },
             });
         }
     }
@@ -1224,21 +1241,22 @@ mod tests {
 
     #[test]
     fn piled_clamped_and_dropped_particles_are_warned_of() {
-        // Ten particles near the lower bound, one of them dropped: q05 within
-        // 2 % of the prior's width of 0, the 2.5 % and 5 % quantiles clamped.
+        // Ten particles near the lower bound, one of them dropped: all the
+        // weight within 10 % of the prior's width of 0, the quantiles clamped.
         let theta: Vec<f64> = (0..9).map(|i| 0.001 + f64::from(i) * 0.002).collect();
         let w = vec![1.0 / 9.0; 9];
         let pred = vec![0.5; 9];
         let (spec, gens) = finished(10, 0.5, &theta, &w, &pred, &[0.4, 0.6]);
         let d = diagnose(&spec, &gens, 1).unwrap();
         let p = &d.parameters[0];
-        assert_eq!(p.edge, Some("lower"));
+        assert!(p.edge == Some("lower") && (p.edge_weight - 1.0).abs() < 1e-12, "{p:?}");
         assert_eq!(p.clamped, ["q025", "q05", "q95", "q975"]);
         assert_eq!(d.kept, 9);
         let text: Vec<String> = d.warnings.iter().map(|w| w.to_string()).collect();
         assert!(
             text.iter()
-                .any(|t| t.contains("piled at the prior's edge") && t.contains("lower bound 0")),
+                .any(|t| t.contains("100 % of the posterior weight lies within 10 % of the prior's width of its lower bound 0")
+                    && t.contains("the targets push toward the bound; this end of the interval is the prior's")),
             "{text:?}"
         );
         assert!(
@@ -1257,6 +1275,30 @@ mod tests {
             (d.parameters[0].edge, d.parameters[0].clamped.len()),
             (None, 0)
         );
+        // 4 of 40 equal particles in each zone: 10 %, as a flat posterior.
+        assert!((d.parameters[0].edge_weight - 0.1).abs() < 1e-12);
+        // Ten particles, one at the upper bound and the rest in the middle:
+        // q95 and q975 are clamped to it, but 10 % of the weight near the
+        // bound is not more than 20 %: no edge warning.
+        let mut theta = vec![0.5; 9];
+        theta.push(0.999);
+        let (spec, gens) = finished(10, 0.5, &theta, &[0.1; 10], &[0.5; 10], &[0.4, 0.6]);
+        let d = diagnose(&spec, &gens, 1).unwrap();
+        let p = &d.parameters[0];
+        assert!(p.clamped.contains(&"q975") && p.edge.is_none(), "{p:?}");
+        assert!(
+            !d.warnings
+                .iter()
+                .any(|w| matches!(w, CalibrationWarning::AtPriorEdge { .. })),
+            "{:?}",
+            d.warnings
+        );
+        // Three of ten at the upper bound: 30 % near it, the upper edge.
+        let theta = [0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.95, 0.97, 0.99];
+        let (spec, gens) = finished(10, 0.5, &theta, &[0.1; 10], &[0.5; 10], &[0.4, 0.6]);
+        let d = diagnose(&spec, &gens, 1).unwrap();
+        assert_eq!(d.parameters[0].edge, Some("upper"));
+        assert!((d.parameters[0].edge_weight - 0.3).abs() < 1e-12);
     }
 
     #[test]
