@@ -472,7 +472,8 @@ pub struct ParameterSummary {
     /// Bootstrap standard error of the median: resampling the final
     /// particles (uniformly, with replacement, each keeping its weight). It
     /// ignores the dependence sequential Monte Carlo leaves among particles,
-    /// so it is a lower bound on the Monte Carlo error.
+    /// so it is likely an underestimate of the Monte Carlo error: by 30–70 %
+    /// for width ratios in a 40-seed check of a small calibration.
     pub median_se: f64,
     /// Bootstrap standard error of `width90_over_prior` (as `median_se`).
     pub width90_over_prior_se: f64,
