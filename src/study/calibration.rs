@@ -1328,6 +1328,50 @@ mod tests {
     }
 
     #[test]
+    fn the_bootstrap_error_follows_the_weights_of_the_particles_drawn() {
+        // Three particles with unequal weights: a bootstrap resample is one
+        // of 27 equally likely sequences of picks, so the bootstrap sd of the
+        // median is that over all 27, computed here by enumeration. A
+        // resample that left the weights in place (the i-th pick weighted as
+        // the i-th particle) would give another sd, also enumerated.
+        let theta = [0.1, 0.5, 0.9];
+        let w = [0.7, 0.2, 0.1];
+        let sd = |weights_move: bool| {
+            let mut medians = Vec::new();
+            for a in 0..3 {
+                for b in 0..3 {
+                    for c in 0..3 {
+                        let picks = [a, b, c];
+                        let xs: Vec<f64> = picks.iter().map(|&p| theta[p]).collect();
+                        let ws: Vec<f64> = if weights_move {
+                            picks.iter().map(|&p| w[p]).collect()
+                        } else {
+                            w.to_vec()
+                        };
+                        medians.push(abc::weighted_quantile(&xs, &ws, 0.5));
+                    }
+                }
+            }
+            let m = medians.iter().sum::<f64>() / 27.0;
+            (medians.iter().map(|x| (x - m).powi(2)).sum::<f64>() / 27.0).sqrt()
+        };
+        let (right, wrong) = (sd(true), sd(false));
+        // The two differ well beyond the tolerance below.
+        assert!((right - wrong).abs() > 0.3 * right, "{right} {wrong}");
+        let (spec, gens) = finished(3, 0.5, &theta, &w, &[0.5; 3], &[0.4, 0.6]);
+        for seed in 1..4 {
+            let d = diagnose(&spec, &gens, seed).unwrap();
+            let se = d.parameters[0].median_se;
+            // 1 000 resamples: the sd's own relative error is about
+            // 1/√2000 ≈ 2 %, more for a skewed sample; 10 % leaves room.
+            assert!(
+                (se - right).abs() < 0.1 * right,
+                "seed {seed}: {se} against {right} (fixed weights: {wrong})"
+            );
+        }
+    }
+
+    #[test]
     fn the_bootstrap_error_is_deterministic_and_shrinks_with_particles() {
         let sample = |n: u32| {
             let theta: Vec<f64> = (0..n)
