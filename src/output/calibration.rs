@@ -9,7 +9,7 @@ use super::report::sig4;
 use crate::scenario::Scenario;
 use crate::study::abc::{Marginal, effective_sample_size};
 use crate::study::calibration::{
-    BOOTSTRAP_RESAMPLES, Diagnosis, EDGE_SHARE, EDGE_WEIGHT, FEW_PARTICLES, FitLevel, Generation,
+    BOOTSTRAP_RESAMPLES, Diagnosis, EDGE_SHARE, EDGE_WEIGHT, FitLevel, Generation,
     POOR_FIT_QUANTILE, UNREACHABLE_SD,
 };
 use crate::study::methods::CalibrationSpec;
@@ -273,7 +273,7 @@ fn dash(x: f64) -> String {
 
 fn percent(x: f64) -> String {
     if !x.is_finite() {
-        String::new()
+        "—".into()
     } else if x > 0.0 && x < 0.005 {
         "< 1 %".into()
     } else if x < 1.0 && x > 0.995 {
@@ -293,15 +293,15 @@ fn report(
     let last = generations.last();
     let kept = if diagnosis.kept < spec.particles as usize {
         format!(
-            "{} particles kept in the last generation ({} configured: the other proposals gave a non-finite summary) of {} proposals per generation",
-            diagnosis.kept,
+            "{} kept in the last generation ({} configured: the other proposals gave a non-finite summary) of {} proposals per generation",
+            super::report::count(diagnosis.kept as u64, "particle"),
             spec.particles,
             spec.proposals()
         )
     } else {
         format!(
-            "{} particles kept of {} proposals per generation",
-            diagnosis.kept,
+            "{} kept of {} proposals per generation",
+            super::report::count(diagnosis.kept as u64, "particle"),
             spec.proposals()
         )
     };
@@ -337,17 +337,17 @@ fn report(
             sig4(r.low),
             sig4(r.high),
             sig4(m.median),
-            sig4(p.median_se),
+            dash(p.median_se),
             end(m.q05, c("q05"), false),
             end(m.q95, c("q95"), false),
             end(m.q025, c("q025"), true),
             end(m.q975, c("q975"), true),
             sig4(p.width90_over_prior),
-            sig4(p.width90_over_prior_se),
+            dash(p.width90_over_prior_se),
         ));
     }
     out.push_str(&format!(
-        "\n± is the Monte Carlo error: the standard deviation over {BOOTSTRAP_RESAMPLES} bootstrap resamples of the final particles (drawn with replacement, each keeping its weight). It ignores the dependence sequential Monte Carlo leaves among particles, so it is likely an underestimate: by 30–70 % for width ratios in a 40-seed check of a small calibration (the sd across seeds 1.3–1.7 times the mean bootstrap error). For decisions, compare runs with different seeds. A difference in width ratio smaller than about twice this error is not a difference.\n"
+        "\n± is the Monte Carlo error: the standard deviation over {BOOTSTRAP_RESAMPLES} bootstrap resamples of the final particles (drawn with replacement, each keeping its weight). It ignores the dependence sequential Monte Carlo leaves among particles, so it is likely an underestimate: by 30–70 % for width ratios in a 40-seed check of a small calibration (the sd across seeds 1.3–1.7 times the mean bootstrap error). For decisions, compare runs with different seeds. A difference in width ratio smaller than about twice this error cannot be told apart from Monte Carlo noise.\n"
     ));
     if diagnosis.parameters.iter().any(|p| !p.clamped.is_empty()) {
         out.push_str("An interval end left blank (—, for 95 %) or marked * (for 90 %) is clamped to the outermost particle: the particles beyond that quantile carry less weight than it needs, so the number only says where that particle lies (`posterior_summary.csv` keeps it and names it in `clamped`).\n");
@@ -428,7 +428,7 @@ fn report(
             }
         );
         out.push_str(&format!(
-            "\n## Reading\n\n`calibrated.toml` is the scenario with the posterior medians.\n\nWhat the intervals mean. A target's sd only weighs the targets against each other: the particles kept are those closest to the targets, so multiplying every sd by the same factor changes no particle, only ε and z. The credible intervals are those of the ABC tolerance reached with this many particles and generations — they narrow with more computation, not with better data — and not those of a likelihood that treats each sd as the target's standard error. {tolerance}\n\n{fit}\n\nA posterior much narrower than its prior (width ratio well below 1, by more than its Monte Carlo error) means the targets pin the parameter; one nearly as wide means they do not, and its value remains an assumption. A posterior with much of its weight near a prior bound means the targets push toward it: that end of the interval is the prior's, and a wider prior would show more. A target the particles miss on one side (nearly all of the posterior predictive below or above it), and above all one more than {UNREACHABLE_SD} sd outside the prior predictive range, is one the model does not reach with the others; the posterior then trades it against them.\n\nIts warnings use these rules of thumb: the posterior predictive's median D² above χ²ₖ's {} % quantile; a value outside the prior predictive range (out of reach when more than {UNREACHABLE_SD} of its sd outside); more than {} % of the posterior weight within {} % of the prior's width of a bound; an effective sample size below {FEW_PARTICLES}; a quantile clamped to the outermost particle.\n",
+            "\n## Reading\n\n`calibrated.toml` is the scenario with the posterior medians.\n\nWhat the intervals mean. A target's sd only weighs the targets against each other: the particles kept are those closest to the targets, so multiplying every sd by the same factor changes no particle, only ε and z. The credible intervals are those of the ABC tolerance reached with this many particles and generations — they narrow with more computation, not with better data — and not those of a likelihood that treats each sd as the target's standard error. {tolerance}\n\n{fit}\n\nA posterior much narrower than its prior (width ratio well below 1, by more than its Monte Carlo error) means the targets pin the parameter; one nearly as wide means they do not, and its value remains an assumption. A posterior with much of its weight near a prior bound means the targets push toward it: that end of the interval is the prior's, and a wider prior would show more. A target the particles miss on one side (nearly all of the posterior predictive below or above it), and above all one more than {UNREACHABLE_SD} sd outside the prior predictive range, is one the model does not reach with the others; the posterior then trades it against them.\n\nIts warnings use these rules of thumb: the posterior predictive's median D² above χ²ₖ's {} % quantile; a value outside the prior predictive range (out of reach when more than {UNREACHABLE_SD} of its sd outside); more than {} % of the posterior weight within {} % of the prior's width of a bound; an effective sample size below half the particles kept; a quantile clamped to the outermost particle.\n",
             POOR_FIT_QUANTILE * 100.0,
             EDGE_WEIGHT * 100.0,
             EDGE_SHARE * 100.0

@@ -440,9 +440,9 @@ pub fn chi_square_quantile(k: usize, p: f64) -> f64 {
 /// sd is one the model cannot reach with these priors; a smaller gap is
 /// within the target's own uncertainty.
 pub const UNREACHABLE_SD: f64 = 2.0;
-/// An effective sample size below this leaves the interval ends resting on a
-/// few particles.
-pub const FEW_PARTICLES: f64 = 100.0;
+/// An effective sample size below this share of the particles kept leaves
+/// the medians and interval ends resting on a few heavy particles.
+pub const FEW_PARTICLES: f64 = 0.5;
 /// The zone near a prior bound, as a share of the prior's width: a flat
 /// posterior puts [`EDGE_SHARE`] of its weight within it.
 pub const EDGE_SHARE: f64 = 0.1;
@@ -450,6 +450,15 @@ pub const EDGE_SHARE: f64 = 0.1;
 /// the prior's width from a bound (twice a flat posterior's) means the
 /// targets push toward that bound: that end of the interval is the prior's.
 pub const EDGE_WEIGHT: f64 = 0.2;
+/// "1 particle", "n particles".
+fn particles(n: usize) -> String {
+    if n == 1 {
+        "1 particle".into()
+    } else {
+        format!("{n} particles")
+    }
+}
+
 /// A number with three significant digits (fixed notation), for warnings.
 fn sig3(x: f64) -> String {
     if !x.is_finite() || x == 0.0 {
@@ -579,7 +588,8 @@ pub enum CalibrationWarning {
         /// The bound.
         bound: f64,
     },
-    /// The final effective sample size is below [`FEW_PARTICLES`].
+    /// The final effective sample size is below [`FEW_PARTICLES`] of the
+    /// particles kept.
     FewParticles {
         /// Effective sample size.
         ess: f64,
@@ -659,7 +669,8 @@ impl std::fmt::Display for CalibrationWarning {
             ),
             Self::FewParticles { ess, kept } => write!(
                 f,
-                "effective sample size {ess:.0} of {kept} particles is below {FEW_PARTICLES}: the medians and interval ends carry Monte Carlo error (see their bootstrap standard errors); more particles reduce it"
+                "effective sample size {ess:.0} of {} is below half of them (the weights are uneven): the medians and interval ends carry Monte Carlo error (see their bootstrap standard errors); more particles reduce it",
+                particles(*kept)
             ),
             Self::Clamped {
                 parameter,
@@ -675,7 +686,8 @@ impl std::fmt::Display for CalibrationWarning {
             ),
             Self::Dropped { kept, configured } => write!(
                 f,
-                "{kept} particles kept of the {configured} configured: the others' proposals gave a non-finite summary of some target"
+                "{} kept of the {configured} configured: the others' proposals gave a non-finite summary of some target",
+                particles(*kept)
             ),
         }
     }
@@ -776,7 +788,9 @@ pub fn diagnose(
             }
         }
     }
+    // Resamples with a non-finite summary (a prior of zero width) are dropped.
     let se = |v: &[f64]| {
+        let v: Vec<f64> = v.iter().copied().filter(|x| x.is_finite()).collect();
         if v.len() < 2 {
             return f64::NAN;
         }
@@ -977,7 +991,7 @@ pub fn diagnose(
             });
         }
     }
-    if ess < FEW_PARTICLES {
+    if ess < FEW_PARTICLES * n as f64 {
         warnings.push(CalibrationWarning::FewParticles { ess, kept: n });
     }
     if n < spec.particles as usize {
@@ -1187,12 +1201,9 @@ mod tests {
             "{text:?}"
         );
         assert!((f.prior_gap_sd - 47.02).abs() < 1e-9, "{f:?}");
-        // 40 particles: ESS below 100 is said; none is clamped (1/40 < 0.05).
-        assert!(matches!(
-            d.warnings[2],
-            CalibrationWarning::FewParticles { .. }
-        ));
-        assert_eq!(d.warnings.len(), 3, "{text:?}");
+        // 40 equal weights: ESS 40 is not below half of 40; none is
+        // clamped (1/40 < 0.05).
+        assert_eq!(d.warnings.len(), 2, "{text:?}");
         // A value inside the prior draws, fitted within its sd: no warning
         // about the fit or the target, and the share below is counted.
         let (spec, gens) = finished(40, 0.25, &theta, &w, &pred, &prior);
@@ -1209,12 +1220,17 @@ mod tests {
         // at most 0.25, none far; one target, q = 0.2 (the default).
         assert!(d.predictive_d2_median < 0.1 && d.predictive_share_far == 0.0);
         assert!((d.chi2_poor - 8.807468393511947).abs() < 1e-9, "{d:?}");
+        assert!(d.warnings.is_empty(), "{:?}", d.warnings);
+        // One heavy particle of 40: ESS about 1.1, below 20.
+        let mut heavy = vec![0.001; 40];
+        heavy[0] = 1.0 - 0.039;
+        let (spec, gens) = finished(40, 0.25, &theta, &heavy, &pred, &prior);
+        let d = diagnose(&spec, &gens, 1).unwrap();
+        let text: Vec<String> = d.warnings.iter().map(|w| w.to_string()).collect();
         assert!(
-            d.warnings
-                .iter()
-                .all(|w| matches!(w, CalibrationWarning::FewParticles { .. })),
-            "{:?}",
-            d.warnings
+            text.iter()
+                .any(|t| t.starts_with("effective sample size 1 of 40 particles is below half")),
+            "{text:?}"
         );
     }
 
