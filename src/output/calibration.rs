@@ -483,7 +483,7 @@ mod tests {
         // simulations' D² (0.25) against χ²₁'s median 0.4549.
         assert!(
             md.contains("The final tolerance ε = 0.5000 (distances in sd units) compares with 0.2533,")
-                && md.contains("always below √k = 1, so an ε below √k does not say")
+                && md.contains("always below √k = 1.000, so an ε below √k does not say")
                 && md.contains("squared distances D² is 0.2500, against χ²'s median 0.4549")
                 && md.contains("no sign of a poor fit"),
             "{md}"
