@@ -423,8 +423,10 @@ fn report(
             sig4(d.chi2_poor),
             format!("{:.1}", (1.0 - POOR_FIT_QUANTILE) * 100.0),
             match d.fit {
-                FitLevel::Within => "The median lies within that quantile: no sign of a poor fit by this rule (the targets' sd are not standard errors, so this is a rule of thumb, not a test).",
-                FitLevel::Poor => "The median lies above that quantile: the particles do not fit the targets, and the posterior is the parameter values that come least far, not values consistent with the targets.",
+                FitLevel::Within =>
+                    "The median lies within that quantile: no sign of a poor fit by this rule (the targets' sd are not standard errors, so this is a rule of thumb, not a test).",
+                FitLevel::Poor =>
+                    "The median lies above that quantile: the particles do not fit the targets, and the posterior is the parameter values that come least far, not values consistent with the targets.",
             }
         );
         out.push_str(&format!(
@@ -482,8 +484,9 @@ mod tests {
         // ε = 0.5 against √ of χ²₁'s 20 % quantile, 0.2533; the fresh
         // simulations' D² (0.25) against χ²₁'s median 0.4549.
         assert!(
-            md.contains("The final tolerance ε = 0.5000 (distances in sd units) compares with 0.2533,")
-                && md.contains("always below √k = 1.000, so an ε below √k does not say")
+            md.contains(
+                "The final tolerance ε = 0.5000 (distances in sd units) compares with 0.2533,"
+            ) && md.contains("always below √k = 1.000, so an ε below √k does not say")
                 && md.contains("squared distances D² is 0.2500, against χ²'s median 0.4549")
                 && md.contains("no sign of a poor fit"),
             "{md}"

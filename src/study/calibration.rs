@@ -1245,7 +1245,10 @@ mod tests {
             let (spec, gens) = finished(40, value, &theta, &w, &[value; 40], &prior);
             let d = diagnose(&spec, &gens, 1).unwrap();
             let f = &d.targets[0];
-            assert!(f.outside_prior && (f.prior_gap_sd - gap).abs() < 1e-9, "{f:?}");
+            assert!(
+                f.outside_prior && (f.prior_gap_sd - gap).abs() < 1e-9,
+                "{f:?}"
+            );
             let text = d.warnings[0].to_string();
             assert!(
                 text.contains(&format!("of its sd {side} the nearest"))
@@ -1266,7 +1269,10 @@ mod tests {
         let (spec, gens) = finished(10, 0.5, &theta, &w, &pred, &[0.4, 0.6]);
         let d = diagnose(&spec, &gens, 1).unwrap();
         let p = &d.parameters[0];
-        assert!(p.edge == Some("lower") && (p.edge_weight - 1.0).abs() < 1e-12, "{p:?}");
+        assert!(
+            p.edge == Some("lower") && (p.edge_weight - 1.0).abs() < 1e-12,
+            "{p:?}"
+        );
         assert_eq!(p.clamped, ["q025", "q05", "q95", "q975"]);
         assert_eq!(d.kept, 9);
         let text: Vec<String> = d.warnings.iter().map(|w| w.to_string()).collect();
@@ -1334,7 +1340,10 @@ mod tests {
             (3, 0.01, 0.11483180189911707),
         ] {
             let q = chi_square_quantile(k, p);
-            assert!((q - x).abs() < 1e-9 * x.max(1.0), "χ²({k}) at {p}: {q} ≠ {x}");
+            assert!(
+                (q - x).abs() < 1e-9 * x.max(1.0),
+                "χ²({k}) at {p}: {q} ≠ {x}"
+            );
         }
         // √ of the 20 % quantile for k = 1 … 6, always below √k.
         let ideal: Vec<f64> = (1..=6)
