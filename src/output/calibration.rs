@@ -414,14 +414,14 @@ fn report(
             sig4((k as f64).sqrt()),
         );
         let fit = format!(
-            "The fit is judged on the posterior predictive (fresh simulations, not selected for closeness): the weighted median of their squared distances D² is {}, against χ²'s median {} for such a model ({}), and {} of the posterior weight lies above χ²'s {} % quantile {}, which such a model exceeds in {} % of simulations. {}",
+            "The fit is judged on the posterior predictive (fresh simulations, not selected for closeness): the weighted median of their squared distances D² is {}, against χ²'s median {} for such a model ({}), and {} of the posterior weight lies above χ²'s {} % quantile {}, which such a model exceeds in {:.1} % of simulations. {}",
             dash(d.predictive_d2_median),
             sig4(d.chi2_median),
             targets,
             percent(d.predictive_share_far),
             POOR_FIT_QUANTILE * 100.0,
             sig4(d.chi2_poor),
-            format!("{:.1}", (1.0 - POOR_FIT_QUANTILE) * 100.0),
+            (1.0 - POOR_FIT_QUANTILE) * 100.0,
             match d.fit {
                 FitLevel::Within =>
                     "The median lies within that quantile: no sign of a poor fit by this rule (the targets' sd are not standard errors, so this is a rule of thumb, not a test).",

@@ -622,11 +622,11 @@ impl std::fmt::Display for CalibrationWarning {
                 targets,
             } => write!(
                 f,
-                "the posterior predictive's median squared distance D² = {} (fresh simulations of the particles, sd units) is above {} = χ²({targets})'s {} % quantile, which a right model with these sd as standard errors exceeds in {} % of simulations: the particles do not fit the targets; the posterior is the parameter values that come least far, not values consistent with them",
+                "the posterior predictive's median squared distance D² = {} (fresh simulations of the particles, sd units) is above {} = χ²({targets})'s {} % quantile, which a right model with these sd as standard errors exceeds in {:.1} % of simulations: the particles do not fit the targets; the posterior is the parameter values that come least far, not values consistent with them",
                 g(*median),
                 g(*threshold),
                 POOR_FIT_QUANTILE * 100.0,
-                format!("{:.1}", (1.0 - POOR_FIT_QUANTILE) * 100.0),
+                (1.0 - POOR_FIT_QUANTILE) * 100.0,
             ),
             Self::Unreachable {
                 target,
