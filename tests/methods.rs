@@ -483,29 +483,32 @@ fn an_unreachable_target_is_warned_of_on_the_terminal_and_in_the_report() {
         stdout.contains("fit of the targets")
             && stdout.contains("realised_service 24–35")
             && stdout.contains("100 % below")
-            && stdout.contains("(outside the prior-predictive range)"),
+            && stdout.contains("(outside the prior-predictive range by ")
+            && stdout.contains(" sd)"),
         "{stdout}"
     );
     for said in [
-        "warning: the final tolerance ε = ",
+        "warning: the posterior predictive's median squared distance D² = ",
         "the particles do not fit the targets",
         "warning: target realised_service = 5.00 is outside the prior-predictive range",
         "none of the 34 parameter sets drawn from the prior reached it",
-        "warning: effective sample size 10 of 10 particles is below 100",
+        "so the model cannot reach it with these priors",
         "warning: environment.need_rate: q025",
     ] {
         assert!(stderr.contains(said), "{said}: {stderr}");
     }
     let report = read(&out.join("report.md"));
     assert!(
-        report.contains("## Warnings\n\n- the final tolerance")
-            && report.contains("(**outside the prior-predictive range**)")
+        report.contains("## Warnings\n\n- the posterior predictive's median squared distance")
+            && report.contains("(**outside it by ")
             && report.contains("the particles do not fit the targets, and the posterior"),
         "{report}"
     );
     assert!(read(&out.join("report.html")).contains("ABC credible intervals"));
     let fit = rows(&out.join("target_fit.csv"));
     assert_eq!(fit[0]["outside_prior_predictive"], "true");
+    // (5 − the largest prior draw) / 0.015: hundreds of sd.
+    assert!(num(&fit[0], "prior_predictive_gap_sd") > 2.0);
     assert_eq!(num(&fit[0], "posterior_share_below"), 1.0);
     assert!(num(&fit[0], "prior_predictive_max") < 1.0, "{fit:?}");
     let summary = rows(&out.join("posterior_summary.csv"));

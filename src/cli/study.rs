@@ -442,19 +442,26 @@ pub fn calibrate(file: &Path, common: &Common, shard: Option<Shard>) -> Result<(
                 let (a, b) = t.window(plan.months);
                 let label = format!("{} {a}–{b}", t.label());
                 say!(
-                    "  {label:<w$} {} ± {}: {} [{}, {}], {:.0} % below; prior {} – {}{}",
+                    "  {label:<w$} {} ± {}: {} [{}, {}], {} below; prior {} – {}{}",
                     sig4(t.value),
                     sig4(t.sd),
                     sig4(f.mean),
                     sig4(f.q05),
                     sig4(f.q95),
-                    100.0 * f.share_below,
+                    if f.share_below.is_finite() {
+                        format!("{:.0} %", 100.0 * f.share_below)
+                    } else {
+                        "—".to_string()
+                    },
                     sig4(f.prior_min),
                     sig4(f.prior_max),
                     if f.outside_prior {
-                        " (outside the prior-predictive range)"
+                        format!(
+                            " (outside the prior-predictive range by {} sd)",
+                            sig4(f.prior_gap_sd.abs())
+                        )
                     } else {
-                        ""
+                        String::new()
                     },
                     w = width + 7
                 );

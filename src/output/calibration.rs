@@ -9,8 +9,8 @@ use super::report::sig4;
 use crate::scenario::Scenario;
 use crate::study::abc::{Marginal, effective_sample_size};
 use crate::study::calibration::{
-    BOOTSTRAP_RESAMPLES, Diagnosis, EDGE_SHARE, FEW_PARTICLES, FitLevel, Generation,
-    POOR_FIT_TIMES_ROOT_K,
+    BOOTSTRAP_RESAMPLES, Diagnosis, EDGE_SHARE, EDGE_WEIGHT, FitLevel, Generation,
+    POOR_FIT_QUANTILE, UNREACHABLE_SD,
 };
 use crate::study::methods::CalibrationSpec;
 use crate::study::plan::Plan;
@@ -133,6 +133,7 @@ pub fn write(
             "width90_over_prior_se",
             "clamped",
             "at_prior_edge",
+            "prior_edge_weight",
         ])?;
         for (r, p) in spec.parameters.iter().zip(&diagnosis.parameters) {
             let m = &p.marginal;
@@ -152,6 +153,7 @@ pub fn write(
                 num(p.width90_over_prior_se),
                 p.clamped.join(" "),
                 p.edge.unwrap_or_default().to_string(),
+                num(p.edge_weight),
             ])?;
         }
         w.flush()?;
@@ -175,6 +177,7 @@ pub fn write(
             "prior_predictive_min",
             "prior_predictive_max",
             "outside_prior_predictive",
+            "prior_predictive_gap_sd",
             "z",
             "source",
         ])?;
@@ -196,6 +199,7 @@ pub fn write(
                 num(f.prior_min),
                 num(f.prior_max),
                 f.outside_prior.to_string(),
+                num(f.prior_gap_sd),
                 num(f.z),
                 t.source.clone(),
             ])?;
@@ -261,9 +265,15 @@ pub fn write(
 }
 
 /// A share as a whole percentage ("< 1 %" and "> 99 %" short of the ends).
+/// `sig4`, or "—" for a number that is not finite (an error with too few
+/// particles to resample, a fit without fresh simulations).
+fn dash(x: f64) -> String {
+    if x.is_finite() { sig4(x) } else { "—".into() }
+}
+
 fn percent(x: f64) -> String {
     if !x.is_finite() {
-        String::new()
+        "—".into()
     } else if x > 0.0 && x < 0.005 {
         "< 1 %".into()
     } else if x < 1.0 && x > 0.995 {
@@ -283,15 +293,15 @@ fn report(
     let last = generations.last();
     let kept = if diagnosis.kept < spec.particles as usize {
         format!(
-            "{} particles kept in the last generation ({} configured: the other proposals gave a non-finite summary) of {} proposals per generation",
-            diagnosis.kept,
+            "{} kept in the last generation ({} configured: the other proposals gave a non-finite summary) of {} proposals per generation",
+            super::report::count(diagnosis.kept as u64, "particle"),
             spec.particles,
             spec.proposals()
         )
     } else {
         format!(
-            "{} particles kept of {} proposals per generation",
-            diagnosis.kept,
+            "{} kept of {} proposals per generation",
+            super::report::count(diagnosis.kept as u64, "particle"),
             spec.proposals()
         )
     };
@@ -327,17 +337,17 @@ fn report(
             sig4(r.low),
             sig4(r.high),
             sig4(m.median),
-            sig4(p.median_se),
+            dash(p.median_se),
             end(m.q05, c("q05"), false),
             end(m.q95, c("q95"), false),
             end(m.q025, c("q025"), true),
             end(m.q975, c("q975"), true),
             sig4(p.width90_over_prior),
-            sig4(p.width90_over_prior_se),
+            dash(p.width90_over_prior_se),
         ));
     }
     out.push_str(&format!(
-        "\n± is the Monte Carlo error: the standard deviation over {BOOTSTRAP_RESAMPLES} bootstrap resamples of the final particles (drawn with replacement, each keeping its weight). It ignores the dependence sequential Monte Carlo leaves among particles, so the true error is larger. A difference in width ratio smaller than about twice this error is not a difference.\n"
+        "\n± is the Monte Carlo error: the standard deviation over {BOOTSTRAP_RESAMPLES} bootstrap resamples of the final particles (drawn with replacement, each keeping its weight). It ignores the dependence sequential Monte Carlo leaves among particles, so it is likely an underestimate: by 30–70 % for width ratios in a 40-seed check of a small calibration (the sd across seeds 1.3–1.7 times the mean bootstrap error). For decisions, compare runs with different seeds. A difference in width ratio smaller than about twice this error cannot be told apart from Monte Carlo noise.\n"
     ));
     if diagnosis.parameters.iter().any(|p| !p.clamped.is_empty()) {
         out.push_str("An interval end left blank (—, for 95 %) or marked * (for 90 %) is clamped to the outermost particle: the particles beyond that quantile carry less weight than it needs, so the number only says where that particle lies (`posterior_summary.csv` keeps it and names it in `clamped`).\n");
@@ -357,9 +367,12 @@ fn report(
             sig4(f.prior_min),
             sig4(f.prior_max),
             if f.outside_prior {
-                " (**outside the prior-predictive range**)"
+                format!(
+                    " (**outside it by {} sd**)",
+                    super::report::sig4(f.prior_gap_sd.abs())
+                )
             } else {
-                ""
+                String::new()
             },
             t.source
         ));
@@ -372,7 +385,7 @@ fn report(
             .max()
             .unwrap_or(0);
         out.push_str(&format!(
-            "\nThe posterior predictive simulates each kept particle again on seeds no generation used ({} runs): the simulations the particles were selected on (`simulated:` columns of `posterior.csv`) lie closer to the targets by selection. \"Below the value\" is the weighted share of these simulations below the target's value: near 0 % or 100 %, the particles miss the target on one side. The prior predictive range is the smallest and largest simulated value over the {draws} parameter sets drawn from the prior (generation 0): a value outside it is one the model does not reach with these priors, whatever the posterior. (`target_fit.csv` also gives z = (predictive mean − value) / sd, the distance in the target's sd; it ignores the predictive spread and says nothing on its own about whether the model can reach the value.)\n",
+            "\nThe posterior predictive simulates each kept particle again on seeds no generation used ({} runs): the simulations the particles were selected on (`simulated:` columns of `posterior.csv`) lie closer to the targets by selection. \"Below the value\" is the weighted share of these simulations below the target's value: near 0 % or 100 %, the particles miss the target on one side. The prior predictive range is the smallest and largest simulated value over the {draws} parameter sets drawn from the prior (generation 0): a value outside it is one no parameter set drawn from the prior reached, and the table gives by how many of the target's sd (`prior_predictive_gap_sd` in `target_fit.csv`): beyond {UNREACHABLE_SD} sd the model cannot reach the value with these priors, whatever the posterior; within {UNREACHABLE_SD} sd the value is beyond every prior draw but within its stated uncertainty. (`target_fit.csv` also gives z = (predictive mean − value) / sd, the distance in the target's sd; it ignores the predictive spread and says nothing on its own about whether the model can reach the value.)\n",
             l.predictive_runs
         ));
     }
@@ -390,28 +403,36 @@ fn report(
             out.push_str(&format!("\n![pairwise posterior]({chart})\n"));
         }
         let k = spec.targets.len();
-        let tolerance = match diagnosis.fit {
-            FitLevel::Closer => format!(
-                "The final tolerance ε = {} is below √k = {} (k = {}; distances are in sd units, and √k is about the distance a simulation would have if each sd were the standard error of a model that is right): the particles fit the targets more closely than the targets' own sd; the interval reflects the tolerance, not the targets' errors.",
-                sig4(diagnosis.epsilon),
-                sig4(diagnosis.root_k),
-                super::report::count(k as u64, "target")
-            ),
-            FitLevel::Within => format!(
-                "The final tolerance ε = {} lies between √k = {} and {POOR_FIT_TIMES_ROOT_K} √k (k = {}, distances in sd units): the particles fit the targets within a few of their sd.",
-                sig4(diagnosis.epsilon),
-                sig4(diagnosis.root_k),
-                super::report::count(k as u64, "target")
-            ),
-            FitLevel::Poor => format!(
-                "The final tolerance ε = {} is above {POOR_FIT_TIMES_ROOT_K} √k = {} (k = {}, distances in sd units): the particles do not fit the targets, and the posterior is the parameter values that come least far, not values consistent with the targets.",
-                sig4(diagnosis.epsilon),
-                sig4(POOR_FIT_TIMES_ROOT_K * diagnosis.root_k),
-                super::report::count(k as u64, "target")
-            ),
-        };
+        let d = diagnosis;
+        let targets = super::report::count(k as u64, "target");
+        let tolerance = format!(
+            "The final tolerance ε = {} (distances in sd units) compares with {}, the ε a model that is right would reach if each sd were its standard error: ε is the {} quantile of a generation's distances (the share of proposals kept), and the squared distance of such a model is χ² with k = {k} degrees of freedom, so its ε is √ of χ²'s {} quantile — always below √k = {}, so an ε below √k does not say the particles fit more closely than the targets' sd.",
+            sig4(d.epsilon),
+            sig4(d.epsilon_ideal),
+            d.quantile,
+            d.quantile,
+            sig4((k as f64).sqrt()),
+        );
+        let fit = format!(
+            "The fit is judged on the posterior predictive (fresh simulations, not selected for closeness): the weighted median of their squared distances D² is {}, against χ²'s median {} for such a model ({}), and {} of the posterior weight lies above χ²'s {} % quantile {}, which such a model exceeds in {:.1} % of simulations. {}",
+            dash(d.predictive_d2_median),
+            sig4(d.chi2_median),
+            targets,
+            percent(d.predictive_share_far),
+            POOR_FIT_QUANTILE * 100.0,
+            sig4(d.chi2_poor),
+            (1.0 - POOR_FIT_QUANTILE) * 100.0,
+            match d.fit {
+                FitLevel::Within =>
+                    "The median lies within that quantile: no sign of a poor fit by this rule (the targets' sd are not standard errors, so this is a rule of thumb, not a test).",
+                FitLevel::Poor =>
+                    "The median lies above that quantile: the particles do not fit the targets, and the posterior is the parameter values that come least far, not values consistent with the targets.",
+            }
+        );
         out.push_str(&format!(
-            "\n## Reading\n\n`calibrated.toml` is the scenario with the posterior medians.\n\nWhat the intervals mean. A target's sd only weighs the targets against each other: the particles kept are those closest to the targets, so multiplying every sd by the same factor changes no particle, only ε and z. The credible intervals are those of the ABC tolerance reached with this many particles and generations — they narrow with more computation, not with better data — and not those of a likelihood that treats each sd as the target's standard error. {tolerance}\n\nA posterior much narrower than its prior (width ratio well below 1, by more than its Monte Carlo error) means the targets pin the parameter; one nearly as wide means they do not, and its value remains an assumption. An interval piled against a prior bound means the prior, not the targets, bounds the parameter. A target the particles miss on one side (nearly all of the posterior predictive below or above it), and above all one outside the prior predictive range, is one the model does not reach with the others; the posterior then trades it against them.\n\nIts warnings use these rules of thumb: ε above {POOR_FIT_TIMES_ROOT_K} √k; a value outside the prior predictive range; a 5 % or 95 % quantile within {} % of the prior's width of a bound; an effective sample size below {FEW_PARTICLES}; a quantile clamped to the outermost particle.\n",
+            "\n## Reading\n\n`calibrated.toml` is the scenario with the posterior medians.\n\nWhat the intervals mean. A target's sd only weighs the targets against each other: the particles kept are those closest to the targets, so multiplying every sd by the same factor changes no particle, only ε and z. The credible intervals are those of the ABC tolerance reached with this many particles and generations — they narrow with more computation, not with better data — and not those of a likelihood that treats each sd as the target's standard error. {tolerance}\n\n{fit}\n\nA posterior much narrower than its prior (width ratio well below 1, by more than its Monte Carlo error) means the targets pin the parameter; one nearly as wide means they do not, and its value remains an assumption. A posterior with much of its weight near a prior bound means the targets push toward it: that end of the interval is the prior's, and a wider prior would show more. A target the particles miss on one side (nearly all of the posterior predictive below or above it), and above all one more than {UNREACHABLE_SD} sd outside the prior predictive range, is one the model does not reach with the others; the posterior then trades it against them.\n\nIts warnings use these rules of thumb: the posterior predictive's median D² above χ²ₖ's {} % quantile; a value outside the prior predictive range (out of reach when more than {UNREACHABLE_SD} of its sd outside); more than {} % of the posterior weight within {} % of the prior's width of a bound; an effective sample size below half the particles kept; a quantile clamped to the outermost particle.\n",
+            POOR_FIT_QUANTILE * 100.0,
+            EDGE_WEIGHT * 100.0,
             EDGE_SHARE * 100.0
         ));
     }
@@ -460,8 +481,16 @@ mod tests {
             md.contains("- 9 particles kept of the 10 configured"),
             "{md}"
         );
-        // ε = 0.5 < √1: the particles fit more closely than the sd.
-        assert!(md.contains("the interval reflects the tolerance, not the targets' errors"));
+        // ε = 0.5 against √ of χ²₁'s 20 % quantile, 0.2533; the fresh
+        // simulations' D² (0.25) against χ²₁'s median 0.4549.
+        assert!(
+            md.contains(
+                "The final tolerance ε = 0.5000 (distances in sd units) compares with 0.2533,"
+            ) && md.contains("always below √k = 1.000, so an ε below √k does not say")
+                && md.contains("squared distances D² is 0.2500, against χ²'s median 0.4549")
+                && md.contains("no sign of a poor fit"),
+            "{md}"
+        );
         let gens = [generation(10)];
         let d = diagnose(cal.spec, &gens, 1).unwrap();
         let md = report(&plan, cal.spec, &gens, &d, None);
