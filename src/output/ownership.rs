@@ -989,6 +989,13 @@ pub fn claim_study_dir(dir: &Path, command: &str) -> Result<(DirLock, PathBuf), 
 mod tests {
     use super::*;
 
+    /// `StagedDir::new` of a default scenario into `dir`, with --force,
+    /// which must be refused: its error.
+    fn refused_run(dir: &Path) -> OutputError {
+        let scenario = crate::scenario::Scenario::from_toml("", "s.toml").unwrap();
+        StagedDir::new(dir, &scenario, true, "test").unwrap_err()
+    }
+
     #[cfg(target_os = "linux")]
     #[test]
     fn a_mount_point_is_told_from_a_folder() {
@@ -1043,13 +1050,7 @@ mod tests {
     fn a_study_without_a_manifest_is_named_once() {
         let dir = tempfile::tempdir().unwrap();
         fs::write(dir.path().join("plan.json"), "{}").unwrap();
-        let err = StagedDir::new(
-            dir.path(),
-            &crate::scenario::Scenario::from_toml("", "s.toml").unwrap(),
-            true,
-            "test",
-        )
-        .unwrap_err();
+        let err = refused_run(dir.path());
         let message = err.to_string();
         assert!(message.contains("holds a study (plan.json"), "{message}");
         assert!(!message.contains("study study"), "{message}");
@@ -1060,13 +1061,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         fs::create_dir(dir.path().join("runs")).unwrap();
         assert!(matches!(holding(dir.path()).unwrap(), Holding::Foreign(_)));
-        let err = StagedDir::new(
-            dir.path(),
-            &crate::scenario::Scenario::from_toml("", "s.toml").unwrap(),
-            true,
-            "test",
-        )
-        .unwrap_err();
+        let err = refused_run(dir.path());
         assert!(err.to_string().contains("not a grassroots output"), "{err}");
         assert!(dir.path().join("runs").is_dir());
     }
@@ -1092,13 +1087,7 @@ mod tests {
         )
         .unwrap();
         assert!(matches!(holding(dir.path()).unwrap(), Holding::Foreign(_)));
-        let err = StagedDir::new(
-            dir.path(),
-            &crate::scenario::Scenario::from_toml("", "s.toml").unwrap(),
-            true,
-            "test",
-        )
-        .unwrap_err();
+        let err = refused_run(dir.path());
         assert!(err.to_string().contains("not a grassroots output"), "{err}");
         let err = claim_study_dir(dir.path(), "test").unwrap_err();
         assert!(err.to_string().contains("not a grassroots output"), "{err}");
