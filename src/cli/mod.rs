@@ -308,9 +308,23 @@ pub fn load(
 
 /// A scenario file of a study, read and parsed.
 pub fn load_file(file: &Path, overrides: &[(String, String)]) -> Result<StudyFile> {
+    load_file_noting(file, overrides, false)
+}
+
+/// [`load_file`]; with `note`, also print [`uninherited_changes_note`] of
+/// the text read.
+pub fn load_file_noting(
+    file: &Path,
+    overrides: &[(String, String)],
+    note: bool,
+) -> Result<StudyFile> {
     let (text, shown) = read_text(file)?;
-    StudyFile::parse(&text, &shown, overrides, Some(&read_base))
-        .map_err(|e| InputError(e.to_string()).into())
+    let parsed = StudyFile::parse(&text, &shown, overrides, Some(&read_base))
+        .map_err(|e| InputError(e.to_string()))?;
+    if note && let Some(note) = uninherited_changes_note(&text, &shown) {
+        eprintln!("{note}");
+    }
+    Ok(parsed)
 }
 
 /// A note when the file builds on a base whose `[[changes]]` are not
@@ -340,15 +354,6 @@ pub fn uninherited_changes_note(text: &str, shown: &str) -> Option<String> {
         "note: {shown} builds on {base_shown}, whose [[changes]] ({word} {}) are not inherited: a base lends its values only, so this scenario has no policy changes; copy the [[changes]] into {shown} to keep them",
         months.join(", ")
     ))
-}
-
-/// [`uninherited_changes_note`] of a scenario file, printed on stderr.
-pub fn note_uninherited_changes(file: &Path) {
-    if let Ok((text, shown)) = read_text(file)
-        && let Some(note) = uninherited_changes_note(&text, &shown)
-    {
-        eprintln!("{note}");
-    }
 }
 
 /// Read the file a scenario builds on (`scenario.base`), relative to the including file.
@@ -424,7 +429,9 @@ fn relative_path(from: &Path, target: &Path) -> PathBuf {
 /// `grassroots validate FILE`.
 pub fn validate(file: &Path) -> Result<()> {
     let (text, shown) = read_text(file)?;
-    let (s, e) = load(&text, &shown, &[])?;
+    let source = StudyFile::parse(&text, &shown, &[], Some(&read_base))
+        .map_err(|e| InputError(e.to_string()))?;
+    let (s, e) = (&source.base, &source.spec);
     if let Some(note) = uninherited_changes_note(&text, &shown) {
         eprintln!("{note}");
     }
@@ -458,7 +465,6 @@ pub fn validate(file: &Path) -> Result<()> {
         || e.calibration.is_some()
     {
         use grassroots::study::runner::Outline;
-        let source = load_file(file, &[])?;
         let invalid = |e: grassroots::study::runner::StudyError| InputError(e.to_string());
         if !e.variants.is_empty() {
             let o = Outline::compare(std::slice::from_ref(&source), &[]).map_err(invalid)?;
@@ -495,7 +501,7 @@ pub fn validate(file: &Path) -> Result<()> {
     // than let `run` refuse it later (at all cores, as `run` uses them).
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let concurrent = threads.min(s.scenario.replicates as usize);
-    let need = grassroots::study::plan::estimate_run_memory(&s, concurrent, false);
+    let need = grassroots::study::plan::estimate_run_memory(s, concurrent, false);
     if let Some(limit) = memory::memory_limit().filter(|l| need > l.bytes) {
         return Err(InputError(format!(
             "{shown}: valid, but `grassroots run` would need about {} of memory ({} replicates at once on {}), more than the {} this machine has free; use fewer villages or households, or run fewer replicates at once (`run --threads N`); `run --max-memory GIB` overrides the limit",

@@ -30,11 +30,10 @@ fn load_files(files: &[PathBuf], cli: &[(String, String)]) -> Result<Vec<StudyFi
 /// [`load_files`], with a note for each file that loses its base's
 /// `[[changes]]` ([`super::uninherited_changes_note`]).
 fn load_files_noted(files: &[PathBuf], cli: &[(String, String)]) -> Result<Vec<StudyFile>> {
-    let sources = load_files(files, cli)?;
-    for f in files {
-        super::note_uninherited_changes(f);
-    }
-    Ok(sources)
+    files
+        .iter()
+        .map(|f| super::load_file_noting(f, cli, true))
+        .collect()
 }
 
 fn invalid(e: grassroots::study::runner::StudyError) -> anyhow::Error {

@@ -331,109 +331,17 @@ pub const BOOTSTRAP_RESAMPLES: usize = 1000;
 /// model would put one simulation in 330.
 pub const POOR_FIT_QUANTILE: f64 = 0.997;
 
-/// The regularized lower incomplete gamma function P(a, x) (a > 0, x ≥ 0):
-/// by its series below a + 1, by Lentz's continued fraction of Q above.
-pub fn regularized_gamma_p(a: f64, x: f64) -> f64 {
-    if x.is_nan() || a.is_nan() || a <= 0.0 {
-        return f64::NAN;
-    }
-    if x <= 0.0 {
+/// The `p` quantile of χ² with `k` degrees of freedom (0 < p < 1; 0 at
+/// p = 0, NaN otherwise outside), from `statrs`.
+pub fn chi_square_quantile(k: usize, p: f64) -> f64 {
+    use statrs::distribution::{ChiSquared, ContinuousCDF};
+    if p == 0.0 {
         return 0.0;
     }
-    if x.is_infinite() {
-        return 1.0;
+    if k == 0 || !(0.0..1.0).contains(&p) {
+        return f64::NAN;
     }
-    let log_front = a * x.ln() - x - ln_gamma(a);
-    if x < a + 1.0 {
-        let (mut term, mut sum, mut ap) = (1.0 / a, 1.0 / a, a);
-        for _ in 0..1000 {
-            ap += 1.0;
-            term *= x / ap;
-            sum += term;
-            if term.abs() < sum.abs() * 1e-16 {
-                break;
-            }
-        }
-        (sum.ln() + log_front).exp().min(1.0)
-    } else {
-        let tiny = 1e-300;
-        let mut b = x + 1.0 - a;
-        let mut c = 1.0 / tiny;
-        let mut d = 1.0 / b;
-        let mut h = d;
-        for i in 1..1000 {
-            let an = -f64::from(i) * (f64::from(i) - a);
-            b += 2.0;
-            d = an * d + b;
-            if d.abs() < tiny {
-                d = tiny;
-            }
-            c = b + an / c;
-            if c.abs() < tiny {
-                c = tiny;
-            }
-            d = 1.0 / d;
-            let delta = d * c;
-            h *= delta;
-            if (delta - 1.0).abs() < 1e-16 {
-                break;
-            }
-        }
-        (1.0 - (log_front.exp() * h)).max(0.0)
-    }
-}
-
-/// ln Γ(x) for x > 0 (Lanczos, g = 7, nine terms: about 15 digits).
-fn ln_gamma(x: f64) -> f64 {
-    const C: [f64; 9] = [
-        0.999_999_999_999_809_9,
-        676.520_368_121_885_1,
-        -1_259.139_216_722_402_8,
-        771.323_428_777_653_1,
-        -176.615_029_162_140_6,
-        12.507_343_278_686_905,
-        -0.138_571_095_265_720_12,
-        9.984_369_578_019_572e-6,
-        1.505_632_735_149_311_6e-7,
-    ];
-    if x < 0.5 {
-        // Reflection.
-        let pi = std::f64::consts::PI;
-        return (pi / (pi * x).sin()).ln() - ln_gamma(1.0 - x);
-    }
-    let x = x - 1.0;
-    let mut a = C[0];
-    let t = x + 7.5;
-    for (i, c) in C.iter().enumerate().skip(1) {
-        a += c / (x + i as f64);
-    }
-    0.5 * (2.0 * std::f64::consts::PI).ln() + (x + 0.5) * t.ln() - t + a.ln()
-}
-
-/// The `p` quantile of χ² with `k` degrees of freedom (0 < p < 1): the
-/// regularized gamma P(k/2, x/2) inverted by bisection.
-pub fn chi_square_quantile(k: usize, p: f64) -> f64 {
-    if k == 0 || !(0.0..1.0).contains(&p) || p == 0.0 {
-        return if p == 0.0 { 0.0 } else { f64::NAN };
-    }
-    let a = k as f64 / 2.0;
-    let mut high = (k as f64).max(1.0);
-    while regularized_gamma_p(a, high / 2.0) < p {
-        high *= 2.0;
-    }
-    let mut low = 0.0;
-    for _ in 0..200 {
-        let mid = 0.5 * (low + high);
-        if regularized_gamma_p(a, mid / 2.0) < p {
-            low = mid;
-        } else {
-            high = mid;
-        }
-        if high - low <= 1e-14 * high {
-            break;
-        }
-    }
-    0.5 * (low + high)
+    ChiSquared::new(k as f64).map_or(f64::NAN, |d| d.inverse_cdf(p))
 }
 
 /// A target beyond every prior-predictive draw by more than this many of its
@@ -791,11 +699,7 @@ pub fn diagnose(
     // Resamples with a non-finite summary (a prior of zero width) are dropped.
     let se = |v: &[f64]| {
         let v: Vec<f64> = v.iter().copied().filter(|x| x.is_finite()).collect();
-        if v.len() < 2 {
-            return f64::NAN;
-        }
-        let m = v.iter().sum::<f64>() / v.len() as f64;
-        (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (v.len() - 1) as f64).sqrt()
+        crate::stats::summarize(&v).sd.unwrap_or(f64::NAN)
     };
     let parameters: Vec<ParameterSummary> = spec
         .parameters
@@ -858,13 +762,7 @@ pub fn diagnose(
                 .filter(|(x, _)| x.is_finite())
                 .unzip();
             let total: f64 = ws.iter().sum();
-            let mean = xs.iter().zip(&ws).map(|(x, w)| x * w).sum::<f64>() / total;
-            let var = xs
-                .iter()
-                .zip(&ws)
-                .map(|(x, w)| w * (x - mean).powi(2))
-                .sum::<f64>()
-                / total;
+            let m = abc::marginal(&xs, &ws);
             let below = xs
                 .iter()
                 .zip(&ws)
@@ -888,10 +786,10 @@ pub fn diagnose(
             let prior_min = prior.iter().copied().fold(f64::INFINITY, f64::min);
             let prior_max = prior.iter().copied().fold(f64::NEG_INFINITY, f64::max);
             TargetFit {
-                mean,
-                q05: abc::weighted_quantile(&xs, &ws, 0.05),
-                q95: abc::weighted_quantile(&xs, &ws, 0.95),
-                sd: var.sqrt(),
+                mean: m.mean,
+                q05: m.q05,
+                q95: m.q95,
+                sd: m.sd,
                 share_below: below,
                 prior_min,
                 prior_max,
@@ -907,7 +805,7 @@ pub fn diagnose(
                 } else {
                     0.0
                 },
-                z: (mean - target.value) / target.sd,
+                z: (m.mean - target.value) / target.sd,
             }
         })
         .collect();
