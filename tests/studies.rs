@@ -516,7 +516,9 @@ fn uncertainty_reports_robustness_across_environments() {
             && stdout.lines().any(|l| {
                 let words: Vec<&str> = l.split_whitespace().collect();
                 words.get(1) == Some(&"formalism_index")
-                    && words[2..].join(" ") == "better in 4 of 4, worse in 0"
+                    && words[2..]
+                        .join(" ")
+                        .starts_with("better in 4 of 4, worse in 0; ")
             }),
         "{stdout}"
     );
@@ -542,6 +544,16 @@ fn uncertainty_reports_robustness_across_environments() {
         "{report}"
     );
     assert!(num(r, "max_diff") < 0.0);
+    // The replicate noise of an environment's difference and the test of
+    // the spread against it are there, and consistent with the spread.
+    let noise = num(r, "replicate_noise_sd");
+    let p = num(r, "heterogeneity_p");
+    assert!(noise > 0.0 && (0.0..=1.0).contains(&p), "{r:?}");
+    assert!(
+        report.contains("varies by environment (p")
+            || report.contains("spread within replicate noise (p"),
+        "{report}"
+    );
     assert_eq!(
         one_measure_encoding(&out),
         ["comparison.csv", "robustness.csv", "runs.csv"]

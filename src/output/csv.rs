@@ -351,7 +351,9 @@ pub fn summary_over_time<W: Write>(
 
 /// `robustness.csv` (with `[uncertainty]`): per variant, outcome and
 /// measure, the share of environments in which the variant is better, and
-/// worse, than the baseline by more than `[compare] meaningful_difference`.
+/// worse, than the baseline by more than `[compare] meaningful_difference`,
+/// the spread of the differences, the replicate noise in each and the
+/// heterogeneity test's p ([`analysis::Robustness`]).
 pub fn robustness<W: Write>(w: &mut Csv<W>, plan: &Plan, results: &Results) -> csv::Result<()> {
     w.write_record([
         "variant",
@@ -364,6 +366,8 @@ pub fn robustness<W: Write>(w: &mut Csv<W>, plan: &Plan, results: &Results) -> c
         "mean_diff",
         "min_diff",
         "max_diff",
+        "replicate_noise_sd",
+        "heterogeneity_p",
     ])?;
     for (a, variant) in plan.variants.iter().enumerate().skip(1) {
         for (o, outcome) in plan.outcomes.iter().enumerate() {
@@ -386,6 +390,8 @@ pub fn robustness<W: Write>(w: &mut Csv<W>, plan: &Plan, results: &Results) -> c
                     number(Some(r.mean)),
                     number(Some(r.min)),
                     number(Some(r.max)),
+                    number(r.noise_sd),
+                    number(r.heterogeneity_p),
                 ])?;
             }
         }

@@ -802,6 +802,7 @@ fn robustness_table(t: &Table, out: &mut String) -> Result<(), OutputError> {
         c("max_diff")?,
     );
     let worse = t.column("share_worse").ok();
+    let heterogeneity = t.column("heterogeneity_p").ok();
     let meaningful = t
         .column("meaningful_difference")
         .ok()
@@ -815,7 +816,7 @@ fn robustness_table(t: &Table, out: &mut String) -> Result<(), OutputError> {
     };
     let _ = writeln!(
         out,
-        "<h3 id=\"robustness\">Robustness across environments</h3>\n<p class=\"note\">For each variant and outcome (window measure): in how many of the sampled environments it is better, and worse, than the baseline (in the direction the metric counts as better; empty for neutral metrics){counted}; and the smallest, mean and largest difference across environments (<code>robustness.csv</code>).</p>"
+        "<h3 id=\"robustness\">Robustness across environments</h3>\n<p class=\"note\">For each variant and outcome (window measure): in how many of the sampled environments it is better, and worse, than the baseline (in the direction the metric counts as better; empty for neutral metrics){counted}; the smallest, mean and largest difference across environments; and whether the differences vary between environments more than replicate noise alone would make them (an F test). Each environment's difference is a mean over its replicates: where it is within replicate noise, the counts and the spread may be noise too (<code>robustness.csv</code>).</p>"
     );
     let rows: Vec<Vec<String>> = t
         .rows()
@@ -836,6 +837,9 @@ fn robustness_table(t: &Table, out: &mut String) -> Result<(), OutputError> {
                 escape(&num(number(r, min))),
                 escape(&num(number(r, mean))),
                 escape(&num(number(r, max))),
+                escape(&super::report::heterogeneity_words(
+                    heterogeneity.and_then(|i| number(r, i)),
+                )),
             ]
         })
         .collect();
@@ -848,6 +852,7 @@ fn robustness_table(t: &Table, out: &mut String) -> Result<(), OutputError> {
         "min difference",
         "mean difference",
         "max difference",
+        "spread",
     ]
     .iter()
     .map(|h| escape(h))
@@ -855,7 +860,7 @@ fn robustness_table(t: &Table, out: &mut String) -> Result<(), OutputError> {
     html_table(
         out,
         &header,
-        &[false, false, true, true, true, true, true, true],
+        &[false, false, true, true, true, true, true, true, false],
         &rows,
     );
     Ok(())

@@ -1005,14 +1005,31 @@ pub fn robustness_rows(plan: &Plan, acc: &CompareAccumulator) -> Vec<(String, St
     rows
 }
 
-/// "better in 7 of 10, worse in 1" for a robustness row.
+/// "better in 7 of 10, worse in 1; varies by environment (p 0.003)" for a
+/// robustness row.
 pub fn robustness_words(r: &Robustness) -> String {
-    format!(
+    let counts = format!(
         "better in {} of {}, worse in {}",
         r.count(r.share_better),
         r.environments,
         r.count(r.share_worse)
-    )
+    );
+    match heterogeneity_words(r.heterogeneity_p) {
+        words if words.is_empty() => counts,
+        words => format!("{counts}; {words}"),
+    }
+}
+
+/// Whether the environments' differences spread more than replicate noise:
+/// "varies by environment (p 0.003)", "spread within replicate noise (p
+/// 0.62)"
+/// (at the 5 % level), empty without a test.
+pub fn heterogeneity_words(p: Option<f64>) -> String {
+    match p {
+        Some(p) if p < 0.05 => format!("varies by environment (p {})", p_text(Some(p))),
+        Some(p) => format!("spread within replicate noise (p {})", p_text(Some(p))),
+        None => String::new(),
+    }
 }
 
 /// The robustness section of a comparison's report.md (empty without
@@ -1023,19 +1040,23 @@ fn robustness_section(plan: &Plan, acc: &CompareAccumulator) -> String {
         return String::new();
     }
     let mut md = format!(
-        "## Robustness across {} sampled environments\n\nIn how many environments each variant is better, and worse, than the baseline over the last {} months, counting only differences larger than {} of the baseline's mean (`[compare] meaningful_difference`); smallest and largest difference across environments (robustness.csv).\n\n| variant | outcome | better | worse | smallest difference | largest difference |\n|---|---|---|---|---|---|\n",
+        "## Robustness across {} sampled environments\n\nIn how many environments each variant is better, and worse, than the baseline over the last {} months, counting only differences larger than {} of the baseline's mean (`[compare] meaningful_difference`); smallest and largest difference across environments; and whether the differences vary between environments more than replicate noise alone would make them (an F test; robustness.csv). Each environment's difference is a mean over its replicates: where it is within replicate noise, the better and worse counts and the spread may be noise too.\n\n| variant | outcome | better | worse | smallest difference | largest difference | spread |\n|---|---|---|---|---|---|---|\n",
         plan.environments.len(),
         plan.window_months,
         percent(Some(plan.meaningful_difference)).trim_start_matches('+')
     );
     for (variant, outcome, r) in rows {
         md.push_str(&format!(
-            "| {variant} | `{outcome}` | {} of {} | {} | {} | {} |\n",
+            "| {variant} | `{outcome}` | {} of {} | {} | {} | {} | {} |\n",
             r.count(r.share_better),
             r.environments,
             r.count(r.share_worse),
             sig4(r.min),
-            sig4(r.max)
+            sig4(r.max),
+            match heterogeneity_words(r.heterogeneity_p) {
+                words if words.is_empty() => "—".to_string(),
+                words => words,
+            }
         ));
     }
     md.push('\n');

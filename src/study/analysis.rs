@@ -357,6 +357,9 @@ pub struct CompareAccumulator {
     /// differences (for the interval of the relative difference).
     paired_base: Vec<Welford>,
     paired_cov: Vec<Comoment>,
+    /// The per-replicate differences of each (variant, environment,
+    /// outcome, measure), for the replicate noise within an environment.
+    paired_cells: Vec<Welford>,
 }
 
 impl CompareAccumulator {
@@ -374,6 +377,7 @@ impl CompareAccumulator {
             paired: vec![Welford::default(); variants * outcomes * 2],
             paired_base: vec![Welford::default(); variants * outcomes * 2],
             paired_cov: vec![Comoment::default(); variants * outcomes * 2],
+            paired_cells: vec![Welford::default(); variants * environments * outcomes * 2],
         }
     }
 
@@ -424,6 +428,8 @@ impl CompareAccumulator {
                     self.paired[i].add(v[m] - b[m]);
                     self.paired_base[i].add(b[m]);
                     self.paired_cov[i].add(v[m] - b[m], b[m]);
+                    let c = self.cell(variant, env, o, m);
+                    self.paired_cells[c].add(v[m] - b[m]);
                 }
             }
         }
@@ -735,9 +741,12 @@ impl CompareAccumulator {
 
     /// Robustness of variant `variant` against variant 0 for an outcome and
     /// measure across sampled environments. A difference counts as better
-    /// (or worse) only when it exceeds `meaningful` × |the baseline's mean in
-    /// that environment| in the direction `larger_better`, so noise-level
-    /// wins do not count.
+    /// (or worse) when it exceeds `meaningful` × |the baseline's mean in
+    /// that environment| in the direction `larger_better`. Each
+    /// environment's difference is a mean over its replicates and carries
+    /// their noise: `noise_sd` says how much, and `heterogeneity_p` whether
+    /// the environments' differences spread more than that noise alone
+    /// would make them (docs/studies.md, "Policies versus uncertainties").
     pub fn robustness(
         &self,
         variant: usize,
@@ -765,6 +774,10 @@ impl CompareAccumulator {
             })
         };
         let diffs = || pairs.iter().map(|p| p.0);
+        let noise = self.environment_noise(variant, outcome, measure);
+        let mut spread = Welford::default();
+        diffs().for_each(|d| spread.add(d));
+        let heterogeneity_p = noise.and_then(|(var, df)| heterogeneity_p(&spread, var, df));
         Robustness {
             environments: n,
             share_better: share(1.0),
@@ -772,8 +785,67 @@ impl CompareAccumulator {
             mean: diffs().sum::<f64>() / n as f64,
             min: diffs().fold(f64::INFINITY, f64::min),
             max: diffs().fold(f64::NEG_INFINITY, f64::max),
+            noise_sd: noise.map(|(var, _)| var.sqrt()),
+            heterogeneity_p,
         }
     }
+
+    /// The variance that replicate noise alone gives an environment's mean
+    /// difference from the baseline, with its degrees of freedom: from the
+    /// per-replicate differences within each environment when the runs are
+    /// paired (common random numbers), else from the two arms' spreads
+    /// (s²ᵥ/nᵥ + s²_b/n_b). Variances are pooled over the environments;
+    /// `None` without two replicates in some environment's arms.
+    fn environment_noise(
+        &self,
+        variant: usize,
+        outcome: usize,
+        measure: usize,
+    ) -> Option<(f64, f64)> {
+        // Pooled variance over environments of one kind of cell, and the mean
+        // of 1/n: the variance of an environment's mean is their product.
+        let pool = |cells: &dyn Fn(usize) -> Welford| -> Option<(f64, f64)> {
+            let (mut ss, mut df, mut inverse_n) = (0.0, 0.0, 0.0);
+            for e in 0..self.environments {
+                let w = cells(e);
+                if w.n() < 2 {
+                    return None;
+                }
+                ss += w.variance()? * (w.n() - 1) as f64;
+                df += (w.n() - 1) as f64;
+                inverse_n += 1.0 / w.n() as f64;
+            }
+            Some((ss / df * inverse_n / self.environments as f64, df))
+        };
+        if self.environments < 2 {
+            return None;
+        }
+        let paired = |e| self.paired_cells[self.cell(variant, e, outcome, measure)];
+        if (0..self.environments).all(|e| paired(e).n() > 0) {
+            return pool(&paired);
+        }
+        let (v, dv) = pool(&|e| *self.in_environment(variant, e, outcome, measure))?;
+        let (b, db) = pool(&|e| *self.in_environment(0, e, outcome, measure))?;
+        Some((v + b, dv + db))
+    }
+}
+
+/// p-value of the F test that environments' mean differences (`spread`, one
+/// value per environment) vary more than replicate noise of variance
+/// `noise_variance` (with `df` degrees of freedom) alone would make them:
+/// F = s²(differences) / noise variance on (environments − 1, df) degrees of
+/// freedom. `None` below two environments or when neither varies.
+fn heterogeneity_p(spread: &Welford, noise_variance: f64, df: f64) -> Option<f64> {
+    use statrs::distribution::FisherSnedecor;
+    let between = spread.variance()?;
+    if !(between.is_finite() && noise_variance.is_finite()) {
+        return None;
+    }
+    if noise_variance == 0.0 {
+        return (between > 0.0).then_some(0.0);
+    }
+    let f = FisherSnedecor::new((spread.n() - 1) as f64, df).ok()?;
+    Some(f.sf(between / noise_variance))
 }
 
 /// How a variant fares against the baseline across sampled environments
@@ -793,6 +865,13 @@ pub struct Robustness {
     pub min: f64,
     /// Largest difference.
     pub max: f64,
+    /// Standard deviation that replicate noise alone gives one
+    /// environment's difference (`None` without two replicates).
+    pub noise_sd: Option<f64>,
+    /// p-value of the test that the environments' differences vary more
+    /// than that noise: small when the effect depends on the environment,
+    /// large when the spread (and the better/worse counts) may be noise.
+    pub heterogeneity_p: Option<f64>,
 }
 
 impl Robustness {
@@ -1211,6 +1290,61 @@ mod tests {
         let meaningful = acc.robustness(1, 0, 0, Some(true), 0.01);
         assert!((meaningful.share_better.unwrap() - 1.0 / 3.0).abs() < 1e-12);
         assert_eq!(meaningful.share_worse, Some(0.0));
+    }
+
+    #[test]
+    fn heterogeneity_compares_the_environments_spread_with_replicate_noise() {
+        // Paired: differences 1, 3 in one environment and 5, 7 in the other.
+        // Pooled within-environment variance 2, so an environment's mean
+        // difference has noise variance 2 / 2 = 1 on 2 df; the two means 2
+        // and 6 have variance 8: F = 8 on (1, 2) df, p = 1 − √8/√10.
+        let want = 1.0 - (8.0f64 / 10.0).sqrt();
+        let mut paired = CompareAccumulator::new(2, 2, 1);
+        for (env, variant) in [[11.0, 23.0], [15.0, 27.0]].into_iter().enumerate() {
+            for (r, (b, v)) in [10.0, 20.0].into_iter().zip(variant).enumerate() {
+                paired.add_run(0, env, r as u32, &[[b, b]]);
+                paired.add_run(1, env, r as u32, &[[v, v]]);
+            }
+        }
+        let r = paired.robustness(1, 0, 0, Some(true), 0.01);
+        assert!((r.noise_sd.unwrap() - 1.0).abs() < 1e-12, "{r:?}");
+        assert!((r.heterogeneity_p.unwrap() - want).abs() < 1e-9, "{r:?}");
+        // Unpaired, the baseline's spread (values 10 and 20) is noise too.
+        let mut unpaired = CompareAccumulator::new(2, 2, 1);
+        for (env, variant) in [[11.0, 23.0], [15.0, 27.0]].into_iter().enumerate() {
+            for (b, v) in [10.0, 20.0].into_iter().zip(variant) {
+                unpaired.add(0, env, &[[b, b]]);
+                unpaired.add(1, env, &[[v, v]]);
+            }
+        }
+        let u = unpaired.robustness(1, 0, 0, Some(true), 0.01);
+        // (s²ᵥ + s²_b) / 2 = (72 + 50) / 2 = 61 (both environments alike).
+        assert!((u.noise_sd.unwrap() - 61f64.sqrt()).abs() < 1e-12, "{u:?}");
+        assert!(u.heterogeneity_p.unwrap() > r.heterogeneity_p.unwrap());
+        // Environments apart by far more than the noise: p is tiny; with
+        // one replicate per environment there is no noise estimate.
+        let mut apart = CompareAccumulator::new(2, 3, 1);
+        for env in 0..3 {
+            for (r, wiggle) in [-0.001, 0.001].into_iter().enumerate() {
+                apart.add_run(0, env, r as u32, &[[1.0, 1.0]]);
+                let v = 1.0 + env as f64 + wiggle;
+                apart.add_run(1, env, r as u32, &[[v, v]]);
+            }
+        }
+        assert!(
+            apart
+                .robustness(1, 0, 0, Some(true), 0.01)
+                .heterogeneity_p
+                .unwrap()
+                < 1e-6
+        );
+        let mut single = CompareAccumulator::new(2, 3, 1);
+        for env in 0..3 {
+            single.add_run(0, env, 0, &[[1.0, 1.0]]);
+            single.add_run(1, env, 0, &[[2.0 + env as f64, 2.0]]);
+        }
+        let s = single.robustness(1, 0, 0, Some(true), 0.01);
+        assert_eq!((s.noise_sd, s.heterogeneity_p), (None, None));
     }
 
     #[test]

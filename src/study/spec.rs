@@ -37,7 +37,8 @@ pub struct CompareSpec {
     /// Whether all variants use the same random streams per replicate.
     pub common_random_numbers: bool,
     /// Smallest difference, relative to the baseline's mean, that counts as
-    /// better or worse in `robustness.csv` (noise-level wins do not count).
+    /// better or worse in `robustness.csv` (it does not remove replicate
+    /// noise: see `Robustness::heterogeneity_p`).
     pub meaningful_difference: f64,
     /// Under which policy the county is set up and burnt in.
     pub burn_in_policy: BurnInPolicy,
