@@ -71,7 +71,8 @@ enum Command {
         #[arg(long, value_name = "K/N")]
         shard: Option<Shard>,
         /// Add replicates until every outcome's 95 % CI half-width is at most
-        /// W (a number in the outcome's units, or a percentage of |mean| such as 5%).
+        /// W (a number in the outcome's units, or a percentage of |mean| such as 5%),
+        /// with at least 10 replicates.
         #[arg(long, value_name = "W")]
         target_ci: Option<TargetCi>,
         /// Cap on replicates for --target-ci [default: 640, or the replicates

@@ -135,19 +135,22 @@ fn target_ci_adds_replicates_until_the_target_or_the_cap() {
     assert!(!outcome.reached);
     assert_eq!(study.plan.replicates, 8);
     assert_eq!(outcome.ran, 3 * 8);
-    // A target already met: no replicates added.
-    let file = StudyFile::parse(SCENARIO, "tiny.toml", &[], None).unwrap();
-    let mut study = Study::compare(&[file], &[]).unwrap();
-    let outcome = target_ci(
-        &mut study,
-        &store,
-        TargetCi::Relative(10.0),
-        8,
-        None,
-        &(),
-        &mut |_| Ok(()),
-    )
-    .unwrap();
-    assert!(outcome.reached && outcome.widest.is_some());
-    assert_eq!((study.plan.replicates, outcome.ran), (3, 0));
+    // A target met at once still grows to the fewest replicates the rule
+    // stops at (3, 6, 12: TARGET_CI_MIN_REPLICATES is 10), or to a lower cap.
+    for (cap, stops) in [(640, 12), (8, 8)] {
+        let file = StudyFile::parse(SCENARIO, "tiny.toml", &[], None).unwrap();
+        let mut study = Study::compare(&[file], &[]).unwrap();
+        let outcome = target_ci(
+            &mut study,
+            &store,
+            TargetCi::Relative(10.0),
+            cap,
+            None,
+            &(),
+            &mut |_| Ok(()),
+        )
+        .unwrap();
+        assert!(outcome.reached && outcome.widest.is_some());
+        assert_eq!(study.plan.replicates, stops, "cap {cap}");
+    }
 }

@@ -1101,9 +1101,17 @@ pub struct TargetOutcome {
     pub ran: usize,
 }
 
+/// The fewest replicates at which [`target_ci`] may stop (unless its cap is
+/// lower): below them the sample sd that decides the stop is too unsure, and
+/// a stop from a few replicates that happen to agree (one mode of a
+/// multimodal outcome) leaves an interval that misses (docs/studies.md,
+/// "Enough replicates").
+pub const TARGET_CI_MIN_REPLICATES: u32 = 10;
+
 /// Run a comparison, doubling its replicates (0..n, then n..2n, in order)
 /// until every outcome's 95 % CI half-width — every variant, outcome and
-/// measure — is at most `target`, or the study has `cap` replicates. The
+/// measure — is at most `target` with at least
+/// [`TARGET_CI_MIN_REPLICATES`], or the study has `cap` replicates. The
 /// study's plan then holds the replicates reached: the result equals asking
 /// for that many replicates. Refused for a study with several environments
 /// ([`RunError::TargetAcrossEnvironments`]). `on_round` sees the plan before each round's
@@ -1134,7 +1142,8 @@ pub fn target_ci<S: RunStore>(
             TargetCi::Absolute(w) => (results.outcomes.widest_ci(), w),
             TargetCi::Relative(w) => (results.outcomes.widest_relative_ci(), w),
         };
-        let reached = widest.is_some_and(|w| w <= width);
+        let reached = widest.is_some_and(|w| w <= width)
+            && study.plan.replicates >= TARGET_CI_MIN_REPLICATES.min(cap);
         // An outcome undefined (NaN) in some run: more replicates cannot
         // give it an interval, so stop now rather than at the cap.
         let undefined = widest.is_some_and(f64::is_nan);
