@@ -234,10 +234,15 @@ pub fn runs_rows<W: Write>(
 }
 
 /// A variant's cost-effectiveness: its difference in an outcome divided by
-/// its extra cost `extra` (same measure), only where the extra cost's 95 %
-/// CI — of the test its difference is reported with — excludes 0.
+/// its extra cost `extra` (same measure), only where the variant costs more:
+/// the extra cost's 95 % CI — of the test its difference is reported with —
+/// lies above 0. A cheaper variant has none: a ratio over a saving would
+/// give "worse and cheaper" the sign of "better and dearer".
 fn per_extra_cost(extra: &Contrast, diff: f64) -> Option<f64> {
-    extra.excludes_zero().then(|| diff / extra.diff)
+    extra
+        .ci
+        .is_some_and(|(lo, _)| lo > 0.0)
+        .then(|| diff / extra.diff)
 }
 
 /// `comparison.csv`: one row per variant, outcome and measure, with the
@@ -616,6 +621,25 @@ pub fn comparison_table(plan: &Plan, results: &Results) -> csv::Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cost_effectiveness_only_for_a_variant_that_costs_more() {
+        let extra = |diff: f64, ci: (f64, f64)| Contrast {
+            diff,
+            relative: None,
+            relative_ci: None,
+            ci: Some(ci),
+            p_value: None,
+            p_holm: None,
+            test: crate::study::analysis::Test::Paired,
+        };
+        // Dearer: the outcome's difference per unit of extra cost.
+        assert_eq!(per_extra_cost(&extra(2.0, (1.0, 3.0)), 0.5), Some(0.25));
+        // Cheaper (a worse and cheaper variant would read +): none; nor
+        // when the extra cost may be 0.
+        assert_eq!(per_extra_cost(&extra(-2.0, (-3.0, -1.0)), -0.5), None);
+        assert_eq!(per_extra_cost(&extra(0.5, (-0.5, 1.5)), 0.5), None);
+    }
 
     #[test]
     fn seeds_are_sixteen_hex_digits_that_read_back_exactly() {
