@@ -128,7 +128,7 @@ fn every_report_md_states_its_provenance_and_report_html_the_same() {
     ok(&args);
     let md = facts_in_both(&compare, "compare");
     for fact in [
-        "- **Size:** 7 variants × 2 replicates each × 24 months × 3 villages",
+        "- **Size:** 7 arms (baseline + 6 variants) × 2 replicates each × 24 months × 3 villages",
         "- **Seed:** 5",
         "- **Window:** means over the last 6 months (months 18–23)",
         "- **Common random numbers:** yes",

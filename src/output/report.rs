@@ -469,6 +469,13 @@ pub fn provenance(m: &Value) -> Vec<Fact> {
     let mut size = Vec::new();
     if let Some(v) = m.get("variants").and_then(Value::as_array) {
         match kind {
+            // Charts title "3 variants against baseline": the size counts
+            // the baseline apart, so the two read alike.
+            "compare" if v.len() > 1 => size.push(format!(
+                "{} (baseline + {})",
+                count(v.len() as u64, "arm"),
+                count(v.len() as u64 - 1, "variant")
+            )),
             "compare" => size.push(count(v.len() as u64, "variant")),
             "sweep" => size.push(count(v.len() as u64, "point")),
             "calibration" => {}
