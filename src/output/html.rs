@@ -89,11 +89,7 @@ pub fn escape(text: &str) -> String {
 /// magnitudes in scientific notation (fixed notation would show zeros);
 /// empty when missing.
 fn num(x: Option<f64>) -> String {
-    match x {
-        Some(x) if x.is_finite() && x != 0.0 && x.abs() < 1e-4 => format!("{x:.3e}"),
-        Some(x) => sig4(x),
-        None => String::new(),
-    }
+    x.map(sig4).unwrap_or_default()
 }
 
 /// `mean [low, high]` as table-cell HTML; the mean alone without a CI.

@@ -9,7 +9,10 @@ use crate::study::analysis::{CompareAccumulator, Contrast, PointReplicates, Robu
 use crate::study::plan::Plan;
 use serde_json::Value;
 
-/// A number with four significant digits (fixed notation).
+/// A number with four significant digits: fixed notation from 0.0001 up
+/// (`0.0008646`, `12.35`, `1235`, larger whole numbers in full), scientific
+/// below (`5.994e-6`), where fixed notation would need more than seven
+/// decimals.
 pub fn sig4(x: f64) -> String {
     if !x.is_finite() {
         return String::new();
@@ -17,7 +20,10 @@ pub fn sig4(x: f64) -> String {
     if x == 0.0 {
         return "0".into();
     }
-    let digits = (3 - x.abs().log10().floor() as i32).clamp(0, 6) as usize;
+    if x.abs() < 1e-4 {
+        return format!("{x:.3e}");
+    }
+    let digits = (3 - x.abs().log10().floor() as i32).clamp(0, 7) as usize;
     format!("{x:.digits$}")
 }
 
@@ -1341,5 +1347,10 @@ mod tests {
         assert_eq!(sig4(-2.5), "-2.500");
         assert_eq!(sig4(0.0), "0");
         assert_eq!(sig4(f64::NAN), "");
+        // Four digits down to 0.0001, then scientific: never "0.000006".
+        assert_eq!(sig4(-0.00086462), "-0.0008646");
+        assert_eq!(sig4(0.00010004), "0.0001000");
+        assert_eq!(sig4(5.9943e-6), "5.994e-6");
+        assert_eq!(sig4(-3.1e-5), "-3.100e-5");
     }
 }
