@@ -1053,6 +1053,13 @@ fn a_sweep_on_shared_seeds_reports_differences_between_points_paired_by_replicat
         ),
         "{report}"
     );
+    let page = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        page.contains("best − worst [95 % simultaneous CI]")
+            && page.contains("± of any pair")
+            && page.contains("± of one pre-chosen pair"),
+        "{page}"
+    );
     // Independent points: each point's own interval is the one to compare.
     let file = dir.join("independent.toml");
     let text = std::fs::read_to_string(data("sweep_small.toml")).unwrap();
