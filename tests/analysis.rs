@@ -213,6 +213,7 @@ fn the_page_has_recipes_in_both_languages_for_every_output_file() {
         "environments.csv",
         "sweep_runs.csv",
         "sweep_summary.csv",
+        "sweep_differences.csv",
         "sensitivity.csv",
     ] {
         assert!(python.contains(file), "no Python recipe reads {file}");

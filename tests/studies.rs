@@ -950,6 +950,11 @@ fn a_sweep_reports_every_point_and_the_best_and_worst_on_the_terminal_and_in_rep
         stdout.contains(" best ") && stdout.contains(" worst "),
         "{stdout}"
     );
+    // Which ± is which: best − worst with the simultaneous interval.
+    assert!(
+        stdout.contains("(95 %, any pair: ± ") && stdout.contains("; one pre-chosen pair: ± "),
+        "{stdout}"
+    );
     let report = std::fs::read_to_string(out.join("report.md")).unwrap();
     let rows = csv_rows(&out.join("sweep_summary.csv"));
     let points: std::collections::BTreeSet<&str> =
@@ -966,8 +971,9 @@ fn a_sweep_reports_every_point_and_the_best_and_worst_on_the_terminal_and_in_rep
 }
 
 /// With shared seeds a sweep writes the noise in differences between points
-/// (the point × replicate residual) and best − worst paired by replicate,
-/// recomputed here from `sweep_runs.csv`; without shared seeds it does not.
+/// (the point × replicate residual), per pair and for all pairs at once, and
+/// best − worst paired by replicate and simultaneous, recomputed here from
+/// `sweep_runs.csv`; without shared seeds it does not.
 #[test]
 fn a_sweep_on_shared_seeds_reports_differences_between_points_paired_by_replicate() {
     let (_t, dir) = temp();
@@ -1035,10 +1041,37 @@ fn a_sweep_on_shared_seeds_reports_differences_between_points_paired_by_replicat
     // t(2 df) = 4.3027.
     let paired = 4.3027 * sd / 3f64.sqrt();
     assert!((got("ci_high") - got("ci_low") - 2.0 * paired).abs() < 1e-3 * paired);
+    // Simultaneous (Tukey HSD) over all 24 points: q₀.₉₅(24, 46) = 5.46448
+    // (scipy), 1.92 × the per-pair ±; best − worst ± it. New columns last.
+    let q = got("simultaneous_half_width") / (residual_sd / 3f64.sqrt());
+    assert!((q - 5.46448).abs() < 1e-4, "{q}");
+    let tukey = got("simultaneous_half_width");
+    assert!(close(
+        got("simultaneous_low"),
+        got("best_minus_worst") - tukey
+    ));
+    assert!(close(
+        got("simultaneous_high"),
+        got("best_minus_worst") + tukey
+    ));
+    let header = std::fs::read_to_string(out.join("sweep_differences.csv")).unwrap();
+    assert!(
+        header.starts_with("outcome,measure,replicates,residual_sd,difference_half_width,best_point,worst_point,best_minus_worst,ci_low,ci_high,simultaneous_half_width,simultaneous_low,simultaneous_high\n"),
+        "{header}"
+    );
     let report = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(
-        report.contains("| best − worst [95 % CI] | ± of a difference |"),
+        report.contains(
+            "| best − worst [95 % simultaneous CI] | ± of any pair | ± of one pre-chosen pair |"
+        ),
         "{report}"
+    );
+    let page = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        page.contains("best − worst [95 % simultaneous CI]")
+            && page.contains("± of any pair")
+            && page.contains("± of one pre-chosen pair"),
+        "{page}"
     );
     // Independent points: each point's own interval is the one to compare.
     let file = dir.join("independent.toml");

@@ -946,11 +946,16 @@ fn report(plan: &Plan, results: &Results) {
                     grassroots::output::report::point_label(plan, point)
                 );
             }
-            if let Some(t) = &results.points {
+            if let Some(t) = &results.points
+                && let Some(n) = t.noise(o, WINDOW)
+            {
+                let d = n.simultaneous(&t.difference(best, worst, o, WINDOW));
                 say!(
-                    "  {:<24} best − worst {}, paired by replicate",
+                    "  {:<24} best − worst {} (95 %, any pair: ± {}; one pre-chosen pair: ± {})",
                     "",
-                    report::mean_ci(&t.difference(best, worst, o, WINDOW))
+                    report::mean_ci(&d),
+                    sig4(n.simultaneous_half_width),
+                    sig4(n.difference_half_width)
                 );
             }
         }

@@ -494,9 +494,11 @@ pub fn sweep_summary<W: Write>(w: &mut Csv<W>, plan: &Plan, results: &Results) -
 /// `sweep_differences.csv` of a sweep whose points share seeds (two points
 /// and two replicates at least: `Results::points`): per outcome
 /// and measure, the replicate noise in a difference between two points (the
-/// point × replicate residual) and the best point's difference from the
-/// worst, paired by replicate (docs/studies.md, "Differences between
-/// points").
+/// point × replicate residual: ± for one pair chosen beforehand, and ± for
+/// all pairs at once, Tukey HSD) and the best point's difference from the
+/// worst, with its paired CI (that pair alone) and its simultaneous one
+/// (valid although best and worst were picked from the data; docs/studies.md,
+/// "Differences between points").
 pub fn sweep_differences<W: Write>(
     w: &mut Csv<W>,
     plan: &Plan,
@@ -513,6 +515,9 @@ pub fn sweep_differences<W: Write>(
         "best_minus_worst",
         "ci_low",
         "ci_high",
+        "simultaneous_half_width",
+        "simultaneous_low",
+        "simultaneous_high",
     ])?;
     let Some(table) = &results.points else {
         return Ok(());
@@ -533,15 +538,26 @@ pub fn sweep_differences<W: Write>(
             match extremes.iter().find(|(x, _, _)| x == outcome) {
                 Some(&(_, best, worst)) => {
                     let d = table.difference(best, worst, o, m);
+                    let all = noise.simultaneous(&d);
                     row.extend([
                         plan.variants[best].name.clone(),
                         plan.variants[worst].name.clone(),
                         number(Some(d.mean)),
                         number(d.ci_low),
                         number(d.ci_high),
+                        number(Some(noise.simultaneous_half_width)),
+                        number(all.ci_low),
+                        number(all.ci_high),
                     ]);
                 }
-                None => row.extend(std::iter::repeat_n(String::new(), 5)),
+                None => {
+                    row.extend(std::iter::repeat_n(String::new(), 5));
+                    row.extend([
+                        number(Some(noise.simultaneous_half_width)),
+                        String::new(),
+                        String::new(),
+                    ]);
+                }
             }
             w.write_record(&row)?;
         }

@@ -957,15 +957,16 @@ fn sweep_results(cx: &Context<'_>, out: &mut String) -> Result<(), OutputError> 
 /// A sweep's `sweep_differences.csv` (points on shared seeds).
 fn differences_table(t: &Table, out: &mut String) -> Result<(), OutputError> {
     let c = |name: &str| t.column(name);
-    let (outcome, measure, half) = (c("outcome")?, c("measure")?, c("difference_half_width")?);
+    let (outcome, measure) = (c("outcome")?, c("measure")?);
+    let (any, one) = (c("simultaneous_half_width")?, c("difference_half_width")?);
     let (best, worst, d, lo, hi) = (
         c("best_point")?,
         c("worst_point")?,
         c("best_minus_worst")?,
-        c("ci_low")?,
-        c("ci_high")?,
+        c("simultaneous_low")?,
+        c("simultaneous_high")?,
     );
-    out.push_str("<h3 id=\"differences\">Differences between points</h3>\n<p class=\"note\">Every point ran on the same replicate seeds, so a difference between two points is known more precisely than each point's own interval suggests. ± of a difference: the half-width of the 95 % CI of any two points' difference, from the point × replicate residuals; best − worst: paired by replicate, with its 95 % CI. Best and worst are picked by their means, so with points that are much alike their difference is biased away from zero (<code>sweep_differences.csv</code>).</p>\n");
+    out.push_str("<h3 id=\"differences\">Differences between points</h3>\n<p class=\"note\">Every point ran on the same replicate seeds, so a difference between two points is known more precisely than each point's own interval suggests (from the point × replicate residuals). ± of any pair: the half-width of 95 % intervals that hold for every pair of points at once (Tukey HSD), to compare many pairs and for best − worst, a pair picked from the data; ± of one pre-chosen pair: only for a single pair chosen before seeing the results. Both assume the replicate noise is alike at every point. Best and worst are picked by their means, so with points that are much alike their difference is biased away from zero (<code>sweep_differences.csv</code>, which also has the paired interval of best and worst alone).</p>\n");
     let text = |r: &Vec<String>, k: usize| r.get(k).map_or("", String::as_str).to_string();
     let rows: Vec<Vec<String>> = t
         .rows()
@@ -974,25 +975,32 @@ fn differences_table(t: &Table, out: &mut String) -> Result<(), OutputError> {
             vec![
                 format!("<code>{}</code>", escape(&text(r, outcome))),
                 escape(&text(r, measure)),
-                escape(&format!("± {}", num(number(r, half)))),
                 escape(&text(r, best)),
                 escape(&text(r, worst)),
                 mean_ci(number(r, d), number(r, lo), number(r, hi)),
+                escape(&format!("± {}", num(number(r, any)))),
+                escape(&format!("± {}", num(number(r, one)))),
             ]
         })
         .collect();
     let header: Vec<String> = [
         "outcome",
         "measure",
-        "± of a difference",
         "best point",
         "worst point",
-        "best − worst [95 % CI]",
+        "best − worst [95 % simultaneous CI]",
+        "± of any pair",
+        "± of one pre-chosen pair",
     ]
     .iter()
     .map(|h| escape(h))
     .collect();
-    html_table(out, &header, &[false, false, true, true, true, true], &rows);
+    html_table(
+        out,
+        &header,
+        &[false, false, true, true, true, true, true],
+        &rows,
+    );
     Ok(())
 }
 

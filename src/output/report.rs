@@ -1208,10 +1208,10 @@ pub fn sweep_report(
     let paired = points;
     if paired.is_some() {
         md.push_str(
-            "Every point ran on the same replicate seeds, so a difference between two points is known more precisely than each point's own interval suggests: *best − worst* is paired by replicate, and *± of a difference* is the half-width of the 95 % CI of any two points' difference, from the point × replicate residuals (`sweep_differences.csv`). Best and worst are picked by their means, so with points that are much alike their difference is biased away from zero.
+            "Every point ran on the same replicate seeds, so a difference between two points is known more precisely than each point's own interval suggests (from the point × replicate residuals, `sweep_differences.csv`). *± of any pair* is the half-width of 95 % intervals that hold for every pair of points at once (Tukey HSD): use it to compare many pairs, and for *best − worst*, a pair picked from the data. *± of one pre-chosen pair* holds only for a single pair chosen before seeing the results (the paired interval of best and worst alone is in `sweep_differences.csv`, `ci_low`, `ci_high`). Both assume the replicate noise is alike at every point. Best and worst are picked by their means, so with points that are much alike their difference is biased away from zero.
 
-| outcome | best point | mean | worst point | mean | best − worst [95 % CI] | ± of a difference |
-|---|---|---|---|---|---|---|
+| outcome | best point | mean | worst point | mean | best − worst [95 % simultaneous CI] | ± of any pair | ± of one pre-chosen pair |
+|---|---|---|---|---|---|---|---|
 ",
         );
     } else {
@@ -1235,13 +1235,16 @@ pub fn sweep_report(
             sig4(acc.level(worst, o, WINDOW).mean())
         ));
         if let Some(t) = paired {
-            let noise = t.noise(o, WINDOW).map_or_else(String::new, |n| {
-                format!("± {}", sig4(n.difference_half_width))
+            let d = t.difference(best, worst, o, WINDOW);
+            md.push_str(&match t.noise(o, WINDOW) {
+                Some(n) => format!(
+                    " {} | ± {} | ± {} |",
+                    mean_ci(&n.simultaneous(&d)),
+                    sig4(n.simultaneous_half_width),
+                    sig4(n.difference_half_width)
+                ),
+                None => format!(" {} | | |", sig4(d.mean)),
             });
-            md.push_str(&format!(
-                " {} | {noise} |",
-                mean_ci(&t.difference(best, worst, o, WINDOW))
-            ));
         }
         md.push('\n');
     }

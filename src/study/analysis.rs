@@ -936,8 +936,12 @@ pub struct DifferenceNoise {
     /// Its degrees of freedom, (points − 1)(replicates − 1).
     pub df: f64,
     /// Half-width of the 95 % CI of the difference between two points'
-    /// means: t × residual sd × √(2 / replicates).
+    /// means chosen beforehand: t × residual sd × √(2 / replicates).
     pub difference_half_width: f64,
+    /// Half-width of 95 % intervals that hold for every pair of points at
+    /// once (Tukey HSD), so also for pairs chosen from the data such as best
+    /// and worst: q₀.₉₅(points, df) × residual sd / √replicates.
+    pub simultaneous_half_width: f64,
 }
 
 impl DifferenceNoise {
@@ -945,6 +949,17 @@ impl DifferenceNoise {
     /// 95 % half-width t × residual sd / √replicates (a difference's ÷ √2).
     pub fn point_half_width(&self) -> f64 {
         self.difference_half_width / std::f64::consts::SQRT_2
+    }
+
+    /// A difference between two points (`PointReplicates::difference`) with
+    /// the simultaneous interval: mean ± `simultaneous_half_width`, valid
+    /// also for a pair picked from the data (best − worst).
+    pub fn simultaneous(&self, difference: &Summary) -> Summary {
+        Summary {
+            ci_low: Some(difference.mean - self.simultaneous_half_width),
+            ci_high: Some(difference.mean + self.simultaneous_half_width),
+            ..*difference
+        }
     }
 }
 
@@ -1030,6 +1045,9 @@ impl PointReplicates {
             residual_sd,
             df,
             difference_half_width: t_975(df) * residual_sd * (2.0 / r as f64).sqrt(),
+            simultaneous_half_width: crate::stats::studentized_range_quantile(0.95, p, df)
+                * residual_sd
+                / (r as f64).sqrt(),
         })
     }
 }
@@ -1056,6 +1074,34 @@ mod tests {
     }
 
     #[test]
+    fn the_simultaneous_interval_widens_with_the_points_compared() {
+        // P points × 5 replicates: a replicate shift plus a fixed interaction.
+        let wiggle = |p: usize, r: usize| ((p * 7 + r * 3) % 5) as f64 * 0.01 - 0.02;
+        let mut last = 0.0;
+        for points in [2, 3, 6, 12] {
+            let mut t = PointReplicates::new(points, 5, 1);
+            for p in 0..points {
+                for r in 0..5 {
+                    let v = 0.1 * p as f64 + 0.3 * r as f64 + wiggle(p, r);
+                    t.add(p, r, &[[v, v]]);
+                }
+            }
+            let n = t.noise(0, WINDOW).unwrap();
+            assert_eq!(n.df, ((points - 1) * 4) as f64);
+            let q = crate::stats::studentized_range_quantile(0.95, points, n.df);
+            let tukey = q * n.residual_sd / 5f64.sqrt();
+            assert!((n.simultaneous_half_width - tukey).abs() < 1e-12 * tukey);
+            let ratio = n.simultaneous_half_width / n.difference_half_width;
+            if points == 2 {
+                assert!((ratio - 1.0).abs() < 1e-8, "{ratio}");
+            } else {
+                assert!(ratio > last && ratio > 1.05, "{points}: {ratio}");
+            }
+            last = ratio;
+        }
+    }
+
+    #[test]
     fn shared_replicate_effects_leave_differences_between_points_precise() {
         // Two points 0.1 apart; each replicate shifts both by the same large
         // amount, plus a small interaction: levels are noisy, differences not.
@@ -1075,6 +1121,8 @@ mod tests {
         // With two points the pooled residual gives the paired interval.
         assert!((noise.difference_half_width - half).abs() < 1e-12);
         assert!((noise.point_half_width() * 2f64.sqrt() - half).abs() < 1e-12);
+        // Two points make one pair: the simultaneous interval is the same.
+        assert!((noise.simultaneous_half_width / half - 1.0).abs() < 1e-8);
         let mut level = Welford::default();
         for s in shifts {
             level.add(0.5 + s);

@@ -135,8 +135,9 @@ fn read_summary(dir: &Path, keys: &[String]) -> Result<Summary, OutputError> {
 /// more than half that span, say that much of the pattern is noise. How far
 /// a cell is off relative to the others is its own ± when points ran on
 /// seeds of their own; when they shared seeds it is the point × replicate
-/// noise (`difference`: the ± of a difference between two cells, from
-/// `sweep_differences.csv`, ÷ √2), usually much less, and the note says so.
+/// noise (`difference`: the ± of a difference between any two cells, all
+/// pairs at once, from `sweep_differences.csv`, ÷ √2), usually much less,
+/// and the note says so.
 fn noise_caution(cells: &[Vec<Option<Cell>>], difference: Option<f64>) -> String {
     let means: Vec<f64> = cells.iter().flatten().flatten().map(|c| c.mean).collect();
     let mut widths: Vec<f64> = cells
@@ -153,7 +154,7 @@ fn noise_caution(cells: &[Vec<Option<Cell>>], difference: Option<f64>) -> String
     if let Some(d) = difference.filter(|d| d.is_finite()) {
         let off = d / std::f64::consts::SQRT_2;
         let shared = format!(
-            "; all cells ran on the same seeds, so two cells' difference is known to ± {}",
+            "; all cells ran on the same seeds, so any two cells' difference is known to ± {} (95 %, all pairs at once)",
             sig4(d)
         );
         return if span.is_finite() && off > span / 2.0 {
@@ -175,9 +176,10 @@ fn noise_caution(cells: &[Vec<Option<Cell>>], difference: Option<f64>) -> String
     }
 }
 
-/// `sweep_differences.csv`'s ± of a difference between two points over the
-/// window, by outcome: only for a sweep whose points shared seeds (an older
-/// study's directory may not have the file; then nothing).
+/// `sweep_differences.csv`'s ± of a difference between any two points over
+/// the window (all pairs at once), by outcome: only for a sweep whose points
+/// shared seeds (an older study's directory may not have the file or the
+/// column; then nothing).
 fn read_differences(dir: &Path, manifest: &Value) -> Result<HashMap<String, f64>, OutputError> {
     let path = dir.join("sweep_differences.csv");
     let shared = manifest.get("paired_runs").and_then(Value::as_bool) == Some(true);
@@ -185,11 +187,10 @@ fn read_differences(dir: &Path, manifest: &Value) -> Result<HashMap<String, f64>
         return Ok(HashMap::new());
     }
     let table = Table::read(&path)?;
-    let (outcome, measure, half) = (
-        table.column("outcome")?,
-        table.column("measure")?,
-        table.column("difference_half_width")?,
-    );
+    let Ok(half) = table.column("simultaneous_half_width") else {
+        return Ok(HashMap::new());
+    };
+    let (outcome, measure) = (table.column("outcome")?, table.column("measure")?);
     let mut out = HashMap::new();
     for row in table.rows().iter().filter(|r| r[measure] == "window") {
         if let Some(h) = table.number(row, half)? {
@@ -288,7 +289,7 @@ pub(super) fn figures(
                     note: format!(
                         "markers: mean of {period} at each sweep point across {across}; {shape}: 95 % CI of the mean{}",
                         differences.get(o).map_or_else(String::new, |d| format!(
-                            "; all points ran on the same seeds, so two points' difference is known to ± {}",
+                            "; all points ran on the same seeds, so any two points' difference is known to ± {} (95 %, all pairs at once)",
                             crate::output::report::sig4(*d)
                         ))
                     ),
