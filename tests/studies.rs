@@ -1073,6 +1073,21 @@ fn a_sweep_on_shared_seeds_reports_differences_between_points_paired_by_replicat
             && page.contains("± of one pre-chosen pair"),
         "{page}"
     );
+    // A directory written before the simultaneous columns still gets its
+    // page, with the paired interval of that pair, named as such.
+    let old = std::fs::read_to_string(out.join("sweep_differences.csv")).unwrap();
+    let cut: String = old
+        .lines()
+        .map(|l| l.split(',').take(10).collect::<Vec<_>>().join(",") + "\n")
+        .collect();
+    std::fs::write(out.join("sweep_differences.csv"), cut).unwrap();
+    ok(&["report", out.to_str().unwrap()]);
+    let page = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        page.contains("best − worst [95 % CI of that pair alone]")
+            && !page.contains("best − worst [95 % simultaneous CI]"),
+        "{page}"
+    );
     // Independent points: each point's own interval is the one to compare.
     let file = dir.join("independent.toml");
     let text = std::fs::read_to_string(data("sweep_small.toml")).unwrap();

@@ -958,14 +958,15 @@ fn sweep_results(cx: &Context<'_>, out: &mut String) -> Result<(), OutputError> 
 fn differences_table(t: &Table, out: &mut String) -> Result<(), OutputError> {
     let c = |name: &str| t.column(name);
     let (outcome, measure) = (c("outcome")?, c("measure")?);
-    let (any, one) = (c("simultaneous_half_width")?, c("difference_half_width")?);
-    let (best, worst, d, lo, hi) = (
-        c("best_point")?,
-        c("worst_point")?,
-        c("best_minus_worst")?,
-        c("simultaneous_low")?,
-        c("simultaneous_high")?,
-    );
+    let one = c("difference_half_width")?;
+    let (best, worst, d) = (c("best_point")?, c("worst_point")?, c("best_minus_worst")?);
+    // Directories written before the simultaneous columns: the paired
+    // interval of best and worst, and no ± of any pair.
+    let any = t.column("simultaneous_half_width").ok();
+    let (lo, hi) = match (t.column("simultaneous_low"), t.column("simultaneous_high")) {
+        (Ok(lo), Ok(hi)) => (lo, hi),
+        _ => (c("ci_low")?, c("ci_high")?),
+    };
     out.push_str("<h3 id=\"differences\">Differences between points</h3>\n<p class=\"note\">Every point ran on the same replicate seeds, so a difference between two points is known more precisely than each point's own interval suggests (from the point × replicate residuals). ± of any pair: the half-width of 95 % intervals that hold for every pair of points at once (Tukey HSD), to compare many pairs and for best − worst, a pair picked from the data; ± of one pre-chosen pair: only for a single pair chosen before seeing the results. Both assume the replicate noise is alike at every point. Best and worst are picked by their means, so with points that are much alike their difference is biased away from zero (<code>sweep_differences.csv</code>, which also has the paired interval of best and worst alone).</p>\n");
     let text = |r: &Vec<String>, k: usize| r.get(k).map_or("", String::as_str).to_string();
     let rows: Vec<Vec<String>> = t
@@ -978,7 +979,10 @@ fn differences_table(t: &Table, out: &mut String) -> Result<(), OutputError> {
                 escape(&text(r, best)),
                 escape(&text(r, worst)),
                 mean_ci(number(r, d), number(r, lo), number(r, hi)),
-                escape(&format!("± {}", num(number(r, any)))),
+                match any.and_then(|i| number(r, i)) {
+                    Some(x) => escape(&format!("± {}", num(Some(x)))),
+                    None => "—".into(),
+                },
                 escape(&format!("± {}", num(number(r, one)))),
             ]
         })
@@ -988,7 +992,11 @@ fn differences_table(t: &Table, out: &mut String) -> Result<(), OutputError> {
         "measure",
         "best point",
         "worst point",
-        "best − worst [95 % simultaneous CI]",
+        if any.is_some() {
+            "best − worst [95 % simultaneous CI]"
+        } else {
+            "best − worst [95 % CI of that pair alone]"
+        },
         "± of any pair",
         "± of one pre-chosen pair",
     ]
