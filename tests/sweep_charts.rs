@@ -550,12 +550,12 @@ fn one_replicate_sweep_charts_promise_no_interval_and_narrow_scatters_fit() {
                 .parse()
                 .ok()
         };
+        assert!(num("x").is_none_or(|x| x <= width), "{text} outside");
         if let (Some(x), Some(y)) = (num("x"), num("y"))
             && text.parse::<f64>().is_ok()
         {
             ticks.push((y, x, text));
         }
-        assert!(num("x").is_none_or(|x| x <= width), "{text} outside");
     }
     ticks.sort_by(|a, b| a.partial_cmp(b).unwrap());
     for pair in ticks.windows(2) {
