@@ -403,3 +403,118 @@ fn plot_refuses_what_it_cannot_draw_and_says_what_is_valid() {
     };
     assert_eq!(count("png,png"), count("png"));
 }
+
+/// An SVG's words on one line (a note wraps over several `<text>`s).
+fn svg_words(path: &Path) -> String {
+    svg_texts(path)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[test]
+fn one_replicate_charts_and_page_promise_no_interval() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("cmp1");
+    let o = out.to_str().unwrap();
+    run(&[
+        "compare",
+        data("reform_small.toml").to_str().unwrap(),
+        "--replicates",
+        "1",
+        "--out",
+        o,
+        "-q",
+    ]);
+    let charts = out.join("charts");
+    let forest = svg_words(&charts.join("reform_small_forest.svg"));
+    assert!(forest.contains("not tested: no bars"), "{forest}");
+    for wrong in ["Welch", "95 % CI; filled", "bars: "] {
+        assert!(!forest.contains(wrong), "forest says {wrong:?}: {forest}");
+    }
+    // Untested points are hollow diamonds (paths), not the circles of a
+    // tested difference.
+    let svg = std::fs::read_to_string(charts.join("reform_small_forest.svg")).unwrap();
+    assert!(
+        !svg.contains("<circle"),
+        "an untested point drawn as tested"
+    );
+    let series = svg_words(&charts.join("reform_small_realised_service.svg"));
+    assert!(series.contains("no bands (a 95 % CI needs 2 replicates or more)"));
+    assert!(!series.contains("bands: 95 % CI"), "{series}");
+    // The dashboard says which variants its time series shows.
+    let dash = svg_words(&charts.join("reform_small_dashboard.svg"));
+    assert!(
+        dash.contains(
+            "baseline and the 4 of 6 variants that differ most from it in realised service"
+        ),
+        "{dash}"
+    );
+    let page = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        page.contains("No difference could be tested"),
+        "report.html"
+    );
+    for wrong in [
+        "brackets and shaded bands in the charts are 95 %",
+        "mean [95 % CI]",
+        "over the last 6 months [95 % CI]",
+    ] {
+        assert!(!page.contains(wrong), "report.html says {wrong:?}");
+    }
+
+    let run_dir = tmp.path().join("run1");
+    let r = run_dir.to_str().unwrap();
+    run(&[
+        "run",
+        data("reform_small.toml").to_str().unwrap(),
+        "--replicates",
+        "1",
+        "--out",
+        r,
+        "-q",
+    ]);
+    let series = svg_words(&run_dir.join("charts/reform_small_realised_service.svg"));
+    assert!(series.contains("no band (a 95 % CI needs 2 replicates or more)"));
+    assert!(!series.contains("band: 95 % CI"), "{series}");
+    let page = std::fs::read_to_string(run_dir.join("report.html")).unwrap();
+    assert!(page.contains("no 95 % CI: an interval needs 2 replicates or more"));
+    assert!(!page.contains("Mean across replicates [95 % CI]"));
+}
+
+#[test]
+fn a_one_month_run_draws_its_point_and_says_month_0() {
+    let tmp = tempfile::tempdir().unwrap();
+    let small = std::fs::read_to_string(data("compare_small.toml")).unwrap();
+    let scenario = tmp.path().join("compare_small.toml");
+    let one_month = small
+        .replace("months = 24", "months = 1")
+        .replace("window_months = 6", "window_months = 1");
+    std::fs::write(&scenario, one_month).unwrap();
+    let out = tmp.path().join("m1");
+    let o = out.to_str().unwrap();
+    run(&["compare", scenario.to_str().unwrap(), "--out", o, "-q"]);
+    let charts = out.join("charts");
+    let forest = svg_words(&charts.join("compare_small_forest.svg"));
+    assert!(forest.contains("mean of month 0"), "{forest}");
+    assert!(!forest.contains("months 0–0"), "{forest}");
+    // A series of one month: a marker per variant (a line of one point
+    // drew nothing), and no month 1 invented on the axis.
+    let run_dir = tmp.path().join("r1");
+    run(&[
+        "run",
+        scenario.to_str().unwrap(),
+        "--out",
+        run_dir.to_str().unwrap(),
+        "-q",
+    ]);
+    let path = run_dir.join("charts/compare_small_realised_service.svg");
+    let svg = std::fs::read_to_string(&path).unwrap();
+    assert!(svg.contains("<circle"), "no marker for the one month");
+    let texts = svg_texts(&path);
+    assert!(texts.lines().any(|l| l == "0"), "{texts}");
+    assert!(
+        !texts.lines().any(|l| l == "1"),
+        "month 1 invented: {texts}"
+    );
+}

@@ -482,3 +482,89 @@ fn a_calibration_draws_its_posterior_pairs_that_plot_redraws() {
     );
     redrawn_identically(&out);
 }
+
+#[test]
+fn one_replicate_sweep_charts_promise_no_interval_and_narrow_scatters_fit() {
+    let (_t, dir) = temp();
+    let grid = dir.join("grid1");
+    ok(&[
+        "sweep",
+        &data("sweep_small.toml"),
+        "-q",
+        "--replicates",
+        "1",
+        "--out",
+        grid.to_str().unwrap(),
+    ]);
+    let texts = svg_texts(&chart(&grid, "share_met", "svg")).join(" ");
+    assert!(texts.contains("no ± below it"), "{texts}");
+    assert!(!texts.contains("half-width of its 95 % CI"), "{texts}");
+    let line = dir.join("line1");
+    ok(&[
+        "sweep",
+        &data("sweep_line_small.toml"),
+        "-q",
+        "--replicates",
+        "1",
+        "--out",
+        line.to_str().unwrap(),
+    ]);
+    let stem = manifest(&line)["outcomes"][0].as_str().unwrap().to_string();
+    let texts = svg_texts(&chart(&line, &stem, "svg")).join(" ");
+    assert!(texts.contains("needs 2 replicates or more"), "{texts}");
+    assert!(!texts.contains(": 95 % CI of the mean"), "{texts}");
+
+    // A Latin hypercube at 8 cm: every x description within its panel
+    // (set smaller where needed, never two run together), as drawn text.
+    let lhs = dir.join("lhs");
+    sweep("sweep_lhs_small.toml", &lhs, "2");
+    ok(&[
+        "plot",
+        lhs.to_str().unwrap(),
+        "--width-cm",
+        "8",
+        "--format",
+        "svg",
+        "-q",
+    ]);
+    let stem = manifest(&lhs)["outcomes"][0].as_str().unwrap().to_string();
+    let svg = std::fs::read_to_string(chart(&lhs, &stem, "svg")).unwrap();
+    let width: f64 = svg
+        .split("width=\"")
+        .nth(1)
+        .and_then(|w| w.split('"').next())
+        .and_then(|w| w.parse().ok())
+        .unwrap();
+    // Each x tick label row of a panel: no two labels closer than their
+    // own width (they read as one number run together otherwise).
+    let mut ticks: Vec<(f64, f64, String)> = Vec::new();
+    for piece in svg.split("<text").skip(1) {
+        let (attrs, body) = piece.split_once('>').unwrap();
+        let text = body.split("</text>").next().unwrap().trim().to_string();
+        let num = |name: &str| -> Option<f64> {
+            attrs
+                .split(&format!(" {name}=\""))
+                .nth(1)?
+                .split('"')
+                .next()?
+                .parse()
+                .ok()
+        };
+        assert!(num("x").is_none_or(|x| x <= width), "{text} outside");
+        if let (Some(x), Some(y)) = (num("x"), num("y"))
+            && text.parse::<f64>().is_ok()
+        {
+            ticks.push((y, x, text));
+        }
+    }
+    ticks.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    for pair in ticks.windows(2) {
+        let ((y0, x0, a), (y1, x1, b)) = (&pair[0], &pair[1]);
+        if (y0 - y1).abs() < 0.5 && x1 > x0 {
+            // Half of each label (7.5 pt digits are over 5 px wide at
+            // 96 dpi) and the 6 pt (8 px) gap between them.
+            let needed = (a.len() + b.len()) as f64 / 2.0 * 5.2 + 8.0;
+            assert!(x1 - x0 >= needed, "{a} and {b} run together at y {y0}");
+        }
+    }
+}

@@ -23,7 +23,7 @@ pub fn new(args: &NewArgs) -> Result<()> {
     let name = &args.name;
     if !grassroots::scenario::is_valid_name(name) {
         return Err(super::InputError(format!(
-            "new: `{name}` is not a valid scenario name; use 1–100 letters, digits, - and _ (it names the file and the output directory)"
+            "new: `{name}` is not a valid scenario name; use 1–100 ASCII letters, digits, - and _ (it names the file and the output directory)"
         ))
         .into());
     }

@@ -172,6 +172,8 @@ struct Context<'a> {
     scenario: Option<&'a Value>,
     /// Sampled environments of a study (1 without uncertainty).
     environments: usize,
+    /// Replicates per run (per variant, point or environment).
+    replicates: u64,
 }
 
 impl Context<'_> {
@@ -210,6 +212,12 @@ impl Context<'_> {
             .clamp(1, months) as usize
     }
 
+    /// Whether the values have no 95 % CI: one replicate (and at most one
+    /// environment), as `report.md` says.
+    fn no_interval(&self) -> bool {
+        self.replicates < 2 && self.environments < 2
+    }
+
     /// The words for what a CI is taken across.
     fn across(&self) -> &'static str {
         if self.environments > 1 {
@@ -243,6 +251,10 @@ pub fn render(dir: &Path, manifest: &Value) -> Result<String, OutputError> {
         files: strings(manifest, "files"),
         scenario,
         environments,
+        replicates: manifest
+            .get("replicates")
+            .and_then(Value::as_u64)
+            .unwrap_or(2),
     };
     let mut charts = Charts::listed(&cx)?;
     let name = text(manifest, "name");
@@ -366,6 +378,15 @@ fn guide(cx: &Context<'_>, out: &mut String) {
         let _ = writeln!(out, "<li>{html}</li>");
     };
     match cx.kind.as_str() {
+        "run" | "compare" | "sweep" if cx.no_interval() => item(format!(
+            "Values are {}; the charts draw no shaded bands or error bars{}.",
+            escape(super::report::values_words(1)),
+            if cx.kind == "compare" {
+                ", and no difference is tested"
+            } else {
+                ""
+            }
+        )),
         "run" | "compare" | "sweep" if cx.environments > 1 => item(
             "Values are means over the sampled environments, each environment's mean of its replicates one observation; brackets and shaded bands in the charts are 95 % confidence intervals of the mean (Student t across the environments). They include the spread between environments as well as replicate noise; they do not say how uncertain the real world is beyond the sampled ranges.".into()
         ),
@@ -390,6 +411,10 @@ fn guide(cx: &Context<'_>, out: &mut String) {
         "compare" if cx.environments > 1 => {
             item("<b>Difference</b>: a variant's mean minus the baseline's. Its interval is the 95 % CI of the mean of the environments' differences (each environment's variant mean against its baseline mean, paired by environment), so it includes how the effect varies between environments.".into());
             item("<b>Relative difference</b>: the difference as a percentage of the baseline's mean, with its 95 % interval (delta method, which also counts the uncertainty of the baseline's mean; <code>diff_percent_low/high</code> in <code>comparison.csv</code>). <b>p</b>: two-sided p-value of the same test as the interval (a t test across environments). <b>p (Holm)</b>: adjusted by Holm's method for every variant × outcome compared at once. <span class=\"sig\">*</span> after a difference marks a 95 % CI that excludes 0 (not Holm's verdict).".into());
+        }
+        "compare" if cx.no_interval() => {
+            item("<b>Difference</b>: a variant's value minus the baseline's. No difference could be tested: an interval and a p-value need at least 2 replicates (with <code>[uncertainty]</code>, 2 environments).".into());
+            item("<b>Relative difference</b>: the difference as a percentage of the baseline's value.".into());
         }
         "compare" => {
             item("<b>Difference</b>: a variant's mean minus the baseline's. Its interval is the <b>paired</b> 95 % CI when the variants share random numbers (the mean of per-replicate differences, replicate <i>r</i> of a variant against replicate <i>r</i> of the baseline, which removes the noise they share), otherwise Welch's 95 % CI.".into());
@@ -532,10 +557,20 @@ fn run_results(cx: &Context<'_>, out: &mut String) -> Result<(), OutputError> {
         }
         rows.push(row);
     }
+    let values = if cx.no_interval() {
+        // As report.md says it.
+        let words = super::report::values_words(1);
+        let mut first = words.chars();
+        first.next().map_or(String::new(), |c| {
+            c.to_uppercase().chain(first).collect::<String>()
+        })
+    } else {
+        format!("Mean {} [95 % CI]", cx.across())
+    };
     let _ = writeln!(
         out,
-        "<p class=\"note\">Mean {} [95 % CI]; every metric of every month is in <code>summary.csv</code>, each replicate in <code>timeseries.csv</code>.</p>",
-        cx.across()
+        "<p class=\"note\">{}; every metric of every month is in <code>summary.csv</code>, each replicate in <code>timeseries.csv</code>.</p>",
+        escape(&values)
     );
     let numeric: Vec<bool> = (0..header.len()).map(|i| i >= 2).collect();
     let header: Vec<String> = header.iter().map(|h| escape(h)).collect();
@@ -616,12 +651,20 @@ fn compare_results(cx: &Context<'_>, out: &mut String) -> Result<(), OutputError
         .get("window_months")
         .and_then(Value::as_u64)
         .unwrap_or(0);
-    let _ = writeln!(
-        out,
-        "<p class=\"note\">Per outcome: each variant's mean {} over the last {} [95 % CI] and its difference from the baseline (first row). The difference, its interval, p and the * mark come from one test: across environments with <code>[uncertainty]</code> (each environment's mean difference is one observation), else paired with common random numbers, Welch's otherwise; p (Holm) is adjusted for every variant × outcome compared at once. All rows, measures and further columns (both intervals, cost-effectiveness) are in <code>comparison.csv</code>.</p>",
-        cx.across(),
-        count(window, "month")
-    );
+    if cx.no_interval() {
+        let _ = writeln!(
+            out,
+            "<p class=\"note\">Per outcome: each variant's value over the last {} (one replicate: no 95 % CI, since an interval needs 2 replicates or more) and its difference from the baseline (first row). No difference could be tested: an interval and a p-value need at least 2 replicates (with <code>[uncertainty]</code>, 2 environments). All rows and measures are in <code>comparison.csv</code>.</p>",
+            count(window, "month")
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "<p class=\"note\">Per outcome: each variant's mean {} over the last {} [95 % CI] and its difference from the baseline (first row). The difference, its interval, p and the * mark come from one test: across environments with <code>[uncertainty]</code> (each environment's mean difference is one observation), else paired with common random numbers, Welch's otherwise; p (Holm) is adjusted for every variant × outcome compared at once. All rows, measures and further columns (both intervals, cost-effectiveness) are in <code>comparison.csv</code>.</p>",
+            cx.across(),
+            count(window, "month")
+        );
+    }
     let stopping = cx
         .manifest
         .get("target_ci")
@@ -773,11 +816,18 @@ fn comparison_table(
         }
         _ => " [paired 95 % CI, Welch where no pairs]",
     };
+    // Without any interval (one replicate), the headings promise none.
+    let any_ci = rows.iter().any(|r| number(r, low).is_some()) || !kinds.is_empty();
     let header = [
         "variant".to_string(),
-        "mean [95 % CI]".into(),
+        if any_ci { "mean [95 % CI]" } else { "mean" }.into(),
         format!("difference{ci_words}"),
-        "relative difference [95 %]".into(),
+        if any_ci {
+            "relative difference [95 %]"
+        } else {
+            "relative difference"
+        }
+        .into(),
         "p".into(),
         "p (Holm)".into(),
     ];
@@ -878,12 +928,20 @@ fn sweep_results(cx: &Context<'_>, out: &mut String) -> Result<(), OutputError> 
         .get("window_months")
         .and_then(Value::as_u64)
         .unwrap_or(0);
-    let _ = writeln!(
-        out,
-        "<p class=\"note\">Per outcome: each point's mean {} [95 % CI] at the final month and over the last {} (<code>sweep_summary.csv</code>; each run in <code>sweep_runs.csv</code>).</p>",
-        cx.across(),
-        count(window, "month")
-    );
+    if cx.no_interval() {
+        let _ = writeln!(
+            out,
+            "<p class=\"note\">Per outcome: each point's value at the final month and over the last {}, from its one replicate: no 95 % CI, since an interval needs 2 replicates or more (<code>sweep_summary.csv</code>; each run in <code>sweep_runs.csv</code>).</p>",
+            count(window, "month")
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "<p class=\"note\">Per outcome: each point's mean {} [95 % CI] at the final month and over the last {} (<code>sweep_summary.csv</code>; each run in <code>sweep_runs.csv</code>).</p>",
+            cx.across(),
+            count(window, "month")
+        );
+    }
     let mut outcomes = strings(cx.manifest, "outcomes");
     for o in t.rows().iter().filter_map(|r| r.get(o_col)) {
         if !outcomes.contains(o) {

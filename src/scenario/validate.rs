@@ -882,7 +882,7 @@ fn check_value(param: &Param, value: &Spanned<DeValue<'_>>) -> Check {
                 return Err((
                     at,
                     format!(
-                        "{shown} must be 1–100 letters, digits, `-` or `_` (it names the output directory)"
+                        "{shown} must be 1–100 ASCII letters, digits, `-` or `_` (it names the output directory)"
                     ),
                 ));
             }

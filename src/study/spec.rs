@@ -405,7 +405,7 @@ fn read_variants(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>, out: &mut Vec<
                     ctx.error(
                         at,
                         Some("variants.name".into()),
-                        format!("\"{n}\" must be 1–100 letters, digits, `-` or `_`"),
+                        format!("\"{n}\" must be 1–100 ASCII letters, digits, `-` or `_`"),
                     );
                     continue;
                 }

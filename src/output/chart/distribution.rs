@@ -7,7 +7,7 @@
 
 use super::{
     Drawn, Figure, Frame, GREY, Ticked, framed, house_mesh, note_height_pt, size, tick_label,
-    variant_colour,
+    variant_colour, wrapped_name,
 };
 use crate::output::OutputError;
 use crate::output::files::AtomicFile;
@@ -213,8 +213,134 @@ pub struct DistributionPanel {
 const HALF_WIDTH: f64 = 0.42;
 /// Slots of a panel with fewer violins.
 const MIN_SLOTS: f64 = 3.0;
+/// The smallest size in points of the names under the violins; longer
+/// names break over two lines.
+const MIN_LABEL_PT: f64 = 5.0;
+/// Height of a row of text under the violins, in points.
+const UNDER_ROW_PT: f64 = size::TICK * 1.3;
+
+/// The names and means under a panel's violins (see
+/// [`DistributionPanel::under`]).
+struct Under {
+    /// Whether every name fits its slot on one row.
+    fits: bool,
+    /// Rows of names: 1, or 2 alternating.
+    label_rows: f64,
+    /// Size of the names in points.
+    label_pt: f64,
+    /// Each name, on one line or two.
+    labels: Vec<Vec<String>>,
+    /// Lines of the longest name.
+    label_lines: f64,
+    /// Each mean as written.
+    means: Vec<String>,
+    /// Whether every mean fits its slot on one row.
+    means_fit: bool,
+    /// Rows of means: 1, or 2 alternating.
+    mean_rows: f64,
+    /// Size of the means in points.
+    mean_pt: f64,
+}
+
+impl Under {
+    /// Height of a line of the names, in points: a row, or less for
+    /// names broken over two lines of small type.
+    fn label_line_pt(&self) -> f64 {
+        if self.label_lines > 1.0 {
+            self.label_pt * 1.2
+        } else {
+            UNDER_ROW_PT
+        }
+    }
+
+    /// Height in points of the names and means.
+    fn height_pt(&self) -> f64 {
+        self.label_rows * self.label_lines * self.label_line_pt()
+            + self.mean_rows * UNDER_ROW_PT
+            + 6.0
+    }
+}
 
 impl DistributionPanel {
+    /// The names and means under the violins in slots `slot_pt` wide.
+    fn under(&self, slot_pt: f64) -> Under {
+        let fits = self
+            .violins
+            .iter()
+            .all(|v| Frame::text_width_pt(&v.label, size::TICK) < slot_pt - 2.0);
+        let label_rows = if fits { 1.0 } else { 2.0 };
+        // Alternating rows give each label two slots; longer ones are set
+        // smaller rather than run into their neighbours, down to
+        // MIN_LABEL_PT, and below that broken over two lines (only a name
+        // too long for two shortened by an ellipsis), as the forest plot's.
+        let room_pt = 2.0 * slot_pt - 6.0;
+        let label_pt = if fits {
+            size::TICK
+        } else {
+            super::sweep::fit_pt(
+                self.violins.iter().map(|v| v.label.clone()),
+                room_pt,
+                size::TICK,
+            )
+            .max(MIN_LABEL_PT)
+        };
+        let labels: Vec<Vec<String>> = self
+            .violins
+            .iter()
+            .map(|v| {
+                if fits {
+                    vec![v.label.clone()]
+                } else {
+                    wrapped_name(&v.label, room_pt, label_pt)
+                }
+            })
+            .collect();
+        let label_lines = labels.iter().map(Vec::len).max().unwrap_or(1) as f64;
+        // The means under them: in one row where they fit their slots,
+        // else alternating too (and smaller where two slots are too few).
+        let means: Vec<String> = self
+            .violins
+            .iter()
+            .map(|v| match v.mean {
+                Some(m) => tick_label(m, 2),
+                None => "none".to_string(),
+            })
+            .collect();
+        let means_fit = means
+            .iter()
+            .all(|m| Frame::text_width_pt(m, size::TICK) < slot_pt - 2.0);
+        let (mean_rows, mean_pt) = if means_fit {
+            (1.0, size::TICK)
+        } else {
+            (
+                2.0,
+                super::sweep::fit_pt(means.iter().cloned(), 2.0 * slot_pt - 4.0, size::TICK),
+            )
+        };
+        Under {
+            fits,
+            label_rows,
+            label_pt,
+            labels,
+            label_lines,
+            means,
+            means_fit,
+            mean_rows,
+            mean_pt,
+        }
+    }
+
+    /// Height in points a panel `width_pt` wide adds for names broken
+    /// over two lines or means in two rows, beyond the three rows of
+    /// alternating names and their means, so that its plot keeps its
+    /// height.
+    fn extra_pt(&self, width_pt: f64) -> f64 {
+        let plot_pt = width_pt - (Frame::text_width_pt("0.0", size::TICK) + size::LABEL + 16.0);
+        let slots = (self.violins.len().max(1) as f64).max(MIN_SLOTS);
+        let under = self.under(plot_pt / slots);
+        (under.height_pt() - (3.0 * UNDER_ROW_PT + 6.0)).max(0.0)
+    }
+
     /// Draw the panel on `area`.
     pub fn draw<DB: DrawingBackend>(
         &self,
@@ -233,24 +359,20 @@ impl DistributionPanel {
         let plot_pt =
             f64::from(area.dim_in_pixel().0) / frame.px_per_pt - (widest_tick + size::LABEL + 16.0);
         let slot_pt = plot_pt / slots;
-        let fits = self
-            .violins
-            .iter()
-            .all(|v| Frame::text_width_pt(&v.label, size::TICK) < slot_pt - 2.0);
-        let label_rows = if fits { 1.0 } else { 2.0 };
-        // Alternating rows give each label two slots; longer ones are set
-        // smaller rather than run into their neighbours.
-        let label_pt = if fits {
-            size::TICK
-        } else {
-            super::sweep::fit_pt(
-                self.violins.iter().map(|v| v.label.clone()),
-                2.0 * slot_pt - 6.0,
-                size::TICK,
-            )
-        };
+        let under = self.under(slot_pt);
+        let Under {
+            fits,
+            label_pt,
+            ref labels,
+            label_lines,
+            ref means,
+            means_fit,
+            mean_pt,
+            ..
+        } = under;
         let area_w = area.dim_in_pixel().0 as i32;
-        let under_pt = (label_rows + 1.0) * size::TICK * 1.3 + 6.0;
+        let under_pt = under.height_pt();
+        let label_line = frame.px(under.label_line_pt());
         let mut chart = ChartBuilder::on(area)
             .caption(&self.caption, frame.font(size::PANEL, BLACK))
             .margin_top(frame.px(4.0))
@@ -319,25 +441,26 @@ impl DistributionPanel {
             let line = frame.px(size::TICK * 1.3);
             // Black, not the variant's colour (yellow and sky blue are faint
             // on white), and kept inside the chart at its ends.
-            let half = frame.px(Frame::text_width_pt(&v.label, label_pt) / 2.0);
-            let label_x = x.clamp(half.min(area_w / 2), (area_w - half).max(area_w / 2));
+            for (k, text) in labels[i].iter().enumerate() {
+                let half = frame.px(Frame::text_width_pt(text, label_pt) / 2.0);
+                let label_x = x.clamp(half.min(area_w / 2), (area_w - half).max(area_w / 2));
+                let at = row * label_lines + k as f64;
+                area.draw(&Text::new(
+                    text.clone(),
+                    (label_x, y + (at * f64::from(label_line)) as i32),
+                    frame
+                        .font(label_pt, BLACK)
+                        .pos(Pos::new(HPos::Center, VPos::Top)),
+                ))
+                .drawn()?;
+            }
+            let mean_row = if means_fit { 0.0 } else { (i % 2) as f64 };
+            let names = under.label_rows * label_lines * f64::from(label_line);
             area.draw(&Text::new(
-                v.label.clone(),
-                (label_x, y + (row * f64::from(line)) as i32),
+                means[i].clone(),
+                (x, y + (names + mean_row * f64::from(line)) as i32),
                 frame
-                    .font(label_pt, BLACK)
-                    .pos(Pos::new(HPos::Center, VPos::Top)),
-            ))
-            .drawn()?;
-            let mean = match v.mean {
-                Some(m) => tick_label(m, 2),
-                None => "none".to_string(),
-            };
-            area.draw(&Text::new(
-                mean,
-                (x, y + (label_rows * f64::from(line)) as i32),
-                frame
-                    .font(size::TICK, GREY)
+                    .font(mean_pt, GREY)
                     .pos(Pos::new(HPos::Center, VPos::Top)),
             ))
             .drawn()?;
@@ -392,6 +515,11 @@ impl Figure for DistributionChart {
         size::TITLE * 2.4
             + 8.0
             + self.panels.len() as f64 * width_pt * 0.42
+            + self
+                .panels
+                .iter()
+                .map(|p| p.extra_pt(width_pt))
+                .sum::<f64>()
             + note_height_pt(&self.note, width_pt)
     }
 
@@ -425,12 +553,14 @@ fn across(level: &str) -> &'static str {
 /// takes the colour of its place in `study` (the study's variants, the
 /// baseline first: [`variant_colour`]), as in the study's other charts,
 /// whichever are drawn; a variant not in `study` (or with `study` empty)
-/// that of its place in the file.
+/// that of its place in the file. `environments`: the counts pool sampled
+/// environments too (a study with `[uncertainty]`), which the note says.
 pub fn figures(
     name: &str,
     distributions: &[Distribution],
     variants: &[String],
     study: &[String],
+    environments: bool,
 ) -> Vec<(String, DistributionChart)> {
     let mut in_file: Vec<&str> = Vec::new();
     for d in distributions {
@@ -490,15 +620,18 @@ pub fn figures(
             DistributionChart {
                 title: format!("{name} — {quantity} at the final month"),
                 panels,
-                note: "width: share per bin of 0.05, pooled over replicates (widest bin full width); circle and number: mean from bin midpoints".into(),
+                note: format!(
+                    "width: share per bin of 0.05, pooled over replicates{} (widest bin full width); circle and number: mean from bin midpoints",
+                    if environments { " and sampled environments" } else { "" }
+                ),
             },
         ));
     }
     out
 }
 
-/// Draw the charts of `distributions` (see [`figures`], which `variants`
-/// and `study` are passed to) into `dir`, each in
+/// Draw the charts of `distributions` (see [`figures`], which `variants`,
+/// `study` and `environments` are passed to) into `dir`, each in
 /// every format of `options`, into partial files the caller commits.
 /// Returns each file with its name relative to `dir`
 /// (`distribution_<quantity>.<ext>`).
@@ -508,10 +641,11 @@ pub fn draw(
     distributions: &[Distribution],
     variants: &[String],
     study: &[String],
+    environments: bool,
     options: &super::ChartOptions,
 ) -> Result<Vec<(String, AtomicFile)>, OutputError> {
     let mut out = Vec::new();
-    for (stem, figure) in figures(name, distributions, variants, study) {
+    for (stem, figure) in figures(name, distributions, variants, study, environments) {
         let files = super::write(dir, &stem, &figure, options)?;
         for (file, format) in files.into_iter().zip(&options.formats) {
             out.push((format!("{stem}.{}", format.extension()), file));
@@ -592,6 +726,59 @@ mod tests {
     }
 
     #[test]
+    fn names_and_means_under_many_violins_never_collide() {
+        // Twelve variants on an 8 cm chart: slots about 16 pt wide.
+        let names = [
+            "baseline",
+            "mass_evaluation",
+            "mass_supervision",
+            "exemplary_models",
+            "training_technology",
+            "direct_election",
+            "fund_guarantee",
+            "mutual_help",
+            "two_committees",
+            "industry_branches",
+            "spiritual_guidance",
+            "five_forces",
+        ];
+        let panel = DistributionPanel {
+            caption: "across households".into(),
+            axis: "satisfaction (0–1)".into(),
+            violins: names
+                .iter()
+                .map(|n| Violin {
+                    label: n.to_string(),
+                    colour: BLACK,
+                    bins: vec![(0.0, 1.0)],
+                    shares: vec![1.0],
+                    mean: Some(0.3),
+                })
+                .collect(),
+        };
+        let slot_pt = 16.3;
+        let under = panel.under(slot_pt);
+        // Names alternate, each within its two slots, none below 6 pt
+        // (before: set at 5 pt and still running into each other).
+        assert_eq!(under.label_rows, 2.0);
+        assert!(under.label_pt >= MIN_LABEL_PT);
+        for line in under.labels.iter().flatten() {
+            let w = Frame::text_width_pt(line, under.label_pt);
+            assert!(w <= 2.0 * slot_pt - 6.0, "{line}: {w}");
+        }
+        // Means alternate too, each narrower than two slots (before: one
+        // row of 7.5 pt "0.30" wider than a slot).
+        assert_eq!(under.mean_rows, 2.0);
+        for m in &under.means {
+            assert!(Frame::text_width_pt(m, under.mean_pt) < 2.0 * slot_pt - 2.0);
+        }
+        // Wide slots keep one row of each, at the tick size.
+        let wide = panel.under(80.0);
+        assert_eq!((wide.label_rows, wide.mean_rows), (1.0, 1.0));
+        assert_eq!((wide.label_pt, wide.mean_pt), (size::TICK, size::TICK));
+    }
+
+    #[test]
     fn one_chart_per_quantity_with_a_panel_per_level_and_colours_in_order() {
         let ds = vec![
             dist("base", "households", "trust", &[1, 3, 0, 0]),
@@ -600,7 +787,7 @@ mod tests {
             dist("p", "villages", "trust", &[0, 0, 0, 1]),
             dist("p", "members", "motivation", &[0, 0, 0, 0]),
         ];
-        let figs = figures("s", &ds, &[], &[]);
+        let figs = figures("s", &ds, &[], &[], false);
         let stems: Vec<&str> = figs.iter().map(|(s, _)| s.as_str()).collect();
         assert_eq!(stems, ["distribution_trust", "distribution_motivation"]);
         let trust = &figs[0].1;
@@ -621,12 +808,12 @@ mod tests {
         // Chosen variants, in the order chosen, keep their own colours: a
         // variant's place in the study, else in the file.
         let chosen = ["p".to_string(), "base".to_string()];
-        let figs = figures("s", &ds, &chosen, &[]);
+        let figs = figures("s", &ds, &chosen, &[], false);
         let v = &figs[0].1.panels[0].violins;
         assert_eq!((v[0].label.as_str(), v[0].colour), ("p", colour(1)));
         assert_eq!((v[1].label.as_str(), v[1].colour), ("base", colour(0)));
         let study = ["base", "q", "p"].map(String::from);
-        let figs = figures("s", &ds, &chosen[..1], &study);
+        let figs = figures("s", &ds, &chosen[..1], &study, false);
         let v = &figs[0].1.panels[0].violins;
         assert_eq!((v.len(), v[0].colour), (1, variant_colour(2)));
     }
@@ -675,7 +862,7 @@ mod tests {
             dpi: 100,
             ..Default::default()
         };
-        let drawn = draw(dir.path(), "study", &ds, &[], &[], &options).unwrap();
+        let drawn = draw(dir.path(), "study", &ds, &[], &[], false, &options).unwrap();
         let names: Vec<&str> = drawn.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(
             names,
@@ -705,7 +892,7 @@ mod tests {
         let width = u32::from_be_bytes(png[16..20].try_into().unwrap());
         assert_eq!(width, (8.0 / 2.54 * 100.0_f64).round() as u32);
         // Drawn into memory: the second variant's blue fills part of it.
-        let (_, figure) = &figures("study", &ds, &[], &[])[0];
+        let (_, figure) = &figures("study", &ds, &[], &[], false)[0];
         let frame = options.frame(
             super::super::Format::Png,
             figure.height_pt(options.width_pt()),

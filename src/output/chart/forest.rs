@@ -22,7 +22,7 @@ pub struct Estimate {
     /// Difference from the baseline.
     pub value: f64,
     /// Its 95 % CI (lower, upper), `None` without one (below two
-    /// replicates): drawn as a hollow point without a bar.
+    /// replicates): drawn as a hollow diamond without a bar ("not tested").
     pub ci: Option<(f64, f64)>,
     /// The difference relative to the baseline mean, when that is not zero.
     pub relative: Option<f64>,
@@ -150,7 +150,12 @@ impl ForestPanel {
             .iter()
             .map(|r| r.span().1.max(r.value))
             .fold(0.0, f64::max);
-        let (x0, x1) = padded(lo, hi);
+        // Differences all zero: an axis centred on the zero line.
+        let (x0, x1) = if lo == 0.0 && hi == 0.0 {
+            (-1.0, 1.0)
+        } else {
+            padded(lo, hi)
+        };
         if lo >= 0.0 && hi > 0.0 {
             return (0.0, x1);
         }
@@ -242,15 +247,28 @@ impl ForestPanel {
                     .drawn()?;
             }
             let radius = frame.px(2.4);
-            let point = if r.excludes_zero() {
-                Circle::new((r.value, y), radius, ink.filled())
+            if r.ci.is_none() {
+                // Not tested: a hollow diamond, unlike any tested point.
+                let (x, y) = chart.backend_coord(&(r.value, y));
+                let (x, y) = (x - base.0, y - base.1);
+                let d = frame.px(3.2);
+                let corners = vec![(x, y - d), (x + d, y), (x, y + d), (x - d, y)];
+                area.draw(&Polygon::new(corners.clone(), WHITE.filled()))
+                    .drawn()?;
+                let mut outline = corners;
+                outline.push(outline[0]);
+                area.draw(&PathElement::new(outline, line)).drawn()?;
             } else {
-                Circle::new((r.value, y), radius, WHITE.filled())
-            };
-            chart.draw_series(std::iter::once(point)).drawn()?;
-            chart
-                .draw_series(std::iter::once(Circle::new((r.value, y), radius, line)))
-                .drawn()?;
+                let point = if r.excludes_zero() {
+                    Circle::new((r.value, y), radius, ink.filled())
+                } else {
+                    Circle::new((r.value, y), radius, WHITE.filled())
+                };
+                chart.draw_series(std::iter::once(point)).drawn()?;
+                chart
+                    .draw_series(std::iter::once(Circle::new((r.value, y), radius, line)))
+                    .drawn()?;
+            }
             let left = chart.backend_coord(&(x0, y));
             let right = chart.backend_coord(&(x1, y));
             let lines = &layout.labels[i];

@@ -821,7 +821,9 @@ pub fn metric_bounds(metric: &str) -> Option<(f64, f64)> {
 /// 7–68 thousand yuan started at 3.3, with no 0 tick. The range spans at
 /// least [`MIN_RELATIVE_SPAN`] of the data's magnitude, so that a series
 /// that hardly moves (formalism at 0.600–0.602) is drawn nearly flat rather
-/// than stretched into what looks like a trend.
+/// than stretched into what looks like a trend. Data all at zero get 0–1:
+/// a metric that stays at zero (often one that cannot be negative) shows
+/// no negative ticks.
 pub fn padded(lo: f64, hi: f64) -> (f64, f64) {
     if !(lo.is_finite() && hi.is_finite()) {
         return (0.0, 1.0);
@@ -830,7 +832,7 @@ pub fn padded(lo: f64, hi: f64) -> (f64, f64) {
         return padded(hi, lo);
     }
     if hi == lo && lo == 0.0 {
-        return (-1.0, 1.0);
+        return (0.0, 1.0);
     }
     // Widened about the middle; for positive data widening needs
     // lo > 0.95·hi, so it never crosses zero.
@@ -1087,6 +1089,8 @@ mod tests {
         // Negative values are widened by their magnitude too.
         let (lo, hi) = padded(-0.602, -0.600);
         assert!(hi - lo >= 0.03 - 1e-12 && lo <= -0.602 && hi >= -0.600);
+        // Data all at zero: no negative ticks (before: −1 to 1).
+        assert_eq!(padded(0.0, 0.0), (0.0, 1.0));
     }
 
     #[test]

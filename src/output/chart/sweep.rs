@@ -6,8 +6,8 @@
 //! coefficients of `sensitivity.csv`.
 
 use super::{
-    Drawn, Figure, Frame, GREY, GRID, Ticked, colour, framed, house_mesh, nice_ticks,
-    note_height_pt, padded, row_axes, size, tick_label,
+    Drawn, Figure, Frame, GREY, GRID, Ticked, colour, ellipsized, fitting_ticks, framed,
+    house_mesh, nice_ticks, note_height_pt, padded, row_axes, size, tick_label,
 };
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -697,7 +697,35 @@ impl Figure for Scatter {
                 (lo - 0.5, hi + 0.5)
             };
             let pad = (hi - lo) * 0.05;
-            let (x_ticks, x_dec) = nice_ticks(lo, hi, 4);
+            // Ticks as many as the panel's axis holds without their labels
+            // touching (on a narrow chart, fewer).
+            let cell_pt = f64::from(cell.dim_in_pixel().0) / frame.px_per_pt;
+            let axis_pt = (cell_pt - 2.0 - 10.0 - tick_w - 8.0) / 1.1;
+            let fits = |ticks: &[f64], dec: usize| {
+                let widest = widest_pt(ticks.iter().map(|t| tick_label(*t, dec)), size::TICK);
+                let step = ticks.get(1).map_or(hi - lo, |t| t - ticks[0]);
+                widest + 6.0 <= axis_pt * step / (hi - lo)
+            };
+            let (x_ticks, x_dec) = {
+                let (ticks, dec) = nice_ticks(lo, hi, 4);
+                if fits(&ticks, dec) {
+                    (ticks, dec)
+                } else {
+                    let (ticks, dec) = fitting_ticks(lo, hi, axis_pt, 4);
+                    // Two ticks that would still touch: the middle one.
+                    if fits(&ticks, dec) || ticks.len() < 2 {
+                        (ticks, dec)
+                    } else {
+                        (vec![ticks[ticks.len() / 2]], dec)
+                    }
+                }
+            };
+            // A description wider than the panel is set smaller (and only
+            // shortened where that is not enough), drawn here.
+            // (plotters centres it under the plot, which leaves the
+            // cell's right margin on that side).
+            let desc_fits =
+                Frame::text_width_pt(&panel.x_label, size::LABEL) <= axis_pt * 1.1 + 16.0;
             let mut chart = ChartBuilder::on(cell)
                 .margin_top(frame.px(size::NOTE * 2.2))
                 .margin_left(frame.px(2.0))
@@ -712,11 +740,37 @@ impl Figure for Scatter {
             let x_format = |x: &f64| tick_label(*x, x_dec);
             let y_format = |y: &f64| tick_label(*y, y_dec);
             house_mesh(&mut chart, frame)
-                .x_desc(&panel.x_label)
+                .x_desc(if desc_fits {
+                    panel.x_label.as_str()
+                } else {
+                    ""
+                })
                 .x_label_formatter(&x_format)
                 .y_label_formatter(&y_format)
                 .draw()
                 .drawn()?;
+            if !desc_fits {
+                let room = cell_pt - 4.0;
+                let pt = fit_pt([panel.x_label.clone()], room, size::LABEL);
+                let text = ellipsized(&panel.x_label, room, pt);
+                let (w, h) = (cell.dim_in_pixel().0 as i32, cell.dim_in_pixel().1 as i32);
+                // Under the axis' middle, kept inside the panel.
+                let (left, _) = chart.backend_coord(&(lo - pad, y0));
+                let (right, _) = chart.backend_coord(&(hi + pad, y0));
+                let half = frame.px(Frame::text_width_pt(&text, pt) / 2.0);
+                let centre = ((left + right) / 2 - cell.get_base_pixel().0).clamp(
+                    (half + frame.px(2.0)).min(w / 2),
+                    (w - half - frame.px(2.0)).max(w / 2),
+                );
+                cell.draw(&Text::new(
+                    text,
+                    (centre, h - frame.px(2.0)),
+                    frame
+                        .font(pt, BLACK)
+                        .pos(Pos::new(HPos::Center, VPos::Bottom)),
+                ))
+                .drawn()?;
+            }
             let ink = colour(1);
             chart
                 .draw_series(

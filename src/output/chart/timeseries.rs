@@ -1,8 +1,9 @@
 //! Time series: the mean of a metric over months with its 95 % CI band,
 //! one line per variant, months on the same 0-based axis as the CSVs, a
-//! dashed marker at each `[[changes]]` month. Up to five lines share one
-//! panel and are labelled at their ends; more are drawn as small multiples,
-//! each variant against the baseline in grey.
+//! dashed marker at each `[[changes]]` month. Up to five lines (the
+//! baseline and four variants) share one panel and are labelled at their
+//! ends; more are drawn as small multiples, each variant against the
+//! baseline in grey. A line of one month is drawn as a marker.
 
 use super::{
     Drawn, Figure, Frame, GREY, Ticked, dashed_vertical, framed, house_mesh, nice_ticks,
@@ -68,7 +69,8 @@ pub struct TimeSeries {
     pub bounds: Option<(f64, f64)>,
 }
 
-/// Above this many lines a chart becomes small multiples.
+/// Above this many lines (the baseline counted) a chart becomes small
+/// multiples.
 pub const MAX_LINES_IN_ONE_PANEL: usize = 5;
 
 /// Least width in points of a panel's plot beside the names at its lines'
@@ -233,6 +235,8 @@ impl TimeSeries {
         padded(lo, hi)
     }
 
+    /// The months' range; a single month (a one-month run) is centred,
+    /// with no month invented beside it.
     fn x_range(&self) -> (f64, f64) {
         let all = || self.lines.iter().flat_map(|l| l.points.iter());
         let lo = all().map(|p| p.x).fold(f64::INFINITY, f64::min);
@@ -242,7 +246,7 @@ impl TimeSeries {
         } else if hi > lo {
             (lo, hi)
         } else {
-            (lo, lo + 1.0)
+            (lo - 0.5, lo + 0.5)
         }
     }
 
@@ -505,6 +509,34 @@ impl TimeSeries {
         }
         for s in shown {
             let line = &self.lines[s.line];
+            if let [p] = line.points.as_slice() {
+                // One month: a line of one point draws nothing, so a
+                // marker, with its CI as an error bar.
+                let (lo, hi) = self.band(p);
+                let style = s.colour.stroke_width(frame.upx(size::LINE));
+                if hi > lo {
+                    let cap = frame.px(2.5);
+                    let (x, top) = chart.backend_coord(&(p.x, hi));
+                    let (_, bottom) = chart.backend_coord(&(p.x, lo));
+                    let base = area.get_base_pixel();
+                    let (x, top, bottom) = (x - base.0, top - base.1, bottom - base.1);
+                    for path in [
+                        vec![(x, top), (x, bottom)],
+                        vec![(x - cap, top), (x + cap, top)],
+                        vec![(x - cap, bottom), (x + cap, bottom)],
+                    ] {
+                        area.draw(&PathElement::new(path, style)).drawn()?;
+                    }
+                }
+                chart
+                    .draw_series(std::iter::once(Circle::new(
+                        (p.x, p.mean),
+                        frame.px(2.4),
+                        s.colour.filled(),
+                    )))
+                    .drawn()?;
+                continue;
+            }
             let band: Vec<(f64, f64)> = line
                 .points
                 .iter()
@@ -580,7 +612,8 @@ fn month_ticks(x0: f64, x1: f64, length_pt: f64) -> Vec<f64> {
         1.0
     };
     let ticks = |step: f64| {
-        let first = (x0 / step).ceil() * step;
+        // `+ 0.0`: no "−0" tick left of a single month 0.
+        let first = (x0 / step).ceil() * step + 0.0;
         let mut ticks = Vec::new();
         let mut t = first;
         while t <= x1 + 1e-9 {

@@ -2,7 +2,8 @@
 //! forest plot of differences from the baseline, and the dashboard.
 
 use super::{
-    AnyFigure, PlotOptions, Table, check_names, markers, overrides_note, read_series, scenario_name,
+    AnyFigure, NO_INTERVAL, PlotOptions, Table, check_names, markers, overrides_note, read_series,
+    scenario_name,
 };
 use crate::output::OutputError;
 use crate::output::chart::dashboard::{Dashboard, Panel};
@@ -86,17 +87,7 @@ pub(super) fn figures(
     } else {
         "replicates".into()
     };
-    let months = manifest.get("months").and_then(Value::as_u64).unwrap_or(0);
-    let window = manifest
-        .get("window_months")
-        .and_then(Value::as_u64)
-        .unwrap_or(1)
-        .min(months.max(1));
-    let period = format!(
-        "months {}–{}",
-        months.saturating_sub(window),
-        months.saturating_sub(1)
-    );
+    let period = super::sweep::window(manifest);
     let marks = markers(first);
     let runs = if environments > 1 {
         format!(
@@ -106,8 +97,25 @@ pub(super) fn figures(
     } else {
         count(replicates, "replicate")
     };
-    let series_marks =
-        format!("lines: mean of {runs} per variant; bands: 95 % CI of the mean across {across}");
+    // An interval needs two replicates, or with [uncertainty] two
+    // environments.
+    let sampled = manifest
+        .get("environments")
+        .and_then(Value::as_array)
+        .is_some_and(|e| {
+            e.iter()
+                .any(|x| x.as_array().is_some_and(|a| !a.is_empty()))
+        });
+    let no_interval = if sampled {
+        "a 95 % CI needs 2 environments or more"
+    } else {
+        NO_INTERVAL
+    };
+    let series_marks = if replicates < 2 && environments < 2 {
+        format!("lines: one replicate per variant; no bands ({no_interval})")
+    } else {
+        format!("lines: mean of {runs} per variant; bands: 95 % CI of the mean across {across}")
+    };
     let series_note = format!("{series_marks}; months from 0 as in the CSV files");
     // A variant's colour is that of its place in the study, in every chart.
     let index = |v: &str| variants.iter().position(|x| x == v).unwrap_or(0);
@@ -143,11 +151,27 @@ pub(super) fn figures(
             (o.clone(), AnyFigure::Series(chart))
         })
         .collect();
-    let forest_note = format!(
-        "points: difference from {} in the mean of {period}; bars: {} 95 % CI; filled: the CI excludes 0; labels: difference relative to the baseline",
-        variants.first().map_or("the baseline", String::as_str),
-        interval_words(&comparison_tests(dir)?)
+    let rows = || panels.iter().flat_map(|p| &p.rows);
+    let (tested, untested) = (
+        rows().any(|r| r.ci.is_some()),
+        rows().any(|r| r.ci.is_none()),
     );
+    let baseline = variants.first().map_or("the baseline", String::as_str);
+    let forest_note = if tested {
+        format!(
+            "points: difference from {baseline} in the mean of {period}; bars: {}95 % CI; filled: the CI excludes 0{}; labels: difference relative to the baseline",
+            interval_words(&comparison_tests(dir)?).map_or(String::new(), |w| format!("{w} ")),
+            if untested {
+                "; hollow diamonds: not tested (no CI)"
+            } else {
+                ""
+            }
+        )
+    } else {
+        format!(
+            "points (hollow diamonds): difference from {baseline} in the mean of {period}, not tested: no bars ({no_interval}); labels: difference relative to the baseline"
+        )
+    };
     if panels.iter().any(|p| !p.rows.is_empty()) {
         figures.push((
             "forest".into(),
@@ -158,11 +182,18 @@ pub(super) fn figures(
             }),
         ));
     }
-    figures.extend(super::distribution_figures(dir, &name, &shown, &variants)?);
+    figures.extend(super::distribution_figures(
+        dir,
+        &name,
+        &shown,
+        &variants,
+        environments > 1,
+    )?);
     // Dashboard: the first outcome over time (the baseline and the variants
     // that differ most), and the forest panels of the first three outcomes.
     if let Some(first_outcome) = outcomes.first() {
         let mut lines_of = shown.clone();
+        let mut selection = String::new();
         if lines_of.len() > MAX_LINES_IN_ONE_PANEL {
             let mut ranked: Vec<(f64, String)> = panels
                 .first()
@@ -182,6 +213,13 @@ pub(super) fn figures(
                         .take(MAX_LINES_IN_ONE_PANEL - 1),
                 )
                 .collect();
+            selection = format!(
+                "{} and the {} of {} variants that differ most from it in {} (relative difference over {period}); ",
+                shown[0],
+                lines_of.len() - 1,
+                shown.len() - 1,
+                metric_name(first_outcome)
+            );
         }
         let mut dash = vec![Panel::Series(time_series(
             first_outcome,
@@ -206,7 +244,7 @@ pub(super) fn figures(
                     shown[0]
                 ),
                 panels: dash,
-                note: format!("first panel: {series_marks}; the others: {forest_note}"),
+                note: format!("first panel: {selection}{series_marks}; the others: {forest_note}"),
             }),
         ));
     }
@@ -227,14 +265,18 @@ fn comparison_tests(dir: &Path) -> Result<std::collections::BTreeSet<String>, Ou
         .collect())
 }
 
-/// The intervals of a forest chart in words, from the tests behind them.
-fn interval_words(tests: &std::collections::BTreeSet<String>) -> &'static str {
+/// The intervals of a forest chart in words, from the tests behind them;
+/// `None` when `comparison.csv` names none (nothing tested, or a file
+/// without a `test` column).
+fn interval_words(tests: &std::collections::BTreeSet<String>) -> Option<&'static str> {
     if tests.contains("environments") {
-        "across environments (paired by environment)"
+        Some("across environments (paired by environment)")
     } else if tests.contains("paired") {
-        "paired (common random numbers)"
+        Some("paired (common random numbers)")
+    } else if tests.is_empty() {
+        None
     } else {
-        "Welch"
+        Some("Welch")
     }
 }
 

@@ -35,6 +35,9 @@ pub struct PlotOptions {
 /// variants (`plot --metrics`, `--variants`): `<scenario>_forest_selected`.
 pub const SELECTED: &str = "_selected";
 
+/// Why a chart of a single replicate draws no interval.
+pub(super) const NO_INTERVAL: &str = "a 95 % CI needs 2 replicates or more";
+
 /// A chart drawn into a partial file, with its name relative to the output
 /// directory (`charts/NAME.EXT`).
 pub struct Drawn {
@@ -315,6 +318,7 @@ fn distribution_figures(
     name: &str,
     variants: &[String],
     study: &[String],
+    environments: bool,
 ) -> Result<Vec<(String, AnyFigure)>, OutputError> {
     let path = dir.join("distributions.csv");
     if !path.is_file() {
@@ -322,7 +326,7 @@ fn distribution_figures(
     }
     let distributions = chart::distribution::read(&path)?;
     Ok(
-        chart::distribution::figures(name, &distributions, variants, study)
+        chart::distribution::figures(name, &distributions, variants, study, environments)
             .into_iter()
             .map(|(stem, f)| (stem, AnyFigure::Distribution(f)))
             .collect(),

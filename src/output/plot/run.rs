@@ -1,7 +1,9 @@
 //! The charts of a `run`: each charted metric over months, and the
 //! dashboard.
 
-use super::{AnyFigure, PlotOptions, check_names, markers, overrides_note, read_series, text};
+use super::{
+    AnyFigure, NO_INTERVAL, PlotOptions, check_names, markers, overrides_note, read_series, text,
+};
 use crate::metrics::{Role, with_role};
 use crate::output::OutputError;
 use crate::output::chart::dashboard::{Dashboard, Panel};
@@ -45,10 +47,16 @@ pub(super) fn figures(
         .get("replicates")
         .and_then(Value::as_u64)
         .unwrap_or(0);
-    let note = format!(
-        "line: mean of {}; band: 95 % CI of the mean across replicates; months counted from 0 as in the CSV files",
-        count(replicates, "replicate")
-    );
+    let note = if replicates < 2 {
+        format!(
+            "line: one replicate's values; no band ({NO_INTERVAL}); months counted from 0 as in the CSV files"
+        )
+    } else {
+        format!(
+            "line: mean of {}; band: 95 % CI of the mean across replicates; months counted from 0 as in the CSV files",
+            count(replicates, "replicate")
+        )
+    };
     let marks = markers(manifest.get("scenario"));
     let chart = |metric: &str, title: String| TimeSeries {
         title,
@@ -79,7 +87,7 @@ pub(super) fn figures(
             Panel::Series(panel)
         })
         .collect();
-    figures.extend(super::distribution_figures(dir, &name, &[], &[])?);
+    figures.extend(super::distribution_figures(dir, &name, &[], &[], false)?);
     if !panels.is_empty() {
         figures.push((
             "dashboard".into(),

@@ -4,7 +4,9 @@
 //! each outcome against each key and a tornado chart of the sensitivity
 //! coefficients.
 
-use super::{AnyFigure, PlotOptions, Table, check_names, overrides_note, scenario_name};
+use super::{
+    AnyFigure, NO_INTERVAL, PlotOptions, Table, check_names, overrides_note, scenario_name,
+};
 use crate::output::OutputError;
 use crate::output::chart::sweep::{
     Bar, Cell, Heatmap, LinePoint, Scatter, ScatterPanel, SweepFigure, SweepLine, Tornado,
@@ -36,7 +38,8 @@ pub(super) fn scenario_title(manifest: &Value) -> String {
     format!("{}{}", scenario_name(manifest), overrides_note(manifest))
 }
 
-/// "months 48–59": the window the study's outcomes are averaged over.
+/// "months 48–59": the window the study's outcomes are averaged over
+/// ("month 0" when it is one month).
 pub(super) fn window(manifest: &Value) -> String {
     let months = manifest.get("months").and_then(Value::as_u64).unwrap_or(0);
     let window = manifest
@@ -44,11 +47,12 @@ pub(super) fn window(manifest: &Value) -> String {
         .and_then(Value::as_u64)
         .unwrap_or(1)
         .clamp(1, months.max(1));
-    format!(
-        "months {}–{}",
-        months.saturating_sub(window),
-        months.saturating_sub(1)
-    )
+    let (first, last) = (months.saturating_sub(window), months.saturating_sub(1));
+    if first == last {
+        format!("month {first}")
+    } else {
+        format!("months {first}–{last}")
+    }
 }
 
 /// Refuse `--variants`, which only a comparison has.
@@ -278,6 +282,11 @@ pub(super) fn figures(
                 continue;
             }
             let shape = if xs.is_some() { "band" } else { "bars" };
+            let interval = if points.iter().all(|p| p.lo == p.hi) && replicates < 2 {
+                format!("no {shape} ({NO_INTERVAL})")
+            } else {
+                format!("{shape}: 95 % CI of the mean")
+            };
             figures.push((
                 o.clone(),
                 figure(SweepFigure::Line(SweepLine {
@@ -287,7 +296,7 @@ pub(super) fn figures(
                     points,
                     categorical: xs.is_none(),
                     note: format!(
-                        "markers: mean of {period} at each sweep point across {across}; {shape}: 95 % CI of the mean{}",
+                        "markers: mean of {period} at each sweep point across {across}; {interval}{}",
                         differences.get(o).map_or_else(String::new, |d| format!(
                             "; all points ran on the same seeds, so any two points' difference is known to ± {} (95 %, all pairs at once)",
                             crate::output::report::sig4(*d)
@@ -330,6 +339,16 @@ pub(super) fn figures(
                     })
                     .collect();
                 let caution = noise_caution(&cells, differences.get(o).copied());
+                let interval = if cells
+                    .iter()
+                    .flatten()
+                    .flatten()
+                    .any(|c| c.half_width.is_some())
+                {
+                    "below it (±): half-width of its 95 % CI".to_string()
+                } else {
+                    format!("no ± below it ({NO_INTERVAL})")
+                };
                 figures.push((
                     o.clone(),
                     figure(SweepFigure::Heatmap(Heatmap {
@@ -341,7 +360,7 @@ pub(super) fn figures(
                         cells,
                         value_label: metric_axis(o),
                         note: format!(
-                            "cells: mean of {period} at each grid point across {across}; below it (±): half-width of its 95 % CI{caution}"
+                            "cells: mean of {period} at each grid point across {across}; {interval}{caution}"
                         ),
                     })),
                 ));
