@@ -462,6 +462,15 @@ fn one_replicate_charts_and_page_promise_no_interval() {
     ] {
         assert!(!page.contains(wrong), "report.html says {wrong:?}");
     }
+    // report.md likewise: no legend of intervals and tests it does not have.
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        md.contains("from one replicate: no 95 % CI and no p-value"),
+        "{md}"
+    );
+    for wrong in ["[95 % CI across replicates]", "mean [95 % CI]"] {
+        assert!(!md.contains(wrong), "report.md says {wrong:?}");
+    }
 
     let run_dir = tmp.path().join("run1");
     let r = run_dir.to_str().unwrap();

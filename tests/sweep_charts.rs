@@ -499,6 +499,11 @@ fn one_replicate_sweep_charts_promise_no_interval_and_narrow_scatters_fit() {
     let texts = svg_texts(&chart(&grid, "share_met", "svg")).join(" ");
     assert!(texts.contains("no ± below it"), "{texts}");
     assert!(!texts.contains("half-width of its 95 % CI"), "{texts}");
+    let md = std::fs::read_to_string(grid.join("report.md")).unwrap();
+    assert!(
+        md.contains("(one replicate: no 95 % CI)") && !md.contains("[95 % CI across replicates]"),
+        "{md}"
+    );
     let line = dir.join("line1");
     ok(&[
         "sweep",

@@ -1109,25 +1109,40 @@ pub fn compare_report(
     if plan.burn_in_policy == crate::study::spec::BurnInPolicy::Baseline {
         md.push_str("Every variant was set up and burnt in under its file's base scenario; its own policy takes effect at month 0 (`burn_in_policy = \"baseline\"`).\n\n");
     }
-    md.push_str(&format!(
-        "## Differences from the baseline\n\nPer outcome, each variant's mean over the last {} months [95 % CI {}] and its {}. p: the two-sided p-value of the same test; p (Holm): adjusted by Holm's method for every variant × outcome at once. Every value, with more digits and the final month too, is in comparison.csv.\n\n{}\n\n",
-        plan.window_months,
-        if plan.environments.len() > 1 {
-            "across the sampled environments"
-        } else {
-            "across replicates"
-        },
-        contrast_legend(plan),
-        significance_summary(plan, acc)
-    ));
+    let untested = plan.environments.len() <= 1 && plan.replicates < 2;
+    if untested {
+        // No interval and no test: the legend would describe columns left
+        // empty.
+        md.push_str(&format!(
+            "## Differences from the baseline\n\nPer outcome, each variant's mean over the last {} months and its difference from the baseline, from one replicate: no 95 % CI and no p-value. Every value, with more digits and the final month too, is in comparison.csv.\n\n{}\n\n",
+            plan.window_months,
+            significance_summary(plan, acc)
+        ));
+    } else {
+        md.push_str(&format!(
+            "## Differences from the baseline\n\nPer outcome, each variant's mean over the last {} months [95 % CI {}] and its {}. p: the two-sided p-value of the same test; p (Holm): adjusted by Holm's method for every variant × outcome at once. Every value, with more digits and the final month too, is in comparison.csv.\n\n{}\n\n",
+            plan.window_months,
+            if plan.environments.len() > 1 {
+                "across the sampled environments"
+            } else {
+                "across replicates"
+            },
+            contrast_legend(plan),
+            significance_summary(plan, acc)
+        ));
+    }
     let contrasts = acc.contrasts(WINDOW, plan.paired_runs());
     for (o, outcome) in plan.outcomes.iter().enumerate() {
         md.push_str(&outcome_heading(outcome));
         let column: Vec<Option<&Contrast>> = contrasts.iter().map(|row| row[o].as_ref()).collect();
-        md.push_str(&format!(
-            "| variant | mean [95 % CI] | difference{} | relative difference [95 %] | p | p (Holm) |\n|---|---|---|---|---|---|\n",
-            interval_words(&column)
-        ));
+        md.push_str(&if untested {
+            "| variant | mean | difference | relative difference | p | p (Holm) |\n|---|---|---|---|---|---|\n".to_string()
+        } else {
+            format!(
+                "| variant | mean [95 % CI] | difference{} | relative difference [95 %] | p | p (Holm) |\n|---|---|---|---|---|---|\n",
+                interval_words(&column)
+            )
+        });
         for (a, (variant, contrast)) in plan.variants.iter().zip(&column).enumerate() {
             let mean = mean_ci(&acc.level(a, o, WINDOW).summary());
             let row = match contrast {
@@ -1199,9 +1214,14 @@ pub fn sweep_report(
 ) -> String {
     let mut md = study_heading(plan, manifest);
     md.push_str(&format!(
-        "{}Mean over the last {} months [95 % CI across replicates].\n\n",
+        "{}Mean over the last {} months {}.\n\n",
         provenance_md(manifest),
-        plan.window_months
+        plan.window_months,
+        if plan.replicates < 2 {
+            "(one replicate: no 95 % CI)"
+        } else {
+            "[95 % CI across replicates]"
+        }
     ));
     // Points sharing seeds: differences paired by replicate (two points and
     // two replicates at least, else there are none).
