@@ -1331,7 +1331,7 @@ mod tests {
         assert_eq!(shown_value("1234.5678901"), "1235");
         assert_eq!(shown_value("0.2"), "0.2");
         assert_eq!(shown_value("0.0000001234"), "0.0000001234");
-        assert_eq!(shown_value("0.00012345678"), "0.000123");
+        assert_eq!(shown_value("0.00012345678"), "0.0001235");
         assert_eq!(shown_value("12"), "12");
         assert_eq!(shown_value("election"), "election");
     }
