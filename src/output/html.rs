@@ -212,6 +212,14 @@ impl Context<'_> {
             .clamp(1, months) as usize
     }
 
+    /// A study's `window_months` (0 for a manifest without one).
+    fn window_months(&self) -> u64 {
+        self.manifest
+            .get("window_months")
+            .and_then(Value::as_u64)
+            .unwrap_or(0)
+    }
+
     /// Whether the values have no 95 % CI: one replicate (and at most one
     /// environment), as `report.md` says.
     fn no_interval(&self) -> bool {
@@ -646,11 +654,7 @@ fn compare_results(cx: &Context<'_>, out: &mut String) -> Result<(), OutputError
         out.push_str("<p>This comparison's manifest lists no <code>comparison.csv</code>.</p>\n");
         return Ok(());
     };
-    let window = cx
-        .manifest
-        .get("window_months")
-        .and_then(Value::as_u64)
-        .unwrap_or(0);
+    let window = cx.window_months();
     if cx.no_interval() {
         let _ = writeln!(
             out,
@@ -923,11 +927,7 @@ fn sweep_results(cx: &Context<'_>, out: &mut String) -> Result<(), OutputError> 
     let (point, o_col, m_col) = (c("point")?, c("outcome")?, c("measure")?);
     let (mean, low, high) = (c("mean")?, c("ci_low")?, c("ci_high")?);
     let keys: Vec<usize> = (point + 1..o_col).collect();
-    let window = cx
-        .manifest
-        .get("window_months")
-        .and_then(Value::as_u64)
-        .unwrap_or(0);
+    let window = cx.window_months();
     if cx.no_interval() {
         let _ = writeln!(
             out,
