@@ -370,6 +370,191 @@ mod tests {
         (v.members[0].score, v.members[1].score)
     }
 
+    /// Each month adds √e_P to the private output and
+    /// u = v·θ·s·√e_R + π·√e_P − f·(sanctions this month) to the utility
+    /// (eq. 7.4.1).
+    #[test]
+    fn each_month_adds_private_output_and_utility_to_the_record() {
+        let s = Scenario::defaults();
+        let mut v = build_village(&s, 0, 3);
+        let m = &mut v.members[0];
+        assert!(m.is_active());
+        m.effort = EffortSplit {
+            real: 0.25,
+            formal: 0.25,
+            private: 0.5,
+        };
+        m.motivation = 0.8;
+        m.skill = 0.6;
+        m.sanctions_this_month = 2;
+        for _ in 0..3 {
+            record_month(
+                &mut v,
+                &MonthContext::at_start(&s),
+                &mut VillageTally::default(),
+            );
+        }
+        let private = 0.5f64.sqrt();
+        let utility = s.effort.intrinsic_value * 0.8 * 0.6 * 0.5
+            + s.effort.private_return * private
+            - s.supervision.sanction * 2.0;
+        let p = v.members[0].period;
+        assert_eq!(p.months, 3);
+        assert!((f64::from(p.private_output) - 3.0 * private).abs() < 1e-5);
+        assert!(
+            (f64::from(p.utility) - 3.0 * utility).abs() < 1e-5,
+            "{} {}",
+            p.utility,
+            3.0 * utility
+        );
+    }
+
+    /// score = w_F·F̄ + w_O·Ō + w_M·M̄ + w_E·Ē − p_S·k (eq. 7.4.2), with F̄
+    /// and Ē means over the months recorded and Ō = min(1, resolved / (κ·months)),
+    /// 0 if κ = 0.
+    #[test]
+    fn the_score_weighs_mean_outputs_outcome_satisfaction_and_sanctions() {
+        let score = |resolved_share: f32, kappa: f64| {
+            let mut s = Scenario::defaults();
+            s.incentive.economic_weight = 0.2;
+            s.service.needs_per_member_month = kappa;
+            let mut v = build_village(&s, 0, 3);
+            let m = &mut v.members[0];
+            m.period.months = 4;
+            m.period.formal_output = 4.0 * 0.5;
+            m.period.private_output = 4.0 * 0.3;
+            m.period.resolved = resolved_share * 8.0 * 4.0;
+            m.period.sanctions = 2;
+            m.contact_satisfaction = 0.7;
+            score_members(&mut v, &s);
+            let i = &s.incentive;
+            let without_outcome =
+                i.formal_weight * 0.5 + i.mass_evaluation_weight * 0.7 + 0.2 * 0.3
+                    - i.sanction_points * 2.0;
+            (
+                f64::from(v.members[0].score),
+                without_outcome,
+                i.outcome_weight,
+            )
+        };
+        let (half, rest, w_o) = score(0.5, 8.0);
+        assert!((half - (rest + w_o * 0.5)).abs() < 1e-6, "{half}");
+        let (more_than_all, rest, w_o) = score(3.0, 8.0);
+        assert!(
+            (more_than_all - (rest + w_o)).abs() < 1e-6,
+            "{more_than_all}"
+        );
+        let (no_capacity, rest, _) = score(0.5, 0.0);
+        assert!((no_capacity - rest).abs() < 1e-6, "{no_capacity}");
+    }
+
+    /// The period's payoff is the mean monthly utility plus ρ if rewarded,
+    /// 0 without a month recorded, and the record is then cleared (eq. 7.4.3).
+    #[test]
+    fn the_payoff_is_mean_utility_plus_the_reward_value() {
+        let s = Scenario::defaults();
+        let rho = s.incentive.reward_value() as f32;
+        assert!(rho > 0.0);
+        let mut v = build_village(&s, 0, 3);
+        for (i, m) in v.members.iter_mut().enumerate() {
+            m.payoff = 9.0;
+            if i < 2 {
+                m.period.months = 4;
+                m.period.utility = 2.0;
+                m.period.rewarded = i == 1;
+            }
+        }
+        close_period(&mut v, &s);
+        let payoffs: Vec<f32> = v.members.iter().map(|m| m.payoff).collect();
+        assert!((payoffs[0] - 0.5).abs() < 1e-6, "{payoffs:?}");
+        assert!((payoffs[1] - (0.5 + rho)).abs() < 1e-6, "{payoffs:?}");
+        assert_eq!(payoffs[2], 0.0);
+        assert!(v.members.iter().all(|m| m.period.months == 0));
+    }
+
+    /// Each reward costs `material_reward_cost` when it has a material
+    /// part, and nothing when it is recognition only (§7.4).
+    #[test]
+    fn material_rewards_cost_and_recognition_does_not() {
+        let award_with = |material: f64| {
+            let mut s = Scenario::defaults();
+            s.incentive.reward_share = 0.5;
+            s.incentive.material_reward = material;
+            s.incentive.material_reward_cost = 2.0;
+            let mut villages = vec![build_village(&s, 0, 5)];
+            for (i, m) in villages[0].members.iter_mut().enumerate() {
+                m.period.months = 12;
+                m.score = i as f32;
+            }
+            let mut t = CountyTally::default();
+            award(&mut villages, &s, &mut t);
+            (t.rewards, t.cost)
+        };
+        let (rewards, cost) = award_with(0.3);
+        assert!(rewards > 0);
+        assert_eq!(cost, 2.0 * rewards as f64);
+        assert_eq!(award_with(0.0).1, 0.0);
+    }
+
+    /// Only members scored at the assessment (active, with a month
+    /// recorded) are ranked: the others are not rewarded and keep their
+    /// chance of reward (§7.4).
+    #[test]
+    fn members_not_scored_are_neither_ranked_nor_rewarded() {
+        let mut s = Scenario::defaults();
+        s.incentive.reward_share = 0.5;
+        let mut villages = vec![build_village(&s, 0, 5)];
+        let members = &mut villages[0].members;
+        let n = members.len();
+        assert!(n >= 4);
+        for (i, m) in members.iter_mut().enumerate() {
+            m.period.months = 12;
+            m.score = i as f32;
+            m.reward_chance = 0.3;
+        }
+        members[n - 1].status = crate::model::MemberStatus::Migrated;
+        members[n - 2].period.months = 0;
+        award(&mut villages, &s, &mut CountyTally::default());
+        for m in &villages[0].members[n - 2..] {
+            assert!(!m.period.rewarded);
+            assert_eq!(m.reward_chance, 0.3);
+        }
+        assert!(villages[0].members.iter().any(|m| m.period.rewarded));
+    }
+
+    /// Members not active at the assessment, or without a month recorded,
+    /// are not scored: their score is reset to 0 and the branch score is the
+    /// mean of the others' (§7.4).
+    #[test]
+    fn members_not_active_or_without_months_are_not_scored() {
+        let s = Scenario::defaults();
+        let mut v = build_village(&s, 0, 3);
+        for m in &mut v.members {
+            m.period.months = 12;
+            m.period.formal_output = 6.0;
+            m.score = 1.0;
+        }
+        v.members[0].status = crate::model::MemberStatus::Migrated;
+        v.members[1].period = Default::default();
+        assert!(v.members[1].is_active());
+        score_members(&mut v, &s);
+        assert_eq!((v.members[0].score, v.members[1].score), (0.0, 0.0));
+        let scored: Vec<f32> = v.members[2..]
+            .iter()
+            .filter(|m| m.is_active())
+            .map(|m| m.score)
+            .collect();
+        assert!(!scored.is_empty());
+        let mean = scored.iter().sum::<f32>() / scored.len() as f32;
+        assert!((v.branch.score - mean).abs() < 1e-6);
+        // A branch with nobody scored scores 0.
+        for m in &mut v.members {
+            m.period = Default::default();
+        }
+        score_members(&mut v, &s);
+        assert_eq!(v.branch.score, 0.0);
+    }
+
     #[test]
     fn counting_activity_favours_formalists_and_counting_outcomes_favours_servers() {
         let (formalist, server) = scored(0.9);

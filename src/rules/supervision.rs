@@ -227,6 +227,166 @@ mod tests {
         assert!(mean_trust_after_reports(diligent) < 0.5);
     }
 
+    /// Inspect every active member each month for `months` months with
+    /// nobody reporting: (inspections, sanctions, cost).
+    fn inspected(
+        effort: EffortSplit,
+        months: u32,
+        edit: impl Fn(&mut Scenario),
+    ) -> (u64, u64, f64) {
+        let mut s = Scenario::defaults();
+        s.supervision.mass_supervision = 0.0;
+        edit(&mut s);
+        let mut v = build_village(&s, 0, 9);
+        let mut t = VillageTally::default();
+        for month in 0..months {
+            for m in &mut v.members {
+                m.effort = effort;
+            }
+            supervise(
+                &mut v,
+                &MonthContext {
+                    month,
+                    inspection: 1.0,
+                    ..MonthContext::at_start(&s)
+                },
+                &mut t,
+            );
+        }
+        (t.inspections, t.sanctions, t.cost)
+    }
+
+    /// An inspection finds shirking with probability (1 − √e_R)·(1 − r_C·√e_F)
+    /// and formalism with probability χ·√e_F (§7.5, step 2): the sanctions
+    /// per inspection match their sum.
+    #[test]
+    fn inspections_find_shirking_and_formalism_at_their_rates() {
+        let effort = EffortSplit {
+            real: 0.25,
+            formal: 0.25,
+            private: 0.5,
+        };
+        let (inspections, sanctions, _) = inspected(effort, 120, |s| {
+            s.supervision.records_check = 0.5;
+            s.supervision.inspection_sees_formalism = 0.4;
+        });
+        // (1 − 0.5)·(1 − 0.5·0.5) + 0.4·0.5
+        let expected = 0.5 * 0.75 + 0.2;
+        let per_inspection = sanctions as f64 / inspections as f64;
+        // Four standard errors of the mean.
+        let tolerance = 4.0 * (0.375 * 0.625 + 0.2 * 0.8f64).sqrt() / (inspections as f64).sqrt();
+        assert!(
+            (per_inspection - expected).abs() < tolerance,
+            "{per_inspection} {expected} ± {tolerance}"
+        );
+    }
+
+    /// Records cover only as far as there is formal activity (r_C·√e_F):
+    /// a member without formal effort is found shirking alike whatever r_C.
+    #[test]
+    fn records_cover_nothing_without_formal_activity() {
+        let found = |check: f64| {
+            inspected(SHIRKER_WITHOUT_RECORDS, 24, |s| {
+                s.supervision.records_check = check
+            })
+            .1
+        };
+        assert!(found(0.0) > 0);
+        assert_eq!(found(0.9), found(0.0));
+    }
+
+    const SHIRKER_WITHOUT_RECORDS: EffortSplit = EffortSplit {
+        real: 0.05,
+        formal: 0.0,
+        private: 0.95,
+    };
+
+    /// An investigation finds shirking with probability 1 − √e_R and
+    /// formalism with probability √e_F, one sanction each (§7.5, step 2):
+    /// a reported member doing only paperwork is sanctioned twice, one
+    /// doing only real service not at all.
+    #[test]
+    fn an_investigation_sanctions_shirking_and_formalism_each() {
+        let investigated = |effort: EffortSplit| {
+            let mut s = Scenario::defaults();
+            s.supervision.mass_supervision = 1.0;
+            s.supervision.report_threshold = 1;
+            let mut v = build_village(&s, 0, 9);
+            for m in &mut v.members {
+                m.effort = effort;
+            }
+            for h in &mut v.households {
+                h.open_needs = [1, 0, 0, 0];
+                h.trust = 1.0;
+            }
+            let ctx = MonthContext {
+                inspection: 0.0,
+                ..MonthContext::at_start(&s)
+            };
+            supervise(&mut v, &ctx, &mut VillageTally::default());
+            let reported: Vec<u16> = v
+                .members
+                .iter()
+                .filter(|m| m.is_active() && m.reports > 0)
+                .map(|m| m.sanctions_this_month)
+                .collect();
+            assert!(!reported.is_empty());
+            reported
+        };
+        let paperwork = EffortSplit {
+            real: 0.0,
+            formal: 1.0,
+            private: 0.0,
+        };
+        let service = EffortSplit {
+            real: 1.0,
+            formal: 0.0,
+            private: 0.0,
+        };
+        assert!(investigated(paperwork).iter().all(|&k| k == 2));
+        assert!(investigated(service).iter().all(|&k| k == 0));
+    }
+
+    /// Every inspection costs `inspection_cost`.
+    #[test]
+    fn each_inspection_costs_the_inspection_cost() {
+        let (inspections, _, cost) =
+            inspected(DILIGENT, 3, |s| s.supervision.inspection_cost = 0.5);
+        assert!(inspections > 0);
+        assert_eq!(cost, 0.5 * inspections as f64);
+    }
+
+    /// Reports this month by covered households with unmet needs and the
+    /// given trust.
+    fn reports(mass: f64, trust: f32) -> u64 {
+        let mut s = Scenario::defaults();
+        s.supervision.mass_supervision = mass;
+        let mut v = build_village(&s, 0, 9);
+        for h in &mut v.households {
+            h.open_needs = [1, 0, 0, 0];
+            h.trust = trust;
+        }
+        let mut t = VillageTally::default();
+        supervise(
+            &mut v,
+            &MonthContext {
+                inspection: 0.0,
+                ..MonthContext::at_start(&s)
+            },
+            &mut t,
+        );
+        t.reports
+    }
+
+    /// A household reports with probability μ·T (§7.5, step 1).
+    #[test]
+    fn trusting_households_report_more_and_none_without_mass_supervision() {
+        assert!(reports(0.5, 0.9) > reports(0.5, 0.2));
+        assert!(reports(1.0, 0.5) > 0);
+        assert_eq!(reports(0.0, 0.9), 0);
+        assert_eq!(reports(1.0, 0.0), 0);
+    }
+
     #[test]
     fn switched_off_supervision_never_sanctions() {
         let mut s = Scenario::defaults();
