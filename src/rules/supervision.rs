@@ -178,7 +178,10 @@ mod tests {
         assert!(sanctions(FORMALIST, 0.2, 0.2) > by_inspection);
     }
 
-    fn mean_trust_after_reports(effort: EffortSplit) -> f32 {
+    /// A village whose members all split their effort as `effort` and whose
+    /// households, each with one open need and the given trust, report at
+    /// the first chance (mass supervision 1, threshold 1).
+    fn village_that_reports(effort: EffortSplit, trust: f32) -> (Scenario, Village) {
         let mut s = Scenario::defaults();
         s.supervision.mass_supervision = 1.0;
         s.supervision.report_threshold = 1;
@@ -188,8 +191,13 @@ mod tests {
         }
         for h in &mut v.households {
             h.open_needs = [1, 0, 0, 0];
-            h.trust = 0.5;
+            h.trust = trust;
         }
+        (s, v)
+    }
+
+    fn mean_trust_after_reports(effort: EffortSplit) -> f32 {
+        let (s, mut v) = village_that_reports(effort, 0.5);
         let mut t = VillageTally::default();
         supervise(
             &mut v,
@@ -308,17 +316,7 @@ mod tests {
     #[test]
     fn an_investigation_sanctions_shirking_and_formalism_each() {
         let investigated = |effort: EffortSplit| {
-            let mut s = Scenario::defaults();
-            s.supervision.mass_supervision = 1.0;
-            s.supervision.report_threshold = 1;
-            let mut v = build_village(&s, 0, 9);
-            for m in &mut v.members {
-                m.effort = effort;
-            }
-            for h in &mut v.households {
-                h.open_needs = [1, 0, 0, 0];
-                h.trust = 1.0;
-            }
+            let (s, mut v) = village_that_reports(effort, 1.0);
             let ctx = MonthContext {
                 inspection: 0.0,
                 ..MonthContext::at_start(&s)
