@@ -373,4 +373,68 @@ mod tests {
             );
         }
     }
+
+    /// §7.6, last paragraph: each member's T̄_i, S̄_i and u_i are the means
+    /// over the households whose contact the member is (u_i counting open
+    /// needs or needs given up this month); a member with no households gets
+    /// T̄_i = 0, u_i = 0 and S̄_i = the mean satisfaction of all households;
+    /// households without a contact count for no member.
+    #[test]
+    fn contact_views_are_means_over_each_members_households() {
+        let s = Scenario::defaults();
+        let mut v = build_village(&s, 0, 2);
+        assert!(v.members.len() >= 3 && v.households.len() >= 4);
+        for m in &mut v.members {
+            // Stale views from last month, to be replaced.
+            (m.contact_trust, m.contact_satisfaction, m.unmet_share) = (9.0, 9.0, 9.0);
+            m.assigned = 0;
+        }
+        for h in &mut v.households {
+            // Uncovered households, unmet and trusting: they count for no member.
+            h.contact = crate::model::NO_CONTACT;
+            (h.trust, h.satisfaction) = (1.0, 0.25);
+            h.open_needs = [1, 0, 0, 0];
+        }
+        // Member 0: two households, one with an open need, one without.
+        // Member 1: one household that gave a need up this month.
+        let set = [
+            (0u16, 0.2, 0.4, 1, 0),
+            (0, 0.6, 0.8, 0, 0),
+            (1, 0.5, 0.3, 0, 1),
+        ];
+        for (h, &(c, t, sat, open, gave_up)) in v.households.iter_mut().zip(&set) {
+            h.contact = c;
+            (h.trust, h.satisfaction) = (t, sat);
+            h.open_needs = [open, 0, 0, 0];
+            h.abandoned_this_month = gave_up;
+        }
+        (v.members[0].assigned, v.members[1].assigned) = (2, 1);
+        refresh_contact_views(
+            &mut v,
+            &MonthContext::at_start(&s),
+            &mut VillageTally::default(),
+        );
+        let close = |a: f32, b: f32| (a - b).abs() < 1e-6;
+        let m0 = &v.members[0];
+        assert!(close(m0.contact_trust, 0.4), "{}", m0.contact_trust);
+        assert!(
+            close(m0.contact_satisfaction, 0.6),
+            "{}",
+            m0.contact_satisfaction
+        );
+        assert!(close(m0.unmet_share, 0.5), "{}", m0.unmet_share);
+        let m1 = &v.members[1];
+        assert!(close(m1.contact_trust, 0.5), "{}", m1.contact_trust);
+        assert!(
+            close(m1.contact_satisfaction, 0.3),
+            "{}",
+            m1.contact_satisfaction
+        );
+        assert!(close(m1.unmet_share, 1.0), "{}", m1.unmet_share);
+        let mean = v.mean_satisfaction();
+        for m in &v.members[2..] {
+            assert_eq!((m.contact_trust, m.unmet_share), (0.0, 0.0));
+            assert!(close(m.contact_satisfaction, mean));
+        }
+    }
 }
