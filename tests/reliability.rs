@@ -389,6 +389,11 @@ fn small_sweep(out: &Path, extra: &[&str]) -> Output {
     run(&a)
 }
 
+/// `merge SHARD0 SHARD1 --out OUT -q`, as arguments.
+fn merge_two<'a>(shards: &'a [PathBuf], out: &'a Path) -> [&'a str; 6] {
+    ["merge", s(&shards[0]), s(&shards[1]), "--out", s(out), "-q"]
+}
+
 /// The small sweep as two shards `DIR/s1`, `DIR/s2`.
 fn two_shards(dir: &Path) -> Vec<PathBuf> {
     let shards: Vec<PathBuf> = (1..=2).map(|k| dir.join(format!("s{k}"))).collect();
@@ -468,14 +473,7 @@ fn merge_refuses_a_damaged_shard_and_shards_of_another_build() {
     )
     .unwrap();
     let merged = dir.join("merged");
-    let err = refused(&[
-        "merge",
-        s(&shards[0]),
-        s(&shards[1]),
-        "--out",
-        s(&merged),
-        "-q",
-    ]);
+    let err = refused(&merge_two(&shards, &merged));
     assert!(
         err.contains(&*run0.display().to_string()),
         "names the file: {err}"
@@ -496,24 +494,10 @@ fn merge_refuses_a_damaged_shard_and_shards_of_another_build() {
         text.replace(&grassroots::model_identity(), "0.0.0+model.0"),
     )
     .unwrap();
-    let err = refused(&[
-        "merge",
-        s(&shards[0]),
-        s(&shards[1]),
-        "--out",
-        s(&merged),
-        "-q",
-    ]);
+    let err = refused(&merge_two(&shards, &merged));
     assert!(err.contains("different builds"), "{err}");
     fs::write(&plan, &text).unwrap();
-    ok(&[
-        "merge",
-        s(&shards[0]),
-        s(&shards[1]),
-        "--out",
-        s(&merged),
-        "-q",
-    ]);
+    ok(&merge_two(&shards, &merged));
 }
 
 #[test]
@@ -978,22 +962,8 @@ fn merge_takes_each_shard_once_and_refuses_a_running_shard() {
     // refused, as input or as output.
     let held =
         grassroots::output::DirLock::acquire(&shards[1], "grassroots sweep (a shard)").unwrap();
-    let as_input = run(&[
-        "merge",
-        s(&shards[0]),
-        s(&shards[1]),
-        "--out",
-        s(&dir.join("m2")),
-        "-q",
-    ]);
-    let as_output = run(&[
-        "merge",
-        s(&shards[0]),
-        s(&shards[1]),
-        "--out",
-        s(&shards[1]),
-        "-q",
-    ]);
+    let as_input = run(&merge_two(&shards, &dir.join("m2")));
+    let as_output = run(&merge_two(&shards, &shards[1]));
     drop(held);
     for o in [as_input, as_output] {
         let err = String::from_utf8_lossy(&o.stderr);
@@ -1232,14 +1202,7 @@ fn merge_refuses_a_hand_edited_plan_naming_the_field() {
             fs::write(d.join("plan.json"), plan.to_string()).unwrap();
         }
         let out = dir.join("m");
-        let err = refused(&[
-            "merge",
-            s(&shards[0]),
-            s(&shards[1]),
-            "--out",
-            s(&out),
-            "-q",
-        ]);
+        let err = refused(&merge_two(&shards, &out));
         assert!(
             err.contains("plan.json") && err.contains(&format!("({field}:")),
             "{field}: {err}"
@@ -1250,14 +1213,7 @@ fn merge_refuses_a_hand_edited_plan_naming_the_field() {
     for (d, text) in shards.iter().zip(&plans) {
         fs::write(d.join("plan.json"), text).unwrap();
     }
-    ok(&[
-        "merge",
-        s(&shards[0]),
-        s(&shards[1]),
-        "--out",
-        s(&dir.join("m")),
-        "-q",
-    ]);
+    ok(&merge_two(&shards, &dir.join("m")));
 }
 
 #[test]
