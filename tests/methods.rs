@@ -407,6 +407,12 @@ fn calibration_recovers_known_parameters_and_resumes() {
     let posterior = read(&out.join("posterior.csv"));
     let generations = read(&out.join("generations.csv"));
     let report = read(&out.join("report.md"));
+    // Titled by the scenario, as report.html and the charts are, not by
+    // the output directory (`calibration_small_calibration`).
+    assert!(
+        report.starts_with("# Calibration: calibration_small\n"),
+        "{report}"
+    );
     let again = ok(&[
         "calibrate",
         file.to_str().unwrap(),

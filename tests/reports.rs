@@ -65,7 +65,7 @@ fn replicates_are_a_size_not_an_override_for_every_kind() {
 }
 
 /// The facts of `dir`'s manifest as report.md lists them and report.html's
-/// definition list shows them: both, and the same.
+/// definition list shows them: both, and the same; and the title of both.
 fn facts_in_both(dir: &Path, what: &str) -> String {
     let m = manifest(dir);
     let md = read(&dir.join("report.md"));
@@ -75,6 +75,17 @@ fn facts_in_both(dir: &Path, what: &str) -> String {
         "{what}: report.md lacks\n{listed}\n{md}"
     );
     let page = read(&dir.join("report.html"));
+    // One title: report.md's first line names what report.html's <h1>
+    // (and the charts) name, the scenario, not the output directory.
+    let h1 = &page[page.find("<h1>").unwrap() + 4..page.find("</h1>").unwrap()];
+    let title = md.lines().next().unwrap();
+    assert!(
+        title.starts_with("# ")
+            && title.contains(h1)
+            && !title.contains(&format!("{h1}_"))
+            && (m["name"] == h1 || !title.contains(m["name"].as_str().unwrap())),
+        "{what}: report.md's title {title:?}, report.html's {h1:?}"
+    );
     for fact in grassroots::output::report::provenance(&m) {
         let term = format!("<dt>{}</dt><dd>", fact.term);
         assert!(page.contains(&term), "{what}: report.html lacks {term}");

@@ -307,7 +307,7 @@ fn report(
     };
     let mut out = format!(
         "# Calibration: {}{}\n\n{}Approximate Bayesian computation (rejection, then sequential Monte Carlo with a tolerance set per generation; Beaumont et al. 2009): {kept}, {}, {} replicates per proposal, each proposal on seeds of its own (its baseline and policy arms on common random numbers). Uniform priors on the ranges below. Model {}.\n",
-        plan.name,
+        super::report::plan_scenario_name(plan),
         super::report::overrides_note(&plan.overrides),
         super::report::study_provenance(plan),
         super::report::count(generations.len() as u64, "generation"),

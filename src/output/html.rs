@@ -325,20 +325,20 @@ fn kind_words(kind: &str) -> &'static str {
 /// Title, description and the facts that trace the results to their inputs.
 fn header(cx: &Context<'_>, out: &mut String) {
     let m = cx.manifest;
-    let name = text(m, "name");
-    // A comparison of several files is named by all of them (the study's
-    // name, `a_vs_b`, without its `_compare`), not by the baseline's
-    // scenario; anything else by its (first) scenario.
-    let title = if cx.kind == "compare" && strings(m, "sources").len() > 1 {
-        name.strip_suffix("_compare").unwrap_or(name)
+    // A run by its scenario, a study as report.md and the charts name it.
+    let title = if cx.kind == "run" {
+        cx.meta("name")
+            .and_then(Value::as_str)
+            .unwrap_or(text(m, "name"))
+            .to_string()
     } else {
-        cx.meta("name").and_then(Value::as_str).unwrap_or(name)
+        super::plot::scenario_name(m)
     };
     let _ = writeln!(
         out,
         "<p class=\"muted\">grassroots report · {}</p>\n<h1>{}</h1>",
         kind_words(&cx.kind),
-        escape(title)
+        escape(&title)
     );
     let lead = super::report::lead(m);
     if !lead.is_empty() {

@@ -1076,10 +1076,24 @@ fn robustness_section(plan: &Plan, acc: &CompareAccumulator) -> String {
     md
 }
 
-/// A study report's title (its name and overrides) and lead (what it
-/// compares or sweeps, [`lead`]), each followed by a blank line.
+/// The name of a study's (first) scenario, `scenario.name`, as its charts
+/// and report.html title it; the study's name (its directory) for a plan
+/// without scenarios.
+pub(super) fn plan_scenario_name(plan: &Plan) -> &str {
+    plan.scenarios
+        .first()
+        .map_or(&plan.name, |s| &s.scenario.name)
+}
+
+/// A study report's title (the scenario's name as charts and report.html
+/// show it, [`super::plot::scenario_name`], and the overrides) and lead
+/// (what it compares or sweeps, [`lead`]), each followed by a blank line.
 fn study_heading(plan: &Plan, manifest: &Value) -> String {
-    let mut md = format!("# {}{}\n\n", plan.name, overrides_note(&plan.overrides));
+    let mut md = format!(
+        "# {}{}\n\n",
+        super::plot::scenario_name(manifest),
+        overrides_note(&plan.overrides)
+    );
     let lead = lead(manifest);
     if !lead.is_empty() {
         md.push_str(&format!("{}\n\n", spans_md(&lead)));

@@ -319,7 +319,7 @@ fn report(plan: &Plan, a: &SensitivityResults, charts: &[String]) -> String {
     };
     let mut out = format!(
         "# Sensitivity analysis: {}{}\n\n{}{method}, {design}: {} design points × {} × {}, common random numbers; outcomes averaged over the last {} months. 95 % intervals are bootstrap percentiles over the design ({} resamples).\n\n",
-        plan.name,
+        super::report::plan_scenario_name(plan),
         super::report::overrides_note(&plan.overrides),
         super::report::study_provenance(plan),
         plan.variants.len() / (1 + spec.policies.len()),
