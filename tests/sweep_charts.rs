@@ -498,6 +498,10 @@ fn one_replicate_sweep_charts_promise_no_interval_and_narrow_scatters_fit() {
     ]);
     let texts = svg_texts(&chart(&grid, "share_met", "svg")).join(" ");
     assert!(texts.contains("no ± below it"), "{texts}");
+    assert!(
+        texts.contains("grid point from 1 replicate") && !texts.contains("across 1"),
+        "{texts}"
+    );
     assert!(!texts.contains("half-width of its 95 % CI"), "{texts}");
     let md = std::fs::read_to_string(grid.join("report.md")).unwrap();
     assert!(
@@ -517,6 +521,7 @@ fn one_replicate_sweep_charts_promise_no_interval_and_narrow_scatters_fit() {
     let stem = manifest(&line)["outcomes"][0].as_str().unwrap().to_string();
     let texts = svg_texts(&chart(&line, &stem, "svg")).join(" ");
     assert!(texts.contains("needs 2 replicates or more"), "{texts}");
+    assert!(texts.contains("sweep point from 1 replicate"), "{texts}");
     assert!(!texts.contains(": 95 % CI of the mean"), "{texts}");
 
     // A Latin hypercube at 8 cm: every x description within its panel

@@ -254,7 +254,12 @@ pub(super) fn figures(
         .get("replicates")
         .and_then(Value::as_u64)
         .unwrap_or(0);
-    let across = count(replicates, "replicate");
+    // "across 2 replicates", but "from 1 replicate".
+    let across = if replicates == 1 {
+        "from 1 replicate".to_string()
+    } else {
+        format!("across {}", count(replicates, "replicate"))
+    };
     let n = summary.points.len();
     let figure = |f: SweepFigure| AnyFigure::Sweep(f);
     let mut figures = Vec::new();
@@ -296,7 +301,7 @@ pub(super) fn figures(
                     points,
                     categorical: xs.is_none(),
                     note: format!(
-                        "markers: mean of {period} at each sweep point across {across}; {interval}{}",
+                        "markers: mean of {period} at each sweep point {across}; {interval}{}",
                         differences.get(o).map_or_else(String::new, |d| format!(
                             "; all points ran on the same seeds, so any two points' difference is known to ± {} (95 %, all pairs at once)",
                             crate::output::report::sig4(*d)
@@ -360,7 +365,7 @@ pub(super) fn figures(
                         cells,
                         value_label: metric_axis(o),
                         note: format!(
-                            "cells: mean of {period} at each grid point across {across}; {interval}{caution}"
+                            "cells: mean of {period} at each grid point {across}; {interval}{caution}"
                         ),
                     })),
                 ));
@@ -416,7 +421,7 @@ pub(super) fn figures(
                 y_label: metric_axis(o),
                 panels,
                 note: format!(
-                    "points: mean of {period} at each of the {n} sweep points across {across}{rho}"
+                    "points: mean of {period} at each of the {n} sweep points {across}{rho}"
                 ),
             })),
         ));
