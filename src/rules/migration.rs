@@ -146,6 +146,60 @@ mod tests {
         assert!(member_hazard(&s, 0.9) < member_hazard(&s, 0.1));
     }
 
+    /// h = min(1, h₀·exp(ε·(w − 1) − ψ·θ)) term by term (§7.10).
+    #[test]
+    fn the_member_hazard_is_the_documented_law() {
+        let mut s = Scenario::defaults();
+        s.migration.member_hazard = 0.05;
+        s.migration.wage_elasticity = 0.8;
+        s.migration.wage_ratio = 1.5;
+        s.migration.motivation_retention = 2.0;
+        let expected = 0.05 * (0.8 * 0.5 - 2.0 * 0.25f64).exp();
+        assert!((member_hazard(&s, 0.25) - expected).abs() < 1e-12);
+        s.migration.wage_ratio = 3.0;
+        assert!((member_hazard(&s, 0.0) - 0.05 * 1.6f64.exp()).abs() < 1e-12);
+        s.migration.member_hazard = 0.9;
+        assert_eq!(member_hazard(&s, 0.0), 1.0);
+    }
+
+    /// The pay gap erodes the motivation and disposition of active members
+    /// by the factor 1 − φ·max(0, w − 1), and of nobody else; without a
+    /// gap nothing erodes.
+    #[test]
+    fn the_pay_gap_erodes_active_members_only_by_its_factor() {
+        let mut s = Scenario::defaults();
+        s.migration.member_hazard = 0.0;
+        s.migration.difficulty_hazard = 0.0;
+        s.migration.return_rate = 0.0;
+        s.migration.recovery_rate = 0.0;
+        s.migration.pay_gap_erosion = 0.2;
+        for (wage_ratio, factor) in [(1.5, 1.0 - (0.2f64 * 0.5) as f32), (1.0, 1.0), (0.5, 1.0)] {
+            s.migration.wage_ratio = wage_ratio;
+            let mut v = build_village(&s, 0, 3);
+            v.members[0].status = MemberStatus::Migrated;
+            v.members[1].status = MemberStatus::Inactive;
+            let before: Vec<(MemberStatus, f32, f32)> = v
+                .members
+                .iter()
+                .map(|m| (m.status, m.motivation, m.disposition))
+                .collect();
+            move_people(
+                &mut v,
+                &MonthContext::at_start(&s),
+                &mut VillageTally::default(),
+            );
+            for ((status, motivation, disposition), m) in before.iter().zip(&v.members) {
+                let f = if *status == MemberStatus::Active {
+                    factor
+                } else {
+                    1.0
+                };
+                assert_eq!(m.motivation, motivation * f, "w {wage_ratio} {status:?}");
+                assert_eq!(m.disposition, disposition * f, "w {wage_ratio} {status:?}");
+            }
+        }
+    }
+
     #[test]
     fn leaving_members_drop_their_households() {
         let mut s = Scenario::defaults();
@@ -154,8 +208,11 @@ mod tests {
         s.world.share_working_age = 1.0;
         let mut v = build_village(&s, 0, 3);
         let mut t = VillageTally::default();
+        let active = v.active_members();
+        assert!(active > 0);
         move_people(&mut v, &MonthContext::at_start(&s), &mut t);
         assert_eq!(v.active_members(), 0);
+        assert_eq!(t.migrations, active as u64, "every departure counted");
         assert!(v.households.iter().all(|h| !h.is_covered()));
     }
 
