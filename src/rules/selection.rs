@@ -175,6 +175,36 @@ mod tests {
         assert_eq!(choose_successor(&mut v, &s, None), Some(1));
     }
 
+    /// Neither a member out of service nor the excluded one (a secretary
+    /// just assessed out) is a candidate, however high their appraisal.
+    #[test]
+    fn inactive_and_excluded_members_are_not_candidates() {
+        for successor in [Successor::Election, Successor::Appointment] {
+            let (mut v, s) = prepared(successor);
+            // Member 0: out of service with the best score and talent.
+            v.members[0].status = crate::model::MemberStatus::Migrated;
+            v.members[0].score = 1.0;
+            v.members[0].leadership = 1.0;
+            let best = choose_successor(&mut v, &s, None).unwrap();
+            assert_ne!(best, 0, "{successor:?}");
+            let next = choose_successor(&mut v, &s, Some(usize::from(best))).unwrap();
+            assert!(next != best && next != 0, "{successor:?}: {next}");
+        }
+    }
+
+    /// A = ℓ + (σ_H/√H)·z with the next standard normal draw z (§7.14).
+    #[test]
+    fn households_appraisal_adds_the_scaled_draw_to_talent() {
+        use rand::SeedableRng;
+        let mut s = Scenario::defaults();
+        s.selection.appraisal_noise = 0.6;
+        s.selection.appraisal_horizon = 4;
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(9);
+        let z = standard_normal(&mut rng.clone());
+        let a = households_appraisal(0.4, &s.selection, &mut rng);
+        assert!((a - (f64::from(0.4f32) + 0.3 * z)).abs() < 1e-12, "{a} {z}");
+    }
+
     /// Mean talent of the members chosen in `n` elections in village 0.
     fn elected_talent(noise: f64, horizon: u32, n: usize) -> f64 {
         let mut s = Scenario::defaults();
