@@ -192,6 +192,42 @@ mod tests {
         }
     }
 
+    /// Ties go to the lower member index (§7.14).
+    #[test]
+    fn ties_go_to_the_lower_member_index() {
+        for successor in [Successor::Election, Successor::Appointment] {
+            let (mut v, s) = prepared(successor);
+            for m in &mut v.members {
+                m.score = 0.5;
+                m.leadership = 0.5;
+            }
+            assert_eq!(choose_successor(&mut v, &s, None), Some(0), "{successor:?}");
+        }
+    }
+
+    /// The appointing body reads score + σ_A·z, one draw per candidate in
+    /// member order, and the highest reading wins (§7.14): the same draws
+    /// replayed from a copy of the stream name the same member.
+    #[test]
+    fn appointment_reads_each_candidates_score_with_one_draw() {
+        let (mut v, mut s) = prepared(Successor::Appointment);
+        s.selection.vote_noise = 0.4;
+        for (i, m) in v.members.iter_mut().enumerate() {
+            m.score = 0.1 * (i % 5) as f32;
+        }
+        for _ in 0..50 {
+            let mut replay = v.rng.clone();
+            let expected = v
+                .members
+                .iter()
+                .enumerate()
+                .map(|(i, m)| (f64::from(m.score) + 0.4 * standard_normal(&mut replay), i))
+                .fold((f64::NEG_INFINITY, 0), |b, c| if c.0 > b.0 { c } else { b })
+                .1;
+            assert_eq!(choose_successor(&mut v, &s, None), Some(expected as u16));
+        }
+    }
+
     /// A = ℓ + (σ_H/√H)·z with the next standard normal draw z (§7.14).
     #[test]
     fn households_appraisal_adds_the_scaled_draw_to_talent() {
