@@ -192,6 +192,28 @@ mod tests {
         }
     }
 
+    /// A branch whose secretary is gone installs a successor with tenure 0
+    /// and counts the turnover; a branch with a sitting secretary does
+    /// neither.
+    #[test]
+    fn succession_installs_a_new_secretary_and_counts_it() {
+        let (mut v, s) = prepared(Successor::Appointment);
+        let ctx = MonthContext::at_start(&s);
+        let mut t = VillageTally::default();
+        v.branch.tenure = 30;
+        let sitting = v.branch.secretary;
+        ensure_secretary(&mut v, &ctx, &mut t);
+        assert_eq!(
+            (v.branch.secretary, v.branch.tenure, t.secretary_turnover),
+            (sitting, 30, 0)
+        );
+        v.members[usize::from(sitting)].status = crate::model::MemberStatus::Migrated;
+        ensure_secretary(&mut v, &ctx, &mut t);
+        assert_ne!(v.branch.secretary, sitting);
+        assert!(v.secretary().is_some());
+        assert_eq!((v.branch.tenure, t.secretary_turnover), (0, 1));
+    }
+
     /// Ties go to the lower member index (§7.14).
     #[test]
     fn ties_go_to_the_lower_member_index() {
