@@ -351,6 +351,26 @@ mod tests {
         assert_eq!(villages[0].branch.secretary, before[0]);
     }
 
+    /// The threshold rule replaces the sitting secretaries evaluated below
+    /// the threshold, and only them (one at it stays).
+    #[test]
+    fn the_threshold_rule_replaces_those_below_it() {
+        let (mut s, mut villages) = mass_assessment(3);
+        s.selection.evaluation = Evaluation::Score;
+        s.selection.rule = ReplacementRule::Threshold;
+        s.selection.threshold = 0.5;
+        for (v, score) in villages.iter_mut().zip([0.25, 0.5, 0.75]) {
+            v.branch.score = score;
+        }
+        let before: Vec<u16> = villages.iter().map(|v| v.branch.secretary).collect();
+        let mut t = CountyTally::default();
+        assess(&mut villages, &s, &mut t);
+        assert_eq!(t.secretary_turnover, 1);
+        assert_ne!(villages[0].branch.secretary, before[0]);
+        assert_eq!(villages[1].branch.secretary, before[1], "at the threshold");
+        assert_eq!(villages[2].branch.secretary, before[2]);
+    }
+
     #[test]
     fn a_vacant_branch_takes_no_bottom_share_slot() {
         let (mut s, mut villages) = mass_assessment(5);
