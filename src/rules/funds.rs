@@ -203,6 +203,25 @@ mod tests {
         assert!((certain / none - (1.0 - s.funds.audit_effect)).abs() < 1e-12);
     }
 
+    /// The county pays the guarantee in full (all of it cost); the share d
+    /// diverted is counted and never reaches the balance (eq. 7.17.2).
+    #[test]
+    fn the_diverted_share_is_counted_and_never_reaches_the_balance() {
+        let mut s = Scenario::defaults();
+        s.supervision.enabled = false; // A = 0, so d = d₀
+        s.funds.diversion = 0.25;
+        s.funds.carryover_months = 3.0; // the second month is paid in full
+        let g = s.funds.monthly_guarantee;
+        let mut v = build_village(&s, 0, 1);
+        v.branch.funds = 0.0;
+        let mut t = VillageTally::default();
+        replenish(&mut v, &MonthContext::at_start(&s), &mut t);
+        assert_eq!((t.cost, t.diverted), (g, 0.25 * g));
+        assert_eq!(v.branch.funds, g - 0.25 * g);
+        replenish(&mut v, &MonthContext::at_start(&s), &mut t);
+        assert_eq!((t.cost, t.diverted), (2.0 * g, 0.5 * g));
+    }
+
     #[test]
     fn a_branch_carries_over_at_most_its_cap() {
         let mut s = Scenario::defaults();
