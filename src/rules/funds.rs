@@ -222,6 +222,41 @@ mod tests {
         assert_eq!((t.cost, t.diverted), (2.0 * g, 0.5 * g));
     }
 
+    /// A resolved need costs cost_factor·c_F: from the balance with funds
+    /// on (never below 0), as cost without them.
+    #[test]
+    fn spending_pays_each_resolved_need_at_its_cost_factor() {
+        let mut s = Scenario::defaults();
+        s.funds.cost_per_need = 2.0;
+        let mut v = build_village(&s, 0, 1);
+        v.branch.funds = 50.0;
+        let mut t = VillageTally::default();
+        spend(&mut v, &s, 10, 0.5, &mut t);
+        assert_eq!((v.branch.funds, t.cost), (40.0, 0.0));
+        spend(&mut v, &s, 100, 0.5, &mut t);
+        assert_eq!(v.branch.funds, 0.0);
+        s.funds.enabled = false;
+        spend(&mut v, &s, 10, 0.5, &mut t);
+        assert_eq!((v.branch.funds, t.cost), (0.0, 10.0));
+    }
+
+    /// Without expected resolutions, or when needs cost nothing, funds do
+    /// not limit service, even from an empty balance.
+    #[test]
+    fn nothing_to_pay_for_is_never_limited() {
+        let mut s = Scenario::defaults();
+        let mut v = build_village(&s, 0, 1);
+        v.branch.funds = 0.0;
+        let all = Affordable {
+            share: 1.0,
+            cost_factor: 1.0,
+        };
+        assert_eq!(affordable(&v, &s, 0.0), all);
+        s.funds.cost_per_need = 0.0;
+        assert_eq!(affordable(&v, &s, 5.0), all);
+        assert_eq!(affordable(&v, &s, 0.0), all);
+    }
+
     #[test]
     fn a_branch_carries_over_at_most_its_cap() {
         let mut s = Scenario::defaults();
