@@ -49,4 +49,22 @@ mod tests {
         charge(&s, &mut t);
         assert!(t.cost > 0.0);
     }
+
+    /// The documented values: capacity × (1 + π_P), reach η_u + r_P·(1 −
+    /// η_u), cost c_P a month (§7.15).
+    #[test]
+    fn a_platform_has_the_documented_values() {
+        let mut s = Scenario::defaults();
+        s.technology.platform = true;
+        s.technology.platform_productivity = 0.2;
+        s.technology.platform_reach = 0.25;
+        s.technology.platform_cost = 3.0;
+        s.service.uncovered_efficiency = 0.4;
+        assert_eq!(productivity(&s), 1.2);
+        assert!((uncovered_efficiency(&s) - (0.4 + 0.25 * 0.6)).abs() < 1e-15);
+        let mut t = VillageTally::default();
+        charge(&s, &mut t);
+        charge(&s, &mut t);
+        assert_eq!(t.cost, 6.0);
+    }
 }

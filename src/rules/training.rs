@@ -54,6 +54,41 @@ mod tests {
         assert!(mean_skill(true) > mean_skill(false) + 0.02);
     }
 
+    /// One month for a member trained for sure: s ← (1 − d_s)·s + ℓ_D·√e_R·(1
+    /// − s), then s ← s + λ_T·(1 − s); each training counted at c_T.
+    #[test]
+    fn a_trained_members_skill_follows_the_documented_updates() {
+        let mut s = Scenario::defaults();
+        s.training.enabled = true;
+        s.training.rate = 1.0;
+        s.training.skill_decay = 0.1;
+        s.training.learning_by_doing = 0.2;
+        s.training.learning_rate = 0.3;
+        s.training.cost = 1.5;
+        let mut v = build_village(&s, 0, 1);
+        let before: Vec<(bool, f32, f32)> = v
+            .members
+            .iter()
+            .map(|m| (m.is_active(), m.skill, m.effort.real_output()))
+            .collect();
+        let mut t = VillageTally::default();
+        train(&mut v, &MonthContext::at_start(&s), &mut t);
+        let mut trained = 0;
+        for ((active, skill, real), m) in before.iter().zip(&v.members) {
+            if !active {
+                assert_eq!(m.skill, *skill);
+                continue;
+            }
+            trained += 1;
+            let practised = 0.9 * skill + 0.2 * real * (1.0 - skill);
+            let expected = (practised + 0.3 * (1.0 - practised)).min(1.0);
+            assert!((m.skill - expected).abs() < 1e-6, "{} {expected}", m.skill);
+        }
+        assert!(trained > 0);
+        assert_eq!(t.trainings, trained);
+        assert_eq!(t.cost, 1.5 * trained as f64);
+    }
+
     #[test]
     fn training_takes_time_from_service_in_the_month_trained() {
         use crate::rules::service;
