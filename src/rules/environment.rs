@@ -76,6 +76,27 @@ mod tests {
         evolve(v, &ctx, &mut VillageTally::default());
     }
 
+    /// One month of eq. 7.9.1: M and D grow by a twelfth of their yearly
+    /// growth, then E by g_E·M/12 with the updated M; M and D stop at 1.
+    #[test]
+    fn one_month_moves_market_differentiation_and_expectation_as_documented() {
+        let mut s = Scenario::defaults();
+        s.environment.market_growth = 0.12;
+        s.environment.differentiation_growth = 0.24;
+        s.environment.expectation_growth = 0.6;
+        s.environment.expectation_max = 2.0;
+        let mut v = build_village(&s, 0, 1);
+        (v.market, v.differentiation, v.expectation) = (0.2, 0.3, 1.0);
+        month(&mut v, &s, false);
+        let close = |a: f32, b: f64| (f64::from(a) - b).abs() < 1e-6;
+        assert!(close(v.market, 0.21), "{}", v.market);
+        assert!(close(v.differentiation, 0.32), "{}", v.differentiation);
+        assert!(close(v.expectation, 1.0 + 0.05 * 0.21), "{}", v.expectation);
+        (v.market, v.differentiation) = (0.995, 0.995);
+        month(&mut v, &s, false);
+        assert_eq!((v.market, v.differentiation), (1.0, 1.0));
+    }
+
     #[test]
     fn expectation_rises_to_its_cap_and_not_in_burn_in() {
         let mut s = Scenario::defaults();
