@@ -90,6 +90,26 @@ mod tests {
         assert_eq!(m.motivation, 0.5);
     }
 
+    /// With crowding off no event moves motivation, whatever its strength.
+    #[test]
+    fn with_crowding_off_nothing_moves_motivation() {
+        let mut s = Scenario::defaults();
+        s.crowding.enabled = false;
+        s.crowding.inspection = 0.3;
+        s.crowding.material = 0.3;
+        s.crowding.recognition = 0.3;
+        s.crowding.passed_over = 0.3;
+        s.incentive.material_reward = 1.0;
+        s.incentive.spiritual_reward = 1.0;
+        assert!(s.incentive.reward_value() > 0.0);
+        let mut m = member();
+        after_inspection(&mut m, &s);
+        after_reward(&mut m, &s);
+        after_passed_over(&mut m, &s, 0.8);
+        after_designation(&mut m, &s);
+        assert_eq!(m.motivation, 0.5);
+    }
+
     #[test]
     fn material_rewards_crowd_out_and_recognition_crowds_in() {
         let mut s = Scenario::defaults();
