@@ -110,6 +110,44 @@ mod tests {
         assert_eq!(m.motivation, 0.5);
     }
 
+    /// Each event's documented law, by value (§7.13).
+    #[test]
+    fn each_event_moves_motivation_by_its_documented_law() {
+        let mut s = Scenario::defaults();
+        s.crowding.enabled = true;
+        s.crowding.inspection = 0.1;
+        s.crowding.material = 0.2;
+        s.crowding.recognition = 0.3;
+        s.crowding.passed_over = 0.4;
+        s.incentive.material_reward = 1.0;
+        s.incentive.spiritual_reward = 1.0;
+        let share = s.incentive.material_share();
+        assert!(share > 0.0 && share < 1.0, "{share}");
+        let close = |a: f32, b: f64| (f64::from(a) - b).abs() < 1e-6;
+        // θ = 0.4, so that θ and 1 − θ differ.
+        let at = |theta: f32| Member {
+            motivation: theta,
+            ..member()
+        };
+        let mut m = at(0.4);
+        after_inspection(&mut m, &s);
+        assert!(close(m.motivation, 0.9 * 0.4), "{}", m.motivation);
+        let mut m = at(0.4);
+        after_reward(&mut m, &s);
+        let expected = 0.4 - 0.2 * share * 0.4 + 0.3 * (1.0 - share) * 0.6;
+        assert!(close(m.motivation, expected), "{} {expected}", m.motivation);
+        let mut m = at(0.4);
+        after_designation(&mut m, &s);
+        assert!(close(m.motivation, 0.4 + 0.3 * 0.6), "{}", m.motivation);
+        let mut m = at(0.4);
+        after_passed_over(&mut m, &s, 0.5);
+        assert!(
+            close(m.motivation, (1.0 - 0.4 * 0.5) * 0.4),
+            "{}",
+            m.motivation
+        );
+    }
+
     #[test]
     fn material_rewards_crowd_out_and_recognition_crowds_in() {
         let mut s = Scenario::defaults();
