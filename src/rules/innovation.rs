@@ -120,6 +120,68 @@ mod tests {
         assert!(*shares.last().unwrap() > 0.8);
     }
 
+    /// A branch adopts with chance min(1, 2ℓ_eff·(1 + w_I·ρ_sec)·(p + q·F)/12),
+    /// one uniform draw (§7.18): the same draws replayed from a copy of each
+    /// village's stream at that chance give the same adopters.
+    #[test]
+    fn branches_adopt_at_the_documented_chance() {
+        let mut s = Scenario::defaults();
+        s.innovation.enabled = true;
+        s.innovation.external = 0.9;
+        s.innovation.imitation = 2.0;
+        s.incentive.innovation_weight = 0.5;
+        let f = 0.3;
+        let ctx = MonthContext {
+            adoption: &[f],
+            ..MonthContext::at_start(&s)
+        };
+        let mut adopters = 0;
+        for i in 0..300 {
+            let mut v = build_village(&s, i, 1);
+            v.township = 0;
+            let drive = 2.0 * leadership::effective(&v, &s) * assessed_drive(&v, &s);
+            let chance = (drive * (0.9 + 2.0 * f) / 12.0).min(1.0);
+            let expected = bernoulli(&mut v.rng.clone(), chance);
+            adopt(&mut v, &ctx, &mut VillageTally::default());
+            assert_eq!(v.branch.innovated, expected, "village {i}, chance {chance}");
+            adopters += usize::from(expected);
+        }
+        assert!(adopters > 10 && adopters < 290, "{adopters}");
+        // A branch that has adopted draws nothing more.
+        let mut v = build_village(&s, 0, 1);
+        v.township = 0;
+        v.branch.innovated = true;
+        let stream = v.rng.clone();
+        adopt(&mut v, &ctx, &mut VillageTally::default());
+        assert!(v.rng == stream && v.branch.innovated);
+    }
+
+    /// F: a township's adopted share, a branch with exemplary models
+    /// weighing 1 + w_X; each township on its own, 0 for one without
+    /// villages.
+    #[test]
+    fn township_shares_weigh_branches_with_models() {
+        let mut s = Scenario::defaults();
+        s.innovation.exemplary_weight = 1.0;
+        let mut villages: Vec<_> = (0..4).map(|i| build_village(&s, i, 1)).collect();
+        for (v, (township, adopted, model)) in villages.iter_mut().zip([
+            (0, true, true),
+            (0, false, false),
+            (0, false, true),
+            (2, true, false),
+        ]) {
+            v.township = township;
+            v.branch.innovated = adopted;
+            for m in &mut v.members {
+                m.is_model = false;
+            }
+            v.members[0].is_model = model;
+        }
+        // Township 0: weights 2 (adopted), 1 and 2; township 1 has no
+        // village (share 0); township 2: 1 (adopted).
+        assert_eq!(township_shares(&villages, &s), vec![0.4, 0.0, 1.0]);
+    }
+
     #[test]
     fn adopters_are_more_productive_and_nothing_happens_when_off() {
         let s = Scenario::defaults();
@@ -132,6 +194,7 @@ mod tests {
         assert!(!v.branch.innovated);
         v.branch.innovated = true;
         assert!(productivity(&v, &s) > 1.0);
+        assert_eq!(productivity(&v, &s), 1.0 + s.innovation.productivity);
     }
 
     #[test]
