@@ -486,16 +486,19 @@ fn a_calibration_draws_its_posterior_pairs_that_plot_redraws() {
 #[test]
 fn one_replicate_sweep_charts_promise_no_interval_and_narrow_scatters_fit() {
     let (_t, dir) = temp();
+    let one_replicate = |file: &str, out: &Path| {
+        ok(&[
+            "sweep",
+            &data(file),
+            "-q",
+            "--replicates",
+            "1",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+    };
     let grid = dir.join("grid1");
-    ok(&[
-        "sweep",
-        &data("sweep_small.toml"),
-        "-q",
-        "--replicates",
-        "1",
-        "--out",
-        grid.to_str().unwrap(),
-    ]);
+    one_replicate("sweep_small.toml", &grid);
     let texts = svg_texts(&chart(&grid, "share_met", "svg")).join(" ");
     assert!(texts.contains("no ± below it"), "{texts}");
     assert!(
@@ -509,15 +512,7 @@ fn one_replicate_sweep_charts_promise_no_interval_and_narrow_scatters_fit() {
         "{md}"
     );
     let line = dir.join("line1");
-    ok(&[
-        "sweep",
-        &data("sweep_line_small.toml"),
-        "-q",
-        "--replicates",
-        "1",
-        "--out",
-        line.to_str().unwrap(),
-    ]);
+    one_replicate("sweep_line_small.toml", &line);
     let stem = manifest(&line)["outcomes"][0].as_str().unwrap().to_string();
     let texts = svg_texts(&chart(&line, &stem, "svg")).join(" ");
     assert!(texts.contains("needs 2 replicates or more"), "{texts}");
