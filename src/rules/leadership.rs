@@ -163,6 +163,38 @@ mod tests {
         assert!(close > far);
     }
 
+    #[test]
+    fn effective_leadership_follows_eq_7_11_1_by_value() {
+        let mut s = Scenario::defaults();
+        s.leadership.tournament = true;
+        s.leadership.promotion_response = 0.2;
+        s.leadership.higher_guidance = 0.05;
+        s.leadership.experience_loss = 0.1;
+        s.leadership.experience_months = 12;
+        let mut v = build_village(&s, 0, 1);
+        let sec = v.branch.secretary as usize;
+        v.members[sec].leadership = 0.3;
+        v.branch.promotion_chance = 0.3;
+        v.branch.tenure = 3;
+        let (l, p) = (f64::from(0.3f32), f64::from(0.3f32));
+        // ℓ − κ_X(1 − τ/T_X) + g_H + β_P·4P(1 − P)
+        let want = l - 0.1 * (1.0 - 3.0 / 12.0) + 0.05 + 0.2 * 4.0 * p * (1.0 - p);
+        assert!(
+            (effective(&v, &s) - want).abs() < 1e-12,
+            "{}",
+            effective(&v, &s)
+        );
+        s.leadership.tournament = false;
+        assert!((effective(&v, &s) - (want - 0.2 * 4.0 * p * (1.0 - p))).abs() < 1e-12);
+        // Clamped to [0, 1].
+        v.members[sec].leadership = 0.99;
+        s.leadership.higher_guidance = 0.5;
+        assert_eq!(effective(&v, &s), 1.0);
+        v.members[sec].leadership = 0.0;
+        s.leadership.higher_guidance = 0.0;
+        assert_eq!(effective(&v, &s), 0.0);
+    }
+
     /// Eight villages with a tournament promoting the top quarter, branch
     /// scores rising with the village index.
     fn tournament() -> (Scenario, Vec<Village>) {
@@ -185,6 +217,43 @@ mod tests {
         assert!(villages[7].secretary().is_none() && villages[6].secretary().is_none());
         assert!(villages[0].secretary().is_some());
         assert!(villages[5].branch.promotion_chance > villages[0].branch.promotion_chance);
+    }
+
+    #[test]
+    fn promotion_chances_follow_eq_7_11_2_from_the_lowest_promoted_score() {
+        let logistic = |z: f64| (1.0 / (1.0 + (-z).exp())) as f32;
+        let chances = |villages: &[Village]| -> Vec<f32> {
+            villages.iter().map(|v| v.branch.promotion_chance).collect()
+        };
+        // Top quarter of eight: villages 7 and 6, so c = 0.6.
+        let (mut s, mut villages) = tournament();
+        promote(&mut villages, &s, &mut CountyTally::default());
+        let k = s.leadership.promotion_noise;
+        let want: Vec<f32> = (0..8)
+            .map(|i| logistic(f64::from(i as f32 / 10.0 - 6.0f32 / 10.0) / k))
+            .collect();
+        assert_eq!(chances(&villages), want);
+        // Nobody promoted: c is the highest score plus 1.
+        s.leadership.promotion_share = 0.01;
+        let (_, mut villages) = tournament();
+        let mut t = CountyTally::default();
+        promote(&mut villages, &s, &mut t);
+        assert_eq!(t.promotions, 0);
+        let want: Vec<f32> = (0..8)
+            .map(|i| logistic(f64::from(i as f32 / 10.0 - (7.0f32 / 10.0 + 1.0)) / k))
+            .collect();
+        assert_eq!(chances(&villages), want);
+        // Without the tournament nothing happens; nor in a county of no villages.
+        s.leadership.promotion_share = 0.25;
+        s.leadership.tournament = false;
+        let (_, mut villages) = tournament();
+        promote(&mut villages, &s, &mut t);
+        assert_eq!(t.promotions, 0);
+        assert!(chances(&villages).iter().all(|&p| p == 0.0));
+        assert!(villages.iter().all(|v| v.secretary().is_some()));
+        s.leadership.tournament = true;
+        promote(&mut [], &s, &mut t);
+        assert_eq!(t.promotions, 0);
     }
 
     #[test]

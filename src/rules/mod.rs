@@ -294,6 +294,17 @@ mod tests {
     }
 
     #[test]
+    fn a_select_returns_the_chosen_value_bit_for_bit() {
+        for (a, b) in [(2.5, -0.75), (0.0, -0.0), (-1.0, 1e-30)] {
+            assert_eq!(select_f64(true, a, b).to_bits(), a.to_bits());
+            assert_eq!(select_f64(false, a, b).to_bits(), b.to_bits());
+            let (a, b) = (a as f32, b as f32);
+            assert_eq!(select_f32(true, a, b).to_bits(), a.to_bits());
+            assert_eq!(select_f32(false, a, b).to_bits(), b.to_bits());
+        }
+    }
+
+    #[test]
     fn scratch_values_start_at_the_default_on_the_stack_and_the_heap() {
         for len in [0, 1, 65, 66, 1000] {
             let mut slots = ContactSlots::<f32>::new(len);

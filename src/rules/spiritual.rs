@@ -199,6 +199,31 @@ mod tests {
     }
 
     #[test]
+    fn sessions_and_control_follow_their_definitions_by_value() {
+        let mut s = Scenario::defaults();
+        s.spiritual.enabled = true;
+        s.spiritual.education_intensity = 2.0;
+        s.spiritual.online_media = 0.5;
+        assert_eq!(education(&s), 2.0 * 1.5);
+        s.spiritual.enabled = false;
+        assert_eq!(education(&s), 0.0);
+        // C = I(t) + m·P with the incentive on, I(t) alone with it off.
+        s.incentive.enabled = true;
+        s.incentive.material_reward = 3.0;
+        s.incentive.political_reward = 1.0;
+        s.incentive.spiritual_reward = 0.0;
+        let mut ctx = MonthContext::at_start(&s);
+        ctx.inspection = 0.2;
+        let p = 0.4f32;
+        assert!((control(&ctx, p) - (0.2 + 0.75 * f64::from(p))).abs() < 1e-12);
+        let mut off = s.clone();
+        off.incentive.enabled = false;
+        let mut ctx = MonthContext::at_start(&off);
+        ctx.inspection = 0.2;
+        assert_eq!(control(&ctx, p), 0.2);
+    }
+
+    #[test]
     fn a_controlling_context_blocks_internalisation() {
         let s = educated(0.3);
         let g = education(&s);
@@ -222,6 +247,54 @@ mod tests {
         let (_, d_free) = run(&s, &mut v1, 24);
         let (_, d_watched) = run(&watched, &mut v2, 24);
         assert!(d_free > d_watched + 0.005, "{d_free} {d_watched}");
+    }
+
+    #[test]
+    fn only_a_model_under_the_exemplary_programme_counts_as_recognised() {
+        // No education: the only support is being a model, and only while
+        // the programme runs.
+        let mut s = Scenario::defaults();
+        s.spiritual.enabled = false;
+        s.spiritual.internalisation = 0.3;
+        let mut v = build_village(&s, 0, 1);
+        for m in &mut v.members {
+            m.motivation = 0.8;
+            m.disposition = 0.4;
+            m.is_model = false;
+        }
+        v.members[0].is_model = true;
+        let before: Vec<f32> = v.members.iter().map(|m| m.disposition).collect();
+        for enabled in [false, true] {
+            s.exemplary.enabled = enabled;
+            let mut w = v.clone();
+            run(&s, &mut w, 1);
+            for (i, (m, d)) in w.members.iter().zip(&before).enumerate() {
+                let recognised = enabled && i == 0;
+                assert_eq!(
+                    m.disposition > *d,
+                    recognised,
+                    "member {i}, programme {enabled}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn education_costs_its_sessions_for_every_active_member() {
+        let mut s = educated(0.3);
+        s.spiritual.education_intensity = 2.0;
+        s.spiritual.online_media = 1.0;
+        s.spiritual.education_cost = 0.25;
+        let v = build_village(&s, 0, 1);
+        let active = v.members.iter().filter(|m| m.is_active()).count() as f64;
+        let mut t = VillageTally::default();
+        update_motivation(&mut v.clone(), &MonthContext::at_start(&s), &mut t);
+        // Online media reach further at no cost: c_E·G, not c_E·G_eff.
+        assert!((t.cost - active * 0.25 * 2.0).abs() < 1e-9, "{}", t.cost);
+        s.spiritual.enabled = false;
+        let mut t = VillageTally::default();
+        update_motivation(&mut v.clone(), &MonthContext::at_start(&s), &mut t);
+        assert_eq!(t.cost, 0.0);
     }
 
     #[test]
