@@ -333,6 +333,7 @@ pub fn imitate_and_mentor(v: &mut Village, ctx: &MonthContext<'_>, _tally: &mut 
 mod tests {
     use super::*;
     use crate::engine::build_village;
+    use crate::model::MemberStatus;
 
     fn scenario(reach: Reach) -> Scenario {
         let mut s = Scenario::defaults();
@@ -347,6 +348,20 @@ mod tests {
         assert!(copy_probability(0.1, 0.9, 0.1) > 0.99);
         assert!(copy_probability(0.9, 0.1, 0.1) < 0.01);
         assert!((copy_probability(0.5, 0.5, 0.1) - 0.5).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_board_counts_the_models_of_every_group() {
+        let v = build_village(&Scenario::defaults(), 0, 2);
+        let model = outside_model(&v, 1.0).groups[0][0];
+        let board = ModelBoard {
+            groups: vec![vec![model, model], Vec::new(), vec![model]],
+        };
+        assert_eq!((board.len(), board.is_empty()), (3, false));
+        let empty = ModelBoard {
+            groups: vec![Vec::new(); 2],
+        };
+        assert_eq!((empty.len(), empty.is_empty()), (0, true));
     }
 
     #[test]
@@ -471,6 +486,67 @@ mod tests {
     }
 
     #[test]
+    fn a_fellow_member_is_one_of_the_others_and_adoption_moves_eta_toward_them() {
+        // Two active members: member 0 without a practice, member 1 holding
+        // one no one can resist; branch contact the only channel.
+        let mut s = quiet(scenario(Reach::Branch));
+        s.exemplary.branch_contact_rate = 1.0;
+        s.exemplary.imitation_temperature = 0.001;
+        let mut v = build_village(&s, 0, 3);
+        for (i, m) in v.members.iter_mut().enumerate() {
+            if i > 1 {
+                m.status = MemberStatus::Migrated;
+            }
+            m.payoff = 0.0;
+            m.is_model = false;
+        }
+        let practice = Practice {
+            split: v.members[1].effort,
+            success: 10.0,
+        };
+        v.members[0].practice = None;
+        v.members[1].practice = Some(practice);
+        (v.members[0].motivation, v.members[0].disposition) = (0.2, 0.1);
+        v.members[1].motivation = 0.8;
+        let mut alone = v.clone();
+        run(&mut v, &s, &ModelBoard::default(), 1);
+        // The one other member is met (never member 0 itself).
+        let m = &v.members[0];
+        assert_eq!(m.practice, Some(practice));
+        let eta = s.exemplary.imitation_strength as f32;
+        assert_eq!(m.motivation, 0.2 + eta * (0.8 - 0.2));
+        assert_eq!(m.disposition, 0.1 + eta * (0.8 - 0.1));
+        // A branch of one active member has no fellow to meet, and draws nothing.
+        alone.members[1].status = MemberStatus::Migrated;
+        let rng = alone.rng.clone();
+        run(&mut alone, &s, &ModelBoard::default(), 1);
+        assert_eq!(alone.members[0].practice, None);
+        assert_eq!(alone.rng, rng);
+    }
+
+    #[test]
+    fn members_meet_the_models_of_their_own_branch() {
+        let mut s = quiet(scenario(Reach::Branch));
+        s.exemplary.imitation_rate = 1.0;
+        s.exemplary.imitation_temperature = 0.001;
+        let mut villages = vec![build_village(&s, 0, 2)];
+        for (i, m) in villages[0].members.iter_mut().enumerate() {
+            m.score = i as f32;
+            m.payoff = if i == 0 { 0.0 } else { 10.0 };
+            m.status = MemberStatus::Active;
+        }
+        let board = designate(&mut villages, &s);
+        let v = &mut villages[0];
+        assert!(!v.members[0].is_model && board.len() > 0);
+        v.members[0].practice = None;
+        run(v, &s, &board, 1);
+        assert!(
+            v.members[0].adopted(),
+            "member 0 meets a model of its own village"
+        );
+    }
+
+    #[test]
     fn township_contacts_reach_branches_without_holders() {
         let mut s = quiet(scenario(Reach::Township));
         s.exemplary.township_contact_rate = 0.5;
@@ -556,6 +632,51 @@ mod tests {
         crate::rules::effort::choose(&mut a, &ctx0, &mut VillageTally::default());
         crate::rules::effort::choose(&mut b, &ctx0, &mut VillageTally::default());
         assert_eq!(a.members[0].effort, b.members[0].effort);
+    }
+
+    #[test]
+    fn members_below_the_models_mean_skill_are_mentored_and_no_one_else() {
+        // Two models of skill 0.6 and 0.8 (mean s̄_M = 0.7) holding a
+        // practice no one can resist; a weak member, one at exactly s̄_M, a
+        // weak one away and strong ones; mentoring the only contact.
+        let mut s = quiet(scenario(Reach::Branch));
+        s.exemplary.mentoring_contact_rate = 1.0;
+        s.exemplary.mentoring_rate = 0.5;
+        s.exemplary.imitation_temperature = 0.001;
+        let mut v = build_village(&s, 0, 2);
+        let mean = (0.6f32 + 0.8) / 2.0;
+        for (i, m) in v.members.iter_mut().enumerate() {
+            m.payoff = 0.0;
+            m.practice = None;
+            m.is_model = i < 2;
+            m.skill = match i {
+                0 => 0.6,
+                1 => 0.8,
+                2 => 0.2,
+                3 => mean,
+                4 => 0.1,
+                _ => 0.9,
+            };
+            if i == 4 {
+                m.status = MemberStatus::Migrated;
+            }
+            if m.is_model {
+                m.practice = Some(Practice {
+                    split: m.effort,
+                    success: 10.0,
+                });
+            }
+        }
+        run(&mut v, &s, &ModelBoard::default(), 1);
+        let weak = &v.members[2];
+        assert!(weak.adopted(), "the weak member meets a mentor");
+        assert_eq!(weak.skill, 0.2 + 0.5 * (mean - 0.2));
+        assert!(!v.members[3].adopted() && v.members[3].skill == mean);
+        // Models and members away are not mentored.
+        assert_eq!((v.members[0].skill, v.members[4].skill), (0.6, 0.1));
+        for m in &v.members[5..] {
+            assert!(!m.adopted() && m.skill == 0.9);
+        }
     }
 
     #[test]
