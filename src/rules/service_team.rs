@@ -400,6 +400,33 @@ mod tests {
     }
 
     #[test]
+    fn a_member_already_at_the_cap_gets_no_more_households() {
+        let mut s = Scenario::defaults();
+        s.world.contact_coverage = 0.0;
+        s.service_team.contact_assignment = true;
+        s.service_team.max_households_per_member = 2;
+        let mut v = build_village(&s, 0, 1);
+        assert!(v.households.iter().all(|h| !h.is_covered()));
+        for m in v.members.iter_mut().step_by(2) {
+            m.assigned = 2;
+        }
+        assign_contacts(
+            &mut v,
+            &MonthContext::at_start(&s),
+            &mut VillageTally::default(),
+        );
+        for (i, m) in v.members.iter().enumerate() {
+            let served = v
+                .households
+                .iter()
+                .filter(|h| h.contact == i as u16)
+                .count();
+            let want = if i % 2 == 0 { 0 } else { 2 };
+            assert_eq!((served, m.assigned), (want, 2), "member {i}");
+        }
+    }
+
+    #[test]
     fn mutual_help_and_care_strengthen_the_team() {
         let mut s = Scenario::defaults();
         s.service_team.mutual_help_rate = 0.2;
@@ -422,6 +449,46 @@ mod tests {
     }
 
     #[test]
+    fn care_draws_once_for_each_member_in_difficulty_and_for_no_one_else() {
+        let mut s = Scenario::defaults();
+        s.service_team.care_rate = 0.5;
+        let mut v = build_village(&s, 0, 1);
+        let statuses = [
+            MemberStatus::Inactive,
+            MemberStatus::Migrated,
+            MemberStatus::Active,
+            MemberStatus::Promoted,
+        ];
+        for (i, m) in v.members.iter_mut().enumerate() {
+            m.status = statuses[i % 4];
+        }
+        let mut rng = v.rng.clone();
+        let want: Vec<MemberStatus> = v
+            .members
+            .iter()
+            .map(|m| match m.status {
+                MemberStatus::Inactive if bernoulli(&mut rng, 0.5) => MemberStatus::Active,
+                other => other,
+            })
+            .collect();
+        care(
+            &mut v,
+            &MonthContext::at_start(&s),
+            &mut VillageTally::default(),
+        );
+        let got: Vec<MemberStatus> = v.members.iter().map(|m| m.status).collect();
+        assert_eq!(got, want);
+        assert_eq!(v.rng, rng);
+        // Some of those in difficulty recover this month and some do not.
+        let recovered = want
+            .iter()
+            .step_by(4)
+            .filter(|&&x| x == MemberStatus::Active)
+            .count();
+        assert!(recovered > 0 && recovered < v.members.len().div_ceil(4));
+    }
+
+    #[test]
     fn weak_villages_borrow_from_their_strongest_neighbour() {
         let mut s = Scenario::defaults();
         s.service_team.joint_branch = true;
@@ -438,6 +505,47 @@ mod tests {
             villages[1].branch.lent_capacity,
             villages[0].branch.support_capacity
         );
+    }
+
+    #[test]
+    fn joint_branches_follow_their_rule_by_value_in_every_township() {
+        let mut s = Scenario::defaults();
+        s.service_team.joint_branch = true;
+        s.service_team.joint_branch_min_active = 10;
+        s.service_team.joint_branch_share = 0.4;
+        s.world.villages_per_township = 4;
+        // Active members of townships {0..3} and {4..7}; spare capacity.
+        let active = [3, 9, 10, 12, 12, 12, 3, 2];
+        let spare = [50.0, 50.0, 50.0, 10.0, 6.0, 100.0, 50.0, 50.0];
+        let mut villages: Vec<_> = (0..8).map(|i| build_village(&s, i, 1)).collect();
+        for (k, v) in villages.iter_mut().enumerate() {
+            assert!(v.members.len() >= 12);
+            for (i, m) in v.members.iter_mut().enumerate() {
+                m.status = if i < active[k] {
+                    MemberStatus::Active
+                } else {
+                    MemberStatus::Migrated
+                };
+            }
+            v.branch.spare_capacity = spare[k];
+        }
+        pair_joint_branches(&mut villages, &s);
+        // Township A: villages 0 and 1 are below 10 (2 is not) and share
+        // λ_J of village 3's spare capacity. Township B: villages 4 and 5
+        // tie at 12, the lower index lends to 6 and 7.
+        let (a, b) = (0.4f32 * 10.0 / 2.0, 0.4f32 * 6.0 / 2.0);
+        let support: Vec<f32> = villages.iter().map(|v| v.branch.support_capacity).collect();
+        let lent: Vec<f32> = villages.iter().map(|v| v.branch.lent_capacity).collect();
+        let joined: Vec<bool> = villages.iter().map(|v| v.branch.joined).collect();
+        assert_eq!(support, [a, a, 0.0, 0.0, 0.0, 0.0, b, b]);
+        assert_eq!(lent, [0.0, 0.0, 0.0, a * 2.0, b * 2.0, 0.0, 0.0, 0.0]);
+        assert_eq!(joined, [true, true, false, false, false, false, true, true]);
+        // Off: every pairing of last month is undone.
+        s.service_team.joint_branch = false;
+        pair_joint_branches(&mut villages, &s);
+        assert!(villages.iter().all(|v| !v.branch.joined
+            && v.branch.support_capacity == 0.0
+            && v.branch.lent_capacity == 0.0));
     }
 
     #[test]
