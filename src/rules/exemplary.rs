@@ -537,7 +537,7 @@ mod tests {
         }
         let board = designate(&mut villages, &s);
         let v = &mut villages[0];
-        assert!(!v.members[0].is_model && board.len() > 0);
+        assert!(!v.members[0].is_model && !board.is_empty());
         v.members[0].practice = None;
         run(v, &s, &board, 1);
         assert!(
