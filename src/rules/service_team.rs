@@ -213,6 +213,11 @@ mod tests {
     use super::*;
     use crate::engine::build_village;
 
+    /// Apply `rule` once to `v` in the first month under `s`.
+    fn once(rule: crate::rules::VillageRule, v: &mut Village, s: &Scenario) {
+        rule(v, &MonthContext::at_start(s), &mut VillageTally::default());
+    }
+
     #[test]
     fn industry_branches_pool_members_away_toward_production_demand() {
         let mut s = Scenario::defaults();
@@ -291,11 +296,7 @@ mod tests {
         let alone: f32 = v.members.iter().map(|m| m.capacity).sum();
         s.service_team.mutual_help_rate = 0.1;
         let before: Vec<f32> = v.members.iter().map(|m| m.skill).collect();
-        mutual_help(
-            &mut v,
-            &MonthContext::at_start(&s),
-            &mut VillageTally::default(),
-        );
+        once(mutual_help, &mut v, &s);
         let last = before.len() - 1;
         assert_eq!(
             v.members[last].skill, before[last],
@@ -321,11 +322,7 @@ mod tests {
         s.service_team.contact_assignment = true;
         s.service_team.max_households_per_member = 1000;
         let mut v = build_village(&s, 0, 1);
-        assign_contacts(
-            &mut v,
-            &MonthContext::at_start(&s),
-            &mut VillageTally::default(),
-        );
+        once(assign_contacts, &mut v, &s);
         assert!(v.households.iter().all(|h| h.is_covered()));
         let loads: Vec<u16> = v.members.iter().map(|m| m.assigned).collect();
         assert!(
@@ -372,11 +369,7 @@ mod tests {
                 }
             }
             let mut w = v.clone();
-            assign_contacts(
-                &mut v,
-                &MonthContext::at_start(&s),
-                &mut VillageTally::default(),
-            );
+            once(assign_contacts, &mut v, &s);
             assign_by_scanning(&mut w, &s);
             assert_eq!(v.households, w.households, "seed {seed}");
             assert_eq!(v.members, w.members, "seed {seed}");
@@ -390,11 +383,7 @@ mod tests {
         s.service_team.contact_assignment = true;
         s.service_team.max_households_per_member = 1;
         let mut v = build_village(&s, 0, 1);
-        assign_contacts(
-            &mut v,
-            &MonthContext::at_start(&s),
-            &mut VillageTally::default(),
-        );
+        once(assign_contacts, &mut v, &s);
         let covered = v.households.iter().filter(|h| h.is_covered()).count();
         assert_eq!(covered, v.members.len().min(v.households.len()));
     }
@@ -410,11 +399,7 @@ mod tests {
         for m in v.members.iter_mut().step_by(2) {
             m.assigned = 2;
         }
-        assign_contacts(
-            &mut v,
-            &MonthContext::at_start(&s),
-            &mut VillageTally::default(),
-        );
+        once(assign_contacts, &mut v, &s);
         for (i, m) in v.members.iter().enumerate() {
             let served = v
                 .households
@@ -433,18 +418,10 @@ mod tests {
         s.service_team.care_rate = 1.0;
         let mut v = build_village(&s, 0, 1);
         let weakest = v.members.iter().map(|m| m.skill).fold(1.0f32, f32::min);
-        mutual_help(
-            &mut v,
-            &MonthContext::at_start(&s),
-            &mut VillageTally::default(),
-        );
+        once(mutual_help, &mut v, &s);
         assert!(v.members.iter().map(|m| m.skill).fold(1.0f32, f32::min) > weakest);
         v.members[0].status = MemberStatus::Inactive;
-        care(
-            &mut v,
-            &MonthContext::at_start(&s),
-            &mut VillageTally::default(),
-        );
+        once(care, &mut v, &s);
         assert!(v.members[0].is_active());
     }
 
@@ -471,11 +448,7 @@ mod tests {
                 other => other,
             })
             .collect();
-        care(
-            &mut v,
-            &MonthContext::at_start(&s),
-            &mut VillageTally::default(),
-        );
+        once(care, &mut v, &s);
         let got: Vec<MemberStatus> = v.members.iter().map(|m| m.status).collect();
         assert_eq!(got, want);
         assert_eq!(v.rng, rng);
