@@ -252,6 +252,7 @@ pub fn choose(v: &mut Village, ctx: &MonthContext<'_>, _tally: &mut VillageTally
 mod tests {
     use super::*;
     use crate::engine::build_village;
+    use crate::model::Practice;
 
     fn member() -> Member {
         let s = Scenario::defaults();
@@ -499,5 +500,254 @@ mod tests {
         }
         let plain = noisy_split([0.3, 0.0, -0.2], [5.0, 5.0, 5.0], 0.5);
         assert_eq!((plain.real, plain.formal, plain.private), (1.0, 0.0, 0.0));
+    }
+
+    /// Eq. 7.3.0 by value: m(t) = min(1, m₀ + G·t_S + t_C + t_J), each term
+    /// only when its programme is on (the education term is G times t_S).
+    #[test]
+    fn mandated_time_is_the_sum_of_its_parts() {
+        let mut s = Scenario::defaults();
+        s.effort.mandated_formal = 0.1;
+        s.spiritual.enabled = true;
+        s.spiritual.education_intensity = 2.0;
+        s.spiritual.session_time = 0.05;
+        s.supervision.campaign_activity_time = 0.07;
+        s.service_team.joint_committee = true;
+        s.service_team.committee_meeting_time = 0.03;
+        let close = |a: f64, b: f64| (a - b).abs() < 1e-12;
+        assert!(close(
+            mandated_formal(&s, true),
+            0.1 + 2.0 * 0.05 + 0.07 + 0.03
+        ));
+        assert!(close(mandated_formal(&s, false), 0.1 + 2.0 * 0.05 + 0.03));
+        s.spiritual.enabled = false;
+        s.service_team.joint_committee = false;
+        assert!(close(mandated_formal(&s, false), 0.1));
+        s.effort.mandated_formal = 0.95;
+        assert_eq!(mandated_formal(&s, true), 1.0, "clamped at 1");
+    }
+
+    /// Eq. 7.3.2 by value, with every term non-zero and every known weight
+    /// different, so each product and sum is seen.
+    #[test]
+    fn marginal_values_follow_the_equation() {
+        let mut s = Scenario::defaults();
+        s.effort.intrinsic_value = 1.3;
+        s.effort.private_return = 0.7;
+        s.supervision.sanction = 0.9;
+        let mut m = member();
+        m.skill = 0.6;
+        m.motivation = 0.4;
+        m.reward_chance = 0.3;
+        m.assigned = 12;
+        m.contact_trust = 0.7;
+        m.unmet_share = 0.4;
+        let w = ScoreWeights {
+            formal: 0.35,
+            outcome: 0.25,
+            mass: 0.15,
+            economic: 0.1,
+        };
+        let inspection = 0.2;
+        let d = detection(&s, &m, inspection);
+        assert!(d.shirking > 0.0 && d.formalism > 0.0 && d.records_shield > 0.0);
+        let rho = s.incentive.marginal_reward(m.reward_chance);
+        assert!(rho > 0.0);
+        let (skill, theta) = (f64::from(m.skill), f64::from(m.motivation));
+        let expected = [
+            1.3 * theta * skill + rho * f64::from(w.outcome + w.mass) * skill + 0.9 * d.shirking,
+            rho * f64::from(w.formal) - 0.9 * d.formalism + 0.9 * d.records_shield,
+            0.7 + rho * f64::from(w.economic),
+        ];
+        let got = marginal_values(&s, &m, inspection, &w);
+        for (k, (g, e)) in got.iter().zip(expected).enumerate() {
+            assert!((g - e).abs() < 1e-12, "A_{k}: {g} vs {e}");
+        }
+    }
+
+    /// Eq. 7.3.3 by value: P_M = P(X ≥ M), X ~ Poisson(n·μ·T̄·u), and D_S,
+    /// D_F and R from I, χ, r_C and the member's √e_F and √e_R.
+    #[test]
+    fn detection_follows_the_equation() {
+        let mut s = Scenario::defaults();
+        s.supervision.mass_supervision = 0.3;
+        s.supervision.report_threshold = 2;
+        s.supervision.inspection_sees_formalism = 0.4;
+        s.supervision.records_check = 0.6;
+        let mut m = member();
+        m.assigned = 10;
+        m.contact_trust = 0.5;
+        m.unmet_share = 0.6;
+        m.effort = EffortSplit {
+            real: 0.49,
+            formal: 0.16,
+            private: 0.35,
+        };
+        let inspection = 0.25;
+        let mean = 10.0 * 0.3 * f64::from(0.5f32) * f64::from(0.6f32);
+        let p = 1.0 - (-mean).exp() * (1.0 + mean);
+        let (sqrt_real, sqrt_formal) = (f64::from(0.49f32.sqrt()), f64::from(0.16f32.sqrt()));
+        let d = detection(&s, &m, inspection);
+        let close = |a: f64, b: f64| (a - b).abs() < 1e-12;
+        assert!(close(
+            d.shirking,
+            1.0 - (1.0 - 0.25 * (1.0 - 0.6 * sqrt_formal)) * (1.0 - p)
+        ));
+        assert!(close(d.formalism, 1.0 - (1.0 - 0.4 * 0.25) * (1.0 - p)));
+        assert!(close(
+            d.records_shield,
+            0.25 * 0.6 * (1.0 - sqrt_real) * (1.0 - p)
+        ));
+        s.supervision.enabled = false;
+        let off = detection(&s, &m, inspection);
+        assert_eq!(
+            (off.shirking, off.formalism, off.records_shield),
+            (0.0, 0.0, 0.0)
+        );
+    }
+
+    #[test]
+    fn poisson_tail_sums_the_terms_below_the_threshold() {
+        // P(X ≥ 3) = 1 − e^−2·(1 + 2 + 2²/2).
+        assert!((poisson_tail(2.0, 3) - (1.0 - 5.0 * (-2.0f64).exp())).abs() < 1e-12);
+        // P(X ≥ 4) at mean 3: 1 − e^−3·(1 + 3 + 9/2 + 27/6).
+        let below = (-3.0f64).exp() * (1.0 + 3.0 + 4.5 + 4.5);
+        assert!((poisson_tail(3.0, 4) - (1.0 - below)).abs() < 1e-12);
+        assert_eq!(poisson_tail(5.0, 0), 1.0);
+    }
+
+    /// Eq. 7.3.5 by value: e*_R = (1 − m)·d_R, e*_F = m + (1 − m)·d_F.
+    #[test]
+    fn the_mandate_takes_its_share_before_the_discretionary_split() {
+        let d = EffortSplit {
+            real: 0.5,
+            formal: 0.2,
+            private: 0.3,
+        };
+        let e = with_mandate(d, 0.25);
+        assert!((e.real - 0.75 * 0.5).abs() < 1e-6, "{e:?}");
+        assert!((e.formal - (0.25 + 0.75 * 0.2)).abs() < 1e-6, "{e:?}");
+        assert!((e.private - 0.75 * 0.3).abs() < 1e-6, "{e:?}");
+    }
+
+    /// Eq. 7.3.6 by value: e_R and e_P scale by (1 − m)/(e_R + e_P); a
+    /// member with no real or private time left takes the rest as private.
+    #[test]
+    fn a_binding_mandate_scales_real_and_private_time_by_value() {
+        // e_R + e_P = 0.9, so the factor is (1 − 0.28)/0.9 = 0.8.
+        let mut e = EffortSplit {
+            real: 0.54,
+            formal: 0.1,
+            private: 0.36,
+        };
+        enforce_mandate(&mut e, 0.28);
+        assert!((e.formal - 0.28).abs() < 1e-6, "{e:?}");
+        assert!((e.real - 0.432).abs() < 1e-6 && (e.private - 0.288).abs() < 1e-6);
+        let mut slack = EffortSplit {
+            real: 0.5,
+            formal: 0.3,
+            private: 0.2,
+        };
+        let before = slack;
+        enforce_mandate(&mut slack, 0.3);
+        assert_eq!(
+            slack, before,
+            "a mandate that does not bind changes nothing"
+        );
+        let mut none_left = EffortSplit {
+            real: 0.0,
+            formal: 0.1,
+            private: 0.0,
+        };
+        enforce_mandate(&mut none_left, 0.3);
+        assert_eq!(none_left.real, 0.0);
+        assert!((none_left.formal - 0.3).abs() < 1e-6);
+        assert!((none_left.private - 0.7).abs() < 1e-6);
+    }
+
+    /// The monthly choice replayed draw by draw (§7.3): three normals per
+    /// active member in the order z_R, z_F, z_P, the noisy split, the
+    /// mandate, the lean toward a held practice, the move by λ and the
+    /// mandate's floor.
+    #[test]
+    fn the_choice_replays_draw_by_draw() {
+        use crate::metrics::VillageTally;
+        let mut s = Scenario::defaults();
+        s.effort.noise = 0.4;
+        s.exemplary.enabled = true;
+        s.exemplary.practice_weight = 0.5;
+        let mut v = build_village(&s, 0, 1);
+        let practice = Practice {
+            split: EffortSplit {
+                real: 0.8,
+                formal: 0.15,
+                private: 0.05,
+            },
+            success: 1.0,
+        };
+        v.members[0].practice = Some(practice);
+        assert!(v.members.iter().filter(|m| m.is_active()).count() >= 2);
+        let ctx = MonthContext::at_start(&s);
+        let mut replay = v.clone();
+        let weights = ScoreWeights::of(&s.incentive);
+        replay
+            .branch
+            .known_weights
+            .move_toward(&weights, s.effort.attention as f32);
+        let known = replay.branch.known_weights;
+        let mandated = mandated_formal(&s, ctx.campaign);
+        let mut rng = replay.rng.clone();
+        let mut expected = Vec::new();
+        for m in &replay.members {
+            if !m.is_active() {
+                expected.push(m.effort);
+                continue;
+            }
+            let values = marginal_values(&s, m, ctx.inspection, &known);
+            let noise = [(); 3].map(|_| 0.4 * standard_normal(&mut rng));
+            let mut target = with_mandate(noisy_split(values, noise, 0.5), mandated);
+            if let Some(p) = m.practice {
+                target.move_toward(&p.split, 0.5);
+            }
+            let mut e = m.effort;
+            e.move_toward(&target, s.effort.adjustment_rate as f32);
+            enforce_mandate(&mut e, mandated);
+            expected.push(e);
+        }
+        choose(&mut v, &ctx, &mut VillageTally::default());
+        let got: Vec<_> = v.members.iter().map(|m| m.effort).collect();
+        assert_eq!(got, expected);
+        assert_eq!(v.rng, rng, "exactly three draws per active member");
+    }
+
+    /// σ = 0 draws nothing, and a held practice is ignored when the
+    /// exemplary programme is off (§7.7).
+    #[test]
+    fn no_noise_draws_nothing_and_no_programme_means_no_practice() {
+        use crate::metrics::VillageTally;
+        let mut s = Scenario::defaults();
+        s.effort.noise = 0.0;
+        s.exemplary.enabled = false;
+        s.exemplary.practice_weight = 0.5;
+        let plain = build_village(&s, 0, 1);
+        let mut holder = plain.clone();
+        for m in &mut holder.members {
+            m.practice = Some(Practice {
+                split: EffortSplit {
+                    real: 0.9,
+                    formal: 0.1,
+                    private: 0.0,
+                },
+                success: 1.0,
+            });
+        }
+        let ctx = MonthContext::at_start(&s);
+        let mut plain_after = plain.clone();
+        choose(&mut plain_after, &ctx, &mut VillageTally::default());
+        choose(&mut holder, &ctx, &mut VillageTally::default());
+        assert_eq!(plain_after.rng, plain.rng, "σ = 0 draws nothing");
+        let split = |v: &Village| v.members.iter().map(|m| m.effort).collect::<Vec<_>>();
+        assert_eq!(split(&holder), split(&plain_after));
+        assert_ne!(split(&plain_after), split(&plain), "the members did move");
     }
 }
