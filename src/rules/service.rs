@@ -400,4 +400,223 @@ mod tests {
         });
         assert_eq!(share, 0.0);
     }
+
+    /// Eq. 7.2.0 by value: Π = L·(1 + π_P)·(1 + π_I)/(1 + δ_D·D·(1 − r_P)).
+    #[test]
+    fn productivity_follows_the_equation() {
+        let mut s = Scenario::defaults();
+        s.technology.platform = true;
+        s.technology.platform_productivity = 0.3;
+        s.technology.platform_reach = 0.4;
+        s.innovation.productivity = 0.2;
+        s.environment.diversity_cost = 0.5;
+        let mut v = build_village(&s, 0, 1);
+        v.branch.leadership = 1.2;
+        v.branch.innovated = true;
+        v.differentiation = 0.6;
+        let d = f64::from(0.6f32);
+        let expected = f64::from(1.2f32) * 1.3 * 1.2 / (1.0 + 0.5 * d * 0.6);
+        let got = f64::from(productivity(&v, &s));
+        assert!((got - expected).abs() < 1e-6, "{got} vs {expected}");
+    }
+
+    /// Eq. 7.2.1 by value: c_i = κ·Π·s_i·√(e_R·max(0, 1 − t_i − t_M)), and
+    /// 0 for a member who is not active.
+    #[test]
+    fn capacity_follows_the_equation() {
+        let mut s = Scenario::defaults();
+        s.service.needs_per_member_month = 7.0;
+        s.service_team.mutual_help_rate = 0.1;
+        s.service_team.mutual_help_time = 0.05;
+        let mut v = build_village(&s, 0, 1);
+        v.branch.leadership = 1.25;
+        assert!(v.members.len() >= 2);
+        let pi = productivity(&v, &s);
+        for m in &mut v.members {
+            m.skill = 0.7;
+            m.effort.real = 0.49;
+            m.time_off = 0.1;
+        }
+        v.members[1].status = crate::model::MemberStatus::Inactive;
+        set_capacities(&mut v, &s);
+        let serving = 1.0f32 - 0.1 - 0.05;
+        let expected = 7.0 * pi * 0.7 * (0.49 * serving).sqrt();
+        assert!((v.members[0].capacity - expected).abs() < 1e-5);
+        assert_eq!(v.members[1].capacity, 0.0);
+        v.members[0].time_off = 0.99; // no serving time left: no capacity
+        set_capacities(&mut v, &s);
+        assert_eq!(v.members[0].capacity, 0.0);
+    }
+
+    /// A month of service replayed draw by draw (§7.2): B_i and B_0, q_i
+    /// (7.2.2), the pool net of lending with support and the committee's
+    /// cadres (7.2.3), φ from the expected resolutions X, the industry
+    /// branch's second chance for business households' production needs,
+    /// each household's fates in order, and the credit to members: their
+    /// own households' needs, less the industry branch's part, and the
+    /// members' own share of the pool by spare capacity.
+    #[test]
+    fn a_month_of_service_replays_draw_by_draw() {
+        use crate::random::Fates;
+        let mut s = Scenario::defaults();
+        s.environment.abandon_rate = 0.2;
+        s.world.share_business = 0.5;
+        s.service_team.joint_committee = true;
+        s.service_team.committee_capacity = 1.5;
+        s.service.uncovered_efficiency = 0.6;
+        s.funds.cost_per_need = 1.0;
+        let mut v = build_village(&s, 0, 4);
+        let n = v.members.len();
+        assert!(n >= 3);
+        for (i, m) in v.members.iter_mut().enumerate() {
+            m.effort.real = 0.2 + 0.15 * i as f32;
+            m.skill = 0.5;
+            m.period.resolved = 0.25 * i as f32;
+        }
+        for (i, h) in v.households.iter_mut().enumerate() {
+            // Business households have a backlog of production needs.
+            let production = if h.kind == HouseholdType::Business {
+                4
+            } else {
+                0
+            };
+            h.open_needs = [
+                (production + i % 3) as u16,
+                (i % 2) as u16,
+                ((i + 1) % 4) as u16,
+                0,
+            ];
+            if i % 5 == 0 {
+                h.contact = crate::model::NO_CONTACT;
+            }
+        }
+        v.branch.lent_capacity = 0.8;
+        v.branch.support_capacity = 0.7;
+        v.branch.industry_capacity = 150.0;
+        v.branch.funds = 4.0;
+
+        // The expected month, from the equations.
+        let mut e = v.clone();
+        set_capacities(&mut e, &s);
+        let a = s.environment.abandon_rate;
+        let eta = s.service.uncovered_efficiency;
+        let mut backlog = vec![0.0f32; n + 1];
+        for h in &e.households {
+            backlog[h.contact_slot(n)] += h.open_total() as f32;
+        }
+        let capacity: Vec<f32> = e.members.iter().map(|m| m.capacity).collect();
+        let spare: Vec<f64> = (0..n)
+            .map(|i| f64::from((capacity[i] - backlog[i]).max(0.0)))
+            .collect();
+        let spare_total: f64 = spare.iter().sum();
+        assert!(spare_total > 0.8, "some member has spare capacity");
+        let lent = f64::from(0.8f32);
+        let support = f64::from(0.7f32);
+        let pool = eta * (spare_total - lent + support + 1.5);
+        let b0 = f64::from(backlog[n]);
+        let q0 = (pool / b0).min(1.0);
+        let q: Vec<f64> = (0..n)
+            .map(|i| f64::from((capacity[i] / backlog[i]).min(1.0)))
+            .chain([q0])
+            .collect();
+        assert!(q.iter().any(|&q| q < 1.0) && q.iter().any(|&q| q > 0.0));
+        let business = |h: &Household| h.kind == HouseholdType::Business;
+        let industry_backlog: f64 = e
+            .households
+            .iter()
+            .filter(|h| business(h))
+            .map(|h| f64::from(h.open_needs[PRODUCTION]))
+            .sum();
+        assert!(industry_backlog > 0.0);
+        let q_industry = (eta * 150.0 / industry_backlog).min(1.0);
+        assert!(q_industry < 1.0, "{q_industry}");
+        let industry_expected: f64 = e
+            .households
+            .iter()
+            .filter(|h| business(h))
+            .map(|h| {
+                let q = q[h.contact_slot(n)];
+                f64::from(h.open_needs[PRODUCTION]) * (1.0 - q) * q_industry
+            })
+            .sum();
+        let x = (0..n)
+            .map(|i| f64::from(capacity[i].min(backlog[i])))
+            .sum::<f64>()
+            + pool.min(b0)
+            + industry_expected;
+        let phi = funds::affordable(&e, &s, x).share;
+        assert!(phi > 0.0 && phi < 1.0, "the balance pays for part: {phi}");
+        let mut rng = e.rng.clone();
+        let mut credited: Vec<f32> = e.members.iter().map(|m| m.period.resolved).collect();
+        credited.push(0.0);
+        let (mut resolved_total, mut abandoned_total, mut uncovered_own) = (0u64, 0u64, 0.0f64);
+        for h in &mut e.households {
+            let q_branch = q[h.contact_slot(n)];
+            let q_h = q_branch * phi;
+            let q_production = if business(h) {
+                (1.0 - (1.0 - q_branch) * (1.0 - q_industry)) * phi
+            } else {
+                q_h
+            };
+            let industry_part = if q_production > q_h {
+                1.0 - q_h / q_production
+            } else {
+                0.0
+            };
+            let (mut resolved, mut abandoned, mut by_industry) = (0u16, 0u16, 0.0f64);
+            for c in 0..4 {
+                let chance = if c == PRODUCTION { q_production } else { q_h };
+                let (r, g) = Fates::new(chance, a).draw(&mut rng, h.open_needs[c]);
+                h.open_needs[c] -= r + g;
+                resolved += r;
+                abandoned += g;
+                if c == PRODUCTION {
+                    by_industry = f64::from(r) * industry_part;
+                }
+            }
+            h.resolved_this_month = resolved;
+            h.abandoned_this_month = abandoned;
+            resolved_total += u64::from(resolved);
+            abandoned_total += u64::from(abandoned);
+            let own_work = f64::from(resolved) - by_industry;
+            credited[h.contact_slot(n)] += own_work as f32;
+            if !h.is_covered() {
+                uncovered_own += own_work;
+            }
+        }
+        let own = spare_total - lent;
+        let from_pool = uncovered_own * own / (own + support + 1.5);
+        assert!(from_pool > 0.0);
+        let expected_credit: Vec<f32> = (0..n)
+            .map(|i| credited[i] + (from_pool * spare[i] / spare_total) as f32)
+            .collect();
+
+        let mut t = VillageTally::default();
+        deliver(&mut v, &MonthContext::at_start(&s), &mut t);
+        assert_eq!(v.rng, rng, "the same draws");
+        for (got, want) in v.households.iter().zip(&e.households) {
+            assert_eq!(got.open_needs, want.open_needs);
+            assert_eq!(got.resolved_this_month, want.resolved_this_month);
+            assert_eq!(got.abandoned_this_month, want.abandoned_this_month);
+        }
+        assert!(abandoned_total > 0 && resolved_total > 0);
+        assert_eq!(
+            (t.needs_resolved, t.needs_abandoned),
+            (resolved_total, abandoned_total)
+        );
+        let open: f32 = backlog.iter().sum();
+        assert_eq!(t.open_before_service, open as u64);
+        let total_capacity: f64 = capacity.iter().map(|&c| f64::from(c)).sum();
+        assert!((t.capacity - total_capacity).abs() < 1e-9);
+        assert_eq!(v.branch.spare_capacity, (spare_total - lent) as f32);
+        for (i, m) in v.members.iter().enumerate() {
+            assert_eq!(m.assigned_backlog, backlog[i]);
+            assert!(
+                (m.period.resolved - expected_credit[i]).abs() < 1e-4,
+                "member {i}: {} vs {}",
+                m.period.resolved,
+                expected_credit[i]
+            );
+        }
+    }
 }
