@@ -448,33 +448,212 @@ mod tests {
         assert_eq!(v.members[0].capacity, 0.0);
     }
 
-    /// A month of service replayed draw by draw (§7.2): B_i and B_0, q_i
-    /// (7.2.2), the pool net of lending with support and the committee's
-    /// cadres (7.2.3), φ from the expected resolutions X, the industry
-    /// branch's second chance for business households' production needs,
-    /// each household's fates in order, and the credit to members: their
-    /// own households' needs, less the industry branch's part, and the
-    /// members' own share of the pool by spare capacity.
-    #[test]
-    fn a_month_of_service_replays_draw_by_draw() {
+    /// A month of service as §7.2 states it, computed apart from `deliver`:
+    /// B_i and B_0, q_i (7.2.2), the pool net of lending with support and
+    /// the committee's cadres (7.2.3), φ from the expected resolutions X,
+    /// the industry branch's second chance for business households'
+    /// production needs, each household's fates in order (need by need, or
+    /// as two binomial counts in a category of more than 256 open needs),
+    /// and the credit to members: their own households' needs, less the
+    /// industry branch's part, and the members' own share of the pool by
+    /// spare capacity.
+    struct Replay {
+        /// The village after the month (households and random stream).
+        village: Village,
+        backlog: Vec<f32>,
+        capacity: Vec<f32>,
+        credit: Vec<f32>,
+        spare_after_lending: f32,
+        resolved: u64,
+        abandoned: u64,
+        /// q_i of each member, then q_0.
+        q: Vec<f64>,
+        q_industry: f64,
+        phi: f64,
+        from_pool: f64,
+    }
+
+    fn replay(v: &Village, s: &Scenario) -> Replay {
         use crate::random::Fates;
-        let mut s = Scenario::defaults();
+        let mut e = v.clone();
+        set_capacities(&mut e, s);
+        let n = e.members.len();
+        let a = s.environment.abandon_rate;
+        let eta = technology::uncovered_efficiency(s);
+        let mut backlog = vec![0.0f32; n + 1];
+        for h in &e.households {
+            backlog[h.contact_slot(n)] += h.open_total() as f32;
+        }
+        let capacity: Vec<f32> = e.members.iter().map(|m| m.capacity).collect();
+        let spare: Vec<f64> = (0..n)
+            .map(|i| f64::from((capacity[i] - backlog[i]).max(0.0)))
+            .collect();
+        let spare_total: f64 = spare.iter().sum();
+        let lent = f64::from(e.branch.lent_capacity).min(spare_total);
+        let helpers = f64::from(e.branch.support_capacity) + service_team::committee_capacity(s);
+        let pool = eta * (spare_total - lent + helpers);
+        let b0 = f64::from(backlog[n]);
+        let q0 = if b0 > 0.0 { (pool / b0).min(1.0) } else { 0.0 };
+        let q: Vec<f64> = (0..n)
+            .map(|i| {
+                if backlog[i] > 0.0 {
+                    f64::from((capacity[i] / backlog[i]).min(1.0))
+                } else {
+                    0.0
+                }
+            })
+            .chain([q0])
+            .collect();
+        let business = |h: &Household| h.kind == HouseholdType::Business;
+        let industry_backlog: f64 = e
+            .households
+            .iter()
+            .filter(|h| business(h))
+            .map(|h| f64::from(h.open_needs[PRODUCTION]))
+            .sum();
+        let industry_pool = eta * f64::from(e.branch.industry_capacity);
+        let q_industry = if industry_backlog > 0.0 {
+            (industry_pool / industry_backlog).min(1.0)
+        } else {
+            0.0
+        };
+        let industry_expected: f64 = e
+            .households
+            .iter()
+            .filter(|h| business(h))
+            .map(|h| {
+                let q = q[h.contact_slot(n)];
+                f64::from(h.open_needs[PRODUCTION]) * (1.0 - q) * q_industry
+            })
+            .sum();
+        let x = (0..n)
+            .map(|i| f64::from(capacity[i].min(backlog[i])))
+            .sum::<f64>()
+            + pool.min(b0)
+            + industry_expected;
+        let phi = funds::affordable(&e, s, x).share;
+        let mut rng = e.rng.clone();
+        let mut credit: Vec<f32> = e.members.iter().map(|m| m.period.resolved).collect();
+        credit.push(0.0);
+        let (mut resolved_total, mut abandoned_total, mut uncovered_own) = (0u64, 0u64, 0.0f64);
+        for h in &mut e.households {
+            let q_branch = q[h.contact_slot(n)];
+            let q_h = q_branch * phi;
+            let q_production = if business(h) && q_industry > 0.0 {
+                (1.0 - (1.0 - q_branch) * (1.0 - q_industry)) * phi
+            } else {
+                q_h
+            };
+            let industry_part = if q_production > q_h {
+                1.0 - q_h / q_production
+            } else {
+                0.0
+            };
+            let (mut resolved, mut abandoned, mut by_industry) = (0u32, 0u32, 0.0f64);
+            for c in 0..4 {
+                let chance = if c == PRODUCTION { q_production } else { q_h };
+                let needs = h.open_needs[c];
+                let (r, g) = if needs > COUNTED_ABOVE {
+                    let r = binomial(&mut rng, u32::from(needs), chance);
+                    (r, binomial(&mut rng, u32::from(needs) - r, a))
+                } else {
+                    let (r, g) = Fates::new(chance, a).draw(&mut rng, needs);
+                    (u32::from(r), u32::from(g))
+                };
+                h.open_needs[c] -= (r + g) as u16;
+                resolved += r;
+                abandoned += g;
+                if c == PRODUCTION {
+                    by_industry = f64::from(r) * industry_part;
+                }
+            }
+            h.resolved_this_month = resolved.min(u32::from(u16::MAX)) as u16;
+            h.abandoned_this_month = abandoned.min(u32::from(u16::MAX)) as u16;
+            resolved_total += u64::from(resolved);
+            abandoned_total += u64::from(abandoned);
+            let own_work = f64::from(resolved) - by_industry;
+            credit[h.contact_slot(n)] += own_work as f32;
+            if !h.is_covered() {
+                uncovered_own += own_work;
+            }
+        }
+        let own = spare_total - lent;
+        let from_pool = if own > 0.0 {
+            uncovered_own * own / (own + helpers)
+        } else {
+            0.0
+        };
+        credit.truncate(n);
+        for (c, spare) in credit.iter_mut().zip(&spare) {
+            *c += (from_pool * spare / spare_total) as f32;
+        }
+        e.rng = rng;
+        Replay {
+            village: e,
+            backlog,
+            capacity,
+            credit,
+            spare_after_lending: own as f32,
+            resolved: resolved_total,
+            abandoned: abandoned_total,
+            q,
+            q_industry,
+            phi,
+            from_pool,
+        }
+    }
+
+    /// Runs `deliver` on `v` and checks it against [`replay`].
+    fn assert_replays(mut v: Village, s: &Scenario) -> Replay {
+        let want = replay(&v, s);
+        let mut t = VillageTally::default();
+        deliver(&mut v, &MonthContext::at_start(s), &mut t);
+        assert_eq!(v.rng, want.village.rng, "the same draws");
+        for (got, w) in v.households.iter().zip(&want.village.households) {
+            assert_eq!(got.open_needs, w.open_needs);
+            assert_eq!(got.resolved_this_month, w.resolved_this_month);
+            assert_eq!(got.abandoned_this_month, w.abandoned_this_month);
+        }
+        assert_eq!(
+            (t.needs_resolved, t.needs_abandoned),
+            (want.resolved, want.abandoned)
+        );
+        let open: f64 = want.backlog.iter().map(|&b| f64::from(b)).sum();
+        assert_eq!(t.open_before_service as f64, open);
+        let total_capacity: f64 = want.capacity.iter().map(|&c| f64::from(c)).sum();
+        assert!((t.capacity - total_capacity).abs() < 1e-9);
+        assert_eq!(v.branch.spare_capacity, want.spare_after_lending);
+        for (i, m) in v.members.iter().enumerate() {
+            assert_eq!(m.assigned_backlog, want.backlog[i]);
+            assert!(
+                (m.period.resolved - want.credit[i]).abs() < 1e-4,
+                "member {i}: {} vs {}",
+                m.period.resolved,
+                want.credit[i]
+            );
+        }
+        want
+    }
+
+    /// A village whose members differ in real effort, with uncovered
+    /// households, business households with a backlog of production needs,
+    /// lending, support, the committee's cadres, an industry branch and a
+    /// fund that pays for part of the month.
+    fn busy_village(s: &mut Scenario) -> Village {
         s.environment.abandon_rate = 0.2;
         s.world.share_business = 0.5;
         s.service_team.joint_committee = true;
         s.service_team.committee_capacity = 1.5;
         s.service.uncovered_efficiency = 0.6;
         s.funds.cost_per_need = 1.0;
-        let mut v = build_village(&s, 0, 4);
-        let n = v.members.len();
-        assert!(n >= 3);
+        let mut v = build_village(s, 0, 4);
+        assert!(v.members.len() >= 3);
         for (i, m) in v.members.iter_mut().enumerate() {
             m.effort.real = 0.2 + 0.15 * i as f32;
             m.skill = 0.5;
             m.period.resolved = 0.25 * i as f32;
         }
         for (i, h) in v.households.iter_mut().enumerate() {
-            // Business households have a backlog of production needs.
             let production = if h.kind == HouseholdType::Business {
                 4
             } else {
@@ -494,129 +673,51 @@ mod tests {
         v.branch.support_capacity = 0.7;
         v.branch.industry_capacity = 150.0;
         v.branch.funds = 4.0;
+        v
+    }
 
-        // The expected month, from the equations.
-        let mut e = v.clone();
-        set_capacities(&mut e, &s);
-        let a = s.environment.abandon_rate;
-        let eta = s.service.uncovered_efficiency;
-        let mut backlog = vec![0.0f32; n + 1];
-        for h in &e.households {
-            backlog[h.contact_slot(n)] += h.open_total() as f32;
-        }
-        let capacity: Vec<f32> = e.members.iter().map(|m| m.capacity).collect();
-        let spare: Vec<f64> = (0..n)
-            .map(|i| f64::from((capacity[i] - backlog[i]).max(0.0)))
-            .collect();
-        let spare_total: f64 = spare.iter().sum();
-        assert!(spare_total > 0.8, "some member has spare capacity");
-        let lent = f64::from(0.8f32);
-        let support = f64::from(0.7f32);
-        let pool = eta * (spare_total - lent + support + 1.5);
-        let b0 = f64::from(backlog[n]);
-        let q0 = (pool / b0).min(1.0);
-        let q: Vec<f64> = (0..n)
-            .map(|i| f64::from((capacity[i] / backlog[i]).min(1.0)))
-            .chain([q0])
-            .collect();
-        assert!(q.iter().any(|&q| q < 1.0) && q.iter().any(|&q| q > 0.0));
-        let business = |h: &Household| h.kind == HouseholdType::Business;
-        let industry_backlog: f64 = e
-            .households
-            .iter()
-            .filter(|h| business(h))
-            .map(|h| f64::from(h.open_needs[PRODUCTION]))
-            .sum();
-        assert!(industry_backlog > 0.0);
-        let q_industry = (eta * 150.0 / industry_backlog).min(1.0);
-        assert!(q_industry < 1.0, "{q_industry}");
-        let industry_expected: f64 = e
-            .households
-            .iter()
-            .filter(|h| business(h))
-            .map(|h| {
-                let q = q[h.contact_slot(n)];
-                f64::from(h.open_needs[PRODUCTION]) * (1.0 - q) * q_industry
-            })
-            .sum();
-        let x = (0..n)
-            .map(|i| f64::from(capacity[i].min(backlog[i])))
-            .sum::<f64>()
-            + pool.min(b0)
-            + industry_expected;
-        let phi = funds::affordable(&e, &s, x).share;
-        assert!(phi > 0.0 && phi < 1.0, "the balance pays for part: {phi}");
-        let mut rng = e.rng.clone();
-        let mut credited: Vec<f32> = e.members.iter().map(|m| m.period.resolved).collect();
-        credited.push(0.0);
-        let (mut resolved_total, mut abandoned_total, mut uncovered_own) = (0u64, 0u64, 0.0f64);
-        for h in &mut e.households {
-            let q_branch = q[h.contact_slot(n)];
-            let q_h = q_branch * phi;
-            let q_production = if business(h) {
-                (1.0 - (1.0 - q_branch) * (1.0 - q_industry)) * phi
-            } else {
-                q_h
-            };
-            let industry_part = if q_production > q_h {
-                1.0 - q_h / q_production
-            } else {
-                0.0
-            };
-            let (mut resolved, mut abandoned, mut by_industry) = (0u16, 0u16, 0.0f64);
-            for c in 0..4 {
-                let chance = if c == PRODUCTION { q_production } else { q_h };
-                let (r, g) = Fates::new(chance, a).draw(&mut rng, h.open_needs[c]);
-                h.open_needs[c] -= r + g;
-                resolved += r;
-                abandoned += g;
-                if c == PRODUCTION {
-                    by_industry = f64::from(r) * industry_part;
-                }
-            }
-            h.resolved_this_month = resolved;
-            h.abandoned_this_month = abandoned;
-            resolved_total += u64::from(resolved);
-            abandoned_total += u64::from(abandoned);
-            let own_work = f64::from(resolved) - by_industry;
-            credited[h.contact_slot(n)] += own_work as f32;
-            if !h.is_covered() {
-                uncovered_own += own_work;
-            }
-        }
-        let own = spare_total - lent;
-        let from_pool = uncovered_own * own / (own + support + 1.5);
-        assert!(from_pool > 0.0);
-        let expected_credit: Vec<f32> = (0..n)
-            .map(|i| credited[i] + (from_pool * spare[i] / spare_total) as f32)
-            .collect();
-
-        let mut t = VillageTally::default();
-        deliver(&mut v, &MonthContext::at_start(&s), &mut t);
-        assert_eq!(v.rng, rng, "the same draws");
-        for (got, want) in v.households.iter().zip(&e.households) {
-            assert_eq!(got.open_needs, want.open_needs);
-            assert_eq!(got.resolved_this_month, want.resolved_this_month);
-            assert_eq!(got.abandoned_this_month, want.abandoned_this_month);
-        }
-        assert!(abandoned_total > 0 && resolved_total > 0);
-        assert_eq!(
-            (t.needs_resolved, t.needs_abandoned),
-            (resolved_total, abandoned_total)
+    /// A month of service replayed draw by draw (§7.2), with every part of
+    /// the month at work.
+    #[test]
+    fn a_month_of_service_replays_draw_by_draw() {
+        let mut s = Scenario::defaults();
+        let v = busy_village(&mut s);
+        let r = assert_replays(v, &s);
+        assert!(r.q.iter().any(|&q| q < 1.0) && r.q.iter().any(|&q| q > 0.0));
+        assert!(r.q[r.q.len() - 1] > 0.0, "q_0 serves the uncovered");
+        assert!(r.q_industry > 0.0 && r.q_industry < 1.0, "{}", r.q_industry);
+        assert!(
+            r.phi > 0.0 && r.phi < 1.0,
+            "the fund pays for part: {}",
+            r.phi
         );
-        let open: f32 = backlog.iter().sum();
-        assert_eq!(t.open_before_service, open as u64);
-        let total_capacity: f64 = capacity.iter().map(|&c| f64::from(c)).sum();
-        assert!((t.capacity - total_capacity).abs() < 1e-9);
-        assert_eq!(v.branch.spare_capacity, (spare_total - lent) as f32);
-        for (i, m) in v.members.iter().enumerate() {
-            assert_eq!(m.assigned_backlog, backlog[i]);
-            assert!(
-                (m.period.resolved - expected_credit[i]).abs() < 1e-4,
-                "member {i}: {} vs {}",
-                m.period.resolved,
-                expected_credit[i]
-            );
+        assert!(r.from_pool > 0.0);
+        assert!(r.spare_after_lending > 0.0);
+        assert!(r.resolved > 0 && r.abandoned > 0);
+    }
+
+    /// Categories of more than 256 open needs are drawn as two binomial
+    /// counts, in the same order, with the industry branch's part of
+    /// production needs still not credited (§7.2).
+    #[test]
+    fn huge_backlogs_are_drawn_as_counts_replayed() {
+        let mut s = Scenario::defaults();
+        let mut v = busy_village(&mut s);
+        let mut huge = 0;
+        for (i, h) in v
+            .households
+            .iter_mut()
+            .enumerate()
+            .filter(|(i, _)| i % 3 == 0)
+        {
+            h.open_needs[PRODUCTION] = 300 + i as u16;
+            h.open_needs[3] = 1000;
+            // Exactly 256 is not more than 256: drawn need by need.
+            h.open_needs[1] = COUNTED_ABOVE;
+            huge += usize::from(h.kind == HouseholdType::Business && h.is_covered());
         }
+        assert!(huge > 0, "a covered business household with a huge backlog");
+        let r = assert_replays(v, &s);
+        assert!(r.q_industry > 0.0 && r.phi > 0.0 && r.resolved > 0 && r.abandoned > 0);
     }
 }
