@@ -895,6 +895,126 @@ mod tests {
 
     use super::*;
 
+    /// `Tally::observe` by value: every count and sum of a village's
+    /// end-of-month state, computed from the village directly, for a
+    /// village of every kind of household and member.
+    #[test]
+    fn observe_adds_the_end_of_month_state_by_value() {
+        use crate::model::{EffortSplit, HouseholdType, MemberStatus, NO_CONTACT, Practice};
+        let s = crate::scenario::Scenario::defaults();
+        let mut v = crate::engine::build_village(&s, 0, 3);
+        for (i, h) in v.households.iter_mut().enumerate() {
+            if i % 4 == 0 {
+                h.contact = NO_CONTACT;
+            }
+            if i % 3 == 0 {
+                h.kind = HouseholdType::LeftBehind;
+            }
+            h.open_needs = [(i % 3) as u16, 0, (i % 5) as u16, 1];
+            h.satisfaction = (i as f32 * 0.037) % 1.0;
+            h.trust = (i as f32 * 0.053) % 1.0;
+        }
+        assert!(v.members.len() >= 5);
+        for (i, m) in v.members.iter_mut().enumerate() {
+            m.status = match i {
+                1 => MemberStatus::Migrated,
+                2 => MemberStatus::Inactive,
+                _ => MemberStatus::Active,
+            };
+            let x = 0.1 + 0.07 * i as f32;
+            m.effort = EffortSplit {
+                real: x,
+                formal: 0.5 * x,
+                private: 1.0 - 1.5 * x,
+            };
+            m.motivation = x + 0.2;
+            m.disposition = x + 0.1;
+            m.skill = x + 0.3;
+            m.is_model = i == 0 || i == 2;
+            m.practice = (i >= 2).then_some(Practice {
+                split: m.effort,
+                success: 1.0,
+            });
+        }
+        v.branch.secretary = 0;
+        v.members[0].contact_satisfaction = 0.6;
+        v.members[0].leadership = 0.7;
+        v.expectation = 0.3;
+        v.market = 0.4;
+        v.branch.leadership = 1.1;
+        v.branch.innovated = true;
+        v.branch.funds = 12.5;
+        v.branch.joined = true;
+
+        let mut t = Tally::default();
+        t.observe(&v);
+        let hs = &v.households;
+        let n = hs.len() as u64;
+        let count = |f: &dyn Fn(&crate::model::Household) -> bool| {
+            hs.iter().filter(|h| f(h)).count() as u64
+        };
+        assert_eq!(t.households, n);
+        assert_eq!(t.covered, count(&|h| h.is_covered()));
+        assert!(t.covered < n);
+        assert_eq!(
+            t.left_behind,
+            count(&|h| h.kind == HouseholdType::LeftBehind)
+        );
+        let backlog: u64 = hs.iter().map(|h| u64::from(h.open_total())).sum();
+        assert_eq!(t.backlog, backlog);
+        let sum = |f: &dyn Fn(&crate::model::Household) -> f32| {
+            hs.iter().map(|h| f64::from(f(h))).sum::<f64>()
+        };
+        assert_eq!(t.satisfaction, sum(&|h| h.satisfaction));
+        assert_eq!(t.trust, sum(&|h| h.trust));
+        let mut hist = [0u32; BINS];
+        hs.iter().for_each(|h| hist[bin(h.satisfaction)] += 1);
+        assert_eq!(t.satisfaction_hist.0, hist);
+        let mut hist = [0u32; BINS];
+        hs.iter().for_each(|h| hist[bin(h.trust)] += 1);
+        assert_eq!(t.trust_hist.0, hist);
+        assert_eq!(t.expectation, f64::from(0.3f32) * n as f64);
+        assert_eq!(t.members, v.members.len() as u64);
+        assert_eq!((t.migrated_members, t.inactive_members), (1, 1));
+        assert_eq!(t.villages, 1);
+        assert_eq!(t.market, f64::from(0.4f32));
+        assert_eq!(t.leadership, f64::from(1.1f32));
+        assert_eq!((t.innovated, t.joined), (1, 1));
+        assert_eq!(t.funds, 12.5);
+        assert_eq!(t.secretaries, 1);
+        assert_eq!(t.secretary_evaluation, f64::from(0.6f32));
+        assert_eq!(t.secretary_talent, f64::from(0.7f32));
+        let active: Vec<_> = v.members.iter().filter(|m| m.is_active()).collect();
+        assert_eq!(t.active_members, active.len() as u64);
+        let msum = |f: &dyn Fn(&crate::model::Member) -> f32| {
+            active.iter().map(|m| f64::from(f(m))).sum::<f64>()
+        };
+        assert_eq!(t.real_effort, msum(&|m| m.effort.real));
+        assert_eq!(t.formal_effort, msum(&|m| m.effort.formal));
+        assert_eq!(t.private_effort, msum(&|m| m.effort.private));
+        assert_eq!(t.motivation, msum(&|m| m.motivation));
+        assert_eq!(t.disposition, msum(&|m| m.disposition));
+        assert_eq!(t.skill, msum(&|m| m.skill));
+        let mut hist = [0u32; BINS];
+        active.iter().for_each(|m| hist[bin(m.motivation)] += 1);
+        assert_eq!(t.motivation_hist.0, hist);
+        // Member 0 is an active model without a practice; member 2, a model
+        // with one, is in difficulty: neither count reads it.
+        assert_eq!(t.models, 1);
+        assert_eq!(t.adopters, active.len() as u64 - 1);
+
+        // A secretary who is not active is no secretary.
+        let mut away = v.clone();
+        away.members[0].status = MemberStatus::Migrated;
+        let mut t2 = Tally::default();
+        t2.observe(&away);
+        assert_eq!(
+            (t2.secretaries, t2.secretary_evaluation, t2.secretary_talent),
+            (0, 0.0, 0.0)
+        );
+        assert_eq!(t2.migrated_members, 2);
+    }
+
     #[test]
     fn metric_names_are_unique() {
         for (k, m) in METRICS.iter().enumerate() {
