@@ -1301,4 +1301,21 @@ mod tests {
         let q = histogram_quantile(&point, 0.5);
         assert!((0.70..0.71).contains(&q));
     }
+
+    /// Empty bins hold no quantile: q = 0 is the lower edge of the first
+    /// bin with values, q = 1 the upper edge of the last, and quantiles in
+    /// between are interpolated within the bins (an empty histogram gives 0).
+    #[test]
+    fn quantiles_skip_empty_bins_and_interpolate_within_a_bin() {
+        let mut hist = [0u32; BINS];
+        hist[10] = 4;
+        hist[30] = 4;
+        let at = |q: f64| histogram_quantile(&hist, q) * BINS as f64;
+        assert_eq!(at(0.0), 10.0);
+        assert_eq!(at(0.25), 10.5);
+        assert_eq!(at(0.5), 11.0);
+        assert_eq!(at(0.75), 30.5);
+        assert_eq!(at(1.0), 31.0);
+        assert_eq!(histogram_quantile(&[0u32; BINS], 0.5), 0.0);
+    }
 }
