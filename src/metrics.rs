@@ -900,7 +900,9 @@ mod tests {
     /// village of every kind of household and member.
     #[test]
     fn observe_adds_the_end_of_month_state_by_value() {
-        use crate::model::{EffortSplit, HouseholdType, MemberStatus, NO_CONTACT, Practice};
+        use crate::model::{
+            EffortSplit, Household, HouseholdType, Member, MemberStatus, NO_CONTACT, Practice,
+        };
         let s = crate::scenario::Scenario::defaults();
         let mut v = crate::engine::build_village(&s, 0, 3);
         for (i, h) in v.households.iter_mut().enumerate() {
@@ -950,9 +952,7 @@ mod tests {
         t.observe(&v);
         let hs = &v.households;
         let n = hs.len() as u64;
-        let count = |f: &dyn Fn(&crate::model::Household) -> bool| {
-            hs.iter().filter(|h| f(h)).count() as u64
-        };
+        let count = |f: &dyn Fn(&Household) -> bool| hs.iter().filter(|h| f(h)).count() as u64;
         assert_eq!(t.households, n);
         assert_eq!(t.covered, count(&|h| h.is_covered()));
         assert!(t.covered < n);
@@ -962,9 +962,7 @@ mod tests {
         );
         let backlog: u64 = hs.iter().map(|h| u64::from(h.open_total())).sum();
         assert_eq!(t.backlog, backlog);
-        let sum = |f: &dyn Fn(&crate::model::Household) -> f32| {
-            hs.iter().map(|h| f64::from(f(h))).sum::<f64>()
-        };
+        let sum = |f: &dyn Fn(&Household) -> f32| hs.iter().map(|h| f64::from(f(h))).sum::<f64>();
         assert_eq!(t.satisfaction, sum(&|h| h.satisfaction));
         assert_eq!(t.trust, sum(&|h| h.trust));
         let mut hist = [0u32; BINS];
@@ -986,9 +984,7 @@ mod tests {
         assert_eq!(t.secretary_talent, f64::from(0.7f32));
         let active: Vec<_> = v.members.iter().filter(|m| m.is_active()).collect();
         assert_eq!(t.active_members, active.len() as u64);
-        let msum = |f: &dyn Fn(&crate::model::Member) -> f32| {
-            active.iter().map(|m| f64::from(f(m))).sum::<f64>()
-        };
+        let msum = |f: &dyn Fn(&Member) -> f32| active.iter().map(|m| f64::from(f(m))).sum::<f64>();
         assert_eq!(t.real_effort, msum(&|m| m.effort.real));
         assert_eq!(t.formal_effort, msum(&|m| m.effort.formal));
         assert_eq!(t.private_effort, msum(&|m| m.effort.private));

@@ -671,7 +671,6 @@ mod tests {
     /// mandate's floor.
     #[test]
     fn the_choice_replays_draw_by_draw() {
-        use crate::metrics::VillageTally;
         let mut s = Scenario::defaults();
         s.effort.noise = 0.4;
         s.exemplary.enabled = true;
@@ -724,7 +723,6 @@ mod tests {
     /// exemplary programme is off (§7.7).
     #[test]
     fn no_noise_draws_nothing_and_no_programme_means_no_practice() {
-        use crate::metrics::VillageTally;
         let mut s = Scenario::defaults();
         s.effort.noise = 0.0;
         s.exemplary.enabled = false;

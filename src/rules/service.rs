@@ -474,7 +474,6 @@ mod tests {
     }
 
     fn replay(v: &Village, s: &Scenario) -> Replay {
-        use crate::random::Fates;
         let mut e = v.clone();
         set_capacities(&mut e, s);
         let n = e.members.len();
