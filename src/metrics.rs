@@ -1225,11 +1225,91 @@ mod tests {
                 "formalism_index"
             ]
         );
-        assert_eq!(with_role(Role::Outcome)[0], "realised_service");
+        assert_eq!(
+            with_role(Role::Outcome),
+            [
+                "realised_service",
+                "share_met",
+                "satisfaction_mean",
+                "trust_mean",
+                "coverage",
+                "formalism_index",
+                "backlog",
+                "cost"
+            ]
+        );
+        assert_eq!(
+            with_role(Role::Summary),
+            [
+                "realised_service",
+                "share_met",
+                "satisfaction_mean",
+                "trust_mean",
+                "coverage",
+                "formalism_index",
+                "service_capacity",
+                "cost",
+                "assessment_score"
+            ]
+        );
+        assert_eq!(
+            with_role(Role::Report),
+            [
+                "realised_service",
+                "share_met",
+                "satisfaction_mean",
+                "trust_mean",
+                "coverage",
+                "formalism_index",
+                "service_capacity",
+                "backlog",
+                "cost",
+                "active_members",
+                "assessment_score"
+            ]
+        );
         assert_eq!(larger_is_better("cost"), Some(false));
         assert_eq!(larger_is_better("share_met"), Some(true));
         assert_eq!(larger_is_better("rewards"), None);
         assert_eq!(larger_is_better("no_such_metric"), None);
+    }
+
+    /// A mean, share or quartile with nothing to take it over (no
+    /// households, active members, needs closed, secretaries or villages)
+    /// is 0, not NaN (§7.8).
+    #[test]
+    fn an_empty_tally_gives_zero_for_every_metric() {
+        let m = Tally::default().metrics(&County::default());
+        for (metric, x) in METRICS.iter().zip(m) {
+            assert_eq!(x.to_bits(), 0f64.to_bits(), "{}: {x}", metric.name);
+        }
+    }
+
+    /// The table in §7.8: a header and one row per metric, in column
+    /// order, with its unit, direction word and definition.
+    #[test]
+    fn the_markdown_table_has_a_row_per_metric_by_value() {
+        let table = markdown_table();
+        let lines: Vec<&str> = table.lines().collect();
+        assert_eq!(lines[0], "| metric | unit | better | definition |");
+        assert_eq!(lines[1], "|---|---|---|---|");
+        assert_eq!(lines.len(), 2 + N_METRICS);
+        for (line, m) in lines[2..].iter().zip(METRICS) {
+            assert!(line.starts_with(&format!("| `{}` | ", m.name)), "{line}");
+        }
+        let row = |name: &str| lines[2 + metric_index(name).unwrap()];
+        assert_eq!(
+            row("needs_abandoned"),
+            "| `needs_abandoned` | needs/month | lower | Needs given up this month |"
+        );
+        assert_eq!(
+            row("trust_mean"),
+            "| `trust_mean` | 0–1 | higher | Mean household trust |"
+        );
+        assert_eq!(
+            row("rewards"),
+            "| `rewards` | per month | — | Rewards issued this month |"
+        );
     }
 
     #[test]
