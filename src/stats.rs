@@ -502,6 +502,7 @@ mod tests {
             (0.0, k, df),
             (1.0, k, df),
             (1.0, 2, 1.0),
+            (1.0, k, f64::INFINITY),
             (-0.1, k, df),
             (1.5, k, df),
             (f64::NAN, k, df),
@@ -559,5 +560,23 @@ mod tests {
         let half = 4.303 / 3f64.sqrt();
         assert!((s.ci_high.unwrap() - (2.0 + half)).abs() < 1e-3);
         assert_eq!(summarize(&[5.0]).sd, None);
+    }
+
+    /// Two values are enough for an sd and an interval (t with 1 df).
+    #[test]
+    fn summary_of_two_values_has_an_interval() {
+        let s = summarize(&[1.0, 3.0]);
+        assert_eq!((s.n, s.mean), (2, 2.0));
+        assert!((s.sd.unwrap() - 2f64.sqrt()).abs() < 1e-12);
+        let half = t_975(1.0); // × sd / √n = √2 / √2
+        assert!((s.ci_low.unwrap() - (2.0 - half)).abs() < 1e-12);
+        assert!((s.ci_high.unwrap() - (2.0 + half)).abs() < 1e-12);
+        let one = summarize(&[5.0]);
+        assert_eq!(
+            (one.n, one.mean, one.ci_low, one.ci_high),
+            (1, 5.0, None, None)
+        );
+        let none = summarize(&[]);
+        assert!(none.n == 0 && none.mean.is_nan() && none.sd.is_none());
     }
 }
