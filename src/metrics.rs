@@ -1216,58 +1216,34 @@ mod tests {
 
     #[test]
     fn headline_lists_follow_rank() {
-        assert_eq!(
-            with_role(Role::Charted),
-            [
-                "realised_service",
-                "share_met",
-                "satisfaction_mean",
-                "formalism_index"
-            ]
-        );
-        assert_eq!(
-            with_role(Role::Outcome),
-            [
-                "realised_service",
-                "share_met",
-                "satisfaction_mean",
-                "trust_mean",
-                "coverage",
-                "formalism_index",
-                "backlog",
-                "cost"
-            ]
-        );
-        assert_eq!(
-            with_role(Role::Summary),
-            [
-                "realised_service",
-                "share_met",
-                "satisfaction_mean",
-                "trust_mean",
-                "coverage",
-                "formalism_index",
-                "service_capacity",
-                "cost",
-                "assessment_score"
-            ]
-        );
-        assert_eq!(
-            with_role(Role::Report),
-            [
-                "realised_service",
-                "share_met",
-                "satisfaction_mean",
-                "trust_mean",
-                "coverage",
-                "formalism_index",
-                "service_capacity",
-                "backlog",
-                "cost",
-                "active_members",
-                "assessment_score"
-            ]
-        );
+        // The headline metrics in rank order, each with its roles:
+        // Charted, Outcome, Summary, Report.
+        let headlines = [
+            ("realised_service", "COSR"),
+            ("share_met", "COSR"),
+            ("satisfaction_mean", "COSR"),
+            ("trust_mean", "OSR"),
+            ("coverage", "OSR"),
+            ("formalism_index", "COSR"),
+            ("service_capacity", "SR"),
+            ("backlog", "OR"),
+            ("cost", "OSR"),
+            ("active_members", "R"),
+            ("assessment_score", "SR"),
+        ];
+        for (role, letter) in [
+            (Role::Charted, 'C'),
+            (Role::Outcome, 'O'),
+            (Role::Summary, 'S'),
+            (Role::Report, 'R'),
+        ] {
+            let expected: Vec<&str> = headlines
+                .iter()
+                .filter(|(_, roles)| roles.contains(letter))
+                .map(|&(name, _)| name)
+                .collect();
+            assert_eq!(with_role(role), expected, "{role:?}");
+        }
         assert_eq!(larger_is_better("cost"), Some(false));
         assert_eq!(larger_is_better("share_met"), Some(true));
         assert_eq!(larger_is_better("rewards"), None);
