@@ -532,6 +532,24 @@ mod tests {
         assert!((at - limit).abs() < 1e-6, "{at} {limit}");
     }
 
+    /// Φ(z) − Φ(z − w) far in either tail, where the difference of two
+    /// values near 1 would be 0: against scipy's `norm.sf` differences.
+    #[test]
+    fn normal_mass_keeps_its_precision_in_both_tails() {
+        for (z, w, expected) in [
+            (9.0, 0.5, 9.366675981607867e-18),
+            (9.0, 0.01, 1.0756375712229201e-20),
+            (-8.5, 0.5, 9.366675981607867e-18),
+            (-8.5, 20.0, 9.47953482220325e-18),
+        ] {
+            let mass = normal_mass(z, w);
+            assert!(
+                (mass / expected - 1.0).abs() < 1e-9,
+                "({z}, {w}): {mass:e}"
+            );
+        }
+    }
+
     #[test]
     fn studentized_range_of_two_means_is_a_scaled_t() {
         // Q of two means is |t| × √2, so q/√2 is t₀.₉₇₅ (and z₀.₉₇₅ for df ∞).
