@@ -543,10 +543,7 @@ mod tests {
             (-8.5, 20.0, 9.47953482220325e-18),
         ] {
             let mass = normal_mass(z, w);
-            assert!(
-                (mass / expected - 1.0).abs() < 1e-9,
-                "({z}, {w}): {mass:e}"
-            );
+            assert!((mass / expected - 1.0).abs() < 1e-9, "({z}, {w}): {mass:e}");
         }
     }
 
