@@ -334,6 +334,60 @@ mod tests {
         assert_ne!(replicate_seed(1, 0, 0), replicate_seed(1, 1, 0));
     }
 
+    /// Known answers for the streams of `docs/model.md` §3.3, computed
+    /// outside this crate: `mix64` against SplitMix64's published first
+    /// outputs (seed 0), and the ChaCha8 words by a separate Python
+    /// implementation of the block function (8 rounds) keyed by
+    /// `rand_core`'s PCG32 expansion of the seed. A dependency upgrade that
+    /// changed any stream fails here (and must change `MODEL_VERSION`).
+    #[test]
+    fn streams_match_their_known_answers() {
+        assert_eq!(mix64(0), 0xE220_A839_7B1D_CDAF);
+        assert_eq!(mix64(0x9E37_79B9_7F4A_7C15), 0x6E78_9E6A_A1B9_65F4);
+        assert_eq!(replicate_seed(1, 0, 0), 0xB18A_02F4_6D8D_86C3);
+        assert_eq!(replicate_seed(42, 1, 3), 0x4573_9E0E_95F9_38BD);
+        let words = |seed: u64, unit: u64, n: usize| -> Vec<u64> {
+            let mut rng = stream(seed, unit);
+            (0..n).map(|_| rng.random::<u64>()).collect()
+        };
+        assert_eq!(
+            words(0, 0, 3),
+            [
+                0xB585_F767_A79A_3B6C,
+                0x7746_A55F_BAD8_C037,
+                0xB2FB_0D32_81E2_A6E6
+            ]
+        );
+        let sigma = replicate_seed(42, 1, 3);
+        let village_7 = words(sigma, 7, 10);
+        assert_eq!(
+            village_7[..3],
+            [
+                0x86B5_1E4E_847A_2383,
+                0x71A6_140F_E100_083B,
+                0x9040_BBD7_0A7C_5117
+            ]
+        );
+        // The tenth word is in the second 16-word block (counter 1).
+        assert_eq!(village_7[9], 0x674C_98CD_76F8_2C35);
+        // A stream number above 2³² fills the stream's high word.
+        assert_eq!(
+            words(sigma, (1 << 32) + 2, 3),
+            [
+                0x1E89_DA68_3AA9_4139,
+                0x5D07_F850_4CF3_A772,
+                0x8F95_E0D3_CF0C_FC76
+            ]
+        );
+        // A uniform is the top 53 bits of the next word, times 2⁻⁵³.
+        let u = uniform(&mut stream(sigma, 7));
+        assert_eq!(
+            u,
+            (0x86B5_1E4E_847A_2383u64 >> 11) as f64 / (1u64 << 53) as f64
+        );
+        assert_eq!(u, 0.526_201_147_240_933_1);
+    }
+
     #[test]
     fn prepared_laws_draw_exactly_as_rand_does() {
         use rand_distr::Bernoulli;
