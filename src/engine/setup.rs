@@ -206,6 +206,98 @@ mod tests {
         assert!((left as f64 / 4000.0 - 0.25).abs() < 0.03);
     }
 
+    /// `docs/model.md` §5, items 1–4, replayed draw by draw from the
+    /// village's stream apart from `build_village`: the counts, each
+    /// household's type and contact, each member's s, θ, ℓ and working
+    /// age, the secretary, M and D, and no draw more (the village keeps
+    /// the stream where set-up left it).
+    #[test]
+    fn a_village_is_built_draw_by_draw_as_documented() {
+        let mut s = Scenario::defaults();
+        s.world.households_per_village = CountSpec::Drawn(CountDistribution::Uniform([40, 60]));
+        s.world.members_per_village = CountSpec::Drawn(CountDistribution::Normal([7.0, 2.0]));
+        s.world.contact_coverage = 0.6;
+        s.world.share_working_age = 0.4;
+        s.world.skill_sd = 0.3;
+        s.world.motivation_sd = 0.3;
+        s.leadership.talent_sd = 0.2;
+        s.environment.market_development_sd = 0.3;
+        for (id, seed) in [(0u32, 5u64), (3, 8), (17, 21)] {
+            let v = build_village(&s, id, seed);
+            let mut r = rng::stream(seed, u64::from(id));
+            let w = &s.world;
+            let n_h = 40 + (uniform(&mut r) * 21.0).floor() as usize;
+            let n_m = (7.0 + 2.0 * standard_normal(&mut r))
+                .round()
+                .clamp(1.0, 5000.0) as usize;
+            assert_eq!((v.households.len(), v.members.len()), (n_h, n_m));
+            let mut covered = 0usize;
+            for h in &v.households {
+                let u = uniform(&mut r);
+                let kind = if u < w.share_left_behind {
+                    HouseholdType::LeftBehind
+                } else if u < w.share_left_behind + w.share_business {
+                    HouseholdType::Business
+                } else if u < w.share_left_behind + w.share_business + w.share_difficulty {
+                    HouseholdType::Difficulty
+                } else {
+                    HouseholdType::Ordinary
+                };
+                assert_eq!(h.kind, kind);
+                if trial(&mut r, w.contact_coverage) {
+                    assert_eq!(usize::from(h.contact), covered % n_m);
+                    covered += 1;
+                } else {
+                    assert_eq!(h.contact, NO_CONTACT);
+                }
+                assert_eq!(h.open_needs, [0; 4]);
+                assert_eq!(h.satisfaction, w.initial_satisfaction as f32);
+                assert_eq!(h.trust, w.initial_trust as f32);
+            }
+            let clamp = |x: f64| x.clamp(0.0, 1.0) as f32;
+            for (i, m) in v.members.iter().enumerate() {
+                let skill = clamp(w.skill_mean + w.skill_sd * standard_normal(&mut r));
+                let motivation =
+                    clamp(w.motivation_mean + w.motivation_sd * standard_normal(&mut r));
+                let talent = clamp(
+                    0.5 * f64::from(skill + motivation)
+                        + s.leadership.talent_sd * standard_normal(&mut r),
+                );
+                assert_eq!(
+                    (m.skill, m.motivation, m.disposition),
+                    (skill, motivation, motivation)
+                );
+                assert_eq!(m.leadership, talent, "member {i}");
+                assert_eq!(m.working_age, trial(&mut r, w.share_working_age));
+                let households = v.households.iter().filter(|h| usize::from(h.contact) == i);
+                assert_eq!(usize::from(m.assigned), households.count());
+                assert_eq!(m.status, MemberStatus::Active);
+                assert_eq!(m.unmet_share, 0.5);
+            }
+            // The highest s·θ, the lowest index on ties.
+            let key = |m: &Member| m.skill * m.motivation;
+            let best = v.members.iter().map(key).fold(f32::MIN, f32::max);
+            let secretary = v.members.iter().position(|m| key(m) == best).unwrap();
+            assert_eq!(usize::from(v.branch.secretary), secretary);
+            let e = &s.environment;
+            let market =
+                clamp(e.market_development + e.market_development_sd * standard_normal(&mut r));
+            let differentiation =
+                clamp(e.differentiation + e.market_development_sd * standard_normal(&mut r));
+            assert_eq!((v.market, v.differentiation), (market, differentiation));
+            assert_eq!((v.expectation, v.branch.tenure), (1.0, u16::MAX));
+            let mut kept = v.rng.clone();
+            assert_eq!(uniform(&mut kept).to_bits(), uniform(&mut r).to_bits());
+        }
+    }
+
+    /// A Bernoulli(p) trial as `rand` draws it: one 64-bit word below
+    /// ⌊p·2⁶⁴⌋ (`docs/model.md` §3.3).
+    fn trial(r: &mut ChaCha8Rng, p: f64) -> bool {
+        use rand::RngExt;
+        r.random::<u64>() < (p * 2f64.powi(64)) as u64
+    }
+
     #[test]
     fn counts_draw_within_bounds() {
         let mut rng = rng::stream(1, 1);
