@@ -399,6 +399,114 @@ mod tests {
         assert!(v.households.iter().any(|h| h.contact == NO_CONTACT));
     }
 
+    fn household(open_needs: [u16; 4], abandoned: u16, contact: u16) -> Household {
+        Household {
+            kind: HouseholdType::Ordinary,
+            reported: false,
+            open_needs,
+            resolved_this_month: 0,
+            abandoned_this_month: abandoned,
+            contact,
+            satisfaction: 0.5,
+            trust: 0.5,
+        }
+    }
+
+    #[test]
+    fn a_households_needs_and_contact_read_by_value() {
+        let h = household([1, 0, 300, 2], 0, 4);
+        assert_eq!(h.open_total(), 303);
+        assert!(h.has_unmet() && h.is_covered());
+        assert_eq!(h.contact_slot(9), 4);
+        // Needs given up alone leave the household unmet.
+        assert!(household([0; 4], 1, 0).has_unmet());
+        assert!(!household([0; 4], 0, 0).has_unmet());
+        let alone = household([0; 4], 0, NO_CONTACT);
+        assert!(!alone.is_covered());
+        assert_eq!(alone.contact_slot(9), 9);
+        assert_eq!(household([u16::MAX; 4], 0, 0).open_total(), 4 * 65_535);
+    }
+
+    #[test]
+    fn outputs_are_square_roots_of_the_shares() {
+        let e = EffortSplit {
+            real: 0.25,
+            formal: 0.64,
+            private: -0.01,
+        };
+        assert_eq!(e.real_output(), 0.5);
+        assert_eq!(e.formal_output(), 0.8);
+        // A share a rounding error below 0 counts as 0, not NaN.
+        assert_eq!(e.private_output(), 0.0);
+        assert_eq!(EffortSplit { private: 0.09, ..e }.private_output(), 0.3);
+    }
+
+    #[test]
+    fn a_villages_members_and_means_read_by_value() {
+        let s = crate::scenario::Scenario::defaults();
+        let mut v = build_village(&s, 0, 3);
+        let n = v.members.len();
+        assert_eq!(v.active_members(), n);
+        let sec = usize::from(v.branch.secretary);
+        assert!(std::ptr::eq(v.secretary().unwrap(), &v.members[sec]));
+        v.members[sec].status = MemberStatus::Migrated;
+        assert_eq!(v.active_members(), n - 1);
+        assert!(v.secretary().is_none());
+        assert!(!v.members[sec].is_active());
+        v.branch.secretary = u16::MAX;
+        assert!(v.secretary().is_none());
+        v.households.truncate(3);
+        for (h, (sat, trust)) in v
+            .households
+            .iter_mut()
+            .zip([(0.2, 0.1), (0.5, 0.4), (0.8, 1.0)])
+        {
+            h.satisfaction = sat;
+            h.trust = trust;
+        }
+        assert!((v.mean_satisfaction() - 0.5).abs() < 1e-6);
+        assert!((v.mean_trust() - 0.5).abs() < 1e-7);
+        v.households.clear();
+        assert_eq!((v.mean_satisfaction(), v.mean_trust()), (0.0, 0.0));
+    }
+
+    #[test]
+    fn score_weights_are_the_policys_and_close_their_gap_at_the_rate() {
+        let mut inc = crate::scenario::Scenario::defaults().incentive;
+        inc.formal_weight = 0.1;
+        inc.outcome_weight = 0.2;
+        inc.mass_evaluation_weight = 0.3;
+        inc.economic_weight = 0.4;
+        let target = ScoreWeights::of(&inc);
+        assert_eq!(
+            [target.formal, target.outcome, target.mass, target.economic],
+            [0.1, 0.2, 0.3, 0.4]
+        );
+        let mut w = ScoreWeights {
+            formal: 0.5,
+            outcome: 0.0,
+            mass: 1.0,
+            economic: 0.0,
+        };
+        w.move_toward(&target, 0.25);
+        let got = [w.formal, w.outcome, w.mass, w.economic];
+        for (g, want) in got.iter().zip([0.4, 0.05, 0.825, 0.1]) {
+            assert!((g - want).abs() < 1e-6, "{got:?}");
+        }
+    }
+
+    #[test]
+    fn a_practice_is_held_once_adopted() {
+        let s = crate::scenario::Scenario::defaults();
+        let mut v = build_village(&s, 0, 3);
+        assert!(!v.members[0].adopted());
+        v.members[0].practice = Some(Practice {
+            split: v.members[0].effort,
+            success: 0.0,
+        });
+        assert!(v.members[0].adopted());
+    }
+
     #[test]
     fn household_state_is_compact() {
         assert!(std::mem::size_of::<Household>() <= 64);
@@ -419,5 +527,14 @@ mod tests {
         e.move_toward(&t, 0.5);
         assert!((e.real + e.formal + e.private - 1.0).abs() < 1e-6);
         assert!((e.real - 0.4).abs() < 1e-6);
+        assert!((e.formal - 0.2).abs() < 1e-6 && (e.private - 0.4).abs() < 1e-6);
+        // Private work takes the rest, never below 0.
+        let mut over = EffortSplit {
+            real: 0.7,
+            formal: 0.3,
+            private: 0.0,
+        };
+        over.move_toward(&EffortSplit { real: 0.9, ..over }, 1.0);
+        assert_eq!(over.private, 0.0);
     }
 }
