@@ -434,6 +434,55 @@ mod tests {
         }
     }
 
+    /// The comparisons at their boundaries, as documented and as `rand`
+    /// and `rand_distr` make them: a Bernoulli trial succeeds when its
+    /// 64-bit word is strictly below ⌊p·2⁶⁴⌋; Knuth's product stops once it
+    /// is at or below e^(−λ); a need is resolved when u < q strictly, and
+    /// given up when u < q + (1 − q)·a strictly. Each is met by setting the
+    /// chance to the very draw that will be compared with it.
+    #[test]
+    fn draws_equal_to_their_threshold_fail() {
+        // A word whose low 11 bits are 0 is p·2⁶⁴ for a p that f64 holds exactly.
+        let mut scan = stream(31, 0);
+        let (skip, word) = (0..)
+            .map(|k| (k, scan.random::<u64>()))
+            .find(|(_, w)| w & 0x7FF == 0)
+            .unwrap();
+        let p = word as f64 / 2f64.powi(64);
+        assert_eq!(Chance::new(p), Chance::Below(word));
+        let mut rng = stream(31, 0);
+        for _ in 0..skip {
+            rng.random::<u64>();
+        }
+        assert!(
+            !Chance::new(p).draw(&mut rng),
+            "word {word} is not below itself"
+        );
+
+        let u = uniform(&mut stream(32, 0));
+        assert_eq!(PoissonLaw::Knuth(u).draw(&mut stream(32, 0)), 0);
+        let resolved = Fates {
+            resolved_below: u,
+            closed_below: 1.0,
+        };
+        assert_eq!(resolved.draw(&mut stream(32, 0), 1), (0, 1));
+        let given_up = Fates {
+            resolved_below: u / 2.0,
+            closed_below: u,
+        };
+        assert_eq!(given_up.draw(&mut stream(32, 0), 1), (0, 0));
+    }
+
+    /// Needs whose fates are certain take no draw (`docs/model.md` §7.2).
+    #[test]
+    fn certain_fates_draw_nothing() {
+        for (q, a, want) in [(1.0, 0.3, (9, 0)), (0.0, 0.0, (0, 0)), (0.0, 1.0, (0, 9))] {
+            let mut rng = stream(33, 0);
+            assert_eq!(Fates::new(q, a).draw(&mut rng, 9), want);
+            assert_eq!(uniform(&mut rng), uniform(&mut stream(33, 0)), "{q} {a}");
+        }
+    }
+
     #[test]
     fn poisson_mean_is_close() {
         let mut rng = stream(3, 0);
