@@ -359,7 +359,7 @@ mod tests {
             ]
         );
         let sigma = replicate_seed(42, 1, 3);
-        let village_7 = words(sigma, 7, 10);
+        let village_7 = words(sigma, 7, 33);
         assert_eq!(
             village_7[..3],
             [
@@ -368,8 +368,10 @@ mod tests {
                 0x9040_BBD7_0A7C_5117
             ]
         );
-        // The tenth word is in the second 16-word block (counter 1).
+        // The tenth draw is output words 18 and 19, of block 1; the 33rd
+        // is of block 4, past the four blocks `rand_chacha` makes at once.
         assert_eq!(village_7[9], 0x674C_98CD_76F8_2C35);
+        assert_eq!(village_7[32], 0x5F06_3CCA_FAF1_6032);
         // A stream number above 2³² fills the stream's high word.
         assert_eq!(
             words(sigma, (1 << 32) + 2, 3),
@@ -471,6 +473,10 @@ mod tests {
             closed_below: u,
         };
         assert_eq!(given_up.draw(&mut stream(32, 0), 1), (0, 0));
+        for (fates, want) in [(resolved, (0, 1)), (given_up, (0, 0))] {
+            let each = Fates::draw_each([fates; 4], &mut stream(32, 0), [0, 1, 0, 0]);
+            assert_eq!(each, [(0, 0), want, (0, 0), (0, 0)]);
+        }
     }
 
     /// Needs whose fates are certain take no draw (`docs/model.md` §7.2).

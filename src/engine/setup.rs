@@ -291,8 +291,8 @@ mod tests {
         }
     }
 
-    /// A Bernoulli(p) trial as `rand` draws it: one 64-bit word below
-    /// ⌊p·2⁶⁴⌋ (`docs/model.md` §3.3).
+    /// A Bernoulli(p) trial for 0 < p < 1 as `rand` draws it: one 64-bit
+    /// word below ⌊p·2⁶⁴⌋ (`docs/model.md` §3.3).
     fn trial(r: &mut ChaCha8Rng, p: f64) -> bool {
         use rand::RngExt;
         r.random::<u64>() < (p * 2f64.powi(64)) as u64
