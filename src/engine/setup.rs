@@ -222,8 +222,11 @@ mod tests {
         s.world.motivation_sd = 0.3;
         s.leadership.talent_sd = 0.2;
         s.environment.market_development_sd = 0.3;
-        for (id, seed) in [(0u32, 5u64), (3, 8), (17, 21)] {
+        s.world.villages_per_township = 5;
+        // Townships of five consecutive villages (§2): 0–4, 5–9, …
+        for (id, seed, township) in [(0u32, 5u64, 0u32), (3, 8, 0), (17, 21, 3)] {
             let v = build_village(&s, id, seed);
+            assert_eq!(v.township, township);
             let mut r = rng::stream(seed, u64::from(id));
             let w = &s.world;
             let n_h = 40 + (uniform(&mut r) * 21.0).floor() as usize;
