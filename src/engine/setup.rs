@@ -213,6 +213,7 @@ mod tests {
     /// the stream where set-up left it).
     #[test]
     fn a_village_is_built_draw_by_draw_as_documented() {
+        use rand_distr::{Bernoulli, Distribution};
         let mut s = Scenario::defaults();
         s.world.households_per_village = CountSpec::Drawn(CountDistribution::Uniform([40, 60]));
         s.world.members_per_village = CountSpec::Drawn(CountDistribution::Normal([7.0, 2.0]));
@@ -228,6 +229,8 @@ mod tests {
             let v = build_village(&s, id, seed);
             assert_eq!(v.township, township);
             let mut r = rng::stream(seed, u64::from(id));
+            // A Bernoulli trial for 0 < p < 1 is `rand`'s (§3.3).
+            let trial = |r: &mut ChaCha8Rng, p: f64| Bernoulli::new(p).unwrap().sample(r);
             let w = &s.world;
             let n_h = 40 + (uniform(&mut r) * 21.0).floor() as usize;
             let n_m = (7.0 + 2.0 * standard_normal(&mut r))
@@ -292,13 +295,6 @@ mod tests {
             let mut kept = v.rng.clone();
             assert_eq!(uniform(&mut kept).to_bits(), uniform(&mut r).to_bits());
         }
-    }
-
-    /// A Bernoulli(p) trial for 0 < p < 1 as `rand` draws it: one 64-bit
-    /// word below ⌊p·2⁶⁴⌋ (`docs/model.md` §3.3).
-    fn trial(r: &mut ChaCha8Rng, p: f64) -> bool {
-        use rand::RngExt;
-        r.random::<u64>() < (p * 2f64.powi(64)) as u64
     }
 
     #[test]
