@@ -439,6 +439,20 @@ mod tests {
     }
 
     #[test]
+    fn the_months_count_from_the_start_and_the_clock_from_the_burn_ins_end() {
+        let mut s = small();
+        s.scenario.burn_in_months = 3;
+        let mut sim = Simulation::new(&s, 5);
+        assert_eq!((sim.month(), sim.clock()), (0, -3));
+        for stepped in 1..=5 {
+            sim.step();
+            assert_eq!(sim.month(), stepped);
+            assert_eq!(sim.clock(), i64::from(stepped) - 3);
+        }
+        assert_eq!(sim.villages().len(), 6);
+    }
+
+    #[test]
     fn a_change_takes_effect_from_its_month() {
         let k = metric_index("formalism_index").unwrap();
         let mut s = small();

@@ -421,6 +421,9 @@ mod tests {
         // Needs given up alone leave the household unmet.
         assert!(household([0; 4], 1, 0).has_unmet());
         assert!(!household([0; 4], 0, 0).has_unmet());
+        // Open needs and needs given up together: still unmet (an `|`, not
+        // an exclusive or).
+        assert!(household([0, 2, 0, 0], 1, 0).has_unmet());
         let alone = household([0; 4], 0, NO_CONTACT);
         assert!(!alone.is_covered());
         assert_eq!(alone.contact_slot(9), 9);
@@ -482,15 +485,16 @@ mod tests {
             [target.formal, target.outcome, target.mass, target.economic],
             [0.1, 0.2, 0.3, 0.4]
         );
+        // No weight starts at 0, so each gap is target − weight, not a sum.
         let mut w = ScoreWeights {
             formal: 0.5,
-            outcome: 0.0,
+            outcome: 0.6,
             mass: 1.0,
-            economic: 0.0,
+            economic: 0.2,
         };
         w.move_toward(&target, 0.25);
         let got = [w.formal, w.outcome, w.mass, w.economic];
-        for (g, want) in got.iter().zip([0.4, 0.05, 0.825, 0.1]) {
+        for (g, want) in got.iter().zip([0.4, 0.5, 0.825, 0.25]) {
             assert!((g - want).abs() < 1e-6, "{got:?}");
         }
     }
