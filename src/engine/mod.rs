@@ -453,6 +453,31 @@ mod tests {
     }
 
     #[test]
+    fn village_rows_are_one_per_village_and_add_up_to_the_countys_counts() {
+        let s = small();
+        let mut sim = Simulation::new(&s, 6);
+        // Twelve months: the first assessment closes in the last of them.
+        let mut county = sim.step();
+        for _ in 0..11 {
+            county = sim.step();
+        }
+        let rows: Vec<MonthMetrics> = sim.village_metrics().collect();
+        assert_eq!(rows.len(), 6);
+        for name in ["needs_arrived", "needs_resolved", "active_members"] {
+            let k = metric_index(name).unwrap();
+            let sum: f64 = rows.iter().map(|r| r[k]).sum();
+            assert!(sum > 0.0, "{name}");
+            assert_eq!(sum, county[k], "{name}");
+        }
+        // Each village's own score, not the county's mean.
+        let k = metric_index("assessment_score").unwrap();
+        for (row, v) in rows.iter().zip(sim.villages()) {
+            assert_eq!(row[k], f64::from(v.branch.score));
+        }
+        assert!(rows.iter().any(|r| r[k] != 0.0), "an assessment closed");
+    }
+
+    #[test]
     fn a_change_takes_effect_from_its_month() {
         let k = metric_index("formalism_index").unwrap();
         let mut s = small();
