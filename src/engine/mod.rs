@@ -457,10 +457,7 @@ mod tests {
         let s = small();
         let mut sim = Simulation::new(&s, 6);
         // Twelve months: the first assessment closes in the last of them.
-        let mut county = sim.step();
-        for _ in 0..11 {
-            county = sim.step();
-        }
+        let county = (0..12).map(|_| sim.step()).last().unwrap();
         let rows: Vec<MonthMetrics> = sim.village_metrics().collect();
         assert_eq!(rows.len(), 6);
         for name in ["needs_arrived", "needs_resolved", "active_members"] {
