@@ -300,14 +300,21 @@ mod tests {
     #[test]
     fn counts_draw_within_bounds() {
         let mut rng = rng::stream(1, 1);
+        // Uniform = [a, b] takes every integer from a to b, ends included.
         let spec = CountSpec::Drawn(CountDistribution::Uniform([5, 9]));
+        let mut seen = [0u32; 5];
         for _ in 0..200 {
             let n = draw_count(&spec, &mut rng, 1, 100);
             assert!((5..=9).contains(&n));
+            seen[(n - 5) as usize] += 1;
         }
+        assert!(seen.iter().all(|&k| k > 0), "{seen:?}");
+        // A wide normal is clamped to [min, max] at both ends.
         let spec = CountSpec::Drawn(CountDistribution::Normal([3.0, 50.0]));
-        for _ in 0..200 {
-            assert!(draw_count(&spec, &mut rng, 1, 10) >= 1);
-        }
+        let drawn: Vec<u32> = (0..200)
+            .map(|_| draw_count(&spec, &mut rng, 1, 10))
+            .collect();
+        assert!(drawn.iter().all(|n| (1..=10).contains(n)));
+        assert!(drawn.contains(&1) && drawn.contains(&10));
     }
 }
