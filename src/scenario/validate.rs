@@ -1253,6 +1253,26 @@ mod tests {
     }
 
     #[test]
+    fn a_change_falls_in_a_month_of_the_run() {
+        let change = |month: &str| {
+            let text = format!(
+                "[scenario]\nmonths = 12\n[[changes]]\nmonth = {month}\n\"incentive.formal_weight\" = 0.1\n"
+            );
+            parse_changes(&text, "s.toml", 12).map_err(|e| e.to_string())
+        };
+        for month in ["0", "11"] {
+            assert_eq!(change(month).unwrap().len(), 1, "month {month}");
+        }
+        for month in ["12", "-1", "2.5"] {
+            assert_eq!(
+                change(month).unwrap_err(),
+                "s.toml:4:9: changes.month: expected a month of the run, an integer in 0 – 11",
+                "month {month}"
+            );
+        }
+    }
+
+    #[test]
     fn common_syntax_slips_are_said_in_words() {
         let cases = [
             (
@@ -1273,6 +1293,16 @@ mod tests {
             ),
             (
                 "[scenario]\nname = baseline\n",
+                "string values must be quoted: write name = \"baseline\"",
+            ),
+            // Words with a space between them are one string to quote.
+            (
+                "[scenario]\nname = big village\n",
+                "string values must be quoted: write name = \"big village\"",
+            ),
+            // An `=` in a comment after the value is not the key's.
+            (
+                "[scenario]\nname = baseline # was name=base\n",
                 "string values must be quoted: write name = \"baseline\"",
             ),
             (
@@ -1297,10 +1327,14 @@ mod tests {
         let e = err("[scenario]\n\"na=me\" = bar\n");
         assert!(e.contains("write \"na=me\" = \"bar\""), "{e}");
         // Where the line is not a plain `key = value`, the parser's words.
-        let text =
-            "changes = [\n  { month = 3, \"supervision.campaign_inspection_rate\" = high },\n]\n";
-        let e = err(text);
-        assert!(!e.contains("write"), "{text}\n{e}");
+        for text in [
+            "changes = [\n  { month = 3, \"supervision.campaign_inspection_rate\" = high },\n]\n",
+            "changes = [\n  { month = 3, supervision.campaign_inspection_rate = high },\n]\n",
+        ] {
+            let e = err(text);
+            assert!(e.contains("string values must be quoted"), "{text}\n{e}");
+            assert!(!e.contains("write"), "{text}\n{e}");
+        }
     }
 
     #[test]
@@ -1353,6 +1387,66 @@ mod tests {
         assert!(e.contains("did you mean \"county\"?"), "{e}");
     }
 
+    /// Every numeric key's range holds both its ends and nothing beyond
+    /// them, in a file and in a `--set` alike.
+    #[test]
+    fn every_numeric_range_takes_its_ends_and_refuses_beyond_them() {
+        let mut checked = 0;
+        for p in schema::PARAMS {
+            let (ends, beyond) = match p.kind {
+                // Beyond i64's own ends there is no integer to write.
+                Kind::Integer { min, max } | Kind::Count { min, max } => (
+                    vec![min.to_string(), max.to_string()],
+                    [min.checked_sub(1), max.checked_add(1)]
+                        .into_iter()
+                        .flatten()
+                        .map(|i| i.to_string())
+                        .collect(),
+                ),
+                Kind::Real { min, max } if min.is_finite() && max.is_finite() => {
+                    let step = (max - min) * 1e-6;
+                    (
+                        vec![format!("{min:?}"), format!("{max:?}")],
+                        vec![format!("{:?}", min - step), format!("{:?}", max + step)],
+                    )
+                }
+                _ => continue,
+            };
+            let (section, name) = p.key.split_once('.').unwrap();
+            let own = format!("{}: ", p.key);
+            let read = |literal: &str| {
+                let file =
+                    Scenario::from_toml(&format!("[{section}]\n{name} = {literal}\n"), "s.toml")
+                        .err()
+                        .map(|e| e.to_string());
+                let set = vec![(p.key.to_string(), literal.to_string())];
+                let set = Scenario::from_toml_with("", "s.toml", &set, None)
+                    .err()
+                    .map(|e| e.to_string());
+                [file, set]
+            };
+            // At an end, nothing is said about the key itself (a cross
+            // check such as the type shares' sum may still speak).
+            for literal in &ends {
+                for e in read(literal).into_iter().flatten() {
+                    assert!(!e.contains(&own), "{} = {literal}: {e}", p.key);
+                }
+            }
+            for literal in &beyond {
+                for e in read(literal) {
+                    let e = e.unwrap_or_else(|| panic!("{} = {literal} was accepted", p.key));
+                    assert!(
+                        e.contains(&own) && e.contains("must be"),
+                        "{} = {literal}: {e}",
+                        p.key
+                    );
+                }
+            }
+            checked += 1;
+        }
+        assert!(checked > 50, "only {checked} numeric keys");
+    }
+
     #[test]
     fn counts_accept_distributions() {
         let s = Scenario::from_toml(
@@ -1371,6 +1465,37 @@ mod tests {
             err("[world]\nhouseholds_per_village = { unifrom = [1, 5] }\n")
                 .contains("did you mean `uniform`")
         );
+        // Each law's own conditions, at households_per_village's 1 – 60 000.
+        for (text, expected) in [
+            ("{ uniform = [1, 60000] }", None),
+            ("{ uniform = [1.5, 3] }", Some("a ≤ b")),
+            ("{ uniform = [0, 3] }", Some("a ≤ b")),
+            ("{ uniform = [3, 60001] }", Some("a ≤ b")),
+            ("{ normal = [100, 20] }", None),
+            ("{ normal = [100, 0] }", None),
+            ("{ normal = [100, -1] }", Some("sd ≥ 0")),
+            ("{ normal = [0, 20] }", Some("sd ≥ 0")),
+            ("{ poisson = 60000 }", None),
+            (
+                "{ poisson = 0.5 }",
+                Some("poisson = mean needs a number in [1, 60000]"),
+            ),
+        ] {
+            let text = format!("[world]\nhouseholds_per_village = {text}\n");
+            let read = Scenario::from_toml(&text, "s.toml");
+            match expected {
+                None => assert!(read.is_ok(), "{text}: {:?}", read.err()),
+                Some(words) => assert!(err(&text).contains(words), "{text}"),
+            }
+        }
+        for text in [
+            "{ uniform = [1, 2, 3] }",
+            "{ normal = [5] }",
+            "{ uniform = 4 }",
+        ] {
+            let e = err(&format!("[world]\nhouseholds_per_village = {text}\n"));
+            assert!(e.contains("takes an array of 2 numbers"), "{text}: {e}");
+        }
     }
 
     #[test]
@@ -1578,6 +1703,15 @@ mod tests {
     fn shares_must_leave_room_for_ordinary_households() {
         let e = err("[world]\nshare_left_behind = 0.6\nshare_difficulty = 0.6\n");
         assert!(e.contains("sum to 1.300"), "{e}");
+        // Shares that leave no ordinary households are valid, also where
+        // their sum passes 1 by rounding (0.33 + 0.56 + 0.11 > 1 in f64).
+        for (l, b, d) in [(0.25, 0.25, 0.5), (0.33, 0.56, 0.11)] {
+            let text = format!(
+                "[world]\nshare_left_behind = {l}\nshare_business = {b}\nshare_difficulty = {d}\n"
+            );
+            let read = Scenario::from_toml(&text, "s.toml");
+            assert!(read.is_ok(), "{text}: {:?}", read.err());
+        }
     }
 
     #[test]
