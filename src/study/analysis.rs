@@ -1438,6 +1438,228 @@ mod tests {
         assert_eq!(welch.test, Test::Welch);
         assert!(!welch.excludes_zero(), "{welch:?}");
     }
+
+    #[test]
+    fn the_half_width_is_t_times_the_standard_error() {
+        // Mean 2.75, squared deviations 0.5625, 0.5625, 3.0625, 3.0625:
+        // s² = 7.25 / 3 on 3 df, standard error s / √4.
+        let mut w = Welford::default();
+        for x in [2.0, 3.5, 1.0, 4.5] {
+            w.add(x);
+        }
+        let half = t_975(3.0) * (7.25f64 / 3.0).sqrt() / 2.0;
+        assert!((w.ci_half_width().unwrap() - half).abs() < 1e-12);
+        let s = w.summary();
+        assert!((s.ci_low.unwrap() - (2.75 - half)).abs() < 1e-12);
+        assert!((s.ci_high.unwrap() - (2.75 + half)).abs() < 1e-12);
+        // The widest over both measures, and relative to |mean|: the
+        // window measure (twice the values, a negative mean) is widest.
+        let mut acc = CompareAccumulator::new(1, 1, 1);
+        for x in [2.0, 3.5, 1.0, 4.5] {
+            acc.add(0, 0, &[[x, -2.0 * x]]);
+        }
+        assert!((acc.widest_ci().unwrap() - 2.0 * half).abs() < 1e-12);
+        assert!((acc.widest_relative_ci().unwrap() - half / 2.75).abs() < 1e-12);
+        // Below two observations there is no interval; with none, no mean.
+        let mut one = Welford::default();
+        assert!(one.mean().is_nan() && one.variance().is_none());
+        one.add(1.0);
+        assert_eq!((one.ci_half_width(), one.variance()), (None, None));
+    }
+
+    #[test]
+    fn welch_matches_scipy() {
+        // scipy.stats.ttest_ind(a, b, equal_var=False) and its
+        // confidence_interval(0.95): df 6.0620, p 0.014872.
+        let (mut a, mut b) = (Welford::default(), Welford::default());
+        [3.1, 4.7, 2.2, 5.9, 4.4].iter().for_each(|x| a.add(*x));
+        [1.0, 1.8, 2.9, 1.2, 0.4, 2.5, 1.6]
+            .iter()
+            .for_each(|x| b.add(*x));
+        let d = welch(&a, &b);
+        let (lo, hi) = d.ci.unwrap();
+        assert!((lo - 0.668_584_599_700_636_6).abs() < 1e-9, "{lo}");
+        assert!((hi - 4.194_272_543_156_507).abs() < 1e-9, "{hi}");
+        assert!((d.p_value.unwrap() - 0.014_871_984_034_595_088).abs() < 1e-9);
+        assert!((d.diff - (4.06 - 1.628_571_428_571_428_5)).abs() < 1e-12);
+        // Without spread in either group: the difference is exact, p is 1
+        // when it is 0 and 0 otherwise.
+        let constant = |x: f64| {
+            let mut w = Welford::default();
+            (0..3).for_each(|_| w.add(x));
+            w
+        };
+        let same = welch(&constant(2.0), &constant(2.0));
+        assert_eq!((same.ci, same.p_value), (Some((0.0, 0.0)), Some(1.0)));
+        let apart = welch(&constant(3.0), &constant(2.0));
+        assert_eq!((apart.ci, apart.p_value), (Some((1.0, 1.0)), Some(0.0)));
+    }
+
+    #[test]
+    fn the_paired_test_matches_scipy() {
+        // Differences 0.5, 0.9, 0.2, 0.7: scipy.stats.ttest_1samp(d, 0) and
+        // its confidence_interval(0.95).
+        let mut acc = CompareAccumulator::new(2, 1, 1);
+        for (r, (b, d)) in [(1.0, 0.5), (4.0, 0.9), (2.0, 0.2), (3.0, 0.7)]
+            .into_iter()
+            .enumerate()
+        {
+            acc.add_run(0, 0, r as u32, &[[b, b]]);
+            acc.add_run(1, 0, r as u32, &[[b + d, b + d]]);
+        }
+        let c = acc.contrast(1, 0, 0, true);
+        assert_eq!(c.test, Test::Paired);
+        let (lo, hi) = c.ci.unwrap();
+        assert!((lo - 0.099_848_226_001_353_96).abs() < 1e-9, "{lo}");
+        assert!((hi - 1.050_151_773_998_646).abs() < 1e-9, "{hi}");
+        assert!((c.p_value.unwrap() - 0.030_915_207_201_607_935).abs() < 1e-9);
+    }
+
+    #[test]
+    fn the_relative_interval_without_pairs_and_across_environments() {
+        // Welch: (Var v̄ + (1 + r)² Var b̄) / b̄² on Welch–Satterthwaite df
+        // (5.49 here); values computed apart with scipy's t quantile.
+        let close = |got: (f64, f64), want: (f64, f64)| {
+            assert!(
+                (got.0 - want.0).abs() < 1e-9 && (got.1 - want.1).abs() < 1e-9,
+                "{got:?} vs {want:?}"
+            );
+        };
+        let mut acc = CompareAccumulator::new(2, 1, 1);
+        for x in [10.0, 12.0, 15.0, 11.0] {
+            acc.add(0, 0, &[[x, -x]]);
+        }
+        for x in [12.0, 13.5, 17.0, 14.0, 13.0] {
+            acc.add(1, 0, &[[x, -x]]);
+        }
+        let want = (-0.156_289_949_394_064_9, 0.472_956_616_060_731_6);
+        let c = acc.contrast(1, 0, 0, false);
+        assert_eq!(c.test, Test::Welch);
+        assert!((c.relative.unwrap() - 0.158_333_333_333_333_35).abs() < 1e-12);
+        close(c.relative_ci.unwrap(), want);
+        // A negative baseline mean: the same interval, mirrored.
+        let w = acc.contrast(1, 0, WINDOW, false);
+        close(w.relative_ci.unwrap(), (-want.1, -want.0));
+        // Across environments: the pairs are the environments' mean
+        // differences and baseline means, on environments − 1 df.
+        let mut env = CompareAccumulator::new(2, 3, 1);
+        let runs = [
+            ([10.0, 11.0], [11.5, 12.1]),
+            ([20.0, 22.0], [22.6, 24.0]),
+            ([15.0, 14.0], [16.0, 15.9]),
+        ];
+        for (e, (base, variant)) in runs.into_iter().enumerate() {
+            for r in 0..2 {
+                env.add_run(0, e, r as u32, &[[base[r], base[r]]]);
+                env.add_run(1, e, r as u32, &[[variant[r], variant[r]]]);
+            }
+        }
+        let c = env.contrast(1, 0, 0, true);
+        assert_eq!(c.test, Test::Environments);
+        assert!((c.relative.unwrap() - 0.109_782_608_695_652_18).abs() < 1e-12);
+        close(
+            c.relative_ci.unwrap(),
+            (0.086_349_335_563_953_98, 0.133_215_881_827_350_4),
+        );
+    }
+
+    #[test]
+    fn heterogeneity_needs_finite_spreads_and_is_certain_without_noise() {
+        let spread = |xs: &[f64]| {
+            let mut w = Welford::default();
+            xs.iter().for_each(|x| w.add(*x));
+            w
+        };
+        // F = 8 / 1 on (1, 2) df, as in the test above.
+        let p = heterogeneity_p(&spread(&[2.0, 6.0]), 1.0, 2.0).unwrap();
+        assert!((p - (1.0 - (8.0f64 / 10.0).sqrt())).abs() < 1e-9, "{p}");
+        // An environment's difference that is not a number, or noise that
+        // is not, gives no test.
+        assert_eq!(heterogeneity_p(&spread(&[2.0, f64::NAN]), 1.0, 2.0), None);
+        assert_eq!(
+            heterogeneity_p(&spread(&[2.0, 6.0]), f64::INFINITY, 2.0),
+            None
+        );
+        // Without replicate noise any spread is certain (p = 0), and no
+        // spread is no test; one environment is none either.
+        assert_eq!(heterogeneity_p(&spread(&[2.0, 6.0]), 0.0, 2.0), Some(0.0));
+        assert_eq!(heterogeneity_p(&spread(&[2.0, 2.0]), 0.0, 2.0), None);
+        assert_eq!(heterogeneity_p(&spread(&[2.0]), 1.0, 2.0), None);
+    }
+
+    #[test]
+    fn a_share_counts_its_environments() {
+        let r = Robustness {
+            environments: 3,
+            share_better: Some(2.0 / 3.0),
+            share_worse: Some(0.0),
+            mean: 0.0,
+            min: 0.0,
+            max: 0.0,
+            noise_sd: None,
+            heterogeneity_p: None,
+        };
+        assert_eq!(r.count(r.share_better), 2);
+        assert_eq!(r.count(r.share_worse), 0);
+        assert_eq!(r.count(Some(1.0)), 3);
+        assert_eq!(r.count(None), 0, "a neutral metric");
+    }
+
+    #[test]
+    fn the_simultaneous_interval_is_the_difference_plus_minus_its_half_width() {
+        let noise = DifferenceNoise {
+            replicates: 4,
+            residual_sd: 0.1,
+            df: 3.0,
+            difference_half_width: 0.2,
+            simultaneous_half_width: 0.3,
+        };
+        let d = summarize(&[1.0, 1.5, 2.0]);
+        let s = noise.simultaneous(&d);
+        assert!((s.ci_low.unwrap() - 1.2).abs() < 1e-12, "{s:?}");
+        assert!((s.ci_high.unwrap() - 1.8).abs() < 1e-12, "{s:?}");
+        assert_eq!((s.n, s.mean, s.sd), (d.n, d.mean, d.sd));
+        assert!((noise.point_half_width() - 0.2 / 2f64.sqrt()).abs() < 1e-15);
+    }
+
+    #[test]
+    fn an_interval_excludes_zero_only_wholly_on_one_side() {
+        let difference = |ci| Difference {
+            diff: 0.5,
+            ci,
+            p_value: None,
+        };
+        let contrast = |ci| Contrast {
+            diff: 0.5,
+            relative: None,
+            relative_ci: None,
+            ci,
+            p_value: None,
+            p_holm: None,
+            test: Test::Welch,
+        };
+        for (ci, excludes) in [
+            (Some((0.1, 1.0)), true),
+            (Some((-1.0, -0.1)), true),
+            (Some((0.0, 1.0)), false),
+            (Some((-1.0, 0.0)), false),
+            (Some((-1.0, 1.0)), false),
+            (Some((0.0, 0.0)), false),
+            (None, false),
+        ] {
+            assert_eq!(difference(ci).excludes_zero(), excludes, "{ci:?}");
+            assert_eq!(contrast(ci).excludes_zero(), excludes, "{ci:?}");
+        }
+        // Identical: a difference of exactly 0 and an interval of width 0.
+        let zero = |ci| Contrast {
+            diff: 0.0,
+            ..contrast(ci)
+        };
+        assert!(zero(Some((0.0, 0.0))).is_identical());
+        assert!(!zero(Some((-1.0, 1.0))).is_identical());
+        assert!(!zero(None).is_identical());
+        assert!(!contrast(Some((0.0, 0.0))).is_identical());
+    }
 }
 
 /// Global sensitivity of an outcome to swept parameters, from point means.
