@@ -1623,6 +1623,41 @@ mod tests {
     }
 
     #[test]
+    fn each_cell_has_the_relative_interval_of_its_own_pairs() {
+        // Three variants, two outcomes, both measures, every cell's pairs
+        // different: each cell's interval is the one its pairs give alone.
+        let value = |v: usize, o: usize, m: usize, r: usize| {
+            let base = 10.0 + 3.0 * o as f64 + 5.0 * m as f64 + 2.0 * r as f64;
+            let wiggle = [0.3, -0.2, 0.5, 0.1][(r + v + o + 2 * m) % 4];
+            base * (1.0 + 0.1 * v as f64 + 0.05 * o as f64) + v as f64 * wiggle
+        };
+        let mut all = CompareAccumulator::new(3, 1, 2);
+        for v in 0..3 {
+            for r in 0..4 {
+                let values: Vec<[f64; 2]> = (0..2)
+                    .map(|o| [value(v, o, 0, r), value(v, o, 1, r)])
+                    .collect();
+                all.add_run(v, 0, r as u32, &values);
+            }
+        }
+        for v in 1..3 {
+            for o in 0..2 {
+                for m in 0..2 {
+                    let mut alone = CompareAccumulator::new(2, 1, 1);
+                    for r in 0..4 {
+                        let (b, x) = (value(0, o, m, r), value(v, o, m, r));
+                        alone.add_run(0, 0, r as u32, &[[b, b]]);
+                        alone.add_run(1, 0, r as u32, &[[x, x]]);
+                    }
+                    let want = alone.contrast(1, 0, 0, true).relative_ci.unwrap();
+                    let got = all.contrast(v, o, m, true).relative_ci;
+                    assert_eq!(got, Some(want), "variant {v}, outcome {o}, measure {m}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn an_interval_excludes_zero_only_wholly_on_one_side() {
         let difference = |ci| Difference {
             diff: 0.5,
