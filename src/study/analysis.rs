@@ -1057,6 +1057,13 @@ mod tests {
     use super::*;
     use crate::stats::summarize;
 
+    /// A running summary of `xs`.
+    fn welford(xs: &[f64]) -> Welford {
+        let mut w = Welford::default();
+        xs.iter().for_each(|x| w.add(*x));
+        w
+    }
+
     #[test]
     fn an_undefined_outcome_never_meets_a_target() {
         let mut acc = CompareAccumulator::new(1, 1, 1);
@@ -1443,10 +1450,7 @@ mod tests {
     fn the_half_width_is_t_times_the_standard_error() {
         // Mean 2.75, squared deviations 0.5625, 0.5625, 3.0625, 3.0625:
         // s² = 7.25 / 3 on 3 df, standard error s / √4.
-        let mut w = Welford::default();
-        for x in [2.0, 3.5, 1.0, 4.5] {
-            w.add(x);
-        }
+        let w = welford(&[2.0, 3.5, 1.0, 4.5]);
         let half = t_975(3.0) * (7.25f64 / 3.0).sqrt() / 2.0;
         assert!((w.ci_half_width().unwrap() - half).abs() < 1e-12);
         let s = w.summary();
@@ -1471,11 +1475,8 @@ mod tests {
     fn welch_matches_scipy() {
         // scipy.stats.ttest_ind(a, b, equal_var=False) and its
         // confidence_interval(0.95): df 6.0620, p 0.014872.
-        let (mut a, mut b) = (Welford::default(), Welford::default());
-        [3.1, 4.7, 2.2, 5.9, 4.4].iter().for_each(|x| a.add(*x));
-        [1.0, 1.8, 2.9, 1.2, 0.4, 2.5, 1.6]
-            .iter()
-            .for_each(|x| b.add(*x));
+        let a = welford(&[3.1, 4.7, 2.2, 5.9, 4.4]);
+        let b = welford(&[1.0, 1.8, 2.9, 1.2, 0.4, 2.5, 1.6]);
         let d = welch(&a, &b);
         let (lo, hi) = d.ci.unwrap();
         assert!((lo - 0.668_584_599_700_636_6).abs() < 1e-9, "{lo}");
@@ -1484,11 +1485,7 @@ mod tests {
         assert!((d.diff - (4.06 - 1.628_571_428_571_428_5)).abs() < 1e-12);
         // Without spread in either group: the difference is exact, p is 1
         // when it is 0 and 0 otherwise.
-        let constant = |x: f64| {
-            let mut w = Welford::default();
-            (0..3).for_each(|_| w.add(x));
-            w
-        };
+        let constant = |x: f64| welford(&[x; 3]);
         let same = welch(&constant(2.0), &constant(2.0));
         assert_eq!((same.ci, same.p_value), (Some((0.0, 0.0)), Some(1.0)));
         let apart = welch(&constant(3.0), &constant(2.0));
@@ -1565,26 +1562,21 @@ mod tests {
 
     #[test]
     fn heterogeneity_needs_finite_spreads_and_is_certain_without_noise() {
-        let spread = |xs: &[f64]| {
-            let mut w = Welford::default();
-            xs.iter().for_each(|x| w.add(*x));
-            w
-        };
         // F = 8 / 1 on (1, 2) df, as in the test above.
-        let p = heterogeneity_p(&spread(&[2.0, 6.0]), 1.0, 2.0).unwrap();
+        let p = heterogeneity_p(&welford(&[2.0, 6.0]), 1.0, 2.0).unwrap();
         assert!((p - (1.0 - (8.0f64 / 10.0).sqrt())).abs() < 1e-9, "{p}");
         // An environment's difference that is not a number, or noise that
         // is not, gives no test.
-        assert_eq!(heterogeneity_p(&spread(&[2.0, f64::NAN]), 1.0, 2.0), None);
+        assert_eq!(heterogeneity_p(&welford(&[2.0, f64::NAN]), 1.0, 2.0), None);
         assert_eq!(
-            heterogeneity_p(&spread(&[2.0, 6.0]), f64::INFINITY, 2.0),
+            heterogeneity_p(&welford(&[2.0, 6.0]), f64::INFINITY, 2.0),
             None
         );
         // Without replicate noise any spread is certain (p = 0), and no
         // spread is no test; one environment is none either.
-        assert_eq!(heterogeneity_p(&spread(&[2.0, 6.0]), 0.0, 2.0), Some(0.0));
-        assert_eq!(heterogeneity_p(&spread(&[2.0, 2.0]), 0.0, 2.0), None);
-        assert_eq!(heterogeneity_p(&spread(&[2.0]), 1.0, 2.0), None);
+        assert_eq!(heterogeneity_p(&welford(&[2.0, 6.0]), 0.0, 2.0), Some(0.0));
+        assert_eq!(heterogeneity_p(&welford(&[2.0, 2.0]), 0.0, 2.0), None);
+        assert_eq!(heterogeneity_p(&welford(&[2.0]), 1.0, 2.0), None);
     }
 
     #[test]
